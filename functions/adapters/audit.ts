@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Actor } from '../core/roles.ts';
+import { ddb } from './clients.ts';
+import { auditTableName } from './env.ts';
+
+/**
+ * The audit trail: append-only. An event that belongs to a change is written in the same
+ * DynamoDB transaction as the change (`auditPut`), so a change without its audit event cannot
+ * exist. Reads of content and unmasked data are appended on their own (`appendAudit`).
+ */
+
+export interface AuditInput {
+  action: string;
+  actor: Pick<Actor, 'sub' | 'username' | 'roles'> | { sub: 'system'; username: 'system'; roles: [] };
+  targetType: string;
+  targetId: string;
+  before?: unknown;
+  after?: unknown;
+  details?: Record<string, unknown>;
+  /** Stable id makes a retried step write the same event once. */
+  eventId?: string;
+  at?: string;
+}
+
+export interface AuditItem {
+  pk: string;
+  sk: string;
+  gsi1pk: string;
+  gsi1sk: string;
+  gsi2pk: string;
+  gsi2sk: string;
+  eventId: string;
+  at: string;
+  action: string;
+  actorSub: string;
+  actorName: string;
+  actorRoles: string[];
+  targetType: string;
+  targetId: string;
+  before?: unknown;
+  after?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export const SYSTEM_ACTOR = { sub: 'system', username: 'system', roles: [] } as const;
+
+export function auditItem(input: AuditInput): AuditItem {
+  const at = input.at ?? new Date().toISOString();
+  const eventId = input.eventId ?? randomUUID();
+  const sk = `${at}#${eventId}`;
+  return {
+    pk: `TARGET#${input.targetId}`,
+    sk,
+    gsi1pk: `ACTOR#${input.actor.sub}`,
+    gsi1sk: sk,
+    gsi2pk: `DAY#${at.slice(0, 10)}`,
+    gsi2sk: sk,
+    eventId,
+    at,
+    action: input.action,
+    actorSub: input.actor.sub,
+    actorName: input.actor.username,
+    actorRoles: [...input.actor.roles],
+    targetType: input.targetType,
+    targetId: input.targetId,
+    ...(input.before === undefined ? {} : { before: input.before }),
+    ...(input.after === undefined ? {} : { after: input.after }),
+    ...(input.details === undefined ? {} : { details: input.details }),
+  };
+}
+
+/** A TransactWriteItems entry that appends the event; fails the transaction if it exists. */
+export function auditPut(input: AuditInput) {
+  return {
+    Put: {
+      TableName: auditTableName(),
+      Item: auditItem(input),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Appends one event outside a transaction (reads, issued URLs). */
+export async function appendAudit(input: AuditInput): Promise<void> {
+  await ddb.send(
+    new PutCommand({
+      TableName: auditTableName(),
+      Item: auditItem(input),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}

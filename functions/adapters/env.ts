@@ -1,0 +1,18 @@
+import { ENV } from '../catalog.ts';
+
+/** Reads a required environment variable once; a missing one fails loudly at first use. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+export const tableName = (): string => requireEnv(ENV.table);
+export const auditTableName = (): string => requireEnv(ENV.auditTable);
+export const intakeBucket = (): string => requireEnv(ENV.intakeBucket);
+export const archiveBucket = (): string => requireEnv(ENV.archiveBucket);
+export const schemeId = (): string => requireEnv(ENV.scheme);
+export const intakeWorkflowArn = (): string => requireEnv(ENV.intakeWorkflow);
+export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? 'GuardDutyMalwareScanStatus';

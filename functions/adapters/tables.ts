@@ -1,0 +1,66 @@
+/**
+ * Table definitions: keys, indexes and TTL. The CDK stack and the local realisation both
+ * create tables from these, so the two cannot drift.
+ *
+ * Records table (single-table design; every access path is a GetItem or a Query):
+ *
+ * | item                 | pk                        | sk                 | gsi1 (pk / sk)                           | gsi2 (pk / sk)                         |
+ * |----------------------|---------------------------|--------------------|------------------------------------------|----------------------------------------|
+ * | customer (current)   | CUSTOMER#<id>             | CUSTOMER           | CUSTOMERS#<region> / <name>#<id>         | -                                      |
+ * | customer version     | CUSTOMER#<id>             | V#<000001>         | -                                        | -                                      |
+ * | customer number      | CUSTOMERNO#<no>           | CUSTOMERNO         | -                                        | -                                      |
+ * | submission           | SUBMISSION#<id>           | SUBMISSION         | CUSTOMER#<customerId> / SUBMISSION#<ts>  | CLERK#<sub> / <createdAt>              |
+ * | document             | DOCUMENT#<id>             | DOCUMENT           | SUBMISSION#<submissionId> / DOCUMENT#<id>| CUSTOMER#<customerId> / DOCUMENT#<ts>  |
+ * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
+ * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
+ * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |
+ *
+ * gsi3 is reserved for due dates (retention sweep: DUE#<yyyy-mm-dd> / <documentId>), sparse.
+ *
+ * Audit table (append-only: functions may PutItem, never Update or Delete):
+ * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>` / time; gsi2 `DAY#<yyyy-mm-dd>` / time.
+ */
+
+export interface KeyDef {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface IndexDef {
+  indexName: string;
+  partitionKey: KeyDef;
+  sortKey: KeyDef;
+}
+
+export interface TableDef {
+  /** Construct id in the stack; also the base of the local table name. */
+  id: 'Records' | 'Audit';
+  partitionKey: KeyDef;
+  sortKey: KeyDef;
+  indexes: IndexDef[];
+  timeToLiveAttribute?: string;
+}
+
+const s = (name: string): KeyDef => ({ name, type: 'S' });
+const gsi = (n: number): IndexDef => ({
+  indexName: `gsi${n}`,
+  partitionKey: s(`gsi${n}pk`),
+  sortKey: s(`gsi${n}sk`),
+});
+
+export const RECORDS_TABLE: TableDef = {
+  id: 'Records',
+  partitionKey: s('pk'),
+  sortKey: s('sk'),
+  indexes: [gsi(1), gsi(2), gsi(3)],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const AUDIT_TABLE: TableDef = {
+  id: 'Audit',
+  partitionKey: s('pk'),
+  sortKey: s('sk'),
+  indexes: [gsi(1), gsi(2)],
+};
+
+export const TABLES: readonly TableDef[] = [RECORDS_TABLE, AUDIT_TABLE];

@@ -1,0 +1,226 @@
+import type { Role } from './core/roles.ts';
+
+/**
+ * The one list of Dangan's functions and HTTP routes. The CDK stack builds a Lambda function
+ * per entry with exactly the access declared here, and the API Gateway routes from `routes`;
+ * the local realisation mounts the same routes on the same handler modules. A fact written
+ * here is written nowhere else.
+ */
+
+export type DataAccess = 'read' | 'write' | 'readwrite';
+
+export interface FunctionAccess {
+  /** The records table. */
+  table?: DataAccess;
+  /** The audit table: functions only ever append to it; `read` is for the auditor's queries. */
+  audit?: 'append' | 'read';
+  /** The intake bucket (scans as uploaded). `presign` signs PUT URLs for clients. */
+  intake?: 'presign' | 'read' | 'readwrite';
+  /** The archive bucket (originals under Object Lock). `presign` signs GET URLs. */
+  archive?: 'presign' | 'write' | 'readwrite';
+  /** Step Functions: start executions of these workflows, or answer their task tokens. */
+  startWorkflows?: WorkflowName[];
+  answerTasks?: boolean;
+}
+
+export type WorkflowName = 'intake-review-archive';
+
+export interface FunctionDef {
+  /** Handler module under functions/, exporting `handler`. */
+  entry: string;
+  description: string;
+  access: FunctionAccess;
+  /** Seconds; the API's functions keep the default. */
+  timeoutSeconds?: number;
+  memoryMB?: number;
+}
+
+export const FUNCTIONS = {
+  health: { entry: 'api/health.ts', description: 'Liveness for load balancers and the console', access: {} },
+  'scheme-get': { entry: 'api/scheme-get.ts', description: 'The classification scheme in force', access: {} },
+  'customers-create': {
+    entry: 'api/customers-create.ts',
+    description: 'Registers a customer (unique customer number)',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'customers-get': {
+    entry: 'api/customers-get.ts',
+    description: 'Reads one customer, masked per role',
+    access: { table: 'read', audit: 'append' },
+  },
+  'customers-search': {
+    entry: 'api/customers-search.ts',
+    description: 'Finds customers by number or name prefix',
+    access: { table: 'read' },
+  },
+  'customers-update': {
+    entry: 'api/customers-update.ts',
+    description: 'Changes a customer with optimistic locking; keeps every version',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'customers-history': {
+    entry: 'api/customers-history.ts',
+    description: 'All versions of a customer',
+    access: { table: 'read' },
+  },
+  'submissions-create': {
+    entry: 'api/submissions-create.ts',
+    description: 'Creates a draft submission and one presigned upload per document',
+    access: { table: 'readwrite', audit: 'append', intake: 'presign' },
+  },
+  'submissions-get': {
+    entry: 'api/submissions-get.ts',
+    description: 'A submission with its documents',
+    access: { table: 'read' },
+  },
+  'submissions-submit': {
+    entry: 'api/submissions-submit.ts',
+    description: 'Starts intake-review-archive for a fully uploaded submission',
+    access: { table: 'readwrite', audit: 'append', startWorkflows: ['intake-review-archive'] },
+  },
+  'tasks-list': {
+    entry: 'api/tasks-list.ts',
+    description: 'Open workflow tasks the caller may decide',
+    access: { table: 'read' },
+  },
+  'tasks-decide': {
+    entry: 'api/tasks-decide.ts',
+    description: 'Records a decision and answers the waiting workflow',
+    access: { table: 'readwrite', audit: 'append', answerTasks: true },
+  },
+  'documents-search': {
+    entry: 'api/documents-search.ts',
+    description: 'Finds documents by customer, archive code, type or status',
+    access: { table: 'read' },
+  },
+  'documents-get': {
+    entry: 'api/documents-get.ts',
+    description: 'Metadata of one document',
+    access: { table: 'read' },
+  },
+  'documents-content': {
+    entry: 'api/documents-content.ts',
+    description: 'A short-lived presigned GET of an archived original; audited',
+    access: { table: 'read', audit: 'append', archive: 'presign' },
+  },
+  'upload-received': {
+    entry: 'events/upload-received.ts',
+    description: 'Records size, checksum and sniffed type of an uploaded scan',
+    access: { table: 'readwrite', intake: 'read' },
+    timeoutSeconds: 30,
+  },
+  'intake-validate': {
+    entry: 'steps/intake-validate.ts',
+    description: 'Four checks (DA/T 70) and required documents of the scheme',
+    access: { table: 'readwrite', audit: 'append', intake: 'read' },
+    timeoutSeconds: 120,
+    memoryMB: 1024,
+  },
+  'intake-open-review': {
+    entry: 'steps/intake-open-review.ts',
+    description: 'Opens the review task and keeps its token server-side',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'intake-archive': {
+    entry: 'steps/intake-archive.ts',
+    description: 'Allocates archive codes and locks the originals in the archive bucket',
+    access: { table: 'readwrite', audit: 'append', intake: 'read', archive: 'write' },
+    timeoutSeconds: 300,
+    memoryMB: 1024,
+  },
+  'intake-reject': {
+    entry: 'steps/intake-reject.ts',
+    description: 'Marks a submission rejected with its reasons',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+} as const satisfies Record<string, FunctionDef>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RouteDef {
+  method: HttpMethod;
+  /** API Gateway path syntax: `/customers/{customerId}`. */
+  path: string;
+  function: FunctionName;
+  /** Roles that may call the route; `public` routes need no token. */
+  roles: readonly Role[] | 'public';
+}
+
+const STAFF: readonly Role[] = [
+  'clerk',
+  'reviewer',
+  'archivist',
+  'approver',
+  'auditor',
+  'sysadmin',
+  'secadmin',
+  'staff',
+];
+/** People who work with customer files (not the system or security administrators). */
+const RECORDS_STAFF: readonly Role[] = ['clerk', 'reviewer', 'archivist', 'approver', 'auditor', 'staff'];
+
+export const ROUTES: readonly RouteDef[] = [
+  { method: 'GET', path: '/health', function: 'health', roles: 'public' },
+  { method: 'GET', path: '/scheme', function: 'scheme-get', roles: STAFF },
+  { method: 'POST', path: '/customers', function: 'customers-create', roles: ['clerk', 'archivist'] },
+  { method: 'GET', path: '/customers', function: 'customers-search', roles: RECORDS_STAFF },
+  { method: 'GET', path: '/customers/{customerId}', function: 'customers-get', roles: RECORDS_STAFF },
+  {
+    method: 'PATCH',
+    path: '/customers/{customerId}',
+    function: 'customers-update',
+    roles: ['clerk', 'archivist'],
+  },
+  {
+    method: 'GET',
+    path: '/customers/{customerId}/history',
+    function: 'customers-history',
+    roles: ['archivist', 'auditor'],
+  },
+  { method: 'POST', path: '/submissions', function: 'submissions-create', roles: ['clerk'] },
+  {
+    method: 'GET',
+    path: '/submissions/{submissionId}',
+    function: 'submissions-get',
+    roles: ['clerk', 'reviewer', 'archivist', 'auditor'],
+  },
+  {
+    method: 'POST',
+    path: '/submissions/{submissionId}/submit',
+    function: 'submissions-submit',
+    roles: ['clerk'],
+  },
+  { method: 'GET', path: '/tasks', function: 'tasks-list', roles: STAFF },
+  { method: 'POST', path: '/tasks/{taskId}/decision', function: 'tasks-decide', roles: STAFF },
+  { method: 'GET', path: '/documents', function: 'documents-search', roles: RECORDS_STAFF },
+  { method: 'GET', path: '/documents/{documentId}', function: 'documents-get', roles: RECORDS_STAFF },
+  { method: 'GET', path: '/documents/{documentId}/content', function: 'documents-content', roles: STAFF },
+];
+
+/** Functions invoked by workflows rather than by routes; their ARNs are ASL substitutions. */
+export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Record<string, FunctionName> }> =
+  {
+    'intake-review-archive': {
+      file: 'intake-review-archive.asl.json',
+      substitutions: {
+        ValidateFunctionArn: 'intake-validate',
+        OpenReviewFunctionArn: 'intake-open-review',
+        ArchiveFunctionArn: 'intake-archive',
+        RejectFunctionArn: 'intake-reject',
+      },
+    },
+  };
+
+/** Environment variable names shared by the stack and the local realisation. */
+export const ENV = {
+  table: 'TABLE_NAME',
+  auditTable: 'AUDIT_TABLE_NAME',
+  intakeBucket: 'INTAKE_BUCKET',
+  archiveBucket: 'ARCHIVE_BUCKET',
+  scheme: 'SCHEME_ID',
+  intakeWorkflow: 'INTAKE_WORKFLOW_ARN',
+  /** Tag GuardDuty (or the local scanner) puts on scanned intake objects. */
+  malwareTag: 'MALWARE_SCAN_TAG',
+} as const;

@@ -1,0 +1,24 @@
+/** Cognito groups. `staff` is any employee without an archive duty; every role may borrow. */
+export const ROLES = [
+  'clerk',
+  'reviewer',
+  'archivist',
+  'approver',
+  'auditor',
+  'sysadmin',
+  'secadmin',
+  'staff',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
+
+/** The caller as the API sees it, taken from verified JWT claims. */
+export interface Actor {
+  sub: string;
+  username: string;
+  roles: Role[];
+}
+
+export const hasAnyRole = (actor: Actor, roles: readonly Role[]): boolean =>
+  actor.roles.some((r) => roles.includes(r));

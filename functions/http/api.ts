@@ -1,0 +1,178 @@
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { ZodError, type z } from 'zod';
+import { logger } from '../adapters/logger.ts';
+import { type FunctionName, ROUTES } from '../catalog.ts';
+import { BadRequest, DomainError, Forbidden, PayloadTooLarge, Unauthorized } from '../core/errors.ts';
+import { type Actor, hasAnyRole, isRole, type Role } from '../core/roles.ts';
+
+/**
+ * The HTTP handler chain every API function shares: logging context → authentication (claims
+ * verified by the API Gateway JWT authorizer, or the local gateway) → route authorisation from
+ * the route table → JSON body parsing → the function's own work → error mapping.
+ */
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+export interface ApiRequest {
+  actor: Actor;
+  /** Parsed JSON body; undefined when the request had none. */
+  body: unknown;
+  path: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  requestId: string;
+  /** The route's own roles, for handlers that narrow further. */
+  routeRoles: readonly Role[] | 'public';
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** API Gateway passes array claims as strings such as `[clerk reviewer]`; locally the same. */
+export function parseGroups(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string' || value.trim() === '') return [];
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
+    const inner = trimmed.slice(1, -1).trim();
+    if (inner.startsWith('"')) {
+      try {
+        return (JSON.parse(trimmed) as unknown[]).map(String);
+      } catch {
+        // fall through to the space/comma separated form
+      }
+    }
+    return inner.split(/[\s,]+/).filter(Boolean);
+  }
+  return trimmed.split(/[\s,]+/).filter(Boolean);
+}
+
+export function actorFromEvent(event: ApiEvent): Actor {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  if (!claims) throw new Unauthorized();
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub === '') throw new Unauthorized('token has no subject');
+  const username = claims.username ?? claims['cognito:username'];
+  const roles = parseGroups(claims['cognito:groups']).filter(isRole);
+  return { sub, username: typeof username === 'string' ? username : sub, roles };
+}
+
+function routeFor(fn: FunctionName, event: ApiEvent) {
+  const candidates = ROUTES.filter((r) => r.function === fn);
+  const [method, path] = (event.routeKey ?? '').split(' ');
+  return candidates.find((r) => r.method === method && r.path === path) ?? candidates[0];
+}
+
+function parseBody(event: ApiEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new PayloadTooLarge(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  const type = event.headers?.['content-type'] ?? event.headers?.['Content-Type'] ?? 'application/json';
+  if (!type.toLowerCase().startsWith('application/json')) {
+    throw new BadRequest(`content-type must be application/json, not ${type}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadRequest(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function lowerCaseHeaders(headers: ApiEvent['headers'] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export function errorResult(err: unknown): ApiResult {
+  if (err instanceof ZodError) {
+    const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return json(400, {
+      error: {
+        code: 'BadRequest',
+        message: `invalid request: ${details.map((d) => `${d.path || '(body)'}: ${d.message}`).join('; ')}`,
+        details,
+      },
+    });
+  }
+  if (err instanceof DomainError && err.status < 500) {
+    return json(err.status, {
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err.details === undefined ? {} : { details: err.details }),
+      },
+    });
+  }
+  logger.error('unhandled error', err as Error);
+  return json(500, { error: { code: 'InternalError', message: 'internal error' } });
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** Parses `value` with a zod schema; a failure becomes a 400 naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw result.error;
+  return result.data;
+}
+
+/** Builds the Lambda handler for an API function named in the catalog. */
+export function apiHandler(fn: FunctionName, impl: (req: ApiRequest) => Promise<ApiResponse>) {
+  return middy<ApiEvent, ApiResult, Error, Context>().handler(async (event, context) => {
+    logger.addContext(context);
+    try {
+      const route = routeFor(fn, event);
+      const roles = route?.roles ?? [];
+      let actor: Actor = { sub: 'anonymous', username: 'anonymous', roles: [] };
+      if (roles !== 'public') {
+        actor = actorFromEvent(event);
+        if (!hasAnyRole(actor, roles)) {
+          throw new Forbidden(
+            `role ${actor.roles.join(',') || '(none)'} may not call ${event.routeKey ?? fn}`,
+          );
+        }
+      }
+      logger.appendKeys({ actor: actor.username, route: event.routeKey });
+      const res = await impl({
+        actor,
+        body: parseBody(event),
+        path: definedValues(event.pathParameters),
+        query: definedValues(event.queryStringParameters),
+        headers: lowerCaseHeaders(event.headers),
+        requestId: event.requestContext?.requestId ?? context.awsRequestId,
+        routeRoles: roles,
+      });
+      return json(res.status, res.body, res.headers);
+    } catch (err) {
+      return errorResult(err);
+    } finally {
+      logger.removeKeys(['actor', 'route']);
+    }
+  });
+}

@@ -1,0 +1,3 @@
+export const handler = async (): Promise<never> => {
+  throw new Error('intake-archive is not implemented yet');
+};
