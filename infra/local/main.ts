@@ -1,0 +1,459 @@
+/**
+ * `npm start`: all of Dangan on this machine. DynamoDB Local, the local S3 and Step Functions
+ * endpoints, the malware scanner, the scheduler and the API gateway, wired to the same handler
+ * modules, route table, table definitions and state machine files as the stack.
+ *
+ * Options (flag, or environment variable; a port of 0 picks a free one):
+ *   --data-dir <dir>       DANGAN_DATA_DIR       where everything is kept (default: <project>/.data)
+ *   --host <addr>          DANGAN_HOST           interface to listen on (default: 127.0.0.1)
+ *   --port <n>             DANGAN_PORT           API (and console) port (default: 4000)
+ *   --s3-port <n>          DANGAN_S3_PORT        local S3 (default: 4001)
+ *   --sfn-port <n>         DANGAN_SFN_PORT       local Step Functions (default: 4002)
+ *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB Local (default: 4003)
+ *   --region <name>        DANGAN_REGION         (default: us-east-1)
+ *   --scheme <id>          DANGAN_SCHEME         classification scheme in force (default: power-supply)
+ *
+ * Once everything answers, one line `DANGAN_READY {json}` is printed for tools and tests.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AUDIT_TABLE, RECORDS_TABLE, TABLES } from '../../functions/adapters/tables.ts';
+import { ENV, type FunctionName, ROUTES, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import { SCHEME_IDS } from '../../functions/core/scheme.ts';
+import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
+import { type RunningGateway, startGateway } from './gateway.ts';
+import { loadIdentity } from './identity.ts';
+import { LocalLambda } from './lambda.ts';
+import { SCAN_STATUS_TAG, scanAndTag } from './malware-scan.ts';
+import { type LocalS3Server, startS3Server, toS3Event } from './s3/server.ts';
+import { Scheduler } from './scheduler.ts';
+import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
+
+const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const STATEMACHINES_DIR = join(PROJECT_DIR, 'statemachines');
+export const READY_PREFIX = 'DANGAN_READY ';
+const ACCOUNT_ID = '000000000000';
+
+export interface LocalConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  s3Port: number;
+  sfnPort: number;
+  dynamodbPort: number;
+  region: string;
+  scheme: string;
+}
+
+const OPTIONS: Record<string, { env: string; key: keyof LocalConfig }> = {
+  '--data-dir': { env: 'DANGAN_DATA_DIR', key: 'dataDir' },
+  '--host': { env: 'DANGAN_HOST', key: 'host' },
+  '--port': { env: 'DANGAN_PORT', key: 'port' },
+  '--s3-port': { env: 'DANGAN_S3_PORT', key: 's3Port' },
+  '--sfn-port': { env: 'DANGAN_SFN_PORT', key: 'sfnPort' },
+  '--dynamodb-port': { env: 'DANGAN_DYNAMODB_PORT', key: 'dynamodbPort' },
+  '--region': { env: 'DANGAN_REGION', key: 'region' },
+  '--scheme': { env: 'DANGAN_SCHEME', key: 'scheme' },
+};
+
+const USAGE = `usage: npm start -- [${Object.keys(OPTIONS)
+  .map((f) => `${f} <value>`)
+  .join('] [')}]`;
+
+class UsageError extends Error {}
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LocalConfig {
+  const raw: Partial<Record<keyof LocalConfig, string>> = {};
+  for (const opt of Object.values(OPTIONS)) {
+    const v = env[opt.env];
+    if (v !== undefined && v !== '') raw[opt.key] = v;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    const eq = arg.indexOf('=');
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    const opt = OPTIONS[flag];
+    if (!opt) throw new UsageError(`unknown option ${arg}\n${USAGE}`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    raw[opt.key] = value;
+  }
+  const port = (key: keyof LocalConfig, fallback: number): number => {
+    const v = raw[key];
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new UsageError(`${key} must be a port number, not ${v}`);
+    return n;
+  };
+  const scheme = raw.scheme ?? 'power-supply';
+  if (!SCHEME_IDS.includes(scheme)) {
+    throw new UsageError(`unknown scheme ${scheme}; known: ${SCHEME_IDS.join(', ')}`);
+  }
+  return {
+    dataDir: resolve(raw.dataDir ?? join(PROJECT_DIR, '.data')),
+    host: raw.host ?? '127.0.0.1',
+    port: port('port', 4000),
+    s3Port: port('s3Port', 4001),
+    sfnPort: port('sfnPort', 4002),
+    dynamodbPort: port('dynamodbPort', 4003),
+    region: raw.region ?? 'us-east-1',
+    scheme,
+  };
+}
+
+/** Names of the local resources, the same shape as the stack's. */
+export function localNames(region: string) {
+  const intakeBucket = 'dangan-intake';
+  const archiveBucket = 'dangan-archive';
+  const stateMachineName = (wf: WorkflowName) => `dangan-${wf}`;
+  return {
+    intakeBucket,
+    archiveBucket,
+    recordsTable: localTableName(RECORDS_TABLE),
+    auditTable: localTableName(AUDIT_TABLE),
+    stateMachineName,
+    stateMachineArn: (wf: WorkflowName) =>
+      `arn:aws:states:${region}:${ACCOUNT_ID}:stateMachine:${stateMachineName(wf)}`,
+  };
+}
+
+/** The ASL file of a workflow with `${Name}` substitutions replaced by function ARNs. */
+export function workflowDefinition(wf: WorkflowName, arnOf: (fn: FunctionName) => string): string {
+  const { file, substitutions } = WORKFLOWS[wf];
+  let text = readFileSync(join(STATEMACHINES_DIR, file), 'utf8');
+  for (const [name, fn] of Object.entries(substitutions)) text = text.split(`\${${name}}`).join(arnOf(fn));
+  const left = /\$\{([A-Za-z0-9_]+)\}/.exec(text);
+  if (left) throw new Error(`${file}: no substitution for \${${left[1]}}`);
+  return text;
+}
+
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+function loadCredentials(dataDir: string): Credentials {
+  const file = join(dataDir, 'credentials.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
+  const creds: Credentials = {
+    accessKeyId: `AKIALOCAL${randomBytes(6).toString('hex').toUpperCase().slice(0, 11)}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  return creds;
+}
+
+/** One `npm start` per data directory: DynamoDB Local's files must have a single writer. */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'dangan.pid');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (alive) throw new UsageError(`${dataDir} is in use by another Dangan (pid ${pid})`);
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function log(message: string): void {
+  console.error(`[dangan] ${message}`);
+}
+
+export interface RunningSystem {
+  ready: Record<string, unknown>;
+  stop(): Promise<void>;
+  /** Kills the JVM at once; for a second Ctrl-C. */
+  kill(): void;
+}
+
+export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
+  const started = Date.now();
+  mkdirSync(config.dataDir, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
+  const names = localNames(config.region);
+  const credentials = loadCredentials(config.dataDir);
+  const stops: (() => Promise<void>)[] = [];
+  let stopped = false;
+  let dynamo: RunningDynamoDb | undefined;
+  let dynamoStarting: Promise<RunningDynamoDb> | undefined;
+
+  const stopAll = async () => {
+    stopped = true;
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log(`while stopping: ${(err as Error).message}`);
+      }
+    }
+    stops.length = 0;
+    unlock();
+  };
+
+  try {
+    const lambda = new LocalLambda({
+      region: config.region,
+      accountId: ACCOUNT_ID,
+      onAsyncFailure: (name, err) =>
+        log(`asynchronous invocation of ${name} failed: ${(err as Error).message}`),
+    });
+    stops.push(() => lambda.close());
+
+    dynamoStarting = startDynamoDbLocal({
+      dataDir: config.dataDir,
+      port: config.dynamodbPort,
+      jvmArgs: ['-Xmx512m'],
+      onOutput: (line) => {
+        if (/error|exception/i.test(line)) log(`dynamodb: ${line}`);
+      },
+    });
+    const identityLoading = loadIdentity(config.dataDir);
+
+    // The intake bucket's objects are scanned for malware, then reported to upload-received,
+    // as the stack's GuardDuty protection plan and bucket notification do.
+    let scanner: S3Client | undefined;
+    const s3 = await startS3Server({
+      host: config.host,
+      port: config.s3Port,
+      dataDir: join(config.dataDir, 's3'),
+      region: config.region,
+      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+      buckets: [
+        { name: names.intakeBucket, cors: true },
+        { name: names.archiveBucket, objectLock: true, versioning: true },
+      ],
+      onObjectCreated: async (record) => {
+        if (record.bucket !== names.intakeBucket) return;
+        try {
+          if (scanner) {
+            await scanAndTag(
+              scanner,
+              {
+                bucket: record.bucket,
+                key: record.key,
+                ...(record.versionId ? { versionId: record.versionId } : {}),
+              },
+              process.env[ENV.malwareTag] ?? SCAN_STATUS_TAG,
+            );
+          }
+        } catch (err) {
+          log(`malware scan of ${record.key} failed: ${(err as Error).message}`);
+        }
+        lambda.invokeAsync('upload-received', toS3Event(record, config.region));
+      },
+    });
+    const s3Server: LocalS3Server = s3;
+    stops.push(() => s3Server.stop());
+    scanner = new S3Client({
+      endpoint: s3.url,
+      region: config.region,
+      forcePathStyle: true,
+      credentials,
+    });
+
+    const sfn: LocalSfnServer = await startSfnServer({
+      host: config.host,
+      port: config.sfnPort,
+      dataDir: join(config.dataDir, 'sfn'),
+      region: config.region,
+      accountId: ACCOUNT_ID,
+      stateMachines: (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => ({
+        name: names.stateMachineName(wf),
+        definition: workflowDefinition(wf, (fn) => lambda.arnOf(fn)),
+      })),
+      invokeLambda: (arn, payload) => lambda.invoke(arn, payload),
+    });
+    stops.push(() => sfn.stop());
+
+    dynamo = await dynamoStarting;
+    const dynamoServer = dynamo;
+    stops.splice(0, 0, () => dynamoServer.stop()); // stopped last: everything else writes to it
+    const ddbAdmin = new DynamoDBClient({ endpoint: dynamo.url, region: config.region, credentials });
+    await ensureTables(ddbAdmin, TABLES);
+    ddbAdmin.destroy();
+
+    // The handlers' environment, complete before any handler module is imported.
+    Object.assign(process.env, {
+      [ENV.table]: names.recordsTable,
+      [ENV.auditTable]: names.auditTable,
+      [ENV.intakeBucket]: names.intakeBucket,
+      [ENV.archiveBucket]: names.archiveBucket,
+      [ENV.scheme]: config.scheme,
+      [ENV.intakeWorkflow]: names.stateMachineArn('intake-review-archive'),
+      AWS_REGION: config.region,
+      AWS_DEFAULT_REGION: config.region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ENDPOINT_URL_SFN: sfn.url,
+    });
+    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']) delete process.env[name];
+    lambda.open();
+
+    const scheduler = new Scheduler({
+      onError: (name, err) => log(`scheduled job ${name} failed: ${(err as Error).message}`),
+    });
+    // Schedules of the stack are registered here as functions for them appear in the catalog:
+    // scheduler.register({ name, expression, run: () => lambda.invoke(fn, scheduledEvent) }).
+    scheduler.start();
+    stops.push(() => scheduler.stop());
+
+    const identity = await identityLoading;
+    const gateway: RunningGateway = await startGateway({
+      routes: ROUTES,
+      identity,
+      invoke: (fn, event) => lambda.invoke(fn, event),
+      accountId: ACCOUNT_ID,
+      host: config.host,
+      port: config.port,
+      log: ({ routeKey, status, error }) => {
+        if (error !== undefined) log(`${routeKey} → ${status}: ${(error as Error).message ?? String(error)}`);
+      },
+    });
+    stops.push(() => gateway.stop());
+
+    const ready = {
+      apiUrl: gateway.url,
+      consoleUrl: gateway.url,
+      s3Url: s3.url,
+      sfnUrl: sfn.url,
+      dynamodbUrl: dynamo.url,
+      region: config.region,
+      accountId: ACCOUNT_ID,
+      dataDir: config.dataDir,
+      credentialsFile: join(config.dataDir, 'credentials.json'),
+      intakeBucket: names.intakeBucket,
+      archiveBucket: names.archiveBucket,
+      tables: { records: names.recordsTable, audit: names.auditTable },
+      stateMachines: Object.fromEntries(
+        (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => [wf, names.stateMachineArn(wf)]),
+      ),
+      users: identity.users.map((u) => ({ username: u.username, groups: u.groups })),
+      pid: process.pid,
+      dynamodbPid: dynamo.pid,
+      startupMs: Date.now() - started,
+    };
+
+    dynamo.exited.then((code) => {
+      if (!stopped) {
+        log(`DynamoDB Local exited unexpectedly (${code}); stopping`);
+        process.kill(process.pid, 'SIGTERM');
+      }
+    });
+
+    return {
+      ready,
+      stop: stopAll,
+      kill: () => {
+        if (dynamoServer.pid) {
+          try {
+            process.kill(-dynamoServer.pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    if (dynamo === undefined) await dynamoStarting?.then((d) => d.stop()).catch(() => undefined);
+    throw err;
+  }
+}
+
+function printBanner(ready: Record<string, unknown>, scheme: string): void {
+  const users = ready.users as { username: string; groups: string[] }[];
+  const lines = [
+    '',
+    '  Dangan (档案) is running on this machine.',
+    '',
+    `  API          ${String(ready.apiUrl)}`,
+    `  Console      ${String(ready.consoleUrl)}`,
+    `  S3           ${String(ready.s3Url)}   buckets ${String(ready.intakeBucket)}, ${String(ready.archiveBucket)}`,
+    `  Step Funcs   ${String(ready.sfnUrl)}`,
+    `  DynamoDB     ${String(ready.dynamodbUrl)}`,
+    `  Data         ${String(ready.dataDir)}   scheme ${scheme}`,
+    '',
+    '  Users (get a token: curl -s -X POST -H "content-type: application/json" \\',
+    `         -d '{"username":"clerk1"}' ${String(ready.apiUrl)}/local/token)`,
+    ...users.map((u) => `    ${u.username.padEnd(12)} ${u.groups.join(', ')}`),
+    '',
+    `  Ready in ${String(ready.startupMs)} ms. Ctrl-C stops everything.`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function main(): Promise<void> {
+  let config: LocalConfig;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  let system: RunningSystem | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log(`${signal} again: killing`);
+      system?.kill();
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: stopping`);
+    const done = system ? system.stop() : Promise.resolve();
+    done.then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(`stop failed: ${(err as Error).message}`);
+        system?.kill();
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+
+  try {
+    system = await startLocal(config);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    console.error('[dangan] could not start:', err);
+    process.exit(1);
+  }
+  if (stopping) return;
+  printBanner(system.ready, config.scheme);
+  console.log(`${READY_PREFIX}${JSON.stringify(system.ready)}`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
+}
