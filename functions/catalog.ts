@@ -112,7 +112,8 @@ export const FUNCTIONS = {
   'intake-validate': {
     entry: 'steps/intake-validate.ts',
     description: 'Four checks (DA/T 70) and required documents of the scheme',
-    access: { table: 'readwrite', audit: 'append', intake: 'read' },
+    // readwrite: tags an intake object with the built-in scan's verdict when it has no scan tag.
+    access: { table: 'readwrite', audit: 'append', intake: 'readwrite' },
     timeoutSeconds: 120,
     memoryMB: 1024,
   },
@@ -124,7 +125,8 @@ export const FUNCTIONS = {
   'intake-archive': {
     entry: 'steps/intake-archive.ts',
     description: 'Allocates archive codes and locks the originals in the archive bucket',
-    access: { table: 'readwrite', audit: 'append', intake: 'read', archive: 'write' },
+    // archive readwrite: a retried run reads back a copy it already made instead of copying again.
+    access: { table: 'readwrite', audit: 'append', intake: 'read', archive: 'readwrite' },
     timeoutSeconds: 300,
     memoryMB: 1024,
   },

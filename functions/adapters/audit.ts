@@ -12,7 +12,7 @@ import { auditTableName } from './env.ts';
 
 export interface AuditInput {
   action: string;
-  actor: Pick<Actor, 'sub' | 'username' | 'roles'> | { sub: 'system'; username: 'system'; roles: [] };
+  actor: Pick<Actor, 'sub' | 'username' | 'roles'> | { sub: 'system'; username: 'system'; roles: readonly [] };
   targetType: string;
   targetId: string;
   before?: unknown;

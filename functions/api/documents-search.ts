@@ -1,6 +1,41 @@
-import { DomainError } from '../core/errors.ts';
-import { apiHandler } from '../http/api.ts';
+import { getArchiveCodeOwner, getDocument, queryCustomerDocuments } from '../adapters/records-repo.ts';
+import { documentQuerySchema, documentView, matchesQuery } from '../core/documents.ts';
+import { BadRequest } from '../core/errors.ts';
+import { getScheme } from '../core/scheme.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
 
-export const handler = apiHandler('documents-search', async () => {
-  throw new DomainError(500, 'NotImplemented', 'documents-search is not implemented yet');
+function decodeToken(token: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new BadRequest('nextToken is not a token this API issued', [
+    { path: 'nextToken', message: 'invalid' },
+  ]);
+}
+
+/** `GET /documents?customerId=&archiveCode=&docType=&status=`: by archive code, or a customer's documents. */
+export const handler = apiHandler('documents-search', async ({ actor, query }) => {
+  const q = parseInput(documentQuerySchema, query);
+  if (q.archiveCode !== undefined) {
+    const documentId = await getArchiveCodeOwner(q.archiveCode);
+    const doc = documentId ? await getDocument(documentId) : undefined;
+    const items = doc && matchesQuery(doc, q) ? [documentView(doc, getScheme(doc.schemeId), actor)] : [];
+    return { status: 200, body: { items } };
+  }
+  const page = await queryCustomerDocuments(
+    q.customerId as string,
+    { ...(q.docType ? { docType: q.docType } : {}), ...(q.status ? { status: q.status } : {}) },
+    q.limit ?? 100,
+    q.nextToken ? decodeToken(q.nextToken) : undefined,
+  );
+  return {
+    status: 200,
+    body: {
+      items: page.items.map((d) => documentView(d, getScheme(d.schemeId), actor)),
+      ...(page.lastKey ? { nextToken: Buffer.from(JSON.stringify(page.lastKey)).toString('base64url') } : {}),
+    },
+  };
 });

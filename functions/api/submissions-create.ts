@@ -1,6 +1,70 @@
-import { DomainError } from '../core/errors.ts';
-import { apiHandler } from '../http/api.ts';
+import { randomUUID } from 'node:crypto';
+import { schemeId } from '../adapters/env.ts';
+import { createSubmission, getCustomer } from '../adapters/records-repo.ts';
+import { presignUpload } from '../adapters/storage.ts';
+import { NotFound } from '../core/errors.ts';
+import { getScheme } from '../core/scheme.ts';
+import { checkAgainstScheme, createSubmissionSchema, draftSubmission } from '../core/submissions.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
 
-export const handler = apiHandler('submissions-create', async () => {
-  throw new DomainError(500, 'NotImplemented', 'submissions-create is not implemented yet');
+/** `POST /submissions`: a draft with one presigned upload URL per document. */
+export const handler = apiHandler('submissions-create', async ({ actor, body }) => {
+  const scheme = getScheme(schemeId());
+  const input = parseInput(createSubmissionSchema(scheme), body);
+  checkAgainstScheme(scheme, input);
+
+  const customer = await getCustomer(input.customerId);
+  if (!customer) throw new NotFound('customer', input.customerId);
+
+  const now = new Date();
+  const { submission, documents } = draftSubmission({
+    scheme,
+    input,
+    actor,
+    customer,
+    submissionId: randomUUID(),
+    documentIds: input.documents.map(() => randomUUID()),
+    now,
+  });
+  const uploads = await Promise.all(
+    documents.map((d) =>
+      presignUpload({
+        key: d.intakeKey,
+        contentType: d.contentType,
+        sha256Hex: d.sha256,
+        expiresIn: scheme.limits.uploadUrlSeconds,
+        now,
+      }),
+    ),
+  );
+  await createSubmission(submission, documents, {
+    action: 'submission.created',
+    actor,
+    targetType: 'submission',
+    targetId: submission.submissionId,
+    at: now.toISOString(),
+    after: {
+      customerId: submission.customerId,
+      businessEvent: submission.businessEvent,
+      documents: documents.map((d) => ({
+        documentId: d.documentId,
+        docType: d.docType,
+        sha256: d.sha256,
+        size: d.size,
+      })),
+    },
+  });
+  return {
+    status: 201,
+    body: {
+      submissionId: submission.submissionId,
+      status: submission.status,
+      documents: documents.map((d, i) => ({
+        documentId: d.documentId,
+        docType: d.docType,
+        title: d.title,
+        upload: uploads[i],
+      })),
+    },
+  };
 });

@@ -1,3 +1,118 @@
-export const handler = async (): Promise<never> => {
-  throw new Error('intake-open-review is not implemented yet');
+import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { logger } from '../adapters/logger.ts';
+import {
+  expireOpenTask,
+  getCustomer,
+  getSubmission,
+  getTask,
+  openReviewTask,
+  replaceTaskToken,
+} from '../adapters/records-repo.ts';
+import { getScheme } from '../core/scheme.ts';
+import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import {
+  dueAt,
+  intakeReviewSummary,
+  type ReviewLevel,
+  reviewRole,
+  reviewTaskId,
+  type TaskRecord,
+} from '../core/tasks.ts';
+
+/**
+ * Workflow steps Review and EscalateReview (`.waitForTaskToken`): opens the review task for the
+ * submission's current attempt and keeps the token on it, server-side. The task id is derived
+ * from submission, attempt and level, so a retried invocation finds the task it made and only
+ * replaces its token. Escalation expires the unanswered review task and assigns archivists.
+ */
+
+export interface OpenReviewInput {
+  taskToken: string;
+  submissionId: string;
+  level: ReviewLevel;
+  /** When the workflow entered the state; the task is due `timeoutSeconds` later. */
+  enteredAt: string;
+  timeoutSeconds: number;
+  executionId?: string;
+}
+
+export const handler = async (input: OpenReviewInput): Promise<{ taskId: string }> => {
+  if (input.level !== 'review' && input.level !== 'escalated') {
+    throw new WorkflowStateError(`unknown review level ${String(input.level)}`);
+  }
+  const submission = await getSubmission(input.submissionId);
+  if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
+  if (input.executionId !== undefined && submission.executionArn !== input.executionId) {
+    throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
+  }
+  const attempt = submission.attempt;
+  const taskId = reviewTaskId(submission.submissionId, attempt, input.level);
+  const now = new Date().toISOString();
+
+  if (input.level === 'escalated') {
+    const earlier = reviewTaskId(submission.submissionId, attempt, 'review');
+    if (await expireOpenTask(earlier, now))
+      logger.info('review task expired on escalation', { taskId: earlier });
+  }
+
+  const scheme = getScheme(submission.schemeId);
+  const customer = await getCustomer(submission.customerId);
+  const task: TaskRecord = {
+    taskId,
+    kind: 'intake-review',
+    role: reviewRole(input.level),
+    status: 'OPEN',
+    subjectType: 'submission',
+    subjectId: submission.submissionId,
+    summary: intakeReviewSummary({
+      scheme,
+      customerId: submission.customerId,
+      ...((customer?.customerNo ?? submission.customerNo)
+        ? { customerNo: customer?.customerNo ?? submission.customerNo }
+        : {}),
+      ...(customer?.name ? { customerName: customer.name } : {}),
+      businessEvent: submission.businessEvent,
+      documentCount: submission.documentIds.length,
+      level: input.level,
+    }),
+    createdAt: now,
+    dueAt: dueAt(input.enteredAt, input.timeoutSeconds),
+    taskToken: input.taskToken,
+    requesterSub: submission.createdBy,
+    level: input.level,
+    attempt,
+    ...(input.executionId ? { executionId: input.executionId } : {}),
+  };
+  const result = await openReviewTask(task, {
+    action: 'task.opened',
+    actor: SYSTEM_ACTOR,
+    targetType: 'task',
+    targetId: taskId,
+    at: now,
+    details: {
+      kind: task.kind,
+      role: task.role,
+      subjectId: task.subjectId,
+      level: input.level,
+      dueAt: task.dueAt,
+    },
+  });
+  if (result === 'opened') return { taskId };
+  if (result === 'submission-not-reviewable') {
+    throw new WorkflowStateError(
+      `submission ${submission.submissionId} is ${submission.status} at attempt ${attempt}; no review can open`,
+    );
+  }
+  // The task exists: this is a retried invocation with a new token.
+  const existing = await getTask(taskId);
+  if (existing?.status === 'OPEN') {
+    if (!(await replaceTaskToken(taskId, input.taskToken))) {
+      throw new TransientError(`task ${taskId} changed while its token was replaced`);
+    }
+    logger.info('review task already open; token replaced', { taskId });
+    return { taskId };
+  }
+  // Decided or expired already; the workflow will time out and move on.
+  logger.warn('review task is no longer open; nothing to do', { taskId, status: existing?.status });
+  return { taskId };
 };

@@ -1,3 +1,60 @@
-export const handler = async (): Promise<never> => {
-  throw new Error('intake-reject is not implemented yet');
+import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { logger } from '../adapters/logger.ts';
+import { expireOpenTask, getSubmission, markRejected } from '../adapters/records-repo.ts';
+import type { Problem } from '../core/intake-checks.ts';
+import { type Rejection, TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { reviewTaskId } from '../core/tasks.ts';
+
+/**
+ * Workflow step Reject: the submission failed its checks, was rejected by a reviewer, or nobody
+ * reviewed it in time. It becomes REJECTED with the reason and problems; its documents stay
+ * UPLOADED, so the clerk may replace files and submit again. Review tasks of this attempt that
+ * are still open expire. Safe to run twice.
+ */
+
+export interface RejectInput {
+  submissionId: string;
+  reason: string;
+  problems: Problem[];
+  decidedBy: string;
+  executionId: string;
+}
+
+export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' }> => {
+  const submission = await getSubmission(input.submissionId);
+  if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
+  if (submission.executionArn !== input.executionId) {
+    throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
+  }
+  const at = new Date().toISOString();
+  if (submission.status !== 'REJECTED') {
+    const rejection: Rejection = {
+      reason: input.reason || 'rejected',
+      problems: Array.isArray(input.problems) ? input.problems : [],
+      decidedBy: input.decidedBy || 'system',
+      at,
+      attempt: submission.attempt,
+    };
+    const written = await markRejected(submission.submissionId, input.executionId, rejection, {
+      action: 'submission.rejected',
+      actor: SYSTEM_ACTOR,
+      targetType: 'submission',
+      targetId: submission.submissionId,
+      at,
+      before: { status: submission.status },
+      after: rejection,
+    });
+    if (!written) {
+      const now = await getSubmission(input.submissionId);
+      if (now?.status !== 'REJECTED') {
+        throw new TransientError(`submission ${input.submissionId} changed while it was rejected`);
+      }
+    }
+  }
+  for (const level of ['review', 'escalated'] as const) {
+    const taskId = reviewTaskId(submission.submissionId, submission.attempt, level);
+    if (await expireOpenTask(taskId, at))
+      logger.info('open review task expired with the rejection', { taskId });
+  }
+  return { status: 'REJECTED' };
 };

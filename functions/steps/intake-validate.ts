@@ -1,3 +1,73 @@
-export const handler = async (): Promise<never> => {
-  throw new Error('intake-validate is not implemented yet');
+import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { logger } from '../adapters/logger.ts';
+import { getDocuments, getSubmission, recordValidation } from '../adapters/records-repo.ts';
+import { scanStatus } from '../adapters/scanner.ts';
+import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
+import { getScheme } from '../core/scheme.ts';
+import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+
+/**
+ * Workflow step Validate: the four checks (DA/T 70) on every document of the submission,
+ * stored per document and on the submission. Returns `{valid, problems}` to the workflow.
+ * Safe to run twice: the same checks are computed and written again.
+ */
+
+export interface ValidateInput {
+  submissionId: string;
+  executionId: string;
+}
+
+export interface ValidateOutput {
+  valid: boolean;
+  problems: Problem[];
+}
+
+const SCAN_CONCURRENCY = 4;
+
+export const handler = async (input: ValidateInput): Promise<ValidateOutput> => {
+  const submission = await getSubmission(input.submissionId);
+  if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
+  if (submission.executionArn !== input.executionId) {
+    if (submission.status === 'DRAFT' || submission.status === 'REJECTED') {
+      // The submit request started this execution and has not recorded it yet.
+      throw new TransientError(`submission ${input.submissionId} is not yet marked submitted`);
+    }
+    throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
+  }
+  if (submission.status !== 'SUBMITTED' && submission.status !== 'VALIDATED') {
+    // A repeated run after the workflow moved on: answer what was decided then.
+    logger.info('validation already done', {
+      submissionId: submission.submissionId,
+      status: submission.status,
+    });
+    return { valid: submission.valid ?? false, problems: submission.problems ?? [] };
+  }
+
+  const documents = await getDocuments(submission.documentIds);
+  const scans: Record<string, string | undefined> = {};
+  const uploaded = documents.filter((d) => d.status === 'UPLOADED');
+  for (let i = 0; i < uploaded.length; i += SCAN_CONCURRENCY) {
+    await Promise.all(
+      uploaded.slice(i, i + SCAN_CONCURRENCY).map(async (d) => {
+        scans[d.documentId] = (await scanStatus(d.intakeKey)).status;
+      }),
+    );
+  }
+  const outcome = runIntakeChecks({ scheme: getScheme(submission.schemeId), submission, documents, scans });
+  const at = new Date().toISOString();
+  const written = await recordValidation(submission, input.executionId, outcome, at, {
+    action: 'submission.validated',
+    actor: SYSTEM_ACTOR,
+    targetType: 'submission',
+    targetId: submission.submissionId,
+    at,
+    details: { attempt: submission.attempt, valid: outcome.valid, problems: outcome.problems },
+  });
+  if (!written) throw new TransientError(`submission ${submission.submissionId} changed during validation`);
+  logger.info('submission validated', {
+    submissionId: submission.submissionId,
+    valid: outcome.valid,
+    problems: outcome.problems.length,
+  });
+  return { valid: outcome.valid, problems: outcome.problems };
 };

@@ -12,7 +12,7 @@ export interface EventInput {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
-  user?: { sub: string; username: string; groups: string[] } | null;
+  user?: { sub: string; username: string; groups: readonly string[] } | null;
 }
 
 export const USERS = {

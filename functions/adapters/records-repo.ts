@@ -1,0 +1,861 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteItem,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { CodeAssignment, DocumentChecks, DocumentRecord } from '../core/documents.ts';
+import type { IntakeCheckOutcome } from '../core/intake-checks.ts';
+import type { RetentionPlan } from '../core/retention.ts';
+import type { Rejection, Submission } from '../core/submissions.ts';
+import type { Decision, TaskRecord } from '../core/tasks.ts';
+import { type AuditInput, auditPut } from './audit.ts';
+import { ddb } from './clients.ts';
+import { tableName } from './env.ts';
+
+/**
+ * Submissions, documents, tasks, archive codes and code sequences in the records table (layout
+ * in tables.ts). The only code that builds DynamoDB commands for these items. Every change is
+ * conditional on the state it starts from, and goes into one transaction with its audit event.
+ */
+
+export const keys = {
+  customer: (id: string) => ({ pk: `CUSTOMER#${id}`, sk: 'CUSTOMER' }),
+  submission: (id: string) => ({ pk: `SUBMISSION#${id}`, sk: 'SUBMISSION' }),
+  document: (id: string) => ({ pk: `DOCUMENT#${id}`, sk: 'DOCUMENT' }),
+  task: (id: string) => ({ pk: `TASK#${id}`, sk: 'TASK' }),
+  archiveCode: (code: string) => ({ pk: `ARCHIVECODE#${code}`, sk: 'ARCHIVECODE' }),
+  sequence: (key: string) => ({ pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' }),
+};
+
+const INDEX_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'entity'];
+
+function strip<T>(item: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!INDEX_ATTRIBUTES.includes(k)) out[k] = v;
+  return out as T;
+}
+
+// ---- Transactions -----------------------------------------------------------------------------
+
+export type { TransactWriteItem };
+
+/**
+ * Runs one transaction. A cancellation caused only by a concurrent transaction on the same items
+ * (TransactionConflict, nothing written) is retried a few times, so the caller sees the outcome
+ * of its conditions rather than the collision.
+ */
+export async function transact(items: TransactWriteItem[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      const conflictOnly =
+        reasons?.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+      if (!conflictOnly || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 20));
+    }
+  }
+}
+
+/** Cancellation reason codes, in item order, when `err` is a cancelled transaction. */
+export function cancellationReasons(err: unknown): string[] | undefined {
+  if (
+    err instanceof TransactionCanceledException ||
+    (err as Error | undefined)?.name === 'TransactionCanceledException'
+  ) {
+    const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+    return reasons.map((r) => r.Code ?? 'None');
+  }
+  return undefined;
+}
+
+/** True when the transaction was cancelled only because a condition failed (a lost race or a stale state). */
+export function lostCondition(err: unknown): boolean {
+  const reasons = cancellationReasons(err);
+  return (
+    reasons?.includes('ConditionalCheckFailed') === true &&
+    reasons.every((r) => r === 'ConditionalCheckFailed' || r === 'None')
+  );
+}
+
+export function isConditionalCheckFailed(err: unknown): boolean {
+  return (err as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+// ---- Reads ----------------------------------------------------------------------------------------
+
+export interface CustomerSnapshot {
+  customerId: string;
+  customerNo?: string;
+  name?: string;
+}
+
+/** Reads the current customer item directly from the table layout. */
+export async function getCustomer(customerId: string): Promise<CustomerSnapshot | undefined> {
+  const res = await ddb.send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.customer(customerId),
+      ProjectionExpression: 'customerId, customerNo, #name',
+      ExpressionAttributeNames: { '#name': 'name' },
+    }),
+  );
+  if (!res.Item) return undefined;
+  const item = res.Item as Partial<CustomerSnapshot>;
+  return {
+    customerId,
+    ...(typeof item.customerNo === 'string' ? { customerNo: item.customerNo } : {}),
+    ...(typeof item.name === 'string' ? { name: item.name } : {}),
+  };
+}
+
+async function getItem<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+  const res = await ddb.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  return res.Item ? strip<T>(res.Item) : undefined;
+}
+
+export const getSubmission = (id: string) => getItem<Submission>(keys.submission(id));
+export const getDocument = (id: string) => getItem<DocumentRecord>(keys.document(id));
+export const getTask = (id: string) => getItem<TaskRecord>(keys.task(id));
+
+/** The named documents (strongly consistent), in the order of `ids`; missing ones are left out. */
+export async function getDocuments(ids: readonly string[]): Promise<DocumentRecord[]> {
+  const found = new Map<string, DocumentRecord>();
+  const table = tableName();
+  for (let i = 0; i < ids.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((id) => keys.document(id));
+    for (let round = 0; pending && pending.length > 0; round++) {
+      if (round >= 6) throw new Error('documents could not be read: DynamoDB kept keys unprocessed');
+      if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+      const res: BatchGetCommandOutput = await ddb.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of res.Responses?.[table] ?? []) {
+        const doc = strip<DocumentRecord>(item);
+        found.set(doc.documentId, doc);
+      }
+      pending = res.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return ids.flatMap((id) => {
+    const d = found.get(id);
+    return d ? [d] : [];
+  });
+}
+
+/** Open tasks of one role (sparse index), newest first, without their tokens. */
+export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `OPENTASKS#${role}` },
+        ExpressionAttributeNames: { '#role': 'role', '#status': 'status', '#level': 'level' },
+        ProjectionExpression:
+          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, #level, attempt',
+        ScanIndexForward: false,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of res.Items ?? []) out.push(strip<TaskRecord>(item));
+    startKey = res.LastEvaluatedKey;
+  } while (startKey && out.length < max);
+  return out.slice(0, max);
+}
+
+/** Documents of a customer, newest first, optionally filtered; one page. */
+export async function queryCustomerDocuments(
+  customerId: string,
+  filters: { docType?: string; status?: string },
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<{ items: DocumentRecord[]; lastKey?: Record<string, unknown> }> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': `CUSTOMER#${customerId}`, ':doc': 'DOCUMENT#' };
+  const filter: string[] = [];
+  if (filters.docType !== undefined) {
+    filter.push('docType = :docType');
+    values[':docType'] = filters.docType;
+  }
+  if (filters.status !== undefined) {
+    names['#status'] = 'status';
+    filter.push('#status = :status');
+    values[':status'] = filters.status;
+  }
+  const items: DocumentRecord[] = [];
+  let key = startKey;
+  // A filter can empty a page; keep reading until the page is full or the index is exhausted.
+  for (let page = 0; page < 20; page++) {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :doc)',
+        ...(filter.length > 0 ? { FilterExpression: filter.join(' AND ') } : {}),
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: limit - items.length,
+        ...(key ? { ExclusiveStartKey: key } : {}),
+      }),
+    );
+    for (const item of res.Items ?? []) items.push(strip<DocumentRecord>(item));
+    key = res.LastEvaluatedKey;
+    if (!key || items.length >= limit) break;
+  }
+  return { items, ...(key ? { lastKey: key } : {}) };
+}
+
+export async function getArchiveCodeOwner(code: string): Promise<string | undefined> {
+  const res = await ddb.send(
+    new GetCommand({ TableName: tableName(), Key: keys.archiveCode(code), ConsistentRead: true }),
+  );
+  const id = res.Item?.documentId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The last item number used in a sequence; 0 when the sequence has not started. */
+export async function getSequence(sequenceKey: string): Promise<number> {
+  const res = await ddb.send(
+    new GetCommand({ TableName: tableName(), Key: keys.sequence(sequenceKey), ConsistentRead: true }),
+  );
+  const last = res.Item?.last;
+  return typeof last === 'number' ? last : 0;
+}
+
+// ---- Item shapes --------------------------------------------------------------------------------
+
+export function submissionItem(s: Submission) {
+  return {
+    ...keys.submission(s.submissionId),
+    entity: 'submission',
+    gsi1pk: `CUSTOMER#${s.customerId}`,
+    gsi1sk: `SUBMISSION#${s.createdAt}`,
+    gsi2pk: `CLERK#${s.createdBy}`,
+    gsi2sk: s.createdAt,
+    ...s,
+  };
+}
+
+export function documentItem(d: DocumentRecord) {
+  return {
+    ...keys.document(d.documentId),
+    entity: 'document',
+    gsi1pk: `SUBMISSION#${d.submissionId}`,
+    gsi1sk: `DOCUMENT#${d.documentId}`,
+    gsi2pk: `CUSTOMER#${d.customerId}`,
+    gsi2sk: `DOCUMENT#${d.createdAt}#${d.documentId}`,
+    ...d,
+  };
+}
+
+export function taskItem(t: TaskRecord) {
+  return {
+    ...keys.task(t.taskId),
+    entity: 'task',
+    ...(t.status === 'OPEN' ? { gsi1pk: `OPENTASKS#${t.role}`, gsi1sk: `${t.createdAt}#${t.taskId}` } : {}),
+    gsi2pk: `SUBJECT#${t.subjectId}`,
+    gsi2sk: `TASK#${t.createdAt}#${t.taskId}`,
+    ...t,
+  };
+}
+
+// ---- Writes: submissions -----------------------------------------------------------------------
+
+export async function createSubmission(
+  submission: Submission,
+  documents: readonly DocumentRecord[],
+  audit: AuditInput,
+): Promise<void> {
+  const table = tableName();
+  await transact([
+    {
+      Put: {
+        TableName: table,
+        Item: submissionItem(submission),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...documents.map((d) => ({
+      Put: { TableName: table, Item: documentItem(d), ConditionExpression: 'attribute_not_exists(pk)' },
+    })),
+    auditPut(audit),
+  ]);
+}
+
+export interface UploadFacts {
+  receivedSize: number;
+  receivedSha256?: string;
+  sniffedType: string;
+  uploadedAt: string;
+}
+
+/**
+ * Records what storage saw of an upload, if the document still takes uploads: it belongs to the
+ * submission, it is PENDING_UPLOAD or UPLOADED, and the submission is DRAFT or REJECTED. Checks of
+ * an earlier attempt are dropped: they were about the file this one replaces.
+ * Returns false when the document does not take uploads (nothing written).
+ */
+export async function recordUpload(
+  submissionId: string,
+  documentId: string,
+  facts: UploadFacts,
+): Promise<boolean> {
+  const table = tableName();
+  try {
+    await transact([
+      {
+        ConditionCheck: {
+          TableName: table,
+          Key: keys.submission(submissionId),
+          ConditionExpression: '#status IN (:draft, :rejected)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':draft': 'DRAFT', ':rejected': 'REJECTED' },
+        },
+      },
+      {
+        Update: {
+          TableName: table,
+          Key: keys.document(documentId),
+          ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
+          UpdateExpression:
+            'SET #status = :uploaded, receivedSize = :size, sniffedType = :type, uploadedAt = :at, updatedAt = :at' +
+            (facts.receivedSha256 ? ', receivedSha256 = :sha' : '') +
+            ' REMOVE checks, checkedAt' +
+            (facts.receivedSha256 ? '' : ', receivedSha256'),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':sid': submissionId,
+            ':pending': 'PENDING_UPLOAD',
+            ':uploaded': 'UPLOADED',
+            ':size': facts.receivedSize,
+            ':type': facts.sniffedType,
+            ':at': facts.uploadedAt,
+            ...(facts.receivedSha256 ? { ':sha': facts.receivedSha256 } : {}),
+          },
+        },
+      },
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * DRAFT/REJECTED → SUBMITTED for the attempt the caller saw. Returns false when another request
+ * changed the submission first (nothing written).
+ */
+export async function markSubmitted(
+  submission: Submission,
+  executionArn: string,
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.submission(submission.submissionId),
+          ConditionExpression: '#status IN (:draft, :rejected) AND attempt = :seen',
+          UpdateExpression:
+            'SET #status = :submitted, executionArn = :arn, attempt = :next, submittedAt = :at, updatedAt = :at ' +
+            'REMOVE #valid, problems, validatedAt, reviewTaskId, reviewOpenedAt, rejection',
+          ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
+          ExpressionAttributeValues: {
+            ':draft': 'DRAFT',
+            ':rejected': 'REJECTED',
+            ':submitted': 'SUBMITTED',
+            ':seen': submission.attempt,
+            ':next': submission.attempt + 1,
+            ':arn': executionArn,
+            ':at': at,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/** Skips an attempt number whose execution name is already taken; false when the submission moved on. */
+export async function skipAttempt(submissionId: string, seenAttempt: number, at: string): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.submission(submissionId),
+        ConditionExpression: '#status IN (:draft, :rejected) AND attempt = :seen',
+        UpdateExpression: 'SET attempt = :next, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':draft': 'DRAFT',
+          ':rejected': 'REJECTED',
+          ':seen': seenAttempt,
+          ':next': seenAttempt + 1,
+          ':at': at,
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Stores the intake checks on each document and the outcome on the submission (VALIDATED when
+ * valid, else it stays SUBMITTED for the reject step), if the submission is still at this
+ * execution's validation. Returns false when it is not (nothing written).
+ */
+export async function recordValidation(
+  submission: Submission,
+  executionArn: string,
+  outcome: IntakeCheckOutcome,
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  const table = tableName();
+  const docUpdates: TransactWriteItem[] = Object.entries(outcome.checks).map(
+    ([documentId, checks]: [string, DocumentChecks]) => ({
+      Update: {
+        TableName: table,
+        Key: keys.document(documentId),
+        ConditionExpression: 'submissionId = :sid',
+        UpdateExpression: 'SET checks = :checks, checkedAt = :at, updatedAt = :at',
+        ExpressionAttributeValues: { ':sid': submission.submissionId, ':checks': checks, ':at': at },
+      },
+    }),
+  );
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: table,
+          Key: keys.submission(submission.submissionId),
+          ConditionExpression: '#status IN (:submitted, :validated) AND executionArn = :arn',
+          UpdateExpression:
+            'SET #status = :next, #valid = :valid, problems = :problems, validatedAt = :at, updatedAt = :at',
+          ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
+          ExpressionAttributeValues: {
+            ':submitted': 'SUBMITTED',
+            ':validated': 'VALIDATED',
+            ':arn': executionArn,
+            ':next': outcome.valid ? 'VALIDATED' : 'SUBMITTED',
+            ':valid': outcome.valid,
+            ':problems': outcome.problems,
+            ':at': at,
+          },
+        },
+      },
+      ...docUpdates,
+      auditPut(audit),
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/** Whichever submission state a rejected step may leave; false when the submission moved on. */
+export async function markRejected(
+  submissionId: string,
+  executionArn: string,
+  rejection: Rejection,
+  audit: AuditInput,
+): Promise<boolean> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.submission(submissionId),
+          ConditionExpression: '#status IN (:submitted, :validated, :review) AND executionArn = :arn',
+          UpdateExpression:
+            'SET #status = :rejected, rejection = :rejection, decidedBy = :by, updatedAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':submitted': 'SUBMITTED',
+            ':validated': 'VALIDATED',
+            ':review': 'IN_REVIEW',
+            ':rejected': 'REJECTED',
+            ':arn': executionArn,
+            ':rejection': rejection,
+            ':by': rejection.decidedBy,
+            ':at': rejection.at,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+// ---- Writes: tasks -------------------------------------------------------------------------------
+
+export type OpenTaskResult = 'opened' | 'task-exists' | 'submission-not-reviewable';
+
+/**
+ * Creates a review task and moves the submission (VALIDATED, or IN_REVIEW when escalating) of
+ * the same attempt to IN_REVIEW, with the audit event, in one transaction.
+ */
+export async function openReviewTask(task: TaskRecord, audit: AuditInput): Promise<OpenTaskResult> {
+  const table = tableName();
+  try {
+    await transact([
+      { Put: { TableName: table, Item: taskItem(task), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: table,
+          Key: keys.submission(task.subjectId),
+          ConditionExpression: '#status IN (:validated, :review) AND attempt = :attempt',
+          UpdateExpression:
+            'SET #status = :review, reviewTaskId = :task, reviewOpenedAt = :at, updatedAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':validated': 'VALIDATED',
+            ':review': 'IN_REVIEW',
+            ':attempt': task.attempt,
+            ':task': task.taskId,
+            ':at': task.createdAt,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+    return 'opened';
+  } catch (err) {
+    const reasons = cancellationReasons(err);
+    if (reasons?.[0] === 'ConditionalCheckFailed') return 'task-exists';
+    if (reasons?.[1] === 'ConditionalCheckFailed') return 'submission-not-reviewable';
+    throw err;
+  }
+}
+
+/** A retried step got a new token for the same task; false when the task is no longer open. */
+export async function replaceTaskToken(taskId: string, taskToken: string): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.task(taskId),
+        ConditionExpression: '#status = :open',
+        UpdateExpression: 'SET taskToken = :token',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':open': 'OPEN', ':token': taskToken },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/** OPEN → EXPIRED (leaves the open-task index); false when the task is missing or not open. */
+export async function expireOpenTask(taskId: string, at: string): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.task(taskId),
+        ConditionExpression: '#status = :open',
+        UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':open': 'OPEN', ':expired': 'EXPIRED', ':at': at },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * OPEN → DONE with the decision, leaving the open-task index, with its audit event. Returns
+ * false when someone else decided first or the task expired (nothing written).
+ */
+export async function decideTask(
+  taskId: string,
+  decision: Decision,
+  by: { sub: string; username: string },
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.task(taskId),
+          ConditionExpression: '#status = :open',
+          UpdateExpression:
+            'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at ' +
+            'REMOVE gsi1pk, gsi1sk',
+          ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+          ExpressionAttributeValues: {
+            ':open': 'OPEN',
+            ':done': 'DONE',
+            ':decision': decision.decision,
+            ':comment': decision.comment ?? '',
+            ':by': by.username,
+            ':sub': by.sub,
+            ':at': at,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/** The workflow no longer waited for a decision just recorded: DONE (by this caller) → EXPIRED. */
+export async function expireDecidedTask(
+  taskId: string,
+  deciderSub: string,
+  at: string,
+  audit: AuditInput,
+): Promise<void> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.task(taskId),
+          ConditionExpression: '#status = :done AND decidedBySub = :sub',
+          UpdateExpression: 'SET #status = :expired, expiredAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':done': 'DONE',
+            ':expired': 'EXPIRED',
+            ':sub': deciderSub,
+            ':at': at,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+  } catch (err) {
+    if (!lostCondition(err)) throw err;
+  }
+}
+
+/**
+ * Undoes a recorded decision the workflow never received (Step Functions failed for another
+ * reason than an expired token), so the task can be decided again: DONE (by this caller) → OPEN.
+ */
+export async function reopenTask(task: TaskRecord, deciderSub: string, audit: AuditInput): Promise<void> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.task(task.taskId),
+          ConditionExpression: '#status = :done AND decidedBySub = :sub',
+          UpdateExpression:
+            'SET #status = :open, gsi1pk = :gpk, gsi1sk = :gsk REMOVE decision, #comment, decidedBy, decidedBySub, decidedAt',
+          ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+          ExpressionAttributeValues: {
+            ':done': 'DONE',
+            ':open': 'OPEN',
+            ':sub': deciderSub,
+            ':gpk': `OPENTASKS#${task.role}`,
+            ':gsk': `${task.createdAt}#${task.taskId}`,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+  } catch (err) {
+    if (!lostCondition(err)) throw err;
+  }
+}
+
+// ---- Writes: archiving ----------------------------------------------------------------------------
+
+export interface SequenceAdvance {
+  sequenceKey: string;
+  /** Last number read; 0 when the sequence item did not exist. */
+  seen: number;
+  last: number;
+}
+
+/**
+ * Claims archive codes in one transaction: each sequence moves from the number read to the new
+ * last number (fails if anyone moved it), each code item is created (fails if it exists), each
+ * document gets its code (fails if it has one). A lost race cancels everything.
+ */
+export async function assignArchiveCodes(
+  submission: Pick<Submission, 'submissionId' | 'customerId'>,
+  sequences: readonly SequenceAdvance[],
+  assignments: readonly CodeAssignment[],
+  at: string,
+  audit: AuditInput,
+): Promise<void> {
+  const table = tableName();
+  const items: TransactWriteItem[] = [];
+  for (const s of sequences) {
+    items.push({
+      Update: {
+        TableName: table,
+        Key: keys.sequence(s.sequenceKey),
+        ConditionExpression: s.seen === 0 ? 'attribute_not_exists(pk)' : '#last = :seen',
+        UpdateExpression: 'SET #last = :last, sequenceKey = :key, updatedAt = :at',
+        ExpressionAttributeNames: { '#last': 'last' },
+        ExpressionAttributeValues: {
+          ...(s.seen === 0 ? {} : { ':seen': s.seen }),
+          ':last': s.last,
+          ':key': s.sequenceKey,
+          ':at': at,
+        },
+      },
+    });
+  }
+  for (const a of assignments) {
+    items.push({
+      Put: {
+        TableName: table,
+        Item: {
+          ...keys.archiveCode(a.archiveCode),
+          entity: 'archive-code',
+          archiveCode: a.archiveCode,
+          documentId: a.documentId,
+          submissionId: submission.submissionId,
+          customerId: submission.customerId,
+          sequenceKey: a.sequenceKey,
+          seq: a.seq,
+          assignedAt: at,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    items.push({
+      Update: {
+        TableName: table,
+        Key: keys.document(a.documentId),
+        ConditionExpression:
+          'attribute_not_exists(archiveCode) AND submissionId = :sid AND #status = :uploaded',
+        UpdateExpression: 'SET archiveCode = :code, codeAssignedAt = :at, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sid': submission.submissionId,
+          ':uploaded': 'UPLOADED',
+          ':code': a.archiveCode,
+          ':at': at,
+        },
+      },
+    });
+  }
+  items.push(auditPut(audit));
+  await transact(items);
+}
+
+export interface ArchivedCopy {
+  documentId: string;
+  archiveCode: string;
+  archivedAt: string;
+  retention: RetentionPlan;
+  archiveKey: string;
+  archiveVersionId: string;
+}
+
+/**
+ * Documents UPLOADED → ARCHIVED with their retention and archive object, and the submission
+ * IN_REVIEW → ARCHIVED, in one transaction. Returns false when the state had moved on.
+ * Documents whose disposal date is already known enter the due-date index (gsi3).
+ */
+export async function completeArchive(
+  submissionId: string,
+  executionArn: string,
+  copies: readonly ArchivedCopy[],
+  decidedBy: string,
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  const table = tableName();
+  const items: TransactWriteItem[] = copies.map((c) => {
+    const r = c.retention;
+    const due = r.dueDateKnown && r.retainUntil ? r.retainUntil.slice(0, 10) : undefined;
+    return {
+      Update: {
+        TableName: table,
+        Key: keys.document(c.documentId),
+        ConditionExpression: '#status = :uploaded AND archiveCode = :code',
+        UpdateExpression:
+          'SET #status = :archived, archivedAt = :archivedAt, retentionCode = :rc, retentionTrigger = :rt, legalHold = :hold, ' +
+          'archiveKey = :key, archiveVersionId = :version, updatedAt = :now' +
+          (r.retainUntil ? ', retainUntil = :until' : '') +
+          (due ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : ''),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':uploaded': 'UPLOADED',
+          ':archived': 'ARCHIVED',
+          ':code': c.archiveCode,
+          ':archivedAt': c.archivedAt,
+          ':rc': r.retentionCode,
+          ':rt': r.retentionTrigger,
+          ':hold': r.legalHold,
+          ':key': c.archiveKey,
+          ':version': c.archiveVersionId,
+          ':now': at,
+          ...(r.retainUntil ? { ':until': r.retainUntil } : {}),
+          ...(due ? { ':gsi3pk': `DUE#${due}`, ':gsi3sk': c.documentId } : {}),
+        },
+      },
+    };
+  });
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: table,
+          Key: keys.submission(submissionId),
+          ConditionExpression: '#status = :review AND executionArn = :arn',
+          UpdateExpression: 'SET #status = :archived, archivedAt = :at, decidedBy = :by, updatedAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':review': 'IN_REVIEW',
+            ':archived': 'ARCHIVED',
+            ':arn': executionArn,
+            ':by': decidedBy,
+            ':at': at,
+          },
+        },
+      },
+      ...items,
+      auditPut(audit),
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { sfn } from './clients.ts';
+import { intakeWorkflowArn } from './env.ts';
+
+/** Step Functions: starting the intake workflow and answering task tokens. */
+
+export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'name-taken' };
+
+/**
+ * Starts intake-review-archive under a deterministic name. Step Functions answers a repeated
+ * start with the same name and input with the running execution, so a retried request starts
+ * nothing new; a name already used with other input, or by a finished execution, is `name-taken`.
+ */
+export async function startIntakeExecution(name: string, input: unknown): Promise<StartResult> {
+  try {
+    const res = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: intakeWorkflowArn(), name, input: JSON.stringify(input) }),
+    );
+    if (!res.executionArn) throw new Error('Step Functions returned no execution ARN');
+    return { started: true, executionArn: res.executionArn };
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionAlreadyExists') return { started: false, reason: 'name-taken' };
+    throw err;
+  }
+}
+
+/** Errors meaning the workflow no longer waits for this token. */
+const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
+/** Sends a task's result; `expired` when the workflow stopped waiting (timed out, token invalid). */
+export async function answerTask(taskToken: string, output: unknown): Promise<'sent' | 'expired'> {
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return 'sent';
+  } catch (err) {
+    if (GONE.has((err as Error).name)) return 'expired';
+    throw err;
+  }
+}

@@ -1,0 +1,288 @@
+import { z } from 'zod';
+import { type ArchiveCodeParts, formatArchiveCode, maxSequence, sequenceKey } from './archive-code.ts';
+import { Conflict } from './errors.ts';
+import { type Actor, hasAnyRole } from './roles.ts';
+import type { RetentionCode, RetentionTrigger, Scheme } from './scheme.ts';
+import { businessEvent, documentType } from './scheme.ts';
+
+/**
+ * Documents (件): one scanned original and its metadata, the unit that is numbered, kept and
+ * disposed of. Lifecycle: PENDING_UPLOAD → UPLOADED → ARCHIVED → DISPOSED.
+ */
+
+export const DOCUMENT_STATUSES = ['PENDING_UPLOAD', 'UPLOADED', 'ARCHIVED', 'DISPOSED'] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+
+/** The four checks of DA/T 70 as they apply at intake. */
+export const CHECK_NAMES = ['authenticity', 'integrity', 'usability', 'safety'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export interface CheckResult {
+  passed: boolean;
+  /** Why it failed; empty when it passed. */
+  messages: string[];
+}
+
+export type DocumentChecks = Record<CheckName, CheckResult>;
+
+export interface DocumentRecord {
+  documentId: string;
+  submissionId: string;
+  customerId: string;
+  schemeId: string;
+  businessEvent: string;
+  docType: string;
+  title: string;
+  fileName: string;
+  /** Declared by the clerk. */
+  contentType: string;
+  /** Declared size in bytes. */
+  size: number;
+  /** Declared SHA-256, lower-case hex. */
+  sha256: string;
+  status: DocumentStatus;
+  /** Key in the intake bucket. */
+  intakeKey: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  // Set when storage reports the upload.
+  receivedSize?: number;
+  /** SHA-256 storage computed, lower-case hex. */
+  receivedSha256?: string;
+  sniffedType?: string;
+  uploadedAt?: string;
+  // Set by the intake checks.
+  checks?: DocumentChecks;
+  checkedAt?: string;
+  // Set by archiving.
+  archiveCode?: string;
+  /** When the code was allocated; the archive date the code year and retention clock use. */
+  codeAssignedAt?: string;
+  archivedAt?: string;
+  retentionCode?: RetentionCode;
+  retentionTrigger?: RetentionTrigger;
+  retainUntil?: string;
+  legalHold?: boolean;
+  archiveKey?: string;
+  archiveVersionId?: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export const isSha256Hex = (value: string): boolean => SHA256_HEX.test(value);
+
+/** S3 speaks base64 checksums (`x-amz-checksum-sha256`); Dangan records hex. */
+export function sha256HexToBase64(hex: string): string {
+  if (!isSha256Hex(hex.toLowerCase())) throw new Error('not a SHA-256 hex digest');
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+export function sha256Base64ToHex(b64: string): string | undefined {
+  const bytes = Buffer.from(b64, 'base64');
+  return bytes.length === 32 ? bytes.toString('hex') : undefined;
+}
+
+/** Key of an original in the archive bucket (versioned, Object Lock). */
+export const archiveObjectKey = (documentId: string): string => `originals/${documentId}`;
+
+/** User metadata stored with the archived original; S3 metadata must be ASCII, so the code is URL-encoded. */
+export function archiveObjectMetadata(doc: Pick<DocumentRecord, 'documentId' | 'sha256' | 'archiveCode'>) {
+  if (!doc.archiveCode) throw new Error(`document ${doc.documentId} has no archive code`);
+  return {
+    'archive-code': encodeURIComponent(doc.archiveCode),
+    sha256: doc.sha256,
+    'document-id': doc.documentId,
+  };
+}
+
+/** A loan as the content rule needs it; the loans module owns the full record. */
+export interface ActiveLoanGrant {
+  loanId: string;
+  borrowerSub: string;
+  documentIds: readonly string[];
+  status: string;
+  dueAt: string;
+}
+
+/**
+ * Who may read a document's content. Archivists may; a borrower may while an approved loan
+ * naming the document is active. The system administrator never reads content (三员分立),
+ * whatever other group they are in.
+ */
+export function canReadContent(
+  actor: Actor,
+  doc: Pick<DocumentRecord, 'documentId'>,
+  activeLoan?: ActiveLoanGrant,
+  now: Date = new Date(),
+): boolean {
+  if (actor.roles.includes('sysadmin')) return false;
+  if (hasAnyRole(actor, ['archivist'])) return true;
+  if (!activeLoan) return false;
+  return (
+    activeLoan.status === 'ACTIVE' &&
+    activeLoan.borrowerSub === actor.sub &&
+    activeLoan.documentIds.includes(doc.documentId) &&
+    Date.parse(activeLoan.dueAt) > now.getTime()
+  );
+}
+
+/** Content exists to be read only once archived (and until disposed). */
+export function assertContentAvailable(doc: Pick<DocumentRecord, 'documentId' | 'status'>): void {
+  if (doc.status !== 'ARCHIVED') {
+    throw new Conflict(`document ${doc.documentId} is ${doc.status}; only archived documents can be read`);
+  }
+}
+
+function mask(text: string): string {
+  const first = Array.from(text)[0] ?? '';
+  return `${first}***`;
+}
+
+/**
+ * The API's view of a document: no storage keys, no upload internals. Titles and file names of
+ * sensitive document types (an ID copy often carries the holder's name) are masked unless the
+ * caller may see sensitive data unmasked or created the document.
+ */
+export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor) {
+  const type = documentType(scheme, doc.docType);
+  const sensitive = type?.sensitive ?? true;
+  const unmasked =
+    !sensitive ||
+    actor.sub === doc.createdBy ||
+    actor.roles.some((r) => (scheme.unmaskedRoles as readonly string[]).includes(r));
+  return {
+    documentId: doc.documentId,
+    submissionId: doc.submissionId,
+    customerId: doc.customerId,
+    businessEvent: doc.businessEvent,
+    docType: doc.docType,
+    docTypeName: type?.name,
+    sensitive,
+    title: unmasked ? doc.title : mask(doc.title),
+    fileName: unmasked ? doc.fileName : mask(doc.fileName),
+    masked: !unmasked,
+    contentType: doc.contentType,
+    size: doc.size,
+    sha256: doc.sha256,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    ...(doc.receivedSize === undefined ? {} : { receivedSize: doc.receivedSize }),
+    ...(doc.sniffedType === undefined ? {} : { sniffedType: doc.sniffedType }),
+    ...(doc.uploadedAt === undefined ? {} : { uploadedAt: doc.uploadedAt }),
+    ...(doc.checks === undefined ? {} : { checks: doc.checks }),
+    ...(doc.archiveCode === undefined ? {} : { archiveCode: doc.archiveCode }),
+    ...(doc.archivedAt === undefined ? {} : { archivedAt: doc.archivedAt }),
+    ...(doc.retentionCode === undefined ? {} : { retentionCode: doc.retentionCode }),
+    ...(doc.retentionTrigger === undefined ? {} : { retentionTrigger: doc.retentionTrigger }),
+    ...(doc.retainUntil === undefined ? {} : { retainUntil: doc.retainUntil }),
+    ...(doc.legalHold === undefined ? {} : { legalHold: doc.legalHold }),
+  };
+}
+
+export type DocumentView = ReturnType<typeof documentView>;
+
+/** `GET /documents` query. */
+export const documentQuerySchema = z
+  .object({
+    customerId: z.string().min(1).max(100).optional(),
+    archiveCode: z.string().min(1).max(100).optional(),
+    docType: z.string().min(1).max(12).optional(),
+    status: z.enum(DOCUMENT_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    nextToken: z.string().min(1).max(2000).optional(),
+  })
+  .strict()
+  .refine((q) => q.customerId !== undefined || q.archiveCode !== undefined, {
+    message: 'give customerId or archiveCode',
+    path: ['customerId'],
+  });
+
+export type DocumentQuery = z.infer<typeof documentQuerySchema>;
+
+export function matchesQuery(doc: DocumentRecord, q: DocumentQuery): boolean {
+  return (
+    (q.customerId === undefined || doc.customerId === q.customerId) &&
+    (q.archiveCode === undefined || doc.archiveCode === q.archiveCode) &&
+    (q.docType === undefined || doc.docType === q.docType) &&
+    (q.status === undefined || doc.status === q.status)
+  );
+}
+
+// ---- Archive codes ---------------------------------------------------------------------------
+
+/** Archive codes could not be allocated because other allocations kept winning; the workflow retries. */
+export class CodeAllocationConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodeAllocationConflict';
+  }
+}
+
+/** Documents that draw their item numbers from one sequence. */
+export interface CodeGroup {
+  sequenceKey: string;
+  parts: Omit<ArchiveCodeParts, 'seq'>;
+  /** In submission order. */
+  documentIds: string[];
+}
+
+/**
+ * Groups documents by the sequence their codes come from: fonds, category, the archive year,
+ * the retention of the document type and the class code of the business event.
+ */
+export function codeGroups(
+  scheme: Scheme,
+  eventCode: string,
+  docs: readonly Pick<DocumentRecord, 'documentId' | 'docType'>[],
+  archivedAt: Date,
+): CodeGroup[] {
+  const event = businessEvent(scheme, eventCode);
+  if (!event) throw new Error(`business event ${eventCode} is not in scheme ${scheme.id}`);
+  const groups = new Map<string, CodeGroup>();
+  for (const doc of docs) {
+    const type = documentType(scheme, doc.docType);
+    if (!type) throw new Error(`document type ${doc.docType} is not in scheme ${scheme.id}`);
+    const parts = {
+      fonds: scheme.fonds,
+      category: scheme.category,
+      year: archivedAt.getUTCFullYear(),
+      retention: type.retention,
+      classCode: event.classCode,
+    };
+    const key = sequenceKey(scheme.codeTemplate, parts);
+    const group = groups.get(key) ?? { sequenceKey: key, parts, documentIds: [] };
+    group.documentIds.push(doc.documentId);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+export interface CodeAssignment {
+  documentId: string;
+  archiveCode: string;
+  sequenceKey: string;
+  seq: number;
+}
+
+/** Numbers a group after the last number used, with no gaps; fails when the template runs out. */
+export function assignCodes(
+  template: string,
+  group: CodeGroup,
+  lastUsed: number,
+): { assignments: CodeAssignment[]; last: number } {
+  const last = lastUsed + group.documentIds.length;
+  if (last > maxSequence(template)) {
+    throw new Error(`sequence ${group.sequenceKey} is exhausted: ${last} exceeds ${maxSequence(template)}`);
+  }
+  const assignments = group.documentIds.map((documentId, i) => {
+    const seq = lastUsed + i + 1;
+    return {
+      documentId,
+      seq,
+      sequenceKey: group.sequenceKey,
+      archiveCode: formatArchiveCode(template, { ...group.parts, seq }),
+    };
+  });
+  return { assignments, last };
+}

@@ -1,0 +1,316 @@
+import { z } from 'zod';
+import { type DocumentRecord, type DocumentView, documentView } from './documents.ts';
+import { BadRequest, Conflict, type FieldError, Forbidden, PayloadTooLarge } from './errors.ts';
+import type { Problem } from './intake-checks.ts';
+import { type Actor, hasAnyRole, type Role } from './roles.ts';
+import { businessEvent, documentType, type Scheme } from './scheme.ts';
+
+/**
+ * Submissions (移交批次): a set of documents for one customer and one business event, checked
+ * and reviewed together. Lifecycle:
+ * DRAFT → SUBMITTED → VALIDATED → IN_REVIEW → ARCHIVED, or → REJECTED (from SUBMITTED when the
+ * intake checks fail, from IN_REVIEW when the reviewer rejects or nobody reviews in time);
+ * a REJECTED submission may be fixed and submitted again (a new attempt).
+ */
+
+export const SUBMISSION_STATUSES = [
+  'DRAFT',
+  'SUBMITTED',
+  'VALIDATED',
+  'IN_REVIEW',
+  'ARCHIVED',
+  'REJECTED',
+] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/** States from which a clerk may (re)submit, and in which uploads are still accepted. */
+export const OPEN_FOR_CHANGES: readonly SubmissionStatus[] = ['DRAFT', 'REJECTED'];
+/** Document states an upload may (re)place. */
+export const UPLOADABLE_DOCUMENT: readonly DocumentRecord['status'][] = ['PENDING_UPLOAD', 'UPLOADED'];
+
+export interface Rejection {
+  reason: string;
+  problems: Problem[];
+  decidedBy: string;
+  at: string;
+  attempt: number;
+}
+
+export interface Submission {
+  submissionId: string;
+  schemeId: string;
+  customerId: string;
+  customerNo?: string;
+  businessEvent: string;
+  status: SubmissionStatus;
+  /** Number of times submitted; the workflow execution of attempt n is named `<submissionId>-<n>`. */
+  attempt: number;
+  createdBy: string;
+  createdByName: string;
+  createdAt: string;
+  updatedAt: string;
+  documentIds: string[];
+  executionArn?: string;
+  submittedAt?: string;
+  valid?: boolean;
+  problems?: Problem[];
+  validatedAt?: string;
+  reviewTaskId?: string;
+  reviewOpenedAt?: string;
+  rejection?: Rejection;
+  archivedAt?: string;
+  decidedBy?: string;
+}
+
+// ---- Creating ----------------------------------------------------------------------------------
+
+const SHA256_ANY_CASE = /^[0-9a-fA-F]{64}$/;
+
+/** `POST /submissions` body; the number of documents comes from the scheme's limits. */
+export function createSubmissionSchema(scheme: Scheme) {
+  const doc = z
+    .object({
+      docType: z.string().min(1).max(12),
+      title: z.string().trim().min(1).max(200),
+      fileName: z.string().trim().min(1).max(255),
+      contentType: z.string().min(1).max(100),
+      size: z.number().int().min(1, 'size must be at least 1 byte'),
+      sha256: z
+        .string()
+        .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
+        .transform((s) => s.toLowerCase()),
+    })
+    .strict();
+  return z
+    .object({
+      customerId: z.string().min(1).max(100),
+      businessEvent: z.string().min(1).max(12),
+      documents: z.array(doc).min(1).max(scheme.limits.maxDocumentsPerSubmission),
+    })
+    .strict();
+}
+
+export type CreateSubmissionInput = z.infer<ReturnType<typeof createSubmissionSchema>>;
+
+/**
+ * Checks a well-formed request against the scheme: documents above the size limit are a 413;
+ * an unknown event, a type not filed under the event or a content type off the list a 400.
+ */
+export function checkAgainstScheme(scheme: Scheme, input: CreateSubmissionInput): void {
+  const max = scheme.limits.maxDocumentBytes;
+  const tooLarge = input.documents.flatMap((d, i) =>
+    d.size > max ? [`documents.${i}.size: ${d.size} bytes exceeds the limit of ${max} bytes`] : [],
+  );
+  if (tooLarge.length > 0) throw new PayloadTooLarge(tooLarge.join('; '));
+
+  const errors: FieldError[] = [];
+  const event = businessEvent(scheme, input.businessEvent);
+  if (!event) {
+    errors.push({
+      path: 'businessEvent',
+      message: `unknown business event ${input.businessEvent}; the scheme has ${scheme.businessEvents.map((e) => e.code).join(', ')}`,
+    });
+  }
+  const allowedTypes = event ? [...event.required, ...event.optional] : [];
+  input.documents.forEach((d, i) => {
+    if (!documentType(scheme, d.docType)) {
+      errors.push({ path: `documents.${i}.docType`, message: `unknown document type ${d.docType}` });
+    } else if (event && !allowedTypes.includes(d.docType)) {
+      errors.push({
+        path: `documents.${i}.docType`,
+        message: `${d.docType} is not filed under ${event.code}; allowed: ${allowedTypes.join(', ')}`,
+      });
+    }
+    if (!scheme.contentTypes.includes(d.contentType)) {
+      errors.push({
+        path: `documents.${i}.contentType`,
+        message: `content type ${d.contentType} is not accepted; allowed: ${scheme.contentTypes.join(', ')}`,
+      });
+    }
+  });
+  if (errors.length > 0) {
+    throw new BadRequest(
+      `invalid request: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
+}
+
+/** Where a document's scan is uploaded in the intake bucket. */
+export const intakeKey = (submissionId: string, documentId: string): string =>
+  `intake/${submissionId}/${documentId}`;
+
+const INTAKE_KEY = /^intake\/([A-Za-z0-9-]{1,64})\/([A-Za-z0-9-]{1,64})$/;
+
+/** Reads an intake key back; undefined for any other key. */
+export function parseIntakeKey(key: string): { submissionId: string; documentId: string } | undefined {
+  const m = INTAKE_KEY.exec(key);
+  if (!m?.[1] || !m[2]) return undefined;
+  return { submissionId: m[1], documentId: m[2] };
+}
+
+export interface DraftArgs {
+  scheme: Scheme;
+  input: CreateSubmissionInput;
+  actor: Actor;
+  customer: { customerId: string; customerNo?: string };
+  submissionId: string;
+  /** One per input document, in order. */
+  documentIds: readonly string[];
+  now: Date;
+}
+
+/** The records a new draft consists of. */
+export function draftSubmission(args: DraftArgs): { submission: Submission; documents: DocumentRecord[] } {
+  const { scheme, input, actor, customer, submissionId, now } = args;
+  if (args.documentIds.length !== input.documents.length) {
+    throw new Error('one document id per document is needed');
+  }
+  const at = now.toISOString();
+  const documents: DocumentRecord[] = input.documents.map((d, i) => {
+    const documentId = args.documentIds[i] as string;
+    return {
+      documentId,
+      submissionId,
+      customerId: customer.customerId,
+      schemeId: scheme.id,
+      businessEvent: input.businessEvent,
+      docType: d.docType,
+      title: d.title,
+      fileName: d.fileName,
+      contentType: d.contentType,
+      size: d.size,
+      sha256: d.sha256,
+      status: 'PENDING_UPLOAD',
+      intakeKey: intakeKey(submissionId, documentId),
+      createdAt: at,
+      createdBy: actor.sub,
+      updatedAt: at,
+    };
+  });
+  const submission: Submission = {
+    submissionId,
+    schemeId: scheme.id,
+    customerId: customer.customerId,
+    ...(customer.customerNo === undefined ? {} : { customerNo: customer.customerNo }),
+    businessEvent: input.businessEvent,
+    status: 'DRAFT',
+    attempt: 0,
+    createdBy: actor.sub,
+    createdByName: actor.username,
+    createdAt: at,
+    updatedAt: at,
+    documentIds: documents.map((d) => d.documentId),
+  };
+  return { submission, documents };
+}
+
+// ---- Reading and submitting ----------------------------------------------------------------
+
+const READ_ANY: readonly Role[] = ['reviewer', 'archivist', 'auditor'];
+
+/** Reviewers, archivists and auditors read any submission; a clerk reads their own. */
+export function canViewSubmission(actor: Actor, submission: Pick<Submission, 'createdBy'>): boolean {
+  if (hasAnyRole(actor, READ_ANY)) return true;
+  return hasAnyRole(actor, ['clerk']) && submission.createdBy === actor.sub;
+}
+
+/** Throws the API's answer when the clerk may not submit now. */
+export function assertSubmittable(
+  actor: Actor,
+  submission: Submission,
+  documents: readonly DocumentRecord[],
+): void {
+  if (submission.createdBy !== actor.sub) {
+    throw new Forbidden(`submission ${submission.submissionId} belongs to another clerk`);
+  }
+  if (!OPEN_FOR_CHANGES.includes(submission.status)) {
+    throw new Conflict(
+      `submission ${submission.submissionId} is already submitted (status ${submission.status})`,
+    );
+  }
+  const byId = new Map(documents.map((d) => [d.documentId, d]));
+  const missing = submission.documentIds.flatMap((id) => {
+    const d = byId.get(id);
+    if (d?.status === 'UPLOADED') return [];
+    return [{ documentId: id, docType: d?.docType, title: d?.title, status: d?.status ?? 'MISSING' }];
+  });
+  if (missing.length > 0) {
+    throw new Conflict(
+      `not every document is uploaded: ${missing.map((m) => `${m.documentId} (${m.docType ?? '?'}, ${m.status})`).join(', ')}`,
+      { missing },
+    );
+  }
+}
+
+/** Deterministic execution name: a repeated submit of the same attempt starts nothing new. */
+export const executionName = (submissionId: string, attempt: number): string => `${submissionId}-${attempt}`;
+
+export interface IntakeWorkflowInput {
+  submissionId: string;
+  attempt: number;
+  reviewTimeoutSeconds: number;
+}
+
+export function intakeWorkflowInput(
+  submissionId: string,
+  attempt: number,
+  scheme: Scheme,
+): IntakeWorkflowInput {
+  return { submissionId, attempt, reviewTimeoutSeconds: scheme.limits.reviewTimeoutHours * 3600 };
+}
+
+export function submissionView(
+  submission: Submission,
+  documents: readonly DocumentRecord[],
+  scheme: Scheme,
+  actor: Actor,
+) {
+  const byId = new Map(documents.map((d) => [d.documentId, d]));
+  const docs: DocumentView[] = submission.documentIds.flatMap((id) => {
+    const d = byId.get(id);
+    return d ? [documentView(d, scheme, actor)] : [];
+  });
+  return {
+    submissionId: submission.submissionId,
+    customerId: submission.customerId,
+    ...(submission.customerNo === undefined ? {} : { customerNo: submission.customerNo }),
+    businessEvent: submission.businessEvent,
+    status: submission.status,
+    attempt: submission.attempt,
+    createdBy: submission.createdByName,
+    createdAt: submission.createdAt,
+    updatedAt: submission.updatedAt,
+    ...(submission.submittedAt === undefined ? {} : { submittedAt: submission.submittedAt }),
+    ...(submission.validatedAt === undefined
+      ? {}
+      : {
+          validation: {
+            valid: submission.valid ?? false,
+            problems: submission.problems ?? [],
+            at: submission.validatedAt,
+          },
+        }),
+    ...(submission.rejection === undefined ? {} : { rejection: submission.rejection }),
+    ...(submission.archivedAt === undefined ? {} : { archivedAt: submission.archivedAt }),
+    documents: docs,
+  };
+}
+
+// ---- Workflow step errors ------------------------------------------------------------------
+
+/** A state the workflow retries (the ASL lists `TransientError`). */
+export class TransientError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
+
+/** The submission is not in a state the step can act on; retrying will not help. */
+export class WorkflowStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkflowStateError';
+  }
+}

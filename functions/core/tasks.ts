@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { Conflict, Forbidden } from './errors.ts';
+import { type Actor, hasAnyRole, type Role } from './roles.ts';
+import { businessEvent, type Scheme } from './scheme.ts';
+
+/**
+ * Tasks: the human steps of workflows. A task is OPEN until someone with its role decides it
+ * (DONE) or its workflow gives up waiting (EXPIRED). The Step Functions task token is kept on
+ * the task item and never leaves the server.
+ */
+
+export const TASK_STATUSES = ['OPEN', 'DONE', 'EXPIRED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export interface TaskKindPolicy {
+  /** Roles that may decide tasks of this kind (a task also names the one role it is assigned to). */
+  roles: readonly Role[];
+  /** The person who asked for the thing being decided may not decide it (三员分立 / four eyes). */
+  separationOfDuties: boolean;
+}
+
+/**
+ * Who may decide which kind of task. A kind not listed here can be decided by nobody, so a
+ * workflow that adds a kind must add it here first.
+ */
+export const TASK_KINDS: Readonly<Record<string, TaskKindPolicy>> = {
+  'intake-review': { roles: ['reviewer', 'archivist'], separationOfDuties: true },
+  /** Loan approvals (borrow-approval workflow). */
+  'loan-approval': { roles: ['approver'], separationOfDuties: true },
+};
+
+export type ReviewLevel = 'review' | 'escalated';
+
+export interface TaskRecord {
+  taskId: string;
+  kind: string;
+  /** The role the task is assigned to. */
+  role: Role;
+  status: TaskStatus;
+  subjectType: string;
+  subjectId: string;
+  summary: Record<string, unknown>;
+  createdAt: string;
+  dueAt: string;
+  /** Step Functions task token; server-side only. */
+  taskToken: string;
+  /** The person who asked for the subject (e.g. the clerk who created the submission). */
+  requesterSub?: string;
+  executionId?: string;
+  level?: ReviewLevel;
+  attempt?: number;
+  decision?: Decision['decision'];
+  comment?: string;
+  decidedBy?: string;
+  decidedBySub?: string;
+  decidedAt?: string;
+  expiredAt?: string;
+}
+
+/** One review task per submission, attempt and level: a retried step finds the task it made. */
+export const reviewTaskId = (submissionId: string, attempt: number, level: ReviewLevel): string =>
+  `review-${submissionId}-${attempt}-${level}`;
+
+export const reviewRole = (level: ReviewLevel): Role => (level === 'review' ? 'reviewer' : 'archivist');
+
+export function dueAt(enteredAt: string, timeoutSeconds: number): string {
+  const start = Date.parse(enteredAt);
+  if (Number.isNaN(start)) throw new Error(`enteredAt ${enteredAt} is not a time`);
+  return new Date(start + timeoutSeconds * 1000).toISOString();
+}
+
+export function intakeReviewSummary(args: {
+  scheme: Scheme;
+  customerId: string;
+  customerNo?: string;
+  customerName?: string;
+  businessEvent: string;
+  documentCount: number;
+  level: ReviewLevel;
+}): Record<string, unknown> {
+  const event = businessEvent(args.scheme, args.businessEvent);
+  const who = [args.customerNo, args.customerName].filter(Boolean).join(' ') || args.customerId;
+  const what = event ? `${event.name.zh} ${event.name.en}` : args.businessEvent;
+  const escalated = args.level === 'escalated' ? ' (escalated)' : '';
+  return {
+    text: `${who}: ${what}, ${args.documentCount} document${args.documentCount === 1 ? '' : 's'}${escalated}`,
+    customerId: args.customerId,
+    ...(args.customerNo === undefined ? {} : { customerNo: args.customerNo }),
+    ...(args.customerName === undefined ? {} : { customerName: args.customerName }),
+    businessEvent: args.businessEvent,
+    documentCount: args.documentCount,
+    level: args.level,
+  };
+}
+
+export const decisionSchema = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(2000).optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.decision === 'reject' && !d.comment) {
+      ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a comment' });
+    }
+  });
+
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** Whether the caller may decide the task at all (not whether it is still open). */
+export function assertMayDecide(
+  actor: Actor,
+  task: Pick<TaskRecord, 'taskId' | 'kind' | 'role' | 'requesterSub'>,
+) {
+  const policy = TASK_KINDS[task.kind];
+  if (!policy) throw new Forbidden(`nobody may decide tasks of kind ${task.kind}`);
+  if (!policy.roles.includes(task.role) || !hasAnyRole(actor, [task.role])) {
+    throw new Forbidden(`task ${task.taskId} (${task.kind}) is for role ${task.role}`);
+  }
+  if (policy.separationOfDuties && task.requesterSub === actor.sub) {
+    throw new Forbidden(`task ${task.taskId} concerns your own request; someone else must decide it`);
+  }
+}
+
+export function assertOpen(task: Pick<TaskRecord, 'taskId' | 'status'>) {
+  if (task.status !== 'OPEN') throw new Conflict(`task ${task.taskId} is already ${task.status}`);
+}
+
+/** What the waiting workflow receives; the intake ASL reads `decision`, `comment` and `decidedBy`. */
+export function decisionOutput(taskId: string, decision: Decision, actor: Actor) {
+  return {
+    decision: decision.decision,
+    comment: decision.comment ?? '',
+    decidedBy: actor.username,
+    decidedBySub: actor.sub,
+    taskId,
+  };
+}
+
+export function taskView(task: TaskRecord) {
+  return {
+    taskId: task.taskId,
+    kind: task.kind,
+    role: task.role,
+    subjectId: task.subjectId,
+    summary: task.summary,
+    createdAt: task.createdAt,
+    dueAt: task.dueAt,
+  };
+}
+
+/** Open tasks from the per-role lists the caller may decide: merged, deduplicated, newest first. */
+export function openTasksFor(actor: Actor, lists: readonly (readonly TaskRecord[])[]) {
+  const seen = new Map<string, TaskRecord>();
+  for (const list of lists) for (const t of list) seen.set(t.taskId, t);
+  return [...seen.values()]
+    .filter((t) => {
+      if (t.status !== 'OPEN') return false;
+      try {
+        assertMayDecide(actor, t);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) =>
+      a.createdAt === b.createdAt ? b.taskId.localeCompare(a.taskId) : b.createdAt.localeCompare(a.createdAt),
+    )
+    .map(taskView);
+}
