@@ -239,10 +239,16 @@ export function verifySignature(req: SignableRequest, opts: VerifyOptions): Auth
     signature = sig;
     amzDate = date;
     payloadHash = query('X-Amz-Content-Sha256') ?? UNSIGNED_PAYLOAD;
+    // x-amz-* parameters of a presigned URL act as request headers (metadata, tagging, Object Lock...),
+    // except flexible checksums: S3 ignores x-amz-checksum-* and x-amz-sdk-checksum-algorithm in the
+    // query string (the JS SDK hoists the CRC32 of an empty body there when presigning PutObject).
+    // A checksum is only enforced when it is sent as a header, ideally one the URL signs.
     for (const [name, value] of params) {
       const lower = name.toLowerCase();
       if (
         lower.startsWith('x-amz-') &&
+        !lower.startsWith('x-amz-checksum-') &&
+        lower !== 'x-amz-sdk-checksum-algorithm' &&
         ![
           'x-amz-algorithm',
           'x-amz-credential',
