@@ -1,0 +1,151 @@
+/**
+ * Local Step Functions endpoint for Dangan. Speaks the AWS JSON 1.0 protocol of the
+ * `AWSStepFunctions` service, so `new SFNClient({ endpoint: url })` works against it unchanged.
+ * Executions are durable: they are kept in `dataDir` and continue after a restart.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Engine } from './engine.ts';
+import { ApiError } from './errors.ts';
+import { isObject, type JsonObject } from './jsonpath.ts';
+
+export interface LocalStateMachine {
+  name: string;
+  /** ASL JSON, substitutions already applied */
+  definition: string;
+}
+
+export interface LocalSfnOptions {
+  host?: string;
+  /** 0 = random */
+  port?: number;
+  /** executions persisted here */
+  dataDir: string;
+  /** used to build ARNs: arn:aws:states:{region}:{accountId}:stateMachine:{name} */
+  region: string;
+  accountId: string;
+  stateMachines: LocalStateMachine[];
+  /** for arn:aws:states:::lambda:invoke (FunctionName from Parameters) and plain Lambda ARNs as Resource */
+  invokeLambda: (functionArn: string, payload: unknown) => Promise<unknown>;
+  /** clock for Wait and timeouts (tests may control it) */
+  now?: () => Date;
+}
+
+export interface LocalSfnServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  /** resolves when no execution is actively running a step (all are waiting on a token/timer or finished) */
+  idle(): Promise<void>;
+}
+
+type Operation = (engine: Engine, body: JsonObject) => unknown;
+
+const OPERATIONS: Record<string, Operation> = {
+  StartExecution: (e, b) => e.startExecution(b),
+  DescribeExecution: (e, b) => e.describeExecution(b),
+  StopExecution: (e, b) => e.stopExecution(b),
+  ListExecutions: (e, b) => e.listExecutions(b),
+  GetExecutionHistory: (e, b) => e.getExecutionHistory(b),
+  SendTaskSuccess: (e, b) => e.sendTaskSuccess(b),
+  SendTaskFailure: (e, b) => e.sendTaskFailure(b),
+  SendTaskHeartbeat: (e, b) => e.sendTaskHeartbeat(b),
+  DescribeStateMachine: (e, b) => e.describeStateMachine(b),
+  DescribeStateMachineForExecution: (e, b) => e.describeStateMachineForExecution(b),
+  ListStateMachines: (e, b) => e.listStateMachines(b),
+};
+
+const TARGET_PREFIX = 'AWSStepFunctions.';
+
+export async function startSfnServer(opts: LocalSfnOptions): Promise<LocalSfnServer> {
+  const engine = await Engine.open({
+    dataDir: opts.dataDir,
+    region: opts.region,
+    accountId: opts.accountId,
+    stateMachines: opts.stateMachines,
+    invokeLambda: opts.invokeLambda,
+    now: opts.now ?? (() => new Date()),
+  });
+
+  const server = createServer((req, res) => {
+    handle(engine, req, res).catch((e: unknown) => {
+      console.error('[sfn] request failed', e);
+      if (!res.headersSent) send(res, 500, { __type: 'InternalFailure', message: String(e) });
+    });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    idle: () => engine.idle(),
+    stop: () => {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await engine.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (req.method !== 'POST') {
+    send(res, 404, { __type: 'UnknownOperationException', message: `${req.method} is not supported` });
+    return;
+  }
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const op = target.startsWith(TARGET_PREFIX) ? OPERATIONS[target.slice(TARGET_PREFIX.length)] : undefined;
+  if (!op) {
+    send(res, 400, { __type: 'UnknownOperationException', message: `Unsupported operation '${target}'` });
+    return;
+  }
+  let body: unknown;
+  try {
+    const text = Buffer.concat(chunks).toString('utf8');
+    body = text.trim() ? JSON.parse(text) : {};
+  } catch {
+    send(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
+    return;
+  }
+  if (!isObject(body)) {
+    send(res, 400, { __type: 'SerializationException', message: 'Request body must be a JSON object' });
+    return;
+  }
+  try {
+    send(res, 200, op(engine, body));
+  } catch (e) {
+    if (e instanceof ApiError) send(res, e.status, { __type: e.type, message: e.message });
+    else throw e;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body ?? {});
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
