@@ -330,6 +330,15 @@ describe('reads', () => {
     );
     expect(e.name).toBe('InvalidRange');
     expect(e.$metadata.httpStatusCode).toBe(416);
+    const reversed = await s3.send(
+      new GetObjectCommand({ Bucket: 'plain', Key: 'r/range.txt', Range: 'bytes=5-2' }),
+    );
+    expect(reversed.$metadata.httpStatusCode).toBe(200);
+    expect(await reversed.Body!.transformToString()).toBe(body);
+    await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'r/empty.txt', Body: '' }));
+    const empty = await s3.send(new GetObjectCommand({ Bucket: 'plain', Key: 'r/empty.txt' }));
+    expect(empty.ContentLength).toBe(0);
+    expect(await empty.Body!.transformToString()).toBe('');
   });
 
   it('honours If-Match / If-None-Match on GET and If-None-Match: * on PUT', async () => {

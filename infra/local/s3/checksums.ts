@@ -4,6 +4,7 @@
  * CRC32 (IEEE), CRC32C (Castagnoli), CRC64NVME, SHA1 and SHA256.
  */
 import { createHash, type Hash } from 'node:crypto';
+import * as zlib from 'node:zlib';
 
 export const CHECKSUM_ALGORITHMS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -90,6 +91,22 @@ class Crc32Like implements IncrementalChecksum {
   }
 }
 
+/** CRC32 through zlib's native implementation (Node >= 22.2), an order of magnitude faster. */
+class NativeCrc32 implements IncrementalChecksum {
+  private crc = 0;
+  constructor(private readonly native: (data: Uint8Array, value?: number) => number) {}
+  update(data: Uint8Array): void {
+    this.crc = this.native(data, this.crc);
+  }
+  digest(): Buffer {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(this.crc >>> 0);
+    return out;
+  }
+}
+
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 class Crc64Nvme implements IncrementalChecksum {
   private hi = 0xffffffff;
   private lo = 0xffffffff;
@@ -128,7 +145,7 @@ class NodeHash implements IncrementalChecksum {
 export function createChecksum(alg: ChecksumAlgorithm): IncrementalChecksum {
   switch (alg) {
     case 'CRC32':
-      return new Crc32Like(CRC32_TABLE);
+      return nativeCrc32 ? new NativeCrc32(nativeCrc32) : new Crc32Like(CRC32_TABLE);
     case 'CRC32C':
       return new Crc32Like(CRC32C_TABLE);
     case 'CRC64NVME':

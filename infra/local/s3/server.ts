@@ -998,33 +998,10 @@ class LocalS3 {
       if (v !== undefined) headers[header] = v;
     }
 
-    let start = 0;
-    let end = version.size - 1;
-    let status = 200;
-    const range = h.range;
-    if (range !== undefined) {
-      const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-      if (m && (m[1] !== '' || m[2] !== '')) {
-        const size = version.size;
-        if (m[1] === '') {
-          const suffix = Number(m[2]);
-          if (suffix === 0 || size === 0) throw errors.invalidRange(size, range);
-          start = Math.max(0, size - suffix);
-          end = size - 1;
-        } else {
-          start = Number(m[1]);
-          end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-          if (start >= size || (m[2] !== '' && Number(m[2]) < start)) {
-            if (m[2] !== '' && Number(m[2]) < start) {
-              // Syntactically invalid ranges are ignored, as S3 does.
-              start = 0;
-              end = size - 1;
-            } else throw errors.invalidRange(size, range);
-          } else status = 206;
-        }
-        if (m[1] === '') status = 206;
-      }
-    }
+    const range = h.range === undefined ? undefined : parseRange(h.range, version.size);
+    const status = range ? 206 : 200;
+    const start = range?.start ?? 0;
+    const end = range?.end ?? version.size - 1;
     if (status === 206) {
       headers['Content-Range'] = `bytes ${start}-${end}/${version.size}`;
     } else if (h['x-amz-checksum-mode']?.toUpperCase() === 'ENABLED') {
@@ -2038,6 +2015,26 @@ class LocalS3 {
   }
 }
 
+/**
+ * Parses a single `bytes=` range as S3 does: an unsatisfiable range is InvalidRange (416), a malformed
+ * or multi-range header is ignored (the whole object is returned).
+ */
+function parseRange(header: string, size: number): { start: number; end: number } | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  const [, first = '', last = ''] = m;
+  if (first === '' && last === '') return undefined;
+  if (first === '') {
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) throw errors.invalidRange(size, header);
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  if (last !== '' && Number(last) < start) return undefined;
+  if (start >= size) throw errors.invalidRange(size, header);
+  return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
+}
+
 /** Hashes a stored file (MD5 + one checksum algorithm) without touching it. */
 async function hashFile(path: string, algorithm: ChecksumAlgorithm): Promise<ReceivedBody> {
   const md5 = createHash('md5');
@@ -2070,6 +2067,8 @@ export async function startS3Server(opts: LocalS3Options): Promise<LocalS3Server
     });
   });
   server.keepAliveTimeout = 5000;
+  // Large scans may take longer than Node's default 5-minute request timeout on slow local disks.
+  server.requestTimeout = 0;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
