@@ -61,7 +61,8 @@ export const FUNCTIONS = {
   'customers-history': {
     entry: 'api/customers-history.ts',
     description: 'All versions of a customer',
-    access: { table: 'read' },
+    // Appends an audit event when values are shown in clear to a role that may read them.
+    access: { table: 'read', audit: 'append' },
   },
   'submissions-create': {
     entry: 'api/submissions-create.ts',

@@ -15,6 +15,15 @@
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
  * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |
  *
+ * Customers in detail: the current item carries `version` (1, 2, ...) and is only updated on the
+ * condition that it still holds the version the writer read. `<region>` is `DEFAULT` for a
+ * customer registered without one; `<name>` in gsi1sk is the name's sort key (NFKC, lower case,
+ * single spaces) so a prefix search ignores case and full-width letters; gsi1 must project all
+ * attributes (the search returns records from it). The customer-number item holds `customerId`
+ * and exists exactly as long as the number is taken. Version items hold `changedAt`,
+ * `changedBy`, `changedBySub`, `changed` (field names) and `values` (new values, null = removed);
+ * version 1 holds every field the customer was registered with.
+ *
  * gsi3 is reserved for due dates (retention sweep: DUE#<yyyy-mm-dd> / <documentId>), sparse.
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):

@@ -1,6 +1,31 @@
-import { DomainError } from '../core/errors.ts';
+import { appendAudit } from '../adapters/audit.ts';
+import { getCustomer } from '../adapters/customers-repo.ts';
+import { schemeId } from '../adapters/env.ts';
+import { canSeeCustomer, customerView, parseCustomerId } from '../core/customers.ts';
+import { NotFound } from '../core/errors.ts';
+import { maskForActor } from '../core/masking.ts';
+import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
 
-export const handler = apiHandler('customers-get', async () => {
-  throw new DomainError(500, 'NotImplemented', 'customers-get is not implemented yet');
+/**
+ * GET /customers/{customerId}: one customer, sensitive fields masked unless the caller's role
+ * may read them; a read in clear is audited before the values leave.
+ */
+export const handler = apiHandler('customers-get', async (req) => {
+  const scheme = getScheme(schemeId());
+  const customerId = parseCustomerId(req.path);
+  const customer = await getCustomer(customerId);
+  // Out-of-region customers answer as absent, so the answer does not tell they exist.
+  if (!customer || !canSeeCustomer(req.actor, customer)) throw new NotFound('customer', customerId);
+  const { value, revealed } = maskForActor(scheme, req.actor, customerView(customer));
+  if (revealed.length > 0) {
+    await appendAudit({
+      action: 'customer.read-unmasked',
+      actor: req.actor,
+      targetType: 'customer',
+      targetId: customerId,
+      details: { fields: revealed, version: customer.version, requestId: req.requestId },
+    });
+  }
+  return { status: 200, body: value, headers: { etag: String(customer.version) } };
 });

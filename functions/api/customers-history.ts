@@ -1,6 +1,38 @@
-import { DomainError } from '../core/errors.ts';
+import { appendAudit } from '../adapters/audit.ts';
+import { listVersions } from '../adapters/customers-repo.ts';
+import { schemeId } from '../adapters/env.ts';
+import { parseCustomerId, versionView } from '../core/customers.ts';
+import { NotFound } from '../core/errors.ts';
+import { maskAllForActor } from '../core/masking.ts';
+import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
 
-export const handler = apiHandler('customers-history', async () => {
-  throw new DomainError(500, 'NotImplemented', 'customers-history is not implemented yet');
+/**
+ * GET /customers/{customerId}/history: every version, oldest first, with who changed which
+ * fields when and the new values, masked per role. Values shown in clear are audited.
+ */
+export const handler = apiHandler('customers-history', async (req) => {
+  const scheme = getScheme(schemeId());
+  const customerId = parseCustomerId(req.path);
+  const versions = await listVersions(customerId);
+  if (versions.length === 0) throw new NotFound('customer', customerId);
+  const views = versions.map(versionView);
+  const { value: values, revealed } = maskAllForActor(
+    scheme,
+    req.actor,
+    views.map((v) => v.values),
+  );
+  if (revealed.length > 0) {
+    await appendAudit({
+      action: 'customer.history-read-unmasked',
+      actor: req.actor,
+      targetType: 'customer',
+      targetId: customerId,
+      details: { fields: revealed, versions: versions.length, requestId: req.requestId },
+    });
+  }
+  return {
+    status: 200,
+    body: { customerId, items: views.map((v, i) => ({ ...v, values: values[i] ?? {} })) },
+  };
 });

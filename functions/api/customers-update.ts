@@ -1,6 +1,73 @@
-import { DomainError } from '../core/errors.ts';
-import { apiHandler } from '../http/api.ts';
+import { getCustomer, saveChange } from '../adapters/customers-repo.ts';
+import { schemeId } from '../adapters/env.ts';
+import { logger } from '../adapters/logger.ts';
+import {
+  applyChange,
+  canSeeCustomer,
+  closesAccount,
+  customerView,
+  mayAccessRegion,
+  parseCustomerId,
+  parseIfMatch,
+  updateCustomerSchema,
+} from '../core/customers.ts';
+import { BadRequest, Conflict, Forbidden, NotFound } from '../core/errors.ts';
+import { maskForActor } from '../core/masking.ts';
+import { getScheme } from '../core/scheme.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
 
-export const handler = apiHandler('customers-update', async () => {
-  throw new DomainError(500, 'NotImplemented', 'customers-update is not implemented yet');
+/**
+ * PATCH /customers/{customerId} with `If-Match: <version>`: applies a partial change to the
+ * version the caller read, keeps the new version and audits before/after, all in one
+ * transaction. A stale version is a 409 carrying the current one.
+ */
+export const handler = apiHandler('customers-update', async (req) => {
+  const scheme = getScheme(schemeId());
+  const customerId = parseCustomerId(req.path);
+  const expected = parseIfMatch(req.headers['if-match']);
+  if (req.body === undefined) throw new BadRequest('request body is required: the fields to change');
+  const patch = parseInput(updateCustomerSchema(scheme), req.body);
+
+  const current = await getCustomer(customerId);
+  if (!current || !canSeeCustomer(req.actor, current)) throw new NotFound('customer', customerId);
+  if (current.version !== expected) {
+    throw new Conflict(
+      `customer ${customerId} is at version ${current.version}, not ${expected}: read it again and reapply the change`,
+      { currentVersion: current.version },
+    );
+  }
+  const change = applyChange(current, patch, { actor: req.actor, now: new Date() });
+  const mask = (record: object) => maskForActor(scheme, req.actor, record).value;
+  if (change === undefined) {
+    // Every value already holds: nothing to keep, no new version.
+    return { status: 200, body: mask(customerView(current)), headers: { etag: String(current.version) } };
+  }
+  if (change.changed.includes('region') && !mayAccessRegion(req.actor, change.next.region)) {
+    throw new Forbidden(`region ${change.next.region} is outside the regions you may move customers to`);
+  }
+  await saveChange(change, {
+    action: 'customer.updated',
+    actor: req.actor,
+    targetType: 'customer',
+    targetId: customerId,
+    before: customerView(current),
+    after: customerView(change.next),
+    at: change.version.changedAt,
+    details: { version: change.next.version, changed: change.changed, requestId: req.requestId },
+  });
+  if (closesAccount(change)) {
+    // Retention hook (ACCOUNT_CLOSED trigger): closing the account starts the retention clock
+    // of every document of this customer whose type has trigger ACCOUNT_CLOSED, counted from
+    // closedAt. The retention sweep will set their due dates (gsi3 DUE#<date>) from here; until
+    // it exists, the closure is logged.
+    logger.info('customer account closed; ACCOUNT_CLOSED retention trigger pending', {
+      customerId,
+      closedAt: change.next.closedAt,
+    });
+  }
+  return {
+    status: 200,
+    body: mask(customerView(change.next)),
+    headers: { etag: String(change.next.version) },
+  };
 });

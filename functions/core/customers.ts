@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { BadRequest, Conflict } from './errors.ts';
+import type { Actor } from './roles.ts';
+import type { Scheme } from './scheme.ts';
+
+/**
+ * Customers (客户): the party a file is about. Plain domain functions and input schemas; the
+ * DynamoDB side lives in adapters/customers-repo.ts and the HTTP side in api/customers-*.ts.
+ *
+ * A customer has a customer number (户号) that is unique and never changes, a current record
+ * with a version number, and one version entry per change (who, when, which fields, the new
+ * values), so every change is kept.
+ */
+
+export const ACCOUNT_STATUSES = ['ACTIVE', 'SUSPENDED', 'CLOSED'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+/** Region of customers registered without one; also the region searched when none is given. */
+export const DEFAULT_REGION = 'DEFAULT';
+
+export interface Customer {
+  customerId: string;
+  customerNo: string;
+  name: string;
+  /** One of the scheme's customerTypes codes. */
+  type: string;
+  idNumber?: string;
+  phone?: string;
+  address?: string;
+  region: string;
+  bankAccount?: string;
+  accountStatus: AccountStatus;
+  /** Date (YYYY-MM-DD) the account was closed; present exactly when accountStatus is CLOSED. */
+  closedAt?: string;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** The fields that carry customer data (the rest is bookkeeping). */
+export const DATA_FIELDS = [
+  'customerNo',
+  'name',
+  'type',
+  'idNumber',
+  'phone',
+  'address',
+  'region',
+  'bankAccount',
+  'accountStatus',
+  'closedAt',
+] as const;
+export type DataField = (typeof DATA_FIELDS)[number];
+
+/** Fields a PATCH may change: all data fields except the customer number. */
+export const EDITABLE_FIELDS = DATA_FIELDS.filter((f) => f !== 'customerNo') as Exclude<
+  DataField,
+  'customerNo'
+>[];
+export type EditableField = Exclude<DataField, 'customerNo'>;
+
+/** Fields a PATCH may remove by sending null. */
+export const REMOVABLE_FIELDS = ['idNumber', 'phone', 'address', 'bankAccount'] as const;
+
+/** One kept version: the change that produced it. Version 1 holds every field it was created with. */
+export interface CustomerVersion {
+  customerId: string;
+  version: number;
+  changedAt: string;
+  /** Username of who made the change; `changedBySub` is their stable subject. */
+  changedBy: string;
+  changedBySub: string;
+  changed: DataField[];
+  /** New value of each changed field; null for a removed value. */
+  values: Partial<Record<DataField, string | null>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field formats
+
+export const CUSTOMER_NO_PATTERN = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
+const REGION_PATTERN = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+const CUSTOMER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const PRC_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const PRC_ID_CHECK = '10X98765432';
+
+/** Check character (GB 11643) of the first 17 digits of a resident identity number. */
+export function prcIdCheckChar(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * (PRC_ID_WEIGHTS[i] ?? 0);
+  return PRC_ID_CHECK[sum % 11] ?? '';
+}
+
+function isValidBirthDate(yyyymmdd: string): boolean {
+  const y = Number(yyyymmdd.slice(0, 4));
+  const m = Number(yyyymmdd.slice(4, 6));
+  const d = Number(yyyymmdd.slice(6, 8));
+  if (y < 1900) return false;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return (
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === m - 1 &&
+    date.getUTCDate() === d &&
+    date.getTime() <= Date.now()
+  );
+}
+
+/** An 18-character PRC resident identity number with a valid birth date and check character. */
+export function isPrcIdNumber(value: string): boolean {
+  return (
+    /^\d{17}[\dX]$/.test(value) &&
+    isValidBirthDate(value.slice(6, 14)) &&
+    prcIdCheckChar(value.slice(0, 17)) === value[17]
+  );
+}
+
+/**
+ * Passports and travel permits: one or two letters and 6-10 digits (E12345678, EA1234567,
+ * H1234567890), or 8-9 digits (some foreign passports, Taiwan permits).
+ */
+export function isPassportLike(value: string): boolean {
+  return /^[A-Z]{1,2}\d{6,10}$/.test(value) || /^\d{8,9}$/.test(value);
+}
+
+/** Why an identity number is refused, or undefined when it is acceptable. */
+export function idNumberProblem(value: string): string | undefined {
+  if (/^\d{17}[\dX]$/.test(value)) {
+    if (!isValidBirthDate(value.slice(6, 14))) return 'is not a valid resident ID number: bad birth date';
+    if (prcIdCheckChar(value.slice(0, 17)) !== value[17]) {
+      return 'is not a valid resident ID number: the check character is wrong';
+    }
+    return undefined;
+  }
+  if (isPassportLike(value)) return undefined;
+  return 'must be an 18-character resident ID number or a passport/permit number (e.g. E12345678)';
+}
+
+/** Removes spaces and a +86/0086 prefix from a mainland mobile number. */
+export function normalizePhone(value: string): string {
+  const compact = value.replace(/\s+/g, '');
+  const mobile = /^(?:\+86|0086)(1[3-9]\d{9})$/.exec(compact);
+  return mobile?.[1] ?? compact;
+}
+
+/** Mainland mobile (13812345678), landline with area code (010-12345678-123), or E.164. */
+export function isPhoneNumber(value: string): boolean {
+  return (
+    /^1[3-9]\d{9}$/.test(value) ||
+    /^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$/.test(value) ||
+    /^\+[1-9]\d{7,14}$/.test(value)
+  );
+}
+
+export const isCustomerId = (value: string): boolean => CUSTOMER_ID_PATTERN.test(value);
+export const newCustomerId = (): string => randomUUID();
+
+/** The path's customerId, or a 400 naming it. */
+export function parseCustomerId(path: Record<string, string>): string {
+  const id = path.customerId;
+  if (id === undefined || !isCustomerId(id)) {
+    throw new BadRequest(`customerId ${JSON.stringify(id ?? '')} is not a valid customer id`, [
+      { path: 'customerId', message: 'must be a customer id as returned by POST /customers' },
+    ]);
+  }
+  return id;
+}
+
+/** Could `q` be a customer number? Numbers contain at least one digit. */
+export function looksLikeCustomerNo(q: string): boolean {
+  const upper = q.trim().toUpperCase();
+  return CUSTOMER_NO_PATTERN.test(upper) && /\d/.test(upper);
+}
+
+/**
+ * The sort form of a name for prefix search: Unicode-normalised (full-width letters become
+ * ASCII), lower case, single spaces. Chinese names are unaffected.
+ */
+export function nameSortKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input schemas
+
+const text = () =>
+  z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
+
+const customerNoField = text()
+  .trim()
+  .toUpperCase()
+  .regex(CUSTOMER_NO_PATTERN, 'must be 4-32 letters, digits or hyphens, starting with a letter or digit');
+
+const nameField = text()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+
+const idNumberField = text()
+  .trim()
+  .toUpperCase()
+  .superRefine((v, ctx) => {
+    const problem = idNumberProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const phoneField = text()
+  .overwrite(normalizePhone)
+  .refine(
+    isPhoneNumber,
+    'must be a mobile number (13812345678), a landline with area code, or +<country><number>',
+  );
+
+const addressField = text()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+
+const regionField = text()
+  .trim()
+  .toUpperCase()
+  .regex(REGION_PATTERN, 'must be 1-32 letters, digits, hyphens or underscores');
+
+const bankAccountField = text()
+  .overwrite((v) => v.replace(/\s+/g, ''))
+  .regex(/^\d{8,32}$/, 'must be 8-32 digits');
+
+const accountStatusField = z.enum(ACCOUNT_STATUSES, {
+  error: `must be one of ${ACCOUNT_STATUSES.join(', ')}`,
+});
+
+const dateField = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+
+function typeField(scheme: Scheme) {
+  const codes = scheme.customerTypes.map((t) => t.code);
+  return text().refine((v) => codes.includes(v), `must be one of ${codes.join(', ')}`);
+}
+
+/** Body of POST /customers; unknown fields are refused. */
+export function createCustomerSchema(scheme: Scheme) {
+  return z
+    .object({
+      customerNo: customerNoField,
+      name: nameField,
+      type: typeField(scheme),
+      idNumber: idNumberField.optional(),
+      phone: phoneField.optional(),
+      address: addressField.optional(),
+      region: regionField.optional(),
+      bankAccount: bankAccountField.optional(),
+      accountStatus: accountStatusField.optional(),
+      closedAt: dateField.optional(),
+    })
+    .strict();
+}
+export type CreateCustomerInput = z.infer<ReturnType<typeof createCustomerSchema>>;
+
+/**
+ * Body of PATCH /customers/{id}: a partial of the editable fields; null removes an optional
+ * value. The customer number cannot be changed.
+ */
+export function updateCustomerSchema(scheme: Scheme) {
+  return z
+    .object({
+      customerNo: z
+        .never({ error: 'cannot be changed: the customer number identifies the customer for good' })
+        .optional(),
+      name: nameField.optional(),
+      type: typeField(scheme).optional(),
+      idNumber: idNumberField.nullable().optional(),
+      phone: phoneField.nullable().optional(),
+      address: addressField.nullable().optional(),
+      region: regionField.optional(),
+      bankAccount: bankAccountField.nullable().optional(),
+      accountStatus: accountStatusField.optional(),
+      closedAt: dateField.optional(),
+    })
+    .strict()
+    .refine((o) => Object.keys(o).length > 0, {
+      message: 'names no field to change',
+      // Only for an otherwise valid body: unknown fields are reported on their own.
+      when: (payload) => payload.issues.length === 0,
+    });
+}
+export type UpdateCustomerInput = z.infer<ReturnType<typeof updateCustomerSchema>>;
+
+/** Query of GET /customers. */
+export const searchQuerySchema = z
+  .object({
+    q: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+    region: regionField.optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
+      .optional(),
+    cursor: z.string().min(1).max(2048, 'is not a cursor returned by this search').optional(),
+  })
+  .strict();
+export type SearchQuery = z.infer<typeof searchQuerySchema>;
+export const DEFAULT_PAGE_SIZE = 20;
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+/** Today's date in the earliest time zone (UTC+14): no date after it is in the past anywhere. */
+function latestToday(now: Date): string {
+  return new Date(now.getTime() + 14 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** accountStatus CLOSED goes with a closedAt date, and only CLOSED does; closure is not future. */
+export function checkAccountState(status: AccountStatus, closedAt: string | undefined, now: Date): void {
+  if (status === 'CLOSED' && closedAt === undefined) {
+    throw new BadRequest('closedAt is required when accountStatus is CLOSED', [
+      { path: 'closedAt', message: 'is required when accountStatus is CLOSED' },
+    ]);
+  }
+  if (status !== 'CLOSED' && closedAt !== undefined) {
+    throw new BadRequest(`closedAt is only allowed when accountStatus is CLOSED, not ${status}`, [
+      { path: 'closedAt', message: 'is only allowed when accountStatus is CLOSED' },
+    ]);
+  }
+  if (closedAt !== undefined && closedAt > latestToday(now)) {
+    throw new BadRequest(`closedAt ${closedAt} is in the future`, [
+      { path: 'closedAt', message: 'must not be in the future' },
+    ]);
+  }
+}
+
+export interface ChangeContext {
+  actor: Actor;
+  now: Date;
+}
+
+/** A new customer at version 1. */
+export function newCustomer(
+  input: CreateCustomerInput,
+  ctx: ChangeContext & { customerId: string },
+): Customer {
+  const accountStatus = input.accountStatus ?? 'ACTIVE';
+  checkAccountState(accountStatus, input.closedAt, ctx.now);
+  const at = ctx.now.toISOString();
+  const customer: Customer = {
+    customerId: ctx.customerId,
+    customerNo: input.customerNo,
+    name: input.name,
+    type: input.type,
+    region: input.region ?? DEFAULT_REGION,
+    accountStatus,
+    version: 1,
+    createdAt: at,
+    createdBy: ctx.actor.username,
+    updatedAt: at,
+    updatedBy: ctx.actor.username,
+  };
+  for (const f of ['idNumber', 'phone', 'address', 'bankAccount', 'closedAt'] as const) {
+    const v = input[f];
+    if (v !== undefined) customer[f] = v;
+  }
+  return customer;
+}
+
+/** The version entry of a new customer: every data field it was created with. */
+export function firstVersion(customer: Customer, actor: Actor): CustomerVersion {
+  const changed = DATA_FIELDS.filter((f) => customer[f] !== undefined);
+  const values: CustomerVersion['values'] = {};
+  for (const f of changed) values[f] = customer[f] ?? null;
+  return {
+    customerId: customer.customerId,
+    version: 1,
+    changedAt: customer.createdAt,
+    changedBy: actor.username,
+    changedBySub: actor.sub,
+    changed,
+    values,
+  };
+}
+
+export interface CustomerChange {
+  before: Customer;
+  next: Customer;
+  changed: EditableField[];
+  /** Fields whose value is removed by the change (a subset of `changed`). */
+  removed: EditableField[];
+  version: CustomerVersion;
+}
+
+/**
+ * Applies a PATCH to the current record. Returns undefined when nothing would change (every
+ * value already equals the current one). Throws 400 for an inconsistent account state and 409
+ * for an attempt to reopen or re-date a closed account.
+ */
+export function applyChange(
+  current: Customer,
+  patch: UpdateCustomerInput,
+  ctx: ChangeContext,
+): CustomerChange | undefined {
+  const next: Record<string, unknown> = { ...current };
+  const changed: EditableField[] = [];
+  const removed: EditableField[] = [];
+  const values: CustomerVersion['values'] = {};
+  for (const f of EDITABLE_FIELDS) {
+    const v = (patch as Partial<Record<EditableField, string | null>>)[f];
+    if (v === undefined) continue;
+    if (v === null) {
+      if (current[f] === undefined) continue;
+      delete next[f];
+      removed.push(f);
+    } else if (v === current[f]) {
+      continue;
+    } else {
+      next[f] = v;
+    }
+    changed.push(f);
+    values[f] = v;
+  }
+  const candidate = next as unknown as Customer;
+  if (
+    current.accountStatus === 'CLOSED' &&
+    (changed.includes('accountStatus') || changed.includes('closedAt'))
+  ) {
+    throw new Conflict(
+      `customer ${current.customerNo} was closed on ${current.closedAt}; a closed account cannot be reopened or re-dated`,
+      { accountStatus: current.accountStatus, closedAt: current.closedAt },
+    );
+  }
+  checkAccountState(candidate.accountStatus, candidate.closedAt, ctx.now);
+  if (changed.length === 0) return undefined;
+  const at = ctx.now.toISOString();
+  candidate.version = current.version + 1;
+  candidate.updatedAt = at;
+  candidate.updatedBy = ctx.actor.username;
+  return {
+    before: current,
+    next: candidate,
+    changed,
+    removed,
+    version: {
+      customerId: current.customerId,
+      version: candidate.version,
+      changedAt: at,
+      changedBy: ctx.actor.username,
+      changedBySub: ctx.actor.sub,
+      changed,
+      values,
+    },
+  };
+}
+
+/** True when the change closes the account (the ACCOUNT_CLOSED retention trigger). */
+export const closesAccount = (change: CustomerChange): boolean =>
+  change.changed.includes('accountStatus') && change.next.accountStatus === 'CLOSED';
+
+/**
+ * The version named by an `If-Match` header: `3`, `"3"` or `W/"3"`. Missing or malformed is
+ * a 400; a PATCH without it would overwrite changes its author never saw.
+ */
+export function parseIfMatch(header: string | undefined): number {
+  if (header === undefined || header.trim() === '') {
+    throw new BadRequest('If-Match header with the current version is required', [
+      { path: 'if-match', message: 'is required' },
+    ]);
+  }
+  const m = /^(?:W\/)?"?([1-9]\d{0,8})"?$/.exec(header.trim());
+  if (!m) {
+    throw new BadRequest(
+      `If-Match header with the current version is required: ${JSON.stringify(header)} is not a version`,
+      [{ path: 'if-match', message: 'must be the version number, e.g. If-Match: 3' }],
+    );
+  }
+  return Number(m[1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Region scoping (seam)
+
+/**
+ * Regions whose customers the actor may see and change. Today every staff member sees every
+ * region: the token carries no region claim yet. When it does, a clerk will be limited to
+ * their own regions here, and search, get, create and update follow, because they all ask
+ * through `mayAccessRegion` / `canSeeCustomer`.
+ */
+export function visibleRegions(_actor: Actor): 'ALL' | readonly string[] {
+  return 'ALL';
+}
+
+export function mayAccessRegion(actor: Actor, region: string): boolean {
+  const regions = visibleRegions(actor);
+  return regions === 'ALL' || regions.includes(region);
+}
+
+export const canSeeCustomer = (actor: Actor, customer: Pick<Customer, 'region'>): boolean =>
+  mayAccessRegion(actor, customer.region);
+
+// ---------------------------------------------------------------------------------------------
+// API views
+
+/** A customer as the API returns it (bookkeeping included, storage keys excluded). */
+export function customerView(c: Customer): Customer {
+  const out: Record<string, unknown> = {};
+  for (const k of [
+    'customerId',
+    ...DATA_FIELDS,
+    'version',
+    'createdAt',
+    'createdBy',
+    'updatedAt',
+    'updatedBy',
+  ] as const) {
+    if (c[k] !== undefined) out[k] = c[k];
+  }
+  return out as unknown as Customer;
+}
+
+/** A version entry as the history route returns it. */
+export function versionView(v: CustomerVersion) {
+  return {
+    version: v.version,
+    changedAt: v.changedAt,
+    changedBy: v.changedBy,
+    changed: v.changed,
+    values: v.values,
+  };
+}

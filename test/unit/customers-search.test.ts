@@ -1,0 +1,191 @@
+import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
+import { encodeCursor } from '../../functions/adapters/customers-repo.ts';
+import { handler } from '../../functions/api/customers-search.ts';
+import { USERS } from '../support/api-event.ts';
+import {
+  CUSTOMER_ID,
+  call,
+  errorOf,
+  ID_NUMBER,
+  itemOf,
+  OTHER_ID,
+  STORED,
+  setEnv,
+  TABLE,
+} from './customers-fixtures.ts';
+
+const ddbMock = mockClient(ddb);
+const lowMock = mockClient(dynamodb);
+const ROUTE = 'GET /customers';
+
+const SECOND = { ...STORED, customerId: OTHER_ID, customerNo: '1000000002', name: '张三丰' };
+
+beforeEach(() => {
+  setEnv();
+  ddbMock.onAnyCommand().rejects(new Error('unexpected call'));
+  lowMock.onAnyCommand().rejects(new Error('unexpected call'));
+});
+
+afterEach(() => {
+  expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(0);
+  expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  ddbMock.reset();
+  lowMock.reset();
+});
+
+const search = (query: Record<string, string>, user: (typeof USERS)[keyof typeof USERS] = USERS.clerk) =>
+  call(handler, { routeKey: ROUTE, query, user });
+
+describe('GET /customers by customer number', () => {
+  it('finds the customer through the uniqueness item, masked', async () => {
+    ddbMock
+      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#1000000001', sk: 'CUSTOMERNO' } })
+      .resolves({ Item: { pk: 'CUSTOMERNO#1000000001', sk: 'CUSTOMERNO', customerId: CUSTOMER_ID } })
+      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+      .resolves({ Item: itemOf(STORED) });
+
+    const res = await search({ q: ' 1000000001 ' });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.body.matchedBy).toBe('customerNo');
+    const items = res.body.items as Record<string, unknown>[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ customerId: CUSTOMER_ID, idNumber: '110***********1233' });
+    expect(items[0]).not.toHaveProperty('pk');
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('masks listings even for a role that may read in clear (listings are not audited)', async () => {
+    ddbMock
+      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#AB-0001', sk: 'CUSTOMERNO' } })
+      .resolves({ Item: { customerId: CUSTOMER_ID } })
+      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+      .resolves({ Item: itemOf(STORED) });
+    const res = await search({ q: 'ab-0001' }, USERS.archivist);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain(ID_NUMBER);
+  });
+
+  it('falls back to a name search when no customer holds the number', async () => {
+    ddbMock
+      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#2024', sk: 'CUSTOMERNO' } })
+      .resolves({})
+      .on(QueryCommand)
+      .resolves({ Items: [] });
+    const res = await search({ q: '2024' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toEqual({ items: [], matchedBy: 'name' });
+    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({
+      ':pk': 'CUSTOMERS#DEFAULT',
+      ':prefix': '2024',
+    });
+  });
+});
+
+describe('GET /customers by name prefix', () => {
+  it('queries gsi1 within the region, by normalised prefix, and pages with an opaque cursor', async () => {
+    const lastKey = {
+      pk: `CUSTOMER#${CUSTOMER_ID}`,
+      sk: 'CUSTOMER',
+      gsi1pk: 'CUSTOMERS#HZ01',
+      gsi1sk: `张三#${CUSTOMER_ID}`,
+    };
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [itemOf(STORED)], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [itemOf(SECOND)] });
+
+    const first = await search({ q: '张三', region: 'hz01', limit: '1' });
+
+    expect(first.statusCode).toBe(200);
+    expect(first.body.matchedBy).toBe('name');
+    expect((first.body.items as Record<string, unknown>[])[0]).toMatchObject({
+      customerId: CUSTOMER_ID,
+      phone: '138****5678',
+    });
+    const cursor = first.body.nextCursor as string;
+    expect(typeof cursor).toBe('string');
+    expect(cursor).not.toContain('CUSTOMER');
+    const q1 = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(q1).toMatchObject({
+      TableName: TABLE,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'CUSTOMERS#HZ01', ':prefix': '张三' },
+      Limit: 1,
+    });
+    expect(q1?.ExclusiveStartKey).toBeUndefined();
+
+    const second = await search({ q: '张三', region: 'HZ01', limit: '1', cursor });
+    expect(second.statusCode).toBe(200);
+    expect((second.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([OTHER_ID]);
+    expect(second.body).not.toHaveProperty('nextCursor');
+    expect(ddbMock.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
+    // A cursor continues a name search; it never turns into a customer-number lookup.
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('ignores case and full-width letters in the prefix and searches DEFAULT by default', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    const res = await search({ q: 'ＬＩ Lei' });
+    expect(res.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':pk': 'CUSTOMERS#DEFAULT', ':prefix': 'li lei' },
+      Limit: 20,
+    });
+  });
+
+  it('lists a whole region by name when q is empty', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [itemOf(STORED), itemOf(SECOND)] });
+    const res = await search({ region: 'HZ01' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.items).toHaveLength(2);
+    const input = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(input?.KeyConditionExpression).toBe('gsi1pk = :pk');
+    expect(input?.ExpressionAttributeValues).toEqual({ ':pk': 'CUSTOMERS#HZ01' });
+  });
+
+  describe('refuses', () => {
+    const otherRegionCursor = encodeCursor({
+      pk: `CUSTOMER#${CUSTOMER_ID}`,
+      sk: 'CUSTOMER',
+      gsi1pk: 'CUSTOMERS#SH02',
+      gsi1sk: `张三#${CUSTOMER_ID}`,
+    });
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['a zero limit', { q: 'a', limit: '0' }, /limit: must be a whole number from 1 to 100/],
+      ['a limit over 100', { q: 'a', limit: '101' }, /limit: must be a whole number from 1 to 100/],
+      ['a limit that is no number', { q: 'a', limit: 'ten' }, /limit: must be a whole number from 1 to 100/],
+      ['an unknown parameter', { q: 'a', sort: 'name' }, /Unrecognized key: "sort"/],
+      ['a malformed region', { q: 'a', region: 'HZ 01' }, /region: must be 1-32 letters/],
+      ['a cursor that is not one', { q: 'a', cursor: 'not-a-cursor' }, /cursor is not valid for this search/],
+      [
+        'a cursor of another region',
+        { q: '张', region: 'HZ01', cursor: otherRegionCursor },
+        /cursor is not valid for this search/,
+      ],
+      [
+        'a cursor of another prefix',
+        { q: '李', region: 'SH02', cursor: otherRegionCursor },
+        /cursor is not valid for this search/,
+      ],
+    ];
+    it.each(cases)('400 for %s, without querying', async (_label, query, message) => {
+      const res = await search(query);
+      expect(res.statusCode).toBe(400);
+      expect(errorOf(res.body).message).toMatch(message);
+      expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+      expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    });
+
+    it('403 for the security administrator', async () => {
+      const res = await search({ q: 'a' }, USERS.secadmin);
+      expect(res.statusCode).toBe(403);
+      expect(errorOf(res.body).message).toMatch(/role secadmin may not call GET \/customers/);
+      expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+    });
+  });
+});
