@@ -70,7 +70,7 @@ async function tempDir(): Promise<string> {
 async function local(
   machines: Record<string, unknown>,
   lambdas: Record<string, Fn> = {},
-  opts: { dataDir?: string; clock?: ManualClock } = {},
+  opts: { dataDir?: string; clock?: ManualClock; systemClock?: boolean } = {},
 ): Promise<Local> {
   const dataDir = opts.dataDir ?? (await tempDir());
   const clock = opts.clock ?? new ManualClock('2030-01-01T00:00:00Z');
@@ -79,7 +79,7 @@ async function local(
     dataDir,
     region: REGION,
     accountId: ACCOUNT,
-    now: clock.now,
+    now: opts.systemClock ? undefined : clock.now,
     stateMachines: Object.entries(machines).map(([name, def]) => ({
       name,
       definition: typeof def === 'string' ? def : JSON.stringify(def),
@@ -555,6 +555,24 @@ describe('Map and Parallel', () => {
     expect(entered(events)).toEqual(['EachDocument', 'Check', 'Check', 'Check', 'Check', 'Check']);
   });
 
+  it('maps an empty list to an empty result', async () => {
+    const sfn = await local({
+      empty: {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+            ResultPath: '$.out',
+            End: true,
+          },
+        },
+      },
+    });
+    expect(output(await sfn.settle(await sfn.start('empty', { items: [] })))).toEqual({ items: [], out: [] });
+  });
+
   it('fails the Map when an iteration fails, and Catch on the Map handles it', async () => {
     const sfn = await local(
       {
@@ -931,6 +949,31 @@ describe('Wait', () => {
     sfn.clock.set('2030-01-01T01:00:00Z');
     await sfn.server.idle();
     expect((await sfn.describe(arn)).status).toBe('SUCCEEDED');
+  });
+
+  it('re-checks timers on its own, without idle(), when the clock moves', async () => {
+    const sfn = await local({
+      hold: { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } } },
+    });
+    const arn = await sfn.start('hold', {});
+    sfn.clock.advanceSeconds(3600);
+    await vi.waitFor(async () => expect((await sfn.describe(arn)).status).toBe('SUCCEEDED'), {
+      timeout: 5000,
+    });
+  });
+
+  it('runs Wait states on the system clock by default', async () => {
+    const sfn = await local(
+      { short: { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 1, End: true } } } },
+      {},
+      { systemClock: true },
+    );
+    const arn = await sfn.start('short', { n: 1 });
+    await vi.waitFor(async () => expect((await sfn.describe(arn)).status).toBe('SUCCEEDED'), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    expect(output(await sfn.describe(arn))).toEqual({ n: 1 });
   });
 
   it('times out the whole execution after the state machine TimeoutSeconds', async () => {
