@@ -257,6 +257,31 @@ describe('aws-chunked signed payload (AWS example)', () => {
     ).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
   });
 
+  it('verifies trailing headers signed after the last chunk (AWS CRT test vector)', async () => {
+    // Same request and chunk chain, declared as STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER.
+    const trailerAuth = { ...authResult(), payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' };
+    const trailer = (third: string) =>
+      Buffer.from(
+        `0;chunk-signature=${signatures[2]}\r\nfirst:1st\r\nsecond:2nd\r\nthird:${third}\r\n` +
+          'x-amz-trailer-signature:df5735bd9f3295cd9386572292562fefc93ba94e80a0a1ddcbd652c4e0a75e6c\r\n\r\n',
+      );
+    const chunks = [chunk(65536, signatures[0]), chunk(1024, signatures[1])];
+    const ok = await receiveBody(Readable.from([...chunks, trailer('3rd')]), {
+      auth: trailerAuth,
+      headers: lowerHeaders,
+      algorithms: [],
+    });
+    expect(ok.size).toBe(66560);
+    expect(ok.trailers).toEqual({ first: '1st', second: '2nd', third: '3rd' });
+    await expect(
+      receiveBody(Readable.from([...chunks, trailer('4th')]), {
+        auth: trailerAuth,
+        headers: lowerHeaders,
+        algorithms: [],
+      }),
+    ).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+  });
+
   it('refuses a truncated stream', async () => {
     const body = Buffer.concat([chunk(65536, signatures[0]), chunk(1024, signatures[1])]);
     await expect(
