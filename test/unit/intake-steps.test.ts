@@ -1,0 +1,404 @@
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EICAR } from '../../functions/adapters/scanner.ts';
+import { handler as openReview } from '../../functions/steps/intake-open-review.ts';
+import { handler as reject } from '../../functions/steps/intake-reject.ts';
+import { handler as validate } from '../../functions/steps/intake-validate.ts';
+import { USERS } from '../support/api-event.ts';
+import {
+  AUDIT_TABLE,
+  batchOf,
+  CUSTOMER_ID,
+  CUSTOMER_ITEM,
+  cancelled,
+  conditionFailed,
+  DOC_IDS,
+  ddbMock,
+  document,
+  documents,
+  EXECUTION_ARN,
+  INTAKE,
+  namedError,
+  objectBody,
+  resetMocks,
+  SUBMISSION_ID,
+  s3Mock,
+  setEnv,
+  strictMocks,
+  submission,
+  submissionRow,
+  TABLE,
+  task,
+  taskRow,
+  transactItems,
+  writesAttempted,
+} from './intake-fixtures.ts';
+
+const SUB_KEY = { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' };
+const TAG = 'GuardDutyMalwareScanStatus';
+
+beforeEach(() => {
+  setEnv();
+  strictMocks();
+});
+afterEach(resetMocks);
+
+describe('intake-validate step', () => {
+  const input = { submissionId: SUBMISSION_ID, executionId: EXECUTION_ARN };
+
+  function stored(
+    sub = submission({ status: 'SUBMITTED', attempt: 1, executionArn: EXECUTION_ARN }),
+    docs = documents(),
+  ) {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
+    ddbMock.on(BatchGetCommand).resolves(batchOf(docs));
+  }
+
+  function tagged(status: string | undefined, key?: string) {
+    const tags = status
+      ? [
+          { Key: 'project', Value: 'dangan' },
+          { Key: TAG, Value: status },
+        ]
+      : [{ Key: 'project', Value: 'dangan' }];
+    s3Mock
+      .on(GetObjectTaggingCommand, key ? { Bucket: INTAKE, Key: key } : { Bucket: INTAKE })
+      .resolves({ TagSet: tags });
+  }
+
+  it('runs the four checks, stores them per document and on the submission (VALIDATED), and returns them', async () => {
+    stored();
+    tagged('NO_THREATS_FOUND');
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const out = await validate(input);
+
+    expect(out).toEqual({ valid: true, problems: [] });
+    const items = transactItems();
+    expect(items).toHaveLength(1 + DOC_IDS.length + 1);
+    expect(items[0]?.Update?.Key).toEqual(SUB_KEY);
+    expect(items[0]?.Update?.ConditionExpression).toBe(
+      '#status IN (:submitted, :validated) AND executionArn = :arn',
+    );
+    expect(items[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':next': 'VALIDATED',
+      ':valid': true,
+      ':arn': EXECUTION_ARN,
+    });
+    expect(items[1]?.Update?.Key).toEqual({ pk: `DOCUMENT#${DOC_IDS[0]}`, sk: 'DOCUMENT' });
+    expect(items[1]?.Update?.ExpressionAttributeValues?.[':checks']).toEqual({
+      authenticity: { passed: true, messages: [] },
+      integrity: { passed: true, messages: [] },
+      usability: { passed: true, messages: [] },
+      safety: { passed: true, messages: [] },
+    });
+    expect(items[5]?.Put?.TableName).toBe(AUDIT_TABLE);
+    expect(items[5]?.Put?.Item).toMatchObject({ action: 'submission.validated', actorSub: 'system' });
+    // Every object's scan tag was read; none needed scanning.
+    expect(s3Mock.commandCalls(GetObjectTaggingCommand)).toHaveLength(4);
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('leaves a failing submission SUBMITTED and returns its problems for the reject step', async () => {
+    stored(undefined, [
+      document(0, { receivedSha256: 'f'.repeat(64) }),
+      document(1),
+      document(2),
+      document(3),
+    ]);
+    tagged('NO_THREATS_FOUND');
+    s3Mock
+      .on(GetObjectTaggingCommand, { Key: document(3).intakeKey })
+      .resolves({ TagSet: [{ Key: TAG, Value: 'THREATS_FOUND' }] });
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const out = await validate(input);
+
+    expect(out.valid).toBe(false);
+    expect(out.problems).toEqual([
+      { documentId: DOC_IDS[0], check: 'authenticity', message: expect.stringMatching(/differs/) },
+      { documentId: DOC_IDS[3], check: 'safety', message: 'the malware scan found a threat' },
+    ]);
+    expect(transactItems()[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':next': 'SUBMITTED',
+      ':valid': false,
+    });
+  });
+
+  it('scans an untagged object itself, finds EICAR across chunk boundaries, and tags it keeping other tags', async () => {
+    stored();
+    tagged('NO_THREATS_FOUND');
+    const key = document(2).intakeKey;
+    tagged(undefined, key);
+    const half = EICAR.length / 2;
+    s3Mock.on(GetObjectCommand, { Bucket: INTAKE, Key: key }).resolves({
+      Body: objectBody(
+        new TextEncoder().encode(`%PDF-1.4 padding ${EICAR.slice(0, half)}`),
+        new TextEncoder().encode(`${EICAR.slice(half)} trailer`),
+      ),
+    });
+    s3Mock.on(PutObjectTaggingCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const out = await validate(input);
+
+    expect(out.valid).toBe(false);
+    expect(out.problems).toEqual([
+      { documentId: DOC_IDS[2], check: 'safety', message: 'the malware scan found a threat' },
+    ]);
+    const put = s3Mock.commandCalls(PutObjectTaggingCommand)[0]?.args[0].input;
+    expect(put?.Key).toBe(key);
+    expect(put?.Tagging?.TagSet).toEqual([
+      { Key: 'project', Value: 'dangan' },
+      { Key: TAG, Value: 'THREATS_FOUND' },
+    ]);
+  });
+
+  it('tags a clean untagged object NO_THREATS_FOUND; a failed tag write does not change the verdict', async () => {
+    stored();
+    tagged(undefined);
+    s3Mock
+      .on(GetObjectCommand)
+      .callsFake(() => ({ Body: objectBody(new TextEncoder().encode('%PDF-1.4 clean')) }));
+    s3Mock.on(PutObjectTaggingCommand).rejects(namedError('AccessDenied'));
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const out = await validate(input);
+
+    expect(out).toEqual({ valid: true, problems: [] });
+    const tags = s3Mock
+      .commandCalls(PutObjectTaggingCommand)
+      .map((c) => c.args[0].input.Tagging?.TagSet?.at(-1));
+    expect(tags).toEqual(Array(4).fill({ Key: TAG, Value: 'NO_THREATS_FOUND' }));
+  });
+
+  it('asks to be retried while the submit request has not recorded the execution yet', async () => {
+    stored(submission({ status: 'DRAFT', attempt: 0 }));
+    await expect(validate(input)).rejects.toMatchObject({ name: 'TransientError' });
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('refuses to act for another execution', async () => {
+    stored(submission({ status: 'SUBMITTED', attempt: 2, executionArn: `${EXECUTION_ARN}-later` }));
+    await expect(validate(input)).rejects.toMatchObject({ name: 'WorkflowStateError' });
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('is safe to run twice: after the workflow moved on it answers the stored outcome without writing', async () => {
+    const problems = [{ check: 'integrity' as const, message: 'x' }];
+    stored(
+      submission({ status: 'REJECTED', attempt: 1, executionArn: EXECUTION_ARN, valid: false, problems }),
+    );
+    // A REJECTED submission of this very execution: the stored answer stands.
+    await expect(validate(input)).resolves.toEqual({ valid: false, problems });
+    expect(writesAttempted()).toBe(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('re-runs a VALIDATED submission of the same execution and writes the same outcome', async () => {
+    stored(
+      submission({ status: 'VALIDATED', attempt: 1, executionArn: EXECUTION_ARN, valid: true, problems: [] }),
+    );
+    tagged('NO_THREATS_FOUND');
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await expect(validate(input)).resolves.toEqual({ valid: true, problems: [] });
+    expect(transactItems()[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':next': 'VALIDATED' });
+  });
+
+  it('retries when the submission changed during validation', async () => {
+    stored();
+    tagged('NO_THREATS_FOUND');
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None']));
+    await expect(validate(input)).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
+
+describe('intake-open-review step', () => {
+  const TASK_ID = `review-${SUBMISSION_ID}-1-review`;
+  const ESCALATED_ID = `review-${SUBMISSION_ID}-1-escalated`;
+  const base = {
+    taskToken: 'token-1',
+    submissionId: SUBMISSION_ID,
+    enteredAt: '2026-03-02T08:00:00.000Z',
+    timeoutSeconds: 72 * 3600,
+    executionId: EXECUTION_ARN,
+  };
+
+  function stored(sub = submission({ status: 'VALIDATED', attempt: 1, executionArn: EXECUTION_ARN })) {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
+    ddbMock
+      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+      .resolves({ Item: CUSTOMER_ITEM });
+  }
+
+  it('opens a reviewer task keyed by submission, attempt and level, with the token kept on the item', async () => {
+    stored();
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const out = await openReview({ ...base, level: 'review' });
+
+    expect(out).toEqual({ taskId: TASK_ID });
+    const [put, update, audit] = transactItems();
+    expect(put?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(put?.Put?.Item).toMatchObject({
+      pk: `TASK#${TASK_ID}`,
+      sk: 'TASK',
+      kind: 'intake-review',
+      role: 'reviewer',
+      status: 'OPEN',
+      subjectId: SUBMISSION_ID,
+      taskToken: 'token-1',
+      requesterSub: USERS.clerk.sub,
+      dueAt: '2026-03-05T08:00:00.000Z',
+      gsi1pk: 'OPENTASKS#reviewer',
+      gsi2pk: `SUBJECT#${SUBMISSION_ID}`,
+      summary: {
+        customerNo: '1000000001',
+        customerName: '张三',
+        businessEvent: 'NEWCONN',
+        documentCount: 4,
+        text: '1000000001 张三: 业扩报装 New connection, 4 documents',
+      },
+    });
+    expect(String(put?.Put?.Item?.gsi1sk)).toMatch(new RegExp(`#${TASK_ID}$`));
+    expect(update?.Update?.Key).toEqual(SUB_KEY);
+    expect(update?.Update?.ConditionExpression).toBe(
+      '#status IN (:validated, :review) AND attempt = :attempt',
+    );
+    expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':review': 'IN_REVIEW',
+      ':attempt': 1,
+    });
+    expect(audit?.Put?.Item).toMatchObject({ action: 'task.opened', targetId: TASK_ID });
+    // The token is not in the audit trail.
+    expect(JSON.stringify(audit)).not.toContain('token-1');
+  });
+
+  it('escalates to archivists and expires the unanswered review task', async () => {
+    stored(submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }));
+    ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    await expect(openReview({ ...base, taskToken: 'token-2', level: 'escalated' })).resolves.toEqual({
+      taskId: ESCALATED_ID,
+    });
+
+    const expire = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(expire?.Key).toEqual({ pk: `TASK#${TASK_ID}`, sk: 'TASK' });
+    expect(expire?.ConditionExpression).toBe('#status = :open');
+    expect(expire?.UpdateExpression).toBe('SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk');
+    expect(transactItems()[0]?.Put?.Item).toMatchObject({
+      taskId: ESCALATED_ID,
+      role: 'archivist',
+      gsi1pk: 'OPENTASKS#archivist',
+      level: 'escalated',
+      summary: { level: 'escalated' },
+    });
+  });
+
+  it('a retried invocation replaces the token of its open task instead of making a second one', async () => {
+    stored(submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']));
+    ddbMock
+      .on(GetCommand, { Key: { pk: `TASK#${TASK_ID}`, sk: 'TASK' } })
+      .resolves({ Item: taskRow(task()) });
+    ddbMock.on(UpdateCommand).resolves({});
+
+    await expect(openReview({ ...base, taskToken: 'token-retry', level: 'review' })).resolves.toEqual({
+      taskId: TASK_ID,
+    });
+
+    const update = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ConditionExpression).toBe('#status = :open');
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':token': 'token-retry' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('leaves a task that was already decided alone', async () => {
+    stored(submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']));
+    ddbMock
+      .on(GetCommand, { Key: { pk: `TASK#${TASK_ID}`, sk: 'TASK' } })
+      .resolves({ Item: taskRow(task({ status: 'DONE' })) });
+    await expect(openReview({ ...base, level: 'review' })).resolves.toEqual({ taskId: TASK_ID });
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('fails when the submission is not waiting for review', async () => {
+    stored(submission({ status: 'REJECTED', attempt: 1, executionArn: EXECUTION_ARN }));
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
+    await expect(openReview({ ...base, level: 'review' })).rejects.toMatchObject({
+      name: 'WorkflowStateError',
+    });
+  });
+
+  it('refuses to open a task for another execution', async () => {
+    stored(submission({ status: 'VALIDATED', attempt: 2, executionArn: `${EXECUTION_ARN}-2` }));
+    await expect(openReview({ ...base, level: 'review' })).rejects.toMatchObject({
+      name: 'WorkflowStateError',
+    });
+    expect(writesAttempted()).toBe(0);
+  });
+});
+
+describe('intake-reject step', () => {
+  const input = {
+    submissionId: SUBMISSION_ID,
+    reason: 'The submission failed the intake checks',
+    problems: [{ documentId: DOC_IDS[0], check: 'authenticity' as const, message: 'SHA-256 differs' }],
+    decidedBy: 'system',
+    executionId: EXECUTION_ARN,
+  };
+
+  it('marks the submission REJECTED with reason, problems and who decided, and expires open review tasks', async () => {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({
+      Item: submissionRow(submission({ status: 'SUBMITTED', attempt: 1, executionArn: EXECUTION_ARN })),
+    });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(reject(input)).resolves.toEqual({ status: 'REJECTED' });
+
+    const [update, audit] = transactItems();
+    expect(update?.Update?.TableName).toBe(TABLE);
+    expect(update?.Update?.ConditionExpression).toBe(
+      '#status IN (:submitted, :validated, :review) AND executionArn = :arn',
+    );
+    expect(update?.Update?.ExpressionAttributeValues?.[':rejection']).toMatchObject({
+      reason: input.reason,
+      problems: input.problems,
+      decidedBy: 'system',
+      attempt: 1,
+    });
+    expect(audit?.Put?.Item).toMatchObject({ action: 'submission.rejected', targetId: SUBMISSION_ID });
+    const expired = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.pk);
+    expect(expired).toEqual([
+      `TASK#review-${SUBMISSION_ID}-1-review`,
+      `TASK#review-${SUBMISSION_ID}-1-escalated`,
+    ]);
+  });
+
+  it('is safe to run twice: an already rejected submission is not written again', async () => {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({
+      Item: submissionRow(submission({ status: 'REJECTED', attempt: 1, executionArn: EXECUTION_ARN })),
+    });
+    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+    await expect(reject(input)).resolves.toEqual({ status: 'REJECTED' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('refuses to reject for another execution', async () => {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({
+      Item: submissionRow(submission({ status: 'IN_REVIEW', attempt: 2, executionArn: 'other' })),
+    });
+    await expect(reject(input)).rejects.toMatchObject({ name: 'WorkflowStateError' });
+    expect(writesAttempted()).toBe(0);
+  });
+});

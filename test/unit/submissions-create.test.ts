@@ -1,0 +1,278 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/api/submissions-create.ts';
+import { USERS } from '../support/api-event.ts';
+import {
+  AUDIT_TABLE,
+  CUSTOMER_ID,
+  CUSTOMER_ITEM,
+  call,
+  ddbMock,
+  errorOf,
+  INTAKE,
+  resetMocks,
+  setEnv,
+  sha,
+  strictMocks,
+  TABLE,
+  transactItems,
+  writesAttempted,
+} from './intake-fixtures.ts';
+
+const ROUTE = 'POST /submissions';
+
+const doc = (overrides: Record<string, unknown> = {}) => ({
+  docType: 'APPFORM',
+  title: 'Application for supply',
+  fileName: 'appform.pdf',
+  contentType: 'application/pdf',
+  size: 123_456,
+  sha256: sha(0xab),
+  ...overrides,
+});
+
+const body = (overrides: Record<string, unknown> = {}) => ({
+  customerId: CUSTOMER_ID,
+  businessEvent: 'NEWCONN',
+  documents: [
+    doc(),
+    doc({
+      docType: 'IDCOPY',
+      title: 'ID card',
+      fileName: 'id.jpg',
+      contentType: 'image/jpeg',
+      sha256: sha(0xcd),
+    }),
+  ],
+  ...overrides,
+});
+
+describe('POST /submissions', () => {
+  beforeEach(() => {
+    setEnv();
+    strictMocks();
+  });
+  afterEach(resetMocks);
+
+  function customerExists() {
+    ddbMock
+      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+      .resolves({ Item: CUSTOMER_ITEM });
+  }
+
+  it('creates a draft, its documents and the audit event in one transaction, with one bound upload URL per document', async () => {
+    customerExists();
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const res = await call(handler, { routeKey: ROUTE, body: body() });
+
+    expect(res.statusCode).toBe(201);
+    const out = res.body as {
+      submissionId: string;
+      status: string;
+      documents: {
+        documentId: string;
+        docType: string;
+        upload: { method: string; url: string; headers: Record<string, string>; expiresAt: string };
+      }[];
+    };
+    expect(out.status).toBe('DRAFT');
+    expect(out.documents).toHaveLength(2);
+
+    const items = transactItems();
+    expect(items).toHaveLength(4);
+    const sub = items[0]?.Put;
+    expect(sub?.TableName).toBe(TABLE);
+    expect(sub?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(sub?.Item).toMatchObject({
+      pk: `SUBMISSION#${out.submissionId}`,
+      sk: 'SUBMISSION',
+      status: 'DRAFT',
+      attempt: 0,
+      createdBy: USERS.clerk.sub,
+      customerId: CUSTOMER_ID,
+      customerNo: '1000000001',
+      businessEvent: 'NEWCONN',
+      documentIds: out.documents.map((d) => d.documentId),
+      gsi1pk: `CUSTOMER#${CUSTOMER_ID}`,
+      gsi2pk: `CLERK#${USERS.clerk.sub}`,
+    });
+    for (const [i, d] of out.documents.entries()) {
+      const put = items[i + 1]?.Put;
+      expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+      expect(put?.Item).toMatchObject({
+        pk: `DOCUMENT#${d.documentId}`,
+        status: 'PENDING_UPLOAD',
+        intakeKey: `intake/${out.submissionId}/${d.documentId}`,
+        submissionId: out.submissionId,
+        gsi1pk: `SUBMISSION#${out.submissionId}`,
+        gsi2pk: `CUSTOMER#${CUSTOMER_ID}`,
+      });
+    }
+    expect(items[1]?.Put?.Item).toMatchObject({ docType: 'APPFORM', sha256: sha(0xab), size: 123_456 });
+    const audit = items[3]?.Put;
+    expect(audit?.TableName).toBe(AUDIT_TABLE);
+    expect(audit?.Item).toMatchObject({
+      action: 'submission.created',
+      actorSub: USERS.clerk.sub,
+      targetId: out.submissionId,
+    });
+  });
+
+  it('signs each URL for its key, content type and checksum, valid for the scheme time', async () => {
+    customerExists();
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const before = Date.now();
+
+    const res = await call(handler, { routeKey: ROUTE, body: body() });
+
+    const out = res.body as {
+      submissionId: string;
+      documents: {
+        documentId: string;
+        upload: { method: string; url: string; headers: Record<string, string>; expiresAt: string };
+      }[];
+    };
+    const first = out.documents[0];
+    if (!first) throw new Error('no document');
+    const { upload } = first;
+    expect(upload.method).toBe('PUT');
+    const url = new URL(upload.url);
+    expect(url.pathname).toBe(`/${INTAKE}/intake/${out.submissionId}/${first.documentId}`);
+    const signed = (url.searchParams.get('X-Amz-SignedHeaders') ?? '').split(';');
+    expect(signed).toEqual(expect.arrayContaining(['content-type', 'x-amz-checksum-sha256', 'host']));
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    // The checksum must travel as a header (signed), not as a query parameter anyone could drop.
+    expect(url.searchParams.has('x-amz-checksum-sha256')).toBe(false);
+    expect(upload.headers).toEqual({
+      'content-type': 'application/pdf',
+      'x-amz-checksum-sha256': Buffer.from(sha(0xab), 'hex').toString('base64'),
+    });
+    const expires = Date.parse(upload.expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(before + 900_000 - 1000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 900_000 + 1000);
+    expect(out.documents[1]?.upload.headers['content-type']).toBe('image/jpeg');
+  });
+
+  it('accepts upper-case hex and stores it lower-case', async () => {
+    customerExists();
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const res = await call(handler, {
+      routeKey: ROUTE,
+      body: body({ documents: [doc({ sha256: 'AB'.repeat(32) })] }),
+    });
+    expect(res.statusCode).toBe(201);
+    expect(transactItems()[1]?.Put?.Item?.sha256).toBe('ab'.repeat(32));
+  });
+
+  describe('rejects bad input without writing anything', () => {
+    const cases: [string, unknown, number, RegExp][] = [
+      ['a missing customerId', { businessEvent: 'NEWCONN', documents: [doc()] }, 400, /customerId/],
+      ['an unknown top-level field', body({ priority: 'high' }), 400, /priority|unrecognized/i],
+      [
+        'an unknown document field',
+        body({ documents: [doc({ colour: 'red' })] }),
+        400,
+        /documents\.0.*colour|colour/,
+      ],
+      [
+        'a missing document title',
+        body({ documents: [doc({ title: undefined })] }),
+        400,
+        /documents\.0\.title/,
+      ],
+      ['no documents', body({ documents: [] }), 400, /documents/],
+      [
+        'more documents than the scheme allows',
+        body({ documents: Array.from({ length: 41 }, () => doc()) }),
+        400,
+        /documents/,
+      ],
+      [
+        'a business event not in the scheme',
+        body({ businessEvent: 'DEMOLISH' }),
+        400,
+        /businessEvent: unknown business event DEMOLISH/,
+      ],
+      [
+        'a document type not in the scheme',
+        body({ documents: [doc({ docType: 'PASSPORT' })] }),
+        400,
+        /documents\.0\.docType: unknown document type PASSPORT/,
+      ],
+      [
+        'a document type not filed under the event',
+        body({ documents: [doc({ docType: 'METERWO' })] }),
+        400,
+        /documents\.0\.docType: METERWO is not filed under NEWCONN/,
+      ],
+      [
+        'a content type off the list',
+        body({ documents: [doc({ contentType: 'application/zip' })] }),
+        400,
+        /documents\.0\.contentType: content type application\/zip is not accepted/,
+      ],
+      ['size 0', body({ documents: [doc({ size: 0 })] }), 400, /documents\.0\.size/],
+      ['a fractional size', body({ documents: [doc({ size: 1.5 })] }), 400, /documents\.0\.size/],
+      [
+        'a size above the limit',
+        body({ documents: [doc(), doc({ size: 52_428_801 })] }),
+        413,
+        /documents\.1\.size: 52428801 bytes exceeds the limit of 52428800/,
+      ],
+      [
+        'a sha256 of 63 characters',
+        body({ documents: [doc({ sha256: 'a'.repeat(63) })] }),
+        400,
+        /documents\.0\.sha256: sha256 must be 64 hex/,
+      ],
+      [
+        'a sha256 with non-hex characters',
+        body({ documents: [doc({ sha256: 'g'.repeat(64) })] }),
+        400,
+        /documents\.0\.sha256/,
+      ],
+    ];
+
+    it.each(cases)('%s', async (_name, input, status, message) => {
+      const res = await call(handler, { routeKey: ROUTE, body: input });
+      expect(res.statusCode).toBe(status);
+      expect(errorOf(res.body).message).toMatch(message);
+      expect(writesAttempted()).toBe(0);
+      expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    });
+
+    it('malformed JSON', async () => {
+      const res = await call(handler, { routeKey: ROUTE, rawBody: '{"customerId": "x",' });
+      expect(res.statusCode).toBe(400);
+      expect(errorOf(res.body).message).toMatch(/not valid JSON/);
+      expect(writesAttempted()).toBe(0);
+    });
+
+    it('a customer that does not exist (404)', async () => {
+      ddbMock.on(GetCommand).resolves({});
+      const res = await call(handler, { routeKey: ROUTE, body: body() });
+      expect(res.statusCode).toBe(404);
+      expect(errorOf(res.body).message).toBe(`customer ${CUSTOMER_ID} does not exist`);
+      expect(writesAttempted()).toBe(0);
+    });
+
+    it.each([
+      ['reviewer', USERS.reviewer],
+      ['archivist', USERS.archivist],
+      ['auditor', USERS.auditor],
+    ])('a %s (403: only clerks create submissions)', async (_name, user) => {
+      const res = await call(handler, { routeKey: ROUTE, body: body(), user });
+      expect(res.statusCode).toBe(403);
+      expect(errorOf(res.body).message).toMatch(/may not call POST \/submissions/);
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+
+    it('no token (401)', async () => {
+      const res = await call(handler, { routeKey: ROUTE, body: body(), user: null });
+      expect(res.statusCode).toBe(401);
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,165 @@
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { S3Event } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeS3Key, handler, objectsOf } from '../../functions/events/upload-received.ts';
+import {
+  objectBody as body,
+  cancelled,
+  DOC_IDS,
+  ddbMock,
+  INTAKE,
+  namedError,
+  resetMocks,
+  SUBMISSION_ID,
+  s3Mock,
+  setEnv,
+  sha,
+  strictMocks,
+  TABLE,
+  transactItems,
+  writesAttempted,
+} from './intake-fixtures.ts';
+
+const DOC = DOC_IDS[0];
+const KEY = `intake/${SUBMISSION_ID}/${DOC}`;
+
+function s3Event(key: string, bucket = INTAKE, eventName = 'ObjectCreated:Put'): S3Event {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: '2026-03-01T08:05:00.000Z',
+        eventName,
+        userIdentity: { principalId: 'x' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'i' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'intake',
+          bucket: { name: bucket, ownerIdentity: { principalId: 'x' }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key, size: 1000, eTag: 'e', sequencer: '1' },
+        },
+      },
+    ],
+  };
+}
+
+describe('upload-received', () => {
+  beforeEach(() => {
+    setEnv();
+    strictMocks();
+  });
+  afterEach(resetMocks);
+
+  function object(head: Uint8Array, size = 1000, sha256 = sha(1)) {
+    s3Mock.on(HeadObjectCommand, { Bucket: INTAKE, Key: KEY, ChecksumMode: 'ENABLED' }).resolves({
+      ContentLength: size,
+      ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+    });
+    s3Mock
+      .on(GetObjectCommand, { Bucket: INTAKE, Key: KEY, Range: 'bytes=0-63' })
+      .resolves({ Body: body(head) });
+  }
+
+  it('records size, checksum (hex) and the sniffed type, only while the document takes uploads', async () => {
+    object(new TextEncoder().encode('%PDF-1.7 ...'), 1000);
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    const out = await handler(s3Event(KEY));
+
+    expect(out.outcomes).toEqual(['recorded']);
+    const [check, update] = transactItems();
+    expect(check?.ConditionCheck).toMatchObject({
+      TableName: TABLE,
+      Key: { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' },
+      ConditionExpression: '#status IN (:draft, :rejected)',
+    });
+    expect(update?.Update?.Key).toEqual({ pk: `DOCUMENT#${DOC}`, sk: 'DOCUMENT' });
+    expect(update?.Update?.ConditionExpression).toBe(
+      'submissionId = :sid AND #status IN (:pending, :uploaded)',
+    );
+    expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':sid': SUBMISSION_ID,
+      ':uploaded': 'UPLOADED',
+      ':size': 1000,
+      ':sha': sha(1),
+      ':type': 'application/pdf',
+    });
+  });
+
+  it('sniffs the real type, whatever the upload claimed', async () => {
+    object(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await handler(s3Event(KEY));
+    expect(transactItems()[1]?.Update?.ExpressionAttributeValues?.[':type']).toBe('image/png');
+  });
+
+  it('is safe to run twice: the second run writes the same facts', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'));
+    ddbMock.on(TransactWriteCommand).resolves({});
+    await handler(s3Event(KEY));
+    await handler(s3Event(KEY));
+    const a = transactItems(0)[1]?.Update?.ExpressionAttributeValues ?? {};
+    const b = transactItems(1)[1]?.Update?.ExpressionAttributeValues ?? {};
+    expect({ ...a, ':at': 0 }).toEqual({ ...b, ':at': 0 });
+  });
+
+  it('ignores an upload to a submission that no longer takes uploads', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'));
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
+    const out = await handler(s3Event(KEY));
+    expect(out.outcomes).toEqual(['not-accepting']);
+  });
+
+  it('fails (for the event source to retry) on other DynamoDB errors', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'));
+    ddbMock.on(TransactWriteCommand).rejects(namedError('ProvisionedThroughputExceededException'));
+    await expect(handler(s3Event(KEY))).rejects.toThrow('ProvisionedThroughputExceededException');
+  });
+
+  it.each([
+    ['a key outside intake/', 'uploads/readme.txt', INTAKE],
+    ['a key with extra segments', `intake/${SUBMISSION_ID}/${DOC}/extra`, INTAKE],
+    ['another bucket', KEY, 'some-other-bucket'],
+  ])('ignores %s without touching storage or records', async (_name, key, bucket) => {
+    const out = await handler(s3Event(key, bucket));
+    expect(out.outcomes).toEqual(['ignored']);
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('ignores an object deleted before it could be read', async () => {
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(Object.assign(namedError('NotFound'), { $metadata: { httpStatusCode: 404 } }));
+    const out = await handler(s3Event(KEY));
+    expect(out.outcomes).toEqual(['gone']);
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('ignores removal events', async () => {
+    const out = await handler(s3Event(KEY, INTAKE, 'ObjectRemoved:Delete'));
+    expect(out.outcomes).toEqual([]);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('accepts the EventBridge "Object Created" shape', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'));
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const out = await handler({
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: INTAKE }, object: { key: KEY } },
+    });
+    expect(out.outcomes).toEqual(['recorded']);
+  });
+
+  it('decodes keys as S3 notifications encode them', () => {
+    expect(decodeS3Key('scans/red+flower%281%29.jpg')).toBe('scans/red flower(1).jpg');
+    expect(decodeS3Key('a%2Bb')).toBe('a+b');
+    expect(decodeS3Key('bad%E0%A4%A')).toBeUndefined();
+    expect(objectsOf(s3Event('intake%2Fx+y'))).toEqual([{ bucket: INTAKE, key: 'intake/x y' }]);
+  });
+});
