@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import type { FunctionName, HttpMethod, RouteDef } from '../../functions/catalog.ts';
+import { DEFAULT_CONSOLE_ORIGINS } from '../shared.ts';
 import { type Identity, UnknownUser } from './identity.ts';
 
 /** API Gateway's payload limit for HTTP APIs. */
@@ -27,12 +28,13 @@ export interface CorsConfig {
   maxAgeSeconds: number;
 }
 
+/** The stack's CORS settings for the HTTP API (infra/constructs/api.ts). */
 export const DEFAULT_CORS: CorsConfig = {
-  allowOrigins: ['*'],
-  allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
-  allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
-  exposeHeaders: ['etag', 'location', 'apigw-requestid'],
-  maxAgeSeconds: 600,
+  allowOrigins: DEFAULT_CONSOLE_ORIGINS,
+  allowHeaders: ['authorization', 'content-type', 'if-match'],
+  allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+  exposeHeaders: ['etag', 'location'],
+  maxAgeSeconds: 3600,
 };
 
 export type Invoke = (fn: FunctionName, event: APIGatewayProxyEventV2) => Promise<unknown>;

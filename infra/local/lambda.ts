@@ -15,9 +15,9 @@ const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 
 /** Function names on AWS carry the application prefix: `dangan-<name>`. */
 export const FUNCTION_PREFIX = 'dangan-';
-/** Lambda's own defaults for what the catalog leaves unset. */
-export const DEFAULT_TIMEOUT_SECONDS = 3;
-export const DEFAULT_MEMORY_MB = 128;
+/** The stack's defaults for what the catalog leaves unset (infra/constructs/functions.ts). */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MEMORY_MB = 512;
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown> | unknown;
 

@@ -12,6 +12,7 @@
  *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB Local (default: 4003)
  *   --region <name>        DANGAN_REGION         (default: us-east-1)
  *   --scheme <id>          DANGAN_SCHEME         classification scheme in force (default: power-supply)
+ *   --console-origins <a,b> DANGAN_CONSOLE_ORIGINS origins CORS allows (default: the stack's)
  *
  * Once everything answers, one line `DANGAN_READY {json}` is printed for tools and tests.
  */
@@ -22,19 +23,37 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AUDIT_TABLE, RECORDS_TABLE, TABLES } from '../../functions/adapters/tables.ts';
-import { ENV, type FunctionName, ROUTES, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  ROUTES,
+  WORKFLOWS,
+  type WorkflowName,
+} from '../../functions/catalog.ts';
 import { SCHEME_IDS } from '../../functions/core/scheme.ts';
+import {
+  DEFAULT_CONSOLE_ORIGINS,
+  DEFAULT_SCHEME,
+  functionEnvironment,
+  INTAKE_PREFIX,
+  MALWARE_SCAN_TAG,
+  type ResourceNames,
+  SWEEP_FUNCTION,
+  SWEEP_SCHEDULE,
+  workflowDefinitionPath,
+  workflowSubstitutions,
+} from '../shared.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
-import { type RunningGateway, startGateway } from './gateway.ts';
+import { objectCreatedEvent, scheduledEvent } from './eventbridge.ts';
+import { DEFAULT_CORS, type RunningGateway, startGateway } from './gateway.ts';
 import { loadIdentity } from './identity.ts';
-import { LocalLambda } from './lambda.ts';
-import { SCAN_STATUS_TAG, scanAndTag } from './malware-scan.ts';
-import { type LocalS3Server, startS3Server, toS3Event } from './s3/server.ts';
+import { isFunctionName, LocalLambda } from './lambda.ts';
+import { scanAndTag } from './malware-scan.ts';
+import { type LocalS3Server, startS3Server } from './s3/server.ts';
 import { Scheduler } from './scheduler.ts';
 import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const STATEMACHINES_DIR = join(PROJECT_DIR, 'statemachines');
 export const READY_PREFIX = 'DANGAN_READY ';
 const ACCOUNT_ID = '000000000000';
 
@@ -47,6 +66,8 @@ export interface LocalConfig {
   dynamodbPort: number;
   region: string;
   scheme: string;
+  /** Origins allowed by CORS (the console during development). */
+  consoleOrigins: string[];
 }
 
 const OPTIONS: Record<string, { env: string; key: keyof LocalConfig }> = {
@@ -58,6 +79,7 @@ const OPTIONS: Record<string, { env: string; key: keyof LocalConfig }> = {
   '--dynamodb-port': { env: 'DANGAN_DYNAMODB_PORT', key: 'dynamodbPort' },
   '--region': { env: 'DANGAN_REGION', key: 'region' },
   '--scheme': { env: 'DANGAN_SCHEME', key: 'scheme' },
+  '--console-origins': { env: 'DANGAN_CONSOLE_ORIGINS', key: 'consoleOrigins' },
 };
 
 const USAGE = `usage: npm start -- [${Object.keys(OPTIONS)
@@ -68,6 +90,11 @@ class UsageError extends Error {}
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LocalConfig {
   const raw: Partial<Record<keyof LocalConfig, string>> = {};
+  const list = (v: string | undefined) =>
+    v
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   for (const opt of Object.values(OPTIONS)) {
     const v = env[opt.env];
     if (v !== undefined && v !== '') raw[opt.key] = v;
@@ -91,7 +118,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Lo
       throw new UsageError(`${key} must be a port number, not ${v}`);
     return n;
   };
-  const scheme = raw.scheme ?? 'power-supply';
+  const scheme = raw.scheme ?? DEFAULT_SCHEME;
   if (!SCHEME_IDS.includes(scheme)) {
     throw new UsageError(`unknown scheme ${scheme}; known: ${SCHEME_IDS.join(', ')}`);
   }
@@ -104,6 +131,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Lo
     dynamodbPort: port('dynamodbPort', 4003),
     region: raw.region ?? 'us-east-1',
     scheme,
+    consoleOrigins: list(raw.consoleOrigins) ?? [...DEFAULT_CONSOLE_ORIGINS],
   };
 }
 
@@ -123,14 +151,29 @@ export function localNames(region: string) {
   };
 }
 
-/** The ASL file of a workflow with `${Name}` substitutions replaced by function ARNs. */
+/** The ASL file of a workflow with its `${Name}` substitutions replaced, as the stack does. */
 export function workflowDefinition(wf: WorkflowName, arnOf: (fn: FunctionName) => string): string {
-  const { file, substitutions } = WORKFLOWS[wf];
-  let text = readFileSync(join(STATEMACHINES_DIR, file), 'utf8');
-  for (const [name, fn] of Object.entries(substitutions)) text = text.split(`\${${name}}`).join(arnOf(fn));
+  let text = readFileSync(workflowDefinitionPath(wf), 'utf8');
+  for (const [name, arn] of Object.entries(workflowSubstitutions(wf, arnOf))) {
+    text = text.split(`\${${name}}`).join(arn);
+  }
   const left = /\$\{([A-Za-z0-9_]+)\}/.exec(text);
-  if (left) throw new Error(`${file}: no substitution for \${${left[1]}}`);
+  if (left) throw new Error(`${WORKFLOWS[wf].file}: no substitution for \${${left[1]}}`);
   return text;
+}
+
+/**
+ * The handlers' environment: the union of what the stack gives each function. All functions
+ * share this process, so each sees every name (on AWS a function sees only its own).
+ */
+export function handlerEnvironment(resources: ResourceNames): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    Object.assign(env, functionEnvironment(name, resources));
+  }
+  // Source maps are on already (tsx); NODE_OPTIONS would leak into DynamoDB Local's launcher.
+  delete env.NODE_OPTIONS;
+  return env;
 }
 
 interface Credentials {
@@ -229,8 +272,8 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     });
     const identityLoading = loadIdentity(config.dataDir);
 
-    // The intake bucket's objects are scanned for malware, then reported to upload-received,
-    // as the stack's GuardDuty protection plan and bucket notification do.
+    // Uploads under the intake prefix are scanned and tagged (GuardDuty Malware Protection on
+    // AWS), and their "Object Created" event goes to upload-received (the EventBridge rule).
     let scanner: S3Client | undefined;
     const s3 = await startS3Server({
       host: config.host,
@@ -240,10 +283,10 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
       buckets: [
         { name: names.intakeBucket, cors: true },
-        { name: names.archiveBucket, objectLock: true, versioning: true },
+        { name: names.archiveBucket, objectLock: true, versioning: true, cors: true },
       ],
       onObjectCreated: async (record) => {
-        if (record.bucket !== names.intakeBucket) return;
+        if (record.bucket !== names.intakeBucket || !record.key.startsWith(INTAKE_PREFIX)) return;
         try {
           if (scanner) {
             await scanAndTag(
@@ -253,13 +296,13 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
                 key: record.key,
                 ...(record.versionId ? { versionId: record.versionId } : {}),
               },
-              process.env[ENV.malwareTag] ?? SCAN_STATUS_TAG,
+              MALWARE_SCAN_TAG,
             );
           }
         } catch (err) {
           log(`malware scan of ${record.key} failed: ${(err as Error).message}`);
         }
-        lambda.invokeAsync('upload-received', toS3Event(record, config.region));
+        lambda.invokeAsync('upload-received', objectCreatedEvent(record, config.region, ACCOUNT_ID));
       },
     });
     const s3Server: LocalS3Server = s3;
@@ -294,12 +337,16 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
 
     // The handlers' environment, complete before any handler module is imported.
     Object.assign(process.env, {
-      [ENV.table]: names.recordsTable,
-      [ENV.auditTable]: names.auditTable,
-      [ENV.intakeBucket]: names.intakeBucket,
-      [ENV.archiveBucket]: names.archiveBucket,
-      [ENV.scheme]: config.scheme,
-      [ENV.intakeWorkflow]: names.stateMachineArn('intake-review-archive'),
+      ...handlerEnvironment({
+        table: names.recordsTable,
+        auditTable: names.auditTable,
+        intakeBucket: names.intakeBucket,
+        archiveBucket: names.archiveBucket,
+        schemeId: config.scheme,
+        workflowArns: Object.fromEntries(
+          (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => [wf, names.stateMachineArn(wf)]),
+        ),
+      }),
       AWS_REGION: config.region,
       AWS_DEFAULT_REGION: config.region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -314,8 +361,16 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     const scheduler = new Scheduler({
       onError: (name, err) => log(`scheduled job ${name} failed: ${(err as Error).message}`),
     });
-    // Schedules of the stack are registered here as functions for them appear in the catalog:
-    // scheduler.register({ name, expression, run: () => lambda.invoke(fn, scheduledEvent) }).
+    // The stack's schedules: the retention sweep runs once the catalog has its function.
+    if (isFunctionName(SWEEP_FUNCTION)) {
+      const sweep: FunctionName = SWEEP_FUNCTION;
+      scheduler.register({
+        name: 'dangan-retention-sweep',
+        expression: SWEEP_SCHEDULE,
+        run: (at) =>
+          lambda.invokeAsync(sweep, scheduledEvent('dangan-retention-sweep', at, config.region, ACCOUNT_ID)),
+      });
+    }
     scheduler.start();
     stops.push(() => scheduler.stop());
 
@@ -327,6 +382,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       accountId: ACCOUNT_ID,
       host: config.host,
       port: config.port,
+      cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
       log: ({ routeKey, status, error }) => {
         if (error !== undefined) log(`${routeKey} → ${status}: ${(error as Error).message ?? String(error)}`);
       },

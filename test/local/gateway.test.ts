@@ -414,21 +414,27 @@ describe('the gateway over HTTP', () => {
     expect(text).not.toContain('secret');
   });
 
-  it('answers CORS preflights and marks responses for the console', async () => {
-    const pre = await fetch(`${gw.url}/customers`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'http://localhost:5173',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization,content-type',
-      },
-    });
+  it('answers CORS preflights for the console origins only, and marks responses for them', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${gw.url}/customers`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const pre = await preflight('http://localhost:5173');
     expect(pre.status).toBe(204);
-    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+    const foreign = await preflight('https://elsewhere.example');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+
     const res = await fetch(`${gw.url}/health`, { headers: { origin: 'http://localhost:5173' } });
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(res.headers.get('access-control-expose-headers')).toContain('etag');
     expect(calls.map((c) => c.fn)).toEqual(['health']);
   });
 });
