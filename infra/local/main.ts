@@ -494,6 +494,11 @@ async function main(): Promise<void> {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  // Whoever started us (npm, tsx, a test) is gone: stop rather than run on as an orphan.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown('parent exit');
+  }, 1000).unref();
 
   try {
     system = await startLocal(config);

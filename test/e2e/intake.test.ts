@@ -6,6 +6,7 @@ import {
   DeleteObjectCommand,
   GetObjectLegalHoldCommand,
   GetObjectRetentionCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -14,6 +15,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EICAR } from '../../infra/local/malware-scan.ts';
 import {
   Api,
   changeDocs,
@@ -303,6 +305,40 @@ describe('the local S3 refuses uploads that do not match the URL', () => {
       'with the first document UPLOADED',
       (x) => x.documents[0]?.status === 'UPLOADED',
     );
+  });
+});
+
+describe('intake checks', () => {
+  it('rejects a submission whose upload carries malware, before any reviewer sees it', async () => {
+    const docs = changeDocs('infected');
+    const infected = docs[1];
+    if (!infected) throw new Error('three documents expected');
+    infected.bytes = Buffer.concat([infected.bytes, Buffer.from(EICAR, 'latin1')]);
+    const draft = await archivedDraft('infected', docs);
+    await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
+    const rejected = await waitSubmission(
+      api,
+      draft.submissionId,
+      'REJECTED',
+      (s) => s.status === 'REJECTED',
+    );
+    expect(rejected.rejection?.decidedBy).toBe('system');
+    expect(rejected.rejection?.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'safety', documentId: draft.docs[1]?.documentId }),
+      ]),
+    );
+    expect(rejected.rejection?.problems).toHaveLength(1);
+    const { items } = await api.expect<{ items: { subjectId: string }[] }>(200, 'reviewer1', 'GET', '/tasks');
+    expect(items.map((t) => t.subjectId)).not.toContain(draft.submissionId);
+
+    // The scanner's verdict is on the object, under GuardDuty's tag.
+    const { bucket, key } = objectOfUrl(draft.docs[1]?.upload.url ?? '');
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+    expect(tags.TagSet).toContainEqual({ Key: 'GuardDutyMalwareScanStatus', Value: 'THREATS_FOUND' });
+    const clean = objectOfUrl(draft.docs[0]?.upload.url ?? '');
+    const cleanTags = await s3.send(new GetObjectTaggingCommand({ Bucket: clean.bucket, Key: clean.key }));
+    expect(cleanTags.TagSet).toContainEqual({ Key: 'GuardDutyMalwareScanStatus', Value: 'NO_THREATS_FOUND' });
   });
 });
 
