@@ -74,6 +74,11 @@ export const FUNCTIONS = {
     description: 'A submission with its documents',
     access: { table: 'read' },
   },
+  'submissions-upload-url': {
+    entry: 'api/submissions-upload-url.ts',
+    description: 'Replaces the file of a draft or rejected document with a new presigned upload',
+    access: { table: 'readwrite', audit: 'append', intake: 'presign' },
+  },
   'submissions-submit': {
     entry: 'api/submissions-submit.ts',
     description: 'Starts intake-review-archive for a fully uploaded submission',
@@ -193,6 +198,12 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'POST',
     path: '/submissions/{submissionId}/submit',
     function: 'submissions-submit',
+    roles: ['clerk'],
+  },
+  {
+    method: 'POST',
+    path: '/submissions/{submissionId}/documents/{documentId}/upload-url',
+    function: 'submissions-upload-url',
     roles: ['clerk'],
   },
   { method: 'GET', path: '/tasks', function: 'tasks-list', roles: STAFF },

@@ -355,6 +355,61 @@ export async function recordUpload(
 }
 
 /**
+ * The clerk declared a new file for a document: the new type, size and checksum replace the old
+ * ones and the document waits for its upload again (what storage saw of the old file and its
+ * checks are dropped). Only while the submission is the clerk's and open for changes, and the
+ * document takes uploads. Returns false when that no longer holds (nothing written).
+ */
+export async function replaceDeclaredFile(
+  doc: DocumentRecord,
+  clerkSub: string,
+  file: { fileName?: string; contentType: string; size: number; sha256: string },
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  const table = tableName();
+  try {
+    await transact([
+      {
+        ConditionCheck: {
+          TableName: table,
+          Key: keys.submission(doc.submissionId),
+          ConditionExpression: '#status IN (:draft, :rejected) AND createdBy = :clerk',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':draft': 'DRAFT', ':rejected': 'REJECTED', ':clerk': clerkSub },
+        },
+      },
+      {
+        Update: {
+          TableName: table,
+          Key: keys.document(doc.documentId),
+          ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
+          UpdateExpression:
+            'SET #status = :pending, contentType = :type, #size = :size, sha256 = :sha, fileName = :name, updatedAt = :at ' +
+            'REMOVE receivedSize, receivedSha256, sniffedType, uploadedAt, checks, checkedAt',
+          ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+          ExpressionAttributeValues: {
+            ':sid': doc.submissionId,
+            ':pending': 'PENDING_UPLOAD',
+            ':uploaded': 'UPLOADED',
+            ':type': file.contentType,
+            ':size': file.size,
+            ':sha': file.sha256,
+            ':name': file.fileName ?? doc.fileName,
+            ':at': at,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/**
  * DRAFT/REJECTED → SUBMITTED for the attempt the caller saw. Returns false when another request
  * changed the submission first (nothing written).
  */

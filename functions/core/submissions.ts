@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type DocumentRecord, type DocumentView, documentView } from './documents.ts';
-import { BadRequest, Conflict, type FieldError, Forbidden, PayloadTooLarge } from './errors.ts';
+import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
 import type { Problem } from './intake-checks.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { businessEvent, documentType, type Scheme } from './scheme.ts';
@@ -203,6 +203,64 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
     documentIds: documents.map((d) => d.documentId),
   };
   return { submission, documents };
+}
+
+// ---- Replacing a file ---------------------------------------------------------------------------
+
+/** `POST /submissions/{id}/documents/{documentId}/upload-url` body: the file that will replace the old one. */
+export const replaceFileSchema = z
+  .object({
+    fileName: z.string().trim().min(1).max(255).optional(),
+    contentType: z.string().min(1).max(100),
+    size: z.number().int().min(1, 'size must be at least 1 byte'),
+    sha256: z
+      .string()
+      .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
+      .transform((s) => s.toLowerCase()),
+  })
+  .strict();
+
+export type ReplaceFileInput = z.infer<typeof replaceFileSchema>;
+
+/** The replacement file against the scheme: above the size limit a 413, a type off the list a 400. */
+export function checkReplacement(scheme: Scheme, input: ReplaceFileInput): void {
+  if (input.size > scheme.limits.maxDocumentBytes) {
+    throw new PayloadTooLarge(
+      `size: ${input.size} bytes exceeds the limit of ${scheme.limits.maxDocumentBytes} bytes`,
+    );
+  }
+  if (!scheme.contentTypes.includes(input.contentType)) {
+    const message = `content type ${input.contentType} is not accepted; allowed: ${scheme.contentTypes.join(', ')}`;
+    throw new BadRequest(`invalid request: contentType: ${message}`, [{ path: 'contentType', message }]);
+  }
+}
+
+/**
+ * A clerk may replace a file of their own submission while it is open for changes (DRAFT, or
+ * REJECTED and waiting to be fixed): a new upload URL, bound to the new checksum, is issued and
+ * the document waits for the upload again.
+ */
+export function assertReplaceable(
+  actor: Actor,
+  submission: Submission,
+  documentId: string,
+  doc: DocumentRecord | undefined,
+): DocumentRecord {
+  if (submission.createdBy !== actor.sub) {
+    throw new Forbidden(`submission ${submission.submissionId} belongs to another clerk`);
+  }
+  if (!doc || doc.submissionId !== submission.submissionId) {
+    throw new NotFound('document', `${documentId} in submission ${submission.submissionId}`);
+  }
+  if (!OPEN_FOR_CHANGES.includes(submission.status)) {
+    throw new Conflict(
+      `submission ${submission.submissionId} is ${submission.status}; files can only be replaced in DRAFT or REJECTED`,
+    );
+  }
+  if (!UPLOADABLE_DOCUMENT.includes(doc.status)) {
+    throw new Conflict(`document ${doc.documentId} is ${doc.status}; its file can no longer be replaced`);
+  }
+  return doc;
 }
 
 // ---- Reading and submitting ----------------------------------------------------------------

@@ -1,0 +1,49 @@
+import { getDocument, getSubmission, replaceDeclaredFile } from '../adapters/records-repo.ts';
+import { presignUpload } from '../adapters/storage.ts';
+import { Conflict, NotFound } from '../core/errors.ts';
+import { getScheme } from '../core/scheme.ts';
+import { assertReplaceable, checkReplacement, replaceFileSchema } from '../core/submissions.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
+
+/**
+ * `POST /submissions/{submissionId}/documents/{documentId}/upload-url`: the clerk replaces a
+ * document's file while the submission is a draft or rejected (an unreadable scan, a file the
+ * checks refused). The new URL is bound to the new checksum; the document waits for the upload.
+ */
+export const handler = apiHandler('submissions-upload-url', async ({ actor, body, path }) => {
+  const submissionId = path.submissionId ?? '';
+  const documentId = path.documentId ?? '';
+  const submission = await getSubmission(submissionId);
+  if (!submission) throw new NotFound('submission', submissionId);
+  const scheme = getScheme(submission.schemeId);
+  const input = parseInput(replaceFileSchema, body);
+  checkReplacement(scheme, input);
+  const doc = assertReplaceable(actor, submission, documentId, await getDocument(documentId));
+
+  const now = new Date();
+  const at = now.toISOString();
+  const replaced = await replaceDeclaredFile(doc, actor.sub, input, at, {
+    action: 'document.file-replaced',
+    actor,
+    targetType: 'document',
+    targetId: documentId,
+    at,
+    before: { fileName: doc.fileName, contentType: doc.contentType, size: doc.size, sha256: doc.sha256 },
+    after: {
+      fileName: input.fileName ?? doc.fileName,
+      contentType: input.contentType,
+      size: input.size,
+      sha256: input.sha256,
+    },
+  });
+  if (!replaced)
+    throw new Conflict(`submission ${submissionId} changed meanwhile; its files can no longer be replaced`);
+  const upload = await presignUpload({
+    key: doc.intakeKey,
+    contentType: input.contentType,
+    sha256Hex: input.sha256,
+    expiresIn: scheme.limits.uploadUrlSeconds,
+    now,
+  });
+  return { status: 200, body: { documentId, status: 'PENDING_UPLOAD', upload } };
+});

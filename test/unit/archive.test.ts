@@ -1,0 +1,368 @@
+import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DocumentRecord } from '../../functions/core/documents.ts';
+import { assignCodes, codeGroups } from '../../functions/core/documents.ts';
+import { getScheme } from '../../functions/core/scheme.ts';
+import { handler as archive } from '../../functions/steps/intake-archive.ts';
+import {
+  ARCHIVE,
+  AUDIT_TABLE,
+  batchOf,
+  cancelled,
+  DOC_IDS,
+  ddbMock,
+  document,
+  documents,
+  EXECUTION_ARN,
+  INTAKE,
+  namedError,
+  resetMocks,
+  SUBMISSION_ID,
+  s3Mock,
+  setEnv,
+  strictMocks,
+  submission,
+  submissionRow,
+  transactItems,
+  writesAttempted,
+} from './intake-fixtures.ts';
+
+const scheme = getScheme('power-supply');
+const NOW = new Date('2026-05-10T10:00:00.000Z');
+const D30 = 'Z001-KH·2026-D30-YK-';
+const D10 = 'Z001-KH·2026-D10-YK-';
+const input = { submissionId: SUBMISSION_ID, decidedBy: 'reviewer1', executionId: EXECUTION_ARN };
+const SUB_KEY = { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' };
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+describe('archive codes (domain)', () => {
+  it('groups documents by sequence: year, retention of the type, class of the event', () => {
+    const groups = codeGroups(scheme, 'NEWCONN', documents(), NOW);
+    expect(groups).toEqual([
+      {
+        sequenceKey: D30,
+        parts: { fonds: 'Z001', category: 'KH', year: 2026, retention: 'D30', classCode: 'YK' },
+        documentIds: [DOC_IDS[0], DOC_IDS[2], DOC_IDS[3]],
+      },
+      {
+        sequenceKey: D10,
+        parts: { fonds: 'Z001', category: 'KH', year: 2026, retention: 'D10', classCode: 'YK' },
+        documentIds: [DOC_IDS[1]],
+      },
+    ]);
+  });
+
+  it('numbers a group after the last number used, without gaps', () => {
+    const [group] = codeGroups(scheme, 'NEWCONN', documents(), NOW);
+    if (!group) throw new Error('no group');
+    const { assignments, last } = assignCodes(scheme.codeTemplate, group, 6);
+    expect(last).toBe(9);
+    expect(assignments.map((a) => a.archiveCode)).toEqual([`${D30}0007`, `${D30}0008`, `${D30}0009`]);
+  });
+
+  it('refuses to run past the last number the template can hold', () => {
+    const [group] = codeGroups(scheme, 'NEWCONN', documents(), NOW);
+    if (!group) throw new Error('no group');
+    expect(() => assignCodes(scheme.codeTemplate, group, 9998)).toThrow(/exhausted: 10001 exceeds 9999/);
+  });
+});
+
+describe('intake-archive step', () => {
+  beforeEach(() => {
+    setEnv();
+    strictMocks();
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    resetMocks();
+  });
+
+  const CODES = [`${D30}0007`, `${D10}0001`, `${D30}0008`, `${D30}0009`];
+  const coded = (docs: DocumentRecord[], codes = CODES) =>
+    docs.map((d, i) => ({ ...d, archiveCode: codes[i], codeAssignedAt: NOW.toISOString() }));
+
+  function stored(
+    sub = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }),
+    reads: DocumentRecord[][] = [documents(), coded(documents())],
+  ) {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
+    const batch = ddbMock.on(BatchGetCommand);
+    for (const r of reads.slice(0, -1)) batch.resolvesOnce(batchOf(r));
+    batch.resolves(batchOf(reads.at(-1) ?? []));
+  }
+
+  function sequences(d30: number | undefined, d10: number | undefined) {
+    ddbMock
+      .on(GetCommand, { Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' } })
+      .resolves(d30 === undefined ? {} : { Item: { last: d30 } });
+    ddbMock
+      .on(GetCommand, { Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' } })
+      .resolves(d10 === undefined ? {} : { Item: { last: d10 } });
+  }
+
+  function archiveBucketCopies() {
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(Object.assign(namedError('NotFound'), { $metadata: { httpStatusCode: 404 } }));
+    s3Mock.on(CopyObjectCommand).callsFake((cmd: { Key: string }) => {
+      const id = cmd.Key.replace('originals/', '');
+      const i = DOC_IDS.indexOf(id as (typeof DOC_IDS)[number]);
+      return { VersionId: `v-${i}`, CopyObjectResult: { ChecksumSHA256: b64(document(i).sha256) } };
+    });
+  }
+
+  it('allocates codes in one transaction, locks each original, then archives documents and submission together', async () => {
+    stored();
+    sequences(6, undefined);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out).toEqual({
+      archived: DOC_IDS.map((documentId, i) => ({ documentId, archiveCode: CODES[i] })),
+    });
+
+    // (1) the allocation transaction
+    const alloc = transactItems(0);
+    expect(alloc).toHaveLength(2 + 4 * 2 + 1);
+    expect(alloc[0]?.Update).toMatchObject({
+      Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' },
+      ConditionExpression: '#last = :seen',
+      ExpressionAttributeValues: { ':seen': 6, ':last': 9 },
+    });
+    expect(alloc[1]?.Update).toMatchObject({
+      Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ExpressionAttributeValues: { ':last': 1 },
+    });
+    const codePuts = alloc.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'));
+    expect(codePuts.map((p) => [p.Put?.Item?.archiveCode, p.Put?.Item?.documentId])).toEqual([
+      [`${D30}0007`, DOC_IDS[0]],
+      [`${D30}0008`, DOC_IDS[2]],
+      [`${D30}0009`, DOC_IDS[3]],
+      [`${D10}0001`, DOC_IDS[1]],
+    ]);
+    for (const p of codePuts) expect(p.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const docUpdates = alloc.filter((i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#'));
+    expect(docUpdates).toHaveLength(4);
+    for (const u of docUpdates) {
+      expect(u.Update?.ConditionExpression).toBe(
+        'attribute_not_exists(archiveCode) AND submissionId = :sid AND #status = :uploaded',
+      );
+    }
+    expect(alloc.at(-1)?.Put?.TableName).toBe(AUDIT_TABLE);
+    expect(alloc.at(-1)?.Put?.Item).toMatchObject({
+      action: 'submission.codes-assigned',
+      targetId: SUBMISSION_ID,
+    });
+
+    // (2) the copies, under Object Lock, verified
+    const copies = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input);
+    expect(copies).toHaveLength(4);
+    expect(copies[0]).toMatchObject({
+      Bucket: ARCHIVE,
+      Key: `originals/${DOC_IDS[0]}`,
+      CopySource: `${INTAKE}/intake/${SUBMISSION_ID}/${DOC_IDS[0]}`,
+      MetadataDirective: 'REPLACE',
+      Metadata: {
+        'archive-code': encodeURIComponent(`${D30}0007`),
+        sha256: document(0).sha256,
+        'document-id': DOC_IDS[0],
+      },
+      ContentType: 'application/pdf',
+      ChecksumAlgorithm: 'SHA256',
+      ObjectLockMode: 'COMPLIANCE',
+      // APPFORM: D30 from account closure, so archive date + 30 years is the lower bound.
+      ObjectLockRetainUntilDate: new Date('2056-05-10T10:00:00.000Z'),
+    });
+    expect(copies[1]?.ObjectLockRetainUntilDate).toEqual(new Date('2036-05-10T10:00:00.000Z'));
+
+    // (3) one transaction archives everything
+    const done = transactItems(1);
+    expect(done[0]?.Update).toMatchObject({
+      Key: SUB_KEY,
+      ConditionExpression: '#status = :review AND executionArn = :arn',
+      ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':by': 'reviewer1' },
+    });
+    expect(done[1]?.Update).toMatchObject({
+      Key: { pk: `DOCUMENT#${DOC_IDS[0]}`, sk: 'DOCUMENT' },
+      ConditionExpression: '#status = :uploaded AND archiveCode = :code',
+      ExpressionAttributeValues: {
+        ':archived': 'ARCHIVED',
+        ':code': `${D30}0007`,
+        ':archivedAt': NOW.toISOString(),
+        ':rc': 'D30',
+        ':rt': 'ACCOUNT_CLOSED',
+        ':until': '2056-05-10T10:00:00.000Z',
+        ':hold': false,
+        ':key': `originals/${DOC_IDS[0]}`,
+        ':version': 'v-0',
+      },
+    });
+    // The disposal date of an ACCOUNT_CLOSED document is not known yet: not in the due index.
+    expect(done[1]?.Update?.UpdateExpression).not.toMatch(/gsi3pk/);
+    expect(done.at(-1)?.Put?.Item).toMatchObject({ action: 'submission.archived' });
+  });
+
+  it('puts permanent records under a legal hold and indexes known due dates', async () => {
+    const sub = submission({
+      status: 'IN_REVIEW',
+      attempt: 1,
+      executionArn: EXECUTION_ARN,
+      businessEvent: 'INSPECTION',
+      documentIds: [DOC_IDS[0], DOC_IDS[1]],
+    });
+    const docs = [
+      document(0, { businessEvent: 'INSPECTION', docType: 'INSPECT' }),
+      document(1, { businessEvent: 'INSPECTION', docType: 'VIOLATION' }),
+    ];
+    // VIOLATION is D30 from year end; INSPECT is D10 from year end.
+    stored(sub, [docs, coded(docs, ['Z001-KH·2026-D10-JC-0001', 'Z001-KH·2026-D30-JC-0001'])]);
+    ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-D10-JC-', sk: 'SEQUENCE' } }).resolves({});
+    ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-D30-JC-', sk: 'SEQUENCE' } }).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    await archive(input);
+
+    const done = transactItems(1);
+    expect(done[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':until': '2037-01-01T00:00:00.000Z',
+      ':gsi3pk': 'DUE#2037-01-01',
+      ':gsi3sk': DOC_IDS[0],
+    });
+    expect(done[2]?.Update?.ExpressionAttributeValues).toMatchObject({ ':gsi3pk': 'DUE#2057-01-01' });
+  });
+
+  it('uses a legal hold instead of a date for permanent records (Y)', async () => {
+    const sub = submission({
+      status: 'IN_REVIEW',
+      attempt: 1,
+      executionArn: EXECUTION_ARN,
+      documentIds: [DOC_IDS[0]],
+    });
+    const docs = [document(0, { docType: 'COMPLETION' })];
+    stored(sub, [docs, coded(docs, ['Z001-KH·2026-Y-YK-0001'])]);
+    ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-Y-YK-', sk: 'SEQUENCE' } }).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    await archive(input);
+
+    const copy = s3Mock.commandCalls(CopyObjectCommand)[0]?.args[0].input;
+    expect(copy?.ObjectLockLegalHoldStatus).toBe('ON');
+    expect(copy?.ObjectLockMode).toBeUndefined();
+    expect(copy?.ObjectLockRetainUntilDate).toBeUndefined();
+    expect(transactItems(1)[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':hold': true,
+      ':rc': 'Y',
+    });
+    expect(transactItems(1)[1]?.Update?.UpdateExpression).not.toMatch(/retainUntil/);
+  });
+
+  it('re-reads the sequences and retries after losing a race, without gaps', async () => {
+    stored(undefined, [
+      documents(),
+      documents(),
+      coded(documents(), [`${D30}0010`, `${D10}0004`, `${D30}0011`, `${D30}0012`]),
+    ]);
+    ddbMock
+      .on(GetCommand, { Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' } })
+      .resolvesOnce({ Item: { last: 6 } })
+      .resolves({ Item: { last: 9 } });
+    ddbMock
+      .on(GetCommand, { Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' } })
+      .resolvesOnce({})
+      .resolves({ Item: { last: 3 } });
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', ...Array(9).fill('None')]))
+      .resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    const second = transactItems(1);
+    expect(second[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 9, ':last': 12 });
+    expect(second[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 3, ':last': 4 });
+    expect(second[1]?.Update?.ConditionExpression).toBe('#last = :seen');
+    expect(out.archived.map((a) => a.archiveCode)).toEqual([
+      `${D30}0010`,
+      `${D10}0004`,
+      `${D30}0011`,
+      `${D30}0012`,
+    ]);
+  });
+
+  it('gives up with CodeAllocationConflict (which the workflow retries) after losing every race', async () => {
+    stored(undefined, [documents()]);
+    sequences(6, 0);
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['ConditionalCheckFailed', ...Array(10).fill('None')]));
+
+    await expect(archive(input)).rejects.toMatchObject({ name: 'CodeAllocationConflict' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(5);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('keeps the codes documents already have and reuses copies already in the archive', async () => {
+    const partly = [...coded(documents().slice(0, 2), CODES.slice(0, 2)), document(2), document(3)];
+    const sub = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
+    stored(sub, [partly, coded(documents())]);
+    sequences(7, undefined);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+    s3Mock.on(HeadObjectCommand, { Key: `originals/${DOC_IDS[0]}` }).resolves({
+      VersionId: 'v-earlier',
+      ChecksumSHA256: b64(document(0).sha256),
+      Metadata: { 'document-id': DOC_IDS[0] },
+    });
+
+    await archive(input);
+
+    const alloc = transactItems(0);
+    expect(alloc[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 7, ':last': 9 });
+    expect(
+      alloc.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#')).map((p) => p.Put?.Item?.documentId),
+    ).toEqual([DOC_IDS[2], DOC_IDS[3]]);
+    const copied = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.Key);
+    expect(copied).toEqual([`originals/${DOC_IDS[1]}`, `originals/${DOC_IDS[2]}`, `originals/${DOC_IDS[3]}`]);
+    expect(transactItems(1)[1]?.Update?.ExpressionAttributeValues?.[':version']).toBe('v-earlier');
+  });
+
+  it('is safe to run twice: an archived submission answers its codes without writing or copying', async () => {
+    const sub = submission({ status: 'ARCHIVED', attempt: 1, executionArn: EXECUTION_ARN });
+    stored(sub, [coded(documents()).map((d) => ({ ...d, status: 'ARCHIVED' as const }))]);
+    const out = await archive(input);
+    expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
+    expect(writesAttempted()).toBe(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('fails when the copy in the archive does not have the recorded checksum, and archives nothing', async () => {
+    stored();
+    sequences(6, undefined);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(Object.assign(namedError('NotFound'), { $metadata: { httpStatusCode: 404 } }));
+    s3Mock
+      .on(CopyObjectCommand)
+      .resolves({ VersionId: 'v', CopyObjectResult: { ChecksumSHA256: b64('0'.repeat(64)) } });
+
+    await expect(archive(input)).rejects.toMatchObject({ name: 'ArchiveCopyMismatch' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('refuses to archive for another execution or a submission not in review', async () => {
+    stored(submission({ status: 'IN_REVIEW', attempt: 2, executionArn: 'other' }));
+    await expect(archive(input)).rejects.toMatchObject({ name: 'WorkflowStateError' });
+    stored(submission({ status: 'REJECTED', attempt: 1, executionArn: EXECUTION_ARN }));
+    await expect(archive(input)).rejects.toMatchObject({ name: 'WorkflowStateError' });
+    expect(writesAttempted()).toBe(0);
+  });
+});

@@ -1,0 +1,285 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as content } from '../../functions/api/documents-content.ts';
+import { handler as getDoc } from '../../functions/api/documents-get.ts';
+import { handler as search } from '../../functions/api/documents-search.ts';
+import { canReadContent } from '../../functions/core/documents.ts';
+import type { Actor } from '../../functions/core/roles.ts';
+import { USERS } from '../support/api-event.ts';
+import {
+  ARCHIVE,
+  AUDIT_TABLE,
+  CUSTOMER_ID,
+  call,
+  DOC_IDS,
+  ddbMock,
+  document,
+  documentRow,
+  errorOf,
+  resetMocks,
+  setEnv,
+  strictMocks,
+  writesAttempted,
+} from './intake-fixtures.ts';
+
+const CODE = 'Z001-KH·2026-D30-YK-0007';
+const archived = (i = 0) =>
+  document(i, {
+    status: 'ARCHIVED',
+    archiveCode: CODE,
+    archivedAt: '2026-05-10T10:00:00.000Z',
+    retentionCode: 'D30',
+    retentionTrigger: 'ACCOUNT_CLOSED',
+    retainUntil: '2056-05-10T10:00:00.000Z',
+    legalHold: false,
+    archiveKey: `originals/${DOC_IDS[i]}`,
+    archiveVersionId: 'v-locked',
+  });
+
+beforeEach(() => {
+  setEnv();
+  strictMocks();
+});
+afterEach(resetMocks);
+
+describe('canReadContent', () => {
+  const actor = (...roles: Actor['roles']): Actor => ({ sub: 'u1', username: 'u1', roles });
+  const loan = {
+    loanId: 'l1',
+    borrowerSub: 'u1',
+    documentIds: [DOC_IDS[0]],
+    status: 'ACTIVE',
+    dueAt: '2026-06-01T00:00:00.000Z',
+  };
+  const now = new Date('2026-05-20T00:00:00.000Z');
+  const doc = { documentId: DOC_IDS[0] };
+
+  it('lets archivists read content', () => {
+    expect(canReadContent(actor('archivist'), doc)).toBe(true);
+  });
+
+  it('lets a borrower read only the documents of their active, unexpired loan', () => {
+    expect(canReadContent(actor('staff'), doc, loan, now)).toBe(true);
+    expect(canReadContent(actor('staff'), doc)).toBe(false);
+    expect(canReadContent(actor('staff'), { documentId: DOC_IDS[1] }, loan, now)).toBe(false);
+    expect(canReadContent(actor('staff'), doc, { ...loan, borrowerSub: 'someone-else' }, now)).toBe(false);
+    expect(canReadContent(actor('staff'), doc, { ...loan, status: 'RETURNED' }, now)).toBe(false);
+    expect(canReadContent(actor('staff'), doc, loan, new Date('2026-06-02T00:00:00.000Z'))).toBe(false);
+  });
+
+  it('never lets the system administrator read content', () => {
+    expect(canReadContent(actor('sysadmin', 'archivist'), doc)).toBe(false);
+  });
+});
+
+describe('GET /documents', () => {
+  const find = (query: Record<string, string>, user: (typeof USERS)[keyof typeof USERS] = USERS.archivist) =>
+    call(search, { routeKey: 'GET /documents', query, user });
+
+  it('finds a document by archive code through the code item', async () => {
+    ddbMock.on(GetCommand, { Key: { pk: `ARCHIVECODE#${CODE}`, sk: 'ARCHIVECODE' } }).resolves({
+      Item: { documentId: DOC_IDS[0], archiveCode: CODE },
+    });
+    ddbMock
+      .on(GetCommand, { Key: { pk: `DOCUMENT#${DOC_IDS[0]}`, sk: 'DOCUMENT' } })
+      .resolves({ Item: documentRow(archived()) });
+
+    const res = await find({ archiveCode: CODE });
+
+    expect(res.statusCode).toBe(200);
+    const items = res.body.items as Record<string, unknown>[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      documentId: DOC_IDS[0],
+      archiveCode: CODE,
+      status: 'ARCHIVED',
+      retainUntil: '2056-05-10T10:00:00.000Z',
+    });
+    expect(items[0]).not.toHaveProperty('archiveKey');
+    expect(items[0]).not.toHaveProperty('archiveVersionId');
+    expect(items[0]).not.toHaveProperty('intakeKey');
+  });
+
+  it('applies the other filters to the code lookup', async () => {
+    ddbMock
+      .on(GetCommand, { Key: { pk: `ARCHIVECODE#${CODE}`, sk: 'ARCHIVECODE' } })
+      .resolves({ Item: { documentId: DOC_IDS[0] } });
+    ddbMock
+      .on(GetCommand, { Key: { pk: `DOCUMENT#${DOC_IDS[0]}`, sk: 'DOCUMENT' } })
+      .resolves({ Item: documentRow(archived()) });
+    const res = await find({ archiveCode: CODE, docType: 'CONTRACT' });
+    expect(res.body.items).toEqual([]);
+  });
+
+  it('answers an unknown code with no items', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    const res = await find({ archiveCode: 'Z001-KH·2026-D30-YK-9999' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.items).toEqual([]);
+  });
+
+  it('lists a customer’s documents newest first through gsi2 with filters, and pages with a token', async () => {
+    ddbMock.on(QueryCommand).resolves({
+      Items: [documentRow(archived(0))],
+      LastEvaluatedKey: {
+        pk: 'DOCUMENT#x',
+        sk: 'DOCUMENT',
+        gsi2pk: `CUSTOMER#${CUSTOMER_ID}`,
+        gsi2sk: 'DOCUMENT#t#x',
+      },
+    });
+
+    const res = await find({ customerId: CUSTOMER_ID, docType: 'APPFORM', status: 'ARCHIVED', limit: '1' });
+
+    expect(res.statusCode).toBe(200);
+    const q = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(q).toMatchObject({
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :doc)',
+      FilterExpression: 'docType = :docType AND #status = :status',
+      ExpressionAttributeValues: {
+        ':pk': `CUSTOMER#${CUSTOMER_ID}`,
+        ':docType': 'APPFORM',
+        ':status': 'ARCHIVED',
+      },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    expect((res.body.items as unknown[]).length).toBe(1);
+    const token = res.body.nextToken as string;
+    expect(typeof token).toBe('string');
+
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    await find({ customerId: CUSTOMER_ID, nextToken: token });
+    expect(ddbMock.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toMatchObject({
+      gsi2sk: 'DOCUMENT#t#x',
+    });
+  });
+
+  it('masks titles of sensitive documents for roles that may not see them unmasked', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [documentRow(document(1))] });
+    const res = await find({ customerId: CUSTOMER_ID }, USERS.staff);
+    expect((res.body.items as Record<string, unknown>[])[0]).toMatchObject({
+      docType: 'IDCOPY',
+      title: 'D***',
+      masked: true,
+    });
+  });
+
+  it.each([
+    ['neither customerId nor archiveCode', {}, /customerId: give customerId or archiveCode/],
+    ['an unknown status', { customerId: CUSTOMER_ID, status: 'LOST' }, /status/],
+    ['an unknown parameter', { customerId: CUSTOMER_ID, owner: 'me' }, /owner|unrecognized/i],
+    ['a limit above 500', { customerId: CUSTOMER_ID, limit: '501' }, /limit/],
+  ])('400 for %s, without reading', async (_name, query, message) => {
+    const res = await find(query as Record<string, string>);
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res.body).message).toMatch(message);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('400 for a next token it did not issue', async () => {
+    const res = await find({ customerId: CUSTOMER_ID, nextToken: 'not-a-token' });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res.body).message).toMatch(/nextToken/);
+  });
+
+  it('403 for the system administrator', async () => {
+    const res = await find({ customerId: CUSTOMER_ID }, USERS.sysadmin);
+    expect(res.statusCode).toBe(403);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('GET /documents/{documentId}', () => {
+  it('returns metadata without storage locations', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
+    const res = await call(getDoc, {
+      routeKey: 'GET /documents/{documentId}',
+      pathParameters: { documentId: DOC_IDS[0] },
+      user: USERS.reviewer,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatchObject({
+      documentId: DOC_IDS[0],
+      archiveCode: CODE,
+      docTypeName: { en: 'Application for supply' },
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/originals\/|intake\/|v-locked/);
+  });
+
+  it('404 for an unknown document', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    const res = await call(getDoc, {
+      routeKey: 'GET /documents/{documentId}',
+      pathParameters: { documentId: 'nope' },
+      user: USERS.reviewer,
+    });
+    expect(res.statusCode).toBe(404);
+    expect(errorOf(res.body).message).toBe('document nope does not exist');
+  });
+});
+
+describe('GET /documents/{documentId}/content', () => {
+  const read = (user: (typeof USERS)[keyof typeof USERS], documentId: string = DOC_IDS[0]) =>
+    call(content, { routeKey: 'GET /documents/{documentId}/content', pathParameters: { documentId }, user });
+
+  it('gives an archivist a short-lived URL of the locked version, and audits it first', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
+    ddbMock.on(PutCommand).resolves({});
+    const before = Date.now();
+
+    const res = await read(USERS.archivist);
+
+    expect(res.statusCode).toBe(200);
+    const url = new URL(res.body.url as string);
+    expect(url.pathname).toBe(`/${ARCHIVE}/originals/${DOC_IDS[0]}`);
+    expect(url.searchParams.get('versionId')).toBe('v-locked');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(Date.parse(res.body.expiresAt as string)).toBeGreaterThanOrEqual(before + 300_000 - 1000);
+    const audit = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(audit?.TableName).toBe(AUDIT_TABLE);
+    expect(audit?.Item).toMatchObject({
+      action: 'document.content-url',
+      actorSub: USERS.archivist.sub,
+      actorName: 'archivist1',
+      targetId: DOC_IDS[0],
+      details: { archiveCode: CODE },
+    });
+  });
+
+  it('gives no URL when the audit event cannot be written', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
+    ddbMock.on(PutCommand).rejects(new Error('audit table unavailable'));
+    const res = await read(USERS.archivist);
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toHaveProperty('url');
+  });
+
+  it.each([
+    ['reviewer', USERS.reviewer],
+    ['clerk', USERS.clerk],
+    ['auditor', USERS.auditor],
+    ['sysadmin', USERS.sysadmin],
+  ])('403 for a %s without a loan', async (_name, user) => {
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
+    const res = await read(user);
+    expect(res.statusCode).toBe(403);
+    expect(errorOf(res.body).message).toMatch(/may not read the content/);
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('409 for a document not archived yet', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(document(0)) });
+    const res = await read(USERS.archivist);
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res.body).message).toMatch(/is UPLOADED; only archived documents can be read/);
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('404 for an unknown document', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    const res = await read(USERS.archivist, 'nope');
+    expect(res.statusCode).toBe(404);
+  });
+});
