@@ -1,0 +1,114 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type FunctionName, ROUTES } from '../../functions/catalog.ts';
+import { pascal } from './functions.ts';
+
+export interface ApiProps {
+  functions: Record<FunctionName, lambda.IFunction>;
+  userPool: cognito.IUserPool;
+  client: cognito.IUserPoolClient;
+  consoleOrigins: readonly string[];
+  logRetention: logs.RetentionDays;
+  /** Steady-state requests per second of the whole API, and the burst above it. */
+  throttle?: { rateLimit: number; burstLimit: number };
+}
+
+/**
+ * The HTTP API: one route per entry of ROUTES in functions/catalog.ts, each integrated with its
+ * function. Every route but the `public` ones requires a valid access token of the user pool,
+ * issued to the console client; the handlers then authorise on the token's groups.
+ */
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly authorizer: HttpUserPoolAuthorizer;
+  readonly routes: apigw.HttpRoute[] = [];
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Dangan API v1',
+      // The stage below is created explicitly to configure access logs and throttling.
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...props.consoleOrigins],
+        allowMethods: [
+          apigw.CorsHttpMethod.GET,
+          apigw.CorsHttpMethod.POST,
+          apigw.CorsHttpMethod.PATCH,
+          apigw.CorsHttpMethod.DELETE,
+          apigw.CorsHttpMethod.OPTIONS,
+        ],
+        allowHeaders: ['authorization', 'content-type', 'if-match'],
+        exposeHeaders: ['etag', 'location'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+
+    this.authorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', props.userPool, {
+      userPoolClients: [props.client],
+    });
+
+    for (const route of ROUTES) {
+      const isPublic = route.roles === 'public';
+      const [added] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(
+          `${pascal(route.function)}${route.method}`,
+          props.functions[route.function],
+        ),
+        authorizer: isPublic ? new apigw.HttpNoneAuthorizer() : this.authorizer,
+      });
+      if (!added) throw new Error(`route ${route.method} ${route.path} was not added`);
+      if (isPublic) {
+        Validations.of(added).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design in functions/catalog.ts (liveness for load balancers and the console); it returns no customer data.`,
+        });
+      }
+      this.routes.push(added);
+    }
+  }
+
+  /** The API's base URL. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,93 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { ROLES } from '../../functions/core/roles.ts';
+
+export interface AuthProps {
+  /** Console origins: the OAuth callback and sign-out URLs. */
+  consoleOrigins: readonly string[];
+  /** Prefix of the hosted sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`). */
+  domainPrefix?: string;
+}
+
+/**
+ * Staff identities. Accounts are created by the security administrator (no self sign-up); every
+ * role of functions/core/roles.ts is a group, and the groups arrive in the access token's
+ * `cognito:groups` claim, which the API's handlers authorise on.
+ */
+export class Auth extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly consoleClient: cognito.UserPoolClient;
+  readonly domain: cognito.UserPoolDomain;
+  readonly groups: Record<string, cognito.UserPoolGroup>;
+
+  constructor(scope: Construct, id: string, props: AuthProps) {
+    super(scope, id);
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      standardAttributes: { email: { required: true, mutable: true } },
+      autoVerify: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Staff read identity documents and bank details: a second factor for everyone, by
+      // authenticator app (no SMS, which can be intercepted).
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Threat protection blocks sign-ins from compromised credentials and risky contexts.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.groups = {};
+    for (const [i, role] of ROLES.entries()) {
+      this.groups[role] = new cognito.UserPoolGroup(this, `Group-${role}`, {
+        userPool: this.userPool,
+        groupName: role,
+        description: `Dangan role ${role}`,
+        precedence: i,
+      });
+    }
+
+    const urls = props.consoleOrigins.map((origin) => `${origin.replace(/\/$/, '')}/`);
+    // A public client (a browser cannot keep a secret) using the authorization code flow with
+    // PKCE through the hosted sign-in; no password flows, so MFA and threat protection always apply.
+    this.consoleClient = this.userPool.addClient('ConsoleClient', {
+      generateSecret: false,
+      authFlows: {
+        userSrp: false,
+        userPassword: false,
+        adminUserPassword: false,
+        custom: false,
+        user: false,
+      },
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: urls,
+        logoutUrls: urls,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.minutes(60),
+      idTokenValidity: Duration.minutes(60),
+      refreshTokenValidity: Duration.hours(12),
+    });
+
+    this.domain = this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: props.domainPrefix ?? `dangan-${Aws.ACCOUNT_ID}` },
+    });
+  }
+}

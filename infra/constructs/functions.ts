@@ -1,0 +1,291 @@
+import { join } from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import {
+  type BundlingOptions,
+  NodejsFunction,
+  OutputFormat,
+  SourceMapMode,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { TABLES, type TableDef } from '../../functions/adapters/tables.ts';
+import {
+  FUNCTIONS,
+  type FunctionAccess,
+  type FunctionDef,
+  type FunctionName,
+  type WorkflowName,
+} from '../../functions/catalog.ts';
+import {
+  functionEntryPath,
+  functionEnvironment,
+  INTAKE_PREFIX,
+  PROJECT_ROOT,
+  WORKFLOW_ENV,
+} from '../shared.ts';
+import { nagResource } from './nag.ts';
+import type { Storage } from './storage.ts';
+
+export interface FunctionsProps {
+  storage: Storage;
+  /** Classification scheme the functions apply (SCHEME_ID). */
+  schemeId: string;
+  logRetention: logs.RetentionDays;
+}
+
+/** Timeout of functions whose catalog entry names none: inside API Gateway's 30 s limit. */
+const DEFAULT_TIMEOUT_SECONDS = 10;
+const DEFAULT_MEMORY_MB = 512;
+
+/** How every handler is bundled (esbuild, locally; no Docker). */
+export const BUNDLING: BundlingOptions = {
+  // The handlers are ES modules ("type": "module"); the runtime loads index.mjs as ESM.
+  format: OutputFormat.ESM,
+  // Prefer the ES module build of dependencies that ship both.
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies bundled into an ES module still call require().
+  banner:
+    "import { createRequire as __danganCreateRequire } from 'node:module'; const require = __danganCreateRequire(import.meta.url);",
+  target: 'node22',
+  // Smaller bundles load faster on a cold start.
+  minify: true,
+  // Source maps (with NODE_OPTIONS=--enable-source-maps) turn stack traces back into
+  // TypeScript file and line; sources themselves are left out to keep the bundle small.
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  // Everything is bundled, the AWS SDK included: the versions deployed are the versions
+  // in package-lock.json that the tests ran against, not whatever the runtime carries.
+  externalModules: [],
+};
+
+/** `customers-create` → `CustomersCreate` (construct ids). */
+export const pascal = (name: string): string =>
+  name
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
+const tableDef = (id: TableDef['id']): TableDef => {
+  const def = TABLES.find((t) => t.id === id);
+  if (!def) throw new Error(`no table ${id} in functions/adapters/tables.ts`);
+  return def;
+};
+
+/**
+ * One Lambda function per entry of FUNCTIONS in functions/catalog.ts, each with its own role
+ * and log group. A role holds exactly what the entry's `access` declares, derived here and
+ * nowhere else; workflow grants follow in `connectWorkflows` once the state machines exist
+ * (they in turn invoke some of these functions).
+ */
+export class Functions extends Construct {
+  readonly byName: Record<FunctionName, NodejsFunction>;
+  readonly roles: Record<FunctionName, iam.Role>;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: FunctionsProps,
+  ) {
+    super(scope, id);
+    const byName: Partial<Record<FunctionName, NodejsFunction>> = {};
+    const roles: Partial<Record<FunctionName, iam.Role>> = {};
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const { fn, role } = this.build(name);
+      byName[name] = fn;
+      roles[name] = role;
+    }
+    this.byName = byName as Record<FunctionName, NodejsFunction>;
+    this.roles = roles as Record<FunctionName, iam.Role>;
+  }
+
+  /** Workflow ARNs in the environment, and the rights to start and to answer workflows. */
+  connectWorkflows(workflows: Record<WorkflowName, sfn.StateMachine>): void {
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const access: FunctionAccess = FUNCTIONS[name].access;
+      const fn = this.byName[name];
+      const role = this.roles[name];
+      for (const workflow of access.startWorkflows ?? []) {
+        fn.addEnvironment(WORKFLOW_ENV[workflow], workflows[workflow].stateMachineArn);
+        workflows[workflow].grantStartExecution(role);
+      }
+      if (access.answerTasks) {
+        for (const machine of Object.values(workflows)) machine.grantTaskResponse(role);
+      }
+    }
+  }
+
+  private build(name: FunctionName): { fn: NodejsFunction; role: iam.Role } {
+    const def: FunctionDef = FUNCTIONS[name];
+    const { storage } = this.props;
+    const scope = new Construct(this, pascal(name));
+
+    const logGroup = new logs.LogGroup(scope, 'Logs', { retention: this.props.logRetention });
+    // An own role instead of AWSLambdaBasicExecutionRole: logs go to this function's group only.
+    const role = new iam.Role(scope, 'Role', {
+      description: `Dangan ${name}`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grantWrite(role);
+
+    const fn = new NodejsFunction(scope, 'Function', {
+      entry: functionEntryPath(name),
+      handler: 'handler',
+      description: def.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: def.memoryMB ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      environment: functionEnvironment(name, {
+        table: storage.tables.Records.tableName,
+        auditTable: storage.tables.Audit.tableName,
+        intakeBucket: storage.intake.bucketName,
+        archiveBucket: storage.archive.bucketName,
+        schemeId: this.props.schemeId,
+      }),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: BUNDLING,
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Dangan pins Node.js 22 (package.json engines, the node@22 dev dependency); the handlers are built and tested on it and move to a newer runtime together with the toolchain.',
+    });
+
+    this.grantData(name, role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing lets the function send segments to X-Ray; xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    });
+    return { fn, role };
+  }
+
+  /** The table, bucket and key permissions the catalog entry declares, and no others. */
+  private grantData(name: FunctionName, role: iam.Role): void {
+    const access: FunctionAccess = FUNCTIONS[name].access;
+    const { storage } = this.props;
+    const kmsActions = new Set<string>();
+    const allow = (sid: string, actions: string[], resources: string[]) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    const tableArns = (id: TableDef['id']) => {
+      const table = storage.tables[id];
+      return [table.tableArn, ...tableDef(id).indexes.map((i) => `${table.tableArn}/index/${i.indexName}`)];
+    };
+    const readKey = () => {
+      kmsActions.add('kms:Decrypt');
+      kmsActions.add('kms:DescribeKey');
+    };
+    const writeKey = () => {
+      readKey();
+      kmsActions.add('kms:Encrypt');
+      kmsActions.add('kms:GenerateDataKey');
+    };
+
+    // Records table: every access path is a GetItem or a Query (no Scan).
+    if (access.table === 'read' || access.table === 'readwrite') {
+      allow(
+        'RecordsRead',
+        [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+        ],
+        tableArns('Records'),
+      );
+      readKey();
+    }
+    if (access.table === 'write' || access.table === 'readwrite') {
+      allow(
+        'RecordsWrite',
+        [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        [storage.tables.Records.tableArn],
+      );
+      writeKey();
+    }
+
+    // Audit table: appending is PutItem alone, never UpdateItem or DeleteItem.
+    if (access.audit === 'append') {
+      allow('AuditAppend', ['dynamodb:PutItem'], [storage.tables.Audit.tableArn]);
+      writeKey();
+    } else if (access.audit === 'read') {
+      allow(
+        'AuditRead',
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
+        tableArns('Audit'),
+      );
+      readKey();
+    }
+
+    const uploads = storage.intake.arnForObjects(`${INTAKE_PREFIX}*`);
+    const originals = storage.archive.arnForObjects('*');
+    const acknowledged = new Set<string>();
+    const acknowledge = (resource: string, reason: string) => {
+      const id = `AwsSolutions-IAM5[Resource::${nagResource(this, resource)}]`;
+      if (acknowledged.has(id)) return;
+      acknowledged.add(id);
+      Validations.of(role).acknowledge({ id, reason });
+    };
+
+    // Intake bucket.
+    if (access.intake === 'presign' || access.intake === 'readwrite') {
+      // A presigned PUT is made with this role's credentials: the role must be able to put.
+      allow('IntakeUpload', ['s3:PutObject'], [uploads]);
+      kmsActions.add('kms:GenerateDataKey');
+      acknowledge(
+        uploads,
+        'Upload keys are intake/<submissionId>/<documentId>, minted per document at runtime.',
+      );
+    }
+    if (access.intake === 'read' || access.intake === 'readwrite') {
+      // GetObject also covers HeadObject; the tagging read gets the malware scan status.
+      allow('IntakeRead', ['s3:GetObject', 's3:GetObjectTagging'], [uploads]);
+      // With ListBucket a missing upload answers 404 instead of 403.
+      allow('IntakeList', ['s3:ListBucket'], [storage.intake.bucketArn]);
+      readKey();
+      acknowledge(
+        uploads,
+        'Uploads are read by key intake/<submissionId>/<documentId>, known only at runtime.',
+      );
+    }
+    if (access.intake === 'readwrite') {
+      // Tagging an upload (the bucket policy reserves the malware scan tag to GuardDuty).
+      allow('IntakeTag', ['s3:PutObjectTagging'], [uploads]);
+    }
+
+    // Archive bucket.
+    if (access.archive === 'presign' || access.archive === 'readwrite') {
+      // A presigned GET of one version of an original is made with this role's credentials.
+      allow('ArchiveContent', ['s3:GetObject', 's3:GetObjectVersion'], [originals]);
+      readKey();
+      acknowledge(originals, 'Originals are stored under archive codes assigned at runtime.');
+    }
+    if (access.archive === 'write' || access.archive === 'readwrite') {
+      // Copies land under Object Lock: COMPLIANCE retention or a legal hold per original.
+      allow('ArchiveWrite', ['s3:PutObject', 's3:PutObjectRetention', 's3:PutObjectLegalHold'], [originals]);
+      // HeadObject lets a retried archive step find the copy it already made (a missing one
+      // answers 404 with ListBucket rather than 403).
+      allow('ArchiveFind', ['s3:GetObject'], [originals]);
+      allow('ArchiveList', ['s3:ListBucket'], [storage.archive.bucketArn]);
+      writeKey();
+      acknowledge(originals, 'Originals are stored under archive codes assigned at runtime.');
+    }
+
+    if (kmsActions.size > 0) allow('DataKey', [...kmsActions].sort(), [storage.key.keyArn]);
+  }
+}

@@ -1,0 +1,75 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { pascal } from './functions.ts';
+
+export interface MonitoringProps {
+  key: kms.IKey;
+  functions: Readonly<Record<string, lambda.IFunction>>;
+  workflows: Readonly<Record<string, sfn.IStateMachine>>;
+  api: apigw.IHttpApi;
+}
+
+/**
+ * Alarms to one encrypted SNS topic (subscribe the operators to it): any failed or timed-out
+ * workflow execution, any function error, and server errors of the API.
+ */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Alarms', {
+      displayName: 'Dangan alarms',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    const notify = new actions.SnsAction(this.topic);
+    const period = Duration.minutes(5);
+
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
+      const a = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        alarmDescription: description,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(notify);
+      this.alarms.push(a);
+    };
+
+    for (const [name, machine] of Object.entries(props.workflows)) {
+      alarm(
+        `${pascal(name)}Failed`,
+        machine.metricFailed({ period, statistic: 'Sum' }),
+        `${name}: an execution failed`,
+      );
+      alarm(
+        `${pascal(name)}TimedOut`,
+        machine.metricTimedOut({ period, statistic: 'Sum' }),
+        `${name}: an execution timed out`,
+      );
+    }
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(
+        `${pascal(name)}Errors`,
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        `${name}: the function failed`,
+      );
+    }
+    alarm(
+      'ApiServerErrors',
+      props.api.metricServerError({ period, statistic: 'Sum' }),
+      'The API answered with a 5xx status',
+    );
+  }
+}

@@ -1,0 +1,192 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { type KeyDef, TABLES, type TableDef } from '../../functions/adapters/tables.ts';
+import { ARCHIVE_TRANSITION_DAYS, INTAKE_EXPIRY_DAYS, INTAKE_PREFIX } from '../shared.ts';
+
+export interface StorageProps {
+  /** Origins of the console, allowed to PUT uploads and GET originals from the browser. */
+  consoleOrigins: readonly string[];
+}
+
+export type TableId = TableDef['id'];
+
+/**
+ * Where Dangan keeps its data: one customer-managed KMS key, the tables defined in
+ * functions/adapters/tables.ts, the intake bucket (scans as uploaded), the archive bucket
+ * (originals under Object Lock) and the bucket their access logs go to. Data is retained when
+ * the stack is deleted.
+ */
+export class Storage extends Construct {
+  readonly key: kms.Key;
+  readonly tables: Record<TableId, dynamodb.Table>;
+  readonly accessLogs: s3.Bucket;
+  readonly intake: s3.Bucket;
+  readonly archive: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Dangan: customer records, audit trail, scans and originals',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const tables: Partial<Record<TableId, dynamodb.Table>> = {};
+    for (const def of TABLES) tables[def.id] = this.table(def);
+    this.tables = tables as Record<TableId, dynamodb.Table>;
+
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(400) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const cors = (methods: s3.HttpMethods[], headers: string[]): s3.CorsRule[] => [
+      {
+        allowedOrigins: [...props.consoleOrigins],
+        allowedMethods: methods,
+        allowedHeaders: headers,
+        exposedHeaders: ['ETag'],
+        maxAge: 3600,
+      },
+    ];
+
+    this.intake = new s3.Bucket(this, 'Intake', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      // One data key per bucket instead of one KMS call per object.
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'intake-bucket/',
+      // The console PUTs scans straight to presigned URLs; the signed headers must be allowed.
+      cors: cors(
+        [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+        ['content-type', 'x-amz-checksum-sha256'],
+      ),
+      lifecycleRules: [
+        {
+          id: 'ExpireUnarchivedUploads',
+          prefix: INTAKE_PREFIX,
+          expiration: Duration.days(INTAKE_EXPIRY_DAYS),
+        },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // S3 sends its events to EventBridge (set on the bucket itself rather than through the
+    // notifications custom resource; GuardDuty Malware Protection reads the same events).
+    const cfnIntake = this.intake.node.defaultChild as s3.CfnBucket;
+    cfnIntake.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+
+    this.archive = new s3.Bucket(this, 'Archive', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      // Object Lock without a default retention: the archive step sets COMPLIANCE retention (or
+      // a legal hold for permanent records) on each original from its own retention period.
+      objectLockEnabled: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'archive-bucket/',
+      // The console may fetch an original from a presigned GET (e.g. to render a PDF).
+      cors: cors([s3.HttpMethods.GET, s3.HttpMethods.HEAD], ['range']),
+      lifecycleRules: [
+        {
+          id: 'OriginalsToGlacierInstantRetrieval',
+          // Instant Retrieval keeps presigned GETs working (Deep Archive would need a restore).
+          transitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(ARCHIVE_TRANSITION_DAYS),
+            },
+          ],
+          noncurrentVersionTransitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(30),
+            },
+          ],
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Invokes `fn` for every object created under the intake prefix (an upload arriving). Events
+   * that fail are retried by EventBridge for up to two hours.
+   */
+  onUpload(fn: lambda.IFunction): events.Rule {
+    return new events.Rule(this, 'UploadReceived', {
+      description: 'A scan arrived in the intake bucket',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.intake.bucketName] },
+          object: { key: [{ prefix: INTAKE_PREFIX }] },
+        },
+      },
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 10, maxEventAge: Duration.hours(2) })],
+    });
+  }
+
+  /** Lets CloudWatch alarms publish to a topic encrypted with the key. */
+  allowAlarmPublishing(): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsToEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+  }
+
+  private table(def: TableDef): dynamodb.Table {
+    const attr = (k: KeyDef): dynamodb.Attribute => ({
+      name: k.name,
+      type: k.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
+    });
+    const table = new dynamodb.Table(this, `${def.id}Table`, {
+      partitionKey: attr(def.partitionKey),
+      sortKey: attr(def.sortKey),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of def.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attr(index.partitionKey),
+        sortKey: attr(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import { workflowDefinitionPath, workflowSubstitutions } from '../shared.ts';
+import { pascal } from './functions.ts';
+
+export interface WorkflowsProps {
+  functions: Record<FunctionName, lambda.IFunction>;
+  logRetention: logs.RetentionDays;
+}
+
+/**
+ * One Standard state machine per entry of WORKFLOWS, defined by its ASL file in statemachines/
+ * (the file the local realisation runs too). The definition goes into the template as written;
+ * CloudFormation replaces each `${Name}` with the ARN of the function the catalog names.
+ */
+export class Workflows extends Construct {
+  readonly byName: Record<WorkflowName, sfn.StateMachine>;
+
+  constructor(scope: Construct, id: string, props: WorkflowsProps) {
+    super(scope, id);
+    const byName: Partial<Record<WorkflowName, sfn.StateMachine>> = {};
+    for (const name of Object.keys(WORKFLOWS) as WorkflowName[]) {
+      const group = new Construct(this, pascal(name));
+      const logGroup = new logs.LogGroup(group, 'Logs', {
+        // The vendedlogs prefix keeps CloudWatch Logs' resource policy small for state machines.
+        logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${name}`,
+        retention: props.logRetention,
+      });
+      const machine = new sfn.StateMachine(group, 'StateMachine', {
+        comment: `Dangan ${name}`,
+        stateMachineType: sfn.StateMachineType.STANDARD,
+        definitionBody: sfn.DefinitionBody.fromString(readFileSync(workflowDefinitionPath(name), 'utf8')),
+        definitionSubstitutions: workflowSubstitutions(name, (fn) => props.functions[fn].functionArn),
+        // Every event is logged; state data is not, since task tokens travel in it.
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+        tracingEnabled: true,
+      });
+      const invoked = [...new Set(Object.values(WORKFLOWS[name].substitutions))];
+      machine.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeSteps',
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map((fn) => props.functions[fn].functionArn),
+        }),
+      );
+      Validations.of(machine.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Logging to CloudWatch Logs (logs:CreateLogDelivery and related delivery actions) and X-Ray tracing (xray:PutTraceSegments and related) do not support resource-level permissions.',
+      });
+      byName[name] = machine;
+    }
+    this.byName = byName as Record<WorkflowName, sfn.StateMachine>;
+  }
+}

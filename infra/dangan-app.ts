@@ -1,0 +1,47 @@
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_SCHEME } from './shared.ts';
+import { DanganStack } from './stack.ts';
+
+/**
+ * Context values (cdk.json or `-c key=value`):
+ * - `scheme`: classification scheme id (default power-supply)
+ * - `consoleOrigins`: console origins, a JSON array or comma-separated (default localhost)
+ * - `authDomainPrefix`: hosted sign-in domain prefix (default dangan-<account>)
+ * - `account`, `region`: pin the stack to an environment; without them it is
+ *   environment-agnostic, so synthesis needs no credentials and makes no lookups
+ * - `stackName`: default Dangan
+ */
+export function createDanganApp(props: AppProps = {}): { app: App; stack: DanganStack } {
+  const app = new App(props);
+  const ctx = (key: string): unknown => app.node.tryGetContext(key);
+  const str = (key: string): string | undefined => {
+    const v = ctx(key);
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+
+  const account = str('account');
+  const region = str('region');
+  const authDomainPrefix = str('authDomainPrefix');
+  const stack = new DanganStack(app, str('stackName') ?? 'Dangan', {
+    description: 'Dangan customer archive',
+    ...(account || region ? { env: { account, region } } : {}),
+    schemeId: str('scheme') ?? DEFAULT_SCHEME,
+    consoleOrigins: parseOrigins(ctx('consoleOrigins')),
+    ...(authDomainPrefix ? { authDomainPrefix } : {}),
+  });
+
+  // AWS Solutions rules over the whole app: an unacknowledged finding fails synthesis.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+function parseOrigins(value: unknown): readonly string[] {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string') && value.length > 0) return value;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const text = value.trim();
+    const list: unknown = text.startsWith('[') ? JSON.parse(text) : text.split(',');
+    if (Array.isArray(list)) return list.map((v) => String(v).trim()).filter((v) => v !== '');
+  }
+  return DEFAULT_CONSOLE_ORIGINS;
+}

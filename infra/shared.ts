@@ -1,0 +1,119 @@
+/**
+ * Facts the CDK stack and the local realisation (infra/local) share. This module must not
+ * import aws-cdk-lib: the local realisation loads it on a machine that never synthesizes.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  ENV,
+  FUNCTIONS,
+  type FunctionAccess,
+  type FunctionName,
+  WORKFLOWS,
+  type WorkflowName,
+} from '../functions/catalog.ts';
+
+/** The repository root (this file lives in `<root>/infra`). */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Absolute path of a function's handler module. */
+export const functionEntryPath = (name: FunctionName): string =>
+  fileURLToPath(new URL(`../functions/${FUNCTIONS[name].entry}`, import.meta.url));
+
+/** Absolute path of a workflow's ASL file; the same file runs on AWS and locally. */
+export const workflowDefinitionPath = (workflow: WorkflowName): string =>
+  fileURLToPath(new URL(`../statemachines/${WORKFLOWS[workflow].file}`, import.meta.url));
+
+/**
+ * The ASL substitution map of a workflow: every `${Name}` in its definition becomes the ARN of
+ * the function the catalog names for it. `resolveArn` gives a function's ARN (a CloudFormation
+ * reference on AWS, a local ARN on this machine).
+ */
+export function workflowSubstitutions(
+  workflow: WorkflowName,
+  resolveArn: (fn: FunctionName) => string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(WORKFLOWS[workflow].substitutions).map(([key, fn]) => [key, resolveArn(fn)]),
+  );
+}
+
+/** The environment variable through which a function learns a workflow's ARN. */
+export const WORKFLOW_ENV: Record<WorkflowName, string> = {
+  'intake-review-archive': ENV.intakeWorkflow,
+};
+
+/** The `service` field of every structured log line. */
+export const SERVICE_NAME = 'dangan';
+
+/** Classification scheme used when the `scheme` context value is not given. */
+export const DEFAULT_SCHEME = 'power-supply';
+
+/**
+ * Key prefix of uploads in the intake bucket (`intakeKey` in functions/core/submissions.ts).
+ * Lifecycle expiry, malware scanning, the upload event and the presigning grant cover it.
+ */
+export const INTAKE_PREFIX = 'intake/';
+
+/** Tag GuardDuty Malware Protection for S3 (or the local scanner) puts on every scanned object. */
+export const MALWARE_SCAN_TAG = 'GuardDutyMalwareScanStatus';
+/** The tag value that lets an upload pass the security check. */
+export const MALWARE_SCAN_CLEAN = 'NO_THREATS_FOUND';
+
+/**
+ * Uploads nobody archived are deleted from the intake bucket after this many days. It must
+ * outlast a review plus its escalation (2 × the scheme's `reviewTimeoutHours`, six days for
+ * power-supply), or the archive step would find its source gone.
+ */
+export const INTAKE_EXPIRY_DAYS = 30;
+
+/** Archived originals move to S3 Glacier Instant Retrieval after this many days. */
+export const ARCHIVE_TRANSITION_DAYS = 90;
+
+/**
+ * The daily retention sweep: 18:00 UTC is 02:00 in China Standard Time, the quietest hour of a
+ * service hall. EventBridge and the local scheduler both evaluate cron expressions in UTC.
+ */
+export const SWEEP_SCHEDULE = 'cron(0 18 * * ? *)';
+/** The catalog name the sweep function will have; the schedule is wired once it exists. */
+export const SWEEP_FUNCTION = 'retention-sweep';
+
+/** Origins the console is served from when the `consoleOrigins` context value is not given. */
+export const DEFAULT_CONSOLE_ORIGINS: readonly string[] = ['http://localhost:5173'];
+
+/** Where a function's resources are, on AWS or on this machine. */
+export interface ResourceNames {
+  table: string;
+  auditTable: string;
+  intakeBucket: string;
+  archiveBucket: string;
+  schemeId: string;
+  /** Omitted workflows are left out of the environment (the stack adds them later). */
+  workflowArns?: Partial<Record<WorkflowName, string>>;
+}
+
+/**
+ * The environment of one function: only the names its catalog `access` lets it use, plus the
+ * settings every function reads.
+ */
+export function functionEnvironment(name: FunctionName, r: ResourceNames): Record<string, string> {
+  const access: FunctionAccess = FUNCTIONS[name].access;
+  const env: Record<string, string> = {
+    [ENV.scheme]: r.schemeId,
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    // Stack traces point at the TypeScript sources through the bundled source maps.
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  if (access.table) env[ENV.table] = r.table;
+  if (access.audit) env[ENV.auditTable] = r.auditTable;
+  if (access.intake) {
+    env[ENV.intakeBucket] = r.intakeBucket;
+    // Readers check the scan result before trusting an upload.
+    if (access.intake !== 'presign') env[ENV.malwareTag] = MALWARE_SCAN_TAG;
+  }
+  if (access.archive) env[ENV.archiveBucket] = r.archiveBucket;
+  for (const workflow of access.startWorkflows ?? []) {
+    const arn = r.workflowArns?.[workflow];
+    if (arn !== undefined) env[WORKFLOW_ENV[workflow]] = arn;
+  }
+  return env;
+}

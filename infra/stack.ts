@@ -1,0 +1,103 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { FunctionName } from '../functions/catalog.ts';
+import { Api } from './constructs/api.ts';
+import { Auth } from './constructs/auth.ts';
+import { Functions, pascal } from './constructs/functions.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { Schedules } from './constructs/schedules.ts';
+import { MalwareProtection } from './constructs/security.ts';
+import { Storage } from './constructs/storage.ts';
+import { Workflows } from './constructs/workflows.ts';
+
+export interface DanganStackProps extends StackProps {
+  /** Classification scheme in force (schemes/<id>.json). */
+  schemeId: string;
+  /** Origins the console is served from (CORS, OAuth callbacks). */
+  consoleOrigins: readonly string[];
+  /** Hosted sign-in domain prefix; `dangan-<account>` when omitted. */
+  authDomainPrefix?: string;
+}
+
+/** The function the intake bucket notifies when an upload arrives. */
+const UPLOAD_RECEIVER: FunctionName = 'upload-received';
+
+/**
+ * Dangan on AWS: storage, identities, one function per catalog entry, the workflows, the HTTP
+ * API, malware scanning of uploads, schedules and alarms.
+ */
+export class DanganStack extends Stack {
+  readonly storage: Storage;
+  readonly auth: Auth;
+  readonly functions: Functions;
+  readonly workflows: Workflows;
+  readonly api: Api;
+  readonly malwareProtection: MalwareProtection;
+  readonly schedules: Schedules;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: DanganStackProps) {
+    super(scope, id, props);
+
+    this.storage = new Storage(this, 'Storage', { consoleOrigins: props.consoleOrigins });
+    this.malwareProtection = new MalwareProtection(this, 'MalwareProtection', {
+      bucket: this.storage.intake,
+      key: this.storage.key,
+    });
+    this.auth = new Auth(this, 'Auth', {
+      consoleOrigins: props.consoleOrigins,
+      ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
+    });
+
+    // Functions first, then the workflows that invoke some of them, then the workflow ARNs and
+    // rights of the functions that start or answer workflows: no cycle in the template.
+    this.functions = new Functions(this, 'Functions', {
+      storage: this.storage,
+      schemeId: props.schemeId,
+      logRetention: logs.RetentionDays.SIX_MONTHS,
+    });
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions: this.functions.byName,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+    });
+    this.functions.connectWorkflows(this.workflows.byName);
+
+    this.storage.onUpload(this.functions.byName[UPLOAD_RECEIVER]);
+
+    this.api = new Api(this, 'Api', {
+      functions: this.functions.byName,
+      userPool: this.auth.userPool,
+      client: this.auth.consoleClient,
+      consoleOrigins: props.consoleOrigins,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+    });
+
+    this.schedules = new Schedules(this, 'Schedules', { functions: this.functions.byName });
+
+    this.storage.allowAlarmPublishing();
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      key: this.storage.key,
+      functions: this.functions.byName,
+      workflows: this.workflows.byName,
+      api: this.api.httpApi,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('ApiUrl', this.api.url, 'Base URL of the HTTP API');
+    output('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool of the staff');
+    output('UserPoolClientId', this.auth.consoleClient.userPoolClientId, 'App client of the console');
+    output('AuthDomain', this.auth.domain.baseUrl(), 'Hosted sign-in of the console');
+    output('IntakeBucketName', this.storage.intake.bucketName, 'Bucket of uploaded scans');
+    output('ArchiveBucketName', this.storage.archive.bucketName, 'Bucket of archived originals');
+    output('AccessLogBucketName', this.storage.accessLogs.bucketName, 'Bucket of S3 access logs');
+    for (const [id, table] of Object.entries(this.storage.tables)) {
+      output(`${id}TableName`, table.tableName, `DynamoDB table ${id}`);
+    }
+    for (const [name, machine] of Object.entries(this.workflows.byName)) {
+      output(`${pascal(name)}StateMachineArn`, machine.stateMachineArn, `State machine ${name}`);
+    }
+    output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms');
+  }
+}

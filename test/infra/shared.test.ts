@@ -1,0 +1,140 @@
+/**
+ * Facts the stack shares with the local realisation (infra/shared.ts), and the schedules
+ * construct, which has nothing to schedule until the sweep function joins the catalog.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { ENV, FUNCTIONS, type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import { intakeKey } from '../../functions/core/submissions.ts';
+import { Schedules } from '../../infra/constructs/schedules.ts';
+import { parseSchedule } from '../../infra/local/scheduler.ts';
+import {
+  functionEnvironment,
+  INTAKE_EXPIRY_DAYS,
+  INTAKE_PREFIX,
+  SWEEP_FUNCTION,
+  SWEEP_SCHEDULE,
+  WORKFLOW_ENV,
+  workflowDefinitionPath,
+  workflowSubstitutions,
+} from '../../infra/shared.ts';
+
+const workflows = Object.keys(WORKFLOWS) as WorkflowName[];
+const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+const names = {
+  table: 'records',
+  auditTable: 'audit',
+  intakeBucket: 'intake',
+  archiveBucket: 'archive',
+  schemeId: 'power-supply',
+};
+
+describe('workflow substitutions', () => {
+  it.each(workflows)('%s: every substitution of the catalog, resolved to its function', (workflow) => {
+    const map = workflowSubstitutions(workflow, (fn) => `arn:fn:${fn}`);
+    expect(map).toEqual(
+      Object.fromEntries(
+        Object.entries(WORKFLOWS[workflow].substitutions).map(([k, fn]) => [k, `arn:fn:${fn}`]),
+      ),
+    );
+  });
+
+  it.each(workflows)('%s: the ASL file uses exactly the substitutions the catalog names', (workflow) => {
+    const asl = readFileSync(workflowDefinitionPath(workflow), 'utf8');
+    const used = new Set([...asl.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual(Object.keys(WORKFLOWS[workflow].substitutions).sort());
+  });
+});
+
+describe('function environment', () => {
+  it('names the workflow only for the functions that start it', () => {
+    const arns = Object.fromEntries(workflows.map((w) => [w, `arn:states:${w}`])) as Record<
+      WorkflowName,
+      string
+    >;
+    for (const name of functionNames) {
+      const env = functionEnvironment(name, { ...names, workflowArns: arns });
+      const starts = (FUNCTIONS[name].access as { startWorkflows?: WorkflowName[] }).startWorkflows ?? [];
+      for (const w of workflows) {
+        expect(env[WORKFLOW_ENV[w]], `${name} ${w}`).toBe(starts.includes(w) ? arns[w] : undefined);
+      }
+    }
+  });
+
+  it('leaves workflow ARNs out until they are known', () => {
+    const env = functionEnvironment('submissions-submit', names);
+    expect(env).not.toHaveProperty(ENV.intakeWorkflow);
+    expect(env[ENV.table]).toBe('records');
+  });
+
+  it('gives a function without data access no resource names', () => {
+    const env = functionEnvironment('health', names);
+    for (const key of [ENV.table, ENV.auditTable, ENV.intakeBucket, ENV.archiveBucket, ENV.intakeWorkflow]) {
+      expect(env).not.toHaveProperty(key);
+    }
+  });
+});
+
+describe('intake bucket facts', () => {
+  it('the intake prefix is where the functions put uploads', () => {
+    expect(intakeKey('s-1', 'd-1').startsWith(INTAKE_PREFIX)).toBe(true);
+  });
+
+  it('uploads outlive a review and its escalation under every scheme', () => {
+    const dir = new URL('../../schemes/', import.meta.url);
+    const schemes = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(schemes.length).toBeGreaterThan(0);
+    for (const file of schemes) {
+      const scheme = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
+        limits: { reviewTimeoutHours: number };
+      };
+      expect(INTAKE_EXPIRY_DAYS * 24, file).toBeGreaterThan(2 * scheme.limits.reviewTimeoutHours);
+    }
+  });
+});
+
+describe('retention sweep schedule', () => {
+  it('is an EventBridge expression firing once a day', () => {
+    const schedule = parseSchedule(SWEEP_SCHEDULE, new Date('2026-01-01T00:00:00Z'));
+    const first = schedule.next(new Date('2026-01-01T00:00:00Z')) as Date;
+    const second = schedule.next(first) as Date;
+    expect(second.getTime() - first.getTime()).toBe(24 * 3600 * 1000);
+    // 02:00 in China Standard Time.
+    expect(first.getUTCHours()).toBe(18);
+  });
+
+  const stackWith = (functions: Record<string, lambda.IFunction>) => {
+    const stack = new Stack(new App(), 'Schedules');
+    return { stack, schedules: new Schedules(stack, 'Schedules', { functions }) };
+  };
+  const inlineFunction = (stack: Stack, id: string) =>
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = async () => {};'),
+    });
+
+  it('schedules nothing while the catalog has no sweep function', () => {
+    const { stack, schedules } = stackWith({});
+    expect(schedules.sweep).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  it('invokes the sweep function on the sweep schedule once it exists', () => {
+    const stack = new Stack(new App(), 'Schedules');
+    const sweep = inlineFunction(stack, 'Sweep');
+    const other = inlineFunction(stack, 'Other');
+    new Schedules(stack, 'Schedules', { functions: { [SWEEP_FUNCTION]: sweep, health: other } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: SWEEP_SCHEDULE,
+      Targets: [
+        { Arn: { 'Fn::GetAtt': [stack.getLogicalId(sweep.node.defaultChild as lambda.CfnFunction), 'Arn'] } },
+      ],
+    });
+  });
+});

@@ -1,0 +1,775 @@
+/**
+ * The synthesized Dangan stack, checked against the catalog it is built from. One synthesis for
+ * the whole file, with the AWS Solutions checks registered exactly as `npx cdk synth` has them.
+ * Asset bundling is skipped here (bundling.test.ts bundles a real handler); the template is the
+ * same apart from asset hashes, which nothing below looks at.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLES } from '../../functions/adapters/tables.ts';
+import {
+  FUNCTIONS,
+  type FunctionAccess,
+  type FunctionName,
+  ROUTES,
+  WORKFLOWS,
+  type WorkflowName,
+} from '../../functions/catalog.ts';
+import { ROLES } from '../../functions/core/roles.ts';
+import { createDanganApp } from '../../infra/dangan-app.ts';
+import { INTAKE_EXPIRY_DAYS, INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../infra/shared.ts';
+import type { DanganStack } from '../../infra/stack.ts';
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties?: Json;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+}
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Json;
+}
+
+const cdkContext = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }
+).context;
+
+let app: App;
+let stack: DanganStack;
+let outdir: string;
+let template: Template;
+let resources: Record<string, Resource>;
+let synthError: Error | undefined;
+
+const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+const workflowNames = Object.keys(WORKFLOWS) as WorkflowName[];
+const accessOf = (name: FunctionName): FunctionAccess => FUNCTIONS[name].access;
+
+const logicalId = (construct: IConstruct): string =>
+  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const ofType = (type: string): [string, Resource][] =>
+  Object.entries(resources).filter(([, r]) => r.Type === type);
+const props = (id: string): Json => {
+  const r = resources[id];
+  if (!r) throw new Error(`no resource ${id}`);
+  return r.Properties ?? {};
+};
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const mentions = (value: unknown, id: string): boolean => JSON.stringify(value ?? null).includes(`"${id}"`);
+
+/** Allow statements of the identity policies attached to a role (inline or AWS::IAM::Policy). */
+function roleStatements(roleId: string): Statement[] {
+  const out: Statement[] = [];
+  for (const [, r] of ofType('AWS::IAM::Policy')) {
+    const roles = list(r.Properties?.Roles as unknown[]);
+    if (roles.some((ref) => mentions(ref, roleId))) {
+      out.push(...policyStatements(r));
+    }
+  }
+  for (const p of list(props(roleId).Policies as { PolicyDocument: { Statement: Statement[] } }[])) {
+    out.push(...list(p.PolicyDocument.Statement));
+  }
+  return out.filter((s) => s.Effect === 'Allow');
+}
+function policyStatements(r: Resource): Statement[] {
+  return list((r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement);
+}
+const actionsOf = (statements: Statement[]): Set<string> =>
+  new Set(statements.flatMap((s) => list(s.Action)));
+const on = (statements: Statement[], id: string): Statement[] =>
+  statements.filter((s) => mentions(s.Resource, id));
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'dangan-synth-'));
+  ({ app, stack } = createDanganApp({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] }, outdir }));
+  // A finding fails synthesis after the templates are written: keep the error for the cdk-nag
+  // test and read the template from the assembly directory, so every other test still reports.
+  try {
+    app.synth();
+  } catch (err) {
+    synthError = err as Error;
+  }
+  const json = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as {
+    Resources: Record<string, Resource>;
+  };
+  resources = json.Resources;
+  template = Template.fromJSON(json);
+});
+
+describe('identities', () => {
+  it('has one user pool: no self sign-up, MFA required, strong passwords, threat protection', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      DeletionProtection: 'ACTIVE',
+    });
+  });
+
+  it('has a group for every role and no other', () => {
+    const groups = ofType('AWS::Cognito::UserPoolGroup').map(([, r]) => r.Properties?.GroupName);
+    expect(groups.sort()).toEqual([...ROLES].sort());
+  });
+
+  it('gives the console a public client using the authorization code flow only', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      CallbackURLs: ['http://localhost:5173/'],
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  const routeResources = () =>
+    new Map(
+      ofType('AWS::ApiGatewayV2::Route').map(([id, r]) => [r.Properties?.RouteKey as string, { id, r }]),
+    );
+
+  it('has exactly the routes of the catalog', () => {
+    expect([...routeResources().keys()].sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('requires a user pool JWT on every route that is not public', () => {
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0] as [string, Resource];
+    expect(authorizer.Properties?.AuthorizerType).toBe('JWT');
+    const jwt = authorizer.Properties?.JwtConfiguration as Json;
+    expect(jwt.Audience).toEqual([{ Ref: logicalId(stack.auth.consoleClient) }]);
+    expect(mentions(jwt.Issuer, logicalId(stack.auth.userPool))).toBe(true);
+
+    const byKey = routeResources();
+    for (const route of ROUTES) {
+      const found = byKey.get(`${route.method} ${route.path}`);
+      expect(found, `${route.method} ${route.path}`).toBeDefined();
+      const p = found?.r.Properties ?? {};
+      if (route.roles === 'public') {
+        expect(p.AuthorizationType, `${route.method} ${route.path}`).toBe('NONE');
+      } else {
+        expect(p.AuthorizationType, `${route.method} ${route.path}`).toBe('JWT');
+        expect(p.AuthorizerId, `${route.method} ${route.path}`).toEqual({ Ref: authorizerId });
+      }
+    }
+  });
+
+  it("integrates every route with its catalog function's Lambda", () => {
+    const byKey = routeResources();
+    for (const route of ROUTES) {
+      const target = byKey.get(`${route.method} ${route.path}`)?.r.Properties?.Target as {
+        'Fn::Join': unknown;
+      };
+      const integrationId = JSON.stringify(target).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1] as string;
+      const integration = props(integrationId);
+      expect(integration.IntegrationType).toBe('AWS_PROXY');
+      expect(integration.PayloadFormatVersion).toBe('2.0');
+      expect(mentions(integration.IntegrationUri, logicalId(stack.functions.byName[route.function]))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('logs access and throttles on the default stage, and allows the console origin', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['http://localhost:5173'],
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match']),
+      }),
+    });
+  });
+});
+
+describe('functions', () => {
+  it('has one function per catalog entry and no other, on Node.js 22, arm64, traced', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(functionNames.length);
+    for (const name of functionNames) {
+      const p = props(logicalId(stack.functions.byName[name]));
+      expect(p.Runtime, name).toBe('nodejs22.x');
+      expect(p.Architectures, name).toEqual(['arm64']);
+      expect(p.TracingConfig, name).toEqual({ Mode: 'Active' });
+      expect(p.Handler, name).toBe('index.handler');
+      expect(p.Description, name).toBe(FUNCTIONS[name].description);
+      const logGroup = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(props(logGroup).RetentionInDays, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives each function the environment names its access needs and no others', () => {
+    for (const name of functionNames) {
+      const a = accessOf(name);
+      const expected = ['SCHEME_ID', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
+      if (a.table) expected.push('TABLE_NAME');
+      if (a.audit) expected.push('AUDIT_TABLE_NAME');
+      if (a.intake) expected.push('INTAKE_BUCKET');
+      if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
+      if (a.archive) expected.push('ARCHIVE_BUCKET');
+      if (a.startWorkflows?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
+      const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
+        .Variables;
+      expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
+      expect(vars.SCHEME_ID, name).toBe('power-supply');
+      expect(vars.NODE_OPTIONS, name).toBe('--enable-source-maps');
+      if (a.table) expect(vars.TABLE_NAME).toEqual({ Ref: logicalId(stack.storage.tables.Records) });
+      if (a.audit) expect(vars.AUDIT_TABLE_NAME).toEqual({ Ref: logicalId(stack.storage.tables.Audit) });
+      if (a.intake) expect(vars.INTAKE_BUCKET).toEqual({ Ref: logicalId(stack.storage.intake) });
+      if (a.intake && a.intake !== 'presign') expect(vars.MALWARE_SCAN_TAG).toBe(MALWARE_SCAN_TAG);
+      if (a.archive) expect(vars.ARCHIVE_BUCKET).toEqual({ Ref: logicalId(stack.storage.archive) });
+      if (a.startWorkflows?.includes('intake-review-archive')) {
+        expect(vars.INTAKE_WORKFLOW_ARN).toEqual({
+          Ref: logicalId(stack.workflows.byName['intake-review-archive']),
+        });
+      }
+    }
+  });
+
+  it('invokes upload-received for objects created under the intake prefix', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties?.EventPattern);
+    expect(rules).toHaveLength(1);
+    const p = (rules[0] as [string, Resource])[1].Properties as Json;
+    expect(p.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: {
+        bucket: { name: [{ Ref: logicalId(stack.storage.intake) }] },
+        object: { key: [{ prefix: INTAKE_PREFIX }] },
+      },
+    });
+    const targets = p.Targets as { Arn: unknown }[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.Arn).toEqual({
+      'Fn::GetAtt': [logicalId(stack.functions.byName['upload-received']), 'Arn'],
+    });
+  });
+});
+
+describe('tables', () => {
+  it('creates every table of tables.ts on demand, with PITR, deletion protection, the key, TTL and GSIs', () => {
+    expect(ofType('AWS::DynamoDB::Table')).toHaveLength(TABLES.length);
+    const keyId = logicalId(stack.storage.key);
+    for (const def of TABLES) {
+      const id = logicalId(stack.storage.tables[def.id]);
+      expect(resources[id]?.DeletionPolicy, def.id).toBe('Retain');
+      const p = props(id);
+      expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.DeletionProtectionEnabled).toBe(true);
+      expect(p.SSESpecification).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      });
+      expect(p.KeySchema).toEqual([
+        { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
+      ]);
+      if (def.timeToLiveAttribute) {
+        expect(p.TimeToLiveSpecification).toEqual({ AttributeName: def.timeToLiveAttribute, Enabled: true });
+      } else {
+        expect(p.TimeToLiveSpecification).toBeUndefined();
+      }
+      const gsis = p.GlobalSecondaryIndexes as Json[];
+      expect(gsis.map((g) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
+      for (const index of def.indexes) {
+        expect(gsis.find((g) => g.IndexName === index.indexName)).toEqual({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        });
+      }
+    }
+  });
+
+  it('encrypts with a customer-managed key that rotates and is retained', () => {
+    const id = logicalId(stack.storage.key);
+    expect(props(id).EnableKeyRotation).toBe(true);
+    expect(resources[id]?.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('buckets', () => {
+  const bucketPolicyStatements = (bucketId: string): Statement[] =>
+    ofType('AWS::S3::BucketPolicy')
+      .filter(([, r]) => mentions(r.Properties?.Bucket, bucketId))
+      .flatMap(([, r]) => policyStatements(r));
+
+  it('encrypts every bucket with the key, blocks public access, denies plain HTTP and retains data', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(3);
+    const keyArn = { 'Fn::GetAtt': [logicalId(stack.storage.key), 'Arn'] };
+    for (const [id, r] of buckets) {
+      expect(r.DeletionPolicy, id).toBe('Retain');
+      expect(r.Properties?.BucketEncryption, id).toEqual({
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+          },
+        ],
+      });
+      expect(r.Properties?.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      const tlsDeny = bucketPolicyStatements(id).filter(
+        (s) =>
+          s.Effect === 'Deny' &&
+          list(s.Action).includes('s3:*') &&
+          JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+      );
+      expect(tlsDeny, id).toHaveLength(1);
+    }
+  });
+
+  it('logs access to the intake and archive buckets', () => {
+    const logs = logicalId(stack.storage.accessLogs);
+    for (const bucket of [stack.storage.intake, stack.storage.archive]) {
+      expect((props(logicalId(bucket)).LoggingConfiguration as Json).DestinationBucketName).toEqual({
+        Ref: logs,
+      });
+    }
+  });
+
+  it('lets the console upload, expires unarchived uploads and sends object events to EventBridge', () => {
+    const p = props(logicalId(stack.storage.intake));
+    expect(p.CorsConfiguration).toEqual({
+      CorsRules: [
+        {
+          AllowedOrigins: ['http://localhost:5173'],
+          AllowedMethods: ['PUT', 'GET', 'HEAD'],
+          AllowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+          ExposedHeaders: ['ETag'],
+          MaxAge: 3600,
+        },
+      ],
+    });
+    const rules = (p.LifecycleConfiguration as { Rules: Json[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: INTAKE_PREFIX,
+        ExpirationInDays: INTAKE_EXPIRY_DAYS,
+        Status: 'Enabled',
+      }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        Status: 'Enabled',
+      }),
+    );
+    expect(p.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+  });
+
+  it('keeps originals versioned under Object Lock (retention per object) and moves them to Glacier IR', () => {
+    const p = props(logicalId(stack.storage.archive));
+    expect(p.ObjectLockEnabled).toBe(true);
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    // No default retention: the archive step sets COMPLIANCE retention or a legal hold per original.
+    expect(p.ObjectLockConfiguration).toBeUndefined();
+    const rules = (p.LifecycleConfiguration as { Rules: Json[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+        NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+      }),
+    );
+  });
+});
+
+describe('workflows', () => {
+  it('has one Standard state machine per workflow, logging ALL events, traced', () => {
+    expect(ofType('AWS::StepFunctions::StateMachine')).toHaveLength(workflowNames.length);
+    for (const name of workflowNames) {
+      const p = props(logicalId(stack.workflows.byName[name]));
+      expect(p.StateMachineType).toBe('STANDARD');
+      expect((p.LoggingConfiguration as Json).Level).toBe('ALL');
+      expect(p.TracingConfiguration).toEqual({ Enabled: true });
+    }
+  });
+
+  it('wires every ASL substitution to the ARN of the function the catalog names', () => {
+    for (const name of workflowNames) {
+      const p = props(logicalId(stack.workflows.byName[name]));
+      const definition = p.DefinitionString as string;
+      expect(typeof definition).toBe('string');
+      const substitutions = p.DefinitionSubstitutions as Json;
+      const expected = WORKFLOWS[name].substitutions;
+      expect(Object.keys(substitutions).sort()).toEqual(Object.keys(expected).sort());
+      for (const [key, fn] of Object.entries(expected)) {
+        expect(definition, key).toContain(`\${${key}}`);
+        expect(substitutions[key], key).toEqual({
+          'Fn::GetAtt': [logicalId(stack.functions.byName[fn]), 'Arn'],
+        });
+      }
+      // Nothing in the definition is left unsubstituted.
+      for (const [, used] of definition.matchAll(/\$\{([A-Za-z0-9]+)\}/g))
+        expect(expected).toHaveProperty(used as string);
+    }
+  });
+
+  it("lets each state machine invoke exactly its steps' functions", () => {
+    for (const name of workflowNames) {
+      const machine = stack.workflows.byName[name];
+      const statements = roleStatements(logicalId(machine.role));
+      const invoke = statements.filter((s) => list(s.Action).includes('lambda:InvokeFunction'));
+      const targets = invoke.flatMap((s) => list(s.Resource));
+      const expected = [...new Set(Object.values(WORKFLOWS[name].substitutions))].map((fn) => ({
+        'Fn::GetAtt': [logicalId(stack.functions.byName[fn]), 'Arn'],
+      }));
+      expect(targets).toEqual(expect.arrayContaining(expected));
+      expect(targets).toHaveLength(expected.length);
+    }
+  });
+});
+
+describe('malware protection', () => {
+  it('scans and tags uploads in the intake bucket with its own role', () => {
+    template.resourceCountIs('AWS::GuardDuty::MalwareProtectionPlan', 1);
+    const roleId = logicalId(stack.malwareProtection.role);
+    template.hasResourceProperties('AWS::GuardDuty::MalwareProtectionPlan', {
+      ProtectedResource: {
+        S3Bucket: { BucketName: { Ref: logicalId(stack.storage.intake) }, ObjectPrefixes: [INTAKE_PREFIX] },
+      },
+      Actions: { Tagging: { Status: 'ENABLED' } },
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+    });
+    const plan = ofType('AWS::GuardDuty::MalwareProtectionPlan')[0]?.[1] as Resource;
+    expect(list(plan.DependsOn)).toEqual(expect.arrayContaining([roleId]));
+    expect(JSON.stringify(props(roleId).AssumeRolePolicyDocument)).toContain(
+      'malware-protection-plan.guardduty.amazonaws.com',
+    );
+    const actions = actionsOf(roleStatements(roleId));
+    for (const a of [
+      's3:GetObject',
+      's3:PutObjectTagging',
+      's3:ListBucket',
+      'kms:Decrypt',
+      'events:PutRule',
+    ]) {
+      expect(actions).toContain(a);
+    }
+  });
+
+  it('lets nobody but GuardDuty tag uploads', () => {
+    const intakeId = logicalId(stack.storage.intake);
+    const statements = ofType('AWS::S3::BucketPolicy')
+      .filter(([, r]) => mentions(r.Properties?.Bucket, intakeId))
+      .flatMap(([, r]) => policyStatements(r));
+    const deny = statements.find((s) => s.Sid === 'OnlyGuardDutyTagsUploads');
+    expect(deny?.Effect).toBe('Deny');
+    expect(list(deny?.Action)).toContain('s3:PutObjectTagging');
+    expect(deny?.Condition).toEqual({
+      ArnNotEquals: {
+        'aws:PrincipalArn': { 'Fn::GetAtt': [logicalId(stack.malwareProtection.role), 'Arn'] },
+      },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Json);
+  const topicRef = () => ({ Ref: logicalId(stack.monitoring.topic) });
+
+  it('alarms on failed and timed-out executions of every state machine', () => {
+    for (const name of workflowNames) {
+      const arn = { Ref: logicalId(stack.workflows.byName[name]) };
+      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+        const found = alarms().filter(
+          (a) =>
+            a.MetricName === metric &&
+            a.Namespace === 'AWS/States' &&
+            JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: arn }]),
+        );
+        expect(found, `${name} ${metric}`).toHaveLength(1);
+        expect(found[0]?.AlarmActions).toEqual([topicRef()]);
+      }
+    }
+  });
+
+  it('alarms on errors of every function', () => {
+    for (const name of functionNames) {
+      const ref = { Ref: logicalId(stack.functions.byName[name]) };
+      const found = alarms().filter(
+        (a) =>
+          a.MetricName === 'Errors' &&
+          a.Namespace === 'AWS/Lambda' &&
+          JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: ref }]),
+      );
+      expect(found, name).toHaveLength(1);
+      expect(found[0]?.AlarmActions).toEqual([topicRef()]);
+    }
+  });
+
+  it('sends alarms to a topic encrypted with the key', () => {
+    expect(props(logicalId(stack.monitoring.topic)).KmsMasterKeyId).toEqual({
+      'Fn::GetAtt': [logicalId(stack.storage.key), 'Arn'],
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('exports what clients and operators need', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    for (const name of [
+      'ApiUrl',
+      'UserPoolId',
+      'UserPoolClientId',
+      'IntakeBucketName',
+      'ArchiveBucketName',
+      'RecordsTableName',
+      'AuditTableName',
+      'IntakeReviewArchiveStateMachineArn',
+    ]) {
+      expect(outputs, name).toHaveProperty(name);
+    }
+  });
+});
+
+describe('least privilege', () => {
+  const identityPolicies = (): Statement[] => [
+    ...ofType('AWS::IAM::Policy').flatMap(([, r]) => policyStatements(r)),
+    ...ofType('AWS::IAM::ManagedPolicy').flatMap(([, r]) => policyStatements(r)),
+    ...ofType('AWS::IAM::Role').flatMap(([, r]) =>
+      list(r.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) =>
+        list(p.PolicyDocument.Statement),
+      ),
+    ),
+  ];
+  const resourcePolicies = (): Statement[] =>
+    [...ofType('AWS::S3::BucketPolicy'), ...ofType('AWS::SNS::TopicPolicy')].flatMap(([, r]) =>
+      policyStatements(r),
+    );
+  const wildcard = (action: string) => action === '*' || /^[A-Za-z0-9-]+:\*$/.test(action);
+
+  it('allows no action `*` or `service:*` in any IAM or resource policy', () => {
+    const allows = [...identityPolicies(), ...resourcePolicies()].filter((s) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(0);
+    for (const s of allows) for (const a of list(s.Action)) expect(wildcard(a), a).toBe(false);
+  });
+
+  it("keeps the key policy's `kms:*` to the account root, which delegates to IAM, and nothing else", () => {
+    const keyPolicy = props(logicalId(stack.storage.key)).KeyPolicy as { Statement: Statement[] };
+    const wide = keyPolicy.Statement.filter((s) => s.Effect === 'Allow' && list(s.Action).some(wildcard));
+    expect(wide).toHaveLength(1);
+    expect(JSON.stringify(wide[0]?.Principal)).toContain(':root');
+  });
+
+  it('uses no AWS managed policies on function roles', () => {
+    for (const name of functionNames) {
+      expect(props(logicalId(stack.functions.roles[name])).ManagedPolicyArns, name).toBeUndefined();
+    }
+  });
+
+  it('grants nothing but PutItem on the audit table to anyone that appends', () => {
+    const auditId = logicalId(stack.storage.tables.Audit);
+    const statements = on(
+      identityPolicies().filter((s) => s.Effect === 'Allow'),
+      auditId,
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    const readers = functionNames.filter((n) => accessOf(n).audit === 'read');
+    const readActions = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:DescribeTable',
+    ];
+    for (const s of statements) {
+      for (const a of list(s.Action)) {
+        expect(['dynamodb:PutItem', ...(readers.length ? readActions : [])], a).toContain(a);
+      }
+    }
+  });
+
+  describe.each(functionNames)('%s', (name) => {
+    const a = accessOf(name);
+    const statements = () => roleStatements(logicalId(stack.functions.roles[name]));
+    const records = () => logicalId(stack.storage.tables.Records);
+    const audit = () => logicalId(stack.storage.tables.Audit);
+    const intake = () => logicalId(stack.storage.intake);
+    const archive = () => logicalId(stack.storage.archive);
+
+    it('touches the records table only as declared', () => {
+      const actions = actionsOf(on(statements(), records()));
+      if (!a.table) expect([...actions]).toEqual([]);
+      const writes = [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+      ];
+      const canWrite = a.table === 'write' || a.table === 'readwrite';
+      for (const w of writes) expect(actions.has(w), w).toBe(canWrite);
+      const canRead = a.table === 'read' || a.table === 'readwrite';
+      for (const r of ['dynamodb:GetItem', 'dynamodb:Query']) expect(actions.has(r), r).toBe(canRead);
+      expect(actions.has('dynamodb:Scan')).toBe(false);
+    });
+
+    it('touches the audit table only as declared', () => {
+      const actions = [...actionsOf(on(statements(), audit()))].sort();
+      if (a.audit === 'append') expect(actions).toEqual(['dynamodb:PutItem']);
+      else if (a.audit === 'read') expect(actions).not.toContain('dynamodb:PutItem');
+      else expect(actions).toEqual([]);
+    });
+
+    it('touches the buckets only as declared', () => {
+      const all = actionsOf(statements());
+      const s3 = [...all].filter((x) => x.startsWith('s3:'));
+      if (!a.intake && !a.archive) expect(s3).toEqual([]);
+      const intakeActions = actionsOf(on(statements(), intake()));
+      const archiveActions = actionsOf(on(statements(), archive()));
+      if (!a.intake) expect([...intakeActions]).toEqual([]);
+      if (!a.archive) expect([...archiveActions]).toEqual([]);
+      expect(intakeActions.has('s3:PutObject')).toBe(a.intake === 'presign' || a.intake === 'readwrite');
+      expect(intakeActions.has('s3:GetObject')).toBe(a.intake === 'read' || a.intake === 'readwrite');
+      expect(intakeActions.has('s3:DeleteObject')).toBe(false);
+      const archiveWriter = a.archive === 'write' || a.archive === 'readwrite';
+      for (const lock of ['s3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:PutObject']) {
+        expect(archiveActions.has(lock), lock).toBe(archiveWriter);
+      }
+      expect(archiveActions.has('s3:GetObjectVersion')).toBe(
+        a.archive === 'presign' || a.archive === 'readwrite',
+      );
+      for (const never of ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention']) {
+        expect(archiveActions.has(never), never).toBe(false);
+      }
+    });
+
+    it('starts and answers workflows only as declared', () => {
+      const actions = actionsOf(statements());
+      expect(actions.has('states:StartExecution')).toBe((a.startWorkflows ?? []).length > 0);
+      expect(actions.has('states:SendTaskSuccess')).toBe(a.answerTasks === true);
+      expect(actions.has('states:SendTaskFailure')).toBe(a.answerTasks === true);
+      for (const wf of a.startWorkflows ?? []) {
+        const start = statements().filter((s) => list(s.Action).includes('states:StartExecution'));
+        expect(start.flatMap((s) => list(s.Resource))).toEqual([
+          { Ref: logicalId(stack.workflows.byName[wf]) },
+        ]);
+      }
+    });
+
+    it('uses the key only when it touches data', () => {
+      const kms = [...actionsOf(statements())].filter((x) => x.startsWith('kms:'));
+      if (!a.table && !a.audit && !a.intake && !a.archive) expect(kms).toEqual([]);
+      else expect(kms).toContain('kms:Decrypt');
+    });
+
+    it('writes logs to its own log group only', () => {
+      const fn = props(logicalId(stack.functions.byName[name]));
+      const logGroup = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const logStatements = statements().filter((s) => list(s.Action).some((x) => x.startsWith('logs:')));
+      expect(logStatements.length).toBeGreaterThan(0);
+      for (const s of logStatements) expect(list(s.Resource)).toEqual([{ 'Fn::GetAtt': [logGroup, 'Arn'] }]);
+    });
+  });
+
+  it('keeps tasks-list away from S3 and from writing, and keeps workflow rights where they belong', () => {
+    const tasksList = actionsOf(roleStatements(logicalId(stack.functions.roles['tasks-list'])));
+    expect([...tasksList].filter((x) => x.startsWith('s3:'))).toEqual([]);
+    expect(tasksList.has('dynamodb:PutItem')).toBe(false);
+    const starters = functionNames.filter((n) =>
+      actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('states:StartExecution'),
+    );
+    expect(starters).toEqual(['submissions-submit']);
+    const answerers = functionNames.filter((n) =>
+      actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('states:SendTaskSuccess'),
+    );
+    expect(answerers).toEqual(['tasks-decide']);
+  });
+});
+
+describe('AWS Solutions checks (cdk-nag)', () => {
+  interface ReportFile {
+    pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[];
+  }
+
+  it('synthesizes with no unacknowledged finding', () => {
+    expect(synthError?.message).toBeUndefined();
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((v) => `${v.ruleName} ${JSON.stringify(v.violatingResources)}`)).toEqual([]);
+    const file = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ReportFile;
+    expect(file.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  /** Every acknowledgment on the construct tree: path, rule id, reason. */
+  const acknowledgments = () => {
+    const out: { path: string; id: string; reason: string }[] = [];
+    const walk = (c: IConstruct) => {
+      for (const m of c.node.metadata) {
+        if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(m.data as Record<string, string>)) {
+          out.push({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason });
+        }
+      }
+      for (const child of c.node.children) walk(child);
+    };
+    walk(app);
+    return out;
+  };
+
+  it('gives every acknowledgment a reason', () => {
+    const acks = acknowledgments();
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks)
+      expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
+  });
+
+  it('acknowledges only findings that exist, on the construct that has them', () => {
+    // The same checks with acknowledgments ignored: every acknowledgment must match a finding at
+    // or below the construct it is recorded on (no stale or stack-wide acknowledgments).
+    const raw = new AwsSolutionsChecks();
+    Object.defineProperty(raw, 'isAcknowledged', { value: () => false });
+    const findings = raw
+      .validateScope(app)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })),
+      );
+    expect(findings.length).toBeGreaterThan(0);
+    for (const ack of acknowledgments()) {
+      expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
+      const matched = findings.some(
+        (f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
+      );
+      expect(matched, `${ack.path} ${ack.id}`).toBe(true);
+    }
+  });
+});
