@@ -70,7 +70,8 @@ export const handler = async (input: OpenReviewInput): Promise<{ taskId: string 
       ...((customer?.customerNo ?? submission.customerNo)
         ? { customerNo: customer?.customerNo ?? submission.customerNo }
         : {}),
-      ...(customer?.name ? { customerName: customer.name } : {}),
+      // The task list is read by whole roles: a name the scheme treats as sensitive stays out.
+      ...(customer?.name && !scheme.sensitiveFields.includes('name') ? { customerName: customer.name } : {}),
       businessEvent: submission.businessEvent,
       documentCount: submission.documentIds.length,
       level: input.level,
