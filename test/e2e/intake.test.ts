@@ -31,6 +31,7 @@ import {
   type Submission,
   s3ClientFor,
   sha256Hex,
+  type Upload,
   uploadAll,
   waitSubmission,
 } from './client.ts';
@@ -343,7 +344,7 @@ describe('intake checks', () => {
 });
 
 describe('review decisions', () => {
-  it('ends a rejected submission in REJECTED with the reason; the resubmission archives', async () => {
+  it('ends a rejected submission in REJECTED with the reason; the fixed resubmission archives', async () => {
     const draft = await archivedDraft('rejected');
     const first = await submitAndOpenReview(draft);
     const reason = '身份证复印件不清晰，请重新扫描';
@@ -361,6 +362,24 @@ describe('review decisions', () => {
     expect(rejected.rejection?.decidedBy).toBeTruthy();
     expect(rejected.documents.every((d) => d.status === 'UPLOADED')).toBe(true);
 
+    // The clerk rescans the ID copy: a new URL bound to the new file, then the upload.
+    const idcopy = draft.docs[1];
+    if (!idcopy) throw new Error('three documents expected');
+    const rescan = planDoc('IDCOPY', 'image/jpeg', idcopy.title);
+    const replaced = await api.expect<{ upload: Upload }>(
+      200,
+      'clerk1',
+      'POST',
+      `/submissions/${draft.submissionId}/documents/${idcopy.documentId}/upload-url`,
+      { contentType: rescan.contentType, size: rescan.bytes.length, sha256: sha256Hex(rescan.bytes) },
+    );
+    // The old file does not fit the new URL.
+    expect((await put(replaced.upload, idcopy.bytes)).status).toBe(400);
+    expect((await put(replaced.upload, rescan.bytes)).status).toBe(200);
+    await waitSubmission(api, draft.submissionId, 'with the rescan UPLOADED', (s) =>
+      s.documents.every((d) => d.status === 'UPLOADED'),
+    );
+
     const second = await submitAndOpenReview(draft);
     expect(second).not.toBe(first);
     await api.expect(200, 'reviewer2', 'POST', `/tasks/${second}/decision`, { decision: 'approve' });
@@ -373,6 +392,15 @@ describe('review decisions', () => {
     expect(archived.documents.every((d) => d.status === 'ARCHIVED' && CODE.test(d.archiveCode ?? ''))).toBe(
       true,
     );
+
+    // What was archived is the rescan.
+    const link = await api.expect<{ url: string }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents/${idcopy.documentId}/content`,
+    );
+    expect(Buffer.from(await (await fetch(link.url)).arrayBuffer()).equals(rescan.bytes)).toBe(true);
   });
 
   it('lets one of two reviewers deciding at once win; the other and any later decision get 409', async () => {
