@@ -36,7 +36,8 @@ export function createDanganApp(props: AppProps = {}): { app: App; stack: Dangan
   return { app, stack };
 }
 
-function parseOrigins(value: unknown): readonly string[] {
+/** The `consoleOrigins` context value: a list, a JSON array string or a comma-separated string. */
+export function parseOrigins(value: unknown): readonly string[] {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string') && value.length > 0) return value;
   if (typeof value === 'string' && value.trim() !== '') {
     const text = value.trim();

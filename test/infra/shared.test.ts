@@ -10,8 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { ENV, FUNCTIONS, type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
 import { intakeKey } from '../../functions/core/submissions.ts';
 import { Schedules } from '../../infra/constructs/schedules.ts';
+import { parseOrigins } from '../../infra/dangan-app.ts';
 import { parseSchedule } from '../../infra/local/scheduler.ts';
 import {
+  DEFAULT_CONSOLE_ORIGINS,
   functionEnvironment,
   INTAKE_EXPIRY_DAYS,
   INTAKE_PREFIX,
@@ -75,6 +77,26 @@ describe('function environment', () => {
     for (const key of [ENV.table, ENV.auditTable, ENV.intakeBucket, ENV.archiveBucket, ENV.intakeWorkflow]) {
       expect(env).not.toHaveProperty(key);
     }
+  });
+});
+
+describe('console origins context', () => {
+  it('takes a list from cdk.json, or a JSON array or comma-separated string from -c', () => {
+    expect(parseOrigins(['https://a.example'])).toEqual(['https://a.example']);
+    expect(parseOrigins('["https://a.example","https://b.example"]')).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+    expect(parseOrigins('https://a.example, https://b.example')).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
+
+  it('falls back to the local console when absent or empty', () => {
+    expect(parseOrigins(undefined)).toEqual(DEFAULT_CONSOLE_ORIGINS);
+    expect(parseOrigins('')).toEqual(DEFAULT_CONSOLE_ORIGINS);
+    expect(parseOrigins([])).toEqual(DEFAULT_CONSOLE_ORIGINS);
   });
 });
 
