@@ -205,6 +205,9 @@ function lockDataDir(dataDir: string): () => void {
       } catch (err) {
         alive = (err as NodeJS.ErrnoException).code === 'EPERM';
       }
+      // A pid left by a killed run may since belong to an unrelated process.
+      const cmdline = `/proc/${pid}/cmdline`;
+      if (alive && existsSync(cmdline) && !readFileSync(cmdline, 'utf8').includes('main.ts')) alive = false;
     }
     if (alive) throw new UsageError(`${dataDir} is in use by another Dangan (pid ${pid})`);
   }
