@@ -118,10 +118,8 @@ export const FUNCTIONS = {
   'intake-validate': {
     entry: 'steps/intake-validate.ts',
     description: 'Four checks (DA/T 70) and required documents of the scheme',
-    // readwrite: tags an intake object with the built-in scan's verdict when it has no scan tag.
-    access: { table: 'readwrite', audit: 'append', intake: 'readwrite' },
-    timeoutSeconds: 120,
-    memoryMB: 1024,
+    access: { table: 'readwrite', audit: 'append', intake: 'read' },
+    timeoutSeconds: 60,
   },
   'intake-open-review': {
     entry: 'steps/intake-open-review.ts',

@@ -12,7 +12,9 @@ import { auditTableName } from './env.ts';
 
 export interface AuditInput {
   action: string;
-  actor: Pick<Actor, 'sub' | 'username' | 'roles'> | { sub: 'system'; username: 'system'; roles: readonly [] };
+  actor:
+    | Pick<Actor, 'sub' | 'username' | 'roles'>
+    | { sub: 'system'; username: 'system'; roles: readonly [] };
   targetType: string;
   targetId: string;
   before?: unknown;

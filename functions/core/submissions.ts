@@ -365,6 +365,14 @@ export class TransientError extends Error {
   }
 }
 
+/** An upload has no malware scan result yet; the workflow waits and retries (the ASL lists it). */
+export class ScanPending extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScanPending';
+  }
+}
+
 /** The submission is not in a state the step can act on; retrying will not help. */
 export class WorkflowStateError extends Error {
   constructor(message: string) {

@@ -4,7 +4,7 @@ import { getDocuments, getSubmission, recordValidation } from '../adapters/recor
 import { scanStatus } from '../adapters/scanner.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { ScanPending, TransientError, WorkflowStateError } from '../core/submissions.ts';
 
 /**
  * Workflow step Validate: the four checks (DA/T 70) on every document of the submission,
@@ -49,8 +49,14 @@ export const handler = async (input: ValidateInput): Promise<ValidateOutput> => 
   for (let i = 0; i < uploaded.length; i += SCAN_CONCURRENCY) {
     await Promise.all(
       uploaded.slice(i, i + SCAN_CONCURRENCY).map(async (d) => {
-        scans[d.documentId] = (await scanStatus(d.intakeKey)).status;
+        scans[d.documentId] = await scanStatus(d.intakeKey);
       }),
+    );
+  }
+  const unscanned = uploaded.filter((d) => scans[d.documentId] === undefined);
+  if (unscanned.length > 0) {
+    throw new ScanPending(
+      `waiting for the malware scan of ${unscanned.map((d) => d.documentId).join(', ')} in submission ${submission.submissionId}`,
     );
   }
   const outcome = runIntakeChecks({ scheme: getScheme(submission.schemeId), submission, documents, scans });

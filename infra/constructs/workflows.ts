@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,8 +15,8 @@ export interface WorkflowsProps {
 
 /**
  * One Standard state machine per entry of WORKFLOWS, defined by its ASL file in statemachines/
- * (the file the local realisation runs too). The definition goes into the template as written;
- * CloudFormation replaces each `${Name}` with the ARN of the function the catalog names.
+ * (the file the local realisation runs too). The file is deployed as an asset exactly as written;
+ * Step Functions replaces each `${Name}` with the ARN of the function the catalog names.
  */
 export class Workflows extends Construct {
   readonly byName: Record<WorkflowName, sfn.StateMachine>;
@@ -35,7 +34,7 @@ export class Workflows extends Construct {
       const machine = new sfn.StateMachine(group, 'StateMachine', {
         comment: `Dangan ${name}`,
         stateMachineType: sfn.StateMachineType.STANDARD,
-        definitionBody: sfn.DefinitionBody.fromString(readFileSync(workflowDefinitionPath(name), 'utf8')),
+        definitionBody: sfn.DefinitionBody.fromFile(workflowDefinitionPath(name)),
         definitionSubstitutions: workflowSubstitutions(name, (fn) => props.functions[fn].functionArn),
         // Every event is logged; state data is not, since task tokens travel in it.
         logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

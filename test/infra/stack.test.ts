@@ -4,7 +4,7 @@
  * Asset bundling is skipped here (bundling.test.ts bundles a real handler); the template is the
  * same apart from asset hashes, which nothing below looks at.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
@@ -23,7 +23,12 @@ import {
 } from '../../functions/catalog.ts';
 import { ROLES } from '../../functions/core/roles.ts';
 import { createDanganApp } from '../../infra/dangan-app.ts';
-import { INTAKE_EXPIRY_DAYS, INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../infra/shared.ts';
+import {
+  INTAKE_EXPIRY_DAYS,
+  INTAKE_PREFIX,
+  MALWARE_SCAN_TAG,
+  workflowDefinitionPath,
+} from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
 
 type Json = Record<string, unknown>;
@@ -428,8 +433,14 @@ describe('workflows', () => {
   it('wires every ASL substitution to the ARN of the function the catalog names', () => {
     for (const name of workflowNames) {
       const p = props(logicalId(stack.workflows.byName[name]));
-      const definition = p.DefinitionString as string;
-      expect(typeof definition).toBe('string');
+      // The ASL file ships as an asset; read the staged copy the template points at.
+      const location = p.DefinitionS3Location as Json;
+      const staged = readdirSync(outdir).find(
+        (f) => f.startsWith('asset.') && String(location.Key).startsWith(f.slice(6)),
+      );
+      expect(staged, 'staged definition asset').toBeDefined();
+      const definition = readFileSync(join(outdir, staged as string), 'utf8');
+      expect(definition).toBe(readFileSync(workflowDefinitionPath(name), 'utf8'));
       const substitutions = p.DefinitionSubstitutions as Json;
       const expected = WORKFLOWS[name].substitutions;
       expect(Object.keys(substitutions).sort()).toEqual(Object.keys(expected).sort());
