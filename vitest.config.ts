@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Handlers log as JSON; tests keep warnings and errors only.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   },
 });
