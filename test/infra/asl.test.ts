@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import { workflowDefinitionPath } from '../../infra/shared.ts';
+
+/**
+ * Every ASL file in statemachines/ is valid Amazon States Language (asl-validator, with path
+ * checks), every workflow in the catalog has its file, and every `${Name}` the file uses is a
+ * substitution the catalog declares (and the other way round). Every waiting task has a timeout.
+ */
+
+type Validator = (
+  definition: unknown,
+  opts?: { checkPaths: boolean; checkArn: boolean },
+) => { isValid: boolean; errors: unknown[]; errorsText: (sep?: string) => string };
+const validate = createRequire(import.meta.url)('asl-validator') as Validator;
+
+const dir = join(import.meta.dirname, '../../statemachines');
+const files = readdirSync(dir).filter((f) => f.endsWith('.asl.json'));
+const workflows = Object.keys(WORKFLOWS) as WorkflowName[];
+
+interface State {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  States?: Record<string, State>;
+  Iterator?: { States: Record<string, State> };
+  ItemProcessor?: { States: Record<string, State> };
+  Branches?: { States: Record<string, State> }[];
+}
+
+function allStates(states: Record<string, State>): [string, State][] {
+  return Object.entries(states).flatMap(([name, s]) => [
+    [name, s] as [string, State],
+    ...allStates(s.Iterator?.States ?? s.ItemProcessor?.States ?? {}),
+    ...(s.Branches ?? []).flatMap((b) => allStates(b.States)),
+  ]);
+}
+
+describe('state machine definitions', () => {
+  it('has a file for every workflow and a workflow for every file', () => {
+    expect(files.sort()).toEqual(workflows.map((w) => WORKFLOWS[w].file).sort());
+  });
+
+  it.each(files)('%s is valid ASL', (file) => {
+    // ${Name} substitutions are valid ASL strings already; ARN checks need the real ARNs.
+    const definition = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    const result = validate(definition, { checkPaths: true, checkArn: false });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('rejects a definition with a dangling transition (the validator is live)', () => {
+    const result = validate(
+      { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Missing' } } },
+      { checkPaths: true, checkArn: false },
+    );
+    expect(result.isValid).toBe(false);
+  });
+
+  it.each(workflows)('%s uses exactly the substitutions the catalog declares', (name) => {
+    const text = readFileSync(workflowDefinitionPath(name), 'utf8');
+    const used = new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual(Object.keys(WORKFLOWS[name].substitutions).sort());
+  });
+
+  it.each(workflows)('%s gives every callback task a timeout', (name) => {
+    const definition = JSON.parse(readFileSync(workflowDefinitionPath(name), 'utf8'));
+    const waiting = allStates(definition.States).filter(([, s]) => s.Resource?.endsWith('.waitForTaskToken'));
+    for (const [stateName, s] of waiting) {
+      expect(s.TimeoutSeconds ?? s.TimeoutSecondsPath, stateName).toBeDefined();
+    }
+  });
+});
