@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { now } from '../core/clock.ts';
 import type { Actor } from '../core/roles.ts';
 import { ddb } from './clients.ts';
 import { auditTableName } from './env.ts';
@@ -48,7 +49,7 @@ export interface AuditItem {
 export const SYSTEM_ACTOR = { sub: 'system', username: 'system', roles: [] } as const;
 
 export function auditItem(input: AuditInput): AuditItem {
-  const at = input.at ?? new Date().toISOString();
+  const at = input.at ?? now().toISOString();
   const eventId = input.eventId ?? randomUUID();
   const sk = `${at}#${eventId}`;
   return {

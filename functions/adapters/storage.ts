@@ -1,5 +1,6 @@
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { now } from '../core/clock.ts';
 import { sha256Base64ToHex, sha256HexToBase64 } from '../core/documents.ts';
 import type { RetentionPlan } from '../core/retention.ts';
 import { s3 } from './clients.ts';
@@ -45,12 +46,12 @@ export async function presignUpload(args: {
       unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
     },
   );
-  const now = args.now ?? new Date();
+  const issued = args.now ?? now();
   return {
     method: 'PUT',
     url,
     headers: { 'content-type': args.contentType, 'x-amz-checksum-sha256': checksum },
-    expiresAt: new Date(now.getTime() + args.expiresIn * 1000).toISOString(),
+    expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString(),
   };
 }
 
@@ -66,8 +67,8 @@ export async function presignContent(args: {
     new GetObjectCommand({ Bucket: archiveBucket(), Key: args.key, VersionId: args.versionId }),
     { expiresIn: args.expiresIn },
   );
-  const now = args.now ?? new Date();
-  return { url, expiresAt: new Date(now.getTime() + args.expiresIn * 1000).toISOString() };
+  const issued = args.now ?? now();
+  return { url, expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString() };
 }
 
 function isNotFound(err: unknown): boolean {

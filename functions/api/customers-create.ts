@@ -1,6 +1,7 @@
 import { insertCustomer } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
+import { now } from '../core/clock.ts';
 import {
   createCustomerSchema,
   customerView,
@@ -21,7 +22,7 @@ export const handler = apiHandler('customers-create', async (req) => {
     throw new BadRequest('request body is required: {customerNo, name, type, ...}');
   }
   const input = parseInput(createCustomerSchema(scheme), req.body);
-  const customer = newCustomer(input, { customerId: newCustomerId(), actor: req.actor, now: new Date() });
+  const customer = newCustomer(input, { customerId: newCustomerId(), actor: req.actor, now: now() });
   if (!mayAccessRegion(req.actor, customer.region)) {
     throw new Forbidden(`region ${customer.region} is outside the regions you may register customers in`);
   }

@@ -1,6 +1,7 @@
 import { getCustomer, saveChange } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
+import { now } from '../core/clock.ts';
 import {
   applyChange,
   canSeeCustomer,
@@ -36,7 +37,7 @@ export const handler = apiHandler('customers-update', async (req) => {
       { currentVersion: current.version },
     );
   }
-  const change = applyChange(current, patch, { actor: req.actor, now: new Date() });
+  const change = applyChange(current, patch, { actor: req.actor, now: now() });
   const mask = (record: object) => maskForActor(scheme, req.actor, record).value;
   if (change === undefined) {
     // Every value already holds: nothing to keep, no new version.

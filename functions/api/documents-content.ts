@@ -1,6 +1,7 @@
 import { appendAudit } from '../adapters/audit.ts';
 import { getDocument } from '../adapters/records-repo.ts';
 import { presignContent } from '../adapters/storage.ts';
+import { now } from '../core/clock.ts';
 import { assertContentAvailable, canReadContent } from '../core/documents.ts';
 import { Forbidden, NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
@@ -21,19 +22,19 @@ export const handler = apiHandler('documents-content', async ({ actor, path, req
     throw new Error(`archived document ${id} has no archive object`);
 
   const scheme = getScheme(doc.schemeId);
-  const now = new Date();
+  const time = now();
   const link = await presignContent({
     key: doc.archiveKey,
     versionId: doc.archiveVersionId,
     expiresIn: scheme.limits.contentUrlSeconds,
-    now,
+    now: time,
   });
   await appendAudit({
     action: 'document.content-url',
     actor,
     targetType: 'document',
     targetId: id,
-    at: now.toISOString(),
+    at: time.toISOString(),
     details: { archiveCode: doc.archiveCode, expiresAt: link.expiresAt, requestId },
   });
   return { status: 200, body: link };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { schemeId } from '../adapters/env.ts';
 import { createSubmission, getCustomer } from '../adapters/records-repo.ts';
 import { presignUpload } from '../adapters/storage.ts';
+import { now } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { checkAgainstScheme, createSubmissionSchema, draftSubmission } from '../core/submissions.ts';
@@ -16,7 +17,7 @@ export const handler = apiHandler('submissions-create', async ({ actor, body }) 
   const customer = await getCustomer(input.customerId);
   if (!customer) throw new NotFound('customer', input.customerId);
 
-  const now = new Date();
+  const time = now();
   const { submission, documents } = draftSubmission({
     scheme,
     input,
@@ -24,7 +25,7 @@ export const handler = apiHandler('submissions-create', async ({ actor, body }) 
     customer,
     submissionId: randomUUID(),
     documentIds: input.documents.map(() => randomUUID()),
-    now,
+    now: time,
   });
   const uploads = await Promise.all(
     documents.map((d) =>
@@ -33,7 +34,7 @@ export const handler = apiHandler('submissions-create', async ({ actor, body }) 
         contentType: d.contentType,
         sha256Hex: d.sha256,
         expiresIn: scheme.limits.uploadUrlSeconds,
-        now,
+        now: time,
       }),
     ),
   );
@@ -42,7 +43,7 @@ export const handler = apiHandler('submissions-create', async ({ actor, body }) 
     actor,
     targetType: 'submission',
     targetId: submission.submissionId,
-    at: now.toISOString(),
+    at: time.toISOString(),
     after: {
       customerId: submission.customerId,
       businessEvent: submission.businessEvent,

@@ -1,5 +1,6 @@
 import { getDocuments, getSubmission, markSubmitted, skipAttempt } from '../adapters/records-repo.ts';
 import { startIntakeExecution } from '../adapters/workflows.ts';
+import { now } from '../core/clock.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { assertSubmittable, executionName, intakeWorkflowInput } from '../core/submissions.ts';
@@ -21,7 +22,7 @@ export const handler = apiHandler('submissions-submit', async ({ actor, path }) 
   const attempt = submission.attempt + 1;
   const input = intakeWorkflowInput(id, attempt, getScheme(submission.schemeId));
   const start = await startIntakeExecution(executionName(id, attempt), input);
-  const at = new Date().toISOString();
+  const at = now().toISOString();
   if (!start.started) {
     // The name of this attempt was used by a start whose submission update never landed
     // (and whose execution has since ended, or ran with other input). Move past it.

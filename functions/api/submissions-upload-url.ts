@@ -1,5 +1,6 @@
 import { getDocument, getSubmission, replaceDeclaredFile } from '../adapters/records-repo.ts';
 import { presignUpload } from '../adapters/storage.ts';
+import { now } from '../core/clock.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { assertReplaceable, checkReplacement, replaceFileSchema } from '../core/submissions.ts';
@@ -20,8 +21,8 @@ export const handler = apiHandler('submissions-upload-url', async ({ actor, body
   checkReplacement(scheme, input);
   const doc = assertReplaceable(actor, submission, documentId, await getDocument(documentId));
 
-  const now = new Date();
-  const at = now.toISOString();
+  const time = now();
+  const at = time.toISOString();
   const replaced = await replaceDeclaredFile(doc, actor.sub, input, at, {
     action: 'document.file-replaced',
     actor,
@@ -43,7 +44,7 @@ export const handler = apiHandler('submissions-upload-url', async ({ actor, body
     contentType: input.contentType,
     sha256Hex: input.sha256,
     expiresIn: scheme.limits.uploadUrlSeconds,
-    now,
+    now: time,
   });
   return { status: 200, body: { documentId, status: 'PENDING_UPLOAD', upload } };
 });

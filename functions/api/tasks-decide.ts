@@ -1,6 +1,7 @@
 import { logger } from '../adapters/logger.ts';
 import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/records-repo.ts';
 import { answerTask } from '../adapters/workflows.ts';
+import { now } from '../core/clock.ts';
 import { Conflict, DomainError, NotFound } from '../core/errors.ts';
 import { assertMayDecide, assertOpen, decisionOutput, decisionSchema } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
@@ -17,7 +18,7 @@ export const handler = apiHandler('tasks-decide', async ({ actor, body, path }) 
   assertMayDecide(actor, task);
   assertOpen(task);
 
-  const at = new Date().toISOString();
+  const at = now().toISOString();
   const audit = { actor, targetType: 'task', targetId: taskId, at };
   const won = await decideTask(taskId, decision, actor, at, {
     ...audit,
@@ -40,13 +41,13 @@ export const handler = apiHandler('tasks-decide', async ({ actor, body, path }) 
       taskId,
       error: (err as Error).message,
     });
-    await reopenTask(task, actor.sub, { ...audit, at: new Date().toISOString(), action: 'task.reopened' });
+    await reopenTask(task, actor.sub, { ...audit, at: now().toISOString(), action: 'task.reopened' });
     throw new DomainError(500, 'WorkflowUnavailable', 'the workflow could not be answered');
   }
   if (answer === 'expired') {
-    await expireDecidedTask(taskId, actor.sub, new Date().toISOString(), {
+    await expireDecidedTask(taskId, actor.sub, now().toISOString(), {
       ...audit,
-      at: new Date().toISOString(),
+      at: now().toISOString(),
       action: 'task.expired',
       details: { reason: 'the workflow stopped waiting before the decision arrived' },
     });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { now } from './clock.ts';
 import { BadRequest, Conflict } from './errors.ts';
 import type { Actor } from './roles.ts';
 import type { Scheme } from './scheme.ts';
@@ -105,7 +106,7 @@ function isValidBirthDate(yyyymmdd: string): boolean {
     date.getUTCFullYear() === y &&
     date.getUTCMonth() === m - 1 &&
     date.getUTCDate() === d &&
-    date.getTime() <= Date.now()
+    date.getTime() <= now().getTime()
   );
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ArchiveCodeParts, formatArchiveCode, maxSequence, sequenceKey } from './archive-code.ts';
+import { now } from './clock.ts';
 import { Conflict } from './errors.ts';
 import { type Actor, hasAnyRole } from './roles.ts';
 import type { RetentionCode, RetentionTrigger, Scheme } from './scheme.ts';
@@ -114,7 +115,7 @@ export function canReadContent(
   actor: Actor,
   doc: Pick<DocumentRecord, 'documentId'>,
   activeLoan?: ActiveLoanGrant,
-  now: Date = new Date(),
+  at: Date = now(),
 ): boolean {
   if (actor.roles.includes('sysadmin')) return false;
   if (hasAnyRole(actor, ['archivist'])) return true;
@@ -123,7 +124,7 @@ export function canReadContent(
     activeLoan.status === 'ACTIVE' &&
     activeLoan.borrowerSub === actor.sub &&
     activeLoan.documentIds.includes(doc.documentId) &&
-    Date.parse(activeLoan.dueAt) > now.getTime()
+    Date.parse(activeLoan.dueAt) > at.getTime()
   );
 }
 

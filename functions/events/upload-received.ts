@@ -3,6 +3,7 @@ import { intakeBucket } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
 import { recordUpload } from '../adapters/records-repo.ts';
 import { headIntakeObject, readIntakeStart } from '../adapters/storage.ts';
+import { now } from '../core/clock.ts';
 import { SNIFF_BYTES, sniffContentType } from '../core/file-type.ts';
 import { parseIntakeKey } from '../core/submissions.ts';
 
@@ -61,7 +62,7 @@ async function receive(bucket: string, key: string): Promise<UploadOutcome> {
     receivedSize: head.size,
     ...(head.sha256Hex ? { receivedSha256: head.sha256Hex } : {}),
     sniffedType: sniffContentType(start),
-    uploadedAt: new Date().toISOString(),
+    uploadedAt: now().toISOString(),
   });
   if (!recorded) {
     logger.warn('document does not take uploads now; ignored', { key, ...ids });

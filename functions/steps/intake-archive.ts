@@ -11,6 +11,7 @@ import {
   type SequenceAdvance,
 } from '../adapters/records-repo.ts';
 import { copyToArchive, headArchiveObject } from '../adapters/storage.ts';
+import { now } from '../core/clock.ts';
 import {
   archiveObjectKey,
   archiveObjectMetadata,
@@ -65,7 +66,7 @@ async function allocateCodes(scheme: Scheme, submission: Submission): Promise<Do
         `archive codes for ${submission.submissionId} lost ${ALLOCATION_ROUNDS} races; retry later`,
       );
     }
-    const at = new Date();
+    const at = now();
     const groups = codeGroups(scheme, submission.businessEvent, pending, at);
     const sequences: SequenceAdvance[] = [];
     const assignments: CodeAssignment[] = [];
@@ -156,7 +157,7 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
     );
   }
 
-  const at = new Date().toISOString();
+  const at = now().toISOString();
   const done = await completeArchive(
     submission.submissionId,
     input.executionId,

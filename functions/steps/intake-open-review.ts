@@ -8,6 +8,7 @@ import {
   openReviewTask,
   replaceTaskToken,
 } from '../adapters/records-repo.ts';
+import { now } from '../core/clock.ts';
 import { getScheme } from '../core/scheme.ts';
 import { TransientError, WorkflowStateError } from '../core/submissions.ts';
 import {
@@ -47,11 +48,11 @@ export const handler = async (input: OpenReviewInput): Promise<{ taskId: string 
   }
   const attempt = submission.attempt;
   const taskId = reviewTaskId(submission.submissionId, attempt, input.level);
-  const now = new Date().toISOString();
+  const at = now().toISOString();
 
   if (input.level === 'escalated') {
     const earlier = reviewTaskId(submission.submissionId, attempt, 'review');
-    if (await expireOpenTask(earlier, now))
+    if (await expireOpenTask(earlier, at))
       logger.info('review task expired on escalation', { taskId: earlier });
   }
 
@@ -76,7 +77,7 @@ export const handler = async (input: OpenReviewInput): Promise<{ taskId: string 
       documentCount: submission.documentIds.length,
       level: input.level,
     }),
-    createdAt: now,
+    createdAt: at,
     dueAt: dueAt(input.enteredAt, input.timeoutSeconds),
     taskToken: input.taskToken,
     requesterSub: submission.createdBy,
@@ -89,7 +90,7 @@ export const handler = async (input: OpenReviewInput): Promise<{ taskId: string 
     actor: SYSTEM_ACTOR,
     targetType: 'task',
     targetId: taskId,
-    at: now,
+    at,
     details: {
       kind: task.kind,
       role: task.role,

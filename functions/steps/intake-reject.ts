@@ -1,6 +1,7 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
 import { expireOpenTask, getSubmission, markRejected } from '../adapters/records-repo.ts';
+import { now } from '../core/clock.ts';
 import type { Problem } from '../core/intake-checks.ts';
 import { type Rejection, TransientError, WorkflowStateError } from '../core/submissions.ts';
 import { reviewTaskId } from '../core/tasks.ts';
@@ -26,7 +27,7 @@ export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' 
   if (submission.executionArn !== input.executionId) {
     throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
   }
-  const at = new Date().toISOString();
+  const at = now().toISOString();
   if (submission.status !== 'REJECTED') {
     const rejection: Rejection = {
       reason: input.reason || 'rejected',

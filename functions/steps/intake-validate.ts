@@ -2,6 +2,7 @@ import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
 import { getDocuments, getSubmission, recordValidation } from '../adapters/records-repo.ts';
 import { scanStatus } from '../adapters/scanner.ts';
+import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
 import { ScanPending, TransientError, WorkflowStateError } from '../core/submissions.ts';
@@ -60,7 +61,7 @@ export const handler = async (input: ValidateInput): Promise<ValidateOutput> => 
     );
   }
   const outcome = runIntakeChecks({ scheme: getScheme(submission.schemeId), submission, documents, scans });
-  const at = new Date().toISOString();
+  const at = now().toISOString();
   const written = await recordValidation(submission, input.executionId, outcome, at, {
     action: 'submission.validated',
     actor: SYSTEM_ACTOR,
