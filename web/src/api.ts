@@ -1,0 +1,203 @@
+import { ROUTES } from 'virtual:dangan-routes';
+import { clearSession, currentSession, type Session } from './auth.ts';
+import type { ConsoleConfig } from './config.ts';
+
+/** The API as the console calls it: JSON in and out, errors as `ApiError` with field details. */
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** Field errors (`details: [{path, message}]`), when the API named fields. */
+  get fields(): FieldError[] {
+    if (!Array.isArray(this.details)) return [];
+    return this.details.filter(
+      (d): d is FieldError =>
+        d !== null && typeof d === 'object' && typeof (d as FieldError).path === 'string',
+    );
+  }
+}
+
+let config: ConsoleConfig | undefined;
+let onSignedOut: () => void = () => undefined;
+
+export function configureApi(c: ConsoleConfig, signedOut: () => void): void {
+  config = c;
+  onSignedOut = signedOut;
+}
+
+export function session(): Session {
+  const s = currentSession();
+  if (!s) {
+    onSignedOut();
+    throw new ApiError(401, 'Unauthorized', 'signed out');
+  }
+  return s;
+}
+
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const s = session();
+  const res = await fetch(`${config?.apiUrl ?? ''}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${s.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? {} : JSON.parse(text);
+  } catch {
+    parsed = { error: { code: 'BadResponse', message: text.slice(0, 200) } };
+  }
+  if (res.status === 401) {
+    clearSession();
+    onSignedOut();
+  }
+  if (!res.ok) {
+    const e = (parsed as { error?: { code?: string; message?: string; details?: unknown } }).error ?? {};
+    throw new ApiError(res.status, e.code ?? `HTTP${res.status}`, e.message ?? res.statusText, e.details);
+  }
+  return parsed as T;
+}
+
+export const qs = (params: Record<string, string | undefined>): string => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};
+
+/**
+ * Whether this build of Dangan has a route (the console is built with the route table of the
+ * same commit), and whether the signed-in user's groups may call it.
+ */
+export function canCall(method: string, path: string, groups: readonly string[]): boolean {
+  const route = ROUTES.find((r) => r.method === method && r.path === path);
+  if (!route) return false;
+  if (route.roles === 'public') return true;
+  return route.roles.some((r) => groups.includes(r));
+}
+
+export const hasRoute = (method: string, path: string): boolean =>
+  ROUTES.some((r) => r.method === method && r.path === path);
+
+// ---- Shapes the console reads ----------------------------------------------------------------
+
+export interface Named {
+  zh: string;
+  en: string;
+}
+
+export interface Scheme {
+  id: string;
+  name: Named;
+  fonds: string;
+  category: string;
+  limits: { maxDocumentBytes: number; maxDocumentsPerSubmission: number; maxLoanDays: number };
+  contentTypes: string[];
+  customerTypes: { code: string; name: Named }[];
+  businessEvents: { code: string; classCode: string; name: Named; required: string[]; optional: string[] }[];
+  documentTypes: { code: string; name: Named; retention: string; sensitive: boolean }[];
+}
+
+export interface Customer {
+  customerId: string;
+  customerNo: string;
+  name: string;
+  type: string;
+  region?: string;
+  phone?: string;
+  address?: string;
+  idNumber?: string;
+}
+
+export interface Upload {
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface CheckResult {
+  passed: boolean;
+  messages: string[];
+}
+
+export interface DocumentView {
+  documentId: string;
+  submissionId: string;
+  customerId: string;
+  businessEvent: string;
+  docType: string;
+  docTypeName?: Named;
+  title: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  status: string;
+  createdAt: string;
+  uploadedAt?: string;
+  checks?: Record<string, CheckResult>;
+  archiveCode?: string;
+  archivedAt?: string;
+  retentionCode?: string;
+  retentionTrigger?: string;
+  retainUntil?: string;
+  legalHold?: boolean;
+  masked?: boolean;
+}
+
+export interface Problem {
+  documentId?: string;
+  check?: string;
+  message: string;
+  [k: string]: unknown;
+}
+
+export interface SubmissionView {
+  submissionId: string;
+  customerId: string;
+  customerNo?: string;
+  businessEvent: string;
+  status: string;
+  attempt: number;
+  createdBy: string;
+  createdAt: string;
+  submittedAt?: string;
+  validation?: { valid: boolean; problems: Problem[]; at: string };
+  rejection?: { reason: string; problems: Problem[]; decidedBy: string; at: string; attempt: number };
+  archivedAt?: string;
+  documents: DocumentView[];
+}
+
+export interface TaskView {
+  taskId: string;
+  kind: string;
+  role?: string;
+  subjectId: string;
+  summary: Record<string, unknown> & { text?: string };
+  createdAt: string;
+  dueAt: string;
+}

@@ -1,0 +1,116 @@
+import { ApiError, api, type Scheme } from './api.ts';
+import type { Session } from './auth.ts';
+import type { ConsoleConfig } from './config.ts';
+import { h } from './dom.ts';
+import { fieldMessage, t } from './i18n.ts';
+
+/** What every page gets: the configuration, the scheme in force and who is signed in. */
+export interface Ctx {
+  config: ConsoleConfig;
+  scheme: Scheme;
+  session: Session;
+  /** Re-renders the current page (after a language switch, for example). */
+  rerender: () => void;
+}
+
+/** A page draws itself into `root` and may return a cleanup (timers, listeners). */
+export type Page = (root: HTMLElement, params: string[], ctx: Ctx) => unknown;
+
+let schemeCache: Scheme | undefined;
+export async function loadScheme(): Promise<Scheme> {
+  schemeCache ??= await api<Scheme>('GET', '/scheme');
+  return schemeCache;
+}
+
+export const hasGroup = (ctx: Ctx, ...groups: string[]): boolean =>
+  ctx.session.groups.some((g) => groups.includes(g));
+
+/** A message for an error the API (or the network) gave, in the user's language. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 403) return `${t('forbidden')}: ${err.message}`;
+    if (err.status === 404) return `${t('notFound')}: ${err.message}`;
+    if (err.status === 409) return `${t('conflict')}: ${err.message}`;
+    return err.message;
+  }
+  if (err instanceof TypeError) return t('networkError');
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Shows the API's field errors next to their fields: each form control carries
+ * `data-field="<path>"`, and its `.field-error` sibling gets the message. Returns the errors no
+ * field claimed, for a message above the form.
+ */
+export function showFieldErrors(form: HTMLElement, err: unknown): string[] {
+  clearFieldErrors(form);
+  if (!(err instanceof ApiError)) return [errorText(err)];
+  const unclaimed: string[] = [];
+  const fields = err.fields;
+  for (const f of fields) {
+    const control = findField(form, f.path);
+    if (!control) {
+      unclaimed.push(fieldMessage(f.path, `${f.path}: ${f.message}`));
+      continue;
+    }
+    control.setAttribute('aria-invalid', 'true');
+    const slot = control.closest('.field')?.querySelector('.field-error');
+    if (slot) slot.textContent = fieldMessage(f.path, f.message);
+  }
+  if (fields.length === 0) unclaimed.push(errorText(err));
+  return unclaimed;
+}
+
+function findField(form: HTMLElement, path: string): Element | null {
+  // Most specific first: documents.2.docType, then docType.
+  const parts = path.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const candidate = parts.slice(i).join('.');
+    const el = form.querySelector(`[data-field="${CSS.escape(candidate)}"]`);
+    if (el) return el;
+  }
+  return null;
+}
+
+export function clearFieldErrors(form: HTMLElement): void {
+  for (const el of form.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
+}
+
+/** A labelled form control with a slot for its error. */
+export function field(label: string, control: HTMLElement, path: string, hint?: string): HTMLElement {
+  control.dataset.field = path;
+  if (!control.id) control.id = `f-${path.replace(/\W/g, '-')}-${Math.random().toString(36).slice(2, 7)}`;
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: control.id }, label),
+    control,
+    hint ? h('small', { class: 'hint' }, hint) : null,
+    h('div', { class: 'field-error', role: 'alert' }),
+  );
+}
+
+export function badge(status: string, text: string): HTMLElement {
+  return h('span', { class: `badge badge-${status.toLowerCase()}`, 'data-status': status }, text);
+}
+
+export function pageHeader(title: string, ...extra: (HTMLElement | null)[]): HTMLElement {
+  return h(
+    'header',
+    { class: 'page-header' },
+    h('h1', null, title),
+    h('div', { class: 'actions' }, ...extra),
+  );
+}
+
+export function notice(text: string, kind: 'info' | 'error' | 'ok' = 'info'): HTMLElement {
+  return h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}
+
+/** Age of an ISO time in days or hours, in words. */
+export function age(iso: string, now = Date.now()): string {
+  const ms = Math.max(0, now - Date.parse(iso));
+  const hours = ms / 3600_000;
+  return hours >= 48 ? `${Math.floor(hours / 24)} ${t('days')}` : `${Math.floor(hours)} ${t('hours')}`;
+}

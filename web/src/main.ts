@@ -1,0 +1,214 @@
+import './styles.css';
+import { canCall, configureApi } from './api.ts';
+import { type Ctx, errorText, loadScheme, type Page } from './app.ts';
+import { completeCognitoSignIn, currentSession, signOut } from './auth.ts';
+import { type ConsoleConfig, loadConfig } from './config.ts';
+import { h, render } from './dom.ts';
+import { currentLang, type MessageKey, setLang, t } from './i18n.ts';
+import { auditPage } from './pages/audit.ts';
+import { clerkPage } from './pages/clerk.ts';
+import { dashboardPage } from './pages/dashboard.ts';
+import { documentPage } from './pages/document.ts';
+import { inboxPage } from './pages/inbox.ts';
+import { loansPage } from './pages/loans.ts';
+import { loginPage } from './pages/login.ts';
+import { searchPage } from './pages/search.ts';
+import { submissionPage } from './pages/submission.ts';
+
+/**
+ * Hash routes (`#/inbox`, `#/documents/<id>`): the console never shares a path with the API it
+ * is served beside, and deep links survive any static host.
+ */
+interface Route {
+  pattern: RegExp;
+  page: Page;
+  /** Shown in the navigation when the user may call this API route. */
+  nav?: { key: MessageKey; href: string; needs: [string, string] };
+}
+
+const ROUTES: Route[] = [
+  {
+    pattern: /^\/dashboard$/,
+    page: dashboardPage,
+    nav: { key: 'navDashboard', href: '#/dashboard', needs: ['GET', '/stats'] },
+  },
+  {
+    pattern: /^\/upload$/,
+    page: clerkPage,
+    nav: { key: 'navUpload', href: '#/upload', needs: ['POST', '/submissions'] },
+  },
+  { pattern: /^\/submissions\/([\w-]+)$/, page: submissionPage },
+  {
+    pattern: /^\/inbox$/,
+    page: inboxPage,
+    nav: { key: 'navInbox', href: '#/inbox', needs: ['GET', '/tasks'] },
+  },
+  {
+    pattern: /^\/search$/,
+    page: searchPage,
+    nav: { key: 'navSearch', href: '#/search', needs: ['GET', '/documents'] },
+  },
+  { pattern: /^\/documents\/([\w-]+)$/, page: documentPage },
+  {
+    pattern: /^\/loans$/,
+    page: loansPage,
+    nav: { key: 'navLoans', href: '#/loans', needs: ['POST', '/loans'] },
+  },
+  {
+    pattern: /^\/audit$/,
+    page: auditPage,
+    nav: { key: 'navAudit', href: '#/audit', needs: ['GET', '/audit'] },
+  },
+];
+
+const root = document.getElementById('app') as HTMLElement;
+let cleanup: (() => void) | undefined;
+let config: ConsoleConfig;
+
+function navFor(groups: string[]) {
+  return ROUTES.filter((r) => r.nav && canCall(r.nav.needs[0], r.nav.needs[1], groups));
+}
+
+/** Where a user lands: the first page their roles use. */
+function home(groups: string[]): string {
+  const preferred: Record<string, string> = {
+    clerk: '#/upload',
+    reviewer: '#/inbox',
+    approver: '#/inbox',
+    archivist: '#/search',
+    auditor: '#/audit',
+  };
+  for (const g of groups) {
+    const href = preferred[g];
+    if (href && navFor(groups).some((r) => r.nav?.href === href)) return href;
+  }
+  return navFor(groups)[0]?.nav?.href ?? '#/inbox';
+}
+
+function languageButton(): HTMLElement {
+  return h(
+    'button',
+    {
+      class: 'link lang',
+      type: 'button',
+      'data-testid': 'lang',
+      onclick: () => {
+        setLang(currentLang() === 'zh' ? 'en' : 'zh');
+        void route();
+      },
+    },
+    t('language'),
+  );
+}
+
+async function route(): Promise<void> {
+  cleanup?.();
+  cleanup = undefined;
+  const path = location.hash.replace(/^#/, '') || '/';
+  const session = currentSession();
+  if (!session || path === '/login') {
+    if (session && path === '/login') {
+      location.hash = home(session.groups);
+      return;
+    }
+    render(
+      root,
+      h(
+        'div',
+        { class: 'login-shell' },
+        h('div', { class: 'topbar-lang' }, languageButton()),
+        h('main', { id: 'page' }),
+      ),
+    );
+    await loginPage(root.querySelector('#page') as HTMLElement, config, () => {
+      const s = currentSession();
+      location.hash = s ? home(s.groups) : '#/login';
+    });
+    return;
+  }
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  if (!match) {
+    location.hash = home(session.groups);
+    return;
+  }
+  const nav = navFor(session.groups);
+  const main = h('main', { id: 'page', class: 'page' });
+  render(
+    root,
+    h(
+      'div',
+      { class: 'shell' },
+      h(
+        'header',
+        { class: 'topbar' },
+        h(
+          'a',
+          { class: 'brand', href: home(session.groups) },
+          h('span', { class: 'brand-mark' }, '档'),
+          h('span', null, t('appName')),
+          h('small', null, t('appSubtitle')),
+        ),
+        h(
+          'nav',
+          { class: 'nav' },
+          nav.map((r) =>
+            h(
+              'a',
+              {
+                href: r.nav?.href ?? '#',
+                class: path.startsWith(r.nav?.href.slice(1) ?? '-') ? 'active' : '',
+              },
+              t(r.nav?.key ?? 'appName'),
+            ),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'user' },
+          languageButton(),
+          h(
+            'span',
+            { class: 'who', 'data-testid': 'who' },
+            session.username,
+            h('small', null, session.groups.join(' · ')),
+          ),
+          h('button', { class: 'link', type: 'button', onclick: () => signOut(config) }, t('signOut')),
+        ),
+      ),
+      main,
+    ),
+  );
+  try {
+    const scheme = await loadScheme();
+    const ctx: Ctx = { config, scheme, session, rerender: () => void route() };
+    const done = await match.r.page(main, match.m?.slice(1) ?? [], ctx);
+    if (typeof done === 'function') cleanup = done as () => void;
+  } catch (err) {
+    render(main, h('div', { class: 'notice notice-error', role: 'alert' }, errorText(err)));
+  }
+}
+
+async function boot(): Promise<void> {
+  setLang(currentLang());
+  try {
+    config = await loadConfig();
+  } catch (err) {
+    render(root, h('div', { class: 'notice notice-error' }, errorText(err)));
+    return;
+  }
+  configureApi(config, () => {
+    if (location.hash !== '#/login') location.hash = '#/login';
+  });
+  if (config.auth.kind === 'cognito') {
+    try {
+      await completeCognitoSignIn(config.auth);
+    } catch (err) {
+      render(root, h('div', { class: 'notice notice-error' }, `${t('signInFailed')}: ${errorText(err)}`));
+      return;
+    }
+  }
+  window.addEventListener('hashchange', () => void route());
+  await route();
+}
+
+void boot();

@@ -1,0 +1,148 @@
+import { api, canCall, type DocumentView, qs } from '../api.ts';
+import { badge, type Ctx, errorText, notice, pageHeader } from '../app.ts';
+import { formatBytes, formatTime, h, render } from '../dom.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
+import { auditTable } from './audit.ts';
+import { holdsSection } from './holds.ts';
+import { loanRequestForm } from './loans.ts';
+import { checksCell, showContent } from './shared.ts';
+
+interface Version {
+  version: number;
+  changedAt: string;
+  changedBy: string;
+  changed: string[];
+  values: Record<string, string | null>;
+}
+
+/** One document: metadata, four checks, retention, the original inline, and its history. */
+export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx): Promise<void> {
+  const id = params[0] ?? '';
+  const groups = ctx.session.groups;
+  render(root, h('p', null, t('loading')));
+  let d: DocumentView;
+  try {
+    d = await api<DocumentView>('GET', `/documents/${id}`);
+  } catch (err) {
+    render(root, pageHeader(t('document')), notice(errorText(err), 'error'));
+    return;
+  }
+  const lang = currentLang();
+  const event = ctx.scheme.businessEvents.find((e) => e.code === d.businessEvent);
+  const viewer = h('div', { class: 'viewer', 'data-testid': 'viewer-host' });
+  const history = h('section', { class: 'card', 'data-testid': 'history' });
+  const trail = h('section', { class: 'card', 'data-testid': 'document-audit' });
+  const fact = (k: string, v: Node | string | undefined) => (v ? [h('dt', null, k), h('dd', null, v)] : null);
+
+  render(
+    root,
+    pageHeader(
+      d.archiveCode ?? d.title,
+      badge(d.status, word('st', d.status)),
+      d.legalHold ? badge('hold', t('legalHold')) : null,
+    ),
+    h(
+      'div',
+      { class: 'doc-grid' },
+      h(
+        'section',
+        { class: 'card' },
+        h(
+          'dl',
+          { class: 'facts', 'data-testid': 'document-facts' },
+          fact(t('archiveCode'), d.archiveCode ? h('span', { class: 'mono' }, d.archiveCode) : undefined),
+          fact(t('title'), d.title),
+          fact(t('docType'), named(d.docTypeName, d.docType)),
+          fact(t('businessEvent'), named(event?.name, d.businessEvent)),
+          fact(t('fileName'), d.fileName),
+          fact(t('contentType'), d.contentType),
+          fact(t('size'), formatBytes(d.size)),
+          fact(t('sha256'), h('span', { class: 'mono small' }, d.sha256)),
+          fact(
+            t('retention'),
+            d.retentionCode
+              ? `${d.retentionCode}${d.retentionTrigger ? ` · ${d.retentionTrigger}` : ''}`
+              : undefined,
+          ),
+          fact(t('retainUntil'), d.retainUntil ? formatTime(d.retainUntil, lang) : undefined),
+          fact(t('archivedAt'), d.archivedAt ? formatTime(d.archivedAt, lang) : undefined),
+          fact(
+            t('submission'),
+            h('a', { href: `#/submissions/${d.submissionId}` }, d.submissionId.slice(0, 8)),
+          ),
+          fact(t('checks'), d.checks ? checksCell(d) : undefined),
+        ),
+        d.status === 'ARCHIVED'
+          ? h(
+              'div',
+              { class: 'form-actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'primary',
+                  'data-testid': 'view-original',
+                  onclick: () => void showContent(viewer, d),
+                },
+                t('preview'),
+              ),
+            )
+          : null,
+      ),
+      viewer,
+    ),
+    canCall('POST', '/documents/{documentId}/holds', groups) ? holdsSection(d, ctx) : null,
+    canCall('POST', '/loans', groups) && d.status === 'ARCHIVED' ? loanRequestForm([d], ctx) : null,
+    canCall('GET', '/customers/{customerId}/history', groups) ? history : null,
+    canCall('GET', '/audit', groups) ? trail : null,
+  );
+
+  if (canCall('GET', '/customers/{customerId}/history', groups)) {
+    try {
+      const res = await api<{ items: Version[] }>('GET', `/customers/${d.customerId}/history`);
+      render(
+        history,
+        h('h2', null, `${t('customer')} · ${t('history')}`),
+        h(
+          'table',
+          { class: 'table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('version')),
+              h('th', null, t('changedAt')),
+              h('th', null, t('changedBy')),
+              h('th', null, t('changedFields')),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            res.items.map((v) =>
+              h(
+                'tr',
+                null,
+                h('td', null, String(v.version)),
+                h('td', null, formatTime(v.changedAt, lang)),
+                h('td', null, v.changedBy),
+                h('td', null, v.changed.map((f) => `${f}: ${v.values[f] ?? '—'}`).join('; ')),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (err) {
+      render(history, notice(errorText(err), 'error'));
+    }
+  }
+  if (canCall('GET', '/audit', groups)) {
+    try {
+      render(trail, h('h2', null, t('audit')), await auditTable(`/audit${qs({ targetId: d.documentId })}`));
+    } catch (err) {
+      render(trail, notice(errorText(err), 'error'));
+    }
+  }
+}

@@ -1,0 +1,289 @@
+import { api, hasRoute, type SubmissionView, type TaskView } from '../api.ts';
+import {
+  age,
+  type Ctx,
+  clearFieldErrors,
+  errorText,
+  field,
+  notice,
+  pageHeader,
+  showFieldErrors,
+} from '../app.ts';
+import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
+import { checksCell, showContent } from './shared.ts';
+
+const REFRESH_SECONDS = 10;
+
+/**
+ * The task inbox of reviewers, archivists and approvers: open tasks the caller may decide,
+ * refreshed every few seconds without a reload; a task opens beside the list with what it is
+ * about (documents viewable inline where the caller may read them) and the decision form.
+ */
+export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () => void {
+  let tasks: TaskView[] = [];
+  let selected: string | undefined;
+  let lastRefresh = '';
+  const list = h('section', { class: 'card task-list', 'data-testid': 'task-list' });
+  const detail = h('section', { class: 'card task-detail', 'data-testid': 'task-detail' });
+  const status = h('small', { class: 'hint', 'data-testid': 'refresh-status' });
+
+  const refresh = async () => {
+    try {
+      const res = await api<{ items: TaskView[] }>('GET', '/tasks');
+      tasks = res.items;
+      lastRefresh = formatTime(new Date().toISOString(), currentLang());
+      status.textContent = t('autoRefresh', { s: REFRESH_SECONDS, at: lastRefresh });
+      drawList();
+      if (selected && !tasks.some((x) => x.taskId === selected)) {
+        selected = undefined;
+        render(detail, h('p', { class: 'hint' }, t('selectTask')));
+      }
+    } catch (err) {
+      status.textContent = errorText(err);
+    }
+  };
+
+  function drawList(): void {
+    if (tasks.length === 0) {
+      render(list, h('p', { class: 'empty' }, t('inboxEmpty')));
+      return;
+    }
+    render(
+      list,
+      h(
+        'ul',
+        { class: 'tasks' },
+        tasks.map((task) =>
+          h(
+            'li',
+            {
+              class: task.taskId === selected ? 'selected' : '',
+              'data-task': task.taskId,
+              'data-subject': task.subjectId,
+            },
+            h(
+              'button',
+              { type: 'button', class: 'task-button', onclick: () => select(task.taskId) },
+              h('span', { class: 'kind' }, word('kind', task.kind)),
+              h('strong', null, taskTitle(task)),
+              h(
+                'small',
+                null,
+                `${t('waiting')} ${age(task.createdAt)} · ${t('dueAt')} ${formatTime(task.dueAt, currentLang())}`,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function taskTitle(task: TaskView): string {
+    const s = task.summary;
+    const event = ctx.scheme.businessEvents.find((e) => e.code === s.businessEvent);
+    if (task.kind === 'intake-review') {
+      const who = [s.customerNo, s.customerName].filter(Boolean).join(' ');
+      const count = typeof s.documentCount === 'number' ? ` · ${s.documentCount} ${t('documents')}` : '';
+      return `${who || task.subjectId.slice(0, 8)} · ${named(event?.name, String(s.businessEvent ?? ''))}${count}`;
+    }
+    return typeof s.text === 'string' ? s.text : task.subjectId;
+  }
+
+  async function select(taskId: string): Promise<void> {
+    selected = taskId;
+    drawList();
+    const task = tasks.find((x) => x.taskId === taskId);
+    if (!task) return;
+    const subject = h('div', { class: 'subject' }, h('p', { class: 'hint' }, t('loading')));
+    const viewer = h('div', { class: 'viewer', 'data-testid': 'viewer-host' });
+    render(
+      detail,
+      h('h2', null, `${word('kind', task.kind)} · ${taskTitle(task)}`),
+      h(
+        'small',
+        { class: 'hint' },
+        `${t('createdAt')} ${formatTime(task.createdAt, currentLang())} · ${t('dueAt')} ${formatTime(task.dueAt, currentLang())}`,
+      ),
+      subject,
+      viewer,
+      decisionForm(task),
+    );
+    try {
+      if (task.kind === 'intake-review') {
+        const s = await api<SubmissionView>('GET', `/submissions/${task.subjectId}`);
+        render(subject, submissionSummary(s, viewer));
+      } else if (task.kind === 'loan-approval' && hasRoute('GET', '/loans/{loanId}')) {
+        const loan = await api<Record<string, unknown>>('GET', `/loans/${task.subjectId}`);
+        render(subject, loanSummary(loan, viewer));
+      } else {
+        render(subject, h('pre', { class: 'summary' }, JSON.stringify(task.summary, null, 2)));
+      }
+    } catch (err) {
+      render(subject, notice(errorText(err), 'error'));
+    }
+  }
+
+  function submissionSummary(s: SubmissionView, viewer: HTMLElement): HTMLElement {
+    const problems = s.validation?.problems ?? [];
+    return h(
+      'div',
+      null,
+      problems.length
+        ? h(
+            'ul',
+            { class: 'problems' },
+            problems.map((p) => h('li', null, `${p.check ? `${word('chk', p.check)}: ` : ''}${p.message}`)),
+          )
+        : null,
+      h(
+        'table',
+        { class: 'table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('title')),
+            h('th', null, t('docType')),
+            h('th', null, t('size')),
+            h('th', null, t('checks')),
+            h('th', null, ''),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          s.documents.map((d) =>
+            h(
+              'tr',
+              null,
+              h(
+                'td',
+                null,
+                d.title,
+                h('small', { class: 'block mono' }, `${d.contentType} · ${d.sha256.slice(0, 12)}…`),
+              ),
+              h('td', null, named(d.docTypeName, d.docType)),
+              h('td', { class: 'num' }, formatBytes(d.size)),
+              h('td', null, checksCell(d)),
+              h(
+                'td',
+                null,
+                h(
+                  'button',
+                  { type: 'button', class: 'small secondary', onclick: () => void showContent(viewer, d) },
+                  t('preview'),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function loanSummary(loan: Record<string, unknown>, viewer: HTMLElement): HTMLElement {
+    const ids = Array.isArray(loan.documentIds) ? (loan.documentIds as string[]) : [];
+    return h(
+      'div',
+      null,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', null, t('actor')),
+        h('dd', null, String(loan.borrower ?? loan.borrowerName ?? loan.requestedBy ?? '')),
+        h('dt', null, t('purpose')),
+        h('dd', null, String(loan.purpose ?? '')),
+        h('dt', null, t('loanDays')),
+        h('dd', null, String(loan.days ?? '')),
+      ),
+      h(
+        'ul',
+        { class: 'list' },
+        ids.map((id) =>
+          h(
+            'li',
+            null,
+            h('span', { class: 'mono' }, id.slice(0, 8)),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'small secondary',
+                onclick: () =>
+                  void showContent(viewer, { documentId: id, contentType: 'application/pdf', title: id }),
+              },
+              t('preview'),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function decisionForm(task: TaskView): HTMLElement {
+    const comment = h('textarea', { rows: 3, name: 'comment', 'data-testid': 'comment' });
+    const general = h('div', { class: 'form-error', role: 'alert' });
+    const form = h(
+      'form',
+      { class: 'decision', novalidate: true },
+      field(t('comment'), comment, 'comment', t('commentHint')),
+      general,
+    );
+    const decide = async (decision: 'approve' | 'reject') => {
+      clearFieldErrors(form);
+      general.textContent = '';
+      const text = comment.value.trim();
+      try {
+        await api('POST', `/tasks/${task.taskId}/decision`, { decision, ...(text ? { comment: text } : {}) });
+        toast(`${t('decided')}: ${t(decision)}`);
+        tasks = tasks.filter((x) => x.taskId !== task.taskId);
+        selected = undefined;
+        drawList();
+        render(detail, h('p', { class: 'hint' }, t('selectTask')));
+      } catch (err) {
+        general.textContent = showFieldErrors(form, err).join('；');
+      }
+    };
+    form.append(
+      h(
+        'div',
+        { class: 'form-actions' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-testid': 'approve',
+            onclick: () => void decide('approve'),
+          },
+          t('approve'),
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'danger', 'data-testid': 'reject', onclick: () => void decide('reject') },
+          t('reject'),
+        ),
+      ),
+    );
+    form.addEventListener('submit', (e) => e.preventDefault());
+    return form;
+  }
+
+  render(
+    root,
+    pageHeader(
+      t('inbox'),
+      status,
+      h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, t('refresh')),
+    ),
+    h('div', { class: 'inbox' }, list, detail),
+  );
+  render(list, h('p', { class: 'hint' }, t('loading')));
+  render(detail, h('p', { class: 'hint' }, t('selectTask')));
+  void refresh();
+  const timer = setInterval(() => void refresh(), REFRESH_SECONDS * 1000);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,52 @@
+import { api, type DocumentView } from '../api.ts';
+import { errorText } from '../app.ts';
+import { h, render } from '../dom.ts';
+import { t, word } from '../i18n.ts';
+
+/** The four checks of a document as small pass/fail marks. */
+export function checksCell(d: Pick<DocumentView, 'checks'>): HTMLElement | string {
+  if (!d.checks) return '';
+  return h(
+    'span',
+    { class: 'checks' },
+    Object.entries(d.checks).map(([name, r]) =>
+      h(
+        'span',
+        { class: r.passed ? 'check ok' : 'check bad', title: r.messages.join('; ') || word('chk', name) },
+        `${r.passed ? '✓' : '✗'} ${word('chk', name)}`,
+      ),
+    ),
+  );
+}
+
+/**
+ * Shows an original inline (PDF in a frame, images as images) through a short-lived content URL,
+ * when the API lets the caller read it; otherwise says why not.
+ */
+export async function showContent(
+  host: HTMLElement,
+  doc: Pick<DocumentView, 'documentId' | 'contentType' | 'title'>,
+): Promise<void> {
+  render(host, h('p', { class: 'hint' }, t('loading')));
+  try {
+    const link = await api<{ url: string; expiresAt: string }>('GET', `/documents/${doc.documentId}/content`);
+    const viewer =
+      doc.contentType.startsWith('image/') && doc.contentType !== 'image/tiff'
+        ? h('img', { src: link.url, alt: doc.title, class: 'viewer-img', 'data-testid': 'viewer' })
+        : h('iframe', { src: link.url, title: doc.title, class: 'viewer-frame', 'data-testid': 'viewer' });
+    render(
+      host,
+      viewer,
+      h('a', { href: link.url, target: '_blank', rel: 'noopener', class: 'small' }, t('open')),
+    );
+  } catch (err) {
+    render(
+      host,
+      h(
+        'div',
+        { class: 'notice notice-info', 'data-testid': 'viewer-unavailable' },
+        t('previewUnavailable', { reason: errorText(err) }),
+      ),
+    );
+  }
+}

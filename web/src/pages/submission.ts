@@ -1,0 +1,273 @@
+import { api, type DocumentView, type SubmissionView, type Upload } from '../api.ts';
+import { badge, type Ctx, errorText, hasGroup, notice, pageHeader } from '../app.ts';
+import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
+import { contentTypeOf, putWithRetry, sha256Hex } from '../upload.ts';
+import { checksCell } from './shared.ts';
+
+const LIFECYCLE = ['DRAFT', 'SUBMITTED', 'IN_REVIEW', 'ARCHIVED'];
+const MOVING = ['SUBMITTED', 'VALIDATED', 'IN_REVIEW'];
+
+/**
+ * One submission: where it is in its lifecycle, its documents with their checks and archive
+ * codes, and, when it was rejected, the reasons; its clerk replaces the files at fault and
+ * resubmits from here.
+ */
+export async function submissionPage(root: HTMLElement, params: string[], ctx: Ctx): Promise<() => void> {
+  const id = params[0] ?? '';
+  const { scheme } = ctx;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const replacing = new Map<string, { sent: number; total: number; state: string }>();
+
+  const load = async () => {
+    let s: SubmissionView;
+    try {
+      s = await api<SubmissionView>('GET', `/submissions/${id}`);
+    } catch (err) {
+      render(root, pageHeader(t('submission')), notice(errorText(err), 'error'));
+      return;
+    }
+    draw(s);
+    if (
+      !stopped &&
+      (MOVING.includes(s.status) ||
+        replacing.size > 0 ||
+        s.documents.some((d) => d.status === 'PENDING_UPLOAD'))
+    ) {
+      timer = setTimeout(() => void load(), 2000);
+    }
+  };
+
+  const mine = (s: SubmissionView) => hasGroup(ctx, 'clerk') && s.createdBy === ctx.session.username;
+
+  function draw(s: SubmissionView): void {
+    const event = scheme.businessEvents.find((e) => e.code === s.businessEvent);
+    const step = s.status === 'VALIDATED' ? 'SUBMITTED' : s.status === 'REJECTED' ? 'IN_REVIEW' : s.status;
+    const reached = LIFECYCLE.indexOf(step);
+    const fixable = s.status === 'REJECTED' && mine(s);
+    const allUploaded = s.documents.every((d) => d.status === 'UPLOADED');
+    render(
+      root,
+      pageHeader(`${t('submission')} ${s.submissionId.slice(0, 8)}`, badge(s.status, word('st', s.status))),
+      h(
+        'ol',
+        { class: 'steps', 'data-testid': 'lifecycle' },
+        LIFECYCLE.map((st, i) =>
+          h(
+            'li',
+            {
+              class:
+                i < reached ? 'done' : i === reached ? (s.status === 'REJECTED' ? 'failed' : 'current') : '',
+            },
+            i === reached && s.status === 'REJECTED' ? word('st', 'REJECTED') : word('st', st),
+          ),
+        ),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h(
+          'dl',
+          { class: 'facts' },
+          h('dt', null, t('customerNo')),
+          h('dd', { class: 'mono' }, s.customerNo ?? s.customerId),
+          h('dt', null, t('businessEvent')),
+          h('dd', null, named(event?.name, s.businessEvent)),
+          h('dt', null, t('attempt')),
+          h('dd', null, String(s.attempt)),
+          h('dt', null, t('createdAt')),
+          h('dd', null, formatTime(s.createdAt, currentLang())),
+          s.submittedAt
+            ? [h('dt', null, t('submittedAt')), h('dd', null, formatTime(s.submittedAt, currentLang()))]
+            : null,
+          s.archivedAt
+            ? [h('dt', null, t('archivedAt')), h('dd', null, formatTime(s.archivedAt, currentLang()))]
+            : null,
+        ),
+      ),
+      s.rejection
+        ? h(
+            'section',
+            { class: 'card rejection', 'data-testid': 'rejection' },
+            h('h2', null, t('rejection')),
+            h('p', { class: 'reason' }, s.rejection.reason),
+            s.rejection.problems.length
+              ? h(
+                  'ul',
+                  { class: 'problems' },
+                  s.rejection.problems.map((p) => {
+                    const doc = s.documents.find((d) => d.documentId === p.documentId);
+                    return h(
+                      'li',
+                      null,
+                      p.check ? h('strong', null, `${word('chk', p.check)}: `) : null,
+                      doc ? `${doc.title} — ` : '',
+                      p.message,
+                    );
+                  }),
+                )
+              : null,
+            h(
+              'small',
+              null,
+              `${t('decidedBy')}: ${s.rejection.decidedBy} · ${formatTime(s.rejection.at, currentLang())}`,
+            ),
+            fixable ? h('p', { class: 'hint' }, t('fixAndResubmit')) : null,
+          )
+        : null,
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', null, t('documents')),
+        h(
+          'table',
+          { class: 'table', 'data-testid': 'documents' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('title')),
+              h('th', null, t('docType')),
+              h('th', null, t('size')),
+              h('th', null, t('status')),
+              h('th', null, t('checks')),
+              h('th', null, t('archiveCode')),
+              h('th', null, ''),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            s.documents.map((d) =>
+              h(
+                'tr',
+                { 'data-document': d.documentId },
+                h('td', null, d.title, h('small', { class: 'block mono' }, d.fileName)),
+                h('td', null, named(d.docTypeName, d.docType)),
+                h('td', { class: 'num' }, formatBytes(d.size)),
+                h('td', null, badge(d.status, word('st', d.status))),
+                h('td', null, checksCell(d)),
+                h('td', { class: 'mono', 'data-testid': 'archive-code' }, d.archiveCode ?? ''),
+                h(
+                  'td',
+                  null,
+                  fixable
+                    ? replaceControl(s, d)
+                    : d.archiveCode
+                      ? h('a', { href: `#/documents/${d.documentId}` }, t('open'))
+                      : null,
+                ),
+              ),
+            ),
+          ),
+        ),
+        fixable
+          ? h(
+              'div',
+              { class: 'form-actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'primary',
+                  disabled: !allUploaded || replacing.size > 0,
+                  'data-testid': 'resubmit',
+                  onclick: async () => {
+                    try {
+                      await api('POST', `/submissions/${s.submissionId}/submit`);
+                      toast(t('submitted'));
+                      void load();
+                    } catch (err) {
+                      toast(errorText(err), 'error');
+                    }
+                  },
+                },
+                t('resubmit'),
+              ),
+            )
+          : null,
+      ),
+    );
+  }
+
+  function replaceControl(s: SubmissionView, d: DocumentView): HTMLElement {
+    const progress = replacing.get(d.documentId);
+    const input = h('input', {
+      type: 'file',
+      accept: scheme.contentTypes.join(','),
+      hidden: true,
+      'data-testid': `replace-${d.documentId}`,
+    });
+    input.addEventListener('change', async () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      const state = { sent: 0, total: file.size, state: t('hashing') };
+      replacing.set(d.documentId, state);
+      draw(s);
+      try {
+        const sha256 = await sha256Hex(file);
+        const contentType = contentTypeOf(file);
+        const ask = async () =>
+          (
+            await api<{ upload: Upload }>(
+              'POST',
+              `/submissions/${s.submissionId}/documents/${d.documentId}/upload-url`,
+              {
+                fileName: file.name,
+                contentType,
+                size: file.size,
+                sha256,
+              },
+            )
+          ).upload;
+        state.state = t('uploading');
+        await putWithRetry(
+          await ask(),
+          file,
+          (sent) => {
+            state.sent = sent;
+            const bar = root.querySelector<HTMLProgressElement>(
+              `tr[data-document="${d.documentId}"] progress`,
+            );
+            if (bar) bar.value = Math.round((sent / Math.max(1, file.size)) * 100);
+          },
+          { renew: ask },
+        );
+        replacing.delete(d.documentId);
+        toast(t('uploaded'));
+      } catch (err) {
+        replacing.delete(d.documentId);
+        toast(`${t('failed')}: ${errorText(err)}`, 'error');
+      }
+      void load();
+    });
+    return h(
+      'div',
+      { class: 'replace' },
+      progress
+        ? [
+            h('progress', {
+              max: 100,
+              value: Math.round((progress.sent / Math.max(1, progress.total)) * 100),
+            }),
+            h('small', null, progress.state),
+          ]
+        : h(
+            'button',
+            { type: 'button', class: 'small secondary', onclick: () => input.click() },
+            t('replaceFile'),
+          ),
+      input,
+    );
+  }
+
+  render(root, h('p', null, t('loading')));
+  await load();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
