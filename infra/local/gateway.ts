@@ -13,6 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } 
 import type { JWTPayload } from 'jose';
 import type { FunctionName, HttpMethod, RouteDef } from '../../functions/catalog.ts';
 import { DEFAULT_CONSOLE_ORIGINS } from '../shared.ts';
+import type { ConsoleSite } from './console.ts';
 import { type Identity, UnknownUser } from './identity.ts';
 
 /** API Gateway's payload limit for HTTP APIs. */
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   integrationTimeoutMs?: number;
   /** Serves `/local/token`, `/local/users` and `/local/jwks.json`. */
   localIdentityRoutes?: boolean;
+  /** The console, asked for GET/HEAD requests that match no route. */
+  console?: ConsoleSite;
   /** Called for every request that reached a function, and for invocation failures. */
   log?: (entry: { requestId: string; routeKey: string; status: number; error?: unknown }) => void;
 }
@@ -521,6 +524,7 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
       throw err;
     }
     if (match.kind === 'not-found') {
+      if (options.console?.serve(method, rawPath, req.headers.accept, res)) return;
       send(res, requestId, origin, 404, errorBody('NotFound', `no route for ${method} ${rawPath}`));
       return;
     }

@@ -43,6 +43,7 @@ import {
   workflowDefinitionPath,
   workflowSubstitutions,
 } from '../shared.ts';
+import { consoleSite } from './console.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { objectCreatedEvent, scheduledEvent } from './eventbridge.ts';
 import { DEFAULT_CORS, type RunningGateway, startGateway } from './gateway.ts';
@@ -386,6 +387,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       host: config.host,
       port: config.port,
       cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
+      console: consoleSite(),
       log: ({ routeKey, status, error }) => {
         if (error !== undefined) log(`${routeKey} → ${status}: ${(error as Error).message ?? String(error)}`);
       },

@@ -1,0 +1,288 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core) against the real
+ * local system: a clerk registers a customer and uploads three scans with visible progress, a
+ * reviewer approves from the inbox, an archivist finds the archived documents by archive code
+ * and opens the original. Each page is saved as a screenshot for the README.
+ */
+import { rmSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalSystem, startSystem } from '../e2e/system.ts';
+import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
+import { pdfScan, pngScan } from './scans.ts';
+
+let system: LocalSystem;
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let base: string;
+const pages: Page[] = [];
+const consoleErrors: string[] = [];
+
+async function newPage(): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  pages.push(page);
+  return page;
+}
+
+beforeAll(async () => {
+  await buildConsoleIfStale();
+  [system, browser] = await Promise.all([startSystem(), launchChromium()]);
+  base = system.ready.consoleUrl;
+}, 180_000);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') {
+    console.error(system?.output().split('\n').slice(-40).join('\n'));
+    console.error(consoleErrors.join('\n'));
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (system) {
+    await system.stop();
+    rmSync(system.dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+/** Drops files on the drop zone the way a file manager does: a `drop` event with a DataTransfer. */
+async function dropFiles(page: Page, files: { name: string; type: string; bytes: Buffer }[]): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    (list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bin = atob(f.b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        dt.items.add(new File([bytes], f.name, { type: f.type }));
+      }
+      return dt;
+    },
+    files.map((f) => ({ name: f.name, type: f.type, b64: f.bytes.toString('base64') })),
+  );
+  await page.locator('[data-testid="dropzone"]').dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+const customerNo = `WEB${Date.now().toString(36).toUpperCase()}`;
+let submissionId = '';
+let archiveCodes: string[] = [];
+
+describe('the console', () => {
+  it('serves the console at / beside the API, with its config and without shadowing routes', async () => {
+    const index = await fetch(`${base}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(await index.text()).toContain('<div id="app">');
+    const config = await (await fetch(`${base}/config.json`)).json();
+    expect(config).toEqual({ apiUrl: '', auth: { kind: 'local' } });
+    // API routes stay the API's, for browsers too.
+    const api = await fetch(`${base}/customers`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(401);
+    const health = await fetch(`${base}/health`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    // Unknown non-page requests are still the API's 404; page addresses get the app.
+    expect((await fetch(`${base}/nothing-here`)).status).toBe(404);
+    expect((await fetch(`${base}/some/page`, { headers: { accept: 'text/html' } })).status).toBe(200);
+    expect((await fetch(`${base}/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('lets a clerk register a customer, showing bad input next to its field in Chinese', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    await page.locator('[data-username="clerk1"]').waitFor();
+    await screenshot(page, 'sign-in');
+    await signIn(page, base, 'clerk1');
+    await page.waitForURL(/#\/upload$/);
+
+    await page.locator('[data-testid="new-customer"]').click();
+    const form = page.locator('[data-testid="customer-form"]');
+    await form.locator('[data-field="customerNo"]').fill('x');
+    await form.locator('[data-field="name"]').fill('华北电力测试客户');
+    await form.locator('[data-field="phone"]').fill('12345');
+    await form.getByRole('button', { name: '创建客户' }).click();
+    const noError = form.locator('.field:has([data-field="customerNo"]) .field-error');
+    await expect.poll(() => noError.textContent()).toContain('户号须为');
+    await expect
+      .poll(() => form.locator('.field:has([data-field="phone"]) .field-error').textContent())
+      .toContain('手机号');
+    expect(await form.locator('[data-field="customerNo"]').getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'customer-errors');
+
+    // The same mistake in English.
+    await page.locator('[data-testid="lang"]').click();
+    await page.locator('[data-testid="new-customer"]').click();
+    await page.locator('[data-field="customerNo"]').fill('x');
+    await page.locator('[data-field="name"]').fill('North China test customer');
+    await page.getByRole('button', { name: 'Create customer' }).click();
+    await expect
+      .poll(() => page.locator('.field:has([data-field="customerNo"]) .field-error').textContent())
+      .toContain('must be 4-32 letters');
+    await page.locator('[data-testid="lang"]').click();
+
+    await page.locator('[data-testid="new-customer"]').click();
+    await page.locator('[data-field="customerNo"]').fill(customerNo);
+    await page.locator('[data-field="name"]').fill('华北电力测试客户');
+    await page.locator('[data-field="phone"]').fill('13812345678');
+    await page.getByRole('button', { name: '创建客户' }).click();
+    await expect
+      .poll(() => page.locator('[data-testid="chosen-customer"]').textContent())
+      .toContain(customerNo);
+    await page.close();
+  }, 60_000);
+
+  it('lets a clerk upload three scans with visible progress and submit them', async () => {
+    const page = await newPage();
+    await signIn(page, base, 'clerk1');
+    await page.goto(`${base}/#/upload`);
+    await page.locator('[data-testid="customer-q"]').fill(customerNo);
+    await page.locator('[data-testid="customer-q"]').press('Enter');
+    await page.getByRole('button', { name: '选择', exact: true }).click();
+    await page.locator('[data-testid="event"]').selectOption('CHANGE');
+    const checklist = page.locator('[data-testid="checklist"]');
+    await expect.poll(() => checklist.locator('li.missing').count()).toBe(3);
+    expect(await page.locator('[data-testid="upload"]').isDisabled()).toBe(true);
+
+    // Slow uploads down so their progress can be seen.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 1024 * 1024,
+    });
+
+    await dropFiles(page, [
+      {
+        name: '用电变更申请表.pdf',
+        type: 'application/pdf',
+        bytes: pdfScan('Application for change of use', 600 * 1024),
+      },
+      { name: '身份证复印件.png', type: 'image/png', bytes: pngScan() },
+      {
+        name: '客户信息变更单.pdf',
+        type: 'application/pdf',
+        bytes: pdfScan('Customer information change form', 600 * 1024),
+      },
+    ]);
+    const rows = page.locator('[data-testid="files"] tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    await rows.nth(0).locator('select').selectOption('APPFORM');
+    await rows.nth(1).locator('select').selectOption('IDCOPY');
+    await rows.nth(2).locator('select').selectOption('INFOCHG');
+    await expect.poll(() => checklist.locator('li.done').count()).toBe(3);
+    await expect.poll(() => page.locator('[data-testid="upload"]').isEnabled()).toBe(true);
+
+    // Record every value the overall progress bar takes.
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { seenProgress: number[] }).seenProgress = seen;
+      const tick = () => {
+        const bar = document.querySelector<HTMLProgressElement>('#overall-bar');
+        if (bar && seen[seen.length - 1] !== bar.value) seen.push(bar.value);
+        requestAnimationFrame(tick);
+      };
+      tick();
+    });
+    await page.locator('[data-testid="upload"]').click();
+    await expect
+      .poll(() =>
+        page.locator('tr[data-state="uploading"], tr[data-state="sent"], tr[data-state="done"]').count(),
+      )
+      .toBeGreaterThan(0);
+    await screenshot(page, 'upload-progress');
+    await expect.poll(() => page.locator('tr[data-state="done"]').count(), { timeout: 60_000 }).toBe(3);
+    const seen = await page.evaluate(() => (window as unknown as { seenProgress: number[] }).seenProgress);
+    expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+    expect(seen[seen.length - 1]).toBe(100);
+    await expect.poll(() => page.locator('[data-testid="overall"]').textContent()).toContain('3/3');
+    await screenshot(page, 'upload');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+
+    await page.locator('[data-testid="submit"]').click();
+    await page.waitForURL(/#\/submissions\//);
+    submissionId = /#\/submissions\/([\w-]+)/.exec(page.url())?.[1] ?? '';
+    expect(submissionId).not.toBe('');
+    await expect
+      .poll(() => page.locator('.page-header [data-status]').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('IN_REVIEW');
+    await screenshot(page, 'submission-in-review');
+  }, 120_000);
+
+  it('lets a reviewer approve from the inbox, and the clerk sees the archive codes', async () => {
+    const page = await newPage();
+    await signIn(page, base, 'reviewer1');
+    await page.goto(`${base}/#/inbox`);
+    const task = page.locator(`[data-subject="${submissionId}"]`);
+    await task.waitFor({ timeout: 30_000 });
+    await task.locator('button').click();
+    const detail = page.locator('[data-testid="task-detail"]');
+    await expect.poll(() => detail.locator('tbody tr').count()).toBe(3);
+    await expect.poll(() => detail.locator('.check.ok').count()).toBe(12);
+    await screenshot(page, 'inbox');
+
+    // Approving needs no comment; rejecting does, and says so next to the field.
+    await detail.locator('[data-testid="reject"]').click();
+    await expect
+      .poll(() => detail.locator('.field:has([data-field="comment"]) .field-error').textContent())
+      .toContain('退回时必须填写意见');
+    await detail.locator('[data-testid="comment"]').fill('资料齐全，同意归档');
+    await detail.locator('[data-testid="approve"]').click();
+    await expect.poll(() => task.count()).toBe(0);
+
+    const clerk = pages[1] as Page;
+    await expect
+      .poll(() => clerk.locator('.page-header [data-status]').getAttribute('data-status'), {
+        timeout: 60_000,
+      })
+      .toBe('ARCHIVED');
+    await expect
+      .poll(() => clerk.locator('[data-testid="archive-code"]').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^Z001-KH·\d{4}-D30-BG-\d{4}$/),
+        expect.stringMatching(/^Z001-KH·\d{4}-D10-BG-\d{4}$/),
+        expect.stringMatching(/^Z001-KH·\d{4}-D30-BG-\d{4}$/),
+      ]);
+    archiveCodes = await clerk.locator('[data-testid="archive-code"]').allTextContents();
+    await screenshot(clerk, 'submission-archived');
+  }, 120_000);
+
+  it('lets an archivist find the archived documents by archive code and open the original', async () => {
+    const page = await newPage();
+    await signIn(page, base, 'archivist1');
+    await page.goto(`${base}/#/search`);
+    for (const code of archiveCodes) {
+      await page.locator('[data-testid="search-q"]').fill('');
+      await page.locator('[data-testid="search-code"]').fill(code);
+      await page.locator('[data-testid="search"]').click();
+      await expect
+        .poll(() => page.locator('[data-testid="results"] tbody tr').allTextContents())
+        .toEqual([expect.stringContaining(code)]);
+    }
+    // By customer number: all three.
+    await page.locator('[data-testid="search-code"]').fill('');
+    await page.locator('[data-testid="search-q"]').fill(customerNo);
+    await page.locator('[data-testid="search"]').click();
+    await expect.poll(() => page.locator('[data-testid="results"] tbody tr').count()).toBe(3);
+    await screenshot(page, 'search');
+
+    await page.locator('[data-testid="results"] a', { hasText: archiveCodes[1] as string }).click();
+    await page.waitForURL(/#\/documents\//);
+    await page.locator('[data-testid="view-original"]').click();
+    const viewer = page.locator('img[data-testid="viewer"]');
+    await viewer.waitFor();
+    await expect
+      .poll(() => viewer.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+      .toBe(640);
+    await screenshot(page, 'document');
+  }, 60_000);
+
+  it('raised no script errors in any page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
