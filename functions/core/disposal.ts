@@ -1,0 +1,653 @@
+import { z } from 'zod';
+import type { DocumentRecord } from './documents.ts';
+import { BadRequest, type FieldError } from './errors.ts';
+import { addYearsUtc, RETENTION_YEARS, startOfNextYearUtc } from './retention.ts';
+import type { RetentionTrigger, Scheme } from './scheme.ts';
+import { documentType } from './scheme.ts';
+
+/**
+ * Retention sweeps and disposal (鉴定销毁). A document's retention clock starts at its trigger;
+ * once the period has run (and its Object Lock with it) the document is due. The daily sweep
+ * finds due documents through the due-date index, leaves out those on hold or on loan, and
+ * groups the rest into disposal batches, one per category and due month. A batch is appraised by
+ * an archivist (destroy, or extend with a new period and a reason), approved by an approver,
+ * destroyed item by item, and closed with a destruction list (销毁清册) that is kept forever.
+ *
+ * Plain functions over plain data; the DynamoDB and S3 sides are in adapters/disposals-repo.ts
+ * and adapters/archive-lifecycle.ts.
+ */
+
+/** CloudWatch namespace of Dangan's own metrics, and the fixity metric the stack alarms on. */
+export const METRICS_NAMESPACE = 'Dangan';
+export const FIXITY_MISMATCH_METRIC = 'FixityMismatches';
+
+// ---- Dates -----------------------------------------------------------------------------------
+
+/** `YYYY-MM-DD` of an instant, in UTC. */
+export const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
+
+/** The next calendar day of a `YYYY-MM-DD`. */
+export function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return isoDate(d);
+}
+
+/** The first whole day on which `iso` has passed: the same day at exactly midnight, else the next. */
+export function firstDayAfter(iso: string): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) throw new Error(`${iso} is not a time`);
+  const day = isoDate(t);
+  return t.getTime() === Date.parse(`${day}T00:00:00.000Z`) ? day : nextDay(day);
+}
+
+/** `YYYY-MM` months from `from` through `to`, both included. */
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let y = Number(from.slice(0, 4));
+  let m = Number(from.slice(5, 7));
+  const endY = Number(to.slice(0, 4));
+  const endM = Number(to.slice(5, 7));
+  while (y < endY || (y === endY && m <= endM)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
+    m++;
+    if (m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}
+
+/** Whole years from `start` to `day` (an anniversary counts on its day). */
+export function wholeYearsBetween(start: string, day: string): number {
+  const s = new Date(start);
+  let years = Number(day.slice(0, 4)) - s.getUTCFullYear();
+  while (years > 0 && isoDate(addYearsUtc(s, years)) > day) years--;
+  return Math.max(0, years);
+}
+
+// ---- Retention clock --------------------------------------------------------------------------
+
+/** What disposal adds to a document record. */
+export interface DisposalFields {
+  /** ISO time the retention clock started (archiving, year end, contract end, account closed). */
+  clockStart?: string;
+  /** Retention period in years when an appraisal extended it beyond the scheme's code. */
+  retentionYears?: number;
+  /** `YYYY-MM-DD` from which the document may be destroyed. */
+  dueOn?: string;
+  /** Number of active holds (冻结); a held document is never proposed or destroyed. */
+  activeHolds?: number;
+  /** The disposal batch the document is proposed in. */
+  disposalBatchId?: string;
+  /** Set while its batch deletes the content; no hold can be placed then. */
+  destroying?: string;
+  extensions?: Extension[];
+  // Tombstone (DISPOSED).
+  disposedAt?: string;
+  disposalAppraisedBy?: string;
+  disposalApprovedBy?: string;
+}
+
+export type DisposableDocument = DocumentRecord & DisposalFields;
+
+export interface Extension {
+  batchId: string;
+  /** New retention period in years, counted from the clock start. */
+  years: number;
+  previousDueOn: string;
+  dueOn: string;
+  reason: string;
+  by: string;
+  at: string;
+}
+
+/** Retention period in years; undefined for permanent records (Y), which never become due. */
+export function retentionYearsOf(doc: Pick<DisposableDocument, 'retentionCode' | 'retentionYears'>) {
+  if (doc.retentionCode === undefined || doc.retentionCode === 'Y') return undefined;
+  return doc.retentionYears ?? RETENTION_YEARS[doc.retentionCode];
+}
+
+/** When the clock started: recorded for event triggers, derived from the archive date otherwise. */
+export function clockStartOf(
+  doc: Pick<DisposableDocument, 'clockStart' | 'retentionTrigger' | 'archivedAt'>,
+): string | undefined {
+  if (doc.clockStart) return doc.clockStart;
+  if (!doc.archivedAt) return undefined;
+  if (doc.retentionTrigger === 'ARCHIVED') return doc.archivedAt;
+  if (doc.retentionTrigger === 'YEAR_END') return startOfNextYearUtc(new Date(doc.archivedAt)).toISOString();
+  return undefined;
+}
+
+/**
+ * The day a document becomes due: the clock start plus the period, but never before its Object
+ * Lock has passed (S3 refuses to delete a locked version, and a lock cannot be shortened).
+ */
+export function dueOnFor(clockStart: string, years: number, lockedUntil?: string): string {
+  const byRule = isoDate(addYearsUtc(new Date(clockStart), years));
+  if (!lockedUntil) return byRule;
+  const lock = firstDayAfter(lockedUntil);
+  // Dates as YYYY-MM-DD compare as strings.
+  if (lock > byRule) return lock;
+  return byRule;
+}
+
+/** The due day a document has, or undefined while its clock has not started (or it is permanent). */
+export function dueOnOf(doc: DisposableDocument): string | undefined {
+  if (doc.dueOn) return doc.dueOn;
+  const years = retentionYearsOf(doc);
+  const start = clockStartOf(doc);
+  if (years === undefined || start === undefined) return undefined;
+  return dueOnFor(start, years, doc.retainUntil);
+}
+
+/**
+ * The due-date index (records table gsi3) is partitioned by month: `DUE#<YYYY-MM>` /
+ * `<YYYY-MM-DD>#<documentId>`. A document is filed under its due day, or under `today` when that
+ * day has passed already (the sweep never looks behind the day it last swept).
+ */
+export function dueIndexDay(dueOn: string, today: string): string {
+  return dueOn > today ? dueOn : today;
+}
+
+export type ClockStart =
+  | { kind: 'start'; clockStart: string; dueOn: string }
+  | { kind: 'unchanged' }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'conflict'; reason: string };
+
+/**
+ * A business fact (account closed, contract ended) starts the clock of the documents whose type
+ * waits for it. Safe to repeat: the same fact again changes nothing; a different date for a clock
+ * that already started is a conflict, never a silent re-dating.
+ */
+export function startClock(
+  doc: DisposableDocument,
+  trigger: Extract<RetentionTrigger, 'ACCOUNT_CLOSED' | 'CONTRACT_END'>,
+  occurredOn: string,
+): ClockStart {
+  if (doc.retentionTrigger !== trigger) return { kind: 'skip', reason: `trigger is ${doc.retentionTrigger}` };
+  if (doc.status !== 'ARCHIVED') return { kind: 'skip', reason: `document is ${doc.status}` };
+  const years = retentionYearsOf(doc);
+  if (years === undefined) return { kind: 'skip', reason: 'permanent records are never due' };
+  const clockStart = `${occurredOn}T00:00:00.000Z`;
+  if (doc.clockStart !== undefined) {
+    return doc.clockStart === clockStart
+      ? { kind: 'unchanged' }
+      : {
+          kind: 'conflict',
+          reason: `the retention clock of ${doc.archiveCode ?? doc.documentId} started on ${doc.clockStart.slice(0, 10)}, not ${occurredOn}`,
+        };
+  }
+  return { kind: 'start', clockStart, dueOn: dueOnFor(clockStart, years, doc.retainUntil) };
+}
+
+/** `PUT /documents/{documentId}/contract-end`. */
+export const contractEndSchema = z
+  .object({
+    endedOn: z.iso.date('must be a date YYYY-MM-DD'),
+  })
+  .strict();
+
+// ---- Batches ----------------------------------------------------------------------------------
+
+export const BATCH_STATUSES = [
+  'PROPOSED',
+  'APPRAISAL',
+  'APPROVAL',
+  'DESTROYING',
+  'DONE',
+  'EXTENDED',
+  'ABANDONED',
+] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export const ITEM_STATUSES = ['PROPOSED', 'EXTENDED', 'PULLED', 'DESTROYED', 'FAILED'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+/** Most documents one batch takes; more due in one category and month go into further parts. */
+export const MAX_BATCH_ITEMS = 400;
+
+export interface DisposalBatch {
+  batchId: string;
+  schemeId: string;
+  fonds: string;
+  category: string;
+  /** `YYYY-MM` the documents fell due in. */
+  dueMonth: string;
+  /** The sweep day that proposed the batch. */
+  sweepDate: string;
+  part: number;
+  status: BatchStatus;
+  itemCount: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Appraisal rounds: an approver's refusal sends the batch back to appraisal. */
+  round?: number;
+  executionArn?: string;
+  appraisedBy?: string;
+  appraisedBySub?: string;
+  appraisedAt?: string;
+  appraisalComment?: string;
+  approvedBy?: string;
+  approvedBySub?: string;
+  approvedAt?: string;
+  returns?: { round: number; by: string; at: string; comment: string }[];
+  counts?: Partial<Record<ItemStatus, number>>;
+  list?: DestructionListRef;
+  closedAt?: string;
+  abandonedReason?: string;
+}
+
+export interface DestructionListRef {
+  jsonKey: string;
+  htmlKey: string;
+  jsonVersionId: string;
+  htmlVersionId: string;
+  /** SHA-256 (hex) of the JSON list. */
+  sha256: string;
+}
+
+/** One document of a batch; once the batch is closed, its row of the destruction list (a tombstone). */
+export interface BatchItem {
+  batchId: string;
+  documentId: string;
+  status: ItemStatus;
+  archiveCode: string;
+  title: string;
+  docType: string;
+  customerId: string;
+  retentionCode: string;
+  retentionYears: number;
+  clockStart: string;
+  dueOn: string;
+  archivedAt: string;
+  proposedAt: string;
+  destroyedAt?: string;
+  versionsDeleted?: number;
+  /** Why the item was not destroyed (FAILED, PULLED). */
+  reason?: string;
+  extension?: Pick<Extension, 'years' | 'dueOn' | 'reason' | 'by' | 'at'>;
+}
+
+/** `KH-2036-01-20361115-1`: category, due month, sweep day and part; the execution name too. */
+export function batchId(category: string, dueMonth: string, sweepDate: string, part: number): string {
+  return `${category}-${dueMonth}-${sweepDate.replaceAll('-', '')}-${part}`;
+}
+
+const BATCH_ID = /^[A-Z][A-Z0-9]{0,11}-\d{4}-\d{2}-\d{8}-\d{1,4}$/;
+export const isBatchId = (value: string): boolean => BATCH_ID.test(value);
+
+export interface BatchGroup {
+  category: string;
+  dueMonth: string;
+  documents: DisposableDocument[];
+}
+
+/** Groups due documents by category and due month, oldest first, documents in due order. */
+export function groupForDisposal(scheme: Scheme, docs: readonly DisposableDocument[]): BatchGroup[] {
+  const groups = new Map<string, BatchGroup>();
+  for (const doc of docs) {
+    const due = dueOnOf(doc);
+    if (!due) continue;
+    const key = `${scheme.category}|${due.slice(0, 7)}`;
+    const group = groups.get(key) ?? { category: scheme.category, dueMonth: due.slice(0, 7), documents: [] };
+    group.documents.push(doc);
+    groups.set(key, group);
+  }
+  const order = (d: DisposableDocument) => `${dueOnOf(d)}#${d.documentId}`;
+  for (const g of groups.values()) g.documents.sort((a, b) => order(a).localeCompare(order(b)));
+  return [...groups.values()].sort((a, b) => a.dueMonth.localeCompare(b.dueMonth));
+}
+
+export type SweepVerdict =
+  | { kind: 'propose' }
+  | { kind: 'held' }
+  | { kind: 'on-loan'; until: string }
+  | { kind: 'not-due'; dueOn?: string }
+  | { kind: 'drop'; reason: string };
+
+/** What the sweep does with one document found in the due index. */
+export function sweepVerdict(
+  doc: DisposableDocument,
+  today: string,
+  activeLoanUntil: string | undefined,
+): SweepVerdict {
+  if (doc.status !== 'ARCHIVED') return { kind: 'drop', reason: `document is ${doc.status}` };
+  if (doc.retentionCode === 'Y') return { kind: 'drop', reason: 'permanent records are never due' };
+  if (doc.disposalBatchId) return { kind: 'drop', reason: `already proposed in ${doc.disposalBatchId}` };
+  const due = dueOnOf(doc);
+  if (!due || due > today) return due ? { kind: 'not-due', dueOn: due } : { kind: 'not-due' };
+  if ((doc.activeHolds ?? 0) > 0) return { kind: 'held' };
+  if (activeLoanUntil !== undefined) return { kind: 'on-loan', until: activeLoanUntil };
+  return { kind: 'propose' };
+}
+
+export function batchItemOf(doc: DisposableDocument, batch: string, at: string): BatchItem {
+  const years = retentionYearsOf(doc);
+  const clockStart = clockStartOf(doc);
+  const dueOn = dueOnOf(doc);
+  if (years === undefined || !clockStart || !dueOn || !doc.archiveCode || !doc.archivedAt) {
+    throw new Error(`document ${doc.documentId} has no retention clock; it cannot be proposed`);
+  }
+  return {
+    batchId: batch,
+    documentId: doc.documentId,
+    status: 'PROPOSED',
+    archiveCode: doc.archiveCode,
+    title: doc.title,
+    docType: doc.docType,
+    customerId: doc.customerId,
+    retentionCode: doc.retentionCode ?? 'Y',
+    retentionYears: years,
+    clockStart,
+    dueOn,
+    archivedAt: doc.archivedAt,
+    proposedAt: at,
+  };
+}
+
+// ---- Appraisal --------------------------------------------------------------------------------
+
+/** The extension part of an appraisal decision: a new period, from the clock start, and why. */
+export interface ExtensionRequest {
+  extendYears: number;
+  reason: string;
+  /** The items to extend; all items of the batch when absent. */
+  documentIds?: string[];
+}
+
+export const MAX_RETENTION_YEARS = 100;
+
+/**
+ * Checks an extension against the items it names: each must be an item still proposed in the
+ * batch, and the new period must end after today — a period no longer than what has already
+ * elapsed since the clock started would make the document due again at once.
+ */
+export function checkExtension(
+  items: readonly Pick<
+    BatchItem,
+    'documentId' | 'archiveCode' | 'clockStart' | 'status' | 'retentionYears'
+  >[],
+  request: ExtensionRequest,
+  today: string,
+): Pick<BatchItem, 'documentId' | 'clockStart' | 'archiveCode'>[] {
+  const proposed = new Map(items.filter((i) => i.status === 'PROPOSED').map((i) => [i.documentId, i]));
+  const ids = request.documentIds ?? [...proposed.keys()];
+  const errors: FieldError[] = [];
+  ids.forEach((id, n) => {
+    if (!proposed.has(id)) {
+      errors.push({ path: `documentIds.${n}`, message: `${id} is not a proposed item of this batch` });
+    }
+  });
+  if (errors.length > 0) {
+    throw new BadRequest(
+      `documentIds name documents this batch does not propose: ${errors[0]?.message}`,
+      errors,
+    );
+  }
+  const chosen = ids.map((id) => proposed.get(id) as NonNullable<ReturnType<typeof proposed.get>>);
+  for (const item of chosen) {
+    const elapsed = wholeYearsBetween(item.clockStart, today);
+    const newDue = isoDate(addYearsUtc(new Date(item.clockStart), request.extendYears));
+    if (newDue <= today) {
+      throw new BadRequest(
+        `extendYears ${request.extendYears} is not longer than the ${elapsed} years already elapsed since the retention clock of ${item.archiveCode} started on ${item.clockStart.slice(0, 10)}`,
+        [{ path: 'extendYears', message: `must be more than ${elapsed} (years already elapsed)` }],
+      );
+    }
+    if (request.extendYears <= item.retentionYears) {
+      throw new BadRequest(
+        `extendYears ${request.extendYears} does not extend the ${item.retentionYears}-year period of ${item.archiveCode}`,
+        [{ path: 'extendYears', message: `must be more than ${item.retentionYears}` }],
+      );
+    }
+  }
+  return chosen;
+}
+
+/** The extended due day of an item. */
+export const extendedDueOn = (clockStart: string, years: number, lockedUntil?: string): string =>
+  dueOnFor(clockStart, years, lockedUntil);
+
+// ---- Tasks ------------------------------------------------------------------------------------
+
+export type DisposalTaskKind = 'disposal-appraisal' | 'disposal-approval';
+
+export const disposalTaskId = (kind: DisposalTaskKind, batch: string, round: number): string =>
+  `${kind === 'disposal-appraisal' ? 'appraisal' : 'approval'}-${batch}-${round}`;
+
+export function disposalTaskSummary(
+  kind: DisposalTaskKind,
+  batch: Pick<DisposalBatch, 'batchId' | 'category' | 'dueMonth' | 'itemCount'>,
+  proposed: number,
+  round: number,
+): Record<string, unknown> {
+  const what = kind === 'disposal-appraisal' ? '销毁鉴定 Disposal appraisal' : '销毁审批 Disposal approval';
+  return {
+    text: `${what}: ${batch.category} due ${batch.dueMonth}, ${proposed} document${proposed === 1 ? '' : 's'}${round > 1 ? ` (round ${round})` : ''}`,
+    batchId: batch.batchId,
+    category: batch.category,
+    dueMonth: batch.dueMonth,
+    documentCount: proposed,
+    round,
+  };
+}
+
+// ---- Holds ------------------------------------------------------------------------------------
+
+export const holdInputSchema = z
+  .object({
+    reason: z.string().trim().min(1, 'a hold needs a reason').max(1000),
+  })
+  .strict();
+
+export interface Hold {
+  holdId: string;
+  documentId: string;
+  reason: string;
+  status: 'ACTIVE' | 'RELEASED';
+  placedBy: string;
+  placedBySub: string;
+  placedAt: string;
+  releasedBy?: string;
+  releasedBySub?: string;
+  releasedAt?: string;
+}
+
+// ---- Views and the destruction list ------------------------------------------------------------
+
+function mask(text: string): string {
+  return `${Array.from(text)[0] ?? ''}***`;
+}
+
+/** Titles of sensitive types are masked unless the caller's role may see them, as for documents. */
+export function itemView(item: BatchItem, scheme: Scheme, unmasked: boolean) {
+  const type = documentType(scheme, item.docType);
+  const sensitive = type?.sensitive ?? true;
+  return {
+    ...item,
+    title: sensitive && !unmasked ? mask(item.title) : item.title,
+    docTypeName: type?.name,
+    masked: sensitive && !unmasked,
+  };
+}
+
+export function batchView(batch: DisposalBatch) {
+  const { executionArn: _execution, ...rest } = batch;
+  return rest;
+}
+
+export interface DestructionList {
+  title: string;
+  batchId: string;
+  fonds: string;
+  category: string;
+  schemeId: string;
+  dueMonth: string;
+  proposedOn: string;
+  appraisedBy?: string;
+  appraisedAt?: string;
+  approvedBy?: string;
+  approvedAt?: string;
+  closedAt: string;
+  destroyed: ListRow[];
+  notDestroyed: ListRow[];
+}
+
+export interface ListRow {
+  no: number;
+  archiveCode: string;
+  title: string;
+  docType: string;
+  docTypeName: string;
+  retention: string;
+  clockStart: string;
+  dueOn: string;
+  archivedAt: string;
+  status: ItemStatus;
+  destroyedAt?: string;
+  note?: string;
+}
+
+/** The destruction list (销毁清册) of a closed batch: what was destroyed, what was not and why. */
+export function destructionList(
+  batch: DisposalBatch,
+  items: readonly BatchItem[],
+  scheme: Scheme,
+  closedAt: string,
+): DestructionList {
+  const sorted = [...items].sort((a, b) => a.archiveCode.localeCompare(b.archiveCode));
+  const row = (item: BatchItem, no: number): ListRow => {
+    const type = documentType(scheme, item.docType);
+    const note =
+      item.status === 'EXTENDED' && item.extension
+        ? `extended to ${item.extension.years} years (due ${item.extension.dueOn}): ${item.extension.reason}`
+        : item.reason;
+    return {
+      no,
+      archiveCode: item.archiveCode,
+      title: item.title,
+      docType: item.docType,
+      docTypeName: type ? `${type.name.zh} ${type.name.en}` : item.docType,
+      retention: `${item.retentionCode} (${item.retentionYears} years)`,
+      clockStart: item.clockStart.slice(0, 10),
+      dueOn: item.dueOn,
+      archivedAt: item.archivedAt.slice(0, 10),
+      status: item.status,
+      ...(item.destroyedAt ? { destroyedAt: item.destroyedAt } : {}),
+      ...(note ? { note } : {}),
+    };
+  };
+  const destroyed = sorted.filter((i) => i.status === 'DESTROYED');
+  const kept = sorted.filter((i) => i.status !== 'DESTROYED');
+  return {
+    title: '档案销毁清册 Destruction list',
+    batchId: batch.batchId,
+    fonds: batch.fonds,
+    category: batch.category,
+    schemeId: batch.schemeId,
+    dueMonth: batch.dueMonth,
+    proposedOn: batch.sweepDate,
+    ...(batch.appraisedBy ? { appraisedBy: batch.appraisedBy } : {}),
+    ...(batch.appraisedAt ? { appraisedAt: batch.appraisedAt } : {}),
+    ...(batch.approvedBy ? { approvedBy: batch.approvedBy } : {}),
+    ...(batch.approvedAt ? { approvedAt: batch.approvedAt } : {}),
+    closedAt,
+    destroyed: destroyed.map((i, n) => row(i, n + 1)),
+    notDestroyed: kept.map((i, n) => row(i, n + 1)),
+  };
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+/** A printable HTML rendering of the list (A4, one table per section). */
+export function destructionListHtml(list: DestructionList): string {
+  const cell = (v: string | number | undefined) => `<td>${escapeHtml(String(v ?? ''))}</td>`;
+  const table = (rows: ListRow[], withNote: boolean) =>
+    rows.length === 0
+      ? '<p>—</p>'
+      : `<table><thead><tr><th>序号 No.</th><th>档号 Archive code</th><th>题名 Title</th><th>类型 Type</th><th>保管期限 Retention</th><th>起算 Clock start</th><th>到期 Due</th><th>归档 Archived</th><th>${withNote ? '说明 Note' : '销毁时间 Destroyed'}</th></tr></thead><tbody>${rows
+          .map(
+            (r) =>
+              `<tr>${cell(r.no)}${cell(r.archiveCode)}${cell(r.title)}${cell(r.docTypeName)}${cell(r.retention)}${cell(r.clockStart)}${cell(r.dueOn)}${cell(r.archivedAt)}${cell(withNote ? `${r.status}${r.note ? `: ${r.note}` : ''}` : r.destroyedAt)}</tr>`,
+          )
+          .join('')}</tbody></table>`;
+  const meta = [
+    ['批次 Batch', list.batchId],
+    ['全宗 Fonds', list.fonds],
+    ['门类 Category', list.category],
+    ['到期月份 Due month', list.dueMonth],
+    ['提出 Proposed', list.proposedOn],
+    ['鉴定人 Appraised by', `${list.appraisedBy ?? ''} ${list.appraisedAt ?? ''}`],
+    ['批准人 Approved by', `${list.approvedBy ?? ''} ${list.approvedAt ?? ''}`],
+    ['完成 Closed', list.closedAt],
+  ]
+    .map(([k, v]) => `<tr><th>${escapeHtml(k ?? '')}</th><td>${escapeHtml(v ?? '')}</td></tr>`)
+    .join('');
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(list.title)} ${escapeHtml(list.batchId)}</title>
+<style>@page{size:A4 landscape;margin:15mm}body{font-family:serif;font-size:10pt}table{border-collapse:collapse;width:100%;margin:8pt 0}th,td{border:1px solid #000;padding:2pt 4pt;text-align:left;vertical-align:top}h1{font-size:16pt;text-align:center}</style>
+</head><body>
+<h1>${escapeHtml(list.title)}</h1>
+<table class="meta">${meta}</table>
+<h2>已销毁 Destroyed (${list.destroyed.length})</h2>
+${table(list.destroyed, false)}
+<h2>未销毁 Not destroyed (${list.notDestroyed.length})</h2>
+${table(list.notDestroyed, true)}
+</body></html>
+`;
+}
+
+/** Where destruction lists are kept in the archive bucket. */
+export const DESTRUCTION_LIST_PREFIX = 'destruction-lists/';
+
+/** Keys of a batch's destruction list in the archive bucket. */
+export const destructionListKeys = (batch: string) => ({
+  jsonKey: `${DESTRUCTION_LIST_PREFIX}${batch}.json`,
+  htmlKey: `${DESTRUCTION_LIST_PREFIX}${batch}.html`,
+});
+
+// ---- Loans --------------------------------------------------------------------------------------
+
+/** What disposal needs to know of a loan grant of a document (the loans module owns the rest). */
+export interface LoanOut {
+  loanId: string;
+  /** ACTIVE while the loan runs; EXPIRED while a paper original has not come back. */
+  status: string;
+  dueAt: string;
+}
+
+/**
+ * The day a document on loan may be looked at again by the sweep, or undefined when it is not
+ * on loan. A running loan defers it to the day after the loan ends; an overdue one (or a paper
+ * original not yet back) to tomorrow, so it is checked again every day until it is back.
+ */
+export function onLoanUntil(grants: readonly LoanOut[], today: string): string | undefined {
+  const out = grants.filter((g) => g.status === 'ACTIVE' || g.status === 'EXPIRED');
+  if (out.length === 0) return undefined;
+  const tomorrow = nextDay(today);
+  let until = tomorrow;
+  for (const g of out) {
+    if (g.status !== 'ACTIVE') continue;
+    const after = firstDayAfter(g.dueAt);
+    if (after > until) until = after;
+  }
+  return until;
+}
+
+// ---- API queries ----------------------------------------------------------------------------------
+
+/** `GET /disposals` query. */
+export const disposalQuerySchema = z
+  .object({
+    status: z.enum(BATCH_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(100).optional(),
+    nextToken: z.string().min(1).max(2000).optional(),
+  })
+  .strict();
