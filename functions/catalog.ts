@@ -1,4 +1,5 @@
 import type { Role } from './core/roles.ts';
+import { TASK_KINDS } from './core/tasks.ts';
 
 /**
  * The one list of Dangan's functions and HTTP routes. The CDK stack builds a Lambda function
@@ -16,8 +17,18 @@ export interface FunctionAccess {
   audit?: 'append' | 'read';
   /** The intake bucket (scans as uploaded). `presign` signs PUT URLs for clients. */
   intake?: 'presign' | 'read' | 'readwrite';
-  /** The archive bucket (originals under Object Lock). `presign` signs GET URLs. */
-  archive?: 'presign' | 'write' | 'readwrite';
+  /**
+   * The archive bucket (originals under Object Lock). `presign` signs GET URLs of originals;
+   * `audit-copy` only appends locked copies of the audit trail under `audit/` and reads nothing.
+   */
+  archive?: 'presign' | 'write' | 'readwrite' | 'audit-copy';
+  /**
+   * The accounts table (staff accounts and their grants). Every function behind an
+   * authenticated route reads it to check the caller's account (see `functionAccess`).
+   */
+  accounts?: 'read' | 'readwrite';
+  /** The Cognito user pool: `read` lists users and groups, `admin` also changes them. */
+  directory?: 'read' | 'admin';
   /** Step Functions: start executions of these workflows, or answer their task tokens. */
   startWorkflows?: WorkflowName[];
   answerTasks?: boolean;
@@ -139,9 +150,59 @@ export const FUNCTIONS = {
     description: 'Marks a submission rejected with its reasons',
     access: { table: 'readwrite', audit: 'append' },
   },
+  'documents-history': {
+    entry: 'api/documents-history.ts',
+    description: 'All versions of a document: status and metadata changes, who and when',
+    access: { table: 'read' },
+  },
+  'audit-search': {
+    entry: 'api/audit-search.ts',
+    description: 'The audit trail by target, actor and time, a page at a time or as CSV; masked per role',
+    access: { audit: 'read' },
+  },
+  'accounts-list': {
+    entry: 'api/accounts-list.ts',
+    description: 'Staff accounts and groups, with their state and grants',
+    access: { accounts: 'read', directory: 'read' },
+  },
+  'accounts-change': {
+    entry: 'api/accounts-change.ts',
+    description: 'Disables, enables, grants and revokes roles and sets regions of staff accounts; audited',
+    access: { accounts: 'readwrite', audit: 'append', directory: 'admin' },
+  },
+  'audit-archive': {
+    entry: 'events/audit-archive.ts',
+    description: 'Copies the audit trail from its table stream to the archive bucket under Object Lock',
+    access: { archive: 'audit-copy' },
+    timeoutSeconds: 60,
+  },
+  'document-history': {
+    entry: 'events/document-history.ts',
+    description: 'Keeps a version of a document for every change, from the records table stream',
+    access: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  'access-denied': {
+    entry: 'events/access-denied.ts',
+    description: 'Audits requests the API refused (401, 403) from its access log',
+    access: { audit: 'append' },
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/**
+ * The access a function is deployed with: its catalog entry, plus reading the accounts table
+ * for every function behind an authenticated route, because the handler chain checks the
+ * caller's account on every request (functions/http/api.ts).
+ */
+export function functionAccess(name: FunctionName): FunctionAccess {
+  const declared: FunctionAccess = FUNCTIONS[name].access;
+  const authenticated = ROUTES.some((r) => r.function === name && r.roles !== 'public');
+  if (!authenticated || declared.accounts !== undefined) return declared;
+  return { ...declared, accounts: 'read' };
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -166,6 +227,13 @@ const STAFF: readonly Role[] = [
 ];
 /** People who work with customer files (not the system or security administrators). */
 const RECORDS_STAFF: readonly Role[] = ['clerk', 'reviewer', 'archivist', 'approver', 'auditor', 'staff'];
+/**
+ * Who may ask for an original's content: archivists, and borrowers under an active loan. The
+ * three administrators (系统、安全、审计) read no content (三员分立).
+ */
+const CONTENT_READERS: readonly Role[] = ['clerk', 'reviewer', 'archivist', 'approver', 'staff'];
+/** Roles some task kind lets decide (functions/core/tasks.ts). */
+const DECIDERS: readonly Role[] = [...new Set(Object.values(TASK_KINDS).flatMap((k) => k.roles))];
 
 export const ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/health', function: 'health', roles: 'public' },
@@ -205,10 +273,36 @@ export const ROUTES: readonly RouteDef[] = [
     roles: ['clerk'],
   },
   { method: 'GET', path: '/tasks', function: 'tasks-list', roles: STAFF },
-  { method: 'POST', path: '/tasks/{taskId}/decision', function: 'tasks-decide', roles: STAFF },
+  { method: 'POST', path: '/tasks/{taskId}/decision', function: 'tasks-decide', roles: DECIDERS },
   { method: 'GET', path: '/documents', function: 'documents-search', roles: RECORDS_STAFF },
   { method: 'GET', path: '/documents/{documentId}', function: 'documents-get', roles: RECORDS_STAFF },
-  { method: 'GET', path: '/documents/{documentId}/content', function: 'documents-content', roles: STAFF },
+  {
+    method: 'GET',
+    path: '/documents/{documentId}/content',
+    function: 'documents-content',
+    roles: CONTENT_READERS,
+  },
+  {
+    method: 'GET',
+    path: '/documents/{documentId}/history',
+    function: 'documents-history',
+    roles: ['archivist', 'auditor'],
+  },
+  { method: 'GET', path: '/audit', function: 'audit-search', roles: ['auditor'] },
+  { method: 'GET', path: '/audit/export', function: 'audit-search', roles: ['auditor'] },
+  { method: 'GET', path: '/users', function: 'accounts-list', roles: ['secadmin'] },
+  { method: 'GET', path: '/users/{userId}', function: 'accounts-list', roles: ['secadmin'] },
+  { method: 'GET', path: '/groups', function: 'accounts-list', roles: ['secadmin'] },
+  { method: 'POST', path: '/users/{userId}/disable', function: 'accounts-change', roles: ['secadmin'] },
+  { method: 'POST', path: '/users/{userId}/enable', function: 'accounts-change', roles: ['secadmin'] },
+  { method: 'POST', path: '/users/{userId}/roles', function: 'accounts-change', roles: ['secadmin'] },
+  {
+    method: 'DELETE',
+    path: '/users/{userId}/roles/{role}',
+    function: 'accounts-change',
+    roles: ['secadmin'],
+  },
+  { method: 'PUT', path: '/users/{userId}/regions', function: 'accounts-change', roles: ['secadmin'] },
 ];
 
 /** Functions invoked by workflows rather than by routes; their ARNs are ASL substitutions. */
@@ -225,10 +319,29 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
     },
   };
 
+/**
+ * Table streams and the function each feeds (a Lambda event source mapping on AWS, the local
+ * stream poller here). `keys` keeps only changes of items whose keys start so.
+ */
+export const TABLE_STREAMS: readonly {
+  table: 'Records' | 'Audit';
+  function: FunctionName;
+  keys?: { pkPrefix: string; sk: string };
+}[] = [
+  { table: 'Audit', function: 'audit-archive' },
+  { table: 'Records', function: 'document-history', keys: { pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' } },
+];
+
+/** The function that reads the API's access log for refused requests. */
+export const ACCESS_LOG_SUBSCRIBER: FunctionName = 'access-denied';
+
 /** Environment variable names shared by the stack and the local realisation. */
 export const ENV = {
   table: 'TABLE_NAME',
   auditTable: 'AUDIT_TABLE_NAME',
+  accountsTable: 'ACCOUNTS_TABLE_NAME',
+  /** The Cognito user pool whose users and groups are kept in step; unset locally. */
+  userPool: 'USER_POOL_ID',
   intakeBucket: 'INTAKE_BUCKET',
   archiveBucket: 'ARCHIVE_BUCKET',
   scheme: 'SCHEME_ID',

@@ -8,6 +8,7 @@ import {
   FUNCTIONS,
   type FunctionAccess,
   type FunctionName,
+  functionAccess,
   WORKFLOWS,
   type WorkflowName,
 } from '../functions/catalog.ts';
@@ -84,6 +85,9 @@ export const DEFAULT_CONSOLE_ORIGINS: readonly string[] = ['http://localhost:517
 export interface ResourceNames {
   table: string;
   auditTable: string;
+  accountsTable: string;
+  /** The Cognito user pool; absent on this machine, where nothing is kept in step with it. */
+  userPoolId?: string;
   intakeBucket: string;
   archiveBucket: string;
   schemeId: string;
@@ -96,7 +100,7 @@ export interface ResourceNames {
  * settings every function reads.
  */
 export function functionEnvironment(name: FunctionName, r: ResourceNames): Record<string, string> {
-  const access: FunctionAccess = FUNCTIONS[name].access;
+  const access: FunctionAccess = functionAccess(name);
   const env: Record<string, string> = {
     [ENV.scheme]: r.schemeId,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -105,6 +109,8 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
   };
   if (access.table) env[ENV.table] = r.table;
   if (access.audit) env[ENV.auditTable] = r.auditTable;
+  if (access.accounts) env[ENV.accountsTable] = r.accountsTable;
+  if (access.directory && r.userPoolId !== undefined) env[ENV.userPool] = r.userPoolId;
   if (access.intake) {
     env[ENV.intakeBucket] = r.intakeBucket;
     // Readers check the scan result before trusting an upload.

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '../functions/catalog.ts';
 import { Api } from './constructs/api.ts';
+import { AuditTrail } from './constructs/audit-trail.ts';
 import { Auth } from './constructs/auth.ts';
 import { Functions, pascal } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -54,6 +55,7 @@ export class DanganStack extends Stack {
     // rights of the functions that start or answer workflows: no cycle in the template.
     this.functions = new Functions(this, 'Functions', {
       storage: this.storage,
+      userPool: this.auth.userPool,
       schemeId: props.schemeId,
       logRetention: logs.RetentionDays.SIX_MONTHS,
     });
@@ -74,6 +76,13 @@ export class DanganStack extends Stack {
     });
 
     this.schedules = new Schedules(this, 'Schedules', { functions: this.functions.byName });
+
+    new AuditTrail(this, 'AuditTrail', {
+      storage: this.storage,
+      functions: this.functions.byName,
+      roles: this.functions.roles,
+      accessLogs: this.api.accessLogs,
+    });
 
     this.storage.allowAlarmPublishing();
     this.monitoring = new Monitoring(this, 'Monitoring', {

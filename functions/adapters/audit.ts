@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { now } from '../core/clock.ts';
+import { currentRequest } from '../core/request-context.ts';
 import type { Actor } from '../core/roles.ts';
 import { ddb } from './clients.ts';
 import { auditTableName } from './env.ts';
@@ -24,6 +25,8 @@ export interface AuditInput {
   /** Stable id makes a retried step write the same event once. */
   eventId?: string;
   at?: string;
+  /** The API request that caused it; taken from the request context when not given. */
+  requestId?: string;
 }
 
 export interface AuditItem {
@@ -41,6 +44,7 @@ export interface AuditItem {
   actorRoles: string[];
   targetType: string;
   targetId: string;
+  requestId?: string;
   before?: unknown;
   after?: unknown;
   details?: Record<string, unknown>;
@@ -52,6 +56,7 @@ export function auditItem(input: AuditInput): AuditItem {
   const at = input.at ?? now().toISOString();
   const eventId = input.eventId ?? randomUUID();
   const sk = `${at}#${eventId}`;
+  const requestId = input.requestId ?? currentRequest()?.requestId;
   return {
     pk: `TARGET#${input.targetId}`,
     sk,
@@ -67,6 +72,7 @@ export function auditItem(input: AuditInput): AuditItem {
     actorRoles: [...input.actor.roles],
     targetType: input.targetType,
     targetId: input.targetId,
+    ...(requestId === undefined ? {} : { requestId }),
     ...(input.before === undefined ? {} : { before: input.before }),
     ...(input.after === undefined ? {} : { after: input.after }),
     ...(input.details === undefined ? {} : { details: input.details }),

@@ -11,6 +11,9 @@ export function requireEnv(name: string): string {
 
 export const tableName = (): string => requireEnv(ENV.table);
 export const auditTableName = (): string => requireEnv(ENV.auditTable);
+export const accountsTableName = (): string => requireEnv(ENV.accountsTable);
+/** The Cognito user pool to keep in step; undefined where there is none (on this machine). */
+export const userPoolId = (): string | undefined => process.env[ENV.userPool] || undefined;
 export const intakeBucket = (): string => requireEnv(ENV.intakeBucket);
 export const archiveBucket = (): string => requireEnv(ENV.archiveBucket);
 export const schemeId = (): string => requireEnv(ENV.scheme);

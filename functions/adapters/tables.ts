@@ -28,6 +28,13 @@
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):
  * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>` / time; gsi2 `DAY#<yyyy-mm-dd>` / time.
+ * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket.
+ *
+ * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /
+ * `V#<iso time>#<stream sequence>` (see functions/core/document-history.ts).
+ *
+ * Accounts table (staff accounts, functions/core/accounts.ts): pk `USER#<sub>`, sk `ACCOUNT`;
+ * gsi1 `ACCOUNTS` / `<username>` lists them by name.
  */
 
 export interface KeyDef {
@@ -43,11 +50,13 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Construct id in the stack; also the base of the local table name. */
-  id: 'Records' | 'Audit';
+  id: 'Records' | 'Audit' | 'Accounts';
   partitionKey: KeyDef;
   sortKey: KeyDef;
   indexes: IndexDef[];
   timeToLiveAttribute?: string;
+  /** A change stream with the item's images before and after each change. */
+  stream?: 'NEW_AND_OLD_IMAGES';
 }
 
 const s = (name: string): KeyDef => ({ name, type: 'S' });
@@ -63,6 +72,7 @@ export const RECORDS_TABLE: TableDef = {
   sortKey: s('sk'),
   indexes: [gsi(1), gsi(2), gsi(3)],
   timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
 };
 
 export const AUDIT_TABLE: TableDef = {
@@ -70,6 +80,14 @@ export const AUDIT_TABLE: TableDef = {
   partitionKey: s('pk'),
   sortKey: s('sk'),
   indexes: [gsi(1), gsi(2)],
+  stream: 'NEW_AND_OLD_IMAGES',
 };
 
-export const TABLES: readonly TableDef[] = [RECORDS_TABLE, AUDIT_TABLE];
+export const ACCOUNTS_TABLE: TableDef = {
+  id: 'Accounts',
+  partitionKey: s('pk'),
+  sortKey: s('sk'),
+  indexes: [gsi(1)],
+};
+
+export const TABLES: readonly TableDef[] = [RECORDS_TABLE, AUDIT_TABLE, ACCOUNTS_TABLE];

@@ -482,13 +482,13 @@ export function parseIfMatch(header: string | undefined): number {
 // Region scoping (seam)
 
 /**
- * Regions whose customers the actor may see and change. Today every staff member sees every
- * region: the token carries no region claim yet. When it does, a clerk will be limited to
- * their own regions here, and search, get, create and update follow, because they all ask
- * through `mayAccessRegion` / `canSeeCustomer`.
+ * Regions whose customers the actor may see and change: the regions the security administrator
+ * set on their account (the chain puts them on the actor), or every region when none are set.
+ * Search, get, create and update follow, because they all ask through `mayAccessRegion` /
+ * `canSeeCustomer`.
  */
-export function visibleRegions(_actor: Actor): 'ALL' | readonly string[] {
-  return 'ALL';
+export function visibleRegions(actor: Actor): 'ALL' | readonly string[] {
+  return actor.regions !== undefined && actor.regions.length > 0 ? actor.regions : 'ALL';
 }
 
 export function mayAccessRegion(actor: Actor, region: string): boolean {

@@ -18,6 +18,8 @@ export interface Actor {
   sub: string;
   username: string;
   roles: Role[];
+  /** Customer regions the person serves (from their account); absent means every region. */
+  regions?: readonly string[];
 }
 
 export const hasAnyRole = (actor: Actor, roles: readonly Role[]): boolean =>

@@ -5,15 +5,22 @@ import type {
   Context,
 } from 'aws-lambda';
 import { ZodError, type z } from 'zod';
+import { rulesOf } from '../access.ts';
 import { logger } from '../adapters/logger.ts';
 import { type FunctionName, ROUTES } from '../catalog.ts';
+import { AccountDisabled, actorWithAccount } from '../core/accounts.ts';
 import { BadRequest, DomainError, Forbidden, PayloadTooLarge, Unauthorized } from '../core/errors.ts';
+import { withRequestContext } from '../core/request-context.ts';
 import { type Actor, hasAnyRole, isRole, type Role } from '../core/roles.ts';
+import { accountOf } from './account-state.ts';
+import { enforceRules } from './rules.ts';
 
 /**
  * The HTTP handler chain every API function shares: logging context → authentication (claims
- * verified by the API Gateway JWT authorizer, or the local gateway) → route authorisation from
- * the route table → JSON body parsing → the function's own work → error mapping.
+ * verified by the API Gateway JWT authorizer, or the local gateway) → the caller's account (a
+ * disabled account is refused, revoked roles are dropped) → route authorisation from the route
+ * table → JSON body parsing → the route's record rules (functions/access.ts) → the function's
+ * own work, inside a request context the audit writer reads the request id from → error mapping.
  */
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -27,6 +34,8 @@ export interface ApiRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   requestId: string;
+  /** `METHOD /path` of the route called, for functions serving several routes. */
+  routeKey: string;
   /** The route's own roles, for handlers that narrow further. */
   routeRoles: readonly Role[] | 'public';
 }
@@ -34,6 +43,8 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   body?: unknown;
+  /** A body sent as it is (CSV, say), with the content type in `headers`; `body` is then ignored. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -151,23 +162,40 @@ export function apiHandler(fn: FunctionName, impl: (req: ApiRequest) => Promise<
       const roles = route?.roles ?? [];
       let actor: Actor = { sub: 'anonymous', username: 'anonymous', roles: [] };
       if (roles !== 'public') {
-        actor = actorFromEvent(event);
+        const claimed = actorFromEvent(event);
+        try {
+          actor = actorWithAccount(claimed, await accountOf(claimed.sub));
+        } catch (err) {
+          if (err instanceof AccountDisabled) throw new Unauthorized(err.message);
+          throw err;
+        }
         if (!hasAnyRole(actor, roles)) {
+          const dropped = claimed.roles.filter((r) => !actor.roles.includes(r));
           throw new Forbidden(
-            `role ${actor.roles.join(',') || '(none)'} may not call ${event.routeKey ?? fn}`,
+            `role ${actor.roles.join(',') || '(none)'} may not call ${event.routeKey ?? fn}${
+              dropped.length > 0 ? ` (not granted: ${dropped.join(',')})` : ''
+            }`,
           );
         }
       }
       logger.appendKeys({ actor: actor.username, route: event.routeKey });
-      const res = await impl({
+      const req: ApiRequest = {
         actor,
         body: parseBody(event),
         path: definedValues(event.pathParameters),
         query: definedValues(event.queryStringParameters),
         headers: lowerCaseHeaders(event.headers),
         requestId: event.requestContext?.requestId ?? context.awsRequestId,
+        routeKey: route ? `${route.method} ${route.path}` : (event.routeKey ?? ''),
         routeRoles: roles,
+      };
+      const res = await withRequestContext({ requestId: req.requestId }, async () => {
+        if (route && roles !== 'public') await enforceRules(rulesOf(route), req);
+        return impl(req);
       });
+      if (res.text !== undefined) {
+        return { statusCode: res.status, headers: { ...res.headers }, body: res.text };
+      }
       return json(res.status, res.body, res.headers);
     } catch (err) {
       return errorResult(err);

@@ -30,6 +30,8 @@ export class Api extends Construct {
   readonly stage: apigw.HttpStage;
   readonly authorizer: HttpUserPoolAuthorizer;
   readonly routes: apigw.HttpRoute[] = [];
+  /** The access log: one JSON line per request, refused ones included. */
+  readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -54,6 +56,7 @@ export class Api extends Construct {
     });
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    this.accessLogs = accessLogs;
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -76,6 +79,7 @@ export class Api extends Construct {
             integrationError: '$context.integrationErrorMessage',
             authorizerError: '$context.authorizer.error',
             sub: '$context.authorizer.claims.sub',
+            username: '$context.authorizer.claims.username',
           }),
         ),
       },

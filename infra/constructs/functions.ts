@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
@@ -17,8 +18,11 @@ import {
   type FunctionAccess,
   type FunctionDef,
   type FunctionName,
+  functionAccess,
   type WorkflowName,
 } from '../../functions/catalog.ts';
+import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
+import { archiveObjectKey } from '../../functions/core/documents.ts';
 import {
   functionEntryPath,
   functionEnvironment,
@@ -31,10 +35,23 @@ import type { Storage } from './storage.ts';
 
 export interface FunctionsProps {
   storage: Storage;
+  /** The staff user pool that account changes are kept in step with. */
+  userPool: cognito.IUserPool;
   /** Classification scheme the functions apply (SCHEME_ID). */
   schemeId: string;
   logRetention: logs.RetentionDays;
 }
+
+/** Every way of changing or removing an audit item; denied to every function role. */
+export const AUDIT_DENIED_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:DeleteTable',
+];
 
 /** Timeout of functions whose catalog entry names none: inside API Gateway's 30 s limit. */
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -145,6 +162,8 @@ export class Functions extends Construct {
       environment: functionEnvironment(name, {
         table: storage.tables.Records.tableName,
         auditTable: storage.tables.Audit.tableName,
+        accountsTable: storage.tables.Accounts.tableName,
+        userPoolId: this.props.userPool.userPoolId,
         intakeBucket: storage.intake.bucketName,
         archiveBucket: storage.archive.bucketName,
         schemeId: this.props.schemeId,
@@ -170,7 +189,7 @@ export class Functions extends Construct {
 
   /** The table, bucket and key permissions the catalog entry declares, and no others. */
   private grantData(name: FunctionName, role: iam.Role): void {
-    const access: FunctionAccess = FUNCTIONS[name].access;
+    const access: FunctionAccess = functionAccess(name);
     const { storage } = this.props;
     const kmsActions = new Set<string>();
     const allow = (sid: string, actions: string[], resources: string[]) =>
@@ -231,9 +250,58 @@ export class Functions extends Construct {
       );
       readKey();
     }
+    // Whatever else a role is ever given, nothing rewrites or removes an audit event: IAM cannot
+    // require PutItem's `attribute_not_exists` condition, so every way of changing or deleting
+    // an item (and of expiring items through TTL) is denied outright.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditIsAppendOnly',
+        effect: iam.Effect.DENY,
+        actions: AUDIT_DENIED_ACTIONS,
+        resources: tableArns('Audit'),
+      }),
+    );
+
+    // Accounts table: read by the handler chain on every request; written by the security
+    // administrator's functions only.
+    if (access.accounts === 'read' || access.accounts === 'readwrite') {
+      allow('AccountsRead', ['dynamodb:GetItem', 'dynamodb:Query'], tableArns('Accounts'));
+      readKey();
+    }
+    if (access.accounts === 'readwrite') {
+      allow(
+        'AccountsWrite',
+        ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        [storage.tables.Accounts.tableArn],
+      );
+      writeKey();
+    }
+    // The staff user pool, kept in step with account changes.
+    const pool = this.props.userPool.userPoolArn;
+    if (access.directory === 'read' || access.directory === 'admin') {
+      allow(
+        'DirectoryRead',
+        ['cognito-idp:ListUsers', 'cognito-idp:ListUsersInGroup', 'cognito-idp:AdminGetUser'],
+        [pool],
+      );
+    }
+    if (access.directory === 'admin') {
+      allow(
+        'DirectoryAdmin',
+        [
+          'cognito-idp:AdminDisableUser',
+          'cognito-idp:AdminEnableUser',
+          'cognito-idp:AdminUserGlobalSignOut',
+          'cognito-idp:AdminAddUserToGroup',
+          'cognito-idp:AdminRemoveUserFromGroup',
+        ],
+        [pool],
+      );
+    }
 
     const uploads = storage.intake.arnForObjects(`${INTAKE_PREFIX}*`);
-    const originals = storage.archive.arnForObjects('*');
+    const originals = storage.archive.arnForObjects(archiveObjectKey('*'));
+    const auditCopies = storage.archive.arnForObjects(`${AUDIT_COPY_PREFIX}*`);
     const acknowledged = new Set<string>();
     const acknowledge = (resource: string, reason: string) => {
       const id = `AwsSolutions-IAM5[Resource::${nagResource(this, resource)}]`;
@@ -284,6 +352,16 @@ export class Functions extends Construct {
       allow('ArchiveList', ['s3:ListBucket'], [storage.archive.bucketArn]);
       writeKey();
       acknowledge(originals, 'Originals are stored under archive codes assigned at runtime.');
+    }
+
+    if (access.archive === 'audit-copy') {
+      // Appends locked copies of the audit trail; reads nothing, deletes nothing.
+      allow('AuditCopy', ['s3:PutObject', 's3:PutObjectRetention'], [auditCopies]);
+      writeKey();
+      acknowledge(
+        auditCopies,
+        'Audit copies are keyed by day and stream sequence numbers, known only at runtime.',
+      );
     }
 
     if (kmsActions.size > 0) allow('DataKey', [...kmsActions].sort(), [storage.key.keyArn]);

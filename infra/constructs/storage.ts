@@ -177,6 +177,7 @@ export class Storage extends Construct {
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+      ...(def.stream ? { stream: dynamodb.StreamViewType[def.stream] } : {}),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of def.indexes) {

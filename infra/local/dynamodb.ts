@@ -18,6 +18,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { TableDef } from '../../functions/adapters/tables.ts';
@@ -239,6 +240,7 @@ export async function ensureTables(client: DynamoDBClient, defs: readonly TableD
                 })),
               }
             : {}),
+          ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
         }),
       );
     } catch (err) {
@@ -250,6 +252,18 @@ export async function ensureTables(client: DynamoDBClient, defs: readonly TableD
       if (d.Table?.TableStatus === 'ACTIVE') break;
       if (Date.now() > deadline) throw new Error(`table ${TableName} did not become ACTIVE`);
       await new Promise((r) => setTimeout(r, 50));
+    }
+    if (def.stream !== undefined) {
+      // A table created before its definition had a stream gets one now.
+      const d = await client.send(new DescribeTableCommand({ TableName }));
+      if (!d.Table?.StreamSpecification?.StreamEnabled) {
+        await client.send(
+          new UpdateTableCommand({
+            TableName,
+            StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream },
+          }),
+        );
+      }
     }
     if (def.timeToLiveAttribute !== undefined) {
       const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName }));

@@ -14,7 +14,7 @@ import type { JWTPayload } from 'jose';
 import type { FunctionName, HttpMethod, RouteDef } from '../../functions/catalog.ts';
 import { DEFAULT_CONSOLE_ORIGINS } from '../shared.ts';
 import type { ConsoleSite } from './console.ts';
-import { type Identity, UnknownUser } from './identity.ts';
+import { type Identity, UnknownUser, UserDisabled } from './identity.ts';
 
 /** API Gateway's payload limit for HTTP APIs. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -56,6 +56,24 @@ export interface GatewayOptions {
   console?: ConsoleSite;
   /** Called for every request that reached a function, and for invocation failures. */
   log?: (entry: { requestId: string; routeKey: string; status: number; error?: unknown }) => void;
+  /**
+   * One line per routed request with the fields of the stack's API access log format
+   * (infra/constructs/api.ts), refused tokens included.
+   */
+  accessLog?: (line: AccessLogLine) => void;
+}
+
+/** The fields of the stack's API access log line (`authorizerError` only for refused tokens). */
+export interface AccessLogLine {
+  requestId: string;
+  requestTime: string;
+  ip: string;
+  userAgent: string;
+  routeKey: string;
+  status: string;
+  authorizerError: string;
+  sub: string;
+  username: string;
 }
 
 export interface RunningGateway {
@@ -453,6 +471,9 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
         if (err instanceof UnknownUser) {
           return { status: 404, body: JSON.parse(errorBody('NotFound', err.message)) };
         }
+        if (err instanceof UserDisabled) {
+          return { status: 403, body: JSON.parse(errorBody('UserDisabled', err.message)) };
+        }
         throw err;
       }
     }
@@ -541,10 +562,24 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
     }
 
     const { route, pathParameters } = match;
+    const socketIp = req.socket.remoteAddress ?? '127.0.0.1';
+    const accessLog = (status: number, authorizerError: string, claims?: JWTPayload) =>
+      options.accessLog?.({
+        requestId,
+        requestTime: requestTime(now),
+        ip: socketIp.replace(/^::ffff:/, ''),
+        userAgent: req.headers['user-agent'] ?? '',
+        routeKey: `${route.method} ${route.path}`,
+        status: String(status),
+        authorizerError,
+        sub: typeof claims?.sub === 'string' ? claims.sub : '',
+        username: typeof claims?.username === 'string' ? claims.username : '',
+      });
     let jwt: JWTPayload | undefined;
     if (route.roles !== 'public') {
       const token = bearerToken(req.headers.authorization);
       if (token === undefined) {
+        accessLog(401, 'Unauthorized');
         send(res, requestId, origin, 401, errorBody('Unauthorized', 'a bearer token is required'), {
           'www-authenticate': 'Bearer',
         });
@@ -554,6 +589,7 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
         jwt = await identity.verify(token, now);
       } catch (err) {
         const message = (err as Error).message;
+        accessLog(401, `invalid token: ${message}`);
         send(res, requestId, origin, 401, errorBody('Unauthorized', `invalid token: ${message}`), {
           'www-authenticate': `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`,
         });
@@ -561,7 +597,6 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
       }
     }
 
-    const socketIp = req.socket.remoteAddress ?? '127.0.0.1';
     const event = buildEvent({
       method,
       url,
@@ -591,6 +626,7 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
       }
       const http = resultToHttp(result);
       options.log?.({ requestId, routeKey, status: http.status });
+      accessLog(http.status, '', jwt);
       send(res, requestId, origin, http.status, http.body, http.headers, http.cookies);
     } catch (err) {
       options.log?.({ requestId, routeKey, status: 500, error: err });

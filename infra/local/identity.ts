@@ -87,11 +87,27 @@ export class InvalidToken extends Error {
   }
 }
 
+/** A user is refused a token by a disabled account, like Cognito refuses a disabled user. */
+export class UserDisabled extends Error {
+  constructor(username: string) {
+    super(`user ${username} is disabled`);
+    this.name = 'UserDisabled';
+  }
+}
+
+/** Dangan's account of a user (infra/local/accounts.ts), when it keeps one. */
+export type AccountLookup = (sub: string) => Promise<{ status: string; roles: Role[] } | undefined>;
+
 export interface Identity {
   issuer: string;
   clientId: string;
   jwks: JSONWebKeySet;
   users: readonly LocalUser[];
+  /**
+   * From now on tokens follow Dangan's accounts: a disabled account gets none, and the groups
+   * are the roles the account grants (as the account functions keep Cognito's groups on AWS).
+   */
+  useAccounts(lookup: AccountLookup): void;
   issueToken(username: string, options?: { now?: Date; ttlSeconds?: number }): Promise<IssuedToken>;
   /** Verifies a bearer token as API Gateway's JWT authorizer does; throws InvalidToken. */
   verify(token: string, now?: Date): Promise<JWTPayload>;
@@ -176,15 +192,22 @@ export async function loadIdentity(dataDir: string): Promise<Identity> {
   const users = loadOrSeedUsers(dir);
   const privateKey = await importJWK(key.privateJwk, ALG);
   const keySet = createLocalJWKSet(jwks);
+  let accounts: AccountLookup | undefined;
 
   return {
     issuer: LOCAL_ISSUER,
     clientId: LOCAL_CLIENT_ID,
     jwks,
     users,
+    useAccounts(lookup) {
+      accounts = lookup;
+    },
     async issueToken(username, options = {}) {
-      const user = users.find((u) => u.username === username);
-      if (!user) throw new UnknownUser(username);
+      const found = users.find((u) => u.username === username);
+      if (!found) throw new UnknownUser(username);
+      const account = await accounts?.(found.sub);
+      if (account?.status === 'DISABLED') throw new UserDisabled(username);
+      const user = account ? { ...found, groups: account.roles } : found;
       const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
       const exp = now + (options.ttlSeconds ?? TOKEN_TTL_SECONDS);
       const token = await new SignJWT({

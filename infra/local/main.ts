@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { AUDIT_TABLE, RECORDS_TABLE, TABLES } from '../../functions/adapters/tables.ts';
+import { ACCOUNTS_TABLE, AUDIT_TABLE, RECORDS_TABLE, TABLES } from '../../functions/adapters/tables.ts';
 import {
   FUNCTIONS,
   type FunctionName,
@@ -43,6 +43,7 @@ import {
   workflowDefinitionPath,
   workflowSubstitutions,
 } from '../shared.ts';
+import { localAccounts } from './accounts.ts';
 import { consoleSite } from './console.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { objectCreatedEvent, scheduledEvent } from './eventbridge.ts';
@@ -146,6 +147,7 @@ export function localNames(region: string) {
     archiveBucket,
     recordsTable: localTableName(RECORDS_TABLE),
     auditTable: localTableName(AUDIT_TABLE),
+    accountsTable: localTableName(ACCOUNTS_TABLE),
     stateMachineName,
     stateMachineArn: (wf: WorkflowName) =>
       `arn:aws:states:${region}:${ACCOUNT_ID}:stateMachine:${stateMachineName(wf)}`,
@@ -344,6 +346,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       ...handlerEnvironment({
         table: names.recordsTable,
         auditTable: names.auditTable,
+        accountsTable: names.accountsTable,
         intakeBucket: names.intakeBucket,
         archiveBucket: names.archiveBucket,
         schemeId: config.scheme,
@@ -379,6 +382,17 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     stops.push(() => scheduler.stop());
 
     const identity = await identityLoading;
+    // The local identity follows Dangan's accounts, as Cognito does once the account functions
+    // have kept it in step: every seeded user has an account, disabled ones get no token.
+    const accounts = localAccounts({
+      endpoint: dynamo.url,
+      region: config.region,
+      credentials,
+      tableName: names.accountsTable,
+    });
+    stops.push(async () => accounts.close());
+    await accounts.seed(identity.users, new Date());
+    identity.useAccounts(accounts.lookup);
     const gateway: RunningGateway = await startGateway({
       routes: ROUTES,
       identity,

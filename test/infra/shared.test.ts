@@ -29,6 +29,7 @@ const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
 const names = {
   table: 'records',
   auditTable: 'audit',
+  accountsTable: 'accounts',
   intakeBucket: 'intake',
   archiveBucket: 'archive',
   schemeId: 'power-supply',

@@ -17,7 +17,9 @@ import {
   FUNCTIONS,
   type FunctionAccess,
   type FunctionName,
+  functionAccess,
   ROUTES,
+  TABLE_STREAMS,
   WORKFLOWS,
   type WorkflowName,
 } from '../../functions/catalog.ts';
@@ -60,7 +62,14 @@ let synthError: Error | undefined;
 
 const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
 const workflowNames = Object.keys(WORKFLOWS) as WorkflowName[];
-const accessOf = (name: FunctionName): FunctionAccess => FUNCTIONS[name].access;
+const accessOf = (name: FunctionName): FunctionAccess => functionAccess(name);
+/** What reading a table's stream takes (on the stream's ARN). */
+const STREAM_READ = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
 
 const logicalId = (construct: IConstruct): string =>
   stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
@@ -239,6 +248,8 @@ describe('functions', () => {
       const expected = ['SCHEME_ID', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
       if (a.table) expected.push('TABLE_NAME');
       if (a.audit) expected.push('AUDIT_TABLE_NAME');
+      if (a.accounts) expected.push('ACCOUNTS_TABLE_NAME');
+      if (a.directory) expected.push('USER_POOL_ID');
       if (a.intake) expected.push('INTAKE_BUCKET');
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
       if (a.archive) expected.push('ARCHIVE_BUCKET');
@@ -625,7 +636,7 @@ describe('least privilege', () => {
     ];
     for (const s of statements) {
       for (const a of list(s.Action)) {
-        expect(['dynamodb:PutItem', ...(readers.length ? readActions : [])], a).toContain(a);
+        expect(['dynamodb:PutItem', ...(readers.length ? readActions : []), ...STREAM_READ], a).toContain(a);
       }
     }
   });
@@ -655,7 +666,11 @@ describe('least privilege', () => {
     });
 
     it('touches the audit table only as declared', () => {
-      const actions = [...actionsOf(on(statements(), audit()))].sort();
+      // A function fed by the audit table's stream reads the stream, not the table.
+      const readsStream = TABLE_STREAMS.some((s) => s.table === 'Audit' && s.function === name);
+      const actions = [...actionsOf(on(statements(), audit()))]
+        .filter((x) => !(readsStream && STREAM_READ.includes(x)))
+        .sort();
       if (a.audit === 'append') expect(actions).toEqual(['dynamodb:PutItem']);
       else if (a.audit === 'read') expect(actions).not.toContain('dynamodb:PutItem');
       else expect(actions).toEqual([]);
@@ -673,9 +688,11 @@ describe('least privilege', () => {
       expect(intakeActions.has('s3:GetObject')).toBe(a.intake === 'read' || a.intake === 'readwrite');
       expect(intakeActions.has('s3:DeleteObject')).toBe(false);
       const archiveWriter = a.archive === 'write' || a.archive === 'readwrite';
-      for (const lock of ['s3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:PutObject']) {
-        expect(archiveActions.has(lock), lock).toBe(archiveWriter);
+      const locksCopies = archiveWriter || a.archive === 'audit-copy';
+      for (const lock of ['s3:PutObjectRetention', 's3:PutObject']) {
+        expect(archiveActions.has(lock), lock).toBe(locksCopies);
       }
+      expect(archiveActions.has('s3:PutObjectLegalHold')).toBe(archiveWriter);
       expect(archiveActions.has('s3:GetObjectVersion')).toBe(
         a.archive === 'presign' || a.archive === 'readwrite',
       );
@@ -699,7 +716,7 @@ describe('least privilege', () => {
 
     it('uses the key only when it touches data', () => {
       const kms = [...actionsOf(statements())].filter((x) => x.startsWith('kms:'));
-      if (!a.table && !a.audit && !a.intake && !a.archive) expect(kms).toEqual([]);
+      if (!a.table && !a.audit && !a.accounts && !a.intake && !a.archive) expect(kms).toEqual([]);
       else expect(kms.length).toBeGreaterThan(0);
     });
 
@@ -782,5 +799,113 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       );
       expect(matched, `${ack.path} ${ack.id}`).toBe(true);
     }
+  });
+});
+
+describe('audit trail and originals (append-only, locked copy, content readers)', () => {
+  const auditId = () => logicalId(stack.storage.tables.Audit);
+  const archiveId = () => logicalId(stack.storage.archive);
+  const allStatements = (roleId: string): Statement[] => {
+    const out: Statement[] = [];
+    for (const [, r] of ofType('AWS::IAM::Policy')) {
+      if (list(r.Properties?.Roles as unknown[]).some((ref) => mentions(ref, roleId))) {
+        out.push(...policyStatements(r));
+      }
+    }
+    return out;
+  };
+  const WRITES = [
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:PartiQLUpdate',
+    'dynamodb:PartiQLDelete',
+    'dynamodb:PartiQLInsert',
+  ];
+
+  it('lets no role of the stack change or delete an audit item: appending is PutItem alone', () => {
+    for (const [roleId] of ofType('AWS::IAM::Role')) {
+      const allowed = actionsOf(on(roleStatements(roleId), auditId()));
+      for (const w of WRITES) expect(allowed.has(w), `${roleId} ${w}`).toBe(false);
+    }
+  });
+
+  it.each(functionNames)('%s: its role denies every way of rewriting the audit table', (name) => {
+    const denies = allStatements(logicalId(stack.functions.roles[name])).filter(
+      (s) => s.Effect === 'Deny' && mentions(s.Resource, auditId()),
+    );
+    const denied = actionsOf(denies);
+    for (const a of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      expect(denied.has(a), a).toBe(true);
+    }
+    expect(denied.has('dynamodb:PutItem')).toBe(false);
+  });
+
+  it('denies changes and removals to every principal in the audit table’s own policy', () => {
+    const policy = props(auditId()).ResourcePolicy as { PolicyDocument: { Statement: Statement[] } };
+    const deny = policy.PolicyDocument.Statement.find((s) => s.Sid === 'AuditIsAppendOnly');
+    expect(deny?.Effect).toBe('Deny');
+    expect(deny?.Principal).toEqual({ AWS: '*' });
+    expect(list(deny?.Action)).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
+    );
+  });
+
+  it('streams the audit and records tables to the functions of TABLE_STREAMS', () => {
+    for (const id of [auditId(), logicalId(stack.storage.tables.Records)]) {
+      expect(props(id).StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    }
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties as Json);
+    for (const s of TABLE_STREAMS) {
+      const table = logicalId(stack.storage.tables[s.table]);
+      const found = mappings.filter(
+        (m) =>
+          mentions(m.EventSourceArn, table) &&
+          mentions(m.FunctionName, logicalId(stack.functions.byName[s.function])),
+      );
+      expect(found, s.function).toHaveLength(1);
+      expect(found[0]?.StartingPosition).toBe('TRIM_HORIZON');
+      if (s.keys) expect(JSON.stringify(found[0]?.FilterCriteria)).toContain(s.keys.pkPrefix);
+    }
+  });
+
+  it('lets the audit copy only append locked objects under audit/, and read nothing', () => {
+    const copiers = functionNames.filter((n) => accessOf(n).archive === 'audit-copy');
+    expect(copiers.length).toBeGreaterThan(0);
+    for (const n of copiers) {
+      const s = on(roleStatements(logicalId(stack.functions.roles[n])), archiveId());
+      expect([...actionsOf(s)].sort()).toEqual(['s3:PutObject', 's3:PutObjectRetention']);
+      expect(JSON.stringify(s.map((x) => x.Resource))).toContain('/audit/*');
+    }
+  });
+
+  it('lets only the content functions read originals, and denies everyone else in the bucket policy', () => {
+    const readers = functionNames.filter((n) => ['presign', 'readwrite'].includes(accessOf(n).archive ?? ''));
+    const readerRoles = readers.map((n) => logicalId(stack.functions.roles[n]));
+    for (const [roleId] of ofType('AWS::IAM::Role')) {
+      const reads = actionsOf(on(roleStatements(roleId), archiveId()));
+      const readsOriginals = reads.has('s3:GetObject') || reads.has('s3:GetObjectVersion');
+      expect(readsOriginals, roleId).toBe(readerRoles.includes(roleId));
+    }
+    const deny = ofType('AWS::S3::BucketPolicy')
+      .filter(([, r]) => mentions(r.Properties?.Bucket, archiveId()))
+      .flatMap(([, r]) => policyStatements(r))
+      .find((s) => s.Sid === 'OnlyContentFunctionsReadOriginals');
+    expect(deny?.Effect).toBe('Deny');
+    expect(list(deny?.Action)).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    const condition = deny?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown } } | undefined;
+    const allowed = condition?.ArnNotEquals['aws:PrincipalArn'];
+    expect(list(allowed as unknown[])).toEqual(readerRoles.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+  });
+
+  it('sends refused requests (401, 403) from the API access log to the access-denied function', () => {
+    const filters = ofType('AWS::Logs::SubscriptionFilter').map(([, r]) => r.Properties as Json);
+    expect(filters).toHaveLength(1);
+    expect(filters[0]?.FilterPattern).toContain('401');
+    expect(filters[0]?.FilterPattern).toContain('403');
+    expect(mentions(filters[0]?.LogGroupName, logicalId(stack.api.accessLogs))).toBe(true);
+    expect(mentions(filters[0]?.DestinationArn, logicalId(stack.functions.byName['access-denied']))).toBe(
+      true,
+    );
   });
 });

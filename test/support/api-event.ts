@@ -1,5 +1,10 @@
 import type { Context } from 'aws-lambda';
+import { useAccountSource } from '../../functions/http/account-state.ts';
 import type { ApiEvent } from '../../functions/http/api.ts';
+
+// Handlers under test act for people Dangan keeps no account for: their token's groups stand.
+// Tests of accounts themselves install their own source.
+useAccountSource(async () => undefined);
 
 /**
  * Builds an API Gateway HTTP API (payload v2) event as the JWT authorizer delivers it: claims

@@ -253,10 +253,11 @@ describe('POST /tasks/{taskId}/decision', () => {
       ['an unknown field', { decision: 'approve', urgent: true }, /urgent|unrecognized/i],
       ['no body', undefined, /\(body\)/],
     ])('%s (400)', async (_name, body, message) => {
+      // The chain's task-decider rule reads the task before the handler reads the body.
+      stored();
       const res = await decideAs(USERS.reviewer, body);
       expect(res.statusCode).toBe(400);
       expect(errorOf(res.body).message).toMatch(message);
-      expect(ddbMock.calls()).toHaveLength(0);
       nothingHappened();
     });
 

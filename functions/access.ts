@@ -1,0 +1,88 @@
+import { ROUTES, type RouteDef } from './catalog.ts';
+import { ROLES, type Role } from './core/roles.ts';
+
+/**
+ * Dangan's authorisation model, beside the route table it narrows. A request passes three gates,
+ * all in the handler chain (functions/http/api.ts), never in a handler of its own:
+ *
+ * 1. the account: a disabled account is refused; the roles a request acts with are the token's
+ *    groups that the account still grants (functions/core/accounts.ts);
+ * 2. the route: one of those roles must be among the route's `roles` in ROUTES;
+ * 3. the record: every rule ROUTE_RULES names for the route must hold for the record the request
+ *    reaches (functions/http/rules.ts holds the checks).
+ *
+ * Masking of sensitive fields (functions/core/masking.ts) then decides what of the record is
+ * shown, and unmasked reads are audited.
+ */
+
+export const RULES = {
+  'own-submission':
+    'A clerk reaches only the submissions they created; reviewers, archivists and auditors reach any.',
+  'customer-region':
+    "The customer the request names lies in one of the caller's regions (an account without regions serves every region); otherwise it answers as absent.",
+  'content-reader':
+    'Content is for archivists and for a borrower under an active loan naming the document; the system administrator, the security administrator and the auditor never read content.',
+  'task-decider':
+    "The task's kind lets one of the caller's roles decide it, and it does not concern the caller's own request (four eyes).",
+  'other-account': 'A security administrator changes other accounts only, never their own.',
+} as const;
+
+export type RuleName = keyof typeof RULES;
+
+/** Route key (`METHOD /path`) of a route. */
+export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+/**
+ * The record rules of each route. Routes not named here have no record-level rule beyond their
+ * roles; a route another module adds is checked against this list by test/unit/access.test.ts.
+ */
+export const ROUTE_RULES: Readonly<Record<string, readonly RuleName[]>> = {
+  'GET /customers/{customerId}': ['customer-region'],
+  'PATCH /customers/{customerId}': ['customer-region'],
+  'GET /customers/{customerId}/history': ['customer-region'],
+  'POST /submissions': ['customer-region'],
+  'GET /submissions/{submissionId}': ['own-submission'],
+  'POST /submissions/{submissionId}/submit': ['own-submission'],
+  'POST /submissions/{submissionId}/documents/{documentId}/upload-url': ['own-submission'],
+  'POST /tasks/{taskId}/decision': ['task-decider'],
+  'GET /documents': ['customer-region'],
+  'GET /documents/{documentId}': ['customer-region'],
+  'GET /documents/{documentId}/content': ['content-reader', 'customer-region'],
+  'GET /documents/{documentId}/history': ['customer-region'],
+  'POST /users/{userId}/disable': ['other-account'],
+  'POST /users/{userId}/enable': ['other-account'],
+  'POST /users/{userId}/roles': ['other-account'],
+  'DELETE /users/{userId}/roles/{role}': ['other-account'],
+  'PUT /users/{userId}/regions': ['other-account'],
+};
+
+export const rulesOf = (r: Pick<RouteDef, 'method' | 'path'>): readonly RuleName[] =>
+  ROUTE_RULES[routeKey(r)] ?? [];
+
+/** The roles that never read content (三员分立), whatever a loan says. */
+export const NEVER_CONTENT: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+
+/**
+ * "Who may do what" as a Markdown table: one row per route, one column per role; `✓` where the
+ * route admits the role, `✓ⁿ` where a record rule narrows it further (n numbers the rule in the
+ * legend). README.md carries this table; test/unit/access.test.ts keeps the two equal.
+ */
+export function accessTableMarkdown(routes: readonly RouteDef[] = ROUTES): string {
+  const ruleNames = Object.keys(RULES) as RuleName[];
+  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+  const mark = (rules: readonly RuleName[]) => rules.map((r) => sup[ruleNames.indexOf(r)] ?? '').join('');
+  const header = `| route | ${ROLES.join(' | ')} |`;
+  const rule = `|---|${ROLES.map(() => ':-:').join('|')}|`;
+  const rows = routes.map((r) => {
+    const rules = rulesOf(r);
+    const cells = ROLES.map((role) => {
+      if (r.roles === 'public') return 'public';
+      if (!r.roles.includes(role)) return '';
+      if (rules.includes('content-reader') && NEVER_CONTENT.includes(role)) return '';
+      return `✓${mark(rules)}`;
+    });
+    return `| \`${routeKey(r)}\` | ${cells.join(' | ')} |`;
+  });
+  const legend = ruleNames.map((n, i) => `${sup[i]} \`${n}\`: ${RULES[n]}`);
+  return [header, rule, ...rows, '', ...legend.map((l) => `- ${l}`)].join('\n');
+}

@@ -1,0 +1,91 @@
+import { getAccount, saveAccount } from '../adapters/accounts-repo.ts';
+import { listDirectoryUsers, setUserEnabled, setUserGroup } from '../adapters/directory.ts';
+import { logger } from '../adapters/logger.ts';
+import {
+  type AccountChange,
+  accountFromDirectory,
+  accountView,
+  applyAccountChange,
+  changeAction,
+  disableBodySchema,
+  parseUserId,
+  regionsBodySchema,
+  roleBodySchema,
+} from '../core/accounts.ts';
+import { now } from '../core/clock.ts';
+import { BadRequest, NotFound } from '../core/errors.ts';
+import { isRole } from '../core/roles.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
+
+/**
+ * The security administrator's changes to an account (secadmin only, never their own):
+ * `POST /users/{userId}/disable {reason}`, `POST /users/{userId}/enable`,
+ * `POST /users/{userId}/roles {role}`, `DELETE /users/{userId}/roles/{role}`,
+ * `PUT /users/{userId}/regions {regions}`. Each is written with its audit event (before and
+ * after) in one transaction, and takes effect on every function within a minute (the chain's
+ * account cache); the Cognito user pool is then kept in step.
+ */
+
+function changeOf(routeKey: string, path: Record<string, string>, body: unknown): AccountChange {
+  switch (routeKey) {
+    case 'POST /users/{userId}/disable':
+      return { kind: 'disable', reason: parseInput(disableBodySchema, body ?? {}).reason };
+    case 'POST /users/{userId}/enable':
+      return { kind: 'enable' };
+    case 'POST /users/{userId}/roles': {
+      const { role } = parseInput(roleBodySchema, body ?? {});
+      if (!isRole(role)) throw new BadRequest(`unknown role ${role}`);
+      return { kind: 'grant', role };
+    }
+    case 'DELETE /users/{userId}/roles/{role}': {
+      const role = path.role ?? '';
+      if (!isRole(role)) {
+        throw new BadRequest(`unknown role ${role}`, [{ path: 'role', message: 'is not a role' }]);
+      }
+      return { kind: 'revoke', role };
+    }
+    case 'PUT /users/{userId}/regions':
+      return { kind: 'regions', regions: parseInput(regionsBodySchema, body ?? {}).regions };
+    default:
+      throw new Error(`accounts-change does not serve ${routeKey}`);
+  }
+}
+
+export const handler = apiHandler('accounts-change', async (req) => {
+  const sub = parseUserId(req.path);
+  const change = changeOf(req.routeKey, req.path, req.body);
+  const current =
+    (await getAccount(sub)) ??
+    (await listDirectoryUsers()).map(accountFromDirectory).find((a) => a.sub === sub);
+  if (!current) throw new NotFound('user', sub);
+  const next = applyAccountChange(current, change, { actor: req.actor, now: now() });
+  if (next === undefined) {
+    return { status: 200, body: accountView(current), headers: { etag: String(current.version) } };
+  }
+  await saveAccount(next, current.version, {
+    action: changeAction(change),
+    actor: req.actor,
+    targetType: 'account',
+    targetId: sub,
+    at: next.updatedAt,
+    before: accountView(current),
+    after: accountView(next),
+    details: { username: next.username, ...(change.kind === 'disable' ? { reason: change.reason } : {}) },
+  });
+  try {
+    if (change.kind === 'disable' || change.kind === 'enable') {
+      await setUserEnabled(next.username, change.kind === 'enable');
+    } else if (change.kind === 'grant' || change.kind === 'revoke') {
+      await setUserGroup(next.username, change.role, change.kind === 'grant');
+    }
+  } catch (err) {
+    // Dangan's account already holds the change and the chain enforces it; the user pool is
+    // behind until the change is made again.
+    logger.error('the user pool could not be kept in step with an account change', {
+      sub,
+      change: change.kind,
+      error: (err as Error).message,
+    });
+  }
+  return { status: 200, body: accountView(next), headers: { etag: String(next.version) } };
+});

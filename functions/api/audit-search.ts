@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { listAccounts } from '../adapters/accounts-repo.ts';
+import { type AuditPartition, queryAudit } from '../adapters/audit-reader.ts';
+import { schemeId } from '../adapters/env.ts';
+import {
+  type AuditEvent,
+  type AuditQuery,
+  auditQuerySchema,
+  daysOf,
+  maskEvent,
+  timeRange,
+  toCsv,
+} from '../core/audit-trail.ts';
+import { now } from '../core/clock.ts';
+import { BadRequest } from '../core/errors.ts';
+import { getScheme } from '../core/scheme.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
+
+/**
+ * `GET /audit?targetId=&actor=&action=&from=&to=&limit=&cursor=`: the trail, newest first, a page
+ * at a time. `GET /audit/export` (or `Accept: text/csv`, or `format=csv`) answers the same query
+ * as CSV, up to EXPORT_MAX events per response with the cursor of the rest in `x-next-cursor`.
+ * `actor` is a username or a user id. Sensitive values inside events are masked unless the
+ * scheme lets the reader's role see them in clear.
+ */
+
+const PAGE = 100;
+const EXPORT_MAX = 5000;
+
+interface Cursor {
+  /** Fingerprint of the query the cursor belongs to. */
+  q: string;
+  /** Index of the day being read (day queries). */
+  d: number;
+  k?: Record<string, unknown>;
+}
+
+const fingerprint = (q: AuditQuery) =>
+  createHash('sha256')
+    .update(JSON.stringify([q.targetId, q.actor, q.action, q.from, q.to]))
+    .digest('base64url')
+    .slice(0, 16);
+
+function decodeCursor(text: string, q: AuditQuery): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (c.q === fingerprint(q) && Number.isInteger(c.d) && c.d >= 0) return c;
+  } catch {
+    // refused below
+  }
+  throw new BadRequest('cursor is not valid for this query', [
+    { path: 'cursor', message: 'must be the nextCursor returned by the same query' },
+  ]);
+}
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+
+/** A username becomes the user's id; anything else is taken as an id. */
+async function actorSub(actor: string): Promise<string> {
+  const account = (await listAccounts()).find((a) => a.username === actor);
+  return account?.sub ?? actor;
+}
+
+export const handler = apiHandler('audit-search', async (req) => {
+  const q = parseInput(auditQuerySchema, req.query);
+  const csv =
+    q.format === 'csv' ||
+    req.routeKey === 'GET /audit/export' ||
+    (req.headers.accept ?? '').toLowerCase().includes('text/csv');
+  const at = now();
+  const range = timeRange(q, at);
+  const sub = q.actor === undefined ? undefined : await actorSub(q.actor);
+  let partitions: AuditPartition[];
+  if (q.targetId !== undefined) partitions = [{ kind: 'target', targetId: q.targetId }];
+  else if (sub !== undefined) partitions = [{ kind: 'actor', sub }];
+  else partitions = daysOf(range, at).map((day) => ({ kind: 'day', day }));
+
+  const limit = csv ? EXPORT_MAX : (q.limit ?? PAGE);
+  const cursor = q.cursor === undefined ? { q: fingerprint(q), d: 0 } : decodeCursor(q.cursor, q);
+  const events: AuditEvent[] = [];
+  let d = cursor.d;
+  let key = cursor.k;
+  while (d < partitions.length && events.length < limit) {
+    const page = await queryAudit(
+      partitions[d] as AuditPartition,
+      range,
+      {
+        ...(sub !== undefined ? { actorSub: sub } : {}),
+        ...(q.action !== undefined ? { action: q.action } : {}),
+      },
+      limit - events.length,
+      key,
+    );
+    events.push(...page.items);
+    key = page.lastKey;
+    if (!key) d++;
+  }
+  const next =
+    d < partitions.length ? encodeCursor({ q: cursor.q, d, ...(key ? { k: key } : {}) }) : undefined;
+  const scheme = getScheme(schemeId());
+  const items = events.map((e) => maskEvent(scheme, req.actor, e));
+  if (csv) {
+    return {
+      status: 200,
+      text: toCsv(items),
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="audit-${at.toISOString().slice(0, 10)}.csv"`,
+        ...(next === undefined ? {} : { 'x-next-cursor': next }),
+      },
+    };
+  }
+  return { status: 200, body: { items, ...(next === undefined ? {} : { nextCursor: next }) } };
+});

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { BadRequest } from './errors.ts';
+import { maskRecord, mayReadUnmasked, type SensitiveField } from './masking.ts';
+import type { Actor } from './roles.ts';
+import type { Scheme } from './scheme.ts';
+
+/**
+ * Reading the audit trail: the query auditors ask, the masking of the records events carry, the
+ * CSV export, and the locked copies in the archive bucket.
+ */
+
+/** Key prefix of the audit trail's copies in the archive bucket (JSON lines under Object Lock). */
+export const AUDIT_COPY_PREFIX = 'audit/';
+/** How long each copy of the audit trail is locked (COMPLIANCE mode): 30 years. */
+export const AUDIT_COPY_RETENTION_DAYS = 30 * 366;
+
+/** An audit event as stored (storage keys left out). */
+export interface AuditEvent {
+  eventId: string;
+  at: string;
+  action: string;
+  actorSub: string;
+  actorName: string;
+  actorRoles: string[];
+  targetType: string;
+  targetId: string;
+  requestId?: string;
+  before?: unknown;
+  after?: unknown;
+  details?: Record<string, unknown>;
+}
+
+const ISO = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-03-01T00:00:00Z' });
+const DAY = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+const when = z.union([ISO, DAY], { error: 'must be an ISO 8601 time or a date YYYY-MM-DD' });
+
+/** `GET /audit` and `GET /audit/export` query. */
+export const auditQuerySchema = z
+  .object({
+    targetId: z.string().min(1).max(200).optional(),
+    actor: z.string().min(1).max(200).optional(),
+    action: z.string().min(1).max(100).optional(),
+    from: when.optional(),
+    to: when.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    cursor: z.string().min(1).max(4000).optional(),
+    format: z.enum(['json', 'csv']).optional(),
+  })
+  .strict();
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+/** Longest time span a query without target or actor may cover (it is read a day at a time). */
+export const MAX_DAYS = 366;
+
+export interface TimeRange {
+  /** Inclusive lower bound of the sort key (`<iso time>#...`). */
+  from: string;
+  /** Exclusive upper bound of the sort key. */
+  to: string;
+}
+
+/** `from` and `to` as sort-key bounds; a date `to` includes that whole day. */
+export function timeRange(q: Pick<AuditQuery, 'from' | 'to'>, now: Date): TimeRange {
+  const start = (v: string) => (v.length === 10 ? `${v}T00:00:00.000Z` : new Date(v).toISOString());
+  const end = (v: string) =>
+    v.length === 10
+      ? new Date(Date.parse(`${v}T00:00:00.000Z`) + 86_400_000).toISOString()
+      : new Date(v).toISOString();
+  const from = q.from === undefined ? '0000' : start(q.from);
+  const to = q.to === undefined ? new Date(now.getTime() + 60_000).toISOString() : end(q.to);
+  if (from >= to) {
+    throw new BadRequest(`from ${q.from} is not before to ${q.to}`, [
+      { path: 'from', message: 'must be before to' },
+    ]);
+  }
+  return { from, to };
+}
+
+/** Days (YYYY-MM-DD) a range covers, newest first; refused when more than MAX_DAYS. */
+export function daysOf(range: TimeRange, now: Date): string[] {
+  const first = range.from === '0000' ? undefined : range.from.slice(0, 10);
+  const last = new Date(Math.min(Date.parse(range.to) - 1, now.getTime() + 60_000))
+    .toISOString()
+    .slice(0, 10);
+  if (first === undefined) {
+    throw new BadRequest('give targetId, actor or from: a query over the whole trail needs a start', [
+      { path: 'from', message: 'is required without targetId or actor' },
+    ]);
+  }
+  const days: string[] = [];
+  for (let t = Date.parse(`${last}T00:00:00Z`); t >= Date.parse(`${first}T00:00:00Z`); t -= 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+    if (days.length > MAX_DAYS) {
+      throw new BadRequest(`a query without targetId or actor covers at most ${MAX_DAYS} days`, [
+        { path: 'from', message: `must be at most ${MAX_DAYS} days before to` },
+      ]);
+    }
+  }
+  return days;
+}
+
+/**
+ * Masks the sensitive values an event carries (records before and after a change, values in
+ * its details) for a reader the scheme does not let see them in clear. Any field the scheme
+ * marks sensitive is masked wherever it appears in the event, however deep.
+ */
+export function maskEvent(scheme: Scheme, reader: Pick<Actor, 'roles'>, event: AuditEvent): AuditEvent {
+  if (mayReadUnmasked(scheme, reader)) return event;
+  const fields = scheme.sensitiveFields as readonly SensitiveField[];
+  const deep = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(deep);
+    if (v !== null && typeof v === 'object') {
+      const masked = maskRecord(v as Record<string, unknown>, fields);
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(masked))
+        out[k] = fields.includes(k as SensitiveField) ? x : deep(x);
+      return out;
+    }
+    return v;
+  };
+  return {
+    ...event,
+    ...(event.before === undefined ? {} : { before: deep(event.before) }),
+    ...(event.after === undefined ? {} : { after: deep(event.after) }),
+    ...(event.details === undefined ? {} : { details: deep(event.details) as Record<string, unknown> }),
+  };
+}
+
+export const CSV_COLUMNS = [
+  'at',
+  'eventId',
+  'action',
+  'actorName',
+  'actorSub',
+  'actorRoles',
+  'targetType',
+  'targetId',
+  'requestId',
+  'before',
+  'after',
+  'details',
+] as const;
+
+/** One CSV field (RFC 4180); a value a spreadsheet would run as a formula is prefixed with '. */
+export function csvField(value: unknown): string {
+  let text =
+    value === undefined || value === null
+      ? ''
+      : typeof value === 'string'
+        ? value
+        : Array.isArray(value) && value.every((v) => typeof v === 'string')
+          ? value.join(' ')
+          : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(events: readonly AuditEvent[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const e of events) lines.push(CSV_COLUMNS.map((c) => csvField(e[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Key of a batch of the trail copied from the stream: by day, then the batch's first sequence. */
+export function auditCopyKey(day: string, firstSequence: string, lastSequence: string): string {
+  return `${AUDIT_COPY_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/${firstSequence}-${lastSequence}.jsonl`;
+}

@@ -1,0 +1,94 @@
+/**
+ * Document versions (履历): one per change of a document item, derived from the records table's
+ * change stream, so every change is kept whichever function made it: upload, checks, archiving,
+ * a replaced file, holds, disposal. A version names the fields that changed with their values
+ * before and after; storage locations and index keys are left out.
+ */
+
+/** Attributes that are not the document's data: keys, storage locations, bookkeeping. */
+const NOT_DATA = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'entity',
+  'intakeKey',
+  'archiveKey',
+  'archiveVersionId',
+  'updatedAt',
+  'updatedBy',
+  'updatedBySub',
+]);
+
+export interface DocumentVersion {
+  documentId: string;
+  changedAt: string;
+  /** Who made the change: the item's `updatedBy`, its creator for the first version, else `system`. */
+  changedBy: string;
+  /** INSERT for the first version, MODIFY for a change, REMOVE when the item went away. */
+  kind: 'INSERT' | 'MODIFY' | 'REMOVE';
+  statusBefore?: string;
+  statusAfter?: string;
+  changed: string[];
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  /** Stream sequence number: orders versions and makes a redelivered change write nothing new. */
+  sequence: string;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The version a change makes, or undefined when no data field changed. */
+export function documentVersion(args: {
+  kind: DocumentVersion['kind'];
+  oldImage?: Record<string, unknown>;
+  newImage?: Record<string, unknown>;
+  sequence: string;
+  approximateAt: Date;
+}): DocumentVersion | undefined {
+  const before = args.oldImage ?? {};
+  const after = args.newImage ?? {};
+  const documentId = String(after.documentId ?? before.documentId ?? '');
+  if (documentId === '') return undefined;
+  const names = new Set([...Object.keys(before), ...Object.keys(after)].filter((k) => !NOT_DATA.has(k)));
+  const changed = [...names].filter((k) => !same(before[k], after[k])).sort();
+  if (changed.length === 0) return undefined;
+  const pick = (img: Record<string, unknown>) =>
+    Object.fromEntries(changed.filter((k) => img[k] !== undefined).map((k) => [k, img[k]]));
+  const updatedBy = after.updatedBy ?? (args.kind === 'INSERT' ? after.createdBy : undefined);
+  const changedAt =
+    typeof after.updatedAt === 'string' && args.kind !== 'REMOVE'
+      ? after.updatedAt
+      : args.approximateAt.toISOString();
+  return {
+    documentId,
+    changedAt,
+    changedBy: typeof updatedBy === 'string' ? updatedBy : 'system',
+    kind: args.kind,
+    ...(typeof before.status === 'string' ? { statusBefore: before.status } : {}),
+    ...(typeof after.status === 'string' ? { statusAfter: after.status } : {}),
+    changed,
+    before: pick(before),
+    after: pick(after),
+    sequence: args.sequence,
+  };
+}
+
+/** A version as `GET /documents/{id}/history` shows it. */
+export function documentVersionView(v: DocumentVersion) {
+  return {
+    changedAt: v.changedAt,
+    changedBy: v.changedBy,
+    kind: v.kind,
+    ...(v.statusBefore !== v.statusAfter
+      ? { status: { ...(v.statusBefore ? { from: v.statusBefore } : {}), to: v.statusAfter ?? null } }
+      : {}),
+    changed: v.changed,
+    before: v.before,
+    after: v.after,
+  };
+}

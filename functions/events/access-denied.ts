@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
+import { appendAudit } from '../adapters/audit.ts';
+import { logger } from '../adapters/logger.ts';
+
+/**
+ * Fed by the API's access log (a CloudWatch Logs subscription on AWS; the local gateway sends the
+ * same lines in the same envelope): every request the API refused becomes an audit event, a 401
+ * (no token, a bad or expired token, a disabled account) as `access.unauthenticated` and a 403 (a
+ * role or record rule said no) as `access.denied`, with the route, the caller where known, the
+ * source address and the request id. The event id derives from the request id, so a line
+ * delivered twice is recorded once.
+ */
+
+interface AccessLine {
+  requestId?: string;
+  ip?: string;
+  userAgent?: string;
+  routeKey?: string;
+  status?: string;
+  authorizerError?: string;
+  sub?: string;
+  username?: string;
+}
+
+const known = (v: string | undefined) => (v === undefined || v === '' || v === '-' ? undefined : v);
+
+export async function handler(event: CloudWatchLogsEvent): Promise<{ recorded: number }> {
+  const data = JSON.parse(
+    gunzipSync(Buffer.from(event.awslogs.data, 'base64')).toString('utf8'),
+  ) as CloudWatchLogsDecodedData;
+  let recorded = 0;
+  for (const entry of data.logEvents ?? []) {
+    let line: AccessLine;
+    try {
+      line = JSON.parse(entry.message) as AccessLine;
+    } catch {
+      continue;
+    }
+    if (line.status !== '401' && line.status !== '403') continue;
+    const requestId = known(line.requestId) ?? entry.id;
+    const sub = known(line.sub);
+    const username = known(line.username) ?? sub;
+    const eventId = createHash('sha256').update(`access:${requestId}`).digest('hex').slice(0, 32);
+    try {
+      await appendAudit({
+        action: line.status === '401' ? 'access.unauthenticated' : 'access.denied',
+        actor: sub
+          ? { sub, username: username ?? sub, roles: [] }
+          : { sub: 'anonymous', username: 'anonymous', roles: [] },
+        targetType: 'route',
+        targetId: known(line.routeKey) ?? 'unknown',
+        eventId,
+        at: new Date(entry.timestamp).toISOString(),
+        requestId,
+        details: {
+          status: Number(line.status),
+          ...(known(line.ip) ? { ip: line.ip } : {}),
+          ...(known(line.userAgent) ? { userAgent: line.userAgent } : {}),
+          ...(known(line.authorizerError) ? { reason: line.authorizerError } : {}),
+        },
+      });
+      recorded++;
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+  logger.debug('refused requests audited', { recorded });
+  return { recorded };
+}

@@ -1,0 +1,35 @@
+import { getAccount } from '../adapters/accounts-repo.ts';
+import type { Account } from '../core/accounts.ts';
+import { now } from '../core/clock.ts';
+
+/**
+ * The account state the chain checks on every authenticated request, cached per warm container
+ * for at most `ACCOUNT_CACHE_SECONDS`: a disabled account or a revoked role takes effect within
+ * that time on every function, without a token having to expire.
+ */
+export const ACCOUNT_CACHE_SECONDS = 60;
+
+export type AccountSource = (sub: string) => Promise<Account | undefined>;
+
+let source: AccountSource = getAccount;
+const cache = new Map<string, { account: Account | undefined; until: number }>();
+
+/** Replaces where accounts are read from (tests of handlers that are not about accounts). */
+export function useAccountSource(next: AccountSource): void {
+  source = next;
+  cache.clear();
+}
+
+export function forgetAccounts(): void {
+  cache.clear();
+}
+
+export async function accountOf(sub: string): Promise<Account | undefined> {
+  const at = now().getTime();
+  const hit = cache.get(sub);
+  if (hit && hit.until > at) return hit.account;
+  const account = await source(sub);
+  cache.set(sub, { account, until: at + ACCOUNT_CACHE_SECONDS * 1000 });
+  if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
+  return account;
+}
