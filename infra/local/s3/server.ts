@@ -55,6 +55,13 @@ export interface LocalS3Options {
   buckets?: { name: string; objectLock?: boolean; versioning?: boolean; cors?: boolean }[];
   /** Called after each successful PutObject, CopyObject and CompleteMultipartUpload; errors are logged only. */
   onObjectCreated?: (record: S3ObjectCreatedRecord) => Promise<void> | void;
+  /**
+   * The time Object Lock retention is judged by, in epoch milliseconds (default: the system
+   * clock). Signatures and presigned URLs always use the system clock, as clients sign with it.
+   * The local realisation passes the functions' clock, so moving its test clock past a
+   * retain-until date lets a delete through, as the passing of time would on AWS.
+   */
+  lockClock?: () => number;
 }
 
 export interface LocalS3Server {
@@ -171,6 +178,11 @@ class LocalS3 {
   constructor(private readonly opts: LocalS3Options) {
     this.store = new Store(opts.dataDir);
     for (const b of opts.buckets ?? []) this.ensureBucket(b);
+  }
+
+  /** Now, as Object Lock judges it. */
+  private lockNow(): number {
+    return this.opts.lockClock?.() ?? Date.now();
   }
 
   private ensureBucket(b: NonNullable<LocalS3Options['buckets']>[number]): void {
@@ -754,7 +766,7 @@ class LocalS3 {
     if (mode === undefined && until === undefined && hold === undefined) {
       if (meta.objectLock && meta.defaultRetention) {
         const r = meta.defaultRetention;
-        const d = new Date();
+        const d = new Date(this.lockNow());
         if (r.days !== undefined) d.setUTCDate(d.getUTCDate() + r.days);
         if (r.years !== undefined) d.setUTCFullYear(d.getUTCFullYear() + r.years);
         out.retention = { mode: r.mode, retainUntil: d.toISOString() };
@@ -776,7 +788,7 @@ class LocalS3 {
           until,
         );
       }
-      if (t <= Date.now()) throw errors.invalidArgument('The retain until date must be in the future!');
+      if (t <= this.lockNow()) throw errors.invalidArgument('The retain until date must be in the future!');
       out.retention = { mode, retainUntil: new Date(t).toISOString() };
     } else if (meta.defaultRetention) {
       const only = this.lockFromHeaders(meta, {});
@@ -1030,7 +1042,7 @@ class LocalS3 {
     if (version.legalHold === 'ON')
       throw errors.accessDenied('Access Denied because object protected by object lock.');
     const r = version.retention;
-    if (r && Date.parse(r.retainUntil) > Date.now()) {
+    if (r && Date.parse(r.retainUntil) > this.lockNow()) {
       if (r.mode === 'COMPLIANCE' || !bypassGovernance) {
         throw errors.accessDenied('Access Denied because object protected by object lock.');
       }
@@ -1361,13 +1373,13 @@ class LocalS3 {
       if (modeText !== 'GOVERNANCE' && modeText !== 'COMPLIANCE') throw errors.malformedXml();
       const t = Date.parse(untilText);
       if (Number.isNaN(t)) throw errors.malformedXml();
-      if (t <= Date.now()) throw errors.invalidArgument('The retain until date must be in the future!');
+      if (t <= this.lockNow()) throw errors.invalidArgument('The retain until date must be in the future!');
       next = { mode: modeText, retainUntil: new Date(t).toISOString() };
     }
     const { version, entry } = this.resolveVersion(ctx);
     const current = version.retention;
     const bypass = ctx.headers['x-amz-bypass-governance-retention']?.toLowerCase() === 'true';
-    if (current && Date.parse(current.retainUntil) > Date.now()) {
+    if (current && Date.parse(current.retainUntil) > this.lockNow()) {
       const weakens =
         !next ||
         Date.parse(next.retainUntil) < Date.parse(current.retainUntil) ||
