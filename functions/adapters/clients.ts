@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { guardAuditTrail } from './audit-guard.ts';
 
 /**
  * One client per service per process, created at module load so a warm Lambda reuses its
@@ -10,6 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  */
 
 export const dynamodb = new DynamoDBClient({});
+// No command through this client can change or delete an audit item (audit-guard.ts).
+guardAuditTrail(dynamodb);
 
 export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -54,6 +54,7 @@ import { scanAndTag } from './malware-scan.ts';
 import { type LocalS3Server, startS3Server } from './s3/server.ts';
 import { Scheduler } from './scheduler.ts';
 import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
+import { accessLogShipper, StreamPoller } from './streams.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const READY_PREFIX = 'DANGAN_READY ';
@@ -393,6 +394,22 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     stops.push(async () => accounts.close());
     await accounts.seed(identity.users, new Date());
     identity.useAccounts(accounts.lookup);
+
+    // Table streams to their functions (Lambda event source mappings on AWS), and refused
+    // requests from the gateway's access log to their auditor (a log subscription on AWS).
+    const streams = new StreamPoller({
+      endpoint: dynamo.url,
+      region: config.region,
+      credentials,
+      dataDir: config.dataDir,
+      tableName: (table) => (table === 'Audit' ? names.auditTable : names.recordsTable),
+      invoke: (fn, event) => lambda.invoke(fn, event),
+      onError: (message) => log(message),
+    });
+    streams.start();
+    stops.push(() => streams.stop());
+    const refused = accessLogShipper({ invokeAsync: (fn, event) => lambda.invokeAsync(fn, event) });
+    stops.push(async () => refused.stop());
     const gateway: RunningGateway = await startGateway({
       routes: ROUTES,
       identity,
@@ -402,6 +419,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       port: config.port,
       cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
       console: consoleSite(),
+      accessLog: (line) => refused.log(line),
       log: ({ routeKey, status, error }) => {
         if (error !== undefined) log(`${routeKey} → ${status}: ${(error as Error).message ?? String(error)}`);
       },

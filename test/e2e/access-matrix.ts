@@ -1,0 +1,75 @@
+/**
+ * Who may call what, written down independently of functions/catalog.ts from DESIGN.md's roles
+ * and 三员分立: for every route, the callers (seeded users) that get through, everyone else is
+ * refused with 403. `clerk1` owns the fixtures (its submission); `clerk2` is another clerk.
+ * access.test.ts drives every row over HTTP against the local system; a route in ROUTES without
+ * a row here fails it.
+ */
+
+export const CALLERS = [
+  'clerk1',
+  'clerk2',
+  'reviewer1',
+  'archivist1',
+  'approver1',
+  'auditor1',
+  'sysadmin1',
+  'secadmin1',
+  'staff1',
+] as const;
+export type Caller = (typeof CALLERS)[number];
+
+const STAFF: readonly Caller[] = CALLERS;
+const RECORDS: readonly Caller[] = [
+  'clerk1',
+  'clerk2',
+  'reviewer1',
+  'archivist1',
+  'approver1',
+  'auditor1',
+  'staff1',
+];
+const CONTENT: readonly Caller[] = ['clerk1', 'clerk2', 'reviewer1', 'archivist1', 'approver1', 'staff1'];
+
+/** Route key → callers allowed past authorisation ('public': no token needed). */
+export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
+  'GET /health': 'public',
+  'GET /scheme': STAFF,
+  'POST /customers': ['clerk1', 'clerk2', 'archivist1'],
+  'GET /customers': RECORDS,
+  'GET /customers/{customerId}': RECORDS,
+  'PATCH /customers/{customerId}': ['clerk1', 'clerk2', 'archivist1'],
+  'GET /customers/{customerId}/history': ['archivist1', 'auditor1'],
+  'POST /submissions': ['clerk1', 'clerk2'],
+  // Record rule own-submission: the other clerk is refused.
+  'GET /submissions/{submissionId}': ['clerk1', 'reviewer1', 'archivist1', 'auditor1'],
+  'POST /submissions/{submissionId}/submit': ['clerk1'],
+  'POST /submissions/{submissionId}/documents/{documentId}/upload-url': ['clerk1'],
+  'GET /tasks': STAFF,
+  // Record rule task-decider on a review task: reviewers decide it.
+  'POST /tasks/{taskId}/decision': ['reviewer1'],
+  'GET /documents': RECORDS,
+  'GET /documents/{documentId}': RECORDS,
+  // Route roles: content readers; record rule: archivists, or a borrower under a loan.
+  'GET /documents/{documentId}/content': ['archivist1'],
+  'GET /documents/{documentId}/history': ['archivist1', 'auditor1'],
+  'GET /audit': ['auditor1'],
+  'GET /audit/export': ['auditor1'],
+  'GET /users': ['secadmin1'],
+  'GET /users/{userId}': ['secadmin1'],
+  'GET /groups': ['secadmin1'],
+  'POST /users/{userId}/disable': ['secadmin1'],
+  'POST /users/{userId}/enable': ['secadmin1'],
+  'POST /users/{userId}/roles': ['secadmin1'],
+  'DELETE /users/{userId}/roles/{role}': ['secadmin1'],
+  'PUT /users/{userId}/regions': ['secadmin1'],
+};
+
+/** Callers the route refuses at the route (403 before any record is read) or by a record rule. */
+export const refused = (route: string): readonly Caller[] => {
+  const allowed = MATRIX[route];
+  if (allowed === undefined || allowed === 'public') return [];
+  return CALLERS.filter((c) => !allowed.includes(c));
+};
+
+export { CONTENT };

@@ -1,0 +1,630 @@
+/**
+ * Access control, sensitive data, the audit trail and history, end to end over HTTP against the
+ * local system: the route × caller matrix (plus missing, expired, foreign and forged tokens),
+ * accounts disabled and roles revoked at once, masking per field and role, one audit event per
+ * audited action, the append-only data layer, concurrent changes, document history and the
+ * locked copy of the trail.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/catalog.ts';
+import { CALLERS, type Caller, MATRIX } from './access-matrix.ts';
+import {
+  Api,
+  changeDocs,
+  createDraft,
+  type Draft,
+  openTaskFor,
+  s3ClientFor,
+  uploadAll,
+  waitSubmission,
+} from './client.ts';
+import { type LocalSystem, startSystem, until } from './system.ts';
+
+let system: LocalSystem;
+let api: Api;
+let s3: S3Client;
+const users = new Map<string, string>(); // username → sub
+
+beforeAll(async () => {
+  // Accounts are cached for 2 s here (60 s on AWS), so the tests can wait for a change to land.
+  system = await startSystem({ env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } });
+  api = new Api(system.ready.apiUrl);
+  s3 = s3ClientFor(system);
+  const res = await fetch(`${system.ready.apiUrl}/local/users`);
+  for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
+    users.set(u.username, u.sub);
+  }
+}, 120_000);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-60).join('\n'));
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  if (system) {
+    expect(await system.stop()).toBe(0);
+    rmSync(system.dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+const sub = (username: string) => users.get(username) ?? '';
+
+/** Signs a token with the local identity's own key (a valid signature, any claims). */
+async function localToken(claims: Record<string, unknown>, expSeconds: number): Promise<string> {
+  const stored = JSON.parse(readFileSync(join(system.dataDir, 'identity', 'signing-key.json'), 'utf8')) as {
+    kid: string;
+    privateJwk: JWK;
+  };
+  const key = await importJWK(stored.privateJwk, 'RS256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ token_use: 'access', client_id: 'dangan-local-console', ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: stored.kid })
+    .setIssuer('https://identity.dangan.local')
+    .setIssuedAt(now - 7200)
+    .setExpirationTime(now + expSeconds)
+    .sign(key);
+}
+
+async function raw(token: string | null, method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${system.ready.apiUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await res.text();
+  return res.status;
+}
+
+/** Runs `work` over `items` with at most `n` at a time. */
+async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
+}
+
+let customerNo = 0;
+const newCustomerBody = () => ({
+  customerNo: `ACC${Date.now().toString(36).toUpperCase()}${++customerNo}`,
+  name: '李四',
+  type: 'RES',
+  idNumber: '11010519491231002X',
+  phone: '13912345678',
+  address: '北京市东城区某某胡同 8 号',
+  bankAccount: '6222020200112233445',
+});
+
+async function newCustomer(user = 'clerk1'): Promise<string> {
+  return (await api.expect<{ customerId: string }>(201, user, 'POST', '/customers', newCustomerBody()))
+    .customerId;
+}
+
+describe('the route × caller matrix', () => {
+  interface Fixtures {
+    customerId: string;
+    readSubmission: Draft;
+    submitSubmission: Draft;
+    taskId: string;
+    archived: Draft;
+  }
+  let f: Fixtures;
+
+  beforeAll(async () => {
+    const customerId = await newCustomer();
+    const readSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-read'));
+    const submitSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-submit'));
+    const reviewed = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-review'));
+    const archived = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-archive'));
+    await Promise.all([uploadAll(api, submitSubmission), uploadAll(api, reviewed), uploadAll(api, archived)]);
+    await api.expect(202, 'clerk1', 'POST', `/submissions/${archived.submissionId}/submit`);
+    const archiveTask = await openTaskFor(api, archived.submissionId);
+    await api.expect(200, 'reviewer2', 'POST', `/tasks/${archiveTask.taskId}/decision`, {
+      decision: 'approve',
+    });
+    await api.expect(202, 'clerk1', 'POST', `/submissions/${reviewed.submissionId}/submit`);
+    const task = await openTaskFor(api, reviewed.submissionId);
+    await waitSubmission(api, archived.submissionId, 'ARCHIVED', (s) => s.status === 'ARCHIVED');
+    f = { customerId, readSubmission, submitSubmission, taskId: task.taskId, archived };
+  }, 180_000);
+
+  interface Request {
+    path: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  }
+
+  /** The request each route gets in the matrix: real records, so an allowed caller gets 2xx. */
+  async function requestFor(route: string, caller: Caller): Promise<Request> {
+    const doc = f.archived.docs[0]?.documentId ?? '';
+    const target = sub('approver2');
+    const byRoute: Record<string, () => Promise<Request> | Request> = {
+      'GET /health': () => ({ path: '/health' }),
+      'GET /scheme': () => ({ path: '/scheme' }),
+      'POST /customers': () => ({ path: '/customers', body: newCustomerBody() }),
+      'GET /customers': () => ({ path: '/customers?q=%E6%9D%8E' }),
+      'GET /customers/{customerId}': () => ({ path: `/customers/${f.customerId}` }),
+      'PATCH /customers/{customerId}': async () => {
+        const r = await api.call('archivist1', 'GET', `/customers/${f.customerId}`);
+        return {
+          path: `/customers/${f.customerId}`,
+          body: { address: `北京市东城区 ${caller} 改` },
+          headers: { 'if-match': r.headers.get('etag') ?? '1' },
+        };
+      },
+      'GET /customers/{customerId}/history': () => ({ path: `/customers/${f.customerId}/history` }),
+      'POST /submissions': () => ({
+        path: '/submissions',
+        body: {
+          customerId: f.customerId,
+          businessEvent: 'CHANGE',
+          documents: [
+            {
+              docType: 'APPFORM',
+              title: 't',
+              fileName: 'a.pdf',
+              contentType: 'application/pdf',
+              size: 10,
+              sha256: 'a'.repeat(64),
+            },
+          ],
+        },
+      }),
+      'GET /submissions/{submissionId}': () => ({ path: `/submissions/${f.readSubmission.submissionId}` }),
+      'POST /submissions/{submissionId}/submit': () => ({
+        path: `/submissions/${f.submitSubmission.submissionId}/submit`,
+      }),
+      'POST /submissions/{submissionId}/documents/{documentId}/upload-url': () => ({
+        path: `/submissions/${f.readSubmission.submissionId}/documents/${f.readSubmission.docs[0]?.documentId}/upload-url`,
+        body: { contentType: 'application/pdf', size: 20, sha256: 'b'.repeat(64) },
+      }),
+      'GET /tasks': () => ({ path: '/tasks' }),
+      'POST /tasks/{taskId}/decision': () => ({
+        path: `/tasks/${f.taskId}/decision`,
+        body: { decision: 'approve' },
+      }),
+      'GET /documents': () => ({ path: `/documents?customerId=${f.customerId}` }),
+      'GET /documents/{documentId}': () => ({ path: `/documents/${doc}` }),
+      'GET /documents/{documentId}/content': () => ({ path: `/documents/${doc}/content` }),
+      'GET /documents/{documentId}/history': () => ({ path: `/documents/${doc}/history` }),
+      'GET /audit': () => ({ path: `/audit?targetId=${f.customerId}` }),
+      'GET /audit/export': () => ({ path: `/audit/export?targetId=${f.customerId}` }),
+      'GET /users': () => ({ path: '/users' }),
+      'GET /users/{userId}': () => ({ path: `/users/${target}` }),
+      'GET /groups': () => ({ path: '/groups' }),
+      'POST /users/{userId}/disable': () => ({
+        path: `/users/${target}/disable`,
+        body: { reason: 'matrix' },
+      }),
+      'POST /users/{userId}/enable': () => ({ path: `/users/${target}/enable` }),
+      'POST /users/{userId}/roles': () => ({ path: `/users/${target}/roles`, body: { role: 'approver' } }),
+      'DELETE /users/{userId}/roles/{role}': () => ({ path: `/users/${target}/roles/staff` }),
+      'PUT /users/{userId}/regions': () => ({ path: `/users/${target}/regions`, body: { regions: [] } }),
+    };
+    const build = byRoute[route];
+    if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);
+    return build();
+  }
+
+  it('has a row for every route of the catalog and no other', () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('answers every caller on every route as the matrix says', async () => {
+    const failures: string[] = [];
+    const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
+    await pool(keys, 4, async (key) => {
+      const [method = 'GET'] = key.split(' ');
+      const allowed = MATRIX[key];
+      // Callers in order, one at a time per route, so state-changing calls see each other's results.
+      for (const caller of CALLERS) {
+        const req = await requestFor(key, caller);
+        const r = await api.call(caller, method, req.path, req.body, req.headers);
+        const ok = allowed === 'public' || allowed?.includes(caller);
+        const pass = ok ? r.status >= 200 && r.status < 300 : r.status === 403;
+        if (!pass) failures.push(`${key} as ${caller}: ${r.status} ${JSON.stringify(r.body).slice(0, 160)}`);
+      }
+    });
+    expect(failures).toEqual([]);
+  }, 180_000);
+
+  it('refuses a missing, an expired and a foreign token with 401, and a forged group with 403', async () => {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const foreign = await new SignJWT({
+      username: 'archivist1',
+      'cognito:groups': ['archivist'],
+      token_use: 'access',
+      client_id: 'dangan-local-console',
+    })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer('https://identity.dangan.local')
+      .setSubject(sub('archivist1'))
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    const expired = await localToken(
+      { sub: sub('archivist1'), username: 'archivist1', 'cognito:groups': ['archivist'] },
+      -60,
+    );
+    // Signed by the right key, but claiming every role staff1 was never granted.
+    const forged = await localToken(
+      {
+        sub: sub('staff1'),
+        username: 'staff1',
+        'cognito:groups': ['clerk', 'reviewer', 'archivist', 'approver', 'auditor', 'sysadmin', 'secadmin'],
+      },
+      600,
+    );
+    const failures: string[] = [];
+    await pool(
+      ROUTES.filter((r) => r.roles !== 'public'),
+      4,
+      async (route) => {
+        const path = route.path.replace(/\{[^}]+\}/g, 'x0');
+        for (const [label, token, want] of [
+          ['no token', null, 401],
+          ['expired', expired, 401],
+          ['foreign key', foreign, 401],
+          ['forged group', forged, 403],
+        ] as const) {
+          const status = await raw(token, route.method, path, route.method === 'GET' ? undefined : {});
+          if (status !== want)
+            failures.push(`${route.method} ${route.path} ${label}: ${status}, not ${want}`);
+        }
+      },
+    );
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
+describe('accounts', () => {
+  it('refuses a disabled account on its next request and gives it no new token; enabling restores it', async () => {
+    const target = sub('clerk2');
+    const token = await api.token('clerk2');
+    expect(await raw(token, 'GET', '/scheme')).toBe(200);
+    const disabled = await api.expect<{ status: string }>(
+      200,
+      'secadmin1',
+      'POST',
+      `/users/${target}/disable`,
+      {
+        reason: 'left the company',
+      },
+    );
+    expect(disabled.status).toBe('DISABLED');
+    await until('the disabled token to be refused', async () =>
+      (await raw(token, 'GET', '/scheme')) === 401 ? true : undefined,
+    );
+    const again = await fetch(`${system.ready.apiUrl}/local/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'clerk2' }),
+    });
+    expect(again.status).toBe(403);
+    await api.expect(200, 'secadmin1', 'POST', `/users/${target}/enable`);
+    await until('the token to work again', async () =>
+      (await raw(token, 'GET', '/scheme')) === 200 ? true : undefined,
+    );
+  });
+
+  it('drops a revoked role from tokens already issued, and a granted one comes with the next token', async () => {
+    const target = sub('staff1');
+    const token = await api.token('staff1');
+    expect(await raw(token, 'GET', '/customers?q=x')).toBe(200);
+    await api.expect(200, 'secadmin1', 'DELETE', `/users/${target}/roles/staff`);
+    await until('the revoked role to stop working', async () =>
+      (await raw(token, 'GET', '/customers?q=x')) === 403 ? true : undefined,
+    );
+    await api.expect(200, 'secadmin1', 'POST', `/users/${target}/roles`, { role: 'staff' });
+    await until('the role to work again', async () =>
+      (await raw(token, 'GET', '/customers?q=x')) === 200 ? true : undefined,
+    );
+  });
+
+  it('keeps 三员分立: no admin role combines with another, and nobody changes their own account', async () => {
+    const r = await api.call('secadmin1', 'POST', `/users/${sub('auditor1')}/roles`, { role: 'archivist' });
+    expect(r.status).toBe(409);
+    expect(JSON.stringify(r.body)).toContain('三员分立');
+    expect(
+      (await api.call('secadmin1', 'POST', `/users/${sub('secadmin1')}/roles`, { role: 'archivist' })).status,
+    ).toBe(403);
+  });
+
+  it('lists users and groups for the security administrator, and narrows a clerk to their regions', async () => {
+    const list = await api.expect<{ items: { username: string; roles: string[] }[] }>(
+      200,
+      'secadmin1',
+      'GET',
+      '/users',
+    );
+    expect(list.items.find((u) => u.username === 'clerk1')?.roles).toEqual(['clerk']);
+    const groups = await api.expect<{ items: { group: string; members: { username: string }[] }[] }>(
+      200,
+      'secadmin1',
+      'GET',
+      '/groups',
+    );
+    expect(groups.items.find((g) => g.group === 'auditor')?.members.map((m) => m.username)).toEqual([
+      'auditor1',
+    ]);
+
+    const customerId = await newCustomer('clerk1');
+    await api.expect(200, 'secadmin1', 'PUT', `/users/${sub('clerk2')}/regions`, { regions: ['NORTH'] });
+    await until('the region limit to apply', async () =>
+      (await api.call('clerk2', 'GET', `/customers/${customerId}`)).status === 404 ? true : undefined,
+    );
+    await api.expect(200, 'secadmin1', 'PUT', `/users/${sub('clerk2')}/regions`, { regions: [] });
+    await until('the region limit to lift', async () =>
+      (await api.call('clerk2', 'GET', `/customers/${customerId}`)).status === 200 ? true : undefined,
+    );
+  });
+});
+
+describe('sensitive fields', () => {
+  const FIELDS = ['idNumber', 'phone', 'address', 'bankAccount'] as const;
+
+  it('are masked field by field for every role but the archivist, whose read is audited', async () => {
+    const body = newCustomerBody();
+    const { customerId } = await api.expect<{ customerId: string }>(
+      201,
+      'clerk1',
+      'POST',
+      '/customers',
+      body,
+    );
+    for (const caller of ['clerk1', 'reviewer1', 'archivist1', 'approver1', 'auditor1', 'staff1']) {
+      const c = await api.expect<Record<string, string>>(200, caller, 'GET', `/customers/${customerId}`);
+      for (const field of FIELDS) {
+        if (caller === 'archivist1') expect(c[field], `${caller} ${field}`).toBe(body[field]);
+        else {
+          expect(c[field], `${caller} ${field}`).not.toBe(body[field]);
+          expect(c[field], `${caller} ${field}`).toContain('*');
+        }
+      }
+    }
+    const trail = await api.expect<{
+      items: { action: string; actorName: string; after?: Record<string, string> }[];
+    }>(200, 'auditor1', 'GET', `/audit?targetId=${customerId}`);
+    expect(trail.items.filter((e) => e.action === 'customer.read-unmasked').map((e) => e.actorName)).toEqual([
+      'archivist1',
+    ]);
+    // The auditor reads the trail, but the records in it masked.
+    const created = trail.items.find((e) => e.action === 'customer.created');
+    for (const field of FIELDS) expect(created?.after?.[field], field).toContain('*');
+  });
+});
+
+describe('audit trail', () => {
+  interface Event {
+    eventId: string;
+    action: string;
+    actorName: string;
+    actorSub: string;
+    targetId: string;
+    at: string;
+    requestId?: string;
+  }
+  const eventsOf = async (query: string) =>
+    (await api.expect<{ items: Event[] }>(200, 'auditor1', 'GET', `/audit?${query}`)).items;
+
+  async function exactlyOne(query: string, requestId: string | null, action: string, actor: string) {
+    const found = await until(`${action} for request ${requestId}`, async () => {
+      const items = (await eventsOf(query)).filter((e) => e.requestId === requestId);
+      return items.length > 0 ? items : undefined;
+    });
+    expect(found.map((e) => e.action)).toEqual([action]);
+    const [e] = found;
+    expect(e?.actorName).toBe(actor);
+    expect(e?.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(e?.targetId).toBeTruthy();
+  }
+
+  it('keeps exactly one event, with actor, target, time and request id, for each audited action', async () => {
+    const created = await api.call('clerk1', 'POST', '/customers', newCustomerBody());
+    const customerId = (created.body as { customerId: string }).customerId;
+    await exactlyOne(
+      `targetId=${customerId}`,
+      created.headers.get('apigw-requestid'),
+      'customer.created',
+      'clerk1',
+    );
+
+    const patched = await api.call(
+      'clerk1',
+      'PATCH',
+      `/customers/${customerId}`,
+      { phone: '13700000000' },
+      {
+        'if-match': '1',
+      },
+    );
+    expect(patched.status).toBe(200);
+    await exactlyOne(
+      `targetId=${customerId}`,
+      patched.headers.get('apigw-requestid'),
+      'customer.updated',
+      'clerk1',
+    );
+
+    const unmasked = await api.call('archivist1', 'GET', `/customers/${customerId}`);
+    await exactlyOne(
+      `targetId=${customerId}`,
+      unmasked.headers.get('apigw-requestid'),
+      'customer.read-unmasked',
+      'archivist1',
+    );
+
+    const denied = await api.call('staff1', 'POST', '/customers', newCustomerBody());
+    expect(denied.status).toBe(403);
+    await exactlyOne(
+      'targetId=POST%20%2Fcustomers',
+      denied.headers.get('apigw-requestid'),
+      'access.denied',
+      'staff1',
+    );
+
+    const res = await fetch(`${system.ready.apiUrl}/customers/${customerId}`, {
+      headers: { authorization: 'Bearer not-a-token' },
+    });
+    expect(res.status).toBe(401);
+    await exactlyOne(
+      `targetId=${encodeURIComponent('GET /customers/{customerId}')}`,
+      res.headers.get('apigw-requestid'),
+      'access.unauthenticated',
+      'anonymous',
+    );
+
+    const disabled = await api.call('secadmin1', 'POST', `/users/${sub('reviewer2')}/disable`, {
+      reason: 'audit test',
+    });
+    await exactlyOne(
+      `targetId=${sub('reviewer2')}`,
+      disabled.headers.get('apigw-requestid'),
+      'account.disabled',
+      'secadmin1',
+    );
+    await api.expect(200, 'secadmin1', 'POST', `/users/${sub('reviewer2')}/enable`);
+  });
+
+  it('exports the same query as CSV', async () => {
+    const customerId = await newCustomer();
+    const res = await fetch(`${system.ready.apiUrl}/audit/export?targetId=${customerId}`, {
+      headers: { authorization: `Bearer ${await api.token('auditor1')}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'at,eventId,action,actorName,actorSub,actorRoles,targetType,targetId,requestId,before,after,details',
+    );
+    expect(lines.some((l) => l.includes('customer.created'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('6222020200112233445');
+  });
+
+  it('refuses to change or delete an audit item through the data layer', async () => {
+    Object.assign(process.env, {
+      AUDIT_TABLE_NAME: system.ready.tables.audit,
+      AWS_ENDPOINT_URL_DYNAMODB: system.ready.dynamodbUrl,
+      AWS_REGION: system.ready.region,
+      AWS_ACCESS_KEY_ID: system.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: system.credentials.secretAccessKey,
+    });
+    const { ddb } = await import('../../functions/adapters/clients.ts');
+    const { DeleteCommand, PutCommand, UpdateCommand, TransactWriteCommand } = await import(
+      '@aws-sdk/lib-dynamodb'
+    );
+    const [event] = await eventsOf(`targetId=${await newCustomer()}`);
+    const key = { pk: `TARGET#${event?.targetId}`, sk: `${event?.at}#${event?.eventId}` };
+    const table = system.ready.tables.audit;
+    await expect(
+      ddb.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET actorName = :x',
+          ExpressionAttributeValues: { ':x': 'nobody' },
+        }),
+      ),
+    ).rejects.toThrow(/append-only/);
+    await expect(ddb.send(new DeleteCommand({ TableName: table, Key: key }))).rejects.toThrow(/append-only/);
+    await expect(
+      ddb.send(new PutCommand({ TableName: table, Item: { ...key, action: 'forged' } })),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      ddb.send(new TransactWriteCommand({ TransactItems: [{ Delete: { TableName: table, Key: key } }] })),
+    ).rejects.toThrow(/append-only/);
+    // Appending over an existing event fails on its condition.
+    await expect(
+      ddb.send(
+        new PutCommand({
+          TableName: table,
+          Item: { ...key, action: 'forged' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    ).rejects.toThrow(/conditional/i);
+    const after = await eventsOf(`targetId=${event?.targetId}`);
+    expect(after.find((e) => e.eventId === event?.eventId)?.action).toBe(event?.action);
+  });
+
+  it('copies the trail to the archive bucket under COMPLIANCE Object Lock', async () => {
+    const objects = await until('audit copies in the archive bucket', async () => {
+      const r = await s3.send(
+        new ListObjectsV2Command({ Bucket: system.ready.archiveBucket, Prefix: 'audit/' }),
+      );
+      return (r.Contents ?? []).length > 0 ? r.Contents : undefined;
+    });
+    const key = objects?.[0]?.Key ?? '';
+    expect(key).toMatch(/^audit\/\d{4}\/\d\d\/\d\d\/.+\.jsonl$/);
+    const retention = await s3.send(
+      new GetObjectRetentionCommand({ Bucket: system.ready.archiveBucket, Key: key }),
+    );
+    expect(retention.Retention?.Mode).toBe('COMPLIANCE');
+    expect(retention.Retention?.RetainUntilDate?.getTime()).toBeGreaterThan(Date.now() + 365 * 86_400_000);
+  });
+});
+
+describe('history and optimistic locking', () => {
+  it('lets one of two concurrent changes win and keeps both versions that were made', async () => {
+    const customerId = await newCustomer();
+    const [a, b] = await Promise.all([
+      api.call('clerk1', 'PATCH', `/customers/${customerId}`, { phone: '13600000001' }, { 'if-match': '1' }),
+      api.call(
+        'archivist1',
+        'PATCH',
+        `/customers/${customerId}`,
+        { phone: '13600000002' },
+        { 'if-match': '1' },
+      ),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(JSON.stringify(loser.body)).toContain('version');
+    // The loser reads again and reapplies its change on the new version.
+    const again = await api.call(
+      a.status === 409 ? 'clerk1' : 'archivist1',
+      'PATCH',
+      `/customers/${customerId}`,
+      { phone: a.status === 409 ? '13600000001' : '13600000002' },
+      { 'if-match': '2' },
+    );
+    expect(again.status).toBe(200);
+    const history = await api.expect<{ items: { version: number; changedBy: string }[] }>(
+      200,
+      'auditor1',
+      'GET',
+      `/customers/${customerId}/history`,
+    );
+    expect(history.items.map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(new Set(history.items.slice(1).map((v) => v.changedBy))).toEqual(
+      new Set(['clerk1', 'archivist1']),
+    );
+  });
+
+  it('keeps a version of a document for each change of status and metadata', async () => {
+    const customerId = await newCustomer();
+    const draft = await createDraft(api, customerId, 'CHANGE', changeDocs('history'));
+    await uploadAll(api, draft);
+    const id = draft.docs[0]?.documentId ?? '';
+    const history = await until('versions up to UPLOADED', async () => {
+      const h = await api.expect<{
+        items: { kind: string; status?: { to: string }; changedBy: string; changed: string[] }[];
+      }>(200, 'archivist1', 'GET', `/documents/${id}/history`);
+      return h.items.some((v) => v.status?.to === 'UPLOADED') ? h : undefined;
+    });
+    expect(history.items[0]?.kind).toBe('INSERT');
+    expect(history.items[0]?.status?.to).toBe('PENDING_UPLOAD');
+    expect(history.items.find((v) => v.status?.to === 'UPLOADED')?.changed).toContain('status');
+    // The auditor sees the history too; a clerk does not.
+    expect((await api.call('auditor1', 'GET', `/documents/${id}/history`)).status).toBe(200);
+    expect((await api.call('clerk1', 'GET', `/documents/${id}/history`)).status).toBe(403);
+  });
+});
