@@ -1,10 +1,11 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '../functions/catalog.ts';
 import { Api } from './constructs/api.ts';
 import { AuditTrail } from './constructs/audit-trail.ts';
 import { Auth } from './constructs/auth.ts';
+import { ConsoleHosting } from './constructs/console.ts';
 import { Functions, pascal } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Schedules } from './constructs/schedules.ts';
@@ -26,11 +27,12 @@ const UPLOAD_RECEIVER: FunctionName = 'upload-received';
 
 /**
  * Dangan on AWS: storage, identities, one function per catalog entry, the workflows, the HTTP
- * API, malware scanning of uploads, schedules and alarms.
+ * API, malware scanning of uploads, schedules, alarms and the console.
  */
 export class DanganStack extends Stack {
   readonly storage: Storage;
   readonly auth: Auth;
+  readonly console: ConsoleHosting;
   readonly functions: Functions;
   readonly workflows: Workflows;
   readonly api: Api;
@@ -41,13 +43,17 @@ export class DanganStack extends Stack {
   constructor(scope: Construct, id: string, props: DanganStackProps) {
     super(scope, id, props);
 
-    this.storage = new Storage(this, 'Storage', { consoleOrigins: props.consoleOrigins });
+    // The console's own origin joins the configured ones; it exists once the console's
+    // distribution does, which logs to the storage's access-log bucket.
+    const consoleOrigins = [...props.consoleOrigins, Lazy.string({ produce: () => this.console.origin })];
+    this.storage = new Storage(this, 'Storage', { consoleOrigins });
+    this.console = new ConsoleHosting(this, 'Console', { accessLogs: this.storage.accessLogs });
     this.malwareProtection = new MalwareProtection(this, 'MalwareProtection', {
       bucket: this.storage.intake,
       key: this.storage.key,
     });
     this.auth = new Auth(this, 'Auth', {
-      consoleOrigins: props.consoleOrigins,
+      consoleOrigins,
       ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
     });
 
@@ -71,8 +77,15 @@ export class DanganStack extends Stack {
       functions: this.functions.byName,
       userPool: this.auth.userPool,
       client: this.auth.consoleClient,
-      consoleOrigins: props.consoleOrigins,
+      consoleOrigins,
       logRetention: logs.RetentionDays.ONE_YEAR,
+    });
+
+    this.console.publish({
+      apiUrl: this.api.url,
+      userPool: this.auth.userPool,
+      client: this.auth.consoleClient,
+      domain: this.auth.domain,
     });
 
     this.schedules = new Schedules(this, 'Schedules', { functions: this.functions.byName });
@@ -98,6 +111,7 @@ export class DanganStack extends Stack {
     output('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool of the staff');
     output('UserPoolClientId', this.auth.consoleClient.userPoolClientId, 'App client of the console');
     output('AuthDomain', this.auth.domain.baseUrl(), 'Hosted sign-in of the console');
+    output('ConsoleUrl', `${this.console.origin}/`, 'The console');
     output('IntakeBucketName', this.storage.intake.bucketName, 'Bucket of uploaded scans');
     output('ArchiveBucketName', this.storage.archive.bucketName, 'Bucket of archived originals');
     output('AccessLogBucketName', this.storage.accessLogs.bucketName, 'Bucket of S3 access logs');
