@@ -67,7 +67,12 @@ describe('npm start', () => {
     });
     try {
       for (const def of TABLES) {
-        const name = def.id === 'Records' ? ready.tables.records : ready.tables.audit;
+        const name =
+          def.id === 'Records'
+            ? ready.tables.records
+            : def.id === 'Audit'
+              ? ready.tables.audit
+              : `dangan-${def.id.toLowerCase()}`;
         const { Table } = await ddb.send(new DescribeTableCommand({ TableName: name }));
         expect(Table?.KeySchema).toEqual([
           { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
