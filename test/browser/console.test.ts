@@ -4,7 +4,7 @@
  * reviewer approves from the inbox, an archivist finds the archived documents by archive code
  * and opens the original. Each page is saved as a screenshot for the README.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSystem, startSystem } from '../e2e/system.ts';
@@ -66,6 +66,7 @@ async function dropFiles(page: Page, files: { name: string; type: string; bytes:
 const customerNo = `WEB${Date.now().toString(36).toUpperCase()}`;
 let submissionId = '';
 let archiveCodes: string[] = [];
+let openedDocumentId = '';
 
 describe('the console', () => {
   it('serves the console at / beside the API, with its config and without shadowing routes', async () => {
@@ -273,6 +274,7 @@ describe('the console', () => {
 
     await page.locator('[data-testid="results"] a', { hasText: archiveCodes[1] as string }).click();
     await page.waitForURL(/#\/documents\//);
+    openedDocumentId = /#\/documents\/([\w-]+)/.exec(page.url())?.[1] ?? '';
     await page.locator('[data-testid="view-original"]').click();
     const viewer = page.locator('img[data-testid="viewer"]');
     await viewer.waitFor();
@@ -280,6 +282,33 @@ describe('the console', () => {
       .poll(() => viewer.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
       .toBe(640);
     await screenshot(page, 'document');
+  }, 60_000);
+
+  it('lets an auditor follow the submission and the read of the original in the trail', async () => {
+    const page = await newPage();
+    await signIn(page, base, 'auditor1');
+    await page.goto(`${base}/#/audit`);
+    const target = page.locator('[data-testid="audit-target"]');
+    const actions = () =>
+      page
+        .locator('[data-testid="audit-table"] tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
+    await target.fill(submissionId);
+    await page.locator('[data-testid="audit-search"]').click();
+    await expect
+      .poll(actions)
+      .toEqual(expect.arrayContaining(['submission.created', 'submission.submitted']));
+    await target.fill(openedDocumentId);
+    await page.locator('[data-testid="audit-search"]').click();
+    await expect.poll(actions).toContain('document.content-url');
+    const read = page.locator('[data-testid="audit-table"] tr[data-action="document.content-url"]').first();
+    expect(await read.textContent()).toContain('archivist1');
+    await screenshot(page, 'audit');
+
+    const download = page.waitForEvent('download');
+    await page.locator('[data-testid="audit-export"]').click();
+    const file = await (await download).path();
+    expect(readFileSync(file, 'utf8')).toContain('document.content-url');
   }, 60_000);
 
   it('raised no script errors in any page', () => {

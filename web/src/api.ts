@@ -81,6 +81,20 @@ export async function api<T = Record<string, unknown>>(
   return parsed as T;
 }
 
+/** A non-JSON answer (a CSV export) as a Blob, with the same sign-in handling. */
+export async function apiBlob(path: string, accept: string): Promise<Blob> {
+  const s = session();
+  const res = await fetch(`${config?.apiUrl ?? ''}${path}`, {
+    headers: { authorization: `Bearer ${s.token}`, accept },
+  });
+  if (res.status === 401) {
+    clearSession();
+    onSignedOut();
+  }
+  if (!res.ok) throw new ApiError(res.status, `HTTP${res.status}`, res.statusText);
+  return res.blob();
+}
+
 export const qs = (params: Record<string, string | undefined>): string => {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') p.set(k, v);

@@ -205,6 +205,8 @@ const zh = {
   from: '从',
   to: '至',
   exportCsv: '导出 CSV',
+  loadMore: '加载更多',
+  details: '详情',
 };
 
 export type MessageKey = keyof typeof zh;
@@ -402,6 +404,8 @@ const en: Record<MessageKey, string> = {
   from: 'From',
   to: 'To',
   exportCsv: 'Export CSV',
+  loadMore: 'Load more',
+  details: 'Details',
 };
 
 export type Lang = 'zh' | 'en';
@@ -447,6 +451,8 @@ const FIELD_RULES_ZH: Record<string, string> = {
   bankAccount: '银行账号须为 8–32 位数字',
   comment: '退回时必须填写意见（最多 2000 字）',
   purpose: '请填写借阅目的',
+  actor: '请填写用户名或用户 ID',
+  cursor: '请重新检索',
   days: '借阅天数超出允许范围',
   docType: '文件类型不在该业务环节的清单内',
   contentType: '不支持的文件格式',

@@ -1,61 +1,106 @@
-import { api, hasRoute, qs } from '../api.ts';
-import { type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
-import { formatTime, h, render } from '../dom.ts';
+import { api, apiBlob, hasRoute, qs } from '../api.ts';
+import { type Ctx, clearFieldErrors, errorText, field, notice, pageHeader, showFieldErrors } from '../app.ts';
+import { formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
 
 interface AuditEvent {
   eventId?: string;
   at: string;
   action: string;
-  actor?: string | { username?: string; sub?: string };
   actorName?: string;
+  actorSub?: string;
+  actorRoles?: string[];
   targetType?: string;
   targetId: string;
+  before?: unknown;
+  after?: unknown;
   details?: unknown;
 }
 
-const actorName = (e: AuditEvent): string =>
-  e.actorName ?? (typeof e.actor === 'string' ? e.actor : (e.actor?.username ?? e.actor?.sub ?? ''));
+const brief = (e: AuditEvent): string => {
+  const parts = [e.details, e.after].filter((x) => x !== undefined).map((x) => JSON.stringify(x));
+  const text = parts.join(' ');
+  return text.length > 180 ? `${text.slice(0, 180)}…` : text;
+};
 
-/** The audit events an `/audit` query returns, as a table. */
-export async function auditTable(path: string): Promise<HTMLElement> {
-  const res = await api<{ items: AuditEvent[] }>('GET', path);
-  if (res.items.length === 0) return h('p', { class: 'empty' }, t('noResults'));
-  return h(
-    'table',
-    { class: 'table', 'data-testid': 'audit-table' },
+function rows(items: AuditEvent[]): HTMLElement[] {
+  return items.map((e) =>
     h(
-      'thead',
-      null,
+      'tr',
+      { 'data-action': e.action, 'data-target': e.targetId },
+      h('td', { class: 'nowrap' }, formatTime(e.at, currentLang())),
       h(
-        'tr',
+        'td',
         null,
-        h('th', null, t('at')),
-        h('th', null, t('actor')),
-        h('th', null, t('action')),
-        h('th', null, t('target')),
-        h('th', null, ''),
+        e.actorName ?? e.actorSub ?? '',
+        e.actorRoles?.length ? h('small', { class: 'block' }, e.actorRoles.join(', ')) : null,
       ),
-    ),
-    h(
-      'tbody',
-      null,
-      res.items.map((e) =>
-        h(
-          'tr',
-          { 'data-action': e.action },
-          h('td', null, formatTime(e.at, currentLang())),
-          h('td', null, actorName(e)),
-          h('td', { class: 'mono' }, e.action),
-          h('td', { class: 'mono' }, `${e.targetType ?? ''} ${e.targetId}`),
-          h('td', { class: 'small mono details' }, e.details ? JSON.stringify(e.details).slice(0, 160) : ''),
-        ),
-      ),
+      h('td', { class: 'mono' }, e.action),
+      h('td', { class: 'mono small' }, e.targetType ? `${e.targetType} ` : '', e.targetId),
+      h('td', { class: 'small mono details', title: brief(e) }, brief(e)),
     ),
   );
 }
 
-/** The auditor's trail with filters. */
+/** The audit events an `/audit` query returns, as a table, with more pages on demand. */
+export async function auditTable(path: string): Promise<HTMLElement> {
+  const res = await api<{ items: AuditEvent[]; nextCursor?: string }>('GET', path);
+  if (res.items.length === 0) return h('p', { class: 'empty' }, t('noResults'));
+  const body = h('tbody', null, rows(res.items));
+  const more = h('div', { class: 'form-actions' });
+  let cursor = res.nextCursor;
+  const drawMore = () => {
+    render(
+      more,
+      cursor
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: async () => {
+                const sep = path.includes('?') ? '&' : '?';
+                const next = await api<{ items: AuditEvent[]; nextCursor?: string }>(
+                  'GET',
+                  `${path}${sep}cursor=${encodeURIComponent(cursor ?? '')}`,
+                );
+                body.append(...rows(next.items));
+                cursor = next.nextCursor;
+                drawMore();
+              },
+            },
+            t('loadMore'),
+          )
+        : null,
+    );
+  };
+  drawMore();
+  return h(
+    'div',
+    null,
+    h(
+      'table',
+      { class: 'table', 'data-testid': 'audit-table' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', null, t('at')),
+          h('th', null, t('actor')),
+          h('th', null, t('action')),
+          h('th', null, t('target')),
+          h('th', null, t('details')),
+        ),
+      ),
+      body,
+    ),
+    more,
+  );
+}
+
+/** The auditor's trail: filters by target, actor, action and time; CSV export of the same query. */
 export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void {
   if (!hasRoute('GET', '/audit')) {
     render(root, pageHeader(t('audit')), notice(t('apiNotDeployed')));
@@ -63,24 +108,24 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
   }
   const targetId = h('input', { name: 'targetId', 'data-testid': 'audit-target' });
   const actor = h('input', { name: 'actor', 'data-testid': 'audit-actor' });
-  const from = h('input', { type: 'date', name: 'from' });
+  const action = h('input', { name: 'action', class: 'mono', placeholder: 'document.content-url' });
+  // The last week by default: a query by day needs a range.
+  const from = h('input', {
+    type: 'date',
+    name: 'from',
+    value: new Date(Date.now() - 7 * 86400_000).toISOString().slice(0, 10),
+  });
   const to = h('input', { type: 'date', name: 'to' });
   const out = h('section', { class: 'card', 'data-testid': 'audit-results' });
+  const general = h('div', { class: 'form-error', role: 'alert' });
   const query = () =>
     qs({
       targetId: targetId.value.trim(),
       actor: actor.value.trim(),
-      from: from.value ? `${from.value}T00:00:00.000Z` : undefined,
+      action: action.value.trim(),
+      from: from.value || undefined,
       to: to.value ? `${to.value}T23:59:59.999Z` : undefined,
     });
-  const run = async () => {
-    render(out, h('p', { class: 'hint' }, t('loading')));
-    try {
-      render(out, await auditTable(`/audit${query()}`));
-    } catch (err) {
-      render(out, notice(errorText(err), 'error'));
-    }
-  };
   const form = h(
     'form',
     { class: 'card search-form', novalidate: true },
@@ -89,15 +134,53 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
       { class: 'grid-form' },
       field(t('target'), targetId, 'targetId'),
       field(t('actor'), actor, 'actor'),
+      field(t('action'), action, 'action'),
       field(t('from'), from, 'from'),
       field(t('to'), to, 'to'),
     ),
+    general,
     h(
       'div',
       { class: 'form-actions' },
       h('button', { type: 'submit', class: 'primary', 'data-testid': 'audit-search' }, t('search')),
+      hasRoute('GET', '/audit/export')
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              'data-testid': 'audit-export',
+              onclick: async () => {
+                try {
+                  const blob = await apiBlob(`/audit/export${query()}`, 'text/csv');
+                  const a = h('a', {
+                    href: URL.createObjectURL(blob),
+                    download: `audit-${new Date().toISOString().slice(0, 10)}.csv`,
+                  });
+                  document.body.append(a);
+                  a.click();
+                  a.remove();
+                } catch (err) {
+                  toast(errorText(err), 'error');
+                }
+              },
+            },
+            t('exportCsv'),
+          )
+        : null,
     ),
   );
+  const run = async () => {
+    general.textContent = '';
+    clearFieldErrors(form);
+    render(out, h('p', { class: 'hint' }, t('loading')));
+    try {
+      render(out, await auditTable(`/audit${query()}`));
+    } catch (err) {
+      render(out);
+      general.textContent = showFieldErrors(form, err).join('；');
+    }
+  };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void run();

@@ -15,6 +15,13 @@ interface Version {
   values: Record<string, string | null>;
 }
 
+interface DocVersion {
+  changedAt: string;
+  changedBy: string;
+  status?: { from?: string; to: string | null };
+  changed: string[];
+}
+
 /** One document: metadata, four checks, retention, the original inline, and its history. */
 export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx): Promise<void> {
   const id = params[0] ?? '';
@@ -31,6 +38,7 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
   const event = ctx.scheme.businessEvents.find((e) => e.code === d.businessEvent);
   const viewer = h('div', { class: 'viewer', 'data-testid': 'viewer-host' });
   const history = h('section', { class: 'card', 'data-testid': 'history' });
+  const docHistory = h('section', { class: 'card', 'data-testid': 'document-history' });
   const trail = h('section', { class: 'card', 'data-testid': 'document-audit' });
   const fact = (k: string, v: Node | string | undefined) => (v ? [h('dt', null, k), h('dd', null, v)] : null);
 
@@ -93,10 +101,58 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
     ),
     canCall('POST', '/documents/{documentId}/holds', groups) ? holdsSection(d, ctx) : null,
     canCall('POST', '/loans', groups) && d.status === 'ARCHIVED' ? loanRequestForm([d], ctx) : null,
+    canCall('GET', '/documents/{documentId}/history', groups) ? docHistory : null,
     canCall('GET', '/customers/{customerId}/history', groups) ? history : null,
     canCall('GET', '/audit', groups) ? trail : null,
   );
 
+  if (canCall('GET', '/documents/{documentId}/history', groups)) {
+    try {
+      const res = await api<{ items: DocVersion[] }>('GET', `/documents/${d.documentId}/history`);
+      render(
+        docHistory,
+        h('h2', null, `${t('document')} · ${t('history')}`),
+        h(
+          'table',
+          { class: 'table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('changedAt')),
+              h('th', null, t('changedBy')),
+              h('th', null, t('status')),
+              h('th', null, t('changedFields')),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            res.items.map((v) =>
+              h(
+                'tr',
+                null,
+                h('td', { class: 'nowrap' }, formatTime(v.changedAt, lang)),
+                h('td', null, v.changedBy),
+                h(
+                  'td',
+                  null,
+                  v.status
+                    ? `${v.status.from ? `${word('st', v.status.from)} → ` : ''}${v.status.to ? word('st', v.status.to) : '—'}`
+                    : '',
+                ),
+                h('td', { class: 'small' }, v.changed.join(', ')),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (err) {
+      render(docHistory, notice(errorText(err), 'error'));
+    }
+  }
   if (canCall('GET', '/customers/{customerId}/history', groups)) {
     try {
       const res = await api<{ items: Version[] }>('GET', `/customers/${d.customerId}/history`);

@@ -3,19 +3,24 @@ import { errorText } from '../app.ts';
 import { h, render } from '../dom.ts';
 import { t, word } from '../i18n.ts';
 
+/** DA/T 70's order of the four checks. */
+const CHECK_ORDER = ['authenticity', 'integrity', 'usability', 'safety'];
+
 /** The four checks of a document as small pass/fail marks. */
 export function checksCell(d: Pick<DocumentView, 'checks'>): HTMLElement | string {
   if (!d.checks) return '';
   return h(
     'span',
     { class: 'checks' },
-    Object.entries(d.checks).map(([name, r]) =>
-      h(
-        'span',
-        { class: r.passed ? 'check ok' : 'check bad', title: r.messages.join('; ') || word('chk', name) },
-        `${r.passed ? '✓' : '✗'} ${word('chk', name)}`,
+    Object.entries(d.checks)
+      .sort(([a], [b]) => CHECK_ORDER.indexOf(a) - CHECK_ORDER.indexOf(b))
+      .map(([name, r]) =>
+        h(
+          'span',
+          { class: r.passed ? 'check ok' : 'check bad', title: r.messages.join('; ') || word('chk', name) },
+          `${r.passed ? '✓' : '✗'} ${word('chk', name)}`,
+        ),
       ),
-    ),
   );
 }
 
