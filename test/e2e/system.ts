@@ -84,7 +84,13 @@ export async function until<T>(
 }
 
 export async function startSystem(
-  options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    /** Node.js options before the entry module, e.g. `--import <module>` (the benchmarks' meters). */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<LocalSystem> {
   const dataDir = options.dataDir ?? tempDataDir();
   const lines: string[] = [];
@@ -97,6 +103,7 @@ export async function startSystem(
     [
       '--import',
       'tsx',
+      ...(options.nodeArgs ?? []),
       join(PROJECT_DIR, 'infra', 'local', 'main.ts'),
       '--data-dir',
       dataDir,

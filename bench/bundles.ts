@@ -1,0 +1,123 @@
+/**
+ * Every function bundled with the stack's own bundling options (`BUNDLING` in
+ * infra/constructs/functions.ts), turned into esbuild options the way CDK's NodejsFunction turns
+ * them into esbuild arguments (aws-cdk-lib/aws-lambda-nodejs, `buildEsbuildArgs`), and built in
+ * one esbuild service concurrently: CDK builds them one process at a time, which on a busy
+ * 2-core machine takes minutes. `cdkCheck` bundles one function through CDK itself and compares
+ * the bytes, so a drift between the two paths shows in the results.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BuildOptions, build } from 'esbuild';
+import { FUNCTIONS, type FunctionName } from '../functions/catalog.ts';
+import { BUNDLING } from '../infra/constructs/functions.ts';
+import { functionEntryPath, PROJECT_ROOT } from '../infra/shared.ts';
+
+/** Options CDK's local bundling acts on; any other set in BUNDLING is refused rather than ignored. */
+const MAPPED = new Set([
+  'format',
+  'mainFields',
+  'banner',
+  'footer',
+  'target',
+  'minify',
+  'sourceMap',
+  'sourceMapMode',
+  'sourcesContent',
+  'externalModules',
+  'loader',
+  'define',
+  'keepNames',
+  'logLevel',
+  'inject',
+]);
+
+/** The esbuild options equivalent to CDK's command line for `bundling`. */
+export function esbuildOptions(bundling: BundlingOptions, entry: string, outdir: string): BuildOptions {
+  const unmapped = Object.keys(bundling).filter((k) => !MAPPED.has(k));
+  if (unmapped.length > 0)
+    throw new Error(`bench/bundles.ts does not map bundling options: ${unmapped.join(', ')}`);
+  const esm = bundling.format === 'esm';
+  const sourceMapOn = bundling.sourceMapMode !== undefined || bundling.sourceMap === true;
+  const mode = bundling.sourceMapMode ?? SourceMapMode.DEFAULT;
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    // CDK's default for a Node.js 22 runtime when `target` is unset.
+    target: bundling.target ?? 'node22',
+    platform: 'node',
+    ...(bundling.format ? { format: bundling.format as 'esm' | 'cjs' } : {}),
+    outfile: join(outdir, esm ? 'index.mjs' : 'index.js'),
+    minify: bundling.minify === true,
+    ...(sourceMapOn
+      ? { sourcemap: mode === SourceMapMode.DEFAULT ? true : (mode as 'inline' | 'external' | 'both') }
+      : {}),
+    ...(bundling.sourcesContent === false ? { sourcesContent: false } : {}),
+    // CDK marks @aws-sdk/* external unless externalModules says otherwise.
+    external: bundling.externalModules ?? ['@aws-sdk/*'],
+    ...(bundling.loader ? { loader: bundling.loader as BuildOptions['loader'] } : {}),
+    ...(bundling.define ? { define: bundling.define } : {}),
+    ...(bundling.keepNames ? { keepNames: true } : {}),
+    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
+    ...(bundling.footer ? { footer: { js: bundling.footer } } : {}),
+    ...(bundling.mainFields ? { mainFields: bundling.mainFields } : {}),
+    ...(bundling.inject ? { inject: bundling.inject } : {}),
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: 'error',
+  };
+}
+
+export interface Bundle {
+  dir: string;
+  bundleBytes: number;
+  sourceMapBytes: number;
+}
+
+/** Bundles every function of the catalog under `root/<name>/`. */
+export async function bundleAll(root = mkdtempSync(join(tmpdir(), 'dangan-bench-bundles-'))) {
+  const names = Object.keys(FUNCTIONS) as FunctionName[];
+  const out: Record<string, Bundle> = {};
+  await Promise.all(
+    names.map(async (name) => {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      const options = esbuildOptions(BUNDLING, functionEntryPath(name), dir);
+      await build(options);
+      const code = String(options.outfile);
+      out[name] = {
+        dir,
+        bundleBytes: statSync(code).size,
+        sourceMapBytes: statSync(`${code}.map`, { throwIfNoEntry: false })?.size ?? 0,
+      };
+    }),
+  );
+  return out;
+}
+
+/** Bundles `name` through CDK's NodejsFunction and says whether its code equals `bundle`'s. */
+export function cdkCheck(name: FunctionName, bundle: Bundle): { function: string; identical: boolean } {
+  const outdir = mkdtempSync(join(tmpdir(), 'dangan-bench-cdk-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'BenchBundling');
+  const fn = new NodejsFunction(stack, 'Fn', {
+    entry: functionEntryPath(name),
+    handler: 'handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    bundling: BUNDLING,
+  });
+  const id = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
+  const template = app.synth().getStackByName('BenchBundling').template as {
+    Resources: Record<string, { Properties: { Code: { S3Key: string } } }>;
+  };
+  const key = template.Resources[id]?.Properties.Code.S3Key ?? '';
+  const cdkCode = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'));
+  const mine = readFileSync(join(bundle.dir, 'index.mjs'));
+  return { function: name, identical: cdkCode.equals(mine) };
+}

@@ -1,0 +1,125 @@
+/**
+ * Cold-start proxy: the wall time of a fresh Node.js 22 process that imports a function's bundle
+ * (index.mjs as the Lambda runtime loads it, with the function's own environment, source maps on
+ * as NODE_OPTIONS sets them on AWS), divided by that of a bare `node -e 0` measured in the same
+ * rounds. Rounds interleave the baseline and every bundle, so machine noise falls on all alike.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { Bundle } from './bundles.ts';
+import type { FunctionFacts } from './stack.ts';
+import { median } from './stats.ts';
+
+export interface ColdStart {
+  bundleBytes: number;
+  sourceMapBytes: number;
+  medianMs: number;
+  ratio: number;
+  /** CPU time (user + system) of the importing process over that of a bare one: less sensitive to a busy machine. */
+  cpuRatio: number;
+  error?: string;
+}
+
+export interface ColdStartResult {
+  node: string;
+  runs: number;
+  baselineMedianMs: number;
+  baselineCpuMedianMs: number;
+  functions: Record<string, ColdStart>;
+}
+
+/** Prints the process's own CPU time (µs, user + system) when the script is done. */
+const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system));';
+
+function time(args: string[], env: NodeJS.ProcessEnv): { ms: number; cpuMs: number; error?: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = performance.now() - t0;
+  const cpuMs = Number(r.stdout) / 1000;
+  if (r.status !== 0) {
+    return { ms, cpuMs, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
+  }
+  return { ms, cpuMs };
+}
+
+/** A clean environment: nothing of this shell's NODE_OPTIONS, tsx loaders or credentials. */
+function lambdaLikeEnv(name: string, facts: Partial<FunctionFacts> | undefined): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '',
+    LANG: 'C.UTF-8',
+    TZ: 'UTC',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIABENCHMARK0000000',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: `dangan-${name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(facts?.memoryMB ?? 512),
+    ...(facts?.environment ?? {}),
+  };
+}
+
+/**
+ * `runs` rounds, each: bare `node -e 0`, a bare process reporting its CPU time, then every
+ * bundle once. After `minRuns` rounds the measurement stops early once `budgetMs` is spent (a
+ * busy machine); the result says how many rounds it took.
+ */
+export function measureColdStarts(
+  functions: Record<string, Bundle & Partial<FunctionFacts>>,
+  options: { runs?: number; minRuns?: number; budgetMs?: number } = {},
+): ColdStartResult {
+  const runs = options.runs ?? 10;
+  const minRuns = options.minRuns ?? 5;
+  const budgetMs = options.budgetMs ?? Number.POSITIVE_INFINITY;
+  const names = Object.keys(functions);
+  const baseline: number[] = [];
+  const baselineCpu: number[] = [];
+  const samples = new Map<string, { ms: number[]; cpu: number[] }>(
+    names.map((n) => [n, { ms: [], cpu: [] }]),
+  );
+  const errors = new Map<string, string>();
+  const bareEnv = { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', TZ: 'UTC' };
+  const started = performance.now();
+  let done = 0;
+  // One untimed round first: the page cache holds every bundle before anything is timed.
+  for (let round = -1; round < runs; round++) {
+    if (done >= minRuns && performance.now() - started > budgetMs) break;
+    const b = time(['-e', '0'], bareEnv);
+    const bc = time(['-e', REPORT_CPU], bareEnv);
+    if (round >= 0) {
+      baseline.push(b.ms);
+      baselineCpu.push(bc.cpuMs);
+    }
+    for (const name of names) {
+      const facts = functions[name] as Bundle & Partial<FunctionFacts>;
+      const url = pathToFileURL(join(facts.dir, 'index.mjs')).href;
+      const script = `await import(${JSON.stringify(url)});\n${REPORT_CPU}`;
+      const r = time(['--input-type=module', '-e', script], lambdaLikeEnv(name, facts));
+      if (r.error) errors.set(name, r.error);
+      if (round >= 0) {
+        samples.get(name)?.ms.push(r.ms);
+        samples.get(name)?.cpu.push(r.cpuMs);
+      }
+    }
+    if (round >= 0) done++;
+  }
+  const baselineMedianMs = median(baseline);
+  const baselineCpuMedianMs = median(baselineCpu);
+  const out: Record<string, ColdStart> = {};
+  for (const name of names) {
+    const facts = functions[name] as Bundle;
+    const s = samples.get(name) ?? { ms: [], cpu: [] };
+    const m = median(s.ms);
+    const error = errors.get(name);
+    out[name] = {
+      bundleBytes: facts.bundleBytes,
+      sourceMapBytes: facts.sourceMapBytes,
+      medianMs: m,
+      ratio: m / baselineMedianMs,
+      cpuRatio: median(s.cpu) / baselineCpuMedianMs,
+      ...(error ? { error } : {}),
+    };
+  }
+  return { node: process.version, runs: done, baselineMedianMs, baselineCpuMedianMs, functions: out };
+}

@@ -1,0 +1,162 @@
+/**
+ * The intake workload: N submissions of M documents each, driven over HTTP exactly as a clerk
+ * and a reviewer would (create the draft, PUT each scan to its presigned URL, submit, list the
+ * open tasks, approve, read the archived submission), while the meters record. Waiting between
+ * steps reads the meters, not the API, so no polling request is billed to the workload.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type Api,
+  createCustomer,
+  createDraft,
+  type Draft,
+  type PlannedDoc,
+  put,
+  type Submission,
+  scanFile,
+  type Task,
+} from '../test/e2e/client.ts';
+import type { ProbeState } from './meters.ts';
+import type { Probe } from './system.ts';
+
+export interface IntakeWorkload {
+  label: string;
+  businessEvent: string;
+  docs: { docType: string; contentType: string; title: string }[];
+  submissions: number;
+  /** Clients working at once. */
+  concurrency: number;
+  /** Size of each scan. */
+  scanBytes: number;
+}
+
+export interface IntakeRun {
+  workload: IntakeWorkload;
+  documents: number;
+  archived: number;
+  uploadedBytes: number;
+  since: Date;
+  wallMs: number;
+  state: ProbeState;
+  submissionIds: string[];
+}
+
+/** A scan of about `bytes`: the type's magic bytes, a unique line, then filler. */
+export function scan(contentType: string, label: string, bytes: number): Buffer {
+  const head = scanFile(contentType, label);
+  const filler = Math.max(0, bytes - head.length - 16);
+  if (contentType === 'application/pdf') {
+    const pad = randomBytes(Math.ceil(filler / 2))
+      .toString('hex')
+      .slice(0, filler);
+    return Buffer.concat([head.subarray(0, head.length - 6), Buffer.from(`% ${pad}\n%%EOF\n`, 'latin1')]);
+  }
+  if (contentType === 'image/jpeg') {
+    return Buffer.concat([head.subarray(0, head.length - 2), randomBytes(filler), Buffer.from([0xff, 0xd9])]);
+  }
+  return Buffer.concat([head, randomBytes(filler)]);
+}
+
+/** Runs `work` over `items` with at most `concurrency` at a time. */
+export async function pool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+export function plannedDocs(w: IntakeWorkload, label: string): PlannedDoc[] {
+  return w.docs.map((d, i) => ({
+    docType: d.docType,
+    title: `${d.title} ${label}`,
+    fileName: `${d.docType.toLowerCase()}-${i}.${d.contentType === 'application/pdf' ? 'pdf' : 'jpg'}`,
+    contentType: d.contentType,
+    bytes: scan(d.contentType, `${w.label} ${label} ${d.docType}`, w.scanBytes),
+  }));
+}
+
+/** Customers for the submissions, made before the meters record (not part of the cost). */
+export function customersFor(api: Api, count: number, concurrency: number): Promise<string[]> {
+  return pool(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    () => createCustomer(api),
+  );
+}
+
+export async function runIntake(
+  api: Api,
+  probe: Probe,
+  w: IntakeWorkload,
+  customers: string[],
+): Promise<IntakeRun> {
+  const indexes = Array.from({ length: w.submissions }, (_, i) => i);
+  const base = {
+    uploads: await probe.succeeded('upload-received'),
+    reviews: await probe.succeeded('intake-open-review'),
+    archives: await probe.succeeded('intake-archive'),
+  };
+  const since = new Date(Date.now() - 1000);
+  const started = Date.now();
+  await probe.record();
+
+  const drafts: Draft[] = await pool(indexes, w.concurrency, (i) =>
+    createDraft(api, customers[i] as string, w.businessEvent, plannedDocs(w, `${w.label}-${i}`)),
+  );
+  const documents = drafts.reduce((a, d) => a + d.docs.length, 0);
+  let uploadedBytes = 0;
+  await pool(
+    drafts.flatMap((d) => d.docs),
+    w.concurrency,
+    async (doc) => {
+      const r = await put(doc.upload, doc.bytes);
+      if (r.status !== 200) throw new Error(`upload of ${doc.docType}: ${r.status} ${r.text}`);
+      uploadedBytes += doc.bytes.length;
+    },
+  );
+  await probe.waitSucceeded('upload-received', base.uploads + documents);
+
+  await pool(drafts, w.concurrency, (d) =>
+    api.expect(202, 'clerk1', 'POST', `/submissions/${d.submissionId}/submit`),
+  );
+  await probe.waitSucceeded('intake-open-review', base.reviews + drafts.length);
+
+  // The reviewer refreshes the task list before each decision, as the console does.
+  await pool(drafts, w.concurrency, async (d) => {
+    const { items } = await api.expect<{ items: Task[] }>(200, 'reviewer1', 'GET', '/tasks');
+    const task = items.find((t) => t.subjectId === d.submissionId);
+    if (!task) throw new Error(`no open review task for ${d.submissionId}`);
+    await api.expect(200, 'reviewer1', 'POST', `/tasks/${task.taskId}/decision`, {
+      decision: 'approve',
+      comment: '资料齐全',
+    });
+  });
+  await probe.waitSucceeded('intake-archive', base.archives + drafts.length);
+
+  // The clerk reads each submission once to see its archive codes.
+  const final = await pool(drafts, w.concurrency, (d) =>
+    api.expect<Submission>(200, 'clerk1', 'GET', `/submissions/${d.submissionId}`),
+  );
+  const wallMs = Date.now() - started;
+  const state = await probe.stop();
+  const archived = final.reduce(
+    (a, s) => a + s.documents.filter((d) => d.status === 'ARCHIVED' && d.archiveCode).length,
+    0,
+  );
+  return {
+    workload: w,
+    documents,
+    archived,
+    uploadedBytes,
+    since,
+    wallMs,
+    state,
+    submissionIds: drafts.map((d) => d.submissionId),
+  };
+}

@@ -1,0 +1,273 @@
+/** bench/RESULTS.md from bench/results.json: the figures of one run, each with how it was measured. */
+import type { CostLine } from './cost.ts';
+import type { Results, TargetResult, WorkloadCost } from './results.ts';
+import { round } from './stats.ts';
+
+const usd = (v: number, digits = 3): string => (v === 0 ? '$0' : `$${round(v, digits)}`);
+const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)}`;
+const num = (v: number, digits = 3): string => String(round(v, digits));
+
+function status(t: TargetResult): string {
+  if (t.met === null || t.margin === null) return 'not measured';
+  return t.met ? `met (${pct(-t.margin)} headroom)` : `**missed by ${pct(t.margin)}**`;
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function costTable(w: WorkloadCost): string {
+  const rows = w.perThousand.lines.map((l: CostLine) => [
+    l.service,
+    l.item,
+    num(l.quantity, 4),
+    usd(l.usd, 3),
+    l.inTarget ? pct(l.usd / w.perThousand.targetUsd) : 'outside',
+  ]);
+  rows.push(['**in target scope**', '', '', `**${usd(w.perThousand.targetUsd)}**`, '100%']);
+  rows.push(['**everything above**', '', '', `**${usd(w.perThousand.allUsd)}**`, '']);
+  return table(
+    ['service', 'billed as', 'quantity per 1,000 documents', 'USD', 'share of target scope'],
+    rows,
+  );
+}
+
+function perStep(w: WorkloadCost): string {
+  const subs = w.submissions;
+  const docs = w.documentsArchived;
+  const rows = Object.entries(w.breakdown.functions).map(([fn, f]) => [
+    fn,
+    num(f.invocations / subs, 3),
+    num(f.meanMs, 3),
+    num(f.read / docs, 3),
+    num(f.write / docs, 3),
+  ]);
+  return table(
+    [
+      'function',
+      'invocations per submission',
+      'mean billed ms',
+      'read units per document',
+      'write units per document',
+    ],
+    rows,
+  );
+}
+
+export function renderMarkdown(r: Results): string {
+  const [a, b] = r.intake.workloads as [WorkloadCost, WorkloadCost];
+  const out: string[] = [];
+  const push = (...lines: string[]) => out.push(...lines, '');
+  const dynamoShare =
+    a.perThousand.lines.filter((l) => l.service === 'DynamoDB').reduce((x, l) => x + l.usd, 0) /
+    a.perThousand.targetUsd;
+  const sfnShare =
+    (a.perThousand.lines.find((l) => l.service === 'Step Functions')?.usd ?? 0) / a.perThousand.targetUsd;
+  const writePerDoc = a.usage.dynamoWriteUnits / a.documentsArchived;
+  const transitionsPerSubmission = (a.executions.entered + a.executions.retries) / a.submissions;
+
+  push(
+    '# Dangan benchmarks',
+    `Figures of one \`npm run bench\` run: ${r.meta.startedAt}, commit ${r.meta.commit}, Node.js ${r.meta.node}, ` +
+      `${r.meta.cpus} CPUs (load average ${r.meta.loadAverage.start.join(' / ')} at the start, ` +
+      `${r.meta.loadAverage.end.join(' / ')} at the end), ${(r.meta.durationMs / 60000).toFixed(1)} minutes. ` +
+      'The machine is shared and busy: times are reported as ratios to a floor measured in the same run, and ' +
+      'costs are counted in billing units (transitions, invocations, request units, requests), which do not ' +
+      'depend on the machine. Lambda GB-seconds are the exception: they are local durations, a proxy.',
+    `Prices: ${r.meta.prices.region}, as of ${r.meta.prices.asOf} (\`bench/prices.json\`: ${r.meta.prices.source})`,
+    'Raw figures: [`results.json`](results.json).',
+  );
+
+  push('## Targets');
+  push(
+    table(
+      ['target', 'limit', 'measured', 'result', 'note'],
+      r.targets.map((t) => [t.name, t.target, t.measured, status(t), t.note]),
+    ),
+  );
+
+  push(
+    '## Cost per 1,000 documents archived',
+    `Each workload drives N submissions through intake-review-archive over HTTP, as the clerk and the reviewer ` +
+      'would: create the draft, PUT every scan to its presigned URL, submit, list the open tasks, approve, read ' +
+      'the archived submission once. Customers are registered beforehand and a warm-up submission loads every ' +
+      'function first; neither is counted. Waits between steps read the meters, not the API, so no polling is ' +
+      'billed.',
+  );
+  for (const w of [a, b]) {
+    push(
+      `### ${w.submissions} submissions × ${w.documentsPerSubmission} document(s) (${w.businessEvent}, ${kb(w.scanBytes)} KB scans)`,
+      `${w.documentsArchived} documents archived; ${w.executions.executions} executions ` +
+        `(${Object.entries(w.executions.statuses)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ')}), ${w.executions.entered} states entered and ${w.executions.retries} retries: ` +
+        `${num((w.executions.entered + w.executions.retries) / w.submissions)} transitions per submission, ` +
+        `${num((w.executions.entered + w.executions.retries) / w.documentsArchived)} per document.`,
+      costTable(w),
+      perStep(w),
+      `S3 requests: ${Object.entries(w.breakdown.s3)
+        .map(([op, n]) => `${op} ${num(n / w.documentsArchived)}`)
+        .join(', ')} (per document). API requests: ${Object.entries(w.breakdown.api)
+        .map(([route, n]) => `${route} ${num(n / w.submissions)}`)
+        .join(', ')} (per submission).`,
+      `Failed invocations ${w.breakdown.errors.invocations} (of which ${w.localRace.retries} are the local race ` +
+        `below), refused DynamoDB calls ${w.breakdown.errors.capacity}, HTTP 5xx ${w.breakdown.errors.http5xx}.`,
+    );
+  }
+  const model = r.intake.model;
+  push(
+    '### By documents per submission',
+    `The two workloads fix a line: ${usd(model.fixedUsdPerSubmission * 1000, 3)} per 1,000 submissions plus ` +
+      `${usd(model.usdPerDocument * 1000, 3)} per 1,000 documents (target scope). Per 1,000 documents:`,
+    table(
+      ['documents per submission', ...Object.keys(model.perThousandAt)],
+      [['USD per 1,000 documents', ...Object.values(model.perThousandAt).map((v) => usd(v))]],
+    ),
+  );
+  push(
+    '### Why the cost target is missed',
+    `- **DynamoDB writes** are ${pct(dynamoShare)} of the target scope at ${a.documentsPerSubmission} documents ` +
+      `per submission: ${num(writePerDoc)} write units per document. Every change is a TransactWriteItems with ` +
+      'its audit event (two units per KB per item on AWS), document and submission items carry two global ' +
+      'secondary indexes projecting ALL attributes (each change rewrites both index copies), and a document ' +
+      'is written at creation, upload, validation and archiving, with its archive code and audit events. The ' +
+      'per-function table shows where. Smaller levers: KEYS_ONLY or INCLUDE projections for gsi1/gsi2 (the ' +
+      'readers BatchGet the items anyway), recording validation results on the submission instead of on each ' +
+      'document, and a non-transactional write where no invariant spans two items.',
+    `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission, so ` +
+      `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
+      'documents and more than one per document below six. The happy path enters Validate, PassedChecks, ' +
+      'Review, Approved, Archive and Archived; folding the two Choice states into the task results and ending ' +
+      'on Archive would make it three.',
+    `- **The local race**: the submit function starts the execution and then records it on the submission; ` +
+      'the local engine runs Validate at once, finds the submission not yet marked and retries after up to two ' +
+      `seconds (${a.localRace.retries} retries over ${a.submissions} submissions here, one transition and one ` +
+      `invocation each, ${usd(a.localRace.targetUsdPerThousand)} per 1,000 documents). On AWS the gap between ` +
+      'StartExecution and the first Lambda invocation usually exceeds the write, so it would be rarer; it is ' +
+      'counted as measured.',
+    `- **S3 requests**: ${num(a.usage.s3Tier1 / a.documentsArchived)} PUT-class and ` +
+      `${num(a.usage.s3Tier2 / a.documentsArchived)} GET-class requests per document: the upload PUT, the ` +
+      "malware scanner's GET and tag PUT (GuardDuty's requests are billed to the bucket owner), the upload " +
+      "check's HEAD and range GET, the validation's tag read, and the archive COPY with its HEAD. An upload and " +
+      'a copy into a locked bucket are the floor of any design with an intake bucket.',
+    `- **Lambda GB-seconds** are local durations at the template's memory (intake-archive has 1,024 MB): on a ` +
+      'busy machine against emulators they overstate AWS, where the same calls take a few milliseconds each; ' +
+      'every other line is a count that does not depend on the machine.',
+  );
+
+  push('## Loans', `Not measured: ${'notMeasured' in r.loans ? r.loans.notMeasured : ''}.`);
+  push('## Retention sweep scaling', `Not measured: ${'notMeasured' in r.sweep ? r.sweep.notMeasured : ''}.`);
+
+  const s = r.storage;
+  push(
+    '## Storage per TB-month',
+    `With the lifecycle the synthesized stack sets (archive bucket: ${s.archiveClass} after ` +
+      `${r.stack.lifecycle.archiveTransitionDays ?? '∞'} days; intake bucket: uploads expire after ` +
+      `${r.stack.lifecycle.intakeExpiryDays ?? '?'} days), ${kb(s.meanScanBytes)} KB mean scans ` +
+      `(${num(s.objectsPerTb, 4)} originals per TB) and ${num(s.metadataBytesPerDocument, 3)} bytes of DynamoDB ` +
+      'data per archived document (records and audit, index copies and per-item overhead included, measured ' +
+      'after the intake workloads):',
+    table(
+      ['what', 'USD'],
+      [
+        ['originals younger than the transition (S3 Standard), per TB-month', usd(s.standardPerTbMonth)],
+        [`originals after the transition (${s.archiveClass}), per TB-month`, usd(s.archivedPerTbMonth)],
+        ['metadata in DynamoDB (storage and PITR), per TB of originals per month', usd(s.metadataPerTbMonth)],
+        ['lifecycle transition requests, once per TB', usd(s.transitionPerTb)],
+        ['intake copy kept until it expires, once per TB ingested', usd(s.intakeCopyPerTb)],
+        ['first year of one TB ingested, all of the above', usd(s.firstYearPerTb)],
+      ],
+    ),
+  );
+
+  const c = r.coldStart;
+  push(
+    '## Cold-start proxy',
+    "Every function bundled with the stack's `BUNDLING` options (infra/constructs/functions.ts: esbuild, ESM, " +
+      "minified, linked source maps, everything inlined), mapped to esbuild options as CDK's NodejsFunction " +
+      `maps them (bench/bundles.ts); the ${r.stack.bundling.function} bundle built through CDK itself is ` +
+      `${r.stack.bundling.identical ? 'byte for byte the same' : '**not** the same (see bench/bundles.ts)'}. Each ` +
+      "bundle is imported by a fresh `node` process with the function's own environment from the synthesized " +
+      'template (including ' +
+      '`NODE_OPTIONS=--enable-source-maps`, as on AWS). Wall time from spawn to exit, median of ' +
+      `${c.runs} rounds, over the median of bare \`node -e 0\` (${num(c.baselineMedianMs)} ms) in the same ` +
+      'rounds; rounds interleave the baseline and every bundle. The CPU ratio (user + system time of the ' +
+      `process, bare: ${num(c.baselineCpuMedianMs)} ms) is less disturbed by other work on the machine.`,
+    table(
+      ['function', 'bundle KB', 'source map KB', 'import ms', '× bare node', 'CPU ×'],
+      Object.entries(c.functions).map(([n, f]) => [
+        n,
+        f.bundleBytes > 500 * 1024 ? `**${kb(f.bundleBytes)}**` : kb(f.bundleBytes),
+        kb(f.sourceMapBytes),
+        num(f.medianMs),
+        f.ratio > 2 ? `**${f.ratio.toFixed(2)}**` : f.ratio.toFixed(2),
+        f.cpuRatio.toFixed(2),
+      ]),
+    ),
+  );
+
+  const t = r.throughput;
+  const routeRows = Object.entries(t.routes).map(([route, sm]) => [
+    route,
+    sm.n,
+    num(sm.p50),
+    num(sm.p99),
+    num(r.throughput.floorRatio.loadP50[route] ?? Number.NaN),
+    t.idleRoutes[route] ? num(t.idleRoutes[route].p50) : '',
+    r.throughput.floorRatio.idleP50[route] !== undefined ? num(r.throughput.floorRatio.idleP50[route]) : '',
+  ]);
+  push(
+    '## Throughput and latency',
+    `${t.clients} clients, each working ${t.submissions / t.clients} submissions of 3 documents end to end ` +
+      '(draft, uploads, submit, review decision, polling every 200 ms as the console does until ARCHIVED): ' +
+      `**${num(t.documentsPerSecond)} documents archived per second** (${t.documentsArchived} in ` +
+      `${num(t.wallMs / 1000)} s). Latency is what the clients saw. The floor is a raw DynamoDB Local GetItem ` +
+      `from the same process in the same run: p50 ${num(t.getItem.idle.p50)} ms / p99 ${num(t.getItem.idle.p99)} ms ` +
+      `alone, p50 ${num(t.getItem.concurrent.p50)} ms / p99 ${num(t.getItem.concurrent.p99)} ms with ` +
+      `${t.clients} clients. Idle figures are the routes called one at a time after the load.`,
+    table(
+      [
+        'route',
+        'calls',
+        'p50 ms',
+        'p99 ms',
+        'p50 × GetItem (same load)',
+        'idle p50 ms',
+        'idle p50 × GetItem',
+      ],
+      routeRows,
+    ),
+  );
+
+  push(
+    '## How it is measured',
+    '- The local system runs as `npm start` does (test/e2e/system.ts), with `bench/probe.ts` loaded into its ' +
+      'process by `node --import`. The probe wraps the local Lambda runtime (invocations, durations, errors), ' +
+      "adds a middleware to the functions' shared DynamoDB client that asks every command for " +
+      '`ReturnConsumedCapacity: INDEXES`, keeps an access log of every HTTP request the process serves (API ' +
+      'gateway, local S3, Step Functions), and counts the bytes each function writes to stdout. Nothing in ' +
+      '`functions/` or `infra/` knows about it.',
+    "- DynamoDB units are DynamoDB Local's answers, except for TransactWriteItems: DynamoDB Local reports four " +
+      'units per table whatever the items, so the probe reads each item before and after the transaction and ' +
+      "applies AWS's rules (two units per KB of the larger image per item, condition checks included; a " +
+      'standard write per global secondary index the item enters, stays in or leaves). Reading them is taken ' +
+      "off the invocation's duration.",
+    '- State transitions come from GetExecutionHistory (paged): states entered plus task retries.',
+    '- Lambda duration is the local handler time rounded up to the millisecond, at the memory the template ' +
+      'sets; INIT time is not included (the warm-up absorbs it).',
+    '- S3 requests are classed by method and sub-resource: PUT, COPY, POST and LIST as tier 1, the rest as tier ' +
+      '2, DELETE free. API requests exclude the local token endpoint.',
+    "- Logs: bytes the functions wrote at Powertools' default level (INFO) plus Lambda's platform lines.",
+  );
+  push(
+    '## Not measured',
+    '- X-Ray traces (the functions trace actively; billed per trace recorded, sampled), KMS requests (bucket ' +
+      "keys and DynamoDB's key caching keep them per-hour rather than per-document), CloudWatch alarms and " +
+      'Cognito (per month and per user, not per document), EventBridge (S3 events on the default bus are free).',
+    '- Lambda INIT billing on cold starts: depends on traffic shape; the import times above bound it.',
+    '- Loans and the retention sweep: see their sections.',
+  );
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,84 @@
+/** The shape of bench/results.json, and how targets are judged. */
+import type { ColdStartResult } from './coldstart.ts';
+import type { CostLine, StorageModel, Usage } from './cost.ts';
+import type { Summary } from './stats.ts';
+import type { ThroughputResult } from './throughput.ts';
+import type { Breakdown, ExecutionCount } from './usage.ts';
+
+export interface WorkloadCost {
+  label: string;
+  businessEvent: string;
+  submissions: number;
+  documentsPerSubmission: number;
+  documentsArchived: number;
+  scanBytes: number;
+  wallMs: number;
+  executions: ExecutionCount;
+  usage: Usage;
+  /** Per 1,000 documents archived. */
+  perThousand: { lines: CostLine[]; targetUsd: number; allUsd: number };
+  /** Validate retries caused by the local engine starting the execution before the submit request records it. */
+  localRace: { retries: number; targetUsdPerThousand: number };
+  breakdown: Breakdown;
+}
+
+export interface NotMeasured {
+  notMeasured: string;
+}
+
+export interface TargetResult {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+  /** How far from the target: negative is headroom, positive is the miss (fraction of the target). */
+  margin: number | null;
+  note: string;
+}
+
+export interface Results {
+  meta: {
+    startedAt: string;
+    durationMs: number;
+    commit: string;
+    node: string;
+    cpus: number;
+    loadAverage: { start: number[]; end: number[] };
+    prices: { region: string; asOf: string; source: string };
+  };
+  stack: {
+    synthError?: string;
+    lifecycle: { archiveTransitionDays?: number; archiveTransitionClass?: string; intakeExpiryDays?: number };
+    /** One function bundled through CDK's NodejsFunction: is its code byte for byte the bench's? */
+    bundling: { function: string; identical: boolean };
+  };
+  coldStart: ColdStartResult;
+  intake: {
+    workloads: WorkloadCost[];
+    /** In-target dollars per submission = fixed + perDocument × documents. */
+    model: { fixedUsdPerSubmission: number; usdPerDocument: number; perThousandAt: Record<string, number> };
+  };
+  loans: NotMeasured | Record<string, unknown>;
+  sweep: NotMeasured | Record<string, unknown>;
+  storage: StorageModel & { meanScanBytes: number; metadataBytesPerDocument: number; archiveClass: string };
+  throughput: ThroughputResult & {
+    floorRatio: { idleP50: Record<string, number>; loadP50: Record<string, number> };
+  };
+  targets: TargetResult[];
+}
+
+export type { Summary };
+
+export function judge(
+  name: string,
+  target: string,
+  limit: number,
+  value: number | undefined,
+  measured: string,
+  note: string,
+): TargetResult {
+  if (value === undefined || !Number.isFinite(value)) {
+    return { name, target, measured, met: null, margin: null, note };
+  }
+  return { name, target, measured, met: value <= limit, margin: value / limit - 1, note };
+}

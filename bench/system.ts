@@ -1,0 +1,98 @@
+/**
+ * The local system under measurement: `npm start` on a temporary data directory and free ports
+ * (test/e2e/system.ts), with the meters of probe.ts loaded into its process, and the clients the
+ * benchmark drives it with.
+ */
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { freePort } from '../infra/local/dynamodb.ts';
+import { Api } from '../test/e2e/client.ts';
+import { type LocalSystem, startSystem, tempDataDir, until } from '../test/e2e/system.ts';
+import { PROBE_PORT_ENV, type ProbeState } from './meters.ts';
+
+export class Probe {
+  constructor(private readonly url: string) {}
+
+  private async call(method: string, path: string): Promise<ProbeState> {
+    const res = await fetch(`${this.url}${path}`, { method });
+    if (res.status !== 200) throw new Error(`probe ${path}: ${res.status}`);
+    return (await res.json()) as ProbeState;
+  }
+
+  /** Clears the meters and starts recording. */
+  async record(): Promise<void> {
+    await this.call('POST', '/record');
+  }
+
+  /** Stops recording and returns what was recorded. */
+  stop(): Promise<ProbeState> {
+    return this.call('POST', '/stop');
+  }
+
+  state(): Promise<ProbeState> {
+    return this.call('GET', '/state');
+  }
+
+  /** Invocations of `fn` that succeeded so far (recording or not). */
+  async succeeded(fn: string): Promise<number> {
+    return (await this.state()).succeeded[fn] ?? 0;
+  }
+
+  /** Waits until `fn` has succeeded `count` times in all and no invocation of it is running. */
+  waitSucceeded(fn: string, count: number, timeoutMs = 180_000): Promise<true> {
+    return until(
+      `${count} successful invocations of ${fn}`,
+      async () => {
+        const s = await this.state();
+        return (s.succeeded[fn] ?? 0) >= count && (s.inflight[fn] ?? 0) === 0 ? true : undefined;
+      },
+      timeoutMs,
+      50,
+    );
+  }
+}
+
+export interface BenchSystem {
+  system: LocalSystem;
+  api: Api;
+  probe: Probe;
+  sfn: SFNClient;
+  dynamodb: DynamoDBClient;
+  ports: { api: number; s3: number; sfn: number };
+  stop(): Promise<void>;
+}
+
+const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
+
+export async function startBenchSystem(): Promise<BenchSystem> {
+  const probePort = await freePort();
+  const system = await startSystem({
+    dataDir: tempDataDir('bench'),
+    timeoutMs: 120_000,
+    nodeArgs: ['--import', PROBE],
+    // Functions log at the level they have on AWS (Powertools' default, INFO): log volume is billed.
+    env: { [PROBE_PORT_ENV]: String(probePort), POWERTOOLS_LOG_LEVEL: 'INFO' },
+  });
+  const { ready, credentials } = system;
+  const aws = { region: ready.region, credentials };
+  const sfn = new SFNClient({ ...aws, endpoint: ready.sfnUrl });
+  const dynamodb = new DynamoDBClient({ ...aws, endpoint: ready.dynamodbUrl });
+  const port = (url: string) => Number(new URL(url).port);
+  return {
+    system,
+    api: new Api(ready.apiUrl),
+    probe: new Probe(`http://127.0.0.1:${probePort}`),
+    sfn,
+    dynamodb,
+    ports: { api: port(ready.apiUrl), s3: port(ready.s3Url), sfn: port(ready.sfnUrl) },
+    async stop() {
+      sfn.destroy();
+      dynamodb.destroy();
+      const code = await system.stop();
+      rmSync(system.dataDir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`the local system exited with ${code}:\n${system.output()}`);
+    },
+  };
+}
