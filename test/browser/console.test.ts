@@ -63,6 +63,10 @@ async function dropFiles(page: Page, files: { name: string; type: string; bytes:
   await page.locator('[data-testid="dropzone"]').dispatchEvent('drop', { dataTransfer: transfer });
 }
 
+/** Polls with a timeout fit for a loaded machine (vitest's default is one second). */
+const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(check, { timeout: options.timeout ?? 20_000, interval: 100 });
+
 const customerNo = `WEB${Date.now().toString(36).toUpperCase()}`;
 let submissionId = '';
 let archiveCodes: string[] = [];
@@ -102,7 +106,7 @@ describe('the console', () => {
     await form.locator('[data-field="phone"]').fill('12345');
     await form.getByRole('button', { name: '创建客户' }).click();
     const noError = form.locator('.field:has([data-field="customerNo"]) .field-error');
-    await expect.poll(() => noError.textContent()).toContain('户号须为');
+    await poll(() => noError.textContent()).toContain('户号须为');
     await expect
       .poll(() => form.locator('.field:has([data-field="phone"]) .field-error').textContent())
       .toContain('手机号');
@@ -140,7 +144,7 @@ describe('the console', () => {
     await page.getByRole('button', { name: '选择', exact: true }).click();
     await page.locator('[data-testid="event"]').selectOption('CHANGE');
     const checklist = page.locator('[data-testid="checklist"]');
-    await expect.poll(() => checklist.locator('li.missing').count()).toBe(3);
+    await poll(() => checklist.locator('li.missing').count()).toBe(3);
     expect(await page.locator('[data-testid="upload"]').isDisabled()).toBe(true);
 
     // Slow uploads down so their progress can be seen.
@@ -167,12 +171,12 @@ describe('the console', () => {
       },
     ]);
     const rows = page.locator('[data-testid="files"] tbody tr');
-    await expect.poll(() => rows.count()).toBe(3);
+    await poll(() => rows.count()).toBe(3);
     await rows.nth(0).locator('select').selectOption('APPFORM');
     await rows.nth(1).locator('select').selectOption('IDCOPY');
     await rows.nth(2).locator('select').selectOption('INFOCHG');
-    await expect.poll(() => checklist.locator('li.done').count()).toBe(3);
-    await expect.poll(() => page.locator('[data-testid="upload"]').isEnabled()).toBe(true);
+    await poll(() => checklist.locator('li.done').count()).toBe(3);
+    await poll(() => page.locator('[data-testid="upload"]').isEnabled()).toBe(true);
 
     // Record every value the overall progress bar takes.
     await page.evaluate(() => {
@@ -192,11 +196,11 @@ describe('the console', () => {
       )
       .toBeGreaterThan(0);
     await screenshot(page, 'upload-progress');
-    await expect.poll(() => page.locator('tr[data-state="done"]').count(), { timeout: 60_000 }).toBe(3);
+    await poll(() => page.locator('tr[data-state="done"]').count(), { timeout: 60_000 }).toBe(3);
     const seen = await page.evaluate(() => (window as unknown as { seenProgress: number[] }).seenProgress);
     expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
     expect(seen[seen.length - 1]).toBe(100);
-    await expect.poll(() => page.locator('[data-testid="overall"]').textContent()).toContain('3/3');
+    await poll(() => page.locator('[data-testid="overall"]').textContent()).toContain('3/3');
     await screenshot(page, 'upload');
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
@@ -223,8 +227,8 @@ describe('the console', () => {
     await task.waitFor({ timeout: 30_000 });
     await task.locator('button').click();
     const detail = page.locator('[data-testid="task-detail"]');
-    await expect.poll(() => detail.locator('tbody tr').count()).toBe(3);
-    await expect.poll(() => detail.locator('.check.ok').count()).toBe(12);
+    await poll(() => detail.locator('tbody tr').count()).toBe(3);
+    await poll(() => detail.locator('.check.ok').count()).toBe(12);
     await screenshot(page, 'inbox');
 
     // Approving needs no comment; rejecting does, and says so next to the field.
@@ -234,7 +238,7 @@ describe('the console', () => {
       .toContain('退回时必须填写意见');
     await detail.locator('[data-testid="comment"]').fill('资料齐全，同意归档');
     await detail.locator('[data-testid="approve"]').click();
-    await expect.poll(() => task.count()).toBe(0);
+    await poll(() => task.count()).toBe(0);
 
     const clerk = pages[1] as Page;
     await expect
@@ -269,7 +273,7 @@ describe('the console', () => {
     await page.locator('[data-testid="search-code"]').fill('');
     await page.locator('[data-testid="search-q"]').fill(customerNo);
     await page.locator('[data-testid="search"]').click();
-    await expect.poll(() => page.locator('[data-testid="results"] tbody tr').count()).toBe(3);
+    await poll(() => page.locator('[data-testid="results"] tbody tr').count()).toBe(3);
     await screenshot(page, 'search');
 
     await page.locator('[data-testid="results"] a', { hasText: archiveCodes[1] as string }).click();
@@ -300,7 +304,7 @@ describe('the console', () => {
       .toEqual(expect.arrayContaining(['submission.created', 'submission.submitted']));
     await target.fill(openedDocumentId);
     await page.locator('[data-testid="audit-search"]').click();
-    await expect.poll(actions).toContain('document.content-url');
+    await poll(actions).toContain('document.content-url');
     const read = page.locator('[data-testid="audit-table"] tr[data-action="document.content-url"]').first();
     expect(await read.textContent()).toContain('archivist1');
     await screenshot(page, 'audit');
