@@ -34,7 +34,7 @@ export interface FunctionAccess {
   answerTasks?: boolean;
 }
 
-export type WorkflowName = 'intake-review-archive';
+export type WorkflowName = 'intake-review-archive' | 'borrow-approval';
 
 export interface FunctionDef {
   /** Handler module under functions/, exporting `handler`. */
@@ -120,6 +120,27 @@ export const FUNCTIONS = {
     description: 'A short-lived presigned GET of an archived original; audited',
     access: { table: 'read', audit: 'append', archive: 'presign' },
   },
+  'loans-create': {
+    entry: 'api/loans-create.ts',
+    description: 'Records a loan request and starts borrow-approval',
+    access: { table: 'readwrite', audit: 'append', startWorkflows: ['borrow-approval'] },
+  },
+  'loans-get': {
+    entry: 'api/loans-get.ts',
+    description: 'One loan, to its borrower and to those who decide or audit loans',
+    access: { table: 'read' },
+  },
+  'loans-list': {
+    entry: 'api/loans-list.ts',
+    description: "The caller's loans, or the overdue loans for the archivist",
+    access: { table: 'read' },
+  },
+  'loans-return': {
+    entry: 'api/loans-return.ts',
+    description: 'Ends a loan early, or records that paper originals are back; access ends at once',
+    // No Step Functions right: the waiting execution finds the loan returned at its due time.
+    access: { table: 'readwrite', audit: 'append' },
+  },
   'upload-received': {
     entry: 'events/upload-received.ts',
     description: 'Records size, checksum and sniffed type of an uploaded scan',
@@ -148,6 +169,31 @@ export const FUNCTIONS = {
   'intake-reject': {
     entry: 'steps/intake-reject.ts',
     description: 'Marks a submission rejected with its reasons',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'loan-validate': {
+    entry: 'steps/loan-validate.ts',
+    description: 'Checks a loan request is still borrowable and whether it needs a second approval',
+    access: { table: 'read' },
+  },
+  'loan-open-approval': {
+    entry: 'steps/loan-open-approval.ts',
+    description: 'Opens a loan approval task (or its reminder) and keeps its token server-side',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'loan-grant': {
+    entry: 'steps/loan-grant.ts',
+    description: 'Makes an approved loan ACTIVE until its due time and grants its documents',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'loan-reject': {
+    entry: 'steps/loan-reject.ts',
+    description: 'Marks a loan rejected with the reason',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'loan-expire': {
+    entry: 'steps/loan-expire.ts',
+    description: 'Ends a loan at its due time, unless it was returned already',
     access: { table: 'readwrite', audit: 'append' },
   },
   'documents-history': {
@@ -303,6 +349,12 @@ export const ROUTES: readonly RouteDef[] = [
     roles: ['secadmin'],
   },
   { method: 'PUT', path: '/users/{userId}/regions', function: 'accounts-change', roles: ['secadmin'] },
+  // Loans: whoever may read content under a loan may borrow; `GET /loans` serves `?mine` to
+  // anyone and `?status=overdue` to archivists (checked by the function); auditors read loans.
+  { method: 'POST', path: '/loans', function: 'loans-create', roles: CONTENT_READERS },
+  { method: 'GET', path: '/loans', function: 'loans-list', roles: RECORDS_STAFF },
+  { method: 'GET', path: '/loans/{loanId}', function: 'loans-get', roles: RECORDS_STAFF },
+  { method: 'POST', path: '/loans/{loanId}/return', function: 'loans-return', roles: CONTENT_READERS },
 ];
 
 /** Functions invoked by workflows rather than by routes; their ARNs are ASL substitutions. */
@@ -315,6 +367,16 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
         OpenReviewFunctionArn: 'intake-open-review',
         ArchiveFunctionArn: 'intake-archive',
         RejectFunctionArn: 'intake-reject',
+      },
+    },
+    'borrow-approval': {
+      file: 'borrow-approval.asl.json',
+      substitutions: {
+        ValidateFunctionArn: 'loan-validate',
+        OpenApprovalFunctionArn: 'loan-open-approval',
+        GrantFunctionArn: 'loan-grant',
+        RejectFunctionArn: 'loan-reject',
+        ExpireFunctionArn: 'loan-expire',
       },
     },
   };
@@ -346,6 +408,7 @@ export const ENV = {
   archiveBucket: 'ARCHIVE_BUCKET',
   scheme: 'SCHEME_ID',
   intakeWorkflow: 'INTAKE_WORKFLOW_ARN',
+  borrowWorkflow: 'BORROW_WORKFLOW_ARN',
   /** Tag GuardDuty (or the local scanner) puts on scanned intake objects. */
   malwareTag: 'MALWARE_SCAN_TAG',
 } as const;

@@ -41,6 +41,7 @@ export function workflowSubstitutions(
 /** The environment variable through which a function learns a workflow's ARN. */
 export const WORKFLOW_ENV: Record<WorkflowName, string> = {
   'intake-review-archive': ENV.intakeWorkflow,
+  'borrow-approval': ENV.borrowWorkflow,
 };
 
 /** The `service` field of every structured log line. */

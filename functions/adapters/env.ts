@@ -18,4 +18,5 @@ export const intakeBucket = (): string => requireEnv(ENV.intakeBucket);
 export const archiveBucket = (): string => requireEnv(ENV.archiveBucket);
 export const schemeId = (): string => requireEnv(ENV.scheme);
 export const intakeWorkflowArn = (): string => requireEnv(ENV.intakeWorkflow);
+export const borrowWorkflowArn = (): string => requireEnv(ENV.borrowWorkflow);
 export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? 'GuardDutyMalwareScanStatus';

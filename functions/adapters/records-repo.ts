@@ -163,7 +163,7 @@ export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecor
         ExpressionAttributeValues: { ':pk': `OPENTASKS#${role}` },
         ExpressionAttributeNames: { '#role': 'role', '#status': 'status', '#level': 'level' },
         ProjectionExpression:
-          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, #level, attempt',
+          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, #level, attempt',
         ScanIndexForward: false,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),

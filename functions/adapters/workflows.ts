@@ -1,8 +1,8 @@
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfn } from './clients.ts';
-import { intakeWorkflowArn } from './env.ts';
+import { borrowWorkflowArn, intakeWorkflowArn } from './env.ts';
 
-/** Step Functions: starting the intake workflow and answering task tokens. */
+/** Step Functions: starting the intake and borrow workflows and answering task tokens. */
 
 export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'name-taken' };
 
@@ -11,10 +11,19 @@ export type StartResult = { started: true; executionArn: string } | { started: f
  * start with the same name and input with the running execution, so a retried request starts
  * nothing new; a name already used with other input, or by a finished execution, is `name-taken`.
  */
-export async function startIntakeExecution(name: string, input: unknown): Promise<StartResult> {
+export function startIntakeExecution(name: string, input: unknown): Promise<StartResult> {
+  return startExecution(intakeWorkflowArn(), name, input);
+}
+
+/** Starts borrow-approval for a loan; the execution is named after the loan (see `startIntakeExecution`). */
+export function startBorrowExecution(loanId: string, input: unknown): Promise<StartResult> {
+  return startExecution(borrowWorkflowArn(), loanId, input);
+}
+
+async function startExecution(stateMachineArn: string, name: string, input: unknown): Promise<StartResult> {
   try {
     const res = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: intakeWorkflowArn(), name, input: JSON.stringify(input) }),
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
     );
     if (!res.executionArn) throw new Error('Step Functions returned no execution ARN');
     return { started: true, executionArn: res.executionArn };

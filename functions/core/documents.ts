@@ -26,6 +26,21 @@ export interface CheckResult {
 
 export type DocumentChecks = Record<CheckName, CheckResult>;
 
+/**
+ * Where a paper original (a document type with `paper: true` in the scheme) is shelved: room
+ * (库房), cabinet (柜) and box (盒). A loan of the document names it, and the archivist puts the
+ * original back there when it is returned.
+ */
+export const shelfLocationSchema = z
+  .object({
+    room: z.string().trim().min(1).max(40),
+    cabinet: z.string().trim().min(1).max(40),
+    box: z.string().trim().min(1).max(40),
+  })
+  .strict();
+
+export type ShelfLocation = z.infer<typeof shelfLocationSchema>;
+
 export interface DocumentRecord {
   documentId: string;
   submissionId: string;
@@ -47,6 +62,8 @@ export interface DocumentRecord {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Paper originals only: where the original is shelved. */
+  location?: ShelfLocation;
   // Set when storage reports the upload.
   receivedSize?: number;
   /** SHA-256 storage computed, lower-case hex. */
@@ -168,6 +185,7 @@ export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor) 
     sha256: doc.sha256,
     status: doc.status,
     createdAt: doc.createdAt,
+    ...(doc.location === undefined ? {} : { location: doc.location }),
     ...(doc.receivedSize === undefined ? {} : { receivedSize: doc.receivedSize }),
     ...(doc.sniffedType === undefined ? {} : { sniffedType: doc.sniffedType }),
     ...(doc.uploadedAt === undefined ? {} : { uploadedAt: doc.uploadedAt }),

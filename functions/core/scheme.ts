@@ -58,8 +58,14 @@ export const schemeSchema = z
         maxDocumentsPerSubmission: z.number().int().min(1).max(40),
         uploadUrlSeconds: z.number().int().min(60).max(3600),
         contentUrlSeconds: z.number().int().min(60).max(3600),
-        maxLoanDays: z.number().int().min(1).max(365),
+        /**
+         * Longest loan. A loan's whole life (approvals, reminders, the loan itself) runs in one
+         * Standard execution, which may last a year at most: 4 × 720 h of approvals plus 180 days fit.
+         */
+        maxLoanDays: z.number().int().min(1).max(180),
         reviewTimeoutHours: z.number().int().min(1),
+        /** How long one loan approval task waits before its reminder (and the reminder before giving up). */
+        loanApprovalTimeoutHours: z.number().int().min(1).max(720),
       })
       .strict(),
     contentTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/)).min(1),

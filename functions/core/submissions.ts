@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type DocumentRecord, type DocumentView, documentView } from './documents.ts';
+import { type DocumentRecord, type DocumentView, documentView, shelfLocationSchema } from './documents.ts';
 import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
 import type { Problem } from './intake-checks.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
@@ -79,6 +79,8 @@ export function createSubmissionSchema(scheme: Scheme) {
         .string()
         .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
         .transform((s) => s.toLowerCase()),
+      /** Required for paper originals (the scheme's `paper` types), refused for others. */
+      location: shelfLocationSchema.optional(),
     })
     .strict();
   return z
@@ -113,7 +115,19 @@ export function checkAgainstScheme(scheme: Scheme, input: CreateSubmissionInput)
   }
   const allowedTypes = event ? [...event.required, ...event.optional] : [];
   input.documents.forEach((d, i) => {
-    if (!documentType(scheme, d.docType)) {
+    const type = documentType(scheme, d.docType);
+    if (type?.paper && d.location === undefined) {
+      errors.push({
+        path: `documents.${i}.location`,
+        message: `${d.docType} is a paper original: give where it is shelved {room, cabinet, box}`,
+      });
+    } else if (type && !type.paper && d.location !== undefined) {
+      errors.push({
+        path: `documents.${i}.location`,
+        message: `${d.docType} is not a paper original; only paper originals have a shelf location`,
+      });
+    }
+    if (!type) {
       errors.push({ path: `documents.${i}.docType`, message: `unknown document type ${d.docType}` });
     } else if (event && !allowedTypes.includes(d.docType)) {
       errors.push({
@@ -186,6 +200,7 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
       createdAt: at,
       createdBy: actor.sub,
       updatedAt: at,
+      ...(d.location === undefined ? {} : { location: d.location }),
     };
   });
   const submission: Submission = {

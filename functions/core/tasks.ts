@@ -25,8 +25,8 @@ export interface TaskKindPolicy {
  */
 export const TASK_KINDS: Readonly<Record<string, TaskKindPolicy>> = {
   'intake-review': { roles: ['reviewer', 'archivist'], separationOfDuties: true },
-  /** Loan approvals (borrow-approval workflow). */
-  'loan-approval': { roles: ['approver'], separationOfDuties: true },
+  /** Loan approvals (borrow-approval workflow): approvers, and archivists for the second level. */
+  'loan-approval': { roles: ['approver', 'archivist'], separationOfDuties: true },
 };
 
 export type ReviewLevel = 'review' | 'escalated';
@@ -46,8 +46,12 @@ export interface TaskRecord {
   taskToken: string;
   /** The person who asked for the subject (e.g. the clerk who created the submission). */
   requesterSub?: string;
+  /** People who may not decide it either: who decided an earlier level of the same request. */
+  excludedSubs?: string[];
   executionId?: string;
-  level?: ReviewLevel;
+  level?: ReviewLevel | 'first' | 'second';
+  /** A second round of the same level after the first went unanswered. */
+  reminder?: boolean;
   attempt?: number;
   decision?: Decision['decision'];
   comment?: string;
@@ -110,7 +114,7 @@ export type Decision = z.infer<typeof decisionSchema>;
 /** Whether the caller may decide the task at all (not whether it is still open). */
 export function assertMayDecide(
   actor: Actor,
-  task: Pick<TaskRecord, 'taskId' | 'kind' | 'role' | 'requesterSub'>,
+  task: Pick<TaskRecord, 'taskId' | 'kind' | 'role' | 'requesterSub' | 'excludedSubs'>,
 ) {
   const policy = TASK_KINDS[task.kind];
   if (!policy) throw new Forbidden(`nobody may decide tasks of kind ${task.kind}`);
@@ -119,6 +123,11 @@ export function assertMayDecide(
   }
   if (policy.separationOfDuties && task.requesterSub === actor.sub) {
     throw new Forbidden(`task ${task.taskId} concerns your own request; someone else must decide it`);
+  }
+  if (policy.separationOfDuties && task.excludedSubs?.includes(actor.sub)) {
+    throw new Forbidden(
+      `you decided an earlier level of the request behind task ${task.taskId}; someone else must decide this one`,
+    );
   }
 }
 

@@ -52,6 +52,12 @@ export interface GatewayOptions {
   integrationTimeoutMs?: number;
   /** Serves `/local/token`, `/local/users` and `/local/jwks.json`. */
   localIdentityRoutes?: boolean;
+  /** Further `/local/...` endpoints of the local realisation (the test clock); undefined passes. */
+  localRoutes?: (
+    method: string,
+    path: string,
+    body: Buffer,
+  ) => { status: number; body: unknown } | undefined | Promise<{ status: number; body: unknown } | undefined>;
   /** The console, asked for GET/HEAD requests that match no route. */
   console?: ConsoleSite;
   /** Called for every request that reached a function, and for invocation failures. */
@@ -477,7 +483,7 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
         throw err;
       }
     }
-    return undefined;
+    return options.localRoutes?.(method, path, body);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

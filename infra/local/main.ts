@@ -15,6 +15,10 @@
  *   --console-origins <a,b> DANGAN_CONSOLE_ORIGINS origins CORS allows (default: the stack's)
  *
  * Once everything answers, one line `DANGAN_READY {json}` is printed for tools and tests.
+ *
+ * Local only: `GET /local/clock` and `POST /local/clock {"advanceSeconds": n}` read and move the
+ * clock the functions and the Step Functions engine run on (infra/local/clock.ts); the same
+ * shift can be set at start with DANGAN_CLOCK_OFFSET_SECONDS.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,7 @@ import {
   WORKFLOWS,
   type WorkflowName,
 } from '../../functions/catalog.ts';
+import { now } from '../../functions/core/clock.ts';
 import { SCHEME_IDS } from '../../functions/core/scheme.ts';
 import {
   DEFAULT_CONSOLE_ORIGINS,
@@ -44,6 +49,7 @@ import {
   workflowSubstitutions,
 } from '../shared.ts';
 import { localAccounts } from './accounts.ts';
+import { clockRoute } from './clock.ts';
 import { consoleSite } from './console.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { objectCreatedEvent, scheduledEvent } from './eventbridge.ts';
@@ -332,6 +338,9 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
         definition: workflowDefinition(wf, (fn) => lambda.arnOf(fn)),
       })),
       invokeLambda: (arn, payload) => lambda.invoke(arn, payload),
+      // The functions' clock, which `POST /local/clock` moves: Wait states and task timeouts
+      // follow it, so a loan runs out when the test clock passes its due time.
+      now,
     });
     stops.push(() => sfn.stop());
 
@@ -418,6 +427,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       host: config.host,
       port: config.port,
       cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
+      localRoutes: clockRoute,
       console: consoleSite(),
       accessLog: (line) => refused.log(line),
       log: ({ routeKey, status, error }) => {

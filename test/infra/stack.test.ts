@@ -259,6 +259,7 @@ describe('functions', () => {
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
       if (a.archive) expected.push('ARCHIVE_BUCKET');
       if (a.startWorkflows?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
+      if (a.startWorkflows?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;
       expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
@@ -272,6 +273,11 @@ describe('functions', () => {
       if (a.startWorkflows?.includes('intake-review-archive')) {
         expect(vars.INTAKE_WORKFLOW_ARN).toEqual({
           Ref: logicalId(stack.workflows.byName['intake-review-archive']),
+        });
+      }
+      if (a.startWorkflows?.includes('borrow-approval')) {
+        expect(vars.BORROW_WORKFLOW_ARN).toEqual({
+          Ref: logicalId(stack.workflows.byName['borrow-approval']),
         });
       }
     }
@@ -742,7 +748,7 @@ describe('least privilege', () => {
     const starters = functionNames.filter((n) =>
       actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('states:StartExecution'),
     );
-    expect(starters).toEqual(['submissions-submit']);
+    expect(starters).toEqual(['submissions-submit', 'loans-create']);
     const answerers = functionNames.filter((n) =>
       actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('states:SendTaskSuccess'),
     );

@@ -263,6 +263,8 @@ describe('GET /documents/{documentId}/content', () => {
     ['sysadmin', USERS.sysadmin],
   ])('403 for a %s without a loan', async (_name, user) => {
     ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
+    // The caller's grants for the document: none.
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
     const res = await read(user);
     expect(res.statusCode).toBe(403);
     // The route itself refuses the auditor and the system administrator (三员分立).

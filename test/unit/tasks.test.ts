@@ -54,7 +54,7 @@ describe('task rules', () => {
 
   it('keeps a table of who may decide each kind', () => {
     expect(TASK_KINDS['intake-review']?.roles).toEqual(['reviewer', 'archivist']);
-    expect(TASK_KINDS['loan-approval']?.roles).toEqual(['approver']);
+    expect(TASK_KINDS['loan-approval']?.roles).toEqual(['approver', 'archivist']);
   });
 
   it('lets only the assigned role decide, never the requester, and nobody decide an unknown kind', () => {

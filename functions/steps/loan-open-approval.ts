@@ -1,0 +1,98 @@
+import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { getLoan, openLoanTask } from '../adapters/loans-repo.ts';
+import { logger } from '../adapters/logger.ts';
+import { expireOpenTask, getTask, replaceTaskToken } from '../adapters/records-repo.ts';
+import { now } from '../core/clock.ts';
+import { type LoanApprovalLevel, loanApprovalRole, loanApprovalSummary, loanTaskId } from '../core/loans.ts';
+import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { dueAt, type TaskRecord } from '../core/tasks.ts';
+
+/**
+ * Workflow steps Approve, RemindApprover, ApproveSensitive and RemindSensitive of
+ * borrow-approval (`.waitForTaskToken`): opens a `loan-approval` task for the level and keeps the
+ * token on it, server-side. The borrower may not decide it, nor, at the second level, whoever
+ * approved the first. A reminder expires the unanswered task of its level and opens a new one
+ * for the same role. The task id comes from loan, level and round, so a retried invocation
+ * finds the task it made and only replaces its token.
+ */
+
+export interface OpenLoanApprovalInput {
+  taskToken: string;
+  loanId: string;
+  level: LoanApprovalLevel;
+  reminder: boolean;
+  /** When the workflow entered the state; the task is due `timeoutSeconds` later. */
+  enteredAt: string;
+  timeoutSeconds: number;
+  executionId: string;
+  /** Second level: who approved the first, who may not decide this one too. */
+  approvedBySub?: string;
+}
+
+export const handler = async (input: OpenLoanApprovalInput): Promise<{ taskId: string }> => {
+  if (input.level !== 'first' && input.level !== 'second') {
+    throw new WorkflowStateError(`unknown approval level ${String(input.level)}`);
+  }
+  const loan = await getLoan(input.loanId);
+  if (!loan) throw new WorkflowStateError(`loan ${input.loanId} does not exist`);
+  if (loan.executionArn !== input.executionId) {
+    throw new WorkflowStateError(`loan ${input.loanId} belongs to another execution`);
+  }
+  const reminder = input.reminder === true;
+  const taskId = loanTaskId(loan.loanId, input.level, reminder);
+  const at = now().toISOString();
+
+  if (reminder) {
+    const earlier = loanTaskId(loan.loanId, input.level, false);
+    if (await expireOpenTask(earlier, at))
+      logger.info('loan approval task expired on reminder', { taskId: earlier });
+  }
+
+  const task: TaskRecord = {
+    taskId,
+    kind: 'loan-approval',
+    role: loanApprovalRole(input.level),
+    status: 'OPEN',
+    subjectType: 'loan',
+    subjectId: loan.loanId,
+    summary: loanApprovalSummary(loan, input.level, reminder),
+    createdAt: at,
+    dueAt: dueAt(input.enteredAt, input.timeoutSeconds),
+    taskToken: input.taskToken,
+    requesterSub: loan.borrowerSub,
+    ...(input.level === 'second' && input.approvedBySub ? { excludedSubs: [input.approvedBySub] } : {}),
+    level: input.level,
+    reminder,
+    executionId: input.executionId,
+  };
+  const result = await openLoanTask(task, {
+    action: 'task.opened',
+    actor: SYSTEM_ACTOR,
+    targetType: 'task',
+    targetId: taskId,
+    at,
+    details: {
+      kind: task.kind,
+      role: task.role,
+      subjectId: loan.loanId,
+      level: input.level,
+      reminder,
+      dueAt: task.dueAt,
+    },
+  });
+  if (result === 'opened') return { taskId };
+  if (result === 'loan-not-pending') {
+    throw new WorkflowStateError(`loan ${loan.loanId} is ${loan.status}; no approval can open`);
+  }
+  // The task exists: a retried invocation with a new token.
+  const existing = await getTask(taskId);
+  if (existing?.status === 'OPEN') {
+    if (!(await replaceTaskToken(taskId, input.taskToken))) {
+      throw new TransientError(`task ${taskId} changed while its token was replaced`);
+    }
+    logger.info('loan approval task already open; token replaced', { taskId });
+    return { taskId };
+  }
+  logger.warn('loan approval task is no longer open; nothing to do', { taskId, status: existing?.status });
+  return { taskId };
+};
