@@ -63,6 +63,12 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'POST /users/{userId}/roles': ['secadmin1'],
   'DELETE /users/{userId}/roles/{role}': ['secadmin1'],
   'PUT /users/{userId}/regions': ['secadmin1'],
+  // Loans: content readers borrow and return their own; records staff read their own loans (any,
+  // for archivists, approvers and auditors).
+  'POST /loans': CONTENT,
+  'GET /loans': RECORDS,
+  'GET /loans/{loanId}': RECORDS,
+  'POST /loans/{loanId}/return': CONTENT,
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

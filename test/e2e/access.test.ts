@@ -11,7 +11,7 @@ import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/catalog.ts';
-import { CALLERS, type Caller, MATRIX } from './access-matrix.ts';
+import { CALLERS, type Caller, CONTENT, MATRIX } from './access-matrix.ts';
 import {
   Api,
   changeDocs,
@@ -53,6 +53,31 @@ afterAll(async () => {
 }, 60_000);
 
 const sub = (username: string) => users.get(username) ?? '';
+
+/** An approved, ACTIVE loan of one document to `borrower` (approved by an approver who is not them). */
+async function activeLoan(borrower: string, documentId: string): Promise<string> {
+  const { loanId } = await api.expect<{ loanId: string }>(202, borrower, 'POST', '/loans', {
+    documentIds: [documentId],
+    purpose: 'access matrix',
+    days: 30,
+  });
+  const approver = borrower === 'approver1' ? 'approver2' : 'approver1';
+  const task = await until(`the approval task of loan ${loanId}`, async () => {
+    const { items } = await api.expect<{ items: { taskId: string; subjectId: string }[] }>(
+      200,
+      approver,
+      'GET',
+      '/tasks',
+    );
+    return items.find((t) => t.subjectId === loanId);
+  });
+  await api.expect(200, approver, 'POST', `/tasks/${task.taskId}/decision`, { decision: 'approve' });
+  await until(`loan ${loanId} to be ACTIVE`, async () => {
+    const loan = await api.expect<{ status: string }>(200, borrower, 'GET', `/loans/${loanId}`);
+    return loan.status === 'ACTIVE' ? true : undefined;
+  });
+  return loanId;
+}
 
 /** Signs a token with the local identity's own key (a valid signature, any claims). */
 async function localToken(claims: Record<string, unknown>, expSeconds: number): Promise<string> {
@@ -116,6 +141,9 @@ describe('the route × caller matrix', () => {
     submitSubmission: Draft;
     taskId: string;
     archived: Draft;
+    /** A document each content reader holds an ACTIVE loan of (not the one the content row reads). */
+    loanDoc: string;
+    loans: Record<string, string>;
   }
   let f: Fixtures;
 
@@ -134,7 +162,10 @@ describe('the route × caller matrix', () => {
     await api.expect(202, 'clerk1', 'POST', `/submissions/${reviewed.submissionId}/submit`);
     const task = await openTaskFor(api, reviewed.submissionId);
     await waitSubmission(api, archived.submissionId, 'ARCHIVED', (s) => s.status === 'ARCHIVED');
-    f = { customerId, readSubmission, submitSubmission, taskId: task.taskId, archived };
+    const loanDoc = archived.docs[2]?.documentId ?? '';
+    const loans: Record<string, string> = {};
+    for (const borrower of CONTENT) loans[borrower] = await activeLoan(borrower, loanDoc);
+    f = { customerId, readSubmission, submitSubmission, taskId: task.taskId, archived, loanDoc, loans };
   }, 180_000);
 
   interface Request {
@@ -209,6 +240,13 @@ describe('the route × caller matrix', () => {
       'POST /users/{userId}/roles': () => ({ path: `/users/${target}/roles`, body: { role: 'approver' } }),
       'DELETE /users/{userId}/roles/{role}': () => ({ path: `/users/${target}/roles/staff` }),
       'PUT /users/{userId}/regions': () => ({ path: `/users/${target}/regions`, body: { regions: [] } }),
+      'POST /loans': () => ({
+        path: '/loans',
+        body: { documentIds: [f.loanDoc], purpose: 'matrix', days: 1 },
+      }),
+      'GET /loans': () => ({ path: '/loans?mine' }),
+      'GET /loans/{loanId}': () => ({ path: `/loans/${f.loans[caller] ?? f.loans.clerk1}` }),
+      'POST /loans/{loanId}/return': () => ({ path: `/loans/${f.loans[caller] ?? f.loans.clerk1}/return` }),
     };
     const build = byRoute[route];
     if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);
