@@ -18,7 +18,8 @@ export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
 
-export const s3 = new S3Client({
+// Pure: a function that never touches S3 (or Step Functions) leaves that client out of its bundle.
+export const s3 = /* @__PURE__ */ new S3Client({
   // Path-style works for every bucket name on AWS and needs no wildcard DNS locally.
   forcePathStyle: true,
   // Checksums are sent when an operation requires them; uploads are bound to SHA-256 by the
@@ -27,4 +28,4 @@ export const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 
-export const sfn = new SFNClient({});
+export const sfn = /* @__PURE__ */ new SFNClient({});

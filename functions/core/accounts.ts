@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequest, Conflict, Forbidden } from './errors.ts';
 import { type Actor, isRole, ROLES, type Role } from './roles.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequest } from './errors.ts';
 import { maskRecord, mayReadUnmasked, type SensitiveField } from './masking.ts';
 import type { Actor } from './roles.ts';

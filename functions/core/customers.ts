@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { now } from './clock.ts';
 import { BadRequest, Conflict } from './errors.ts';
 import type { Actor } from './roles.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DocumentRecord } from './documents.ts';
 import { BadRequest, type FieldError } from './errors.ts';
 import { addYearsUtc, RETENTION_YEARS, startOfNextYearUtc } from './retention.ts';

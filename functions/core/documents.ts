@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ArchiveCodeParts, formatArchiveCode, maxSequence, sequenceKey } from './archive-code.ts';
 import { now } from './clock.ts';
 import { Conflict } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActiveLoanGrant, DocumentRecord, ShelfLocation } from './documents.ts';
 import { Conflict, DomainError, Forbidden } from './errors.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';

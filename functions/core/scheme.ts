@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import hotelGuest from '../../schemes/hotel-guest.json' with { type: 'json' };
 import powerSupply from '../../schemes/power-supply.json' with { type: 'json' };
 import { formatArchiveCode, parseCodeTemplate } from './archive-code.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DocumentRecord, type DocumentView, documentView, shelfLocationSchema } from './documents.ts';
 import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
 import type { Problem } from './intake-checks.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Conflict, Forbidden } from './errors.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { businessEvent, type Scheme } from './scheme.ts';

@@ -4,7 +4,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { ZodError, type z } from 'zod';
+import type * as z from 'zod';
+import { ZodError } from 'zod';
 import { rulesOf } from '../access.ts';
 import { logger } from '../adapters/logger.ts';
 import { type FunctionName, ROUTES } from '../catalog.ts';
