@@ -32,9 +32,18 @@ export interface FunctionAccess {
   /** Step Functions: start executions of these workflows, or answer their task tokens. */
   startWorkflows?: WorkflowName[];
   answerTasks?: boolean;
+  /**
+   * The end of originals' lives in the archive bucket, beyond `archive` (retention sweeps and
+   * disposal): `hold` sets and clears legal holds on originals; `extend` extends their COMPLIANCE
+   * retention; `verify` lists originals and reads any version of them to re-hash it; `destroy`
+   * reads the locks of, lists and deletes every version of an original, and the scan left of it
+   * in the intake bucket; `write-lists` writes destruction lists under `destruction-lists/` under a
+   * legal hold; `read-lists` reads them (presigned GETs).
+   */
+  disposal?: readonly ('hold' | 'extend' | 'verify' | 'destroy' | 'write-lists' | 'read-lists')[];
 }
 
-export type WorkflowName = 'intake-review-archive' | 'borrow-approval';
+export type WorkflowName = 'intake-review-archive' | 'borrow-approval' | 'disposal';
 
 export interface FunctionDef {
   /** Handler module under functions/, exporting `handler`. */
@@ -234,6 +243,72 @@ export const FUNCTIONS = {
     access: { audit: 'append' },
     timeoutSeconds: 30,
   },
+  'retention-sweep': {
+    entry: 'events/retention-sweep.ts',
+    description: 'Daily: proposes due documents for disposal in batches; re-hashes a sample of originals',
+    access: { table: 'readwrite', audit: 'append', startWorkflows: ['disposal'], disposal: ['verify'] },
+    timeoutSeconds: 900,
+    memoryMB: 1024,
+  },
+  'disposal-open-task': {
+    entry: 'steps/disposal-open-task.ts',
+    description: 'Opens the appraisal or approval task of a disposal batch and keeps its token',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'disposal-appraised': {
+    entry: 'steps/disposal-appraised.ts',
+    description: 'Applies an appraisal: extended documents leave the batch with a new period and lock',
+    access: { table: 'readwrite', audit: 'append', disposal: ['extend'] },
+    timeoutSeconds: 300,
+  },
+  'disposal-approved': {
+    entry: 'steps/disposal-approved.ts',
+    description: 'Records the approval of a disposal batch and lists the documents to destroy',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'disposal-destroy': {
+    entry: 'steps/disposal-destroy.ts',
+    description: 'Deletes every version of one approved original and leaves its tombstone',
+    access: { table: 'readwrite', audit: 'append', intake: 'read', disposal: ['destroy'] },
+    timeoutSeconds: 120,
+  },
+  'disposal-finish': {
+    entry: 'steps/disposal-finish.ts',
+    description: 'Writes the destruction list (JSON and HTML, under a legal hold) and closes the batch',
+    access: { table: 'readwrite', audit: 'append', disposal: ['write-lists'] },
+    timeoutSeconds: 120,
+  },
+  'disposal-abandon': {
+    entry: 'steps/disposal-abandon.ts',
+    description: 'Gives an unanswered batch back to the next sweep and closes it',
+    access: { table: 'readwrite', audit: 'append' },
+    timeoutSeconds: 120,
+  },
+  'holds-create': {
+    entry: 'api/holds-create.ts',
+    description: 'Places a hold on an archived document: no disposal, S3 legal hold on',
+    access: { table: 'readwrite', audit: 'append', disposal: ['hold'] },
+  },
+  'holds-release': {
+    entry: 'api/holds-release.ts',
+    description: 'Releases a hold; the last one back puts the document in the due-date index again',
+    access: { table: 'readwrite', audit: 'append', disposal: ['hold'] },
+  },
+  'documents-contract-end': {
+    entry: 'api/documents-contract-end.ts',
+    description: 'Records the end of the contract a document belongs to; starts its retention clock',
+    access: { table: 'readwrite', audit: 'append' },
+  },
+  'disposals-list': {
+    entry: 'api/disposals-list.ts',
+    description: 'Disposal batches, newest first',
+    access: { table: 'read' },
+  },
+  'disposals-get': {
+    entry: 'api/disposals-get.ts',
+    description: 'A disposal batch with its items or tombstones and links to its destruction list',
+    access: { table: 'read', audit: 'append', disposal: ['read-lists'] },
+  },
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -355,6 +430,32 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/loans', function: 'loans-list', roles: RECORDS_STAFF },
   { method: 'GET', path: '/loans/{loanId}', function: 'loans-get', roles: RECORDS_STAFF },
   { method: 'POST', path: '/loans/{loanId}/return', function: 'loans-return', roles: CONTENT_READERS },
+  // Retention and disposal.
+  { method: 'POST', path: '/documents/{documentId}/holds', function: 'holds-create', roles: ['archivist'] },
+  {
+    method: 'DELETE',
+    path: '/documents/{documentId}/holds/{holdId}',
+    function: 'holds-release',
+    roles: ['archivist'],
+  },
+  {
+    method: 'PUT',
+    path: '/documents/{documentId}/contract-end',
+    function: 'documents-contract-end',
+    roles: ['clerk', 'archivist'],
+  },
+  {
+    method: 'GET',
+    path: '/disposals',
+    function: 'disposals-list',
+    roles: ['archivist', 'approver', 'auditor'],
+  },
+  {
+    method: 'GET',
+    path: '/disposals/{batchId}',
+    function: 'disposals-get',
+    roles: ['archivist', 'approver', 'auditor'],
+  },
 ];
 
 /** Functions invoked by workflows rather than by routes; their ARNs are ASL substitutions. */
@@ -377,6 +478,17 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
         GrantFunctionArn: 'loan-grant',
         RejectFunctionArn: 'loan-reject',
         ExpireFunctionArn: 'loan-expire',
+      },
+    },
+    disposal: {
+      file: 'disposal.asl.json',
+      substitutions: {
+        OpenTaskFunctionArn: 'disposal-open-task',
+        AppraisedFunctionArn: 'disposal-appraised',
+        ApprovedFunctionArn: 'disposal-approved',
+        DestroyFunctionArn: 'disposal-destroy',
+        FinishFunctionArn: 'disposal-finish',
+        AbandonFunctionArn: 'disposal-abandon',
       },
     },
   };
@@ -409,6 +521,7 @@ export const ENV = {
   scheme: 'SCHEME_ID',
   intakeWorkflow: 'INTAKE_WORKFLOW_ARN',
   borrowWorkflow: 'BORROW_WORKFLOW_ARN',
+  disposalWorkflow: 'DISPOSAL_WORKFLOW_ARN',
   /** Tag GuardDuty (or the local scanner) puts on scanned intake objects. */
   malwareTag: 'MALWARE_SCAN_TAG',
 } as const;

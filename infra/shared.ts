@@ -42,6 +42,7 @@ export function workflowSubstitutions(
 export const WORKFLOW_ENV: Record<WorkflowName, string> = {
   'intake-review-archive': ENV.intakeWorkflow,
   'borrow-approval': ENV.borrowWorkflow,
+  disposal: ENV.disposalWorkflow,
 };
 
 /** The `service` field of every structured log line. */
@@ -117,7 +118,7 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
     // Readers check the scan result before trusting an upload.
     if (access.intake !== 'presign') env[ENV.malwareTag] = MALWARE_SCAN_TAG;
   }
-  if (access.archive) env[ENV.archiveBucket] = r.archiveBucket;
+  if (access.archive || access.disposal) env[ENV.archiveBucket] = r.archiveBucket;
   for (const workflow of access.startWorkflows ?? []) {
     const arn = r.workflowArns?.[workflow];
     if (arn !== undefined) env[WORKFLOW_ENV[workflow]] = arn;

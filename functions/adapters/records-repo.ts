@@ -8,6 +8,7 @@ import {
   type TransactWriteItem,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { firstDayAfter } from '../core/disposal.ts';
 import type { CodeAssignment, DocumentChecks, DocumentRecord } from '../core/documents.ts';
 import type { IntakeCheckOutcome } from '../core/intake-checks.ts';
 import type { RetentionPlan } from '../core/retention.ts';
@@ -16,6 +17,7 @@ import type { Decision, TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
+import { dueIndexKeys } from './tables.ts';
 
 /**
  * Submissions, documents, tasks, archive codes and code sequences in the records table (layout
@@ -858,7 +860,9 @@ export async function completeArchive(
   const table = tableName();
   const items: TransactWriteItem[] = copies.map((c) => {
     const r = c.retention;
-    const due = r.dueDateKnown && r.retainUntil ? r.retainUntil.slice(0, 10) : undefined;
+    // The first whole day past the lock: S3 refuses the delete any earlier.
+    const due = r.dueDateKnown && r.retainUntil ? firstDayAfter(r.retainUntil) : undefined;
+    const index = due ? dueIndexKeys(due, c.documentId) : undefined;
     return {
       Update: {
         TableName: table,
@@ -882,7 +886,7 @@ export async function completeArchive(
           ':version': c.archiveVersionId,
           ':now': at,
           ...(r.retainUntil ? { ':until': r.retainUntil } : {}),
-          ...(due ? { ':gsi3pk': `DUE#${due}`, ':gsi3sk': c.documentId } : {}),
+          ...(index ? { ':gsi3pk': index.gsi3pk, ':gsi3sk': index.gsi3sk } : {}),
         },
       },
     };

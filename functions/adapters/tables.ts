@@ -24,7 +24,15 @@
  * `changedBy`, `changedBySub`, `changed` (field names) and `values` (new values, null = removed);
  * version 1 holds every field the customer was registered with.
  *
- * gsi3 is reserved for due dates (retention sweep: DUE#<yyyy-mm-dd> / <documentId>), sparse.
+ * gsi3 holds due dates, sparse. Documents whose retention has a known end are filed by due month,
+ * `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`dueIndexKeys`), until a disposal batch takes them,
+ * a hold stops them or they are disposed of; the retention sweep reads only the months since it last
+ * ran, and only up to today, so its cost follows the number of due documents, not the archive size.
+ *
+ * | disposal batch       | DISPOSAL#<batchId>        | BATCH              | DISPOSALS / <createdAt>#<batchId>        | DISPOSALS#PROPOSED / <createdAt>#<batchId> (sparse: until its workflow runs) |
+ * | batch item           | DISPOSAL#<batchId>        | ITEM#<documentId>  | -                                        | -                                      |
+ * | hold                 | DOCUMENT#<documentId>     | HOLD#<holdId>      | -                                        | -                                      |
+ * | sweep state          | SWEEP#retention, SWEEP#fixity | SWEEP          | -                                        | -                                      |
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):
  * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>` / time; gsi2 `DAY#<yyyy-mm-dd>` / time.
@@ -91,3 +99,9 @@ export const ACCOUNTS_TABLE: TableDef = {
 };
 
 export const TABLES: readonly TableDef[] = [RECORDS_TABLE, AUDIT_TABLE, ACCOUNTS_TABLE];
+
+/** The due-date index (gsi3) entry of a document due on `day` (`YYYY-MM-DD`). */
+export const dueIndexKeys = (day: string, documentId: string) => ({
+  gsi3pk: `DUE#${day.slice(0, 7)}`,
+  gsi3sk: `${day}#${documentId}`,
+});

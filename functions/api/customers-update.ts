@@ -1,6 +1,6 @@
 import { getCustomer, saveChange } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
-import { logger } from '../adapters/logger.ts';
+import { accountClosed } from '../adapters/retention-clock.ts';
 import { now } from '../core/clock.ts';
 import {
   applyChange,
@@ -40,7 +40,11 @@ export const handler = apiHandler('customers-update', async (req) => {
   const change = applyChange(current, patch, { actor: req.actor, now: now() });
   const mask = (record: object) => maskForActor(scheme, req.actor, record).value;
   if (change === undefined) {
-    // Every value already holds: nothing to keep, no new version.
+    // Every value already holds: nothing to keep, no new version. A closure sent again starts
+    // any retention clock a failed earlier request left unstarted (it is safe to repeat).
+    if (patch.accountStatus === 'CLOSED' && current.closedAt) {
+      await accountClosed(customerId, current.closedAt, req.actor, now());
+    }
     return { status: 200, body: mask(customerView(current)), headers: { etag: String(current.version) } };
   }
   if (change.changed.includes('region') && !mayAccessRegion(req.actor, change.next.region)) {
@@ -56,15 +60,11 @@ export const handler = apiHandler('customers-update', async (req) => {
     at: change.version.changedAt,
     details: { version: change.next.version, changed: change.changed, requestId: req.requestId },
   });
-  if (closesAccount(change)) {
-    // Retention hook (ACCOUNT_CLOSED trigger): closing the account starts the retention clock
-    // of every document of this customer whose type has trigger ACCOUNT_CLOSED, counted from
-    // closedAt. The retention sweep will set their due dates (gsi3 DUE#<date>) from here; until
-    // it exists, the closure is logged.
-    logger.info('customer account closed; ACCOUNT_CLOSED retention trigger pending', {
-      customerId,
-      closedAt: change.next.closedAt,
-    });
+  if (closesAccount(change) && change.next.closedAt) {
+    // ACCOUNT_CLOSED trigger: the retention clocks of the customer's archived documents that
+    // wait for the closure (and for the end of a supply contract, which ends with the account)
+    // start at closedAt; their due days enter the due-date index the retention sweep reads.
+    await accountClosed(customerId, change.next.closedAt, req.actor, now());
   }
   return {
     status: 200,

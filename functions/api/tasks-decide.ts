@@ -1,3 +1,4 @@
+import { checkDisposalDecision } from '../adapters/disposal-decisions.ts';
 import { logger } from '../adapters/logger.ts';
 import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/records-repo.ts';
 import { answerTask } from '../adapters/workflows.ts';
@@ -17,6 +18,7 @@ export const handler = apiHandler('tasks-decide', async ({ actor, body, path }) 
   if (!task) throw new NotFound('task', taskId);
   assertMayDecide(actor, task);
   assertOpen(task);
+  await checkDisposalDecision(task, decision, now());
 
   const at = now().toISOString();
   const audit = { actor, targetType: 'task', targetId: taskId, at };
@@ -28,6 +30,9 @@ export const handler = apiHandler('tasks-decide', async ({ actor, body, path }) 
       subjectId: task.subjectId,
       decision: decision.decision,
       comment: decision.comment ?? '',
+      ...(decision.extendYears === undefined
+        ? {}
+        : { extendYears: decision.extendYears, reason: decision.reason, documentIds: decision.documentIds }),
     },
   });
   if (!won) throw new Conflict(`task ${taskId} was decided or expired meanwhile`);

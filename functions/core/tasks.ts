@@ -27,6 +27,9 @@ export const TASK_KINDS: Readonly<Record<string, TaskKindPolicy>> = {
   'intake-review': { roles: ['reviewer', 'archivist'], separationOfDuties: true },
   /** Loan approvals (borrow-approval workflow): approvers, and archivists for the second level. */
   'loan-approval': { roles: ['approver', 'archivist'], separationOfDuties: true },
+  /** Disposal (鉴定销毁): archivists appraise a batch; approvers approve it, never its appraiser. */
+  'disposal-appraisal': { roles: ['archivist'], separationOfDuties: false },
+  'disposal-approval': { roles: ['approver'], separationOfDuties: true },
 };
 
 export type ReviewLevel = 'review' | 'escalated';
@@ -101,11 +104,27 @@ export const decisionSchema = z
   .object({
     decision: z.enum(['approve', 'reject']),
     comment: z.string().trim().max(2000).optional(),
+    /** Disposal appraisal only: keep documents for a new period, in years from their clock start. */
+    extendYears: z.number().int('extendYears must be a whole number of years').min(1).max(100).optional(),
+    /** Disposal appraisal only: why the documents are kept longer. */
+    reason: z.string().trim().min(1).max(2000).optional(),
+    /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
+    documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (d.decision === 'reject' && !d.comment) {
+    if (d.decision === 'reject' && !d.comment && !d.reason) {
       ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a comment' });
+    }
+    if (d.extendYears !== undefined && !d.reason) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'an extension needs a reason' });
+    }
+    if (d.extendYears === undefined && (d.reason !== undefined || d.documentIds !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extendYears'],
+        message: 'reason and documentIds go with extendYears (the new retention period)',
+      });
     }
   });
 
@@ -143,6 +162,13 @@ export function decisionOutput(taskId: string, decision: Decision, actor: Actor)
     decidedBy: actor.username,
     decidedBySub: actor.sub,
     taskId,
+    ...(decision.extendYears === undefined
+      ? {}
+      : {
+          extendYears: decision.extendYears,
+          reason: decision.reason,
+          ...(decision.documentIds ? { documentIds: decision.documentIds } : {}),
+        }),
   };
 }
 

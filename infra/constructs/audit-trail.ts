@@ -95,8 +95,11 @@ export class AuditTrail extends Construct {
     };
 
     const readers = (Object.keys(FUNCTIONS) as FunctionName[]).filter((n) => {
-      const a = functionAccess(n).archive;
-      return a === 'presign' || a === 'readwrite';
+      const access = functionAccess(n);
+      const a = access.archive;
+      // The retention sweep re-hashes originals (fixity); disposal reads the lock of each version.
+      const disposal = access.disposal?.some((d) => d === 'verify' || d === 'destroy') ?? false;
+      return a === 'presign' || a === 'readwrite' || disposal;
     });
     storage.archive.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -22,6 +22,7 @@ import {
   type WorkflowName,
 } from '../../functions/catalog.ts';
 import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
+import { DESTRUCTION_LIST_PREFIX } from '../../functions/core/disposal.ts';
 import { archiveObjectKey } from '../../functions/core/documents.ts';
 import {
   functionEntryPath,
@@ -362,6 +363,59 @@ export class Functions extends Construct {
         auditCopies,
         'Audit copies are keyed by day and stream sequence numbers, known only at runtime.',
       );
+    }
+
+    // Retention sweeps and disposal: each kind the catalog names, and nothing more.
+    const disposal = new Set(access.disposal ?? []);
+    const lists = storage.archive.arnForObjects(`${DESTRUCTION_LIST_PREFIX}*`);
+    if (disposal.has('hold')) {
+      allow('OriginalsLegalHold', ['s3:PutObjectLegalHold'], [originals]);
+      writeKey();
+      acknowledge(originals, 'Originals are keyed by document id, known only at runtime.');
+    }
+    if (disposal.has('extend')) {
+      // COMPLIANCE retention can only ever be extended, never shortened or removed.
+      allow('OriginalsExtendLock', ['s3:PutObjectRetention'], [originals]);
+      writeKey();
+      acknowledge(originals, 'Originals are keyed by document id, known only at runtime.');
+    }
+    if (disposal.has('verify')) {
+      // Fixity: a rotating sample of originals is listed in key order and read back.
+      allow('OriginalsRead', ['s3:GetObject', 's3:GetObjectVersion'], [originals]);
+      allow('OriginalsList', ['s3:ListBucket'], [storage.archive.bucketArn]);
+      readKey();
+      acknowledge(originals, 'Originals are keyed by document id, known only at runtime.');
+    }
+    if (disposal.has('destroy')) {
+      // Deleting versions is refused by S3 while Object Lock retention or a legal hold holds them;
+      // BypassGovernanceRetention is never granted (originals use COMPLIANCE mode anyway).
+      allow(
+        'OriginalsDestroy',
+        [
+          's3:DeleteObjectVersion',
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:GetObjectRetention',
+          's3:GetObjectLegalHold',
+        ],
+        [originals],
+      );
+      allow('OriginalsVersions', ['s3:ListBucketVersions', 's3:ListBucket'], [storage.archive.bucketArn]);
+      allow('IntakeRemove', ['s3:DeleteObject'], [uploads]);
+      writeKey();
+      acknowledge(originals, 'Originals are keyed by document id, known only at runtime.');
+      acknowledge(uploads, 'Uploads are keyed intake/<submissionId>/<documentId>, known only at runtime.');
+    }
+    if (disposal.has('write-lists')) {
+      allow('DestructionListsWrite', ['s3:PutObject', 's3:PutObjectLegalHold', 's3:GetObject'], [lists]);
+      allow('DestructionListsFind', ['s3:ListBucket'], [storage.archive.bucketArn]);
+      writeKey();
+      acknowledge(lists, 'Destruction lists are keyed by batch id, known only at runtime.');
+    }
+    if (disposal.has('read-lists')) {
+      allow('DestructionListsRead', ['s3:GetObject', 's3:GetObjectVersion'], [lists]);
+      readKey();
+      acknowledge(lists, 'Destruction lists are keyed by batch id, known only at runtime.');
     }
 
     if (kmsActions.size > 0) allow('DataKey', [...kmsActions].sort(), [storage.key.keyArn]);

@@ -7,6 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FIXITY_MISMATCH_METRIC, METRICS_NAMESPACE } from '../../functions/core/disposal.ts';
 import { pascal } from './functions.ts';
 
 export interface MonitoringProps {
@@ -66,6 +67,17 @@ export class Monitoring extends Construct {
         `${name}: the function failed`,
       );
     }
+    // The retention sweep re-hashes a sample of originals every day; any mismatch is an alarm.
+    alarm(
+      'FixityMismatch',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: FIXITY_MISMATCH_METRIC,
+        period,
+        statistic: 'Sum',
+      }),
+      'An archived original no longer matches the SHA-256 recorded at intake',
+    );
     alarm(
       'ApiServerErrors',
       props.api.metricServerError({ period, statistic: 'Sum' }),

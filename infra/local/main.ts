@@ -19,6 +19,7 @@
  * Local only: `GET /local/clock` and `POST /local/clock {"advanceSeconds": n}` read and move the
  * clock the functions and the Step Functions engine run on (infra/local/clock.ts); the same
  * shift can be set at start with DANGAN_CLOCK_OFFSET_SECONDS.
+
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ import { type LocalS3Server, startS3Server } from './s3/server.ts';
 import { Scheduler } from './scheduler.ts';
 import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
 import { accessLogShipper, StreamPoller } from './streams.ts';
+import { firstOf, sweepRoute } from './sweep-route.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const READY_PREFIX = 'DANGAN_READY ';
@@ -294,6 +296,9 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       dataDir: join(config.dataDir, 's3'),
       region: config.region,
       credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+      // Object Lock follows the functions' clock: moving the test clock past a retain-until
+      // date lets disposal delete the version, as time passing would on AWS.
+      lockClock: () => now().getTime(),
       buckets: [
         { name: names.intakeBucket, cors: true },
         { name: names.archiveBucket, objectLock: true, versioning: true, cors: true },
@@ -390,6 +395,12 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     }
     scheduler.start();
     stops.push(() => scheduler.stop());
+    // `POST /local/sweep` runs the sweep at once, on the functions' clock, and waits for it.
+    const runSweep = () =>
+      lambda.invoke(
+        SWEEP_FUNCTION,
+        scheduledEvent('dangan-retention-sweep', now(), config.region, ACCOUNT_ID),
+      );
 
     const identity = await identityLoading;
     // The local identity follows Dangan's accounts, as Cognito does once the account functions
@@ -427,7 +438,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       host: config.host,
       port: config.port,
       cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
-      localRoutes: clockRoute,
+      localRoutes: firstOf(clockRoute, sweepRoute(runSweep)),
       console: consoleSite(),
       accessLog: (line) => refused.log(line),
       log: ({ routeKey, status, error }) => {

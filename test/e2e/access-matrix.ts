@@ -69,6 +69,13 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /loans': RECORDS,
   'GET /loans/{loanId}': RECORDS,
   'POST /loans/{loanId}/return': CONTENT,
+  // Retention and disposal: archivists hold; clerks and archivists record contract ends;
+  // archivists, approvers and auditors read destruction lists.
+  'POST /documents/{documentId}/holds': ['archivist1'],
+  'DELETE /documents/{documentId}/holds/{holdId}': ['archivist1'],
+  'PUT /documents/{documentId}/contract-end': ['clerk1', 'clerk2', 'archivist1'],
+  'GET /disposals': ['archivist1', 'approver1', 'auditor1'],
+  'GET /disposals/{batchId}': ['archivist1', 'approver1', 'auditor1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

@@ -7,7 +7,9 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/catalog.ts';
@@ -18,6 +20,7 @@ import {
   createDraft,
   type Draft,
   openTaskFor,
+  planDoc,
   s3ClientFor,
   uploadAll,
   waitSubmission,
@@ -78,6 +81,7 @@ async function activeLoan(borrower: string, documentId: string): Promise<string>
   });
   return loanId;
 }
+const MATRIX_BATCH = 'KH-2026-01-20260101-1';
 
 /** Signs a token with the local identity's own key (a valid signature, any claims). */
 async function localToken(claims: Record<string, unknown>, expSeconds: number): Promise<string> {
@@ -152,7 +156,10 @@ describe('the route × caller matrix', () => {
     const readSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-read'));
     const submitSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-submit'));
     const reviewed = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-review'));
-    const archived = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-archive'));
+    const archived = await createDraft(api, customerId, 'CHANGE', [
+      ...changeDocs('matrix-archive'),
+      planDoc('CONTRACT', 'application/pdf', '供用电合同 matrix'),
+    ]);
     await Promise.all([uploadAll(api, submitSubmission), uploadAll(api, reviewed), uploadAll(api, archived)]);
     await api.expect(202, 'clerk1', 'POST', `/submissions/${archived.submissionId}/submit`);
     const archiveTask = await openTaskFor(api, archived.submissionId);
@@ -166,6 +173,37 @@ describe('the route × caller matrix', () => {
     const loans: Record<string, string> = {};
     for (const borrower of CONTENT) loans[borrower] = await activeLoan(borrower, loanDoc);
     f = { customerId, readSubmission, submitSubmission, taskId: task.taskId, archived, loanDoc, loans };
+    // A closed disposal batch, as the disposal workflow leaves one, for GET /disposals/{batchId}.
+    const ddb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: system.ready.dynamodbUrl,
+        region: system.ready.region,
+        credentials: system.credentials,
+      }),
+    );
+    await ddb.send(
+      new PutCommand({
+        TableName: system.ready.tables.records,
+        Item: {
+          pk: `DISPOSAL#${MATRIX_BATCH}`,
+          sk: 'BATCH',
+          gsi1pk: 'DISPOSALS',
+          gsi1sk: `2026-01-01T00:00:00.000Z#${MATRIX_BATCH}`,
+          batchId: MATRIX_BATCH,
+          schemeId: 'power-supply',
+          fonds: 'Z001',
+          category: 'KH',
+          dueMonth: '2026-01',
+          sweepDate: '2026-01-01',
+          part: 1,
+          status: 'EXTENDED',
+          itemCount: 0,
+          createdAt: '2026-01-01T00:00:00.000Z',
+          updatedAt: '2026-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    ddb.destroy();
   }, 180_000);
 
   interface Request {
@@ -177,6 +215,7 @@ describe('the route × caller matrix', () => {
   /** The request each route gets in the matrix: real records, so an allowed caller gets 2xx. */
   async function requestFor(route: string, caller: Caller): Promise<Request> {
     const doc = f.archived.docs[0]?.documentId ?? '';
+    const contract = f.archived.docs.find((d) => d.docType === 'CONTRACT')?.documentId ?? '';
     const target = sub('approver2');
     const byRoute: Record<string, () => Promise<Request> | Request> = {
       'GET /health': () => ({ path: '/health' }),
@@ -247,6 +286,28 @@ describe('the route × caller matrix', () => {
       'GET /loans': () => ({ path: '/loans?mine' }),
       'GET /loans/{loanId}': () => ({ path: `/loans/${f.loans[caller] ?? f.loans.clerk1}` }),
       'POST /loans/{loanId}/return': () => ({ path: `/loans/${f.loans[caller] ?? f.loans.clerk1}/return` }),
+      'POST /documents/{documentId}/holds': () => ({
+        path: `/documents/${doc}/holds`,
+        body: { reason: 'matrix' },
+      }),
+      'DELETE /documents/{documentId}/holds/{holdId}': async () => {
+        const hold = await api.expect<{ holdId: string }>(
+          201,
+          'archivist1',
+          'POST',
+          `/documents/${doc}/holds`,
+          {
+            reason: 'matrix release',
+          },
+        );
+        return { path: `/documents/${doc}/holds/${hold.holdId}` };
+      },
+      'PUT /documents/{documentId}/contract-end': () => ({
+        path: `/documents/${contract}/contract-end`,
+        body: { endedOn: '2026-01-31' },
+      }),
+      'GET /disposals': () => ({ path: '/disposals' }),
+      'GET /disposals/{batchId}': () => ({ path: `/disposals/${MATRIX_BATCH}` }),
     };
     const build = byRoute[route];
     if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);

@@ -29,6 +29,7 @@ import {
   INTAKE_EXPIRY_DAYS,
   INTAKE_PREFIX,
   MALWARE_SCAN_TAG,
+  SWEEP_SCHEDULE,
   workflowDefinitionPath,
 } from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
@@ -257,9 +258,10 @@ describe('functions', () => {
       if (a.directory) expected.push('USER_POOL_ID');
       if (a.intake) expected.push('INTAKE_BUCKET');
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
-      if (a.archive) expected.push('ARCHIVE_BUCKET');
+      if (a.archive || a.disposal) expected.push('ARCHIVE_BUCKET');
       if (a.startWorkflows?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (a.startWorkflows?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
+      if (a.startWorkflows?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;
       expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
@@ -572,6 +574,17 @@ describe('alarms', () => {
     }
   });
 
+  it('alarms on any fixity mismatch the retention sweep counts, and runs the sweep daily', () => {
+    const fixity = alarms().filter((a) => a.Namespace === 'Dangan' && a.MetricName === 'FixityMismatches');
+    expect(fixity).toHaveLength(1);
+    expect(fixity[0]).toMatchObject({ Statistic: 'Sum', Threshold: 1, AlarmActions: [topicRef()] });
+    const sweep = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression);
+    expect(sweep.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual([SWEEP_SCHEDULE]);
+    expect(
+      mentions(sweep[0]?.[1].Properties?.Targets, logicalId(stack.functions.byName['retention-sweep'])),
+    ).toBe(true);
+  });
+
   it('sends alarms to a topic encrypted with the key', () => {
     expect(props(logicalId(stack.monitoring.topic)).KmsMasterKeyId).toEqual({
       'Fn::GetAtt': [logicalId(stack.storage.key), 'Arn'],
@@ -691,24 +704,31 @@ describe('least privilege', () => {
     it('touches the buckets only as declared', () => {
       const all = actionsOf(statements());
       const s3 = [...all].filter((x) => x.startsWith('s3:'));
-      if (!a.intake && !a.archive) expect(s3).toEqual([]);
+      const disposal = new Set(a.disposal ?? []);
+      if (!a.intake && !a.archive && disposal.size === 0) expect(s3).toEqual([]);
       const intakeActions = actionsOf(on(statements(), intake()));
       const archiveActions = actionsOf(on(statements(), archive()));
       if (!a.intake) expect([...intakeActions]).toEqual([]);
-      if (!a.archive) expect([...archiveActions]).toEqual([]);
+      if (!a.archive && disposal.size === 0) expect([...archiveActions]).toEqual([]);
       expect(intakeActions.has('s3:PutObject')).toBe(a.intake === 'presign' || a.intake === 'readwrite');
       expect(intakeActions.has('s3:GetObject')).toBe(a.intake === 'read' || a.intake === 'readwrite');
-      expect(intakeActions.has('s3:DeleteObject')).toBe(false);
+      // Only disposal removes the scan left of a destroyed original.
+      expect(intakeActions.has('s3:DeleteObject')).toBe(disposal.has('destroy'));
       const archiveWriter = a.archive === 'write' || a.archive === 'readwrite';
       const locksCopies = archiveWriter || a.archive === 'audit-copy';
-      for (const lock of ['s3:PutObjectRetention', 's3:PutObject']) {
-        expect(archiveActions.has(lock), lock).toBe(locksCopies);
-      }
-      expect(archiveActions.has('s3:PutObjectLegalHold')).toBe(archiveWriter);
-      expect(archiveActions.has('s3:GetObjectVersion')).toBe(
-        a.archive === 'presign' || a.archive === 'readwrite',
+      expect(archiveActions.has('s3:PutObjectRetention')).toBe(locksCopies || disposal.has('extend'));
+      expect(archiveActions.has('s3:PutObject')).toBe(locksCopies || disposal.has('write-lists'));
+      expect(archiveActions.has('s3:PutObjectLegalHold')).toBe(
+        archiveWriter || disposal.has('hold') || disposal.has('write-lists'),
       );
-      for (const never of ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention']) {
+      expect(archiveActions.has('s3:GetObjectVersion')).toBe(
+        a.archive === 'presign' ||
+          a.archive === 'readwrite' ||
+          ['verify', 'destroy', 'read-lists'].some((k) => disposal.has(k as never)),
+      );
+      // Deleting a version of an original is disposal's alone; S3 refuses it while a lock holds.
+      expect(archiveActions.has('s3:DeleteObjectVersion')).toBe(disposal.has('destroy'));
+      for (const never of ['s3:DeleteObject', 's3:BypassGovernanceRetention']) {
         expect(archiveActions.has(never), never).toBe(false);
       }
     });
@@ -748,7 +768,9 @@ describe('least privilege', () => {
     const starters = functionNames.filter((n) =>
       actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('states:StartExecution'),
     );
-    expect(starters).toEqual(['submissions-submit', 'loans-create']);
+    expect(starters).toEqual(functionNames.filter((n) => (accessOf(n).startWorkflows ?? []).length > 0));
+    expect(starters).toContain('submissions-submit');
+    expect(starters).toContain('retention-sweep');
     const answerers = functionNames.filter((n) =>
       actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('states:SendTaskSuccess'),
     );
@@ -892,10 +914,18 @@ describe('audit trail and originals (append-only, locked copy, content readers)'
   });
 
   it('lets only the content functions read originals, and denies everyone else in the bucket policy', () => {
-    const readers = functionNames.filter((n) => ['presign', 'readwrite'].includes(accessOf(n).archive ?? ''));
+    const readers = functionNames.filter(
+      (n) =>
+        ['presign', 'readwrite'].includes(accessOf(n).archive ?? '') ||
+        (accessOf(n).disposal ?? []).some((d) => d === 'verify' || d === 'destroy'),
+    );
     const readerRoles = readers.map((n) => logicalId(stack.functions.roles[n]));
     for (const [roleId] of ofType('AWS::IAM::Role')) {
-      const reads = actionsOf(on(roleStatements(roleId), archiveId()));
+      // Statements on originals (destruction lists, say, are other objects of the bucket).
+      const onOriginals = on(roleStatements(roleId), archiveId()).filter((st) =>
+        JSON.stringify(st.Resource).includes('/originals/'),
+      );
+      const reads = actionsOf(onOriginals);
       const readsOriginals = reads.has('s3:GetObject') || reads.has('s3:GetObjectVersion');
       expect(readsOriginals, roleId).toBe(readerRoles.includes(roleId));
     }

@@ -231,10 +231,14 @@ describe('intake-archive step', () => {
     const done = transactItems(1);
     expect(done[1]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':until': '2037-01-01T00:00:00.000Z',
-      ':gsi3pk': 'DUE#2037-01-01',
-      ':gsi3sk': DOC_IDS[0],
+      // Filed by due month, then day: the retention sweep reads months up to today.
+      ':gsi3pk': 'DUE#2037-01',
+      ':gsi3sk': `2037-01-01#${DOC_IDS[0]}`,
     });
-    expect(done[2]?.Update?.ExpressionAttributeValues).toMatchObject({ ':gsi3pk': 'DUE#2057-01-01' });
+    expect(done[2]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':gsi3pk': 'DUE#2057-01',
+      ':gsi3sk': `2057-01-01#${DOC_IDS[1]}`,
+    });
   });
 
   it('uses a legal hold instead of a date for permanent records (Y)', async () => {

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
@@ -157,10 +157,16 @@ describe('PATCH /customers/{customerId}', () => {
   it('closes an account with its closing date', async () => {
     stored();
     ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
     const res = await patch({ accountStatus: 'CLOSED', closedAt: '2026-01-31' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatchObject({ accountStatus: 'CLOSED', closedAt: '2026-01-31', version: 2 });
     expect(transactItems()[1]?.Put?.Item?.changed).toEqual(['accountStatus', 'closedAt']);
+    // The closure starts the retention clocks of the customer's archived documents.
+    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      IndexName: 'gsi2',
+      ExpressionAttributeValues: expect.objectContaining({ ':pk': `CUSTOMER#${CUSTOMER_ID}` }),
+    });
   });
 
   it('writes nothing when every value already holds, and answers the current record', async () => {

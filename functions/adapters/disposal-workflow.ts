@@ -1,0 +1,29 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ENV } from '../catalog.ts';
+import { sfn } from './clients.ts';
+import { requireEnv } from './env.ts';
+
+/** Step Functions: starting the disposal workflow of a batch. */
+
+export const disposalWorkflowArn = (): string => requireEnv(ENV.disposalWorkflow);
+
+/**
+ * Starts the disposal workflow of a batch, named after the batch with the batch id as its only
+ * input. Step Functions answers a repeated start of a running execution with that execution, and
+ * a start of a finished one with ExecutionAlreadyExists: either way one execution per batch.
+ */
+export async function startDisposal(batchId: string): Promise<'started' | 'exists'> {
+  try {
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: disposalWorkflowArn(),
+        name: batchId,
+        input: JSON.stringify({ batchId }),
+      }),
+    );
+    return 'started';
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionAlreadyExists') return 'exists';
+    throw err;
+  }
+}

@@ -1,0 +1,109 @@
+import { type DisposableDocument, dueIndexDay, isoDate, startClock } from '../core/disposal.ts';
+import type { Actor } from '../core/roles.ts';
+import type { AuditInput, SYSTEM_ACTOR } from './audit.ts';
+import { startDocumentClock } from './disposals-repo.ts';
+import { logger } from './logger.ts';
+import { getDocument, queryCustomerDocuments } from './records-repo.ts';
+
+/**
+ * Starting retention clocks when a business fact happens: an account closed (the customer's
+ * ACCOUNT_CLOSED documents, and CONTRACT_END documents whose contract had not ended before: a
+ * supply contract ends with the account), or one contract ended. Each document's clock start and
+ * due day are written with an audit event; repeating the same fact changes nothing.
+ */
+
+type Trigger = 'ACCOUNT_CLOSED' | 'CONTRACT_END';
+
+export interface ClockOutcome {
+  started: { documentId: string; dueOn: string }[];
+  unchanged: string[];
+  conflicts: { documentId: string; reason: string }[];
+}
+
+const ROUNDS = 3;
+
+/** Starts one document's clock; re-reads and retries when the document changed meanwhile. */
+export async function startOneClock(
+  first: DisposableDocument,
+  trigger: Trigger,
+  occurredOn: string,
+  actor: AuditInput['actor'],
+  at: Date,
+  details: Record<string, unknown>,
+  outcome: ClockOutcome,
+): Promise<void> {
+  let doc: DisposableDocument | undefined = first;
+  for (let round = 0; doc && round < ROUNDS; round++) {
+    const verdict = startClock(doc, trigger, occurredOn);
+    if (verdict.kind === 'skip') return;
+    if (verdict.kind === 'unchanged') {
+      outcome.unchanged.push(doc.documentId);
+      return;
+    }
+    if (verdict.kind === 'conflict') {
+      outcome.conflicts.push({ documentId: doc.documentId, reason: verdict.reason });
+      return;
+    }
+    const stamp = at.toISOString();
+    const written = await startDocumentClock(
+      doc,
+      verdict.clockStart,
+      verdict.dueOn,
+      dueIndexDay(verdict.dueOn, isoDate(at)),
+      stamp,
+      {
+        action: 'document.retention-started',
+        actor,
+        targetType: 'document',
+        targetId: doc.documentId,
+        at: stamp,
+        after: { clockStart: verdict.clockStart, dueOn: verdict.dueOn },
+        details: { trigger, occurredOn, archiveCode: doc.archiveCode, ...details },
+      },
+    );
+    if (written) {
+      outcome.started.push({ documentId: doc.documentId, dueOn: verdict.dueOn });
+      return;
+    }
+    doc = (await getDocument(doc.documentId)) as DisposableDocument | undefined;
+  }
+  if (doc) throw new Error(`the retention clock of document ${doc.documentId} kept changing; try again`);
+}
+
+/** The customer's account closed on `closedOn`: starts the clocks that wait for it. */
+export async function accountClosed(
+  customerId: string,
+  closedOn: string,
+  actor: Actor | typeof SYSTEM_ACTOR,
+  at: Date,
+): Promise<ClockOutcome> {
+  const outcome: ClockOutcome = { started: [], unchanged: [], conflicts: [] };
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await queryCustomerDocuments(customerId, { status: 'ARCHIVED' }, 100, startKey);
+    for (const doc of page.items as DisposableDocument[]) {
+      for (const trigger of ['ACCOUNT_CLOSED', 'CONTRACT_END'] as const) {
+        await startOneClock(
+          doc,
+          trigger,
+          closedOn,
+          actor,
+          at,
+          { customerId, accountClosedOn: closedOn },
+          outcome,
+        );
+      }
+    }
+    startKey = page.lastKey;
+  } while (startKey);
+  if (outcome.started.length > 0 || outcome.conflicts.length > 0) {
+    logger.info('account closed: retention clocks started', {
+      customerId,
+      closedOn,
+      started: outcome.started.length,
+      unchanged: outcome.unchanged.length,
+      earlierContractEnds: outcome.conflicts.length,
+    });
+  }
+  return outcome;
+}

@@ -1,0 +1,381 @@
+/**
+ * End to end over HTTP, against `npm start` on its local stand-ins: documents archived today,
+ * accounts closed, the test clock moved ten years on, the retention sweep proposing what fell
+ * due, holds keeping documents out, an appraisal, an approval, the originals destroyed in S3
+ * (every version), a lock S3 will not lift making one item fail, and the destruction list kept.
+ */
+import { rmSync } from 'node:fs';
+import {
+  GetObjectLegalHoldCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectRetentionCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Api,
+  createCustomer,
+  createDraft,
+  objectOfUrl,
+  openTaskFor,
+  type PlannedDoc,
+  planDoc,
+  s3ClientFor,
+  type Task,
+  uploadAll,
+  waitSubmission,
+} from './client.ts';
+import { type LocalSystem, startSystem, until } from './system.ts';
+
+let system: LocalSystem;
+let api: Api;
+let s3: S3Client;
+
+beforeAll(async () => {
+  system = await startSystem();
+  api = new Api(system.ready.apiUrl);
+  s3 = s3ClientFor(system);
+}, 120_000);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-80).join('\n'));
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  if (system) {
+    expect(await system.stop()).toBe(0);
+    rmSync(system.dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+interface Archived {
+  customerId: string;
+  docs: Record<
+    string,
+    { documentId: string; archiveCode: string; key: string; versionId: string; intakeKey: string }
+  >;
+}
+
+/** One customer file through intake to ARCHIVED; where each original sits in the archive bucket. */
+async function archivedFile(event: string, docs: PlannedDoc[]): Promise<Archived> {
+  const customerId = await createCustomer(api);
+  const draft = await createDraft(api, customerId, event, docs);
+  await uploadAll(api, draft);
+  await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
+  const task = await openTaskFor(api, draft.submissionId);
+  await api.expect(200, 'reviewer1', 'POST', `/tasks/${task.taskId}/decision`, { decision: 'approve' });
+  const done = await waitSubmission(api, draft.submissionId, 'ARCHIVED', (s) => s.status === 'ARCHIVED');
+  const out: Archived = { customerId, docs: {} };
+  for (const d of draft.docs) {
+    const link = await api.expect<{ url: string }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents/${d.documentId}/content`,
+    );
+    const { key, versionId } = objectOfUrl(link.url);
+    const archiveCode = done.documents.find((x) => x.documentId === d.documentId)?.archiveCode ?? '';
+    out.docs[d.docType] = {
+      documentId: d.documentId,
+      archiveCode,
+      key,
+      versionId: versionId ?? '',
+      intakeKey: `intake/${draft.submissionId}/${d.documentId}`,
+    };
+  }
+  return out;
+}
+
+async function closeAccount(customerId: string, closedAt: string) {
+  const current = await api.call<{ version: number }>('clerk1', 'GET', `/customers/${customerId}`);
+  await api.expect(
+    200,
+    'clerk1',
+    'PATCH',
+    `/customers/${customerId}`,
+    { accountStatus: 'CLOSED', closedAt },
+    {
+      'if-match': String(current.body.version),
+    },
+  );
+}
+
+const versionsOf = async (key: string) => {
+  const res = await s3.send(
+    new ListObjectVersionsCommand({ Bucket: system.ready.archiveBucket, Prefix: key }),
+  );
+  return [...(res.Versions ?? []), ...(res.DeleteMarkers ?? [])].filter((v) => v.Key === key);
+};
+
+async function clockNow(): Promise<string> {
+  const res = await fetch(`${system.ready.apiUrl}/local/clock`);
+  return ((await res.json()) as { now: string }).now;
+}
+
+/** Moves the test clock forward to `target` (the local clock moves at most ten years at a time). */
+async function moveClockTo(target: string) {
+  for (;;) {
+    const now = Date.parse(await clockNow());
+    const seconds = Math.floor((Date.parse(target) - now) / 1000);
+    if (seconds <= 0) return;
+    const step = Math.min(seconds, 10 * 365 * 86_400);
+    const res = await fetch(`${system.ready.apiUrl}/local/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: step }),
+    });
+    if (res.status !== 200) throw new Error(`moving the clock: ${res.status} ${await res.text()}`);
+  }
+}
+
+interface SweepAnswer {
+  sweep: { batches: string[]; proposed: number; held: number; found: number };
+  fixity: { checked: number; mismatches: string[] };
+}
+
+async function sweep(): Promise<SweepAnswer> {
+  const res = await fetch(`${system.ready.apiUrl}/local/sweep`, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`sweep: ${res.status} ${await res.text()}`);
+  return (await res.json()) as SweepAnswer;
+}
+
+async function taskFor(user: string, batchId: string, kind: string): Promise<Task> {
+  return until(
+    `a ${kind} task for ${batchId}`,
+    async () => {
+      const { items } = await api.expect<{ items: Task[] }>(200, user, 'GET', '/tasks');
+      return items.find((t) => t.subjectId === batchId && t.kind === kind);
+    },
+    60_000,
+    200,
+  );
+}
+
+interface BatchView {
+  batchId: string;
+  status: string;
+  approvedBy?: string;
+  appraisedBy?: string;
+  items: { documentId: string; status: string; archiveCode: string; title: string; reason?: string }[];
+  links?: { json: { url: string }; html: { url: string } };
+  list?: { jsonKey: string; htmlKey: string; jsonVersionId: string; htmlVersionId: string };
+}
+
+const waitBatch = (batchId: string, what: string, done: (b: BatchView) => boolean) =>
+  until(
+    `batch ${batchId} ${what}`,
+    async () => {
+      const b = await api.expect<BatchView>(200, 'auditor1', 'GET', `/disposals/${batchId}`);
+      return done(b) ? b : undefined;
+    },
+    90_000,
+    250,
+  );
+
+describe('retention and disposal', () => {
+  it('sweeps due documents after ten years, keeps held and locked ones, destroys the rest and keeps the list', async () => {
+    // Today: three customer files are archived; two accounts close.
+    const first = await archivedFile('INFOSVC', [
+      planDoc('INFOCHG', 'application/pdf', '客户信息变更单 一'),
+      planDoc('IDCOPY', 'image/jpeg', '身份证复印件 一'),
+      planDoc('BANKAUTH', 'application/pdf', '银行代扣委托书 一'),
+    ]);
+    const second = await archivedFile('INFOSVC', [
+      planDoc('INFOCHG', 'application/pdf', '客户信息变更单 二'),
+      planDoc('IDCOPY', 'image/jpeg', '身份证复印件 二'),
+      planDoc('BANKAUTH', 'application/pdf', '银行代扣委托书 二'),
+    ]);
+    const meter = await archivedFile('METERING', [planDoc('METERWO', 'application/pdf', '装拆表工作单 三')]);
+    const today = (await clockNow()).slice(0, 10);
+    await closeAccount(first.customerId, today);
+    await closeAccount(second.customerId, today);
+
+    const idCopy1 = first.docs.IDCOPY!;
+    const bank1 = first.docs.BANKAUTH!;
+    const idCopy2 = second.docs.IDCOPY!;
+    const bank2 = second.docs.BANKAUTH!;
+    const meterWo = meter.docs.METERWO!;
+
+    // Closing the account set the due day of its ten-year documents: the day after their lock.
+    const doc = await api.expect<{ dueOn?: string; retainUntil: string }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents/${idCopy1.documentId}`,
+    );
+    expect(doc.retainUntil.slice(0, 4)).toBe(String(Number(today.slice(0, 4)) + 10));
+
+    // A hold placed now keeps the second ID copy out of any disposal.
+    const bad = await api.call('archivist1', 'POST', `/documents/${idCopy2.documentId}/holds`, {});
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('reason');
+    const hold = await api.expect<{ holdId: string }>(
+      201,
+      'archivist1',
+      'POST',
+      `/documents/${idCopy2.documentId}/holds`,
+      {
+        reason: '诉讼保全 court order 2026-17',
+      },
+    );
+    expect(hold.holdId).toBeTruthy();
+    const legal = await s3.send(
+      new GetObjectLegalHoldCommand({
+        Bucket: system.ready.archiveBucket,
+        Key: idCopy2.key,
+        VersionId: idCopy2.versionId,
+      }),
+    );
+    expect(legal.LegalHold?.Status).toBe('ON');
+
+    // Someone locks the second bank authorisation for twenty years straight on the bucket.
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: system.ready.archiveBucket,
+        Key: bank2.key,
+        VersionId: bank2.versionId,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() + 20 * 366 * 86_400_000) },
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+
+    // Nothing is due yet.
+    const early = await sweep();
+    expect(early.sweep.batches).toEqual([]);
+
+    // Ten years and a few weeks later.
+    const year = Number(today.slice(0, 4)) + 11;
+    await moveClockTo(`${year}-01-20T10:00:00.000Z`);
+    const swept = await sweep();
+    // The held ID copy left the due-date index with its hold: the sweep does not even see it.
+    expect(swept.sweep.proposed).toBe(4);
+    expect(swept.sweep.batches).toHaveLength(2);
+    const [tenYear, yearEnd] = swept.sweep.batches as [string, string];
+    expect(tenYear).toMatch(/^KH-\d{4}-\d{2}-\d{8}-1$/);
+
+    // Running again the same day makes no new batch.
+    const again = await sweep();
+    expect(again.sweep.batches).toEqual([]);
+    const listed = await api.expect<{ items: { batchId: string }[] }>(200, 'approver1', 'GET', '/disposals');
+    expect(listed.items.map((b) => b.batchId).sort()).toEqual([tenYear, yearEnd].sort());
+
+    const proposed = await waitBatch(tenYear, 'in appraisal', (b) => b.status === 'APPRAISAL');
+    expect(proposed.items.map((i) => i.documentId).sort()).toEqual(
+      [idCopy1.documentId, bank1.documentId, bank2.documentId].sort(),
+    );
+
+    // The meter work order's batch: an extension shorter than what has elapsed is refused...
+    const meterAppraisal = await taskFor('archivist1', yearEnd, 'disposal-appraisal');
+    const short = await api.call('archivist1', 'POST', `/tasks/${meterAppraisal.taskId}/decision`, {
+      decision: 'reject',
+      extendYears: 5,
+      reason: '计量纠纷 metering dispute',
+    });
+    expect(short.status).toBe(400);
+    expect((short.body as { error: { message: string } }).error.message).toMatch(
+      /extendYears 5 is not longer than the 10 years already elapsed/,
+    );
+    // ...nothing was written: the task is still open, and a valid extension keeps the document.
+    await api.expect(200, 'archivist1', 'POST', `/tasks/${meterAppraisal.taskId}/decision`, {
+      decision: 'reject',
+      extendYears: 15,
+      reason: '计量纠纷 metering dispute',
+    });
+    await waitBatch(yearEnd, 'EXTENDED', (b) => b.status === 'EXTENDED');
+    const extended = await api.expect<{ status: string; retainUntil: string }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents/${meterWo.documentId}`,
+    );
+    expect(extended.status).toBe('ARCHIVED');
+    expect(extended.retainUntil.slice(0, 4)).toBe(String(Number(today.slice(0, 4)) + 16));
+
+    // A hold placed after the proposal pulls the first bank authorisation out before destruction.
+    await api.expect(201, 'archivist1', 'POST', `/documents/${bank1.documentId}/holds`, {
+      reason: '审计抽查 audit sample',
+    });
+
+    const appraisal = await taskFor('archivist1', tenYear, 'disposal-appraisal');
+    await api.expect(200, 'archivist1', 'POST', `/tasks/${appraisal.taskId}/decision`, {
+      decision: 'approve',
+      comment: '到期，无保存价值',
+    });
+    const approval = await taskFor('approver1', tenYear, 'disposal-approval');
+    // An archivist cannot approve.
+    expect(
+      (await api.call('archivist1', 'POST', `/tasks/${approval.taskId}/decision`, { decision: 'approve' }))
+        .status,
+    ).toBe(403);
+    await api.expect(200, 'approver1', 'POST', `/tasks/${approval.taskId}/decision`, {
+      decision: 'approve',
+      comment: '同意销毁',
+    });
+
+    const closed = await waitBatch(tenYear, 'DONE', (b) => b.status === 'DONE');
+    const status = Object.fromEntries(closed.items.map((i) => [i.documentId, i.status]));
+    expect(status).toEqual({
+      [idCopy1.documentId]: 'DESTROYED',
+      [bank1.documentId]: 'PULLED',
+      [bank2.documentId]: 'FAILED',
+    });
+    expect(closed.items.find((i) => i.documentId === bank2.documentId)?.reason).toMatch(
+      /S3 refused to delete version/,
+    );
+    expect(closed).toMatchObject({ approvedBy: 'approver1', appraisedBy: 'archivist1' });
+
+    // The destroyed original is gone from S3, every version, and its scan from the intake bucket.
+    expect(await versionsOf(idCopy1.key)).toEqual([]);
+    await expect(
+      s3.send(new HeadObjectCommand({ Bucket: system.ready.intakeBucket, Key: idCopy1.intakeKey })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+    // The pulled and the refused ones are all there.
+    expect(await versionsOf(bank1.key)).toHaveLength(1);
+    expect(await versionsOf(bank2.key)).toHaveLength(1);
+    expect(await versionsOf(idCopy2.key)).toHaveLength(1);
+
+    // The tombstone remains, readable by the auditor; its content is not.
+    const tomb = await api.expect<{ status: string; archiveCode: string; docType: string }>(
+      200,
+      'auditor1',
+      'GET',
+      `/documents/${idCopy1.documentId}`,
+    );
+    expect(tomb).toMatchObject({ status: 'DISPOSED', archiveCode: idCopy1.archiveCode, docType: 'IDCOPY' });
+    expect((await api.call('archivist1', 'GET', `/documents/${idCopy1.documentId}/content`)).status).toBe(
+      409,
+    );
+    for (const d of [bank1, bank2]) {
+      const kept = await api.expect<{ status: string }>(
+        200,
+        'archivist1',
+        'GET',
+        `/documents/${d.documentId}`,
+      );
+      expect(kept.status).toBe('ARCHIVED');
+    }
+
+    // The destruction list: JSON and printable HTML in the archive bucket, under a legal hold.
+    expect(closed.links).toBeDefined();
+    const json = (await (await fetch(closed.links!.json.url)).json()) as {
+      destroyed: { archiveCode: string }[];
+      notDestroyed: { archiveCode: string; status: string }[];
+      approvedBy: string;
+    };
+    expect(json.destroyed.map((r) => r.archiveCode)).toEqual([idCopy1.archiveCode]);
+    expect(json.notDestroyed.map((r) => r.status).sort()).toEqual(['FAILED', 'PULLED']);
+    expect(json.approvedBy).toBe('approver1');
+    const html = await (await fetch(closed.links!.html.url)).text();
+    expect(html).toContain('档案销毁清册');
+    expect(html).toContain(idCopy1.archiveCode);
+    for (const url of [closed.links!.json.url, closed.links!.html.url]) {
+      const { key, versionId } = objectOfUrl(url);
+      const held = await s3.send(
+        new GetObjectLegalHoldCommand({ Bucket: system.ready.archiveBucket, Key: key, VersionId: versionId }),
+      );
+      expect(held.LegalHold?.Status).toBe('ON');
+    }
+  }, 300_000);
+});
