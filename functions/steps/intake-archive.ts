@@ -1,4 +1,5 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { getCustomer as getCustomerRecord } from '../adapters/customers-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import {
   type ArchivedCopy,
@@ -10,6 +11,7 @@ import {
   lostCondition,
   type SequenceAdvance,
 } from '../adapters/records-repo.ts';
+import { accountClosed } from '../adapters/retention-clock.ts';
 import { copyToArchive, headArchiveObject } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import {
@@ -140,7 +142,9 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
     throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
   }
   if (submission.status === 'ARCHIVED') {
-    return { archived: archivedList(await getDocuments(submission.documentIds)) };
+    const archived = await getDocuments(submission.documentIds);
+    await startClocksOfClosedAccount(getScheme(submission.schemeId), submission.customerId, archived);
+    return { archived: archivedList(archived) };
   }
   if (submission.status !== 'IN_REVIEW') {
     throw new WorkflowStateError(`submission ${input.submissionId} is ${submission.status}, not IN_REVIEW`);
@@ -188,6 +192,27 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
       throw new TransientError(`submission ${input.submissionId} changed while it was archived`);
     }
   }
+  await startClocksOfClosedAccount(scheme, submission.customerId, docs);
   logger.info('submission archived', { submissionId: submission.submissionId, documents: docs.length });
   return { archived: archivedList(docs) };
 };
+
+/**
+ * Documents filed for an account that has already closed: their ACCOUNT_CLOSED (and unended
+ * CONTRACT_END) retention clocks start from the closing date now, as closing the account started
+ * those of the documents archived before it. Safe to repeat.
+ */
+async function startClocksOfClosedAccount(
+  scheme: Scheme,
+  customerId: string,
+  docs: readonly DocumentRecord[],
+): Promise<void> {
+  const waiting = docs.some((d) => {
+    const trigger = documentType(scheme, d.docType)?.trigger;
+    return trigger === 'ACCOUNT_CLOSED' || trigger === 'CONTRACT_END';
+  });
+  if (!waiting) return;
+  const customer = await getCustomerRecord(customerId);
+  if (customer?.accountStatus !== 'CLOSED' || !customer.closedAt) return;
+  await accountClosed(customerId, customer.closedAt, SYSTEM_ACTOR, now());
+}

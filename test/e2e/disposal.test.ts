@@ -4,7 +4,8 @@
  * due, holds keeping documents out, an appraisal, an approval, the originals destroyed in S3
  * (every version), a lock S3 will not lift making one item fail, and the destruction list kept.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   GetObjectLegalHoldCommand,
   HeadObjectCommand,
@@ -173,6 +174,55 @@ const waitBatch = (batchId: string, what: string, done: (b: BatchView) => boolea
     90_000,
     250,
   );
+
+/** Overwrites the stored bytes of an original in the local S3, as bit rot on a disk would. */
+function rot(key: string) {
+  const dir = join(system.dataDir, 's3', 'buckets', system.ready.archiveBucket);
+  for (const file of readdirSync(join(dir, 'objects'))) {
+    const entry = JSON.parse(readFileSync(join(dir, 'objects', file), 'utf8')) as {
+      key: string;
+      versions: { blob: string }[];
+    };
+    if (entry.key !== key) continue;
+    for (const v of entry.versions) {
+      const path = join(dir, 'blobs', v.blob);
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 3] = (bytes[bytes.length - 3] ?? 0) ^ 0xff;
+      writeFileSync(path, bytes);
+    }
+    return;
+  }
+  throw new Error(`no object ${key} in the local S3`);
+}
+
+describe('fixity', () => {
+  it('re-hashes archived originals in the sweep; one that no longer matches is audited and logged', async () => {
+    // An open account: these documents are not due for decades and stay out of the disposal below.
+    const file = await archivedFile('INFOSVC', [
+      planDoc('INFOCHG', 'application/pdf', '客户信息变更单 fixity'),
+      planDoc('IDCOPY', 'image/jpeg', '身份证复印件 fixity'),
+    ]);
+    const wo = file.docs.INFOCHG!;
+    const clean = await sweep();
+    expect(clean.fixity.checked).toBeGreaterThan(0);
+    expect(clean.fixity.mismatches).toEqual([]);
+
+    rot(wo.key);
+    const after = await sweep();
+    expect(after.fixity.mismatches).toEqual([wo.documentId]);
+    const trail = await api.expect<{ items: { action: string; details?: Record<string, unknown> }[] }>(
+      200,
+      'auditor1',
+      'GET',
+      `/audit?targetId=${wo.documentId}`,
+    );
+    const event = trail.items.find((e) => e.action === 'document.fixity-failed');
+    expect(event?.details).toMatchObject({ archiveCode: wo.archiveCode, archiveVersionId: wo.versionId });
+    await until('the fixity alarm line in the log', () =>
+      system.output().includes('fixity check failed') ? true : undefined,
+    );
+  }, 180_000);
+});
 
 describe('retention and disposal', () => {
   it('sweeps due documents after ten years, keeps held and locked ones, destroys the rest and keeps the list', async () => {

@@ -1,5 +1,5 @@
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import { assignCodes, codeGroups } from '../../functions/core/documents.ts';
@@ -9,6 +9,8 @@ import {
   ARCHIVE,
   AUDIT_TABLE,
   batchOf,
+  CUSTOMER_ID,
+  CUSTOMER_ITEM,
   cancelled,
   DOC_IDS,
   ddbMock,
@@ -34,6 +36,7 @@ const D30 = 'Z001-KH·2026-D30-YK-';
 const D10 = 'Z001-KH·2026-D10-YK-';
 const input = { submissionId: SUBMISSION_ID, decidedBy: 'reviewer1', executionId: EXECUTION_ARN };
 const SUB_KEY = { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' };
+const CUSTOMER_KEY = { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' };
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
 describe('archive codes (domain)', () => {
@@ -88,6 +91,8 @@ describe('intake-archive step', () => {
     reads: DocumentRecord[][] = [documents(), coded(documents())],
   ) {
     ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
+    // An open account: archiving starts no retention clock that waits for its closing.
+    ddbMock.on(GetCommand, { Key: CUSTOMER_KEY }).resolves({ Item: CUSTOMER_ITEM });
     const batch = ddbMock.on(BatchGetCommand);
     for (const r of reads.slice(0, -1)) batch.resolvesOnce(batchOf(r));
     batch.resolves(batchOf(reads.at(-1) ?? []));
@@ -336,6 +341,37 @@ describe('intake-archive step', () => {
     const copied = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.Key);
     expect(copied).toEqual([`originals/${DOC_IDS[1]}`, `originals/${DOC_IDS[2]}`, `originals/${DOC_IDS[3]}`]);
     expect(transactItems(1)[1]?.Update?.ExpressionAttributeValues?.[':version']).toBe('v-earlier');
+  });
+
+  it('starts the retention clocks of documents filed for an account that has already closed', async () => {
+    stored();
+    ddbMock
+      .on(GetCommand, { Key: CUSTOMER_KEY })
+      .resolves({ Item: { ...CUSTOMER_ITEM, accountStatus: 'CLOSED', closedAt: '2026-01-31' } });
+    sequences(6, undefined);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+    const idCopy = {
+      ...coded(documents())[1],
+      status: 'ARCHIVED',
+      archivedAt: NOW.toISOString(),
+      retentionCode: 'D10',
+      retentionTrigger: 'ACCOUNT_CLOSED',
+      retainUntil: '2036-05-10T10:00:00.000Z',
+    };
+    ddbMock
+      .on(QueryCommand, { IndexName: 'gsi2' })
+      .resolves({ Items: [{ pk: `DOCUMENT#${DOC_IDS[1]}`, sk: 'DOCUMENT', ...idCopy }] });
+
+    await archive(input);
+
+    const started = transactItems(2);
+    expect(started[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':start': '2026-01-31T00:00:00.000Z',
+      // Closed before it was archived: due when its lock has passed.
+      ':due': '2036-05-11',
+    });
+    expect(started[1]?.Put?.Item).toMatchObject({ action: 'document.retention-started', actorSub: 'system' });
   });
 
   it('is safe to run twice: an archived submission answers its codes without writing or copying', async () => {
