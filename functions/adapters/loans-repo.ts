@@ -7,6 +7,7 @@ import { tableName } from './env.ts';
 import {
   cancellationReasons,
   lostCondition,
+  strip,
   type TransactWriteItem,
   taskItem,
   transact,
@@ -30,24 +31,6 @@ export const loanKeys = {
 
 /** Partition of the due-date index (gsi3) that holds every loan with something still out. */
 export const LOANS_OUT = 'LOANS#OUT';
-
-const INDEX_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'entity',
-]);
-
-function strip<T>(item: Record<string, unknown>): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!INDEX_ATTRIBUTES.has(k)) out[k] = v;
-  return out as T;
-}
 
 const outIndex = (loanId: string, dueAt: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` });
 

@@ -36,7 +36,8 @@ export const keys = {
 
 const INDEX_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'entity'];
 
-function strip<T>(item: Record<string, unknown>): T {
+/** An item without its key and index attributes: the record as the domain sees it. */
+export function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!INDEX_ATTRIBUTES.includes(k)) out[k] = v;
   return out as T;
