@@ -33,6 +33,14 @@
  * | batch item           | DISPOSAL#<batchId>        | ITEM#<documentId>  | -                                        | -                                      |
  * | hold                 | DOCUMENT#<documentId>     | HOLD#<holdId>      | -                                        | -                                      |
  * | sweep state          | SWEEP#retention, SWEEP#fixity | SWEEP          | -                                        | -                                      |
+ * | loan                 | LOAN#<loanId>             | LOAN               | -                                        | BORROWER#<sub> / LOAN#<createdAt>#<loanId> |
+ * | loan grant           | LOANGRANT#<documentId>    | <borrowerSub>#<loanId> | -                                    | -                                      |
+ *
+ * Loans (functions/core/loans.ts, functions/adapters/loans-repo.ts): a grant exists per document
+ * while its loan is ACTIVE, and (as EXPIRED) while a paper original is still out; the content route
+ * (the caller's grants) and disposal's loan check (any grant) Query it by document. A loan with
+ * something still out is in gsi3 as `LOANS#OUT` / `<dueAt>#<loanId>`; `GET /loans?status=overdue`
+ * reads that partition up to now.
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):
  * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>` / time; gsi2 `DAY#<yyyy-mm-dd>` / time.
