@@ -1,7 +1,7 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getBatch, getBatchItems, moveBatch } from '../adapters/disposals-repo.ts';
 import { now } from '../core/clock.ts';
-import { WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/submissions.ts';
 
 /**
  * Workflow step Approved: the approver approved the destruction. The batch moves to DESTROYING
@@ -22,7 +22,7 @@ export const handler = async (input: ApprovedInput): Promise<{ items: string[] }
   }
   if (batch.status === 'APPROVAL') {
     const at = now().toISOString();
-    await moveBatch(
+    const moved = await moveBatch(
       batch.batchId,
       ['APPROVAL'],
       'DESTROYING',
@@ -41,6 +41,9 @@ export const handler = async (input: ApprovedInput): Promise<{ items: string[] }
         details: { approvedBy: input.decision.decidedBy, comment: input.decision.comment ?? '' },
       },
     );
+    if (!moved && (await getBatch(batch.batchId))?.status !== 'DESTROYING') {
+      throw new TransientError(`disposal batch ${batch.batchId} changed while its approval was recorded`);
+    }
   } else if (batch.status !== 'DESTROYING') {
     throw new WorkflowStateError(`disposal batch ${batch.batchId} is ${batch.status}, not APPROVAL`);
   }

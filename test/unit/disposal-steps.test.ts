@@ -357,6 +357,31 @@ describe('disposal-finish', () => {
     expect(closed[1]?.Put?.TableName).toBe(AUDIT_TABLE);
   });
 
+  it('marks items the Map left unsettled FAILED, files them for a later sweep, and lists them', async () => {
+    ddbMock.on(GetCommand, { Key: BATCH_KEY }).resolves({ Item: batchRow(batch()) });
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [itemRow(item(0))] })
+      .resolves({
+        Items: [itemRow(item(0, { status: 'FAILED', reason: 'the destroy step did not finish' }))],
+      });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    s3Mock.on(HeadObjectCommand).rejects(namedError('NotFound'));
+    s3Mock.on(PutObjectCommand).resolves({ VersionId: 'lv1' });
+
+    const out = await finish({ batchId: BATCH_ID, outcome: 'destroyed' });
+
+    expect(out.status).toBe('DONE');
+    const failed = transactItems(0);
+    expect(failed[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':to': 'FAILED' });
+    expect(failed[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':gsk': `2036-04-21#${item(0).documentId}`,
+    });
+    const list = JSON.parse(String(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Body));
+    expect(list.destroyed).toEqual([]);
+    expect(list.notDestroyed[0]).toMatchObject({ status: 'FAILED' });
+  });
+
   it('reuses a list a crashed run already wrote', async () => {
     ddbMock.on(GetCommand, { Key: BATCH_KEY }).resolves({ Item: batchRow(batch()) });
     ddbMock.on(QueryCommand).resolves({ Items: [itemRow(item(0, { status: 'DESTROYED' }))] });
