@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { getCustomer } from '../adapters/customers-repo.ts';
 import { borrowWorkflowArn, schemeId } from '../adapters/env.ts';
 import { createLoan, rejectLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { getDocuments } from '../adapters/records-repo.ts';
 import { startBorrowExecution } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
+import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
+import type { DocumentRecord } from '../core/documents.ts';
 import { DomainError } from '../core/errors.ts';
 import {
   assertBorrowable,
@@ -14,8 +17,24 @@ import {
   loanView,
   newLoan,
 } from '../core/loans.ts';
+import type { Actor } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
+
+/**
+ * The documents of customers in the caller's regions; a caller limited to regions does not learn
+ * that others exist (they answer as unknown documents, as the content route does). One GetItem per
+ * customer, and none for a caller who serves every region.
+ */
+async function inRegion(actor: Actor, docs: DocumentRecord[]): Promise<DocumentRecord[]> {
+  if (visibleRegions(actor) === 'ALL') return docs;
+  const visible = new Set<string>();
+  for (const customerId of new Set(docs.map((d) => d.customerId))) {
+    const customer = await getCustomer(customerId);
+    if (customer && mayAccessRegion(actor, customer.region)) visible.add(customerId);
+  }
+  return docs.filter((d) => visible.has(d.customerId));
+}
 
 /**
  * `POST /loans {documentIds, purpose, days}`: checks the request (400 for a bad field, 404 for
@@ -26,7 +45,10 @@ import { apiHandler, parseInput } from '../http/api.ts';
 export const handler = apiHandler('loans-create', async ({ actor, body }) => {
   const scheme = getScheme(schemeId());
   const input = parseInput(createLoanSchema(scheme), body);
-  const documents = assertBorrowable(input.documentIds, await getDocuments(input.documentIds));
+  const documents = assertBorrowable(
+    input.documentIds,
+    await inRegion(actor, await getDocuments(input.documentIds)),
+  );
 
   const loanId = randomUUID();
   const time = now();

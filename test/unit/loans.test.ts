@@ -28,6 +28,7 @@ import {
 import type { Actor } from '../../functions/core/roles.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
 import { assertMayDecide } from '../../functions/core/tasks.ts';
+import { useAccountSource } from '../../functions/http/account-state.ts';
 import { USERS } from '../support/api-event.ts';
 import {
   AUDIT_TABLE,
@@ -337,6 +338,40 @@ describe('POST /loans', () => {
       expect(errorOf(res.body).message).toMatch(`${DOC_IDS[0]} is ${status}`);
       nothingHappened();
     });
+  });
+
+  it('answers a region-limited borrower as if documents of customers outside their regions did not exist', async () => {
+    useAccountSource(async (sub) =>
+      sub === USERS.staff.sub
+        ? {
+            sub,
+            username: USERS.staff.username,
+            status: 'ACTIVE',
+            roles: ['staff'],
+            regions: ['NORTH'],
+            version: 1,
+            updatedAt: '2026-03-01T00:00:00.000Z',
+            updatedBy: 'secadmin1',
+          }
+        : undefined,
+    );
+    try {
+      const other = archived(1, { customerId: 'customer-south' });
+      ddbMock.on(BatchGetCommand).resolves(batchOf([archived(0), other]));
+      ddbMock.on(GetCommand, { Key: { pk: `CUSTOMER#${archived(0).customerId}`, sk: 'CUSTOMER' } }).resolves({
+        Item: { customerId: archived(0).customerId, region: 'NORTH' },
+      });
+      ddbMock.on(GetCommand, { Key: { pk: 'CUSTOMER#customer-south', sk: 'CUSTOMER' } }).resolves({
+        Item: { customerId: 'customer-south', region: 'SOUTH' },
+      });
+      const res = await request({ documentIds: [DOC_IDS[0], DOC_IDS[1]], purpose: 'p', days: 1 });
+      expect(res.statusCode).toBe(404);
+      expect(errorOf(res.body).message).toBe(`document ${DOC_IDS[1]} does not exist`);
+      expect(writesAttempted()).toBe(0);
+      expect(sfnMock.calls()).toHaveLength(0);
+    } finally {
+      useAccountSource(async () => undefined);
+    }
   });
 
   it('rejects the loan it recorded when the workflow does not start, and answers 500', async () => {
