@@ -44,6 +44,9 @@ function time(args: string[], env: NodeJS.ProcessEnv): { ms: number; cpuMs: numb
   return { ms, cpuMs };
 }
 
+const importScript = (bundle: Bundle): string =>
+  `await import(${JSON.stringify(pathToFileURL(join(bundle.dir, 'index.mjs')).href)});\n${REPORT_CPU}`;
+
 /** A clean environment: nothing of this shell's NODE_OPTIONS, tsx loaders or credentials. */
 function lambdaLikeEnv(name: string, facts: Partial<FunctionFacts> | undefined): NodeJS.ProcessEnv {
   return {
@@ -82,27 +85,22 @@ export function measureColdStarts(
   const bareEnv = { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', TZ: 'UTC' };
   const started = performance.now();
   let done = 0;
-  // One untimed round first: the page cache holds every bundle before anything is timed.
-  for (let round = -1; round < runs; round++) {
-    if (done >= minRuns && performance.now() - started > budgetMs) break;
-    const b = time(['-e', '0'], bareEnv);
-    const bc = time(['-e', REPORT_CPU], bareEnv);
-    if (round >= 0) {
-      baseline.push(b.ms);
-      baselineCpu.push(bc.cpuMs);
-    }
+  // Untimed: node itself and one bundle, so the first timed round starts from a warm page cache.
+  time(['-e', '0'], bareEnv);
+  const first = names[0];
+  if (first) time(['--input-type=module', '-e', importScript(functions[first] as Bundle)], bareEnv);
+  for (let round = 0; round < runs; round++) {
+    if (round >= minRuns && performance.now() - started > budgetMs) break;
+    baseline.push(time(['-e', '0'], bareEnv).ms);
+    baselineCpu.push(time(['-e', REPORT_CPU], bareEnv).cpuMs);
     for (const name of names) {
       const facts = functions[name] as Bundle & Partial<FunctionFacts>;
-      const url = pathToFileURL(join(facts.dir, 'index.mjs')).href;
-      const script = `await import(${JSON.stringify(url)});\n${REPORT_CPU}`;
-      const r = time(['--input-type=module', '-e', script], lambdaLikeEnv(name, facts));
+      const r = time(['--input-type=module', '-e', importScript(facts)], lambdaLikeEnv(name, facts));
       if (r.error) errors.set(name, r.error);
-      if (round >= 0) {
-        samples.get(name)?.ms.push(r.ms);
-        samples.get(name)?.cpu.push(r.cpuMs);
-      }
+      samples.get(name)?.ms.push(r.ms);
+      samples.get(name)?.cpu.push(r.cpuMs);
     }
-    if (round >= 0) done++;
+    done++;
   }
   const baselineMedianMs = median(baseline);
   const baselineCpuMedianMs = median(baselineCpu);

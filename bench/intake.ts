@@ -39,6 +39,8 @@ export interface IntakeRun {
   wallMs: number;
   state: ProbeState;
   submissionIds: string[];
+  /** Every document of the run, for workloads that need archived documents. */
+  documentIds: { submissionId: string; docType: string; documentId: string }[];
 }
 
 /** A scan of about `bytes`: the type's magic bytes, a unique line, then filler. */
@@ -158,5 +160,12 @@ export async function runIntake(
     wallMs,
     state,
     submissionIds: drafts.map((d) => d.submissionId),
+    documentIds: drafts.flatMap((d) =>
+      d.docs.map((doc) => ({
+        submissionId: d.submissionId,
+        docType: doc.docType,
+        documentId: doc.documentId,
+      })),
+    ),
   };
 }

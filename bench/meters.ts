@@ -20,6 +20,8 @@ export interface CapacityRecord {
   failed: number;
   read: number;
   write: number;
+  /** Units of refused calls (a failed condition, a cancelled transaction), included in read and write. */
+  refused: number;
 }
 
 export interface HttpRecord {

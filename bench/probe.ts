@@ -157,11 +157,14 @@ function addCapacity(fn: string, op: string, read: number, write: number, failed
   const key = `${fn}|${op}`;
   let rec = capacity.get(key);
   if (!rec) {
-    rec = { fn, op, calls: 0, failed: 0, read: 0, write: 0 };
+    rec = { fn, op, calls: 0, failed: 0, read: 0, write: 0, refused: 0 };
     capacity.set(key, rec);
   }
   rec.calls++;
-  if (failed) rec.failed++;
+  if (failed) {
+    rec.failed++;
+    rec.refused += read + write;
+  }
   rec.read += read;
   rec.write += write;
 }

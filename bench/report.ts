@@ -1,6 +1,6 @@
 /** bench/RESULTS.md from bench/results.json: the figures of one run, each with how it was measured. */
 import type { CostLine } from './cost.ts';
-import type { Results, TargetResult, WorkloadCost } from './results.ts';
+import type { LoanCost, Results, TargetResult, WorkloadCost } from './results.ts';
 import { round } from './stats.ts';
 
 const usd = (v: number, digits = 3): string => (v === 0 ? '$0' : `$${round(v, digits)}`);
@@ -34,6 +34,9 @@ function costTable(w: WorkloadCost): string {
   );
 }
 
+const lambdaGb = (w: WorkloadCost): number =>
+  w.perThousand.lines.find((l) => l.service === 'Lambda' && l.item.startsWith('GB-seconds'))?.usd ?? 0;
+
 function perStep(w: WorkloadCost): string {
   const subs = w.submissions;
   const docs = w.documentsArchived;
@@ -54,6 +57,42 @@ function perStep(w: WorkloadCost): string {
     ],
     rows,
   );
+}
+
+function loanSection(l: LoanCost): string[] {
+  const t = l.executions.entered + l.executions.retries;
+  const rows = l.perThousand.lines.map((x: CostLine) => [
+    x.service,
+    x.item,
+    num(x.quantity, 4),
+    usd(x.usd, 3),
+  ]);
+  rows.push(['**same services as the intake target**', '', '', `**${usd(l.perThousand.totalUsd)}**`]);
+  rows.push(['**everything above**', '', '', `**${usd(l.perThousand.allUsd)}**`]);
+  const fnRows = Object.entries(l.breakdown.functions).map(([fn, f]) => [
+    fn,
+    num(f.invocations / l.loans, 3),
+    num(f.meanMs, 3),
+    num(f.read / l.loans, 3),
+    num(f.write / l.loans, 3),
+  ]);
+  return [
+    `### ${l.loans} ${l.label} loans of ${l.documentsPerLoan} document(s), ${l.approvals} approval(s) each`,
+    `${l.executions.executions} executions (${Object.entries(l.executions.statuses)
+      .map(([st, n]) => `${n} ${st}`)
+      .join(', ')}), ${num(t / l.loans)} transitions per loan; ${l.documentsRead} originals read.`,
+    table(['service', 'billed as', 'quantity per 1,000 loans', 'USD'], rows),
+    table(
+      ['function', 'invocations per loan', 'mean billed ms', 'read units per loan', 'write units per loan'],
+      fnRows,
+    ),
+    `S3 requests per loan: ${Object.entries(l.breakdown.s3)
+      .map(([op, n]) => `${op} ${num(n / l.loans)}`)
+      .join(', ')}. API requests per loan: ${Object.entries(l.breakdown.api)
+      .map(([route, n]) => `${route} ${num(n / l.loans)}`)
+      .join(', ')}. Originals older than the lifecycle transition are read from Glacier Instant Retrieval: ` +
+      `${usd(l.glacierReadUsdPerThousand)} more per 1,000 loans (its GET price and per-GB retrieval).`,
+  ];
 }
 
 export function renderMarkdown(r: Results): string {
@@ -113,7 +152,10 @@ export function renderMarkdown(r: Results): string {
         .map(([route, n]) => `${route} ${num(n / w.submissions)}`)
         .join(', ')} (per submission).`,
       `Failed invocations ${w.breakdown.errors.invocations} (of which ${w.localRace.retries} are the local race ` +
-        `below), refused DynamoDB calls ${w.breakdown.errors.capacity}, HTTP 5xx ${w.breakdown.errors.http5xx}.`,
+        `below, the rest mostly archive-code allocations that lost a race and were retried); refused DynamoDB ` +
+        `calls ${w.breakdown.errors.capacity}, ${num(w.breakdown.errors.refusedUnits / w.documentsArchived)} ` +
+        'units per document, counted as billed (a failed condition or a cancelled transaction still consumes ' +
+        `capacity); HTTP 5xx ${w.breakdown.errors.http5xx}.`,
     );
   }
   const model = r.intake.model;
@@ -136,11 +178,13 @@ export function renderMarkdown(r: Results): string {
       'per-function table shows where. Smaller levers: KEYS_ONLY or INCLUDE projections for gsi1/gsi2 (the ' +
       'readers BatchGet the items anyway), recording validation results on the submission instead of on each ' +
       'document, and a non-transactional write where no invariant spans two items.',
-    `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission, so ` +
+    `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
+      `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
-      'documents and more than one per document below six. The happy path enters Validate, PassedChecks, ' +
-      'Review, Approved, Archive and Archived; folding the two Choice states into the task results and ending ' +
-      'on Archive would make it three.',
+      'documents. One execution per submission keeps it independent of the document count; below about six ' +
+      'documents per submission it is still more than one transition per document. The happy path enters ' +
+      'Validate, PassedChecks, Review, Approved and Archive: folding the two Choice states into the task ' +
+      'results would make it three.',
     `- **The local race**: the submit function starts the execution and then records it on the submission; ` +
       'the local engine runs Validate at once, finds the submission not yet marked and retries after up to two ' +
       `seconds (${a.localRace.retries} retries over ${a.submissions} submissions here, one transition and one ` +
@@ -148,17 +192,66 @@ export function renderMarkdown(r: Results): string {
       'StartExecution and the first Lambda invocation usually exceeds the write, so it would be rarer; it is ' +
       'counted as measured.',
     `- **S3 requests**: ${num(a.usage.s3Tier1 / a.documentsArchived)} PUT-class and ` +
-      `${num(a.usage.s3Tier2 / a.documentsArchived)} GET-class requests per document: the upload PUT, the ` +
-      "malware scanner's GET and tag PUT (GuardDuty's requests are billed to the bucket owner), the upload " +
-      "check's HEAD and range GET, the validation's tag read, and the archive COPY with its HEAD. An upload and " +
-      'a copy into a locked bucket are the floor of any design with an intake bucket.',
-    `- **Lambda GB-seconds** are local durations at the template's memory (intake-archive has 1,024 MB): on a ` +
-      'busy machine against emulators they overstate AWS, where the same calls take a few milliseconds each; ' +
-      'every other line is a count that does not depend on the machine.',
+      `${num(a.usage.s3Tier2 / a.documentsArchived)} GET-class requests per document (listed above): the upload, ` +
+      "the malware scanner's read and tag (GuardDuty's requests are billed to the bucket owner), the upload " +
+      "check's HEAD and range GET, the validation's tag read, the archive COPY with its HEAD, and the audit " +
+      "trail's locked copies. An upload and a copy into a locked bucket are the floor of a design with an " +
+      'intake bucket.',
+    `- **Lambda GB-seconds** (${usd(lambdaGb(a))} of the ${usd(a.perThousand.targetUsd)}) are local durations at ` +
+      "the template's memory (intake-archive has 1,024 MB): on a busy machine against emulators they overstate " +
+      'AWS, where the same calls take a few milliseconds each. Without them the target scope comes to ' +
+      `${usd(a.perThousand.targetUsd - lambdaGb(a))}, still ${num((a.perThousand.targetUsd - lambdaGb(a)) / 0.05)}× ` +
+      'the target; every other line is a count that does not depend on the machine.',
   );
 
-  push('## Loans', `Not measured: ${'notMeasured' in r.loans ? r.loans.notMeasured : ''}.`);
-  push('## Retention sweep scaling', `Not measured: ${'notMeasured' in r.sweep ? r.sweep.notMeasured : ''}.`);
+  if ('notMeasured' in r.loans) push('## Cost per 1,000 loans', `Not measured: ${r.loans.notMeasured}.`);
+  else {
+    push(
+      '## Cost per 1,000 loans',
+      'Each loan as a borrower and approvers work it over HTTP: the borrower asks (POST /loans), the approver ' +
+        'lists the open tasks and approves (an archivist approves a second time for sensitive documents), the ' +
+        "borrower asks for each document's content and reads the original from its presigned URL, then returns " +
+        'the loan early; the test clock then moves past the due time so every execution ends as it would: ' +
+        'WaitUntilDue, ExpireUnlessReturned, Ended. Documents come from the intake workload above.',
+    );
+    for (const l of r.loans.workloads) push(...loanSection(l));
+  }
+  if ('notMeasured' in r.sweep) push('## Retention sweep scaling', `Not measured: ${r.sweep.notMeasured}.`);
+  else {
+    const sw = r.sweep;
+    push(
+      '## Retention sweep scaling',
+      "bench/sweep-cost.ts seeds DynamoDB Local directly (BatchWriteItem, the records table's real layout: " +
+        'document items and their due-date index entries) with archives of each size in which the same ' +
+        'documents are due, runs one sweep in-process and meters every DynamoDB request it makes ' +
+        '(`ReturnConsumedCapacity`). Step Functions is stubbed there: the disposal batches it would start are ' +
+        `counted, not run. Read units at the largest archive are ${num(sw.readRatio)}× those at the smallest.`,
+      table(
+        [
+          'archived documents',
+          'due',
+          'proposed',
+          'batches',
+          'read requests',
+          'read units',
+          'scans',
+          'write units',
+          'USD per sweep (DynamoDB)',
+        ],
+        sw.runs.map((x) => [
+          x.size,
+          x.due,
+          x.proposed,
+          x.batches,
+          x.readRequests,
+          x.readUnits,
+          x.scans,
+          x.writeUnits,
+          usd(sw.usdPerSweep[String(x.size)] ?? Number.NaN, 3),
+        ]),
+      ),
+    );
+  }
 
   const s = r.storage;
   push(
@@ -180,6 +273,13 @@ export function renderMarkdown(r: Results): string {
         ['first year of one TB ingested, all of the above', usd(s.firstYearPerTb)],
       ],
     ),
+    s.metadataPerTbMonth > s.archivedPerTbMonth
+      ? `Past the transition the records cost more than the originals: ${num(s.metadataBytesPerDocument / 1024)} KB ` +
+          'of DynamoDB items per document (the document, its submission, customer and task shares, and its audit ' +
+          "events, each stored again in every index that projects ALL attributes) at DynamoDB's storage and PITR " +
+          `price, against ${kb(s.meanScanBytes)} KB of scan in ${s.archiveClass}. Lighter index projections and moving old audit ` +
+          'events to S3 would shrink it.'
+      : '',
   );
 
   const c = r.coldStart;
@@ -209,15 +309,19 @@ export function renderMarkdown(r: Results): string {
   );
 
   const t = r.throughput;
-  const routeRows = Object.entries(t.routes).map(([route, sm]) => [
-    route,
-    sm.n,
-    num(sm.p50),
-    num(sm.p99),
-    num(r.throughput.floorRatio.loadP50[route] ?? Number.NaN),
-    t.idleRoutes[route] ? num(t.idleRoutes[route].p50) : '',
-    r.throughput.floorRatio.idleP50[route] !== undefined ? num(r.throughput.floorRatio.idleP50[route]) : '',
-  ]);
+  const routeRows = [...new Set([...Object.keys(t.routes), ...Object.keys(t.idleRoutes)])].map((route) => {
+    const sm = t.routes[route];
+    const idle = t.idleRoutes[route];
+    return [
+      route,
+      sm ? sm.n : '',
+      sm ? num(sm.p50) : '',
+      sm ? num(sm.p99) : '',
+      sm ? num(r.throughput.floorRatio.loadP50[route] ?? Number.NaN) : '',
+      idle ? num(idle.p50) : '',
+      idle ? num(r.throughput.floorRatio.idleP50[route] ?? Number.NaN) : '',
+    ];
+  });
   push(
     '## Throughput and latency',
     `${t.clients} clients, each working ${t.submissions / t.clients} submissions of 3 documents end to end ` +

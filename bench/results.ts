@@ -22,6 +22,41 @@ export interface WorkloadCost {
   breakdown: Breakdown;
 }
 
+export interface LoanCost {
+  label: string;
+  loans: number;
+  documentsPerLoan: number;
+  approvals: number;
+  documentsRead: number;
+  wallMs: number;
+  executions: ExecutionCount;
+  usage: Usage;
+  /** Per 1,000 loans; totalUsd covers the same services as the intake target. */
+  perThousand: { lines: CostLine[]; totalUsd: number; allUsd: number };
+  /** Extra per 1,000 loans when the originals read are past the lifecycle transition. */
+  glacierReadUsdPerThousand: number;
+  breakdown: Breakdown;
+}
+
+export interface SweepResult {
+  runs: {
+    size: number;
+    due: number;
+    proposed: number;
+    batches: number;
+    readRequests: number;
+    readUnits: number;
+    writeRequests: number;
+    writeUnits: number;
+    scans: number;
+    seedSeconds: number;
+  }[];
+  /** Read units at the largest size over those at the smallest. */
+  readRatio: number;
+  /** DynamoDB dollars of one sweep, by archive size. */
+  usdPerSweep: Record<string, number>;
+}
+
 export interface NotMeasured {
   notMeasured: string;
 }
@@ -58,8 +93,8 @@ export interface Results {
     /** In-target dollars per submission = fixed + perDocument × documents. */
     model: { fixedUsdPerSubmission: number; usdPerDocument: number; perThousandAt: Record<string, number> };
   };
-  loans: NotMeasured | Record<string, unknown>;
-  sweep: NotMeasured | Record<string, unknown>;
+  loans: NotMeasured | { workloads: LoanCost[] };
+  sweep: NotMeasured | SweepResult;
   storage: StorageModel & { meanScanBytes: number; metadataBytesPerDocument: number; archiveClass: string };
   throughput: ThroughputResult & {
     floorRatio: { idleP50: Record<string, number>; loadP50: Record<string, number> };

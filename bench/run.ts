@@ -22,8 +22,16 @@ import {
   sumUsd,
 } from './cost.ts';
 import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
+import { type LoanRun, runLoans } from './loans.ts';
 import { renderMarkdown } from './report.ts';
-import { judge, type Results, type TargetResult, type WorkloadCost } from './results.ts';
+import {
+  judge,
+  type LoanCost,
+  type Results,
+  type SweepResult,
+  type TargetResult,
+  type WorkloadCost,
+} from './results.ts';
 import { synthesizeStack } from './stack.ts';
 import { round } from './stats.ts';
 import { type BenchSystem, startBenchSystem } from './system.ts';
@@ -72,6 +80,11 @@ const CHANGE: IntakeWorkload = {
   concurrency: 20,
   scanBytes: 100 * 1024,
 };
+/** Loans of ordinary documents (one approval) and of sensitive ones (a second, by an archivist). */
+const LOANS = { ordinary: 20, sensitive: 10, days: 3 };
+/** Archive sizes the retention sweep is measured over, with the same number of documents due. */
+const SWEEP_SIZES = [10_000, 100_000];
+const SWEEP_DUE = 100;
 const THROUGHPUT_CLIENTS = 20;
 const THROUGHPUT_PER_CLIENT = 2;
 
@@ -133,6 +146,49 @@ function costOf(
   return cost;
 }
 
+function loanCostOf(
+  run: LoanRun,
+  b: BenchSystem,
+  memoryMB: (fn: string) => number,
+  executions: LoanCost['executions'],
+): LoanCost {
+  const { usage, breakdown } = usageOf({
+    state: run.state,
+    ports: b.ports,
+    intakeBucket: b.system.ready.intakeBucket,
+    memoryMB,
+    prices,
+    transitions: executions.entered + executions.retries,
+    scanned: { objects: 0, bytes: 0 },
+  });
+  const n = run.loanIds.length;
+  const lines = scaleLines(priceUsage(usage, prices), n, 1000);
+  const gir = prices.s3.glacierInstantRetrieval;
+  // Originals past the transition are read from Glacier Instant Retrieval: a dearer GET and a per-GB fee.
+  const glacierReadUsd =
+    ((run.documentsRead * (gir.tier2RequestUsd - prices.s3.standard.tier2RequestUsd) +
+      (run.bytesRead / 1024 ** 3) * gir.retrievalGbUsd) /
+      n) *
+    1000;
+  return {
+    label: run.workload.label,
+    loans: n,
+    documentsPerLoan: (run.workload.loans[0] ?? []).length,
+    approvals: run.workload.approvers.length,
+    documentsRead: run.documentsRead,
+    wallMs: run.wallMs,
+    executions,
+    usage,
+    perThousand: { lines, totalUsd: sumUsd(lines, (l) => l.inTarget), allUsd: sumUsd(lines) },
+    glacierReadUsdPerThousand: glacierReadUsd,
+    breakdown,
+  };
+}
+
+interface SweepCostModule {
+  measureSweeps(sizes: readonly number[], due?: number): Promise<SweepResult['runs']>;
+}
+
 /** DynamoDB bytes kept (records and audit, each index entry included) per archived document. */
 async function metadataBytesPerDocument(b: BenchSystem): Promise<number> {
   let bytes = 0;
@@ -181,6 +237,8 @@ async function main(): Promise<void> {
   const workloads: WorkloadCost[] = [];
   let metadataBytes = Number.NaN;
   let throughput: Awaited<ReturnType<typeof runThroughput>>;
+  const loanCosts: LoanCost[] = [];
+  let newconnRun: IntakeRun | undefined;
   try {
     const customers = await customersFor(b.api, NEWCONN.submissions + METERING.submissions + 1, 4);
     log('warming every intake function');
@@ -190,6 +248,7 @@ async function main(): Promise<void> {
     for (const w of [NEWCONN, METERING]) {
       log(`intake cost: ${w.submissions} submissions × ${w.docs.length} documents (${w.label})`);
       const run = await runIntake(b.api, b.probe, w, customers.slice(offset, offset + w.submissions));
+      if (w === NEWCONN) newconnRun = run;
       offset += w.submissions;
       const ids = run.submissionIds;
       const executions = await countTransitions(b.sfn, intakeArn, (e) =>
@@ -210,9 +269,62 @@ async function main(): Promise<void> {
       clients: THROUGHPUT_CLIENTS,
       perClient: THROUGHPUT_PER_CLIENT,
     });
+
+    // Loans last: they move the test clock forward.
+    const borrowArn = b.system.ready.stateMachines['borrow-approval'];
+    if (borrowArn && newconnRun) {
+      const docs = newconnRun.documentIds;
+      const bySubmission = (type: string) => docs.filter((d) => d.docType === type).map((d) => d.documentId);
+      const [appforms, contracts, idcopies] = [
+        bySubmission('APPFORM'),
+        bySubmission('CONTRACT'),
+        bySubmission('IDCOPY'),
+      ];
+      const plans = [
+        {
+          label: 'ordinary',
+          loans: appforms.slice(0, LOANS.ordinary).map((id, i) => [id, contracts[i] as string]),
+          approvers: ['approver1'],
+        },
+        {
+          label: 'sensitive',
+          loans: idcopies.slice(LOANS.ordinary, LOANS.ordinary + LOANS.sensitive).map((id) => [id]),
+          approvers: ['approver1', 'archivist1'],
+        },
+      ];
+      for (const plan of plans) {
+        log(`loans: ${plan.loans.length} ${plan.label} loans of ${plan.loans[0]?.length} document(s)`);
+        const run = await runLoans(b.api, b.probe, { ...plan, days: LOANS.days, concurrency: 4 });
+        const ids = run.loanIds;
+        const executions = await countTransitions(b.sfn, borrowArn, (e) => ids.includes(e.name));
+        loanCosts.push(loanCostOf(run, b, memoryMB, executions));
+      }
+    }
   } finally {
     log('stopping the local system');
     await b.stop();
+  }
+
+  let sweep: SweepResult | undefined;
+  if (Object.hasOwn(FUNCTIONS, 'retention-sweep')) {
+    log(`retention sweep over ${SWEEP_SIZES.join(' and ')} archived documents, ${SWEEP_DUE} due`);
+    // bench/sweep-cost.ts seeds DynamoDB Local in the real table layout and runs the sweep in-process.
+    const mod = (await import(new URL('sweep-cost.ts', HERE).href)) as SweepCostModule;
+    const runs = await mod.measureSweeps(SWEEP_SIZES, SWEEP_DUE);
+    const first = runs[0];
+    const last = runs[runs.length - 1];
+    const readRatio = first && last ? last.readUnits / first.readUnits : Number.NaN;
+    sweep = {
+      runs,
+      readRatio,
+      usdPerSweep: Object.fromEntries(
+        runs.map((r) => [
+          String(r.size),
+          r.readUnits * prices.dynamodb.onDemandReadUnitUsd +
+            r.writeUnits * prices.dynamodb.onDemandWriteUnitUsd,
+        ]),
+      ),
+    };
   }
 
   // ---- Models and targets -------------------------------------------------------------------
@@ -282,9 +394,13 @@ async function main(): Promise<void> {
       'Sweep read units, 100,000 vs 10,000 archived documents',
       '≤ 1.1×',
       1.1,
-      undefined,
-      'not measured',
-      'retention-sweep is not in functions/catalog.ts yet',
+      sweep?.readRatio,
+      sweep
+        ? `${round(sweep.readRatio, 3)}× (${sweep.runs.map((r) => `${r.readUnits} units at ${r.size}`).join(', ')})`
+        : 'not measured',
+      sweep
+        ? `${SWEEP_DUE} documents due in each; the sweep's own DynamoDB requests (bench/sweep-cost.ts)`
+        : 'retention-sweep is not in functions/catalog.ts yet',
     ),
     judge(
       'Originals older than 90 days',
@@ -309,8 +425,11 @@ async function main(): Promise<void> {
     stack: { ...(stack.synthError ? { synthError: stack.synthError } : {}), lifecycle, bundling },
     coldStart,
     intake: { workloads, model: { fixedUsdPerSubmission, usdPerDocument, perThousandAt } },
-    loans: { notMeasured: 'borrow-approval and the loans-* functions are not in functions/catalog.ts yet' },
-    sweep: { notMeasured: 'retention-sweep is not in functions/catalog.ts yet' },
+    loans:
+      loanCosts.length > 0
+        ? { workloads: loanCosts }
+        : { notMeasured: 'borrow-approval and the loans-* functions are not in functions/catalog.ts yet' },
+    sweep: sweep ?? { notMeasured: 'retention-sweep is not in functions/catalog.ts yet' },
     storage: {
       ...storage,
       meanScanBytes: MEAN_SCAN_BYTES,

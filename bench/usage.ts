@@ -23,7 +23,7 @@ export interface Breakdown {
   /** API routes (method and path with ids replaced) and their counts. */
   api: Record<string, number>;
   /** Failed invocations, DynamoDB calls refused, HTTP answers 5xx: a healthy run has none. */
-  errors: { invocations: number; capacity: number; http5xx: number };
+  errors: { invocations: number; capacity: number; refusedUnits: number; http5xx: number };
 }
 
 export interface ExecutionCount {
@@ -129,7 +129,9 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
   let read = 0;
   let write = 0;
   let failedCapacity = 0;
+  let refusedUnits = 0;
   for (const c of state.capacity) {
+    refusedUnits += c.refused ?? 0;
     const row = fnRow(c.fn);
     row.read += c.read;
     row.write += c.write;
@@ -184,7 +186,7 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
       functions,
       s3,
       api,
-      errors: { invocations: failedInvocations, capacity: failedCapacity, http5xx },
+      errors: { invocations: failedInvocations, capacity: failedCapacity, refusedUnits, http5xx },
     },
   };
 }
