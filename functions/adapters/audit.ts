@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../core/audit-trail.ts';
 import { now } from '../core/clock.ts';
 import { currentRequest } from '../core/request-context.ts';
 import type { Actor } from '../core/roles.ts';
@@ -29,25 +30,14 @@ export interface AuditInput {
   requestId?: string;
 }
 
-export interface AuditItem {
+/** An audit event with its storage keys (target, actor and day indexes). */
+export interface AuditItem extends AuditEvent {
   pk: string;
   sk: string;
   gsi1pk: string;
   gsi1sk: string;
   gsi2pk: string;
   gsi2sk: string;
-  eventId: string;
-  at: string;
-  action: string;
-  actorSub: string;
-  actorName: string;
-  actorRoles: string[];
-  targetType: string;
-  targetId: string;
-  requestId?: string;
-  before?: unknown;
-  after?: unknown;
-  details?: Record<string, unknown>;
 }
 
 export const SYSTEM_ACTOR = { sub: 'system', username: 'system', roles: [] } as const;
