@@ -106,6 +106,27 @@ export async function bundleAll(root = mkdtempSync(join(tmpdir(), 'dangan-bench-
   return out;
 }
 
+
+export async function bundleReference(root = mkdtempSync(join(tmpdir(), 'dangan-bench-reference-'))) {
+  const { entryPoints: _entry, ...options } = esbuildOptions(BUNDLING, 'reference.ts', root);
+  await build({
+    ...options,
+    stdin: {
+      contents:
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({});\n",
+      resolveDir: PROJECT_ROOT,
+      sourcefile: 'reference.ts',
+      loader: 'ts',
+    },
+  });
+  const code = String(options.outfile);
+  return {
+    dir: root,
+    bundleBytes: statSync(code).size,
+    sourceMapBytes: statSync(`${code}.map`, { throwIfNoEntry: false })?.size ?? 0,
+  } satisfies Bundle;
+}
+
 /** Bundles `name` through CDK's NodejsFunction and says whether its code equals `bundle`'s. */
 export function cdkCheck(name: FunctionName, bundle: Bundle): { function: string; identical: boolean } {
   const outdir = mkdtempSync(join(tmpdir(), 'dangan-bench-cdk-'));

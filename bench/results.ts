@@ -5,6 +5,9 @@ import type { Summary } from './stats.ts';
 import type { ThroughputResult } from './throughput.ts';
 import type { Breakdown, ExecutionCount } from './usage.ts';
 
+/** The calibration point of the import target: the DynamoDB client alone, bundled the same way. */
+export const REFERENCE = 'reference: DynamoDB client alone';
+
 export interface WorkloadCost {
   label: string;
   businessEvent: string;

@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_MEMORY_MB } from '../infra/local/lambda.ts';
-import { type Bundle, bundleAll, cdkCheck } from './bundles.ts';
+import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
 import { measureColdStarts } from './coldstart.ts';
 import {
   gbSeconds,
@@ -27,6 +27,7 @@ import { renderMarkdown } from './report.ts';
 import {
   judge,
   type LoanCost,
+  REFERENCE,
   type Results,
   type SweepResult,
   type TargetResult,
@@ -227,7 +228,10 @@ async function main(): Promise<void> {
 
   log(`cold-start proxy: ${Object.keys(bundles).length} bundles`);
   const coldStart = measureColdStarts(
-    Object.fromEntries(Object.entries(bundles).map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
+    {
+      ...Object.fromEntries(Object.entries(bundles).map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
+      [REFERENCE]: await bundleReference(),
+    },
     { runs: 10, minRuns: 5, budgetMs: 180_000 },
   );
   log(`cold-start proxy: ${coldStart.runs} rounds, bare node ${coldStart.baselineMedianMs.toFixed(0)} ms`);
@@ -360,7 +364,7 @@ async function main(): Promise<void> {
     ),
   };
 
-  const measured = Object.entries(coldStart.functions);
+  const measured = Object.entries(coldStart.functions).filter(([n]) => n !== REFERENCE);
   const biggest = measured.reduce((x, y) => (y[1].bundleBytes > x[1].bundleBytes ? y : x));
   const slowest = measured.reduce((x, y) => (y[1].ratio > x[1].ratio ? y : x));
   const overSize = measured.filter(([, f]) => f.bundleBytes > 500 * 1024).map(([n]) => n);
