@@ -106,7 +106,6 @@ export async function bundleAll(root = mkdtempSync(join(tmpdir(), 'dangan-bench-
   return out;
 }
 
-
 export async function bundleReference(root = mkdtempSync(join(tmpdir(), 'dangan-bench-reference-'))) {
   const { entryPoints: _entry, ...options } = esbuildOptions(BUNDLING, 'reference.ts', root);
   await build({
