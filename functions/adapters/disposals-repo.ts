@@ -28,6 +28,7 @@ import {
   lostCondition,
   taskItem,
   transact,
+  transactUnlessLost,
 } from './records-repo.ts';
 import { dueIndexKeys } from './tables.ts';
 
@@ -170,36 +171,30 @@ export async function startDocumentClock(
   const holds = doc.activeHolds ?? 0;
   const file = holds === 0 && !doc.disposalBatchId;
   const index = dueIndexKeys(indexDay, doc.documentId);
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(doc.documentId),
-          ConditionExpression:
-            '#status = :archived AND attribute_not_exists(clockStart) AND ' +
-            (holds === 0
-              ? '(attribute_not_exists(activeHolds) OR activeHolds = :zero)'
-              : 'activeHolds = :holds'),
-          UpdateExpression: `SET clockStart = :start, dueOn = :due, updatedAt = :at${file ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':archived': 'ARCHIVED',
-            ':start': clockStart,
-            ':due': dueOn,
-            ':at': at,
-            ...(holds === 0 ? { ':zero': 0 } : { ':holds': holds }),
-            ...(file ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(doc.documentId),
+        ConditionExpression:
+          '#status = :archived AND attribute_not_exists(clockStart) AND ' +
+          (holds === 0
+            ? '(attribute_not_exists(activeHolds) OR activeHolds = :zero)'
+            : 'activeHolds = :holds'),
+        UpdateExpression: `SET clockStart = :start, dueOn = :due, updatedAt = :at${file ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':archived': 'ARCHIVED',
+          ':start': clockStart,
+          ':due': dueOn,
+          ':at': at,
+          ...(holds === 0 ? { ':zero': 0 } : { ':holds': holds }),
+          ...(file ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 // ---- Sweep state ----------------------------------------------------------------------------------
@@ -461,13 +456,7 @@ export async function moveBatch(
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
-  try {
-    await transact([{ Update: update }, ...(audit ? [auditPut(audit)] : [])]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+  return transactUnlessLost([{ Update: update }, ...(audit ? [auditPut(audit)] : [])]);
 }
 
 export type OpenDisposalTaskResult = 'opened' | 'task-exists' | 'batch-moved';
@@ -562,46 +551,40 @@ export async function extendItem(
 ): Promise<boolean> {
   const held = (doc.activeHolds ?? 0) > 0;
   const index = dueIndexKeys(extension.dueOn, doc.documentId);
-  try {
-    await transact([
-      itemUpdate(batchId, doc.documentId, 'EXTENDED', {
-        extension: {
-          years: extension.years,
-          dueOn: extension.dueOn,
-          reason: extension.reason,
-          by: extension.by,
-          at: extension.at,
-        },
-      }),
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(doc.documentId),
-          ConditionExpression: 'disposalBatchId = :batch AND attribute_not_exists(destroying)',
-          UpdateExpression:
-            'SET retentionYears = :years, dueOn = :due, extensions = list_append(if_not_exists(extensions, :none), :ext), updatedAt = :at' +
-            (retainUntil ? ', retainUntil = :until' : '') +
-            (held ? '' : ', gsi3pk = :gpk, gsi3sk = :gsk') +
-            ' REMOVE disposalBatchId',
-          ExpressionAttributeValues: {
-            ':batch': batchId,
-            ':years': extension.years,
-            ':due': extension.dueOn,
-            ':none': [],
-            ':ext': [extension],
-            ':at': at,
-            ...(retainUntil ? { ':until': retainUntil } : {}),
-            ...(held ? {} : { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk }),
-          },
+  return transactUnlessLost([
+    itemUpdate(batchId, doc.documentId, 'EXTENDED', {
+      extension: {
+        years: extension.years,
+        dueOn: extension.dueOn,
+        reason: extension.reason,
+        by: extension.by,
+        at: extension.at,
+      },
+    }),
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(doc.documentId),
+        ConditionExpression: 'disposalBatchId = :batch AND attribute_not_exists(destroying)',
+        UpdateExpression:
+          'SET retentionYears = :years, dueOn = :due, extensions = list_append(if_not_exists(extensions, :none), :ext), updatedAt = :at' +
+          (retainUntil ? ', retainUntil = :until' : '') +
+          (held ? '' : ', gsi3pk = :gpk, gsi3sk = :gsk') +
+          ' REMOVE disposalBatchId',
+        ExpressionAttributeValues: {
+          ':batch': batchId,
+          ':years': extension.years,
+          ':due': extension.dueOn,
+          ':none': [],
+          ':ext': [extension],
+          ':at': at,
+          ...(retainUntil ? { ':until': retainUntil } : {}),
+          ...(held ? {} : { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk }),
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
@@ -618,29 +601,23 @@ export async function pullItem(
   audit: AuditInput,
 ): Promise<boolean> {
   const index = refileDay ? dueIndexKeys(refileDay, documentId) : undefined;
-  try {
-    await transact([
-      itemUpdate(batchId, documentId, 'PULLED', { reason }),
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(documentId),
-          ConditionExpression: 'disposalBatchId = :batch AND attribute_not_exists(destroying)',
-          UpdateExpression: `SET updatedAt = :at${index ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''} REMOVE disposalBatchId`,
-          ExpressionAttributeValues: {
-            ':batch': batchId,
-            ':at': at,
-            ...(index ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
-          },
+  return transactUnlessLost([
+    itemUpdate(batchId, documentId, 'PULLED', { reason }),
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(documentId),
+        ConditionExpression: 'disposalBatchId = :batch AND attribute_not_exists(destroying)',
+        UpdateExpression: `SET updatedAt = :at${index ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''} REMOVE disposalBatchId`,
+        ExpressionAttributeValues: {
+          ':batch': batchId,
+          ':at': at,
+          ...(index ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
@@ -683,33 +660,27 @@ export async function failItem(
   audit: AuditInput,
 ): Promise<boolean> {
   const index = dueIndexKeys(refileDay, documentId);
-  try {
-    await transact([
-      itemUpdate(batchId, documentId, 'FAILED', { reason, versionsDeleted, failedAt: at }),
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(documentId),
-          ConditionExpression: '#status = :archived AND disposalBatchId = :batch',
-          UpdateExpression:
-            'SET updatedAt = :at, gsi3pk = :gpk, gsi3sk = :gsk REMOVE disposalBatchId, destroying',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':archived': 'ARCHIVED',
-            ':batch': batchId,
-            ':at': at,
-            ':gpk': index.gsi3pk,
-            ':gsk': index.gsi3sk,
-          },
+  return transactUnlessLost([
+    itemUpdate(batchId, documentId, 'FAILED', { reason, versionsDeleted, failedAt: at }),
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(documentId),
+        ConditionExpression: '#status = :archived AND disposalBatchId = :batch',
+        UpdateExpression:
+          'SET updatedAt = :at, gsi3pk = :gpk, gsi3sk = :gsk REMOVE disposalBatchId, destroying',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':archived': 'ARCHIVED',
+          ':batch': batchId,
+          ':at': at,
+          ':gpk': index.gsi3pk,
+          ':gsk': index.gsi3sk,
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
@@ -723,38 +694,32 @@ export async function writeTombstone(
   tomb: { disposedAt: string; appraisedBy: string; approvedBy: string; versionsDeleted: number },
   audit: AuditInput,
 ): Promise<boolean> {
-  try {
-    await transact([
-      itemUpdate(batchId, documentId, 'DESTROYED', {
-        destroyedAt: tomb.disposedAt,
-        versionsDeleted: tomb.versionsDeleted,
-      }),
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(documentId),
-          ConditionExpression: '#status = :archived AND destroying = :batch',
-          UpdateExpression:
-            'SET #status = :disposed, disposedAt = :at, disposalAppraisedBy = :appraiser, disposalApprovedBy = :approver, updatedAt = :at ' +
-            'REMOVE destroying, gsi3pk, gsi3sk',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':archived': 'ARCHIVED',
-            ':disposed': 'DISPOSED',
-            ':batch': batchId,
-            ':at': tomb.disposedAt,
-            ':appraiser': tomb.appraisedBy,
-            ':approver': tomb.approvedBy,
-          },
+  return transactUnlessLost([
+    itemUpdate(batchId, documentId, 'DESTROYED', {
+      destroyedAt: tomb.disposedAt,
+      versionsDeleted: tomb.versionsDeleted,
+    }),
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(documentId),
+        ConditionExpression: '#status = :archived AND destroying = :batch',
+        UpdateExpression:
+          'SET #status = :disposed, disposedAt = :at, disposalAppraisedBy = :appraiser, disposalApprovedBy = :approver, updatedAt = :at ' +
+          'REMOVE destroying, gsi3pk, gsi3sk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':archived': 'ARCHIVED',
+          ':disposed': 'DISPOSED',
+          ':batch': batchId,
+          ':at': tomb.disposedAt,
+          ':appraiser': tomb.appraisedBy,
+          ':approver': tomb.approvedBy,
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /** DESTROYING → DONE with the destruction list and the counts, and its audit event. */
@@ -816,32 +781,26 @@ export async function listHolds(documentId: string): Promise<Hold[]> {
  * can be held; false otherwise (nothing written).
  */
 export async function placeHold(hold: Hold, audit: AuditInput): Promise<boolean> {
-  try {
-    await transact([
-      {
-        Put: {
-          TableName: tableName(),
-          Item: holdItem(hold),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+  return transactUnlessLost([
+    {
+      Put: {
+        TableName: tableName(),
+        Item: holdItem(hold),
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(hold.documentId),
-          ConditionExpression: '#status = :archived AND attribute_not_exists(destroying)',
-          UpdateExpression: 'SET updatedAt = :at ADD activeHolds :one REMOVE gsi3pk, gsi3sk',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':at': hold.placedAt, ':one': 1 },
-        },
+    },
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(hold.documentId),
+        ConditionExpression: '#status = :archived AND attribute_not_exists(destroying)',
+        UpdateExpression: 'SET updatedAt = :at ADD activeHolds :one REMOVE gsi3pk, gsi3sk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':at': hold.placedAt, ':one': 1 },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
@@ -859,44 +818,37 @@ export async function releaseHold(
   audit: AuditInput,
 ): Promise<boolean> {
   const index = refileDay ? dueIndexKeys(refileDay, hold.documentId) : undefined;
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: disposalKeys.hold(hold.documentId, hold.holdId),
-          ConditionExpression: '#status = :active',
-          UpdateExpression:
-            'SET #status = :released, releasedAt = :at, releasedBy = :by, releasedBySub = :sub',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':active': 'ACTIVE',
-            ':released': 'RELEASED',
-            ':at': at,
-            ':by': by.username,
-            ':sub': by.sub,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: disposalKeys.hold(hold.documentId, hold.holdId),
+        ConditionExpression: '#status = :active',
+        UpdateExpression: 'SET #status = :released, releasedAt = :at, releasedBy = :by, releasedBySub = :sub',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':active': 'ACTIVE',
+          ':released': 'RELEASED',
+          ':at': at,
+          ':by': by.username,
+          ':sub': by.sub,
         },
       },
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.document(hold.documentId),
-          ConditionExpression: 'activeHolds = :seen',
-          UpdateExpression: `SET activeHolds = :next, updatedAt = :at${index ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''}`,
-          ExpressionAttributeValues: {
-            ':seen': activeHolds,
-            ':next': activeHolds - 1,
-            ':at': at,
-            ...(index ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
-          },
+    },
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(hold.documentId),
+        ConditionExpression: 'activeHolds = :seen',
+        UpdateExpression: `SET activeHolds = :next, updatedAt = :at${index ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''}`,
+        ExpressionAttributeValues: {
+          ':seen': activeHolds,
+          ':next': activeHolds - 1,
+          ':at': at,
+          ...(index ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }

@@ -6,11 +6,11 @@ import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 import {
   cancellationReasons,
-  lostCondition,
   strip,
   type TransactWriteItem,
   taskItem,
   transact,
+  transactUnlessLost,
 } from './records-repo.ts';
 
 /**
@@ -152,36 +152,30 @@ export async function grantLoan(
 ): Promise<boolean> {
   const table = tableName();
   const idx = outIndex(loan.loanId, args.dueAt);
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: table,
-          Key: loanKeys.loan(loan.loanId),
-          ConditionExpression: PENDING_OF_EXECUTION,
-          UpdateExpression:
-            'SET #status = :active, grantedAt = :at, dueAt = :due, approvedBy = :by, updatedAt = :at, gsi3pk = :gpk, gsi3sk = :gsk',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pending': 'PENDING_APPROVAL',
-            ':arn': args.executionArn,
-            ':active': 'ACTIVE',
-            ':at': args.grantedAt,
-            ':due': args.dueAt,
-            ':by': args.approvedBy,
-            ':gpk': idx.gsi3pk,
-            ':gsk': idx.gsi3sk,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: table,
+        Key: loanKeys.loan(loan.loanId),
+        ConditionExpression: PENDING_OF_EXECUTION,
+        UpdateExpression:
+          'SET #status = :active, grantedAt = :at, dueAt = :due, approvedBy = :by, updatedAt = :at, gsi3pk = :gpk, gsi3sk = :gsk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pending': 'PENDING_APPROVAL',
+          ':arn': args.executionArn,
+          ':active': 'ACTIVE',
+          ':at': args.grantedAt,
+          ':due': args.dueAt,
+          ':by': args.approvedBy,
+          ':gpk': idx.gsi3pk,
+          ':gsk': idx.gsi3sk,
         },
       },
-      ...grants.map((g) => ({ Put: { TableName: table, Item: grantItem(g) } })),
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    ...grants.map((g) => ({ Put: { TableName: table, Item: grantItem(g) } })),
+    auditPut(audit),
+  ]);
 }
 
 /** PENDING_APPROVAL → REJECTED with the reason; false when the loan was not pending under this execution. */
@@ -191,31 +185,25 @@ export async function rejectLoan(
   rejection: LoanRejection,
   audit: AuditInput,
 ): Promise<boolean> {
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: loanKeys.loan(loanId),
-          ConditionExpression: PENDING_OF_EXECUTION,
-          UpdateExpression: 'SET #status = :rejected, rejection = :rejection, updatedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pending': 'PENDING_APPROVAL',
-            ':arn': executionArn,
-            ':rejected': 'REJECTED',
-            ':rejection': rejection,
-            ':at': rejection.at,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: loanKeys.loan(loanId),
+        ConditionExpression: PENDING_OF_EXECUTION,
+        UpdateExpression: 'SET #status = :rejected, rejection = :rejection, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pending': 'PENDING_APPROVAL',
+          ':arn': executionArn,
+          ':rejected': 'REJECTED',
+          ':rejection': rejection,
+          ':at': rejection.at,
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
@@ -252,13 +240,7 @@ export async function expireLoan(loan: Loan, at: string, audit: AuditInput): Pro
     }),
     auditPut(audit),
   ];
-  try {
-    await transact(items);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+  return transactUnlessLost(items);
 }
 
 /**
@@ -274,37 +256,31 @@ export async function returnLoan(
 ): Promise<boolean> {
   const table = tableName();
   const wasActive = loan.status === 'ACTIVE';
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: table,
-          Key: loanKeys.loan(loan.loanId),
-          ConditionExpression: '#status = :from AND attribute_not_exists(returnedAt)',
-          UpdateExpression:
-            'SET #status = :to, returnedAt = :at, returnedBy = :by, returnedBySub = :sub, updatedAt = :at REMOVE gsi3pk, gsi3sk',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':from': loan.status,
-            ':to': wasActive ? 'RETURNED' : loan.status,
-            ':at': at,
-            ':by': by.username,
-            ':sub': by.sub,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: table,
+        Key: loanKeys.loan(loan.loanId),
+        ConditionExpression: '#status = :from AND attribute_not_exists(returnedAt)',
+        UpdateExpression:
+          'SET #status = :to, returnedAt = :at, returnedBy = :by, returnedBySub = :sub, updatedAt = :at REMOVE gsi3pk, gsi3sk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':from': loan.status,
+          ':to': wasActive ? 'RETURNED' : loan.status,
+          ':at': at,
+          ':by': by.username,
+          ':sub': by.sub,
         },
       },
-      ...loan.documents.map(
-        (d): TransactWriteItem => ({
-          Delete: { TableName: table, Key: loanKeys.grant(d.documentId, loan.borrowerSub, loan.loanId) },
-        }),
-      ),
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    ...loan.documents.map(
+      (d): TransactWriteItem => ({
+        Delete: { TableName: table, Key: loanKeys.grant(d.documentId, loan.borrowerSub, loan.loanId) },
+      }),
+    ),
+    auditPut(audit),
+  ]);
 }
 
 export type OpenLoanTaskResult = 'opened' | 'task-exists' | 'loan-not-pending';

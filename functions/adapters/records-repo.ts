@@ -88,6 +88,20 @@ export function lostCondition(err: unknown): boolean {
   );
 }
 
+/**
+ * Runs one transaction whose conditions guard a state change: true when it was written, false
+ * when a condition failed (another request got there first, or the state moved on; nothing written).
+ */
+export async function transactUnlessLost(items: TransactWriteItem[]): Promise<boolean> {
+  try {
+    await transact(items);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
 export function isConditionalCheckFailed(err: unknown): boolean {
   return (err as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }
@@ -316,45 +330,39 @@ export async function recordUpload(
   facts: UploadFacts,
 ): Promise<boolean> {
   const table = tableName();
-  try {
-    await transact([
-      {
-        ConditionCheck: {
-          TableName: table,
-          Key: keys.submission(submissionId),
-          ConditionExpression: '#status IN (:draft, :rejected)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':draft': 'DRAFT', ':rejected': 'REJECTED' },
+  return transactUnlessLost([
+    {
+      ConditionCheck: {
+        TableName: table,
+        Key: keys.submission(submissionId),
+        ConditionExpression: '#status IN (:draft, :rejected)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':draft': 'DRAFT', ':rejected': 'REJECTED' },
+      },
+    },
+    {
+      Update: {
+        TableName: table,
+        Key: keys.document(documentId),
+        ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
+        UpdateExpression:
+          'SET #status = :uploaded, receivedSize = :size, sniffedType = :type, uploadedAt = :at, updatedAt = :at' +
+          (facts.receivedSha256 ? ', receivedSha256 = :sha' : '') +
+          ' REMOVE checks, checkedAt' +
+          (facts.receivedSha256 ? '' : ', receivedSha256'),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sid': submissionId,
+          ':pending': 'PENDING_UPLOAD',
+          ':uploaded': 'UPLOADED',
+          ':size': facts.receivedSize,
+          ':type': facts.sniffedType,
+          ':at': facts.uploadedAt,
+          ...(facts.receivedSha256 ? { ':sha': facts.receivedSha256 } : {}),
         },
       },
-      {
-        Update: {
-          TableName: table,
-          Key: keys.document(documentId),
-          ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
-          UpdateExpression:
-            'SET #status = :uploaded, receivedSize = :size, sniffedType = :type, uploadedAt = :at, updatedAt = :at' +
-            (facts.receivedSha256 ? ', receivedSha256 = :sha' : '') +
-            ' REMOVE checks, checkedAt' +
-            (facts.receivedSha256 ? '' : ', receivedSha256'),
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':sid': submissionId,
-            ':pending': 'PENDING_UPLOAD',
-            ':uploaded': 'UPLOADED',
-            ':size': facts.receivedSize,
-            ':type': facts.sniffedType,
-            ':at': facts.uploadedAt,
-            ...(facts.receivedSha256 ? { ':sha': facts.receivedSha256 } : {}),
-          },
-        },
-      },
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+  ]);
 }
 
 /**
@@ -371,45 +379,39 @@ export async function replaceDeclaredFile(
   audit: AuditInput,
 ): Promise<boolean> {
   const table = tableName();
-  try {
-    await transact([
-      {
-        ConditionCheck: {
-          TableName: table,
-          Key: keys.submission(doc.submissionId),
-          ConditionExpression: '#status IN (:draft, :rejected) AND createdBy = :clerk',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':draft': 'DRAFT', ':rejected': 'REJECTED', ':clerk': clerkSub },
+  return transactUnlessLost([
+    {
+      ConditionCheck: {
+        TableName: table,
+        Key: keys.submission(doc.submissionId),
+        ConditionExpression: '#status IN (:draft, :rejected) AND createdBy = :clerk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':draft': 'DRAFT', ':rejected': 'REJECTED', ':clerk': clerkSub },
+      },
+    },
+    {
+      Update: {
+        TableName: table,
+        Key: keys.document(doc.documentId),
+        ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
+        UpdateExpression:
+          'SET #status = :pending, contentType = :type, #size = :size, sha256 = :sha, fileName = :name, updatedAt = :at ' +
+          'REMOVE receivedSize, receivedSha256, sniffedType, uploadedAt, checks, checkedAt',
+        ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+        ExpressionAttributeValues: {
+          ':sid': doc.submissionId,
+          ':pending': 'PENDING_UPLOAD',
+          ':uploaded': 'UPLOADED',
+          ':type': file.contentType,
+          ':size': file.size,
+          ':sha': file.sha256,
+          ':name': file.fileName ?? doc.fileName,
+          ':at': at,
         },
       },
-      {
-        Update: {
-          TableName: table,
-          Key: keys.document(doc.documentId),
-          ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
-          UpdateExpression:
-            'SET #status = :pending, contentType = :type, #size = :size, sha256 = :sha, fileName = :name, updatedAt = :at ' +
-            'REMOVE receivedSize, receivedSha256, sniffedType, uploadedAt, checks, checkedAt',
-          ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
-          ExpressionAttributeValues: {
-            ':sid': doc.submissionId,
-            ':pending': 'PENDING_UPLOAD',
-            ':uploaded': 'UPLOADED',
-            ':type': file.contentType,
-            ':size': file.size,
-            ':sha': file.sha256,
-            ':name': file.fileName ?? doc.fileName,
-            ':at': at,
-          },
-        },
-      },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
@@ -422,35 +424,29 @@ export async function markSubmitted(
   at: string,
   audit: AuditInput,
 ): Promise<boolean> {
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.submission(submission.submissionId),
-          ConditionExpression: '#status IN (:draft, :rejected) AND attempt = :seen',
-          UpdateExpression:
-            'SET #status = :submitted, executionArn = :arn, attempt = :next, submittedAt = :at, updatedAt = :at ' +
-            'REMOVE #valid, problems, validatedAt, reviewTaskId, reviewOpenedAt, rejection',
-          ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
-          ExpressionAttributeValues: {
-            ':draft': 'DRAFT',
-            ':rejected': 'REJECTED',
-            ':submitted': 'SUBMITTED',
-            ':seen': submission.attempt,
-            ':next': submission.attempt + 1,
-            ':arn': executionArn,
-            ':at': at,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.submission(submission.submissionId),
+        ConditionExpression: '#status IN (:draft, :rejected) AND attempt = :seen',
+        UpdateExpression:
+          'SET #status = :submitted, executionArn = :arn, attempt = :next, submittedAt = :at, updatedAt = :at ' +
+          'REMOVE #valid, problems, validatedAt, reviewTaskId, reviewOpenedAt, rejection',
+        ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
+        ExpressionAttributeValues: {
+          ':draft': 'DRAFT',
+          ':rejected': 'REJECTED',
+          ':submitted': 'SUBMITTED',
+          ':seen': submission.attempt,
+          ':next': submission.attempt + 1,
+          ':arn': executionArn,
+          ':at': at,
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /** Skips an attempt number whose execution name is already taken; false when the submission moved on. */
@@ -503,35 +499,29 @@ export async function recordValidation(
       },
     }),
   );
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: table,
-          Key: keys.submission(submission.submissionId),
-          ConditionExpression: '#status IN (:submitted, :validated) AND executionArn = :arn',
-          UpdateExpression:
-            'SET #status = :next, #valid = :valid, problems = :problems, validatedAt = :at, updatedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
-          ExpressionAttributeValues: {
-            ':submitted': 'SUBMITTED',
-            ':validated': 'VALIDATED',
-            ':arn': executionArn,
-            ':next': outcome.valid ? 'VALIDATED' : 'SUBMITTED',
-            ':valid': outcome.valid,
-            ':problems': outcome.problems,
-            ':at': at,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: table,
+        Key: keys.submission(submission.submissionId),
+        ConditionExpression: '#status IN (:submitted, :validated) AND executionArn = :arn',
+        UpdateExpression:
+          'SET #status = :next, #valid = :valid, problems = :problems, validatedAt = :at, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
+        ExpressionAttributeValues: {
+          ':submitted': 'SUBMITTED',
+          ':validated': 'VALIDATED',
+          ':arn': executionArn,
+          ':next': outcome.valid ? 'VALIDATED' : 'SUBMITTED',
+          ':valid': outcome.valid,
+          ':problems': outcome.problems,
+          ':at': at,
         },
       },
-      ...docUpdates,
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    ...docUpdates,
+    auditPut(audit),
+  ]);
 }
 
 /** Whichever submission state a rejected step may leave; false when the submission moved on. */
@@ -541,35 +531,28 @@ export async function markRejected(
   rejection: Rejection,
   audit: AuditInput,
 ): Promise<boolean> {
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.submission(submissionId),
-          ConditionExpression: '#status IN (:submitted, :validated, :review) AND executionArn = :arn',
-          UpdateExpression:
-            'SET #status = :rejected, rejection = :rejection, decidedBy = :by, updatedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':submitted': 'SUBMITTED',
-            ':validated': 'VALIDATED',
-            ':review': 'IN_REVIEW',
-            ':rejected': 'REJECTED',
-            ':arn': executionArn,
-            ':rejection': rejection,
-            ':by': rejection.decidedBy,
-            ':at': rejection.at,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.submission(submissionId),
+        ConditionExpression: '#status IN (:submitted, :validated, :review) AND executionArn = :arn',
+        UpdateExpression: 'SET #status = :rejected, rejection = :rejection, decidedBy = :by, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':submitted': 'SUBMITTED',
+          ':validated': 'VALIDATED',
+          ':review': 'IN_REVIEW',
+          ':rejected': 'REJECTED',
+          ':arn': executionArn,
+          ':rejection': rejection,
+          ':by': rejection.decidedBy,
+          ':at': rejection.at,
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 // ---- Writes: tasks -------------------------------------------------------------------------------
@@ -664,35 +647,29 @@ export async function decideTask(
   at: string,
   audit: AuditInput,
 ): Promise<boolean> {
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.task(taskId),
-          ConditionExpression: '#status = :open',
-          UpdateExpression:
-            'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at ' +
-            'REMOVE gsi1pk, gsi1sk',
-          ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
-          ExpressionAttributeValues: {
-            ':open': 'OPEN',
-            ':done': 'DONE',
-            ':decision': decision.decision,
-            ':comment': decision.comment ?? '',
-            ':by': by.username,
-            ':sub': by.sub,
-            ':at': at,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.task(taskId),
+        ConditionExpression: '#status = :open',
+        UpdateExpression:
+          'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at ' +
+          'REMOVE gsi1pk, gsi1sk',
+        ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+        ExpressionAttributeValues: {
+          ':open': 'OPEN',
+          ':done': 'DONE',
+          ':decision': decision.decision,
+          ':comment': decision.comment ?? '',
+          ':by': by.username,
+          ':sub': by.sub,
+          ':at': at,
         },
       },
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    auditPut(audit),
+  ]);
 }
 
 /** The workflow no longer waited for a decision just recorded: DONE (by this caller) → EXPIRED. */
@@ -892,30 +869,24 @@ export async function completeArchive(
       },
     };
   });
-  try {
-    await transact([
-      {
-        Update: {
-          TableName: table,
-          Key: keys.submission(submissionId),
-          ConditionExpression: '#status = :review AND executionArn = :arn',
-          UpdateExpression: 'SET #status = :archived, archivedAt = :at, decidedBy = :by, updatedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':review': 'IN_REVIEW',
-            ':archived': 'ARCHIVED',
-            ':arn': executionArn,
-            ':by': decidedBy,
-            ':at': at,
-          },
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: table,
+        Key: keys.submission(submissionId),
+        ConditionExpression: '#status = :review AND executionArn = :arn',
+        UpdateExpression: 'SET #status = :archived, archivedAt = :at, decidedBy = :by, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':review': 'IN_REVIEW',
+          ':archived': 'ARCHIVED',
+          ':arn': executionArn,
+          ':by': decidedBy,
+          ':at': at,
         },
       },
-      ...items,
-      auditPut(audit),
-    ]);
-    return true;
-  } catch (err) {
-    if (lostCondition(err)) return false;
-    throw err;
-  }
+    },
+    ...items,
+    auditPut(audit),
+  ]);
 }
