@@ -206,6 +206,71 @@ describe('GET /documents/{documentId}', () => {
       docTypeName: { en: 'Application for supply' },
     });
     expect(JSON.stringify(res.body)).not.toMatch(/originals\/|intake\/|v-locked/);
+    // Holds are for archivists: no query of them for anyone else.
+    expect(res.body).not.toHaveProperty('holds');
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('shows archivists the holds of the document, newest first, without account ids', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
+    const hold = (holdId: string, placedAt: string, extra: Record<string, unknown> = {}) => ({
+      pk: `DOCUMENT#${DOC_IDS[0]}`,
+      sk: `HOLD#${holdId}`,
+      entity: 'hold',
+      holdId,
+      documentId: DOC_IDS[0],
+      reason: `reason ${holdId}`,
+      status: 'ACTIVE',
+      placedBy: 'archivist1',
+      placedBySub: USERS.archivist.sub,
+      placedAt,
+      ...extra,
+    });
+    ddbMock
+      .on(QueryCommand, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hold)',
+        ExpressionAttributeValues: { ':pk': `DOCUMENT#${DOC_IDS[0]}`, ':hold': 'HOLD#' },
+      })
+      .resolves({
+        Items: [
+          hold('h-old', '2026-05-11T09:00:00.000Z', {
+            status: 'RELEASED',
+            releasedBy: 'archivist1',
+            releasedBySub: USERS.archivist.sub,
+            releasedAt: '2026-05-12T09:00:00.000Z',
+          }),
+          hold('h-new', '2026-05-13T09:00:00.000Z'),
+        ],
+      });
+
+    const res = await call(getDoc, {
+      routeKey: 'GET /documents/{documentId}',
+      pathParameters: { documentId: DOC_IDS[0] },
+      user: USERS.archivist,
+    });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.body.holds).toEqual([
+      {
+        holdId: 'h-new',
+        documentId: DOC_IDS[0],
+        reason: 'reason h-new',
+        status: 'ACTIVE',
+        placedBy: 'archivist1',
+        placedAt: '2026-05-13T09:00:00.000Z',
+      },
+      {
+        holdId: 'h-old',
+        documentId: DOC_IDS[0],
+        reason: 'reason h-old',
+        status: 'RELEASED',
+        placedBy: 'archivist1',
+        placedAt: '2026-05-11T09:00:00.000Z',
+        releasedBy: 'archivist1',
+        releasedAt: '2026-05-12T09:00:00.000Z',
+      },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain(USERS.archivist.sub);
   });
 
   it('404 for an unknown document', async () => {
