@@ -74,9 +74,19 @@ export const ARCHIVE_TRANSITION_DAYS = 90;
 
 /**
  * The daily retention sweep: 18:00 UTC is 02:00 in China Standard Time, the quietest hour of a
- * service hall. EventBridge and the local scheduler both evaluate cron expressions in UTC.
+ * service hall. EventBridge Scheduler evaluates it in UTC (the schedule's time zone), as does the
+ * local scheduler.
  */
 export const SWEEP_SCHEDULE = 'cron(0 18 * * ? *)';
+/** The schedule's name; the sweep function receives it with the time it was scheduled for. */
+export const SWEEP_SCHEDULE_NAME = 'dangan-retention-sweep';
+
+/** What EventBridge Scheduler hands the sweep function (and the local scheduler likewise). */
+export interface SweepScheduleInput {
+  schedule: typeof SWEEP_SCHEDULE_NAME;
+  /** ISO 8601, the time the invocation was scheduled for (not when it ran). */
+  scheduledTime: string;
+}
 /** The catalog name the sweep function will have; the schedule is wired once it exists. */
 export const SWEEP_FUNCTION = 'retention-sweep';
 

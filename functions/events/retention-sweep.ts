@@ -1,4 +1,3 @@
-import type { ScheduledEvent } from 'aws-lambda';
 import { hashVersion, listKeysAfter } from '../adapters/archive-lifecycle.ts';
 import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { startDisposal } from '../adapters/disposal-workflow.ts';
@@ -266,7 +265,12 @@ export async function checkFixity(at: Date, sample = FIXITY_SAMPLE): Promise<Fix
   return summary;
 }
 
-export const handler = async (_event?: ScheduledEvent) => {
+/**
+ * Invoked daily by EventBridge Scheduler with `{ schedule, scheduledTime }` (locally by the
+ * local scheduler with the same input, and by `POST /local/sweep`). The sweep reads the time
+ * from the clock, not from the input, so a late or repeated delivery claims what is due now.
+ */
+export const handler = async (_event?: { schedule?: string; scheduledTime?: string }) => {
   const at = now();
   const sweep = await sweepDue(at);
   const fixity = await checkFixity(at);

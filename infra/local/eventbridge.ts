@@ -1,6 +1,6 @@
 /**
  * EventBridge events as the stack's rules deliver them to Lambda targets: S3 "Object Created"
- * (the intake bucket sends its events to EventBridge) and the "Scheduled Event" of a schedule.
+ * (the intake bucket sends its events to EventBridge).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
@@ -54,24 +54,5 @@ export function objectCreatedEvent(
       'source-ip-address': '127.0.0.1',
       reason: REASONS[record.eventName] ?? 'PutObject',
     },
-  };
-}
-
-export function scheduledEvent(
-  ruleName: string,
-  scheduledAt: Date,
-  region: string,
-  accountId: string,
-): EventBridgeEvent<'Scheduled Event', Record<string, never>> {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: accountId,
-    time: scheduledAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-    region,
-    resources: [`arn:aws:events:${region}:${accountId}:rule/${ruleName}`],
-    detail: {},
   };
 }

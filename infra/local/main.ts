@@ -46,6 +46,8 @@ import {
   type ResourceNames,
   SWEEP_FUNCTION,
   SWEEP_SCHEDULE,
+  SWEEP_SCHEDULE_NAME,
+  type SweepScheduleInput,
   workflowDefinitionPath,
   workflowSubstitutions,
 } from '../shared.ts';
@@ -53,7 +55,7 @@ import { localAccounts } from './accounts.ts';
 import { clockRoute } from './clock.ts';
 import { consoleSite } from './console.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
-import { objectCreatedEvent, scheduledEvent } from './eventbridge.ts';
+import { objectCreatedEvent } from './eventbridge.ts';
 import { DEFAULT_CORS, type RunningGateway, startGateway } from './gateway.ts';
 import { loadIdentity } from './identity.ts';
 import { isFunctionName, LocalLambda } from './lambda.ts';
@@ -233,6 +235,11 @@ function lockDataDir(dataDir: string): () => void {
   };
 }
 
+/** The input EventBridge Scheduler gives the sweep function (see infra/constructs/schedules.ts). */
+function sweepInput(scheduledAt: Date): SweepScheduleInput {
+  return { schedule: SWEEP_SCHEDULE_NAME, scheduledTime: scheduledAt.toISOString().replace(/\.\d+Z$/, 'Z') };
+}
+
 function log(message: string): void {
   console.error(`[dangan] ${message}`);
 }
@@ -387,20 +394,15 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     if (isFunctionName(SWEEP_FUNCTION)) {
       const sweep: FunctionName = SWEEP_FUNCTION;
       scheduler.register({
-        name: 'dangan-retention-sweep',
+        name: SWEEP_SCHEDULE_NAME,
         expression: SWEEP_SCHEDULE,
-        run: (at) =>
-          lambda.invokeAsync(sweep, scheduledEvent('dangan-retention-sweep', at, config.region, ACCOUNT_ID)),
+        run: (at) => lambda.invokeAsync(sweep, sweepInput(at)),
       });
     }
     scheduler.start();
     stops.push(() => scheduler.stop());
     // `POST /local/sweep` runs the sweep at once, on the functions' clock, and waits for it.
-    const runSweep = () =>
-      lambda.invoke(
-        SWEEP_FUNCTION,
-        scheduledEvent('dangan-retention-sweep', now(), config.region, ACCOUNT_ID),
-      );
+    const runSweep = () => lambda.invoke(SWEEP_FUNCTION, sweepInput(now()));
 
     const identity = await identityLoading;
     // The local identity follows Dangan's accounts, as Cognito does once the account functions

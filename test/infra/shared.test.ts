@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ENV, FUNCTIONS, type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
@@ -19,6 +19,7 @@ import {
   INTAKE_PREFIX,
   SWEEP_FUNCTION,
   SWEEP_SCHEDULE,
+  SWEEP_SCHEDULE_NAME,
   WORKFLOW_ENV,
   workflowDefinitionPath,
   workflowSubstitutions,
@@ -120,7 +121,7 @@ describe('intake bucket facts', () => {
 });
 
 describe('retention sweep schedule', () => {
-  it('is an EventBridge expression firing once a day', () => {
+  it('is a cron expression firing once a day', () => {
     const schedule = parseSchedule(SWEEP_SCHEDULE, new Date('2026-01-01T00:00:00Z'));
     const first = schedule.next(new Date('2026-01-01T00:00:00Z')) as Date;
     const second = schedule.next(first) as Date;
@@ -143,21 +144,48 @@ describe('retention sweep schedule', () => {
   it('schedules nothing while the catalog has no sweep function', () => {
     const { stack, schedules } = stackWith({});
     expect(schedules.sweep).toBeUndefined();
-    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 0);
+    Template.fromStack(stack).resourceCountIs('AWS::Scheduler::Schedule', 0);
   });
 
-  it('invokes the sweep function on the sweep schedule once it exists', () => {
+  it('invokes the sweep function on the sweep schedule once it exists, with a role for that one function', () => {
     const stack = new Stack(new App(), 'Schedules');
     const sweep = inlineFunction(stack, 'Sweep');
     const other = inlineFunction(stack, 'Other');
     new Schedules(stack, 'Schedules', { functions: { [SWEEP_FUNCTION]: sweep, health: other } });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Events::Rule', 1);
-    template.hasResourceProperties('AWS::Events::Rule', {
+    const sweepArn = {
+      'Fn::GetAtt': [stack.getLogicalId(sweep.node.defaultChild as lambda.CfnFunction), 'Arn'],
+    };
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: SWEEP_SCHEDULE,
-      Targets: [
-        { Arn: { 'Fn::GetAtt': [stack.getLogicalId(sweep.node.defaultChild as lambda.CfnFunction), 'Arn'] } },
-      ],
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: sweepArn,
+        Input: JSON.stringify({
+          schedule: SWEEP_SCHEDULE_NAME,
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+        }),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      }),
     });
+    // The scheduler's role may invoke the sweep function and no other.
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } };
+    }[];
+    const invokes = policies.flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.filter((st) =>
+        JSON.stringify(st.Action).includes('lambda:InvokeFunction'),
+      ),
+    );
+    expect(invokes.length).toBeGreaterThan(0);
+    const otherId = stack.getLogicalId(other.node.defaultChild as lambda.CfnFunction);
+    for (const st of invokes) {
+      expect(JSON.stringify(st.Resource)).toContain(
+        stack.getLogicalId(sweep.node.defaultChild as lambda.CfnFunction),
+      );
+      expect(JSON.stringify(st.Resource)).not.toContain(otherId);
+    }
   });
 });

@@ -578,11 +578,14 @@ describe('alarms', () => {
     const fixity = alarms().filter((a) => a.Namespace === 'Dangan' && a.MetricName === 'FixityMismatches');
     expect(fixity).toHaveLength(1);
     expect(fixity[0]).toMatchObject({ Statistic: 'Sum', Threshold: 1, AlarmActions: [topicRef()] });
-    const sweep = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression);
+    const sweep = ofType('AWS::Scheduler::Schedule');
     expect(sweep.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual([SWEEP_SCHEDULE]);
+    expect(sweep[0]?.[1].Properties?.ScheduleExpressionTimezone).toBe('Etc/UTC');
     expect(
-      mentions(sweep[0]?.[1].Properties?.Targets, logicalId(stack.functions.byName['retention-sweep'])),
+      mentions(sweep[0]?.[1].Properties?.Target, logicalId(stack.functions.byName['retention-sweep'])),
     ).toBe(true);
+    // No EventBridge rule runs it a second time.
+    expect(ofType('AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression)).toEqual([]);
   });
 
   it('sends alarms to a topic encrypted with the key', () => {
