@@ -13,8 +13,11 @@ export type DataAccess = 'read' | 'write' | 'readwrite';
 export interface FunctionAccess {
   /** The records table. */
   table?: DataAccess;
-  /** The audit table: functions only ever append to it; `read` is for the auditor's queries. */
-  audit?: 'append' | 'read';
+  /**
+   * The audit table: functions only ever append to it. `read-append` is for the auditor's
+   * queries, which read the trail and append a record of each query.
+   */
+  audit?: 'append' | 'read-append';
   /** The intake bucket (scans as uploaded). `presign` signs PUT URLs for clients. */
   intake?: 'presign' | 'read' | 'readwrite';
   /**
@@ -212,8 +215,9 @@ export const FUNCTIONS = {
   },
   'audit-search': {
     entry: 'api/audit-search.ts',
-    description: 'The audit trail by target, actor and time, a page at a time or as CSV; masked per role',
-    access: { audit: 'read' },
+    description:
+      'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
+    access: { audit: 'read-append' },
   },
   'accounts-list': {
     entry: 'api/accounts-list.ts',

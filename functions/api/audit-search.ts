@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { listAccounts } from '../adapters/accounts-repo.ts';
+import { appendAudit } from '../adapters/audit.ts';
 import { type AuditPartition, queryAudit } from '../adapters/audit-reader.ts';
 import { schemeId } from '../adapters/env.ts';
 import {
@@ -21,10 +22,14 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * at a time. `GET /audit/export` (or `Accept: text/csv`, or `format=csv`) answers the same query
  * as CSV, up to EXPORT_MAX events per response with the cursor of the rest in `x-next-cursor`.
  * `actor` is a username or a user id. Sensitive values inside events are masked unless the
- * scheme lets the reader's role see them in clear.
+ * scheme lets the reader's role see them in clear. Every query is itself appended to the trail
+ * (`audit-searched`, or `audit-exported` for CSV) with its filters and how many events it
+ * returned, so the auditor's reading is on record for the security administrator as well.
  */
 
 const PAGE = 100;
+/** The target the auditor's own queries are recorded under. */
+export const AUDIT_TRAIL_TARGET = 'AUDIT-TRAIL';
 const EXPORT_MAX = 5000;
 
 interface Cursor {
@@ -99,6 +104,23 @@ export const handler = apiHandler('audit-search', async (req) => {
     d < partitions.length ? encodeCursor({ q: cursor.q, d, ...(key ? { k: key } : {}) }) : undefined;
   const scheme = getScheme(schemeId());
   const items = events.map((e) => maskEvent(scheme, req.actor, e));
+  await appendAudit({
+    action: csv ? 'audit-exported' : 'audit-searched',
+    actor: req.actor,
+    targetType: 'audit-trail',
+    targetId: AUDIT_TRAIL_TARGET,
+    details: {
+      query: {
+        ...(q.targetId === undefined ? {} : { targetId: q.targetId }),
+        ...(q.actor === undefined ? {} : { actor: q.actor }),
+        ...(q.action === undefined ? {} : { action: q.action }),
+        ...(q.from === undefined ? {} : { from: q.from }),
+        ...(q.to === undefined ? {} : { to: q.to }),
+      },
+      continued: q.cursor !== undefined,
+      returned: items.length,
+    },
+  });
   if (csv) {
     return {
       status: 200,

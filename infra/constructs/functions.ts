@@ -240,10 +240,11 @@ export class Functions extends Construct {
     }
 
     // Audit table: appending is PutItem alone, never UpdateItem or DeleteItem.
-    if (access.audit === 'append') {
+    if (access.audit) {
       allow('AuditAppend', ['dynamodb:PutItem'], [storage.tables.Audit.tableArn]);
       writeKey();
-    } else if (access.audit === 'read') {
+    }
+    if (access.audit === 'read-append') {
       allow(
         'AuditRead',
         ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],

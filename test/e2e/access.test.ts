@@ -608,6 +608,46 @@ describe('audit trail', () => {
     expect(lines.join('\n')).not.toContain('6222020200112233445');
   });
 
+  it("puts the auditor's own searches and exports on record, with their filters", async () => {
+    const customerId = await newCustomer();
+    const searched = await api.call(
+      'auditor1',
+      'GET',
+      `/audit?targetId=${customerId}&action=customer.created`,
+    );
+    expect(searched.status).toBe(200);
+    const exported = await fetch(`${system.ready.apiUrl}/audit/export?targetId=${customerId}`, {
+      headers: { authorization: `Bearer ${await api.token('auditor1')}` },
+    });
+    expect(exported.status).toBe(200);
+    const csvLines = (await exported.text()).trim().split('\r\n').length - 1;
+    type QueryEvent = Event & { details?: { query?: { [k: string]: string }; returned?: number } };
+    const onRecord = async (requestId: string | null) =>
+      until(`the audit query ${requestId} on record`, async () => {
+        const items = (
+          await api.expect<{ items: QueryEvent[] }>(
+            200,
+            'auditor1',
+            'GET',
+            '/audit?targetId=AUDIT-TRAIL&limit=50',
+          )
+        ).items.filter((e) => e.requestId === requestId);
+        return items.length > 0 ? items : undefined;
+      });
+    const [search] = await onRecord(searched.headers.get('apigw-requestid'));
+    expect(search).toMatchObject({
+      action: 'audit-searched',
+      actorName: 'auditor1',
+      details: { query: { targetId: customerId, action: 'customer.created' }, returned: 1 },
+    });
+    const [exportEvent] = await onRecord(exported.headers.get('apigw-requestid'));
+    expect(exportEvent).toMatchObject({
+      action: 'audit-exported',
+      actorName: 'auditor1',
+      details: { query: { targetId: customerId }, returned: csvLines },
+    });
+  });
+
   it('refuses to change or delete an audit item through the data layer', async () => {
     Object.assign(process.env, {
       AUDIT_TABLE_NAME: system.ready.tables.audit,
