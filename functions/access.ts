@@ -25,6 +25,8 @@ export const RULES = {
   'task-decider':
     "The task's kind lets one of the caller's roles decide it, and it does not concern the caller's own request (four eyes).",
   'other-account': 'A security administrator changes other accounts only, never their own.',
+  'every-region':
+    'Archive-wide figures are for accounts that serve every region; an account limited to regions is refused (403), as the counts cover customers outside its regions.',
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -57,6 +59,7 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RuleName[]>> = {
   'POST /users/{userId}/roles': ['other-account'],
   'DELETE /users/{userId}/roles/{role}': ['other-account'],
   'PUT /users/{userId}/regions': ['other-account'],
+  'GET /stats': ['every-region'],
 };
 
 export const rulesOf = (r: Pick<RouteDef, 'method' | 'path'>): readonly RuleName[] =>

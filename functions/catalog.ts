@@ -313,6 +313,17 @@ export const FUNCTIONS = {
     description: 'A disposal batch with its items or tombstones and links to its destruction list',
     access: { table: 'read', audit: 'append', disposal: ['read-lists'] },
   },
+  'stats-get': {
+    entry: 'api/stats-get.ts',
+    description: "The dashboard's figures: counters, open tasks, overdue loans, documents coming due",
+    access: { table: 'read' },
+  },
+  'stats-counter': {
+    entry: 'events/stats-counter.ts',
+    description: "Keeps the dashboard's counters from the records table stream, once per batch",
+    access: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -460,6 +471,8 @@ export const ROUTES: readonly RouteDef[] = [
     function: 'disposals-get',
     roles: ['archivist', 'approver', 'auditor'],
   },
+  // The dashboard: for those who answer for the archive as a whole (record rule every-region).
+  { method: 'GET', path: '/stats', function: 'stats-get', roles: ['archivist', 'approver', 'auditor'] },
 ];
 
 /** Functions invoked by workflows rather than by routes; their ARNs are ASL substitutions. */
@@ -499,15 +512,27 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
 
 /**
  * Table streams and the function each feeds (a Lambda event source mapping on AWS, the local
- * stream poller here). `keys` keeps only changes of items whose keys start so.
+ * stream poller here). `keys` keeps only changes of items whose keys match one of its filters.
+ * `bisectOnError: false` retries a failed batch whole, never split, so a consumer that marks the
+ * batches it has done (stats-counter) recognises one delivered again.
  */
 export const TABLE_STREAMS: readonly {
   table: 'Records' | 'Audit';
   function: FunctionName;
-  keys?: { pkPrefix: string; sk: string };
+  keys?: readonly { pkPrefix: string; sk: string }[];
+  bisectOnError?: false;
 }[] = [
   { table: 'Audit', function: 'audit-archive' },
-  { table: 'Records', function: 'document-history', keys: { pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' } },
+  { table: 'Records', function: 'document-history', keys: [{ pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' }] },
+  {
+    table: 'Records',
+    function: 'stats-counter',
+    keys: [
+      { pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' },
+      { pkPrefix: 'SUBMISSION#', sk: 'SUBMISSION' },
+    ],
+    bisectOnError: false,
+  },
 ];
 
 /** The function that reads the API's access log for refused requests. */

@@ -83,6 +83,12 @@ const taskDecider: Check = async (req) => {
   assertMayDecide(req.actor, task);
 };
 
+const everyRegion: Check = async (req) => {
+  if (visibleRegions(req.actor) !== 'ALL') {
+    throw new Forbidden('the figures cover every region; an account limited to regions may not see them');
+  }
+};
+
 const otherAccount: Check = async (req) => {
   if (req.path.userId === req.actor.sub) {
     throw new Forbidden('a security administrator may not change their own account');
@@ -95,6 +101,7 @@ export const RULE_CHECKS: Record<RuleName, Check> = {
   'content-reader': contentReader,
   'task-decider': taskDecider,
   'other-account': otherAccount,
+  'every-region': everyRegion,
 };
 
 export async function enforceRules(rules: readonly RuleName[], req: RuleRequest): Promise<void> {

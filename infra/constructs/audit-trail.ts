@@ -49,21 +49,21 @@ export class AuditTrail extends Construct {
         new DynamoEventSource(table, {
           startingPosition: lambda.StartingPosition.TRIM_HORIZON,
           batchSize: 100,
-          bisectBatchOnError: true,
+          bisectBatchOnError: s.bisectOnError ?? true,
           retryAttempts: 20,
           reportBatchItemFailures: false,
           ...(s.keys
             ? {
-                filters: [
+                filters: s.keys.map((k) =>
                   lambda.FilterCriteria.filter({
                     dynamodb: {
                       Keys: {
-                        pk: { S: lambda.FilterRule.beginsWith(s.keys.pkPrefix) },
-                        sk: { S: lambda.FilterRule.isEqual(s.keys.sk) },
+                        pk: { S: lambda.FilterRule.beginsWith(k.pkPrefix) },
+                        sk: { S: lambda.FilterRule.isEqual(k.sk) },
                       },
                     },
                   }),
-                ],
+                ),
               }
             : {}),
         }),

@@ -156,7 +156,7 @@ function keep(s: (typeof TABLE_STREAMS)[number], r: StreamRecord): boolean {
   if (!s.keys) return true;
   const keys = r.dynamodb?.Keys ?? {};
   const pk = keys.pk?.S ?? '';
-  return pk.startsWith(s.keys.pkPrefix) && keys.sk?.S === s.keys.sk;
+  return s.keys.some((k) => pk.startsWith(k.pkPrefix) && keys.sk?.S === k.sk);
 }
 
 /** A stream record as Lambda's event source mapping delivers it. */

@@ -76,6 +76,8 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'PUT /documents/{documentId}/contract-end': ['clerk1', 'clerk2', 'archivist1'],
   'GET /disposals': ['archivist1', 'approver1', 'auditor1'],
   'GET /disposals/{batchId}': ['archivist1', 'approver1', 'auditor1'],
+  // The dashboard: archivists, approvers and auditors (accounts serving every region).
+  'GET /stats': ['archivist1', 'approver1', 'auditor1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

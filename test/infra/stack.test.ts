@@ -909,7 +909,8 @@ describe('audit trail and originals (append-only, locked copy, content readers)'
       );
       expect(found, s.function).toHaveLength(1);
       expect(found[0]?.StartingPosition).toBe('TRIM_HORIZON');
-      if (s.keys) expect(JSON.stringify(found[0]?.FilterCriteria)).toContain(s.keys.pkPrefix);
+      for (const k of s.keys ?? []) expect(JSON.stringify(found[0]?.FilterCriteria)).toContain(k.pkPrefix);
+      expect(found[0]?.BisectBatchOnFunctionError, s.function).toBe(s.bisectOnError ?? true);
     }
   });
 

@@ -1,0 +1,54 @@
+import { schemeId } from '../adapters/env.ts';
+import {
+  countDueInMonth,
+  openTaskCreationTimes,
+  overdueLoanDueTimes,
+  readCounters,
+  sweptThrough,
+} from '../adapters/stats-repo.ts';
+import { now } from '../core/clock.ts';
+import { isoDate } from '../core/disposal.ts';
+import { getScheme } from '../core/scheme.ts';
+import { DEFAULT_DUE_WITHIN_DAYS, dueWindow, statsQuerySchema, statsView } from '../core/stats.ts';
+import { TASK_KINDS } from '../core/tasks.ts';
+import { apiHandler, parseInput } from '../http/api.ts';
+
+/**
+ * `GET /stats?year=&dueWithinDays=`: the dashboard's figures (functions/core/stats.ts says how
+ * each is obtained and what completeness means). Counts only: no customer, document or person is
+ * named, so nothing is audited. The figures are archive-wide; the `every-region` rule keeps them
+ * from accounts limited to regions.
+ */
+
+/** Roles tasks are assigned to. */
+const TASK_ROLES = [...new Set(Object.values(TASK_KINDS).flatMap((k) => k.roles))].sort();
+
+export const handler = apiHandler('stats-get', async ({ query }) => {
+  const q = parseInput(statsQuerySchema, query);
+  const time = now();
+  const today = isoDate(time);
+  const withinDays = q.dueWithinDays ?? DEFAULT_DUE_WITHIN_DAYS;
+  const [counters, tasks, loans, swept] = await Promise.all([
+    readCounters(),
+    Promise.all(TASK_ROLES.map(async (role) => [role, await openTaskCreationTimes(role)] as const)),
+    overdueLoanDueTimes(time.toISOString()),
+    sweptThrough(),
+  ]);
+  const window = dueWindow(today, withinDays, swept);
+  const byMonth = await Promise.all(
+    window.months.map(async (month) => ({
+      month,
+      count: await countDueInMonth(month, window.from, window.through),
+    })),
+  );
+  const body = statsView({
+    scheme: getScheme(schemeId()),
+    now: time,
+    ...(q.year === undefined ? {} : { year: q.year }),
+    counters,
+    openTasks: Object.fromEntries(tasks),
+    overdueLoanDueTimes: loans,
+    due: { withinDays, from: window.from, through: window.through, byMonth },
+  });
+  return { status: 200, body };
+});

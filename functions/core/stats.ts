@@ -1,0 +1,364 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { isoDate, monthsBetween, nextDay } from './disposal.ts';
+import type { Scheme } from './scheme.ts';
+
+/**
+ * The dashboard's figures (`GET /stats`). Each is obtained so that its cost follows the work
+ * done, never the size of the archive:
+ *
+ * - documents per business event (the class of the archive code, 机构(问题)代码), per document
+ *   type and per archive year, and the completeness of submissions: counters the `stats-counter`
+ *   function keeps from the records table's stream, one transaction per stream batch (a batch of
+ *   a hundred changes adds to each counter item once), read back with one Query;
+ * - tasks waiting and their age: the open-task index (one partition per role), keys only;
+ * - loans overdue: the partition of loans with something still out, keys only, up to now;
+ * - documents due for disposal: the due-date index, one partition per month, counted.
+ *
+ * Completeness (资料齐全) of a business event: of the submissions validated for the first time
+ * (their first attempt), the share whose first validation found every document type the scheme
+ * requires for the event present (no submission-level integrity problem). `passedChecks` counts
+ * those whose first validation passed all four checks; `rejections` counts every rejection (any
+ * attempt, by the checks, a reviewer or a timeout); `archived` the submissions archived.
+ */
+
+export const COMPLETENESS_DEFINITION =
+  'completeRate = complete / firstSubmissions: of the submissions validated on their first attempt, ' +
+  'the share whose first validation found every document type the scheme requires for the business ' +
+  'event present. passedChecks: first validations that passed all four checks. rejections: every ' +
+  'rejection, any attempt. archived: submissions archived.';
+
+// ---- Counters from the records table's stream ---------------------------------------------------
+
+/** A change of a records table item, as stream.ts unmarshals it. */
+export interface CountedChange {
+  kind: 'INSERT' | 'MODIFY' | 'REMOVE';
+  keys: Record<string, unknown>;
+  newImage?: Record<string, unknown>;
+  oldImage?: Record<string, unknown>;
+  sequence: string;
+}
+
+/**
+ * Counter attributes, per counter item (`DOCS#<year>`, `INTAKE#<year>`):
+ * - documents: `E#<event>` and `T#<docType>` documents held (archived, not disposed of) of that
+ *   archive year; `X#<event>` documents of that year disposed of;
+ * - intake: `F#<event>` first validations, `C#<event>` of them complete, `V#<event>` of them valid,
+ *   `R#<event>` rejections, `A#<event>` submissions archived, in the year the event happened.
+ */
+export type CounterDeltas = Map<string, Map<string, number>>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The UTC year of an ISO time, or undefined. */
+export function yearOf(iso: unknown): number | undefined {
+  const s = str(iso);
+  if (!s) return undefined;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : new Date(t).getUTCFullYear();
+}
+
+/** Counter names are attribute names: codes of the scheme only, nothing a client wrote freely. */
+const CODE = /^[A-Z][A-Z0-9]{0,11}$/;
+
+function add(deltas: CounterDeltas, item: string, attr: string, n: number): void {
+  let m = deltas.get(item);
+  if (!m) {
+    m = new Map();
+    deltas.set(item, m);
+  }
+  const next = (m.get(attr) ?? 0) + n;
+  if (next === 0) m.delete(attr);
+  else m.set(attr, next);
+  if (m.size === 0) deltas.delete(item);
+}
+
+/** A problem of the submission as a whole (not of one document) in the integrity check. */
+interface ProblemLike {
+  check?: unknown;
+  documentId?: unknown;
+}
+
+/** True when the checks found every required document of the event present (资料齐全). */
+export function requiredDocumentsPresent(problems: unknown): boolean {
+  if (!Array.isArray(problems)) return true;
+  return !problems.some((p: ProblemLike) => p?.check === 'integrity' && p.documentId === undefined);
+}
+
+function countDocument(deltas: CounterDeltas, c: CountedChange): void {
+  const before = c.oldImage ?? {};
+  const after = c.newImage ?? {};
+  const was = str(before.status);
+  const is = str(after.status);
+  if (was === is) return;
+  const doc = is === 'ARCHIVED' ? after : before;
+  const event = str(doc.businessEvent);
+  const type = str(doc.docType);
+  const year = yearOf(doc.codeAssignedAt ?? doc.archivedAt);
+  if (!event || !type || year === undefined || !CODE.test(event) || !CODE.test(type)) return;
+  const item = `DOCS#${year}`;
+  if (is === 'ARCHIVED' && was !== 'ARCHIVED') {
+    add(deltas, item, `E#${event}`, 1);
+    add(deltas, item, `T#${type}`, 1);
+  } else if (was === 'ARCHIVED' && is === 'DISPOSED') {
+    add(deltas, item, `E#${event}`, -1);
+    add(deltas, item, `T#${type}`, -1);
+    add(deltas, item, `X#${event}`, 1);
+  }
+}
+
+function countSubmission(deltas: CounterDeltas, c: CountedChange): void {
+  const before = c.oldImage ?? {};
+  const after = c.newImage ?? {};
+  const event = str(after.businessEvent);
+  if (!event || !CODE.test(event)) return;
+  // The first validation of the first attempt: `valid` appears (a resubmission removes it first,
+  // a repeated run of the same validation finds it there already).
+  if (after.attempt === 1 && typeof after.valid === 'boolean' && before.valid === undefined) {
+    const year = yearOf(after.validatedAt);
+    if (year !== undefined) {
+      const item = `INTAKE#${year}`;
+      add(deltas, item, `F#${event}`, 1);
+      if (requiredDocumentsPresent(after.problems)) add(deltas, item, `C#${event}`, 1);
+      if (after.valid) add(deltas, item, `V#${event}`, 1);
+    }
+  }
+  const was = str(before.status);
+  const is = str(after.status);
+  if (is === was) return;
+  if (is === 'REJECTED') {
+    const rejection = after.rejection as { at?: unknown } | undefined;
+    const year = yearOf(rejection?.at ?? after.updatedAt);
+    if (year !== undefined) add(deltas, `INTAKE#${year}`, `R#${event}`, 1);
+  } else if (is === 'ARCHIVED') {
+    const year = yearOf(after.archivedAt ?? after.updatedAt);
+    if (year !== undefined) add(deltas, `INTAKE#${year}`, `A#${event}`, 1);
+  }
+}
+
+/**
+ * What a batch of records table changes adds to the counters, summed per counter item. Changes
+ * of other items, and changes that move no counter, add nothing.
+ */
+export function counterDeltas(changes: readonly CountedChange[]): CounterDeltas {
+  const deltas: CounterDeltas = new Map();
+  for (const c of changes) {
+    const pk = String(c.keys.pk ?? '');
+    const sk = c.keys.sk;
+    if (pk.startsWith('DOCUMENT#') && sk === 'DOCUMENT') countDocument(deltas, c);
+    else if (pk.startsWith('SUBMISSION#') && sk === 'SUBMISSION') countSubmission(deltas, c);
+  }
+  return deltas;
+}
+
+/**
+ * The identity of a stream batch: a hash of its records' sequence numbers. A batch delivered
+ * again (the consumer failed after its write) has the same identity, so it is counted once.
+ */
+export function batchIdentity(changes: readonly Pick<CountedChange, 'sequence'>[]): string {
+  const h = createHash('sha256');
+  for (const c of changes) h.update(`${c.sequence}\n`);
+  return h.digest('hex').slice(0, 32);
+}
+
+// ---- The query ---------------------------------------------------------------------------------
+
+export const statsQuerySchema = z
+  .object({
+    /** Only counters of this year (archive year of documents, year of intake events). */
+    year: z
+      .string()
+      .regex(/^\d{4}$/, 'year must be four digits, e.g. 2026')
+      .transform(Number)
+      .refine((y) => y >= 1900 && y <= 2999, 'year must be between 1900 and 2999')
+      .optional(),
+    /** Documents due for disposal within this many days from today (default 90). */
+    dueWithinDays: z
+      .string()
+      .regex(/^\d{1,3}$/, 'dueWithinDays must be a whole number of days from 1 to 366')
+      .transform(Number)
+      .refine((d) => d >= 1 && d <= 366, 'dueWithinDays must be from 1 to 366')
+      .optional(),
+  })
+  .strict();
+
+export type StatsQuery = z.infer<typeof statsQuerySchema>;
+
+export const DEFAULT_DUE_WITHIN_DAYS = 90;
+
+/** The days (inclusive) and month partitions of the due-date index a "due within" count reads. */
+export function dueWindow(
+  today: string,
+  withinDays: number,
+  sweptThrough?: string,
+): { from: string; through: string; months: string[] } {
+  // Documents due before today that no sweep has taken yet are due too.
+  const from = sweptThrough !== undefined && sweptThrough < today ? nextDay(sweptThrough) : today;
+  const end = new Date(`${today}T00:00:00.000Z`);
+  end.setUTCDate(end.getUTCDate() + withinDays);
+  const through = isoDate(end);
+  return { from, through, months: monthsBetween(from, through) };
+}
+
+/** Age bands of waiting tasks. */
+export const AGE_BANDS = [
+  { band: 'under1d', maxHours: 24 },
+  { band: '1to3d', maxHours: 72 },
+  { band: '3to7d', maxHours: 168 },
+  { band: 'over7d', maxHours: Number.POSITIVE_INFINITY },
+] as const;
+export type AgeBand = (typeof AGE_BANDS)[number]['band'];
+
+export const ageBand = (hours: number): AgeBand =>
+  AGE_BANDS.find((b) => hours < b.maxHours)?.band ?? 'over7d';
+
+export interface StatsInputs {
+  scheme: Scheme;
+  now: Date;
+  year?: number;
+  /** Counter items by sort key (`DOCS#2026`, `INTAKE#2026`), their attributes as stored. */
+  counters: readonly { sk: string; attrs: Record<string, unknown> }[];
+  /** Creation times of open tasks, per role the tasks are assigned to. */
+  openTasks: Readonly<Record<string, readonly string[]>>;
+  /** Due times of loans with something still out and due before now. */
+  overdueLoanDueTimes: readonly string[];
+  due: {
+    withinDays: number;
+    from: string;
+    through: string;
+    byMonth: readonly { month: string; count: number }[];
+  };
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const hoursBetween = (from: string, to: Date) => Math.max(0, (to.getTime() - Date.parse(from)) / 3_600_000);
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The `GET /stats` answer from what the adapter read. */
+export function statsView(input: StatsInputs) {
+  const { scheme, now, year } = input;
+  const counterYear = (sk: string) => Number(sk.slice(sk.indexOf('#') + 1));
+  const counters = input.counters.filter((c) => year === undefined || counterYear(c.sk) === year);
+
+  // Documents per business event, type and year.
+  const docYears = counters
+    .filter((c) => c.sk.startsWith('DOCS#'))
+    .map((c) => {
+      const byEvent: Record<string, number> = {};
+      const byType: Record<string, number> = {};
+      const disposedByEvent: Record<string, number> = {};
+      for (const [k, v] of Object.entries(c.attrs)) {
+        const n = num(v);
+        if (k.startsWith('E#')) byEvent[k.slice(2)] = n;
+        else if (k.startsWith('T#')) byType[k.slice(2)] = n;
+        else if (k.startsWith('X#')) disposedByEvent[k.slice(2)] = n;
+      }
+      const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+      return {
+        year: counterYear(c.sk),
+        held: sum(byEvent),
+        disposed: sum(disposedByEvent),
+        byEvent,
+        byType,
+        disposedByEvent,
+      };
+    })
+    .sort((a, b) => a.year - b.year);
+
+  // Completeness per business event, over the years read.
+  const intake = new Map<string, { F: number; C: number; V: number; R: number; A: number }>();
+  for (const c of counters.filter((x) => x.sk.startsWith('INTAKE#'))) {
+    for (const [k, v] of Object.entries(c.attrs)) {
+      const m = /^([FCVRA])#(.+)$/.exec(k);
+      if (!m) continue;
+      const letter = m[1] as 'F' | 'C' | 'V' | 'R' | 'A';
+      const event = m[2] as string;
+      const row = intake.get(event) ?? { F: 0, C: 0, V: 0, R: 0, A: 0 };
+      row[letter] += num(v);
+      intake.set(event, row);
+    }
+  }
+  const eventCodes = [
+    ...scheme.businessEvents.map((e) => e.code),
+    ...[...intake.keys()].filter((k) => !scheme.businessEvents.some((e) => e.code === k)),
+  ];
+  const completeness = eventCodes.map((code) => {
+    const r = intake.get(code) ?? { F: 0, C: 0, V: 0, R: 0, A: 0 };
+    const def = scheme.businessEvents.find((e) => e.code === code);
+    return {
+      businessEvent: code,
+      ...(def ? { name: def.name, classCode: def.classCode } : {}),
+      firstSubmissions: r.F,
+      complete: r.C,
+      completeRate: r.F === 0 ? null : Math.round((r.C / r.F) * 1000) / 1000,
+      passedChecks: r.V,
+      rejections: r.R,
+      archived: r.A,
+    };
+  });
+
+  // Tasks waiting and their age.
+  const bands = (): Record<AgeBand, number> => ({ under1d: 0, '1to3d': 0, '3to7d': 0, over7d: 0 });
+  const all = bands();
+  let oldest: string | undefined;
+  const byRole = Object.entries(input.openTasks)
+    .map(([role, created]) => {
+      const b = bands();
+      let roleOldest: string | undefined;
+      for (const at of created) {
+        const band = ageBand(hoursBetween(at, now));
+        b[band]++;
+        all[band]++;
+        if (roleOldest === undefined || at < roleOldest) roleOldest = at;
+      }
+      if (roleOldest !== undefined && (oldest === undefined || roleOldest < oldest)) oldest = roleOldest;
+      return {
+        role,
+        waiting: created.length,
+        ...(roleOldest
+          ? { oldestCreatedAt: roleOldest, oldestAgeHours: round1(hoursBetween(roleOldest, now)) }
+          : {}),
+        ageBands: b,
+      };
+    })
+    .sort((a, b) => a.role.localeCompare(b.role));
+  const waiting = byRole.reduce((n, r) => n + r.waiting, 0);
+
+  // Loans overdue.
+  const loanDue = [...input.overdueLoanDueTimes].sort();
+  const firstDue = loanDue[0];
+
+  const dueCount = input.due.byMonth.reduce((n, m) => n + m.count, 0);
+  return {
+    asOf: now.toISOString(),
+    scheme: { id: scheme.id, category: scheme.category },
+    ...(year === undefined ? {} : { year }),
+    documents: {
+      held: docYears.reduce((n, y) => n + y.held, 0),
+      disposed: docYears.reduce((n, y) => n + y.disposed, 0),
+      years: docYears,
+    },
+    completeness: { definition: COMPLETENESS_DEFINITION, byEvent: completeness },
+    tasks: {
+      waiting,
+      ...(oldest ? { oldestCreatedAt: oldest, oldestAgeHours: round1(hoursBetween(oldest, now)) } : {}),
+      ageBands: all,
+      byRole,
+    },
+    loans: {
+      overdue: loanDue.length,
+      ...(firstDue
+        ? { longestOverdueDueAt: firstDue, longestOverdueDays: round1(hoursBetween(firstDue, now) / 24) }
+        : {}),
+    },
+    disposal: {
+      dueWithinDays: input.due.withinDays,
+      from: input.due.from,
+      through: input.due.through,
+      due: dueCount,
+      byMonth: input.due.byMonth,
+    },
+  };
+}
+
+export type StatsView = ReturnType<typeof statsView>;

@@ -1,0 +1,512 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as getStats } from '../../functions/api/stats-get.ts';
+import { runIntakeChecks } from '../../functions/core/intake-checks.ts';
+import { getScheme } from '../../functions/core/scheme.ts';
+import {
+  ageBand,
+  batchIdentity,
+  type CountedChange,
+  counterDeltas,
+  dueWindow,
+  requiredDocumentsPresent,
+  statsQuerySchema,
+  statsView,
+} from '../../functions/core/stats.ts';
+import { handler as countStats } from '../../functions/events/stats-counter.ts';
+import { apiEvent, bodyOf, lambdaContext, USERS } from '../support/api-event.ts';
+import {
+  cancelled,
+  ddbMock,
+  document,
+  documents,
+  resetMocks,
+  setEnv,
+  strictMocks,
+  submission,
+  TABLE,
+} from './intake-fixtures.ts';
+
+const scheme = getScheme('power-supply');
+
+const doc = (i: number, over: Record<string, unknown> = {}) => ({ ...document(i), ...over });
+const docKeys = (i: number) => ({ pk: `DOCUMENT#${document(i).documentId}`, sk: 'DOCUMENT' });
+const subKeys = { pk: `SUBMISSION#${submission().submissionId}`, sk: 'SUBMISSION' };
+let seq = 100;
+const change = (
+  keys: Record<string, unknown>,
+  oldImage: Record<string, unknown> | undefined,
+  newImage: Record<string, unknown> | undefined,
+): CountedChange => ({
+  kind: oldImage ? (newImage ? 'MODIFY' : 'REMOVE') : 'INSERT',
+  keys,
+  ...(oldImage ? { oldImage } : {}),
+  ...(newImage ? { newImage } : {}),
+  sequence: String(seq++),
+});
+
+const archivedAt = { codeAssignedAt: '2026-03-04T09:00:00.000Z', archivedAt: '2026-03-04T09:00:05.000Z' };
+const archive = (i: number, over: Record<string, unknown> = {}) =>
+  change(docKeys(i), doc(i, { status: 'UPLOADED' }), doc(i, { status: 'ARCHIVED', ...archivedAt, ...over }));
+
+const asMap = (d: Map<string, Map<string, number>>) =>
+  Object.fromEntries([...d.entries()].map(([k, v]) => [k, Object.fromEntries(v)]));
+
+describe('counterDeltas', () => {
+  it('counts documents archived per business event and type in their archive year, summed over the batch', () => {
+    const d = counterDeltas([archive(0), archive(1), archive(2), archive(3)]);
+    expect(asMap(d)).toEqual({
+      'DOCS#2026': {
+        'E#NEWCONN': 4,
+        'T#APPFORM': 1,
+        'T#IDCOPY': 1,
+        'T#LANDCERT': 1,
+        'T#CONTRACT': 1,
+      },
+    });
+  });
+
+  it('moves a disposed document from held to disposed, in the year of its archive code', () => {
+    const disposed = change(
+      docKeys(0),
+      doc(0, { status: 'ARCHIVED', ...archivedAt }),
+      doc(0, { status: 'DISPOSED', ...archivedAt, updatedAt: '2057-01-10T00:00:00.000Z' }),
+    );
+    expect(asMap(counterDeltas([disposed]))).toEqual({
+      'DOCS#2026': { 'E#NEWCONN': -1, 'T#APPFORM': -1, 'X#NEWCONN': 1 },
+    });
+  });
+
+  it('leaves out changes that move no counter: uploads, metadata edits, holds, other items', () => {
+    const d = counterDeltas([
+      change(docKeys(0), doc(0, { status: 'PENDING_UPLOAD' }), doc(0, { status: 'UPLOADED' })),
+      change(
+        docKeys(1),
+        doc(1, { status: 'ARCHIVED', ...archivedAt }),
+        doc(1, { status: 'ARCHIVED', ...archivedAt, legalHold: true }),
+      ),
+      change({ pk: 'TASK#t1', sk: 'TASK' }, undefined, { status: 'OPEN', businessEvent: 'NEWCONN' }),
+      change(
+        { pk: `DOCUMENT#${document(2).documentId}`, sk: 'V#2026' },
+        undefined,
+        doc(2, { status: 'ARCHIVED' }),
+      ),
+    ]);
+    expect(d.size).toBe(0);
+  });
+
+  it('ignores attribute names that are not scheme codes', () => {
+    expect(counterDeltas([archive(0, { businessEvent: 'x; REMOVE pk' })]).size).toBe(0);
+    expect(counterDeltas([archive(0, { codeAssignedAt: 'not a time', archivedAt: undefined })]).size).toBe(0);
+  });
+
+  it('counts the first validation of a first attempt once, with completeness and the checks', () => {
+    const submitted = { ...submission({ status: 'SUBMITTED', attempt: 1 }) };
+    const incomplete = runIntakeChecks({
+      scheme,
+      submission: submitted,
+      documents: documents().slice(0, 3),
+      scans: Object.fromEntries(documents().map((x) => [x.documentId, 'NO_THREATS_FOUND'])),
+    });
+    const validated = {
+      ...submitted,
+      status: 'SUBMITTED',
+      valid: false,
+      problems: incomplete.problems,
+      validatedAt: '2026-03-02T08:00:00.000Z',
+    };
+    expect(requiredDocumentsPresent(incomplete.problems)).toBe(false);
+    const first = change(subKeys, submitted, validated);
+    // The validation step run again writes the same outcome once more: no second count.
+    const again = change(subKeys, validated, { ...validated, validatedAt: '2026-03-02T08:00:03.000Z' });
+    const rejected = change(subKeys, validated, {
+      ...validated,
+      status: 'REJECTED',
+      rejection: {
+        reason: 'incomplete',
+        problems: [],
+        decidedBy: 'system',
+        at: '2026-03-02T08:00:04.000Z',
+        attempt: 1,
+      },
+    });
+    expect(asMap(counterDeltas([first, again, rejected]))).toEqual({
+      'INTAKE#2026': { 'F#NEWCONN': 1, 'R#NEWCONN': 1 },
+    });
+
+    const complete = runIntakeChecks({
+      scheme,
+      submission: submitted,
+      documents: documents(),
+      scans: Object.fromEntries(documents().map((x) => [x.documentId, 'NO_THREATS_FOUND'])),
+    });
+    expect(complete.valid).toBe(true);
+    const ok = {
+      ...submitted,
+      status: 'VALIDATED',
+      valid: true,
+      problems: [],
+      validatedAt: '2026-03-02T09:00:00.000Z',
+    };
+    const archivedSub = change(
+      subKeys,
+      { ...ok, status: 'IN_REVIEW' },
+      { ...ok, status: 'ARCHIVED', archivedAt: '2026-03-03T00:00:00.000Z' },
+    );
+    expect(asMap(counterDeltas([change(subKeys, submitted, ok), archivedSub]))).toEqual({
+      'INTAKE#2026': { 'F#NEWCONN': 1, 'C#NEWCONN': 1, 'V#NEWCONN': 1, 'A#NEWCONN': 1 },
+    });
+  });
+
+  it('counts a complete submission whose checks failed for another reason as complete, not passed', () => {
+    const submitted = submission({ status: 'SUBMITTED', attempt: 1 });
+    const outcome = runIntakeChecks({
+      scheme,
+      submission: submitted,
+      documents: [document(0, { receivedSha256: 'ff'.repeat(32) }), ...documents().slice(1)],
+      scans: Object.fromEntries(documents().map((x) => [x.documentId, 'NO_THREATS_FOUND'])),
+    });
+    expect(outcome.valid).toBe(false);
+    const after = {
+      ...submitted,
+      valid: false,
+      problems: outcome.problems,
+      validatedAt: '2027-01-01T00:00:00.000Z',
+    };
+    expect(asMap(counterDeltas([change(subKeys, { ...submitted }, after)]))).toEqual({
+      'INTAKE#2027': { 'F#NEWCONN': 1, 'C#NEWCONN': 1 },
+    });
+  });
+
+  it('does not count the validation of a resubmission as a first submission', () => {
+    const resubmitted = submission({ status: 'SUBMITTED', attempt: 2 });
+    const after = { ...resubmitted, valid: true, problems: [], validatedAt: '2026-03-05T00:00:00.000Z' };
+    expect(counterDeltas([change(subKeys, { ...resubmitted }, after)]).size).toBe(0);
+  });
+});
+
+describe('batchIdentity', () => {
+  it('is the same for the same records and differs for any other set', () => {
+    const a = [{ sequence: '1' }, { sequence: '2' }];
+    expect(batchIdentity(a)).toBe(batchIdentity([{ sequence: '1' }, { sequence: '2' }]));
+    expect(batchIdentity(a)).not.toBe(batchIdentity([{ sequence: '1' }]));
+    expect(batchIdentity(a)).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('the query and the due window', () => {
+  it('accepts a year and a number of days, and names the bad parameter', () => {
+    expect(statsQuerySchema.parse({ year: '2026', dueWithinDays: '30' })).toEqual({
+      year: 2026,
+      dueWithinDays: 30,
+    });
+    expect(statsQuerySchema.parse({})).toEqual({});
+    for (const [q, path] of [
+      [{ year: '26' }, 'year'],
+      [{ year: '1800' }, 'year'],
+      [{ dueWithinDays: '0' }, 'dueWithinDays'],
+      [{ dueWithinDays: '400' }, 'dueWithinDays'],
+      [{ dueWithinDays: 'soon' }, 'dueWithinDays'],
+    ] as const) {
+      const r = statsQuerySchema.safeParse(q);
+      expect(r.success, JSON.stringify(q)).toBe(false);
+      expect(r.error?.issues[0]?.path, JSON.stringify(q)).toEqual([path]);
+    }
+    expect(statsQuerySchema.safeParse({ region: 'HZ' }).success).toBe(false);
+  });
+
+  it('reads the months from the day after the last sweep through today plus the window', () => {
+    expect(dueWindow('2026-11-27', 90)).toEqual({
+      from: '2026-11-27',
+      through: '2027-02-25',
+      months: ['2026-11', '2026-12', '2027-01', '2027-02'],
+    });
+    expect(dueWindow('2026-11-27', 3, '2026-10-30').from).toBe('2026-10-31');
+    expect(dueWindow('2026-11-27', 3, '2026-11-27').from).toBe('2026-11-27');
+  });
+
+  it('bands task ages', () => {
+    expect([0, 23.9, 24, 71, 72, 167, 168, 10_000].map(ageBand)).toEqual([
+      'under1d',
+      'under1d',
+      '1to3d',
+      '1to3d',
+      '3to7d',
+      '3to7d',
+      'over7d',
+      'over7d',
+    ]);
+  });
+});
+
+describe('statsView', () => {
+  const now = new Date('2026-11-27T12:00:00.000Z');
+  const inputs = {
+    scheme,
+    now,
+    counters: [
+      { sk: 'DOCS#2025', attrs: { 'E#NEWCONN': 3, 'T#APPFORM': 3, 'X#NEWCONN': 1 } },
+      { sk: 'DOCS#2026', attrs: { 'E#NEWCONN': 4, 'E#METERING': 2, 'T#METERWO': 2, 'T#APPFORM': 4 } },
+      {
+        sk: 'INTAKE#2026',
+        attrs: { 'F#NEWCONN': 4, 'C#NEWCONN': 3, 'V#NEWCONN': 2, 'R#NEWCONN': 2, 'A#NEWCONN': 1 },
+      },
+      { sk: 'INTAKE#2025', attrs: { 'F#NEWCONN': 1, 'C#NEWCONN': 1 } },
+    ],
+    openTasks: {
+      reviewer: ['2026-11-27T06:00:00.000Z', '2026-11-25T12:00:00.000Z'],
+      approver: ['2026-11-10T12:00:00.000Z'],
+      archivist: [],
+    },
+    overdueLoanDueTimes: ['2026-11-26T12:00:00.000Z', '2026-11-20T12:00:00.000Z'],
+    due: {
+      withinDays: 90,
+      from: '2026-11-27',
+      through: '2027-02-25',
+      byMonth: [
+        { month: '2026-11', count: 1 },
+        { month: '2026-12', count: 0 },
+        { month: '2027-01', count: 5 },
+      ],
+    },
+  };
+
+  it('sums documents per year, completeness per event, task ages, overdue loans and due documents', () => {
+    const v = statsView(inputs);
+    expect(v.documents).toMatchObject({ held: 9, disposed: 1 });
+    expect(v.documents.years.map((y) => [y.year, y.held, y.disposed])).toEqual([
+      [2025, 3, 1],
+      [2026, 6, 0],
+    ]);
+    expect(v.documents.years[1]?.byEvent).toEqual({ NEWCONN: 4, METERING: 2 });
+    const newconn = v.completeness.byEvent.find((e) => e.businessEvent === 'NEWCONN');
+    expect(newconn).toMatchObject({
+      name: { zh: '业扩报装', en: 'New connection' },
+      firstSubmissions: 5,
+      complete: 4,
+      completeRate: 0.8,
+      passedChecks: 2,
+      rejections: 2,
+      archived: 1,
+    });
+    expect(v.completeness.byEvent.find((e) => e.businessEvent === 'METERING')?.completeRate).toBeNull();
+    expect(v.completeness.byEvent.map((e) => e.businessEvent)).toEqual(
+      scheme.businessEvents.map((e) => e.code),
+    );
+    expect(v.completeness.definition).toMatch(/first attempt/);
+    expect(v.tasks).toMatchObject({
+      waiting: 3,
+      oldestCreatedAt: '2026-11-10T12:00:00.000Z',
+      oldestAgeHours: 408,
+      ageBands: { under1d: 1, '1to3d': 1, '3to7d': 0, over7d: 1 },
+    });
+    expect(v.tasks.byRole.find((r) => r.role === 'reviewer')).toMatchObject({
+      waiting: 2,
+      oldestAgeHours: 48,
+    });
+    expect(v.tasks.byRole.find((r) => r.role === 'archivist')).toEqual({
+      role: 'archivist',
+      waiting: 0,
+      ageBands: { under1d: 0, '1to3d': 0, '3to7d': 0, over7d: 0 },
+    });
+    expect(v.loans).toEqual({
+      overdue: 2,
+      longestOverdueDueAt: '2026-11-20T12:00:00.000Z',
+      longestOverdueDays: 7,
+    });
+    expect(v.disposal).toMatchObject({ due: 6, dueWithinDays: 90, from: '2026-11-27' });
+  });
+
+  it('narrows the counters to one year', () => {
+    const v = statsView({ ...inputs, year: 2025 });
+    expect(v.year).toBe(2025);
+    expect(v.documents).toMatchObject({ held: 3, disposed: 1 });
+    expect(v.completeness.byEvent.find((e) => e.businessEvent === 'NEWCONN')?.completeRate).toBe(1);
+  });
+
+  it('answers zeros for an empty archive', () => {
+    const v = statsView({
+      ...inputs,
+      counters: [],
+      openTasks: {},
+      overdueLoanDueTimes: [],
+      due: { ...inputs.due, byMonth: [] },
+    });
+    expect(v.documents).toEqual({ held: 0, disposed: 0, years: [] });
+    expect(v.tasks).toEqual({
+      waiting: 0,
+      ageBands: { under1d: 0, '1to3d': 0, '3to7d': 0, over7d: 0 },
+      byRole: [],
+    });
+    expect(v.loans).toEqual({ overdue: 0 });
+    expect(v.disposal.due).toBe(0);
+  });
+});
+
+// ---- Handlers, with the SDK mocked -------------------------------------------------------------
+
+const streamEvent = (changes: CountedChange[]): DynamoDBStreamEvent => ({
+  Records: changes.map((c) => ({
+    eventName: c.kind,
+    dynamodb: {
+      Keys: marshall(c.keys) as never,
+      ...(c.oldImage ? { OldImage: marshall(c.oldImage, { removeUndefinedValues: true }) as never } : {}),
+      ...(c.newImage ? { NewImage: marshall(c.newImage, { removeUndefinedValues: true }) as never } : {}),
+      SequenceNumber: c.sequence,
+      ApproximateCreationDateTime: 1_790_000_000,
+    },
+  })),
+});
+
+describe('stats-counter', () => {
+  beforeEach(() => {
+    setEnv();
+    strictMocks();
+  });
+  afterEach(resetMocks);
+
+  it('adds a batch in one transaction: the batch marker and one update per counter item', async () => {
+    ddbMock.on(TransactWriteCommand).resolves({ ConsumedCapacity: [{ TableName: TABLE, CapacityUnits: 4 }] });
+    const batch = [archive(0), archive(1), archive(2), archive(3)];
+    const result = await countStats(streamEvent(batch));
+    expect(result).toEqual({ changes: 4, counterItems: 1, applied: true, writeUnits: 4 });
+    const calls = ddbMock.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(1);
+    const items = calls[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(2);
+    expect(items[0]?.Put).toMatchObject({
+      Item: {
+        pk: `STATSBATCH#${batchIdentity(batch)}`,
+        sk: 'STATSBATCH',
+        expiresAt: 1_790_000_000 + 2 * 24 * 3600,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const update = items[1]?.Update;
+    expect(update?.Key).toEqual({ pk: 'STATS', sk: 'DOCS#2026' });
+    const added = Object.fromEntries(
+      Object.entries(update?.ExpressionAttributeNames ?? {}).map(([k, name]) => [
+        name,
+        update?.ExpressionAttributeValues?.[`:${k.slice(1)}`],
+      ]),
+    );
+    expect(added).toEqual({
+      'E#NEWCONN': 4,
+      'T#APPFORM': 1,
+      'T#IDCOPY': 1,
+      'T#LANDCERT': 1,
+      'T#CONTRACT': 1,
+    });
+    expect(update?.UpdateExpression).toMatch(/^SET entity = :entity ADD /);
+  });
+
+  it('adds nothing for a batch counted before (its marker is there)', async () => {
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
+    const result = await countStats(streamEvent([archive(0)]));
+    expect(result).toMatchObject({ applied: false, writeUnits: 0 });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('retries a transaction that collided with another batch, and fails the batch on other errors', async () => {
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['None', 'TransactionConflict']))
+      .resolves({ ConsumedCapacity: [{ CapacityUnits: 4 }] });
+    expect(await countStats(streamEvent([archive(0)]))).toMatchObject({ applied: true });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
+
+    ddbMock.reset().on(TransactWriteCommand).rejects(new Error('throttled'));
+    await expect(countStats(streamEvent([archive(1)]))).rejects.toThrow('throttled');
+  });
+
+  it('writes nothing for a batch without counted changes', async () => {
+    const result = await countStats(
+      streamEvent([change(docKeys(0), doc(0, { status: 'PENDING_UPLOAD' }), doc(0, { status: 'UPLOADED' }))]),
+    );
+    expect(result).toEqual({ changes: 1, counterItems: 0, applied: false, writeUnits: 0 });
+  });
+});
+
+describe('GET /stats', () => {
+  beforeEach(() => {
+    setEnv();
+    strictMocks();
+    process.env.DANGAN_CLOCK_OFFSET_SECONDS = String(
+      (Date.parse('2026-11-27T12:00:00.000Z') - Date.now()) / 1000,
+    );
+  });
+  afterEach(() => {
+    resetMocks();
+    delete process.env.DANGAN_CLOCK_OFFSET_SECONDS;
+  });
+
+  const call = (query?: Record<string, string>, user: (typeof USERS)[keyof typeof USERS] = USERS.archivist) =>
+    getStats(apiEvent({ routeKey: 'GET /stats', ...(query ? { query } : {}), user }), lambdaContext).then(
+      bodyOf,
+    );
+
+  it('reads counters, indexes by key and due months by count, never a Scan', async () => {
+    ddbMock.on(QueryCommand, { KeyConditionExpression: 'pk = :pk' }).resolves({
+      Items: [{ pk: 'STATS', sk: 'DOCS#2026', entity: 'stats', 'E#NEWCONN': 2, 'T#APPFORM': 2 }],
+    });
+    ddbMock.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [] });
+    ddbMock
+      .on(QueryCommand, { IndexName: 'gsi1', ExpressionAttributeValues: { ':pk': 'OPENTASKS#reviewer' } })
+      .resolves({ Items: [{ gsi1sk: '2026-11-26T12:00:00.000Z#review-1' }] });
+    ddbMock
+      .on(QueryCommand, { IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now' })
+      .resolves({ Items: [{ gsi3sk: '2026-11-20T00:00:00.000Z#loan-1' }] });
+    ddbMock
+      .on(QueryCommand, {
+        IndexName: 'gsi3',
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
+      })
+      .resolves({ Count: 0 });
+    ddbMock
+      .on(QueryCommand, {
+        IndexName: 'gsi3',
+        ExpressionAttributeValues: { ':pk': 'DUE#2027-01', ':from': '2026-11-27', ':to': '2027-02-26' },
+      })
+      .resolves({ Count: 3 });
+    ddbMock.on(GetCommand, { Key: { pk: 'SWEEP#retention', sk: 'SWEEP' } }).resolves({});
+
+    const { statusCode, body } = await call();
+    expect(statusCode).toBe(200);
+    expect(body).toMatchObject({
+      documents: { held: 2 },
+      tasks: { waiting: 1, oldestAgeHours: 24 },
+      loans: { overdue: 1 },
+      disposal: { due: 3, from: '2026-11-27', through: '2027-02-25' },
+    });
+    const dueQueries = ddbMock
+      .commandCalls(QueryCommand)
+      .filter((c) => String(c.args[0].input.ExpressionAttributeValues?.[':pk']).startsWith('DUE#'));
+    expect(dueQueries.map((c) => c.args[0].input.Select)).toEqual(['COUNT', 'COUNT', 'COUNT', 'COUNT']);
+    for (const c of ddbMock.commandCalls(QueryCommand)) {
+      if (c.args[0].input.IndexName)
+        expect(c.args[0].input.ProjectionExpression ?? c.args[0].input.Select).toBeTruthy();
+    }
+  });
+
+  it('refuses bad parameters with a 400 naming them, before reading anything', async () => {
+    for (const [query, name] of [
+      [{ year: 'last' }, 'year'],
+      [{ dueWithinDays: '1000' }, 'dueWithinDays'],
+      [{ colour: 'red' }, 'colour'],
+    ] as const) {
+      const { statusCode, body } = await call(query);
+      expect(statusCode, name).toBe(400);
+      expect(JSON.stringify(body), name).toContain(name);
+    }
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('is refused to roles without the dashboard', async () => {
+    for (const user of [USERS.clerk, USERS.reviewer, USERS.sysadmin, USERS.secadmin, USERS.staff]) {
+      expect((await call(undefined, user)).statusCode, user.username).toBe(403);
+    }
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+});
