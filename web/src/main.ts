@@ -8,9 +8,10 @@ import { currentLang, type MessageKey, setLang, t } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
 import { clerkPage } from './pages/clerk.ts';
 import { dashboardPage } from './pages/dashboard.ts';
+import { disposalPage, disposalsPage } from './pages/disposals.ts';
 import { documentPage } from './pages/document.ts';
 import { inboxPage } from './pages/inbox.ts';
-import { loansPage } from './pages/loans.ts';
+import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
@@ -22,8 +23,8 @@ import { submissionPage } from './pages/submission.ts';
 interface Route {
   pattern: RegExp;
   page: Page;
-  /** Shown in the navigation when the user may call this API route. */
-  nav?: { key: MessageKey; href: string; needs: [string, string] };
+  /** Shown in the navigation when the user may call this API route (and has one of `roles`, if given). */
+  nav?: { key: MessageKey; href: string; needs: [string, string]; roles?: string[] };
 }
 
 const ROUTES: Route[] = [
@@ -55,6 +56,18 @@ const ROUTES: Route[] = [
     nav: { key: 'navLoans', href: '#/loans', needs: ['POST', '/loans'] },
   },
   {
+    // `GET /loans?status=overdue` answers archivists only.
+    pattern: /^\/overdue$/,
+    page: overdueLoansPage,
+    nav: { key: 'navOverdue', href: '#/overdue', needs: ['GET', '/loans'], roles: ['archivist'] },
+  },
+  {
+    pattern: /^\/disposals$/,
+    page: disposalsPage,
+    nav: { key: 'navDisposals', href: '#/disposals', needs: ['GET', '/disposals'] },
+  },
+  { pattern: /^\/disposals\/([\w-]+)$/, page: disposalPage },
+  {
     pattern: /^\/audit$/,
     page: auditPage,
     nav: { key: 'navAudit', href: '#/audit', needs: ['GET', '/audit'] },
@@ -66,7 +79,12 @@ let cleanup: (() => void) | undefined;
 let config: ConsoleConfig;
 
 function navFor(groups: string[]) {
-  return ROUTES.filter((r) => r.nav && canCall(r.nav.needs[0], r.nav.needs[1], groups));
+  return ROUTES.filter(
+    (r) =>
+      r.nav &&
+      canCall(r.nav.needs[0], r.nav.needs[1], groups) &&
+      (!r.nav.roles || r.nav.roles.some((g) => groups.includes(g))),
+  );
 }
 
 /** Where a user lands: the first page their roles use. */

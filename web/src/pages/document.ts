@@ -3,7 +3,7 @@ import { badge, type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { formatBytes, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { auditTable } from './audit.ts';
-import { holdsSection } from './holds.ts';
+import { holdBadge, holdsSection } from './holds.ts';
 import { loanRequestForm } from './loans.ts';
 import { checksCell, showContent } from './shared.ts';
 
@@ -48,6 +48,7 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
       d.archiveCode ?? d.title,
       badge(d.status, word('st', d.status)),
       d.legalHold ? badge('hold', t('legalHold')) : null,
+      holdBadge(d),
     ),
     h(
       'div',

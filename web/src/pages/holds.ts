@@ -1,14 +1,134 @@
-import type { DocumentView } from '../api.ts';
-import type { Ctx } from '../app.ts';
-import { h } from '../dom.ts';
-import { t } from '../i18n.ts';
+import { api, type DocumentView } from '../api.ts';
+import { badge, type Ctx, clearFieldErrors, errorText, field, notice, showFieldErrors } from '../app.ts';
+import { formatTime, h, toast } from '../dom.ts';
+import { currentLang, t } from '../i18n.ts';
 
-/** Legal holds of a document (archivists). */
-export function holdsSection(d: DocumentView, _ctx: Ctx): HTMLElement {
+/** A hold as `GET /documents/{documentId}` shows it to archivists. */
+export interface HoldView {
+  holdId: string;
+  documentId: string;
+  reason: string;
+  status: 'ACTIVE' | 'RELEASED';
+  placedBy: string;
+  placedAt: string;
+  releasedBy?: string;
+  releasedAt?: string;
+}
+
+type WithHolds = DocumentView & { holds?: HoldView[] };
+
+const activeHolds = (d: WithHolds): HoldView[] => (d.holds ?? []).filter((x) => x.status === 'ACTIVE');
+
+/** A badge for the document's header while a hold is in force; null otherwise. */
+export function holdBadge(d: DocumentView): HTMLElement | null {
+  const n = activeHolds(d).length;
+  return n > 0 ? badge('hold', `${t('holdActive')}${n > 1 ? ` ×${n}` : ''}`) : null;
+}
+
+/**
+ * Legal holds of a document (archivists): every hold with who placed and released it, a form to
+ * place one with its reason, and a release button per hold in force. A hold stops disposal and
+ * sets S3's legal hold on the original.
+ */
+export function holdsSection(d: WithHolds, ctx: Ctx): HTMLElement {
+  const lang = currentLang();
+  const holds = d.holds ?? [];
+  const reason = h('input', { type: 'text', name: 'reason', maxlength: 1000, 'data-testid': 'hold-reason' });
+  const general = h('div', { class: 'form-error', role: 'alert' });
+  const place = h('button', { type: 'submit', class: 'danger', 'data-testid': 'place-hold' }, t('addHold'));
+  const form = h(
+    'form',
+    { class: 'hold-form', novalidate: true },
+    h('div', { class: 'grid-form' }, field(t('reason'), reason, 'reason', t('holdReasonHint'))),
+    general,
+    h('div', { class: 'form-actions' }, place),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      clearFieldErrors(form);
+      general.textContent = '';
+      place.disabled = true;
+      try {
+        await api('POST', `/documents/${d.documentId}/holds`, { reason: reason.value });
+        toast(t('holdPlaced'));
+        ctx.rerender();
+      } catch (err) {
+        general.textContent = showFieldErrors(form, err).join('；');
+        place.disabled = false;
+      }
+    })();
+  });
+
+  const release = async (hold: HoldView, button: HTMLButtonElement) => {
+    button.disabled = true;
+    try {
+      await api('DELETE', `/documents/${d.documentId}/holds/${hold.holdId}`);
+      toast(t('holdReleased'));
+      ctx.rerender();
+    } catch (err) {
+      toast(errorText(err), 'error');
+      button.disabled = false;
+    }
+  };
+
   return h(
     'section',
     { class: 'card', 'data-testid': 'holds' },
-    h('h2', null, t('holds')),
-    h('p', null, d.legalHold ? t('legalHold') : t('none')),
+    h('h2', null, t('holds'), ' ', holdBadge(d)),
+    holds.length === 0
+      ? h('p', { class: 'hint' }, t('noHolds'))
+      : h(
+          'table',
+          { class: 'table', 'data-testid': 'holds-table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('reason')),
+              h('th', null, t('status')),
+              h('th', null, t('placedBy')),
+              h('th', null, t('placedAt')),
+              h('th', null, t('releasedBy')),
+              h('th', null, t('releasedAt')),
+              h('th', null, ''),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            holds.map((x) => {
+              const button =
+                x.status === 'ACTIVE'
+                  ? h(
+                      'button',
+                      { type: 'button', class: 'small secondary', 'data-testid': 'release-hold' },
+                      t('releaseHold'),
+                    )
+                  : null;
+              button?.addEventListener('click', () => void release(x, button));
+              return h(
+                'tr',
+                { 'data-hold': x.holdId, 'data-status': x.status },
+                h('td', null, x.reason),
+                h(
+                  'td',
+                  null,
+                  x.status === 'ACTIVE'
+                    ? badge('hold', t('holdActive'))
+                    : badge('released', t('holdReleasedStatus')),
+                ),
+                h('td', null, x.placedBy),
+                h('td', { class: 'nowrap' }, formatTime(x.placedAt, lang)),
+                h('td', null, x.releasedBy ?? ''),
+                h('td', { class: 'nowrap' }, formatTime(x.releasedAt, lang)),
+                h('td', null, button),
+              );
+            }),
+          ),
+        ),
+    d.status === 'ARCHIVED' ? form : notice(t('holdsOnlyArchived')),
   );
 }

@@ -1,4 +1,4 @@
-import { api, hasRoute, type SubmissionView, type TaskView } from '../api.ts';
+import { api, type SubmissionView, type TaskView } from '../api.ts';
 import {
   age,
   type Ctx,
@@ -12,6 +12,7 @@ import {
 import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { checksCell, showContent } from './shared.ts';
+import { decisionExtras, showsTask, subjectTitle, taskSubject } from './task-subjects.ts';
 
 const REFRESH_SECONDS = 10;
 
@@ -87,7 +88,7 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
       const count = typeof s.documentCount === 'number' ? ` · ${s.documentCount} ${t('documents')}` : '';
       return `${who || task.subjectId.slice(0, 8)} · ${named(event?.name, String(s.businessEvent ?? ''))}${count}`;
     }
-    return typeof s.text === 'string' ? s.text : task.subjectId;
+    return subjectTitle(task) ?? (typeof s.text === 'string' ? s.text : task.subjectId);
   }
 
   async function select(taskId: string): Promise<void> {
@@ -113,9 +114,8 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
       if (task.kind === 'intake-review') {
         const s = await api<SubmissionView>('GET', `/submissions/${task.subjectId}`);
         render(subject, submissionSummary(s, viewer));
-      } else if (task.kind === 'loan-approval' && hasRoute('GET', '/loans/{loanId}')) {
-        const loan = await api<Record<string, unknown>>('GET', `/loans/${task.subjectId}`);
-        render(subject, loanSummary(loan, viewer));
+      } else if (showsTask(task.kind)) {
+        render(subject, await taskSubject(task, viewer, ctx));
       } else {
         render(subject, h('pre', { class: 'summary' }, JSON.stringify(task.summary, null, 2)));
       }
@@ -184,52 +184,15 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     );
   }
 
-  function loanSummary(loan: Record<string, unknown>, viewer: HTMLElement): HTMLElement {
-    const ids = Array.isArray(loan.documentIds) ? (loan.documentIds as string[]) : [];
-    return h(
-      'div',
-      null,
-      h(
-        'dl',
-        { class: 'facts' },
-        h('dt', null, t('actor')),
-        h('dd', null, String(loan.borrower ?? loan.borrowerName ?? loan.requestedBy ?? '')),
-        h('dt', null, t('purpose')),
-        h('dd', null, String(loan.purpose ?? '')),
-        h('dt', null, t('loanDays')),
-        h('dd', null, String(loan.days ?? '')),
-      ),
-      h(
-        'ul',
-        { class: 'list' },
-        ids.map((id) =>
-          h(
-            'li',
-            null,
-            h('span', { class: 'mono' }, id.slice(0, 8)),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'small secondary',
-                onclick: () =>
-                  void showContent(viewer, { documentId: id, contentType: 'application/pdf', title: id }),
-              },
-              t('preview'),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
-
   function decisionForm(task: TaskView): HTMLElement {
     const comment = h('textarea', { rows: 3, name: 'comment', 'data-testid': 'comment' });
     const general = h('div', { class: 'form-error', role: 'alert' });
+    const extras = decisionExtras(task);
     const form = h(
       'form',
       { class: 'decision', novalidate: true },
       field(t('comment'), comment, 'comment', t('commentHint')),
+      extras?.el,
       general,
     );
     const decide = async (decision: 'approve' | 'reject') => {
@@ -237,7 +200,11 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
       general.textContent = '';
       const text = comment.value.trim();
       try {
-        await api('POST', `/tasks/${task.taskId}/decision`, { decision, ...(text ? { comment: text } : {}) });
+        await api('POST', `/tasks/${task.taskId}/decision`, {
+          decision,
+          ...(text ? { comment: text } : {}),
+          ...extras?.values(),
+        });
         toast(`${t('decided')}: ${t(decision)}`);
         tasks = tasks.filter((x) => x.taskId !== task.taskId);
         selected = undefined;

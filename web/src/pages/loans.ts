@@ -1,14 +1,513 @@
-import { type DocumentView, hasRoute } from '../api.ts';
-import { type Ctx, notice, pageHeader } from '../app.ts';
-import { h, render } from '../dom.ts';
-import { t } from '../i18n.ts';
+import { api, canCall, type DocumentView, qs } from '../api.ts';
+import {
+  age,
+  badge,
+  type Ctx,
+  clearFieldErrors,
+  errorText,
+  field,
+  notice,
+  pageHeader,
+  showFieldErrors,
+} from '../app.ts';
+import { formatTime, h, render, toast } from '../dom.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
+import { showContent } from './shared.ts';
 
-/** Asking to borrow documents. */
-export function loanRequestForm(_docs: DocumentView[], _ctx: Ctx): HTMLElement {
-  return h('section', { class: 'card' }, h('h2', null, t('requestLoan')), notice(t('apiNotDeployed')));
+/** A document as a loan names it (functions/core/loans.ts `LoanDocument`). */
+export interface LoanDocument {
+  documentId: string;
+  docType: string;
+  archiveCode?: string;
+  sensitive: boolean;
+  paper: boolean;
+  location?: { room?: string; cabinet?: string; box?: string };
 }
 
-/** The borrower's loans. */
-export function loansPage(root: HTMLElement, _params: string[], _ctx: Ctx): void {
-  render(root, pageHeader(t('loans')), hasRoute('POST', '/loans') ? h('p') : notice(t('apiNotDeployed')));
+/** `GET /loans/{loanId}` and the items of `GET /loans`. */
+export interface LoanView {
+  loanId: string;
+  status: 'PENDING_APPROVAL' | 'ACTIVE' | 'RETURNED' | 'EXPIRED' | 'REJECTED';
+  borrower: string;
+  purpose: string;
+  days: number;
+  documents: LoanDocument[];
+  sensitive: boolean;
+  paper: boolean;
+  createdAt: string;
+  approvedBy?: string[];
+  grantedAt?: string;
+  dueAt?: string;
+  returnedAt?: string;
+  returnedBy?: string;
+  expiredAt?: string;
+  rejection?: { reason: string; decidedBy: string; at: string };
+  paperOut: boolean;
+  overdue: boolean;
+}
+
+const REFRESH_SECONDS = 10;
+
+/** Where a paper original is shelved, in words. */
+export const shelf = (d: LoanDocument): string =>
+  d.location ? [d.location.room, d.location.cabinet, d.location.box].filter(Boolean).join(' / ') : '';
+
+/** A loan's status: the lifecycle word, and what is still out or why it was refused. */
+export function loanStatusCell(l: LoanView): HTMLElement {
+  return h(
+    'div',
+    { class: 'loan-status' },
+    badge(l.status, word('st', l.status)),
+    l.overdue ? badge('overdue', t('overdue')) : null,
+    l.paperOut ? badge('paper', t('paperOut')) : null,
+    l.rejection
+      ? h(
+          'small',
+          { class: 'block rejection-reason', 'data-testid': 'rejection-reason' },
+          `${t('rejection')}: ${l.rejection.reason} (${l.rejection.decidedBy})`,
+        )
+      : null,
+    l.returnedAt
+      ? h(
+          'small',
+          { class: 'block' },
+          `${t('returnedAt')} ${formatTime(l.returnedAt, currentLang())}${l.returnedBy ? ` · ${l.returnedBy}` : ''}`,
+        )
+      : null,
+  );
+}
+
+/** Metadata of the documents a page shows, read once per page (titles and formats). */
+function documentCache() {
+  const seen = new Map<string, Promise<DocumentView | undefined>>();
+  return (id: string) => {
+    let p = seen.get(id);
+    if (!p) {
+      p = api<DocumentView>('GET', `/documents/${id}`).catch(() => undefined);
+      seen.set(id, p);
+    }
+    return p;
+  };
+}
+
+/**
+ * Asking to borrow documents: purpose and days, with the API's refusals shown next to their
+ * fields. Closed behind its heading unless `open`.
+ */
+export function loanRequestForm(docs: DocumentView[], ctx: Ctx, open = false): HTMLElement {
+  const max = ctx.scheme.limits.maxLoanDays;
+  const purpose = h('textarea', { rows: 2, name: 'purpose', 'data-testid': 'loan-purpose' });
+  const days = h('input', {
+    type: 'number',
+    name: 'days',
+    min: 1,
+    max,
+    step: 1,
+    value: Math.min(7, max),
+    'data-testid': 'loan-days',
+  });
+  const ids = h('div', { class: 'field' }, h('div', { class: 'field-error', role: 'alert' }));
+  ids.dataset.field = 'documentIds';
+  const general = h('div', { class: 'form-error', role: 'alert' });
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'primary', 'data-testid': 'loan-submit' },
+    t('requestLoan'),
+  );
+  const form = h(
+    'form',
+    { class: 'loan-form', novalidate: true },
+    h(
+      'ul',
+      { class: 'list', 'data-testid': 'loan-documents' },
+      docs.map((d) =>
+        h(
+          'li',
+          { 'data-document': d.documentId },
+          h('span', { class: 'mono' }, d.archiveCode ?? d.documentId.slice(0, 8)),
+          h('span', null, d.title),
+          h('small', null, named(d.docTypeName, d.docType)),
+          ctx.scheme.documentTypes.find((x) => x.code === d.docType)?.sensitive
+            ? badge('sensitive', t('sensitive'))
+            : null,
+        ),
+      ),
+    ),
+    ids,
+    h(
+      'div',
+      { class: 'grid-form' },
+      field(t('purpose'), purpose, 'purpose', t('purposeHint')),
+      field(t('loanDays'), days, 'days', t('loanDaysHint', { max })),
+    ),
+    general,
+    h('div', { class: 'form-actions' }, submit),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      clearFieldErrors(form);
+      general.textContent = '';
+      submit.disabled = true;
+      const n = days.value.trim() === '' ? undefined : Number(days.value);
+      try {
+        await api('POST', '/loans', {
+          documentIds: docs.map((d) => d.documentId),
+          purpose: purpose.value,
+          ...(n === undefined ? {} : { days: n }),
+        });
+        toast(t('loanRequested'));
+        location.hash = '#/loans';
+      } catch (err) {
+        general.textContent = showFieldErrors(form, err).join('；');
+      } finally {
+        submit.disabled = false;
+      }
+    })();
+  });
+  return h(
+    'details',
+    { class: 'card loan-request', 'data-testid': 'loan-request', open },
+    h('summary', null, h('h2', null, `${t('requestLoan')} (${docs.length})`)),
+    form,
+  );
+}
+
+/**
+ * Picking documents to borrow from a list (the archive search): a checkbox per archived document
+ * and a panel that opens the request form for those ticked.
+ */
+export function loanPicker(ctx: Ctx): { box: (d: DocumentView) => HTMLElement | string; panel: HTMLElement } {
+  const picked = new Map<string, DocumentView>();
+  const panel = h('div', { class: 'loan-picker', 'data-testid': 'loan-picker' });
+  const button = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'borrow-selected', disabled: true },
+    t('borrowSelected', { n: 0 }),
+  );
+  const formSlot = h('div');
+  const update = () => {
+    button.textContent = t('borrowSelected', { n: picked.size });
+    button.disabled = picked.size === 0;
+    formSlot.replaceChildren();
+  };
+  button.addEventListener('click', () => render(formSlot, loanRequestForm([...picked.values()], ctx, true)));
+  render(
+    panel,
+    h('div', { class: 'form-actions' }, h('small', { class: 'hint' }, t('chooseToBorrow')), button),
+    formSlot,
+  );
+  if (!canCall('POST', '/loans', ctx.session.groups)) return { box: () => '', panel: h('div') };
+  return {
+    panel,
+    box: (d) =>
+      d.status === 'ARCHIVED'
+        ? h('input', {
+            type: 'checkbox',
+            'aria-label': t('requestLoan'),
+            'data-testid': 'pick',
+            'data-document': d.documentId,
+            onchange: (e: Event) => {
+              if ((e.target as HTMLInputElement).checked) picked.set(d.documentId, d);
+              else picked.delete(d.documentId);
+              update();
+            },
+          })
+        : '',
+  };
+}
+
+/**
+ * The borrower's loans, refreshed without a reload: status (waiting, active until its due time,
+ * rejected with the reason, returned, expired), the granted documents opened inline, and an early
+ * return.
+ */
+export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () => void {
+  const list = h('section', { class: 'card', 'data-testid': 'loans' });
+  const caption = h('h3', { class: 'viewer-caption', 'data-testid': 'viewer-caption' });
+  const viewer = h('div', { class: 'viewer', 'data-testid': 'viewer-host' });
+  const shown = h('section', { class: 'loan-viewer' }, caption, viewer);
+  const status = h('small', { class: 'hint', 'data-testid': 'refresh-status' });
+  const docOf = documentCache();
+  let showing: string | undefined;
+
+  const refresh = async () => {
+    try {
+      const res = await api<{ items: LoanView[] }>('GET', `/loans${qs({ mine: '1' })}`);
+      await Promise.all(
+        res.items
+          .filter((l) => l.status === 'ACTIVE' || l.status === 'PENDING_APPROVAL')
+          .flatMap((l) => l.documents.map((d) => docOf(d.documentId))),
+      );
+      await draw(res.items);
+      status.textContent = t('autoRefresh', {
+        s: REFRESH_SECONDS,
+        at: formatTime(new Date().toISOString(), currentLang()),
+      });
+    } catch (err) {
+      render(list, notice(errorText(err), 'error'));
+    }
+  };
+
+  async function documentCell(l: LoanView, d: LoanDocument): Promise<HTMLElement> {
+    const meta = await docOf(d.documentId);
+    const readable = l.status === 'ACTIVE' && !!l.dueAt && Date.parse(l.dueAt) > Date.now() && !!meta;
+    return h(
+      'li',
+      { 'data-document': d.documentId },
+      h(
+        'a',
+        { class: 'mono', href: `#/documents/${d.documentId}` },
+        d.archiveCode ?? d.documentId.slice(0, 8),
+      ),
+      h('span', null, meta?.title ?? ''),
+      d.paper ? badge('paper', `${t('paperOriginal')} ${shelf(d)}`) : null,
+      readable && meta
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'small secondary',
+              'data-testid': 'open-document',
+              onclick: () => {
+                showing = l.loanId;
+                caption.textContent = `${d.archiveCode ?? ''} ${meta.title}`;
+                void showContent(viewer, meta).then(() => viewer.scrollIntoView({ block: 'nearest' }));
+              },
+            },
+            t('open'),
+          )
+        : null,
+    );
+  }
+
+  async function draw(items: LoanView[]): Promise<void> {
+    if (items.length === 0) {
+      render(list, h('p', { class: 'empty' }, t('noLoans')));
+      return;
+    }
+    const lang = currentLang();
+    const rows = await Promise.all(
+      items.map(async (l) =>
+        h(
+          'tr',
+          { 'data-loan': l.loanId, 'data-status': l.status },
+          h(
+            'td',
+            { class: 'nowrap' },
+            h('span', { class: 'mono' }, l.loanId.slice(0, 8)),
+            h('small', { class: 'block' }, formatTime(l.createdAt, lang)),
+          ),
+          h(
+            'td',
+            null,
+            h('ul', { class: 'list compact' }, await Promise.all(l.documents.map((d) => documentCell(l, d)))),
+          ),
+          h('td', null, l.purpose),
+          h('td', { class: 'num' }, String(l.days)),
+          h('td', null, loanStatusCell(l)),
+          h(
+            'td',
+            { class: 'nowrap' },
+            l.dueAt ? formatTime(l.dueAt, lang) : '',
+            l.status === 'ACTIVE' && l.dueAt && Date.parse(l.dueAt) > Date.now()
+              ? h('small', { class: 'block hint' }, t('readableUntil', { at: formatTime(l.dueAt, lang) }))
+              : null,
+          ),
+          h(
+            'td',
+            { class: 'nowrap' },
+            l.status === 'ACTIVE' && !l.paper
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'small',
+                    'data-testid': 'return-loan',
+                    onclick: () => void giveBack(l),
+                  },
+                  t('returnLoan'),
+                )
+              : null,
+          ),
+        ),
+      ),
+    );
+    render(
+      list,
+      h('h2', null, t('myLoans')),
+      h(
+        'table',
+        { class: 'table', 'data-testid': 'loans-table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('loanId')),
+            h('th', null, t('documents')),
+            h('th', null, t('purpose')),
+            h('th', null, t('loanDays')),
+            h('th', null, t('status')),
+            h('th', null, t('due')),
+            h('th', null, ''),
+          ),
+        ),
+        h('tbody', null, rows),
+      ),
+    );
+  }
+
+  async function giveBack(l: LoanView): Promise<void> {
+    try {
+      await api('POST', `/loans/${l.loanId}/return`);
+      toast(t('loanReturned'));
+      if (showing === l.loanId) {
+        render(viewer);
+        caption.textContent = '';
+      }
+      await refresh();
+    } catch (err) {
+      toast(errorText(err), 'error');
+    }
+  }
+
+  render(
+    root,
+    pageHeader(
+      t('loans'),
+      status,
+      h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, t('refresh')),
+    ),
+    canCall('GET', '/documents', ctx.session.groups)
+      ? h('p', { class: 'hint' }, h('a', { href: '#/search' }, t('searchTitle')), ' · ', t('chooseToBorrow'))
+      : null,
+    list,
+    shown,
+  );
+  render(list, h('p', { class: 'hint' }, t('loading')));
+  void refresh();
+  const timer = setInterval(() => void refresh(), REFRESH_SECONDS * 1000);
+  return () => clearInterval(timer);
+}
+
+/**
+ * Loans overdue (archivists): everything still out past its due time, longest overdue first,
+ * with where paper originals belong; the archivist records the originals back.
+ */
+export async function overdueLoansPage(root: HTMLElement, _params: string[], _ctx: Ctx): Promise<void> {
+  const list = h('section', { class: 'card', 'data-testid': 'overdue' });
+  const load = async () => {
+    render(list, h('p', { class: 'hint' }, t('loading')));
+    try {
+      const res = await api<{ items: LoanView[] }>('GET', `/loans${qs({ status: 'overdue' })}`);
+      draw(res.items);
+    } catch (err) {
+      render(list, notice(errorText(err), 'error'));
+    }
+  };
+  const draw = (items: LoanView[]) => {
+    if (items.length === 0) {
+      render(list, h('p', { class: 'empty' }, t('noOverdue')));
+      return;
+    }
+    const lang = currentLang();
+    render(
+      list,
+      h(
+        'table',
+        { class: 'table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('loanId')),
+            h('th', null, t('borrower')),
+            h('th', null, t('documents')),
+            h('th', null, t('purpose')),
+            h('th', null, t('due')),
+            h('th', null, t('status')),
+            h('th', null, ''),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          items.map((l) =>
+            h(
+              'tr',
+              { 'data-loan': l.loanId, 'data-status': l.status },
+              h('td', { class: 'mono' }, l.loanId.slice(0, 8)),
+              h('td', null, l.borrower),
+              h(
+                'td',
+                null,
+                h(
+                  'ul',
+                  { class: 'list compact' },
+                  l.documents.map((d) =>
+                    h(
+                      'li',
+                      null,
+                      h(
+                        'a',
+                        { class: 'mono', href: `#/documents/${d.documentId}` },
+                        d.archiveCode ?? d.documentId.slice(0, 8),
+                      ),
+                      d.paper ? h('span', null, `${t('location')}: ${shelf(d)}`) : null,
+                    ),
+                  ),
+                ),
+              ),
+              h('td', null, l.purpose),
+              h(
+                'td',
+                { class: 'nowrap' },
+                formatTime(l.dueAt, lang),
+                l.dueAt
+                  ? h('small', { class: 'block overdue-age' }, t('overdueSince', { age: age(l.dueAt) }))
+                  : null,
+              ),
+              h('td', null, loanStatusCell(l)),
+              h(
+                'td',
+                null,
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'small primary',
+                    'data-testid': 'record-return',
+                    onclick: async () => {
+                      try {
+                        await api('POST', `/loans/${l.loanId}/return`);
+                        toast(l.paper ? t('originalsBack') : t('loanReturned'));
+                        await load();
+                      } catch (err) {
+                        toast(errorText(err), 'error');
+                      }
+                    },
+                  },
+                  l.paper ? t('recordReturn') : t('returnLoan'),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  render(
+    root,
+    pageHeader(
+      t('navOverdue'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => void load() }, t('refresh')),
+    ),
+    h('p', { class: 'hint' }, t('overdueHint')),
+    list,
+  );
+  await load();
 }

@@ -2,6 +2,7 @@ import { api, type Customer, type DocumentView, qs } from '../api.ts';
 import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
 import { formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { loanPicker } from './loans.ts';
 
 const STATUSES = ['ARCHIVED', 'UPLOADED', 'PENDING_UPLOAD', 'DISPOSED'];
 
@@ -119,6 +120,7 @@ export function searchPage(root: HTMLElement, _params: string[], ctx: Ctx): void
       render(results, h('p', { class: 'empty' }, t('noResults')));
       return;
     }
+    const pick = loanPicker(ctx);
     render(
       results,
       h('h2', null, `${t('results')} (${items.length})`),
@@ -131,6 +133,7 @@ export function searchPage(root: HTMLElement, _params: string[], ctx: Ctx): void
           h(
             'tr',
             null,
+            h('th', null, ''),
             h('th', null, t('archiveCode')),
             h('th', null, t('title')),
             h('th', null, t('docType')),
@@ -147,6 +150,7 @@ export function searchPage(root: HTMLElement, _params: string[], ctx: Ctx): void
             h(
               'tr',
               { 'data-document': d.documentId },
+              h('td', null, pick.box(d)),
               h(
                 'td',
                 { class: 'mono' },
@@ -173,6 +177,7 @@ export function searchPage(root: HTMLElement, _params: string[], ctx: Ctx): void
           ),
         ),
       ),
+      pick.panel,
     );
   }
 

@@ -1,0 +1,512 @@
+/**
+ * Borrowing, holds, overdue loans and disposal in the console, in a real browser (Debian's
+ * Chromium through playwright-core) against the real local system. Documents are archived through
+ * the HTTP API; then a borrower asks for two of them from the archive search, an approver approves
+ * in the inbox, the borrower reads them inline and returns the loan; an archivist places and
+ * releases a hold; after the test clock moves, the archivist sees a paper original overdue and
+ * records it back; ten years on, the sweep proposes a disposal batch that is appraised and approved
+ * in the inbox and leaves its destruction list. The clock only moves forward, so the tests run in
+ * order.
+ */
+import { rmSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Api,
+  createCustomer,
+  declare,
+  openTaskFor,
+  type PlannedDoc,
+  planDoc,
+  type Submission,
+  type Task,
+  type Upload,
+  uploadAll,
+  waitSubmission,
+} from '../e2e/client.ts';
+import { type LocalSystem, startSystem, until } from '../e2e/system.ts';
+import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
+import { pdfScan, pngScan } from './scans.ts';
+
+let system: LocalSystem;
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let api: Api;
+let base: string;
+const consoleErrors: string[] = [];
+
+async function newPage(): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  return page;
+}
+
+/** Polls with a timeout fit for a loaded machine (vitest's default is one second). */
+const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(check, { timeout: options.timeout ?? 30_000, interval: 150 });
+
+interface LoanView {
+  loanId: string;
+  status: string;
+  paperOut: boolean;
+  overdue: boolean;
+  rejection?: { reason: string };
+}
+
+interface HoldView {
+  holdId: string;
+  status: string;
+  reason: string;
+  releasedBy?: string;
+}
+
+/** The documents archived for the tests, by type. */
+const docs: Record<string, { documentId: string; archiveCode: string }> = {};
+let customerNo = '';
+
+/** One CHANGE submission through intake to ARCHIVED; a paper original declared with its shelf. */
+async function archiveFile(): Promise<void> {
+  const customerId = await createCustomer(api);
+  customerNo = (await api.expect<{ customerNo: string }>(200, 'clerk1', 'GET', `/customers/${customerId}`))
+    .customerNo;
+  const planned: PlannedDoc[] = [
+    {
+      docType: 'APPFORM',
+      title: '用电变更申请表 借阅',
+      fileName: 'appform.pdf',
+      contentType: 'application/pdf',
+      bytes: pdfScan('Application for change of use', 64 * 1024),
+    },
+    planDoc('IDCOPY', 'image/jpeg', '身份证复印件 借阅'),
+    {
+      docType: 'INFOCHG',
+      title: '客户信息变更单 借阅',
+      fileName: 'infochg.png',
+      contentType: 'image/png',
+      bytes: pngScan(),
+    },
+    planDoc('METERWO', 'application/pdf', '装拆表工作单 借阅'),
+    planDoc('PAPERBOX', 'application/pdf', '纸质原件 盒 17'),
+  ];
+  const created = await api.expect<{
+    submissionId: string;
+    documents: { documentId: string; upload: Upload }[];
+  }>(201, 'clerk1', 'POST', '/submissions', {
+    customerId,
+    businessEvent: 'CHANGE',
+    documents: planned.map((d) =>
+      d.docType === 'PAPERBOX'
+        ? { ...declare(d), location: { room: 'A', cabinet: '3', box: '17' } }
+        : declare(d),
+    ),
+  });
+  const draft = {
+    submissionId: created.submissionId,
+    docs: planned.map((d, i) => ({
+      ...d,
+      documentId: created.documents[i]?.documentId as string,
+      upload: created.documents[i]?.upload as Upload,
+    })),
+  };
+  await uploadAll(api, draft);
+  await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
+  const review = await openTaskFor(api, draft.submissionId);
+  await api.expect(200, 'reviewer1', 'POST', `/tasks/${review.taskId}/decision`, { decision: 'approve' });
+  const done: Submission = await waitSubmission(
+    api,
+    draft.submissionId,
+    'ARCHIVED',
+    (s) => s.status === 'ARCHIVED',
+  );
+  for (const d of done.documents) {
+    docs[d.docType] = { documentId: d.documentId, archiveCode: d.archiveCode ?? '' };
+  }
+}
+
+const doc = (type: string) => docs[type] as { documentId: string; archiveCode: string };
+
+const loanOf = (id: string) => api.expect<LoanView>(200, 'archivist1', 'GET', `/loans/${id}`);
+
+const waitLoan = (id: string, what: string, done: (l: LoanView) => boolean) =>
+  until(
+    `loan ${id} ${what}`,
+    async () => {
+      const l = await loanOf(id);
+      return done(l) ? l : undefined;
+    },
+    60_000,
+    200,
+  );
+
+const taskFor = (user: string, subjectId: string, kind: string) =>
+  until(
+    `a ${kind} task for ${subjectId} in ${user}'s list`,
+    async () => {
+      const { items } = await api.expect<{ items: Task[] }>(200, user, 'GET', '/tasks');
+      return items.find((t) => t.subjectId === subjectId && t.kind === kind);
+    },
+    60_000,
+    200,
+  );
+
+async function clockNow(): Promise<string> {
+  const res = await fetch(`${system.ready.apiUrl}/local/clock`);
+  return ((await res.json()) as { now: string }).now;
+}
+
+/** Moves the test clock forward to `target` (the local clock moves at most ten years at a time). */
+async function moveClockTo(target: string): Promise<void> {
+  for (;;) {
+    const seconds = Math.floor((Date.parse(target) - Date.parse(await clockNow())) / 1000);
+    if (seconds <= 0) return;
+    const res = await fetch(`${system.ready.apiUrl}/local/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: Math.min(seconds, 10 * 365 * 86_400) }),
+    });
+    if (res.status !== 200) throw new Error(`moving the clock: ${res.status} ${await res.text()}`);
+  }
+}
+
+beforeAll(async () => {
+  await buildConsoleIfStale();
+  [system, browser] = await Promise.all([startSystem(), launchChromium()]);
+  base = system.ready.consoleUrl;
+  api = new Api(system.ready.apiUrl);
+  await archiveFile();
+}, 240_000);
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') {
+    console.error(system?.output().split('\n').slice(-40).join('\n'));
+    console.error(consoleErrors.join('\n'));
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (system) {
+    await system.stop();
+    rmSync(system.dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+let borrower: Page;
+let loanId = '';
+
+describe('borrowing in the console', () => {
+  it('lets a borrower ask for documents found by search, with bad input shown next to its field', async () => {
+    borrower = await newPage();
+    await signIn(borrower, base, 'staff1');
+    await borrower.goto(`${base}/#/search`);
+    await borrower.locator('[data-testid="search-q"]').fill(customerNo);
+    await borrower.locator('[data-testid="search"]').click();
+    const rows = borrower.locator('[data-testid="results"] tbody tr');
+    await poll(() => rows.count()).toBe(5);
+    for (const type of ['APPFORM', 'INFOCHG']) {
+      await borrower.locator(`tr[data-document="${doc(type).documentId}"] [data-testid="pick"]`).check();
+    }
+    await borrower.locator('[data-testid="borrow-selected"]').click();
+    const form = borrower.locator('[data-testid="loan-request"]');
+    expect(await form.locator('[data-testid="loan-documents"] li').count()).toBe(2);
+
+    // No purpose and too many days: both refused, each next to its field, in Chinese.
+    await form.locator('[data-testid="loan-days"]').fill('99');
+    await form.locator('[data-testid="loan-submit"]').click();
+    await poll(() => form.locator('.field:has([data-field="purpose"]) .field-error').textContent()).toBe(
+      '请填写借阅目的',
+    );
+    await poll(() => form.locator('.field:has([data-field="days"]) .field-error').textContent()).toContain(
+      '借阅天数须为',
+    );
+    expect(await form.locator('[data-field="days"]').getAttribute('aria-invalid')).toBe('true');
+    // Nothing was asked for.
+    expect((await api.expect<{ items: LoanView[] }>(200, 'staff1', 'GET', '/loans?mine')).items).toEqual([]);
+
+    await form.locator('[data-testid="loan-purpose"]').fill('电费纠纷核查 2026-117');
+    await form.locator('[data-testid="loan-days"]').fill('7');
+    await form.locator('[data-testid="loan-submit"]').click();
+    await borrower.waitForURL(/#\/loans$/);
+    const row = borrower.locator('[data-testid="loans-table"] tbody tr').first();
+    await poll(() => row.getAttribute('data-status')).toBe('PENDING_APPROVAL');
+    loanId = (await row.getAttribute('data-loan')) ?? '';
+    const loan = await api.expect<{ documents: { documentId: string }[]; purpose: string; days: number }>(
+      200,
+      'staff1',
+      'GET',
+      `/loans/${loanId}`,
+    );
+    expect(loan.documents.map((d) => d.documentId).sort()).toEqual(
+      [doc('APPFORM').documentId, doc('INFOCHG').documentId].sort(),
+    );
+    expect(loan).toMatchObject({ purpose: '电费纠纷核查 2026-117', days: 7 });
+  }, 120_000);
+
+  it('shows an approver what the loan asks in the inbox, and takes the approval', async () => {
+    const page = await newPage();
+    await signIn(page, base, 'approver1');
+    await page.goto(`${base}/#/inbox`);
+    const task = page.locator(`[data-subject="${loanId}"]`);
+    await task.waitFor({ timeout: 60_000 });
+    expect(await task.textContent()).toContain('电费纠纷核查 2026-117');
+    await task.locator('button').click();
+    const detail = page.locator('[data-testid="task-detail"]');
+    const subject = detail.locator('[data-testid="loan-subject"]');
+    await subject.waitFor();
+    expect(await subject.locator('[data-testid="loan-borrower"]').textContent()).toBe('staff1');
+    expect(await subject.locator('[data-testid="loan-purpose"]').textContent()).toBe('电费纠纷核查 2026-117');
+    await poll(() => subject.locator('[data-testid="loan-documents"] tbody tr').allTextContents()).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(doc('APPFORM').archiveCode),
+        expect.stringContaining(doc('INFOCHG').archiveCode),
+      ]),
+    );
+    expect(await subject.textContent()).toContain('用电变更申请表 借阅');
+    await screenshot(page, 'loan-approval');
+
+    await detail.locator('[data-testid="comment"]').fill('同意借阅，限本案使用');
+    await detail.locator('[data-testid="approve"]').click();
+    await poll(() => task.count()).toBe(0);
+    const loan = await waitLoan(loanId, 'ACTIVE', (l) => l.status === 'ACTIVE');
+    expect(loan).toMatchObject({ status: 'ACTIVE', overdue: false });
+    await page.close();
+  }, 120_000);
+
+  it('lets the borrower read the granted documents inline and return the loan early', async () => {
+    // A second request, refused with a reason, shows beside the granted one.
+    const refused = await api.expect<{ loanId: string }>(202, 'staff1', 'POST', '/loans', {
+      documentIds: [doc('METERWO').documentId],
+      purpose: '计量核查',
+      days: 3,
+    });
+    const refusal = await taskFor('approver1', refused.loanId, 'loan-approval');
+    await api.expect(200, 'approver1', 'POST', `/tasks/${refusal.taskId}/decision`, {
+      decision: 'reject',
+      comment: '用途不明确，请补充案号',
+    });
+    await waitLoan(refused.loanId, 'REJECTED', (l) => l.status === 'REJECTED');
+
+    // The page refreshes by itself.
+    const granted = borrower.locator(`tr[data-loan="${loanId}"]`);
+    await poll(() => granted.getAttribute('data-status'), { timeout: 60_000 }).toBe('ACTIVE');
+    const rejected = borrower.locator(`tr[data-loan="${refused.loanId}"]`);
+    await poll(() => rejected.getAttribute('data-status'), { timeout: 60_000 }).toBe('REJECTED');
+    expect(await rejected.locator('[data-testid="rejection-reason"]').textContent()).toContain(
+      '用途不明确，请补充案号',
+    );
+    // Nothing to open on a refused loan.
+    expect(await rejected.locator('[data-testid="open-document"]').count()).toBe(0);
+
+    // The PDF in a frame, through a presigned URL of the original.
+    await granted
+      .locator(`li[data-document="${doc('APPFORM').documentId}"] [data-testid="open-document"]`)
+      .click();
+    const frame = borrower.locator('iframe[data-testid="viewer"]');
+    await frame.waitFor();
+    const src = (await frame.getAttribute('src')) ?? '';
+    const pdf = await fetch(src);
+    expect(pdf.status).toBe(200);
+    expect((await pdf.text()).startsWith('%PDF-1.4')).toBe(true);
+    // The image drawn in the page.
+    await granted
+      .locator(`li[data-document="${doc('INFOCHG').documentId}"] [data-testid="open-document"]`)
+      .click();
+    const img = borrower.locator('img[data-testid="viewer"]');
+    await img.waitFor();
+    await poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(640);
+    expect(await borrower.locator('[data-testid="viewer-caption"]').textContent()).toContain(
+      doc('INFOCHG').archiveCode,
+    );
+    await screenshot(borrower, 'loans');
+
+    // Every read is in the trail, naming the loan.
+    const trail = await api.expect<{ items: { action: string; details?: Record<string, unknown> }[] }>(
+      200,
+      'auditor1',
+      'GET',
+      `/audit?targetId=${doc('INFOCHG').documentId}`,
+    );
+    expect(trail.items.find((e) => e.action === 'document.content-url')?.details).toMatchObject({
+      loanId,
+      borrower: 'staff1',
+    });
+
+    await granted.locator('[data-testid="return-loan"]').click();
+    await poll(() => granted.getAttribute('data-status')).toBe('RETURNED');
+    expect(await borrower.locator('[data-testid="viewer"]').count()).toBe(0);
+    expect(await borrower.locator('[data-testid="viewer-caption"]').textContent()).toBe('');
+    expect(await granted.locator('[data-testid="open-document"]').count()).toBe(0);
+    expect((await api.call('staff1', 'GET', `/documents/${doc('INFOCHG').documentId}/content`)).status).toBe(
+      403,
+    );
+  }, 120_000);
+});
+
+describe('holds in the console', () => {
+  it('lets an archivist place a hold with its reason and release it', async () => {
+    const page = await newPage();
+    await signIn(page, base, 'archivist1');
+    const { documentId } = doc('INFOCHG');
+    await page.goto(`${base}/#/documents/${documentId}`);
+    const holds = page.locator('[data-testid="holds"]');
+    await holds.waitFor();
+    expect(await holds.textContent()).toContain('没有冻结记录');
+
+    await holds.locator('[data-testid="place-hold"]').click();
+    await poll(() => holds.locator('.field:has([data-field="reason"]) .field-error').textContent()).toContain(
+      '请填写原因',
+    );
+    await holds.locator('[data-testid="hold-reason"]').fill('诉讼保全 (2026)京0102民初17号');
+    await holds.locator('[data-testid="place-hold"]').click();
+    const row = page.locator('[data-testid="holds-table"] tbody tr');
+    await poll(() => row.getAttribute('data-status')).toBe('ACTIVE');
+    expect(await row.textContent()).toContain('诉讼保全 (2026)京0102民初17号');
+    expect(await page.locator('.page-header .badge-hold').textContent()).toContain('冻结中');
+
+    await row.locator('[data-testid="release-hold"]').click();
+    await poll(() => page.locator('[data-testid="holds-table"] tbody tr').getAttribute('data-status')).toBe(
+      'RELEASED',
+    );
+    expect(await page.locator('.page-header .badge-hold').count()).toBe(0);
+    const after = await api.expect<{ holds: HoldView[] }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents/${documentId}`,
+    );
+    expect(after.holds).toEqual([
+      expect.objectContaining({
+        status: 'RELEASED',
+        reason: '诉讼保全 (2026)京0102民初17号',
+        releasedBy: 'archivist1',
+      }),
+    ]);
+    await page.close();
+  }, 90_000);
+});
+
+describe('overdue loans and disposal in the console (the test clock moves forward)', () => {
+  it('shows the archivist a paper original overdue after the clock moves, and records it back', async () => {
+    const asked = await api.expect<{ loanId: string }>(202, 'staff1', 'POST', '/loans', {
+      documentIds: [doc('PAPERBOX').documentId],
+      purpose: '核对原件签字',
+      days: 1,
+    });
+    const approval = await taskFor('approver1', asked.loanId, 'loan-approval');
+    await api.expect(200, 'approver1', 'POST', `/tasks/${approval.taskId}/decision`, { decision: 'approve' });
+    await waitLoan(asked.loanId, 'ACTIVE', (l) => l.status === 'ACTIVE');
+
+    const page = await newPage();
+    await signIn(page, base, 'archivist1');
+    await page.goto(`${base}/#/overdue`);
+    await page.locator('[data-testid="overdue"] .empty').waitFor();
+
+    await moveClockTo(new Date(Date.parse(await clockNow()) + 86_400_000 + 120_000).toISOString());
+    await waitLoan(asked.loanId, 'EXPIRED with the original out', (l) => l.status === 'EXPIRED' && l.overdue);
+    await page.getByRole('button', { name: '刷新' }).click();
+    const row = page.locator(`[data-testid="overdue"] tr[data-loan="${asked.loanId}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('staff1');
+    expect(await row.textContent()).toContain('A / 3 / 17');
+    expect(await row.locator('.badge-overdue').count()).toBe(1);
+
+    await row.locator('[data-testid="record-return"]').click();
+    await poll(() => row.count()).toBe(0);
+    expect(await loanOf(asked.loanId)).toMatchObject({ status: 'EXPIRED', paperOut: false, overdue: false });
+    await page.close();
+  }, 120_000);
+
+  it('lists the disposal batch the sweep proposes, has it appraised and approved in the inbox, and prints its destruction list', async () => {
+    // The meter work order (D10 from the end of its year) falls due ten years on; nothing else does.
+    const year = Number((await clockNow()).slice(0, 4)) + 11;
+    await moveClockTo(`${year}-01-20T10:00:00.000Z`);
+    const res = await fetch(`${system.ready.apiUrl}/local/sweep`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const { sweep } = (await res.json()) as { sweep: { batches: string[] } };
+    expect(sweep.batches).toHaveLength(1);
+    const batchId = sweep.batches[0] as string;
+    const { archiveCode, documentId } = doc('METERWO');
+
+    const archivist = await newPage();
+    await signIn(archivist, base, 'archivist1');
+    await archivist.goto(`${base}/#/disposals`);
+    const listed = archivist.locator(`[data-testid="batches"] tr[data-batch="${batchId}"]`);
+    await listed.waitFor();
+
+    // The archivist appraises it in the inbox, seeing the documents it would destroy.
+    await taskFor('archivist1', batchId, 'disposal-appraisal');
+    await archivist.goto(`${base}/#/inbox`);
+    const appraisal = archivist.locator(`[data-subject="${batchId}"]`);
+    await appraisal.waitFor({ timeout: 60_000 });
+    await appraisal.locator('button').click();
+    const detail = archivist.locator('[data-testid="task-detail"]');
+    const items = detail.locator('[data-testid="disposal-subject"] [data-testid="batch-items"] tbody tr');
+    await poll(() => items.allTextContents()).toEqual([expect.stringContaining(archiveCode)]);
+    // Keeping documents needs a new period: the field says so.
+    await detail.locator('[data-testid="comment"]').fill('仍有保存价值');
+    await detail.locator('[data-testid="reject"]').click();
+    await poll(() =>
+      detail.locator('.field:has([data-field="extendYears"]) .field-error').textContent(),
+    ).toContain('新的保管年限');
+    await detail.locator('[data-testid="comment"]').fill('到期，无保存价值');
+    await detail.locator('[data-testid="approve"]').click();
+    await poll(() => appraisal.count()).toBe(0);
+
+    // An approver approves it, seeing the same list and who appraised it.
+    await taskFor('approver1', batchId, 'disposal-approval');
+    const approver = await newPage();
+    await signIn(approver, base, 'approver1');
+    await approver.goto(`${base}/#/inbox`);
+    const approval = approver.locator(`[data-subject="${batchId}"]`);
+    await approval.waitFor({ timeout: 60_000 });
+    await approval.locator('button').click();
+    const approvalDetail = approver.locator('[data-testid="task-detail"]');
+    await poll(() =>
+      approvalDetail.locator('[data-testid="batch-items"] tbody tr').allTextContents(),
+    ).toEqual([expect.stringContaining(archiveCode)]);
+    expect(await approvalDetail.locator('[data-testid="batch-facts"]').textContent()).toContain('archivist1');
+    await approvalDetail.locator('[data-testid="comment"]').fill('同意销毁');
+    await approvalDetail.locator('[data-testid="approve"]').click();
+    await poll(() => approval.count()).toBe(0);
+    await approver.close();
+
+    // The batch closes; its destruction list shows the tombstone, who decided, and the stored list.
+    await until(
+      `batch ${batchId} DONE`,
+      async () => {
+        const b = await api.expect<{ status: string }>(200, 'auditor1', 'GET', `/disposals/${batchId}`);
+        return b.status === 'DONE' ? b : undefined;
+      },
+      90_000,
+      250,
+    );
+    await archivist.goto(`${base}/#/disposals`);
+    await poll(() => listed.getAttribute('data-status')).toBe('DONE');
+    await listed.locator('a').click();
+    await archivist.waitForURL(new RegExp(`#/disposals/${batchId}$`));
+    const row = archivist.locator(`[data-testid="batch-items"] tr[data-document="${documentId}"]`);
+    await poll(() => row.getAttribute('data-status')).toBe('DESTROYED');
+    expect(await row.textContent()).toContain(archiveCode);
+    const facts = await archivist.locator('[data-testid="batch-facts"]').textContent();
+    expect(facts).toContain('archivist1');
+    expect(facts).toContain('approver1');
+    const stored = archivist.locator('[data-testid="stored-list"] a').first();
+    const html = await fetch((await stored.getAttribute('href')) ?? '');
+    expect(html.status).toBe(200);
+    expect(await html.text()).toContain(archiveCode);
+    await poll(() => archivist.locator('#toasts .toast').count()).toBe(0);
+    await screenshot(archivist, 'disposals');
+
+    // Printed, the list stands alone: no navigation, no buttons, a line for signatures.
+    await archivist.emulateMedia({ media: 'print' });
+    expect(await archivist.locator('.topbar').isVisible()).toBe(false);
+    expect(await archivist.locator('[data-testid="print"]').isVisible()).toBe(false);
+    expect(await archivist.locator('.signatures').isVisible()).toBe(true);
+    expect(await row.isVisible()).toBe(true);
+    await archivist.emulateMedia({ media: 'screen' });
+    expect(await archivist.locator('.signatures').isVisible()).toBe(false);
+  }, 240_000);
+
+  it('raised no script errors in any page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,310 @@
+import { api, qs } from '../api.ts';
+import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
+import { formatTime, h, render } from '../dom.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
+
+/** Batch and item statuses (functions/core/disposal.ts). */
+const BATCH_STATUSES = ['PROPOSED', 'APPRAISAL', 'APPROVAL', 'DESTROYING', 'DONE', 'EXTENDED', 'ABANDONED'];
+
+/** `GET /disposals` items. */
+export interface BatchView {
+  batchId: string;
+  schemeId: string;
+  fonds: string;
+  category: string;
+  dueMonth: string;
+  sweepDate: string;
+  part: number;
+  status: string;
+  itemCount: number;
+  createdAt: string;
+  updatedAt: string;
+  round?: number;
+  appraisedBy?: string;
+  appraisedAt?: string;
+  appraisalComment?: string;
+  approvedBy?: string;
+  approvedAt?: string;
+  returns?: { round: number; by: string; at: string; comment: string }[];
+  counts?: Record<string, number>;
+  closedAt?: string;
+  abandonedReason?: string;
+}
+
+/** One document of a batch; after destruction, its tombstone. */
+export interface BatchItemView {
+  documentId: string;
+  status: string;
+  archiveCode: string;
+  title: string;
+  docType: string;
+  docTypeName?: { zh: string; en: string };
+  retentionCode: string;
+  retentionYears: number;
+  clockStart: string;
+  dueOn: string;
+  archivedAt: string;
+  destroyedAt?: string;
+  reason?: string;
+  extension?: { years: number; dueOn: string; reason: string; by: string; at: string };
+  masked?: boolean;
+}
+
+/** `GET /disposals/{batchId}`. */
+export interface BatchDetail extends BatchView {
+  items: BatchItemView[];
+  links?: { json: { url: string; expiresAt: string }; html: { url: string; expiresAt: string } };
+}
+
+const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '');
+
+const batchBadge = (status: string) => badge(status, word('batch', status));
+
+/** Why an item was not destroyed, or how much longer it is kept. */
+function itemNote(i: BatchItemView): string {
+  if (i.extension)
+    return `${t('extendYears')} ${i.extension.years} → ${i.extension.dueOn}: ${i.extension.reason}`;
+  return i.reason ?? '';
+}
+
+/** The documents of a batch as its destruction list (销毁清册) lists them. */
+export function batchItemsTable(items: BatchItemView[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'table destruction-list', 'data-testid': 'batch-items' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { class: 'num' }, t('no')),
+        h('th', null, t('archiveCode')),
+        h('th', null, t('title')),
+        h('th', null, t('docType')),
+        h('th', null, t('retention')),
+        h('th', null, t('clockStart')),
+        h('th', null, t('dueOn')),
+        h('th', null, t('archivedAt')),
+        h('th', null, t('status')),
+        h('th', null, t('destroyedAt')),
+        h('th', null, t('note')),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      items.map((i, n) =>
+        h(
+          'tr',
+          { 'data-document': i.documentId, 'data-status': i.status },
+          h('td', { class: 'num' }, String(n + 1)),
+          h('td', { class: 'mono nowrap' }, h('a', { href: `#/documents/${i.documentId}` }, i.archiveCode)),
+          h('td', null, i.title),
+          h('td', null, named(i.docTypeName, i.docType)),
+          h('td', null, i.retentionCode),
+          h('td', { class: 'nowrap' }, day(i.clockStart)),
+          h('td', { class: 'nowrap' }, i.dueOn),
+          h('td', { class: 'nowrap' }, day(i.archivedAt)),
+          h('td', null, badge(i.status, word('item', i.status))),
+          h('td', { class: 'nowrap' }, day(i.destroyedAt)),
+          h('td', { class: 'small' }, itemNote(i)),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Who appraised and approved a batch, and what happened to it on the way. */
+export function batchFacts(b: BatchView): HTMLElement {
+  const lang = currentLang();
+  const fact = (k: string, v: Node | string | undefined | null) =>
+    v ? [h('dt', null, k), h('dd', null, v)] : null;
+  return h(
+    'dl',
+    { class: 'facts', 'data-testid': 'batch-facts' },
+    fact(t('batch'), h('span', { class: 'mono' }, b.batchId)),
+    fact(t('status'), batchBadge(b.status)),
+    fact(t('category'), `${b.fonds} · ${b.category}`),
+    fact(t('dueMonth'), b.dueMonth),
+    fact(t('sweepDate'), b.sweepDate),
+    fact(t('itemCount'), String(b.itemCount)),
+    fact(t('round'), b.round && b.round > 1 ? String(b.round) : undefined),
+    fact(
+      t('appraisedBy'),
+      b.appraisedBy ? `${b.appraisedBy} · ${formatTime(b.appraisedAt, lang)}` : undefined,
+    ),
+    fact(t('appraisalComment'), b.appraisalComment),
+    fact(t('approvedBy'), b.approvedBy ? `${b.approvedBy} · ${formatTime(b.approvedAt, lang)}` : undefined),
+    fact(
+      t('sentBack'),
+      b.returns?.length
+        ? h(
+            'ul',
+            { class: 'plain' },
+            b.returns.map((r) => h('li', null, `${r.by} · ${formatTime(r.at, lang)}: ${r.comment}`)),
+          )
+        : undefined,
+    ),
+    fact(
+      t('outcome'),
+      b.counts
+        ? Object.entries(b.counts)
+            .filter(([, n]) => n > 0)
+            .map(([s, n]) => `${word('item', s)} ${n}`)
+            .join(' · ')
+        : undefined,
+    ),
+    fact(t('closedAt'), b.closedAt ? formatTime(b.closedAt, lang) : undefined),
+    fact(t('abandonedReason'), b.abandonedReason),
+  );
+}
+
+/** Disposal batches (archivists, approvers, auditors), newest first, by status. */
+export function disposalsPage(root: HTMLElement, _params: string[], _ctx: Ctx): void {
+  const status = h(
+    'select',
+    { name: 'status', 'data-testid': 'batch-status' },
+    h('option', { value: '' }, t('any')),
+    BATCH_STATUSES.map((s) => h('option', { value: s }, word('batch', s))),
+  );
+  const list = h('section', { class: 'card', 'data-testid': 'batches' });
+  const more = h('div', { class: 'form-actions' });
+  const tbody = h('tbody');
+  const lang = currentLang();
+
+  const load = async (nextToken?: string) => {
+    if (!nextToken) {
+      tbody.replaceChildren();
+      render(list, h('p', { class: 'hint' }, t('loading')));
+    }
+    render(more);
+    try {
+      const res = await api<{ items: BatchView[]; nextToken?: string }>(
+        'GET',
+        `/disposals${qs({ status: status.value || undefined, nextToken })}`,
+      );
+      for (const b of res.items) {
+        tbody.append(
+          h(
+            'tr',
+            { 'data-batch': b.batchId, 'data-status': b.status },
+            h('td', { class: 'mono' }, h('a', { href: `#/disposals/${b.batchId}` }, b.batchId)),
+            h('td', null, b.category),
+            h('td', null, b.dueMonth),
+            h('td', { class: 'num' }, String(b.itemCount)),
+            h('td', null, batchBadge(b.status)),
+            h('td', null, b.appraisedBy ?? ''),
+            h('td', null, b.approvedBy ?? ''),
+            h('td', { class: 'nowrap' }, formatTime(b.createdAt, lang)),
+            h('td', { class: 'nowrap' }, formatTime(b.closedAt, lang)),
+          ),
+        );
+      }
+      if (tbody.children.length === 0) {
+        render(list, h('p', { class: 'empty' }, t('noBatches')));
+      } else {
+        render(
+          list,
+          h(
+            'table',
+            { class: 'table' },
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', null, t('batch')),
+                h('th', null, t('category')),
+                h('th', null, t('dueMonth')),
+                h('th', { class: 'num' }, t('itemCount')),
+                h('th', null, t('status')),
+                h('th', null, t('appraisedBy')),
+                h('th', null, t('approvedBy')),
+                h('th', null, t('createdAt')),
+                h('th', null, t('closedAt')),
+              ),
+            ),
+            tbody,
+          ),
+          more,
+        );
+      }
+      if (res.nextToken) {
+        const token = res.nextToken;
+        render(
+          more,
+          h('button', { type: 'button', class: 'secondary', onclick: () => void load(token) }, t('loadMore')),
+        );
+      }
+    } catch (err) {
+      render(list, notice(errorText(err), 'error'));
+    }
+  };
+  status.addEventListener('change', () => void load());
+
+  render(
+    root,
+    pageHeader(t('disposals')),
+    h('p', { class: 'hint' }, t('disposalsHint')),
+    h(
+      'div',
+      { class: 'card no-print' },
+      h('div', { class: 'grid-form' }, field(t('status'), status, 'status')),
+    ),
+    list,
+  );
+  void load();
+}
+
+/**
+ * One batch: its facts and its destruction list (销毁清册), printable from the browser (the print
+ * stylesheet leaves the list and a line for signatures), with the stored list's links once the
+ * batch is closed.
+ */
+export async function disposalPage(root: HTMLElement, params: string[], _ctx: Ctx): Promise<void> {
+  const id = params[0] ?? '';
+  render(root, h('p', null, t('loading')));
+  let b: BatchDetail;
+  try {
+    b = await api<BatchDetail>('GET', `/disposals/${encodeURIComponent(id)}`);
+  } catch (err) {
+    render(root, pageHeader(t('destructionList')), notice(errorText(err), 'error'));
+    return;
+  }
+  render(
+    root,
+    pageHeader(
+      `${t('destructionList')} · ${b.batchId}`,
+      batchBadge(b.status),
+      h('a', { class: 'button secondary no-print', href: '#/disposals' }, t('disposals')),
+      h(
+        'button',
+        { type: 'button', class: 'primary no-print', 'data-testid': 'print', onclick: () => window.print() },
+        t('print'),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      batchFacts(b),
+      b.links
+        ? h(
+            'p',
+            { class: 'no-print', 'data-testid': 'stored-list' },
+            h('a', { href: b.links.html.url, target: '_blank', rel: 'noopener' }, t('listHtml')),
+            ' · ',
+            h('a', { href: b.links.json.url, target: '_blank', rel: 'noopener' }, t('listJson')),
+          )
+        : null,
+    ),
+    h('section', { class: 'card' }, h('h2', null, t('documents')), batchItemsTable(b.items)),
+    h(
+      'div',
+      { class: 'print-only signatures' },
+      h('span', null, `${t('appraisedBy')} ${t('signature')}: ____________`),
+      h('span', null, `${t('approvedBy')} ${t('signature')}: ____________`),
+    ),
+  );
+}
