@@ -10,7 +10,7 @@ import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_MEMORY_MB } from '../infra/local/lambda.ts';
 import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
-import { measureColdStarts } from './coldstart.ts';
+import { bundlesOnly, measureColdStarts } from './coldstart.ts';
 import {
   gbSeconds,
   type Item,
@@ -88,6 +88,16 @@ const SWEEP_SIZES = [10_000, 100_000];
 const SWEEP_DUE = 100;
 const THROUGHPUT_CLIENTS = 20;
 const THROUGHPUT_PER_CLIENT = 2;
+
+/**
+ * `BENCH_ONLY=intake` runs the intake cost workloads alone (no bundles, cold starts, throughput,
+ * loans or sweep) and prints their figures, leaving bench/results.json and RESULTS.md as they
+ * are: about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
+ * bundles and their import times (bench/coldstart.ts, `bundlesOnly`).
+ */
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'intake' && ONLY !== 'bundles')
+  throw new Error(`BENCH_ONLY=${ONLY}: only "intake" and "bundles" are known`);
 
 const commit = (): string => {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -208,6 +218,57 @@ async function metadataBytesPerDocument(b: BenchSystem): Promise<number> {
     }
   }
   return archived === 0 ? Number.NaN : bytes / archived;
+}
+
+/** The intake cost workloads alone, printed (see BENCH_ONLY above). */
+async function intakeOnly(): Promise<void> {
+  const stack = synthesizeStack();
+  const memoryMB = (fn: string): number =>
+    stack.functions[fn]?.memoryMB ??
+    (FUNCTIONS as Record<string, { memoryMB?: number }>)[fn]?.memoryMB ??
+    DEFAULT_MEMORY_MB;
+  log('starting the local system with meters');
+  const b = await startBenchSystem();
+  const workloads: WorkloadCost[] = [];
+  try {
+    const customers = await customersFor(b.api, NEWCONN.submissions + METERING.submissions + 1, 4);
+    log('warming every intake function');
+    await runIntake(b.api, b.probe, { ...NEWCONN, label: 'warm-up', submissions: 1 }, customers.slice(-1));
+    const intakeArn = b.system.ready.stateMachines['intake-review-archive'] as string;
+    let offset = 0;
+    for (const w of [NEWCONN, METERING]) {
+      log(`intake cost: ${w.submissions} submissions × ${w.docs.length} documents (${w.label})`);
+      const run = await runIntake(b.api, b.probe, w, customers.slice(offset, offset + w.submissions));
+      offset += w.submissions;
+      const ids = run.submissionIds;
+      const executions = await countTransitions(b.sfn, intakeArn, (e) =>
+        ids.some((id) => e.name.startsWith(`${id}-`)),
+      );
+      workloads.push(costOf(run, b, memoryMB, executions));
+    }
+  } finally {
+    log('stopping the local system');
+    await b.stop();
+  }
+  for (const w of workloads) {
+    const docs = w.documentsArchived;
+    const t = w.executions.entered + w.executions.retries;
+    log(
+      `${w.label}: $${round(w.perThousand.targetUsd, 4)} per 1,000 documents (target scope); ` +
+        `${round(t / w.submissions, 3)} transitions per submission (${w.executions.retries} retries); ` +
+        `refused units ${round(w.breakdown.errors.refusedUnits / docs, 3)} per document`,
+    );
+    for (const l of w.perThousand.lines.filter((x) => x.inTarget)) {
+      log(`  ${l.service} ${l.item}: ${round(l.quantity, 4)} → $${round(l.usd, 4)}`);
+    }
+    for (const [fn, f] of Object.entries(w.breakdown.functions)) {
+      log(
+        `  ${fn}: ${round(f.invocations / w.submissions, 3)} per submission, ${round(f.meanMs, 3)} ms, ` +
+          `read ${round(f.read / docs, 3)}, write ${round(f.write / docs, 3)} units per document`,
+      );
+    }
+    log(`  S3: ${JSON.stringify(w.breakdown.s3)}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -450,4 +511,6 @@ async function main(): Promise<void> {
     log(`${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'} ${t.name}: ${t.measured}`);
 }
 
-await main();
+if (ONLY === 'intake') await intakeOnly();
+else if (ONLY === 'bundles') await bundlesOnly(log);
+else await main();

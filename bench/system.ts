@@ -40,6 +40,32 @@ export class Probe {
     return (await this.state()).succeeded[fn] ?? 0;
   }
 
+  /**
+   * Waits until the functions `fns` (stream consumers) have been idle for `quietMs`: none running
+   * and none finished in that time, so the work a workload caused downstream is in the meters.
+   */
+  async waitIdle(fns: readonly string[], quietMs = 2_000, timeoutMs = 120_000): Promise<void> {
+    const sig = (s: ProbeState) => JSON.stringify(fns.map((f) => [s.completed[f] ?? 0, s.inflight[f] ?? 0]));
+    let last = '';
+    let since = Date.now();
+    await until(
+      `${fns.join(', ')} idle for ${quietMs} ms`,
+      async () => {
+        const s = await this.state();
+        const now = sig(s);
+        const busy = fns.some((f) => (s.inflight[f] ?? 0) > 0);
+        if (now !== last || busy) {
+          last = now;
+          since = Date.now();
+          return undefined;
+        }
+        return Date.now() - since >= quietMs ? true : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
   /** Waits until `fn` has succeeded `count` times in all and no invocation of it is running. */
   waitSucceeded(fn: string, count: number, timeoutMs = 180_000): Promise<true> {
     return until(

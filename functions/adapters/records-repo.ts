@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { firstDayAfter } from '../core/disposal.ts';
-import type { CodeAssignment, DocumentChecks, DocumentRecord } from '../core/documents.ts';
+import type { DocumentRecord } from '../core/documents.ts';
 import type { IntakeCheckOutcome } from '../core/intake-checks.ts';
 import type { RetentionPlan } from '../core/retention.ts';
 import type { Rejection, Submission } from '../core/submissions.ts';
@@ -265,12 +265,11 @@ export function submissionItem(s: Submission) {
   };
 }
 
+/** A document item: in gsi2 under its customer (no other index: its submission lists its ids). */
 export function documentItem(d: DocumentRecord) {
   return {
     ...keys.document(d.documentId),
     entity: 'document',
-    gsi1pk: `SUBMISSION#${d.submissionId}`,
-    gsi1sk: `DOCUMENT#${d.documentId}`,
     gsi2pk: `CUSTOMER#${d.customerId}`,
     gsi2sk: `DOCUMENT#${d.createdAt}#${d.documentId}`,
     ...d,
@@ -449,60 +448,57 @@ export async function markSubmitted(
   ]);
 }
 
-/** Skips an attempt number whose execution name is already taken; false when the submission moved on. */
-export async function skipAttempt(submissionId: string, seenAttempt: number, at: string): Promise<boolean> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
+/**
+ * Gives back an attempt whose execution could not start under its name (the name was used
+ * before the attempt was recorded): SUBMITTED with that execution → `backTo` (the status it was
+ * submitted from), keeping the attempt number so the next submit uses a fresh name, with the
+ * audit event. False when the submission moved on (nothing written).
+ */
+export async function abandonSubmitted(
+  submissionId: string,
+  executionArn: string,
+  backTo: 'DRAFT' | 'REJECTED',
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  return transactUnlessLost([
+    {
+      Update: {
         TableName: tableName(),
         Key: keys.submission(submissionId),
-        ConditionExpression: '#status IN (:draft, :rejected) AND attempt = :seen',
-        UpdateExpression: 'SET attempt = :next, updatedAt = :at',
+        ConditionExpression: '#status = :submitted AND executionArn = :arn',
+        UpdateExpression: 'SET #status = :back, updatedAt = :at REMOVE executionArn, submittedAt',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
-          ':draft': 'DRAFT',
-          ':rejected': 'REJECTED',
-          ':seen': seenAttempt,
-          ':next': seenAttempt + 1,
+          ':submitted': 'SUBMITTED',
+          ':arn': executionArn,
+          ':back': backTo,
           ':at': at,
         },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+      },
+    },
+    auditPut(audit),
+  ]);
 }
 
 /**
- * Stores the intake checks on each document and the outcome on the submission (VALIDATED when
- * valid, else it stays SUBMITTED for the reject step), if the submission is still at this
- * execution's validation. Returns false when it is not (nothing written).
+ * Stores the outcome of the intake checks on the submission (VALIDATED when valid, else it stays
+ * SUBMITTED for the reject step), if it is still at this execution's validation. The problems
+ * name the document and check of every failure, so each document's four checks are read from
+ * them (`documentChecks`) and the documents are not rewritten. Returns false when the
+ * submission moved on (nothing written).
  */
 export async function recordValidation(
   submission: Submission,
   executionArn: string,
-  outcome: IntakeCheckOutcome,
+  outcome: Pick<IntakeCheckOutcome, 'valid' | 'problems'>,
   at: string,
   audit: AuditInput,
 ): Promise<boolean> {
-  const table = tableName();
-  const docUpdates: TransactWriteItem[] = Object.entries(outcome.checks).map(
-    ([documentId, checks]: [string, DocumentChecks]) => ({
-      Update: {
-        TableName: table,
-        Key: keys.document(documentId),
-        ConditionExpression: 'submissionId = :sid',
-        UpdateExpression: 'SET checks = :checks, checkedAt = :at, updatedAt = :at',
-        ExpressionAttributeValues: { ':sid': submission.submissionId, ':checks': checks, ':at': at },
-      },
-    }),
-  );
   return transactUnlessLost([
     {
       Update: {
-        TableName: table,
+        TableName: tableName(),
         Key: keys.submission(submission.submissionId),
         ConditionExpression: '#status IN (:submitted, :validated) AND executionArn = :arn',
         UpdateExpression:
@@ -519,7 +515,6 @@ export async function recordValidation(
         },
       },
     },
-    ...docUpdates,
     auditPut(audit),
   ]);
 }
@@ -743,79 +738,74 @@ export interface SequenceAdvance {
   last: number;
 }
 
+export type ReserveResult = 'reserved' | 'sequence-moved' | 'submission-moved';
+
 /**
- * Claims archive codes in one transaction: each sequence moves from the number read to the new
- * last number (fails if anyone moved it), each code item is created (fails if it exists), each
- * document gets its code (fails if it has one). A lost race cancels everything.
+ * Reserves archive codes for a submission under review in one small transaction: each sequence
+ * moves from the number read to its new last number (fails if anyone moved it), and the
+ * submission records the first number it took in each (fails if it has a reservation already,
+ * or left review under this execution), with the audit event. A lost race costs these few small
+ * items, not the documents; the numbers are the submission's until its documents are archived
+ * with them, so a repeated step reuses them and no number is skipped.
  */
-export async function assignArchiveCodes(
-  submission: Pick<Submission, 'submissionId' | 'customerId'>,
+export async function reserveArchiveCodes(
+  submissionId: string,
+  executionArn: string,
   sequences: readonly SequenceAdvance[],
-  assignments: readonly CodeAssignment[],
-  at: string,
+  reservedAt: string,
   audit: AuditInput,
-): Promise<void> {
+): Promise<ReserveResult> {
   const table = tableName();
-  const items: TransactWriteItem[] = [];
+  const items: TransactWriteItem[] = [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.submission(submissionId),
+        ConditionExpression: '#status = :review AND executionArn = :arn AND attribute_not_exists(codeRanges)',
+        UpdateExpression: 'SET codeRanges = :ranges, codesReservedAt = :at, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':review': 'IN_REVIEW',
+          ':arn': executionArn,
+          ':ranges': Object.fromEntries(sequences.map((s) => [s.sequenceKey, s.seen + 1])),
+          ':at': reservedAt,
+        },
+      },
+    },
+  ];
   for (const s of sequences) {
     items.push({
       Update: {
         TableName: table,
         Key: keys.sequence(s.sequenceKey),
         ConditionExpression: s.seen === 0 ? 'attribute_not_exists(pk)' : '#last = :seen',
-        UpdateExpression: 'SET #last = :last, sequenceKey = :key, updatedAt = :at',
+        UpdateExpression: 'SET #last = :last, updatedAt = :at',
         ExpressionAttributeNames: { '#last': 'last' },
         ExpressionAttributeValues: {
           ...(s.seen === 0 ? {} : { ':seen': s.seen }),
           ':last': s.last,
-          ':key': s.sequenceKey,
-          ':at': at,
-        },
-      },
-    });
-  }
-  for (const a of assignments) {
-    items.push({
-      Put: {
-        TableName: table,
-        Item: {
-          ...keys.archiveCode(a.archiveCode),
-          entity: 'archive-code',
-          archiveCode: a.archiveCode,
-          documentId: a.documentId,
-          submissionId: submission.submissionId,
-          customerId: submission.customerId,
-          sequenceKey: a.sequenceKey,
-          seq: a.seq,
-          assignedAt: at,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-    items.push({
-      Update: {
-        TableName: table,
-        Key: keys.document(a.documentId),
-        ConditionExpression:
-          'attribute_not_exists(archiveCode) AND submissionId = :sid AND #status = :uploaded',
-        UpdateExpression: 'SET archiveCode = :code, codeAssignedAt = :at, updatedAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':sid': submission.submissionId,
-          ':uploaded': 'UPLOADED',
-          ':code': a.archiveCode,
-          ':at': at,
+          ':at': reservedAt,
         },
       },
     });
   }
   items.push(auditPut(audit));
-  await transact(items);
+  try {
+    await transact(items);
+    return 'reserved';
+  } catch (err) {
+    if (!lostCondition(err)) throw err;
+    const reasons = cancellationReasons(err) ?? [];
+    return reasons[0] === 'ConditionalCheckFailed' ? 'submission-moved' : 'sequence-moved';
+  }
 }
 
 export interface ArchivedCopy {
   documentId: string;
   archiveCode: string;
+  /** The sequence and item number of the code; absent for a code a document already carries. */
+  sequenceKey?: string;
+  seq?: number;
   archivedAt: string;
   retention: RetentionPlan;
   archiveKey: string;
@@ -823,12 +813,14 @@ export interface ArchivedCopy {
 }
 
 /**
- * Documents UPLOADED → ARCHIVED with their retention and archive object, and the submission
- * IN_REVIEW → ARCHIVED, in one transaction. Returns false when the state had moved on.
- * Documents whose disposal date is already known enter the due-date index (gsi3).
+ * Archives a submission in one transaction: each archive code item is created (fails if the
+ * code exists: codes are never reused), each document UPLOADED → ARCHIVED with its code,
+ * retention and archive object, the submission IN_REVIEW → ARCHIVED, and the audit event.
+ * Returns false when the state had moved on (nothing written). Documents whose disposal date is
+ * already known enter the due-date index (gsi3).
  */
 export async function completeArchive(
-  submissionId: string,
+  submission: Pick<Submission, 'submissionId' | 'customerId'>,
   executionArn: string,
   copies: readonly ArchivedCopy[],
   decidedBy: string,
@@ -836,23 +828,47 @@ export async function completeArchive(
   audit: AuditInput,
 ): Promise<boolean> {
   const table = tableName();
-  const items: TransactWriteItem[] = copies.map((c) => {
+  const submissionId = submission.submissionId;
+  const items: TransactWriteItem[] = [];
+  for (const c of copies) {
+    if (c.sequenceKey !== undefined && c.seq !== undefined) {
+      items.push({
+        Put: {
+          TableName: table,
+          Item: {
+            ...keys.archiveCode(c.archiveCode),
+            entity: 'archive-code',
+            archiveCode: c.archiveCode,
+            documentId: c.documentId,
+            submissionId,
+            customerId: submission.customerId,
+            sequenceKey: c.sequenceKey,
+            seq: c.seq,
+            assignedAt: c.archivedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
     const r = c.retention;
     // The first whole day past the lock: S3 refuses the delete any earlier.
     const due = r.dueDateKnown && r.retainUntil ? firstDayAfter(r.retainUntil) : undefined;
     const index = due ? dueIndexKeys(due, c.documentId) : undefined;
-    return {
+    items.push({
       Update: {
         TableName: table,
         Key: keys.document(c.documentId),
-        ConditionExpression: '#status = :uploaded AND archiveCode = :code',
+        ConditionExpression:
+          'submissionId = :sid AND #status = :uploaded AND (attribute_not_exists(archiveCode) OR archiveCode = :code)',
         UpdateExpression:
-          'SET #status = :archived, archivedAt = :archivedAt, retentionCode = :rc, retentionTrigger = :rt, legalHold = :hold, ' +
+          'SET #status = :archived, archiveCode = :code, codeAssignedAt = :archivedAt, archivedAt = :archivedAt, ' +
+          'retentionCode = :rc, retentionTrigger = :rt, legalHold = :hold, ' +
           'archiveKey = :key, archiveVersionId = :version, updatedAt = :now' +
           (r.retainUntil ? ', retainUntil = :until' : '') +
           (due ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : ''),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
+          ':sid': submissionId,
           ':uploaded': 'UPLOADED',
           ':archived': 'ARCHIVED',
           ':code': c.archiveCode,
@@ -867,8 +883,8 @@ export async function completeArchive(
           ...(index ? { ':gsi3pk': index.gsi3pk, ':gsi3sk': index.gsi3sk } : {}),
         },
       },
-    };
-  });
+    });
+  }
   return transactUnlessLost([
     {
       Update: {

@@ -10,7 +10,7 @@
  * | customer version     | CUSTOMER#<id>             | V#<000001>         | -                                        | -                                      |
  * | customer number      | CUSTOMERNO#<no>           | CUSTOMERNO         | -                                        | -                                      |
  * | submission           | SUBMISSION#<id>           | SUBMISSION         | CUSTOMER#<customerId> / SUBMISSION#<ts>  | CLERK#<sub> / <createdAt>              |
- * | document             | DOCUMENT#<id>             | DOCUMENT           | SUBMISSION#<submissionId> / DOCUMENT#<id>| CUSTOMER#<customerId> / DOCUMENT#<ts>  |
+ * | document             | DOCUMENT#<id>             | DOCUMENT           | - (its submission lists its ids)         | CUSTOMER#<customerId> / DOCUMENT#<ts>  |
  * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
  * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |

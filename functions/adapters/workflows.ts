@@ -1,6 +1,6 @@
-import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfn } from './clients.ts';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { borrowWorkflowArn, intakeWorkflowArn } from './env.ts';
+import { sfn } from './sfn-client.ts';
 
 /** Step Functions: starting the intake and borrow workflows and answering task tokens. */
 
@@ -13,6 +13,19 @@ export type StartResult = { started: true; executionArn: string } | { started: f
  */
 export function startIntakeExecution(name: string, input: unknown): Promise<StartResult> {
   return startExecution(intakeWorkflowArn(), name, input);
+}
+
+/**
+ * The ARN the intake execution named `name` has (or will have): Step Functions derives it from
+ * the state machine's ARN, so it can be recorded before the execution starts.
+ */
+export function intakeExecutionArn(name: string): string {
+  const machine = intakeWorkflowArn();
+  const parts = machine.split(':');
+  if (parts.length !== 7 || parts[5] !== 'stateMachine') {
+    throw new Error(`not a state machine ARN: ${machine}`);
+  }
+  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
 }
 
 /** Starts borrow-approval for a loan; the execution is named after the loan (see `startIntakeExecution`). */
@@ -40,6 +53,24 @@ const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 export async function answerTask(taskToken: string, output: unknown): Promise<'sent' | 'expired'> {
   try {
     await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return 'sent';
+  } catch (err) {
+    if (GONE.has((err as Error).name)) return 'expired';
+    throw err;
+  }
+}
+
+/**
+ * Answers a task with a failure named `error` (a workflow catches it by that name and goes its
+ * own way, with `cause` as JSON); `expired` when the workflow stopped waiting.
+ */
+export async function failTask(
+  taskToken: string,
+  error: string,
+  cause: unknown,
+): Promise<'sent' | 'expired'> {
+  try {
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: JSON.stringify(cause) }));
     return 'sent';
   } catch (err) {
     if (GONE.has((err as Error).name)) return 'expired';

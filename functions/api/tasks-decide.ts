@@ -1,10 +1,10 @@
 import { checkDisposalDecision } from '../adapters/disposal-decisions.ts';
 import { logger } from '../adapters/logger.ts';
 import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/records-repo.ts';
-import { answerTask } from '../adapters/workflows.ts';
+import { answerTask, failTask } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, DomainError, NotFound } from '../core/errors.ts';
-import { assertMayDecide, assertOpen, decisionOutput, decisionSchema } from '../core/tasks.ts';
+import { assertMayDecide, assertOpen, decisionSchema, workflowAnswer } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /**
@@ -39,7 +39,10 @@ export const handler = apiHandler('tasks-decide', async ({ actor, body, path }) 
 
   let answer: 'sent' | 'expired';
   try {
-    answer = await answerTask(task.taskToken, decisionOutput(taskId, decision, actor));
+    const reply = workflowAnswer(task, decision, actor);
+    answer = reply.ok
+      ? await answerTask(task.taskToken, reply.output)
+      : await failTask(task.taskToken, reply.error, reply.cause);
   } catch (err) {
     // The workflow did not get the decision: undo it so the task can be decided again.
     logger.error('could not answer the workflow; the task is open again', {

@@ -27,6 +27,28 @@ export interface CheckResult {
 export type DocumentChecks = Record<CheckName, CheckResult>;
 
 /**
+ * A document's four checks as its submission's validation found them: every failed check is a
+ * problem naming the document and the check, so the problems are the whole result.
+ */
+export function documentChecks(
+  problems: readonly { documentId?: string; check: CheckName; message: string }[],
+  documentId: string,
+): DocumentChecks {
+  const of = (name: CheckName): CheckResult => {
+    const messages = problems
+      .filter((p) => p.documentId === documentId && p.check === name)
+      .map((p) => p.message);
+    return { passed: messages.length === 0, messages };
+  };
+  return {
+    authenticity: of('authenticity'),
+    integrity: of('integrity'),
+    usability: of('usability'),
+    safety: of('safety'),
+  };
+}
+
+/**
  * Where a paper original (a document type with `paper: true` in the scheme) is shelved: room
  * (库房), cabinet (柜) and box (盒). A loan of the document names it, and the archivist puts the
  * original back there when it is returned.
@@ -70,7 +92,7 @@ export interface DocumentRecord {
   receivedSha256?: string;
   sniffedType?: string;
   uploadedAt?: string;
-  // Set by the intake checks.
+  /** Written by earlier versions; the checks are now kept on the submission (`documentChecks`). */
   checks?: DocumentChecks;
   checkedAt?: string;
   // Set by archiving.
@@ -157,12 +179,18 @@ function mask(text: string): string {
   return `${first}***`;
 }
 
+const ALL_PASSED: DocumentChecks = documentChecks([], '');
+
 /**
  * The API's view of a document: no storage keys, no upload internals. Titles and file names of
  * sensitive document types (an ID copy often carries the holder's name) are masked unless the
- * caller may see sensitive data unmasked or created the document.
+ * caller may see sensitive data unmasked or created the document. `checks` are the document's
+ * four checks from its submission's validation; an archived (or disposed) document passed all
+ * four, or it would not have been archived.
  */
-export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor) {
+export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor, checks?: DocumentChecks) {
+  const shownChecks =
+    checks ?? doc.checks ?? (doc.status === 'ARCHIVED' || doc.status === 'DISPOSED' ? ALL_PASSED : undefined);
   const type = documentType(scheme, doc.docType);
   const sensitive = type?.sensitive ?? true;
   const unmasked =
@@ -189,7 +217,7 @@ export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor) 
     ...(doc.receivedSize === undefined ? {} : { receivedSize: doc.receivedSize }),
     ...(doc.sniffedType === undefined ? {} : { sniffedType: doc.sniffedType }),
     ...(doc.uploadedAt === undefined ? {} : { uploadedAt: doc.uploadedAt }),
-    ...(doc.checks === undefined ? {} : { checks: doc.checks }),
+    ...(shownChecks === undefined ? {} : { checks: shownChecks }),
     ...(doc.archiveCode === undefined ? {} : { archiveCode: doc.archiveCode }),
     ...(doc.archivedAt === undefined ? {} : { archivedAt: doc.archivedAt }),
     ...(doc.retentionCode === undefined ? {} : { retentionCode: doc.retentionCode }),

@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { type DocumentRecord, type DocumentView, documentView, shelfLocationSchema } from './documents.ts';
+import {
+  type DocumentRecord,
+  type DocumentView,
+  documentChecks,
+  documentView,
+  shelfLocationSchema,
+} from './documents.ts';
 import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
 import type { Problem } from './intake-checks.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
@@ -60,6 +66,13 @@ export interface Submission {
   rejection?: Rejection;
   archivedAt?: string;
   decidedBy?: string;
+  /**
+   * Archive codes reserved for the documents (the archive step's first write): the first item
+   * number taken in each sequence, and the archive date the codes and retention clocks use.
+   * The documents receive the codes when they are archived; a repeated step reuses them.
+   */
+  codeRanges?: Record<string, number>;
+  codesReservedAt?: string;
 }
 
 // ---- Creating ----------------------------------------------------------------------------------
@@ -340,9 +353,15 @@ export function submissionView(
   actor: Actor,
 ) {
   const byId = new Map(documents.map((d) => [d.documentId, d]));
+  const validatedAt = submission.validatedAt;
   const docs: DocumentView[] = submission.documentIds.flatMap((id) => {
     const d = byId.get(id);
-    return d ? [documentView(d, scheme, actor)] : [];
+    if (!d) return [];
+    // The last validation's checks, unless the file was replaced (uploaded again) since.
+    const checked = validatedAt !== undefined && d.uploadedAt !== undefined && d.uploadedAt <= validatedAt;
+    return [
+      documentView(d, scheme, actor, checked ? documentChecks(submission.problems ?? [], id) : undefined),
+    ];
   });
   return {
     submissionId: submission.submissionId,
@@ -385,6 +404,14 @@ export class ScanPending extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ScanPending';
+  }
+}
+
+/** The intake checks failed; the workflow catches it by name and rejects the submission. */
+export class ChecksFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChecksFailed';
   }
 }
 

@@ -155,6 +155,28 @@ export function assertOpen(task: Pick<TaskRecord, 'taskId' | 'status'>) {
 }
 
 /** What the waiting workflow receives; the intake ASL reads `decision`, `comment` and `decidedBy`. */
+/** The error an intake review's rejection answers the workflow with; the workflow catches it by name. */
+export const REVIEW_REJECTED = 'ReviewRejected';
+
+/**
+ * How a decision answers the waiting workflow: a rejected intake review fails the task with
+ * REVIEW_REJECTED (its cause is the decision), so the workflow branches on it without a Choice
+ * state; every other decision is the task's result.
+ */
+export function workflowAnswer(
+  task: Pick<TaskRecord, 'taskId' | 'kind'>,
+  decision: Decision,
+  actor: Actor,
+):
+  | { ok: true; output: ReturnType<typeof decisionOutput> }
+  | { ok: false; error: string; cause: ReturnType<typeof decisionOutput> } {
+  const output = decisionOutput(task.taskId, decision, actor);
+  if (task.kind === 'intake-review' && decision.decision === 'reject') {
+    return { ok: false, error: REVIEW_REJECTED, cause: output };
+  }
+  return { ok: true, output };
+}
+
 export function decisionOutput(taskId: string, decision: Decision, actor: Actor) {
   return {
     decision: decision.decision,

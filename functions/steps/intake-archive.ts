@@ -3,12 +3,11 @@ import { getCustomer as getCustomerRecord } from '../adapters/customers-repo.ts'
 import { logger } from '../adapters/logger.ts';
 import {
   type ArchivedCopy,
-  assignArchiveCodes,
   completeArchive,
   getDocuments,
   getSequence,
   getSubmission,
-  lostCondition,
+  reserveArchiveCodes,
   type SequenceAdvance,
 } from '../adapters/records-repo.ts';
 import { accountClosed } from '../adapters/retention-clock.ts';
@@ -29,14 +28,18 @@ import { type Submission, TransientError, WorkflowStateError } from '../core/sub
 
 /**
  * Workflow step Archive, after approval, in three parts, each safe to run again:
- * 1. allocate archive codes: per sequence, the numbers after the last one used, claimed in one
- *    transaction with the code items and the documents (a lost race re-reads and retries, then
- *    fails with CodeAllocationConflict, which the workflow retries); documents with a code keep it;
- * 2. copy each original into the archive bucket under Object Lock (an existing copy of the same
- *    document and checksum is reused) and verify the copy's SHA-256;
- * 3. mark documents and submission ARCHIVED in one transaction.
- * Codes are never reused and sequences have no gaps: a number is only ever taken together with
- * the document that carries it.
+ * 1. reserve archive codes: per sequence, the numbers after the last one used, taken in one
+ *    small transaction that records the first number of each range on the submission (a lost
+ *    race re-reads the sequences and retries with backoff, then fails with
+ *    CodeAllocationConflict, which the workflow retries); a submission that has its reservation
+ *    keeps it, so a repeated step takes no new numbers;
+ * 2. copy each original into the archive bucket under Object Lock, with its code (an existing
+ *    copy of the same document and checksum is reused), and verify the copy's SHA-256;
+ * 3. in one transaction: the code items, the documents with their codes ARCHIVED, the
+ *    submission ARCHIVED and the audit event.
+ * Codes are never reused (a code item exists once) and sequences have no gaps: a number is only
+ * taken for a submission under review whose archiving then completes with it, whatever
+ * crashes and retries come between.
  */
 
 export interface ArchiveInput {
@@ -49,68 +52,117 @@ export interface ArchiveOutput {
   archived: { documentId: string; archiveCode: string }[];
 }
 
-const ALLOCATION_ROUNDS = 5;
+const RESERVATION_ROUNDS = 6;
 const COPY_CONCURRENCY = 4;
 
 const archivedList = (docs: readonly DocumentRecord[]) =>
   docs.flatMap((d) => (d.archiveCode ? [{ documentId: d.documentId, archiveCode: d.archiveCode }] : []));
 
-async function allocateCodes(scheme: Scheme, submission: Submission): Promise<DocumentRecord[]> {
-  for (let round = 0; ; round++) {
-    const docs = await getDocuments(submission.documentIds);
-    if (docs.length !== submission.documentIds.length) {
-      throw new WorkflowStateError(`submission ${submission.submissionId} has documents without records`);
+interface Reserved {
+  /** The archive date: the code year and the retention clocks start from it. */
+  at: string;
+  codes: Map<string, CodeAssignment>;
+}
+
+/** The codes a reservation gives the documents without one, in submission order. */
+function codesOf(scheme: Scheme, submission: Submission, pending: readonly DocumentRecord[]): Reserved {
+  const at = submission.codesReservedAt as string;
+  const ranges = submission.codeRanges ?? {};
+  const codes = new Map<string, CodeAssignment>();
+  for (const group of codeGroups(scheme, submission.businessEvent, pending, new Date(at))) {
+    const first = ranges[group.sequenceKey];
+    if (first === undefined) {
+      throw new WorkflowStateError(
+        `submission ${submission.submissionId} has no reservation in sequence ${group.sequenceKey}`,
+      );
     }
-    const pending = docs.filter((d) => !d.archiveCode);
-    if (pending.length === 0) return docs;
-    if (round >= ALLOCATION_ROUNDS) {
+    for (const a of assignCodes(scheme.codeTemplate, group, first - 1).assignments)
+      codes.set(a.documentId, a);
+  }
+  return { at, codes };
+}
+
+async function reserveCodes(
+  scheme: Scheme,
+  submission: Submission,
+  pending: readonly DocumentRecord[],
+  executionArn: string,
+): Promise<Reserved> {
+  let current = submission;
+  for (let round = 0; ; round++) {
+    if (current.codeRanges && current.codesReservedAt) return codesOf(scheme, current, pending);
+    if (pending.length === 0) return { at: now().toISOString(), codes: new Map() };
+    if (round >= RESERVATION_ROUNDS) {
       throw new CodeAllocationConflict(
-        `archive codes for ${submission.submissionId} lost ${ALLOCATION_ROUNDS} races; retry later`,
+        `archive codes for ${submission.submissionId} lost ${RESERVATION_ROUNDS} races; retry later`,
       );
     }
     const at = now();
-    const groups = codeGroups(scheme, submission.businessEvent, pending, at);
     const sequences: SequenceAdvance[] = [];
-    const assignments: CodeAssignment[] = [];
-    for (const group of groups) {
+    const planned: CodeAssignment[] = [];
+    for (const group of codeGroups(scheme, submission.businessEvent, pending, at)) {
       const seen = await getSequence(group.sequenceKey);
-      const planned = assignCodes(scheme.codeTemplate, group, seen);
-      sequences.push({ sequenceKey: group.sequenceKey, seen, last: planned.last });
-      assignments.push(...planned.assignments);
+      const plan = assignCodes(scheme.codeTemplate, group, seen);
+      sequences.push({ sequenceKey: group.sequenceKey, seen, last: plan.last });
+      planned.push(...plan.assignments);
     }
-    try {
-      await assignArchiveCodes(submission, sequences, assignments, at.toISOString(), {
-        action: 'submission.codes-assigned',
+    const result = await reserveArchiveCodes(
+      submission.submissionId,
+      executionArn,
+      sequences,
+      at.toISOString(),
+      {
+        action: 'submission.codes-reserved',
         actor: SYSTEM_ACTOR,
         targetType: 'submission',
         targetId: submission.submissionId,
         at: at.toISOString(),
-        details: {
-          codes: assignments.map((a) => ({ documentId: a.documentId, archiveCode: a.archiveCode })),
+        details: { codes: planned.map((a) => ({ documentId: a.documentId, archiveCode: a.archiveCode })) },
+      },
+    );
+    if (result === 'reserved') {
+      return codesOf(
+        scheme,
+        {
+          ...submission,
+          codesReservedAt: at.toISOString(),
+          codeRanges: Object.fromEntries(sequences.map((s) => [s.sequenceKey, s.seen + 1])),
         },
-      });
-    } catch (err) {
-      if (!lostCondition(err)) throw err;
-      logger.info('archive code allocation lost a race; reading again', {
-        round,
-        submissionId: submission.submissionId,
-      });
-      await new Promise((r) => setTimeout(r, 25 * 2 ** round + Math.random() * 50));
+        pending,
+      );
     }
+    if (result === 'submission-moved') {
+      // Another run of this step reserved first, or the submission left review.
+      const again = await getSubmission(submission.submissionId);
+      if (again?.status !== 'IN_REVIEW' || again.executionArn !== executionArn) {
+        throw new TransientError(`submission ${submission.submissionId} changed while codes were reserved`);
+      }
+      current = again;
+      continue;
+    }
+    logger.info('archive code reservation lost a race; reading the sequences again', {
+      round,
+      submissionId: submission.submissionId,
+    });
+    await new Promise((r) => setTimeout(r, 15 * 2 ** round * (1 + Math.random())));
   }
 }
 
-async function lockOriginal(scheme: Scheme, doc: DocumentRecord): Promise<ArchivedCopy> {
+async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reserved): Promise<ArchivedCopy> {
   const type = documentType(scheme, doc.docType);
   if (!type) throw new WorkflowStateError(`document type ${doc.docType} is not in scheme ${scheme.id}`);
-  if (!doc.archiveCode || !doc.codeAssignedAt)
-    throw new Error(`document ${doc.documentId} has no archive code`);
-  const retention = retentionPlan(type, doc.codeAssignedAt);
+  const code = reserved.codes.get(doc.documentId);
+  // A document that already carries a code (given by an earlier version of this step) keeps it.
+  const archiveCode = doc.archiveCode ?? code?.archiveCode;
+  const archivedAt = doc.codeAssignedAt ?? reserved.at;
+  if (!archiveCode) throw new Error(`document ${doc.documentId} has no archive code`);
+  const retention = retentionPlan(type, archivedAt);
   const key = archiveObjectKey(doc.documentId);
   const base = {
     documentId: doc.documentId,
-    archiveCode: doc.archiveCode,
-    archivedAt: doc.codeAssignedAt,
+    archiveCode,
+    ...(doc.archiveCode === undefined && code ? { sequenceKey: code.sequenceKey, seq: code.seq } : {}),
+    archivedAt,
     retention,
     archiveKey: key,
   };
@@ -128,7 +180,7 @@ async function lockOriginal(scheme: Scheme, doc: DocumentRecord): Promise<Archiv
     sourceKey: doc.intakeKey,
     destKey: key,
     contentType: doc.contentType,
-    metadata: archiveObjectMetadata(doc),
+    metadata: archiveObjectMetadata({ ...doc, archiveCode }),
     retention,
     expectedSha256Hex: doc.sha256,
   });
@@ -151,50 +203,56 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
   }
   const scheme = getScheme(submission.schemeId);
 
-  const docs = await allocateCodes(scheme, submission);
-
+  const docs = await getDocuments(submission.documentIds);
+  if (docs.length !== submission.documentIds.length) {
+    throw new WorkflowStateError(`submission ${submission.submissionId} has documents without records`);
+  }
   const toLock = docs.filter((d) => d.status === 'UPLOADED');
+  const reserved = await reserveCodes(
+    scheme,
+    submission,
+    toLock.filter((d) => !d.archiveCode),
+    input.executionId,
+  );
+
   const copies: ArchivedCopy[] = [];
   for (let i = 0; i < toLock.length; i += COPY_CONCURRENCY) {
     copies.push(
-      ...(await Promise.all(toLock.slice(i, i + COPY_CONCURRENCY).map((d) => lockOriginal(scheme, d)))),
+      ...(await Promise.all(
+        toLock.slice(i, i + COPY_CONCURRENCY).map((d) => lockOriginal(scheme, d, reserved)),
+      )),
     );
   }
 
   const at = now().toISOString();
-  const done = await completeArchive(
-    submission.submissionId,
-    input.executionId,
-    copies,
-    input.decidedBy,
+  const done = await completeArchive(submission, input.executionId, copies, input.decidedBy, at, {
+    action: 'submission.archived',
+    actor: SYSTEM_ACTOR,
+    targetType: 'submission',
+    targetId: submission.submissionId,
     at,
-    {
-      action: 'submission.archived',
-      actor: SYSTEM_ACTOR,
-      targetType: 'submission',
-      targetId: submission.submissionId,
-      at,
-      details: {
-        decidedBy: input.decidedBy,
-        documents: copies.map((c) => ({
-          documentId: c.documentId,
-          archiveCode: c.archiveCode,
-          retainUntil: c.retention.retainUntil,
-          legalHold: c.retention.legalHold,
-          archiveVersionId: c.archiveVersionId,
-        })),
-      },
+    details: {
+      decidedBy: input.decidedBy,
+      documents: copies.map((c) => ({
+        documentId: c.documentId,
+        archiveCode: c.archiveCode,
+        retainUntil: c.retention.retainUntil,
+        legalHold: c.retention.legalHold,
+        archiveVersionId: c.archiveVersionId,
+      })),
     },
-  );
+  });
   if (!done) {
     const now = await getSubmission(input.submissionId);
     if (now?.status !== 'ARCHIVED') {
       throw new TransientError(`submission ${input.submissionId} changed while it was archived`);
     }
   }
-  await startClocksOfClosedAccount(scheme, submission.customerId, docs);
+  const codes = new Map(copies.map((c) => [c.documentId, c.archiveCode]));
+  const archived = docs.map((d) => ({ ...d, archiveCode: d.archiveCode ?? codes.get(d.documentId) }));
+  await startClocksOfClosedAccount(scheme, submission.customerId, archived);
   logger.info('submission archived', { submissionId: submission.submissionId, documents: docs.length });
-  return { archived: archivedList(docs) };
+  return { archived: archivedList(archived) };
 };
 
 /**

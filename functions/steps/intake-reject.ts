@@ -29,9 +29,11 @@ export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' 
   }
   const at = now().toISOString();
   if (submission.status !== 'REJECTED') {
+    const given = Array.isArray(input.problems) ? input.problems : [];
     const rejection: Rejection = {
       reason: input.reason || 'rejected',
-      problems: Array.isArray(input.problems) ? input.problems : [],
+      // Failed checks reach this step as a caught error: their problems are on the submission.
+      problems: given.length === 0 && submission.valid === false ? (submission.problems ?? []) : given,
       decidedBy: input.decidedBy || 'system',
       at,
       attempt: submission.attempt,

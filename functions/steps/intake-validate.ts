@@ -5,12 +5,15 @@ import { scanStatus } from '../adapters/scanner.ts';
 import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
-import { ScanPending, TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '../core/submissions.ts';
 
 /**
- * Workflow step Validate: the four checks (DA/T 70) on every document of the submission,
- * stored per document and on the submission. Returns `{valid, problems}` to the workflow.
- * Safe to run twice: the same checks are computed and written again.
+ * Workflow step Validate: the four checks (DA/T 70) on every document of the submission, stored
+ * on the submission (the problems name document and check, so per-document results are read
+ * from them). Returns `{valid: true, problems: []}` to the workflow when they pass; when they
+ * fail it throws ChecksFailed, which the workflow catches and rejects the submission with the
+ * stored problems: the workflow needs no Choice state after the step. Safe to run twice: the
+ * same checks are computed and written again.
  */
 
 export interface ValidateInput {
@@ -41,7 +44,7 @@ export const handler = async (input: ValidateInput): Promise<ValidateOutput> => 
       submissionId: submission.submissionId,
       status: submission.status,
     });
-    return { valid: submission.valid ?? false, problems: submission.problems ?? [] };
+    return answer(submission.submissionId, submission.valid ?? false, submission.problems ?? []);
   }
 
   const documents = await getDocuments(submission.documentIds);
@@ -76,5 +79,14 @@ export const handler = async (input: ValidateInput): Promise<ValidateOutput> => 
     valid: outcome.valid,
     problems: outcome.problems.length,
   });
-  return { valid: outcome.valid, problems: outcome.problems };
+  return answer(submission.submissionId, outcome.valid, outcome.problems);
 };
+
+function answer(submissionId: string, valid: boolean, problems: Problem[]): ValidateOutput {
+  if (!valid) {
+    throw new ChecksFailed(
+      `submission ${submissionId} failed the intake checks: ${problems.map((p) => p.message).join('; ')}`,
+    );
+  }
+  return { valid, problems };
+}

@@ -118,8 +118,13 @@ describe('intake-archive step', () => {
     });
   }
 
-  it('allocates codes in one transaction, locks each original, then archives documents and submission together', async () => {
-    stored();
+  const docUpdates = (items: ReturnType<typeof transactItems>) =>
+    items.filter((i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#'));
+  const codePuts = (items: ReturnType<typeof transactItems>) =>
+    items.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'));
+
+  it('reserves codes in one small transaction, locks each original with its code, then archives codes, documents and submission together', async () => {
+    stored(undefined, [documents()]);
     sequences(6, undefined);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
@@ -130,38 +135,36 @@ describe('intake-archive step', () => {
       archived: DOC_IDS.map((documentId, i) => ({ documentId, archiveCode: CODES[i] })),
     });
 
-    // (1) the allocation transaction
-    const alloc = transactItems(0);
-    expect(alloc).toHaveLength(2 + 4 * 2 + 1);
-    expect(alloc[0]?.Update).toMatchObject({
+    // (1) the reservation: the submission, one update per sequence and the audit event, no documents
+    const reserve = transactItems(0);
+    expect(reserve).toHaveLength(1 + 2 + 1);
+    expect(reserve[0]?.Update).toMatchObject({
+      Key: SUB_KEY,
+      ConditionExpression: '#status = :review AND executionArn = :arn AND attribute_not_exists(codeRanges)',
+      ExpressionAttributeValues: {
+        ':arn': EXECUTION_ARN,
+        ':ranges': { [D30]: 7, [D10]: 1 },
+        ':at': NOW.toISOString(),
+      },
+    });
+    expect(reserve[1]?.Update).toMatchObject({
       Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' },
       ConditionExpression: '#last = :seen',
       ExpressionAttributeValues: { ':seen': 6, ':last': 9 },
     });
-    expect(alloc[1]?.Update).toMatchObject({
+    expect(reserve[2]?.Update).toMatchObject({
       Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' },
       ConditionExpression: 'attribute_not_exists(pk)',
       ExpressionAttributeValues: { ':last': 1 },
     });
-    const codePuts = alloc.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'));
-    expect(codePuts.map((p) => [p.Put?.Item?.archiveCode, p.Put?.Item?.documentId])).toEqual([
-      [`${D30}0007`, DOC_IDS[0]],
-      [`${D30}0008`, DOC_IDS[2]],
-      [`${D30}0009`, DOC_IDS[3]],
-      [`${D10}0001`, DOC_IDS[1]],
-    ]);
-    for (const p of codePuts) expect(p.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    const docUpdates = alloc.filter((i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#'));
-    expect(docUpdates).toHaveLength(4);
-    for (const u of docUpdates) {
-      expect(u.Update?.ConditionExpression).toBe(
-        'attribute_not_exists(archiveCode) AND submissionId = :sid AND #status = :uploaded',
-      );
-    }
-    expect(alloc.at(-1)?.Put?.TableName).toBe(AUDIT_TABLE);
-    expect(alloc.at(-1)?.Put?.Item).toMatchObject({
-      action: 'submission.codes-assigned',
+    expect(reserve[3]?.Put?.TableName).toBe(AUDIT_TABLE);
+    expect(reserve[3]?.Put?.Item).toMatchObject({
+      action: 'submission.codes-reserved',
       targetId: SUBMISSION_ID,
+      // Sequence by sequence.
+      details: {
+        codes: [0, 2, 3, 1].map((i) => ({ documentId: DOC_IDS[i], archiveCode: CODES[i] })),
+      },
     });
 
     // (2) the copies, under Object Lock, verified
@@ -185,16 +188,23 @@ describe('intake-archive step', () => {
     });
     expect(copies[1]?.ObjectLockRetainUntilDate).toEqual(new Date('2036-05-10T10:00:00.000Z'));
 
-    // (3) one transaction archives everything
+    // (3) one transaction: code items, documents, submission, audit
     const done = transactItems(1);
+    expect(done).toHaveLength(1 + 4 + 4 + 1);
     expect(done[0]?.Update).toMatchObject({
       Key: SUB_KEY,
       ConditionExpression: '#status = :review AND executionArn = :arn',
       ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':by': 'reviewer1' },
     });
-    expect(done[1]?.Update).toMatchObject({
+    expect(
+      codePuts(done).map((p) => [p.Put?.Item?.archiveCode, p.Put?.Item?.documentId, p.Put?.Item?.seq]),
+    ).toEqual(DOC_IDS.map((id, i) => [CODES[i], id, Number(CODES[i]?.slice(-4))]));
+    for (const p of codePuts(done)) expect(p.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const first = docUpdates(done)[0];
+    expect(first?.Update).toMatchObject({
       Key: { pk: `DOCUMENT#${DOC_IDS[0]}`, sk: 'DOCUMENT' },
-      ConditionExpression: '#status = :uploaded AND archiveCode = :code',
+      ConditionExpression:
+        'submissionId = :sid AND #status = :uploaded AND (attribute_not_exists(archiveCode) OR archiveCode = :code)',
       ExpressionAttributeValues: {
         ':archived': 'ARCHIVED',
         ':code': `${D30}0007`,
@@ -208,7 +218,7 @@ describe('intake-archive step', () => {
       },
     });
     // The disposal date of an ACCOUNT_CLOSED document is not known yet: not in the due index.
-    expect(done[1]?.Update?.UpdateExpression).not.toMatch(/gsi3pk/);
+    expect(first?.Update?.UpdateExpression).not.toMatch(/gsi3pk/);
     expect(done.at(-1)?.Put?.Item).toMatchObject({ action: 'submission.archived' });
   });
 
@@ -225,22 +235,26 @@ describe('intake-archive step', () => {
       document(1, { businessEvent: 'INSPECTION', docType: 'VIOLATION' }),
     ];
     // VIOLATION is D30 from year end; INSPECT is D10 from year end.
-    stored(sub, [docs, coded(docs, ['Z001-KH·2026-D10-JC-0001', 'Z001-KH·2026-D30-JC-0001'])]);
+    stored(sub, [docs]);
     ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-D10-JC-', sk: 'SEQUENCE' } }).resolves({});
     ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-D30-JC-', sk: 'SEQUENCE' } }).resolves({});
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
 
-    await archive(input);
+    const out = await archive(input);
 
-    const done = transactItems(1);
-    expect(done[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+    expect(out.archived.map((a) => a.archiveCode)).toEqual([
+      'Z001-KH·2026-D10-JC-0001',
+      'Z001-KH·2026-D30-JC-0001',
+    ]);
+    const [inspect, violation] = docUpdates(transactItems(1));
+    expect(inspect?.Update?.ExpressionAttributeValues).toMatchObject({
       ':until': '2037-01-01T00:00:00.000Z',
       // Filed by due month, then day: the retention sweep reads months up to today.
       ':gsi3pk': 'DUE#2037-01',
       ':gsi3sk': `2037-01-01#${DOC_IDS[0]}`,
     });
-    expect(done[2]?.Update?.ExpressionAttributeValues).toMatchObject({
+    expect(violation?.Update?.ExpressionAttributeValues).toMatchObject({
       ':gsi3pk': 'DUE#2057-01',
       ':gsi3sk': `2057-01-01#${DOC_IDS[1]}`,
     });
@@ -254,7 +268,7 @@ describe('intake-archive step', () => {
       documentIds: [DOC_IDS[0]],
     });
     const docs = [document(0, { docType: 'COMPLETION' })];
-    stored(sub, [docs, coded(docs, ['Z001-KH·2026-Y-YK-0001'])]);
+    stored(sub, [docs]);
     ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-Y-YK-', sk: 'SEQUENCE' } }).resolves({});
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
@@ -265,19 +279,17 @@ describe('intake-archive step', () => {
     expect(copy?.ObjectLockLegalHoldStatus).toBe('ON');
     expect(copy?.ObjectLockMode).toBeUndefined();
     expect(copy?.ObjectLockRetainUntilDate).toBeUndefined();
-    expect(transactItems(1)[1]?.Update?.ExpressionAttributeValues).toMatchObject({
+    const [update] = docUpdates(transactItems(1));
+    expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':hold': true,
       ':rc': 'Y',
+      ':code': 'Z001-KH·2026-Y-YK-0001',
     });
-    expect(transactItems(1)[1]?.Update?.UpdateExpression).not.toMatch(/retainUntil/);
+    expect(update?.Update?.UpdateExpression).not.toMatch(/retainUntil/);
   });
 
-  it('re-reads the sequences and retries after losing a race, without gaps', async () => {
-    stored(undefined, [
-      documents(),
-      documents(),
-      coded(documents(), [`${D30}0010`, `${D10}0004`, `${D30}0011`, `${D30}0012`]),
-    ]);
+  it('re-reads the sequences and retries after losing a race, without gaps; a lost race costs no document writes', async () => {
+    stored(undefined, [documents()]);
     ddbMock
       .on(GetCommand, { Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' } })
       .resolvesOnce({ Item: { last: 6 } })
@@ -288,16 +300,23 @@ describe('intake-archive step', () => {
       .resolves({ Item: { last: 3 } });
     ddbMock
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', ...Array(9).fill('None')]))
+      .rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']))
       .resolves({});
     archiveBucketCopies();
 
     const out = await archive(input);
 
+    const lost = transactItems(0);
+    expect(
+      lost.filter(
+        (i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#') || i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'),
+      ),
+    ).toEqual([]);
     const second = transactItems(1);
-    expect(second[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 9, ':last': 12 });
-    expect(second[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 3, ':last': 4 });
-    expect(second[1]?.Update?.ConditionExpression).toBe('#last = :seen');
+    expect(second[0]?.Update?.ExpressionAttributeValues?.[':ranges']).toEqual({ [D30]: 10, [D10]: 4 });
+    expect(second[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 9, ':last': 12 });
+    expect(second[2]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 3, ':last': 4 });
+    expect(second[2]?.Update?.ConditionExpression).toBe('#last = :seen');
     expect(out.archived.map((a) => a.archiveCode)).toEqual([
       `${D30}0010`,
       `${D10}0004`,
@@ -309,19 +328,67 @@ describe('intake-archive step', () => {
   it('gives up with CodeAllocationConflict (which the workflow retries) after losing every race', async () => {
     stored(undefined, [documents()]);
     sequences(6, 0);
-    ddbMock
-      .on(TransactWriteCommand)
-      .rejects(cancelled(['ConditionalCheckFailed', ...Array(10).fill('None')]));
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None']));
 
     await expect(archive(input)).rejects.toMatchObject({ name: 'CodeAllocationConflict' });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(5);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(6);
     expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('reuses the reservation an interrupted run made: no new numbers, the same codes', async () => {
+    const sub = submission({
+      status: 'IN_REVIEW',
+      attempt: 1,
+      executionArn: EXECUTION_ARN,
+      codeRanges: { [D30]: 7, [D10]: 1 },
+      codesReservedAt: NOW.toISOString(),
+    });
+    stored(sub, [documents()]);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
+    // No sequence read, no reservation: the one transaction archives.
+    expect(ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.Key?.pk)).not.toContain(
+      `SEQUENCE#${D30}`,
+    );
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(codePuts(transactItems(0)).map((p) => p.Put?.Item?.archiveCode)).toEqual(CODES);
+  });
+
+  it('takes over the reservation of a run that reserved at the same time', async () => {
+    const plain = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
+    const reserved = { ...plain, codeRanges: { [D30]: 20, [D10]: 5 }, codesReservedAt: NOW.toISOString() };
+    ddbMock
+      .on(GetCommand, { Key: SUB_KEY })
+      .resolvesOnce({ Item: submissionRow(plain) })
+      .resolves({ Item: submissionRow(reserved) });
+    ddbMock.on(GetCommand, { Key: CUSTOMER_KEY }).resolves({ Item: CUSTOMER_ITEM });
+    ddbMock.on(BatchGetCommand).resolves(batchOf(documents()));
+    sequences(6, undefined);
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['ConditionalCheckFailed', 'None', 'None', 'None']))
+      .resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out.archived.map((a) => a.archiveCode)).toEqual([
+      `${D30}0020`,
+      `${D10}0005`,
+      `${D30}0021`,
+      `${D30}0022`,
+    ]);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
 
   it('keeps the codes documents already have and reuses copies already in the archive', async () => {
     const partly = [...coded(documents().slice(0, 2), CODES.slice(0, 2)), document(2), document(3)];
     const sub = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
-    stored(sub, [partly, coded(documents())]);
+    stored(sub, [partly]);
     sequences(7, undefined);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
@@ -333,14 +400,23 @@ describe('intake-archive step', () => {
 
     await archive(input);
 
-    const alloc = transactItems(0);
-    expect(alloc[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 7, ':last': 9 });
-    expect(
-      alloc.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#')).map((p) => p.Put?.Item?.documentId),
-    ).toEqual([DOC_IDS[2], DOC_IDS[3]]);
+    const reserve = transactItems(0);
+    expect(reserve).toHaveLength(3);
+    expect(reserve[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 7, ':last': 9 });
+    const done = transactItems(1);
+    expect(codePuts(done).map((p) => p.Put?.Item?.documentId)).toEqual([DOC_IDS[2], DOC_IDS[3]]);
     const copied = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.Key);
     expect(copied).toEqual([`originals/${DOC_IDS[1]}`, `originals/${DOC_IDS[2]}`, `originals/${DOC_IDS[3]}`]);
-    expect(transactItems(1)[1]?.Update?.ExpressionAttributeValues?.[':version']).toBe('v-earlier');
+    expect(docUpdates(done)[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':version': 'v-earlier',
+      ':code': CODES[0],
+    });
+    expect(docUpdates(done).map((u) => u.Update?.ExpressionAttributeValues?.[':code'])).toEqual([
+      CODES[0],
+      CODES[1],
+      `${D30}0008`,
+      `${D30}0009`,
+    ]);
   });
 
   it('starts the retention clocks of documents filed for an account that has already closed', async () => {

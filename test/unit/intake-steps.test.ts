@@ -64,7 +64,7 @@ describe('intake-validate step', () => {
       .resolves({ TagSet: tags });
   }
 
-  it('runs the four checks, stores them per document and on the submission (VALIDATED), and returns them', async () => {
+  it('runs the four checks, stores the outcome on the submission alone (VALIDATED), and returns it', async () => {
     stored();
     tagged('NO_THREATS_FOUND');
     ddbMock.on(TransactWriteCommand).resolves({});
@@ -73,7 +73,8 @@ describe('intake-validate step', () => {
 
     expect(out).toEqual({ valid: true, problems: [] });
     const items = transactItems();
-    expect(items).toHaveLength(1 + DOC_IDS.length + 1);
+    // The submission and the audit event: no document is rewritten.
+    expect(items).toHaveLength(2);
     expect(items[0]?.Update?.Key).toEqual(SUB_KEY);
     expect(items[0]?.Update?.ConditionExpression).toBe(
       '#status IN (:submitted, :validated) AND executionArn = :arn',
@@ -81,23 +82,17 @@ describe('intake-validate step', () => {
     expect(items[0]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':next': 'VALIDATED',
       ':valid': true,
+      ':problems': [],
       ':arn': EXECUTION_ARN,
     });
-    expect(items[1]?.Update?.Key).toEqual({ pk: `DOCUMENT#${DOC_IDS[0]}`, sk: 'DOCUMENT' });
-    expect(items[1]?.Update?.ExpressionAttributeValues?.[':checks']).toEqual({
-      authenticity: { passed: true, messages: [] },
-      integrity: { passed: true, messages: [] },
-      usability: { passed: true, messages: [] },
-      safety: { passed: true, messages: [] },
-    });
-    expect(items[5]?.Put?.TableName).toBe(AUDIT_TABLE);
-    expect(items[5]?.Put?.Item).toMatchObject({ action: 'submission.validated', actorSub: 'system' });
+    expect(items[1]?.Put?.TableName).toBe(AUDIT_TABLE);
+    expect(items[1]?.Put?.Item).toMatchObject({ action: 'submission.validated', actorSub: 'system' });
     // Every object's scan tag was read; none needed scanning.
     expect(s3Mock.commandCalls(GetObjectTaggingCommand)).toHaveLength(4);
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 
-  it('leaves a failing submission SUBMITTED and returns its problems for the reject step', async () => {
+  it('leaves a failing submission SUBMITTED with its problems and fails with ChecksFailed for the reject step', async () => {
     stored(undefined, [
       document(0, { receivedSha256: 'f'.repeat(64) }),
       document(1),
@@ -110,16 +105,18 @@ describe('intake-validate step', () => {
       .resolves({ TagSet: [{ Key: TAG, Value: 'THREATS_FOUND' }] });
     ddbMock.on(TransactWriteCommand).resolves({});
 
-    const out = await validate(input);
+    await expect(validate(input)).rejects.toMatchObject({
+      name: 'ChecksFailed',
+      message: expect.stringMatching(/failed the intake checks: .*differs.*malware scan found a threat/),
+    });
 
-    expect(out.valid).toBe(false);
-    expect(out.problems).toEqual([
-      { documentId: DOC_IDS[0], check: 'authenticity', message: expect.stringMatching(/differs/) },
-      { documentId: DOC_IDS[3], check: 'safety', message: 'the malware scan found a threat' },
-    ]);
     expect(transactItems()[0]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':next': 'SUBMITTED',
       ':valid': false,
+      ':problems': [
+        { documentId: DOC_IDS[0], check: 'authenticity', message: expect.stringMatching(/differs/) },
+        { documentId: DOC_IDS[3], check: 'safety', message: 'the malware scan found a threat' },
+      ],
     });
   });
 
@@ -156,7 +153,7 @@ describe('intake-validate step', () => {
       submission({ status: 'REJECTED', attempt: 1, executionArn: EXECUTION_ARN, valid: false, problems }),
     );
     // A REJECTED submission of this very execution: the stored answer stands.
-    await expect(validate(input)).resolves.toEqual({ valid: false, problems });
+    await expect(validate(input)).rejects.toMatchObject({ name: 'ChecksFailed' });
     expect(writesAttempted()).toBe(0);
     expect(s3Mock.calls()).toHaveLength(0);
   });
@@ -348,6 +345,26 @@ describe('intake-reject step', () => {
       `TASK#review-${SUBMISSION_ID}-1-review`,
       `TASK#review-${SUBMISSION_ID}-1-escalated`,
     ]);
+  });
+
+  it('rejects failed checks with the problems stored on the submission (the workflow passes none)', async () => {
+    const problems = [
+      { documentId: DOC_IDS[1], check: 'usability' as const, message: 'the file is image/png' },
+    ];
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({
+      Item: submissionRow(
+        submission({ status: 'SUBMITTED', attempt: 1, executionArn: EXECUTION_ARN, valid: false, problems }),
+      ),
+    });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(reject({ ...input, problems: [] })).resolves.toEqual({ status: 'REJECTED' });
+
+    expect(transactItems()[0]?.Update?.ExpressionAttributeValues?.[':rejection']).toMatchObject({
+      reason: input.reason,
+      problems,
+    });
   });
 
   it('is safe to run twice: an already rejected submission is not written again', async () => {

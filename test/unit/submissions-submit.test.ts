@@ -1,5 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as getHandler } from '../../functions/api/submissions-get.ts';
 import { handler } from '../../functions/api/submissions-submit.ts';
@@ -49,9 +49,13 @@ describe('POST /submissions/{id}/submit', () => {
     ddbMock.on(BatchGetCommand).resolves(batchOf(docs));
   }
 
-  it('starts the workflow under a deterministic name, then marks the submission SUBMITTED with its audit event', async () => {
+  it('marks the submission SUBMITTED with its execution and audit event, then starts the workflow under that name', async () => {
     stored();
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+    let markedBeforeStart = -1;
+    sfnMock.on(StartExecutionCommand).callsFake(() => {
+      markedBeforeStart = ddbMock.commandCalls(TransactWriteCommand).length;
+      return { executionArn: EXECUTION_ARN, startDate: new Date() };
+    });
     ddbMock.on(TransactWriteCommand).resolves({});
 
     const res = await submitAs();
@@ -70,6 +74,8 @@ describe('POST /submissions/{id}/submit', () => {
       attempt: 1,
       reviewTimeoutSeconds: 72 * 3600,
     });
+    // The mark came first, so the workflow's first step always finds its execution recorded.
+    expect(markedBeforeStart).toBe(1);
 
     const [update, audit] = transactItems();
     expect(update?.Update?.ConditionExpression).toBe('#status IN (:draft, :rejected) AND attempt = :seen');
@@ -153,43 +159,60 @@ describe('POST /submissions/{id}/submit', () => {
     expect(writesAttempted()).toBe(0);
   });
 
-  it.each(['SUBMITTED', 'VALIDATED', 'IN_REVIEW', 'ARCHIVED'] as const)(
-    '409 when already %s',
-    async (status) => {
-      stored(submission({ status, attempt: 1 }));
-      const res = await submitAs();
-      expect(res.statusCode).toBe(409);
-      expect(errorOf(res.body).message).toMatch(/already submitted/);
-      expect(sfnMock.calls()).toHaveLength(0);
-      expect(writesAttempted()).toBe(0);
-    },
-  );
+  it.each(['VALIDATED', 'IN_REVIEW', 'ARCHIVED'] as const)('409 when already %s', async (status) => {
+    stored(submission({ status, attempt: 1, executionArn: EXECUTION_ARN }));
+    const res = await submitAs();
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res.body).message).toMatch(/already submitted/);
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(writesAttempted()).toBe(0);
+  });
 
-  it('409 for the loser of two concurrent submits (same execution, only one state change)', async () => {
-    stored();
+  it('409 when already SUBMITTED, after starting the recorded execution in case the first submit stopped before it', async () => {
+    stored(submission({ status: 'SUBMITTED', attempt: 1, executionArn: EXECUTION_ARN }));
+    // Step Functions answers a repeated start of a running execution with that execution.
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
+    const res = await submitAs();
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res.body).message).toMatch(/already submitted/);
+    const start = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.name).toBe(`${SUBMISSION_ID}-1`);
+    expect(JSON.parse(start?.input ?? '{}')).toMatchObject({ submissionId: SUBMISSION_ID, attempt: 1 });
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it('409 for the loser of two concurrent submits, which starts nothing', async () => {
+    stored();
     ddbMock.on(TransactWriteCommand).rejectsOnce(cancelled(['ConditionalCheckFailed', 'None']));
 
     const res = await submitAs();
 
     expect(res.statusCode).toBe(409);
     expect(errorOf(res.body).message).toBe(`submission ${SUBMISSION_ID} is already submitted`);
-    // Both requests asked for the same name and input, so Step Functions ran one execution.
-    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe(`${SUBMISSION_ID}-1`);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('moves past an attempt whose execution name is taken and answers 409', async () => {
+  it('gives the attempt back when its execution name was already taken, and answers 409', async () => {
     stored();
+    ddbMock.on(TransactWriteCommand).resolves({});
     sfnMock.on(StartExecutionCommand).rejects(namedError('ExecutionAlreadyExists'));
-    ddbMock.on(UpdateCommand).resolves({});
 
     const res = await submitAs();
 
     expect(res.statusCode).toBe(409);
     expect(errorOf(res.body).message).toMatch(/did not complete; submit again/);
-    const bump = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(bump?.ExpressionAttributeValues).toMatchObject({ ':seen': 0, ':next': 1 });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const [back, audit] = transactItems(1);
+    expect(back?.Update?.ConditionExpression).toBe('#status = :submitted AND executionArn = :arn');
+    expect(back?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':back': 'DRAFT',
+      ':arn': EXECUTION_ARN,
+    });
+    // The attempt number stays used, so the next submit asks for a new name.
+    expect(back?.Update?.UpdateExpression).not.toMatch(/attempt/);
+    expect(audit?.Put?.Item).toMatchObject({
+      action: 'submission.submit-abandoned',
+      targetId: SUBMISSION_ID,
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as decide } from '../../functions/api/tasks-decide.ts';
@@ -182,15 +182,18 @@ describe('POST /tasks/{taskId}/decision', () => {
   it('lets an archivist decide an escalated task', async () => {
     stored(task({ taskId: 'esc', role: 'archivist', level: 'escalated' }));
     ddbMock.on(TransactWriteCommand).resolves({});
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    sfnMock.on(SendTaskFailureCommand).resolves({});
     const res = await decideAs(USERS.archivist, { decision: 'reject', comment: 'contract unsigned' }, 'esc');
     expect(res.statusCode).toBe(200);
-    expect(
-      JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '{}'),
-    ).toMatchObject({
+    // A rejected review fails the task by name: the workflow catches it without a Choice state.
+    const failure = sfnMock.commandCalls(SendTaskFailureCommand)[0]?.args[0].input;
+    expect(failure?.error).toBe('ReviewRejected');
+    expect(JSON.parse(failure?.cause ?? '{}')).toMatchObject({
       decision: 'reject',
       comment: 'contract unsigned',
+      decidedBy: 'archivist1',
     });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   describe('refuses, without writing or answering the workflow', () => {
