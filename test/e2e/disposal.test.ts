@@ -132,7 +132,7 @@ async function moveClockTo(target: string) {
 }
 
 interface SweepAnswer {
-  sweep: { batches: string[]; proposed: number; held: number; found: number };
+  sweep: { batches: string[]; proposed: number; held: number; onLoan: number; found: number };
   fixity: { checked: number; mismatches: string[] };
 }
 
@@ -427,5 +427,59 @@ describe('retention and disposal', () => {
       );
       expect(held.LegalHold?.Status).toBe('ON');
     }
+  }, 300_000);
+});
+
+describe('a due document out on loan', () => {
+  it('is left out of the sweep while the loan runs and proposed once it has ended', async () => {
+    // Two meter work orders archived today (whatever the clock says after the tests above): kept
+    // ten years from the end of the year, and lent with one approval.
+    const [lentFile, otherFile] = await Promise.all([
+      archivedFile('METERING', [planDoc('METERWO', 'application/pdf', '装拆表工作单 借阅中')]),
+      archivedFile('METERING', [planDoc('METERWO', 'application/pdf', '装拆表工作单 未借出')]),
+    ]);
+    const today = (await clockNow()).slice(0, 10);
+    const lent = lentFile.docs.METERWO!;
+    const other = otherFile.docs.METERWO!;
+
+    // Ten years and a few weeks on, just before the sweep, a borrower is lent one of them.
+    const year = Number(today.slice(0, 4)) + 11;
+    await moveClockTo(`${year}-01-20T10:00:00.000Z`);
+    const { loanId } = await api.expect<{ loanId: string }>(202, 'staff1', 'POST', '/loans', {
+      documentIds: [lent.documentId],
+      purpose: '客户投诉复核 complaint review',
+      days: 7,
+    });
+    const task = await until(`the approval task of loan ${loanId}`, async () => {
+      const { items } = await api.expect<{ items: Task[] }>(200, 'approver1', 'GET', '/tasks');
+      return items.find((t) => t.subjectId === loanId);
+    });
+    await api.expect(200, 'approver1', 'POST', `/tasks/${task.taskId}/decision`, { decision: 'approve' });
+    const loan = await until(`loan ${loanId} ACTIVE`, async () => {
+      const l = await api.expect<{ status: string; dueAt: string }>(200, 'staff1', 'GET', `/loans/${loanId}`);
+      return l.status === 'ACTIVE' ? l : undefined;
+    });
+
+    const during = await sweep();
+    expect(during.sweep.onLoan).toBe(1);
+    const proposedNow = await Promise.all(
+      during.sweep.batches.map((b) => waitBatch(b, 'proposed', (x) => x.items.length > 0)),
+    );
+    const idsNow = proposedNow.flatMap((b) => b.items.map((i) => i.documentId));
+    expect(idsNow).toContain(other.documentId);
+    expect(idsNow).not.toContain(lent.documentId);
+
+    // The loan runs out; the next sweep after its due day proposes the lent work order.
+    await moveClockTo(new Date(Date.parse(loan.dueAt) + 2 * 86_400_000).toISOString());
+    await until(`loan ${loanId} ended`, async () => {
+      const l = await api.expect<{ status: string }>(200, 'staff1', 'GET', `/loans/${loanId}`);
+      return l.status === 'ACTIVE' ? undefined : l;
+    });
+    const after = await sweep();
+    expect(after.sweep.onLoan).toBe(0);
+    const proposedLater = await Promise.all(
+      after.sweep.batches.map((b) => waitBatch(b, 'proposed', (x) => x.items.length > 0)),
+    );
+    expect(proposedLater.flatMap((b) => b.items.map((i) => i.documentId))).toEqual([lent.documentId]);
   }, 300_000);
 });
