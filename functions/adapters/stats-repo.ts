@@ -1,110 +1,68 @@
-import {
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nextDay } from '../core/disposal.ts';
 import type { CounterDeltas } from '../core/stats.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
-import { cancellationReasons, lostCondition } from './records-repo.ts';
+import { isConditionalCheckFailed } from './records-repo.ts';
 
 /**
  * The dashboard's counters and reads in the records table:
  *
- * | item            | pk                    | sk                          | attributes                     |
- * |-----------------|-----------------------|-----------------------------|--------------------------------|
- * | counters        | STATS                 | DOCS#<year>, INTAKE#<year>  | one number per counter (core/stats.ts) |
- * | counted batch   | STATSBATCH#<batch id> | STATSBATCH                  | expiresAt (TTL, two days)      |
+ * | item     | pk    | sk                          | attributes                                        |
+ * |----------|-------|-----------------------------|---------------------------------------------------|
+ * | counters | STATS | DOCS#<year>, INTAKE#<year>  | one number per counter (core/stats.ts); `b0`-`b7` |
  *
- * A stream batch adds to each counter item it touches once, in one transaction with the marker
- * of the batch, so a batch delivered again adds nothing. The other figures come from the indexes
+ * A stream batch adds to each counter item it touches with one UpdateItem (one write unit while
+ * the item stays under 1 KB), whatever the number of changes it sums. The update also writes the
+ * batch's identity into one of eight slots of the item (chosen by the identity) on the condition
+ * that the slot does not hold it already, so a batch delivered again (the function failed after
+ * its write) adds nothing to an item it added to before. Stream batches are retried whole
+ * (TABLE_STREAMS), straight after the failure; only a batch of another shard landing in the same
+ * slot of the same item in between could hide a repeat. The other figures come from the indexes
  * the workflows keep anyway (open tasks, loans out, due dates), read by key only.
  */
 
 const STATS_PK = 'STATS';
-const BATCH_MARKER_TTL_SECONDS = 2 * 24 * 3600;
-/** Items per transaction (DynamoDB allows 100): the marker and up to this many counter items. */
-const COUNTER_ITEMS_PER_TRANSACTION = 50;
+const SLOTS = 8;
 
 export interface CounterWrite {
-  /** False when this batch had been counted already. */
-  applied: boolean;
-  /** Write capacity units DynamoDB reported for the transactions. */
+  /** Counter items this batch added to; 0 when it had been counted already. */
+  applied: number;
+  /** Write capacity units DynamoDB reported for the updates. */
   writeUnits: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Adds one stream batch's deltas to the counters, once per batch identity. */
-export async function applyCounterDeltas(
-  batchId: string,
-  deltas: CounterDeltas,
-  batchAt: Date,
-): Promise<CounterWrite> {
+/** Adds one stream batch's deltas to the counters, once per counter item and batch identity. */
+export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas): Promise<CounterWrite> {
   const table = tableName();
-  const items = [...deltas.entries()];
+  const slot = `b${Number.parseInt(batchId.slice(0, 2), 16) % SLOTS}`;
   let writeUnits = 0;
-  let applied = false;
-  for (let part = 0; part * COUNTER_ITEMS_PER_TRANSACTION < items.length; part++) {
-    const chunk = items.slice(
-      part * COUNTER_ITEMS_PER_TRANSACTION,
-      (part + 1) * COUNTER_ITEMS_PER_TRANSACTION,
-    );
-    const id = part === 0 ? batchId : `${batchId}-${part}`;
-    const transactItems = [
-      {
-        Put: {
+  let applied = 0;
+  for (const [sk, attrs] of deltas) {
+    const names: Record<string, string> = { '#slot': slot };
+    const values: Record<string, unknown> = { ':entity': 'stats', ':batch': batchId };
+    const adds = [...attrs.entries()].map(([attr, n], i) => {
+      names[`#a${i}`] = attr;
+      values[`:a${i}`] = n;
+      return `#a${i} :a${i}`;
+    });
+    try {
+      const res = await ddb.send(
+        new UpdateCommand({
           TableName: table,
-          Item: {
-            pk: `STATSBATCH#${id}`,
-            sk: 'STATSBATCH',
-            entity: 'stats-batch',
-            // The stream's own time (real time, whatever the test clock says), as TTL expects.
-            expiresAt: Math.floor(batchAt.getTime() / 1000) + BATCH_MARKER_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...chunk.map(([sk, attrs]) => {
-        const names: Record<string, string> = {};
-        const values: Record<string, unknown> = { ':entity': 'stats' };
-        const adds = [...attrs.entries()].map(([attr, n], i) => {
-          names[`#a${i}`] = attr;
-          values[`:a${i}`] = n;
-          return `#a${i} :a${i}`;
-        });
-        return {
-          Update: {
-            TableName: table,
-            Key: { pk: STATS_PK, sk },
-            UpdateExpression: `SET entity = :entity ADD ${adds.join(', ')}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
-        };
-      }),
-    ];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await ddb.send(
-          new TransactWriteCommand({
-            TransactItems: transactItems,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        for (const c of res.ConsumedCapacity ?? []) writeUnits += c.CapacityUnits ?? 0;
-        applied = true;
-        break;
-      } catch (err) {
-        if (lostCondition(err)) break; // counted before
-        const reasons = cancellationReasons(err);
-        const conflictOnly =
-          reasons?.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
-        if (!conflictOnly || attempt >= 5) throw err;
-        await sleep(25 * 2 ** attempt + Math.random() * 25);
-      }
+          Key: { pk: STATS_PK, sk },
+          ConditionExpression: 'attribute_not_exists(#slot) OR #slot <> :batch',
+          UpdateExpression: `SET entity = :entity, #slot = :batch ADD ${adds.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      writeUnits += res.ConsumedCapacity?.CapacityUnits ?? 0;
+      applied++;
+    } catch (err) {
+      // Counted before: this item already holds this batch.
+      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
   return { applied, writeUnits };
@@ -121,6 +79,7 @@ export async function readCounters(): Promise<{ sk: string; attrs: Record<string
     },
     (item) => {
       const { pk: _pk, sk, entity: _entity, ...attrs } = item;
+      for (let i = 0; i < SLOTS; i++) delete attrs[`b${i}`];
       out.push({ sk: String(sk), attrs });
     },
   );

@@ -9,8 +9,8 @@ import type { Scheme } from './scheme.ts';
  *
  * - documents per business event (the class of the archive code, 机构(问题)代码), per document
  *   type and per archive year, and the completeness of submissions: counters the `stats-counter`
- *   function keeps from the records table's stream, one transaction per stream batch (a batch of
- *   a hundred changes adds to each counter item once), read back with one Query;
+ *   function keeps from the records table's stream, one update per counter item and stream batch (a
+ *   batch of a hundred changes adds to each counter item once), read back with one Query;
  * - tasks waiting and their age: the open-task index (one partition per role), keys only;
  * - loans overdue: the partition of loans with something still out, keys only, up to now;
  * - documents due for disposal: the due-date index, one partition per month, counted.

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import {
 import { handler as countStats } from '../../functions/events/stats-counter.ts';
 import { apiEvent, bodyOf, lambdaContext, USERS } from '../support/api-event.ts';
 import {
-  cancelled,
+  conditionFailed,
   ddbMock,
   document,
   documents,
@@ -367,57 +367,78 @@ describe('stats-counter', () => {
   });
   afterEach(resetMocks);
 
-  it('adds a batch in one transaction: the batch marker and one update per counter item', async () => {
-    ddbMock.on(TransactWriteCommand).resolves({ ConsumedCapacity: [{ TableName: TABLE, CapacityUnits: 4 }] });
-    const batch = [archive(0), archive(1), archive(2), archive(3)];
-    const result = await countStats(streamEvent(batch));
-    expect(result).toEqual({ changes: 4, counterItems: 1, applied: true, writeUnits: 4 });
-    const calls = ddbMock.commandCalls(TransactWriteCommand);
-    expect(calls).toHaveLength(1);
-    const items = calls[0]?.args[0].input.TransactItems ?? [];
-    expect(items).toHaveLength(2);
-    expect(items[0]?.Put).toMatchObject({
-      Item: {
-        pk: `STATSBATCH#${batchIdentity(batch)}`,
-        sk: 'STATSBATCH',
-        expiresAt: 1_790_000_000 + 2 * 24 * 3600,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    const update = items[1]?.Update;
-    expect(update?.Key).toEqual({ pk: 'STATS', sk: 'DOCS#2026' });
-    const added = Object.fromEntries(
-      Object.entries(update?.ExpressionAttributeNames ?? {}).map(([k, name]) => [
-        name,
-        update?.ExpressionAttributeValues?.[`:${k.slice(1)}`],
-      ]),
+  const added = (
+    input:
+      | {
+          ExpressionAttributeNames?: Record<string, string>;
+          ExpressionAttributeValues?: Record<string, unknown>;
+        }
+      | undefined,
+  ) =>
+    Object.fromEntries(
+      Object.entries(input?.ExpressionAttributeNames ?? {})
+        .filter(([k]) => k.startsWith('#a'))
+        .map(([k, name]) => [name, input?.ExpressionAttributeValues?.[`:${k.slice(1)}`]]),
     );
-    expect(added).toEqual({
+
+  it('adds a batch with one update per counter item, marked with the batch in one of its slots', async () => {
+    ddbMock.on(UpdateCommand).resolves({ ConsumedCapacity: { TableName: TABLE, CapacityUnits: 1 } });
+    const batch = [
+      archive(0),
+      archive(1),
+      archive(2),
+      archive(3),
+      change(
+        subKeys,
+        { ...submission({ status: 'IN_REVIEW', attempt: 1 }) },
+        { ...submission({ status: 'ARCHIVED', attempt: 1 }), archivedAt: '2026-03-04T09:00:06.000Z' },
+      ),
+    ];
+    const result = await countStats(streamEvent(batch));
+    expect(result).toEqual({ changes: 5, counterItems: 2, applied: 2, writeUnits: 2 });
+    const calls = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Key)).toEqual([
+      { pk: 'STATS', sk: 'DOCS#2026' },
+      { pk: 'STATS', sk: 'INTAKE#2026' },
+    ]);
+    const id = batchIdentity(batch);
+    const slot = `b${Number.parseInt(id.slice(0, 2), 16) % 8}`;
+    for (const c of calls) {
+      expect(c.ConditionExpression).toBe('attribute_not_exists(#slot) OR #slot <> :batch');
+      expect(c.ExpressionAttributeNames?.['#slot']).toBe(slot);
+      expect(c.ExpressionAttributeValues?.[':batch']).toBe(id);
+      expect(c.UpdateExpression).toMatch(/^SET entity = :entity, #slot = :batch ADD /);
+    }
+    expect(added(calls[0])).toEqual({
       'E#NEWCONN': 4,
       'T#APPFORM': 1,
       'T#IDCOPY': 1,
       'T#LANDCERT': 1,
       'T#CONTRACT': 1,
     });
-    expect(update?.UpdateExpression).toMatch(/^SET entity = :entity ADD /);
+    expect(added(calls[1])).toEqual({ 'A#NEWCONN': 1 });
   });
 
-  it('adds nothing for a batch counted before (its marker is there)', async () => {
-    ddbMock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
-    const result = await countStats(streamEvent([archive(0)]));
-    expect(result).toMatchObject({ applied: false, writeUnits: 0 });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
-  });
-
-  it('retries a transaction that collided with another batch, and fails the batch on other errors', async () => {
+  it('adds nothing to an item that holds the batch already, and still adds to the others', async () => {
     ddbMock
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(['None', 'TransactionConflict']))
-      .resolves({ ConsumedCapacity: [{ CapacityUnits: 4 }] });
-    expect(await countStats(streamEvent([archive(0)]))).toMatchObject({ applied: true });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
+      .on(UpdateCommand, { Key: { pk: 'STATS', sk: 'DOCS#2026' } })
+      .rejects(conditionFailed())
+      .on(UpdateCommand, { Key: { pk: 'STATS', sk: 'INTAKE#2026' } })
+      .resolves({ ConsumedCapacity: { CapacityUnits: 1 } });
+    const batch = [
+      archive(0),
+      change(
+        subKeys,
+        { ...submission({ status: 'IN_REVIEW', attempt: 1 }) },
+        { ...submission({ status: 'REJECTED', attempt: 1 }), rejection: { at: '2026-03-04T00:00:00.000Z' } },
+      ),
+    ];
+    const result = await countStats(streamEvent(batch));
+    expect(result).toMatchObject({ counterItems: 2, applied: 1, writeUnits: 1 });
+  });
 
-    ddbMock.reset().on(TransactWriteCommand).rejects(new Error('throttled'));
+  it('fails the batch on any other error, so it comes again', async () => {
+    ddbMock.on(UpdateCommand).rejects(new Error('throttled'));
     await expect(countStats(streamEvent([archive(1)]))).rejects.toThrow('throttled');
   });
 
@@ -425,7 +446,7 @@ describe('stats-counter', () => {
     const result = await countStats(
       streamEvent([change(docKeys(0), doc(0, { status: 'PENDING_UPLOAD' }), doc(0, { status: 'UPLOADED' }))]),
     );
-    expect(result).toEqual({ changes: 1, counterItems: 0, applied: false, writeUnits: 0 });
+    expect(result).toEqual({ changes: 1, counterItems: 0, applied: 0, writeUnits: 0 });
   });
 });
 
