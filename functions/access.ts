@@ -27,6 +27,8 @@ export const RULES = {
   'other-account': 'A security administrator changes other accounts only, never their own.',
   'every-region':
     'Archive-wide figures are for accounts that serve every region; an account limited to regions is refused (403), as the counts cover customers outside its regions.',
+  'scan-reader':
+    'The scans of a submission not yet archived are for the clerk who made it, whoever may decide its open review task, and archivists; only uploaded scans that passed the malware scan are shown.',
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -46,6 +48,7 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RuleName[]>> = {
   'GET /submissions/{submissionId}': ['own-submission'],
   'POST /submissions/{submissionId}/submit': ['own-submission'],
   'POST /submissions/{submissionId}/documents/{documentId}/upload-url': ['own-submission'],
+  'GET /submissions/{submissionId}/documents/{documentId}/content': ['customer-region', 'scan-reader'],
   'POST /tasks/{taskId}/decision': ['task-decider'],
   'GET /documents': ['customer-region'],
   'GET /documents/{documentId}': ['customer-region'],

@@ -102,6 +102,17 @@ export const FUNCTIONS = {
     description: 'Replaces the file of a draft or rejected document with a new presigned upload',
     access: { table: 'readwrite', audit: 'append', intake: 'presign' },
   },
+  'submissions-list': {
+    entry: 'api/submissions-list.ts',
+    description: "The calling clerk's own submissions, newest first",
+    access: { table: 'read' },
+  },
+  'submissions-scan-content': {
+    entry: 'api/submissions-scan-content.ts',
+    description: 'A short-lived presigned GET of an uploaded, malware-scanned intake scan; audited',
+    // Reads the intake bucket only: the object's checksum and scan tag, and signs the GET with it.
+    access: { table: 'read', audit: 'append', intake: 'read' },
+  },
   'submissions-submit': {
     entry: 'api/submissions-submit.ts',
     description: 'Starts intake-review-archive for a fully uploaded submission',
@@ -390,6 +401,7 @@ export const ROUTES: readonly RouteDef[] = [
     roles: ['archivist', 'auditor'],
   },
   { method: 'POST', path: '/submissions', function: 'submissions-create', roles: ['clerk'] },
+  { method: 'GET', path: '/submissions', function: 'submissions-list', roles: ['clerk'] },
   {
     method: 'GET',
     path: '/submissions/{submissionId}',
@@ -407,6 +419,12 @@ export const ROUTES: readonly RouteDef[] = [
     path: '/submissions/{submissionId}/documents/{documentId}/upload-url',
     function: 'submissions-upload-url',
     roles: ['clerk'],
+  },
+  {
+    method: 'GET',
+    path: '/submissions/{submissionId}/documents/{documentId}/content',
+    function: 'submissions-scan-content',
+    roles: ['clerk', 'reviewer', 'archivist'],
   },
   { method: 'GET', path: '/tasks', function: 'tasks-list', roles: STAFF },
   { method: 'POST', path: '/tasks/{taskId}/decision', function: 'tasks-decide', roles: DECIDERS },

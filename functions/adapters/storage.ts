@@ -71,6 +71,32 @@ export async function presignContent(args: {
   return { url, expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString() };
 }
 
+/**
+ * A GET URL of an uploaded scan in the intake bucket, for a preview before archiving: bound to
+ * that one key, with the response's content type and disposition signed into it.
+ */
+export async function presignIntakeScan(args: {
+  key: string;
+  contentType: string;
+  disposition: string;
+  expiresIn: number;
+  now?: Date;
+}): Promise<{ url: string; expiresAt: string }> {
+  const url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({
+      Bucket: intakeBucket(),
+      Key: args.key,
+      ResponseContentType: args.contentType,
+      ResponseContentDisposition: args.disposition,
+      ResponseCacheControl: 'private, no-store',
+    }),
+    { expiresIn: args.expiresIn },
+  );
+  const issued = args.now ?? now();
+  return { url, expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString() };
+}
+
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;

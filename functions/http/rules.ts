@@ -4,6 +4,7 @@ import { getArchiveCodeOwner, getDocument, getSubmission, getTask } from '../ada
 import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
 import { BadRequest, Forbidden, NotFound } from '../core/errors.ts';
 import type { Actor } from '../core/roles.ts';
+import { scanReaderBasis } from '../core/submission-scans.ts';
 import { canViewSubmission } from '../core/submissions.ts';
 import { assertMayDecide } from '../core/tasks.ts';
 
@@ -83,6 +84,14 @@ const taskDecider: Check = async (req) => {
   assertMayDecide(req.actor, task);
 };
 
+const scanReader: Check = async (req) => {
+  const id = req.path.submissionId ?? '';
+  const submission = await getSubmission(id);
+  if (!submission) throw new NotFound('submission', id);
+  const task = submission.reviewTaskId ? await getTask(submission.reviewTaskId) : undefined;
+  scanReaderBasis(req.actor, submission, task);
+};
+
 const everyRegion: Check = async (req) => {
   if (visibleRegions(req.actor) !== 'ALL') {
     throw new Forbidden('the figures cover every region; an account limited to regions may not see them');
@@ -102,6 +111,7 @@ export const RULE_CHECKS: Record<RuleName, Check> = {
   'task-decider': taskDecider,
   'other-account': otherAccount,
   'every-region': everyRegion,
+  'scan-reader': scanReader,
 };
 
 export async function enforceRules(rules: readonly RuleName[], req: RuleRequest): Promise<void> {

@@ -41,10 +41,15 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'PATCH /customers/{customerId}': ['clerk1', 'clerk2', 'archivist1'],
   'GET /customers/{customerId}/history': ['archivist1', 'auditor1'],
   'POST /submissions': ['clerk1', 'clerk2'],
+  // Each clerk lists their own submissions.
+  'GET /submissions': ['clerk1', 'clerk2'],
   // Record rule own-submission: the other clerk is refused.
   'GET /submissions/{submissionId}': ['clerk1', 'reviewer1', 'archivist1', 'auditor1'],
   'POST /submissions/{submissionId}/submit': ['clerk1'],
   'POST /submissions/{submissionId}/documents/{documentId}/upload-url': ['clerk1'],
+  // Record rule scan-reader, on a submission in review: its clerk, the reviewer who may decide
+  // its task, archivists; the other clerk is refused.
+  'GET /submissions/{submissionId}/documents/{documentId}/content': ['clerk1', 'reviewer1', 'archivist1'],
   'GET /tasks': STAFF,
   // Record rule task-decider on a review task: reviewers decide it.
   'POST /tasks/{taskId}/decision': ['reviewer1'],

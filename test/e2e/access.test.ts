@@ -144,6 +144,8 @@ describe('the route × caller matrix', () => {
     readSubmission: Draft;
     submitSubmission: Draft;
     taskId: string;
+    /** In review, its task open: scans previewed by the matrix. */
+    previewed: Draft;
     archived: Draft;
     /** A document each content reader holds an ACTIVE loan of (not the one the content row reads). */
     loanDoc: string;
@@ -156,11 +158,19 @@ describe('the route × caller matrix', () => {
     const readSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-read'));
     const submitSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-submit'));
     const reviewed = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-review'));
+    const previewed = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-preview'));
     const archived = await createDraft(api, customerId, 'CHANGE', [
       ...changeDocs('matrix-archive'),
       planDoc('CONTRACT', 'application/pdf', '供用电合同 matrix'),
     ]);
-    await Promise.all([uploadAll(api, submitSubmission), uploadAll(api, reviewed), uploadAll(api, archived)]);
+    await Promise.all([
+      uploadAll(api, submitSubmission),
+      uploadAll(api, reviewed),
+      uploadAll(api, archived),
+      uploadAll(api, previewed),
+    ]);
+    await api.expect(202, 'clerk1', 'POST', `/submissions/${previewed.submissionId}/submit`);
+    await openTaskFor(api, previewed.submissionId);
     await api.expect(202, 'clerk1', 'POST', `/submissions/${archived.submissionId}/submit`);
     const archiveTask = await openTaskFor(api, archived.submissionId);
     await api.expect(200, 'reviewer2', 'POST', `/tasks/${archiveTask.taskId}/decision`, {
@@ -172,7 +182,16 @@ describe('the route × caller matrix', () => {
     const loanDoc = archived.docs[2]?.documentId ?? '';
     const loans: Record<string, string> = {};
     for (const borrower of CONTENT) loans[borrower] = await activeLoan(borrower, loanDoc);
-    f = { customerId, readSubmission, submitSubmission, taskId: task.taskId, archived, loanDoc, loans };
+    f = {
+      customerId,
+      readSubmission,
+      submitSubmission,
+      taskId: task.taskId,
+      previewed,
+      archived,
+      loanDoc,
+      loans,
+    };
     // A closed disposal batch, as the disposal workflow leaves one, for GET /disposals/{batchId}.
     const ddb = DynamoDBDocumentClient.from(
       new DynamoDBClient({
@@ -256,6 +275,10 @@ describe('the route × caller matrix', () => {
       'POST /submissions/{submissionId}/documents/{documentId}/upload-url': () => ({
         path: `/submissions/${f.readSubmission.submissionId}/documents/${f.readSubmission.docs[0]?.documentId}/upload-url`,
         body: { contentType: 'application/pdf', size: 20, sha256: 'b'.repeat(64) },
+      }),
+      'GET /submissions': () => ({ path: '/submissions?limit=5' }),
+      'GET /submissions/{submissionId}/documents/{documentId}/content': () => ({
+        path: `/submissions/${f.previewed.submissionId}/documents/${f.previewed.docs[1]?.documentId}/content`,
       }),
       'GET /tasks': () => ({ path: '/tasks' }),
       'POST /tasks/{taskId}/decision': () => ({

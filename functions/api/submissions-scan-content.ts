@@ -1,0 +1,66 @@
+import { appendAudit } from '../adapters/audit.ts';
+import { getDocument, getSubmission, getTask } from '../adapters/records-repo.ts';
+import { scanStatus } from '../adapters/scanner.ts';
+import { headIntakeObject, presignIntakeScan } from '../adapters/storage.ts';
+import { now } from '../core/clock.ts';
+import { NotFound } from '../core/errors.ts';
+import { getScheme } from '../core/scheme.ts';
+import {
+  assertPreviewable,
+  assertUploaded,
+  documentOfSubmission,
+  previewHeaders,
+  scanReaderBasis,
+} from '../core/submission-scans.ts';
+import { apiHandler } from '../http/api.ts';
+
+/**
+ * `GET /submissions/{submissionId}/documents/{documentId}/content`: a short-lived GET URL of a
+ * scan still in the intake bucket, so the reviewer deciding the submission (and its clerk, and
+ * archivists) see it inline before it is archived. The URL is bound to the one key, with the
+ * type the file really is and `inline` signed into it. Only an uploaded scan that is still the
+ * declared file and that the malware scan passed is shown. Every URL issued is in the audit
+ * trail, with why the caller may see it, before it is returned.
+ */
+export const handler = apiHandler('submissions-scan-content', async ({ actor, path, requestId }) => {
+  const submissionId = path.submissionId ?? '';
+  const documentId = path.documentId ?? '';
+  const submission = await getSubmission(submissionId);
+  if (!submission) throw new NotFound('submission', submissionId);
+  const task = submission.reviewTaskId ? await getTask(submission.reviewTaskId) : undefined;
+  const basis = scanReaderBasis(actor, submission, task);
+
+  const doc = documentOfSubmission(submissionId, documentId, await getDocument(documentId));
+  assertUploaded(doc);
+  const stored = await headIntakeObject(doc.intakeKey);
+  const scan = stored ? await scanStatus(doc.intakeKey) : undefined;
+  assertPreviewable(doc, stored, scan);
+
+  const time = now();
+  const headers = previewHeaders(doc);
+  const link = await presignIntakeScan({
+    key: doc.intakeKey,
+    contentType: headers.contentType,
+    disposition: headers.disposition,
+    expiresIn: getScheme(submission.schemeId).limits.contentUrlSeconds,
+    now: time,
+  });
+  await appendAudit({
+    action: 'document.scan-preview-url',
+    actor,
+    targetType: 'document',
+    targetId: documentId,
+    at: time.toISOString(),
+    details: {
+      submissionId,
+      basis,
+      ...(basis === 'review-task' && task ? { taskId: task.taskId } : {}),
+      submissionStatus: submission.status,
+      sha256: doc.sha256,
+      contentType: headers.contentType,
+      expiresAt: link.expiresAt,
+      requestId,
+    },
+  });
+  return { status: 200, body: { ...link, contentType: headers.contentType } };
+});

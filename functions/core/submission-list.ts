@@ -1,0 +1,140 @@
+import * as z from 'zod';
+import { BadRequest } from './errors.ts';
+import { SUBMISSION_STATUSES, type Submission, type SubmissionStatus } from './submissions.ts';
+
+/**
+ * `GET /submissions?status=&limit=&cursor=`: the caller's own submissions, newest first, a page
+ * at a time. The cursor is opaque to clients: the position (creation time and id) of the last
+ * submission looked at, and the status filter it was made for.
+ */
+
+export const DEFAULT_LIST_LIMIT = 20;
+export const MAX_LIST_LIMIT = 100;
+
+export const listQuerySchema = z
+  .object({
+    status: z
+      .enum(SUBMISSION_STATUSES, { message: `must be one of ${SUBMISSION_STATUSES.join(', ')}` })
+      .optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+          .max(MAX_LIST_LIMIT, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`),
+      )
+      .optional(),
+    cursor: z.string().min(1).max(400, 'is not a cursor this list returned').optional(),
+  })
+  .strict();
+
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+/** Where a page ends in the clerk's list: the last submission looked at. */
+export interface ListPosition {
+  createdAt: string;
+  submissionId: string;
+}
+
+interface CursorBody {
+  /** The status filter the cursor belongs to ('' for none). */
+  s: string;
+  t: string;
+  id: string;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export function encodeListCursor(position: ListPosition, status: SubmissionStatus | undefined): string {
+  const body: CursorBody = { s: status ?? '', t: position.createdAt, id: position.submissionId };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+/** Reads a cursor back; it must be one this list returned for the same status filter. */
+export function decodeListCursor(cursor: string, status: SubmissionStatus | undefined): ListPosition {
+  const refuse = (message: string) =>
+    new BadRequest(`invalid request: cursor: ${message}`, [{ path: 'cursor', message }]);
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('is not a cursor this list returned');
+  }
+  const b = body as Partial<CursorBody> | null;
+  if (
+    typeof b !== 'object' ||
+    b === null ||
+    Array.isArray(b) ||
+    Object.keys(b).sort().join(',') !== 'id,s,t' ||
+    typeof b.s !== 'string' ||
+    typeof b.t !== 'string' ||
+    typeof b.id !== 'string' ||
+    !ISO_TIME.test(b.t) ||
+    !ID.test(b.id)
+  ) {
+    throw refuse('is not a cursor this list returned');
+  }
+  if (b.s !== (status ?? '')) {
+    throw refuse(
+      `was made for ${b.s === '' ? 'no status filter' : `status=${b.s}`}, not ${status === undefined ? 'no status filter' : `status=${status}`}; start again without it`,
+    );
+  }
+  return { createdAt: b.t, submissionId: b.id };
+}
+
+export interface CustomerName {
+  customerId: string;
+  name?: string;
+}
+
+/** One submission as the list shows it: where it stands, what it is about, and why it came back. */
+export function submissionListItem(s: Submission, customer: CustomerName | undefined) {
+  return {
+    submissionId: s.submissionId,
+    status: s.status,
+    businessEvent: s.businessEvent,
+    customerId: s.customerId,
+    ...(s.customerNo === undefined ? {} : { customerNo: s.customerNo }),
+    ...(customer?.name === undefined ? {} : { customerName: customer.name }),
+    documentCount: s.documentIds.length,
+    attempt: s.attempt,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    ...(s.submittedAt === undefined ? {} : { submittedAt: s.submittedAt }),
+    ...(s.archivedAt === undefined ? {} : { archivedAt: s.archivedAt }),
+    ...(s.status === 'REJECTED' && s.rejection
+      ? {
+          rejection: {
+            reason: s.rejection.reason,
+            problemCount: s.rejection.problems.length,
+            decidedBy: s.rejection.decidedBy,
+            at: s.rejection.at,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Takes the submissions that match the filter, in index order, until the page is full. Returns
+ * the page and the position of the last one it took (where the next page starts) when it
+ * stopped because the page was full.
+ */
+export function fillPage(
+  candidates: readonly Submission[],
+  status: SubmissionStatus | undefined,
+  room: number,
+): { taken: Submission[]; full?: ListPosition } {
+  const taken: Submission[] = [];
+  for (const s of candidates) {
+    if (status !== undefined && s.status !== status) continue;
+    taken.push(s);
+    if (taken.length >= room)
+      return { taken, full: { createdAt: s.createdAt, submissionId: s.submissionId } };
+  }
+  return { taken };
+}
