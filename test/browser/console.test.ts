@@ -4,9 +4,11 @@
  * reviewer approves from the inbox, an archivist finds the archived documents by archive code
  * and opens the original. Each page is saved as a screenshot for the README.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Api, createDraft, openTaskFor, planDoc, uploadAll, waitSubmission } from '../e2e/client.ts';
 import { type LocalSystem, startSystem } from '../e2e/system.ts';
 import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
 import { pdfScan, pngScan } from './scans.ts';
@@ -68,6 +70,21 @@ const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}
   expect.poll(check, { timeout: options.timeout ?? 20_000, interval: 100 });
 
 const customerNo = `WEB${Date.now().toString(36).toUpperCase()}`;
+/** The scans the clerk uploads; the reviewer must see exactly these bytes. */
+const scans = [
+  {
+    name: '用电变更申请表.pdf',
+    type: 'application/pdf',
+    bytes: pdfScan('Application for change of use', 600 * 1024),
+  },
+  { name: '身份证复印件.png', type: 'image/png', bytes: pngScan() },
+  {
+    name: '客户信息变更单.pdf',
+    type: 'application/pdf',
+    bytes: pdfScan('Customer information change form', 600 * 1024),
+  },
+];
+const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 let submissionId = '';
 let archiveCodes: string[] = [];
 let openedDocumentId = '';
@@ -157,19 +174,7 @@ describe('the console', () => {
       uploadThroughput: 1024 * 1024,
     });
 
-    await dropFiles(page, [
-      {
-        name: '用电变更申请表.pdf',
-        type: 'application/pdf',
-        bytes: pdfScan('Application for change of use', 600 * 1024),
-      },
-      { name: '身份证复印件.png', type: 'image/png', bytes: pngScan() },
-      {
-        name: '客户信息变更单.pdf',
-        type: 'application/pdf',
-        bytes: pdfScan('Customer information change form', 600 * 1024),
-      },
-    ]);
+    await dropFiles(page, scans);
     const rows = page.locator('[data-testid="files"] tbody tr');
     await poll(() => rows.count()).toBe(3);
     await rows.nth(0).locator('select').selectOption('APPFORM');
@@ -219,16 +224,45 @@ describe('the console', () => {
     await screenshot(page, 'submission-in-review');
   }, 120_000);
 
-  it('lets a reviewer approve from the inbox, and the clerk sees the archive codes', async () => {
+  it('lets a reviewer see each scan inline and approve from the inbox; the clerk sees the archive codes', async () => {
     const page = await newPage();
+    // Every scan the browser fetches from the intake bucket, with what storage answered: the
+    // request goes on to the local S3 unchanged and its answer back to the page as it came.
+    const fetched = new Map<string, { status: number; type: string | undefined; sha256: string }>();
+    await page.route(`${system.ready.s3Url}/${system.ready.intakeBucket}/intake/**`, async (route) => {
+      const res = await route.fetch();
+      const body = await res.body();
+      fetched.set(route.request().url(), {
+        status: res.status(),
+        type: res.headers()['content-type'],
+        sha256: sha256(body),
+      });
+      await route.fulfill({ response: res, body });
+    });
     await signIn(page, base, 'reviewer1');
     await page.goto(`${base}/#/inbox`);
     const task = page.locator(`[data-subject="${submissionId}"]`);
     await task.waitFor({ timeout: 30_000 });
     await task.locator('button').click();
     const detail = page.locator('[data-testid="task-detail"]');
-    await poll(() => detail.locator('tbody tr').count()).toBe(3);
+    await poll(() => detail.locator('[data-testid="scan-card"]').count()).toBe(3);
     await poll(() => detail.locator('.check.ok').count()).toBe(12);
+
+    // The ID copy as an image, drawn at its full size from the uploaded PNG.
+    const img = detail.locator('img[data-testid="scan"]');
+    await poll(() => img.count()).toBe(1);
+    await expect
+      .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 20_000 })
+      .toBe(640);
+    // The two PDFs in frames, each answered with exactly the bytes the clerk uploaded.
+    const frames = detail.locator('iframe[data-testid="scan"]');
+    await poll(() => frames.count()).toBe(2);
+    const srcs = await frames.evaluateAll((els) => els.map((el) => (el as HTMLIFrameElement).src));
+    const pdfs = scans.filter((f) => f.type === 'application/pdf').map((f) => sha256(f.bytes));
+    await expect
+      .poll(() => srcs.map((src) => fetched.get(src)), { timeout: 20_000 })
+      .toEqual(pdfs.map((h) => expect.objectContaining({ status: 200, type: 'application/pdf', sha256: h })));
+    expect(page.frames().map((f) => f.url())).toEqual(expect.arrayContaining(srcs));
     await screenshot(page, 'inbox');
 
     // Approving needs no comment; rejecting does, and says so next to the field.
@@ -314,6 +348,59 @@ describe('the console', () => {
     const file = await (await download).path();
     expect(readFileSync(file, 'utf8')).toContain('document.content-url');
   }, 60_000);
+
+  it("lists the clerk's own submissions with their status, and a rejection's reason with a way to fix it", async () => {
+    // A second submission of the same customer, rejected by the reviewer (set up over the API).
+    const client = new Api(system.ready.apiUrl);
+    const found = await client.expect<{ items: { customerId: string }[] }>(
+      200,
+      'clerk1',
+      'GET',
+      `/customers?q=${customerNo}`,
+    );
+    const customerId = found.items[0]?.customerId ?? '';
+    const draft = await createDraft(client, customerId, 'METERING', [
+      planDoc('METERWO', 'application/pdf', '装拆表工作单'),
+    ]);
+    await uploadAll(client, draft);
+    await client.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
+    const review = await openTaskFor(client, draft.submissionId);
+    await client.expect(200, 'reviewer1', 'POST', `/tasks/${review.taskId}/decision`, {
+      decision: 'reject',
+      comment: '工作单缺少客户签字',
+    });
+    await waitSubmission(client, draft.submissionId, 'REJECTED', (x) => x.status === 'REJECTED');
+
+    const page = await newPage();
+    await signIn(page, base, 'clerk1');
+    await page.goto(`${base}/#/upload`);
+    const list = page.locator('[data-testid="my-submissions-table"]');
+    const archived = list.locator(`tr[data-submission="${submissionId}"]`);
+    const rejected = list.locator(`tr[data-submission="${draft.submissionId}"]`);
+    await poll(() => list.locator('tbody tr').count()).toBe(2);
+    // Newest first.
+    expect(await list.locator('tbody tr').first().getAttribute('data-submission')).toBe(draft.submissionId);
+    expect(await archived.locator('[data-status]').getAttribute('data-status')).toBe('ARCHIVED');
+    expect(await archived.textContent()).toContain(customerNo);
+    expect(await rejected.locator('[data-status]').getAttribute('data-status')).toBe('REJECTED');
+    expect(await rejected.locator('[data-testid="rejection-reason"]').textContent()).toContain(
+      '工作单缺少客户签字',
+    );
+
+    // Only the rejected ones, then to the submission to fix it.
+    await page.locator('[data-testid="my-submissions-status"]').selectOption('REJECTED');
+    await poll(() => list.locator('tbody tr').count()).toBe(1);
+    await screenshot(page, 'my-submissions');
+    await rejected.locator('[data-testid="fix"]').click();
+    await page.waitForURL(new RegExp(`#/submissions/${draft.submissionId}$`));
+    await page.locator('[data-testid="rejection"]').waitFor();
+    expect(await page.locator('[data-testid="rejection"]').textContent()).toContain('工作单缺少客户签字');
+    await page.locator('[data-testid="resubmit"]').waitFor();
+    // The list comes from the API, not from this browser: nothing is kept in local storage.
+    expect(
+      await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('dangan.recent'))),
+    ).toEqual([]);
+  }, 120_000);
 
   it('raised no script errors in any page', () => {
     expect(consoleErrors).toEqual([]);

@@ -215,3 +215,20 @@ export interface TaskView {
   createdAt: string;
   dueAt: string;
 }
+
+/** One of the clerk's own submissions, as `GET /submissions` lists it. */
+export interface SubmissionListItem {
+  submissionId: string;
+  status: string;
+  businessEvent: string;
+  customerId: string;
+  customerNo?: string;
+  customerName?: string;
+  documentCount: number;
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+  submittedAt?: string;
+  archivedAt?: string;
+  rejection?: { reason: string; problemCount: number; decidedBy: string; at: string };
+}

@@ -1,4 +1,12 @@
-import { ApiError, api, type Customer, qs, type SubmissionView, type Upload } from '../api.ts';
+import {
+  ApiError,
+  api,
+  type Customer,
+  qs,
+  type SubmissionListItem,
+  type SubmissionView,
+  type Upload,
+} from '../api.ts';
 import {
   badge,
   type Ctx,
@@ -9,8 +17,8 @@ import {
   pageHeader,
   showFieldErrors,
 } from '../app.ts';
-import { formatBytes, h, render, toast } from '../dom.ts';
-import { named, t, word } from '../i18n.ts';
+import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
 import { contentTypeOf, putWithRetry, runLimited, sha256Hex } from '../upload.ts';
 
 /**
@@ -48,32 +56,9 @@ interface Draft {
   submitting: boolean;
 }
 
-export interface RecentSubmission {
-  submissionId: string;
-  customerNo: string;
-  customerName: string;
-  businessEvent: string;
-  createdAt: string;
-}
-
 let nextRowId = 1;
 /** Kept while the console is open, so a language switch or a visit elsewhere loses nothing. */
 let draft: Draft = { rows: [], uploading: false, submitting: false };
-
-const recentKey = (ctx: Ctx) => `dangan.recent.${ctx.session.sub}`;
-
-export function recentSubmissions(ctx: Ctx): RecentSubmission[] {
-  try {
-    return JSON.parse(localStorage.getItem(recentKey(ctx)) ?? '[]') as RecentSubmission[];
-  } catch {
-    return [];
-  }
-}
-
-function remember(ctx: Ctx, s: RecentSubmission): void {
-  const list = [s, ...recentSubmissions(ctx).filter((x) => x.submissionId !== s.submissionId)].slice(0, 20);
-  localStorage.setItem(recentKey(ctx), JSON.stringify(list));
-}
 
 export function clerkPage(root: HTMLElement, _params: string[], ctx: Ctx): () => void {
   const { scheme } = ctx;
@@ -684,13 +669,6 @@ export function clerkPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
           r.upload = d.upload;
         }
       });
-      remember(ctx, {
-        submissionId: created.submissionId,
-        customerNo: customer.customerNo,
-        customerName: customer.name,
-        businessEvent: draft.event,
-        createdAt: new Date().toISOString(),
-      });
     } catch (err) {
       draft.uploading = false;
       drawActions();
@@ -807,51 +785,117 @@ export function clerkPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     }
   }
 
-  // ---- Recent submissions ----------------------------------------------------------------------
-  const recentBox = h('section', { class: 'card', 'data-testid': 'recent' });
+  // ---- The clerk's own submissions (GET /submissions) -----------------------------------------
+  const recentBox = h('section', { class: 'card', 'data-testid': 'my-submissions' });
+  let listStatus = '';
   async function drawRecent(): Promise<void> {
-    const list = recentSubmissions(ctx).slice(0, 8);
-    if (list.length === 0) {
-      render(recentBox);
-      return;
-    }
-    const statusCells = new Map<string, HTMLElement>();
-    render(
-      recentBox,
-      h('h2', null, t('recentSubmissions')),
-      h(
-        'table',
-        { class: 'table' },
-        h(
-          'tbody',
-          null,
-          list.map((s) => {
-            const cell = h('td', null, '…');
-            statusCells.set(s.submissionId, cell);
-            const ev = scheme.businessEvents.find((e) => e.code === s.businessEvent);
-            return h(
-              'tr',
-              null,
-              h('td', null, h('a', { href: `#/submissions/${s.submissionId}` }, s.submissionId.slice(0, 8))),
-              h('td', { class: 'mono' }, s.customerNo),
-              h('td', null, s.customerName),
-              h('td', null, named(ev?.name, s.businessEvent)),
-              cell,
-            );
-          }),
-        ),
+    const filter = h(
+      'select',
+      {
+        'aria-label': t('status'),
+        'data-testid': 'my-submissions-status',
+        style: 'flex: 0 0 auto; width: auto',
+      },
+      h('option', { value: '' }, t('allStatuses')),
+      ['DRAFT', 'SUBMITTED', 'VALIDATED', 'IN_REVIEW', 'ARCHIVED', 'REJECTED'].map((st) =>
+        h('option', { value: st, selected: st === listStatus }, word('st', st)),
       ),
     );
-    await Promise.all(
-      list.map(async (s) => {
-        try {
-          const v = await api<SubmissionView>('GET', `/submissions/${s.submissionId}`);
-          statusCells.get(s.submissionId)?.replaceChildren(badge(v.status, word('st', v.status)));
-        } catch {
-          statusCells.get(s.submissionId)?.replaceChildren('—');
-        }
-      }),
+    filter.addEventListener('change', () => {
+      listStatus = filter.value;
+      void drawRecent();
+    });
+    const body = h('tbody');
+    const footer = h('div', { class: 'form-actions' });
+    render(
+      recentBox,
+      h(
+        'div',
+        { class: 'row', style: 'justify-content: space-between; align-items: center' },
+        h('h2', { style: 'margin: 0; white-space: nowrap' }, t('recentSubmissions')),
+        filter,
+      ),
+      h(
+        'table',
+        { class: 'table', 'data-testid': 'my-submissions-table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('submission')),
+            h('th', null, t('customerNo')),
+            h('th', null, t('customerName')),
+            h('th', null, t('businessEvent')),
+            h('th', { class: 'num' }, t('documentCount')),
+            h('th', null, t('createdAt')),
+            h('th', null, t('status')),
+            h('th', null, t('rejection')),
+          ),
+        ),
+        body,
+      ),
+      footer,
     );
+    const row = (s: SubmissionListItem) => {
+      const ev = scheme.businessEvents.find((e) => e.code === s.businessEvent);
+      return h(
+        'tr',
+        { 'data-submission': s.submissionId },
+        h(
+          'td',
+          null,
+          h('a', { href: `#/submissions/${s.submissionId}`, class: 'mono' }, s.submissionId.slice(0, 8)),
+        ),
+        h('td', { class: 'mono' }, s.customerNo ?? ''),
+        h('td', null, s.customerName ?? ''),
+        h('td', null, named(ev?.name, s.businessEvent)),
+        h('td', { class: 'num' }, String(s.documentCount)),
+        h('td', null, formatTime(s.createdAt, currentLang())),
+        h('td', null, badge(s.status, word('st', s.status))),
+        h(
+          'td',
+          { 'data-testid': 'rejection-reason' },
+          s.rejection
+            ? [
+                h('span', null, s.rejection.reason),
+                ' ',
+                h('a', { href: `#/submissions/${s.submissionId}`, 'data-testid': 'fix' }, t('fixLink')),
+              ]
+            : '',
+        ),
+      );
+    };
+    const load = async (cursor?: string) => {
+      render(footer, h('p', { class: 'hint' }, t('loading')));
+      try {
+        const page = await api<{ items: SubmissionListItem[]; nextCursor?: string }>(
+          'GET',
+          `/submissions${qs({ status: listStatus || undefined, limit: '10', cursor })}`,
+        );
+        body.append(...page.items.map(row));
+        render(
+          footer,
+          body.childElementCount === 0 ? h('p', { class: 'empty' }, t('noSubmissions')) : null,
+          page.nextCursor
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  'data-testid': 'my-submissions-more',
+                  onclick: () => void load(page.nextCursor),
+                },
+                t('more'),
+              )
+            : null,
+        );
+      } catch (err) {
+        render(footer, notice(errorText(err), 'error'));
+      }
+    };
+    await load();
   }
 
   render(

@@ -9,9 +9,9 @@ import {
   pageHeader,
   showFieldErrors,
 } from '../app.ts';
-import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
-import { checksCell, showContent } from './shared.ts';
+import { scanCards } from './scans.ts';
 import { decisionExtras, showsTask, subjectTitle, taskSubject } from './task-subjects.ts';
 
 const REFRESH_SECONDS = 10;
@@ -113,7 +113,7 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     try {
       if (task.kind === 'intake-review') {
         const s = await api<SubmissionView>('GET', `/submissions/${task.subjectId}`);
-        render(subject, submissionSummary(s, viewer));
+        render(subject, submissionSummary(s));
       } else if (showsTask(task.kind)) {
         render(subject, await taskSubject(task, viewer, ctx));
       } else {
@@ -124,7 +124,8 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     }
   }
 
-  function submissionSummary(s: SubmissionView, viewer: HTMLElement): HTMLElement {
+  /** An intake review: the checks' problems, then each scan inline beside its check results. */
+  function submissionSummary(s: SubmissionView): HTMLElement {
     const problems = s.validation?.problems ?? [];
     return h(
       'div',
@@ -136,51 +137,7 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
             problems.map((p) => h('li', null, `${p.check ? `${word('chk', p.check)}: ` : ''}${p.message}`)),
           )
         : null,
-      h(
-        'table',
-        { class: 'table' },
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            h('th', null, t('title')),
-            h('th', null, t('docType')),
-            h('th', null, t('size')),
-            h('th', null, t('checks')),
-            h('th', null, ''),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          s.documents.map((d) =>
-            h(
-              'tr',
-              null,
-              h(
-                'td',
-                null,
-                d.title,
-                h('small', { class: 'block mono' }, `${d.contentType} · ${d.sha256.slice(0, 12)}…`),
-              ),
-              h('td', null, named(d.docTypeName, d.docType)),
-              h('td', { class: 'num' }, formatBytes(d.size)),
-              h('td', null, checksCell(d)),
-              h(
-                'td',
-                null,
-                h(
-                  'button',
-                  { type: 'button', class: 'small secondary', onclick: () => void showContent(viewer, d) },
-                  t('preview'),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
+      scanCards(s.submissionId, s.documents),
     );
   }
 
