@@ -158,8 +158,8 @@ export function renderMarkdown(r: Results): string {
         .join(', ')} (per document). API requests: ${Object.entries(w.breakdown.api)
         .map(([route, n]) => `${route} ${num(n / w.submissions)}`)
         .join(', ')} (per submission).`,
-      `Failed invocations ${w.breakdown.errors.invocations} (of which ${w.localRace.retries} are the local race ` +
-        `below, the rest mostly archive-code allocations that lost a race and were retried); refused DynamoDB ` +
+      `Failed invocations ${w.breakdown.errors.invocations} (of which ${w.localRace.retries} are Validate finding ` +
+        `its submission not yet marked); refused DynamoDB ` +
         `calls ${w.breakdown.errors.capacity}, ${num(w.breakdown.errors.refusedUnits / w.documentsArchived)} ` +
         'units per document, counted as billed (a failed condition or a cancelled transaction still consumes ' +
         `capacity); HTTP 5xx ${w.breakdown.errors.http5xx}.`,
@@ -179,31 +179,28 @@ export function renderMarkdown(r: Results): string {
     '### Why the cost target is missed',
     `- **DynamoDB writes** are ${pct(dynamoShare)} of the target scope at ${a.documentsPerSubmission} documents ` +
       `per submission: ${num(writePerDoc)} write units per document. Every change is a TransactWriteItems with ` +
-      'its audit event (two units per KB per item on AWS), document and submission items carry two global ' +
-      'secondary indexes projecting ALL attributes (each change rewrites both index copies), and a document ' +
-      'is written at creation, upload, validation and archiving, with its archive code and audit events. ' +
-      `${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} of those units are refused calls, nearly ` +
-      'all archive-code allocations that lost a race: the concurrent submissions of one business event share a ' +
-      'code sequence, and a lost allocation is a whole cancelled transaction (sequence, codes, documents, audit) ' +
-      "tried again. Counting them as billed is this benchmark's reading; AWS's documentation states it for " +
-      'failed conditional writes, not for cancelled transactions. Without them the target scope comes to ' +
-      `${usd(a.perThousand.targetUsd - refusedUsd(a))}. The per-function table shows where. Smaller levers: ` +
-      'KEYS_ONLY or INCLUDE projections for gsi1/gsi2 (the ' +
-      'readers BatchGet the items anyway), recording validation results on the submission instead of on each ' +
-      'document, and a non-transactional write where no invariant spans two items.',
+      'its audit event (two units per KB per item on AWS), and submission and document items carry global ' +
+      'secondary indexes projecting ALL attributes, so a change rewrites their index copies too. A document ' +
+      'is written three times (created, upload recorded, archived with its code), plus its archive-code item ' +
+      'and a version per change (document-history); the validation results live on the submission (its ' +
+      'problems name document and check), and each archive-code sequence takes one UpdateItem per submission ' +
+      'that cannot lose a race (it adds to whatever the last number is and keeps the reservation under the ' +
+      'submission, released after the codes are given), so there is no cancelled allocation to pay for ' +
+      `(${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} refused units per document, ` +
+      `${usd(refusedUsd(a))} per 1,000 documents). The ` +
+      'per-function table shows where the rest goes. Levers left: KEYS_ONLY or INCLUDE projections for ' +
+      'gsi1/gsi2 (a change that does not touch an index key would then write nothing to that index; every ' +
+      "reader of those indexes, other teams' included, would BatchGet the items), and smaller items.",
     `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
       `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
-      'documents. One execution per submission keeps it independent of the document count; below about six ' +
-      'documents per submission it is still more than one transition per document. The happy path enters ' +
-      'Validate, PassedChecks, Review, Approved and Archive: folding the two Choice states into the task ' +
-      'results would make it three.',
-    `- **The local race**: the submit function starts the execution and then records it on the submission; ` +
-      'the local engine runs Validate at once, finds the submission not yet marked and retries after up to two ' +
-      `seconds (${a.localRace.retries} retries over ${a.submissions} submissions here, one transition and one ` +
-      `invocation each, ${usd(a.localRace.targetUsdPerThousand)} per 1,000 documents). On AWS the gap between ` +
-      'StartExecution and the first Lambda invocation usually exceeds the write, so it would be rarer; it is ' +
-      'counted as measured.',
+      'documents. The happy path enters Validate, Review and Archive only: failed checks (ChecksFailed) and a ' +
+      "reviewer's rejection (the task failed with ReviewRejected) are caught by name instead of branching in " +
+      'Choice states. One execution per submission keeps it independent of the document count; below three ' +
+      'documents per submission it is still more than one transition per document.',
+    `- **No start race**: the submit function records the execution on the submission (its ARN follows from ` +
+      'the deterministic name) before starting it, so Validate never finds the submission unmarked ' +
+      `(${a.localRace.retries} such retries here).`,
     `- **S3 requests**: ${num(a.usage.s3Tier1 / a.documentsArchived)} PUT-class and ` +
       `${num(a.usage.s3Tier2 / a.documentsArchived)} GET-class requests per document (listed above): the upload, ` +
       "the malware scanner's read and tag (GuardDuty's requests are billed to the bucket owner), the upload " +

@@ -731,72 +731,73 @@ export async function reopenTask(task: TaskRecord, deciderSub: string, audit: Au
 
 // ---- Writes: archiving ----------------------------------------------------------------------------
 
-export interface SequenceAdvance {
-  sequenceKey: string;
-  /** Last number read; 0 when the sequence item did not exist. */
-  seen: number;
-  last: number;
-}
-
-export type ReserveResult = 'reserved' | 'sequence-moved' | 'submission-moved';
+/** The attribute of a sequence item that holds a submission's reservation: the last number before it. */
+const reservation = (submissionId: string) => `reserved#${submissionId}`;
 
 /**
- * Reserves archive codes for a submission under review in one small transaction: each sequence
- * moves from the number read to its new last number (fails if anyone moved it), and the
- * submission records the first number it took in each (fails if it has a reservation already,
- * or left review under this execution), with the audit event. A lost race costs these few small
- * items, not the documents; the numbers are the submission's until its documents are archived
- * with them, so a repeated step reuses them and no number is skipped.
+ * Reserves `count` item numbers of a sequence for a submission and returns the first: one
+ * UpdateItem that adds to the sequence's last number whatever it is (so it cannot lose a race to
+ * another submission) and keeps, under the submission's name on the sequence item, the number
+ * it started from. A repeated call for the same submission finds that reservation (its condition
+ * fails) and returns the same range, so a retried step takes no new numbers. The numbers are the
+ * submission's until its archiving gives them to its documents (`completeArchive`, which audits
+ * the codes) and the reservation is released; nothing else takes them, so no number is skipped.
  */
-export async function reserveArchiveCodes(
+export async function reserveSequenceRange(
+  sequenceKey: string,
   submissionId: string,
-  executionArn: string,
-  sequences: readonly SequenceAdvance[],
-  reservedAt: string,
-  audit: AuditInput,
-): Promise<ReserveResult> {
-  const table = tableName();
-  const items: TransactWriteItem[] = [
-    {
-      Update: {
-        TableName: table,
-        Key: keys.submission(submissionId),
-        ConditionExpression: '#status = :review AND executionArn = :arn AND attribute_not_exists(codeRanges)',
-        UpdateExpression: 'SET codeRanges = :ranges, codesReservedAt = :at, updatedAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':review': 'IN_REVIEW',
-          ':arn': executionArn,
-          ':ranges': Object.fromEntries(sequences.map((s) => [s.sequenceKey, s.seen + 1])),
-          ':at': reservedAt,
-        },
-      },
-    },
-  ];
-  for (const s of sequences) {
-    items.push({
-      Update: {
-        TableName: table,
-        Key: keys.sequence(s.sequenceKey),
-        ConditionExpression: s.seen === 0 ? 'attribute_not_exists(pk)' : '#last = :seen',
-        UpdateExpression: 'SET #last = :last, updatedAt = :at',
-        ExpressionAttributeNames: { '#last': 'last' },
-        ExpressionAttributeValues: {
-          ...(s.seen === 0 ? {} : { ':seen': s.seen }),
-          ':last': s.last,
-          ':at': reservedAt,
-        },
-      },
-    });
-  }
-  items.push(auditPut(audit));
+  count: number,
+  at: string,
+): Promise<number> {
+  const names = { '#last': 'last', '#r': reservation(submissionId) };
   try {
-    await transact(items);
-    return 'reserved';
+    const res = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.sequence(sequenceKey),
+        ConditionExpression: 'attribute_not_exists(#r)',
+        UpdateExpression:
+          'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), sequenceKey = :key, updatedAt = :at',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':zero': 0, ':n': count, ':key': sequenceKey, ':at': at },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const before = res.Attributes?.[names['#r']];
+    if (typeof before !== 'number') throw new Error(`sequence ${sequenceKey} returned no reservation`);
+    return before + 1;
   } catch (err) {
-    if (!lostCondition(err)) throw err;
-    const reasons = cancellationReasons(err) ?? [];
-    return reasons[0] === 'ConditionalCheckFailed' ? 'submission-moved' : 'sequence-moved';
+    if (!isConditionalCheckFailed(err)) throw err;
+    const res = await ddb.send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: keys.sequence(sequenceKey),
+        ConsistentRead: true,
+        ProjectionExpression: '#r',
+        ExpressionAttributeNames: { '#r': names['#r'] },
+      }),
+    );
+    const before = res.Item?.[names['#r']];
+    if (typeof before !== 'number')
+      throw new Error(`sequence ${sequenceKey} lost the reservation of ${submissionId}`);
+    return before + 1;
+  }
+}
+
+/** Drops a submission's reservation once its documents carry the codes; nothing when it is gone. */
+export async function releaseSequenceRange(sequenceKey: string, submissionId: string): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.sequence(sequenceKey),
+        ConditionExpression: 'attribute_exists(#r)',
+        UpdateExpression: 'REMOVE #r',
+        ExpressionAttributeNames: { '#r': reservation(submissionId) },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
   }
 }
 

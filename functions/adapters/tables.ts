@@ -15,6 +15,10 @@
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
  * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |
  *
+ * A code sequence holds `last` (the last item number taken) and, while a submission is being
+ * archived, `reserved#<submissionId>` (the number its reserved range starts after); the
+ * archiving gives the range to the documents and then removes the attribute.
+ *
  * Customers in detail: the current item carries `version` (1, 2, ...) and is only updated on the
  * condition that it still holds the version the writer read. `<region>` is `DEFAULT` for a
  * customer registered without one; `<name>` in gsi1sk is the name's sort key (NFKC, lower case,

@@ -258,14 +258,6 @@ export function matchesQuery(doc: DocumentRecord, q: DocumentQuery): boolean {
 
 // ---- Archive codes ---------------------------------------------------------------------------
 
-/** Archive codes could not be allocated because other allocations kept winning; the workflow retries. */
-export class CodeAllocationConflict extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CodeAllocationConflict';
-  }
-}
-
 /** Documents that draw their item numbers from one sequence. */
 export interface CodeGroup {
   sequenceKey: string;

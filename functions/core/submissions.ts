@@ -66,13 +66,6 @@ export interface Submission {
   rejection?: Rejection;
   archivedAt?: string;
   decidedBy?: string;
-  /**
-   * Archive codes reserved for the documents (the archive step's first write): the first item
-   * number taken in each sequence, and the archive date the codes and retention clocks use.
-   * The documents receive the codes when they are archived; a repeated step reuses them.
-   */
-  codeRanges?: Record<string, number>;
-  codesReservedAt?: string;
 }
 
 // ---- Creating ----------------------------------------------------------------------------------

@@ -5,19 +5,18 @@ import {
   type ArchivedCopy,
   completeArchive,
   getDocuments,
-  getSequence,
   getSubmission,
-  reserveArchiveCodes,
-  type SequenceAdvance,
+  releaseSequenceRange,
+  reserveSequenceRange,
 } from '../adapters/records-repo.ts';
 import { accountClosed } from '../adapters/retention-clock.ts';
 import { copyToArchive, headArchiveObject } from '../adapters/storage.ts';
+import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';
 import { now } from '../core/clock.ts';
 import {
   archiveObjectKey,
   archiveObjectMetadata,
   assignCodes,
-  CodeAllocationConflict,
   type CodeAssignment,
   codeGroups,
   type DocumentRecord,
@@ -27,32 +26,32 @@ import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
 import { type Submission, TransientError, WorkflowStateError } from '../core/submissions.ts';
 
 /**
- * Workflow step Archive, after approval, in three parts, each safe to run again:
- * 1. reserve archive codes: per sequence, the numbers after the last one used, taken in one
- *    small transaction that records the first number of each range on the submission (a lost
- *    race re-reads the sequences and retries with backoff, then fails with
- *    CodeAllocationConflict, which the workflow retries); a submission that has its reservation
- *    keeps it, so a repeated step takes no new numbers;
+ * Workflow step Archive, after approval, in four parts, each safe to run again:
+ * 1. reserve archive codes: per sequence, as many numbers as the submission has documents for
+ *    it, in one UpdateItem on the sequence that cannot lose a race and that a repeated step
+ *    finds again (the same range, no new numbers); the archive date is the time the workflow
+ *    entered the step, the same for every attempt, so the code year and sequences are too;
  * 2. copy each original into the archive bucket under Object Lock, with its code (an existing
  *    copy of the same document and checksum is reused), and verify the copy's SHA-256;
  * 3. in one transaction: the code items, the documents with their codes ARCHIVED, the
- *    submission ARCHIVED and the audit event.
- * Codes are never reused (a code item exists once) and sequences have no gaps: a number is only
- * taken for a submission under review whose archiving then completes with it, whatever
- * crashes and retries come between.
+ *    submission ARCHIVED and the audit event with every code;
+ * 4. release the reservations (also when a repeated step finds the submission archived).
+ * Codes are never reused (a code item exists once) and sequences have no gaps: a reserved
+ * number belongs to the submission until its archiving gives it to a document.
  */
 
 export interface ArchiveInput {
   submissionId: string;
   decidedBy: string;
   executionId: string;
+  /** When the workflow entered the step (`$$.State.EnteredTime`): the archive date. */
+  archivedAt?: string;
 }
 
 export interface ArchiveOutput {
   archived: { documentId: string; archiveCode: string }[];
 }
 
-const RESERVATION_ROUNDS = 6;
 const COPY_CONCURRENCY = 4;
 
 const archivedList = (docs: readonly DocumentRecord[]) =>
@@ -64,88 +63,36 @@ interface Reserved {
   codes: Map<string, CodeAssignment>;
 }
 
-/** The codes a reservation gives the documents without one, in submission order. */
-function codesOf(scheme: Scheme, submission: Submission, pending: readonly DocumentRecord[]): Reserved {
-  const at = submission.codesReservedAt as string;
-  const ranges = submission.codeRanges ?? {};
-  const codes = new Map<string, CodeAssignment>();
-  for (const group of codeGroups(scheme, submission.businessEvent, pending, new Date(at))) {
-    const first = ranges[group.sequenceKey];
-    if (first === undefined) {
-      throw new WorkflowStateError(
-        `submission ${submission.submissionId} has no reservation in sequence ${group.sequenceKey}`,
-      );
-    }
-    for (const a of assignCodes(scheme.codeTemplate, group, first - 1).assignments)
-      codes.set(a.documentId, a);
-  }
-  return { at, codes };
-}
-
+/** Reserves the codes of the documents without one, sequence by sequence, in submission order. */
 async function reserveCodes(
   scheme: Scheme,
   submission: Submission,
   pending: readonly DocumentRecord[],
-  executionArn: string,
+  archivedAt: string,
 ): Promise<Reserved> {
-  let current = submission;
-  for (let round = 0; ; round++) {
-    if (current.codeRanges && current.codesReservedAt) return codesOf(scheme, current, pending);
-    if (pending.length === 0) return { at: now().toISOString(), codes: new Map() };
-    if (round >= RESERVATION_ROUNDS) {
-      throw new CodeAllocationConflict(
-        `archive codes for ${submission.submissionId} lost ${RESERVATION_ROUNDS} races; retry later`,
-      );
-    }
-    const at = now();
-    const sequences: SequenceAdvance[] = [];
-    const planned: CodeAssignment[] = [];
-    for (const group of codeGroups(scheme, submission.businessEvent, pending, at)) {
-      const seen = await getSequence(group.sequenceKey);
-      const plan = assignCodes(scheme.codeTemplate, group, seen);
-      sequences.push({ sequenceKey: group.sequenceKey, seen, last: plan.last });
-      planned.push(...plan.assignments);
-    }
-    const result = await reserveArchiveCodes(
+  const codes = new Map<string, CodeAssignment>();
+  for (const group of codeGroups(scheme, submission.businessEvent, pending, new Date(archivedAt))) {
+    const first = await reserveSequenceRange(
+      group.sequenceKey,
       submission.submissionId,
-      executionArn,
-      sequences,
-      at.toISOString(),
-      {
-        action: 'submission.codes-reserved',
-        actor: SYSTEM_ACTOR,
-        targetType: 'submission',
-        targetId: submission.submissionId,
-        at: at.toISOString(),
-        details: { codes: planned.map((a) => ({ documentId: a.documentId, archiveCode: a.archiveCode })) },
-      },
+      group.documentIds.length,
+      now().toISOString(),
     );
-    if (result === 'reserved') {
-      return codesOf(
-        scheme,
-        {
-          ...submission,
-          codesReservedAt: at.toISOString(),
-          codeRanges: Object.fromEntries(sequences.map((s) => [s.sequenceKey, s.seen + 1])),
-        },
-        pending,
-      );
-    }
-    if (result === 'submission-moved') {
-      // Another run of this step reserved first, or the submission left review.
-      const again = await getSubmission(submission.submissionId);
-      if (again?.status !== 'IN_REVIEW' || again.executionArn !== executionArn) {
-        throw new TransientError(`submission ${submission.submissionId} changed while codes were reserved`);
-      }
-      current = again;
-      continue;
-    }
-    logger.info('archive code reservation lost a race; reading the sequences again', {
-      round,
-      submissionId: submission.submissionId,
-    });
-    await new Promise((r) => setTimeout(r, 15 * 2 ** round * (1 + Math.random())));
+    for (const a of assignCodes(scheme.codeTemplate, group, first - 1).assignments)
+      codes.set(a.documentId, a);
   }
+  return { at: archivedAt, codes };
+}
+
+/** Releases the reservations of the sequences the documents' codes come from. */
+async function releaseCodes(scheme: Scheme, submissionId: string, codes: readonly string[]): Promise<void> {
+  const keys = new Set(
+    codes.flatMap((code) => {
+      const parts = parseArchiveCode(scheme.codeTemplate, code);
+      return parts ? [sequenceKey(scheme.codeTemplate, parts)] : [];
+    }),
+  );
+  for (const key of keys) await releaseSequenceRange(key, submissionId);
 }
 
 async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reserved): Promise<ArchivedCopy> {
@@ -195,7 +142,13 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
   }
   if (submission.status === 'ARCHIVED') {
     const archived = await getDocuments(submission.documentIds);
-    await startClocksOfClosedAccount(getScheme(submission.schemeId), submission.customerId, archived);
+    const scheme = getScheme(submission.schemeId);
+    await releaseCodes(
+      scheme,
+      submission.submissionId,
+      archivedList(archived).map((a) => a.archiveCode),
+    );
+    await startClocksOfClosedAccount(scheme, submission.customerId, archived);
     return { archived: archivedList(archived) };
   }
   if (submission.status !== 'IN_REVIEW') {
@@ -212,7 +165,7 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
     scheme,
     submission,
     toLock.filter((d) => !d.archiveCode),
-    input.executionId,
+    input.archivedAt ?? now().toISOString(),
   );
 
   const copies: ArchivedCopy[] = [];
@@ -248,6 +201,11 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
       throw new TransientError(`submission ${input.submissionId} changed while it was archived`);
     }
   }
+  await releaseCodes(
+    scheme,
+    submission.submissionId,
+    copies.map((c) => c.archiveCode),
+  );
   const codes = new Map(copies.map((c) => [c.documentId, c.archiveCode]));
   const archived = docs.map((d) => ({ ...d, archiveCode: d.archiveCode ?? codes.get(d.documentId) }));
   await startClocksOfClosedAccount(scheme, submission.customerId, archived);

@@ -13,6 +13,12 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +42,7 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
-import { type LocalSystem, startSystem } from './system.ts';
+import { type LocalSystem, startSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
@@ -60,6 +66,42 @@ afterAll(async () => {
     rmSync(system.dataDir, { recursive: true, force: true });
   }
 }, 60_000);
+
+/** The states an intake execution entered and the Lambda retries it made, once it has ended. */
+async function executionPath(submissionId: string, attempt: number) {
+  const machine = system.ready.stateMachines['intake-review-archive'] as string;
+  const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${submissionId}-${attempt}`;
+  const sfn = new SFNClient({
+    region: system.ready.region,
+    credentials: system.credentials,
+    endpoint: system.ready.sfnUrl,
+  });
+  try {
+    await until(
+      `execution ${executionArn} to end`,
+      async () => {
+        const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return d.status === 'RUNNING' ? undefined : d.status;
+      },
+      60_000,
+    );
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return {
+      entered: events.flatMap((e) =>
+        e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : [],
+      ),
+      failedInvocations: events.filter((e) => e.type === 'LambdaFunctionFailed').length,
+    };
+  } finally {
+    sfn.destroy();
+  }
+}
 
 const CODE = /^Z001-KH·(\d{4})-(Y|D30|D10)-([A-Z]{2})-(\d{4})$/;
 
@@ -175,6 +217,12 @@ describe('intake → review → archive', () => {
     );
 
     expect(archived.documents).toHaveLength(3);
+    // The happy path enters three states (state transitions are billed): no Choice state, and
+    // no retry (the submission is marked before its execution starts).
+    expect(await executionPath(draft.submissionId, 1)).toEqual({
+      entered: ['Validate', 'Review', 'Archive'],
+      failedInvocations: 0,
+    });
     const codes = archived.documents.map((d) => d.archiveCode ?? '');
     for (const d of archived.documents) {
       expect(d.status).toBe('ARCHIVED');

@@ -1,5 +1,11 @@
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import { assignCodes, codeGroups } from '../../functions/core/documents.ts';
@@ -11,7 +17,7 @@ import {
   batchOf,
   CUSTOMER_ID,
   CUSTOMER_ITEM,
-  cancelled,
+  conditionFailed,
   DOC_IDS,
   ddbMock,
   document,
@@ -34,7 +40,13 @@ const scheme = getScheme('power-supply');
 const NOW = new Date('2026-05-10T10:00:00.000Z');
 const D30 = 'Z001-KH·2026-D30-YK-';
 const D10 = 'Z001-KH·2026-D10-YK-';
-const input = { submissionId: SUBMISSION_ID, decidedBy: 'reviewer1', executionId: EXECUTION_ARN };
+const input = {
+  submissionId: SUBMISSION_ID,
+  decidedBy: 'reviewer1',
+  executionId: EXECUTION_ARN,
+  archivedAt: NOW.toISOString(),
+};
+const R = `reserved#${SUBMISSION_ID}`;
 const SUB_KEY = { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' };
 const CUSTOMER_KEY = { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' };
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
@@ -98,14 +110,32 @@ describe('intake-archive step', () => {
     batch.resolves(batchOf(reads.at(-1) ?? []));
   }
 
-  function sequences(d30: number | undefined, d10: number | undefined) {
+  const seqKey = (key: string) => ({ pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' });
+
+  /** A sequence whose last number is `before` when the submission reserves in it. */
+  function sequence(key: string, before: number) {
     ddbMock
-      .on(GetCommand, { Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' } })
-      .resolves(d30 === undefined ? {} : { Item: { last: d30 } });
-    ddbMock
-      .on(GetCommand, { Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' } })
-      .resolves(d10 === undefined ? {} : { Item: { last: d10 } });
+      .on(UpdateCommand, { Key: seqKey(key), ConditionExpression: 'attribute_not_exists(#r)' })
+      .resolves({ Attributes: { last: before + 1000, [R]: before } });
+    ddbMock.on(UpdateCommand, { Key: seqKey(key), UpdateExpression: 'REMOVE #r' }).resolves({});
   }
+
+  function sequences(d30: number, d10: number) {
+    sequence(D30, d30);
+    sequence(D10, d10);
+  }
+
+  const reservations = () =>
+    ddbMock
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.UpdateExpression?.startsWith('SET'));
+  const releases = () =>
+    ddbMock
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.UpdateExpression === 'REMOVE #r')
+      .map((i) => i.Key?.pk);
 
   function archiveBucketCopies() {
     s3Mock
@@ -123,9 +153,9 @@ describe('intake-archive step', () => {
   const codePuts = (items: ReturnType<typeof transactItems>) =>
     items.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'));
 
-  it('reserves codes in one small transaction, locks each original with its code, then archives codes, documents and submission together', async () => {
+  it('reserves codes per sequence, locks each original with its code, archives codes, documents and submission in one transaction, then releases the reservations', async () => {
     stored(undefined, [documents()]);
-    sequences(6, undefined);
+    sequences(6, 0);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
 
@@ -135,37 +165,20 @@ describe('intake-archive step', () => {
       archived: DOC_IDS.map((documentId, i) => ({ documentId, archiveCode: CODES[i] })),
     });
 
-    // (1) the reservation: the submission, one update per sequence and the audit event, no documents
-    const reserve = transactItems(0);
-    expect(reserve).toHaveLength(1 + 2 + 1);
-    expect(reserve[0]?.Update).toMatchObject({
-      Key: SUB_KEY,
-      ConditionExpression: '#status = :review AND executionArn = :arn AND attribute_not_exists(codeRanges)',
-      ExpressionAttributeValues: {
-        ':arn': EXECUTION_ARN,
-        ':ranges': { [D30]: 7, [D10]: 1 },
-        ':at': NOW.toISOString(),
-      },
+    // (1) one UpdateItem per sequence: adds to whatever the last number is, so it cannot lose a
+    // race, and keeps the number it started from under the submission's name
+    const [d30, d10] = reservations();
+    expect(reservations()).toHaveLength(2);
+    expect(d30).toMatchObject({
+      Key: seqKey(D30),
+      ConditionExpression: 'attribute_not_exists(#r)',
+      UpdateExpression:
+        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), sequenceKey = :key, updatedAt = :at',
+      ExpressionAttributeNames: { '#last': 'last', '#r': R },
+      ExpressionAttributeValues: { ':n': 3, ':zero': 0 },
+      ReturnValues: 'UPDATED_NEW',
     });
-    expect(reserve[1]?.Update).toMatchObject({
-      Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' },
-      ConditionExpression: '#last = :seen',
-      ExpressionAttributeValues: { ':seen': 6, ':last': 9 },
-    });
-    expect(reserve[2]?.Update).toMatchObject({
-      Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' },
-      ConditionExpression: 'attribute_not_exists(pk)',
-      ExpressionAttributeValues: { ':last': 1 },
-    });
-    expect(reserve[3]?.Put?.TableName).toBe(AUDIT_TABLE);
-    expect(reserve[3]?.Put?.Item).toMatchObject({
-      action: 'submission.codes-reserved',
-      targetId: SUBMISSION_ID,
-      // Sequence by sequence.
-      details: {
-        codes: [0, 2, 3, 1].map((i) => ({ documentId: DOC_IDS[i], archiveCode: CODES[i] })),
-      },
-    });
+    expect(d10).toMatchObject({ Key: seqKey(D10), ExpressionAttributeValues: { ':n': 1 } });
 
     // (2) the copies, under Object Lock, verified
     const copies = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input);
@@ -189,7 +202,8 @@ describe('intake-archive step', () => {
     expect(copies[1]?.ObjectLockRetainUntilDate).toEqual(new Date('2036-05-10T10:00:00.000Z'));
 
     // (3) one transaction: code items, documents, submission, audit
-    const done = transactItems(1);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    const done = transactItems(0);
     expect(done).toHaveLength(1 + 4 + 4 + 1);
     expect(done[0]?.Update).toMatchObject({
       Key: SUB_KEY,
@@ -219,7 +233,38 @@ describe('intake-archive step', () => {
     });
     // The disposal date of an ACCOUNT_CLOSED document is not known yet: not in the due index.
     expect(first?.Update?.UpdateExpression).not.toMatch(/gsi3pk/);
-    expect(done.at(-1)?.Put?.Item).toMatchObject({ action: 'submission.archived' });
+    expect(done.at(-1)?.Put?.TableName).toBe(AUDIT_TABLE);
+    expect(done.at(-1)?.Put?.Item).toMatchObject({
+      action: 'submission.archived',
+      targetId: SUBMISSION_ID,
+      details: {
+        documents: DOC_IDS.map((documentId, i) =>
+          expect.objectContaining({ documentId, archiveCode: CODES[i] }),
+        ),
+      },
+    });
+
+    // (4) the reservations are released once the documents carry the codes
+    expect(releases()).toEqual([`SEQUENCE#${D30}`, `SEQUENCE#${D10}`]);
+  });
+
+  it('takes the archive date from the workflow, the same for every attempt of the step', async () => {
+    stored(undefined, [documents()]);
+    sequence('Z001-KH·2025-D30-YK-', 6);
+    sequence('Z001-KH·2025-D10-YK-', 0);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    // Entered on New Year's Eve, run (again) on New Year's Day: the codes stay in the old year.
+    await archive({ ...input, archivedAt: '2025-12-31T23:59:59.000Z' });
+
+    expect(reservations().map((r) => r.Key?.pk)).toEqual([
+      'SEQUENCE#Z001-KH·2025-D30-YK-',
+      'SEQUENCE#Z001-KH·2025-D10-YK-',
+    ]);
+    expect(docUpdates(transactItems(0))[0]?.Update?.ExpressionAttributeValues?.[':archivedAt']).toBe(
+      '2025-12-31T23:59:59.000Z',
+    );
   });
 
   it('puts permanent records under a legal hold and indexes known due dates', async () => {
@@ -236,8 +281,8 @@ describe('intake-archive step', () => {
     ];
     // VIOLATION is D30 from year end; INSPECT is D10 from year end.
     stored(sub, [docs]);
-    ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-D10-JC-', sk: 'SEQUENCE' } }).resolves({});
-    ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-D30-JC-', sk: 'SEQUENCE' } }).resolves({});
+    sequence('Z001-KH·2026-D10-JC-', 0);
+    sequence('Z001-KH·2026-D30-JC-', 0);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
 
@@ -247,7 +292,7 @@ describe('intake-archive step', () => {
       'Z001-KH·2026-D10-JC-0001',
       'Z001-KH·2026-D30-JC-0001',
     ]);
-    const [inspect, violation] = docUpdates(transactItems(1));
+    const [inspect, violation] = docUpdates(transactItems(0));
     expect(inspect?.Update?.ExpressionAttributeValues).toMatchObject({
       ':until': '2037-01-01T00:00:00.000Z',
       // Filed by due month, then day: the retention sweep reads months up to today.
@@ -269,7 +314,7 @@ describe('intake-archive step', () => {
     });
     const docs = [document(0, { docType: 'COMPLETION' })];
     stored(sub, [docs]);
-    ddbMock.on(GetCommand, { Key: { pk: 'SEQUENCE#Z001-KH·2026-Y-YK-', sk: 'SEQUENCE' } }).resolves({});
+    sequence('Z001-KH·2026-Y-YK-', 0);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
 
@@ -279,7 +324,7 @@ describe('intake-archive step', () => {
     expect(copy?.ObjectLockLegalHoldStatus).toBe('ON');
     expect(copy?.ObjectLockMode).toBeUndefined();
     expect(copy?.ObjectLockRetainUntilDate).toBeUndefined();
-    const [update] = docUpdates(transactItems(1));
+    const [update] = docUpdates(transactItems(0));
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':hold': true,
       ':rc': 'Y',
@@ -288,108 +333,38 @@ describe('intake-archive step', () => {
     expect(update?.Update?.UpdateExpression).not.toMatch(/retainUntil/);
   });
 
-  it('re-reads the sequences and retries after losing a race, without gaps; a lost race costs no document writes', async () => {
+  it('reuses the reservation an interrupted run made: the same numbers, none taken anew', async () => {
     stored(undefined, [documents()]);
-    ddbMock
-      .on(GetCommand, { Key: { pk: `SEQUENCE#${D30}`, sk: 'SEQUENCE' } })
-      .resolvesOnce({ Item: { last: 6 } })
-      .resolves({ Item: { last: 9 } });
-    ddbMock
-      .on(GetCommand, { Key: { pk: `SEQUENCE#${D10}`, sk: 'SEQUENCE' } })
-      .resolvesOnce({})
-      .resolves({ Item: { last: 3 } });
-    ddbMock
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']))
-      .resolves({});
-    archiveBucketCopies();
-
-    const out = await archive(input);
-
-    const lost = transactItems(0);
-    expect(
-      lost.filter(
-        (i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#') || i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'),
-      ),
-    ).toEqual([]);
-    const second = transactItems(1);
-    expect(second[0]?.Update?.ExpressionAttributeValues?.[':ranges']).toEqual({ [D30]: 10, [D10]: 4 });
-    expect(second[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 9, ':last': 12 });
-    expect(second[2]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 3, ':last': 4 });
-    expect(second[2]?.Update?.ConditionExpression).toBe('#last = :seen');
-    expect(out.archived.map((a) => a.archiveCode)).toEqual([
-      `${D30}0010`,
-      `${D10}0004`,
-      `${D30}0011`,
-      `${D30}0012`,
-    ]);
-  });
-
-  it('gives up with CodeAllocationConflict (which the workflow retries) after losing every race', async () => {
-    stored(undefined, [documents()]);
-    sequences(6, 0);
-    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None']));
-
-    await expect(archive(input)).rejects.toMatchObject({ name: 'CodeAllocationConflict' });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(6);
-    expect(s3Mock.calls()).toHaveLength(0);
-  });
-
-  it('reuses the reservation an interrupted run made: no new numbers, the same codes', async () => {
-    const sub = submission({
-      status: 'IN_REVIEW',
-      attempt: 1,
-      executionArn: EXECUTION_ARN,
-      codeRanges: { [D30]: 7, [D10]: 1 },
-      codesReservedAt: NOW.toISOString(),
-    });
-    stored(sub, [documents()]);
+    // The sequences moved on since (other submissions), but this submission's reservation stands.
+    for (const [key, before] of [
+      [D30, 6],
+      [D10, 0],
+    ] as const) {
+      ddbMock
+        .on(UpdateCommand, { Key: seqKey(key), ConditionExpression: 'attribute_not_exists(#r)' })
+        .rejects(conditionFailed());
+      ddbMock.on(GetCommand, { Key: seqKey(key) }).resolves({ Item: { [R]: before } });
+      ddbMock.on(UpdateCommand, { Key: seqKey(key), UpdateExpression: 'REMOVE #r' }).resolves({});
+    }
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
 
     const out = await archive(input);
 
     expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
-    // No sequence read, no reservation: the one transaction archives.
-    expect(ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.Key?.pk)).not.toContain(
-      `SEQUENCE#${D30}`,
-    );
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    const read = ddbMock.commandCalls(GetCommand).find((c) => c.args[0].input.Key?.pk === `SEQUENCE#${D30}`);
+    expect(read?.args[0].input).toMatchObject({
+      ConsistentRead: true,
+      ExpressionAttributeNames: { '#r': R },
+    });
     expect(codePuts(transactItems(0)).map((p) => p.Put?.Item?.archiveCode)).toEqual(CODES);
-  });
-
-  it('takes over the reservation of a run that reserved at the same time', async () => {
-    const plain = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
-    const reserved = { ...plain, codeRanges: { [D30]: 20, [D10]: 5 }, codesReservedAt: NOW.toISOString() };
-    ddbMock
-      .on(GetCommand, { Key: SUB_KEY })
-      .resolvesOnce({ Item: submissionRow(plain) })
-      .resolves({ Item: submissionRow(reserved) });
-    ddbMock.on(GetCommand, { Key: CUSTOMER_KEY }).resolves({ Item: CUSTOMER_ITEM });
-    ddbMock.on(BatchGetCommand).resolves(batchOf(documents()));
-    sequences(6, undefined);
-    ddbMock
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(['ConditionalCheckFailed', 'None', 'None', 'None']))
-      .resolves({});
-    archiveBucketCopies();
-
-    const out = await archive(input);
-
-    expect(out.archived.map((a) => a.archiveCode)).toEqual([
-      `${D30}0020`,
-      `${D10}0005`,
-      `${D30}0021`,
-      `${D30}0022`,
-    ]);
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
 
   it('keeps the codes documents already have and reuses copies already in the archive', async () => {
     const partly = [...coded(documents().slice(0, 2), CODES.slice(0, 2)), document(2), document(3)];
     const sub = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
     stored(sub, [partly]);
-    sequences(7, undefined);
+    sequences(7, 0);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
     s3Mock.on(HeadObjectCommand, { Key: `originals/${DOC_IDS[0]}` }).resolves({
@@ -400,10 +375,10 @@ describe('intake-archive step', () => {
 
     await archive(input);
 
-    const reserve = transactItems(0);
-    expect(reserve).toHaveLength(3);
-    expect(reserve[1]?.Update?.ExpressionAttributeValues).toMatchObject({ ':seen': 7, ':last': 9 });
-    const done = transactItems(1);
+    // Only the two documents without a code reserve, in their one sequence.
+    expect(reservations()).toHaveLength(1);
+    expect(reservations()[0]).toMatchObject({ Key: seqKey(D30), ExpressionAttributeValues: { ':n': 2 } });
+    const done = transactItems(0);
     expect(codePuts(done).map((p) => p.Put?.Item?.documentId)).toEqual([DOC_IDS[2], DOC_IDS[3]]);
     const copied = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input.Key);
     expect(copied).toEqual([`originals/${DOC_IDS[1]}`, `originals/${DOC_IDS[2]}`, `originals/${DOC_IDS[3]}`]);
@@ -424,7 +399,7 @@ describe('intake-archive step', () => {
     ddbMock
       .on(GetCommand, { Key: CUSTOMER_KEY })
       .resolves({ Item: { ...CUSTOMER_ITEM, accountStatus: 'CLOSED', closedAt: '2026-01-31' } });
-    sequences(6, undefined);
+    sequences(6, 0);
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
     const idCopy = {
@@ -441,7 +416,7 @@ describe('intake-archive step', () => {
 
     await archive(input);
 
-    const started = transactItems(2);
+    const started = transactItems(1);
     expect(started[0]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':start': '2026-01-31T00:00:00.000Z',
       // Closed before it was archived: due when its lock has passed.
@@ -450,19 +425,21 @@ describe('intake-archive step', () => {
     expect(started[1]?.Put?.Item).toMatchObject({ action: 'document.retention-started', actorSub: 'system' });
   });
 
-  it('is safe to run twice: an archived submission answers its codes without writing or copying', async () => {
+  it('is safe to run twice: an archived submission answers its codes, releasing what is left of its reservations, without copying', async () => {
     const sub = submission({ status: 'ARCHIVED', attempt: 1, executionArn: EXECUTION_ARN });
     stored(sub, [coded(documents()).map((d) => ({ ...d, status: 'ARCHIVED' as const }))]);
+    sequences(6, 0);
     const out = await archive(input);
     expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
-    expect(writesAttempted()).toBe(0);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(reservations()).toHaveLength(0);
+    expect(releases()).toEqual([`SEQUENCE#${D30}`, `SEQUENCE#${D10}`]);
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
-  it('fails when the copy in the archive does not have the recorded checksum, and archives nothing', async () => {
-    stored();
-    sequences(6, undefined);
-    ddbMock.on(TransactWriteCommand).resolves({});
+  it('fails when the copy in the archive does not have the recorded checksum, archives nothing and keeps the reservations', async () => {
+    stored(undefined, [documents()]);
+    sequences(6, 0);
     s3Mock
       .on(HeadObjectCommand)
       .rejects(Object.assign(namedError('NotFound'), { $metadata: { httpStatusCode: 404 } }));
@@ -471,7 +448,8 @@ describe('intake-archive step', () => {
       .resolves({ VersionId: 'v', CopyObjectResult: { ChecksumSHA256: b64('0'.repeat(64)) } });
 
     await expect(archive(input)).rejects.toMatchObject({ name: 'ArchiveCopyMismatch' });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(releases()).toEqual([]);
   });
 
   it('refuses to archive for another execution or a submission not in review', async () => {
