@@ -34,7 +34,30 @@ const MAPPED = new Set([
   'keepNames',
   'logLevel',
   'inject',
+  'esbuildArgs',
 ]);
+
+/** esbuild command-line flags BUNDLING may pass through `esbuildArgs`, and their API options. */
+function esbuildArgOptions(args: BundlingOptions['esbuildArgs']): BuildOptions {
+  const out: BuildOptions = {};
+  for (const [flag, value] of Object.entries(args ?? {})) {
+    const values = (Array.isArray(value) ? value : [value]).map(String);
+    if (flag === '--alias') {
+      // CDK writes `--alias:<from>=<to>` for each value.
+      out.alias = Object.fromEntries(
+        values.map((v) => {
+          const at = v.indexOf('=');
+          return [v.slice(0, at), v.slice(at + 1)];
+        }),
+      );
+    } else if (flag === '--charset' && (values[0] === 'utf8' || values[0] === 'ascii')) {
+      out.charset = values[0];
+    } else {
+      throw new Error(`bench/bundles.ts does not map the esbuild argument ${flag}`);
+    }
+  }
+  return out;
+}
 
 /** The esbuild options equivalent to CDK's command line for `bundling`. */
 export function esbuildOptions(bundling: BundlingOptions, entry: string, outdir: string): BuildOptions {
@@ -66,6 +89,7 @@ export function esbuildOptions(bundling: BundlingOptions, entry: string, outdir:
     ...(bundling.footer ? { footer: { js: bundling.footer } } : {}),
     ...(bundling.mainFields ? { mainFields: bundling.mainFields } : {}),
     ...(bundling.inject ? { inject: bundling.inject } : {}),
+    ...esbuildArgOptions(bundling.esbuildArgs),
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'error',
   };

@@ -121,3 +121,44 @@ export function measureColdStarts(
   }
   return { node: process.version, runs: done, baselineMedianMs, baselineCpuMedianMs, functions: out };
 }
+
+/**
+ * `BENCH_ONLY=bundles` (bench/run.ts): every bundle's bytes and import time, printed, leaving
+ * bench/results.json and RESULTS.md as they are; `BENCH_FUNCTIONS=health,retention-sweep`
+ * narrows the import timing to those functions (bytes are printed for all).
+ */
+export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
+  const { bundleAll, bundleReference, cdkCheck } = await import('./bundles.ts');
+  const { synthesizeStack } = await import('./stack.ts');
+  const { REFERENCE } = await import('./results.ts');
+  log('synthesizing the stack (template only)');
+  const stack = synthesizeStack();
+  log("bundling every function with the stack's bundling options");
+  const bundles = await bundleAll();
+  const health = bundles.health;
+  if (health) log(`health bundle ${cdkCheck('health', health).identical ? 'equals' : 'DIFFERS FROM'} CDK's`);
+  const only = process.env.BENCH_FUNCTIONS?.split(',').filter(Boolean);
+  const timed = Object.entries(bundles).filter(([n]) => !only || only.includes(n));
+  log(`cold-start proxy: ${timed.length} bundles`);
+  const result = measureColdStarts(
+    {
+      ...Object.fromEntries(timed.map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
+      [REFERENCE]: await bundleReference(),
+    },
+    { runs: 10, minRuns: 5, budgetMs: 180_000 },
+  );
+  log(
+    `${result.runs} rounds; bare node ${result.baselineMedianMs.toFixed(0)} ms wall, ${result.baselineCpuMedianMs.toFixed(0)} ms CPU`,
+  );
+  const rows = Object.entries(bundles).map(([n, b]) => [n, b.bundleBytes, result.functions[n]] as const);
+  rows.push([REFERENCE, result.functions[REFERENCE]?.bundleBytes ?? 0, result.functions[REFERENCE]]);
+  for (const [name, bytes, c] of rows.sort((x, y) => y[1] - x[1])) {
+    const kb = (bytes / 1024).toFixed(0).padStart(4);
+    const t = c
+      ? `${c.medianMs.toFixed(0).padStart(5)} ms ${c.ratio.toFixed(2)}× cpu ${c.cpuRatio.toFixed(2)}×`
+      : '';
+    log(
+      `${bytes > 500 * 1024 ? 'OVER' : '    '} ${kb} KB ${t} ${name}${c?.error ? ` ERROR ${c.error}` : ''}`,
+    );
+  }
+}

@@ -9,8 +9,8 @@ import {
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
-import { s3 } from './clients.ts';
 import { archiveBucket, intakeBucket } from './env.ts';
+import { s3 } from './s3-client.ts';
 
 /**
  * The end of an original's life in the archive bucket: legal holds, extended locks, re-hashing

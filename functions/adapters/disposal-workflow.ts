@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ENV } from '../catalog.ts';
-import { sfn } from './clients.ts';
 import { requireEnv } from './env.ts';
+import { sfn } from './sfn-client.ts';
 
 /** Step Functions: starting the disposal workflow of a batch. */
 

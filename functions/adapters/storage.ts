@@ -3,8 +3,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { now } from '../core/clock.ts';
 import { sha256Base64ToHex, sha256HexToBase64 } from '../core/documents.ts';
 import type { RetentionPlan } from '../core/retention.ts';
-import { s3 } from './clients.ts';
 import { archiveBucket, intakeBucket } from './env.ts';
+import { s3 } from './s3-client.ts';
 
 /**
  * The intake bucket (scans as uploaded) and the archive bucket (originals under Object Lock).

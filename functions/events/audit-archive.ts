@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { s3 } from '../adapters/clients.ts';
 import { archiveBucket } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
+import { s3 } from '../adapters/s3-client.ts';
 import { AUDIT_COPY_RETENTION_DAYS, auditCopyKey } from '../core/audit-trail.ts';
 import { now } from '../core/clock.ts';
 import { changesOf } from './stream.ts';
