@@ -16,6 +16,7 @@ import {
   statsView,
 } from '../../functions/core/stats.ts';
 import { handler as countStats } from '../../functions/events/stats-counter.ts';
+import { useAccountSource } from '../../functions/http/account-state.ts';
 import { apiEvent, bodyOf, lambdaContext, USERS } from '../support/api-event.ts';
 import {
   conditionFailed,
@@ -522,6 +523,31 @@ describe('GET /stats', () => {
       expect(JSON.stringify(body), name).toContain(name);
     }
     expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('is refused to an account limited to regions: the figures cover every region', async () => {
+    useAccountSource(async (sub) =>
+      sub === USERS.archivist.sub
+        ? {
+            sub,
+            username: USERS.archivist.username,
+            status: 'ACTIVE',
+            roles: ['archivist'],
+            regions: ['NORTH'],
+            version: 1,
+            updatedAt: '2026-03-01T00:00:00.000Z',
+            updatedBy: 'secadmin1',
+          }
+        : undefined,
+    );
+    try {
+      const { statusCode, body } = await call();
+      expect(statusCode).toBe(403);
+      expect(JSON.stringify(body)).toContain('limited to regions');
+      expect(ddbMock.calls()).toHaveLength(0);
+    } finally {
+      useAccountSource(async () => undefined);
+    }
   });
 
   it('is refused to roles without the dashboard', async () => {
