@@ -197,6 +197,9 @@ describe('borrowing in the console', () => {
   it('lets a borrower ask for documents found by search, with bad input shown next to its field', async () => {
     borrower = await newPage();
     await signIn(borrower, base, 'staff1');
+    // A member of staff lands on their loans, with nothing there yet.
+    await borrower.waitForURL(/#\/loans$/);
+    await borrower.locator('[data-testid="loans"] .empty').waitFor();
     await borrower.goto(`${base}/#/search`);
     await borrower.locator('[data-testid="search-q"]').fill(customerNo);
     await borrower.locator('[data-testid="search"]').click();

@@ -95,6 +95,7 @@ function home(groups: string[]): string {
     approver: '#/inbox',
     archivist: '#/search',
     auditor: '#/audit',
+    staff: '#/loans',
   };
   for (const g of groups) {
     const href = preferred[g];
