@@ -331,6 +331,7 @@ describe('the route × caller matrix', () => {
       }),
       'GET /disposals': () => ({ path: '/disposals' }),
       'GET /disposals/{batchId}': () => ({ path: `/disposals/${MATRIX_BATCH}` }),
+      'GET /stats': () => ({ path: '/stats' }),
     };
     const build = byRoute[route];
     if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);
