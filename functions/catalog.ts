@@ -18,8 +18,11 @@ export interface FunctionAccess {
    * queries, which read the trail and append a record of each query.
    */
   audit?: 'append' | 'read-append';
-  /** The intake bucket (scans as uploaded). `presign` signs PUT URLs for clients. */
-  intake?: 'presign' | 'read' | 'readwrite';
+  /**
+   * The intake bucket (scans as uploaded). `presign` signs PUT URLs for clients; `preview` reads
+   * scan tags and signs GET URLs that work only while the object's malware tag says it is clean.
+   */
+  intake?: 'presign' | 'read' | 'preview' | 'readwrite';
   /**
    * The archive bucket (originals under Object Lock). `presign` signs GET URLs of originals;
    * `audit-copy` only appends locked copies of the audit trail under `audit/` and reads nothing.
@@ -110,8 +113,8 @@ export const FUNCTIONS = {
   'submissions-scan-content': {
     entry: 'api/submissions-scan-content.ts',
     description: 'A short-lived presigned GET of an uploaded, malware-scanned intake scan; audited',
-    // Reads the intake bucket only: the object's checksum and scan tag, and signs the GET with it.
-    access: { table: 'read', audit: 'append', intake: 'read' },
+    // Reads the intake bucket only: the object's scan tag, then its checksum, and signs the GET.
+    access: { table: 'read', audit: 'append', intake: 'preview' },
   },
   'submissions-submit': {
     entry: 'api/submissions-submit.ts',

@@ -16,3 +16,20 @@ export async function scanStatus(key: string): Promise<string | undefined> {
   const tagName = malwareScanTag();
   return (tags.TagSet ?? []).find((t) => t.Key === tagName)?.Value;
 }
+
+/**
+ * The scan tag of an object that may not exist: `stored: false` when there is no object under
+ * the key (S3 answers 404 to a role that may list the bucket).
+ */
+export async function storedScanStatus(key: string): Promise<{ stored: boolean; status?: string }> {
+  try {
+    const status = await scanStatus(key);
+    return status === undefined ? { stored: true } : { stored: true, status };
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) {
+      return { stored: false };
+    }
+    throw err;
+  }
+}

@@ -1,12 +1,13 @@
 import { appendAudit } from '../adapters/audit.ts';
 import { getDocument, getSubmission, getTask } from '../adapters/records-repo.ts';
-import { scanStatus } from '../adapters/scanner.ts';
+import { storedScanStatus } from '../adapters/scanner.ts';
 import { headIntakeObject, presignIntakeScan } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import {
   assertPreviewable,
+  assertScanClean,
   assertUploaded,
   documentOfSubmission,
   previewHeaders,
@@ -32,9 +33,13 @@ export const handler = apiHandler('submissions-scan-content', async ({ actor, pa
 
   const doc = documentOfSubmission(submissionId, documentId, await getDocument(documentId));
   assertUploaded(doc);
+  // On AWS this function may read an intake object only while GuardDuty's tag says it is clean
+  // (an IAM condition, which also binds the URL when the browser fetches it): the tag first.
+  const tag = await storedScanStatus(doc.intakeKey);
+  if (!tag.stored) assertPreviewable(doc, undefined, undefined);
+  assertScanClean(doc, tag.status);
   const stored = await headIntakeObject(doc.intakeKey);
-  const scan = stored ? await scanStatus(doc.intakeKey) : undefined;
-  assertPreviewable(doc, stored, scan);
+  assertPreviewable(doc, stored, tag.status);
 
   const time = now();
   const headers = previewHeaders(doc);

@@ -93,6 +93,12 @@ export function assertPreviewable(
       `the scan stored for document ${id} is not the declared file (SHA-256 ${stored.sha256Hex?.slice(0, 12) ?? 'unknown'}…, ${stored.size} bytes); upload it again`,
     );
   }
+  assertScanClean(doc, scan);
+}
+
+/** Refuses a scan the malware scanner has not found clean (yet). */
+export function assertScanClean(doc: Pick<DocumentRecord, 'documentId'>, scan: string | undefined): void {
+  const id = doc.documentId;
   if (scan === undefined) {
     throw new Conflict(
       `the scan of document ${id} has not been checked for malware yet; try again in a moment`,

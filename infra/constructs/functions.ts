@@ -28,6 +28,8 @@ import {
   functionEntryPath,
   functionEnvironment,
   INTAKE_PREFIX,
+  MALWARE_SCAN_CLEAN,
+  MALWARE_SCAN_TAG,
   PROJECT_ROOT,
   WORKFLOW_ENV,
 } from '../shared.ts';
@@ -342,6 +344,29 @@ export class Functions extends Construct {
       acknowledge(
         uploads,
         'Uploads are read by key intake/<submissionId>/<documentId>, known only at runtime.',
+      );
+    }
+    if (access.intake === 'preview') {
+      // The scan tag is read first; the object itself only while GuardDuty's tag says it is
+      // clean. A presigned GET is authorised with this role when the browser fetches it, so a
+      // preview URL stops working the moment its key holds an object not (yet) found clean,
+      // such as a replacement the clerk uploads while the URL is live.
+      allow('IntakeScanTags', ['s3:GetObjectTagging'], [uploads]);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'IntakePreviewClean',
+          actions: ['s3:GetObject'],
+          resources: [uploads],
+          conditions: {
+            StringEquals: { [`s3:ExistingObjectTag/${MALWARE_SCAN_TAG}`]: MALWARE_SCAN_CLEAN },
+          },
+        }),
+      );
+      allow('IntakeList', ['s3:ListBucket'], [storage.intake.bucketArn]);
+      readKey();
+      acknowledge(
+        uploads,
+        'Scans are previewed by key intake/<submissionId>/<documentId>, known only at runtime.',
       );
     }
     if (access.intake === 'readwrite') {

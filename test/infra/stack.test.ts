@@ -339,10 +339,19 @@ describe('tables', () => {
             { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
             { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: index.projection },
         });
       }
     }
+  });
+
+  it('keeps only keys in the records gsi1 and gsi2, all attributes elsewhere', () => {
+    const gsis = props(logicalId(stack.storage.tables.Records)).GlobalSecondaryIndexes as Json[];
+    expect(Object.fromEntries(gsis.map((g) => [g.IndexName, (g.Projection as Json).ProjectionType]))).toEqual({
+      gsi1: 'KEYS_ONLY',
+      gsi2: 'KEYS_ONLY',
+      gsi3: 'ALL',
+    });
   });
 
   it('encrypts with a customer-managed key that rotates and is retained', () => {
@@ -721,7 +730,16 @@ describe('least privilege', () => {
       if (!a.intake) expect([...intakeActions]).toEqual([]);
       if (!a.archive && disposal.size === 0) expect([...archiveActions]).toEqual([]);
       expect(intakeActions.has('s3:PutObject')).toBe(a.intake === 'presign' || a.intake === 'readwrite');
-      expect(intakeActions.has('s3:GetObject')).toBe(a.intake === 'read' || a.intake === 'readwrite');
+      expect(intakeActions.has('s3:GetObject')).toBe(a.intake !== undefined && a.intake !== 'presign');
+      // A previewer reads an object only while GuardDuty's tag says it is clean.
+      const reads = on(statements(), intake()).filter((s) => list(s.Action).includes('s3:GetObject'));
+      for (const s of reads) {
+        if (a.intake === 'preview') {
+          expect(s.Condition).toEqual({
+            StringEquals: { [`s3:ExistingObjectTag/${MALWARE_SCAN_TAG}`]: 'NO_THREATS_FOUND' },
+          });
+        } else expect(s.Condition).toBeUndefined();
+      }
       // Only disposal removes the scan left of a destroyed original.
       expect(intakeActions.has('s3:DeleteObject')).toBe(disposal.has('destroy'));
       const archiveWriter = a.archive === 'write' || a.archive === 'readwrite';
