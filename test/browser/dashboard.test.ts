@@ -34,7 +34,11 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   await buildConsoleIfStale();
-  [system, browser] = await Promise.all([startSystem(), launchChromium()]);
+  // Accounts are cached for 2 s here, so a change of regions lands while the test waits.
+  [system, browser] = await Promise.all([
+    startSystem({ env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } }),
+    launchChromium(),
+  ]);
   base = system.ready.consoleUrl;
   api = new Api(system.ready.apiUrl);
 }, 180_000);
@@ -244,6 +248,31 @@ describe('dashboard', () => {
       await signIn(page, base, user);
       await expect(page.locator('nav a[href="#/dashboard"]').count(), user).resolves.toBe(shown ? 1 : 0);
       await page.close();
+    }
+  }, 120_000);
+
+  it('tells an approver limited to regions why the archive-wide figures are not shown', async () => {
+    const res = await fetch(`${system.ready.apiUrl}/local/users`);
+    const users = ((await res.json()) as { items: { username: string; sub: string }[] }).items;
+    const approver2 = users.find((u) => u.username === 'approver2')?.sub ?? '';
+    expect(approver2).not.toBe('');
+    await api.expect(200, 'secadmin1', 'PUT', `/users/${approver2}/regions`, { regions: ['NORTH'] });
+    try {
+      await until('the region limit to land', async () => {
+        const r = await api.call('approver2', 'GET', '/stats');
+        return r.status === 403 ? r : undefined;
+      });
+      const page = await newPage();
+      await signIn(page, base, 'approver2');
+      await page.goto(`${base}/#/dashboard`);
+      const refused = page.locator('[data-testid="dashboard"] .notice-error');
+      await refused.waitFor();
+      await expect(refused.textContent()).resolves.toContain('无权执行此操作');
+      await expect(refused.textContent()).resolves.toContain('limited to regions');
+      expect(await page.locator('[data-testid="stat-held"]').count()).toBe(0);
+      await page.close();
+    } finally {
+      await api.expect(200, 'secadmin1', 'PUT', `/users/${approver2}/regions`, { regions: [] });
     }
   }, 120_000);
 });

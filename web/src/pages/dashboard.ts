@@ -87,6 +87,8 @@ export function dashboardPage(root: HTMLElement, _params: string[], ctx: Ctx): (
       });
     } catch (err) {
       status.textContent = errorText(err);
+      // Nothing shown yet: say why in place of the figures (a later refresh keeps the last ones).
+      if (!body.querySelector('.stats')) render(body, notice(errorText(err), 'error'));
     }
   };
   render(
