@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BadRequest, Conflict, Forbidden } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { type Actor, isRole, ROLES, type Role } from './roles.ts';
 
 /**
@@ -75,23 +76,29 @@ export class AccountDisabled extends Error {
 
 const REGION = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 
-export const roleBodySchema = z
-  .object({ role: z.string().refine(isRole, `must be one of ${ROLES.join(', ')}`) })
-  .strict();
+export const roleBodySchema = lazySchema(() =>
+  z.object({ role: z.string().refine(isRole, `must be one of ${ROLES.join(', ')}`) }).strict(),
+);
 
-export const disableBodySchema = z
-  .object({ reason: z.string().trim().min(1, 'must not be empty').max(500) })
-  .strict();
+export const disableBodySchema = lazySchema(() =>
+  z.object({ reason: z.string().trim().min(1, 'must not be empty').max(500) }).strict(),
+);
 
-export const regionsBodySchema = z
-  .object({
-    regions: z
-      .array(
-        z.string().trim().toUpperCase().regex(REGION, 'must be 1-32 letters, digits, hyphens or underscores'),
-      )
-      .max(50),
-  })
-  .strict();
+export const regionsBodySchema = lazySchema(() =>
+  z
+    .object({
+      regions: z
+        .array(
+          z
+            .string()
+            .trim()
+            .toUpperCase()
+            .regex(REGION, 'must be 1-32 letters, digits, hyphens or underscores'),
+        )
+        .max(50),
+    })
+    .strict(),
+);
 
 export type AccountChange =
   | { kind: 'disable'; reason: string }

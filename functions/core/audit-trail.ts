@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BadRequest } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { maskRecord, mayReadUnmasked, type SensitiveField } from './masking.ts';
 import type { Actor } from './roles.ts';
 import type { Scheme } from './scheme.ts';
@@ -30,23 +31,29 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-const ISO = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-03-01T00:00:00Z' });
-const DAY = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
-const when = z.union([ISO, DAY], { error: 'must be an ISO 8601 time or a date YYYY-MM-DD' });
+const ISO = lazySchema(() =>
+  z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-03-01T00:00:00Z' }),
+);
+const DAY = lazySchema(() => z.iso.date({ error: 'must be a date YYYY-MM-DD' }));
+const when = lazySchema(() =>
+  z.union([ISO, DAY], { error: 'must be an ISO 8601 time or a date YYYY-MM-DD' }),
+);
 
 /** `GET /audit` and `GET /audit/export` query. */
-export const auditQuerySchema = z
-  .object({
-    targetId: z.string().min(1).max(200).optional(),
-    actor: z.string().min(1).max(200).optional(),
-    action: z.string().min(1).max(100).optional(),
-    from: when.optional(),
-    to: when.optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-    cursor: z.string().min(1).max(4000).optional(),
-    format: z.enum(['json', 'csv']).optional(),
-  })
-  .strict();
+export const auditQuerySchema = lazySchema(() =>
+  z
+    .object({
+      targetId: z.string().min(1).max(200).optional(),
+      actor: z.string().min(1).max(200).optional(),
+      action: z.string().min(1).max(100).optional(),
+      from: when.optional(),
+      to: when.optional(),
+      limit: z.coerce.number().int().min(1).max(1000).optional(),
+      cursor: z.string().min(1).max(4000).optional(),
+      format: z.enum(['json', 'csv']).optional(),
+    })
+    .strict(),
+);
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
 /** Longest time span a query without target or actor may cover (it is read a day at a time). */

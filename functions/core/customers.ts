@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { now } from './clock.ts';
 import { BadRequest, Conflict } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import type { Actor } from './roles.ts';
 import type { Scheme } from './scheme.ts';
 
@@ -190,52 +191,65 @@ export function nameSortKey(name: string): string {
 const text = () =>
   z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
 
-const customerNoField = text()
-  .trim()
-  .toUpperCase()
-  .regex(CUSTOMER_NO_PATTERN, 'must be 4-32 letters, digits or hyphens, starting with a letter or digit');
+const customerNoField = lazySchema(() =>
+  text()
+    .trim()
+    .toUpperCase()
+    .regex(CUSTOMER_NO_PATTERN, 'must be 4-32 letters, digits or hyphens, starting with a letter or digit'),
+);
 
-const nameField = text()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(100, 'must be at most 100 characters')
-  .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+const nameField = lazySchema(() =>
+  text()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters'),
+);
 
-const idNumberField = text()
-  .trim()
-  .toUpperCase()
-  .superRefine((v, ctx) => {
-    const problem = idNumberProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const idNumberField = lazySchema(() =>
+  text()
+    .trim()
+    .toUpperCase()
+    .superRefine((v, ctx) => {
+      const problem = idNumberProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+);
 
-const phoneField = text()
-  .overwrite(normalizePhone)
-  .refine(
-    isPhoneNumber,
-    'must be a mobile number (13812345678), a landline with area code, or +<country><number>',
-  );
+const phoneField = lazySchema(() =>
+  text()
+    .overwrite(normalizePhone)
+    .refine(
+      isPhoneNumber,
+      'must be a mobile number (13812345678), a landline with area code, or +<country><number>',
+    ),
+);
 
-const addressField = text()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+const addressField = lazySchema(() =>
+  text()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters'),
+);
 
-const regionField = text()
-  .trim()
-  .toUpperCase()
-  .regex(REGION_PATTERN, 'must be 1-32 letters, digits, hyphens or underscores');
+const regionField = lazySchema(() =>
+  text().trim().toUpperCase().regex(REGION_PATTERN, 'must be 1-32 letters, digits, hyphens or underscores'),
+);
 
-const bankAccountField = text()
-  .overwrite((v) => v.replace(/\s+/g, ''))
-  .regex(/^\d{8,32}$/, 'must be 8-32 digits');
+const bankAccountField = lazySchema(() =>
+  text()
+    .overwrite((v) => v.replace(/\s+/g, ''))
+    .regex(/^\d{8,32}$/, 'must be 8-32 digits'),
+);
 
-const accountStatusField = z.enum(ACCOUNT_STATUSES, {
-  error: `must be one of ${ACCOUNT_STATUSES.join(', ')}`,
-});
+const accountStatusField = lazySchema(() =>
+  z.enum(ACCOUNT_STATUSES, {
+    error: `must be one of ${ACCOUNT_STATUSES.join(', ')}`,
+  }),
+);
 
-const dateField = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+const dateField = lazySchema(() => z.iso.date({ error: 'must be a date YYYY-MM-DD' }));
 
 function typeField(scheme: Scheme) {
   const codes = scheme.customerTypes.map((t) => t.code);
@@ -291,19 +305,21 @@ export function updateCustomerSchema(scheme: Scheme) {
 export type UpdateCustomerInput = z.infer<ReturnType<typeof updateCustomerSchema>>;
 
 /** Query of GET /customers. */
-export const searchQuerySchema = z
-  .object({
-    q: z.string().trim().max(100, 'must be at most 100 characters').optional(),
-    region: regionField.optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
-      .optional(),
-    cursor: z.string().min(1).max(2048, 'is not a cursor returned by this search').optional(),
-  })
-  .strict();
+export const searchQuerySchema = lazySchema(() =>
+  z
+    .object({
+      q: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+      region: regionField.optional(),
+      limit: z
+        .string()
+        .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+        .transform(Number)
+        .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
+        .optional(),
+      cursor: z.string().min(1).max(2048, 'is not a cursor returned by this search').optional(),
+    })
+    .strict(),
+);
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 export const DEFAULT_PAGE_SIZE = 20;
 

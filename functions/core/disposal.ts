@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { DocumentRecord } from './documents.ts';
 import { BadRequest, type FieldError } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { addYearsUtc, RETENTION_YEARS, startOfNextYearUtc } from './retention.ts';
 import type { RetentionTrigger, Scheme } from './scheme.ts';
 import { documentType } from './scheme.ts';
@@ -184,11 +185,13 @@ export function startClock(
 }
 
 /** `PUT /documents/{documentId}/contract-end`. */
-export const contractEndSchema = z
-  .object({
-    endedOn: z.iso.date('must be a date YYYY-MM-DD'),
-  })
-  .strict();
+export const contractEndSchema = lazySchema(() =>
+  z
+    .object({
+      endedOn: z.iso.date('must be a date YYYY-MM-DD'),
+    })
+    .strict(),
+);
 
 // ---- Batches ----------------------------------------------------------------------------------
 
@@ -437,11 +440,13 @@ export function disposalTaskSummary(
 
 // ---- Holds ------------------------------------------------------------------------------------
 
-export const holdInputSchema = z
-  .object({
-    reason: z.string().trim().min(1, 'a hold needs a reason').max(1000),
-  })
-  .strict();
+export const holdInputSchema = lazySchema(() =>
+  z
+    .object({
+      reason: z.string().trim().min(1, 'a hold needs a reason').max(1000),
+    })
+    .strict(),
+);
 
 export interface Hold {
   holdId: string;
@@ -644,10 +649,12 @@ export function onLoanUntil(grants: readonly LoanOut[], today: string): string |
 // ---- API queries ----------------------------------------------------------------------------------
 
 /** `GET /disposals` query. */
-export const disposalQuerySchema = z
-  .object({
-    status: z.enum(BATCH_STATUSES).optional(),
-    limit: z.coerce.number().int().min(1).max(100).optional(),
-    nextToken: z.string().min(1).max(2000).optional(),
-  })
-  .strict();
+export const disposalQuerySchema = lazySchema(() =>
+  z
+    .object({
+      status: z.enum(BATCH_STATUSES).optional(),
+      limit: z.coerce.number().int().min(1).max(100).optional(),
+      nextToken: z.string().min(1).max(2000).optional(),
+    })
+    .strict(),
+);

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type ArchiveCodeParts, formatArchiveCode, maxSequence, sequenceKey } from './archive-code.ts';
 import { now } from './clock.ts';
 import { Conflict } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole } from './roles.ts';
 import type { RetentionCode, RetentionTrigger, Scheme } from './scheme.ts';
 import { businessEvent, documentType } from './scheme.ts';
@@ -53,13 +54,15 @@ export function documentChecks(
  * (库房), cabinet (柜) and box (盒). A loan of the document names it, and the archivist puts the
  * original back there when it is returned.
  */
-export const shelfLocationSchema = z
-  .object({
-    room: z.string().trim().min(1).max(40),
-    cabinet: z.string().trim().min(1).max(40),
-    box: z.string().trim().min(1).max(40),
-  })
-  .strict();
+export const shelfLocationSchema = lazySchema(() =>
+  z
+    .object({
+      room: z.string().trim().min(1).max(40),
+      cabinet: z.string().trim().min(1).max(40),
+      box: z.string().trim().min(1).max(40),
+    })
+    .strict(),
+);
 
 export type ShelfLocation = z.infer<typeof shelfLocationSchema>;
 
@@ -230,20 +233,22 @@ export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor, 
 export type DocumentView = ReturnType<typeof documentView>;
 
 /** `GET /documents` query. */
-export const documentQuerySchema = z
-  .object({
-    customerId: z.string().min(1).max(100).optional(),
-    archiveCode: z.string().min(1).max(100).optional(),
-    docType: z.string().min(1).max(12).optional(),
-    status: z.enum(DOCUMENT_STATUSES).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    nextToken: z.string().min(1).max(2000).optional(),
-  })
-  .strict()
-  .refine((q) => q.customerId !== undefined || q.archiveCode !== undefined, {
-    message: 'give customerId or archiveCode',
-    path: ['customerId'],
-  });
+export const documentQuerySchema = lazySchema(() =>
+  z
+    .object({
+      customerId: z.string().min(1).max(100).optional(),
+      archiveCode: z.string().min(1).max(100).optional(),
+      docType: z.string().min(1).max(12).optional(),
+      status: z.enum(DOCUMENT_STATUSES).optional(),
+      limit: z.coerce.number().int().min(1).max(500).optional(),
+      nextToken: z.string().min(1).max(2000).optional(),
+    })
+    .strict()
+    .refine((q) => q.customerId !== undefined || q.archiveCode !== undefined, {
+      message: 'give customerId or archiveCode',
+      path: ['customerId'],
+    }),
+);
 
 export type DocumentQuery = z.infer<typeof documentQuerySchema>;
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ActiveLoanGrant, DocumentRecord, ShelfLocation } from './documents.ts';
 import { Conflict, DomainError, Forbidden } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { documentType, type Scheme } from './scheme.ts';
 
@@ -307,17 +308,19 @@ export function loanView(loan: Loan, now: Date) {
 }
 
 /** `GET /loans` query: `mine` (any value, or none) or `status=overdue` (archivists). */
-export const loanQuerySchema = z
-  .object({
-    mine: z.string().max(10).optional(),
-    status: z.enum(['overdue', ...LOAN_STATUSES]).optional(),
-    limit: z.coerce.number().int().min(1).max(200).optional(),
-  })
-  .strict()
-  .refine((q) => q.mine !== undefined || q.status === 'overdue', {
-    message: 'give mine (your loans, optionally with a status) or status=overdue',
-    path: ['mine'],
-  });
+export const loanQuerySchema = lazySchema(() =>
+  z
+    .object({
+      mine: z.string().max(10).optional(),
+      status: z.enum(['overdue', ...LOAN_STATUSES]).optional(),
+      limit: z.coerce.number().int().min(1).max(200).optional(),
+    })
+    .strict()
+    .refine((q) => q.mine !== undefined || q.status === 'overdue', {
+      message: 'give mine (your loans, optionally with a status) or status=overdue',
+      path: ['mine'],
+    }),
+);
 
 export type LoanQuery = z.infer<typeof loanQuerySchema>;
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import hotelGuest from '../../schemes/hotel-guest.json' with { type: 'json' };
 import powerSupply from '../../schemes/power-supply.json' with { type: 'json' };
 import { formatArchiveCode, parseCodeTemplate } from './archive-code.ts';
+import { lazySchema } from './lazy-schema.ts';
 
 /**
  * A classification scheme (分类方案): the data that makes Dangan fit one trade. Everything the
@@ -9,8 +10,10 @@ import { formatArchiveCode, parseCodeTemplate } from './archive-code.ts';
  * sensitivity and the archive-code template comes from here; nothing is hard-wired.
  */
 
-const code = z.string().regex(/^[A-Z][A-Z0-9]{0,11}$/, 'must be 1-12 upper-case letters or digits');
-const localized = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+const code = lazySchema(() =>
+  z.string().regex(/^[A-Z][A-Z0-9]{0,11}$/, 'must be 1-12 upper-case letters or digits'),
+);
+const localized = lazySchema(() => z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict());
 
 export const RETENTION_CODES = ['Y', 'D30', 'D10'] as const;
 export type RetentionCode = (typeof RETENTION_CODES)[number];
@@ -19,104 +22,118 @@ export type RetentionCode = (typeof RETENTION_CODES)[number];
 export const RETENTION_TRIGGERS = ['ARCHIVED', 'YEAR_END', 'CONTRACT_END', 'ACCOUNT_CLOSED'] as const;
 export type RetentionTrigger = (typeof RETENTION_TRIGGERS)[number];
 
-const documentTypeSchema = z
-  .object({
-    code,
-    name: localized,
-    retention: z.enum(RETENTION_CODES),
-    trigger: z.enum(RETENTION_TRIGGERS),
-    sensitive: z.boolean(),
-    paper: z.boolean().default(false),
-  })
-  .strict();
+const documentTypeSchema = lazySchema(() =>
+  z
+    .object({
+      code,
+      name: localized,
+      retention: z.enum(RETENTION_CODES),
+      trigger: z.enum(RETENTION_TRIGGERS),
+      sensitive: z.boolean(),
+      paper: z.boolean().default(false),
+    })
+    .strict(),
+);
 
-const businessEventSchema = z
-  .object({
-    code,
-    /** 机构(问题)代码 used in the archive code of documents filed under this event. */
-    classCode: code,
-    name: localized,
-    required: z.array(code),
-    optional: z.array(code).default([]),
-  })
-  .strict();
+const businessEventSchema = lazySchema(() =>
+  z
+    .object({
+      code,
+      /** 机构(问题)代码 used in the archive code of documents filed under this event. */
+      classCode: code,
+      name: localized,
+      required: z.array(code),
+      optional: z.array(code).default([]),
+    })
+    .strict(),
+);
 
-const customerField = z.enum(['idNumber', 'phone', 'address', 'bankAccount', 'name']);
+const customerField = lazySchema(() => z.enum(['idNumber', 'phone', 'address', 'bankAccount', 'name']));
 
-export const schemeSchema = z
-  .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
-    name: localized,
-    /** 全宗号 */
-    fonds: z.string().regex(/^[A-Z0-9]{1,8}$/),
-    /** 门类代码 */
-    category: code,
-    codeTemplate: z.string().min(1),
-    limits: z
-      .object({
-        maxDocumentBytes: z.number().int().positive(),
-        maxDocumentsPerSubmission: z.number().int().min(1).max(40),
-        uploadUrlSeconds: z.number().int().min(60).max(3600),
-        contentUrlSeconds: z.number().int().min(60).max(3600),
-        /**
-         * Longest loan. A loan's whole life (approvals, reminders, the loan itself) runs in one
-         * Standard execution, which may last a year at most: 4 × 720 h of approvals plus 180 days fit.
-         */
-        maxLoanDays: z.number().int().min(1).max(180),
-        reviewTimeoutHours: z.number().int().min(1),
-        /** How long one loan approval task waits before its reminder (and the reminder before giving up). */
-        loanApprovalTimeoutHours: z.number().int().min(1).max(720),
-      })
-      .strict(),
-    contentTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/)).min(1),
-    customerTypes: z.array(z.object({ code, name: localized }).strict()).min(1),
-    sensitiveFields: z.array(customerField),
-    /** Roles that may read sensitive customer fields unmasked. */
-    unmaskedRoles: z.array(z.string()),
-    businessEvents: z.array(businessEventSchema).min(1),
-    documentTypes: z.array(documentTypeSchema).min(1),
-  })
-  .strict()
-  .superRefine((s, ctx) => {
-    const typeCodes = new Set<string>();
-    s.documentTypes.forEach((t, i) => {
-      if (typeCodes.has(t.code)) {
-        ctx.addIssue({ code: 'custom', path: ['documentTypes', i, 'code'], message: `duplicate ${t.code}` });
-      }
-      typeCodes.add(t.code);
-    });
-    const eventCodes = new Set<string>();
-    s.businessEvents.forEach((e, i) => {
-      if (eventCodes.has(e.code)) {
-        ctx.addIssue({ code: 'custom', path: ['businessEvents', i, 'code'], message: `duplicate ${e.code}` });
-      }
-      eventCodes.add(e.code);
-      for (const key of ['required', 'optional'] as const) {
-        e[key].forEach((t, j) => {
-          if (!typeCodes.has(t)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['businessEvents', i, key, j],
-              message: `unknown document type ${t}`,
-            });
-          }
-        });
-      }
-    });
-    try {
-      parseCodeTemplate(s.codeTemplate);
-      formatArchiveCode(s.codeTemplate, {
-        fonds: s.fonds,
-        category: s.category,
-        year: 2000,
-        retention: 'Y',
-        classCode: 'X',
-        seq: 1,
+export const schemeSchema = lazySchema(() =>
+  z
+    .object({
+      id: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
+      name: localized,
+      /** 全宗号 */
+      fonds: z.string().regex(/^[A-Z0-9]{1,8}$/),
+      /** 门类代码 */
+      category: code,
+      codeTemplate: z.string().min(1),
+      limits: z
+        .object({
+          maxDocumentBytes: z.number().int().positive(),
+          maxDocumentsPerSubmission: z.number().int().min(1).max(40),
+          uploadUrlSeconds: z.number().int().min(60).max(3600),
+          contentUrlSeconds: z.number().int().min(60).max(3600),
+          /**
+           * Longest loan. A loan's whole life (approvals, reminders, the loan itself) runs in one
+           * Standard execution, which may last a year at most: 4 × 720 h of approvals plus 180 days fit.
+           */
+          maxLoanDays: z.number().int().min(1).max(180),
+          reviewTimeoutHours: z.number().int().min(1),
+          /** How long one loan approval task waits before its reminder (and the reminder before giving up). */
+          loanApprovalTimeoutHours: z.number().int().min(1).max(720),
+        })
+        .strict(),
+      contentTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/)).min(1),
+      customerTypes: z.array(z.object({ code, name: localized }).strict()).min(1),
+      sensitiveFields: z.array(customerField),
+      /** Roles that may read sensitive customer fields unmasked. */
+      unmaskedRoles: z.array(z.string()),
+      businessEvents: z.array(businessEventSchema).min(1),
+      documentTypes: z.array(documentTypeSchema).min(1),
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+      const typeCodes = new Set<string>();
+      s.documentTypes.forEach((t, i) => {
+        if (typeCodes.has(t.code)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['documentTypes', i, 'code'],
+            message: `duplicate ${t.code}`,
+          });
+        }
+        typeCodes.add(t.code);
       });
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['codeTemplate'], message: (err as Error).message });
-    }
-  });
+      const eventCodes = new Set<string>();
+      s.businessEvents.forEach((e, i) => {
+        if (eventCodes.has(e.code)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['businessEvents', i, 'code'],
+            message: `duplicate ${e.code}`,
+          });
+        }
+        eventCodes.add(e.code);
+        for (const key of ['required', 'optional'] as const) {
+          e[key].forEach((t, j) => {
+            if (!typeCodes.has(t)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['businessEvents', i, key, j],
+                message: `unknown document type ${t}`,
+              });
+            }
+          });
+        }
+      });
+      try {
+        parseCodeTemplate(s.codeTemplate);
+        formatArchiveCode(s.codeTemplate, {
+          fonds: s.fonds,
+          category: s.category,
+          year: 2000,
+          retention: 'Y',
+          classCode: 'X',
+          seq: 1,
+        });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['codeTemplate'], message: (err as Error).message });
+      }
+    }),
+);
 
 export type Scheme = z.infer<typeof schemeSchema>;
 export type DocumentTypeDef = Scheme['documentTypes'][number];

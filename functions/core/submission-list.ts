@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BadRequest } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { SUBMISSION_STATUSES, type Submission, type SubmissionStatus } from './submissions.ts';
 
 /**
@@ -11,25 +12,27 @@ import { SUBMISSION_STATUSES, type Submission, type SubmissionStatus } from './s
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 
-export const listQuerySchema = z
-  .object({
-    status: z
-      .enum(SUBMISSION_STATUSES, { message: `must be one of ${SUBMISSION_STATUSES.join(', ')}` })
-      .optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .min(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
-          .max(MAX_LIST_LIMIT, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`),
-      )
-      .optional(),
-    cursor: z.string().min(1).max(400, 'is not a cursor this list returned').optional(),
-  })
-  .strict();
+export const listQuerySchema = lazySchema(() =>
+  z
+    .object({
+      status: z
+        .enum(SUBMISSION_STATUSES, { message: `must be one of ${SUBMISSION_STATUSES.join(', ')}` })
+        .optional(),
+      limit: z
+        .string()
+        .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .min(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+            .max(MAX_LIST_LIMIT, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`),
+        )
+        .optional(),
+      cursor: z.string().min(1).max(400, 'is not a cursor this list returned').optional(),
+    })
+    .strict(),
+);
 
 export type ListQuery = z.infer<typeof listQuerySchema>;
 

@@ -8,6 +8,7 @@ import {
 } from './documents.ts';
 import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
 import type { Problem } from './intake-checks.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { businessEvent, documentType, type Scheme } from './scheme.ts';
 
@@ -229,17 +230,19 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
 // ---- Replacing a file ---------------------------------------------------------------------------
 
 /** `POST /submissions/{id}/documents/{documentId}/upload-url` body: the file that will replace the old one. */
-export const replaceFileSchema = z
-  .object({
-    fileName: z.string().trim().min(1).max(255).optional(),
-    contentType: z.string().min(1).max(100),
-    size: z.number().int().min(1, 'size must be at least 1 byte'),
-    sha256: z
-      .string()
-      .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
-      .transform((s) => s.toLowerCase()),
-  })
-  .strict();
+export const replaceFileSchema = lazySchema(() =>
+  z
+    .object({
+      fileName: z.string().trim().min(1).max(255).optional(),
+      contentType: z.string().min(1).max(100),
+      size: z.number().int().min(1, 'size must be at least 1 byte'),
+      sha256: z
+        .string()
+        .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
+        .transform((s) => s.toLowerCase()),
+    })
+    .strict(),
+);
 
 export type ReplaceFileInput = z.infer<typeof replaceFileSchema>;
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Conflict, Forbidden } from './errors.ts';
+import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { businessEvent, type Scheme } from './scheme.ts';
 
@@ -100,33 +101,35 @@ export function intakeReviewSummary(args: {
   };
 }
 
-export const decisionSchema = z
-  .object({
-    decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().max(2000).optional(),
-    /** Disposal appraisal only: keep documents for a new period, in years from their clock start. */
-    extendYears: z.number().int('extendYears must be a whole number of years').min(1).max(100).optional(),
-    /** Disposal appraisal only: why the documents are kept longer. */
-    reason: z.string().trim().min(1).max(2000).optional(),
-    /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
-    documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    if (d.decision === 'reject' && !d.comment && !d.reason) {
-      ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a comment' });
-    }
-    if (d.extendYears !== undefined && !d.reason) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'an extension needs a reason' });
-    }
-    if (d.extendYears === undefined && (d.reason !== undefined || d.documentIds !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['extendYears'],
-        message: 'reason and documentIds go with extendYears (the new retention period)',
-      });
-    }
-  });
+export const decisionSchema = lazySchema(() =>
+  z
+    .object({
+      decision: z.enum(['approve', 'reject']),
+      comment: z.string().trim().max(2000).optional(),
+      /** Disposal appraisal only: keep documents for a new period, in years from their clock start. */
+      extendYears: z.number().int('extendYears must be a whole number of years').min(1).max(100).optional(),
+      /** Disposal appraisal only: why the documents are kept longer. */
+      reason: z.string().trim().min(1).max(2000).optional(),
+      /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
+      documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
+    })
+    .strict()
+    .superRefine((d, ctx) => {
+      if (d.decision === 'reject' && !d.comment && !d.reason) {
+        ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a comment' });
+      }
+      if (d.extendYears !== undefined && !d.reason) {
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'an extension needs a reason' });
+      }
+      if (d.extendYears === undefined && (d.reason !== undefined || d.documentIds !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extendYears'],
+          message: 'reason and documentIds go with extendYears (the new retention period)',
+        });
+      }
+    }),
+);
 
 export type Decision = z.infer<typeof decisionSchema>;
 

@@ -1,0 +1,29 @@
+/**
+ * A schema built on first use instead of at module load. Building a zod schema is real work
+ * (every `z.string()` and `.min()` makes an object with its methods; the first ones also compile
+ * zod's constructors), and a function's bundle loads the schemas of every module it imports,
+ * while a request parses with one or two of them. Module-level schemas wrapped in `lazySchema`
+ * cost nothing at a cold start; the first parse builds the schema, and later ones reuse it.
+ *
+ * The value stands in for the schema itself (a Proxy): `parse`, `safeParse`, `shape`, `extend`
+ * and `z.infer<typeof x>` work unchanged, and it can be nested in other schemas.
+ */
+export function lazySchema<T extends object>(build: () => T): T {
+  let schema: T | undefined;
+  const real = (): T => {
+    schema ??= build();
+    return schema;
+  };
+  return new Proxy({} as T, {
+    get: (_target, key) => Reflect.get(real(), key),
+    set: (_target, key, value) => Reflect.set(real(), key, value),
+    has: (_target, key) => Reflect.has(real(), key),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+      // A proxy may not report a property as fixed that its (empty) target lacks.
+      return descriptor ? { ...descriptor, configurable: true } : undefined;
+    },
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+}
