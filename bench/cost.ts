@@ -98,8 +98,16 @@ export interface TransactObservation {
   action: TransactAction;
   before?: Item;
   after?: Item;
-  /** Key attribute pairs of the table's global secondary indexes (all project ALL attributes). */
-  indexes: readonly { partitionKey: string; sortKey: string }[];
+  /** The table's global secondary indexes: key attributes and projection (ALL when not given). */
+  indexes: readonly TransactIndex[];
+}
+
+export interface TransactIndex {
+  partitionKey: string;
+  sortKey: string;
+  projection?: 'ALL' | 'KEYS_ONLY';
+  /** The table's own key attributes, which a KEYS_ONLY entry holds besides the index keys. */
+  tableKeys?: readonly string[];
 }
 
 export interface Units {
@@ -112,7 +120,9 @@ export interface Units {
  * before and after images on the table (a ConditionCheck included), and a standard index write
  * for each global secondary index the item enters, stays in or leaves (a key change is a delete
  * plus a put). Index maintenance is asynchronous and outside the transaction, so it is billed at
- * the standard rate.
+ * the standard rate. A KEYS_ONLY index holds the index and table keys only: its entry is sized
+ * from those, and a change that leaves the index keys as they were writes nothing to it (as
+ * DynamoDB Local reports for standard writes, whose units the probe takes as answered).
  */
 export function transactWriteUnits(o: TransactObservation): Units {
   const before = itemSize(o.before);
@@ -129,10 +139,18 @@ export function transactWriteUnits(o: TransactObservation): Units {
     const was = keyOf(o.before);
     const is = o.action === 'Delete' ? undefined : keyOf(o.after);
     if (was === undefined && is === undefined) continue;
-    if (was === undefined) indexes += writeUnits(after);
-    else if (is === undefined) indexes += writeUnits(before);
-    else if (was === is) indexes += writeUnits(Math.max(before, after));
-    else indexes += writeUnits(before) + writeUnits(after);
+    const keysOnly = ix.projection === 'KEYS_ONLY';
+    const entry = (item: Item | undefined): Item | undefined => {
+      if (!item || !keysOnly) return item;
+      const names = [ix.partitionKey, ix.sortKey, ...(ix.tableKeys ?? [])];
+      return Object.fromEntries(names.flatMap((n) => (item[n] ? [[n, item[n]]] : [])));
+    };
+    const wasSize = itemSize(entry(o.before));
+    const isSize = itemSize(entry(o.after));
+    if (was === undefined) indexes += writeUnits(isSize);
+    else if (is === undefined) indexes += writeUnits(wasSize);
+    else if (was === is) indexes += keysOnly ? 0 : writeUnits(Math.max(wasSize, isSize));
+    else indexes += writeUnits(wasSize) + writeUnits(isSize);
   }
   return { table, indexes };
 }

@@ -200,6 +200,8 @@ async function instrumentClients(): Promise<void> {
             indexes: def.indexes.map((ix) => ({
               partitionKey: ix.partitionKey.name,
               sortKey: ix.sortKey.name,
+              projection: ix.projection,
+              tableKeys: [def.partitionKey.name, def.sortKey.name],
             })),
           });
           units += u.table + u.indexes;

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import { type Customer, type CustomerChange, type CustomerVersion, nameSortKey } from '../core/customers.ts';
 import { BadRequest, Conflict, NotFound } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
+import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 
@@ -221,7 +222,12 @@ export async function searchByName(input: {
       ...(start === undefined ? {} : { ExclusiveStartKey: start }),
     }),
   );
-  const items = (res.Items ?? []).map((i) => withoutKeys<Customer>(i));
+  // gsi1 holds keys only: the customers are read from the table, in the index's order; one
+  // renamed since its index entry was read is left out (the entry under its new name stands).
+  const entries = new Map((res.Items ?? []).map((e) => [e.pk, e.gsi1sk]));
+  const items = (await batchGetItems(tableKeys(res.Items)))
+    .filter((i) => entries.get(i.pk) === i.gsi1sk)
+    .map((i) => withoutKeys<Customer>(i));
   return res.LastEvaluatedKey ? { items, nextCursor: encodeCursor(res.LastEvaluatedKey) } : { items };
 }
 

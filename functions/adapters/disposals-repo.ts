@@ -19,6 +19,7 @@ import {
 } from '../core/disposal.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
+import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 import {
@@ -406,8 +407,9 @@ export async function listBatches(
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     }),
   );
+  // gsi1 holds keys only: the batches are read from the table.
   return {
-    items: (res.Items ?? []).map((i) => strip<DisposalBatch>(i)),
+    items: (await batchGetItems(tableKeys(res.Items))).map((i) => strip<DisposalBatch>(i)),
     ...(res.LastEvaluatedKey ? { lastKey: res.LastEvaluatedKey } : {}),
   };
 }
@@ -420,7 +422,11 @@ export async function proposedBatches(): Promise<DisposalBatch[]> {
     KeyConditionExpression: 'gsi2pk = :pk',
     ExpressionAttributeValues: { ':pk': PROPOSED_BATCHES },
   });
-  return items.map((i) => strip<DisposalBatch>(i));
+  // gsi2 holds keys only: the batches are read from the table (strongly consistent), and one
+  // whose workflow took it since its entry was read is left out.
+  return (await batchGetItems(tableKeys(items), { consistent: true }))
+    .filter((i) => i.gsi2pk === PROPOSED_BATCHES)
+    .map((i) => strip<DisposalBatch>(i));
 }
 
 /**

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Loan, LoanGrant, LoanRejection, LoanStatus } from '../core/loans.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
+import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 import {
@@ -85,20 +86,17 @@ export async function queryBorrowerLoans(
         TableName: tableName(),
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :loan)',
-        ...(status === undefined
-          ? {}
-          : { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }),
-        ExpressionAttributeValues: {
-          ':pk': `BORROWER#${borrowerSub}`,
-          ':loan': 'LOAN#',
-          ...(status === undefined ? {} : { ':status': status }),
-        },
+        ExpressionAttributeValues: { ':pk': `BORROWER#${borrowerSub}`, ':loan': 'LOAN#' },
         ScanIndexForward: false,
         Limit: limit,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    for (const item of res.Items ?? []) out.push(strip<Loan>(item));
+    // gsi2 holds keys only: the loans are read from the table and filtered there.
+    for (const item of await batchGetItems(tableKeys(res.Items))) {
+      const loan = strip<Loan>(item);
+      if (status === undefined || loan.status === status) out.push(loan);
+    }
     startKey = res.LastEvaluatedKey;
     if (!startKey || out.length >= limit) break;
   }

@@ -15,6 +15,7 @@ import type { RetentionPlan } from '../core/retention.ts';
 import type { Rejection, Submission } from '../core/submissions.ts';
 import type { Decision, TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
+import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 import { dueIndexKeys } from './tables.ts';
@@ -178,14 +179,20 @@ export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecor
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': `OPENTASKS#${role}` },
-        ExpressionAttributeNames: { '#role': 'role', '#status': 'status', '#level': 'level' },
-        ProjectionExpression:
-          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, #level, attempt',
         ScanIndexForward: false,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    for (const item of res.Items ?? []) out.push(strip<TaskRecord>(item));
+    // gsi1 holds keys only: the tasks are read from the table (never their tokens); one decided
+    // since its index entry was read no longer carries the entry and is left out.
+    const items = await batchGetItems(tableKeys(res.Items), {
+      projection: {
+        expression:
+          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, #level, attempt, gsi1pk',
+        names: { '#role': 'role', '#status': 'status', '#level': 'level' },
+      },
+    });
+    for (const item of items) if (item.gsi1pk === `OPENTASKS#${role}`) out.push(strip<TaskRecord>(item));
     startKey = res.LastEvaluatedKey;
   } while (startKey && out.length < max);
   return out.slice(0, max);
@@ -198,18 +205,9 @@ export async function queryCustomerDocuments(
   limit: number,
   startKey?: Record<string, unknown>,
 ): Promise<{ items: DocumentRecord[]; lastKey?: Record<string, unknown> }> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':pk': `CUSTOMER#${customerId}`, ':doc': 'DOCUMENT#' };
-  const filter: string[] = [];
-  if (filters.docType !== undefined) {
-    filter.push('docType = :docType');
-    values[':docType'] = filters.docType;
-  }
-  if (filters.status !== undefined) {
-    names['#status'] = 'status';
-    filter.push('#status = :status');
-    values[':status'] = filters.status;
-  }
+  const matches = (d: DocumentRecord) =>
+    (filters.docType === undefined || d.docType === filters.docType) &&
+    (filters.status === undefined || d.status === filters.status);
   const items: DocumentRecord[] = [];
   let key = startKey;
   // A filter can empty a page; keep reading until the page is full or the index is exhausted.
@@ -219,15 +217,18 @@ export async function queryCustomerDocuments(
         TableName: tableName(),
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :doc)',
-        ...(filter.length > 0 ? { FilterExpression: filter.join(' AND ') } : {}),
-        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
+        ExpressionAttributeValues: { ':pk': `CUSTOMER#${customerId}`, ':doc': 'DOCUMENT#' },
         ScanIndexForward: false,
         Limit: limit - items.length,
         ...(key ? { ExclusiveStartKey: key } : {}),
       }),
     );
-    for (const item of res.Items ?? []) items.push(strip<DocumentRecord>(item));
+    // gsi2 holds keys only: the documents are read from the table and filtered there, as a
+    // FilterExpression would (the page's limit counts index entries read, matching or not).
+    for (const item of await batchGetItems(tableKeys(res.Items))) {
+      const doc = strip<DocumentRecord>(item);
+      if (matches(doc)) items.push(doc);
+    }
     key = res.LastEvaluatedKey;
     if (!key || items.length >= limit) break;
   }

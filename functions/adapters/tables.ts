@@ -22,8 +22,9 @@
  * Customers in detail: the current item carries `version` (1, 2, ...) and is only updated on the
  * condition that it still holds the version the writer read. `<region>` is `DEFAULT` for a
  * customer registered without one; `<name>` in gsi1sk is the name's sort key (NFKC, lower case,
- * single spaces) so a prefix search ignores case and full-width letters; gsi1 must project all
- * attributes (the search returns records from it). The customer-number item holds `customerId`
+ * single spaces) so a prefix search ignores case and full-width letters. gsi1 and gsi2 project keys
+ * only: every reader queries them for keys and reads the items from the table (BatchGetItem,
+ * `batchGetItems` in batch-get.ts). The customer-number item holds `customerId`
  * and exists exactly as long as the number is taken. Version items hold `changedAt`,
  * `changedBy`, `changedBySub`, `changed` (field names) and `values` (new values, null = removed);
  * version 1 holds every field the customer was registered with.
@@ -66,6 +67,12 @@ export interface IndexDef {
   indexName: string;
   partitionKey: KeyDef;
   sortKey: KeyDef;
+  /**
+   * What the index holds besides its keys. KEYS_ONLY: the index and table keys only, so a write
+   * that leaves the index keys as they were writes nothing to the index, and an entry costs one
+   * write unit whatever the item's size; readers that need more read the items from the table.
+   */
+  projection: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDef {
@@ -80,17 +87,20 @@ export interface TableDef {
 }
 
 const s = (name: string): KeyDef => ({ name, type: 'S' });
-const gsi = (n: number): IndexDef => ({
+const gsi = (n: number, projection: IndexDef['projection'] = 'ALL'): IndexDef => ({
   indexName: `gsi${n}`,
   partitionKey: s(`gsi${n}pk`),
   sortKey: s(`gsi${n}sk`),
+  projection,
 });
 
 export const RECORDS_TABLE: TableDef = {
   id: 'Records',
   partitionKey: s('pk'),
   sortKey: s('sk'),
-  indexes: [gsi(1), gsi(2), gsi(3)],
+  // gsi1 and gsi2 hold keys only: submissions, documents and tasks change several times while
+  // their index keys stay put, and each change would otherwise rewrite their index copies.
+  indexes: [gsi(1, 'KEYS_ONLY'), gsi(2, 'KEYS_ONLY'), gsi(3)],
   timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
 };

@@ -185,7 +185,7 @@ export class Storage extends Construct {
         indexName: index.indexName,
         partitionKey: attr(index.partitionKey),
         sortKey: attr(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: dynamodb.ProjectionType[index.projection],
       });
     }
     return table;

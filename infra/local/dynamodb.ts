@@ -236,7 +236,7 @@ export async function ensureTables(client: DynamoDBClient, defs: readonly TableD
                     { AttributeName: ix.partitionKey.name, KeyType: 'HASH' },
                     { AttributeName: ix.sortKey.name, KeyType: 'RANGE' },
                   ],
-                  Projection: { ProjectionType: 'ALL' },
+                  Projection: { ProjectionType: ix.projection },
                 })),
               }
             : {}),

@@ -32,6 +32,7 @@ import {
   strictMocks,
   submission,
   submissionRow,
+  TABLE,
   transactItems,
   writesAttempted,
 } from './intake-fixtures.ts';
@@ -410,9 +411,12 @@ describe('intake-archive step', () => {
       retentionTrigger: 'ACCOUNT_CLOSED',
       retainUntil: '2036-05-10T10:00:00.000Z',
     };
+    const row = { pk: `DOCUMENT#${DOC_IDS[1]}`, sk: 'DOCUMENT', ...idCopy };
+    ddbMock.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [{ pk: row.pk, sk: row.sk }] });
+    // gsi2 holds keys only: the customer's documents are read from the table.
     ddbMock
-      .on(QueryCommand, { IndexName: 'gsi2' })
-      .resolves({ Items: [{ pk: `DOCUMENT#${DOC_IDS[1]}`, sk: 'DOCUMENT', ...idCopy }] });
+      .on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [{ pk: row.pk, sk: row.sk }] } } })
+      .resolves({ Responses: { [TABLE]: [row] } });
 
     await archive(input);
 

@@ -79,6 +79,45 @@ describe('TransactWriteItems units', () => {
     );
   });
 
+  it('writes to a KEYS_ONLY index only when its keys change, one unit per entry of keys', () => {
+    const keysOnly = [
+      { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY', tableKeys: ['pk', 'sk'] },
+    ] as const;
+    const inIndex = (key: string, size = 1): Item => ({
+      ...kb(size),
+      gsi1pk: { S: key },
+      gsi1sk: { S: 'k' },
+    });
+    expect(transactWriteUnits({ action: 'Put', after: inIndex('a', 3), indexes: keysOnly })).toEqual({
+      table: 8,
+      indexes: 1,
+    });
+    // The item grows and changes, its index keys stay: nothing written to the index.
+    expect(
+      transactWriteUnits({
+        action: 'Update',
+        before: inIndex('a'),
+        after: inIndex('a', 3),
+        indexes: keysOnly,
+      }).indexes,
+    ).toBe(0);
+    expect(
+      transactWriteUnits({
+        action: 'Update',
+        before: inIndex('a', 3),
+        after: inIndex('b', 3),
+        indexes: keysOnly,
+      }).indexes,
+    ).toBe(2);
+    expect(transactWriteUnits({ action: 'Delete', before: inIndex('a', 3), indexes: keysOnly }).indexes).toBe(
+      1,
+    );
+    expect(
+      transactWriteUnits({ action: 'Update', before: inIndex('a', 3), after: kb(3), indexes: keysOnly })
+        .indexes,
+    ).toBe(1);
+  });
+
   it('reads DynamoDB Local consumed capacity as read or write units', () => {
     expect(consumedUnits({ CapacityUnits: 0.5 }, 'GetItem')).toEqual({ read: 0.5, write: 0 });
     expect(consumedUnits([{ CapacityUnits: 2 }, { CapacityUnits: 1 }], 'BatchWriteItem')).toEqual({

@@ -16,6 +16,7 @@ import {
   setEnv,
   TABLE,
 } from './customers-fixtures.ts';
+import { entries, serveItems } from './keys-only-index.ts';
 
 const ddbMock = mockClient(ddb);
 const lowMock = mockClient(dynamodb);
@@ -95,8 +96,9 @@ describe('GET /customers by name prefix', () => {
     };
     ddbMock
       .on(QueryCommand)
-      .resolvesOnce({ Items: [itemOf(STORED)], LastEvaluatedKey: lastKey })
-      .resolvesOnce({ Items: [itemOf(SECOND)] });
+      .resolvesOnce({ Items: entries('gsi1', [itemOf(STORED)]), LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: entries('gsi1', [itemOf(SECOND)]) });
+    serveItems(ddbMock, [itemOf(STORED), itemOf(SECOND)]);
 
     const first = await search({ q: '张三', region: 'hz01', limit: '1' });
 
@@ -128,6 +130,14 @@ describe('GET /customers by name prefix', () => {
     expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
   });
 
+  it('leaves out a customer renamed since its index entry was read', async () => {
+    const renamed = { ...itemOf(STORED), gsi1sk: `李四#${CUSTOMER_ID}` };
+    ddbMock.on(QueryCommand).resolves({ Items: entries('gsi1', [itemOf(STORED), itemOf(SECOND)]) });
+    serveItems(ddbMock, [renamed, itemOf(SECOND)]);
+    const res = await search({ region: 'HZ01' });
+    expect((res.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([OTHER_ID]);
+  });
+
   it('ignores case and full-width letters in the prefix and searches DEFAULT by default', async () => {
     ddbMock.on(QueryCommand).resolves({ Items: [] });
     const res = await search({ q: 'ＬＩ Lei' });
@@ -139,10 +149,12 @@ describe('GET /customers by name prefix', () => {
   });
 
   it('lists a whole region by name when q is empty', async () => {
-    ddbMock.on(QueryCommand).resolves({ Items: [itemOf(STORED), itemOf(SECOND)] });
+    ddbMock.on(QueryCommand).resolves({ Items: entries('gsi1', [itemOf(STORED), itemOf(SECOND)]) });
+    serveItems(ddbMock, [itemOf(STORED), itemOf(SECOND)]);
     const res = await search({ region: 'HZ01' });
     expect(res.statusCode).toBe(200);
     expect(res.body.items).toHaveLength(2);
+    expect((res.body.items as Record<string, unknown>[])[0]).toMatchObject({ customerId: CUSTOMER_ID });
     const input = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(input?.KeyConditionExpression).toBe('gsi1pk = :pk');
     expect(input?.ExpressionAttributeValues).toEqual({ ':pk': 'CUSTOMERS#HZ01' });

@@ -40,6 +40,7 @@ import {
   transactItems,
   writesAttempted,
 } from './intake-fixtures.ts';
+import { entries, serveItems } from './keys-only-index.ts';
 
 const NOW = '2036-04-20T10:00:00.000Z';
 
@@ -382,12 +383,16 @@ describe('GET /disposals and GET /disposals/{batchId}', () => {
   });
 
   it('lists batches newest first, filtered by status', async () => {
-    ddbMock.on(QueryCommand).resolves({
-      Items: [
-        batchRow(batch({ status: 'DONE' })),
-        batchRow(batch({ batchId: 'KH-2036-03-20360401-1', status: 'EXTENDED' })),
-      ],
-    });
+    const rows = [
+      { ...batchRow(batch({ status: 'DONE' })), gsi1pk: 'DISPOSALS', gsi1sk: `${NOW}#${BATCH_ID}` },
+      {
+        ...batchRow(batch({ batchId: 'KH-2036-03-20360401-1', status: 'EXTENDED' })),
+        gsi1pk: 'DISPOSALS',
+        gsi1sk: `${NOW}#KH-2036-03-20360401-1`,
+      },
+    ];
+    ddbMock.on(QueryCommand).resolves({ Items: entries('gsi1', rows) });
+    serveItems(ddbMock, rows);
     const res = await call(listBatchesApi, {
       routeKey: 'GET /disposals',
       query: { status: 'DONE' },
@@ -501,9 +506,9 @@ describe('retention clocks started by business facts', () => {
       clockStart: '2028-01-01T00:00:00.000Z',
     });
     const meter = archived(0, { docType: 'METERWO', retentionTrigger: 'YEAR_END' });
-    ddbMock
-      .on(QueryCommand)
-      .resolves({ Items: [idCopy, contract, endedEarlier, meter].map((d) => docRow(d)) });
+    const rows = [idCopy, contract, endedEarlier, meter].map((d) => docRow(d));
+    ddbMock.on(QueryCommand).resolves({ Items: rows.map((r) => ({ pk: r.pk, sk: r.sk })) });
+    serveItems(ddbMock, rows);
     ddbMock.on(TransactWriteCommand).resolves({});
 
     const out = await accountClosed(
@@ -520,10 +525,7 @@ describe('retention clocks started by business facts', () => {
     expect(out.conflicts.map((c) => c.documentId)).toEqual([endedEarlier.documentId]);
     expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       IndexName: 'gsi2',
-      ExpressionAttributeValues: expect.objectContaining({
-        ':pk': `CUSTOMER#${CUSTOMER_ID}`,
-        ':status': 'ARCHIVED',
-      }),
+      ExpressionAttributeValues: { ':pk': `CUSTOMER#${CUSTOMER_ID}`, ':doc': 'DOCUMENT#' },
     });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });

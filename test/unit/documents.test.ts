@@ -21,6 +21,7 @@ import {
   strictMocks,
   writesAttempted,
 } from './intake-fixtures.ts';
+import { entries, serveItems } from './keys-only-index.ts';
 
 const CODE = 'Z001-KH·2026-D30-YK-0007';
 const archived = (i = 0) =>
@@ -119,45 +120,55 @@ describe('GET /documents', () => {
   });
 
   it('lists a customer’s documents newest first through gsi2 with filters, and pages with a token', async () => {
-    ddbMock.on(QueryCommand).resolves({
-      Items: [documentRow(archived(0))],
-      LastEvaluatedKey: {
-        pk: 'DOCUMENT#x',
-        sk: 'DOCUMENT',
-        gsi2pk: `CUSTOMER#${CUSTOMER_ID}`,
-        gsi2sk: 'DOCUMENT#t#x',
-      },
-    });
+    const other = { ...archived(1), documentId: 'doc-other', docType: 'IDCOPY' };
+    const third = { ...archived(0), documentId: 'doc-third' };
+    const lastKey = {
+      pk: 'DOCUMENT#x',
+      sk: 'DOCUMENT',
+      gsi2pk: `CUSTOMER#${CUSTOMER_ID}`,
+      gsi2sk: 'DOCUMENT#t#x',
+    };
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: entries('gsi2', [documentRow(other), documentRow(archived(0))]),
+        LastEvaluatedKey: { ...lastKey, gsi2sk: 'DOCUMENT#t#w' },
+      })
+      .resolvesOnce({ Items: entries('gsi2', [documentRow(third)]), LastEvaluatedKey: lastKey });
+    serveItems(ddbMock, [documentRow(other), documentRow(archived(0)), documentRow(third)]);
 
-    const res = await find({ customerId: CUSTOMER_ID, docType: 'APPFORM', status: 'ARCHIVED', limit: '1' });
+    const res = await find({ customerId: CUSTOMER_ID, docType: 'APPFORM', status: 'ARCHIVED', limit: '2' });
 
     expect(res.statusCode).toBe(200);
     const q = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
+    // gsi2 holds keys only: the filters are applied to the items read from the table.
     expect(q).toMatchObject({
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :doc)',
-      FilterExpression: 'docType = :docType AND #status = :status',
-      ExpressionAttributeValues: {
-        ':pk': `CUSTOMER#${CUSTOMER_ID}`,
-        ':docType': 'APPFORM',
-        ':status': 'ARCHIVED',
-      },
+      ExpressionAttributeValues: { ':pk': `CUSTOMER#${CUSTOMER_ID}`, ':doc': 'DOCUMENT#' },
       ScanIndexForward: false,
-      Limit: 1,
+      Limit: 2,
     });
-    expect((res.body.items as unknown[]).length).toBe(1);
+    expect(q?.FilterExpression).toBeUndefined();
+    // The first page's entry of another type is left out; the second page fills the list.
+    expect(ddbMock.commandCalls(QueryCommand)[1]?.args[0].input.Limit).toBe(1);
+    expect((res.body.items as Record<string, unknown>[]).map((i) => i.documentId)).toEqual([
+      archived(0).documentId,
+      'doc-third',
+    ]);
     const token = res.body.nextToken as string;
     expect(typeof token).toBe('string');
 
     ddbMock.on(QueryCommand).resolves({ Items: [] });
     await find({ customerId: CUSTOMER_ID, nextToken: token });
-    expect(ddbMock.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toMatchObject({
+    expect(ddbMock.commandCalls(QueryCommand)[2]?.args[0].input.ExclusiveStartKey).toMatchObject({
       gsi2sk: 'DOCUMENT#t#x',
     });
   });
 
   it('masks titles of sensitive documents for roles that may not see them unmasked', async () => {
-    ddbMock.on(QueryCommand).resolves({ Items: [documentRow(document(1))] });
+    ddbMock.on(QueryCommand).resolves({ Items: entries('gsi2', [documentRow(document(1))]) });
+    serveItems(ddbMock, [documentRow(document(1))]);
     const res = await find({ customerId: CUSTOMER_ID }, USERS.staff);
     expect((res.body.items as Record<string, unknown>[])[0]).toMatchObject({
       docType: 'IDCOPY',

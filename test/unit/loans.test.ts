@@ -50,6 +50,7 @@ import {
   transactItems,
   writesAttempted,
 } from './intake-fixtures.ts';
+import { entries, serveItems } from './keys-only-index.ts';
 import {
   archived,
   BORROW_WORKFLOW_ARN,
@@ -413,10 +414,12 @@ describe('GET /loans and /loans/{loanId}', () => {
   });
 
   it('lists the caller’s own loans from the borrower index', async () => {
-    ddbMock.on(QueryCommand).resolves({ Items: [loanRow(loan())] });
+    ddbMock.on(QueryCommand).resolves({ Items: entries('gsi2', [loanRow(loan())]) });
+    serveItems(ddbMock, [loanRow(loan())]);
     const res = await call(list, { routeKey: 'GET /loans', query: { mine: '' }, user: USERS.staff });
     expect(res.statusCode).toBe(200);
     expect((res.body.items as unknown[]).length).toBe(1);
+    expect((res.body.items as Record<string, unknown>[])[0]).toMatchObject({ loanId: loan().loanId });
     const q = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(q).toMatchObject({
       IndexName: 'gsi2',

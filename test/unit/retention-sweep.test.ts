@@ -26,6 +26,7 @@ import {
   transactItems,
   writesAttempted,
 } from './intake-fixtures.ts';
+import { entries, serveItems } from './keys-only-index.ts';
 
 const TODAY = '2036-04-10T18:00:00.000Z';
 const SWEEP_KEY = { pk: 'SWEEP#retention', sk: 'SWEEP' };
@@ -217,9 +218,23 @@ describe('sweepDue', () => {
 
   it('starts the workflow of batches a stopped run left proposed; an existing execution is fine', async () => {
     index({}, '2036-04-10');
-    ddbMock
-      .on(QueryCommand, { IndexName: 'gsi2' })
-      .resolves({ Items: [{ batchId: 'KH-2036-03-20360409-1' }] });
+    const proposed = {
+      pk: 'DISPOSAL#KH-2036-03-20360409-1',
+      sk: 'BATCH',
+      gsi2pk: 'DISPOSALS#PROPOSED',
+      gsi2sk: '2036-04-09T01:00:00.000Z#KH-2036-03-20360409-1',
+      batchId: 'KH-2036-03-20360409-1',
+    };
+    const taken = {
+      ...proposed,
+      pk: 'DISPOSAL#KH-2036-03-20360409-2',
+      batchId: 'KH-2036-03-20360409-2',
+      gsi2sk: '2036-04-09T01:00:00.000Z#KH-2036-03-20360409-2',
+    };
+    ddbMock.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: entries('gsi2', [proposed, taken]) });
+    // The second batch's workflow took it since the index entry was read: no longer proposed.
+    const { gsi2pk: _pk, gsi2sk: _sk, ...takenNow } = taken;
+    serveItems(ddbMock, [proposed, takenNow]);
     ddbMock.on(UpdateCommand).resolves({});
     sfnMock.on(StartExecutionCommand).rejects(namedError('ExecutionAlreadyExists'));
 
