@@ -179,8 +179,9 @@ export function renderMarkdown(r: Results): string {
     '### Why the cost target is missed',
     `- **DynamoDB writes** are ${pct(dynamoShare)} of the target scope at ${a.documentsPerSubmission} documents ` +
       `per submission: ${num(writePerDoc)} write units per document. Every change is a TransactWriteItems with ` +
-      'its audit event (two units per KB per item on AWS), and submission and document items carry global ' +
-      'secondary indexes projecting ALL attributes, so a change rewrites their index copies too. A document ' +
+      'its audit event (two units per KB per item on AWS). The records gsi1 and gsi2 (submissions, documents, ' +
+      'tasks) project keys only: a change that leaves those index keys as they were writes nothing to them, ' +
+      'and an entry costs one unit whatever the item weighs (their readers read the items with BatchGetItem). A document ' +
       'is written three times (created, upload recorded, archived with its code), plus its archive-code item ' +
       'and a version per change (document-history); the validation results live on the submission (its ' +
       'problems name document and check), and each archive-code sequence takes one UpdateItem per submission ' +
@@ -188,9 +189,8 @@ export function renderMarkdown(r: Results): string {
       'submission, released after the codes are given), so there is no cancelled allocation to pay for ' +
       `(${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} refused units per document, ` +
       `${usd(refusedUsd(a))} per 1,000 documents). The ` +
-      'per-function table shows where the rest goes. Levers left: KEYS_ONLY or INCLUDE projections for ' +
-      'gsi1/gsi2 (a change that does not touch an index key would then write nothing to that index; every ' +
-      "reader of those indexes, other teams' included, would BatchGet the items), and smaller items.",
+      'per-function table shows where the rest goes. Levers left: fewer writes per document (the upload ' +
+      "record, a version item per change in document-history) and the audit table's two ALL-projected indexes.",
     `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
       `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
@@ -208,7 +208,9 @@ export function renderMarkdown(r: Results): string {
       "trail's locked copies. An upload and a copy into a locked bucket are the floor of a design with an " +
       'intake bucket.',
     `- **Lambda GB-seconds** (${usd(lambdaGb(a))} of the ${usd(a.perThousand.targetUsd)}) are local durations at ` +
-      "the template's memory (intake-archive has 1,024 MB): on a busy machine against emulators they overstate " +
+      "the template's memory (512 MB for every intake function; intake-archive had 1,024 MB, but it only waits on " +
+      'server-side copies and DynamoDB and hashes nothing itself, so its AWS duration should not grow at half ' +
+      'the CPU; the local run cannot show that CPU effect): on a busy machine against emulators they overstate ' +
       'AWS, where the same calls take a few milliseconds each. Without them the target scope comes to ' +
       `${usd(a.perThousand.targetUsd - lambdaGb(a))}, still ${num((a.perThousand.targetUsd - lambdaGb(a)) / 0.05)}× ` +
       'the target; every other line is a count that does not depend on the machine.',

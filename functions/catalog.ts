@@ -190,7 +190,7 @@ export const FUNCTIONS = {
     // archive readwrite: a retried run reads back a copy it already made instead of copying again.
     access: { table: 'readwrite', audit: 'append', intake: 'read', archive: 'readwrite' },
     timeoutSeconds: 300,
-    memoryMB: 1024,
+    // The default 512 MB: it waits on server-side copies and DynamoDB, and hashes nothing itself.
   },
   'intake-reject': {
     entry: 'steps/intake-reject.ts',
