@@ -19,6 +19,11 @@ export interface ColdStart {
   ratio: number;
   /** CPU time (user + system) of the importing process over that of a bare one: less sensitive to a busy machine. */
   cpuRatio: number;
+  /**
+   * The same import without NODE_OPTIONS=--enable-source-maps (measured for a few functions
+   * only): with it, Node reads and parses the source map and scans the bundle's lines at load.
+   */
+  withoutSourceMaps?: { medianMs: number; ratio: number; cpuRatio: number };
   error?: string;
 }
 
@@ -70,7 +75,7 @@ function lambdaLikeEnv(name: string, facts: Partial<FunctionFacts> | undefined):
  */
 export function measureColdStarts(
   functions: Record<string, Bundle & Partial<FunctionFacts>>,
-  options: { runs?: number; minRuns?: number; budgetMs?: number } = {},
+  options: { runs?: number; minRuns?: number; budgetMs?: number; withoutSourceMaps?: string[] } = {},
 ): ColdStartResult {
   const runs = options.runs ?? 10;
   const minRuns = options.minRuns ?? 5;
@@ -80,6 +85,9 @@ export function measureColdStarts(
   const baselineCpu: number[] = [];
   const samples = new Map<string, { ms: number[]; cpu: number[] }>(
     names.map((n) => [n, { ms: [], cpu: [] }]),
+  );
+  const plain = new Map<string, { ms: number[]; cpu: number[] }>(
+    (options.withoutSourceMaps ?? []).filter((n) => n in functions).map((n) => [n, { ms: [], cpu: [] }]),
   );
   const errors = new Map<string, string>();
   const bareEnv = { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', TZ: 'UTC' };
@@ -100,10 +108,22 @@ export function measureColdStarts(
       samples.get(name)?.ms.push(r.ms);
       samples.get(name)?.cpu.push(r.cpuMs);
     }
+    for (const [name, s] of plain) {
+      const facts = functions[name] as Bundle & Partial<FunctionFacts>;
+      const { NODE_OPTIONS: _sourceMaps, ...env } = lambdaLikeEnv(name, facts);
+      const r = time(['--input-type=module', '-e', importScript(facts)], env);
+      s.ms.push(r.ms);
+      s.cpu.push(r.cpuMs);
+    }
     done++;
   }
   const baselineMedianMs = median(baseline);
   const baselineCpuMedianMs = median(baselineCpu);
+  const ratiosOf = (s: { ms: number[]; cpu: number[] }) => ({
+    medianMs: median(s.ms),
+    ratio: median(s.ms) / baselineMedianMs,
+    cpuRatio: median(s.cpu) / baselineCpuMedianMs,
+  });
   const out: Record<string, ColdStart> = {};
   for (const name of names) {
     const facts = functions[name] as Bundle;
@@ -116,6 +136,7 @@ export function measureColdStarts(
       medianMs: m,
       ratio: m / baselineMedianMs,
       cpuRatio: median(s.cpu) / baselineCpuMedianMs,
+      ...(plain.has(name) ? { withoutSourceMaps: ratiosOf(plain.get(name) ?? { ms: [], cpu: [] }) } : {}),
       ...(error ? { error } : {}),
     };
   }
@@ -145,7 +166,12 @@ export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
       ...Object.fromEntries(timed.map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
       [REFERENCE]: await bundleReference(),
     },
-    { runs: 10, minRuns: 5, budgetMs: 180_000 },
+    {
+      runs: 10,
+      minRuns: 5,
+      budgetMs: 180_000,
+      withoutSourceMaps: sourceMapProbes(Object.fromEntries(timed), REFERENCE),
+    },
   );
   log(
     `${result.runs} rounds; bare node ${result.baselineMedianMs.toFixed(0)} ms wall, ${result.baselineCpuMedianMs.toFixed(0)} ms CPU`,
@@ -157,8 +183,19 @@ export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
     const t = c
       ? `${c.medianMs.toFixed(0).padStart(5)} ms ${c.ratio.toFixed(2)}× cpu ${c.cpuRatio.toFixed(2)}×`
       : '';
+    const plainRatio = c?.withoutSourceMaps
+      ? ` (without source maps ${c.withoutSourceMaps.ratio.toFixed(2)}×)`
+      : '';
     log(
-      `${bytes > 500 * 1024 ? 'OVER' : '    '} ${kb} KB ${t} ${name}${c?.error ? ` ERROR ${c.error}` : ''}`,
+      `${bytes > 500 * 1024 ? 'OVER' : '    '} ${kb} KB ${t}${plainRatio} ${name}${c?.error ? ` ERROR ${c.error}` : ''}`,
     );
   }
+}
+
+/** Functions also timed without source maps: the reference, health and the largest bundle. */
+export function sourceMapProbes(bundles: Record<string, Bundle>, reference: string): string[] {
+  const entries = Object.entries(bundles);
+  if (entries.length === 0) return [reference];
+  const largest = entries.reduce((x, y) => (y[1].bundleBytes > x[1].bundleBytes ? y : x));
+  return [...new Set([reference, ...(bundles.health ? ['health'] : []), largest[0]])];
 }

@@ -10,7 +10,7 @@ import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { FUNCTIONS } from '../functions/catalog.ts';
 import { DEFAULT_MEMORY_MB } from '../infra/local/lambda.ts';
 import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
-import { bundlesOnly, measureColdStarts } from './coldstart.ts';
+import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
 import {
   gbSeconds,
   type Item,
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
       ...Object.fromEntries(Object.entries(bundles).map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
       [REFERENCE]: await bundleReference(),
     },
-    { runs: 10, minRuns: 5, budgetMs: 180_000 },
+    { runs: 10, minRuns: 5, budgetMs: 180_000, withoutSourceMaps: sourceMapProbes(bundles, REFERENCE) },
   );
   log(`cold-start proxy: ${coldStart.runs} rounds, bare node ${coldStart.baselineMedianMs.toFixed(0)} ms`);
 
