@@ -1,7 +1,8 @@
-import { BatchGetCommand, type BatchGetCommandOutput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_REGION } from '../core/customers.ts';
 import type { ListPosition } from '../core/submission-list.ts';
 import type { Submission } from '../core/submissions.ts';
+import { batchGetItems } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 import { keys, strip } from './records-repo.ts';
@@ -58,48 +59,10 @@ export async function queryClerkSubmissions(
   return { positions, more: res.LastEvaluatedKey !== undefined };
 }
 
-/** Items of `keyList` from the table, retrying unprocessed keys; at most 100 keys. */
-async function batchGet(
-  keyList: Record<string, unknown>[],
-  projection?: { expression: string; names: Record<string, string> },
-): Promise<Record<string, unknown>[]> {
-  if (keyList.length > 100) throw new Error('at most 100 keys per read');
-  const table = tableName();
-  const out: Record<string, unknown>[] = [];
-  let pending: Record<string, unknown>[] | undefined = keyList;
-  for (let round = 0; pending && pending.length > 0; round++) {
-    if (round >= 6) throw new Error('submissions could not be read: DynamoDB kept keys unprocessed');
-    if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
-    const res: BatchGetCommandOutput = await ddb.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [table]: {
-            Keys: pending,
-            ...(projection
-              ? { ProjectionExpression: projection.expression, ExpressionAttributeNames: projection.names }
-              : {}),
-          },
-        },
-      }),
-    );
-    out.push(...(res.Responses?.[table] ?? []));
-    pending = res.UnprocessedKeys?.[table]?.Keys;
-  }
-  return out;
-}
-
 /** The named submissions, in the order of `ids`; missing ones are left out. */
 export async function getSubmissions(ids: readonly string[]): Promise<Submission[]> {
   if (ids.length === 0) return [];
-  const found = new Map<string, Submission>();
-  for (const item of await batchGet(ids.map((id) => keys.submission(id)))) {
-    const s = strip<Submission>(item);
-    found.set(s.submissionId, s);
-  }
-  return ids.flatMap((id) => {
-    const s = found.get(id);
-    return s ? [s] : [];
-  });
+  return (await batchGetItems(ids.map((id) => keys.submission(id)))).map((item) => strip<Submission>(item));
 }
 
 /** Names and regions of the named customers (nothing else is read). */
@@ -109,9 +72,14 @@ export async function getCustomerNames(
   const unique = [...new Set(ids)];
   const out = new Map<string, { name?: string; region: string }>();
   if (unique.length === 0) return out;
-  const items = await batchGet(
+  const items = await batchGetItems(
     unique.map((id) => keys.customer(id)),
-    { expression: 'customerId, #name, #region', names: { '#name': 'name', '#region': 'region' } },
+    {
+      projection: {
+        expression: 'customerId, #name, #region',
+        names: { '#name': 'name', '#region': 'region' },
+      },
+    },
   );
   for (const item of items) {
     if (typeof item.customerId !== 'string') continue;
