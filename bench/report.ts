@@ -1,4 +1,6 @@
 /** bench/RESULTS.md from bench/results.json: the figures of one run, each with how it was measured. */
+
+import { type FunctionName, functionAccess } from '../functions/catalog.ts';
 import type { CostLine } from './cost.ts';
 import { type LoanCost, REFERENCE, type Results, type TargetResult, type WorkloadCost } from './results.ts';
 import { round } from './stats.ts';
@@ -324,23 +326,58 @@ export function renderMarkdown(r: Results): string {
   const over = fns.filter(([, f]) => f.bundleBytes > 500 * 1024);
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const medianRatio = median(fns.map(([, f]) => f.ratio));
+  const slowest = fns.reduce<[string, (typeof fns)[number][1]] | undefined>(
+    (x, y) => (x === undefined || y[1].ratio > x[1].ratio ? y : x),
+    undefined,
+  );
+  // Functions granted S3 access carry the S3 client.
+  const overS3 = over.filter(([n]) => {
+    const access = functionAccess(n as FunctionName);
+    return Boolean(access.intake || access.archive || access.disposal?.length);
+  });
+  const withoutMaps = Object.entries(c.functions)
+    .filter(([, f]) => f.withoutSourceMaps)
+    .map(
+      ([n, f]) =>
+        `${n === REFERENCE ? 'the DynamoDB client alone' : n} ${num(f.ratio)}× with them, ` +
+        `${num(f.withoutSourceMaps?.ratio ?? Number.NaN)}× without`,
+    );
   push(
     '### Why the bundle and import targets are missed',
-    `- **Import time**: the median function imports in ${num(medianRatio)}× bare node here. The DynamoDB client ` +
-      `alone, bundled the same way (last row), already takes ${ref ? num(ref.ratio) : '?'}× ` +
-      `(${ref ? kb(ref.bundleBytes) : '?'} KB), close to the 2.0× limit before any of Dangan's own code, zod or the ` +
-      'logger is loaded: with the AWS SDK bundled into each function, as the stack chooses (the versions tested ' +
-      'are the versions deployed), the limit cannot be met by trimming Dangan alone. Most of the time is spent ' +
-      "evaluating the SDK's modules (the CPU column rises with it); source maps add little.",
-    `- **Bundle size**: ${over.length} of ${fns.length} bundles are over 500 KB, all of them functions that also ` +
-      'carry a second AWS client: S3 (presigned URLs, copies into the archive, legal holds: about 600-640 KB), ' +
-      'Step Functions (starting or answering workflows: about 510 KB) or the Cognito user pool (account changes). ' +
-      'The functions with DynamoDB alone are 440-490 KB.',
-    '- **Fixed with these measurements**: every function used to bundle all of zod with its locales (the named ' +
-      '`z` export; now `import * as z`, kept so by lint) and the S3 and Step Functions clients whether it used ' +
-      'them or not (now pure annotations): about 1 MB per function before, 440-640 KB after, and about 30% ' +
-      'less import time. Further steps, none of them small: zod/mini for the schemas (about 75 KB less), ' +
-      'presigning without the full S3 client, or the SDK the runtime carries instead of a bundled one.',
+    `- **Import time**: the median function imports in ${num(medianRatio)}× bare node here` +
+      `${slowest ? `, the slowest (${slowest[0]}) in ${num(slowest[1].ratio)}×` : ''}. The floor is the SDK: the ` +
+      `DynamoDB client alone, bundled the same way (last row), takes ${ref ? num(ref.ratio) : '?'}× ` +
+      `(${ref ? kb(ref.bundleBytes) : '?'} KB). On top of it every function compiles zod (about 90 KB of each ` +
+      'bundle), the Powertools logger, middy and its own code, and the functions with S3 the S3 client (about ' +
+      '150 KB with its checksum and XML code). The Node.js built-ins the SDK imports at the top of its modules (https ' +
+      'with tls and net, zlib, streams) load before any code runs, about 40 ms together on a quiet run here; the ' +
+      'first request needs them anyway. Source maps (`NODE_OPTIONS=--enable-source-maps`, which the stack sets for ' +
+      'readable stack traces) make Node read and parse the map and scan the bundle at load, in the same rounds: ' +
+      `${withoutMaps.length > 0 ? withoutMaps.join('; ') : 'not measured'}.`,
+    `- **Bundle size**: ${over.length} of ${fns.length} bundles are over 500 KB${over.length > 0 ? ` (${over.map(([n]) => n).join(', ')})` : ''}: ` +
+      `${overS3.length === over.length ? 'all of them carry' : `${overS3.length} of them carry`} the S3 client, ` +
+      'about 150 KB, 65 KB of it the schemas of every S3 operation. esbuild ' +
+      'keeps objects with computed keys (`{ [_h]: … }`), so the schemas of operations Dangan never calls are not ' +
+      'shaken out (evanw/esbuild#4373, aws/aws-sdk-js-v3#7607). test/infra/bundling.test.ts holds functions ' +
+      'with S3 access to 550 KB and every other function to 500 KB.',
+    '- **Cut with these measurements**: the bundles carry a credential provider of their own instead of the ' +
+      "SDK's default chain (`functions/adapters/lambda-credentials.ts`, swapped in by an esbuild alias in " +
+      "`BUNDLING`): the role's credentials from the environment as Lambda sets them, or a container endpoint " +
+      'when one is set; profiles, SSO, credential_process, web identity files and EC2 metadata, which cannot ' +
+      'answer on Lambda, are gone, with their STS, SSO and sign-in clients and the child_process import: about ' +
+      '130 KB per function, and the DynamoDB client alone from about 2.8× to 2.0× bare node (both measured in ' +
+      'the same rounds when the change was made). Each AWS client has its ' +
+      'own module (`functions/adapters/{clients,s3-client,sfn-client}.ts`). Zod schemas are built on first use ' +
+      "(`lazySchema`), not when a module loads: building them was most of Dangan's own start-up work (about 30 " +
+      'of the 50 ms health spent evaluating its modules on a quiet run). Earlier: zod imported as a namespace (its locales stayed out, about ' +
+      '350 KB).',
+    "- **Weighed and left**: the runtime's SDK instead of a bundled one gives up the tested versions and is " +
+      'not faster: @aws-sdk/client-dynamodb loaded from node_modules, as the runtime loads its copy, took 2.7× ' +
+      'bare node against 2.0× bundled when measured here. zod/mini would take about 67 KB out of every bundle ' +
+      '(every function under 500 KB) and make each schema cheaper to build, but means rewriting every schema in ' +
+      'functions/core and checking its messages. Turning source maps off wins the difference shown above at the ' +
+      'price of minified stack traces in the logs. Presigning without the S3 client (five functions only ' +
+      "presign) would mean re-implementing S3's endpoint rules.",
   );
 
   const t = r.throughput;
