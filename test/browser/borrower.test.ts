@@ -8,7 +8,6 @@
  * in the inbox and leaves its destruction list. The clock only moves forward, so the tests run in
  * order.
  */
-import { rmSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,7 +23,8 @@ import {
   uploadAll,
   waitSubmission,
 } from '../e2e/client.ts';
-import { type LocalSystem, startSystem, until } from '../e2e/system.ts';
+import { useLocalSystem } from '../e2e/lifecycle.ts';
+import { type LocalSystem, until } from '../e2e/system.ts';
 import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
 import { pdfScan, pngScan } from './scans.ts';
 
@@ -167,27 +167,30 @@ async function moveClockTo(target: string): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  await buildConsoleIfStale();
-  [system, browser] = await Promise.all([startSystem(), launchChromium()]);
-  base = system.ready.consoleUrl;
-  api = new Api(system.ready.apiUrl);
-  await archiveFile();
-}, 240_000);
+beforeAll(buildConsoleIfStale, 120_000);
+
+useLocalSystem(
+  async (started) => {
+    system = started;
+    base = system.ready.consoleUrl;
+    api = new Api(system.ready.apiUrl);
+    await archiveFile();
+  },
+  {
+    alongside: async () => {
+      browser = await launchChromium();
+    },
+    tail: 40,
+    timeoutMs: 240_000,
+  },
+);
 
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    console.error(system?.output().split('\n').slice(-40).join('\n'));
-    console.error(consoleErrors.join('\n'));
-  }
+  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (system) {
-    await system.stop();
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
 }, 60_000);
 
 let borrower: Page;

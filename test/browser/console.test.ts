@@ -5,11 +5,12 @@
  * and opens the original. Each page is saved as a screenshot for the README.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Api, createDraft, openTaskFor, planDoc, uploadAll, waitSubmission } from '../e2e/client.ts';
-import { type LocalSystem, startSystem } from '../e2e/system.ts';
+import { useLocalSystem } from '../e2e/lifecycle.ts';
+import type { LocalSystem } from '../e2e/system.ts';
 import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
 import { pdfScan, pngScan } from './scans.ts';
 
@@ -26,25 +27,27 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-beforeAll(async () => {
-  await buildConsoleIfStale();
-  [system, browser] = await Promise.all([startSystem(), launchChromium()]);
-  base = system.ready.consoleUrl;
-}, 180_000);
+beforeAll(buildConsoleIfStale, 120_000);
+
+useLocalSystem(
+  async (started) => {
+    system = started;
+    base = system.ready.consoleUrl;
+  },
+  {
+    alongside: async () => {
+      browser = await launchChromium();
+    },
+    tail: 40,
+  },
+);
 
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    console.error(system?.output().split('\n').slice(-40).join('\n'));
-    console.error(consoleErrors.join('\n'));
-  }
+  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (system) {
-    await system.stop();
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
 }, 60_000);
 
 /** Drops files on the drop zone the way a file manager does: a `drop` event with a DataTransfer. */

@@ -5,7 +5,6 @@
  * the figures `GET /stats` gives, in Chinese and in English, and follows new work without a
  * reload. The page is saved as docs/screenshots/dashboard.png for the README.
  */
-import { rmSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +22,8 @@ import {
   uploadAll,
   waitSubmission,
 } from '../e2e/client.ts';
-import { type LocalSystem, startSystem, until } from '../e2e/system.ts';
+import { useLocalSystem } from '../e2e/lifecycle.ts';
+import { type LocalSystem, until } from '../e2e/system.ts';
 import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
 
 let system: LocalSystem;
@@ -32,30 +32,30 @@ let api: Api;
 let base: string;
 const consoleErrors: string[] = [];
 
-beforeAll(async () => {
-  await buildConsoleIfStale();
-  // Accounts are cached for 2 s here, so a change of regions lands while the test waits.
-  [system, browser] = await Promise.all([
-    startSystem({ env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } }),
-    launchChromium(),
-  ]);
-  base = system.ready.consoleUrl;
-  api = new Api(system.ready.apiUrl);
-}, 180_000);
+beforeAll(buildConsoleIfStale, 120_000);
+
+// Accounts are cached for 2 s here, so a change of regions lands while the test waits.
+useLocalSystem(
+  async (started) => {
+    system = started;
+    base = system.ready.consoleUrl;
+    api = new Api(system.ready.apiUrl);
+  },
+  {
+    alongside: async () => {
+      browser = await launchChromium();
+    },
+    env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' },
+    tail: 40,
+  },
+);
 
 afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    console.error(system?.output().split('\n').slice(-40).join('\n'));
-    console.error(consoleErrors.join('\n'));
-  }
+  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (system) {
-    await system.stop();
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
 }, 60_000);
 
 async function newPage(): Promise<Page> {

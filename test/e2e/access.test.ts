@@ -5,13 +5,13 @@
  * audited action, the append-only data layer, concurrent changes, document history and the
  * locked copy of the trail.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/catalog.ts';
 import { CALLERS, type Caller, CONTENT, MATRIX } from './access-matrix.ts';
 import {
@@ -25,35 +25,31 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
-import { type LocalSystem, startSystem, until } from './system.ts';
+import { useLocalSystem } from './lifecycle.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
 let s3: S3Client;
 const users = new Map<string, string>(); // username → sub
 
-beforeAll(async () => {
-  // Accounts are cached for 2 s here (60 s on AWS), so the tests can wait for a change to land.
-  system = await startSystem({ env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } });
-  api = new Api(system.ready.apiUrl);
-  s3 = s3ClientFor(system);
-  const res = await fetch(`${system.ready.apiUrl}/local/users`);
-  for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
-    users.set(u.username, u.sub);
-  }
-}, 120_000);
+// Accounts are cached for 2 s here (60 s on AWS), so the tests can wait for a change to land.
+useLocalSystem(
+  async (started) => {
+    system = started;
+    api = new Api(system.ready.apiUrl);
+    s3 = s3ClientFor(system);
+    const res = await fetch(`${system.ready.apiUrl}/local/users`);
+    for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
+      users.set(u.username, u.sub);
+    }
+  },
+  { env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } },
+);
 
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-60).join('\n'));
-});
-
-afterAll(async () => {
+afterAll(() => {
   s3?.destroy();
-  if (system) {
-    expect(await system.stop()).toBe(0);
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+});
 
 const sub = (username: string) => users.get(username) ?? '';
 

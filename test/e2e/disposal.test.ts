@@ -4,7 +4,7 @@
  * due, holds keeping documents out, an appraisal, an approval, the originals destroyed in S3
  * (every version), a lock S3 will not lift making one item fail, and the destruction list kept.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetObjectLegalHoldCommand,
@@ -13,7 +13,7 @@ import {
   PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   Api,
   createCustomer,
@@ -27,29 +27,25 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
-import { type LocalSystem, startSystem, until } from './system.ts';
+import { useLocalSystem } from './lifecycle.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
 let s3: S3Client;
 
-beforeAll(async () => {
-  system = await startSystem();
-  api = new Api(system.ready.apiUrl);
-  s3 = s3ClientFor(system);
-}, 120_000);
+useLocalSystem(
+  async (started) => {
+    system = started;
+    api = new Api(system.ready.apiUrl);
+    s3 = s3ClientFor(system);
+  },
+  { tail: 80 },
+);
 
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-80).join('\n'));
-});
-
-afterAll(async () => {
+afterAll(() => {
   s3?.destroy();
-  if (system) {
-    expect(await system.stop()).toBe(0);
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+});
 
 interface Archived {
   customerId: string;

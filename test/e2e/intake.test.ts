@@ -2,7 +2,6 @@
  * End to end over HTTP, against `npm start` on real local stand-ins: a clerk, reviewers and an
  * archivist working a customer file from upload to archive.
  */
-import { rmSync } from 'node:fs';
 import {
   DeleteObjectCommand,
   GetObjectLegalHoldCommand,
@@ -21,7 +20,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EICAR } from '../../infra/local/malware-scan.ts';
 import {
   Api,
@@ -42,30 +41,22 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
-import { type LocalSystem, startSystem, until } from './system.ts';
+import { useLocalSystem } from './lifecycle.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
 let s3: S3Client;
 
-beforeAll(async () => {
-  system = await startSystem();
+useLocalSystem(async (started) => {
+  system = started;
   api = new Api(system.ready.apiUrl);
   s3 = s3ClientFor(system);
-}, 120_000);
-
-afterEach((ctx) => {
-  // What the system said, for a failure that happened inside it.
-  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-60).join('\n'));
 });
 
-afterAll(async () => {
+afterAll(() => {
   s3?.destroy();
-  if (system) {
-    expect(await system.stop()).toBe(0);
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+});
 
 /** The states an intake execution entered and the Lambda retries it made, once it has ended. */
 async function executionPath(submissionId: string, attempt: number) {

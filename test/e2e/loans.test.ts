@@ -4,9 +4,8 @@
  * originals while the loan runs, and returns them or lets the loan run out under the local test
  * clock (`POST /local/clock`). The expiry tests move the clock forward, so they come last.
  */
-import { rmSync } from 'node:fs';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Api,
   changeDocs,
@@ -21,33 +20,26 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
-import { type LocalSystem, startSystem, until } from './system.ts';
+import { useLocalSystem } from './lifecycle.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
 let sfn: SFNClient;
 
-beforeAll(async () => {
-  system = await startSystem();
+useLocalSystem(async (started) => {
+  system = started;
   api = new Api(system.ready.apiUrl);
   sfn = new SFNClient({
     endpoint: system.ready.sfnUrl,
     region: system.ready.region,
     credentials: system.credentials,
   });
-}, 120_000);
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-60).join('\n'));
 });
 
-afterAll(async () => {
+afterAll(() => {
   sfn?.destroy();
-  if (system) {
-    expect(await system.stop()).toBe(0);
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+});
 
 interface LoanView {
   loanId: string;

@@ -4,9 +4,8 @@
  * intake bucket, bound to that key, shown inline and audited; unscanned and infected scans are
  * never handed out. And a clerk's own list of submissions (`GET /submissions`).
  */
-import { rmSync } from 'node:fs';
 import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EICAR } from '../../infra/local/malware-scan.ts';
 import {
   Api,
@@ -21,35 +20,31 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
-import { type LocalSystem, startSystem, until } from './system.ts';
+import { useLocalSystem } from './lifecycle.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
 let s3: S3Client;
 const users = new Map<string, string>(); // username → sub
 
-beforeAll(async () => {
-  // Accounts are cached for 2 s here, so a change of regions lands while the test waits.
-  system = await startSystem({ env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } });
-  api = new Api(system.ready.apiUrl);
-  s3 = s3ClientFor(system);
-  const res = await fetch(`${system.ready.apiUrl}/local/users`);
-  for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
-    users.set(u.username, u.sub);
-  }
-}, 120_000);
+// Accounts are cached for 2 s here, so a change of regions lands while the test waits.
+useLocalSystem(
+  async (started) => {
+    system = started;
+    api = new Api(system.ready.apiUrl);
+    s3 = s3ClientFor(system);
+    const res = await fetch(`${system.ready.apiUrl}/local/users`);
+    for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
+      users.set(u.username, u.sub);
+    }
+  },
+  { env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } },
+);
 
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(system.output().split('\n').slice(-60).join('\n'));
-});
-
-afterAll(async () => {
+afterAll(() => {
   s3?.destroy();
-  if (system) {
-    expect(await system.stop()).toBe(0);
-    rmSync(system.dataDir, { recursive: true, force: true });
-  }
-}, 60_000);
+});
 
 interface Link {
   url: string;
