@@ -347,11 +347,13 @@ describe('tables', () => {
 
   it('keeps only keys in the records gsi1 and gsi2, all attributes elsewhere', () => {
     const gsis = props(logicalId(stack.storage.tables.Records)).GlobalSecondaryIndexes as Json[];
-    expect(Object.fromEntries(gsis.map((g) => [g.IndexName, (g.Projection as Json).ProjectionType]))).toEqual({
-      gsi1: 'KEYS_ONLY',
-      gsi2: 'KEYS_ONLY',
-      gsi3: 'ALL',
-    });
+    expect(Object.fromEntries(gsis.map((g) => [g.IndexName, (g.Projection as Json).ProjectionType]))).toEqual(
+      {
+        gsi1: 'KEYS_ONLY',
+        gsi2: 'KEYS_ONLY',
+        gsi3: 'ALL',
+      },
+    );
   });
 
   it('encrypts with a customer-managed key that rotates and is retained', () => {
