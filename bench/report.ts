@@ -160,8 +160,8 @@ export function renderMarkdown(r: Results): string {
         .join(', ')} (per document). API requests: ${Object.entries(w.breakdown.api)
         .map(([route, n]) => `${route} ${num(n / w.submissions)}`)
         .join(', ')} (per submission).`,
-      `Failed invocations ${w.breakdown.errors.invocations} (of which ${w.localRace.retries} are Validate finding ` +
-        `its submission not yet marked); refused DynamoDB ` +
+      `Failed invocations ${w.breakdown.errors.invocations} (of which ${w.localRace.retries} are Review's validation ` +
+        `finding its submission not yet marked); refused DynamoDB ` +
         `calls ${w.breakdown.errors.capacity}, ${num(w.breakdown.errors.refusedUnits / w.documentsArchived)} ` +
         'units per document, counted as billed (a failed condition or a cancelled transaction still consumes ' +
         `capacity); HTTP 5xx ${w.breakdown.errors.http5xx}.`,
@@ -196,12 +196,15 @@ export function renderMarkdown(r: Results): string {
     `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
       `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
-      'documents. The happy path enters Validate, Review and Archive only: failed checks (ChecksFailed) and a ' +
-      "reviewer's rejection (the task failed with ReviewRejected) are caught by name instead of branching in " +
-      'Choice states. One execution per submission keeps it independent of the document count; below three ' +
-      'documents per submission it is still more than one transition per document.',
+      'documents. The happy path enters Review and Archive only: Review validates before it opens the review ' +
+      'task, in the same Lambda invocation (a Validate state of its own was one transition more per ' +
+      'submission); failed checks (ChecksFailed, thrown before the token is used or a task exists), an upload ' +
+      "not yet scanned (ScanPending, retried by the state) and a reviewer's rejection (the task failed with " +
+      'ReviewRejected) are caught by name instead of branching in Choice states. One execution per submission ' +
+      'keeps it independent of the document count; below two documents per submission it is still more than ' +
+      'one transition per document.',
     `- **No start race**: the submit function records the execution on the submission (its ARN follows from ` +
-      'the deterministic name) before starting it, so Validate never finds the submission unmarked ' +
+      'the deterministic name) before starting it, so Review never finds the submission unmarked ' +
       `(${a.localRace.retries} such retries here).`,
     `- **S3 requests**: ${num(a.usage.s3Tier1 / a.documentsArchived)} PUT-class and ` +
       `${num(a.usage.s3Tier2 / a.documentsArchived)} GET-class requests per document (listed above): the upload, ` +

@@ -130,7 +130,7 @@ function costOf(
   const lines = priceUsage(usage, prices);
   const perThousand = scaleLines(lines, run.archived, 1000);
   const raced = run.state.invocations.filter(
-    (i) => i.fn === 'intake-validate' && i.error === 'TransientError',
+    (i) => i.fn === 'intake-open-review' && i.error === 'TransientError',
   );
   const raceUsd =
     raced.length * (prices.stepFunctions.standardTransitionUsd + prices.lambda.requestUsd) +

@@ -173,16 +173,14 @@ export const FUNCTIONS = {
     access: { table: 'readwrite', intake: 'read' },
     timeoutSeconds: 30,
   },
-  'intake-validate': {
-    entry: 'steps/intake-validate.ts',
-    description: 'Four checks (DA/T 70) and required documents of the scheme',
-    access: { table: 'readwrite', audit: 'append', intake: 'read' },
-    timeoutSeconds: 60,
-  },
   'intake-open-review': {
     entry: 'steps/intake-open-review.ts',
-    description: 'Opens the review task and keeps its token server-side',
-    access: { table: 'readwrite', audit: 'append' },
+    description:
+      'Validates a submission (four checks, DA/T 70, and required documents), then opens the review task and keeps its token server-side',
+    // intake read: the malware tag of each upload. Failed checks fail the state by throwing
+    // before the token is used, so no Step Functions right is needed.
+    access: { table: 'readwrite', audit: 'append', intake: 'read' },
+    timeoutSeconds: 60,
   },
   'intake-archive': {
     entry: 'steps/intake-archive.ts',
@@ -502,7 +500,6 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
     'intake-review-archive': {
       file: 'intake-review-archive.asl.json',
       substitutions: {
-        ValidateFunctionArn: 'intake-validate',
         OpenReviewFunctionArn: 'intake-open-review',
         ArchiveFunctionArn: 'intake-archive',
         RejectFunctionArn: 'intake-reject',

@@ -19,19 +19,27 @@ import {
   reviewTaskId,
   type TaskRecord,
 } from '../core/tasks.ts';
+import { validateSubmission } from './intake-validate.ts';
 
 /**
  * Workflow steps Review and EscalateReview (`.waitForTaskToken`): opens the review task for the
- * submission's current attempt and keeps the token on it, server-side. The task id is derived
- * from submission, attempt and level, so a retried invocation finds the task it made and only
- * replaces its token. Escalation expires the unanswered review task and assigns archivists.
+ * submission's current attempt and keeps the token on it, server-side. Review validates the
+ * submission first (intake-validate.ts), in the same state, so the happy path takes one
+ * transition less: failed checks throw ChecksFailed and an unscanned upload throws ScanPending
+ * before the token is used or any task exists, and the state catches or retries them by name.
+ * The task id is derived from submission, attempt and level, so a retried invocation finds the
+ * task it made and only replaces its token. Escalation expires the unanswered review task and
+ * assigns archivists; it does not validate again.
  */
 
 export interface OpenReviewInput {
   taskToken: string;
   submissionId: string;
   level: ReviewLevel;
-  /** When the workflow entered the state; the task is due `timeoutSeconds` later. */
+  /**
+   * When the workflow entered the state; the task is due `timeoutSeconds` later (after retries
+   * while a malware scan was pending, that is up to their wait earlier than the state times out).
+   */
   enteredAt: string;
   timeoutSeconds: number;
   executionId?: string;
@@ -40,6 +48,12 @@ export interface OpenReviewInput {
 export const handler = async (input: OpenReviewInput): Promise<{ taskId: string }> => {
   if (input.level !== 'review' && input.level !== 'escalated') {
     throw new WorkflowStateError(`unknown review level ${String(input.level)}`);
+  }
+  if (input.level === 'review') {
+    if (input.executionId === undefined) {
+      throw new WorkflowStateError(`review of submission ${input.submissionId} names no execution`);
+    }
+    await validateSubmission({ submissionId: input.submissionId, executionId: input.executionId });
   }
   const submission = await getSubmission(input.submissionId);
   if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);

@@ -8,12 +8,15 @@ import { getScheme } from '../core/scheme.ts';
 import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '../core/submissions.ts';
 
 /**
- * Workflow step Validate: the four checks (DA/T 70) on every document of the submission, stored
- * on the submission (the problems name document and check, so per-document results are read
- * from them). Returns `{valid: true, problems: []}` to the workflow when they pass; when they
- * fail it throws ChecksFailed, which the workflow catches and rejects the submission with the
- * stored problems: the workflow needs no Choice state after the step. Safe to run twice: the
- * same checks are computed and written again.
+ * The validation that opens the workflow's Review state (intake-open-review runs it before it
+ * opens the review task, so validating costs no state transition of its own): the four checks
+ * (DA/T 70) on every document of the submission, stored on the submission (the problems name
+ * document and check, so per-document results are read from them). Returns `{valid: true,
+ * problems: []}` when they pass; when they fail it throws ChecksFailed before any review task
+ * exists, which the workflow catches and rejects the submission with the stored problems: the
+ * workflow needs no Choice state. An upload not yet scanned throws ScanPending, retried by the
+ * state. Safe to run twice: the same checks are computed and written again, and once the
+ * submission has moved on the answer recorded then is given.
  */
 
 export interface ValidateInput {
@@ -28,7 +31,7 @@ export interface ValidateOutput {
 
 const SCAN_CONCURRENCY = 4;
 
-export const handler = async (input: ValidateInput): Promise<ValidateOutput> => {
+export async function validateSubmission(input: ValidateInput): Promise<ValidateOutput> {
   const submission = await getSubmission(input.submissionId);
   if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
   if (submission.executionArn !== input.executionId) {
@@ -80,7 +83,7 @@ export const handler = async (input: ValidateInput): Promise<ValidateOutput> => 
     problems: outcome.problems.length,
   });
   return answer(submission.submissionId, outcome.valid, outcome.problems);
-};
+}
 
 function answer(submissionId: string, valid: boolean, problems: Problem[]): ValidateOutput {
   if (!valid) {

@@ -208,10 +208,10 @@ describe('intake → review → archive', () => {
     );
 
     expect(archived.documents).toHaveLength(3);
-    // The happy path enters three states (state transitions are billed): no Choice state, and
-    // no retry (the submission is marked before its execution starts).
+    // The happy path enters two states (state transitions are billed): validation runs inside
+    // Review, no Choice state, and no retry (the submission is marked before its execution starts).
     expect(await executionPath(draft.submissionId, 1)).toEqual({
-      entered: ['Validate', 'Review', 'Archive'],
+      entered: ['Review', 'Archive'],
       failedInvocations: 0,
     });
     const codes = archived.documents.map((d) => d.archiveCode ?? '');

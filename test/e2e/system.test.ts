@@ -114,7 +114,7 @@ describe('npm start', () => {
       const arn = ready.stateMachines['intake-review-archive'] ?? '';
       const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
       expect(machine.definition).toContain(
-        `arn:aws:lambda:${ready.region}:${ready.accountId}:function:dangan-intake-validate`,
+        `arn:aws:lambda:${ready.region}:${ready.accountId}:function:dangan-intake-open-review`,
       );
       expect(machine.definition).not.toContain('${');
     } finally {

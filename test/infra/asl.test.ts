@@ -74,4 +74,31 @@ describe('state machine definitions', () => {
       expect(s.TimeoutSeconds ?? s.TimeoutSecondsPath, stateName).toBeDefined();
     }
   });
+
+  it('intake-review-archive validates inside Review: two states on the happy path, checks and scans caught by name', () => {
+    const definition = JSON.parse(readFileSync(workflowDefinitionPath('intake-review-archive'), 'utf8'));
+    const review = definition.States.Review;
+    expect(definition.StartAt).toBe('Review');
+    expect(definition.States.Validate).toBeUndefined();
+    expect(review.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(review.Next).toBe('Archive');
+    expect(definition.States.Archive.End).toBe(true);
+    // An unscanned upload is retried for about an hour, then the submission is rejected.
+    const scan = review.Retry.find((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('ScanPending'));
+    expect(scan).toMatchObject({
+      IntervalSeconds: 10,
+      MaxAttempts: 10,
+      BackoffRate: 2,
+      MaxDelaySeconds: 600,
+    });
+    const caught = Object.fromEntries(
+      review.Catch.map((c: { ErrorEquals: string[]; Next: string }) => [c.ErrorEquals.join(), c.Next]),
+    );
+    expect(caught).toEqual({
+      ChecksFailed: 'FailedChecks',
+      ScanPending: 'ScanNotFinished',
+      ReviewRejected: 'ReadRejection',
+      'States.Timeout': 'EscalateReview',
+    });
+  });
 });

@@ -3,7 +3,7 @@ import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as openReview } from '../../functions/steps/intake-open-review.ts';
 import { handler as reject } from '../../functions/steps/intake-reject.ts';
-import { handler as validate } from '../../functions/steps/intake-validate.ts';
+import { validateSubmission as validate } from '../../functions/steps/intake-validate.ts';
 import { USERS } from '../support/api-event.ts';
 import {
   AUDIT_TABLE,
@@ -41,7 +41,7 @@ beforeEach(() => {
 });
 afterEach(resetMocks);
 
-describe('intake-validate step', () => {
+describe('intake validation (run by intake-open-review at level review)', () => {
   const input = { submissionId: SUBMISSION_ID, executionId: EXECUTION_ARN };
 
   function stored(
@@ -189,21 +189,43 @@ describe('intake-open-review step', () => {
     executionId: EXECUTION_ARN,
   };
 
-  function stored(sub = submission({ status: 'VALIDATED', attempt: 1, executionArn: EXECUTION_ARN })) {
+  // A submission the review state has validated before (a retried invocation) or is past.
+  const REVIEWED = { attempt: 1, executionArn: EXECUTION_ARN, valid: true, problems: [] };
+
+  function stored(
+    sub = submission({ status: 'SUBMITTED', attempt: 1, executionArn: EXECUTION_ARN }),
+    docs = documents(),
+  ) {
     ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
+    ddbMock.on(BatchGetCommand).resolves(batchOf(docs));
     ddbMock
       .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
       .resolves({ Item: CUSTOMER_ITEM });
   }
 
-  it('opens a reviewer task keyed by submission, attempt and level, with the token kept on the item', async () => {
+  function scanned(status = 'NO_THREATS_FOUND') {
+    s3Mock
+      .on(GetObjectTaggingCommand, { Bucket: INTAKE })
+      .resolves({ TagSet: [{ Key: TAG, Value: status }] });
+  }
+
+  it('validates, then opens a reviewer task keyed by submission, attempt and level, with the token kept on the item', async () => {
     stored();
+    scanned();
     ddbMock.on(TransactWriteCommand).resolves({});
 
     const out = await openReview({ ...base, level: 'review' });
 
     expect(out).toEqual({ taskId: TASK_ID });
-    const [put, update, audit] = transactItems();
+    // The validation first (submission VALIDATED with its audit event), then the task.
+    const [validated, validatedAudit] = transactItems(0);
+    expect(validated?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':next': 'VALIDATED',
+      ':valid': true,
+    });
+    expect(validatedAudit?.Put?.Item).toMatchObject({ action: 'submission.validated' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    const [put, update, audit] = transactItems(1);
     expect(put?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(put?.Put?.Item).toMatchObject({
       pk: `TASK#${TASK_ID}`,
@@ -239,6 +261,35 @@ describe('intake-open-review step', () => {
     expect(JSON.stringify(audit)).not.toContain('token-1');
   });
 
+  it('fails the state with ChecksFailed before any task exists when the checks fail', async () => {
+    stored(undefined, [
+      document(0, { receivedSha256: 'f'.repeat(64) }),
+      document(1),
+      document(2),
+      document(3),
+    ]);
+    scanned();
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    await expect(openReview({ ...base, level: 'review' })).rejects.toMatchObject({ name: 'ChecksFailed' });
+
+    // Only the validation is written (the submission stays SUBMITTED with its problems).
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(transactItems(0)[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':next': 'SUBMITTED' });
+    expect(JSON.stringify(ddbMock.calls().map((c) => c.args[0].input))).not.toContain('token-1');
+  });
+
+  it('asks the state to retry while a malware scan is pending, writing nothing', async () => {
+    stored();
+    scanned();
+    s3Mock
+      .on(GetObjectTaggingCommand, { Bucket: INTAKE, Key: document(1).intakeKey })
+      .resolves({ TagSet: [{ Key: 'project', Value: 'dangan' }] });
+
+    await expect(openReview({ ...base, level: 'review' })).rejects.toMatchObject({ name: 'ScanPending' });
+    expect(writesAttempted()).toBe(0);
+  });
+
   it('escalates to archivists and expires the unanswered review task', async () => {
     stored(submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }));
     ddbMock.on(UpdateCommand).resolves({});
@@ -262,7 +313,7 @@ describe('intake-open-review step', () => {
   });
 
   it('a retried invocation replaces the token of its open task instead of making a second one', async () => {
-    stored(submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }));
+    stored(submission({ status: 'IN_REVIEW', ...REVIEWED }));
     ddbMock
       .on(TransactWriteCommand)
       .rejects(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']));
@@ -278,11 +329,13 @@ describe('intake-open-review step', () => {
     const update = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.ConditionExpression).toBe('#status = :open');
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':token': 'token-retry' });
+    // The stored validation stands: nothing is validated or written again but the token.
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(s3Mock.calls()).toHaveLength(0);
   });
 
   it('leaves a task that was already decided alone', async () => {
-    stored(submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN }));
+    stored(submission({ status: 'IN_REVIEW', ...REVIEWED }));
     ddbMock
       .on(TransactWriteCommand)
       .rejects(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']));
@@ -294,7 +347,7 @@ describe('intake-open-review step', () => {
   });
 
   it('fails when the submission is not waiting for review', async () => {
-    stored(submission({ status: 'REJECTED', attempt: 1, executionArn: EXECUTION_ARN }));
+    stored(submission({ status: 'REJECTED', ...REVIEWED }));
     ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
     await expect(openReview({ ...base, level: 'review' })).rejects.toMatchObject({
       name: 'WorkflowStateError',
