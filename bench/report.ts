@@ -213,9 +213,13 @@ export function renderMarkdown(r: Results): string {
       "trail's locked copies. An upload and a copy into a locked bucket are the floor of a design with an " +
       'intake bucket.',
     `- **Lambda GB-seconds** (${usd(lambdaGb(a))} of the ${usd(a.perThousand.targetUsd)}) are local durations at ` +
-      "the template's memory (512 MB for every intake function; intake-archive had 1,024 MB, but it only waits on " +
-      'server-side copies and DynamoDB and hashes nothing itself, so its AWS duration should not grow at half ' +
-      'the CPU; the local run cannot show that CPU effect): on a busy machine against emulators they overstate ' +
+      "the template's memory: 512 MB for the API functions, kept for their cold starts, and 256 MB for the " +
+      'functions no user waits on that only wait on DynamoDB and S3 (the stream consumers document-history, ' +
+      'audit-archive and stats-counter, upload-received, and the intake steps; intake-archive had 1,024 MB, then ' +
+      '512): none hashes a scan or builds large JSON, so their AWS durations should grow little at a smaller CPU ' +
+      'share. Local durations cannot show that CPU share shrinking (the handlers run at whatever CPU the machine ' +
+      'gives them), so the cut shows here in full and on AWS somewhat less. On a busy machine against emulators ' +
+      'they overstate ' +
       'AWS, where the same calls take a few milliseconds each. Without them the target scope comes to ' +
       `${usd(a.perThousand.targetUsd - lambdaGb(a))}, still ${num((a.perThousand.targetUsd - lambdaGb(a)) / 0.05)}× ` +
       'the target; every other line is a count that does not depend on the machine.',

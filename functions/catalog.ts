@@ -61,6 +61,14 @@ export interface FunctionDef {
   memoryMB?: number;
 }
 
+/**
+ * Memory of functions no user waits on that only wait on DynamoDB and S3 (stream consumers, the
+ * upload check, the intake steps): nothing CPU-heavy runs in them (no scan is hashed, no large
+ * JSON is built), so the CPU share of 512 MB would be paid for waiting. API functions keep the
+ * default for their cold starts.
+ */
+const IO_BOUND_MB = 256;
+
 export const FUNCTIONS = {
   health: { entry: 'api/health.ts', description: 'Liveness for load balancers and the console', access: {} },
   'scheme-get': { entry: 'api/scheme-get.ts', description: 'The classification scheme in force', access: {} },
@@ -172,6 +180,7 @@ export const FUNCTIONS = {
     description: 'Records size, checksum and sniffed type of an uploaded scan',
     access: { table: 'readwrite', intake: 'read' },
     timeoutSeconds: 30,
+    memoryMB: IO_BOUND_MB,
   },
   'intake-open-review': {
     entry: 'steps/intake-open-review.ts',
@@ -181,6 +190,7 @@ export const FUNCTIONS = {
     // before the token is used, so no Step Functions right is needed.
     access: { table: 'readwrite', audit: 'append', intake: 'read' },
     timeoutSeconds: 60,
+    memoryMB: IO_BOUND_MB,
   },
   'intake-archive': {
     entry: 'steps/intake-archive.ts',
@@ -188,12 +198,14 @@ export const FUNCTIONS = {
     // archive readwrite: a retried run reads back a copy it already made instead of copying again.
     access: { table: 'readwrite', audit: 'append', intake: 'read', archive: 'readwrite' },
     timeoutSeconds: 300,
-    // The default 512 MB: it waits on server-side copies and DynamoDB, and hashes nothing itself.
+    // It waits on server-side copies and DynamoDB, and hashes nothing itself.
+    memoryMB: IO_BOUND_MB,
   },
   'intake-reject': {
     entry: 'steps/intake-reject.ts',
     description: 'Marks a submission rejected with its reasons',
     access: { table: 'readwrite', audit: 'append' },
+    memoryMB: IO_BOUND_MB,
   },
   'loan-validate': {
     entry: 'steps/loan-validate.ts',
@@ -246,12 +258,14 @@ export const FUNCTIONS = {
     description: 'Copies the audit trail from its table stream to the archive bucket under Object Lock',
     access: { archive: 'audit-copy' },
     timeoutSeconds: 60,
+    memoryMB: IO_BOUND_MB,
   },
   'document-history': {
     entry: 'events/document-history.ts',
     description: 'Keeps a version of a document for every change, from the records table stream',
     access: { table: 'readwrite' },
     timeoutSeconds: 60,
+    memoryMB: IO_BOUND_MB,
   },
   'access-denied': {
     entry: 'events/access-denied.ts',
@@ -335,6 +349,7 @@ export const FUNCTIONS = {
     description: "Keeps the dashboard's counters from the records table stream, once per batch",
     access: { table: 'readwrite' },
     timeoutSeconds: 60,
+    memoryMB: IO_BOUND_MB,
   },
 } as const satisfies Record<string, FunctionDef>;
 
