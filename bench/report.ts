@@ -192,7 +192,13 @@ export function renderMarkdown(r: Results): string {
       `(${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} refused units per document, ` +
       `${usd(refusedUsd(a))} per 1,000 documents). The ` +
       'per-function table shows where the rest goes. Levers left: fewer writes per document (the upload ' +
-      "record, a version item per change in document-history) and the audit table's two ALL-projected indexes.",
+      "record, a version item per change in document-history) and the audit table's two ALL-projected indexes. " +
+      'No document version repeats the audit trail: the upload is not audited, submission.created holds ' +
+      "each document's id, type, checksum and size but not its title, file name or content type, and " +
+      'submission.archived holds code, retention date, hold and object version but not the retention rule. ' +
+      'The first version could be derived from the document and the later versions, but not safely while the ' +
+      'stream lags behind a change (some updates of a document leave updatedAt as it was, so the lag cannot ' +
+      'be told).',
     `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
       `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
