@@ -42,6 +42,34 @@ export function render(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
+/** A column heading: its text or node, or that with attributes of its own (`th` class, say). */
+export type Heading = string | Node | { label: string | Node; attrs: Attrs };
+
+/**
+ * The console's data table: `<table class="table …">` with one header row of `headings` and a body.
+ * `body` is the rows, or a `tbody` the caller keeps to append more rows to; `attrs` go on the
+ * table, and an `attrs.class` is added after `table`.
+ */
+export function dataTable(headings: Heading[], body: Child, attrs: Attrs = {}): HTMLTableElement {
+  const { class: extra, ...rest } = attrs;
+  return h(
+    'table',
+    { class: extra ? `table ${extra}` : 'table', ...rest },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        headings.map((c) =>
+          typeof c === 'string' || c instanceof Node ? h('th', null, c) : h('th', c.attrs, c.label),
+        ),
+      ),
+    ),
+    body instanceof HTMLTableSectionElement && body.tagName === 'TBODY' ? body : h('tbody', null, body),
+  );
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;

@@ -1,6 +1,6 @@
 import { api, apiBlob, hasRoute, qs } from '../api.ts';
 import { type Ctx, clearFieldErrors, errorText, field, notice, pageHeader, showFieldErrors } from '../app.ts';
-import { formatTime, h, render, toast } from '../dom.ts';
+import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
 
 interface AuditEvent {
@@ -78,24 +78,9 @@ export async function auditTable(path: string): Promise<HTMLElement> {
   return h(
     'div',
     null,
-    h(
-      'table',
-      { class: 'table', 'data-testid': 'audit-table' },
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          h('th', null, t('at')),
-          h('th', null, t('actor')),
-          h('th', null, t('action')),
-          h('th', null, t('target')),
-          h('th', null, t('details')),
-        ),
-      ),
-      body,
-    ),
+    dataTable([t('at'), t('actor'), t('action'), t('target'), t('details')], body, {
+      'data-testid': 'audit-table',
+    }),
     more,
   );
 }

@@ -17,7 +17,7 @@ import {
   pageHeader,
   showFieldErrors,
 } from '../app.ts';
-import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { contentTypeOf, putWithRetry, runLimited, sha256Hex } from '../upload.ts';
 
@@ -815,26 +815,19 @@ export function clerkPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
         h('h2', { style: 'margin: 0; white-space: nowrap' }, t('recentSubmissions')),
         filter,
       ),
-      h(
-        'table',
-        { class: 'table', 'data-testid': 'my-submissions-table' },
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            h('th', null, t('submission')),
-            h('th', null, t('customerNo')),
-            h('th', null, t('customerName')),
-            h('th', null, t('businessEvent')),
-            h('th', { class: 'num' }, t('documentCount')),
-            h('th', null, t('createdAt')),
-            h('th', null, t('status')),
-            h('th', null, t('rejection')),
-          ),
-        ),
+      dataTable(
+        [
+          t('submission'),
+          t('customerNo'),
+          t('customerName'),
+          t('businessEvent'),
+          { label: t('documentCount'), attrs: { class: 'num' } },
+          t('createdAt'),
+          t('status'),
+          t('rejection'),
+        ],
         body,
+        { 'data-testid': 'my-submissions-table' },
       ),
       footer,
     );

@@ -1,6 +1,6 @@
 import { api, hasRoute, type Scheme } from '../api.ts';
 import { type Ctx, errorText, notice, pageHeader } from '../app.ts';
-import { formatTime, h, render } from '../dom.ts';
+import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, type MessageKey, named, t } from '../i18n.ts';
 import './dashboard.css';
 
@@ -357,51 +357,40 @@ function legend(
 }
 
 function completenessTable(s: Stats, eventName: (code: string) => string): HTMLElement {
-  return h(
-    'table',
-    { class: 'table completeness' },
-    h(
-      'thead',
-      null,
-      h(
+  return dataTable(
+    [
+      t('businessEvent'),
+      t('dashComplete'),
+      { label: t('dashFirstSubmissions'), attrs: { class: 'num' } },
+      { label: t('dashPassedChecks'), attrs: { class: 'num' } },
+      { label: t('dashRejections'), attrs: { class: 'num' } },
+      { label: t('dashArchivedSubmissions'), attrs: { class: 'num' } },
+    ],
+    s.completeness.byEvent.map((e) => {
+      const pct = e.completeRate === null ? null : Math.round(e.completeRate * 100);
+      return h(
         'tr',
-        null,
-        h('th', null, t('businessEvent')),
-        h('th', null, t('dashComplete')),
-        h('th', { class: 'num' }, t('dashFirstSubmissions')),
-        h('th', { class: 'num' }, t('dashPassedChecks')),
-        h('th', { class: 'num' }, t('dashRejections')),
-        h('th', { class: 'num' }, t('dashArchivedSubmissions')),
-      ),
-    ),
-    h(
-      'tbody',
-      null,
-      s.completeness.byEvent.map((e) => {
-        const pct = e.completeRate === null ? null : Math.round(e.completeRate * 100);
-        return h(
-          'tr',
-          { 'data-testid': `completeness-${e.businessEvent}`, 'data-rate': pct === null ? '' : String(pct) },
-          h('td', null, eventName(e.businessEvent)),
-          h(
-            'td',
-            { class: 'rate' },
-            pct === null
-              ? h('span', { class: 'hint' }, '—')
-              : h(
-                  'span',
-                  { class: 'rate-bar' },
-                  h('span', { class: 'bar-track' }, h('span', { class: 'fill', style: `width:${pct}%` })),
-                  h('strong', null, `${pct}%`),
-                  h('small', null, ` ${e.complete}/${e.firstSubmissions}`),
-                ),
-          ),
-          h('td', { class: 'num' }, String(e.firstSubmissions)),
-          h('td', { class: 'num' }, String(e.passedChecks)),
-          h('td', { class: 'num' }, String(e.rejections)),
-          h('td', { class: 'num' }, String(e.archived)),
-        );
-      }),
-    ),
+        { 'data-testid': `completeness-${e.businessEvent}`, 'data-rate': pct === null ? '' : String(pct) },
+        h('td', null, eventName(e.businessEvent)),
+        h(
+          'td',
+          { class: 'rate' },
+          pct === null
+            ? h('span', { class: 'hint' }, '—')
+            : h(
+                'span',
+                { class: 'rate-bar' },
+                h('span', { class: 'bar-track' }, h('span', { class: 'fill', style: `width:${pct}%` })),
+                h('strong', null, `${pct}%`),
+                h('small', null, ` ${e.complete}/${e.firstSubmissions}`),
+              ),
+        ),
+        h('td', { class: 'num' }, String(e.firstSubmissions)),
+        h('td', { class: 'num' }, String(e.passedChecks)),
+        h('td', { class: 'num' }, String(e.rejections)),
+        h('td', { class: 'num' }, String(e.archived)),
+      );
+    }),
+    { class: 'completeness' },
   );
 }

@@ -1,6 +1,6 @@
 import { api, qs } from '../api.ts';
 import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
-import { formatTime, h, render } from '../dom.ts';
+import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 
 /** Batch and item statuses (functions/core/disposal.ts). */
@@ -69,49 +69,38 @@ function itemNote(i: BatchItemView): string {
 
 /** The documents of a batch as its destruction list (销毁清册) lists them. */
 export function batchItemsTable(items: BatchItemView[]): HTMLElement {
-  return h(
-    'table',
-    { class: 'table destruction-list', 'data-testid': 'batch-items' },
-    h(
-      'thead',
-      null,
+  return dataTable(
+    [
+      { label: t('no'), attrs: { class: 'num' } },
+      t('archiveCode'),
+      t('title'),
+      t('docType'),
+      t('retention'),
+      t('clockStart'),
+      t('dueOn'),
+      t('archivedAt'),
+      t('status'),
+      t('destroyedAt'),
+      t('note'),
+    ],
+    items.map((i, n) =>
       h(
         'tr',
-        null,
-        h('th', { class: 'num' }, t('no')),
-        h('th', null, t('archiveCode')),
-        h('th', null, t('title')),
-        h('th', null, t('docType')),
-        h('th', null, t('retention')),
-        h('th', null, t('clockStart')),
-        h('th', null, t('dueOn')),
-        h('th', null, t('archivedAt')),
-        h('th', null, t('status')),
-        h('th', null, t('destroyedAt')),
-        h('th', null, t('note')),
+        { 'data-document': i.documentId, 'data-status': i.status },
+        h('td', { class: 'num' }, String(n + 1)),
+        h('td', { class: 'mono nowrap' }, h('a', { href: `#/documents/${i.documentId}` }, i.archiveCode)),
+        h('td', null, i.title),
+        h('td', null, named(i.docTypeName, i.docType)),
+        h('td', null, i.retentionCode),
+        h('td', { class: 'nowrap' }, day(i.clockStart)),
+        h('td', { class: 'nowrap' }, i.dueOn),
+        h('td', { class: 'nowrap' }, day(i.archivedAt)),
+        h('td', null, badge(i.status, word('item', i.status))),
+        h('td', { class: 'nowrap' }, day(i.destroyedAt)),
+        h('td', { class: 'small' }, itemNote(i)),
       ),
     ),
-    h(
-      'tbody',
-      null,
-      items.map((i, n) =>
-        h(
-          'tr',
-          { 'data-document': i.documentId, 'data-status': i.status },
-          h('td', { class: 'num' }, String(n + 1)),
-          h('td', { class: 'mono nowrap' }, h('a', { href: `#/documents/${i.documentId}` }, i.archiveCode)),
-          h('td', null, i.title),
-          h('td', null, named(i.docTypeName, i.docType)),
-          h('td', null, i.retentionCode),
-          h('td', { class: 'nowrap' }, day(i.clockStart)),
-          h('td', { class: 'nowrap' }, i.dueOn),
-          h('td', { class: 'nowrap' }, day(i.archivedAt)),
-          h('td', null, badge(i.status, word('item', i.status))),
-          h('td', { class: 'nowrap' }, day(i.destroyedAt)),
-          h('td', { class: 'small' }, itemNote(i)),
-        ),
-      ),
-    ),
+    { class: 'destruction-list', 'data-testid': 'batch-items' },
   );
 }
 
@@ -206,26 +195,18 @@ export function disposalsPage(root: HTMLElement, _params: string[], _ctx: Ctx): 
       } else {
         render(
           list,
-          h(
-            'table',
-            { class: 'table' },
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                h('th', null, t('batch')),
-                h('th', null, t('category')),
-                h('th', null, t('dueMonth')),
-                h('th', { class: 'num' }, t('itemCount')),
-                h('th', null, t('status')),
-                h('th', null, t('appraisedBy')),
-                h('th', null, t('approvedBy')),
-                h('th', null, t('createdAt')),
-                h('th', null, t('closedAt')),
-              ),
-            ),
+          dataTable(
+            [
+              t('batch'),
+              t('category'),
+              t('dueMonth'),
+              { label: t('itemCount'), attrs: { class: 'num' } },
+              t('status'),
+              t('appraisedBy'),
+              t('approvedBy'),
+              t('createdAt'),
+              t('closedAt'),
+            ],
             tbody,
           ),
           more,

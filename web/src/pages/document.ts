@@ -1,6 +1,6 @@
 import { api, canCall, type DocumentView, qs } from '../api.ts';
 import { badge, type Ctx, errorText, notice, pageHeader } from '../app.ts';
-import { formatBytes, formatTime, h, render } from '../dom.ts';
+import { dataTable, formatBytes, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { auditTable } from './audit.ts';
 import { holdBadge, holdsSection } from './holds.ts';
@@ -113,39 +113,22 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
       render(
         docHistory,
         h('h2', null, `${t('document')} · ${t('history')}`),
-        h(
-          'table',
-          { class: 'table' },
-          h(
-            'thead',
-            null,
+        dataTable(
+          [t('changedAt'), t('changedBy'), t('status'), t('changedFields')],
+          res.items.map((v) =>
             h(
               'tr',
               null,
-              h('th', null, t('changedAt')),
-              h('th', null, t('changedBy')),
-              h('th', null, t('status')),
-              h('th', null, t('changedFields')),
-            ),
-          ),
-          h(
-            'tbody',
-            null,
-            res.items.map((v) =>
+              h('td', { class: 'nowrap' }, formatTime(v.changedAt, lang)),
+              h('td', null, v.changedBy),
               h(
-                'tr',
+                'td',
                 null,
-                h('td', { class: 'nowrap' }, formatTime(v.changedAt, lang)),
-                h('td', null, v.changedBy),
-                h(
-                  'td',
-                  null,
-                  v.status
-                    ? `${v.status.from ? `${word('st', v.status.from)} → ` : ''}${v.status.to ? word('st', v.status.to) : '—'}`
-                    : '',
-                ),
-                h('td', { class: 'small' }, v.changed.join(', ')),
+                v.status
+                  ? `${v.status.from ? `${word('st', v.status.from)} → ` : ''}${v.status.to ? word('st', v.status.to) : '—'}`
+                  : '',
               ),
+              h('td', { class: 'small' }, v.changed.join(', ')),
             ),
           ),
         ),
@@ -160,33 +143,16 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
       render(
         history,
         h('h2', null, `${t('customer')} · ${t('history')}`),
-        h(
-          'table',
-          { class: 'table' },
-          h(
-            'thead',
-            null,
+        dataTable(
+          [t('version'), t('changedAt'), t('changedBy'), t('changedFields')],
+          res.items.map((v) =>
             h(
               'tr',
               null,
-              h('th', null, t('version')),
-              h('th', null, t('changedAt')),
-              h('th', null, t('changedBy')),
-              h('th', null, t('changedFields')),
-            ),
-          ),
-          h(
-            'tbody',
-            null,
-            res.items.map((v) =>
-              h(
-                'tr',
-                null,
-                h('td', null, String(v.version)),
-                h('td', null, formatTime(v.changedAt, lang)),
-                h('td', null, v.changedBy),
-                h('td', null, v.changed.map((f) => `${f}: ${v.values[f] ?? '—'}`).join('; ')),
-              ),
+              h('td', null, String(v.version)),
+              h('td', null, formatTime(v.changedAt, lang)),
+              h('td', null, v.changedBy),
+              h('td', null, v.changed.map((f) => `${f}: ${v.values[f] ?? '—'}`).join('; ')),
             ),
           ),
         ),

@@ -1,6 +1,6 @@
 import { api, type DocumentView } from '../api.ts';
 import { badge, type Ctx, clearFieldErrors, errorText, field, notice, showFieldErrors } from '../app.ts';
-import { formatTime, h, toast } from '../dom.ts';
+import { dataTable, formatTime, h, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
 
 /** A hold as `GET /documents/{documentId}` shows it to archivists. */
@@ -78,56 +78,37 @@ export function holdsSection(d: WithHolds, ctx: Ctx): HTMLElement {
     h('h2', null, t('holds'), ' ', holdBadge(d)),
     holds.length === 0
       ? h('p', { class: 'hint' }, t('noHolds'))
-      : h(
-          'table',
-          { class: 'table', 'data-testid': 'holds-table' },
-          h(
-            'thead',
-            null,
-            h(
+      : dataTable(
+          [t('reason'), t('status'), t('placedBy'), t('placedAt'), t('releasedBy'), t('releasedAt'), ''],
+          holds.map((x) => {
+            const button =
+              x.status === 'ACTIVE'
+                ? h(
+                    'button',
+                    { type: 'button', class: 'small secondary', 'data-testid': 'release-hold' },
+                    t('releaseHold'),
+                  )
+                : null;
+            button?.addEventListener('click', () => void release(x, button));
+            return h(
               'tr',
-              null,
-              h('th', null, t('reason')),
-              h('th', null, t('status')),
-              h('th', null, t('placedBy')),
-              h('th', null, t('placedAt')),
-              h('th', null, t('releasedBy')),
-              h('th', null, t('releasedAt')),
-              h('th', null, ''),
-            ),
-          ),
-          h(
-            'tbody',
-            null,
-            holds.map((x) => {
-              const button =
+              { 'data-hold': x.holdId, 'data-status': x.status },
+              h('td', null, x.reason),
+              h(
+                'td',
+                null,
                 x.status === 'ACTIVE'
-                  ? h(
-                      'button',
-                      { type: 'button', class: 'small secondary', 'data-testid': 'release-hold' },
-                      t('releaseHold'),
-                    )
-                  : null;
-              button?.addEventListener('click', () => void release(x, button));
-              return h(
-                'tr',
-                { 'data-hold': x.holdId, 'data-status': x.status },
-                h('td', null, x.reason),
-                h(
-                  'td',
-                  null,
-                  x.status === 'ACTIVE'
-                    ? badge('hold', t('holdActive'))
-                    : badge('released', t('holdReleasedStatus')),
-                ),
-                h('td', null, x.placedBy),
-                h('td', { class: 'nowrap' }, formatTime(x.placedAt, lang)),
-                h('td', null, x.releasedBy ?? ''),
-                h('td', { class: 'nowrap' }, formatTime(x.releasedAt, lang)),
-                h('td', null, button),
-              );
-            }),
-          ),
+                  ? badge('hold', t('holdActive'))
+                  : badge('released', t('holdReleasedStatus')),
+              ),
+              h('td', null, x.placedBy),
+              h('td', { class: 'nowrap' }, formatTime(x.placedAt, lang)),
+              h('td', null, x.releasedBy ?? ''),
+              h('td', { class: 'nowrap' }, formatTime(x.releasedAt, lang)),
+              h('td', null, button),
+            );
+          }),
+          { 'data-testid': 'holds-table' },
         ),
     d.status === 'ARCHIVED' ? form : notice(t('holdsOnlyArchived')),
   );

@@ -10,7 +10,7 @@ import {
   pageHeader,
   showFieldErrors,
 } from '../app.ts';
-import { formatTime, h, render, toast } from '../dom.ts';
+import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { showContent } from './shared.ts';
 
@@ -336,26 +336,9 @@ export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     render(
       list,
       h('h2', null, t('myLoans')),
-      h(
-        'table',
-        { class: 'table', 'data-testid': 'loans-table' },
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            h('th', null, t('loanId')),
-            h('th', null, t('documents')),
-            h('th', null, t('purpose')),
-            h('th', null, t('loanDays')),
-            h('th', null, t('status')),
-            h('th', null, t('due')),
-            h('th', null, ''),
-          ),
-        ),
-        h('tbody', null, rows),
-      ),
+      dataTable([t('loanId'), t('documents'), t('purpose'), t('loanDays'), t('status'), t('due'), ''], rows, {
+        'data-testid': 'loans-table',
+      }),
     );
   }
 
@@ -415,84 +398,64 @@ export async function overdueLoansPage(root: HTMLElement, _params: string[], _ct
     const lang = currentLang();
     render(
       list,
-      h(
-        'table',
-        { class: 'table' },
-        h(
-          'thead',
-          null,
+      dataTable(
+        [t('loanId'), t('borrower'), t('documents'), t('purpose'), t('due'), t('status'), ''],
+        items.map((l) =>
           h(
             'tr',
-            null,
-            h('th', null, t('loanId')),
-            h('th', null, t('borrower')),
-            h('th', null, t('documents')),
-            h('th', null, t('purpose')),
-            h('th', null, t('due')),
-            h('th', null, t('status')),
-            h('th', null, ''),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          items.map((l) =>
+            { 'data-loan': l.loanId, 'data-status': l.status },
+            h('td', { class: 'mono' }, l.loanId.slice(0, 8)),
+            h('td', null, l.borrower),
             h(
-              'tr',
-              { 'data-loan': l.loanId, 'data-status': l.status },
-              h('td', { class: 'mono' }, l.loanId.slice(0, 8)),
-              h('td', null, l.borrower),
+              'td',
+              null,
               h(
-                'td',
-                null,
-                h(
-                  'ul',
-                  { class: 'list compact' },
-                  l.documents.map((d) =>
+                'ul',
+                { class: 'list compact' },
+                l.documents.map((d) =>
+                  h(
+                    'li',
+                    null,
                     h(
-                      'li',
-                      null,
-                      h(
-                        'a',
-                        { class: 'mono', href: `#/documents/${d.documentId}` },
-                        d.archiveCode ?? d.documentId.slice(0, 8),
-                      ),
-                      d.paper ? h('span', null, `${t('location')}: ${shelf(d)}`) : null,
+                      'a',
+                      { class: 'mono', href: `#/documents/${d.documentId}` },
+                      d.archiveCode ?? d.documentId.slice(0, 8),
                     ),
+                    d.paper ? h('span', null, `${t('location')}: ${shelf(d)}`) : null,
                   ),
                 ),
               ),
-              h('td', null, l.purpose),
+            ),
+            h('td', null, l.purpose),
+            h(
+              'td',
+              { class: 'nowrap' },
+              formatTime(l.dueAt, lang),
+              l.dueAt
+                ? h('small', { class: 'block overdue-age' }, t('overdueSince', { age: age(l.dueAt) }))
+                : null,
+            ),
+            h('td', null, loanStatusCell(l)),
+            h(
+              'td',
+              null,
               h(
-                'td',
-                { class: 'nowrap' },
-                formatTime(l.dueAt, lang),
-                l.dueAt
-                  ? h('small', { class: 'block overdue-age' }, t('overdueSince', { age: age(l.dueAt) }))
-                  : null,
-              ),
-              h('td', null, loanStatusCell(l)),
-              h(
-                'td',
-                null,
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'small primary',
-                    'data-testid': 'record-return',
-                    onclick: async () => {
-                      try {
-                        await api('POST', `/loans/${l.loanId}/return`);
-                        toast(l.paper ? t('originalsBack') : t('loanReturned'));
-                        await load();
-                      } catch (err) {
-                        toast(errorText(err), 'error');
-                      }
-                    },
+                'button',
+                {
+                  type: 'button',
+                  class: 'small primary',
+                  'data-testid': 'record-return',
+                  onclick: async () => {
+                    try {
+                      await api('POST', `/loans/${l.loanId}/return`);
+                      toast(l.paper ? t('originalsBack') : t('loanReturned'));
+                      await load();
+                    } catch (err) {
+                      toast(errorText(err), 'error');
+                    }
                   },
-                  l.paper ? t('recordReturn') : t('returnLoan'),
-                ),
+                },
+                l.paper ? t('recordReturn') : t('returnLoan'),
               ),
             ),
           ),

@@ -1,6 +1,6 @@
 import { api, type Customer, type DocumentView, qs } from '../api.ts';
 import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
-import { formatTime, h, render } from '../dom.ts';
+import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { loanPicker } from './loans.ts';
 
@@ -124,56 +124,44 @@ export function searchPage(root: HTMLElement, _params: string[], ctx: Ctx): void
     render(
       results,
       h('h2', null, `${t('results')} (${items.length})`),
-      h(
-        'table',
-        { class: 'table' },
-        h(
-          'thead',
-          null,
+      dataTable(
+        [
+          '',
+          t('archiveCode'),
+          t('title'),
+          t('docType'),
+          t('customer'),
+          t('status'),
+          t('retention'),
+          t('archivedAt'),
+        ],
+        items.map((d) =>
           h(
             'tr',
-            null,
-            h('th', null, ''),
-            h('th', null, t('archiveCode')),
-            h('th', null, t('title')),
-            h('th', null, t('docType')),
-            h('th', null, t('customer')),
-            h('th', null, t('status')),
-            h('th', null, t('retention')),
-            h('th', null, t('archivedAt')),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          items.map((d) =>
+            { 'data-document': d.documentId },
+            h('td', null, pick.box(d)),
             h(
-              'tr',
-              { 'data-document': d.documentId },
-              h('td', null, pick.box(d)),
-              h(
-                'td',
-                { class: 'mono' },
-                h('a', { href: `#/documents/${d.documentId}` }, d.archiveCode ?? d.documentId.slice(0, 8)),
-              ),
-              h('td', null, d.title),
-              h('td', null, named(d.docTypeName, d.docType)),
-              h(
-                'td',
-                null,
-                d.customerNo
-                  ? `${d.customerNo} ${d.customerName ?? ''}`
-                  : h('span', { class: 'mono' }, d.customerId.slice(0, 8)),
-              ),
-              h(
-                'td',
-                null,
-                badge(d.status, word('st', d.status)),
-                d.legalHold ? badge('hold', t('legalHold')) : null,
-              ),
-              h('td', null, d.retentionCode ?? ''),
-              h('td', null, formatTime(d.archivedAt, currentLang())),
+              'td',
+              { class: 'mono' },
+              h('a', { href: `#/documents/${d.documentId}` }, d.archiveCode ?? d.documentId.slice(0, 8)),
             ),
+            h('td', null, d.title),
+            h('td', null, named(d.docTypeName, d.docType)),
+            h(
+              'td',
+              null,
+              d.customerNo
+                ? `${d.customerNo} ${d.customerName ?? ''}`
+                : h('span', { class: 'mono' }, d.customerId.slice(0, 8)),
+            ),
+            h(
+              'td',
+              null,
+              badge(d.status, word('st', d.status)),
+              d.legalHold ? badge('hold', t('legalHold')) : null,
+            ),
+            h('td', null, d.retentionCode ?? ''),
+            h('td', null, formatTime(d.archivedAt, currentLang())),
           ),
         ),
       ),

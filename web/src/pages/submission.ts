@@ -1,6 +1,6 @@
 import { api, type DocumentView, type SubmissionView, type Upload } from '../api.ts';
 import { badge, type Ctx, errorText, hasGroup, notice, pageHeader } from '../app.ts';
-import { formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { contentTypeOf, putWithRetry, sha256Hex } from '../upload.ts';
 import { checksCell } from './shared.ts';
@@ -120,49 +120,30 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
         'section',
         { class: 'card' },
         h('h2', null, t('documents')),
-        h(
-          'table',
-          { class: 'table', 'data-testid': 'documents' },
-          h(
-            'thead',
-            null,
+        dataTable(
+          [t('title'), t('docType'), t('size'), t('status'), t('checks'), t('archiveCode'), ''],
+          s.documents.map((d) =>
             h(
               'tr',
-              null,
-              h('th', null, t('title')),
-              h('th', null, t('docType')),
-              h('th', null, t('size')),
-              h('th', null, t('status')),
-              h('th', null, t('checks')),
-              h('th', null, t('archiveCode')),
-              h('th', null, ''),
-            ),
-          ),
-          h(
-            'tbody',
-            null,
-            s.documents.map((d) =>
+              { 'data-document': d.documentId },
+              h('td', null, d.title, h('small', { class: 'block mono' }, d.fileName)),
+              h('td', null, named(d.docTypeName, d.docType)),
+              h('td', { class: 'num' }, formatBytes(d.size)),
+              h('td', null, badge(d.status, word('st', d.status))),
+              h('td', null, checksCell(d)),
+              h('td', { class: 'mono', 'data-testid': 'archive-code' }, d.archiveCode ?? ''),
               h(
-                'tr',
-                { 'data-document': d.documentId },
-                h('td', null, d.title, h('small', { class: 'block mono' }, d.fileName)),
-                h('td', null, named(d.docTypeName, d.docType)),
-                h('td', { class: 'num' }, formatBytes(d.size)),
-                h('td', null, badge(d.status, word('st', d.status))),
-                h('td', null, checksCell(d)),
-                h('td', { class: 'mono', 'data-testid': 'archive-code' }, d.archiveCode ?? ''),
-                h(
-                  'td',
-                  null,
-                  fixable
-                    ? replaceControl(s, d)
-                    : d.archiveCode
-                      ? h('a', { href: `#/documents/${d.documentId}` }, t('open'))
-                      : null,
-                ),
+                'td',
+                null,
+                fixable
+                  ? replaceControl(s, d)
+                  : d.archiveCode
+                    ? h('a', { href: `#/documents/${d.documentId}` }, t('open'))
+                    : null,
               ),
             ),
           ),
+          { 'data-testid': 'documents' },
         ),
         fixable
           ? h(

@@ -1,6 +1,6 @@
 import { api, type DocumentView, type TaskView } from '../api.ts';
 import { badge, type Ctx, field, hasGroup } from '../app.ts';
-import { formatTime, h } from '../dom.ts';
+import { dataTable, formatTime, h } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { type BatchDetail, batchFacts, batchItemsTable } from './disposals.ts';
 import { type LoanView, loanStatusCell, shelf } from './loans.ts';
@@ -41,60 +41,44 @@ async function loanSubject(task: TaskView, viewer: HTMLElement, ctx: Ctx): Promi
       h('dd', null, loanStatusCell(loan)),
     ),
     loan.sensitive ? h('p', null, badge('sensitive', t('twoApprovals'))) : null,
-    h(
-      'table',
-      { class: 'table', 'data-testid': 'loan-documents' },
-      h(
-        'thead',
-        null,
-        h(
+    dataTable(
+      [t('archiveCode'), t('title'), t('docType'), ''],
+      loan.documents.map((d, i) => {
+        const meta = docs[i];
+        return h(
           'tr',
-          null,
-          h('th', null, t('archiveCode')),
-          h('th', null, t('title')),
-          h('th', null, t('docType')),
-          h('th', null, ''),
-        ),
-      ),
-      h(
-        'tbody',
-        null,
-        loan.documents.map((d, i) => {
-          const meta = docs[i];
-          return h(
-            'tr',
-            { 'data-document': d.documentId },
-            h(
-              'td',
-              { class: 'mono' },
-              h('a', { href: `#/documents/${d.documentId}` }, d.archiveCode ?? d.documentId.slice(0, 8)),
-            ),
-            h('td', null, meta?.title ?? ''),
-            h(
-              'td',
-              null,
-              named(meta?.docTypeName, d.docType),
-              d.sensitive ? badge('sensitive', t('sensitive')) : null,
-              d.paper ? badge('paper', `${t('paperOriginal')} ${shelf(d)}`) : null,
-            ),
-            h(
-              'td',
-              null,
-              mayPreview && meta
-                ? h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'small secondary',
-                      onclick: () => void showContent(viewer, meta),
-                    },
-                    t('preview'),
-                  )
-                : null,
-            ),
-          );
-        }),
-      ),
+          { 'data-document': d.documentId },
+          h(
+            'td',
+            { class: 'mono' },
+            h('a', { href: `#/documents/${d.documentId}` }, d.archiveCode ?? d.documentId.slice(0, 8)),
+          ),
+          h('td', null, meta?.title ?? ''),
+          h(
+            'td',
+            null,
+            named(meta?.docTypeName, d.docType),
+            d.sensitive ? badge('sensitive', t('sensitive')) : null,
+            d.paper ? badge('paper', `${t('paperOriginal')} ${shelf(d)}`) : null,
+          ),
+          h(
+            'td',
+            null,
+            mayPreview && meta
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'small secondary',
+                    onclick: () => void showContent(viewer, meta),
+                  },
+                  t('preview'),
+                )
+              : null,
+          ),
+        );
+      }),
+      { 'data-testid': 'loan-documents' },
     ),
   );
 }
