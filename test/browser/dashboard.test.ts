@@ -14,6 +14,7 @@ import {
   createDraft,
   type Draft,
   declare,
+  localUsers,
   openTaskFor,
   type PlannedDoc,
   planDoc,
@@ -252,9 +253,7 @@ describe('dashboard', () => {
   }, 120_000);
 
   it('tells an approver limited to regions why the archive-wide figures are not shown', async () => {
-    const res = await fetch(`${system.ready.apiUrl}/local/users`);
-    const users = ((await res.json()) as { items: { username: string; sub: string }[] }).items;
-    const approver2 = users.find((u) => u.username === 'approver2')?.sub ?? '';
+    const approver2 = (await localUsers(system.ready.apiUrl)).get('approver2') ?? '';
     expect(approver2).not.toBe('');
     await api.expect(200, 'secadmin1', 'PUT', `/users/${approver2}/regions`, { regions: ['NORTH'] });
     try {

@@ -19,6 +19,7 @@ import {
   changeDocs,
   createDraft,
   type Draft,
+  localUsers,
   openTaskFor,
   planDoc,
   s3ClientFor,
@@ -31,7 +32,7 @@ import { type LocalSystem, until } from './system.ts';
 let system: LocalSystem;
 let api: Api;
 let s3: S3Client;
-const users = new Map<string, string>(); // username → sub
+let users = new Map<string, string>(); // username → sub
 
 // Accounts are cached for 2 s here (60 s on AWS), so the tests can wait for a change to land.
 useLocalSystem(
@@ -39,10 +40,7 @@ useLocalSystem(
     system = started;
     api = new Api(system.ready.apiUrl);
     s3 = s3ClientFor(system);
-    const res = await fetch(`${system.ready.apiUrl}/local/users`);
-    for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
-      users.set(u.username, u.sub);
-    }
+    users = await localUsers(system.ready.apiUrl);
   },
   { env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } },
 );

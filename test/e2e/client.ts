@@ -176,6 +176,14 @@ export async function put(upload: Upload, body: Buffer, headers: Record<string, 
 // ---------------------------------------------------------------------------------------------
 // Flows
 
+/** The seeded users of a local system, username → user id (`sub`), from its `/local/users`. */
+export async function localUsers(apiUrl: string): Promise<Map<string, string>> {
+  const res = await fetch(`${apiUrl}/local/users`);
+  if (res.status !== 200) throw new Error(`GET /local/users: ${res.status}`);
+  const { items } = (await res.json()) as { items: { username: string; sub: string }[] };
+  return new Map(items.map((u) => [u.username, u.sub]));
+}
+
 let customerCounter = 0;
 
 export async function createCustomer(api: Api, clerk = 'clerk1'): Promise<string> {

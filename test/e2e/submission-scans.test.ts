@@ -13,6 +13,7 @@ import {
   createCustomer,
   createDraft,
   type Draft,
+  localUsers,
   objectOfUrl,
   openTaskFor,
   planDoc,
@@ -26,7 +27,7 @@ import { type LocalSystem, until } from './system.ts';
 let system: LocalSystem;
 let api: Api;
 let s3: S3Client;
-const users = new Map<string, string>(); // username → sub
+let users = new Map<string, string>(); // username → sub
 
 // Accounts are cached for 2 s here, so a change of regions lands while the test waits.
 useLocalSystem(
@@ -34,10 +35,7 @@ useLocalSystem(
     system = started;
     api = new Api(system.ready.apiUrl);
     s3 = s3ClientFor(system);
-    const res = await fetch(`${system.ready.apiUrl}/local/users`);
-    for (const u of ((await res.json()) as { items: { username: string; sub: string }[] }).items) {
-      users.set(u.username, u.sub);
-    }
+    users = await localUsers(system.ready.apiUrl);
   },
   { env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } },
 );
