@@ -177,8 +177,8 @@ export const FUNCTIONS = {
   },
   'upload-received': {
     entry: 'events/upload-received.ts',
-    description: 'Records size, checksum and sniffed type of an uploaded scan',
-    access: { table: 'readwrite', intake: 'read' },
+    description: 'Records size, checksum and sniffed type of an uploaded scan; audited',
+    access: { table: 'readwrite', audit: 'append', intake: 'read' },
     timeoutSeconds: 30,
     memoryMB: IO_BOUND_MB,
   },

@@ -14,7 +14,7 @@ import type { IntakeCheckOutcome } from '../core/intake-checks.ts';
 import type { RetentionPlan } from '../core/retention.ts';
 import type { Rejection, Submission } from '../core/submissions.ts';
 import type { Decision, TaskRecord } from '../core/tasks.ts';
-import { type AuditInput, auditPut } from './audit.ts';
+import { type AuditInput, auditPut, SYSTEM_ACTOR } from './audit.ts';
 import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
@@ -316,13 +316,20 @@ export interface UploadFacts {
   receivedSha256?: string;
   sniffedType: string;
   uploadedAt: string;
+  /**
+   * The storage event that reported the upload: its time and S3's sequencer for the key, so
+   * the same event delivered twice makes the same audit event (written once).
+   */
+  event: { time: string; sequencer: string };
 }
 
 /**
  * Records what storage saw of an upload, if the document still takes uploads: it belongs to the
  * submission, it is PENDING_UPLOAD or UPLOADED, and the submission is DRAFT or REJECTED. Checks of
- * an earlier attempt are dropped: they were about the file this one replaces.
- * Returns false when the document does not take uploads (nothing written).
+ * an earlier attempt are dropped: they were about the file this one replaces. The change and its
+ * audit event (`document.uploaded`, by the system, with what storage saw) are one transaction.
+ * Returns false when the document does not take uploads, or this storage event was already
+ * recorded (nothing written).
  */
 export async function recordUpload(
   submissionId: string,
@@ -362,6 +369,20 @@ export async function recordUpload(
         },
       },
     },
+    auditPut({
+      action: 'document.uploaded',
+      actor: SYSTEM_ACTOR,
+      targetType: 'document',
+      targetId: documentId,
+      at: facts.event.time,
+      eventId: `upload-${documentId}-${facts.event.sequencer}`,
+      details: {
+        submissionId,
+        receivedSize: facts.receivedSize,
+        ...(facts.receivedSha256 ? { receivedSha256: facts.receivedSha256 } : {}),
+        sniffedType: facts.sniffedType,
+      },
+    }),
   ]);
 }
 

@@ -9,13 +9,24 @@ import { parseIntakeKey } from '../core/submissions.ts';
 
 /**
  * Records what arrived in the intake bucket: size and SHA-256 as S3 computed them, and the file
- * type its first bytes show. Accepts S3 event notifications and EventBridge "Object Created"
- * events. Safe to run twice: the same facts are written again.
+ * type its first bytes show, with a `document.uploaded` audit event in the same transaction.
+ * Accepts S3 event notifications and EventBridge "Object Created" events. Safe to run twice: the
+ * audit event is keyed by the storage event (its time and S3's sequencer), so a delivery repeated
+ * writes nothing more.
  */
 
 interface EventBridgeObjectCreated {
   'detail-type': 'Object Created';
-  detail: { bucket: { name: string }; object: { key: string } };
+  time: string;
+  detail: { bucket: { name: string }; object: { key: string; sequencer?: string } };
+}
+
+/** One object a storage event reports, with the event's time and S3's sequencer for the key. */
+export interface ReportedObject {
+  bucket: string;
+  key: string;
+  time: string;
+  sequencer: string;
 }
 
 export type UploadEvent = S3Event | EventBridgeObjectCreated;
@@ -29,24 +40,29 @@ export function decodeS3Key(key: string): string | undefined {
   }
 }
 
-export function objectsOf(event: UploadEvent): { bucket: string; key: string }[] {
+export function objectsOf(event: UploadEvent): ReportedObject[] {
   if ('Records' in event) {
     return event.Records.filter((r) => r.eventName?.startsWith('ObjectCreated')).flatMap((r) => {
       const key = decodeS3Key(r.s3.object.key);
       if (key === undefined) logger.warn('malformed key in S3 event; ignored', { key: r.s3.object.key });
-      return key === undefined ? [] : [{ bucket: r.s3.bucket.name, key }];
+      return key === undefined
+        ? []
+        : [{ bucket: r.s3.bucket.name, key, time: r.eventTime, sequencer: r.s3.object.sequencer }];
     });
   }
   if (event['detail-type'] === 'Object Created') {
     // EventBridge keys are used as given; intake keys hold only characters that need no encoding.
-    return [{ bucket: event.detail.bucket.name, key: event.detail.object.key }];
+    const { bucket, object } = event.detail;
+    return [
+      { bucket: bucket.name, key: object.key, time: event.time, sequencer: object.sequencer ?? event.time },
+    ];
   }
   return [];
 }
 
 export type UploadOutcome = 'recorded' | 'ignored' | 'not-accepting' | 'gone';
 
-async function receive(bucket: string, key: string): Promise<UploadOutcome> {
+async function receive({ bucket, key, time, sequencer }: ReportedObject): Promise<UploadOutcome> {
   const ids = parseIntakeKey(key);
   if (bucket !== intakeBucket() || !ids) {
     logger.info('not an intake document; ignored', { bucket, key });
@@ -63,9 +79,13 @@ async function receive(bucket: string, key: string): Promise<UploadOutcome> {
     ...(head.sha256Hex ? { receivedSha256: head.sha256Hex } : {}),
     sniffedType: sniffContentType(start),
     uploadedAt: now().toISOString(),
+    event: { time, sequencer },
   });
   if (!recorded) {
-    logger.warn('document does not take uploads now; ignored', { key, ...ids });
+    logger.warn('document does not take uploads now, or this event was recorded already; ignored', {
+      key,
+      ...ids,
+    });
     return 'not-accepting';
   }
   logger.info('upload recorded', { key, size: head.size });
@@ -78,6 +98,6 @@ export const handler = async (
 ): Promise<{ outcomes: UploadOutcome[] }> => {
   if (context) logger.addContext(context);
   const outcomes: UploadOutcome[] = [];
-  for (const { bucket, key } of objectsOf(event)) outcomes.push(await receive(bucket, key));
+  for (const reported of objectsOf(event)) outcomes.push(await receive(reported));
   return { outcomes };
 };

@@ -267,6 +267,16 @@ describe('intake → review → archive', () => {
     expect((await api.call('clerk1', 'GET', `/documents/${draft.docs[0]?.documentId}/content`)).status).toBe(
       403,
     );
+
+    // Each upload is on record once, by the system, with what storage saw of it.
+    for (const d of draft.docs) {
+      const { items: trail } = await api.expect<{
+        items: { action: string; actorName: string; details?: { receivedSize?: number } }[];
+      }>(200, 'auditor1', 'GET', `/audit?targetId=${d.documentId}&action=document.uploaded`);
+      expect(trail.map((e) => [e.action, e.actorName, e.details?.receivedSize])).toEqual([
+        ['document.uploaded', 'system', d.bytes.length],
+      ]);
+    }
   });
 });
 

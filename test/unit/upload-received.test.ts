@@ -88,6 +88,24 @@ describe('upload-received', () => {
       ':sha': sha(1),
       ':type': 'application/pdf',
     });
+    // The change and its audit event, by the system, in the same transaction.
+    const audit = transactItems()[2]?.Put;
+    expect(audit?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(audit?.Item).toMatchObject({
+      pk: `TARGET#${DOC}`,
+      sk: `2026-03-01T08:05:00.000Z#upload-${DOC}-1`,
+      action: 'document.uploaded',
+      actorSub: 'system',
+      targetType: 'document',
+      targetId: DOC,
+      details: {
+        submissionId: SUBMISSION_ID,
+        receivedSize: 1000,
+        receivedSha256: sha(1),
+        sniffedType: 'application/pdf',
+      },
+    });
+    expect(transactItems()).toHaveLength(3);
   });
 
   it('sniffs the real type, whatever the upload claimed', async () => {
@@ -105,6 +123,19 @@ describe('upload-received', () => {
     const a = transactItems(0)[1]?.Update?.ExpressionAttributeValues ?? {};
     const b = transactItems(1)[1]?.Update?.ExpressionAttributeValues ?? {};
     expect({ ...a, ':at': 0 }).toEqual({ ...b, ':at': 0 });
+    // The same storage event keys the same audit event, which DynamoDB then writes only once.
+    const keyOf = (n: number) => {
+      const item = transactItems(n)[2]?.Put?.Item;
+      return { pk: item?.pk, sk: item?.sk };
+    };
+    expect(keyOf(1)).toEqual(keyOf(0));
+  });
+
+  it('reports a repeated storage event as already recorded when its audit event exists', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'));
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'None', 'ConditionalCheckFailed']));
+    const out = await handler(s3Event(KEY));
+    expect(out.outcomes).toEqual(['not-accepting']);
   });
 
   it('ignores an upload to a submission that no longer takes uploads', async () => {
@@ -151,15 +182,19 @@ describe('upload-received', () => {
     ddbMock.on(TransactWriteCommand).resolves({});
     const out = await handler({
       'detail-type': 'Object Created',
-      detail: { bucket: { name: INTAKE }, object: { key: KEY } },
+      time: '2026-03-01T08:06:00Z',
+      detail: { bucket: { name: INTAKE }, object: { key: KEY, sequencer: '0055AED6DCD90281E5' } },
     });
     expect(out.outcomes).toEqual(['recorded']);
+    expect(transactItems()[2]?.Put?.Item?.sk).toBe(`2026-03-01T08:06:00Z#upload-${DOC}-0055AED6DCD90281E5`);
   });
 
   it('decodes keys as S3 notifications encode them', () => {
     expect(decodeS3Key('scans/red+flower%281%29.jpg')).toBe('scans/red flower(1).jpg');
     expect(decodeS3Key('a%2Bb')).toBe('a+b');
     expect(decodeS3Key('bad%E0%A4%A')).toBeUndefined();
-    expect(objectsOf(s3Event('intake%2Fx+y'))).toEqual([{ bucket: INTAKE, key: 'intake/x y' }]);
+    expect(objectsOf(s3Event('intake%2Fx+y'))).toEqual([
+      { bucket: INTAKE, key: 'intake/x y', time: '2026-03-01T08:05:00.000Z', sequencer: '1' },
+    ]);
   });
 });
