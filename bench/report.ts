@@ -193,7 +193,8 @@ export function renderMarkdown(r: Results): string {
       `${usd(refusedUsd(a))} per 1,000 documents). The ` +
       'per-function table shows where the rest goes. Levers left: fewer writes per document (the upload ' +
       "record, a version item per change in document-history) and the audit table's two ALL-projected indexes. " +
-      'No document version repeats the audit trail: the upload is not audited, submission.created holds ' +
+      'The upload record carries its own audit event (document.uploaded, in the same transaction, about two ' +
+      'units per document). No document version repeats the audit trail in full: submission.created holds ' +
       "each document's id, type, checksum and size but not its title, file name or content type, and " +
       'submission.archived holds code, retention date, hold and object version but not the retention rule. ' +
       'The first version could be derived from the document and the later versions, but not safely while the ' +
