@@ -30,6 +30,7 @@ import {
   taskItem,
   transact,
   transactUnlessLost,
+  updateUnlessLost,
 } from './records-repo.ts';
 import { dueIndexKeys } from './tables.ts';
 
@@ -117,42 +118,26 @@ const stillFiled = (index: IndexKey) => ({
 /** Takes a document out of the due-date index (it is held, or can never be due); false if it moved. */
 export async function dropFromDueIndex(documentId: string, index: IndexKey): Promise<boolean> {
   const c = stillFiled(index);
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.document(documentId),
-        ConditionExpression: c.ConditionExpression,
-        UpdateExpression: 'REMOVE gsi3pk, gsi3sk',
-        ExpressionAttributeValues: c.values,
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.document(documentId),
+    ConditionExpression: c.ConditionExpression,
+    UpdateExpression: 'REMOVE gsi3pk, gsi3sk',
+    ExpressionAttributeValues: c.values,
+  });
 }
 
 /** Files a document under a later day (it is out on loan until then); false if it moved. */
 export async function refileDue(documentId: string, index: IndexKey, day: string): Promise<boolean> {
   const c = stillFiled(index);
   const next = dueIndexKeys(day, documentId);
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.document(documentId),
-        ConditionExpression: c.ConditionExpression,
-        UpdateExpression: 'SET gsi3pk = :npk, gsi3sk = :nsk',
-        ExpressionAttributeValues: { ...c.values, ':npk': next.gsi3pk, ':nsk': next.gsi3sk },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.document(documentId),
+    ConditionExpression: c.ConditionExpression,
+    UpdateExpression: 'SET gsi3pk = :npk, gsi3sk = :nsk',
+    ExpressionAttributeValues: { ...c.values, ':npk': next.gsi3pk, ':nsk': next.gsi3sk },
+  });
 }
 
 /**
@@ -632,24 +617,16 @@ export async function pullItem(
  * condition does not hold (nothing written).
  */
 export async function beginDestroy(batchId: string, documentId: string, at: string): Promise<boolean> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.document(documentId),
-        ConditionExpression:
-          '#status = :archived AND disposalBatchId = :batch AND (attribute_not_exists(activeHolds) OR activeHolds = :zero) ' +
-          'AND (attribute_not_exists(destroying) OR destroying = :batch)',
-        UpdateExpression: 'SET destroying = :batch, updatedAt = :at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':batch': batchId, ':zero': 0, ':at': at },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.document(documentId),
+    ConditionExpression:
+      '#status = :archived AND disposalBatchId = :batch AND (attribute_not_exists(activeHolds) OR activeHolds = :zero) ' +
+      'AND (attribute_not_exists(destroying) OR destroying = :batch)',
+    UpdateExpression: 'SET destroying = :batch, updatedAt = :at',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':batch': batchId, ':zero': 0, ':at': at },
+  });
 }
 
 /**

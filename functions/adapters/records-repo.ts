@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
   type TransactWriteItem,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { firstDayAfter } from '../core/disposal.ts';
 import type { DocumentRecord } from '../core/documents.ts';
@@ -99,6 +100,20 @@ export async function transactUnlessLost(items: TransactWriteItem[]): Promise<bo
     return true;
   } catch (err) {
     if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * One conditional UpdateItem guarding a state change: true when it was written, false when its
+ * condition failed (nothing written).
+ */
+export async function updateUnlessLost(input: UpdateCommandInput): Promise<boolean> {
+  try {
+    await ddb.send(new UpdateCommand(input));
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
     throw err;
   }
 }
@@ -615,42 +630,26 @@ export async function openReviewTask(task: TaskRecord, audit: AuditInput): Promi
 
 /** A retried step got a new token for the same task; false when the task is no longer open. */
 export async function replaceTaskToken(taskId: string, taskToken: string): Promise<boolean> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.task(taskId),
-        ConditionExpression: '#status = :open',
-        UpdateExpression: 'SET taskToken = :token',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':open': 'OPEN', ':token': taskToken },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.task(taskId),
+    ConditionExpression: '#status = :open',
+    UpdateExpression: 'SET taskToken = :token',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':open': 'OPEN', ':token': taskToken },
+  });
 }
 
 /** OPEN → EXPIRED (leaves the open-task index); false when the task is missing or not open. */
 export async function expireOpenTask(taskId: string, at: string): Promise<boolean> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.task(taskId),
-        ConditionExpression: '#status = :open',
-        UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':open': 'OPEN', ':expired': 'EXPIRED', ':at': at },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.task(taskId),
+    ConditionExpression: '#status = :open',
+    UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':open': 'OPEN', ':expired': 'EXPIRED', ':at': at },
+  });
 }
 
 /**

@@ -1,7 +1,5 @@
-import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getBatch, getBatchItems, openDisposalTask } from '../adapters/disposals-repo.ts';
-import { logger } from '../adapters/logger.ts';
-import { getTask, replaceTaskToken } from '../adapters/records-repo.ts';
+import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
 import { now } from '../core/clock.ts';
 import {
   type BatchStatus,
@@ -9,7 +7,7 @@ import {
   disposalTaskId,
   disposalTaskSummary,
 } from '../core/disposal.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { WorkflowStateError } from '../core/submissions.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 
 /**
@@ -77,34 +75,20 @@ export const handler = async (input: OpenDisposalTaskInput): Promise<{ taskId: s
       : {}),
     ...(input.executionId ? { executionId: input.executionId } : {}),
   };
-  const result = await openDisposalTask(task, batch.batchId, stage.from, stage.to, input.round, fields, {
-    action: 'task.opened',
-    actor: SYSTEM_ACTOR,
-    targetType: 'task',
-    targetId: taskId,
-    at,
-    details: {
-      kind: task.kind,
-      role: task.role,
-      subjectId: batch.batchId,
-      round: input.round,
-      dueAt: task.dueAt,
-    },
-  });
+  const result = await openDisposalTask(
+    task,
+    batch.batchId,
+    stage.from,
+    stage.to,
+    input.round,
+    fields,
+    taskOpenedEvent(task, at, { round: input.round }),
+  );
   if (result === 'opened') return { taskId };
   if (result === 'batch-moved') {
     throw new WorkflowStateError(
       `disposal batch ${batch.batchId} is ${batch.status}; no ${input.kind} task can open`,
     );
   }
-  const existing = await getTask(taskId);
-  if (existing?.status === 'OPEN') {
-    if (!(await replaceTaskToken(taskId, input.taskToken))) {
-      throw new TransientError(`task ${taskId} changed while its token was replaced`);
-    }
-    logger.info('disposal task already open; token replaced', { taskId });
-    return { taskId };
-  }
-  logger.warn('disposal task is no longer open; nothing to do', { taskId, status: existing?.status });
-  return { taskId };
+  return keepExistingTask(taskId, input.taskToken, 'disposal task');
 };

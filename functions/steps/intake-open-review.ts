@@ -1,16 +1,9 @@
-import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
-import {
-  expireOpenTask,
-  getCustomer,
-  getSubmission,
-  getTask,
-  openReviewTask,
-  replaceTaskToken,
-} from '../adapters/records-repo.ts';
+import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
+import { expireOpenTask, getCustomer, getSubmission, openReviewTask } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import { getScheme } from '../core/scheme.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { WorkflowStateError } from '../core/submissions.ts';
 import {
   dueAt,
   intakeReviewSummary,
@@ -49,13 +42,17 @@ export const handler = async (input: OpenReviewInput): Promise<{ taskId: string 
   if (input.level !== 'review' && input.level !== 'escalated') {
     throw new WorkflowStateError(`unknown review level ${String(input.level)}`);
   }
+  const submission = await getSubmission(input.submissionId);
   if (input.level === 'review') {
     if (input.executionId === undefined) {
       throw new WorkflowStateError(`review of submission ${input.submissionId} names no execution`);
     }
-    await validateSubmission({ submissionId: input.submissionId, executionId: input.executionId });
+    await validateSubmission({
+      submissionId: input.submissionId,
+      executionId: input.executionId,
+      ...(submission ? { submission } : {}),
+    });
   }
-  const submission = await getSubmission(input.submissionId);
   if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
   if (input.executionId !== undefined && submission.executionArn !== input.executionId) {
     throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
@@ -99,36 +96,12 @@ export const handler = async (input: OpenReviewInput): Promise<{ taskId: string 
     attempt,
     ...(input.executionId ? { executionId: input.executionId } : {}),
   };
-  const result = await openReviewTask(task, {
-    action: 'task.opened',
-    actor: SYSTEM_ACTOR,
-    targetType: 'task',
-    targetId: taskId,
-    at,
-    details: {
-      kind: task.kind,
-      role: task.role,
-      subjectId: task.subjectId,
-      level: input.level,
-      dueAt: task.dueAt,
-    },
-  });
+  const result = await openReviewTask(task, taskOpenedEvent(task, at, { level: input.level }));
   if (result === 'opened') return { taskId };
   if (result === 'submission-not-reviewable') {
     throw new WorkflowStateError(
       `submission ${submission.submissionId} is ${submission.status} at attempt ${attempt}; no review can open`,
     );
   }
-  // The task exists: this is a retried invocation with a new token.
-  const existing = await getTask(taskId);
-  if (existing?.status === 'OPEN') {
-    if (!(await replaceTaskToken(taskId, input.taskToken))) {
-      throw new TransientError(`task ${taskId} changed while its token was replaced`);
-    }
-    logger.info('review task already open; token replaced', { taskId });
-    return { taskId };
-  }
-  // Decided or expired already; the workflow will time out and move on.
-  logger.warn('review task is no longer open; nothing to do', { taskId, status: existing?.status });
-  return { taskId };
+  return keepExistingTask(taskId, input.taskToken, 'review task');
 };

@@ -5,7 +5,13 @@ import { scanStatus } from '../adapters/scanner.ts';
 import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
-import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '../core/submissions.ts';
+import {
+  ChecksFailed,
+  ScanPending,
+  type Submission,
+  TransientError,
+  WorkflowStateError,
+} from '../core/submissions.ts';
 
 /**
  * The validation that opens the workflow's Review state (intake-open-review runs it before it
@@ -22,6 +28,8 @@ import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '.
 export interface ValidateInput {
   submissionId: string;
   executionId: string;
+  /** The submission as the caller has just read it, so it is not read twice. */
+  submission?: Submission;
 }
 
 export interface ValidateOutput {
@@ -32,7 +40,7 @@ export interface ValidateOutput {
 const SCAN_CONCURRENCY = 4;
 
 export async function validateSubmission(input: ValidateInput): Promise<ValidateOutput> {
-  const submission = await getSubmission(input.submissionId);
+  const submission = input.submission ?? (await getSubmission(input.submissionId));
   if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
   if (submission.executionArn !== input.executionId) {
     if (submission.status === 'DRAFT' || submission.status === 'REJECTED') {

@@ -1,10 +1,10 @@
-import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getLoan, openLoanTask } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { expireOpenTask, getTask, replaceTaskToken } from '../adapters/records-repo.ts';
+import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
+import { expireOpenTask } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import { type LoanApprovalLevel, loanApprovalRole, loanApprovalSummary, loanTaskId } from '../core/loans.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { WorkflowStateError } from '../core/submissions.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 
 /**
@@ -65,34 +65,10 @@ export const handler = async (input: OpenLoanApprovalInput): Promise<{ taskId: s
     reminder,
     executionId: input.executionId,
   };
-  const result = await openLoanTask(task, {
-    action: 'task.opened',
-    actor: SYSTEM_ACTOR,
-    targetType: 'task',
-    targetId: taskId,
-    at,
-    details: {
-      kind: task.kind,
-      role: task.role,
-      subjectId: loan.loanId,
-      level: input.level,
-      reminder,
-      dueAt: task.dueAt,
-    },
-  });
+  const result = await openLoanTask(task, taskOpenedEvent(task, at, { level: input.level, reminder }));
   if (result === 'opened') return { taskId };
   if (result === 'loan-not-pending') {
     throw new WorkflowStateError(`loan ${loan.loanId} is ${loan.status}; no approval can open`);
   }
-  // The task exists: a retried invocation with a new token.
-  const existing = await getTask(taskId);
-  if (existing?.status === 'OPEN') {
-    if (!(await replaceTaskToken(taskId, input.taskToken))) {
-      throw new TransientError(`task ${taskId} changed while its token was replaced`);
-    }
-    logger.info('loan approval task already open; token replaced', { taskId });
-    return { taskId };
-  }
-  logger.warn('loan approval task is no longer open; nothing to do', { taskId, status: existing?.status });
-  return { taskId };
+  return keepExistingTask(taskId, input.taskToken, 'loan approval task');
 };
