@@ -12,16 +12,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Api,
+  archiveDraft,
   createCustomer,
   declare,
-  openTaskFor,
   type PlannedDoc,
   planDoc,
   type Submission,
   type Task,
   type Upload,
-  uploadAll,
-  waitSubmission,
 } from '../e2e/client.ts';
 import { useLocalSystem } from '../e2e/lifecycle.ts';
 import { type LocalSystem, until } from '../e2e/system.ts';
@@ -107,16 +105,7 @@ async function archiveFile(): Promise<void> {
       upload: created.documents[i]?.upload as Upload,
     })),
   };
-  await uploadAll(api, draft);
-  await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
-  const review = await openTaskFor(api, draft.submissionId);
-  await api.expect(200, 'reviewer1', 'POST', `/tasks/${review.taskId}/decision`, { decision: 'approve' });
-  const done: Submission = await waitSubmission(
-    api,
-    draft.submissionId,
-    'ARCHIVED',
-    (s) => s.status === 'ARCHIVED',
-  );
+  const done: Submission = await archiveDraft(api, draft);
   for (const d of done.documents) {
     docs[d.docType] = { documentId: d.documentId, archiveCode: d.archiveCode ?? '' };
   }

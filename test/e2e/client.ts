@@ -260,6 +260,15 @@ export function waitSubmission(
   );
 }
 
+/** Uploads every scan, submits, and has reviewer1 approve: the submission once it is ARCHIVED. */
+export async function archiveDraft(api: Api, draft: Draft): Promise<Submission> {
+  await uploadAll(api, draft);
+  await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
+  const task = await openTaskFor(api, draft.submissionId);
+  await api.expect(200, 'reviewer1', 'POST', `/tasks/${task.taskId}/decision`, { decision: 'approve' });
+  return waitSubmission(api, draft.submissionId, 'ARCHIVED', (s) => s.status === 'ARCHIVED');
+}
+
 /** Uploads every file of a draft and waits until the system has seen them all. */
 export async function uploadAll(api: Api, draft: Draft, clerk = 'clerk1'): Promise<void> {
   for (const d of draft.docs) {

@@ -16,16 +16,14 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   Api,
+  archiveDraft,
   createCustomer,
   createDraft,
   objectOfUrl,
-  openTaskFor,
   type PlannedDoc,
   planDoc,
   s3ClientFor,
   type Task,
-  uploadAll,
-  waitSubmission,
 } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import { type LocalSystem, until } from './system.ts';
@@ -59,11 +57,7 @@ interface Archived {
 async function archivedFile(event: string, docs: PlannedDoc[]): Promise<Archived> {
   const customerId = await createCustomer(api);
   const draft = await createDraft(api, customerId, event, docs);
-  await uploadAll(api, draft);
-  await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
-  const task = await openTaskFor(api, draft.submissionId);
-  await api.expect(200, 'reviewer1', 'POST', `/tasks/${task.taskId}/decision`, { decision: 'approve' });
-  const done = await waitSubmission(api, draft.submissionId, 'ARCHIVED', (s) => s.status === 'ARCHIVED');
+  const done = await archiveDraft(api, draft);
   const out: Archived = { customerId, docs: {} };
   for (const d of draft.docs) {
     const link = await api.expect<{ url: string }>(

@@ -8,17 +8,15 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Api,
+  archiveDraft,
   changeDocs,
   createCustomer,
   createDraft,
   type Draft,
   declare,
-  openTaskFor,
   planDoc,
   type Task,
   type Upload,
-  uploadAll,
-  waitSubmission,
 } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import { type LocalSystem, until } from './system.ts';
@@ -88,11 +86,7 @@ async function archiveChange(label: string, extra: ReturnType<typeof planDoc>[] 
       })),
     };
   }
-  await uploadAll(api, draft);
-  await api.expect(202, 'clerk1', 'POST', `/submissions/${draft.submissionId}/submit`);
-  const review = await openTaskFor(api, draft.submissionId);
-  await api.expect(200, 'reviewer1', 'POST', `/tasks/${review.taskId}/decision`, { decision: 'approve' });
-  await waitSubmission(api, draft.submissionId, 'ARCHIVED', (s) => s.status === 'ARCHIVED');
+  await archiveDraft(api, draft);
   const byType = (t: string) => draft.docs.find((d) => d.docType === t)?.documentId as string;
   return { APPFORM: byType('APPFORM'), IDCOPY: byType('IDCOPY'), INFOCHG: byType('INFOCHG'), byType };
 }
