@@ -97,16 +97,38 @@ export async function deleteVersion(key: string, versionId: string): Promise<voi
   }
 }
 
-/** Removes a scan left in the intake bucket (on AWS its lifecycle rule has normally done so). */
+/**
+ * Removes every version of a scan left in the intake bucket, delete markers included (the bucket
+ * is versioned; on AWS its lifecycle rules have normally done so). True when anything was removed.
+ */
 export async function deleteIntakeObject(key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: intakeBucket(), Key: key }));
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-  await s3.send(new DeleteObjectCommand({ Bucket: intakeBucket(), Key: key }));
-  return true;
+  let removed = false;
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: intakeBucket(),
+        Prefix: key,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+      }),
+    );
+    const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key === key);
+    for (const v of versions) {
+      await s3.send(
+        new DeleteObjectCommand({
+          Bucket: intakeBucket(),
+          Key: key,
+          ...(v.VersionId ? { VersionId: v.VersionId } : {}),
+        }),
+      );
+      removed = true;
+    }
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (keyMarker);
+  return removed;
 }
 
 /** SHA-256 (hex) of the bytes of one version, read in a stream. */

@@ -327,24 +327,37 @@ export async function createSubmission(
 }
 
 export interface UploadFacts {
+  /** The object version storage reported; absent only for objects of an unversioned bucket. */
+  versionId?: string;
+  /** The upload URL the object came through (its signed `x-amz-meta-upload-id`), if any. */
+  uploadId?: string;
   receivedSize: number;
   receivedSha256?: string;
   sniffedType: string;
   uploadedAt: string;
   /**
    * The storage event that reported the upload: its time and S3's sequencer for the key, so
-   * the same event delivered twice makes the same audit event (written once).
+   * the same event delivered twice makes the same audit event (written once), and an event older
+   * than the one recorded never replaces it.
    */
   event: { time: string; sequencer: string };
 }
 
 /**
- * Records what storage saw of an upload, if the document still takes uploads: it belongs to the
- * submission, it is PENDING_UPLOAD or UPLOADED, and the submission is DRAFT or REJECTED. Checks of
- * an earlier attempt are dropped: they were about the file this one replaces. The change and its
- * audit event (`document.uploaded`, by the system, with what storage saw) are one transaction.
- * Returns false when the document does not take uploads, or this storage event was already
- * recorded (nothing written).
+ * S3 sequencers of one key grow with time but differ in length: compared after left-padding
+ * with zeros (as S3 documents), so they are kept padded.
+ */
+export const comparableSequencer = (sequencer: string): string => sequencer.toUpperCase().padStart(32, '0');
+
+/**
+ * Records what storage saw of an upload, if the document still takes it: the submission is DRAFT
+ * or REJECTED, the document belongs to it and is PENDING_UPLOAD or UPLOADED, the object came
+ * through the document's current upload URL (its upload id; a document made before upload ids
+ * existed takes an object whose checksum is the declared one), and no later upload of the key was
+ * recorded already (sequencer). The version is recorded, so everything after reads that version.
+ * Checks of an earlier attempt are dropped: they were about the file this one replaces. The change
+ * and its audit event (`document.uploaded`, by the system, with what storage saw) are one
+ * transaction. Returns false when any condition fails (nothing written).
  */
 export async function recordUpload(
   submissionId: string,
@@ -352,6 +365,25 @@ export async function recordUpload(
   facts: UploadFacts,
 ): Promise<boolean> {
   const table = tableName();
+  const sequencer = comparableSequencer(facts.event.sequencer);
+  const fromCurrentUrl =
+    facts.uploadId === undefined ? 'attribute_not_exists(uploadId) AND sha256 = :sha' : 'uploadId = :uid';
+  const set = [
+    '#status = :uploaded',
+    'receivedSize = :size',
+    'sniffedType = :type',
+    'uploadedAt = :at',
+    'updatedAt = :at',
+    'uploadSequencer = :seq',
+    ...(facts.receivedSha256 ? ['receivedSha256 = :sha'] : []),
+    ...(facts.versionId ? ['receivedVersionId = :version'] : []),
+  ];
+  const remove = [
+    'checks',
+    'checkedAt',
+    ...(facts.receivedSha256 ? [] : ['receivedSha256']),
+    ...(facts.versionId ? [] : ['receivedVersionId']),
+  ];
   return transactUnlessLost([
     {
       ConditionCheck: {
@@ -366,12 +398,10 @@ export async function recordUpload(
       Update: {
         TableName: table,
         Key: keys.document(documentId),
-        ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
-        UpdateExpression:
-          'SET #status = :uploaded, receivedSize = :size, sniffedType = :type, uploadedAt = :at, updatedAt = :at' +
-          (facts.receivedSha256 ? ', receivedSha256 = :sha' : '') +
-          ' REMOVE checks, checkedAt' +
-          (facts.receivedSha256 ? '' : ', receivedSha256'),
+        ConditionExpression:
+          `submissionId = :sid AND #status IN (:pending, :uploaded) AND (${fromCurrentUrl}) ` +
+          'AND (attribute_not_exists(uploadSequencer) OR uploadSequencer < :seq)',
+        UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':sid': submissionId,
@@ -380,7 +410,12 @@ export async function recordUpload(
           ':size': facts.receivedSize,
           ':type': facts.sniffedType,
           ':at': facts.uploadedAt,
-          ...(facts.receivedSha256 ? { ':sha': facts.receivedSha256 } : {}),
+          ':seq': sequencer,
+          ...(facts.uploadId === undefined ? {} : { ':uid': facts.uploadId }),
+          ...(facts.receivedSha256 || facts.uploadId === undefined
+            ? { ':sha': facts.receivedSha256 ?? '' }
+            : {}),
+          ...(facts.versionId ? { ':version': facts.versionId } : {}),
         },
       },
     },
@@ -395,6 +430,7 @@ export async function recordUpload(
         submissionId,
         receivedSize: facts.receivedSize,
         ...(facts.receivedSha256 ? { receivedSha256: facts.receivedSha256 } : {}),
+        ...(facts.versionId ? { versionId: facts.versionId } : {}),
         sniffedType: facts.sniffedType,
       },
     }),
@@ -410,7 +446,7 @@ export async function recordUpload(
 export async function replaceDeclaredFile(
   doc: DocumentRecord,
   clerkSub: string,
-  file: { fileName?: string; contentType: string; size: number; sha256: string },
+  file: { fileName?: string; contentType: string; size: number; sha256: string; uploadId: string },
   at: string,
   audit: AuditInput,
 ): Promise<boolean> {
@@ -431,8 +467,9 @@ export async function replaceDeclaredFile(
         Key: keys.document(doc.documentId),
         ConditionExpression: 'submissionId = :sid AND #status IN (:pending, :uploaded)',
         UpdateExpression:
-          'SET #status = :pending, contentType = :type, #size = :size, sha256 = :sha, fileName = :name, updatedAt = :at ' +
-          'REMOVE receivedSize, receivedSha256, sniffedType, uploadedAt, checks, checkedAt',
+          'SET #status = :pending, contentType = :type, #size = :size, sha256 = :sha, fileName = :name, ' +
+          'uploadId = :uid, updatedAt = :at ' +
+          'REMOVE receivedSize, receivedSha256, receivedVersionId, sniffedType, uploadedAt, checks, checkedAt',
         ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
         ExpressionAttributeValues: {
           ':sid': doc.submissionId,
@@ -442,6 +479,7 @@ export async function replaceDeclaredFile(
           ':size': file.size,
           ':sha': file.sha256,
           ':name': file.fileName ?? doc.fileName,
+          ':uid': file.uploadId,
           ':at': at,
         },
       },
@@ -754,55 +792,88 @@ export async function reopenTask(task: TaskRecord, deciderSub: string, audit: Au
 
 /** The attribute of a sequence item that holds a submission's reservation: the last number before it. */
 const reservation = (submissionId: string) => `reserved#${submissionId}`;
+/** The numbers a submission's reservation took from those given back (`free`), in order. */
+const reusing = (submissionId: string) => `reusing#${submissionId}`;
+/** How many new numbers (after `reserved#<id>`) the reservation took. */
+const freshCount = (submissionId: string) => `fresh#${submissionId}`;
+
+/** How many times a reservation is tried again when another one took the same given-back numbers. */
+const RESERVE_ATTEMPTS = 5;
 
 /**
- * Reserves `count` item numbers of a sequence for a submission and returns the first: one
- * UpdateItem that adds to the sequence's last number whatever it is (so it cannot lose a race to
- * another submission) and keeps, under the submission's name on the sequence item, the number
- * it started from. A repeated call for the same submission finds that reservation (its condition
- * fails) and returns the same range, so a retried step takes no new numbers. The numbers are the
- * submission's until its archiving gives them to its documents (`completeArchive`, which audits
- * the codes) and the reservation is released; nothing else takes them, so no number is skipped.
+ * Reserves `count` item numbers of a sequence for a submission and returns them in order: first
+ * the smallest numbers given back by an archiving that failed (`free`, so the register keeps no
+ * gap), then new ones after the sequence's last number, in one UpdateItem that takes the given-back
+ * numbers only if they are still free and adds to `last` whatever it is. What was taken is kept
+ * under the submission's name on the sequence item, so a repeated call finds the same numbers and
+ * takes no new ones. The numbers are the submission's until its archiving gives them to its
+ * documents (`completeArchive`, which audits the codes) and `releaseSequenceRange` drops the
+ * reservation, or until a failed archiving gives them back (`returnSequenceNumbers`).
  */
-export async function reserveSequenceRange(
+export async function reserveSequenceNumbers(
   sequenceKey: string,
   submissionId: string,
   count: number,
   at: string,
-): Promise<number> {
-  const names = { '#last': 'last', '#r': reservation(submissionId) };
-  try {
+): Promise<number[]> {
+  const names = {
+    '#last': 'last',
+    '#r': reservation(submissionId),
+    '#u': reusing(submissionId),
+    '#n': freshCount(submissionId),
+  };
+  for (let attempt = 0; ; attempt++) {
     const res = await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.sequence(sequenceKey),
-        ConditionExpression: 'attribute_not_exists(#r)',
-        UpdateExpression:
-          'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), sequenceKey = :key, updatedAt = :at',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':zero': 0, ':n': count, ':key': sequenceKey, ':at': at },
-        ReturnValues: 'UPDATED_NEW',
-      }),
+      new GetCommand({ TableName: tableName(), Key: keys.sequence(sequenceKey), ConsistentRead: true }),
     );
-    const before = res.Attributes?.[names['#r']];
-    if (typeof before !== 'number') throw new Error(`sequence ${sequenceKey} returned no reservation`);
-    return before + 1;
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    const res = await ddb.send(
-      new GetCommand({
-        TableName: tableName(),
-        Key: keys.sequence(sequenceKey),
-        ConsistentRead: true,
-        ProjectionExpression: '#r',
-        ExpressionAttributeNames: { '#r': names['#r'] },
-      }),
-    );
-    const before = res.Item?.[names['#r']];
-    if (typeof before !== 'number')
-      throw new Error(`sequence ${sequenceKey} lost the reservation of ${submissionId}`);
-    return before + 1;
+    const item = res.Item ?? {};
+    const held = reservedNumbers(item, submissionId);
+    if (held) return held;
+    const free = [...((item.free as Set<number> | undefined) ?? [])].sort((a, b) => a - b);
+    const reused = free.slice(0, count);
+    const fresh = count - reused.length;
+    const stillFree = reused.map((_, i) => `contains(#free, :f${i})`);
+    try {
+      const out = await ddb.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.sequence(sequenceKey),
+          ConditionExpression: ['attribute_not_exists(#r)', ...stillFree].join(' AND '),
+          UpdateExpression:
+            'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #u = :reused, #n = :n, ' +
+            'sequenceKey = :key, updatedAt = :at' +
+            (reused.length > 0 ? ' DELETE #free :taken' : ''),
+          ExpressionAttributeNames: { ...names, ...(reused.length > 0 ? { '#free': 'free' } : {}) },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':n': fresh,
+            ':reused': reused,
+            ':key': sequenceKey,
+            ':at': at,
+            ...(reused.length > 0 ? { ':taken': new Set(reused) } : {}),
+            ...Object.fromEntries(reused.map((n, i) => [`:f${i}`, n])),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const taken = reservedNumbers(out.Attributes ?? {}, submissionId);
+      if (!taken) throw new Error(`sequence ${sequenceKey} returned no reservation`);
+      return taken;
+    } catch (err) {
+      // Another reservation took a given-back number first, or this one was made meanwhile.
+      if (!isConditionalCheckFailed(err) || attempt >= RESERVE_ATTEMPTS) throw err;
+    }
   }
+}
+
+/** The numbers a sequence item holds for a submission, in order; undefined when it holds none. */
+function reservedNumbers(item: Record<string, unknown>, submissionId: string): number[] | undefined {
+  const before = item[reservation(submissionId)];
+  if (typeof before !== 'number') return undefined;
+  const reused = (item[reusing(submissionId)] as number[] | undefined) ?? [];
+  const fresh = item[freshCount(submissionId)];
+  if (typeof fresh !== 'number') return undefined;
+  return [...reused, ...Array.from({ length: fresh }, (_, i) => before + i + 1)];
 }
 
 /** Drops a submission's reservation once its documents carry the codes; nothing when it is gone. */
@@ -813,13 +884,54 @@ export async function releaseSequenceRange(sequenceKey: string, submissionId: st
         TableName: tableName(),
         Key: keys.sequence(sequenceKey),
         ConditionExpression: 'attribute_exists(#r)',
-        UpdateExpression: 'REMOVE #r',
-        ExpressionAttributeNames: { '#r': reservation(submissionId) },
+        UpdateExpression: 'REMOVE #r, #u, #n',
+        ExpressionAttributeNames: {
+          '#r': reservation(submissionId),
+          '#u': reusing(submissionId),
+          '#n': freshCount(submissionId),
+        },
       }),
     );
   } catch (err) {
     if (!isConditionalCheckFailed(err)) throw err;
   }
+}
+
+/**
+ * Gives the numbers a submission reserved back to its sequence (`free`), when its archiving
+ * failed and none of them was given to a document: the next reservation of the sequence takes
+ * them first. Returns the numbers given back (none when the submission held no reservation).
+ */
+export async function returnSequenceNumbers(sequenceKey: string, submissionId: string): Promise<number[]> {
+  const res = await ddb.send(
+    new GetCommand({ TableName: tableName(), Key: keys.sequence(sequenceKey), ConsistentRead: true }),
+  );
+  const numbers = reservedNumbers(res.Item ?? {}, submissionId);
+  if (!numbers) return [];
+  const names = {
+    '#r': reservation(submissionId),
+    '#u': reusing(submissionId),
+    '#n': freshCount(submissionId),
+  };
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.sequence(sequenceKey),
+        ConditionExpression: '#r = :before',
+        UpdateExpression: numbers.length > 0 ? 'REMOVE #r, #u, #n ADD #free :numbers' : 'REMOVE #r, #u, #n',
+        ExpressionAttributeNames: { ...names, ...(numbers.length > 0 ? { '#free': 'free' } : {}) },
+        ExpressionAttributeValues: {
+          ':before': res.Item?.[names['#r']],
+          ...(numbers.length > 0 ? { ':numbers': new Set(numbers) } : {}),
+        },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    return [];
+  }
+  return numbers;
 }
 
 export interface ArchivedCopy {

@@ -1,4 +1,12 @@
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { now } from '../core/clock.ts';
 import { sha256Base64ToHex, sha256HexToBase64 } from '../core/documents.ts';
@@ -14,20 +22,30 @@ import { s3 } from './s3-client.ts';
 export interface PresignedUpload {
   method: 'PUT';
   url: string;
-  /** Exactly the headers the client must send with the PUT; both are signed. */
+  /** Exactly the headers the client must send with the PUT; all are signed. */
   headers: Record<string, string>;
+  /** The body must be exactly this many bytes: `content-length` is signed too. */
+  size: number;
   expiresAt: string;
 }
 
+/** The object metadata that names the upload URL an object came through (`x-amz-meta-upload-id`). */
+export const UPLOAD_ID_METADATA = 'upload-id';
+
 /**
- * A PUT URL bound to one key, one content type and one SHA-256: S3 refuses the upload when the
- * body's checksum differs from the signed `x-amz-checksum-sha256` header, so the URL can only
- * ever store the file the clerk declared.
+ * A PUT URL bound to one key, one content type, one length, one SHA-256 and one upload id: S3
+ * refuses the upload when the body's checksum differs from the signed `x-amz-checksum-sha256`
+ * header or its length from the signed `content-length`, so the URL can only ever store the file
+ * the clerk declared. The upload id (signed `x-amz-meta-upload-id`) travels with the object, so
+ * whoever records the upload can tell a PUT through this URL from one through an older URL of the
+ * same key.
  */
 export async function presignUpload(args: {
   key: string;
   contentType: string;
+  size: number;
   sha256Hex: string;
+  uploadId: string;
   expiresIn: number;
   now?: Date;
 }): Promise<PresignedUpload> {
@@ -38,19 +56,26 @@ export async function presignUpload(args: {
       Bucket: intakeBucket(),
       Key: args.key,
       ContentType: args.contentType,
+      ContentLength: args.size,
       ChecksumSHA256: checksum,
+      Metadata: { [UPLOAD_ID_METADATA]: args.uploadId },
     }),
     {
       expiresIn: args.expiresIn,
-      signableHeaders: new Set(['content-type', 'x-amz-checksum-sha256']),
-      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+      signableHeaders: new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']),
+      unhoistableHeaders: new Set(['x-amz-checksum-sha256', `x-amz-meta-${UPLOAD_ID_METADATA}`]),
     },
   );
   const issued = args.now ?? now();
   return {
     method: 'PUT',
     url,
-    headers: { 'content-type': args.contentType, 'x-amz-checksum-sha256': checksum },
+    headers: {
+      'content-type': args.contentType,
+      'x-amz-checksum-sha256': checksum,
+      [`x-amz-meta-${UPLOAD_ID_METADATA}`]: args.uploadId,
+    },
+    size: args.size,
     expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString(),
   };
 }
@@ -73,10 +98,12 @@ export async function presignContent(args: {
 
 /**
  * A GET URL of an uploaded scan in the intake bucket, for a preview before archiving: bound to
- * that one key, with the response's content type and disposition signed into it.
+ * that one version of the key (the one the submission's checks and review are about), with the
+ * response's content type and disposition signed into it.
  */
 export async function presignIntakeScan(args: {
   key: string;
+  versionId?: string;
   contentType: string;
   disposition: string;
   expiresIn: number;
@@ -87,6 +114,7 @@ export async function presignIntakeScan(args: {
     new GetObjectCommand({
       Bucket: intakeBucket(),
       Key: args.key,
+      ...version(args.versionId),
       ResponseContentType: args.contentType,
       ResponseContentDisposition: args.disposition,
       ResponseCacheControl: 'private, no-store',
@@ -110,9 +138,17 @@ export interface StoredObject {
   metadata: Record<string, string>;
 }
 
-async function head(bucket: string, key: string): Promise<StoredObject | undefined> {
+/**
+ * One version of an object, or the current one when no version is named (objects stored before
+ * the bucket was versioned answer to the version id `null`).
+ */
+const version = (versionId: string | undefined) => (versionId === undefined ? {} : { VersionId: versionId });
+
+async function head(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
   try {
-    const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    const res = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key, ...version(versionId), ChecksumMode: 'ENABLED' }),
+    );
     const sha = res.ChecksumSHA256 ? sha256Base64ToHex(res.ChecksumSHA256) : undefined;
     return {
       size: res.ContentLength ?? 0,
@@ -126,24 +162,33 @@ async function head(bucket: string, key: string): Promise<StoredObject | undefin
   }
 }
 
-/** Size and checksum of an uploaded scan; undefined when the object is gone. */
-export const headIntakeObject = (key: string) => head(intakeBucket(), key);
+/** Size, checksum and metadata of one uploaded scan version; undefined when it is gone. */
+export const headIntakeObject = (key: string, versionId?: string) => head(intakeBucket(), key, versionId);
 
 /** An archived original as stored; undefined when there is none yet. */
 export const headArchiveObject = (key: string) => head(archiveBucket(), key);
 
-/** The first `count` bytes of an uploaded scan (fewer when the object is shorter). */
-export async function readIntakeStart(key: string, count: number): Promise<Uint8Array> {
+/** The first `count` bytes of one uploaded scan version (fewer when the object is shorter). */
+export async function readIntakeStart(key: string, count: number, versionId?: string): Promise<Uint8Array> {
   const res = await s3.send(
-    new GetObjectCommand({ Bucket: intakeBucket(), Key: key, Range: `bytes=0-${count - 1}` }),
+    new GetObjectCommand({
+      Bucket: intakeBucket(),
+      Key: key,
+      ...version(versionId),
+      Range: `bytes=0-${count - 1}`,
+    }),
   );
   if (!res.Body) return new Uint8Array();
   return res.Body.transformToByteArray();
 }
 
-/** CopySource is `bucket/key` with the key URL-encoded segment by segment. */
-const copySource = (bucket: string, key: string) =>
-  `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+/**
+ * CopySource is `bucket/key` with the key URL-encoded segment by segment, and `?versionId=` to
+ * copy one version rather than whatever the key holds when the copy runs.
+ */
+const copySource = (bucket: string, key: string, versionId?: string) =>
+  `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}` +
+  (versionId === undefined ? '' : `?versionId=${encodeURIComponent(versionId)}`);
 
 export class ArchiveCopyMismatch extends Error {
   constructor(message: string) {
@@ -153,45 +198,80 @@ export class ArchiveCopyMismatch extends Error {
 }
 
 /**
- * Copies an uploaded scan into the archive bucket under Object Lock: COMPLIANCE mode until the
- * retention lower bound, or a legal hold for permanent records. S3 computes SHA-256 of the copy,
- * which must equal the checksum recorded at upload.
+ * Copies one version of an uploaded scan (the version the checks and the reviewer saw) into the
+ * archive bucket, then locks it. S3 cannot verify a copy's checksum before it applies Object Lock
+ * in one call, and a COMPLIANCE-locked copy of the wrong bytes could not be removed for years, so
+ * it is done in three steps: copy with no lock (S3 computes the copy's SHA-256), compare it with
+ * the checksum recorded at upload (a mismatch deletes the unlocked copy and throws), then set
+ * COMPLIANCE retention until the retention lower bound, or a legal hold for permanent records, on
+ * that copy's version. A step that dies in between leaves an unlocked copy that the retried step
+ * finds (`headArchiveObject`) and locks (`lockArchiveCopy`).
  */
 export async function copyToArchive(args: {
   sourceKey: string;
+  sourceVersionId?: string;
   destKey: string;
   contentType: string;
   metadata: Record<string, string>;
   retention: RetentionPlan;
   expectedSha256Hex: string;
 }): Promise<{ versionId: string; sha256Hex: string }> {
-  const lock = args.retention.legalHold
-    ? { ObjectLockLegalHoldStatus: 'ON' as const }
-    : {
-        ObjectLockMode: 'COMPLIANCE' as const,
-        ObjectLockRetainUntilDate: new Date(args.retention.retainUntil as string),
-      };
   const res = await s3.send(
     new CopyObjectCommand({
       Bucket: archiveBucket(),
       Key: args.destKey,
-      CopySource: copySource(intakeBucket(), args.sourceKey),
+      CopySource: copySource(intakeBucket(), args.sourceKey, args.sourceVersionId),
       MetadataDirective: 'REPLACE',
       Metadata: args.metadata,
       ContentType: args.contentType,
       TaggingDirective: 'REPLACE',
       ChecksumAlgorithm: 'SHA256',
-      ...lock,
     }),
   );
+  if (!res.VersionId)
+    throw new Error(`archive bucket returned no version for ${args.destKey}; is versioning on?`);
   const b64 = res.CopyObjectResult?.ChecksumSHA256;
   const sha = b64 ? sha256Base64ToHex(b64) : undefined;
   if (sha !== args.expectedSha256Hex) {
+    // Not locked yet: the wrong bytes do not stay in the archive.
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: archiveBucket(), Key: args.destKey, VersionId: res.VersionId }),
+    );
     throw new ArchiveCopyMismatch(
-      `archive copy ${args.destKey} has SHA-256 ${sha ?? '(none)'}, expected ${args.expectedSha256Hex}`,
+      `archive copy ${args.destKey} has SHA-256 ${sha ?? '(none)'}, expected ${args.expectedSha256Hex}; the copy was removed`,
     );
   }
-  if (!res.VersionId)
-    throw new Error(`archive bucket returned no version for ${args.destKey}; is versioning on?`);
+  await lockArchiveCopy(args.destKey, res.VersionId, args.retention);
   return { versionId: res.VersionId, sha256Hex: sha };
+}
+
+/**
+ * Object Lock on one archived version: COMPLIANCE retention until the plan's lower bound, or a
+ * legal hold for permanent records. Setting the same retention again is accepted by S3, so a
+ * repeated step may call it on a copy it already locked.
+ */
+export async function lockArchiveCopy(
+  key: string,
+  versionId: string,
+  retention: RetentionPlan,
+): Promise<void> {
+  if (retention.legalHold) {
+    await s3.send(
+      new PutObjectLegalHoldCommand({
+        Bucket: archiveBucket(),
+        Key: key,
+        VersionId: versionId,
+        LegalHold: { Status: 'ON' },
+      }),
+    );
+    return;
+  }
+  await s3.send(
+    new PutObjectRetentionCommand({
+      Bucket: archiveBucket(),
+      Key: key,
+      VersionId: versionId,
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(retention.retainUntil as string) },
+    }),
+  );
 }

@@ -18,7 +18,7 @@ export const handler = apiHandler('submissions-create', async ({ actor, body }) 
   if (!customer) throw new NotFound('customer', input.customerId);
 
   const time = now();
-  const { submission, documents } = draftSubmission({
+  const draft = draftSubmission({
     scheme,
     input,
     actor,
@@ -27,12 +27,17 @@ export const handler = apiHandler('submissions-create', async ({ actor, body }) 
     documentIds: input.documents.map(() => randomUUID()),
     now: time,
   });
+  const submission = draft.submission;
+  // Each document's upload URL carries an id of its own, so a PUT can be traced to its URL.
+  const documents = draft.documents.map((d) => ({ ...d, uploadId: randomUUID() }));
   const uploads = await Promise.all(
     documents.map((d) =>
       presignUpload({
         key: d.intakeKey,
         contentType: d.contentType,
+        size: d.size,
         sha256Hex: d.sha256,
+        uploadId: d.uploadId,
         expiresIn: scheme.limits.uploadUrlSeconds,
         now: time,
       }),

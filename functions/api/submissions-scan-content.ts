@@ -19,8 +19,9 @@ import { apiHandler } from '../http/api.ts';
  * `GET /submissions/{submissionId}/documents/{documentId}/content`: a short-lived GET URL of a
  * scan still in the intake bucket, so the reviewer deciding the submission (and its clerk, and
  * archivists) see it inline before it is archived. The URL is bound to the one key, with the
- * type the file really is and `inline` signed into it. Only an uploaded scan that is still the
- * declared file and that the malware scan passed is shown. Every URL issued is in the audit
+ * type the file really is and `inline` signed into it, and to the object version the upload
+ * recorded (the one the checks and the review are about; a later PUT to the key is never shown).
+ * Only an uploaded scan that is still the declared file and that the malware scan passed is shown. Every URL issued is in the audit
  * trail, with why the caller may see it, before it is returned.
  */
 export const handler = apiHandler('submissions-scan-content', async ({ actor, path, requestId }) => {
@@ -35,16 +36,17 @@ export const handler = apiHandler('submissions-scan-content', async ({ actor, pa
   assertUploaded(doc);
   // On AWS this function may read an intake object only while GuardDuty's tag says it is clean
   // (an IAM condition, which also binds the URL when the browser fetches it): the tag first.
-  const tag = await storedScanStatus(doc.intakeKey);
+  const tag = await storedScanStatus(doc.intakeKey, doc.receivedVersionId);
   if (!tag.stored) assertPreviewable(doc, undefined, undefined);
   assertScanClean(doc, tag.status);
-  const stored = await headIntakeObject(doc.intakeKey);
+  const stored = await headIntakeObject(doc.intakeKey, doc.receivedVersionId);
   assertPreviewable(doc, stored, tag.status);
 
   const time = now();
   const headers = previewHeaders(doc);
   const link = await presignIntakeScan({
     key: doc.intakeKey,
+    ...(doc.receivedVersionId ? { versionId: doc.receivedVersionId } : {}),
     contentType: headers.contentType,
     disposition: headers.disposition,
     expiresIn: getScheme(submission.schemeId).limits.contentUrlSeconds,

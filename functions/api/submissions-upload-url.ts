@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { getDocument, getSubmission, replaceDeclaredFile } from '../adapters/records-repo.ts';
 import { presignUpload } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
@@ -23,7 +24,9 @@ export const handler = apiHandler('submissions-upload-url', async ({ actor, body
 
   const time = now();
   const at = time.toISOString();
-  const replaced = await replaceDeclaredFile(doc, actor.sub, input, at, {
+  // A new URL, a new upload id: an upload through any earlier URL of the document is inert.
+  const uploadId = randomUUID();
+  const replaced = await replaceDeclaredFile(doc, actor.sub, { ...input, uploadId }, at, {
     action: 'document.file-replaced',
     actor,
     targetType: 'document',
@@ -42,7 +45,9 @@ export const handler = apiHandler('submissions-upload-url', async ({ actor, body
   const upload = await presignUpload({
     key: doc.intakeKey,
     contentType: input.contentType,
+    size: input.size,
     sha256Hex: input.sha256,
+    uploadId,
     expiresIn: scheme.limits.uploadUrlSeconds,
     now: time,
   });

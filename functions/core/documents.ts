@@ -89,7 +89,19 @@ export interface DocumentRecord {
   updatedAt: string;
   /** Paper originals only: where the original is shelved. */
   location?: ShelfLocation;
+  /**
+   * The upload URL in force: each URL issued signs a new id into the object's metadata, and only
+   * an upload carrying this one is recorded (a PUT through an older URL is inert).
+   */
+  uploadId?: string;
   // Set when storage reports the upload.
+  /**
+   * The intake object version that was recorded: the checks, the preview, the review and the
+   * archive copy are all of this version, whatever the key holds later.
+   */
+  receivedVersionId?: string;
+  /** S3's sequencer of the recorded upload (left-padded), so an older event never replaces a newer one. */
+  uploadSequencer?: string;
   receivedSize?: number;
   /** SHA-256 storage computed, lower-case hex. */
   receivedSha256?: string;
@@ -315,12 +327,32 @@ export function assignCodes(
   group: CodeGroup,
   lastUsed: number,
 ): { assignments: CodeAssignment[]; last: number } {
-  const last = lastUsed + group.documentIds.length;
-  if (last > maxSequence(template)) {
-    throw new Error(`sequence ${group.sequenceKey} is exhausted: ${last} exceeds ${maxSequence(template)}`);
+  const numbers = group.documentIds.map((_, i) => lastUsed + i + 1);
+  return { assignments: numberCodes(template, group, numbers), last: lastUsed + numbers.length };
+}
+
+/**
+ * Gives a group's documents the item numbers reserved for them, in order (numbers given back by
+ * an archiving that failed come first, so the register has no gap); fails when a number is past
+ * what the template can hold.
+ */
+export function numberCodes(
+  template: string,
+  group: CodeGroup,
+  numbers: readonly number[],
+): CodeAssignment[] {
+  if (numbers.length !== group.documentIds.length) {
+    throw new Error(
+      `sequence ${group.sequenceKey}: ${numbers.length} numbers for ${group.documentIds.length} documents`,
+    );
   }
-  const assignments = group.documentIds.map((documentId, i) => {
-    const seq = lastUsed + i + 1;
+  const max = maxSequence(template);
+  const past = numbers.find((n) => n > max);
+  if (past !== undefined) {
+    throw new Error(`sequence ${group.sequenceKey} is exhausted: ${past} exceeds ${max}`);
+  }
+  return group.documentIds.map((documentId, i) => {
+    const seq = numbers[i] as number;
     return {
       documentId,
       seq,
@@ -328,5 +360,4 @@ export function assignCodes(
       archiveCode: formatArchiveCode(template, { ...group.parts, seq }),
     };
   });
-  return { assignments, last };
 }

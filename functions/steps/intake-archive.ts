@@ -7,19 +7,20 @@ import {
   getDocuments,
   getSubmission,
   releaseSequenceRange,
-  reserveSequenceRange,
+  reserveSequenceNumbers,
+  returnSequenceNumbers,
 } from '../adapters/records-repo.ts';
 import { accountClosed } from '../adapters/retention-clock.ts';
-import { copyToArchive, headArchiveObject } from '../adapters/storage.ts';
+import { copyToArchive, headArchiveObject, lockArchiveCopy } from '../adapters/storage.ts';
 import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';
 import { now } from '../core/clock.ts';
 import {
   archiveObjectKey,
   archiveObjectMetadata,
-  assignCodes,
   type CodeAssignment,
   codeGroups,
   type DocumentRecord,
+  numberCodes,
 } from '../core/documents.ts';
 import { retentionPlan } from '../core/retention.ts';
 import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
@@ -31,8 +32,9 @@ import { type Submission, TransientError, WorkflowStateError } from '../core/sub
  *    it, in one UpdateItem on the sequence that cannot lose a race and that a repeated step
  *    finds again (the same range, no new numbers); the archive date is the time the workflow
  *    entered the step, the same for every attempt, so the code year and sequences are too;
- * 2. copy each original into the archive bucket under Object Lock, with its code (an existing
- *    copy of the same document and checksum is reused), and verify the copy's SHA-256;
+ * 2. copy each original, the intake version its upload recorded, into the archive bucket with
+ *    its code, verify the copy's SHA-256 and only then lock it (an existing copy of the same
+ *    document and checksum is reused and locked);
  * 3. in one transaction: the code items, the documents with their codes ARCHIVED, the
  *    submission ARCHIVED and the audit event with every code;
  * 4. release the reservations (also when a repeated step finds the submission archived).
@@ -72,14 +74,13 @@ async function reserveCodes(
 ): Promise<Reserved> {
   const codes = new Map<string, CodeAssignment>();
   for (const group of codeGroups(scheme, submission.businessEvent, pending, new Date(archivedAt))) {
-    const first = await reserveSequenceRange(
+    const numbers = await reserveSequenceNumbers(
       group.sequenceKey,
       submission.submissionId,
       group.documentIds.length,
       now().toISOString(),
     );
-    for (const a of assignCodes(scheme.codeTemplate, group, first - 1).assignments)
-      codes.set(a.documentId, a);
+    for (const a of numberCodes(scheme.codeTemplate, group, numbers)) codes.set(a.documentId, a);
   }
   return { at: archivedAt, codes };
 }
@@ -114,20 +115,27 @@ async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reser
     archiveKey: key,
   };
 
+  const metadata = archiveObjectMetadata({ ...doc, archiveCode });
   const existing = await headArchiveObject(key);
   if (
     existing?.versionId &&
     existing.metadata['document-id'] === doc.documentId &&
+    existing.metadata['archive-code'] === metadata['archive-code'] &&
     existing.sha256Hex === doc.sha256
   ) {
+    // A step that died between copying and locking left it unlocked: lock it now (the same lock
+    // again is accepted when it is locked already).
+    await lockArchiveCopy(key, existing.versionId, retention);
     logger.info('original already in the archive; reused', { documentId: doc.documentId });
     return { ...base, archiveVersionId: existing.versionId };
   }
   const copy = await copyToArchive({
     sourceKey: doc.intakeKey,
+    // The version the checks and the reviewer saw, never what the key holds now.
+    ...(doc.receivedVersionId ? { sourceVersionId: doc.receivedVersionId } : {}),
     destKey: key,
     contentType: doc.contentType,
-    metadata: archiveObjectMetadata({ ...doc, archiveCode }),
+    metadata,
     retention,
     expectedSha256Hex: doc.sha256,
   });
@@ -212,6 +220,36 @@ export const handler = async (input: ArchiveInput): Promise<ArchiveOutput> => {
   logger.info('submission archived', { submissionId: submission.submissionId, documents: docs.length });
   return { archived: archivedList(archived) };
 };
+
+/**
+ * After archiving failed for good (the workflow's Catch, then Reject): the numbers the submission
+ * reserved go back to their sequences, to be given to the next documents of each. Its sequences
+ * are those of its documents in the year archiving began, which is this year or, across New Year,
+ * the one before: both are tried (a sequence holding no reservation of the submission is left as
+ * it is). Returns the numbers given back per sequence. Safe to repeat.
+ */
+export async function returnReservedCodes(
+  submission: Pick<Submission, 'submissionId' | 'schemeId' | 'businessEvent' | 'documentIds'>,
+  at: Date,
+): Promise<Record<string, number[]>> {
+  const scheme = getScheme(submission.schemeId);
+  const docs = await getDocuments(submission.documentIds);
+  const uncoded = docs.filter((d) => !d.archiveCode);
+  const thisYear = at.getUTCFullYear();
+  const keys = new Set(
+    [thisYear, thisYear - 1].flatMap((year) =>
+      codeGroups(scheme, submission.businessEvent, uncoded, new Date(Date.UTC(year, 5, 1))).map(
+        (g) => g.sequenceKey,
+      ),
+    ),
+  );
+  const returned: Record<string, number[]> = {};
+  for (const key of keys) {
+    const numbers = await returnSequenceNumbers(key, submission.submissionId);
+    if (numbers.length > 0) returned[key] = numbers;
+  }
+  return returned;
+}
 
 /**
  * Documents filed for an account that has already closed: their ACCOUNT_CLOSED (and unended

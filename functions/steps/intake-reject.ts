@@ -1,16 +1,21 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
+import { emitCount } from '../adapters/metrics.ts';
 import { expireOpenTask, getSubmission, markRejected } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Problem } from '../core/intake-checks.ts';
 import { type Rejection, TransientError, WorkflowStateError } from '../core/submissions.ts';
 import { reviewTaskId } from '../core/tasks.ts';
+import { ARCHIVE_FAILED_METRIC } from '../core/workflow-health.ts';
+import { returnReservedCodes } from './intake-archive.ts';
 
 /**
  * Workflow step Reject: the submission failed its checks, was rejected by a reviewer, or nobody
  * reviewed it in time. It becomes REJECTED with the reason and problems; its documents stay
  * UPLOADED, so the clerk may replace files and submit again. Review tasks of this attempt that
- * are still open expire. Safe to run twice.
+ * are still open expire. When archiving failed for good (`returnCodes`), the archive-code numbers
+ * reserved for the submission go back to their sequences first, so the next documents get them
+ * and the register keeps no gap. Safe to run twice.
  */
 
 export interface RejectInput {
@@ -19,6 +24,8 @@ export interface RejectInput {
   problems: Problem[];
   decidedBy: string;
   executionId: string;
+  /** Archiving failed after the review: give the reserved archive-code numbers back. */
+  returnCodes?: boolean;
 }
 
 export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' }> => {
@@ -27,6 +34,10 @@ export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' 
   if (submission.executionArn !== input.executionId) {
     throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
   }
+  const returned =
+    input.returnCodes === true && submission.status !== 'REJECTED'
+      ? await returnReservedCodes(submission, now())
+      : {};
   const at = now().toISOString();
   if (submission.status !== 'REJECTED') {
     const given = Array.isArray(input.problems) ? input.problems : [];
@@ -46,7 +57,14 @@ export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' 
       at,
       before: { status: submission.status },
       after: rejection,
+      ...(input.returnCodes === true ? { details: { archiveFailed: true, returnedNumbers: returned } } : {}),
     });
+    if (input.returnCodes === true) {
+      emitCount(ARCHIVE_FAILED_METRIC, 1, 'archiving failed; the submission went back to its clerk', {
+        submissionId: submission.submissionId,
+        returnedNumbers: returned,
+      });
+    }
     if (!written) {
       const now = await getSubmission(input.submissionId);
       if (now?.status !== 'REJECTED') {

@@ -64,7 +64,7 @@ export async function validateSubmission(input: ValidateInput): Promise<Validate
   for (let i = 0; i < uploaded.length; i += SCAN_CONCURRENCY) {
     await Promise.all(
       uploaded.slice(i, i + SCAN_CONCURRENCY).map(async (d) => {
-        scans[d.documentId] = await scanStatus(d.intakeKey);
+        scans[d.documentId] = await scanStatus(d.intakeKey, d.receivedVersionId);
       }),
     );
   }

@@ -336,8 +336,13 @@ export class Functions extends Construct {
       );
     }
     if (access.intake === 'read' || access.intake === 'readwrite') {
-      // GetObject also covers HeadObject; the tagging read gets the malware scan status.
-      allow('IntakeRead', ['s3:GetObject', 's3:GetObjectTagging'], [uploads]);
+      // GetObject also covers HeadObject; the tagging read gets the malware scan status. The
+      // Version actions read the one version an upload recorded (the intake bucket is versioned).
+      allow(
+        'IntakeRead',
+        ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'],
+        [uploads],
+      );
       // With ListBucket a missing upload answers 404 instead of 403.
       allow('IntakeList', ['s3:ListBucket'], [storage.intake.bucketArn]);
       readKey();
@@ -351,11 +356,12 @@ export class Functions extends Construct {
       // clean. A presigned GET is authorised with this role when the browser fetches it, so a
       // preview URL stops working the moment its key holds an object not (yet) found clean,
       // such as a replacement the clerk uploads while the URL is live.
-      allow('IntakeScanTags', ['s3:GetObjectTagging'], [uploads]);
+      allow('IntakeScanTags', ['s3:GetObjectTagging', 's3:GetObjectVersionTagging'], [uploads]);
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'IntakePreviewClean',
-          actions: ['s3:GetObject'],
+          // The preview URL names the version its upload recorded; the condition is on its tags.
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
           resources: [uploads],
           conditions: {
             StringEquals: { [`s3:ExistingObjectTag/${MALWARE_SCAN_TAG}`]: MALWARE_SCAN_CLEAN },
@@ -382,8 +388,14 @@ export class Functions extends Construct {
       acknowledge(originals, 'Originals are stored under archive codes assigned at runtime.');
     }
     if (access.archive === 'write' || access.archive === 'readwrite') {
-      // Copies land under Object Lock: COMPLIANCE retention or a legal hold per original.
-      allow('ArchiveWrite', ['s3:PutObject', 's3:PutObjectRetention', 's3:PutObjectLegalHold'], [originals]);
+      // Copies land under Object Lock: COMPLIANCE retention or a legal hold per original, set once
+      // the copy's checksum is verified. A copy that fails the check is deleted before any lock
+      // (DeleteObjectVersion; S3 refuses it on a locked version, so no original can be removed).
+      allow(
+        'ArchiveWrite',
+        ['s3:PutObject', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:DeleteObjectVersion'],
+        [originals],
+      );
       // HeadObject lets a retried archive step find the copy it already made (a missing one
       // answers 404 with ListBucket rather than 403).
       allow('ArchiveFind', ['s3:GetObject'], [originals]);
@@ -438,7 +450,9 @@ export class Functions extends Construct {
         [originals],
       );
       allow('OriginalsVersions', ['s3:ListBucketVersions', 's3:ListBucket'], [storage.archive.bucketArn]);
-      allow('IntakeRemove', ['s3:DeleteObject'], [uploads]);
+      // Every version of the scan in the (versioned) intake bucket goes with the original.
+      allow('IntakeRemove', ['s3:DeleteObject', 's3:DeleteObjectVersion'], [uploads]);
+      allow('IntakeVersions', ['s3:ListBucketVersions'], [storage.intake.bucketArn]);
       writeKey();
       acknowledge(originals, 'Originals are keyed by document id, known only at runtime.');
       acknowledge(uploads, 'Uploads are keyed intake/<submissionId>/<documentId>, known only at runtime.');

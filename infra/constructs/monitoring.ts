@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FIXITY_MISMATCH_METRIC, METRICS_NAMESPACE } from '../../functions/core/disposal.ts';
+import { ARCHIVE_FAILED_METRIC } from '../../functions/core/workflow-health.ts';
 import { pascal } from './functions.ts';
 
 export interface MonitoringProps {
@@ -77,6 +78,18 @@ export class Monitoring extends Construct {
         statistic: 'Sum',
       }),
       'An archived original no longer matches the SHA-256 recorded at intake',
+    );
+    // Archiving that failed for good sends the submission back to its clerk (the execution itself
+    // succeeds), so it is counted and alarmed on by name.
+    alarm(
+      'ArchiveFailed',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: ARCHIVE_FAILED_METRIC,
+        period,
+        statistic: 'Sum',
+      }),
+      'Archiving a reviewed submission failed; it went back to its clerk',
     );
     alarm(
       'ApiServerErrors',

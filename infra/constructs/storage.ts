@@ -76,14 +76,19 @@ export class Storage extends Construct {
       // The console PUTs scans straight to presigned URLs; the signed headers must be allowed.
       cors: cors(
         [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-        ['content-type', 'x-amz-checksum-sha256'],
+        ['content-type', 'x-amz-checksum-sha256', 'x-amz-meta-upload-id'],
       ),
+      // Versioned: an upload is recorded by its version, and the checks, preview, review and
+      // archive copy all read that version, so a later PUT to the key never becomes the record.
+      versioned: true,
       lifecycleRules: [
         {
           id: 'ExpireUnarchivedUploads',
           prefix: INTAKE_PREFIX,
           expiration: Duration.days(INTAKE_EXPIRY_DAYS),
+          noncurrentVersionExpiration: Duration.days(INTAKE_EXPIRY_DAYS),
         },
+        { id: 'RemoveExpiredDeleteMarkers', prefix: INTAKE_PREFIX, expiredObjectDeleteMarker: true },
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * End to end over HTTP, against `npm start` on real local stand-ins: a clerk, reviewers and an
  * archivist working a customer file from upload to archive.
@@ -174,7 +175,11 @@ describe('intake → review → archive', () => {
     const draft = await createDraft(api, customerId, 'CHANGE', docs);
     for (const d of draft.docs) {
       expect(d.upload.method).toBe('PUT');
-      expect(Object.keys(d.upload.headers).sort()).toEqual(['content-type', 'x-amz-checksum-sha256']);
+      expect(Object.keys(d.upload.headers).sort()).toEqual([
+        'content-type',
+        'x-amz-checksum-sha256',
+        'x-amz-meta-upload-id',
+      ]);
     }
     // Not everything uploaded yet: submitting is a conflict.
     expect((await api.call('clerk1', 'POST', `/submissions/${draft.submissionId}/submit`)).status).toBe(409);
@@ -324,6 +329,18 @@ describe('the local S3 refuses uploads that do not match the URL', () => {
     // Another content type than the signed one.
     const r4 = await put(doc.upload, doc.bytes, { ...doc.upload.headers, 'content-type': 'image/png' });
     expect(r4.status).toBe(403);
+
+    // A body of another length than the declared (and signed) size, even one S3 could hash.
+    const longerBody = Buffer.concat([doc.bytes, Buffer.from('appended')]);
+    const r6 = await put(doc.upload, longerBody, {
+      ...doc.upload.headers,
+      'x-amz-checksum-sha256': createHash('sha256').update(longerBody).digest('base64'),
+    });
+    expect(r6.status).toBe(403);
+    expect(r6.text).toContain('SignatureDoesNotMatch');
+    // Another upload id than the signed one: an object cannot claim to come through another URL.
+    const r7 = await put(doc.upload, doc.bytes, { ...doc.upload.headers, 'x-amz-meta-upload-id': 'forged' });
+    expect(r7.status).toBe(403);
 
     // A body whose SHA-256 is not the signed one (same length, one byte changed).
     const altered = Buffer.from(doc.bytes);

@@ -416,19 +416,25 @@ describe('buckets', () => {
         {
           AllowedOrigins: ['http://localhost:5173', stack.resolve(stack.console.origin)],
           AllowedMethods: ['PUT', 'GET', 'HEAD'],
-          AllowedHeaders: ['content-type', 'x-amz-checksum-sha256'],
+          AllowedHeaders: ['content-type', 'x-amz-checksum-sha256', 'x-amz-meta-upload-id'],
           ExposedHeaders: ['ETag'],
           MaxAge: 3600,
         },
       ],
     });
+    // Versioned: the record names the version an upload made; older versions expire like uploads.
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     const rules = (p.LifecycleConfiguration as { Rules: Json[] }).Rules;
     expect(rules).toContainEqual(
       expect.objectContaining({
         Prefix: INTAKE_PREFIX,
         ExpirationInDays: INTAKE_EXPIRY_DAYS,
+        NoncurrentVersionExpiration: { NoncurrentDays: INTAKE_EXPIRY_DAYS },
         Status: 'Enabled',
       }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: INTAKE_PREFIX, ExpiredObjectDeleteMarker: true, Status: 'Enabled' }),
     );
     expect(rules).toContainEqual(
       expect.objectContaining({
@@ -756,8 +762,9 @@ describe('least privilege', () => {
           a.archive === 'readwrite' ||
           ['verify', 'destroy', 'read-lists'].some((k) => disposal.has(k as never)),
       );
-      // Deleting a version of an original is disposal's alone; S3 refuses it while a lock holds.
-      expect(archiveActions.has('s3:DeleteObjectVersion')).toBe(disposal.has('destroy'));
+      // Deleting a version of an original: disposal's, and the archive step's for a copy that failed
+      // its checksum before it was locked; S3 refuses it while a lock holds.
+      expect(archiveActions.has('s3:DeleteObjectVersion')).toBe(disposal.has('destroy') || archiveWriter);
       for (const never of ['s3:DeleteObject', 's3:BypassGovernanceRetention']) {
         expect(archiveActions.has(never), never).toBe(false);
       }

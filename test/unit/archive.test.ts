@@ -1,4 +1,10 @@
-import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+} from '@aws-sdk/client-s3';
 import {
   BatchGetCommand,
   GetCommand,
@@ -10,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import { assignCodes, codeGroups } from '../../functions/core/documents.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
-import { handler as archive } from '../../functions/steps/intake-archive.ts';
+import { handler as archive, returnReservedCodes } from '../../functions/steps/intake-archive.ts';
 import {
   ARCHIVE,
   AUDIT_TABLE,
@@ -48,6 +54,9 @@ const input = {
   archivedAt: NOW.toISOString(),
 };
 const R = `reserved#${SUBMISSION_ID}`;
+const U = `reusing#${SUBMISSION_ID}`;
+const F = `fresh#${SUBMISSION_ID}`;
+const RELEASE = 'REMOVE #r, #u, #n';
 const SUB_KEY = { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' };
 const CUSTOMER_KEY = { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' };
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
@@ -80,7 +89,7 @@ describe('archive codes (domain)', () => {
   it('refuses to run past the last number the template can hold', () => {
     const [group] = codeGroups(scheme, 'NEWCONN', documents(), NOW);
     if (!group) throw new Error('no group');
-    expect(() => assignCodes(scheme.codeTemplate, group, 9998)).toThrow(/exhausted: 10001 exceeds 9999/);
+    expect(() => assignCodes(scheme.codeTemplate, group, 9998)).toThrow(/exhausted: 10000 exceeds 9999/);
   });
 });
 
@@ -113,12 +122,23 @@ describe('intake-archive step', () => {
 
   const seqKey = (key: string) => ({ pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' });
 
-  /** A sequence whose last number is `before` when the submission reserves in it. */
-  function sequence(key: string, before: number) {
+  /**
+   * A sequence whose last number is `before` when the submission reserves in it, with `free`
+   * numbers given back by a failed archiving.
+   */
+  function sequence(key: string, before: number, free: number[] = []) {
     ddbMock
-      .on(UpdateCommand, { Key: seqKey(key), ConditionExpression: 'attribute_not_exists(#r)' })
-      .resolves({ Attributes: { last: before + 1000, [R]: before } });
-    ddbMock.on(UpdateCommand, { Key: seqKey(key), UpdateExpression: 'REMOVE #r' }).resolves({});
+      .on(GetCommand, { Key: seqKey(key) })
+      .resolves({ Item: { last: before, ...(free.length > 0 ? { free: new Set(free) } : {}) } });
+    ddbMock
+      .on(UpdateCommand, { Key: seqKey(key) })
+      .callsFake((cmd: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }) => {
+        if (cmd.UpdateExpression === RELEASE) return {};
+        const v = cmd.ExpressionAttributeValues;
+        return {
+          Attributes: { last: before + Number(v[':n']), [R]: before, [U]: v[':reused'], [F]: v[':n'] },
+        };
+      });
   }
 
   function sequences(d30: number, d10: number) {
@@ -135,7 +155,7 @@ describe('intake-archive step', () => {
     ddbMock
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((i) => i.UpdateExpression === 'REMOVE #r')
+      .filter((i) => i.UpdateExpression === RELEASE)
       .map((i) => i.Key?.pk);
 
   function archiveBucketCopies() {
@@ -147,7 +167,14 @@ describe('intake-archive step', () => {
       const i = DOC_IDS.indexOf(id as (typeof DOC_IDS)[number]);
       return { VersionId: `v-${i}`, CopyObjectResult: { ChecksumSHA256: b64(document(i).sha256) } };
     });
+    s3Mock.on(PutObjectRetentionCommand).resolves({});
+    s3Mock.on(PutObjectLegalHoldCommand).resolves({});
   }
+
+  const locks = () => [
+    ...s3Mock.commandCalls(PutObjectRetentionCommand).map((c) => c.args[0].input),
+    ...s3Mock.commandCalls(PutObjectLegalHoldCommand).map((c) => c.args[0].input),
+  ];
 
   const docUpdates = (items: ReturnType<typeof transactItems>) =>
     items.filter((i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#'));
@@ -174,20 +201,20 @@ describe('intake-archive step', () => {
       Key: seqKey(D30),
       ConditionExpression: 'attribute_not_exists(#r)',
       UpdateExpression:
-        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), sequenceKey = :key, updatedAt = :at',
-      ExpressionAttributeNames: { '#last': 'last', '#r': R },
-      ExpressionAttributeValues: { ':n': 3, ':zero': 0 },
-      ReturnValues: 'UPDATED_NEW',
+        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #u = :reused, #n = :n, sequenceKey = :key, updatedAt = :at',
+      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#u': U, '#n': F },
+      ExpressionAttributeValues: { ':n': 3, ':zero': 0, ':reused': [] },
+      ReturnValues: 'ALL_NEW',
     });
     expect(d10).toMatchObject({ Key: seqKey(D10), ExpressionAttributeValues: { ':n': 1 } });
 
-    // (2) the copies, under Object Lock, verified
+    // (2) the copies of the versions the uploads recorded, verified, then locked
     const copies = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input);
     expect(copies).toHaveLength(4);
     expect(copies[0]).toMatchObject({
       Bucket: ARCHIVE,
       Key: `originals/${DOC_IDS[0]}`,
-      CopySource: `${INTAKE}/intake/${SUBMISSION_ID}/${DOC_IDS[0]}`,
+      CopySource: `${INTAKE}/intake/${SUBMISSION_ID}/${DOC_IDS[0]}?versionId=${document(0).receivedVersionId}`,
       MetadataDirective: 'REPLACE',
       Metadata: {
         'archive-code': encodeURIComponent(`${D30}0007`),
@@ -196,11 +223,20 @@ describe('intake-archive step', () => {
       },
       ContentType: 'application/pdf',
       ChecksumAlgorithm: 'SHA256',
-      ObjectLockMode: 'COMPLIANCE',
-      // APPFORM: D30 from account closure, so archive date + 30 years is the lower bound.
-      ObjectLockRetainUntilDate: new Date('2056-05-10T10:00:00.000Z'),
     });
-    expect(copies[1]?.ObjectLockRetainUntilDate).toEqual(new Date('2036-05-10T10:00:00.000Z'));
+    // No lock in the copy itself: a copy is locked only once its checksum is known good.
+    expect(copies[0]?.ObjectLockMode).toBeUndefined();
+    const lockOf = (id: string) => locks().find((l) => l.Key === `originals/${id}`);
+    expect(lockOf(DOC_IDS[0])).toMatchObject({
+      Bucket: ARCHIVE,
+      VersionId: 'v-0',
+      // APPFORM: D30 from account closure, so archive date + 30 years is the lower bound.
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2056-05-10T10:00:00.000Z') },
+    });
+    expect(lockOf(DOC_IDS[1])).toMatchObject({
+      VersionId: 'v-1',
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2036-05-10T10:00:00.000Z') },
+    });
 
     // (3) one transaction: code items, documents, submission, audit
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
@@ -321,10 +357,8 @@ describe('intake-archive step', () => {
 
     await archive(input);
 
-    const copy = s3Mock.commandCalls(CopyObjectCommand)[0]?.args[0].input;
-    expect(copy?.ObjectLockLegalHoldStatus).toBe('ON');
-    expect(copy?.ObjectLockMode).toBeUndefined();
-    expect(copy?.ObjectLockRetainUntilDate).toBeUndefined();
+    expect(locks()).toEqual([expect.objectContaining({ VersionId: 'v-0', LegalHold: { Status: 'ON' } })]);
+    expect(s3Mock.commandCalls(PutObjectRetentionCommand)).toHaveLength(0);
     const [update] = docUpdates(transactItems(0));
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':hold': true,
@@ -337,15 +371,14 @@ describe('intake-archive step', () => {
   it('reuses the reservation an interrupted run made: the same numbers, none taken anew', async () => {
     stored(undefined, [documents()]);
     // The sequences moved on since (other submissions), but this submission's reservation stands.
-    for (const [key, before] of [
-      [D30, 6],
-      [D10, 0],
+    for (const [key, before, n] of [
+      [D30, 6, 3],
+      [D10, 0, 1],
     ] as const) {
       ddbMock
-        .on(UpdateCommand, { Key: seqKey(key), ConditionExpression: 'attribute_not_exists(#r)' })
-        .rejects(conditionFailed());
-      ddbMock.on(GetCommand, { Key: seqKey(key) }).resolves({ Item: { [R]: before } });
-      ddbMock.on(UpdateCommand, { Key: seqKey(key), UpdateExpression: 'REMOVE #r' }).resolves({});
+        .on(GetCommand, { Key: seqKey(key) })
+        .resolves({ Item: { last: 40, [R]: before, [U]: [], [F]: n } });
+      ddbMock.on(UpdateCommand, { Key: seqKey(key), UpdateExpression: RELEASE }).resolves({});
     }
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
@@ -353,12 +386,62 @@ describe('intake-archive step', () => {
     const out = await archive(input);
 
     expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
+    expect(reservations()).toHaveLength(0);
     const read = ddbMock.commandCalls(GetCommand).find((c) => c.args[0].input.Key?.pk === `SEQUENCE#${D30}`);
-    expect(read?.args[0].input).toMatchObject({
-      ConsistentRead: true,
-      ExpressionAttributeNames: { '#r': R },
-    });
+    expect(read?.args[0].input).toMatchObject({ ConsistentRead: true });
     expect(codePuts(transactItems(0)).map((p) => p.Put?.Item?.archiveCode)).toEqual(CODES);
+  });
+
+  it('gives numbers a failed archiving gave back to the next documents first, taking them only while free', async () => {
+    stored(undefined, [documents()]);
+    sequence(D30, 9, [8, 3]);
+    sequence(D10, 0);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    // Three D30 documents: the given-back 3 and 8 (smallest first), then 10.
+    expect(out.archived.map((a) => a.archiveCode)).toEqual([
+      `${D30}0003`,
+      `${D10}0001`,
+      `${D30}0008`,
+      `${D30}0010`,
+    ]);
+    expect(reservations()[0]).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#r) AND contains(#free, :f0) AND contains(#free, :f1)',
+      UpdateExpression: expect.stringContaining('DELETE #free :taken'),
+      ExpressionAttributeValues: {
+        ':n': 1,
+        ':reused': [3, 8],
+        ':taken': new Set([3, 8]),
+        ':f0': 3,
+        ':f1': 8,
+      },
+    });
+  });
+
+  it('returns the numbers of a failed archiving to their sequences, once', async () => {
+    const sub = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
+    stored(sub, [documents()]);
+    // Reserved in 2026; the give-back runs in 2026 and also looks at 2025's sequences.
+    ddbMock.on(GetCommand).resolves({ Item: {} });
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
+    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 12, [R]: 6, [U]: [2], [F]: 2 } });
+    ddbMock.on(GetCommand, { Key: seqKey(D10) }).resolves({ Item: { last: 1, [R]: 0, [U]: [], [F]: 1 } });
+    ddbMock.on(UpdateCommand).resolves({});
+
+    const returned = await returnReservedCodes(sub, NOW);
+
+    expect(returned).toEqual({ [D30]: [2, 7, 8], [D10]: [1] });
+    const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates).toHaveLength(2);
+    expect(updates[0]).toMatchObject({
+      Key: seqKey(D30),
+      ConditionExpression: '#r = :before',
+      UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
+      ExpressionAttributeValues: { ':before': 6, ':numbers': new Set([2, 7, 8]) },
+    });
   });
 
   it('keeps the codes documents already have and reuses copies already in the archive', async () => {
@@ -371,7 +454,7 @@ describe('intake-archive step', () => {
     s3Mock.on(HeadObjectCommand, { Key: `originals/${DOC_IDS[0]}` }).resolves({
       VersionId: 'v-earlier',
       ChecksumSHA256: b64(document(0).sha256),
-      Metadata: { 'document-id': DOC_IDS[0] },
+      Metadata: { 'document-id': DOC_IDS[0], 'archive-code': encodeURIComponent(CODES[0] as string) },
     });
 
     await archive(input);
@@ -386,6 +469,10 @@ describe('intake-archive step', () => {
     expect(docUpdates(done)[0]?.Update?.ExpressionAttributeValues).toMatchObject({
       ':version': 'v-earlier',
       ':code': CODES[0],
+    });
+    // The copy a step that died before locking left behind is locked now.
+    expect(locks().find((l) => l.Key === `originals/${DOC_IDS[0]}`)).toMatchObject({
+      VersionId: 'v-earlier',
     });
     expect(docUpdates(done).map((u) => u.Update?.ExpressionAttributeValues?.[':code'])).toEqual([
       CODES[0],
@@ -441,7 +528,7 @@ describe('intake-archive step', () => {
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
-  it('fails when the copy in the archive does not have the recorded checksum, archives nothing and keeps the reservations', async () => {
+  it('fails when the copy in the archive does not have the recorded checksum: removes the unlocked copy, locks nothing, archives nothing and keeps the reservations', async () => {
     stored(undefined, [documents()]);
     sequences(6, 0);
     s3Mock
@@ -450,10 +537,15 @@ describe('intake-archive step', () => {
     s3Mock
       .on(CopyObjectCommand)
       .resolves({ VersionId: 'v', CopyObjectResult: { ChecksumSHA256: b64('0'.repeat(64)) } });
+    s3Mock.on(DeleteObjectCommand).resolves({});
 
     await expect(archive(input)).rejects.toMatchObject({ name: 'ArchiveCopyMismatch' });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(releases()).toEqual([]);
+    expect(locks()).toEqual([]);
+    const removed = s3Mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input);
+    expect(removed.length).toBeGreaterThan(0);
+    for (const r of removed) expect(r).toMatchObject({ Bucket: ARCHIVE, VersionId: 'v' });
   });
 
   it('refuses to archive for another execution or a submission not in review', async () => {

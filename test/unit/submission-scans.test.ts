@@ -205,9 +205,16 @@ describe('GET /submissions/{submissionId}/documents/{documentId}/content', () =>
     expect(url.searchParams.get('response-content-type')).toBe('image/png');
     expect(url.searchParams.get('response-content-disposition')).toMatch(/^inline; filename=/);
     expect(res.body.contentType).toBe('image/png');
+    // The version the upload recorded, never what the key holds now: tag, size and checksum of
+    // that version, and the URL bound to it.
+    expect(url.searchParams.get('versionId')).toBe(doc.receivedVersionId);
     expect(s3Mock.commandCalls(GetObjectTaggingCommand)[0]?.args[0].input).toEqual({
       Bucket: INTAKE,
       Key: doc.intakeKey,
+      VersionId: doc.receivedVersionId,
+    });
+    expect(s3Mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({
+      VersionId: doc.receivedVersionId,
     });
     const audit = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
     expect(audit?.TableName).toBe(AUDIT_TABLE);

@@ -141,7 +141,16 @@ describe('POST /submissions', () => {
     const url = new URL(upload.url);
     expect(url.pathname).toBe(`/${INTAKE}/intake/${out.submissionId}/${first.documentId}`);
     const signed = (url.searchParams.get('X-Amz-SignedHeaders') ?? '').split(';');
-    expect(signed).toEqual(expect.arrayContaining(['content-type', 'x-amz-checksum-sha256', 'host']));
+    // Type, length, checksum and upload id are all signed: S3 refuses any other body.
+    expect(signed).toEqual(
+      expect.arrayContaining([
+        'content-length',
+        'content-type',
+        'x-amz-checksum-sha256',
+        'x-amz-meta-upload-id',
+        'host',
+      ]),
+    );
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     // The checksum must travel as a header (signed), not as a query parameter anyone could drop.
@@ -149,7 +158,14 @@ describe('POST /submissions', () => {
     expect(upload.headers).toEqual({
       'content-type': 'application/pdf',
       'x-amz-checksum-sha256': Buffer.from(sha(0xab), 'hex').toString('base64'),
+      'x-amz-meta-upload-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+    // The document remembers which URL is in force.
+    const created = transactItems().find((i) => i.Put?.Item?.documentId === first.documentId);
+    expect(created?.Put?.Item?.uploadId).toBe(upload.headers['x-amz-meta-upload-id']);
+    expect(out.documents[1]?.upload.headers['x-amz-meta-upload-id']).not.toBe(
+      upload.headers['x-amz-meta-upload-id'],
+    );
     const expires = Date.parse(upload.expiresAt);
     expect(expires).toBeGreaterThanOrEqual(before + 900_000 - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 900_000 + 1000);

@@ -61,13 +61,17 @@ describe('POST /submissions/{id}/documents/{documentId}/upload-url', () => {
     expect(upload.headers).toEqual({
       'content-type': 'image/png',
       'x-amz-checksum-sha256': Buffer.from(sha(0x77), 'hex').toString('base64'),
+      // A new URL carries a new upload id: uploads through the document's older URLs are inert.
+      'x-amz-meta-upload-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+    const signed = new URL(upload.url).searchParams.get('X-Amz-SignedHeaders')?.split(';');
+    expect(signed).toEqual(expect.arrayContaining(['content-length', 'x-amz-meta-upload-id']));
     const [check, update, audit] = transactItems();
     expect(check?.ConditionCheck?.ConditionExpression).toBe(
       '#status IN (:draft, :rejected) AND createdBy = :clerk',
     );
     expect(update?.Update?.UpdateExpression).toMatch(
-      /REMOVE receivedSize, receivedSha256, sniffedType, uploadedAt, checks, checkedAt$/,
+      /REMOVE receivedSize, receivedSha256, receivedVersionId, sniffedType, uploadedAt, checks, checkedAt$/,
     );
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':pending': 'PENDING_UPLOAD',
@@ -75,6 +79,7 @@ describe('POST /submissions/{id}/documents/{documentId}/upload-url', () => {
       ':size': 2048,
       ':sha': sha(0x77),
       ':name': 'id-rescan.png',
+      ':uid': upload.headers['x-amz-meta-upload-id'],
     });
     expect(audit?.Put?.TableName).toBe(AUDIT_TABLE);
     expect(audit?.Put?.Item).toMatchObject({

@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeS3Key, handler, objectsOf } from '../../functions/events/upload-received.ts';
@@ -24,7 +24,12 @@ import {
 const DOC = DOC_IDS[0];
 const KEY = `intake/${SUBMISSION_ID}/${DOC}`;
 
-function s3Event(key: string, bucket = INTAKE, eventName = 'ObjectCreated:Put'): S3Event {
+function s3Event(
+  key: string,
+  bucket = INTAKE,
+  eventName = 'ObjectCreated:Put',
+  extra: { versionId?: string; sequencer?: string } = {},
+): S3Event {
   return {
     Records: [
       {
@@ -40,7 +45,13 @@ function s3Event(key: string, bucket = INTAKE, eventName = 'ObjectCreated:Put'):
           s3SchemaVersion: '1.0',
           configurationId: 'intake',
           bucket: { name: bucket, ownerIdentity: { principalId: 'x' }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key, size: 1000, eTag: 'e', sequencer: '1' },
+          object: {
+            key,
+            size: 1000,
+            eTag: 'e',
+            sequencer: extra.sequencer ?? '1',
+            ...(extra.versionId ? { versionId: extra.versionId } : {}),
+          },
         },
       },
     ],
@@ -54,15 +65,36 @@ describe('upload-received', () => {
   });
   afterEach(resetMocks);
 
-  function object(head: Uint8Array, size = 1000, sha256 = sha(1)) {
-    s3Mock.on(HeadObjectCommand, { Bucket: INTAKE, Key: KEY, ChecksumMode: 'ENABLED' }).resolves({
+  function object(
+    head: Uint8Array,
+    size = 1000,
+    sha256 = sha(1),
+    stored: { versionId?: string; uploadId?: string } = {},
+  ) {
+    const version = stored.versionId ? { VersionId: stored.versionId } : {};
+    s3Mock.on(HeadObjectCommand, { Bucket: INTAKE, Key: KEY, ChecksumMode: 'ENABLED', ...version }).resolves({
       ContentLength: size,
       ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+      ...version,
+      Metadata: stored.uploadId ? { 'upload-id': stored.uploadId } : {},
     });
     s3Mock
-      .on(GetObjectCommand, { Bucket: INTAKE, Key: KEY, Range: 'bytes=0-63' })
+      .on(GetObjectCommand, { Bucket: INTAKE, Key: KEY, Range: 'bytes=0-63', ...version })
       .resolves({ Body: body(head) });
   }
+
+  /** The records upload-received reads after its transaction was refused. */
+  function records(submissionStatus: string, doc: Record<string, unknown>) {
+    ddbMock
+      .on(GetCommand, { Key: { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' } })
+      .resolves({ Item: { submissionId: SUBMISSION_ID, status: submissionStatus, createdByName: 'clerk1' } });
+    ddbMock.on(GetCommand, { Key: { pk: `DOCUMENT#${DOC}`, sk: 'DOCUMENT' } }).resolves({
+      Item: { documentId: DOC, submissionId: SUBMISSION_ID, status: 'UPLOADED', sha256: sha(1), ...doc },
+    });
+  }
+
+  const ignoredEvents = () =>
+    ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item as Record<string, unknown>);
 
   it('records size, checksum (hex) and the sniffed type, only while the document takes uploads', async () => {
     object(new TextEncoder().encode('%PDF-1.7 ...'), 1000);
@@ -78,8 +110,11 @@ describe('upload-received', () => {
       ConditionExpression: '#status IN (:draft, :rejected)',
     });
     expect(update?.Update?.Key).toEqual({ pk: `DOCUMENT#${DOC}`, sk: 'DOCUMENT' });
+    // An object without an upload id (made before upload URLs carried one) counts only when its
+    // checksum is the one declared; never over a later upload of the key.
     expect(update?.Update?.ConditionExpression).toBe(
-      'submissionId = :sid AND #status IN (:pending, :uploaded)',
+      'submissionId = :sid AND #status IN (:pending, :uploaded) AND (attribute_not_exists(uploadId) AND sha256 = :sha) ' +
+        'AND (attribute_not_exists(uploadSequencer) OR uploadSequencer < :seq)',
     );
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':sid': SUBMISSION_ID,
@@ -131,18 +166,92 @@ describe('upload-received', () => {
     expect(keyOf(1)).toEqual(keyOf(0));
   });
 
-  it('reports a repeated storage event as already recorded when its audit event exists', async () => {
-    object(new TextEncoder().encode('%PDF-1.4'));
-    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'None', 'ConditionalCheckFailed']));
-    const out = await handler(s3Event(KEY));
-    expect(out.outcomes).toEqual(['not-accepting']);
+  it('records the version and upload id storage reports, so everything after reads that version', async () => {
+    object(new TextEncoder().encode('%PDF-1.7'), 1000, sha(1), { versionId: 'v2', uploadId: 'u-current' });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const out = await handler(
+      s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v2', sequencer: 'A1' }),
+    );
+    expect(out.outcomes).toEqual(['recorded']);
+    const update = transactItems()[1]?.Update;
+    expect(update?.ConditionExpression).toContain('uploadId = :uid');
+    expect(update?.UpdateExpression).toContain('receivedVersionId = :version');
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':uid': 'u-current',
+      ':version': 'v2',
+      // Left-padded, as S3's sequencers of one key compare only at equal length.
+      ':seq': `${'0'.repeat(30)}A1`,
+    });
+    expect(transactItems()[2]?.Put?.Item?.details).toMatchObject({ versionId: 'v2' });
   });
 
-  it('ignores an upload to a submission that no longer takes uploads', async () => {
-    object(new TextEncoder().encode('%PDF-1.4'));
-    ddbMock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
-    const out = await handler(s3Event(KEY));
+  it('reports a repeated storage event as already recorded, writing nothing more', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(1), { versionId: 'v1', uploadId: 'u1' });
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['None', 'ConditionalCheckFailed', 'ConditionalCheckFailed']));
+    records('DRAFT', { uploadId: 'u1', uploadSequencer: `${'0'.repeat(31)}1`, receivedVersionId: 'v1' });
+    const out = await handler(s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v1' }));
     expect(out.outcomes).toEqual(['not-accepting']);
+    expect(ignoredEvents()).toEqual([]);
+  });
+
+  it('records an upload to a submission that no longer takes uploads as ignored, with what arrived', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(2), { versionId: 'v9', uploadId: 'u1' });
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None', 'None']));
+    records('IN_REVIEW', { uploadId: 'u1', uploadSequencer: `${'0'.repeat(31)}0` });
+    ddbMock.on(PutCommand).resolves({});
+    const out = await handler(s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v9', sequencer: '7' }));
+    expect(out.outcomes).toEqual(['not-accepting']);
+    const [event] = ignoredEvents();
+    expect(event).toMatchObject({
+      pk: `TARGET#${DOC}`,
+      sk: `2026-03-01T08:05:00.000Z#upload-ignored-${DOC}-7`,
+      action: 'document.upload-ignored',
+      actorSub: 'system',
+      details: {
+        submissionId: SUBMISSION_ID,
+        submissionStatus: 'IN_REVIEW',
+        clerk: 'clerk1',
+        versionId: 'v9',
+        uploadId: 'u1',
+        receivedSize: 1000,
+        receivedSha256: sha(2),
+        sourceIp: '127.0.0.1',
+      },
+    });
+    expect(String((event?.details as { reason?: string } | undefined)?.reason)).toMatch(
+      /IN_REVIEW.*DRAFT or REJECTED/,
+    );
+    // Only the audit event: the document and the submission were not written.
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
+  it('records an upload through a replaced URL as ignored', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(1), { versionId: 'v3', uploadId: 'u-old' });
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
+    records('DRAFT', { uploadId: 'u-new' });
+    ddbMock.on(PutCommand).resolves({});
+    await handler(s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v3', sequencer: '9' }));
+    expect(ignoredEvents()[0]?.details).toMatchObject({
+      reason: 'it came through an upload URL that a newer one has replaced',
+      uploadId: 'u-old',
+    });
+  });
+
+  it('records an event older than the upload taken as ignored, and a redelivered refusal once', async () => {
+    object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(1), { versionId: 'v1', uploadId: 'u1' });
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
+    records('DRAFT', { uploadId: 'u1', uploadSequencer: `${'0'.repeat(30)}B0`, receivedVersionId: 'v2' });
+    ddbMock.on(PutCommand).resolvesOnce({}).rejects(namedError('ConditionalCheckFailedException'));
+    await handler(s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v1', sequencer: 'A0' }));
+    const again = await handler(
+      s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v1', sequencer: 'A0' }),
+    );
+    expect(again.outcomes).toEqual(['not-accepting']);
+    expect(ignoredEvents()[0]?.details).toMatchObject({
+      reason: 'a later upload of the same document was taken already',
+    });
   });
 
   it('fails (for the event source to retry) on other DynamoDB errors', async () => {
@@ -194,7 +303,13 @@ describe('upload-received', () => {
     expect(decodeS3Key('a%2Bb')).toBe('a+b');
     expect(decodeS3Key('bad%E0%A4%A')).toBeUndefined();
     expect(objectsOf(s3Event('intake%2Fx+y'))).toEqual([
-      { bucket: INTAKE, key: 'intake/x y', time: '2026-03-01T08:05:00.000Z', sequencer: '1' },
+      {
+        bucket: INTAKE,
+        key: 'intake/x y',
+        time: '2026-03-01T08:05:00.000Z',
+        sequencer: '1',
+        sourceIp: '127.0.0.1',
+      },
     ]);
   });
 });
