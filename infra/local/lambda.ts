@@ -4,6 +4,13 @@
  * Payloads and results cross a JSON boundary as they do on AWS, a handler that runs past its
  * timeout fails with `Sandbox.Timedout`, and a thrown error surfaces with its `name` as the
  * error type, which is what Step Functions' Retry and Catch match on.
+ *
+ * Local only, a fault seam shows that every step and event handler converges when its runtime
+ * dies: `injectFault()` arms a fault on the Nth invocation of a function from now, `before` (the
+ * handler never runs, as when the container crashes on start) or `after` (the handler runs to the
+ * end and all its writes happen, then the runtime dies before answering). Either way the
+ * invocation fails as Lambda reports a runtime that exited, `Runtime.ExitError` unless the fault
+ * names another error type; an asynchronous invocation is then retried as any failure is.
  */
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -53,6 +60,106 @@ export interface LocalLambdaOptions {
   onAsyncFailure?: (name: FunctionName, err: unknown) => void;
   /** Delays between the attempts of an asynchronous invocation (Lambda retries twice). */
   asyncRetryDelaysMs?: readonly number[];
+  /** Told of each fault that fires (default: one `[dangan] fault: …` line on stderr). */
+  onFault?: (message: string) => void;
+}
+
+/** Whether a fault fails the invocation before the handler runs or after it has finished. */
+export type FaultWhen = 'before' | 'after';
+export const FAULT_WHENS: readonly FaultWhen[] = ['before', 'after'];
+/** What Lambda reports when a function's process exits mid-invocation. */
+export const DEFAULT_FAULT_ERROR_TYPE = 'Runtime.ExitError';
+
+/** A fault to inject: the Nth invocation of `function` from now (1-based), or every one. */
+export interface Fault {
+  function: FunctionName;
+  invocation: number | 'every';
+  when: FaultWhen;
+  /** How many invocations in a row fail, from the Nth on (default 1; `every`: until cleared). */
+  times?: number;
+  /** The error type the failed invocation reports (default `Runtime.ExitError`). */
+  errorType?: string;
+}
+
+/** An armed fault as `faults()` lists it. */
+export interface ArmedFault {
+  function: FunctionName;
+  invocation: number | 'every';
+  when: FaultWhen;
+  errorType: string;
+  /** The function's invocation count (since start) of the first invocation it fails. */
+  fromInvocation: number;
+  /** How many of its invocations are still to come, or `unlimited` for `every` without times. */
+  remaining: number | 'unlimited';
+  /** How many invocations it has failed so far. */
+  fired: number;
+}
+
+/** A fault the seam refuses; the message names the field. */
+export class FaultError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaultError';
+  }
+}
+
+const FAULT_FIELDS = ['function', 'invocation', 'when', 'times', 'errorType'];
+
+/** Checks an untrusted fault (from JSON) field by field. */
+export function parseFault(input: unknown): Fault {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new FaultError('a fault must be a JSON object {function, invocation, when, times?, errorType?}');
+  }
+  const f = input as Record<string, unknown>;
+  const unknown = Object.keys(f).find((k) => !FAULT_FIELDS.includes(k));
+  if (unknown !== undefined) {
+    throw new FaultError(`unknown field ${unknown}; a fault has ${FAULT_FIELDS.join(', ')}`);
+  }
+  const fn = f.function;
+  if (typeof fn !== 'string' || !isFunctionName(fn)) {
+    throw new FaultError(`function must name a function of the catalog, not ${JSON.stringify(fn ?? null)}`);
+  }
+  const inv = f.invocation;
+  if (inv !== 'every' && !(typeof inv === 'number' && Number.isInteger(inv) && inv > 0)) {
+    throw new FaultError(
+      `invocation must be a whole number above 0 (the Nth invocation from now) or "every", not ${JSON.stringify(inv ?? null)}`,
+    );
+  }
+  const when = f.when;
+  if (typeof when !== 'string' || !FAULT_WHENS.includes(when as FaultWhen)) {
+    throw new FaultError(
+      `when must be "before" or "after" (its writes), not ${JSON.stringify(when ?? null)}`,
+    );
+  }
+  const times = f.times;
+  if (times !== undefined && !(typeof times === 'number' && Number.isInteger(times) && times > 0)) {
+    throw new FaultError(`times must be a whole number above 0, not ${JSON.stringify(times)}`);
+  }
+  const errorType = f.errorType;
+  if (
+    errorType !== undefined &&
+    !(typeof errorType === 'string' && /^[A-Za-z][\w.]{0,127}$/.test(errorType))
+  ) {
+    throw new FaultError(
+      `errorType must be an error name such as Runtime.ExitError or Sandbox.Timedout, not ${JSON.stringify(errorType)}`,
+    );
+  }
+  return {
+    function: fn,
+    invocation: inv as number | 'every',
+    when: when as FaultWhen,
+    ...(times !== undefined ? { times: times as number } : {}),
+    ...(errorType !== undefined ? { errorType: errorType as string } : {}),
+  };
+}
+
+interface Armed {
+  fault: Fault;
+  errorType: string;
+  /** The window of the function's invocation counts it fails, both ends included. */
+  first: number;
+  last: number;
+  fired: number;
 }
 
 export function isFunctionName(name: string): name is FunctionName {
@@ -69,6 +176,8 @@ function importHandler(name: FunctionName): Promise<Handler> {
   });
 }
 
+const noop = (): undefined => undefined;
+
 function roundTrip(value: unknown): unknown {
   if (value === undefined) return null;
   return JSON.parse(JSON.stringify(value)) as unknown;
@@ -80,6 +189,8 @@ export class LocalLambda {
   private gate: Promise<void>;
   private openGate: () => void = () => undefined;
   private closed = false;
+  private readonly counts = new Map<FunctionName, number>();
+  private armed: Armed[] = [];
 
   constructor(private readonly options: LocalLambdaOptions) {
     this.gate = new Promise((resolve) => {
@@ -132,11 +243,11 @@ export class LocalLambda {
     return h;
   }
 
-  private context(name: FunctionName, deadline: number): Context {
+  private context(name: FunctionName, deadline: number, awsRequestId: string): Context {
     const def: FunctionDef = FUNCTIONS[name];
     const functionName = `${FUNCTION_PREFIX}${name}`;
     return {
-      awsRequestId: randomUUID(),
+      awsRequestId,
       functionName,
       functionVersion: '$LATEST',
       invokedFunctionArn: this.arnOf(name),
@@ -151,6 +262,76 @@ export class LocalLambda {
     };
   }
 
+  /**
+   * Arms a fault (checked as `parseFault` does) and returns it as `faults()` lists it. One
+   * invocation fails at most once: where faults overlap, the one armed first fires.
+   */
+  injectFault(input: Fault): ArmedFault {
+    const fault = parseFault(input);
+    const done = this.invocations(fault.function);
+    const first = done + (fault.invocation === 'every' ? 1 : fault.invocation);
+    const times = fault.times ?? (fault.invocation === 'every' ? Number.POSITIVE_INFINITY : 1);
+    const armed: Armed = {
+      fault,
+      errorType: fault.errorType ?? DEFAULT_FAULT_ERROR_TYPE,
+      first,
+      last: first + times - 1,
+      fired: 0,
+    };
+    this.armed.push(armed);
+    return this.describe(armed);
+  }
+
+  /** Disarms every fault. */
+  clearFaults(): void {
+    this.armed = [];
+  }
+
+  /** The armed faults, in the order they were armed, with how many invocations each has left. */
+  faults(): ArmedFault[] {
+    return this.armed.map((a) => this.describe(a));
+  }
+
+  /** How many times a function has been invoked since start (each retry counts). */
+  invocations(name: FunctionName): number {
+    return this.counts.get(name) ?? 0;
+  }
+
+  private describe(a: Armed): ArmedFault {
+    const done = this.invocations(a.fault.function);
+    return {
+      function: a.fault.function,
+      invocation: a.fault.invocation,
+      when: a.fault.when,
+      errorType: a.errorType,
+      fromInvocation: a.first,
+      remaining: a.last === Number.POSITIVE_INFINITY ? 'unlimited' : a.last - Math.max(a.first - 1, done),
+      fired: a.fired,
+    };
+  }
+
+  /** Counts an invocation and takes the fault that fails it, if any; spent faults are dropped. */
+  private countInvocation(name: FunctionName): { n: number; fault?: Armed } {
+    const n = this.invocations(name) + 1;
+    this.counts.set(name, n);
+    const fault = this.armed.find((a) => a.fault.function === name && a.first <= n && n <= a.last);
+    if (fault) fault.fired++;
+    this.armed = this.armed.filter((a) => a.fault.function !== name || a.last > n);
+    return fault ? { n, fault } : { n };
+  }
+
+  /** The error of a runtime that died, as Lambda reports it, logged as the fault that fired. */
+  private crash(name: FunctionName, n: number, armed: Armed, requestId: string): LambdaFunctionError {
+    const { when } = armed.fault;
+    const message = `fault: ${name} invocation ${n} failed ${when} its writes (${armed.errorType})`;
+    (this.options.onFault ?? ((m: string) => console.error(`[dangan] ${m}`)))(message);
+    const error =
+      armed.errorType === 'Sandbox.Timedout'
+        ? `Task timed out after ${this.timeoutSecondsOf(name).toFixed(2)} seconds`
+        : 'Runtime exited with error: signal: killed';
+    return new LambdaFunctionError(armed.errorType, `RequestId: ${requestId} Error: ${error}`, name);
+  }
+
   /** Synchronous invocation (RequestResponse): resolves with the result or throws its error. */
   async invoke(nameOrArn: string, payload: unknown): Promise<unknown> {
     if (this.closed) {
@@ -159,13 +340,16 @@ export class LocalLambda {
     const name = this.resolve(nameOrArn);
     await this.gate;
     const event = roundTrip(payload);
+    const { n, fault } = this.countInvocation(name);
+    const requestId = randomUUID();
+    if (fault?.fault.when === 'before') throw this.crash(name, n, fault, requestId);
     const handler = await this.handlerOf(name).catch((err: unknown) => {
       const e = err as Error;
       throw new LambdaFunctionError('Runtime.ImportModuleError', e.message, name);
     });
     const timeoutMs = this.timeoutSecondsOf(name) * 1000;
     const deadline = Date.now() + timeoutMs;
-    const context = this.context(name, deadline);
+    const context = this.context(name, deadline, requestId);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -181,7 +365,11 @@ export class LocalLambda {
       );
     });
     try {
-      const result = await Promise.race([Promise.resolve().then(() => handler(event, context)), timeout]);
+      const run = Promise.resolve().then(() => handler(event, context));
+      // A fault after the writes: whatever the handler answered, the runtime dies before replying.
+      const settled = fault ? run.then(noop, noop) : run;
+      const result = await Promise.race([settled, timeout]);
+      if (fault) throw this.crash(name, n, fault, requestId);
       return roundTrip(result);
     } catch (err) {
       if (err instanceof LambdaFunctionError) throw err;

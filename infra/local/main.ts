@@ -19,6 +19,8 @@
  * Local only: `GET /local/clock` and `POST /local/clock {"advanceSeconds": n}` read and move the
  * clock the functions and the Step Functions engine run on (infra/local/clock.ts); the same
  * shift can be set at start with DANGAN_CLOCK_OFFSET_SECONDS.
+ * `GET|POST|DELETE /local/faults` list, arm and clear crash faults of the local Lambda runtime
+ * (infra/local/faults-route.ts).
 
  */
 import { randomBytes } from 'node:crypto';
@@ -56,6 +58,7 @@ import { clockRoute } from './clock.ts';
 import { consoleSite } from './console.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { objectCreatedEvent } from './eventbridge.ts';
+import { faultsRoute } from './faults-route.ts';
 import { DEFAULT_CORS, type RunningGateway, startGateway } from './gateway.ts';
 import { loadIdentity } from './identity.ts';
 import { isFunctionName, LocalLambda } from './lambda.ts';
@@ -440,7 +443,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       host: config.host,
       port: config.port,
       cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
-      localRoutes: firstOf(clockRoute, sweepRoute(runSweep)),
+      localRoutes: firstOf(clockRoute, sweepRoute(runSweep), faultsRoute(lambda)),
       console: consoleSite(),
       accessLog: (line) => refused.log(line),
       log: ({ routeKey, status, error }) => {
