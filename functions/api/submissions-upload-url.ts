@@ -19,8 +19,9 @@ export const handler = apiHandler('submissions-upload-url', async ({ actor, body
   if (!submission) throw new NotFound('submission', submissionId);
   const scheme = getScheme(submission.schemeId);
   const input = parseInput(replaceFileSchema, body);
-  checkReplacement(scheme, input);
   const doc = assertReplaceable(actor, submission, documentId, await getDocument(documentId));
+  // Without a new name the document keeps its own, which must then agree with the new type.
+  checkReplacement(scheme, input, doc.fileName);
 
   const time = now();
   const at = time.toISOString();

@@ -1,5 +1,7 @@
 import type { DocumentRecord } from './documents.ts';
 import { Conflict, Forbidden, NotFound } from './errors.ts';
+import { extensionAgrees, safeFileName } from './file-names.ts';
+import { UNKNOWN_CONTENT_TYPE } from './file-type.ts';
 import { CLEAN_SCAN, INFECTED_SCAN } from './intake-checks.ts';
 import { type Actor, hasAnyRole } from './roles.ts';
 import type { Submission } from './submissions.ts';
@@ -126,24 +128,36 @@ export function assertUploaded(doc: Pick<DocumentRecord, 'documentId' | 'status'
 
 /**
  * The headers the storage response carries (signed into the URL): the type the file really is
- * (its first bytes, not what was declared), shown inline when a browser can, with its file name.
+ * (its first bytes, not what was declared), shown inline when a browser can, with a safe file
+ * name (`contentDispositionFileName`) whose extension is that of the type served: a download of
+ * anything else keeps the declared extension only when it agrees with what the bytes are, and is
+ * otherwise named `.bin`.
  */
 export function previewHeaders(doc: Pick<DocumentRecord, 'fileName' | 'sniffedType' | 'contentType'>): {
   contentType: string;
   disposition: string;
 } {
-  const type = doc.sniffedType ?? 'application/octet-stream';
+  const type = doc.sniffedType ?? UNKNOWN_CONTENT_TYPE;
   const inline = INLINE_TYPES.includes(type);
+  const named = inline || extensionAgrees(doc.fileName, type) ? type : UNKNOWN_CONTENT_TYPE;
   return {
-    contentType: inline ? type : 'application/octet-stream',
-    disposition: `${inline ? 'inline' : 'attachment'}; ${contentDispositionFileName(doc.fileName)}`,
+    contentType: inline ? type : UNKNOWN_CONTENT_TYPE,
+    disposition: `${inline ? 'inline' : 'attachment'}; ${contentDispositionFileName(doc.fileName, named)}`,
   };
 }
 
-/** `filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266, RFC 5987). */
-export function contentDispositionFileName(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const encoded = encodeURIComponent(fileName).replace(
+/**
+ * `filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266, RFC 5987) for
+ * content of `type`, whatever name was stored (records written before the file name rules may
+ * carry control or bidirectional characters, or an extension of another type): the name is made
+ * safe first (`safeFileName`: no such characters, quotes or backslashes, the extension of
+ * `type`), and the fallback has `_` for every character outside printable ASCII (`·` in an
+ * archive code too).
+ */
+export function contentDispositionFileName(fileName: string, type: string): string {
+  const safe = safeFileName(fileName, type);
+  const ascii = safe.replace(/[^\x20-\x7e]/g, '_');
+  const encoded = encodeURIComponent(safe).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );

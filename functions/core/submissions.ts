@@ -7,6 +7,7 @@ import {
   shelfLocationSchema,
 } from './documents.ts';
 import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
+import { extensionProblem, fileNameProblem, titleProblem } from './file-names.ts';
 import type { Problem } from './intake-checks.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
@@ -73,13 +74,29 @@ export interface Submission {
 
 const SHA256_ANY_CASE = /^[0-9a-fA-F]{64}$/;
 
-/** `POST /submissions` body; the number of documents comes from the scheme's limits. */
+/**
+ * `POST /submissions` body; the number of documents comes from the scheme's limits. A title or
+ * file name with a control or bidirectional formatting character, or out of its length bounds,
+ * is refused, not cleaned up (functions/core/file-names.ts); only surrounding spaces are trimmed.
+ */
 export function createSubmissionSchema(scheme: Scheme) {
   const doc = z
     .object({
       docType: z.string().min(1).max(12),
-      title: z.string().trim().min(1).max(200),
-      fileName: z.string().trim().min(1).max(255),
+      title: z
+        .string()
+        .superRefine((value, ctx) => {
+          const problem = titleProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .trim(),
+      fileName: z
+        .string()
+        .superRefine((value, ctx) => {
+          const problem = fileNameProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .trim(),
       contentType: z.string().min(1).max(100),
       size: z.number().int().min(1, 'size must be at least 1 byte'),
       sha256: z
@@ -103,7 +120,8 @@ export type CreateSubmissionInput = z.infer<ReturnType<typeof createSubmissionSc
 
 /**
  * Checks a well-formed request against the scheme: documents above the size limit are a 413;
- * an unknown event, a type not filed under the event or a content type off the list a 400.
+ * an unknown event, a type not filed under the event, a content type off the list or a file
+ * name whose extension does not agree with its content type a 400.
  */
 export function checkAgainstScheme(scheme: Scheme, input: CreateSubmissionInput): void {
   const max = scheme.limits.maxDocumentBytes;
@@ -147,6 +165,9 @@ export function checkAgainstScheme(scheme: Scheme, input: CreateSubmissionInput)
         path: `documents.${i}.contentType`,
         message: `content type ${d.contentType} is not accepted; allowed: ${scheme.contentTypes.join(', ')}`,
       });
+    } else {
+      const problem = extensionProblem(d.fileName, d.contentType);
+      if (problem) errors.push({ path: `documents.${i}.fileName`, message: problem });
     }
   });
   if (errors.length > 0) {
@@ -229,11 +250,22 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
 
 // ---- Replacing a file ---------------------------------------------------------------------------
 
-/** `POST /submissions/{id}/documents/{documentId}/upload-url` body: the file that will replace the old one. */
+/**
+ * `POST /submissions/{id}/documents/{documentId}/upload-url` body: the file that will replace the
+ * old one. Without a fileName the document keeps its name (whose extension must then agree with
+ * the new content type: `checkReplacement`); a fileName is refused as in `createSubmissionSchema`.
+ */
 export const replaceFileSchema = lazySchema(() =>
   z
     .object({
-      fileName: z.string().trim().min(1).max(255).optional(),
+      fileName: z
+        .string()
+        .superRefine((value, ctx) => {
+          const problem = fileNameProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .trim()
+        .optional(),
       contentType: z.string().min(1).max(100),
       size: z.number().int().min(1, 'size must be at least 1 byte'),
       sha256: z
@@ -246,16 +278,41 @@ export const replaceFileSchema = lazySchema(() =>
 
 export type ReplaceFileInput = z.infer<typeof replaceFileSchema>;
 
-/** The replacement file against the scheme: above the size limit a 413, a type off the list a 400. */
-export function checkReplacement(scheme: Scheme, input: ReplaceFileInput): void {
+/**
+ * The replacement file against the scheme: above the size limit a 413; a type off the list, or a
+ * file name whose extension does not agree with the new type, a 400. Without a new fileName the
+ * document keeps `existingFileName`, so that is the name the new type must agree with (a PDF
+ * replaced by a PNG needs a new name), and the error names `fileName` as the field to send.
+ */
+export function checkReplacement(scheme: Scheme, input: ReplaceFileInput, existingFileName?: string): void {
   if (input.size > scheme.limits.maxDocumentBytes) {
     throw new PayloadTooLarge(
       `size: ${input.size} bytes exceeds the limit of ${scheme.limits.maxDocumentBytes} bytes`,
     );
   }
+  const errors: FieldError[] = [];
   if (!scheme.contentTypes.includes(input.contentType)) {
-    const message = `content type ${input.contentType} is not accepted; allowed: ${scheme.contentTypes.join(', ')}`;
-    throw new BadRequest(`invalid request: contentType: ${message}`, [{ path: 'contentType', message }]);
+    errors.push({
+      path: 'contentType',
+      message: `content type ${input.contentType} is not accepted; allowed: ${scheme.contentTypes.join(', ')}`,
+    });
+  } else if (input.fileName !== undefined) {
+    const problem = extensionProblem(input.fileName, input.contentType);
+    if (problem) errors.push({ path: 'fileName', message: problem });
+  } else if (existingFileName !== undefined) {
+    const problem = extensionProblem(existingFileName, input.contentType, "the document's fileName");
+    if (problem) {
+      errors.push({
+        path: 'fileName',
+        message: `${problem}; send the new file's fileName too`,
+      });
+    }
+  }
+  if (errors.length > 0) {
+    throw new BadRequest(
+      `invalid request: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      errors,
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/api/submissions-scan-content.ts';
+import { archivedFileName } from '../../functions/core/file-names.ts';
 import {
   assertPreviewable,
   contentDispositionFileName,
@@ -34,6 +35,19 @@ const actor = (u: (typeof USERS)[keyof typeof USERS]) => ({
   username: u.username,
   roles: [...u.groups],
 });
+/** Control, bidirectional formatting and BOM characters in a header value, as code points. */
+const unsafeCharacters = (value: string): number[] =>
+  Array.from(value, (c) => c.codePointAt(0) ?? 0).filter(
+    (n) =>
+      n < 0x20 ||
+      (n >= 0x7f && n <= 0x9f) ||
+      n === 0x200e ||
+      n === 0x200f ||
+      (n >= 0x202a && n <= 0x202e) ||
+      (n >= 0x2066 && n <= 0x2069) ||
+      (n >= 0xd800 && n <= 0xdfff) ||
+      n === 0xfeff,
+  );
 const inReview = submission({ status: 'IN_REVIEW', attempt: 1, reviewTaskId: task().taskId });
 
 describe('who sees the scans of a submission', () => {
@@ -137,7 +151,8 @@ describe('which scans are shown', () => {
       contentType: 'application/pdf',
       disposition: `inline; filename="a.pdf"; filename*=UTF-8''a.pdf`,
     });
-    // Declared as an image, but the bytes are something else: never served as what was declared.
+    // Declared as an image, but the bytes are something else: never served as what was declared,
+    // nor under its extension.
     expect(
       previewHeaders({
         fileName: 'x.png',
@@ -146,14 +161,59 @@ describe('which scans are shown', () => {
       }),
     ).toEqual({
       contentType: 'application/octet-stream',
-      disposition: `attachment; filename="x.png"; filename*=UTF-8''x.png`,
+      disposition: `attachment; filename="x.bin"; filename*=UTF-8''x.bin`,
     });
+    // A download of a type no browser shows keeps its name when the extension agrees with the bytes.
     expect(
       previewHeaders({ fileName: 't.tif', contentType: 'image/tiff', sniffedType: 'image/tiff' }).disposition,
-    ).toMatch(/^attachment;/);
-    expect(contentDispositionFileName('身份证 "copy".png')).toBe(
-      `filename="___ _copy_.png"; filename*=UTF-8''%E8%BA%AB%E4%BB%BD%E8%AF%81%20%22copy%22.png`,
+    ).toBe(`attachment; filename="t.tif"; filename*=UTF-8''t.tif`);
+    expect(
+      previewHeaders({ fileName: 't.png', contentType: 'image/png', sniffedType: 'image/tiff' }).disposition,
+    ).toBe(`attachment; filename="t.bin"; filename*=UTF-8''t.bin`);
+    // Quotes and backslashes never reach the header, in either form.
+    expect(contentDispositionFileName('身份证 "copy"\\.png', 'image/png')).toBe(
+      `filename="___ _copy__.png"; filename*=UTF-8''%E8%BA%AB%E4%BB%BD%E8%AF%81%20_copy__.png`,
     );
+  });
+
+  it('hands out a stored name made safe: no control or bidirectional characters, the extension of what is served', () => {
+    // Records written before the file name rules may carry anything.
+    const { disposition } = previewHeaders({
+      fileName: 'a\n.html',
+      contentType: 'application/pdf',
+      sniffedType: 'application/pdf',
+    });
+    expect(disposition).toBe(`inline; filename="a_.pdf"; filename*=UTF-8''a_.pdf`);
+    expect(unsafeCharacters(disposition)).toEqual([]);
+
+    // `scan<RLO>fdp.html` would show as `scanlmth.pdf`: the override goes, and a PNG is a .png.
+    const disguised = previewHeaders({
+      fileName: 'scan\u202efdp.html',
+      contentType: 'image/png',
+      sniffedType: 'image/png',
+    }).disposition;
+    expect(disguised).toBe(`inline; filename="scan_fdp.png"; filename*=UTF-8''scan_fdp.png`);
+
+    for (const name of [
+      '\u0000.pdf',
+      'a\r\nContent-Type: text/html',
+      '\ufeff..\\..\\x.pdf',
+      '\ud800.pdf',
+      '',
+    ]) {
+      const d = contentDispositionFileName(name, 'application/pdf');
+      expect(unsafeCharacters(d)).toEqual([]);
+      expect(d).toMatch(/^filename="[^"\\]+\.pdf"; filename\*=UTF-8''[A-Za-z0-9%._~!-]+\.pdf$/);
+    }
+  });
+
+  it("names an archived original by its archive code, '·' percent-encoded and replaced in the ASCII fallback", () => {
+    expect(
+      contentDispositionFileName(
+        archivedFileName('Z001-KH·2026-D30-YK-0007', 'application/pdf'),
+        'application/pdf',
+      ),
+    ).toBe(`filename="Z001-KH_2026-D30-YK-0007.pdf"; filename*=UTF-8''Z001-KH%C2%B72026-D30-YK-0007.pdf`);
   });
 });
 
@@ -230,6 +290,24 @@ describe('GET /submissions/{submissionId}/documents/{documentId}/content', () =>
         sha256: doc.sha256,
       },
     });
+  });
+
+  it('signs a safe name into the URL for a name stored before the file name rules', async () => {
+    stored({
+      scan: 'NO_THREATS_FOUND',
+      doc: document(1, {
+        fileName: 'a\n.html',
+        contentType: 'application/pdf',
+        sniffedType: 'application/pdf',
+      }),
+    });
+    const res = await ask();
+    expect(res.statusCode).toBe(200);
+    const url = new URL(res.body.url as string);
+    expect(url.searchParams.get('response-content-type')).toBe('application/pdf');
+    expect(url.searchParams.get('response-content-disposition')).toBe(
+      `inline; filename="a_.pdf"; filename*=UTF-8''a_.pdf`,
+    );
   });
 
   it.each([

@@ -47,6 +47,19 @@ const body = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** Characters no title or file name may contain: [what, the character, its code point]. */
+const BAD_CHARACTERS: [string, string, string][] = [
+  ['NUL', '\u0000', '0000'],
+  ['CR', '\r', '000D'],
+  ['LF', '\n', '000A'],
+  ['a tab', '\t', '0009'],
+  ['DEL', '\u007f', '007F'],
+  ['a right-to-left override', '\u202e', '202E'],
+  ['a C1 next-line', '\u0085', '0085'],
+  ['a right-to-left isolate', '\u2067', '2067'],
+  ['a byte order mark', '\ufeff', 'FEFF'],
+];
+
 describe('POST /submissions', () => {
   beforeEach(() => {
     setEnv();
@@ -183,6 +196,27 @@ describe('POST /submissions', () => {
     expect(transactItems()[1]?.Put?.Item?.sha256).toBe('ab'.repeat(32));
   });
 
+  it.each([
+    ['an upper-case extension', doc({ fileName: 'A.PDF' }), 'A.PDF'],
+    [
+      'a Chinese name ending in .jpeg for a JPEG',
+      doc({ docType: 'IDCOPY', fileName: '扫描件.jpeg', contentType: 'image/jpeg' }),
+      '扫描件.jpeg',
+    ],
+    [
+      'a name of exactly 255 bytes in UTF-8',
+      doc({ fileName: `${'扫'.repeat(83)}ab.pdf` }),
+      `${'扫'.repeat(83)}ab.pdf`,
+    ],
+    ['surrounding spaces, which are dropped', doc({ fileName: '  appform.pdf ' }), 'appform.pdf'],
+  ])('accepts %s', async (_name, document, stored) => {
+    customerExists();
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const res = await call(handler, { routeKey: ROUTE, body: body({ documents: [document] }) });
+    expect(res.statusCode).toBe(201);
+    expect(transactItems()[1]?.Put?.Item?.fileName).toBe(stored);
+  });
+
   describe('rejects bad input without writing anything', () => {
     const cases: [string, unknown, number, RegExp][] = [
       ['a missing customerId', { businessEvent: 'NEWCONN', documents: [doc()] }, 400, /customerId/],
@@ -249,6 +283,81 @@ describe('POST /submissions', () => {
         body({ documents: [doc({ sha256: 'g'.repeat(64) })] }),
         400,
         /documents\.0\.sha256/,
+      ],
+      // Titles and file names are data: a control or bidirectional character is refused, never cleaned up.
+      ...BAD_CHARACTERS.flatMap(([what, c, code]): [string, unknown, number, RegExp][] => [
+        [
+          `${what} in a title`,
+          body({ documents: [doc(), doc({ title: `Applica${c}tion` })] }),
+          400,
+          new RegExp(`documents\\.1\\.title: title contains U\\+${code} .* at character 8`),
+        ],
+        [
+          `${what} in a file name`,
+          body({ documents: [doc({ fileName: `scan${c}.pdf` })] }),
+          400,
+          new RegExp(`documents\\.0\\.fileName: fileName contains U\\+${code} .* at character 5`),
+        ],
+        [
+          `${what} at the end of a title (not trimmed away)`,
+          body({ documents: [doc({ title: `Application${c}` })] }),
+          400,
+          new RegExp(`documents\\.0\\.title: title contains U\\+${code}`),
+        ],
+      ]),
+      [
+        'a title of 201 characters',
+        body({ documents: [doc({ title: '申'.repeat(201) })] }),
+        400,
+        /documents\.0\.title: title has 201 characters; at most 200 are allowed/,
+      ],
+      [
+        'a file name of 84 Chinese characters and .pdf: 88 characters but 256 bytes in UTF-8',
+        body({ documents: [doc({ fileName: `${'扫'.repeat(84)}.pdf` })] }),
+        400,
+        /documents\.0\.fileName: fileName is 256 bytes in UTF-8; at most 255 are allowed/,
+      ],
+      [
+        'a file name of 256 characters',
+        body({ documents: [doc({ fileName: `${'a'.repeat(252)}.pdf` })] }),
+        400,
+        /documents\.0\.fileName: fileName has 256 characters; at most 255 are allowed/,
+      ],
+      [
+        'a file name with a folder',
+        body({ documents: [doc({ fileName: '../appform.pdf' })] }),
+        400,
+        /documents\.0\.fileName: fileName "\.\.\/appform\.pdf" contains "\/"; give the file's own name, without a folder/,
+      ],
+      [
+        'a file name with a backslash',
+        body({ documents: [doc({ fileName: 'C:\\scans\\appform.pdf' })] }),
+        400,
+        /documents\.0\.fileName: fileName "C:\\scans\\appform\.pdf" contains "\\"/,
+      ],
+      [
+        'the file name ..',
+        body({ documents: [doc({ fileName: '..' })] }),
+        400,
+        /documents\.0\.fileName: .*starts with a dot/,
+      ],
+      [
+        'a file name that is only an extension',
+        body({ documents: [doc({ fileName: '.pdf' })] }),
+        400,
+        /documents\.0\.fileName: fileName "\.pdf" starts with a dot/,
+      ],
+      [
+        'an HTML file name for a PDF',
+        body({ documents: [doc({ fileName: 'a.html' })] }),
+        400,
+        /documents\.0\.fileName: fileName "a\.html" does not agree with contentType application\/pdf; expected \.pdf/,
+      ],
+      [
+        'a file name without an extension',
+        body({ documents: [doc(), doc({ docType: 'IDCOPY', fileName: 'id', contentType: 'image/jpeg' })] }),
+        400,
+        /documents\.1\.fileName: fileName "id" does not agree with contentType image\/jpeg; expected \.jpg or \.jpeg/,
       ],
     ];
 

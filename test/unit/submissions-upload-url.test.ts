@@ -100,12 +100,83 @@ describe('POST /submissions/{id}/documents/{documentId}/upload-url', () => {
     ['a size above the limit', { ...file, size: 52_428_801 }, 413, /size: 52428801 bytes exceeds the limit/],
     ['a bad checksum', { ...file, sha256: 'xyz' }, 400, /sha256: sha256 must be 64 hex/],
     ['an unknown field', { ...file, docType: 'IDCOPY' }, 400, /docType|unrecognized/i],
+    ...(
+      [
+        ['NUL', '\u0000', '0000'],
+        ['CR', '\r', '000D'],
+        ['LF', '\n', '000A'],
+        ['a tab', '\t', '0009'],
+        ['DEL', '\u007f', '007F'],
+        ['a right-to-left override', '\u202e', '202E'],
+      ] as const
+    ).map(([what, c, code]): [string, unknown, number, RegExp] => [
+      `${what} in the file name`,
+      { ...file, fileName: `id${c}-rescan.png` },
+      400,
+      new RegExp(`fileName: fileName contains U\\+${code} .* at character 3`),
+    ]),
+    [
+      'a file name of 256 bytes in UTF-8 (84 Chinese characters and .png)',
+      { ...file, fileName: `${'扫'.repeat(84)}.png` },
+      400,
+      /fileName: fileName is 256 bytes in UTF-8; at most 255 are allowed/,
+    ],
+    [
+      'an HTML file name for a PNG',
+      { ...file, fileName: 'a.html' },
+      400,
+      /fileName: fileName "a\.html" does not agree with contentType image\/png; expected \.png/,
+    ],
+    [
+      'a new content type the kept name does not agree with (scan-1.pdf as image/png)',
+      { contentType: 'image/png', size: 2048, sha256: sha(0x77) },
+      400,
+      /fileName: the document's fileName "scan-1\.pdf" does not agree with contentType image\/png; expected \.png; send the new file's fileName too/,
+    ],
   ])('refuses %s without writing', async (_name, body, status, message) => {
     stored();
     const res = await ask(body);
     expect(res.statusCode).toBe(status);
     expect(errorOf(res.body).message).toMatch(message);
     expect(writesAttempted()).toBe(0);
+  });
+
+  it('refuses a new type without a new name when the kept name is x.pdf, naming fileName', async () => {
+    stored('REJECTED', document(1, { fileName: 'x.pdf' }));
+    const res = await ask({ contentType: 'image/png', size: 2048, sha256: sha(0x77) });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res.body).message).toBe(
+      `invalid request: fileName: the document's fileName "x.pdf" does not agree with contentType image/png; expected .png; send the new file's fileName too`,
+    );
+    expect(errorOf(res.body).details).toEqual([
+      {
+        path: 'fileName',
+        message: `the document's fileName "x.pdf" does not agree with contentType image/png; expected .png; send the new file's fileName too`,
+      },
+    ]);
+    expect(writesAttempted()).toBe(0);
+  });
+
+  it.each([
+    [
+      'keeps its name (scan-1.pdf) when the type is unchanged',
+      { contentType: 'application/pdf' },
+      'scan-1.pdf',
+    ],
+    ['takes an upper-case extension', { fileName: 'RESCAN.PNG', contentType: 'image/png' }, 'RESCAN.PNG'],
+    [
+      'takes a Chinese name ending in .jpeg for a JPEG',
+      { fileName: '扫描件.jpeg', contentType: 'image/jpeg' },
+      '扫描件.jpeg',
+    ],
+  ])('%s', async (_name, change, name) => {
+    stored();
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const res = await ask({ size: 2048, sha256: sha(0x77), ...change });
+    expect(res.statusCode).toBe(200);
+    const values = transactItems()[1]?.Update?.ExpressionAttributeValues;
+    expect(values?.[':type']).toBe(change.contentType);
+    expect(values?.[':name']).toBe(name);
   });
 
   it('403 for another clerk', async () => {
