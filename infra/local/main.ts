@@ -13,12 +13,19 @@
  *   --region <name>        DANGAN_REGION         (default: us-east-1)
  *   --scheme <id>          DANGAN_SCHEME         classification scheme in force (default: power-supply)
  *   --console-origins <a,b> DANGAN_CONSOLE_ORIGINS origins CORS allows (default: the stack's)
+ *   --event-delay-ms <d>   DANGAN_EVENT_DELAY_MS an upload's "Object Created" event follows after
+ *                                                N or MIN-MAX ms (default: 500-3000)
+ *   --scan-delay-ms <d>    DANGAN_SCAN_DELAY_MS  its malware scan result follows after N or MIN-MAX
+ *                                                ms, or `never` (default: 2000-20000); see
+ *                                                infra/local/deliveries.ts, 0 is for tests
  *
  * Once everything answers, one line `DANGAN_READY {json}` is printed for tools and tests.
  *
  * Local only: `GET /local/clock` and `POST /local/clock {"advanceSeconds": n}` read and move the
  * clock the functions and the Step Functions engine run on (infra/local/clock.ts); the same
  * shift can be set at start with DANGAN_CLOCK_OFFSET_SECONDS.
+ * `GET|POST /local/deliveries` and `POST /local/deliveries/release` read and change when uploads'
+ * events and scan results are delivered, and hold and release them (infra/local/deliveries.ts).
  * `GET|POST|DELETE /local/faults` list, arm and clear crash faults of the local Lambda runtime
  * (infra/local/faults-route.ts).
 
@@ -56,13 +63,22 @@ import {
 import { localAccounts } from './accounts.ts';
 import { clockRoute } from './clock.ts';
 import { consoleSite } from './console.ts';
+import {
+  DEFAULT_EVENT_DELAY,
+  DEFAULT_SCAN_DELAY,
+  type DelayRange,
+  DelaySettingError,
+  Deliveries,
+  deliveriesRoute,
+  parseDelay,
+  scanner as scannerTarget,
+} from './deliveries.ts';
 import { ensureTables, localTableName, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { objectCreatedEvent } from './eventbridge.ts';
 import { faultsRoute } from './faults-route.ts';
 import { DEFAULT_CORS, type RunningGateway, startGateway } from './gateway.ts';
 import { loadIdentity } from './identity.ts';
 import { isFunctionName, LocalLambda } from './lambda.ts';
-import { scanAndTag } from './malware-scan.ts';
 import { type LocalS3Server, startS3Server } from './s3/server.ts';
 import { Scheduler } from './scheduler.ts';
 import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
@@ -84,6 +100,10 @@ export interface LocalConfig {
   scheme: string;
   /** Origins allowed by CORS (the console during development). */
   consoleOrigins: string[];
+  /** How long after an upload its "Object Created" event reaches upload-received. */
+  eventDelayMs: DelayRange;
+  /** How long after an upload its malware scan result is tagged; `never`: no result ever. */
+  scanDelayMs: DelayRange | 'never';
 }
 
 const OPTIONS: Record<string, { env: string; key: keyof LocalConfig }> = {
@@ -96,6 +116,8 @@ const OPTIONS: Record<string, { env: string; key: keyof LocalConfig }> = {
   '--region': { env: 'DANGAN_REGION', key: 'region' },
   '--scheme': { env: 'DANGAN_SCHEME', key: 'scheme' },
   '--console-origins': { env: 'DANGAN_CONSOLE_ORIGINS', key: 'consoleOrigins' },
+  '--event-delay-ms': { env: 'DANGAN_EVENT_DELAY_MS', key: 'eventDelayMs' },
+  '--scan-delay-ms': { env: 'DANGAN_SCAN_DELAY_MS', key: 'scanDelayMs' },
 };
 
 const USAGE = `usage: npm start -- [${Object.keys(OPTIONS)
@@ -138,6 +160,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Lo
   if (!SCHEME_IDS.includes(scheme)) {
     throw new UsageError(`unknown scheme ${scheme}; known: ${SCHEME_IDS.join(', ')}`);
   }
+  // A bad delay names the variable and the flag it may come from (infra/local/deliveries.ts).
+  const delay = <T>(flag: string, parse: (name: string, value: string) => T): T | undefined => {
+    const opt = OPTIONS[flag];
+    const v = opt && raw[opt.key];
+    if (!opt || v === undefined) return undefined;
+    try {
+      return parse(`${opt.env} (${flag})`, v);
+    } catch (err) {
+      if (err instanceof DelaySettingError) throw new UsageError(err.message);
+      throw err;
+    }
+  };
   return {
     dataDir: resolve(raw.dataDir ?? join(PROJECT_DIR, '.data')),
     host: raw.host ?? '127.0.0.1',
@@ -148,6 +182,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Lo
     region: raw.region ?? 'us-east-1',
     scheme,
     consoleOrigins: list(raw.consoleOrigins) ?? [...DEFAULT_CONSOLE_ORIGINS],
+    eventDelayMs: delay('--event-delay-ms', (name, v) => parseDelay(name, v)) ?? DEFAULT_EVENT_DELAY,
+    scanDelayMs:
+      delay('--scan-delay-ms', (name, v) => parseDelay(name, v, { never: true })) ?? DEFAULT_SCAN_DELAY,
   };
 }
 
@@ -298,8 +335,22 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     const identityLoading = loadIdentity(config.dataDir);
 
     // Uploads under the intake prefix are scanned and tagged (GuardDuty Malware Protection on
-    // AWS), and their "Object Created" event goes to upload-received (the EventBridge rule).
+    // AWS), and their "Object Created" event goes to upload-received (the EventBridge rule):
+    // each later, independently, after the PUT was answered (infra/local/deliveries.ts).
     let scanner: S3Client | undefined;
+    const deliveries = new Deliveries({
+      event: config.eventDelayMs,
+      scan: config.scanDelayMs,
+      targets: {
+        event: (record) =>
+          lambda.invokeAsync('upload-received', objectCreatedEvent(record, config.region, ACCOUNT_ID)),
+        scan: (target, status) => {
+          if (!scanner) throw new Error('the scanner is not ready');
+          return scannerTarget(scanner, MALWARE_SCAN_TAG)(target, status);
+        },
+      },
+      log,
+    });
     const s3 = await startS3Server({
       host: config.host,
       port: config.s3Port,
@@ -310,31 +361,18 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       // date lets disposal delete the version, as time passing would on AWS.
       lockClock: () => now().getTime(),
       buckets: [
-        { name: names.intakeBucket, cors: true },
+        { name: names.intakeBucket, cors: true, versioning: true },
         { name: names.archiveBucket, objectLock: true, versioning: true, cors: true },
       ],
-      onObjectCreated: async (record) => {
+      onObjectCreated: (record) => {
         if (record.bucket !== names.intakeBucket || !record.key.startsWith(INTAKE_PREFIX)) return;
-        try {
-          if (scanner) {
-            await scanAndTag(
-              scanner,
-              {
-                bucket: record.bucket,
-                key: record.key,
-                ...(record.versionId ? { versionId: record.versionId } : {}),
-              },
-              MALWARE_SCAN_TAG,
-            );
-          }
-        } catch (err) {
-          log(`malware scan of ${record.key} failed: ${(err as Error).message}`);
-        }
-        lambda.invokeAsync('upload-received', objectCreatedEvent(record, config.region, ACCOUNT_ID));
+        deliveries.objectCreated(record);
       },
     });
     const s3Server: LocalS3Server = s3;
     stops.push(() => s3Server.stop());
+    // Stopped before the S3 server and the functions: nothing is delivered once stopping began.
+    stops.push(() => deliveries.stop());
     scanner = new S3Client({
       endpoint: s3.url,
       region: config.region,
@@ -443,7 +481,12 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       host: config.host,
       port: config.port,
       cors: { ...DEFAULT_CORS, allowOrigins: config.consoleOrigins },
-      localRoutes: firstOf(clockRoute, sweepRoute(runSweep), faultsRoute(lambda)),
+      localRoutes: firstOf(
+        clockRoute,
+        sweepRoute(runSweep),
+        deliveriesRoute(deliveries),
+        faultsRoute(lambda),
+      ),
       console: consoleSite(),
       accessLog: (line) => refused.log(line),
       log: ({ routeKey, status, error }) => {

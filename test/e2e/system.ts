@@ -1,7 +1,9 @@
 /**
  * Runs `npm start` (the same entry, through tsx) as a child process on a temporary data
  * directory and free ports, and waits for its readiness line. Stopping it checks that the
- * DynamoDB Local JVM went away with it.
+ * DynamoDB Local JVM went away with it. Uploads' events and scan results come with no delay
+ * (DANGAN_EVENT_DELAY_MS=0, DANGAN_SCAN_DELAY_MS=0) unless `env` says otherwise; the browser
+ * tests and the benchmarks start the system here too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -118,7 +120,15 @@ export async function startSystem(
     ],
     {
       cwd: PROJECT_DIR,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...options.env },
+      // Uploads' events and scan results as soon as possible (still after the PUT is answered);
+      // a test that wants AWS's delays, or holds them, sets its own (infra/local/deliveries.ts).
+      env: {
+        ...process.env,
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        DANGAN_EVENT_DELAY_MS: '0',
+        DANGAN_SCAN_DELAY_MS: '0',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

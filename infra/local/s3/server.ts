@@ -53,7 +53,10 @@ export interface LocalS3Options {
    * are switched on when requested (they are never switched off, as in S3).
    */
   buckets?: { name: string; objectLock?: boolean; versioning?: boolean; cors?: boolean }[];
-  /** Called after each successful PutObject, CopyObject and CompleteMultipartUpload; errors are logged only. */
+  /**
+   * Called after each successful PutObject, CopyObject and CompleteMultipartUpload, once the
+   * response has been written; not awaited, errors are logged only.
+   */
   onObjectCreated?: (record: S3ObjectCreatedRecord) => Promise<void> | void;
   /**
    * The time Object Lock retention is judged by, in epoch milliseconds (default: the system
@@ -823,13 +826,14 @@ class LocalS3 {
     for (const r of removed) this.store.removeBlob(meta.name, r.blob);
   }
 
-  private async notify(
-    eventName: string,
-    bucket: BucketMeta,
-    key: string,
-    version: ObjectVersion,
-  ): Promise<void> {
-    if (!this.opts.onObjectCreated) return;
+  /**
+   * Reports a created object. The callback runs after the current request's response has been
+   * written (setImmediate; callers send it right after this), as S3 answers before its events
+   * go out; it is not awaited, and a failure is logged only.
+   */
+  private notify(eventName: string, bucket: BucketMeta, key: string, version: ObjectVersion): void {
+    const onObjectCreated = this.opts.onObjectCreated;
+    if (!onObjectCreated) return;
     const record: S3ObjectCreatedRecord = {
       eventName,
       bucket: bucket.name,
@@ -840,11 +844,13 @@ class LocalS3 {
       eventTime: version.lastModified,
     };
     if (bucket.versioning !== undefined && version.versionId !== 'null') record.versionId = version.versionId;
-    try {
-      await this.opts.onObjectCreated(record);
-    } catch (e) {
-      console.error(`local s3: onObjectCreated failed for s3://${bucket.name}/${key}:`, e);
-    }
+    setImmediate(() => {
+      Promise.resolve()
+        .then(() => onObjectCreated(record))
+        .catch((e: unknown) => {
+          console.error(`local s3: onObjectCreated failed for s3://${bucket.name}/${key}:`, e);
+        });
+    });
   }
 
   private checkWriteConditions(ctx: Ctx): void {
@@ -910,7 +916,7 @@ class LocalS3 {
     });
     version.blob = this.store.adoptBlob(meta.name, tmp);
     this.commitVersion(meta, ctx.key, version);
-    await this.notify('ObjectCreated:Put', meta, ctx.key, version);
+    this.notify('ObjectCreated:Put', meta, ctx.key, version);
     this.send(ctx, 200, {
       ETag: version.etag,
       'x-amz-server-side-encryption': version.serverSideEncryption ?? 'AES256',
@@ -1280,7 +1286,7 @@ class LocalS3 {
     }
     version.blob = this.store.adoptBlob(meta.name, tmp);
     this.commitVersion(meta, ctx.key, version);
-    await this.notify('ObjectCreated:Copy', meta, ctx.key, version);
+    this.notify('ObjectCreated:Copy', meta, ctx.key, version);
     const headers: Record<string, string> = {
       'x-amz-server-side-encryption': version.serverSideEncryption ?? 'AES256',
       ...this.versionHeaders(meta, version),
@@ -1930,7 +1936,7 @@ class LocalS3 {
     version.blob = this.store.adoptBlob(meta.name, tmp);
     this.commitVersion(meta, ctx.key, version);
     this.store.removeUpload(meta.name, upload.uploadId);
-    await this.notify('ObjectCreated:CompleteMultipartUpload', meta, ctx.key, version);
+    this.notify('ObjectCreated:CompleteMultipartUpload', meta, ctx.key, version);
     const c = version.checksum;
     const xml = renderXml('CompleteMultipartUploadResult', [
       [
