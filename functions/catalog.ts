@@ -38,6 +38,8 @@ export interface FunctionAccess {
   /** Step Functions: start executions of these workflows, or answer their task tokens. */
   startWorkflows?: WorkflowName[];
   answerTasks?: boolean;
+  /** Step Functions: read the status of any execution of Dangan's workflows (the stuck check). */
+  describeExecutions?: boolean;
   /**
    * The end of originals' lives in the archive bucket, beyond `archive` (retention sweeps and
    * disposal): `hold` sets and clears legal holds on originals; `extend` extends their COMPLIANCE
@@ -280,6 +282,19 @@ export const FUNCTIONS = {
     timeoutSeconds: 900,
     memoryMB: 1024,
   },
+  'stuck-repair': {
+    entry: 'api/stuck-repair.ts',
+    description: 'Ends the wait of a record the stuck check reported, as its workflow would have; audited',
+    // What the steps it reuses need: the records, the audit trail, the execution's status.
+    access: { table: 'readwrite', audit: 'append', describeExecutions: true },
+  },
+  'workflow-watch': {
+    entry: 'events/workflow-watch.ts',
+    description: 'Hourly: finds records waiting on a workflow execution that ended or never started',
+    access: { table: 'readwrite', audit: 'append', describeExecutions: true },
+    timeoutSeconds: 300,
+    memoryMB: IO_BOUND_MB,
+  },
   'disposal-open-task': {
     entry: 'steps/disposal-open-task.ts',
     description: 'Opens the appraisal or approval task of a disposal batch and keeps its token',
@@ -507,6 +522,7 @@ export const ROUTES: readonly RouteDef[] = [
   },
   // The dashboard: for those who answer for the archive as a whole (record rule every-region).
   { method: 'GET', path: '/stats', function: 'stats-get', roles: ['archivist', 'approver', 'auditor'] },
+  { method: 'POST', path: '/stuck/{kind}/{recordId}/repair', function: 'stuck-repair', roles: ['archivist'] },
 ];
 
 /** Functions invoked by workflows rather than by routes; their ARNs are ASL substitutions. */

@@ -90,6 +90,11 @@ export interface SweepScheduleInput {
 /** The catalog name the sweep function will have; the schedule is wired once it exists. */
 export const SWEEP_FUNCTION = 'retention-sweep';
 
+/** The stuck check (functions/core/workflow-health.ts): hourly, as the watch's grace is 15 minutes. */
+export const WATCH_SCHEDULE = 'rate(1 hour)';
+export const WATCH_SCHEDULE_NAME = 'dangan-workflow-watch';
+export const WATCH_FUNCTION = 'workflow-watch';
+
 /** Origins the console is served from when the `consoleOrigins` context value is not given. */
 export const DEFAULT_CONSOLE_ORIGINS: readonly string[] = ['http://localhost:5173'];
 

@@ -1,7 +1,10 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ENV } from '../catalog.ts';
+import { now } from '../core/clock.ts';
+import { executionArnOf } from '../core/loans.ts';
 import { requireEnv } from './env.ts';
 import { sfn } from './sfn-client.ts';
+import { putWatch } from './watch-repo.ts';
 
 /** Step Functions: starting the disposal workflow of a batch. */
 
@@ -13,6 +16,13 @@ export const disposalWorkflowArn = (): string => requireEnv(ENV.disposalWorkflow
  * a start of a finished one with ExecutionAlreadyExists: either way one execution per batch.
  */
 export async function startDisposal(batchId: string): Promise<'started' | 'exists'> {
+  // Watched until the batch is done: no batch waits on an execution that is gone.
+  await putWatch({
+    kind: 'disposal',
+    recordId: batchId,
+    executionArn: executionArnOf(disposalWorkflowArn(), batchId),
+    since: now().toISOString(),
+  });
   try {
     await sfn.send(
       new StartExecutionCommand({

@@ -13,6 +13,7 @@ import {
   transact,
   transactUnlessLost,
 } from './records-repo.ts';
+import { watchPut } from './watch-repo.ts';
 
 /**
  * Loans and their grants in the records table (layout in tables.ts). The only code that builds
@@ -132,6 +133,8 @@ export async function createLoan(loan: Loan, audit: AuditInput): Promise<void> {
     {
       Put: { TableName: tableName(), Item: loanItem(loan), ConditionExpression: 'attribute_not_exists(pk)' },
     },
+    // Watched until it ends: no loan waits (or stays active) on an execution that is gone.
+    watchPut({ kind: 'loan', recordId: loan.loanId, executionArn: loan.executionArn, since: loan.createdAt }),
     auditPut(audit),
   ]);
 }

@@ -20,6 +20,7 @@ import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
 import { tableName } from './env.ts';
 import { dueIndexKeys } from './tables.ts';
+import { watchPut } from './watch-repo.ts';
 
 /**
  * Submissions, documents, tasks, archive codes and code sequences in the records table (layout
@@ -519,6 +520,8 @@ export async function markSubmitted(
         },
       },
     },
+    // Watched until it is archived or rejected: no submission waits on an execution that is gone.
+    watchPut({ kind: 'submission', recordId: submission.submissionId, executionArn, since: at }),
     auditPut(audit),
   ]);
 }

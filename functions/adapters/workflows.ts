@@ -1,4 +1,10 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { ExecutionStatus } from '../core/workflow-health.ts';
 import { borrowWorkflowArn, intakeWorkflowArn } from './env.ts';
 import { sfn } from './sfn-client.ts';
 
@@ -74,6 +80,17 @@ export async function failTask(
     return 'sent';
   } catch (err) {
     if (GONE.has((err as Error).name)) return 'expired';
+    throw err;
+  }
+}
+
+/** The status of one execution; MISSING when Step Functions knows no execution of that ARN. */
+export async function executionStatus(executionArn: string): Promise<ExecutionStatus> {
+  try {
+    const res = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return (res.status ?? 'MISSING') as ExecutionStatus;
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionDoesNotExist') return 'MISSING';
     throw err;
   }
 }

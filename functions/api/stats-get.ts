@@ -6,6 +6,7 @@ import {
   readCounters,
   sweptThrough,
 } from '../adapters/stats-repo.ts';
+import { listStuck } from '../adapters/watch-repo.ts';
 import { now } from '../core/clock.ts';
 import { isoDate } from '../core/disposal.ts';
 import { getScheme } from '../core/scheme.ts';
@@ -28,11 +29,12 @@ export const handler = apiHandler('stats-get', async ({ query }) => {
   const time = now();
   const today = isoDate(time);
   const withinDays = q.dueWithinDays ?? DEFAULT_DUE_WITHIN_DAYS;
-  const [counters, tasks, loans, swept] = await Promise.all([
+  const [counters, tasks, loans, swept, stuck] = await Promise.all([
     readCounters(),
     Promise.all(TASK_ROLES.map(async (role) => [role, await openTaskCreationTimes(role)] as const)),
     overdueLoanDueTimes(time.toISOString()),
     sweptThrough(),
+    listStuck(),
   ]);
   const window = dueWindow(today, withinDays, swept);
   const byMonth = await Promise.all(
@@ -50,5 +52,16 @@ export const handler = apiHandler('stats-get', async ({ query }) => {
     overdueLoanDueTimes: loans,
     due: { withinDays, from: window.from, through: window.through, byMonth },
   });
-  return { status: 200, body };
+  // Records waiting on a workflow that will not move them, as the hourly check last found them.
+  const stuckView = {
+    count: stuck.length,
+    items: stuck.map(({ kind, recordId, reason, foundAt, repair }) => ({
+      kind,
+      recordId,
+      reason,
+      foundAt,
+      repair,
+    })),
+  };
+  return { status: 200, body: { ...body, stuck: stuckView } };
 });

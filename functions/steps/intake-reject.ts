@@ -7,7 +7,7 @@ import type { Problem } from '../core/intake-checks.ts';
 import { type Rejection, TransientError, WorkflowStateError } from '../core/submissions.ts';
 import { reviewTaskId } from '../core/tasks.ts';
 import { ARCHIVE_FAILED_METRIC } from '../core/workflow-health.ts';
-import { returnReservedCodes } from './intake-archive.ts';
+import { returnReservedCodes } from './return-codes.ts';
 
 /**
  * Workflow step Reject: the submission failed its checks, was rejected by a reviewer, or nobody
@@ -28,11 +28,19 @@ export interface RejectInput {
   returnCodes?: boolean;
 }
 
-export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' }> => {
+export const handler = async (input: RejectInput): Promise<{ status: 'REJECTED' | 'ARCHIVED' }> => {
   const submission = await getSubmission(input.submissionId);
   if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
   if (submission.executionArn !== input.executionId) {
     throw new WorkflowStateError(`submission ${input.submissionId} belongs to another execution`);
+  }
+  if (submission.status === 'ARCHIVED') {
+    // The archive step wrote its transaction and then failed (a crash before it answered): the
+    // submission is archived and its numbers are given; nothing is rejected or given back.
+    logger.warn('submission archived before its archive step failed; nothing to reject', {
+      submissionId: submission.submissionId,
+    });
+    return { status: 'ARCHIVED' };
   }
   const returned =
     input.returnCodes === true && submission.status !== 'REJECTED'

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -145,6 +145,24 @@ export class Functions extends Construct {
       }
       if (access.answerTasks) {
         for (const machine of Object.values(workflows)) machine.grantTaskResponse(role);
+      }
+      if (access.describeExecutions) {
+        // The status of an execution, nothing more (not its history or input).
+        for (const machine of Object.values(workflows)) {
+          const executions = Stack.of(this).formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${machine.stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          });
+          role.addToPrincipalPolicy(
+            new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+          );
+          Validations.of(role).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${nagResource(this, executions)}]`,
+            reason: 'Executions are named per submission, loan or batch at runtime; only their status is read.',
+          });
+        }
       }
     }
   }

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FIXITY_MISMATCH_METRIC, METRICS_NAMESPACE } from '../../functions/core/disposal.ts';
-import { ARCHIVE_FAILED_METRIC } from '../../functions/core/workflow-health.ts';
+import { ARCHIVE_FAILED_METRIC, STUCK_RECORDS_METRIC } from '../../functions/core/workflow-health.ts';
 import { pascal } from './functions.ts';
 
 export interface MonitoringProps {
@@ -90,6 +90,17 @@ export class Monitoring extends Construct {
         statistic: 'Sum',
       }),
       'Archiving a reviewed submission failed; it went back to its clerk',
+    );
+    // The hourly check found records waiting on workflow executions that ended or never started.
+    alarm(
+      'StuckRecords',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: STUCK_RECORDS_METRIC,
+        period,
+        statistic: 'Sum',
+      }),
+      'Records wait on workflow executions that ended or never started; see the dashboard to repair them',
     );
     alarm(
       'ApiServerErrors',

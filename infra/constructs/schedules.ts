@@ -3,7 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { SWEEP_FUNCTION, SWEEP_SCHEDULE, SWEEP_SCHEDULE_NAME, type SweepScheduleInput } from '../shared.ts';
+import {
+  SWEEP_FUNCTION,
+  SWEEP_SCHEDULE,
+  SWEEP_SCHEDULE_NAME,
+  type SweepScheduleInput,
+  WATCH_FUNCTION,
+  WATCH_SCHEDULE,
+} from '../shared.ts';
 
 export interface SchedulesProps {
   /** The stack's functions by catalog name. */
@@ -22,6 +29,7 @@ const MAX_EVENT_AGE_SECONDS = 3600;
  */
 export class Schedules extends Construct {
   readonly sweep?: scheduler.Schedule;
+  readonly watch?: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -35,7 +43,22 @@ export class Schedules extends Construct {
         description: 'Daily retention sweep',
         schedule: scheduler.ScheduleExpression.expression(SWEEP_SCHEDULE, TimeZone.ETC_UTC),
         timeWindow: scheduler.TimeWindow.off(),
-        target: invokeOnly(this, sweepFunction, scheduler.ScheduleTargetInput.fromObject(input)),
+        target: invokeOnly(
+          this,
+          'SweepInvoker',
+          sweepFunction,
+          scheduler.ScheduleTargetInput.fromObject(input),
+        ),
+      });
+    }
+    // The stuck check: a missed hour is caught by the next one.
+    const watchFunction = props.functions[WATCH_FUNCTION];
+    if (watchFunction) {
+      this.watch = new scheduler.Schedule(this, 'WorkflowWatch', {
+        description: 'Hourly check for records waiting on ended or missing workflow executions',
+        schedule: scheduler.ScheduleExpression.expression(WATCH_SCHEDULE, TimeZone.ETC_UTC),
+        timeWindow: scheduler.TimeWindow.off(),
+        target: invokeOnly(this, 'WatchInvoker', watchFunction, scheduler.ScheduleTargetInput.fromObject({})),
       });
     }
   }
@@ -47,12 +70,13 @@ export class Schedules extends Construct {
  */
 function invokeOnly(
   scope: Construct,
+  id: string,
   fn: lambda.IFunction,
   input: scheduler.ScheduleTargetInput,
 ): scheduler.IScheduleTarget {
   const stack = Stack.of(scope);
-  const role = new iam.Role(scope, 'SweepInvoker', {
-    description: 'EventBridge Scheduler invokes the retention sweep',
+  const role = new iam.Role(scope, id, {
+    description: `EventBridge Scheduler invokes ${fn.node.id}`,
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
       conditions: {
         StringEquals: {

@@ -57,6 +57,9 @@ import {
   SWEEP_SCHEDULE,
   SWEEP_SCHEDULE_NAME,
   type SweepScheduleInput,
+  WATCH_FUNCTION,
+  WATCH_SCHEDULE,
+  WATCH_SCHEDULE_NAME,
   workflowDefinitionPath,
   workflowSubstitutions,
 } from '../shared.ts';
@@ -83,7 +86,7 @@ import { type LocalS3Server, startS3Server } from './s3/server.ts';
 import { Scheduler } from './scheduler.ts';
 import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
 import { accessLogShipper, StreamPoller } from './streams.ts';
-import { firstOf, sweepRoute } from './sweep-route.ts';
+import { firstOf, sweepRoute, watchRoute } from './sweep-route.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const READY_PREFIX = 'DANGAN_READY ';
@@ -444,6 +447,13 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     stops.push(() => scheduler.stop());
     // `POST /local/sweep` runs the sweep at once, on the functions' clock, and waits for it.
     const runSweep = () => lambda.invoke(SWEEP_FUNCTION, sweepInput(now()));
+    // The stuck check, hourly as on AWS; `POST /local/watch` runs it at once.
+    scheduler.register({
+      name: WATCH_SCHEDULE_NAME,
+      expression: WATCH_SCHEDULE,
+      run: () => lambda.invokeAsync(WATCH_FUNCTION, {}),
+    });
+    const runWatch = () => lambda.invoke(WATCH_FUNCTION, {});
 
     const identity = await identityLoading;
     // The local identity follows Dangan's accounts, as Cognito does once the account functions
@@ -484,6 +494,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       localRoutes: firstOf(
         clockRoute,
         sweepRoute(runSweep),
+        watchRoute(runWatch),
         deliveriesRoute(deliveries),
         faultsRoute(lambda),
       ),

@@ -11,12 +11,25 @@ export type LocalRoute = (
 ) => { status: number; body: unknown } | undefined | Promise<{ status: number; body: unknown } | undefined>;
 
 export function sweepRoute(runSweep: () => Promise<unknown>): LocalRoute {
+  return runNowRoute('/local/sweep', runSweep);
+}
+
+/**
+ * `POST /local/watch`: runs the hourly stuck check now (functions/events/workflow-watch.ts) and
+ * answers with what it found (`{watched, finished, moving, stuck}`).
+ */
+export function watchRoute(runWatch: () => Promise<unknown>): LocalRoute {
+  return runNowRoute('/local/watch', runWatch);
+}
+
+/** `POST <path>` runs a scheduled job at once and answers with its result. */
+function runNowRoute(routePath: string, run: () => Promise<unknown>): LocalRoute {
   return async (method, path) => {
-    if (path !== '/local/sweep') return undefined;
+    if (path !== routePath) return undefined;
     if (method !== 'POST') {
       return { status: 405, body: { error: { code: 'MethodNotAllowed', message: 'use POST' } } };
     }
-    return { status: 200, body: await runSweep() };
+    return { status: 200, body: await run() };
   };
 }
 

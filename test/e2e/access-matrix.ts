@@ -83,6 +83,8 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /disposals/{batchId}': ['archivist1', 'approver1', 'auditor1'],
   // The dashboard: archivists, approvers and auditors (accounts serving every region).
   'GET /stats': ['archivist1', 'approver1', 'auditor1'],
+  // Ending the wait of a stuck record (submission back to its clerk, loan ended, batch abandoned).
+  'POST /stuck/{kind}/{recordId}/repair': ['archivist1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

@@ -23,6 +23,7 @@ import {
   openTaskFor,
   planDoc,
   s3ClientFor,
+  stuckSubmission,
   uploadAll,
   waitSubmission,
 } from './client.ts';
@@ -146,6 +147,7 @@ describe('the route × caller matrix', () => {
     loans: Record<string, string>;
   }
   let f: Fixtures;
+  let stuckId: Promise<string> | undefined;
 
   beforeAll(async () => {
     const customerId = await newCustomer();
@@ -326,6 +328,11 @@ describe('the route × caller matrix', () => {
       'GET /disposals': () => ({ path: '/disposals' }),
       'GET /disposals/{batchId}': () => ({ path: `/disposals/${MATRIX_BATCH}` }),
       'GET /stats': () => ({ path: '/stats' }),
+      // A submission the stuck check found (its execution stopped): the archivist repairs it.
+      'POST /stuck/{kind}/{recordId}/repair': async () => {
+        stuckId ??= stuckSubmission(api, system, 'matrix-stuck');
+        return { path: `/stuck/submission/${await stuckId}/repair` };
+      },
     };
     const build = byRoute[route];
     if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { LocalSystem } from './system.ts';
 import { until } from './system.ts';
 
@@ -321,4 +322,34 @@ export function objectOfUrl(url: string): { bucket: string; key: string; version
     key: rest.map((s) => decodeURIComponent(s)).join('/'),
     ...(versionId ? { versionId } : {}),
   };
+}
+
+/**
+ * A submission left waiting with nothing to move it: submitted and in review, then its workflow
+ * execution stopped (as a failure or an operator would), then the stuck check run. Its id.
+ */
+export async function stuckSubmission(api: Api, system: LocalSystem, label: string): Promise<string> {
+  const customerId = await createCustomer(api);
+  const draft = await createDraft(api, customerId, 'CHANGE', changeDocs(label));
+  await uploadAll(api, draft);
+  const submitted = await api.expect<{ executionArn: string }>(
+    202,
+    'clerk1',
+    'POST',
+    `/submissions/${draft.submissionId}/submit`,
+  );
+  await openTaskFor(api, draft.submissionId);
+  const sfn = new SFNClient({
+    endpoint: system.ready.sfnUrl,
+    region: system.ready.region,
+    credentials: system.credentials,
+  });
+  try {
+    await sfn.send(new StopExecutionCommand({ executionArn: submitted.executionArn, error: 'Stopped' }));
+  } finally {
+    sfn.destroy();
+  }
+  const res = await fetch(`${system.ready.apiUrl}/local/watch`, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`POST /local/watch: ${res.status} ${await res.text()}`);
+  return draft.submissionId;
 }

@@ -88,9 +88,11 @@ describe('previews of intake scans', () => {
       const link = await api.expect<Link>(200, 'reviewer1', 'GET', previewPath(draft, i));
       const url = new URL(link.url);
       expect(url.origin).toBe(new URL(system.ready.s3Url).origin);
+      // Bound to the version the upload recorded, not to whatever the key holds later.
       expect(objectOfUrl(link.url)).toEqual({
         bucket: system.ready.intakeBucket,
         key: `intake/${draft.submissionId}/${doc.documentId}`,
+        versionId: expect.any(String),
       });
       expect(Date.parse(link.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
       const res = await fetch(link.url);

@@ -30,6 +30,7 @@ import {
   INTAKE_PREFIX,
   MALWARE_SCAN_TAG,
   SWEEP_SCHEDULE,
+  WATCH_SCHEDULE,
   workflowDefinitionPath,
 } from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
@@ -595,12 +596,25 @@ describe('alarms', () => {
     const fixity = alarms().filter((a) => a.Namespace === 'Dangan' && a.MetricName === 'FixityMismatches');
     expect(fixity).toHaveLength(1);
     expect(fixity[0]).toMatchObject({ Statistic: 'Sum', Threshold: 1, AlarmActions: [topicRef()] });
-    const sweep = ofType('AWS::Scheduler::Schedule');
-    expect(sweep.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual([SWEEP_SCHEDULE]);
+    const schedules = ofType('AWS::Scheduler::Schedule');
+    expect(schedules.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual([
+      SWEEP_SCHEDULE,
+      WATCH_SCHEDULE,
+    ]);
+    const sweep = schedules.slice(0, 1);
     expect(sweep[0]?.[1].Properties?.ScheduleExpressionTimezone).toBe('Etc/UTC');
     expect(
       mentions(sweep[0]?.[1].Properties?.Target, logicalId(stack.functions.byName['retention-sweep'])),
     ).toBe(true);
+    // The stuck check, hourly, and an alarm on what it finds and on archiving that failed for good.
+    expect(
+      mentions(schedules[1]?.[1].Properties?.Target, logicalId(stack.functions.byName['workflow-watch'])),
+    ).toBe(true);
+    for (const metric of ['StuckRecords', 'ArchiveFailures']) {
+      const found = alarms().filter((a) => a.Namespace === 'Dangan' && a.MetricName === metric);
+      expect(found, metric).toHaveLength(1);
+      expect(found[0]).toMatchObject({ Statistic: 'Sum', Threshold: 1, AlarmActions: [topicRef()] });
+    }
     // No EventBridge rule runs it a second time.
     expect(ofType('AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression)).toEqual([]);
   });

@@ -278,7 +278,11 @@ describe('POST /loans', () => {
       days: 5,
       sensitive: true,
     });
-    const [put, audit] = transactItems();
+    const [put, watch, audit] = transactItems();
+    expect(watch?.Put?.Item).toMatchObject({
+      kind: 'loan',
+      executionArn: expect.stringContaining(':execution:'),
+    });
     expect(put?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(put?.Put?.Item).toMatchObject({
       pk: `LOAN#${loanId}`,

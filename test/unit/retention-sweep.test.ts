@@ -35,6 +35,8 @@ const FIXITY_KEY = { pk: 'SWEEP#fixity', sk: 'SWEEP' };
 beforeEach(() => {
   setEnv();
   strictMocks();
+  // A batch is put on watch when its workflow is started (the stuck check).
+  ddbMock.on(PutCommand, { Item: { entity: 'watch', kind: 'disposal' } }).resolves({});
 });
 afterEach(() => {
   resetMocks();

@@ -77,8 +77,14 @@ describe('POST /submissions/{id}/submit', () => {
     // The mark came first, so the workflow's first step always finds its execution recorded.
     expect(markedBeforeStart).toBe(1);
 
-    const [update, audit] = transactItems();
+    const [update, watch, audit] = transactItems();
     expect(update?.Update?.ConditionExpression).toBe('#status IN (:draft, :rejected) AND attempt = :seen');
+    // On watch from now on, so the stuck check notices if its execution ends or never starts.
+    expect(watch?.Put?.Item).toMatchObject({
+      sk: `submission#${SUBMISSION_ID}`,
+      kind: 'submission',
+      executionArn: EXECUTION_ARN,
+    });
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':seen': 0,
       ':next': 1,
