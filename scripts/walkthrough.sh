@@ -30,7 +30,10 @@ for i in 0 1 2; do
   curl -s -o /dev/null -w "upload $((i+1)): %{http_code}\n" -X PUT "${args[@]}" --data-binary @wo$((i+1)).pdf "$url"
 done
 
-# 4. Submit: the intake-review-archive workflow starts.
+# 4. Storage reports each upload a moment later (as S3's events do on AWS): wait until every
+#    document is UPLOADED, then submit; the intake-review-archive workflow starts. The malware scan
+#    may still be running: the workflow waits for it.
+until [ "$(curl -s $API/submissions/$SUBMISSION -H "authorization: Bearer $CLERK" | jq '[.documents[] | select(.status != "UPLOADED")] | length')" = 0 ]; do sleep 1; done
 curl -s -X POST $API/submissions/$SUBMISSION/submit -H "authorization: Bearer $CLERK" | jq .status
 
 # 5. The reviewer finds the task and approves it.

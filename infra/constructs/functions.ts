@@ -160,7 +160,8 @@ export class Functions extends Construct {
           );
           Validations.of(role).acknowledge({
             id: `AwsSolutions-IAM5[Resource::${nagResource(this, executions)}]`,
-            reason: 'Executions are named per submission, loan or batch at runtime; only their status is read.',
+            reason:
+              'Executions are named per submission, loan or batch at runtime; only their status is read.',
           });
         }
       }

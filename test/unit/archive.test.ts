@@ -24,7 +24,6 @@ import {
   batchOf,
   CUSTOMER_ID,
   CUSTOMER_ITEM,
-  conditionFailed,
   DOC_IDS,
   ddbMock,
   document,
