@@ -24,7 +24,9 @@ export function taskOpenedEvent(task: TaskRecord, at: string, details: Record<st
 
 /**
  * The task already exists (a retried invocation with a new token): an open task gets the new
- * token; a decided or expired one is left as it is, and the workflow times out and moves on.
+ * token; so does a decided one, whose decision may have been sent with the token of the
+ * invocation that died (its decider waits a moment for the new token and sends it again). An
+ * expired task is left as it is, and the workflow times out and moves on.
  */
 export async function keepExistingTask(
   taskId: string,
@@ -32,11 +34,13 @@ export async function keepExistingTask(
   what: string,
 ): Promise<{ taskId: string }> {
   const existing = await getTask(taskId);
-  if (existing?.status === 'OPEN') {
+  if (existing?.status === 'OPEN' || existing?.status === 'DONE') {
     if (!(await replaceTaskToken(taskId, taskToken))) {
       throw new TransientError(`task ${taskId} changed while its token was replaced`);
     }
-    logger.info(`${what} already open; token replaced`, { taskId });
+    logger.info(`${what} already ${existing.status === 'OPEN' ? 'open' : 'decided'}; token replaced`, {
+      taskId,
+    });
     return { taskId };
   }
   logger.warn(`${what} is no longer open; nothing to do`, { taskId, status: existing?.status });

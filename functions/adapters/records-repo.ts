@@ -674,10 +674,10 @@ export async function replaceTaskToken(taskId: string, taskToken: string): Promi
   return updateUnlessLost({
     TableName: tableName(),
     Key: keys.task(taskId),
-    ConditionExpression: '#status = :open',
+    ConditionExpression: '#status IN (:open, :done)',
     UpdateExpression: 'SET taskToken = :token',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':open': 'OPEN', ':token': taskToken },
+    ExpressionAttributeValues: { ':open': 'OPEN', ':done': 'DONE', ':token': taskToken },
   });
 }
 

@@ -7,6 +7,21 @@ import { Conflict, DomainError, NotFound } from '../core/errors.ts';
 import { assertMayDecide, assertOpen, decisionSchema, workflowAnswer } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
+/** How long a decision waits for a retried step to give its task a new token (Retry: 2 s, jitter). */
+const TOKEN_WAIT_MS = 6000;
+const TOKEN_POLL_MS = 500;
+
+/** The task's token once it differs from `stale`; undefined when it does not change in time. */
+async function replacedToken(taskId: string, stale: string): Promise<string | undefined> {
+  const deadline = Date.now() + TOKEN_WAIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, TOKEN_POLL_MS));
+    const current = await getTask(taskId);
+    if (current?.taskToken && current.taskToken !== stale) return current.taskToken;
+  }
+  return undefined;
+}
+
 /**
  * `POST /tasks/{taskId}/decision`: records the decision (OPEN → DONE, exactly one winner) and
  * only then answers the waiting workflow with the stored token.
@@ -40,9 +55,15 @@ export const handler = apiHandler('tasks-decide', async ({ actor, body, path }) 
   let answer: 'sent' | 'expired';
   try {
     const reply = workflowAnswer(task, decision, actor);
-    answer = reply.ok
-      ? await answerTask(task.taskToken, reply.output)
-      : await failTask(task.taskToken, reply.error, reply.cause);
+    const send = (token: string) =>
+      reply.ok ? answerTask(token, reply.output) : failTask(token, reply.error, reply.cause);
+    answer = await send(task.taskToken);
+    if (answer === 'expired') {
+      // The step that opened the task may have died after writing it: Step Functions runs it
+      // again with a new token, which the retried step puts on the task (decided or not).
+      const fresh = await replacedToken(taskId, task.taskToken);
+      if (fresh !== undefined) answer = await send(fresh);
+    }
   } catch (err) {
     // The workflow did not get the decision: undo it so the task can be decided again.
     logger.error('could not answer the workflow; the task is open again', {

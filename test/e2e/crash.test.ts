@@ -44,6 +44,7 @@ describe('a step that dies is run again and converges', () => {
   it.each([
     ['intake-archive', 'after'],
     ['intake-archive', 'before'],
+    ['intake-open-review', 'after'],
     ['upload-received', 'before'],
     ['upload-received', 'after'],
   ] as const)(

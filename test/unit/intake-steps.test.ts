@@ -327,14 +327,14 @@ describe('intake-open-review step', () => {
     });
 
     const update = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(update?.ConditionExpression).toBe('#status = :open');
+    expect(update?.ConditionExpression).toBe('#status IN (:open, :done)');
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':token': 'token-retry' });
     // The stored validation stands: nothing is validated or written again but the token.
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
-  it('leaves a task that was already decided alone', async () => {
+  it('gives a decided task the new token, so a decision sent with the dead one can be sent again', async () => {
     stored(submission({ status: 'IN_REVIEW', ...REVIEWED }));
     ddbMock
       .on(TransactWriteCommand)
@@ -342,6 +342,23 @@ describe('intake-open-review step', () => {
     ddbMock
       .on(GetCommand, { Key: { pk: `TASK#${TASK_ID}`, sk: 'TASK' } })
       .resolves({ Item: taskRow(task({ status: 'DONE' })) });
+    ddbMock.on(UpdateCommand).resolves({});
+    await expect(openReview({ ...base, taskToken: 'token-retry', level: 'review' })).resolves.toEqual({
+      taskId: TASK_ID,
+    });
+    expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':token': 'token-retry',
+    });
+  });
+
+  it('leaves an expired task alone', async () => {
+    stored(submission({ status: 'IN_REVIEW', ...REVIEWED }));
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']));
+    ddbMock
+      .on(GetCommand, { Key: { pk: `TASK#${TASK_ID}`, sk: 'TASK' } })
+      .resolves({ Item: taskRow(task({ status: 'EXPIRED' })) });
     await expect(openReview({ ...base, level: 'review' })).resolves.toEqual({ taskId: TASK_ID });
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
   });

@@ -338,6 +338,26 @@ describe('POST /tasks/{taskId}/decision', () => {
     },
   );
 
+  it('sends the decision again with the new token a retried step put on the task', async () => {
+    stored();
+    ddbMock.on(TransactWriteCommand).resolves({});
+    // The step that opened the task died after writing it; its retry gave the task a new token.
+    ddbMock.on(GetCommand, { Key: { pk: `TASK#${TASK_ID}`, sk: 'TASK' } }).callsFake(() => ({
+      Item: taskRow(
+        sfnMock.commandCalls(SendTaskSuccessCommand).length === 0
+          ? task()
+          : task({ status: 'DONE', taskToken: 'token-of-the-retry' }),
+      ),
+    }));
+    sfnMock.on(SendTaskSuccessCommand).rejectsOnce(namedError('InvalidToken')).resolves({});
+
+    const res = await decideAs(USERS.reviewer, { decision: 'approve' });
+
+    expect(res.statusCode).toBe(200);
+    const tokens = sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken);
+    expect(tokens).toEqual([task().taskToken, 'token-of-the-retry']);
+  });
+
   it('reopens the task when Step Functions fails otherwise, so it can be decided again', async () => {
     stored();
     ddbMock.on(TransactWriteCommand).resolves({});
