@@ -80,16 +80,27 @@ export async function presignUpload(args: {
   };
 }
 
-/** A GET URL of one version of an archived original. */
+/**
+ * A GET URL of one version of an archived original; with a content type and disposition, those
+ * are signed into the response (the type the file really is, under a safe name).
+ */
 export async function presignContent(args: {
   key: string;
   versionId: string;
   expiresIn: number;
+  contentType?: string;
+  disposition?: string;
   now?: Date;
 }): Promise<{ url: string; expiresAt: string }> {
   const url = await getSignedUrl(
     s3,
-    new GetObjectCommand({ Bucket: archiveBucket(), Key: args.key, VersionId: args.versionId }),
+    new GetObjectCommand({
+      Bucket: archiveBucket(),
+      Key: args.key,
+      VersionId: args.versionId,
+      ...(args.contentType ? { ResponseContentType: args.contentType } : {}),
+      ...(args.disposition ? { ResponseContentDisposition: args.disposition } : {}),
+    }),
     { expiresIn: args.expiresIn },
   );
   const issued = args.now ?? now();

@@ -5,9 +5,11 @@ import { presignContent } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { assertContentAvailable, canReadContent } from '../core/documents.ts';
 import { Forbidden, NotFound } from '../core/errors.ts';
+import { archivedFileName } from '../core/file-names.ts';
 import { activeGrant } from '../core/loans.ts';
 import { hasAnyRole } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
+import { previewHeaders } from '../core/submission-scans.ts';
 import { apiHandler } from '../http/api.ts';
 
 /**
@@ -39,9 +41,17 @@ export const handler = apiHandler('documents-content', async ({ actor, path, req
   const untilDue = loan
     ? Math.floor((Date.parse(loan.dueAt) - time.getTime()) / 1000)
     : Number.POSITIVE_INFINITY;
+  // Served as the type its bytes are, inline when a browser shows it, under a name made of its
+  // archive code (never the name the clerk typed).
+  const headers = previewHeaders({
+    ...doc,
+    fileName: archivedFileName(doc.archiveCode ?? id, doc.sniffedType ?? 'application/octet-stream'),
+  });
   const link = await presignContent({
     key: doc.archiveKey,
     versionId: doc.archiveVersionId,
+    contentType: headers.contentType,
+    disposition: headers.disposition,
     expiresIn: Math.max(1, Math.min(scheme.limits.contentUrlSeconds, untilDue)),
     now: time,
   });
@@ -60,5 +70,5 @@ export const handler = apiHandler('documents-content', async ({ actor, path, req
         : {}),
     },
   });
-  return { status: 200, body: link };
+  return { status: 200, body: { ...link, contentType: headers.contentType } };
 });

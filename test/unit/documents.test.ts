@@ -312,6 +312,12 @@ describe('GET /documents/{documentId}/content', () => {
     expect(url.pathname).toBe(`/${ARCHIVE}/originals/${DOC_IDS[0]}`);
     expect(url.searchParams.get('versionId')).toBe('v-locked');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    // Served as what its bytes are, under its archive code, whatever name the clerk gave it.
+    expect(url.searchParams.get('response-content-type')).toBe('application/pdf');
+    const disposition = url.searchParams.get('response-content-disposition') ?? '';
+    expect(disposition).toMatch(/^inline; filename="[^"]+\.pdf"; filename\*=UTF-8''/);
+    expect(disposition).toContain(encodeURIComponent(CODE));
+    expect(res.body.contentType).toBe('application/pdf');
     expect(Date.parse(res.body.expiresAt as string)).toBeGreaterThanOrEqual(before + 300_000 - 1000);
     const audit = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
     expect(audit?.TableName).toBe(AUDIT_TABLE);
