@@ -68,7 +68,13 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
   };
 }
 
+/**
+ * Saves the page as the README's picture `docs/screenshots/<name>.png`, only when asked
+ * (`DANGAN_SCREENSHOTS=1 npm exec -- vitest run test/browser`): a plain `npm test` leaves the
+ * working tree as it found it.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.DANGAN_SCREENSHOTS !== '1') return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }

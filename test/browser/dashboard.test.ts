@@ -18,6 +18,7 @@ import {
   openTaskFor,
   type PlannedDoc,
   planDoc,
+  stuckSubmission,
   type Task,
   type Upload,
   uploadAll,
@@ -237,6 +238,30 @@ describe('dashboard', () => {
     await page.locator('[data-testid="lang"]').click();
     expect(consoleErrors).toEqual([]);
   }, 400_000);
+
+  it('lists a stuck workflow for everyone who sees the dashboard, and lets an archivist repair it', async () => {
+    const id = await stuckSubmission(api, system, 'dash stuck');
+    const approver = await newPage();
+    await signIn(approver, base, 'approver1');
+    await approver.goto(`${base}#/dashboard`);
+    const shown = approver.locator(`[data-testid="stuck-${id}"]`);
+    await poll(() => shown.count()).toBe(1);
+    await expect(shown.textContent()).resolves.toContain('移交批次');
+    // An approver sees it but may not repair it.
+    await expect(shown.locator('button').count()).resolves.toBe(0);
+    await approver.close();
+
+    const page = await newPage();
+    await signIn(page, base, 'archivist1');
+    await page.goto(`${base}#/dashboard`);
+    const row = page.locator(`[data-testid="stuck-${id}"]`);
+    await poll(() => row.count()).toBe(1);
+    await row.locator('button').click();
+    await poll(() => row.count()).toBe(0);
+    const back = await api.expect<{ status: string }>(200, 'clerk1', 'GET', `/submissions/${id}`);
+    expect(back.status).toBe('REJECTED');
+    await page.close();
+  }, 180_000);
 
   it('is in the navigation only of roles that may see it', async () => {
     for (const [user, shown] of [

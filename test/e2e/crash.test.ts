@@ -4,8 +4,10 @@
  * as AWS reports a runtime that died) and the retry converges: the submission is archived once,
  * with one code per document, no number skipped or given twice, one review task.
  */
+
+import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Api, archiveDraft, changeDocs, createCustomer, createDraft } from './client.ts';
+import { Api, archiveDraft, changeDocs, createCustomer, createDraft, s3ClientFor } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import type { LocalSystem } from './system.ts';
 
@@ -68,6 +70,23 @@ describe('a step that dies is run again and converges', () => {
       const tasks = await api.expect<{ items: { subjectId: string }[] }>(200, 'reviewer1', 'GET', '/tasks');
       expect(tasks.items.filter((t) => t.subjectId === draft.submissionId)).toEqual([]);
       allCodes.push(...codes);
+      // No orphan object: one locked copy per document in the archive bucket, however often the
+      // step ran.
+      const s3 = s3ClientFor(system);
+      try {
+        for (const d of archived.documents) {
+          const key = `originals/${d.documentId}`;
+          const listed = await s3.send(
+            new ListObjectVersionsCommand({ Bucket: system.ready.archiveBucket, Prefix: key }),
+          );
+          expect(
+            (listed.Versions ?? []).filter((v) => v.Key === key),
+            key,
+          ).toHaveLength(1);
+        }
+      } finally {
+        s3.destroy();
+      }
     },
     120_000,
   );

@@ -1,6 +1,6 @@
-import { api, hasRoute, type Scheme } from '../api.ts';
+import { api, canCall, hasRoute } from '../api.ts';
 import { type Ctx, errorText, notice, pageHeader } from '../app.ts';
-import { dataTable, formatTime, h, render } from '../dom.ts';
+import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, type MessageKey, named, t } from '../i18n.ts';
 import './dashboard.css';
 
@@ -41,6 +41,16 @@ interface Stats {
   };
   loans: { overdue: number; longestOverdueDays?: number };
   disposal: { dueWithinDays: number; due: number; byMonth: { month: string; count: number }[] };
+  /** Records waiting on a workflow that will not move them (the hourly stuck check). */
+  stuck?: { count: number; items: StuckRecord[] };
+}
+
+interface StuckRecord {
+  kind: 'submission' | 'loan' | 'disposal';
+  recordId: string;
+  reason: string;
+  foundAt: string;
+  repair: string;
 }
 
 type Band = 'under1d' | '1to3d' | '3to7d' | 'over7d';
@@ -80,7 +90,7 @@ export function dashboardPage(root: HTMLElement, _params: string[], ctx: Ctx): (
     try {
       const stats = await api<Stats>('GET', `/stats${year ? `?year=${year}` : ''}`);
       if (!year) fillYears(yearSelect, stats);
-      draw(body, stats, ctx.scheme);
+      draw(body, stats, ctx, () => void refresh());
       status.textContent = t('autoRefresh', {
         s: REFRESH_SECONDS,
         at: formatTime(stats.asOf, currentLang()),
@@ -127,7 +137,8 @@ function tile(testid: string, label: string, value: number, sub?: string): HTMLE
   );
 }
 
-function draw(root: HTMLElement, s: Stats, scheme: Scheme): void {
+function draw(root: HTMLElement, s: Stats, ctx: Ctx, refresh: () => void): void {
+  const scheme = ctx.scheme;
   const events = scheme.businessEvents;
   const eventName = (code: string) => named(events.find((e) => e.code === code)?.name, code);
   const typeName = (code: string) => named(scheme.documentTypes.find((d) => d.code === code)?.name, code);
@@ -162,6 +173,12 @@ function draw(root: HTMLElement, s: Stats, scheme: Scheme): void {
       tile('stat-tasks', t('tasksWaiting'), s.tasks.waiting, oldest),
       tile('stat-overdue', t('loansOverdue'), s.loans.overdue, overdue),
       tile('stat-due', t('dueForDisposal', { days: s.disposal.dueWithinDays }), s.disposal.due),
+      tile('stat-stuck', t('dashStuck'), s.stuck?.count ?? 0),
+    ),
+    stuckSection(
+      s.stuck?.items ?? [],
+      canCall('POST', '/stuck/{kind}/{recordId}/repair', ctx.session.groups),
+      refresh,
     ),
     h(
       'div',
@@ -244,6 +261,43 @@ function draw(root: HTMLElement, s: Stats, scheme: Scheme): void {
     ),
     h('p', { class: 'hint' }, t('dashAsOf', { at: formatTime(s.asOf, currentLang()) })),
   );
+}
+
+/**
+ * The stuck records, each with its repair for whoever may run it (archivists); nothing while there
+ * are none (the tile above says 0).
+ */
+function stuckSection(items: StuckRecord[], mayRepair: boolean, refresh: () => void): HTMLElement | null {
+  if (items.length === 0) return null;
+  const repair = async (item: StuckRecord, button: HTMLButtonElement) => {
+    button.disabled = true;
+    try {
+      await api('POST', `/stuck/${item.kind}/${encodeURIComponent(item.recordId)}/repair`);
+      toast(t('dashStuckRepaired', { id: item.recordId }));
+      refresh();
+    } catch (err) {
+      toast(errorText(err), 'error');
+      button.disabled = false;
+    }
+  };
+  return h('section', { class: 'card stuck', 'data-testid': 'stuck' }, h('h2', null, t('dashStuck')), [
+    h('p', { class: 'hint' }, t('dashStuckHint')),
+    dataTable(
+      [t('dashStuckRecord'), t('dashStuckReason'), t('dashStuckFound'), ...(mayRepair ? [''] : [])],
+      items.map((item) => {
+        const button = h('button', { type: 'button', class: 'secondary nowrap' }, t('dashStuckRepair'));
+        button.onclick = () => void repair(item, button);
+        return h(
+          'tr',
+          { 'data-testid': `stuck-${item.recordId}` },
+          h('td', null, `${t(`dashStuckKind_${item.kind}` as MessageKey)} ${item.recordId}`),
+          h('td', { title: item.repair }, item.reason),
+          h('td', null, formatTime(item.foundAt, currentLang())),
+          mayRepair ? h('td', null, button) : null,
+        );
+      }),
+    ),
+  ]);
 }
 
 function roleName(role: string): string {
