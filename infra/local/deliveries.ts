@@ -19,13 +19,8 @@
  * scan result of its choice. Held deliveries are kept in memory: a restart drops them, as
  * events get lost.
  */
-import {
-  GetObjectTaggingCommand,
-  PutObjectTaggingCommand,
-  type S3Client,
-  type Tag,
-} from '@aws-sdk/client-s3';
-import { SCAN_STATUS_TAG, type ScanTarget, scanAndTag } from './malware-scan.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SCAN_STATUS_TAG, type ScanTarget, scanAndTag, tagScanResult } from './malware-scan.ts';
 import type { S3ObjectCreatedRecord } from './s3/server.ts';
 import type { LocalRoute } from './sweep-route.ts';
 
@@ -327,25 +322,8 @@ export class Deliveries {
  * with a given result without scanning.
  */
 export function scanner(s3: S3Client, tagKey = SCAN_STATUS_TAG): DeliveryTargets['scan'] {
-  return async (object, status) => {
-    if (status === undefined) return scanAndTag(s3, object, tagKey);
-    const version =
-      object.versionId !== undefined && object.versionId !== 'null' ? { VersionId: object.versionId } : {};
-    const current = await s3.send(
-      new GetObjectTaggingCommand({ Bucket: object.bucket, Key: object.key, ...version }),
-    );
-    const tags: Tag[] = (current.TagSet ?? []).filter((t) => t.Key !== tagKey);
-    tags.push({ Key: tagKey, Value: status });
-    await s3.send(
-      new PutObjectTaggingCommand({
-        Bucket: object.bucket,
-        Key: object.key,
-        ...version,
-        Tagging: { TagSet: tags },
-      }),
-    );
-    return status;
-  };
+  return (object, status) =>
+    status === undefined ? scanAndTag(s3, object, tagKey) : tagScanResult(s3, object, status, tagKey);
 }
 
 // ---------------------------------------------------------------------- /local/deliveries
