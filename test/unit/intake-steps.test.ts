@@ -417,6 +417,49 @@ describe('intake-reject step', () => {
     ]);
   });
 
+  it('gives the reserved numbers back when archiving failed for good, and says so on the rejection', async () => {
+    const inReview = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
+    ddbMock.on(GetCommand).resolves({ Item: {} });
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(inReview) });
+    ddbMock.on(BatchGetCommand).resolves(batchOf(documents()));
+    // The CHANGE/NEWCONN documents' D30 sequence of this year holds the submission's numbers.
+    const held = {
+      [`reserved#${SUBMISSION_ID}`]: 6,
+      [`reusing#${SUBMISSION_ID}`]: [],
+      [`fresh#${SUBMISSION_ID}`]: 3,
+    };
+    ddbMock
+      .on(GetCommand, {
+        Key: { pk: `SEQUENCE#Z001-KH·${new Date().getUTCFullYear()}-D30-YK-`, sk: 'SEQUENCE' },
+      })
+      .resolves({ Item: { last: 9, ...held } });
+    ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    await expect(
+      reject({ ...input, reason: 'Archiving failed (ArchiveCopyMismatch)', problems: [], returnCodes: true }),
+    ).resolves.toEqual({ status: 'REJECTED' });
+
+    const given = ddbMock
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((u) => u.UpdateExpression?.includes('ADD #free'));
+    expect(given).toHaveLength(1);
+    expect(given[0]?.ExpressionAttributeValues?.[':numbers']).toEqual(new Set([7, 8, 9]));
+    const [, audit] = transactItems();
+    expect(audit?.Put?.Item?.details).toMatchObject({ archiveFailed: true });
+  });
+
+  it('leaves a submission archived by an archive step that failed after its writes as it is', async () => {
+    ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({
+      Item: submissionRow(submission({ status: 'ARCHIVED', attempt: 1, executionArn: EXECUTION_ARN })),
+    });
+    await expect(reject({ ...input, problems: [], returnCodes: true })).resolves.toEqual({
+      status: 'ARCHIVED',
+    });
+    expect(writesAttempted()).toBe(0);
+  });
+
   it('rejects failed checks with the problems stored on the submission (the workflow passes none)', async () => {
     const problems = [
       { documentId: DOC_IDS[1], check: 'usability' as const, message: 'the file is image/png' },
