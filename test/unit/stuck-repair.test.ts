@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
