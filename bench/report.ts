@@ -36,6 +36,41 @@ function costTable(w: WorkloadCost): string {
   );
 }
 
+/** The price of one unit of a line (write units, PUT-class requests) in a workload's model. */
+function unitPrice(w: WorkloadCost, service: string, itemStart: string): number {
+  const line = w.perThousand.lines.find((l) => l.service === service && l.item.startsWith(itemStart));
+  return line && line.quantity > 0 ? line.usd / line.quantity : 0;
+}
+
+/**
+ * What the exact record path costs (versioned intake, each original locked only once its copy is
+ * verified, every submission put on watch), from the run's own meters. The figures before it were
+ * measured at 77bd448: $0.0557 per 1,000 documents at five per submission, 8 write units per
+ * document in upload-received, 1.2 in submissions-submit, 9.2 in intake-archive, 3.61 PUT-class
+ * requests per document.
+ */
+function recordPathNote(a: WorkloadCost): string {
+  const perDoc = (fn: string) => (a.breakdown.functions[fn]?.write ?? 0) / a.documentsArchived;
+  const retention = (a.breakdown.s3['PutObjectRetention archive'] ?? 0) / a.documentsArchived;
+  const putUsd = unitPrice(a, 'S3', 'PUT') * 1000;
+  const writeUsd = unitPrice(a, 'DynamoDB', 'write') * 1000;
+  const watch = perDoc('submissions-submit') - 1.2;
+  return (
+    `- **The exact record path** costs, per 1,000 documents at ${a.documentsPerSubmission} per submission: ` +
+    `${num(retention)} PutObjectRetention per document (the copy is locked only after its checksum is ` +
+    `verified, since S3 cannot verify a copy before it applies the lock in one call): ${usd(retention * putUsd)}; ` +
+    `the upload record now carries the object version, upload id and sequencer (upload-received ` +
+    `${num(perDoc('upload-received'))} write units per document, was 8: ${usd((perDoc('upload-received') - 8) * writeUsd)}); ` +
+    `the watch entry written with each submit (${num(watch)} units per document: ${usd(watch * writeUsd)}); ` +
+    `intake-archive ${num(perDoc('intake-archive'))} units (was 9.2; the document items are larger). Reading ` +
+    'a named version costs the same requests as reading the current one, and the versioned intake bucket ' +
+    'keeps an older version only when a file is uploaded again (replaced, retried or a late PUT), for the ' +
+    "30 days the bucket's lifecycle keeps uploads. The stuck check reads each record in flight once an hour " +
+    '(a GetItem and a DescribeExecution; Step Functions does not bill DescribeExecution) and removes finished ' +
+    'ones, so its cost follows the work in flight, not the archive.'
+  );
+}
+
 /** Refused DynamoDB units per 1,000 documents, priced as write units (nearly all of them are). */
 function refusedUsd(w: WorkloadCost): number {
   const writes = w.perThousand.lines.find((l) => l.service === 'DynamoDB' && l.item.startsWith('write'));
@@ -219,6 +254,7 @@ export function renderMarkdown(r: Results): string {
       "check's HEAD and range GET, the validation's tag read, the archive COPY with its HEAD, and the audit " +
       "trail's locked copies. An upload and a copy into a locked bucket are the floor of a design with an " +
       'intake bucket.',
+    recordPathNote(a),
     `- **Lambda GB-seconds** (${usd(lambdaGb(a))} of the ${usd(a.perThousand.targetUsd)}) are local durations at ` +
       "the template's memory: 512 MB for the API functions, kept for their cold starts, and 256 MB for the " +
       'functions no user waits on that only wait on DynamoDB and S3 (the stream consumers document-history, ' +
