@@ -65,9 +65,9 @@ function recordPathNote(a: WorkloadCost): string {
     `intake-archive ${num(perDoc('intake-archive'))} units (was 9.2; the document items are larger). Reading ` +
     'a named version costs the same requests as reading the current one, and the versioned intake bucket ' +
     'keeps an older version only when a file is uploaded again (replaced, retried or a late PUT), for the ' +
-    "30 days the bucket's lifecycle keeps uploads. The stuck check reads each record in flight once an hour " +
-    '(a GetItem and a DescribeExecution; Step Functions does not bill DescribeExecution) and removes finished ' +
-    'ones, so its cost follows the work in flight, not the archive.'
+    "30 days the bucket's lifecycle keeps uploads. The stuck check looks at each record in flight every hour " +
+    'for its first day and once a day after (a GetItem and a DescribeExecution; Step Functions does not bill ' +
+    'DescribeExecution) and removes finished ones, so its cost follows the work in flight, not the archive.'
   );
 }
 

@@ -40,6 +40,25 @@ export const WATCH_GRACE_SECONDS = 15 * 60;
 /** Watch entries are spread over a few partitions so that no single key takes every start. */
 export const WATCH_SHARDS = 4;
 
+/**
+ * A record in flight for less than this is checked every hour; an older one (a loan running for
+ * weeks, a review left waiting) once a day, at an hour of its own, so the check's reads and
+ * DescribeExecution calls follow the records that recently started plus a 24th of the others.
+ */
+export const CHECK_HOURLY_FOR_SECONDS = 24 * 3600;
+
+/** Whether the hourly check looks at a watched record in the run at `now`. */
+export function dueForCheck(entry: Pick<WatchEntry, 'recordId' | 'since'>, now: Date): boolean {
+  if (now.getTime() - Date.parse(entry.since) < CHECK_HOURLY_FOR_SECONDS * 1000) return true;
+  return now.getUTCHours() === hourOf(entry.recordId);
+}
+
+const hourOf = (recordId: string): number => {
+  let sum = 0;
+  for (const c of recordId) sum = (sum * 31 + (c.codePointAt(0) ?? 0)) % 100_003;
+  return sum % 24;
+};
+
 export function watchShard(recordId: string): number {
   let sum = 0;
   for (const c of recordId) sum = (sum + (c.codePointAt(0) ?? 0)) % 997;

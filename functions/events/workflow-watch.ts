@@ -8,6 +8,7 @@ import { dropStuck, listStuck, putStuck, unwatch, watchEntries } from '../adapte
 import { executionStatus } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
 import {
+  dueForCheck,
   judgeWatched,
   REPAIRS,
   STUCK_RECORDS_METRIC,
@@ -21,12 +22,15 @@ import {
  * one that waits on a running execution is left alone; one that waits on an execution that has
  * ended or was never started is reported stuck: kept in the stuck list the dashboard shows, with
  * its reason and repair, audited once (`workflow.stuck-found`) and counted in the `StuckRecords`
- * metric, which raises an alarm on AWS. Reads follow the records in flight, not the archive.
+ * metric, which raises an alarm on AWS. Reads follow the records in flight, not the archive; a
+ * record in flight for over a day is looked at once a day (`dueForCheck`).
  * Safe to run twice.
  */
 
 export interface WatchSummary {
   watched: number;
+  /** In flight for more than a day and checked at another hour of the day. */
+  notDue: number;
   finished: number;
   moving: number;
   stuck: { kind: string; recordId: string; reason: string }[];
@@ -41,10 +45,14 @@ async function recordOf(entry: WatchEntry): Promise<{ status: string; executionA
 export const handler = async (): Promise<WatchSummary> => {
   const at = now();
   const known = new Set((await listStuck(1000)).map((s) => `${s.kind}#${s.recordId}`));
-  const summary: WatchSummary = { watched: 0, finished: 0, moving: 0, stuck: [] };
+  const summary: WatchSummary = { watched: 0, notDue: 0, finished: 0, moving: 0, stuck: [] };
   for (let shard = 0; shard < WATCH_SHARDS; shard++) {
     for await (const entry of watchEntries(shard)) {
       summary.watched++;
+      if (!dueForCheck(entry, at)) {
+        summary.notDue++;
+        continue;
+      }
       const record = await recordOf(entry);
       const waiting = record ? await executionStatus(entry.executionArn) : 'MISSING';
       const verdict = judgeWatched(entry, record, waiting, at);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dueForCheck,
   judgeWatched,
   WATCH_GRACE_SECONDS,
   WATCH_SHARDS,
@@ -62,6 +63,16 @@ describe('the stuck check (workflow health)', () => {
     const batch = { ...entry, kind: 'disposal' as const };
     expect(judgeWatched(batch, { status: 'APPRAISAL' }, 'ABORTED', soon).state).toBe('stuck');
     expect(judgeWatched(batch, { status: 'DONE' }, 'ABORTED', soon).state).toBe('finished');
+  });
+
+  it('checks a record every hour for its first day, then once a day at an hour of its own', () => {
+    expect(dueForCheck(entry, soon)).toBe(true);
+    const hours = Array.from({ length: 24 }, (_, h) => new Date(Date.UTC(2026, 4, 9, h, 30)));
+    // A week later: due in exactly one hour of the day.
+    expect(hours.filter((h) => dueForCheck(entry, h))).toHaveLength(1);
+    // And the hours differ between records, so the daily checks spread over the day.
+    const hourOfRecord = (id: string) => hours.findIndex((h) => dueForCheck({ ...entry, recordId: id }, h));
+    expect(new Set(Array.from({ length: 50 }, (_, i) => hourOfRecord(`loan-${i}`))).size).toBeGreaterThan(12);
   });
 
   it('spreads watch entries over its shards', () => {
