@@ -578,6 +578,16 @@ function printBanner(ready: Record<string, unknown>, scheme: string): void {
   console.log(lines.join('\n'));
 }
 
+/** Whether a process still runs (a process of another user counts as running). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function main(): Promise<void> {
   let config: LocalConfig;
   try {
@@ -591,6 +601,7 @@ async function main(): Promise<void> {
   }
 
   let system: RunningSystem | undefined;
+  let starting: Promise<RunningSystem> | undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -600,7 +611,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log(`${signal}: stopping`);
-    const done = system ? system.stop() : Promise.resolve();
+    // Stopped while starting: wait for the start (its JVM is on its way), then stop what started.
+    const done = system
+      ? system.stop()
+      : (starting?.then(
+          (s) => s.stop(),
+          () => undefined,
+        ) ?? Promise.resolve());
     done.then(
       () => process.exit(0),
       (err: unknown) => {
@@ -611,14 +628,20 @@ async function main(): Promise<void> {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
-  // Whoever started us (npm, tsx, a test) is gone: stop rather than run on as an orphan.
-  const parent = process.ppid;
+  // Whoever started us (npm, tsx, a test) is gone: stop rather than run on as an orphan. A
+  // launcher that names itself (DANGAN_PARENT_PID) is watched by pid, so a parent that is gone
+  // before this module has even loaded is noticed too (its children are re-parented by then).
+  const named = Number(process.env.DANGAN_PARENT_PID);
+  const parent = Number.isInteger(named) && named > 0 ? named : process.ppid;
+  const parentGone = () => (parent === named ? !isRunning(parent) : process.ppid !== parent);
+  if (parentGone()) shutdown('parent exit');
   setInterval(() => {
-    if (process.ppid !== parent) shutdown('parent exit');
+    if (parentGone()) shutdown('parent exit');
   }, 1000).unref();
 
   try {
-    system = await startLocal(config);
+    starting = startLocal(config);
+    system = await starting;
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(err.message);

@@ -24,12 +24,16 @@ export function useLocalSystem(
 ): void {
   let system: LocalSystem | undefined;
   beforeAll(async () => {
-    const [started] = await Promise.all([
+    const [started, beside] = await Promise.allSettled([
       startSystem(options.env ? { env: options.env } : {}),
       options.alongside?.(),
     ]);
-    system = started;
-    await onStart(started);
+    // Whatever failed, a system that did start is stopped by afterAll (Promise.all would drop it
+    // the moment the browser could not start, and leave it running).
+    if (started.status === 'fulfilled') system = started.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (beside.status === 'rejected') throw beside.reason;
+    await onStart(started.value);
   }, options.timeoutMs ?? 180_000);
 
   afterEach((ctx) => {

@@ -125,6 +125,8 @@ export async function startSystem(
       env: {
         ...process.env,
         POWERTOOLS_LOG_LEVEL: 'WARN',
+        // The system stops by itself once this test process is gone, even before it is ready.
+        DANGAN_PARENT_PID: String(process.pid),
         DANGAN_EVENT_DELAY_MS: '0',
         DANGAN_SCAN_DELAY_MS: '0',
         ...options.env,
