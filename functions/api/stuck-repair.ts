@@ -35,7 +35,7 @@ export const handler = apiHandler('stuck-repair', async ({ actor, path, requestI
   if (status === 'RUNNING') {
     throw new Conflict(`the workflow of ${kind} ${recordId} is running again; it needs no repair`);
   }
-  const reason = `the workflow stopped (${status}); repaired by ${actor.username}`;
+  const reason = `流程已停止（${status}），由 ${actor.username} 修复 / the workflow stopped (${status}); repaired by ${actor.username}`;
   const outcome = await repair(stuck.kind, recordId, stuck.executionArn, reason, actor.username);
   await unwatch(stuck);
   await dropStuck(stuck.kind, recordId);

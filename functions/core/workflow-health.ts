@@ -108,7 +108,13 @@ export function judgeWatched(
   const what = `${entry.kind} ${entry.recordId} is ${record.status}`;
   if (execution === 'MISSING') {
     if (now.getTime() - Date.parse(entry.since) < WATCH_GRACE_SECONDS * 1000) return { state: 'too-early' };
-    return { state: 'stuck', reason: `${what}, but its workflow execution was never started` };
+    return {
+      state: 'stuck',
+      reason: `流程从未启动 / ${what}, but its workflow execution was never started`,
+    };
   }
-  return { state: 'stuck', reason: `${what}, but its workflow execution has ended (${execution})` };
+  return {
+    state: 'stuck',
+    reason: `流程已结束（${execution}），记录仍在等待 / ${what}, but its workflow execution has ended (${execution})`,
+  };
 }

@@ -139,7 +139,7 @@ describe('a step that dies is run again and converges', () => {
     await api.expect(200, 'reviewer1', 'POST', `/tasks/${task.taskId}/decision`, { decision: 'approve' });
     const back = await waitSubmission(api, draft.submissionId, 'REJECTED', (s) => s.status === 'REJECTED');
     expect((back as unknown as { rejection: { reason: string } }).rejection.reason).toMatch(
-      /^Archiving failed \(.+\); the submission is back with its clerk/,
+      /^归档失败（.+），批次已退回经办人.* \/ Archiving failed \(.+\); the submission is back with its clerk/,
     );
     expect(back.documents.every((d) => (d as { archiveCode?: string }).archiveCode === undefined)).toBe(true);
 

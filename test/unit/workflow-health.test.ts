@@ -40,7 +40,7 @@ describe('the stuck check (workflow health)', () => {
       const verdict = judgeWatched(entry, { status: 'IN_REVIEW', executionArn: ARN }, status, soon);
       expect(verdict).toEqual({
         state: 'stuck',
-        reason: `submission s1 is IN_REVIEW, but its workflow execution has ended (${status})`,
+        reason: `流程已结束（${status}），记录仍在等待 / submission s1 is IN_REVIEW, but its workflow execution has ended (${status})`,
       });
     }
   });
