@@ -1,7 +1,7 @@
 import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionName } from '../functions/catalog.ts';
+import { FUNCTIONS, type FunctionName, functionAccess } from '../functions/catalog.ts';
 import { Api } from './constructs/api.ts';
 import { AuditTrail } from './constructs/audit-trail.ts';
 import { Auth } from './constructs/auth.ts';
@@ -72,6 +72,11 @@ export class DanganStack extends Stack {
     this.functions.connectWorkflows(this.workflows.byName);
 
     this.storage.onUpload(this.functions.byName[UPLOAD_RECEIVER]);
+    this.malwareProtection.onlyTheseReadUploads(
+      (Object.keys(FUNCTIONS) as FunctionName[])
+        .filter((n) => ['read', 'preview', 'readwrite'].includes(functionAccess(n).intake ?? ''))
+        .map((n) => this.functions.roles[n]),
+    );
 
     this.api = new Api(this, 'Api', {
       functions: this.functions.byName,

@@ -21,11 +21,13 @@ export interface MalwareProtectionProps {
 export class MalwareProtection extends Construct {
   readonly plan: guardduty.CfnMalwareProtectionPlan;
   readonly role: iam.Role;
+  private readonly bucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: MalwareProtectionProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const { bucket, key } = props;
+    this.bucket = bucket;
     const uploads = bucket.arnForObjects(`${INTAKE_PREFIX}*`);
     const managedRules = stack.formatArn({
       service: 'events',
@@ -130,5 +132,26 @@ export class MalwareProtection extends Construct {
     });
     // GuardDuty validates the role when the plan is created: the policy must exist by then.
     this.plan.node.addDependency(this.role);
+  }
+
+  /**
+   * Nobody reads a scan but GuardDuty and the functions that check, preview or archive it: the
+   * intake bucket keeps every version of an upload (ID copies included) until its lifecycle
+   * expires it, so its objects are denied to every other principal of the account, as the
+   * archive bucket's originals are.
+   */
+  onlyTheseReadUploads(readers: readonly iam.IRole[]): void {
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyIntakeFunctionsReadScans',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.bucket.arnForObjects(`${INTAKE_PREFIX}*`)],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': [this.role.roleArn, ...readers.map((r) => r.roleArn)] },
+        },
+      }),
+    );
   }
 }

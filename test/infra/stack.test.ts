@@ -992,6 +992,32 @@ describe('audit trail and originals (append-only, locked copy, content readers)'
     expect(list(allowed as unknown[])).toEqual(readerRoles.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
   });
 
+  it('lets only GuardDuty and the intake functions read scans, and denies everyone else in the bucket policy', () => {
+    const readers = functionNames.filter((n) =>
+      ['read', 'preview', 'readwrite'].includes(accessOf(n).intake ?? ''),
+    );
+    expect(readers).toEqual(
+      expect.arrayContaining([
+        'upload-received',
+        'intake-open-review',
+        'intake-archive',
+        'submissions-scan-content',
+      ]),
+    );
+    const intakeId = logicalId(stack.storage.intake);
+    const deny = ofType('AWS::S3::BucketPolicy')
+      .filter(([, r]) => mentions(r.Properties?.Bucket, intakeId))
+      .flatMap(([, r]) => policyStatements(r))
+      .find((s) => s.Sid === 'OnlyIntakeFunctionsReadScans');
+    expect(deny?.Effect).toBe('Deny');
+    expect(list(deny?.Action)).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    const condition = deny?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown } } | undefined;
+    expect(list(condition?.ArnNotEquals['aws:PrincipalArn'] as unknown[])).toEqual([
+      { 'Fn::GetAtt': [logicalId(stack.malwareProtection.role), 'Arn'] },
+      ...readers.map((n) => ({ 'Fn::GetAtt': [logicalId(stack.functions.roles[n]), 'Arn'] })),
+    ]);
+  });
+
   it('sends refused requests (401, 403) from the API access log to the access-denied function', () => {
     const filters = ofType('AWS::Logs::SubscriptionFilter').map(([, r]) => r.Properties as Json);
     expect(filters).toHaveLength(1);
