@@ -13,7 +13,7 @@ import { firstDayAfter } from '../core/disposal.ts';
 import type { DocumentRecord } from '../core/documents.ts';
 import type { IntakeCheckOutcome } from '../core/intake-checks.ts';
 import type { RetentionPlan } from '../core/retention.ts';
-import type { Rejection, Submission } from '../core/submissions.ts';
+import { type Rejection, type Submission, TransientError } from '../core/submissions.ts';
 import type { Decision, TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut, SYSTEM_ACTOR } from './audit.ts';
 import { batchGetItems, tableKeys } from './batch-get.ts';
@@ -864,7 +864,11 @@ export async function reserveSequenceNumbers(
       return taken;
     } catch (err) {
       // Another reservation took a given-back number first, or this one was made meanwhile.
-      if (!isConditionalCheckFailed(err) || attempt >= RESERVE_ATTEMPTS) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
+      if (attempt >= RESERVE_ATTEMPTS) {
+        // Still contended: the workflow retries the step rather than failing the archiving.
+        throw new TransientError(`sequence ${sequenceKey} is contended; its numbers will be reserved again`);
+      }
     }
   }
 }

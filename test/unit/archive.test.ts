@@ -421,6 +421,16 @@ describe('intake-archive step', () => {
     });
   });
 
+  it('has the workflow retry the step when other reservations keep taking the given-back numbers first', async () => {
+    stored(undefined, [documents()]);
+    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 9, free: new Set([3]) } });
+    ddbMock.on(UpdateCommand, { Key: seqKey(D30) }).rejects(namedError('ConditionalCheckFailedException'));
+
+    await expect(archive(input)).rejects.toMatchObject({ name: 'TransientError' });
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+
   it('returns the numbers of a failed archiving to their sequences, once', async () => {
     const sub = submission({ status: 'IN_REVIEW', attempt: 1, executionArn: EXECUTION_ARN });
     stored(sub, [documents()]);
