@@ -2,8 +2,10 @@
  * No record waits with nothing that will move it, end to end against the local system: a
  * submission whose workflow execution is stopped while it waits for review is found by the stuck
  * check, shown on the dashboard, reported once in the audit trail, and repaired by an archivist,
- * which hands it back to its clerk; the clerk submits it again and it is archived.
+ * which hands it back to its clerk; the clerk submits it again and it is archived. A loan whose
+ * approval workflow is stopped is found and repaired by rejecting the request.
  */
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import {
   Api,
@@ -18,7 +20,7 @@ import {
   waitSubmission,
 } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
-import type { LocalSystem } from './system.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
@@ -102,5 +104,47 @@ describe('stuck records', () => {
     expect(
       archived.documents.every((d) => typeof (d as { archiveCode?: string }).archiveCode === 'string'),
     ).toBe(true);
+  }, 180_000);
+  it('finds a loan whose approval workflow stopped, and repairs it by rejecting the request', async () => {
+    const customerId = await createCustomer(api);
+    const archived = await archiveDraft(api, await createDraft(api, customerId, 'CHANGE', changeDocs('借')));
+    const documentId = archived.documents[0]?.documentId ?? '';
+    const loan = await api.expect<{ loanId: string; status: string }>(202, 'staff1', 'POST', '/loans', {
+      documentIds: [documentId],
+      purpose: '核对用电变更',
+      days: 3,
+    });
+    expect(loan.status).toBe('PENDING_APPROVAL');
+    // Its execution is named after the loan; stopped while the loan waits for approval.
+    const machine = system.ready.stateMachines['borrow-approval'] ?? '';
+    const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${loan.loanId}`;
+    const sfn = new SFNClient({
+      endpoint: system.ready.sfnUrl,
+      region: system.ready.region,
+      credentials: system.credentials,
+    });
+    try {
+      await until('the loan execution to exist', async () =>
+        (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status === 'RUNNING'
+          ? true
+          : undefined,
+      );
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+    } finally {
+      sfn.destroy();
+    }
+    const found = await watchNow();
+    expect(found.stuck.map((s) => s.recordId)).toContain(loan.loanId);
+
+    const repaired = await api.expect<{ outcome: string }>(
+      200,
+      'archivist1',
+      'POST',
+      `/stuck/loan/${loan.loanId}/repair`,
+    );
+    expect(repaired.outcome).toBe('REJECTED');
+    const after = await api.expect<{ status: string }>(200, 'staff1', 'GET', `/loans/${loan.loanId}`);
+    expect(after.status).toBe('REJECTED');
+    expect((await watchNow()).stuck.map((s) => s.recordId)).not.toContain(loan.loanId);
   }, 180_000);
 });
