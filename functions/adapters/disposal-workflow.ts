@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ENV } from '../catalog.ts';
 import { now } from '../core/clock.ts';
-import { executionArnOf } from '../core/loans.ts';
+import { executionArnOf } from '../core/executions.ts';
 import { requireEnv } from './env.ts';
 import { sfn } from './sfn-client.ts';
 import { putWatch } from './watch-repo.ts';

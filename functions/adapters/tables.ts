@@ -15,9 +15,15 @@
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
  * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |
  *
- * A code sequence holds `last` (the last item number taken) and, while a submission is being
- * archived, `reserved#<submissionId>` (the number its reserved range starts after); the
- * archiving gives the range to the documents and then removes the attribute.
+ * A code sequence holds `last` (the last item number taken), `free` (numbers an archiving that
+ * failed gave back, taken first by the next reservation) and, while a submission is being
+ * archived, what it reserved: `reusing#<submissionId>` (numbers taken from `free`),
+ * `reserved#<submissionId>` and `fresh#<submissionId>` (the new numbers run from the one after
+ * `reserved#` for `fresh#` numbers); the archiving gives them to the documents and then removes
+ * them (functions/adapters/code-sequences.ts).
+ *
+ * Workflows on watch and records found stuck: `WATCH#<0..3>` / `<kind>#<recordId>` and `STUCK` /
+ * `<kind>#<recordId>` (functions/adapters/watch-repo.ts).
  *
  * Customers in detail: the current item carries `version` (1, 2, ...) and is only updated on the
  * condition that it still holds the version the writer read. `<region>` is `DEFAULT` for a

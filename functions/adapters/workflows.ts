@@ -4,6 +4,7 @@ import {
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { executionArnOf } from '../core/executions.ts';
 import type { ExecutionStatus } from '../core/workflow-health.ts';
 import { borrowWorkflowArn, intakeWorkflowArn } from './env.ts';
 import { sfn } from './sfn-client.ts';
@@ -25,14 +26,7 @@ export function startIntakeExecution(name: string, input: unknown): Promise<Star
  * The ARN the intake execution named `name` has (or will have): Step Functions derives it from
  * the state machine's ARN, so it can be recorded before the execution starts.
  */
-export function intakeExecutionArn(name: string): string {
-  const machine = intakeWorkflowArn();
-  const parts = machine.split(':');
-  if (parts.length !== 7 || parts[5] !== 'stateMachine') {
-    throw new Error(`not a state machine ARN: ${machine}`);
-  }
-  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
-}
+export const intakeExecutionArn = (name: string): string => executionArnOf(intakeWorkflowArn(), name);
 
 /** Starts borrow-approval for a loan; the execution is named after the loan (see `startIntakeExecution`). */
 export function startBorrowExecution(loanId: string, input: unknown): Promise<StartResult> {

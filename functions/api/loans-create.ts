@@ -9,14 +9,8 @@ import { now } from '../core/clock.ts';
 import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
 import type { DocumentRecord } from '../core/documents.ts';
 import { DomainError } from '../core/errors.ts';
-import {
-  assertBorrowable,
-  borrowWorkflowInput,
-  createLoanSchema,
-  executionArnOf,
-  loanView,
-  newLoan,
-} from '../core/loans.ts';
+import { executionArnOf } from '../core/executions.ts';
+import { assertBorrowable, borrowWorkflowInput, createLoanSchema, loanView, newLoan } from '../core/loans.ts';
 import type { Actor } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';

@@ -203,19 +203,6 @@ export const borrowWorkflowInput = (loanId: string, scheme: Scheme): BorrowWorkf
   approvalTimeoutSeconds: scheme.limits.loanApprovalTimeoutHours * 3600,
 });
 
-/**
- * The ARN Step Functions gives an execution named `name` of a Standard state machine; known
- * before the start, so the loan names its execution from the moment it exists.
- */
-export function executionArnOf(stateMachineArn: string, name: string): string {
-  const parts = stateMachineArn.split(':');
-  if (parts.length !== 7 || parts[5] !== 'stateMachine') {
-    throw new Error(`${stateMachineArn} is not a state machine ARN`);
-  }
-  parts[5] = 'execution';
-  return `${parts.join(':')}:${name}`;
-}
-
 // ---- Granting, expiring, returning ----------------------------------------------------------
 
 /** Whole seconds (rounded up), without a fraction: the form a Wait state's TimestampPath takes everywhere. */

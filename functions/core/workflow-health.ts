@@ -50,20 +50,17 @@ export const CHECK_HOURLY_FOR_SECONDS = 24 * 3600;
 /** Whether the hourly check looks at a watched record in the run at `now`. */
 export function dueForCheck(entry: Pick<WatchEntry, 'recordId' | 'since'>, now: Date): boolean {
   if (now.getTime() - Date.parse(entry.since) < CHECK_HOURLY_FOR_SECONDS * 1000) return true;
-  return now.getUTCHours() === hourOf(entry.recordId);
+  return now.getUTCHours() === spreadOf(entry.recordId) % 24;
 }
 
-const hourOf = (recordId: string): number => {
+/** A stable number of a record id, to spread records over shards and hours. */
+const spreadOf = (recordId: string): number => {
   let sum = 0;
   for (const c of recordId) sum = (sum * 31 + (c.codePointAt(0) ?? 0)) % 100_003;
-  return sum % 24;
+  return sum;
 };
 
-export function watchShard(recordId: string): number {
-  let sum = 0;
-  for (const c of recordId) sum = (sum + (c.codePointAt(0) ?? 0)) % 997;
-  return sum % WATCH_SHARDS;
-}
+export const watchShard = (recordId: string): number => spreadOf(recordId) % WATCH_SHARDS;
 
 export interface WatchEntry {
   kind: WatchedKind;

@@ -1,14 +1,8 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { releaseSequenceRange, reserveSequenceNumbers } from '../adapters/code-sequences.ts';
 import { getCustomer as getCustomerRecord } from '../adapters/customers-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import {
-  type ArchivedCopy,
-  completeArchive,
-  getDocuments,
-  getSubmission,
-  releaseSequenceRange,
-  reserveSequenceNumbers,
-} from '../adapters/records-repo.ts';
+import { type ArchivedCopy, completeArchive, getDocuments, getSubmission } from '../adapters/records-repo.ts';
 import { accountClosed } from '../adapters/retention-clock.ts';
 import { copyToArchive, headArchiveObject, lockArchiveCopy } from '../adapters/storage.ts';
 import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';

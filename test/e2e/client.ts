@@ -349,7 +349,23 @@ export async function stuckSubmission(api: Api, system: LocalSystem, label: stri
   } finally {
     sfn.destroy();
   }
-  const res = await fetch(`${system.ready.apiUrl}/local/watch`, { method: 'POST' });
-  if (res.status !== 200) throw new Error(`POST /local/watch: ${res.status} ${await res.text()}`);
+  await callLocal(system, 'POST', '/local/watch');
   return draft.submissionId;
+}
+
+/** Calls one of the local system's own routes (`/local/...`); fails unless it answers 200. */
+export async function callLocal<T = Record<string, unknown>>(
+  system: LocalSystem,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${system.ready.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
 }

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   Api,
   archiveDraft,
+  callLocal,
   changeDocs,
   createCustomer,
   createDraft,
@@ -45,15 +46,7 @@ interface Faults {
   faults: { function: string; remaining: number | string; fired: number }[];
   invocations: Record<string, number>;
 }
-const faults = async (method: string, body?: unknown): Promise<Faults> => {
-  const res = await fetch(`${system.ready.apiUrl}/local/faults`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (res.status !== 200) throw new Error(`${method} /local/faults: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Faults;
-};
+const faults = (method: string, body?: unknown) => callLocal<Faults>(system, method, '/local/faults', body);
 
 afterEach(async () => {
   await faults('DELETE');

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Api,
   archiveDraft,
+  callLocal,
   changeDocs,
   createCustomer,
   createDraft,
@@ -34,10 +35,12 @@ interface StuckView {
   count: number;
   items: { kind: string; recordId: string; reason: string; repair: string }[];
 }
-const watchNow = async () => {
-  const res = await fetch(`${system.ready.apiUrl}/local/watch`, { method: 'POST' });
-  return (await res.json()) as { watched: number; finished: number; stuck: { recordId: string }[] };
-};
+const watchNow = () =>
+  callLocal<{ watched: number; finished: number; stuck: { recordId: string }[] }>(
+    system,
+    'POST',
+    '/local/watch',
+  );
 
 describe('stuck records', () => {
   it('leaves records whose workflows run alone, and lets finished ones leave the watch', async () => {

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Api,
+  callLocal,
   changeDocs,
   createCustomer,
   createDraft,
@@ -32,16 +33,7 @@ useLocalSystem(async (started) => {
   api = new Api(system.ready.apiUrl);
 });
 
-async function local(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${system.ready.apiUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
+const local = (method: string, path: string, body?: unknown) => callLocal(system, method, path, body);
 
 const NOW = { minMs: 0, maxMs: 0 };
 afterEach(async () => {

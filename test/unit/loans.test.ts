@@ -14,12 +14,12 @@ import { handler as getOne } from '../../functions/api/loans-get.ts';
 import { handler as list } from '../../functions/api/loans-list.ts';
 import { handler as giveBack } from '../../functions/api/loans-return.ts';
 import { canReadContent } from '../../functions/core/documents.ts';
+import { executionArnOf } from '../../functions/core/executions.ts';
 import {
   activeGrant,
   assertBorrowable,
   assertReturnable,
   createLoanSchema,
-  executionArnOf,
   isOverdue,
   loanDueAt,
   loanTaskIds,
