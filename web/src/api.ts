@@ -1,13 +1,9 @@
 import { ROUTES } from 'virtual:dangan-routes';
+import type { FieldError } from '../../functions/contract.ts';
 import { clearSession, currentSession, type Session } from './auth.ts';
 import type { ConsoleConfig } from './config.ts';
 
 /** The API as the console calls it: JSON in and out, errors as `ApiError` with field details. */
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
 
 export class ApiError extends Error {
   constructor(
@@ -118,11 +114,48 @@ export const hasRoute = (method: string, path: string): boolean =>
 
 // ---- Shapes the console reads ----------------------------------------------------------------
 
+/** The API's views and enums, as the functions define them (type-only: nothing is bundled). */
+export type {
+  AgeBand,
+  AuditEvent,
+  BatchItemView,
+  BatchStatus,
+  BatchView,
+  CheckName,
+  CheckResult,
+  Customer,
+  CustomerVersionView,
+  DocumentStatus,
+  DocumentVersionView,
+  DocumentView,
+  FieldError,
+  Hold,
+  ItemStatus,
+  LoanApprovalLevel,
+  LoanDocument,
+  LoanStatus,
+  LoanView,
+  Problem,
+  Role,
+  StatsView,
+  SubmissionListItem,
+  SubmissionStatus,
+  SubmissionView,
+  TaskStatus,
+  TaskView,
+  WatchedKind,
+} from '../../functions/contract.ts';
+
+// The views below are built outside functions/core (in a handler or an adapter), so the console
+// keeps its own copy of what it reads of them.
+
+/** A name in both languages, as the scheme gives it. */
 export interface Named {
   zh: string;
   en: string;
 }
 
+/** `GET /scheme` (functions/api/scheme-get.ts `schemeView`): the parts the console reads. */
 export interface Scheme {
   id: string;
   name: Named;
@@ -135,100 +168,10 @@ export interface Scheme {
   documentTypes: { code: string; name: Named; retention: string; sensitive: boolean }[];
 }
 
-export interface Customer {
-  customerId: string;
-  customerNo: string;
-  name: string;
-  type: string;
-  region?: string;
-  phone?: string;
-  address?: string;
-  idNumber?: string;
-}
-
+/** A presigned PUT (functions/adapters `presignUpload`). */
 export interface Upload {
   method: 'PUT';
   url: string;
   headers: Record<string, string>;
   expiresAt: string;
-}
-
-export interface CheckResult {
-  passed: boolean;
-  messages: string[];
-}
-
-export interface DocumentView {
-  documentId: string;
-  submissionId: string;
-  customerId: string;
-  businessEvent: string;
-  docType: string;
-  docTypeName?: Named;
-  title: string;
-  fileName: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  status: string;
-  createdAt: string;
-  uploadedAt?: string;
-  checks?: Record<string, CheckResult>;
-  archiveCode?: string;
-  archivedAt?: string;
-  retentionCode?: string;
-  retentionTrigger?: string;
-  retainUntil?: string;
-  legalHold?: boolean;
-  masked?: boolean;
-}
-
-export interface Problem {
-  documentId?: string;
-  check?: string;
-  message: string;
-  [k: string]: unknown;
-}
-
-export interface SubmissionView {
-  submissionId: string;
-  customerId: string;
-  customerNo?: string;
-  businessEvent: string;
-  status: string;
-  attempt: number;
-  createdBy: string;
-  createdAt: string;
-  submittedAt?: string;
-  validation?: { valid: boolean; problems: Problem[]; at: string };
-  rejection?: { reason: string; problems: Problem[]; decidedBy: string; at: string; attempt: number };
-  archivedAt?: string;
-  documents: DocumentView[];
-}
-
-export interface TaskView {
-  taskId: string;
-  kind: string;
-  role?: string;
-  subjectId: string;
-  summary: Record<string, unknown> & { text?: string };
-  createdAt: string;
-  dueAt: string;
-}
-
-/** One of the clerk's own submissions, as `GET /submissions` lists it. */
-export interface SubmissionListItem {
-  submissionId: string;
-  status: string;
-  businessEvent: string;
-  customerId: string;
-  customerNo?: string;
-  customerName?: string;
-  documentCount: number;
-  attempt: number;
-  createdAt: string;
-  updatedAt: string;
-  submittedAt?: string;
-  archivedAt?: string;
-  rejection?: { reason: string; problemCount: number; decidedBy: string; at: string };
 }

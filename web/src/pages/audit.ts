@@ -1,21 +1,7 @@
-import { api, apiBlob, hasRoute, qs } from '../api.ts';
+import { type AuditEvent, api, apiBlob, hasRoute, qs } from '../api.ts';
 import { type Ctx, clearFieldErrors, errorText, field, notice, pageHeader, showFieldErrors } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
-
-interface AuditEvent {
-  eventId?: string;
-  at: string;
-  action: string;
-  actorName?: string;
-  actorSub?: string;
-  actorRoles?: string[];
-  targetType?: string;
-  targetId: string;
-  before?: unknown;
-  after?: unknown;
-  details?: unknown;
-}
 
 const brief = (e: AuditEvent): string => {
   const parts = [e.details, e.after].filter((x) => x !== undefined).map((x) => JSON.stringify(x));

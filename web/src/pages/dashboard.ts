@@ -1,4 +1,4 @@
-import { api, canCall, hasRoute } from '../api.ts';
+import { type AgeBand, api, canCall, hasRoute, type StatsView, type WatchedKind } from '../api.ts';
 import { type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, type MessageKey, named, t } from '../i18n.ts';
@@ -6,55 +6,22 @@ import './dashboard.css';
 
 const REFRESH_SECONDS = 30;
 
-/** `GET /stats` as the console reads it (functions/core/stats.ts `statsView`). */
-interface Stats {
-  asOf: string;
-  documents: {
-    held: number;
-    disposed: number;
-    years: {
-      year: number;
-      held: number;
-      disposed: number;
-      byEvent: Record<string, number>;
-      byType: Record<string, number>;
-    }[];
-  };
-  completeness: {
-    definition: string;
-    byEvent: {
-      businessEvent: string;
-      firstSubmissions: number;
-      complete: number;
-      completeRate: number | null;
-      passedChecks: number;
-      rejections: number;
-      archived: number;
-    }[];
-  };
-  tasks: {
-    waiting: number;
-    oldestCreatedAt?: string;
-    oldestAgeHours?: number;
-    ageBands: Record<Band, number>;
-    byRole: { role: string; waiting: number; oldestAgeHours?: number }[];
-  };
-  loans: { overdue: number; longestOverdueDays?: number };
-  disposal: { dueWithinDays: number; due: number; byMonth: { month: string; count: number }[] };
-  /** Records waiting on a workflow that will not move them (the hourly stuck check). */
-  stuck?: { count: number; items: StuckRecord[] };
-}
+/**
+ * `GET /stats`: functions/core/stats.ts `statsView`, and the records the hourly check found stuck
+ * (added by functions/api/stats-get.ts).
+ */
+type Stats = StatsView & { stuck?: { count: number; items: StuckRecord[] } };
 
+/** A record waiting on a workflow that will not move it (functions/api/stats-get.ts). */
 interface StuckRecord {
-  kind: 'submission' | 'loan' | 'disposal';
+  kind: WatchedKind;
   recordId: string;
   reason: string;
   foundAt: string;
   repair: string;
 }
 
-type Band = 'under1d' | '1to3d' | '3to7d' | 'over7d';
-const BANDS: [Band, MessageKey][] = [
+const BANDS: [AgeBand, MessageKey][] = [
   ['under1d', 'dashAgeUnder1d'],
   ['1to3d', 'dashAge1to3d'],
   ['3to7d', 'dashAge3to7d'],

@@ -1,60 +1,25 @@
-import { api, qs } from '../api.ts';
+import { api, type BatchItemView, type BatchStatus, type BatchView, qs } from '../api.ts';
 import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 
 /** Batch and item statuses (functions/core/disposal.ts). */
-const BATCH_STATUSES = ['PROPOSED', 'APPRAISAL', 'APPROVAL', 'DESTROYING', 'DONE', 'EXTENDED', 'ABANDONED'];
+const BATCH_STATUSES: readonly BatchStatus[] = [
+  'PROPOSED',
+  'APPRAISAL',
+  'APPROVAL',
+  'DESTROYING',
+  'DONE',
+  'EXTENDED',
+  'ABANDONED',
+];
 
-/** `GET /disposals` items. */
-export interface BatchView {
-  batchId: string;
-  schemeId: string;
-  fonds: string;
-  category: string;
-  dueMonth: string;
-  sweepDate: string;
-  part: number;
-  status: string;
-  itemCount: number;
-  createdAt: string;
-  updatedAt: string;
-  round?: number;
-  appraisedBy?: string;
-  appraisedAt?: string;
-  appraisalComment?: string;
-  approvedBy?: string;
-  approvedAt?: string;
-  returns?: { round: number; by: string; at: string; comment: string }[];
-  counts?: Record<string, number>;
-  closedAt?: string;
-  abandonedReason?: string;
-}
-
-/** One document of a batch; after destruction, its tombstone. */
-export interface BatchItemView {
-  documentId: string;
-  status: string;
-  archiveCode: string;
-  title: string;
-  docType: string;
-  docTypeName?: { zh: string; en: string };
-  retentionCode: string;
-  retentionYears: number;
-  clockStart: string;
-  dueOn: string;
-  archivedAt: string;
-  destroyedAt?: string;
-  reason?: string;
-  extension?: { years: number; dueOn: string; reason: string; by: string; at: string };
-  masked?: boolean;
-}
-
-/** `GET /disposals/{batchId}`. */
-export interface BatchDetail extends BatchView {
+/** `GET /disposals/{batchId}`: the batch, its items and, once closed, links to its destruction list. */
+export type BatchDetail = BatchView & {
   items: BatchItemView[];
+  /** Built by functions/api/disposals-get.ts. */
   links?: { json: { url: string; expiresAt: string }; html: { url: string; expiresAt: string } };
-}
+};
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '');
 

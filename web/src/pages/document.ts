@@ -1,4 +1,11 @@
-import { api, canCall, type DocumentView, qs } from '../api.ts';
+import {
+  api,
+  type CustomerVersionView,
+  canCall,
+  type DocumentVersionView,
+  type DocumentView,
+  qs,
+} from '../api.ts';
 import { badge, type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { dataTable, formatBytes, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
@@ -6,21 +13,6 @@ import { auditTable } from './audit.ts';
 import { holdBadge, holdsSection } from './holds.ts';
 import { loanRequestForm } from './loans.ts';
 import { checksCell, showContent } from './shared.ts';
-
-interface Version {
-  version: number;
-  changedAt: string;
-  changedBy: string;
-  changed: string[];
-  values: Record<string, string | null>;
-}
-
-interface DocVersion {
-  changedAt: string;
-  changedBy: string;
-  status?: { from?: string; to: string | null };
-  changed: string[];
-}
 
 /** One document: metadata, four checks, retention, the original inline, and its history. */
 export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx): Promise<void> {
@@ -109,7 +101,7 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
 
   if (canCall('GET', '/documents/{documentId}/history', groups)) {
     try {
-      const res = await api<{ items: DocVersion[] }>('GET', `/documents/${d.documentId}/history`);
+      const res = await api<{ items: DocumentVersionView[] }>('GET', `/documents/${d.documentId}/history`);
       render(
         docHistory,
         h('h2', null, `${t('document')} · ${t('history')}`),
@@ -139,7 +131,7 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
   }
   if (canCall('GET', '/customers/{customerId}/history', groups)) {
     try {
-      const res = await api<{ items: Version[] }>('GET', `/customers/${d.customerId}/history`);
+      const res = await api<{ items: CustomerVersionView[] }>('GET', `/customers/${d.customerId}/history`);
       render(
         history,
         h('h2', null, `${t('customer')} · ${t('history')}`),

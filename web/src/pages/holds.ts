@@ -1,19 +1,10 @@
-import { api, type DocumentView } from '../api.ts';
+import { api, type DocumentView, type Hold } from '../api.ts';
 import { badge, type Ctx, clearFieldErrors, errorText, field, notice, showFieldErrors } from '../app.ts';
 import { dataTable, formatTime, h, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
 
-/** A hold as `GET /documents/{documentId}` shows it to archivists. */
-export interface HoldView {
-  holdId: string;
-  documentId: string;
-  reason: string;
-  status: 'ACTIVE' | 'RELEASED';
-  placedBy: string;
-  placedAt: string;
-  releasedBy?: string;
-  releasedAt?: string;
-}
+/** A hold as `GET /documents/{documentId}` shows it to archivists (functions/api/documents-get.ts). */
+export type HoldView = Omit<Hold, 'placedBySub' | 'releasedBySub'>;
 
 type WithHolds = DocumentView & { holds?: HoldView[] };
 

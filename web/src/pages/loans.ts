@@ -1,4 +1,4 @@
-import { api, canCall, type DocumentView, qs } from '../api.ts';
+import { api, canCall, type DocumentView, type LoanDocument, type LoanView, qs } from '../api.ts';
 import {
   age,
   badge,
@@ -13,38 +13,6 @@ import {
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { showContent } from './shared.ts';
-
-/** A document as a loan names it (functions/core/loans.ts `LoanDocument`). */
-export interface LoanDocument {
-  documentId: string;
-  docType: string;
-  archiveCode?: string;
-  sensitive: boolean;
-  paper: boolean;
-  location?: { room?: string; cabinet?: string; box?: string };
-}
-
-/** `GET /loans/{loanId}` and the items of `GET /loans`. */
-export interface LoanView {
-  loanId: string;
-  status: 'PENDING_APPROVAL' | 'ACTIVE' | 'RETURNED' | 'EXPIRED' | 'REJECTED';
-  borrower: string;
-  purpose: string;
-  days: number;
-  documents: LoanDocument[];
-  sensitive: boolean;
-  paper: boolean;
-  createdAt: string;
-  approvedBy?: string[];
-  grantedAt?: string;
-  dueAt?: string;
-  returnedAt?: string;
-  returnedBy?: string;
-  expiredAt?: string;
-  rejection?: { reason: string; decidedBy: string; at: string };
-  paperOut: boolean;
-  overdue: boolean;
-}
 
 const REFRESH_SECONDS = 10;
 

@@ -1,9 +1,9 @@
-import { api, type DocumentView, type TaskView } from '../api.ts';
+import { api, type DocumentView, type LoanView, type TaskView } from '../api.ts';
 import { badge, type Ctx, field, hasGroup } from '../app.ts';
 import { dataTable, formatTime, h } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { type BatchDetail, batchFacts, batchItemsTable } from './disposals.ts';
-import { type LoanView, loanStatusCell, shelf } from './loans.ts';
+import { loanStatusCell, shelf } from './loans.ts';
 import { showContent } from './shared.ts';
 
 /** Task kinds this module shows in the inbox. */
