@@ -156,8 +156,9 @@ export async function measureSweeps(sizes: readonly number[], due = 100): Promis
   const admin = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials });
   // The handlers' modules read the endpoint when their clients are made: import them now.
   const { ddb, dynamodb } = await import('../functions/adapters/clients.ts');
-  const { RECORDS_TABLE, AUDIT_TABLE, dueIndexKeys } = await import('../functions/adapters/tables.ts');
-  const { moveBatch } = await import('../functions/adapters/disposals-repo.ts');
+  const { RECORDS_TABLE, AUDIT_TABLE } = await import('../functions/adapters/tables.ts');
+  const { entries } = await import('../functions/adapters/dynamo/keys.ts');
+  const { moveBatch } = await import('../functions/adapters/disposal-batches-repo.ts');
   const { sweepDue } = await import('../functions/events/retention-sweep.ts');
   const sfn = mockClient(SFNClient);
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
@@ -207,7 +208,7 @@ export async function measureSweeps(sizes: readonly number[], due = 100): Promis
       const t0 = performance.now();
       const rows = seedRows(seeded, size, due, today).map(({ item, dueOn }) => ({
         ...item,
-        ...(dueOn ? dueIndexKeys(dueOn, String(item.documentId)) : {}),
+        ...(dueOn ? entries.due(dueOn, String(item.documentId)) : {}),
       }));
       seeded = size;
       const chunks: (typeof rows)[] = [];

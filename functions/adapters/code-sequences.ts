@@ -1,8 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../core/submissions.ts';
 import { ddb } from './clients.ts';
+import { keys } from './dynamo/keys.ts';
+import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
-import { isConditionalCheckFailed, keys } from './records-repo.ts';
 
 /**
  * Archive-code sequences (`SEQUENCE#<code prefix>` in the records table): the last item number

@@ -2,8 +2,8 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import { type Customer, type CustomerChange, type CustomerVersion, nameSortKey } from '../core/customers.ts';
 import { BadRequest, Conflict, NotFound } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
-import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
+import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -331,4 +331,29 @@ export async function listVersions(customerId: string): Promise<CustomerVersion[
     start = res.LastEvaluatedKey;
   } while (start !== undefined);
   return out;
+}
+
+export interface CustomerSnapshot {
+  customerId: string;
+  customerNo?: string;
+  name?: string;
+}
+
+/** The few fields other records copy from a customer (eventually consistent, projected: half a read unit). */
+export async function getCustomerSnapshot(customerId: string): Promise<CustomerSnapshot | undefined> {
+  const res = await ddb.send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: customerKey(customerId),
+      ProjectionExpression: 'customerId, customerNo, #name',
+      ExpressionAttributeNames: { '#name': 'name' },
+    }),
+  );
+  if (!res.Item) return undefined;
+  const item = res.Item as Partial<CustomerSnapshot>;
+  return {
+    customerId,
+    ...(typeof item.customerNo === 'string' ? { customerNo: item.customerNo } : {}),
+    ...(typeof item.name === 'string' ? { name: item.name } : {}),
+  };
 }

@@ -2,17 +2,17 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Loan, LoanGrant, LoanRejection, LoanStatus } from '../core/loans.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
-import { batchGetItems, tableKeys } from './batch-get.ts';
 import { ddb } from './clients.ts';
-import { tableName } from './env.ts';
+import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
+import { strip } from './dynamo/items.ts';
 import {
   cancellationReasons,
-  strip,
   type TransactWriteItem,
-  taskItem,
   transact,
   transactUnlessLost,
-} from './records-repo.ts';
+} from './dynamo/transactions.ts';
+import { tableName } from './env.ts';
+import { taskItem } from './tasks-repo.ts';
 import { watchPut } from './watch-repo.ts';
 
 /**

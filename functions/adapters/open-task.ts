@@ -2,7 +2,7 @@ import { TransientError } from '../core/submissions.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, SYSTEM_ACTOR } from './audit.ts';
 import { logger } from './logger.ts';
-import { getTask, replaceTaskToken } from './records-repo.ts';
+import { getTask, replaceTaskToken } from './tasks-repo.ts';
 
 /**
  * What the workflow steps that open a human task (intake review, loan approval, disposal

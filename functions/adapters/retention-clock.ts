@@ -1,9 +1,9 @@
 import { type DisposableDocument, dueIndexDay, isoDate, startClock } from '../core/disposal.ts';
 import type { Actor } from '../core/roles.ts';
 import type { AuditInput, SYSTEM_ACTOR } from './audit.ts';
-import { startDocumentClock } from './disposals-repo.ts';
+import { getDocument, queryCustomerDocuments } from './documents-repo.ts';
+import { startDocumentClock } from './due-index-repo.ts';
 import { logger } from './logger.ts';
-import { getDocument, queryCustomerDocuments } from './records-repo.ts';
 
 /**
  * Starting retention clocks when a business fact happens: an account closed (the customer's

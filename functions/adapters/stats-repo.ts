@@ -2,8 +2,8 @@ import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from 
 import { nextDay } from '../core/disposal.ts';
 import type { CounterDeltas } from '../core/stats.ts';
 import { ddb } from './clients.ts';
+import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
-import { isConditionalCheckFailed } from './records-repo.ts';
 
 /**
  * The dashboard's counters and reads in the records table:

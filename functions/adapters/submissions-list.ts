@@ -2,10 +2,11 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_REGION } from '../core/customers.ts';
 import type { ListPosition } from '../core/submission-list.ts';
 import type { Submission } from '../core/submissions.ts';
-import { batchGetItems } from './batch-get.ts';
 import { ddb } from './clients.ts';
+import { batchGetItems } from './dynamo/batch-get.ts';
+import { strip } from './dynamo/items.ts';
+import { keys } from './dynamo/keys.ts';
 import { tableName } from './env.ts';
-import { keys, strip } from './records-repo.ts';
 
 /**
  * A clerk's submissions, newest first, from the index entry every submission has in gsi2

@@ -36,7 +36,7 @@
  * version 1 holds every field the customer was registered with.
  *
  * gsi3 holds due dates, sparse. Documents whose retention has a known end are filed by due month,
- * `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`dueIndexKeys`), until a disposal batch takes them,
+ * `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`entries.due` in dynamo/keys.ts), until a disposal batch takes them,
  * a hold stops them or they are disposed of; the retention sweep reads only the months since it last
  * ran, and only up to today, so its cost follows the number of due documents, not the archive size.
  *
@@ -127,9 +127,3 @@ export const ACCOUNTS_TABLE: TableDef = {
 };
 
 export const TABLES: readonly TableDef[] = [RECORDS_TABLE, AUDIT_TABLE, ACCOUNTS_TABLE];
-
-/** The due-date index (gsi3) entry of a document due on `day` (`YYYY-MM-DD`). */
-export const dueIndexKeys = (day: string, documentId: string) => ({
-  gsi3pk: `DUE#${day.slice(0, 7)}`,
-  gsi3sk: `${day}#${documentId}`,
-});

@@ -1,5 +1,5 @@
 import { appendAudit } from '../adapters/audit.ts';
-import { getBatch, getBatchItems } from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItems } from '../adapters/disposal-batches-repo.ts';
 import { presignContent } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { batchView, isBatchId, itemView } from '../core/disposal.ts';

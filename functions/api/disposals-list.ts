@@ -1,4 +1,4 @@
-import { listBatches } from '../adapters/disposals-repo.ts';
+import { listBatches } from '../adapters/disposal-batches-repo.ts';
 import { batchView, type DisposalBatch, disposalQuerySchema } from '../core/disposal.ts';
 import { BadRequest } from '../core/errors.ts';
 import { apiHandler, parseInput } from '../http/api.ts';

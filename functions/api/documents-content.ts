@@ -1,6 +1,6 @@
 import { appendAudit } from '../adapters/audit.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
 import { queryGrants } from '../adapters/loans-repo.ts';
-import { getDocument } from '../adapters/records-repo.ts';
 import { presignContent } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { assertContentAvailable, canReadContent } from '../core/documents.ts';

@@ -1,4 +1,4 @@
-import { getDocument } from '../adapters/records-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
 import { type ClockOutcome, startOneClock } from '../adapters/retention-clock.ts';
 import { now } from '../core/clock.ts';
 import { contractEndSchema, type DisposableDocument, isoDate } from '../core/disposal.ts';

@@ -1,5 +1,5 @@
-import { listHolds } from '../adapters/disposals-repo.ts';
-import { getDocument } from '../adapters/records-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
+import { listHolds } from '../adapters/holds-repo.ts';
 import type { Hold } from '../core/disposal.ts';
 import { documentView } from '../core/documents.ts';
 import { NotFound } from '../core/errors.ts';

@@ -1,5 +1,5 @@
 import { listDocumentVersions } from '../adapters/document-versions.ts';
-import { getDocument } from '../adapters/records-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
 import { documentVersionView } from '../core/document-history.ts';
 import { documentView } from '../core/documents.ts';
 import { NotFound } from '../core/errors.ts';

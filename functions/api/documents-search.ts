@@ -1,4 +1,4 @@
-import { getArchiveCodeOwner, getDocument, queryCustomerDocuments } from '../adapters/records-repo.ts';
+import { getArchiveCodeOwner, getDocument, queryCustomerDocuments } from '../adapters/documents-repo.ts';
 import { documentQuerySchema, documentView, matchesQuery } from '../core/documents.ts';
 import { BadRequest } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setLegalHold } from '../adapters/archive-lifecycle.ts';
-import { placeHold } from '../adapters/disposals-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
+import { placeHold } from '../adapters/holds-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { getDocument } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import { type DisposableDocument, type Hold, holdInputSchema } from '../core/disposal.ts';
 import { BadRequest, Conflict, NotFound } from '../core/errors.ts';

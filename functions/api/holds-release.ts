@@ -1,7 +1,7 @@
 import { setLegalHold } from '../adapters/archive-lifecycle.ts';
-import { getHold, releaseHold } from '../adapters/disposals-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
+import { getHold, releaseHold } from '../adapters/holds-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { getDocument } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import { type DisposableDocument, dueIndexDay, dueOnOf, isoDate } from '../core/disposal.ts';
 import { Conflict, NotFound } from '../core/errors.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { getCustomer } from '../adapters/customers-repo.ts';
+import { getDocuments } from '../adapters/documents-repo.ts';
 import { borrowWorkflowArn, schemeId } from '../adapters/env.ts';
 import { createLoan, rejectLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { getDocuments } from '../adapters/records-repo.ts';
 import { startBorrowExecution } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
 import { mayAccessRegion, visibleRegions } from '../core/customers.ts';

@@ -1,7 +1,7 @@
 import { appendAudit } from '../adapters/audit.ts';
-import { getBatch } from '../adapters/disposals-repo.ts';
+import { getBatch } from '../adapters/disposal-batches-repo.ts';
 import { getLoan } from '../adapters/loans-repo.ts';
-import { getSubmission } from '../adapters/records-repo.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
 import { dropStuck, getStuck, unwatch } from '../adapters/watch-repo.ts';
 import { executionStatus } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { getCustomerSnapshot as getCustomer } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
-import { createSubmission, getCustomer } from '../adapters/records-repo.ts';
 import { presignUpload } from '../adapters/storage.ts';
+import { createSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';

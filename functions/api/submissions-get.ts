@@ -1,4 +1,5 @@
-import { getDocuments, getSubmission } from '../adapters/records-repo.ts';
+import { getDocuments } from '../adapters/documents-repo.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
 import { Forbidden, NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { canViewSubmission, submissionView } from '../core/submissions.ts';

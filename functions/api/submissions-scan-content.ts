@@ -1,7 +1,9 @@
 import { appendAudit } from '../adapters/audit.ts';
-import { getDocument, getSubmission, getTask } from '../adapters/records-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
 import { storedScanStatus } from '../adapters/scanner.ts';
 import { headIntakeObject, presignIntakeScan } from '../adapters/storage.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
+import { getTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';

@@ -1,4 +1,5 @@
-import { abandonSubmitted, getDocuments, getSubmission, markSubmitted } from '../adapters/records-repo.ts';
+import { getDocuments } from '../adapters/documents-repo.ts';
+import { abandonSubmitted, getSubmission, markSubmitted } from '../adapters/submissions-repo.ts';
 import { intakeExecutionArn, startIntakeExecution } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, Forbidden, NotFound } from '../core/errors.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { getDocument, getSubmission, replaceDeclaredFile } from '../adapters/records-repo.ts';
+import { getDocument, replaceDeclaredFile } from '../adapters/documents-repo.ts';
 import { presignUpload } from '../adapters/storage.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';

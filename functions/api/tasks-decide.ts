@@ -1,6 +1,6 @@
 import { checkDisposalDecision } from '../adapters/disposal-decisions.ts';
 import { logger } from '../adapters/logger.ts';
-import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/records-repo.ts';
+import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/tasks-repo.ts';
 import { answerTask, failTask } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, DomainError, NotFound } from '../core/errors.ts';

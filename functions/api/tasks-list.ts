@@ -1,4 +1,4 @@
-import { queryOpenTasks } from '../adapters/records-repo.ts';
+import { queryOpenTasks } from '../adapters/tasks-repo.ts';
 import { openTasksFor, TASK_KINDS } from '../core/tasks.ts';
 import { apiHandler } from '../http/api.ts';
 

@@ -14,8 +14,9 @@ import { documentType } from './scheme.ts';
  * an archivist (destroy, or extend with a new period and a reason), approved by an approver,
  * destroyed item by item, and closed with a destruction list (销毁清册) that is kept forever.
  *
- * Plain functions over plain data; the DynamoDB and S3 sides are in adapters/disposals-repo.ts
- * and adapters/archive-lifecycle.ts.
+ * Plain functions over plain data; the DynamoDB and S3 sides are in the adapters
+ * (disposal-batches-repo.ts, disposal-items-repo.ts, due-index-repo.ts, holds-repo.ts,
+ * archive-lifecycle.ts).
  */
 
 /** CloudWatch namespace of Dangan's own metrics, and the fixity metric the stack alarms on. */

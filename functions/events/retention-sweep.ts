@@ -1,22 +1,14 @@
 import { hashVersion, listKeysAfter } from '../adapters/archive-lifecycle.ts';
 import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { claimForBatch, proposedBatches } from '../adapters/disposal-batches-repo.ts';
 import { startDisposal } from '../adapters/disposal-workflow.ts';
-import {
-  advanceWatermark,
-  claimForBatch,
-  type DueEntry,
-  dropFromDueIndex,
-  getSweepState,
-  proposedBatches,
-  queryDue,
-  refileDue,
-  saveFixityCursor,
-} from '../adapters/disposals-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
+import { type DueEntry, dropFromDueIndex, queryDue, refileDue } from '../adapters/due-index-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { loansOut } from '../adapters/loan-check.ts';
 import { logger } from '../adapters/logger.ts';
 import { emitCount, FIXITY_MISMATCH_METRIC } from '../adapters/metrics.ts';
-import { getDocument } from '../adapters/records-repo.ts';
+import { advanceWatermark, getSweepState, saveFixityCursor } from '../adapters/sweep-state-repo.ts';
 import { now } from '../core/clock.ts';
 import {
   batchId,

@@ -1,16 +1,16 @@
 import type { Context, S3Event } from 'aws-lambda';
 import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { intakeBucket } from '../adapters/env.ts';
-import { logger } from '../adapters/logger.ts';
 import {
   comparableSequencer,
   getDocument,
-  getSubmission,
-  isConditionalCheckFailed,
   recordUpload,
   type UploadFacts,
-} from '../adapters/records-repo.ts';
+} from '../adapters/documents-repo.ts';
+import { isConditionalCheckFailed } from '../adapters/dynamo/transactions.ts';
+import { intakeBucket } from '../adapters/env.ts';
+import { logger } from '../adapters/logger.ts';
 import { headIntakeObject, readIntakeStart, UPLOAD_ID_METADATA } from '../adapters/storage.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { SNIFF_BYTES, sniffContentType } from '../core/file-type.ts';
 import { parseIntakeKey } from '../core/submissions.ts';

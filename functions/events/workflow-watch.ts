@@ -1,9 +1,10 @@
 import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { getBatch } from '../adapters/disposals-repo.ts';
+import { getBatch } from '../adapters/disposal-batches-repo.ts';
+import { isConditionalCheckFailed } from '../adapters/dynamo/transactions.ts';
 import { getLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { emitCount } from '../adapters/metrics.ts';
-import { getSubmission, isConditionalCheckFailed } from '../adapters/records-repo.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
 import { dropStuck, listStuck, putStuck, unwatch, watchEntries } from '../adapters/watch-repo.ts';
 import { executionStatus } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';

@@ -1,6 +1,8 @@
 import { NEVER_CONTENT, type RuleName } from '../access.ts';
 import { getCustomer } from '../adapters/customers-repo.ts';
-import { getArchiveCodeOwner, getDocument, getSubmission, getTask } from '../adapters/records-repo.ts';
+import { getArchiveCodeOwner, getDocument } from '../adapters/documents-repo.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
+import { getTask } from '../adapters/tasks-repo.ts';
 import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
 import { BadRequest, Forbidden, NotFound } from '../core/errors.ts';
 import type { Actor } from '../core/roles.ts';

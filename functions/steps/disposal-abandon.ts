@@ -1,7 +1,8 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { getBatch, getBatchItems, moveBatch, releaseItem } from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches-repo.ts';
+import { releaseItem } from '../adapters/disposal-items-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { expireOpenTask } from '../adapters/records-repo.ts';
+import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { disposalTaskId, isoDate } from '../core/disposal.ts';
 import { WorkflowStateError } from '../core/submissions.ts';

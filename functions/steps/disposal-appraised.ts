@@ -1,8 +1,9 @@
 import { extendRetention } from '../adapters/archive-lifecycle.ts';
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { extendItem, getBatch, getBatchItems, moveBatch } from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches-repo.ts';
+import { extendItem } from '../adapters/disposal-items-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { getDocument } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import { type DisposableDocument, dueOnFor, type Extension, isoDate, nextDay } from '../core/disposal.ts';
 import { TransientError, WorkflowStateError } from '../core/submissions.ts';

@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { getBatch, getBatchItems, moveBatch } from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches-repo.ts';
 import { now } from '../core/clock.ts';
 import { TransientError, WorkflowStateError } from '../core/submissions.ts';
 

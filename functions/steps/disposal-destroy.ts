@@ -6,17 +6,11 @@ import {
   lockOf,
 } from '../adapters/archive-lifecycle.ts';
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import {
-  beginDestroy,
-  failItem,
-  getBatch,
-  getBatchItem,
-  pullItem,
-  writeTombstone,
-} from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItem } from '../adapters/disposal-batches-repo.ts';
+import { beginDestroy, failItem, pullItem, writeTombstone } from '../adapters/disposal-items-repo.ts';
+import { getDocument } from '../adapters/documents-repo.ts';
 import { loansOut } from '../adapters/loan-check.ts';
 import { logger } from '../adapters/logger.ts';
-import { getDocument } from '../adapters/records-repo.ts';
 import { now } from '../core/clock.ts';
 import {
   type DisposableDocument,

@@ -1,6 +1,7 @@
 import { headPermanent, putPermanent } from '../adapters/archive-lifecycle.ts';
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { closeBatch, failItem, getBatch, getBatchItems, moveBatch } from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches-repo.ts';
+import { closeBatch, failItem } from '../adapters/disposal-items-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
 import {

@@ -1,4 +1,4 @@
-import { getBatch, getBatchItems, openDisposalTask } from '../adapters/disposals-repo.ts';
+import { getBatch, getBatchItems, openDisposalTask } from '../adapters/disposal-batches-repo.ts';
 import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
 import { now } from '../core/clock.ts';
 import {

@@ -1,10 +1,12 @@
+import { type ArchivedCopy, completeArchive } from '../adapters/archiving-repo.ts';
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { releaseSequenceRange, reserveSequenceNumbers } from '../adapters/code-sequences.ts';
 import { getCustomer as getCustomerRecord } from '../adapters/customers-repo.ts';
+import { getDocuments } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { type ArchivedCopy, completeArchive, getDocuments, getSubmission } from '../adapters/records-repo.ts';
 import { accountClosed } from '../adapters/retention-clock.ts';
 import { copyToArchive, headArchiveObject, lockArchiveCopy } from '../adapters/storage.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
 import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';
 import { now } from '../core/clock.ts';
 import {

@@ -1,6 +1,8 @@
+import { getCustomerSnapshot as getCustomer } from '../adapters/customers-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
-import { expireOpenTask, getCustomer, getSubmission, openReviewTask } from '../adapters/records-repo.ts';
+import { getSubmission } from '../adapters/submissions-repo.ts';
+import { expireOpenTask, openReviewTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { getScheme } from '../core/scheme.ts';
 import { WorkflowStateError } from '../core/submissions.ts';

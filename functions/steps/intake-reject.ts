@@ -1,7 +1,8 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
 import { emitCount } from '../adapters/metrics.ts';
-import { expireOpenTask, getSubmission, markRejected } from '../adapters/records-repo.ts';
+import { getSubmission, markRejected } from '../adapters/submissions-repo.ts';
+import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Problem } from '../core/intake-checks.ts';
 import { type Rejection, TransientError, WorkflowStateError } from '../core/submissions.ts';

@@ -1,7 +1,8 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { getDocuments } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { getDocuments, getSubmission, recordValidation } from '../adapters/records-repo.ts';
 import { scanStatus } from '../adapters/scanner.ts';
+import { getSubmission, recordValidation } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';

@@ -1,7 +1,7 @@
 import { getLoan, openLoanTask } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
-import { expireOpenTask } from '../adapters/records-repo.ts';
+import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { type LoanApprovalLevel, loanApprovalRole, loanApprovalSummary, loanTaskId } from '../core/loans.ts';
 import { WorkflowStateError } from '../core/submissions.ts';

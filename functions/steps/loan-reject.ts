@@ -1,7 +1,7 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getLoan, rejectLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { expireOpenTask } from '../adapters/records-repo.ts';
+import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { loanTaskIds } from '../core/loans.ts';
 import { TransientError, WorkflowStateError } from '../core/submissions.ts';

@@ -1,5 +1,5 @@
+import { getDocuments } from '../adapters/documents-repo.ts';
 import { getLoan } from '../adapters/loans-repo.ts';
-import { getDocuments } from '../adapters/records-repo.ts';
 import { DomainError } from '../core/errors.ts';
 import { assertBorrowable, loanDocument } from '../core/loans.ts';
 import { getScheme } from '../core/scheme.ts';

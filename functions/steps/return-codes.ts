@@ -1,5 +1,5 @@
 import { returnSequenceNumbers } from '../adapters/code-sequences.ts';
-import { getDocuments } from '../adapters/records-repo.ts';
+import { getDocuments } from '../adapters/documents-repo.ts';
 import { codeGroups } from '../core/documents.ts';
 import { getScheme } from '../core/scheme.ts';
 import type { Submission } from '../core/submissions.ts';

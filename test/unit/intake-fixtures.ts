@@ -8,7 +8,9 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { documentItem, submissionItem, taskItem } from '../../functions/adapters/records-repo.ts';
+import { documentItem } from '../../functions/adapters/documents-repo.ts';
+import { submissionItem } from '../../functions/adapters/submissions-repo.ts';
+import { taskItem } from '../../functions/adapters/tasks-repo.ts';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import type { Submission } from '../../functions/core/submissions.ts';
 import type { TaskRecord } from '../../functions/core/tasks.ts';

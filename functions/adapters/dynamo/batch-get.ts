@@ -1,6 +1,6 @@
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { ddb } from './clients.ts';
-import { tableName } from './env.ts';
+import { ddb } from '../clients.ts';
+import { tableName } from '../env.ts';
 
 /**
  * Items of the records table by key, in the order of `keyList`; keys without an item are left

@@ -1,0 +1,119 @@
+import { firstDayAfter } from '../core/disposal.ts';
+import type { RetentionPlan } from '../core/retention.ts';
+import type { Submission } from '../core/submissions.ts';
+import { type AuditInput, auditPut } from './audit.ts';
+import { entries, keys } from './dynamo/keys.ts';
+import { type TransactWriteItem, transactUnlessLost } from './dynamo/transactions.ts';
+import { tableName } from './env.ts';
+
+/**
+ * The archiving transaction (layout in tables.ts): archive codes, documents, the submission and
+ * the audit event change together or not at all.
+ */
+
+export interface ArchivedCopy {
+  documentId: string;
+  archiveCode: string;
+  /** The sequence and item number of the code; absent for a code a document already carries. */
+  sequenceKey?: string;
+  seq?: number;
+  archivedAt: string;
+  retention: RetentionPlan;
+  archiveKey: string;
+  archiveVersionId: string;
+}
+
+/**
+ * Archives a submission in one transaction: each archive code item is created (fails if the
+ * code exists: codes are never reused), each document UPLOADED → ARCHIVED with its code,
+ * retention and archive object, the submission IN_REVIEW → ARCHIVED, and the audit event.
+ * Returns false when the state had moved on (nothing written). Documents whose disposal date is
+ * already known enter the due-date index (gsi3).
+ */
+export async function completeArchive(
+  submission: Pick<Submission, 'submissionId' | 'customerId'>,
+  executionArn: string,
+  copies: readonly ArchivedCopy[],
+  decidedBy: string,
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  const table = tableName();
+  const submissionId = submission.submissionId;
+  const items: TransactWriteItem[] = [];
+  for (const c of copies) {
+    if (c.sequenceKey !== undefined && c.seq !== undefined) {
+      items.push({
+        Put: {
+          TableName: table,
+          Item: {
+            ...keys.archiveCode(c.archiveCode),
+            entity: 'archive-code',
+            archiveCode: c.archiveCode,
+            documentId: c.documentId,
+            submissionId,
+            customerId: submission.customerId,
+            sequenceKey: c.sequenceKey,
+            seq: c.seq,
+            assignedAt: c.archivedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    const r = c.retention;
+    // The first whole day past the lock: S3 refuses the delete any earlier.
+    const due = r.dueDateKnown && r.retainUntil ? firstDayAfter(r.retainUntil) : undefined;
+    const index = due ? entries.due(due, c.documentId) : undefined;
+    items.push({
+      Update: {
+        TableName: table,
+        Key: keys.document(c.documentId),
+        ConditionExpression:
+          'submissionId = :sid AND #status = :uploaded AND (attribute_not_exists(archiveCode) OR archiveCode = :code)',
+        UpdateExpression:
+          'SET #status = :archived, archiveCode = :code, codeAssignedAt = :archivedAt, archivedAt = :archivedAt, ' +
+          'retentionCode = :rc, retentionTrigger = :rt, legalHold = :hold, ' +
+          'archiveKey = :key, archiveVersionId = :version, updatedAt = :now' +
+          (r.retainUntil ? ', retainUntil = :until' : '') +
+          (due ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : ''),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sid': submissionId,
+          ':uploaded': 'UPLOADED',
+          ':archived': 'ARCHIVED',
+          ':code': c.archiveCode,
+          ':archivedAt': c.archivedAt,
+          ':rc': r.retentionCode,
+          ':rt': r.retentionTrigger,
+          ':hold': r.legalHold,
+          ':key': c.archiveKey,
+          ':version': c.archiveVersionId,
+          ':now': at,
+          ...(r.retainUntil ? { ':until': r.retainUntil } : {}),
+          ...(index ? { ':gsi3pk': index.gsi3pk, ':gsi3sk': index.gsi3sk } : {}),
+        },
+      },
+    });
+  }
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: table,
+        Key: keys.submission(submissionId),
+        ConditionExpression: '#status = :review AND executionArn = :arn',
+        UpdateExpression: 'SET #status = :archived, archivedAt = :at, decidedBy = :by, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':review': 'IN_REVIEW',
+          ':archived': 'ARCHIVED',
+          ':arn': executionArn,
+          ':by': decidedBy,
+          ':at': at,
+        },
+      },
+    },
+    ...items,
+    auditPut(audit),
+  ]);
+}

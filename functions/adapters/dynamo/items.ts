@@ -1,0 +1,34 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb } from '../clients.ts';
+import { tableName } from '../env.ts';
+import type { ItemKey } from './keys.ts';
+
+/**
+ * The item codec of the records table: what is stored beside a record (its keys, index entries
+ * and entity tag) is the table's business, and is taken off before the record reaches the domain.
+ */
+
+const INDEX_ATTRIBUTES = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'entity',
+]);
+
+/** An item without its key and index attributes: the record as the domain sees it. */
+export function strip<T>(item: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!INDEX_ATTRIBUTES.has(k)) out[k] = v;
+  return out as T;
+}
+
+/** One record of the records table, read strongly consistent. */
+export async function getRecord<T>(key: ItemKey): Promise<T | undefined> {
+  const res = await ddb.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  return res.Item ? strip<T>(res.Item) : undefined;
+}

@@ -1,0 +1,123 @@
+/**
+ * Every key and index entry of the records table, in one place (the layout and why it is so:
+ * tables.ts). Repositories build items and queries from these; nothing outside the adapters knows
+ * a key or an index name.
+ */
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** Attributes that are the table's business (keys, index entries, entity tag), never the record's. */
+export const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'entity',
+] as const;
+
+/** Index names and their key attributes. */
+export const INDEX = {
+  /** customers by region, submissions by customer, open tasks by role, batches (keys only for records). */
+  gsi1: { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' },
+  /** submissions by clerk, documents by customer, tasks by subject, loans by borrower (keys only). */
+  gsi2: { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' },
+  /** due dates: documents due by month, loans still out. */
+  gsi3: { name: 'gsi3', pk: 'gsi3pk', sk: 'gsi3sk' },
+} as const;
+
+export const keys = {
+  customer: (id: string): ItemKey => ({ pk: `CUSTOMER#${id}`, sk: 'CUSTOMER' }),
+  customerVersion: (id: string, version: number): ItemKey => ({
+    pk: `CUSTOMER#${id}`,
+    sk: `V#${String(version).padStart(6, '0')}`,
+  }),
+  customerNo: (customerNo: string): ItemKey => ({ pk: `CUSTOMERNO#${customerNo}`, sk: 'CUSTOMERNO' }),
+  submission: (id: string): ItemKey => ({ pk: `SUBMISSION#${id}`, sk: 'SUBMISSION' }),
+  document: (id: string): ItemKey => ({ pk: `DOCUMENT#${id}`, sk: 'DOCUMENT' }),
+  task: (id: string): ItemKey => ({ pk: `TASK#${id}`, sk: 'TASK' }),
+  archiveCode: (code: string): ItemKey => ({ pk: `ARCHIVECODE#${code}`, sk: 'ARCHIVECODE' }),
+  sequence: (key: string): ItemKey => ({ pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' }),
+  disposalBatch: (id: string): ItemKey => ({ pk: `DISPOSAL#${id}`, sk: 'BATCH' }),
+  disposalItem: (batchId: string, documentId: string): ItemKey => ({
+    pk: `DISPOSAL#${batchId}`,
+    sk: `ITEM#${documentId}`,
+  }),
+  hold: (documentId: string, holdId: string): ItemKey => ({
+    pk: `DOCUMENT#${documentId}`,
+    sk: `HOLD#${holdId}`,
+  }),
+  sweep: (name: 'retention' | 'fixity'): ItemKey => ({ pk: `SWEEP#${name}`, sk: 'SWEEP' }),
+  loan: (id: string): ItemKey => ({ pk: `LOAN#${id}`, sk: 'LOAN' }),
+  /** One per document of a granted loan: the content route queries by document and borrower. */
+  loanGrant: (documentId: string, borrowerSub: string, loanId: string): ItemKey => ({
+    pk: `LOANGRANT#${documentId}`,
+    sk: `${borrowerSub}#${loanId}`,
+  }),
+};
+
+/** Partition keys read with a Query (the items above share them with their siblings). */
+export const partitions = {
+  holdsOf: (documentId: string) => ({ pk: `DOCUMENT#${documentId}`, skPrefix: 'HOLD#' }),
+  batchItems: (batchId: string) => ({ pk: `DISPOSAL#${batchId}`, skPrefix: 'ITEM#' }),
+  grantsOf: (documentId: string) => ({ pk: `LOANGRANT#${documentId}` }),
+};
+
+/** Index entries: the attributes an item carries to be found through an index. */
+export const entries = {
+  customerByName: (region: string, nameSortKey: string, customerId: string) => ({
+    gsi1pk: `CUSTOMERS#${region}`,
+    gsi1sk: `${nameSortKey}#${customerId}`,
+  }),
+  customersOfRegion: (region: string) => `CUSTOMERS#${region}`,
+  submissionOfCustomer: (customerId: string, createdAt: string) => ({
+    gsi1pk: `CUSTOMER#${customerId}`,
+    gsi1sk: `SUBMISSION#${createdAt}`,
+  }),
+  submissionOfClerk: (clerkSub: string, createdAt: string) => ({
+    gsi2pk: clerksPartition(clerkSub),
+    gsi2sk: createdAt,
+  }),
+  documentOfCustomer: (customerId: string, createdAt: string, documentId: string) => ({
+    gsi2pk: customersDocuments(customerId),
+    gsi2sk: `DOCUMENT#${createdAt}#${documentId}`,
+  }),
+  openTask: (role: string, createdAt: string, taskId: string) => ({
+    gsi1pk: openTasksOf(role),
+    gsi1sk: `${createdAt}#${taskId}`,
+  }),
+  taskOfSubject: (subjectId: string, createdAt: string, taskId: string) => ({
+    gsi2pk: `SUBJECT#${subjectId}`,
+    gsi2sk: `TASK#${createdAt}#${taskId}`,
+  }),
+  /** The due-date entry of a document due on `day` (`YYYY-MM-DD`): partitioned by month. */
+  due: (day: string, documentId: string) => ({
+    gsi3pk: dueMonth(day.slice(0, 7)),
+    gsi3sk: `${day}#${documentId}`,
+  }),
+  batch: (createdAt: string, batchId: string) => ({ gsi1pk: ALL_BATCHES, gsi1sk: `${createdAt}#${batchId}` }),
+  proposedBatch: (createdAt: string, batchId: string) => ({
+    gsi2pk: PROPOSED_BATCHES,
+    gsi2sk: `${createdAt}#${batchId}`,
+  }),
+  loanOfBorrower: (borrowerSub: string, createdAt: string, loanId: string) => ({
+    gsi2pk: `BORROWER#${borrowerSub}`,
+    gsi2sk: `LOAN#${createdAt}#${loanId}`,
+  }),
+  loanOut: (dueAt: string, loanId: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` }),
+};
+
+export const clerksPartition = (clerkSub: string) => `CLERK#${clerkSub}`;
+export const customersDocuments = (customerId: string) => `CUSTOMER#${customerId}`;
+export const openTasksOf = (role: string) => `OPENTASKS#${role}`;
+export const dueMonth = (month: string) => `DUE#${month}`;
+export const ALL_BATCHES = 'DISPOSALS';
+export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
+/** Partition of the due-date index holding every loan with something still out. */
+export const LOANS_OUT = 'LOANS#OUT';

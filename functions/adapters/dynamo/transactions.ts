@@ -1,0 +1,89 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  TransactWriteCommand,
+  type TransactWriteItem,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ddb } from '../clients.ts';
+
+/**
+ * Guarded writes: every change of a record is conditional on the state it starts from, and a
+ * lost condition (another request got there first, or the state moved on) is an answer, not an
+ * error. The repositories write through these helpers.
+ */
+
+export type { TransactWriteItem };
+
+/**
+ * Runs one transaction. A cancellation caused only by a concurrent transaction on the same items
+ * (TransactionConflict, nothing written) is retried a few times, so the caller sees the outcome
+ * of its conditions rather than the collision.
+ */
+export async function transact(items: TransactWriteItem[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      const conflictOnly =
+        reasons?.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+      if (!conflictOnly || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 20));
+    }
+  }
+}
+
+/** Cancellation reason codes, in item order, when `err` is a cancelled transaction. */
+export function cancellationReasons(err: unknown): string[] | undefined {
+  if (err instanceof TransactionCanceledException || errorName(err) === 'TransactionCanceledException') {
+    const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+    return reasons.map((r) => r.Code ?? 'None');
+  }
+  return undefined;
+}
+
+/** True when the transaction was cancelled only because a condition failed (a lost race or a stale state). */
+export function lostCondition(err: unknown): boolean {
+  const reasons = cancellationReasons(err);
+  return (
+    reasons?.includes('ConditionalCheckFailed') === true &&
+    reasons.every((r) => r === 'ConditionalCheckFailed' || r === 'None')
+  );
+}
+
+/**
+ * Runs one transaction whose conditions guard a state change: true when it was written, false
+ * when a condition failed (another request got there first, or the state moved on; nothing written).
+ */
+export async function transactUnlessLost(items: TransactWriteItem[]): Promise<boolean> {
+  try {
+    await transact(items);
+    return true;
+  } catch (err) {
+    if (lostCondition(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * One conditional UpdateItem guarding a state change: true when it was written, false when its
+ * condition failed (nothing written).
+ */
+export async function updateUnlessLost(input: UpdateCommandInput): Promise<boolean> {
+  try {
+    await ddb.send(new UpdateCommand(input));
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+export function isConditionalCheckFailed(err: unknown): boolean {
+  return errorName(err) === 'ConditionalCheckFailedException';
+}
+
+const errorName = (err: unknown): string | undefined =>
+  err instanceof Error ? err.name : (err as { name?: string } | undefined)?.name;

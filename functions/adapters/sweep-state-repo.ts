@@ -1,0 +1,57 @@
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb } from './clients.ts';
+import { getRecord } from './dynamo/items.ts';
+import { keys } from './dynamo/keys.ts';
+import { isConditionalCheckFailed } from './dynamo/transactions.ts';
+import { tableName } from './env.ts';
+
+/** The retention sweep's watermark and the fixity check's cursor (records table, layout in tables.ts). */
+
+export interface SweepState {
+  /** The last day (`YYYY-MM-DD`) the sweep went through. */
+  sweptThrough?: string;
+  /** Fixity: the last original checked, in key order; the next run starts after it. */
+  cursor?: string;
+  lastRunAt?: string;
+  [key: string]: unknown;
+}
+
+export async function getSweepState(name: 'retention' | 'fixity'): Promise<SweepState | undefined> {
+  return getRecord<SweepState>(keys.sweep(name));
+}
+
+/** Moves the watermark forward to `day`; never backwards (a late, slower run changes nothing). */
+export async function advanceWatermark(day: string, at: string, summary: Record<string, unknown>) {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.sweep('retention'),
+        ConditionExpression: 'attribute_not_exists(sweptThrough) OR sweptThrough <= :day',
+        UpdateExpression: 'SET sweptThrough = :day, lastRunAt = :at, lastRun = :summary, entity = :entity',
+        ExpressionAttributeValues: { ':day': day, ':at': at, ':summary': summary, ':entity': 'sweep-state' },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+  }
+}
+
+export async function saveFixityCursor(
+  cursor: string | undefined,
+  at: string,
+  summary: Record<string, unknown>,
+) {
+  await ddb.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: {
+        ...keys.sweep('fixity'),
+        entity: 'sweep-state',
+        ...(cursor ? { cursor } : {}),
+        lastRunAt: at,
+        lastRun: summary,
+      },
+    }),
+  );
+}

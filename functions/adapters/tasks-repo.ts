@@ -1,0 +1,220 @@
+import type { Decision, TaskRecord } from '../core/tasks.ts';
+import { type AuditInput, auditPut } from './audit.ts';
+import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
+import { getRecord, strip } from './dynamo/items.ts';
+import { entries, INDEX, keys, openTasksOf } from './dynamo/keys.ts';
+import { queryPages } from './dynamo/query.ts';
+import {
+  cancellationReasons,
+  lostCondition,
+  transact,
+  transactUnlessLost,
+  updateUnlessLost,
+} from './dynamo/transactions.ts';
+import { tableName } from './env.ts';
+
+/**
+ * Workflow tasks in the records table (layout in tables.ts): an open task is in the sparse
+ * open-task index of its role until it is decided or expires; its token never leaves the table
+ * except to the step that answers the workflow.
+ */
+
+export const getTask = (id: string) => getRecord<TaskRecord>(keys.task(id));
+
+export function taskItem(t: TaskRecord) {
+  return {
+    ...keys.task(t.taskId),
+    entity: 'task',
+    ...(t.status === 'OPEN' ? entries.openTask(t.role, t.createdAt, t.taskId) : {}),
+    ...entries.taskOfSubject(t.subjectId, t.createdAt, t.taskId),
+    ...t,
+  };
+}
+
+/** Open tasks of one role (sparse index), newest first, without their tokens. */
+export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  const pages = queryPages({
+    TableName: tableName(),
+    IndexName: INDEX.gsi1.name,
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': openTasksOf(role) },
+    ScanIndexForward: false,
+  });
+  for await (const page of pages) {
+    // gsi1 holds keys only: the tasks are read from the table (never their tokens); one decided
+    // since its index entry was read no longer carries the entry and is left out.
+    const items = await batchGetItems(tableKeys(page.items), {
+      projection: {
+        expression:
+          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, #level, attempt, gsi1pk',
+        names: { '#role': 'role', '#status': 'status', '#level': 'level' },
+      },
+    });
+    for (const item of items) if (item.gsi1pk === openTasksOf(role)) out.push(strip<TaskRecord>(item));
+    if (out.length >= max) break;
+  }
+  return out.slice(0, max);
+}
+
+export type OpenTaskResult = 'opened' | 'task-exists' | 'submission-not-reviewable';
+
+/**
+ * Creates a review task and moves the submission (VALIDATED, or IN_REVIEW when escalating) of
+ * the same attempt to IN_REVIEW, with the audit event, in one transaction.
+ */
+export async function openReviewTask(task: TaskRecord, audit: AuditInput): Promise<OpenTaskResult> {
+  const table = tableName();
+  try {
+    await transact([
+      { Put: { TableName: table, Item: taskItem(task), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: table,
+          Key: keys.submission(task.subjectId),
+          ConditionExpression: '#status IN (:validated, :review) AND attempt = :attempt',
+          UpdateExpression:
+            'SET #status = :review, reviewTaskId = :task, reviewOpenedAt = :at, updatedAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':validated': 'VALIDATED',
+            ':review': 'IN_REVIEW',
+            ':attempt': task.attempt,
+            ':task': task.taskId,
+            ':at': task.createdAt,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+    return 'opened';
+  } catch (err) {
+    const reasons = cancellationReasons(err);
+    if (reasons?.[0] === 'ConditionalCheckFailed') return 'task-exists';
+    if (reasons?.[1] === 'ConditionalCheckFailed') return 'submission-not-reviewable';
+    throw err;
+  }
+}
+
+/** A retried step got a new token for the same task; false when the task is no longer open. */
+export async function replaceTaskToken(taskId: string, taskToken: string): Promise<boolean> {
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.task(taskId),
+    ConditionExpression: '#status IN (:open, :done)',
+    UpdateExpression: 'SET taskToken = :token',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':open': 'OPEN', ':done': 'DONE', ':token': taskToken },
+  });
+}
+
+/** OPEN → EXPIRED (leaves the open-task index); false when the task is missing or not open. */
+export async function expireOpenTask(taskId: string, at: string): Promise<boolean> {
+  return updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.task(taskId),
+    ConditionExpression: '#status = :open',
+    UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':open': 'OPEN', ':expired': 'EXPIRED', ':at': at },
+  });
+}
+
+/**
+ * OPEN → DONE with the decision, leaving the open-task index, with its audit event. Returns
+ * false when someone else decided first or the task expired (nothing written).
+ */
+export async function decideTask(
+  taskId: string,
+  decision: Decision,
+  by: { sub: string; username: string },
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.task(taskId),
+        ConditionExpression: '#status = :open',
+        UpdateExpression:
+          'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at ' +
+          'REMOVE gsi1pk, gsi1sk',
+        ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+        ExpressionAttributeValues: {
+          ':open': 'OPEN',
+          ':done': 'DONE',
+          ':decision': decision.decision,
+          ':comment': decision.comment ?? '',
+          ':by': by.username,
+          ':sub': by.sub,
+          ':at': at,
+        },
+      },
+    },
+    auditPut(audit),
+  ]);
+}
+
+/** The workflow no longer waited for a decision just recorded: DONE (by this caller) → EXPIRED. */
+export async function expireDecidedTask(
+  taskId: string,
+  deciderSub: string,
+  at: string,
+  audit: AuditInput,
+): Promise<void> {
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.task(taskId),
+          ConditionExpression: '#status = :done AND decidedBySub = :sub',
+          UpdateExpression: 'SET #status = :expired, expiredAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':done': 'DONE',
+            ':expired': 'EXPIRED',
+            ':sub': deciderSub,
+            ':at': at,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+  } catch (err) {
+    if (!lostCondition(err)) throw err;
+  }
+}
+
+/**
+ * Undoes a recorded decision the workflow never received (Step Functions failed for another
+ * reason than an expired token), so the task can be decided again: DONE (by this caller) → OPEN.
+ */
+export async function reopenTask(task: TaskRecord, deciderSub: string, audit: AuditInput): Promise<void> {
+  const reopened = entries.openTask(task.role, task.createdAt, task.taskId);
+  try {
+    await transact([
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.task(task.taskId),
+          ConditionExpression: '#status = :done AND decidedBySub = :sub',
+          UpdateExpression:
+            'SET #status = :open, gsi1pk = :gpk, gsi1sk = :gsk REMOVE decision, #comment, decidedBy, decidedBySub, decidedAt',
+          ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+          ExpressionAttributeValues: {
+            ':done': 'DONE',
+            ':open': 'OPEN',
+            ':sub': deciderSub,
+            ':gpk': reopened.gsi1pk,
+            ':gsk': reopened.gsi1sk,
+          },
+        },
+      },
+      auditPut(audit),
+    ]);
+  } catch (err) {
+    if (!lostCondition(err)) throw err;
+  }
+}
