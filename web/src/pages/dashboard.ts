@@ -1,7 +1,7 @@
 import { type AgeBand, api, canCall, hasRoute, type StatsView, type WatchedKind } from '../api.ts';
 import { type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
-import { currentLang, type MessageKey, named, t } from '../i18n.ts';
+import { currentLang, named, t, word } from '../i18n.ts';
 import './dashboard.css';
 
 const REFRESH_SECONDS = 30;
@@ -21,12 +21,8 @@ interface StuckRecord {
   repair: string;
 }
 
-const BANDS: [AgeBand, MessageKey][] = [
-  ['under1d', 'dashAgeUnder1d'],
-  ['1to3d', 'dashAge1to3d'],
-  ['3to7d', 'dashAge3to7d'],
-  ['over7d', 'dashAgeOver7d'],
-];
+/** Age bands of waiting tasks, shortest first (functions/core/stats.ts `AGE_BANDS`). */
+const BANDS: readonly AgeBand[] = ['under1d', '1to3d', '3to7d', 'over7d'];
 
 /** One colour per business event, in scheme order. */
 const PALETTE = ['#2f6d99', '#3f9b73', '#c9822b', '#8c5aa8', '#c0504d', '#5a7d8c', '#9a8b3a', '#d46a9f'];
@@ -192,9 +188,9 @@ function draw(root: HTMLElement, s: Stats, ctx: Ctx, refresh: () => void): void 
         { class: 'card', 'data-testid': 'chart-tasks' },
         h('h2', null, `${t('tasksWaiting')} · ${t('dashTaskAges')}`),
         bars(
-          BANDS.map(([band, key]) => ({
+          BANDS.map((band) => ({
             key: band,
-            label: t(key),
+            label: word('age', band),
             value: s.tasks.ageBands[band] ?? 0,
             text: String(s.tasks.ageBands[band] ?? 0),
           })),
@@ -206,7 +202,7 @@ function draw(root: HTMLElement, s: Stats, ctx: Ctx, refresh: () => void): void 
           { class: 'hint' },
           s.tasks.byRole
             .filter((r) => r.waiting > 0)
-            .map((r) => `${roleName(r.role)} ${r.waiting}`)
+            .map((r) => `${word('role', r.role)} ${r.waiting}`)
             .join(' · '),
         ),
       ),
@@ -257,7 +253,7 @@ function stuckSection(items: StuckRecord[], mayRepair: boolean, refresh: () => v
         return h(
           'tr',
           { 'data-testid': `stuck-${item.recordId}` },
-          h('td', null, `${t(`dashStuckKind_${item.kind}` as MessageKey)} ${item.recordId}`),
+          h('td', null, `${word('stuckKind', item.kind)} ${item.recordId}`),
           h('td', { title: item.repair }, item.reason),
           h('td', null, formatTime(item.foundAt, currentLang())),
           mayRepair ? h('td', null, button) : null,
@@ -265,11 +261,6 @@ function stuckSection(items: StuckRecord[], mayRepair: boolean, refresh: () => v
       }),
     ),
   ]);
-}
-
-function roleName(role: string): string {
-  const key = `dashRole_${role}` as MessageKey;
-  return ['reviewer', 'archivist', 'approver'].includes(role) ? t(key) : role;
 }
 
 /** Horizontal CSS bars, scaled to the largest value. */

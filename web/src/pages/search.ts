@@ -1,10 +1,10 @@
-import { api, type Customer, type DocumentView, qs } from '../api.ts';
+import { api, type Customer, type DocumentStatus, type DocumentView, qs } from '../api.ts';
 import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { loanPicker } from './loans.ts';
 
-const STATUSES = ['ARCHIVED', 'UPLOADED', 'PENDING_UPLOAD', 'DISPOSED'];
+const STATUSES: readonly DocumentStatus[] = ['ARCHIVED', 'UPLOADED', 'PENDING_UPLOAD', 'DISPOSED'];
 
 interface Found extends DocumentView {
   customerNo?: string;
