@@ -30,10 +30,9 @@ export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
 export interface BucketMeta {
   name: string;
   createdAt: string;
-  versioning?: 'Enabled' | 'Suspended';
+  /** Set when the bucket is created or started with versioning; never switched off. */
+  versioning?: 'Enabled';
   objectLock: boolean;
-  /** Default retention applied to new object versions (PutObjectLockConfiguration). */
-  defaultRetention?: { mode: LockMode; days?: number; years?: number };
   cors: boolean;
 }
 
@@ -45,7 +44,7 @@ export interface StoredChecksum {
 }
 
 export interface ObjectVersion {
-  /** 'null' for objects written while versioning was never enabled or was suspended. */
+  /** 'null' for objects written to a bucket without versioning. */
   versionId: string;
   isDeleteMarker: boolean;
   lastModified: string;
@@ -174,10 +173,6 @@ export class Store {
 
   // ---- buckets ----
 
-  listBuckets(): BucketMeta[] {
-    return [...this.buckets.values()].map((b) => b.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
-  }
-
   getBucket(name: string): BucketMeta | undefined {
     return this.buckets.get(name)?.meta;
   }
@@ -191,16 +186,6 @@ export class Store {
 
   saveBucket(meta: BucketMeta): void {
     writeJsonAtomic(join(this.bucketsDir, meta.name, 'bucket.json'), meta);
-  }
-
-  deleteBucket(name: string): void {
-    rmSync(join(this.bucketsDir, name), { recursive: true, force: true });
-    this.buckets.delete(name);
-  }
-
-  bucketIsEmpty(name: string): boolean {
-    const state = this.buckets.get(name);
-    return !state || (state.objects.size === 0 && state.uploads.size === 0);
   }
 
   // ---- objects ----
@@ -265,12 +250,6 @@ export class Store {
 
   getUpload(bucket: string, uploadId: string): MultipartUpload | undefined {
     return this.state(bucket).uploads.get(uploadId);
-  }
-
-  listUploads(bucket: string): MultipartUpload[] {
-    return [...this.state(bucket).uploads.values()].sort(
-      (a, b) => compareKeys(a.key, b.key) || a.initiated.localeCompare(b.initiated),
-    );
   }
 
   saveUpload(bucket: string, upload: MultipartUpload): void {
