@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TransientError } from '../core/submissions.ts';
+import { TransientError } from '../core/workflow-errors.ts';
 import { ddb } from './clients.ts';
 import { keys } from './dynamo/keys.ts';
 import { isConditionalCheckFailed } from './dynamo/transactions.ts';

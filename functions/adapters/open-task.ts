@@ -1,5 +1,5 @@
-import { TransientError } from '../core/submissions.ts';
 import type { TaskRecord } from '../core/tasks.ts';
+import { TransientError } from '../core/workflow-errors.ts';
 import { type AuditInput, SYSTEM_ACTOR } from './audit.ts';
 import { logger } from './logger.ts';
 import { getTask, replaceTaskToken } from './tasks-repo.ts';

@@ -441,37 +441,3 @@ export function submissionView(
     documents: docs,
   };
 }
-
-// ---- Workflow step errors ------------------------------------------------------------------
-
-/** A state the workflow retries (the ASL lists `TransientError`). */
-export class TransientError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransientError';
-  }
-}
-
-/** An upload has no malware scan result yet; the workflow waits and retries (the ASL lists it). */
-export class ScanPending extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScanPending';
-  }
-}
-
-/** The intake checks failed; the workflow catches it by name and rejects the submission. */
-export class ChecksFailed extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ChecksFailed';
-  }
-}
-
-/** The submission is not in a state the step can act on; retrying will not help. */
-export class WorkflowStateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkflowStateError';
-  }
-}

@@ -5,7 +5,7 @@ import { logger } from '../adapters/logger.ts';
 import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { disposalTaskId, isoDate } from '../core/disposal.ts';
-import { WorkflowStateError } from '../core/submissions.ts';
+import { WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Abandon: nobody appraised or approved the batch in time. Its open task expires,

@@ -6,7 +6,7 @@ import { getDocument } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
 import { type DisposableDocument, dueOnFor, type Extension, isoDate, nextDay } from '../core/disposal.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Appraised: applies the archivist's appraisal. `approve` destroys the batch, except

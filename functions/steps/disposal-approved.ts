@@ -1,7 +1,7 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches-repo.ts';
 import { now } from '../core/clock.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Approved: the approver approved the destruction. The batch moves to DESTROYING

@@ -21,7 +21,7 @@ import {
   onLoanUntil,
 } from '../core/disposal.ts';
 import { archiveObjectKey } from '../core/documents.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step DestroyItem (one per document, inside the Map): destroys the content of one

@@ -14,7 +14,7 @@ import {
   nextDay,
 } from '../core/disposal.ts';
 import { getScheme } from '../core/scheme.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Finish. `extended`: the appraisal kept every document; the batch is closed as

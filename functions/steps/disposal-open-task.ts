@@ -7,8 +7,8 @@ import {
   disposalTaskId,
   disposalTaskSummary,
 } from '../core/disposal.ts';
-import { WorkflowStateError } from '../core/submissions.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
+import { WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow steps Appraisal and Approval (`.waitForTaskToken`): opens the disposal task of the

@@ -19,7 +19,8 @@ import {
 } from '../core/documents.ts';
 import { retentionPlan } from '../core/retention.ts';
 import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
-import { type Submission, TransientError, WorkflowStateError } from '../core/submissions.ts';
+import type { Submission } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Archive, after approval, in four parts, each safe to run again:

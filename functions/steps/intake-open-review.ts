@@ -5,7 +5,6 @@ import { getSubmission } from '../adapters/submissions-repo.ts';
 import { expireOpenTask, openReviewTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { getScheme } from '../core/scheme.ts';
-import { WorkflowStateError } from '../core/submissions.ts';
 import {
   dueAt,
   intakeReviewSummary,
@@ -14,6 +13,7 @@ import {
   reviewTaskId,
   type TaskRecord,
 } from '../core/tasks.ts';
+import { WorkflowStateError } from '../core/workflow-errors.ts';
 import { validateSubmission } from './intake-validate.ts';
 
 /**

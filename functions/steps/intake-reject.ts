@@ -5,8 +5,9 @@ import { getSubmission, markRejected } from '../adapters/submissions-repo.ts';
 import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Problem } from '../core/intake-checks.ts';
-import { type Rejection, TransientError, WorkflowStateError } from '../core/submissions.ts';
+import type { Rejection } from '../core/submissions.ts';
 import { reviewTaskId } from '../core/tasks.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { ARCHIVE_FAILED_METRIC } from '../core/workflow-health.ts';
 import { returnReservedCodes } from './return-codes.ts';
 

@@ -6,13 +6,8 @@ import { getSubmission, recordValidation } from '../adapters/submissions-repo.ts
 import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
-import {
-  ChecksFailed,
-  ScanPending,
-  type Submission,
-  TransientError,
-  WorkflowStateError,
-} from '../core/submissions.ts';
+import type { Submission } from '../core/submissions.ts';
+import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * The validation that opens the workflow's Review state (intake-open-review runs it before it

@@ -2,7 +2,7 @@ import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { expireLoan, getLoan } from '../adapters/loans-repo.ts';
 import { now } from '../core/clock.ts';
 import type { LoanStatus } from '../core/loans.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step ExpireUnlessReturned of borrow-approval, run when the Wait until the due time

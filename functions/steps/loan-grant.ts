@@ -2,7 +2,7 @@ import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getLoan, grantLoan } from '../adapters/loans-repo.ts';
 import { now } from '../core/clock.ts';
 import { loanDueAt, loanGrants } from '../core/loans.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Grant of borrow-approval: the approved loan becomes ACTIVE for its number of

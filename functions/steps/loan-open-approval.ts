@@ -4,8 +4,8 @@ import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
 import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { type LoanApprovalLevel, loanApprovalRole, loanApprovalSummary, loanTaskId } from '../core/loans.ts';
-import { WorkflowStateError } from '../core/submissions.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
+import { WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow steps Approve, RemindApprover, ApproveSensitive and RemindSensitive of

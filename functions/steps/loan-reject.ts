@@ -4,7 +4,7 @@ import { logger } from '../adapters/logger.ts';
 import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { loanTaskIds } from '../core/loans.ts';
-import { TransientError, WorkflowStateError } from '../core/submissions.ts';
+import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Reject of borrow-approval: an approver said no (at either level), nobody

@@ -3,7 +3,7 @@ import { getLoan } from '../adapters/loans-repo.ts';
 import { DomainError } from '../core/errors.ts';
 import { assertBorrowable, loanDocument } from '../core/loans.ts';
 import { getScheme } from '../core/scheme.ts';
-import { WorkflowStateError } from '../core/submissions.ts';
+import { WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
  * Workflow step Validate of borrow-approval: the documents are read again (one may have been

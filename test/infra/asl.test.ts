@@ -3,12 +3,20 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import {
+  TASK_FAILURE_ERRORS,
+  WORKFLOW_ERROR_CLASSES,
+  WorkflowStateError,
+} from '../../functions/core/workflow-errors.ts';
 import { workflowDefinitionPath } from '../../infra/shared.ts';
 
 /**
  * Every ASL file in statemachines/ is valid Amazon States Language (asl-validator, with path
  * checks), every workflow in the catalog has its file, and every `${Name}` the file uses is a
  * substitution the catalog declares (and the other way round). Every waiting task has a timeout.
+ * Every error name a Retry or Catch matches is Step Functions' own (`States.*`), Lambda's
+ * (`Lambda.*`, and the runtime crashes `Runtime.ExitError` and `Sandbox.Timedout`), or one of the
+ * workflow errors of functions/core/workflow-errors.ts, each of which some ASL names.
  */
 
 type Validator = (
@@ -99,6 +107,50 @@ describe('state machine definitions', () => {
       ScanPending: 'ScanNotFinished',
       ReviewRejected: 'ReadRejection',
       'States.Timeout': 'EscalateReview',
+    });
+  });
+
+  describe('error names', () => {
+    /** Every `ErrorEquals` entry of every Retry and Catch, nested states included, per file. */
+    const namesIn = (file: string): string[] => {
+      const names: string[] = [];
+      JSON.parse(readFileSync(join(dir, file), 'utf8'), (key, value) => {
+        if (key === 'ErrorEquals') names.push(...(value as string[]));
+        return value;
+      });
+      return names;
+    };
+    const used = new Set(files.flatMap(namesIn));
+    /** A Lambda function that crashed (exit, out of time, unknown): the runtime names these. */
+    const LAMBDA_RUNTIME = new Set(['Runtime.ExitError', 'Sandbox.Timedout']);
+    const workflowErrors = new Set<string>([
+      ...WORKFLOW_ERROR_CLASSES.map((c) => c.name),
+      ...TASK_FAILURE_ERRORS,
+    ]);
+
+    it('names only States.*, Lambda.* and runtime errors, and the workflow errors of the core', () => {
+      expect(used.size).toBeGreaterThan(0);
+      const unknown = [...used].filter(
+        (n) =>
+          !n.startsWith('States.') &&
+          !n.startsWith('Lambda.') &&
+          !LAMBDA_RUNTIME.has(n) &&
+          !workflowErrors.has(n),
+      );
+      expect(unknown).toEqual([]);
+    });
+
+    it.each(WORKFLOW_ERROR_CLASSES.map((c) => [c.name, c] as const))(
+      '%s reports its class name as the error name the ASL matches',
+      (name, ErrorClass) => {
+        expect(new ErrorClass('x').name).toBe(name);
+      },
+    );
+
+    it('uses every workflow error except WorkflowStateError, which fails the execution on purpose', () => {
+      // WorkflowStateError means retrying cannot help: neither retried nor caught by name.
+      const unused = [...workflowErrors].filter((n) => !used.has(n));
+      expect(unused).toEqual([WorkflowStateError.name]);
     });
   });
 });
