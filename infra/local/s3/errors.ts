@@ -82,7 +82,6 @@ export const errors = {
       'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
       { UploadId: uploadId },
     ),
-  noSuchTagSet: () => new S3Error('NoSuchTagSet', 404, 'The TagSet does not exist'),
   noSuchLockConfig: () =>
     new S3Error(
       'NoSuchObjectLockConfiguration',
