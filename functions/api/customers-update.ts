@@ -1,6 +1,5 @@
 import { getCustomer, saveChange } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
-import { accountClosed } from '../adapters/retention-clock.ts';
 import { now } from '../core/clock.ts';
 import {
   applyChange,
@@ -16,6 +15,7 @@ import { BadRequest, Conflict, Forbidden, NotFound } from '../core/errors.ts';
 import { maskForActor } from '../core/masking.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
+import { accountClosed } from '../services/retention-clock.ts';
 
 /**
  * PATCH /customers/{customerId} with `If-Match: <version>`: applies a partial change to the

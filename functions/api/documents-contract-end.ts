@@ -1,9 +1,9 @@
 import { getDocument } from '../adapters/documents-repo.ts';
-import { type ClockOutcome, startOneClock } from '../adapters/retention-clock.ts';
 import { now } from '../core/clock.ts';
 import { contractEndSchema, type DisposableDocument, isoDate } from '../core/disposal.ts';
 import { BadRequest, Conflict, NotFound } from '../core/errors.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
+import { type ClockOutcome, startOneClock } from '../services/retention-clock.ts';
 
 /**
  * `PUT /documents/{documentId}/contract-end {endedOn}` (clerk, archivist): the contract a

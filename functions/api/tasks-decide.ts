@@ -1,4 +1,3 @@
-import { checkDisposalDecision } from '../adapters/disposal-decisions.ts';
 import { logger } from '../adapters/logger.ts';
 import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/tasks-repo.ts';
 import { answerTask, failTask } from '../adapters/workflows.ts';
@@ -6,6 +5,7 @@ import { now } from '../core/clock.ts';
 import { Conflict, DomainError, NotFound } from '../core/errors.ts';
 import { assertMayDecide, assertOpen, decisionSchema, workflowAnswer } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
+import { checkDisposalDecision } from '../services/disposal-decisions.ts';
 
 /** How long a decision waits for a retried step to give its task a new token (Retry: 2 s, jitter). */
 const TOKEN_WAIT_MS = 6000;

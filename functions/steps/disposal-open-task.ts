@@ -1,5 +1,4 @@
 import { getBatch, getBatchItems, openDisposalTask } from '../adapters/disposal-batches-repo.ts';
-import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
 import { now } from '../core/clock.ts';
 import {
   type BatchStatus,
@@ -9,6 +8,7 @@ import {
 } from '../core/disposal.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 import { WorkflowStateError } from '../core/workflow-errors.ts';
+import { keepExistingTask, taskOpenedEvent } from '../services/open-task.ts';
 
 /**
  * Workflow steps Appraisal and Approval (`.waitForTaskToken`): opens the disposal task of the

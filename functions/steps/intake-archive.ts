@@ -4,7 +4,6 @@ import { releaseSequenceRange, reserveSequenceNumbers } from '../adapters/code-s
 import { getCustomer as getCustomerRecord } from '../adapters/customers-repo.ts';
 import { getDocuments } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { accountClosed } from '../adapters/retention-clock.ts';
 import { copyToArchive, headArchiveObject, lockArchiveCopy } from '../adapters/storage.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';
@@ -21,6 +20,7 @@ import { retentionPlan } from '../core/retention.ts';
 import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
 import type { Submission } from '../core/submissions.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
+import { accountClosed } from '../services/retention-clock.ts';
 
 /**
  * Workflow step Archive, after approval, in four parts, each safe to run again:

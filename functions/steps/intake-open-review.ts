@@ -1,6 +1,5 @@
 import { getCustomerSnapshot as getCustomer } from '../adapters/customers-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { expireOpenTask, openReviewTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
@@ -14,6 +13,7 @@ import {
   type TaskRecord,
 } from '../core/tasks.ts';
 import { WorkflowStateError } from '../core/workflow-errors.ts';
+import { keepExistingTask, taskOpenedEvent } from '../services/open-task.ts';
 import { validateSubmission } from './intake-validate.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { getLoan, openLoanTask } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
-import { keepExistingTask, taskOpenedEvent } from '../adapters/open-task.ts';
 import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { type LoanApprovalLevel, loanApprovalRole, loanApprovalSummary, loanTaskId } from '../core/loans.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 import { WorkflowStateError } from '../core/workflow-errors.ts';
+import { keepExistingTask, taskOpenedEvent } from '../services/open-task.ts';
 
 /**
  * Workflow steps Approve, RemindApprover, ApproveSensitive and RemindSensitive of

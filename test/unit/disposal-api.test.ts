@@ -2,13 +2,13 @@ import { GetObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3'
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { accountClosed } from '../../functions/adapters/retention-clock.ts';
 import { handler as getBatchApi } from '../../functions/api/disposals-get.ts';
 import { handler as listBatchesApi } from '../../functions/api/disposals-list.ts';
 import { handler as contractEnd } from '../../functions/api/documents-contract-end.ts';
 import { handler as holdsCreate } from '../../functions/api/holds-create.ts';
 import { handler as holdsRelease } from '../../functions/api/holds-release.ts';
 import { handler as decide } from '../../functions/api/tasks-decide.ts';
+import { accountClosed } from '../../functions/services/retention-clock.ts';
 import { USERS } from '../support/api-event.ts';
 import {
   archived,

@@ -1,8 +1,8 @@
+import { type AuditInput, SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { logger } from '../adapters/logger.ts';
+import { getTask, replaceTaskToken } from '../adapters/tasks-repo.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { TransientError } from '../core/workflow-errors.ts';
-import { type AuditInput, SYSTEM_ACTOR } from './audit.ts';
-import { logger } from './logger.ts';
-import { getTask, replaceTaskToken } from './tasks-repo.ts';
 
 /**
  * What the workflow steps that open a human task (intake review, loan approval, disposal

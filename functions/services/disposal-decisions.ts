@@ -1,7 +1,7 @@
+import { getBatch, getBatchItems } from '../adapters/disposal-batches-repo.ts';
 import { checkExtension, isoDate } from '../core/disposal.ts';
 import { BadRequest, Conflict } from '../core/errors.ts';
 import type { Decision, TaskRecord } from '../core/tasks.ts';
-import { getBatch, getBatchItems } from './disposal-batches-repo.ts';
 
 /**
  * What a decision on a disposal task must satisfy beyond its schema, checked before anything is

@@ -1,9 +1,9 @@
+import type { AuditInput, SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { getDocument, queryCustomerDocuments } from '../adapters/documents-repo.ts';
+import { startDocumentClock } from '../adapters/due-index-repo.ts';
+import { logger } from '../adapters/logger.ts';
 import { type DisposableDocument, dueIndexDay, isoDate, startClock } from '../core/disposal.ts';
 import type { Actor } from '../core/roles.ts';
-import type { AuditInput, SYSTEM_ACTOR } from './audit.ts';
-import { getDocument, queryCustomerDocuments } from './documents-repo.ts';
-import { startDocumentClock } from './due-index-repo.ts';
-import { logger } from './logger.ts';
 
 /**
  * Starting retention clocks when a business fact happens: an account closed (the customer's
@@ -78,9 +78,9 @@ export async function accountClosed(
   at: Date,
 ): Promise<ClockOutcome> {
   const outcome: ClockOutcome = { started: [], unchanged: [], conflicts: [] };
-  let startKey: Record<string, unknown> | undefined;
+  let pageToken: string | undefined;
   do {
-    const page = await queryCustomerDocuments(customerId, { status: 'ARCHIVED' }, 100, startKey);
+    const page = await queryCustomerDocuments(customerId, { status: 'ARCHIVED' }, 100, pageToken);
     for (const doc of page.items as DisposableDocument[]) {
       for (const trigger of ['ACCOUNT_CLOSED', 'CONTRACT_END'] as const) {
         await startOneClock(
@@ -94,8 +94,8 @@ export async function accountClosed(
         );
       }
     }
-    startKey = page.lastKey;
-  } while (startKey);
+    pageToken = page.nextToken;
+  } while (pageToken);
   if (outcome.started.length > 0 || outcome.conflicts.length > 0) {
     logger.info('account closed: retention clocks started', {
       customerId,
