@@ -1,13 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDefinition } from '../../infra/local/sfn/asl.ts';
-import {
-  applyResultPath,
-  applyTemplate,
-  evaluateChoiceRule,
-  selectPath,
-  stringMatches,
-} from '../../infra/local/sfn/dataflow.ts';
-import { StatesError } from '../../infra/local/sfn/errors.ts';
+import { applyResultPath, applyTemplate, selectPath } from '../../infra/local/sfn/dataflow.ts';
+import { matchesError, StatesError } from '../../infra/local/sfn/errors.ts';
 import { evaluateIntrinsic } from '../../infra/local/sfn/intrinsics.ts';
 import {
   type Json,
@@ -16,6 +12,7 @@ import {
   queryPath,
   setPath,
 } from '../../infra/local/sfn/jsonpath.ts';
+import { evaluateChoiceRule, stringMatches } from '../../infra/local/sfn/states/choice.ts';
 
 const store: Json = {
   store: {
@@ -46,46 +43,27 @@ describe('JSONPath', () => {
     expect(queryPath('$', store, ctx)).toBe(store);
     expect(queryPath('$.store.bicycle.color', store, ctx)).toBe('red');
     expect(queryPath('$.store.book[1].title', store, ctx)).toBe('Sword');
-    expect(queryPath('$.store.book[-1].title', store, ctx)).toBe('The Lord');
     expect(queryPath("$.store['odd key']['a.b']", store, ctx)).toBe(1);
-    expect(queryPath('$.store.book.length()', store, ctx)).toBe(4);
     expect(queryPath('$$.Execution.Name', store, ctx)).toBe('run-1');
     expect(queryPath('$$.Map.Item.Index', store, ctx)).toBe(3);
   });
 
-  it('returns lists for wildcards, slices, unions, recursive descent and filters', () => {
-    expect(queryPath('$.store.book[*].author', store, ctx)).toEqual([
-      'Nigel Rees',
-      'Evelyn Waugh',
-      'Herman Melville',
-      'J. R. R. Tolkien',
-    ]);
-    expect(queryPath('$.store.book[0:2].price', store, ctx)).toEqual([8.95, 12.99]);
-    expect(queryPath('$.store.book[-2:].title', store, ctx)).toEqual(['Moby Dick', 'The Lord']);
-    expect(queryPath('$.store.book[::2].title', store, ctx)).toEqual(['Sayings', 'Moby Dick']);
-    expect(queryPath('$.store.book[0,3].title', store, ctx)).toEqual(['Sayings', 'The Lord']);
-    expect(queryPath("$.store.bicycle['color','price']", store, ctx)).toEqual(['red', 19.95]);
-    expect(queryPath('$..price', store, ctx)).toEqual([8.95, 12.99, 8.99, 22.99, 19.95]);
-    expect(queryPath('$.store.book[?(@.isbn)].title', store, ctx)).toEqual(['Moby Dick', 'The Lord']);
-    expect(queryPath('$.store.book[?(@.price < 10)].title', store, ctx)).toEqual(['Sayings', 'Moby Dick']);
-    expect(
-      queryPath(
-        "$.store.book[?(@.category == 'fiction' && @.price > 20 || @.author == 'Nigel Rees')].title",
-        store,
-        ctx,
-      ),
-    ).toEqual(['Sayings', 'The Lord']);
-    expect(queryPath("$.store.book[?(!(@.category == 'fiction'))].title", store, ctx)).toEqual(['Sayings']);
-    expect(queryPath('$.store.book[?(@.author =~ /.*Tolkien/)].price', store, ctx)).toEqual([22.99]);
-    expect(queryPath('$.store.book[?(@.price > $.store.bicycle.price)].title', store, ctx)).toEqual([
-      'The Lord',
-    ]);
-    expect(queryPath('$.nothing[*]', store, ctx)).toEqual([]);
+  it('refuses wildcards, slices, unions, recursive descent, filters and functions, naming them', () => {
+    const refused = (p: string) => statesError(() => queryPath(p, store, ctx)).causeText;
+    expect(refused('$.store.book[*].author')).toMatch(/wildcards not supported/);
+    expect(refused('$.store.*')).toMatch(/wildcards not supported/);
+    expect(refused('$.store.book[0:2].price')).toMatch(/'\[0:2\]' is not supported/);
+    expect(refused('$.store.book[0,3].title')).toMatch(/'\[0,3\]' is not supported/);
+    expect(refused('$.store.book[-1].title')).toMatch(/'\[-1\]' is not supported/);
+    expect(refused('$..price')).toMatch(/recursive descent \(\.\.\) not supported/);
+    expect(refused('$.store.book[?(@.isbn)].title')).toMatch(/filter expressions not supported/);
+    expect(refused('$.store.book.length()')).toMatch(/length\(\) not supported/);
   });
 
   it('raises States.Runtime for a definite path that matches nothing', () => {
     expect(statesError(() => queryPath('$.store.car', store, ctx)).error).toBe('States.Runtime');
     expect(statesError(() => queryPath('$.store.book[9]', store, ctx)).error).toBe('States.Runtime');
+    expect(queryPath('$.store.book[3].title', store, ctx)).toBe('The Lord');
     expect(statesError(() => queryPath('store', store, ctx)).error).toBe('States.Runtime');
     expect(pathExists('$.store.car', store, ctx)).toBe(false);
     expect(pathExists('$.store.bicycle', store, ctx)).toBe(true);
@@ -109,9 +87,8 @@ describe('input and output processing', () => {
       applyTemplate(
         {
           'id.$': '$.id',
-          static: { keep: 'me', 'count.$': 'States.ArrayLength($.items)' },
+          static: { keep: 'me', 'ids.$': 'States.Array($.id, $.items[1].n)' },
           list: [{ 'first.$': '$.items[0].n' }, 'plain'],
-          'ns.$': '$.items[*].n',
           'run.$': '$$.Execution.Name',
         },
         input,
@@ -119,9 +96,8 @@ describe('input and output processing', () => {
       ),
     ).toEqual({
       id: 'c-1',
-      static: { keep: 'me', count: 2 },
+      static: { keep: 'me', ids: ['c-1', 2] },
       list: [{ first: 1 }, 'plain'],
-      ns: [1, 2],
       run: 'run-1',
     });
     expect(statesError(() => applyTemplate({ 'x.$': 'not a path' }, input, ctx)).error).toBe(
@@ -139,14 +115,9 @@ describe('input and output processing', () => {
 });
 
 describe('intrinsic functions', () => {
-  const input: Json = {
-    name: 'Lin',
-    n: 4,
-    list: [1, 2, 2, 3],
-    obj: { a: 1, nested: { x: 1 } },
-    text: 'a,b;c',
-  };
+  const input: Json = { name: 'Lin', n: 4, obj: { a: 1 }, text: '{"k": [1, "two"]}', half: 2.5, neg: -2.5 };
   const ev = (expr: string) => evaluateIntrinsic(expr, input, ctx);
+  const runtime = (expr: string) => statesError(() => ev(expr));
 
   it('formats strings with escapes and JSON values', () => {
     expect(ev("States.Format('Hi {}, n={} ok={} none={}', $.name, $.n, true, null)")).toBe(
@@ -156,43 +127,78 @@ describe('intrinsic functions', () => {
       "literal {} and Lin 'quoted'",
     );
     expect(ev("States.Format('{}-{}', States.MathAdd($.n, 1), $$.Execution.Name)")).toBe('5-run-1');
-    expect(statesError(() => ev("States.Format('{} {}', $.name)")).error).toBe('States.IntrinsicFailure');
   });
 
-  it('converts JSON and builds arrays', () => {
-    expect(ev('States.JsonToString($.obj)')).toBe('{"a":1,"nested":{"x":1}}');
-    expect(ev('States.StringToJson(\'{"k": [1, "two"]}\')')).toEqual({ k: [1, 'two'] });
-    expect(ev("States.Array('a', $.n, States.Array(1))")).toEqual(['a', 4, [1]]);
-    expect(ev('States.ArrayPartition($.list, 3)')).toEqual([[1, 2, 2], [3]]);
-    expect(ev('States.ArrayContains($.list, 3)')).toBe(true);
-    expect(ev('States.ArrayContains($.list, 9)')).toBe(false);
-    expect(ev('States.ArrayRange(1, 9, 3)')).toEqual([1, 4, 7]);
-    expect(ev('States.ArrayGetItem($.list, 3)')).toBe(3);
-    expect(ev('States.ArrayLength($.list)')).toBe(4);
-    expect(ev('States.ArrayUnique($.list)')).toEqual([1, 2, 3]);
-    expect(statesError(() => ev('States.ArrayGetItem($.list, 10)')).error).toBe('States.IntrinsicFailure');
+  it('parses JSON and builds arrays', () => {
+    expect(ev('States.StringToJson($.text)')).toEqual({ k: [1, 'two'] });
+    expect(ev("States.Array('a', $.n, States.Array(1), $.obj)")).toEqual(['a', 4, [1], { a: 1 }]);
+    expect(ev('States.Array()')).toEqual([]);
   });
 
-  it('encodes, hashes, merges, splits and does arithmetic', () => {
-    expect(ev("States.Base64Encode('档案 ok')")).toBe(Buffer.from('档案 ok').toString('base64'));
-    expect(ev(`States.Base64Decode('${Buffer.from('hello').toString('base64')}')`)).toBe('hello');
-    expect(ev("States.Hash('abc', 'SHA-256')")).toBe(
-      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-    );
-    expect(ev('States.JsonMerge($.obj, States.StringToJson(\'{"b":2,"nested":{"y":2}}\'), false)')).toEqual({
-      a: 1,
-      b: 2,
-      nested: { y: 2 },
-    });
-    expect(ev("States.StringSplit($.text, ',;')")).toEqual(['a', 'b', 'c']);
+  it('adds with MathAdd, rounding non-integers to the nearest integer as AWS does', () => {
     expect(ev('States.MathAdd($.n, -10)')).toBe(-6);
-    for (let i = 0; i < 20; i++) {
-      const r = ev('States.MathRandom(5, 8)') as number;
-      expect(r >= 5 && r < 8 && Number.isInteger(r)).toBe(true);
+    expect(ev('States.MathAdd(1.6, 1)')).toBe(3); // truncation would give 2
+    expect(ev('States.MathAdd($.half, 0)')).toBe(3); // halves round up
+    expect(ev('States.MathAdd($.neg, 0)')).toBe(-2); // Java's Math.round: -2.5 → -2
+    expect(ev('States.MathAdd(-1.4, 0.4)')).toBe(-1);
+  });
+
+  it('fails with States.Runtime (not a catchable States.IntrinsicFailure) when a function fails', () => {
+    for (const expr of [
+      "States.Format('{} {}', $.name)",
+      "States.Format('{}', $.obj)",
+      "States.StringToJson('not json')",
+      'States.StringToJson($.n)',
+      'States.MathAdd($.name, 1)',
+      'States.MathAdd($.missing, 1)',
+    ]) {
+      expect(runtime(expr).error, expr).toBe('States.Runtime');
     }
-    expect(ev('States.UUID()')).not.toBe(ev('States.UUID()'));
-    expect(statesError(() => ev('States.Nope(1)')).error).toBe('States.IntrinsicFailure');
-    expect(statesError(() => ev('States.MathAdd($.name, 1)')).error).toBe('States.IntrinsicFailure');
+  });
+
+  it('refuses functions the local Step Functions does not implement and wrong argument counts', () => {
+    for (const name of [
+      'JsonToString',
+      'ArrayLength',
+      'ArrayGetItem',
+      'JsonMerge',
+      'Hash',
+      'UUID',
+      'MathRandom',
+    ]) {
+      expect(runtime(`States.${name}($.obj)`).causeText).toMatch(
+        new RegExp(`States\\.${name} is not supported by the local Step Functions`),
+      );
+    }
+    expect(runtime('States.MathAdd(1)').causeText).toMatch(/States\.MathAdd takes 2 argument\(s\), got 1/);
+    expect(runtime('States.StringToJson()').causeText).toMatch(/takes 1 argument/);
+  });
+});
+
+describe('error matching', () => {
+  it('never matches States.Runtime, not even by name', () => {
+    expect(matchesError(['States.ALL'], 'States.Runtime')).toBe(false);
+    expect(matchesError(['States.Runtime'], 'States.Runtime')).toBe(false);
+  });
+
+  it('matches States.DataLimitExceeded only by name, not by States.ALL or States.TaskFailed', () => {
+    expect(matchesError(['States.ALL'], 'States.DataLimitExceeded')).toBe(false);
+    expect(matchesError(['States.TaskFailed'], 'States.DataLimitExceeded')).toBe(false);
+    expect(matchesError(['States.DataLimitExceeded'], 'States.DataLimitExceeded')).toBe(true);
+  });
+
+  it('matches States.HeartbeatTimeout by name, by States.Timeout and by States.ALL, not by States.TaskFailed', () => {
+    expect(matchesError(['States.HeartbeatTimeout'], 'States.HeartbeatTimeout')).toBe(true);
+    expect(matchesError(['States.Timeout'], 'States.HeartbeatTimeout')).toBe(true);
+    expect(matchesError(['States.ALL'], 'States.HeartbeatTimeout')).toBe(true);
+    expect(matchesError(['States.TaskFailed'], 'States.HeartbeatTimeout')).toBe(false);
+    expect(matchesError(['States.HeartbeatTimeout'], 'States.Timeout')).toBe(false);
+  });
+
+  it('matches other errors by name, States.TaskFailed and States.ALL', () => {
+    expect(matchesError(['States.TaskFailed'], 'ReviewRejected')).toBe(true);
+    expect(matchesError(['States.TaskFailed'], 'States.Timeout')).toBe(false);
+    expect(matchesError(['Other'], 'ReviewRejected')).toBe(false);
   });
 });
 
@@ -273,18 +279,23 @@ describe('Choice rules', () => {
 });
 
 describe('definition checks', () => {
-  it('accepts nested Map and Parallel definitions and reports dangling transitions inside them', () => {
+  const machine = (states: object) => JSON.stringify({ StartAt: Object.keys(states)[0], States: states });
+  const problems = (states: object) => {
+    try {
+      parseDefinition('m', machine(states));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  };
+
+  it('accepts nested Map definitions and reports dangling transitions inside them', () => {
     const ok = {
       StartAt: 'M',
       States: {
         M: {
           Type: 'Map',
           ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
-          Next: 'Par',
-        },
-        Par: {
-          Type: 'Parallel',
-          Branches: [{ StartAt: 'S', States: { S: { Type: 'Succeed' } } }],
           End: true,
         },
       },
@@ -297,7 +308,85 @@ describe('definition checks', () => {
     expect(() => parseDefinition('ql', JSON.stringify({ ...ok, QueryLanguage: 'JSONata' }))).toThrow(
       /JSONata is not supported/,
     );
-    const assign = { StartAt: 'A', States: { A: { Type: 'Pass', Assign: { x: 1 }, End: true } } };
-    expect(() => parseDefinition('vars', JSON.stringify(assign))).toThrow(/A: Assign is not supported/);
+  });
+
+  it('refuses state types, fields and Task resources the local Step Functions does not implement', () => {
+    expect(problems({ P: { Type: 'Parallel', Branches: [], End: true } })).toMatch(
+      /P: Type 'Parallel' is not supported by the local Step Functions/,
+    );
+    expect(problems({ A: { Type: 'Pass', Assign: { x: 1 }, End: true } })).toMatch(
+      /A: Assign is not supported/,
+    );
+    expect(problems({ F: { Type: 'Fail', ErrorPath: '$.e' } })).toMatch(/F: ErrorPath is not supported/);
+    expect(
+      problems({
+        M: { Type: 'Map', Iterator: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, End: true },
+      }),
+    ).toMatch(/M: Iterator is not supported[\s\S]*M: Map needs an ItemProcessor/);
+    expect(
+      problems({
+        M: {
+          Type: 'Map',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED' },
+            StartAt: 'P',
+            States: { P: { Type: 'Pass', End: true } },
+          },
+          End: true,
+        },
+      }),
+    ).toMatch(/M: ProcessorConfig.Mode DISTRIBUTED is not supported/);
+    expect(
+      problems({ T: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } }),
+    ).toMatch(/T: Task resource 'arn:aws:states:::sqs:sendMessage' is not supported locally/);
+    expect(problems({ T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true } })).toMatch(
+      /T: Parameters.FunctionName is required/,
+    );
+    expect(
+      problems({ W: { Type: 'Wait', Seconds: 1, Timestamp: '2030-01-01T00:00:00Z', End: true } }),
+    ).toMatch(/W: a Wait state needs exactly one of/);
+  });
+
+  it('refuses unsupported intrinsic functions, paths and Choice operators at load time', () => {
+    expect(problems({ P: { Type: 'Pass', Parameters: { 'id.$': 'States.UUID()' }, End: true } })).toMatch(
+      /P.Parameters.id.\$: Invalid intrinsic function 'States.UUID\(\)': States.UUID is not supported/,
+    );
+    expect(
+      problems({ P: { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($..n, 1)' }, End: true } }),
+    ).toMatch(/recursive descent/);
+    expect(problems({ P: { Type: 'Pass', Parameters: { 'x.$': '$.items[*].n' }, End: true } })).toMatch(
+      /P.Parameters.x.\$: Invalid JSONPath '\$.items\[\*\].n': wildcards not supported/,
+    );
+    expect(problems({ P: { Type: 'Pass', Parameters: { 'x.$': 'plain' }, End: true } })).toMatch(
+      /must be a JSONPath or an intrinsic function/,
+    );
+    expect(problems({ P: { Type: 'Pass', OutputPath: '$..x', End: true } })).toMatch(
+      /P.OutputPath: Invalid JSONPath/,
+    );
+    expect(
+      problems({
+        C: { Type: 'Choice', Choices: [{ Variable: '$.x', StringContains: 'a', Next: 'D' }] },
+        D: { Type: 'Succeed' },
+      }),
+    ).toMatch(/C: Choice operator StringContains is not supported/);
+    expect(
+      problems({
+        C: { Type: 'Choice', Choices: [{ Variable: '$[?(@.x)]', IsPresent: true, Next: 'D' }] },
+        D: { Type: 'Succeed' },
+      }),
+    ).toMatch(/C: Invalid JSONPath/);
+  });
+
+  it('accepts every workflow in statemachines/', () => {
+    const dir = path.join(import.meta.dirname, '../../statemachines');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.asl.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const text = readFileSync(path.join(dir, f), 'utf8').replaceAll(
+        /\$\{(\w+)\}/g,
+        'arn:aws:lambda:eu-west-1:123456789012:function:$1',
+      );
+      expect(() => parseDefinition(f, text), f).not.toThrow();
+    }
   });
 });

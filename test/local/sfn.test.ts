@@ -487,7 +487,7 @@ describe('Lambda tasks, Retry, Catch, Choice and Pass', () => {
   });
 });
 
-describe('Map and Parallel', () => {
+describe('Map', () => {
   it('maps over items with ItemSelector, the Map context and MaxConcurrency', async () => {
     let running = 0;
     let peak = 0;
@@ -582,7 +582,7 @@ describe('Map and Parallel', () => {
             Each: {
               Type: 'Map',
               ItemsPath: '$.items',
-              Iterator: {
+              ItemProcessor: {
                 StartAt: 'Check',
                 States: {
                   Check: {
@@ -612,75 +612,6 @@ describe('Map and Parallel', () => {
     const events = await sfn.history(done.executionArn as string);
     expect(types(events)).toContain('MapIterationFailed');
     expect(types(events)).toContain('MapStateFailed');
-  });
-
-  it('runs Parallel branches on the same input and collects their outputs in order', async () => {
-    const sfn = await local(
-      {
-        parallel: {
-          StartAt: 'Both',
-          States: {
-            Both: {
-              Type: 'Parallel',
-              Branches: [
-                {
-                  StartAt: 'Mask',
-                  States: {
-                    Mask: {
-                      Type: 'Task',
-                      Resource: 'arn:aws:states:::lambda:invoke',
-                      Parameters: { FunctionName: 'mask', 'Payload.$': '$.phone' },
-                      ResultSelector: { 'masked.$': '$.Payload' },
-                      End: true,
-                    },
-                  },
-                },
-                {
-                  StartAt: 'Count',
-                  States: {
-                    Count: {
-                      Type: 'Pass',
-                      Parameters: { 'documents.$': 'States.ArrayLength($.documents)' },
-                      End: true,
-                    },
-                  },
-                },
-              ],
-              ResultSelector: { 'masked.$': '$[0].masked', 'documents.$': '$[1].documents' },
-              ResultPath: '$.summary',
-              Next: 'Done',
-            },
-            Done: { Type: 'Succeed', OutputPath: '$.summary' },
-          },
-        },
-      },
-      { mask: (phone: string) => `${phone.slice(0, 3)}****${phone.slice(-2)}` },
-    );
-    const done = await sfn.settle(await sfn.start('parallel', { phone: '13812345678', documents: [1, 2] }));
-    expect(output(done)).toEqual({ masked: '138****78', documents: 2 });
-    const events = await sfn.history(done.executionArn as string);
-    expect(types(events)).toEqual(expect.arrayContaining(['ParallelStateStarted', 'ParallelStateSucceeded']));
-  });
-
-  it('fails a Parallel state when one branch fails', async () => {
-    const sfn = await local({
-      pfail: {
-        StartAt: 'Both',
-        States: {
-          Both: {
-            Type: 'Parallel',
-            Branches: [
-              { StartAt: 'Ok', States: { Ok: { Type: 'Pass', End: true } } },
-              { StartAt: 'Bad', States: { Bad: { Type: 'Fail', Error: 'Branch.Failed', Cause: 'no' } } },
-            ],
-            End: true,
-          },
-        },
-      },
-    });
-    const done = await sfn.settle(await sfn.start('pfail', {}));
-    expect(done.status).toBe('FAILED');
-    expect(done.error).toBe('Branch.Failed');
   });
 });
 
@@ -817,7 +748,7 @@ describe('waitForTaskToken', () => {
     expect(late).toBeInstanceOf(TaskTimedOut);
   });
 
-  it('keeps a task alive with heartbeats and times it out when they stop', async () => {
+  it('keeps a task alive with heartbeats and fails it with States.HeartbeatTimeout when they stop', async () => {
     const opened: Payload[] = [];
     const sfn = await local(
       {
@@ -850,7 +781,9 @@ describe('waitForTaskToken', () => {
     await sfn.server.idle();
     const done = await sfn.describe(arn);
     expect(done.status).toBe('FAILED');
-    expect(done.error).toBe('States.Timeout');
+    expect(done.error).toBe('States.HeartbeatTimeout');
+    const timedOut = (await sfn.history(arn)).find((e) => e.type === 'TaskTimedOut');
+    expect(timedOut?.taskTimedOutEventDetails?.error).toBe('States.HeartbeatTimeout');
     expect(
       await rejection(sfn.client.send(new SendTaskHeartbeatCommand({ taskToken: token }))),
     ).toBeInstanceOf(TaskTimedOut);
@@ -1205,12 +1138,9 @@ describe('execution API', () => {
               'input.$': '$$.Execution.Input',
               'started.$': '$$.Execution.StartTime',
               'state.$': '$$.State.Name',
-              'uuid.$': 'States.UUID()',
               'sum.$': 'States.MathAdd($.n, 5)',
               'pair.$': "States.Array($.n, 'x')",
-              'json.$': 'States.JsonToString($.obj)',
               'parsed.$': 'States.StringToJson(\'{"k":[1,2]}\')',
-              'count.$': 'States.ArrayLength($.list)',
               'msg.$': "States.Format('Dear {}, you have {} files', $.obj.name, $.n)",
               nested: { 'first.$': '$.list[0]', literal: 'kept' },
             },
@@ -1230,13 +1160,10 @@ describe('execution API', () => {
       state: 'Build',
       sum: 7,
       pair: [2, 'x'],
-      json: '{"name":"Wu"}',
       parsed: { k: [1, 2] },
-      count: 3,
       msg: 'Dear Wu, you have 2 files',
       nested: { first: 'p', literal: 'kept' },
     });
-    expect(out.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('refuses to start with an invalid definition', async () => {
@@ -1478,5 +1405,158 @@ describe('durability across restarts', () => {
     const done = await second.settle(arn);
     expect(output(done)).toEqual(['ann-ok', 'bob-ok']);
     expect(opened).toHaveLength(2);
+  });
+});
+
+describe('failing where AWS fails', () => {
+  it('fails the execution with States.Runtime when an intrinsic function fails, past Retry and Catch on States.ALL', async () => {
+    const sfn = await local(
+      {
+        intrinsic: {
+          StartAt: 'Send',
+          States: {
+            Send: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: 'echo', 'Payload.$': 'States.StringToJson($.raw)' },
+              Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 3 }],
+              Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }],
+              End: true,
+            },
+            Caught: { Type: 'Succeed' },
+          },
+        },
+      },
+      { echo: (p) => p },
+    );
+    const arn = await sfn.start('intrinsic', { raw: 'not json' });
+    await sfn.server.idle();
+    const done = await sfn.describe(arn); // no clock movement: nothing was retried
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('States.Runtime');
+    expect(done.cause).toMatch(/States.StringToJson: the argument is not valid JSON/);
+    expect(sfn.calls).toHaveLength(0);
+    expect(entered(await sfn.history(arn))).toEqual(['Send']);
+  });
+
+  it('catches a missed heartbeat as States.HeartbeatTimeout with States.Timeout, not with States.TaskFailed', async () => {
+    const opened: Payload[] = [];
+    const sfn = await local(
+      {
+        hb: {
+          StartAt: 'Work',
+          States: {
+            Work: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: 'worker', Payload: { 'token.$': '$$.Task.Token' } },
+              HeartbeatSeconds: 60,
+              Catch: [
+                { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'ByTaskFailed' },
+                { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'ByTimeout' },
+              ],
+              End: true,
+            },
+            ByTaskFailed: { Type: 'Pass', Result: 'TaskFailed', ResultPath: '$.by', End: true },
+            ByTimeout: { Type: 'Pass', Result: 'Timeout', ResultPath: '$.by', End: true },
+          },
+        },
+      },
+      { worker: (p) => opened.push(p) },
+    );
+    const arn = await sfn.start('hb', {});
+    await sfn.server.idle();
+    sfn.clock.advanceSeconds(61);
+    const done = await sfn.settle(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(output(done)).toMatchObject({ by: 'Timeout', error: { Error: 'States.HeartbeatTimeout' } });
+  });
+
+  const big = 'x'.repeat(300_000);
+  const limited = (catchOn: string) => ({
+    StartAt: 'Fetch',
+    States: {
+      Fetch: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'big', Payload: {} },
+        Catch: [{ ErrorEquals: [catchOn], ResultPath: '$.error', Next: 'Caught' }],
+        End: true,
+      },
+      Caught: { Type: 'Pass', OutputPath: '$.error', End: true },
+    },
+  });
+
+  it('fails with States.DataLimitExceeded when a task result is over 256 KiB, which States.ALL does not catch', async () => {
+    const sfn = await local({ all: limited('States.ALL') }, { big: () => big });
+    const done = await sfn.settle(await sfn.start('all', {}));
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('States.DataLimitExceeded');
+    expect(done.cause).toMatch(/The result of task 'Fetch'.* more than the maximum of 262144 bytes/);
+    const failed = (await sfn.history(done.executionArn as string)).find((e) => e.type === 'TaskFailed');
+    expect(failed?.taskFailedEventDetails?.error).toBe('States.DataLimitExceeded');
+  });
+
+  it('lets a Catch that names States.DataLimitExceeded handle it', async () => {
+    const sfn = await local({ named: limited('States.DataLimitExceeded') }, { big: () => big });
+    const done = await sfn.settle(await sfn.start('named', {}));
+    expect(done.status).toBe('SUCCEEDED');
+    expect(output(done)).toMatchObject({ Error: 'States.DataLimitExceeded' });
+  });
+
+  it('counts a state output in UTF-8 bytes: 262,144 pass, one more fails', async () => {
+    const sfn = await local({
+      grow: {
+        StartAt: 'Double',
+        States: {
+          Double: {
+            Type: 'Pass',
+            Parameters: { 'a.$': 'States.Array($.s, $.s)', 'p.$': '$.p' },
+            End: true,
+          },
+        },
+      },
+    });
+    const s = '档'.repeat(40_000); // 3 bytes each in UTF-8
+    const pad = 262_144 - Buffer.byteLength(JSON.stringify({ a: [s, s], p: '' }));
+    const fits = await sfn.settle(await sfn.start('grow', { s, p: 'y'.repeat(pad) }));
+    expect(fits.status).toBe('SUCCEEDED');
+    expect(Buffer.byteLength(fits.output ?? '')).toBe(262_144);
+    const over = await sfn.settle(await sfn.start('grow', { s, p: 'y'.repeat(pad + 1) }));
+    expect(over.status).toBe('FAILED');
+    expect(over.error).toBe('States.DataLimitExceeded');
+    expect(over.cause).toMatch(/The output of state 'Double' has 262145 bytes/);
+  });
+
+  it('refuses an execution input or a task output over 256 KiB at the API', async () => {
+    const opened: Payload[] = [];
+    const sfn = await local(
+      {
+        wait: {
+          StartAt: 'Work',
+          States: {
+            Work: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: 'worker', Payload: { 'token.$': '$$.Task.Token' } },
+              End: true,
+            },
+          },
+        },
+      },
+      { worker: (p) => opened.push(p) },
+    );
+    const tooBig = await rejection(sfn.start('wait', { big }));
+    expect(tooBig.name).toBe('ValidationException');
+    expect(tooBig.message).toMatch(/Value at 'input' failed to satisfy constraint/);
+    const arn = await sfn.start('wait', {});
+    await sfn.server.idle();
+    const taskToken = opened[0]?.token as string;
+    const refused = await rejection(
+      sfn.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(big) })),
+    );
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toMatch(/Value at 'output' failed to satisfy constraint/);
+    expect((await sfn.describe(arn)).status).toBe('RUNNING');
   });
 });

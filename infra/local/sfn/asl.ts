@@ -1,7 +1,12 @@
-/** Amazon States Language definitions (JSONPath query language) and a structural check of them. */
+/**
+ * Amazon States Language definitions (JSONPath query language) as the local Step Functions
+ * supports them: the state types, fields and Task resources Dangan's workflows use. Everything
+ * else is refused when a definition is loaded (see validate.ts), never silently ignored.
+ */
 import type { Json, JsonObject } from './jsonpath.ts';
+import { validateDefinition } from './validate.ts';
 
-export type StateType = 'Task' | 'Pass' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Map' | 'Parallel';
+export type StateType = 'Task' | 'Pass' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Map';
 
 export interface Retrier {
   ErrorEquals: string[];
@@ -21,7 +26,7 @@ export interface Catcher {
 export interface Branch {
   StartAt: string;
   States: Record<string, StateDef>;
-  ProcessorConfig?: { Mode?: string; ExecutionType?: string };
+  ProcessorConfig?: { Mode?: string };
 }
 
 export interface MachineDefinition extends Branch {
@@ -32,7 +37,6 @@ export interface MachineDefinition extends Branch {
 
 export interface StateDef {
   Type: StateType;
-  QueryLanguage?: string;
   Comment?: string;
   Next?: string;
   End?: boolean;
@@ -47,7 +51,6 @@ export interface StateDef {
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
   HeartbeatSeconds?: number;
-  HeartbeatSecondsPath?: string;
   Retry?: Retrier[];
   Catch?: Catcher[];
   // Choice
@@ -60,36 +63,18 @@ export interface StateDef {
   TimestampPath?: string;
   // Fail
   Error?: string;
-  ErrorPath?: string;
   Cause?: string;
-  CausePath?: string;
   // Map
   ItemsPath?: string;
   ItemSelector?: Json;
   ItemProcessor?: Branch;
-  Iterator?: Branch;
   MaxConcurrency?: number;
-  MaxConcurrencyPath?: string;
-  // Parallel
-  Branches?: Branch[];
 }
 
-/** Fields of features the local interpreter does not implement; refused rather than ignored. */
-const UNSUPPORTED = [
-  'Assign',
-  'Arguments',
-  'Output',
-  'Items',
-  'ItemReader',
-  'ResultWriter',
-  'ItemBatcher',
-  'ToleratedFailurePercentage',
-  'ToleratedFailurePercentagePath',
-  'ToleratedFailureCount',
-  'ToleratedFailureCountPath',
-];
-
-const TYPES = new Set<StateType>(['Task', 'Pass', 'Choice', 'Wait', 'Succeed', 'Fail', 'Map', 'Parallel']);
+/** Task resources: Lambda through the optimized integration, with a task token, or by function ARN. */
+export const LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke$/;
+export const LAMBDA_INVOKE_TOKEN = /^arn:[^:]+:states:::lambda:invoke\.waitForTaskToken$/;
+export const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:.+/;
 
 /** Parses and checks a definition; throws an Error listing every problem found. */
 export function parseDefinition(name: string, text: string): MachineDefinition {
@@ -99,71 +84,8 @@ export function parseDefinition(name: string, text: string): MachineDefinition {
   } catch (e) {
     throw new Error(`State machine ${name}: definition is not valid JSON (${(e as Error).message})`);
   }
-  const problems: string[] = [];
-  const d = def as MachineDefinition;
-  if (d.QueryLanguage !== undefined && d.QueryLanguage !== 'JSONPath') {
-    problems.push(`QueryLanguage ${String(d.QueryLanguage)} is not supported (JSONPath only)`);
-  }
-  checkBranch(d, '', problems);
+  const problems = validateDefinition(def);
   if (problems.length)
     throw new Error(`State machine ${name} has an invalid definition:\n  ${problems.join('\n  ')}`);
-  return d;
-}
-
-function checkBranch(b: Branch, where: string, problems: string[]): void {
-  if (typeof b !== 'object' || b === null || typeof b.States !== 'object' || b.States === null) {
-    problems.push(`${where || '(top level)'}: missing States`);
-    return;
-  }
-  const names = new Set(Object.keys(b.States));
-  if (!names.has(b.StartAt))
-    problems.push(`${where || '(top level)'}: StartAt '${b.StartAt}' is not a state`);
-  const target = (from: string, to: unknown, field: string) => {
-    if (typeof to !== 'string' || !names.has(to)) {
-      problems.push(`${where}${from}: ${field} '${String(to)}' is not a state in the same scope`);
-    }
-  };
-  for (const [name, s] of Object.entries(b.States)) {
-    const at = `${where}${name}`;
-    if (!TYPES.has(s.Type)) {
-      problems.push(`${at}: unknown Type '${String(s.Type)}'`);
-      continue;
-    }
-    for (const field of UNSUPPORTED) {
-      if (field in s) problems.push(`${at}: ${field} is not supported by the local Step Functions`);
-    }
-    if (s.QueryLanguage !== undefined && s.QueryLanguage !== 'JSONPath') {
-      problems.push(`${at}: QueryLanguage ${String(s.QueryLanguage)} is not supported (JSONPath only)`);
-    }
-    const terminal = s.Type === 'Succeed' || s.Type === 'Fail' || s.Type === 'Choice';
-    if (!terminal) {
-      if (s.End === true && s.Next !== undefined) problems.push(`${at}: has both Next and End`);
-      if (s.End !== true) target(name, s.Next, 'Next');
-    }
-    if (s.Type === 'Choice') {
-      if (!Array.isArray(s.Choices) || s.Choices.length === 0)
-        problems.push(`${at}: Choices must be non-empty`);
-      for (const c of s.Choices ?? []) target(name, c.Next, 'Choices[].Next');
-      if (s.Default !== undefined) target(name, s.Default, 'Default');
-    }
-    if (s.Type === 'Task' && typeof s.Resource !== 'string') problems.push(`${at}: Task without Resource`);
-    for (const c of s.Catch ?? []) target(name, c.Next, 'Catch[].Next');
-    for (const r of [...(s.Retry ?? []), ...(s.Catch ?? [])]) {
-      if (!Array.isArray(r.ErrorEquals) || r.ErrorEquals.length === 0) {
-        problems.push(`${at}: Retry/Catch entries need a non-empty ErrorEquals`);
-      }
-    }
-    if (s.Type === 'Map') {
-      const proc = s.ItemProcessor ?? s.Iterator;
-      if (!proc) problems.push(`${at}: Map needs ItemProcessor or Iterator`);
-      else checkBranch(proc, `${at}/`, problems);
-    }
-    if (s.Type === 'Parallel') {
-      if (!Array.isArray(s.Branches) || s.Branches.length === 0)
-        problems.push(`${at}: Parallel needs Branches`);
-      (s.Branches ?? []).forEach((br, i) => {
-        checkBranch(br, `${at}[${i}]/`, problems);
-      });
-    }
-  }
+  return def as MachineDefinition;
 }

@@ -1,10 +1,11 @@
 /**
- * Intrinsic functions (States.Format, States.Array, ...) for `.$` template fields,
- * Fail.ErrorPath/CausePath and similar places that accept them.
+ * The intrinsic functions Dangan's workflows use (States.Format, States.StringToJson,
+ * States.Array, States.MathAdd) for `.$` template fields. Any other function is refused when the
+ * definition is checked. As on AWS, a function that fails at run time (bad argument, path not
+ * found, invalid JSON) raises States.Runtime, which no Retry or Catch handles: the execution fails.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { intrinsicError } from './errors.ts';
-import { deepEqual, isObject, type Json, type JsonObject, queryPath } from './jsonpath.ts';
+import { runtimeError } from './errors.ts';
+import { type Json, parsePath, queryPath } from './jsonpath.ts';
 
 type Arg =
   | { k: 'str'; v: string }
@@ -12,6 +13,14 @@ type Arg =
   | { k: 'lit'; v: Json }
   | { k: 'path'; v: string }
   | { k: 'call'; name: string; args: Arg[] };
+
+/** Supported functions with their argument counts (max undefined: any number). */
+const FUNCTIONS: Record<string, { min: number; max?: number }> = {
+  'States.Format': { min: 1 },
+  'States.StringToJson': { min: 1, max: 1 },
+  'States.Array': { min: 0 },
+  'States.MathAdd': { min: 2, max: 2 },
+};
 
 /** Marks braces escaped as `\{` / `\}` in string literals, so States.Format leaves them alone. */
 const OPEN = '\uE000';
@@ -27,7 +36,7 @@ class Parser {
   constructor(private readonly s: string) {}
 
   private fail(why: string): never {
-    throw intrinsicError(`Invalid intrinsic function '${this.s}': ${why}`);
+    throw runtimeError(`Invalid intrinsic function '${this.s}': ${why}`);
   }
 
   parseAll(): Arg {
@@ -44,32 +53,30 @@ class Parser {
 
   private call(): Arg {
     const m = /^States\.[A-Za-z0-9]+/.exec(this.s.slice(this.i));
-    if (!m) this.fail(`expected a function at ${this.i}`);
+    if (!m) return this.fail(`expected a function at ${this.i}`);
     const name = m[0];
+    const spec = FUNCTIONS[name];
+    if (!spec) this.fail(`${name} is not supported by the local Step Functions`);
     this.i += name.length;
     this.ws();
     if (this.s[this.i] !== '(') this.fail(`expected ( after ${name}`);
     this.i++;
     const args: Arg[] = [];
     this.ws();
-    if (this.s[this.i] === ')') {
-      this.i++;
-      return { k: 'call', name, args };
+    if (this.s[this.i] === ')') this.i++;
+    else {
+      for (;;) {
+        this.ws();
+        args.push(this.arg());
+        this.ws();
+        const c = this.s[this.i++];
+        if (c === ')') break;
+        if (c !== ',') this.fail(`expected , or ) at ${this.i - 1}`);
+      }
     }
-    for (;;) {
-      this.ws();
-      args.push(this.arg());
-      this.ws();
-      const c = this.s[this.i];
-      if (c === ',') {
-        this.i++;
-        continue;
-      }
-      if (c === ')') {
-        this.i++;
-        break;
-      }
-      this.fail(`expected , or ) at ${this.i}`);
+    if (args.length < spec.min || (spec.max !== undefined && args.length > spec.max)) {
+      const want = spec.max === undefined ? `at least ${spec.min}` : String(spec.max);
+      this.fail(`${name} takes ${want} argument(s), got ${args.length}`);
     }
     return { k: 'call', name, args };
   }
@@ -120,29 +127,37 @@ class Parser {
     while (this.i < this.s.length) {
       const ch = this.s[this.i];
       if (quote) {
-        if (ch === '\\') this.i++;
-        else if (ch === quote) quote = null;
+        if (ch === quote) quote = null;
       } else if (ch === "'" || ch === '"') quote = ch;
-      else if (ch === '[' || ch === '(') depth++;
-      else if (ch === ']' || ch === ')') {
-        if (depth === 0) break;
-        depth--;
-      } else if (ch === ',' && depth === 0) break;
+      else if (ch === '[') depth++;
+      else if (ch === ']') depth--;
+      else if ((ch === ',' || ch === ')') && depth === 0) break;
       this.i++;
     }
-    return { k: 'path', v: this.s.slice(start, this.i).trim() };
+    const v = this.s.slice(start, this.i).trim();
+    parsePath(v);
+    return { k: 'path', v };
   }
 }
 
 const parsed = new Map<string, Arg>();
 
-export function evaluateIntrinsic(expr: string, input: Json, context: Json): Json {
-  let ast = parsed.get(expr);
-  if (!ast) {
-    ast = new Parser(expr.trim()).parseAll();
-    parsed.set(expr, ast);
+/** Parses an intrinsic call, checking function names, argument counts and paths. */
+export function parseIntrinsic(expr: string): void {
+  ast(expr);
+}
+
+function ast(expr: string): Arg {
+  let a = parsed.get(expr);
+  if (!a) {
+    a = new Parser(expr.trim()).parseAll();
+    parsed.set(expr, a);
   }
-  const v = evalArg(ast, input, context);
+  return a;
+}
+
+export function evaluateIntrinsic(expr: string, input: Json, context: Json): Json {
+  const v = evalArg(ast(expr), input, context);
   return typeof v === 'string' ? unmark(v) : v;
 }
 
@@ -153,184 +168,56 @@ function evalArg(a: Arg, input: Json, context: Json): Json {
     case 'lit':
       return a.v;
     case 'path':
-      try {
-        return queryPath(a.v, input, context);
-      } catch (e) {
-        throw intrinsicError(e instanceof Error ? e.message : String(e));
-      }
+      return queryPath(a.v, input, context);
     case 'call': {
       const args = a.args.map((x) => evalArg(x, input, context));
       if (a.name === 'States.Format') return format(args);
-      return call(
-        a.name,
-        args.map((x) => (typeof x === 'string' ? unmark(x) : x)),
-      );
+      const plain = args.map((x) => (typeof x === 'string' ? unmark(x) : x));
+      if (a.name === 'States.StringToJson') return stringToJson(plain[0]);
+      if (a.name === 'States.MathAdd') return mathAdd(plain[0], plain[1]);
+      return plain;
     }
   }
 }
 
 function format(args: Json[]): Json {
   const [template, ...values] = args;
-  if (typeof template !== 'string') throw intrinsicError('States.Format expects a string template');
+  if (typeof template !== 'string') throw runtimeError('States.Format expects a string template');
   const parts = template.split('{}');
   if (parts.length - 1 !== values.length) {
-    throw intrinsicError(
+    throw runtimeError(
       `States.Format template has ${parts.length - 1} placeholders but ${values.length} arguments were given`,
     );
   }
   let out = parts[0] as string;
   values.forEach((v, i) => {
     if (v !== null && typeof v === 'object') {
-      throw intrinsicError('States.Format arguments must be strings, numbers, booleans or null');
+      throw runtimeError('States.Format arguments must be strings, numbers, booleans or null');
     }
     out += (typeof v === 'string' ? v : JSON.stringify(v)) + (parts[i + 1] as string);
   });
   return out;
 }
 
-function argCount(name: string, args: Json[], min: number, max = min): void {
-  if (args.length < min || args.length > max) {
-    throw intrinsicError(
-      `${name} expects ${min === max ? min : `${min}-${max}`} arguments, got ${args.length}`,
-    );
+function stringToJson(v: Json | undefined): Json {
+  if (typeof v !== 'string') throw runtimeError('States.StringToJson expects a string argument');
+  try {
+    return JSON.parse(v) as Json;
+  } catch {
+    throw runtimeError('States.StringToJson: the argument is not valid JSON');
   }
 }
 
-function str(name: string, v: Json | undefined): string {
-  if (typeof v !== 'string') throw intrinsicError(`${name} expects a string argument`);
-  return v;
-}
-
-function int(name: string, v: Json | undefined): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw intrinsicError(`${name} expects a number argument`);
-  return Math.trunc(v);
-}
-
-function arr(name: string, v: Json | undefined): Json[] {
-  if (!Array.isArray(v)) throw intrinsicError(`${name} expects an array argument`);
-  return v;
-}
-
-function call(name: string, args: Json[]): Json {
-  switch (name) {
-    case 'States.StringToJson': {
-      argCount(name, args, 1);
-      try {
-        return JSON.parse(str(name, args[0])) as Json;
-      } catch {
-        throw intrinsicError(`${name}: the argument is not valid JSON`);
-      }
+/**
+ * The sum of two numbers. As AWS documents, a non-integer argument is rounded to the nearest
+ * integer (Java's Math.round, which JavaScript's Math.round matches: halves go up, -2.5 to -2).
+ */
+function mathAdd(a: Json | undefined, b: Json | undefined): number {
+  const int = (v: Json | undefined): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw runtimeError(`States.MathAdd expects numbers, got ${JSON.stringify(v)}`);
     }
-    case 'States.JsonToString':
-      argCount(name, args, 1);
-      return JSON.stringify(args[0]);
-    case 'States.Array':
-      return args;
-    case 'States.ArrayPartition': {
-      argCount(name, args, 2);
-      const a = arr(name, args[0]);
-      const size = int(name, args[1]);
-      if (size <= 0) throw intrinsicError(`${name}: chunk size must be positive`);
-      const out: Json[] = [];
-      for (let i = 0; i < a.length; i += size) out.push(a.slice(i, i + size));
-      return out;
-    }
-    case 'States.ArrayContains': {
-      argCount(name, args, 2);
-      const needle = args[1] as Json;
-      return arr(name, args[0]).some((x) => deepEqual(x, needle));
-    }
-    case 'States.ArrayRange': {
-      argCount(name, args, 3);
-      const [start, end, step] = [int(name, args[0]), int(name, args[1]), int(name, args[2])];
-      if (step === 0) throw intrinsicError(`${name}: step must not be 0`);
-      const out: number[] = [];
-      for (let i = start; step > 0 ? i <= end : i >= end; i += step) {
-        out.push(i);
-        if (out.length > 1000) throw intrinsicError(`${name}: at most 1000 items`);
-      }
-      return out;
-    }
-    case 'States.ArrayGetItem': {
-      argCount(name, args, 2);
-      const a = arr(name, args[0]);
-      const i = int(name, args[1]);
-      if (i < 0 || i >= a.length) throw intrinsicError(`${name}: index ${i} is out of bounds`);
-      return a[i] as Json;
-    }
-    case 'States.ArrayLength':
-      argCount(name, args, 1);
-      return arr(name, args[0]).length;
-    case 'States.ArrayUnique': {
-      argCount(name, args, 1);
-      const out: Json[] = [];
-      for (const x of arr(name, args[0])) if (!out.some((y) => deepEqual(x, y))) out.push(x);
-      return out;
-    }
-    case 'States.Base64Encode':
-      argCount(name, args, 1);
-      return Buffer.from(str(name, args[0]), 'utf8').toString('base64');
-    case 'States.Base64Decode':
-      argCount(name, args, 1);
-      return Buffer.from(str(name, args[0]), 'base64').toString('utf8');
-    case 'States.Hash': {
-      argCount(name, args, 2);
-      const algorithms: Record<string, string> = {
-        MD5: 'md5',
-        'SHA-1': 'sha1',
-        'SHA-256': 'sha256',
-        'SHA-384': 'sha384',
-        'SHA-512': 'sha512',
-      };
-      const algo = algorithms[str(name, args[1])];
-      if (!algo) throw intrinsicError(`${name}: unsupported algorithm '${String(args[1])}'`);
-      const data = typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0]);
-      return createHash(algo).update(data, 'utf8').digest('hex');
-    }
-    case 'States.JsonMerge': {
-      argCount(name, args, 3);
-      const [a, b, deep] = args;
-      if (!isObject(a) || !isObject(b)) throw intrinsicError(`${name} expects two objects`);
-      return deep === true ? deepMerge(a, b) : { ...a, ...b };
-    }
-    case 'States.MathRandom': {
-      argCount(name, args, 2, 3);
-      const start = int(name, args[0]);
-      const end = int(name, args[1]);
-      return start + Math.floor(Math.random() * (end - start));
-    }
-    case 'States.MathAdd': {
-      argCount(name, args, 2);
-      return int(name, args[0]) + int(name, args[1]);
-    }
-    case 'States.StringSplit': {
-      argCount(name, args, 2);
-      const s = str(name, args[0]);
-      const delims = new Set(str(name, args[1]));
-      const out: string[] = [];
-      let cur = '';
-      for (const ch of s) {
-        if (delims.has(ch)) {
-          if (cur) out.push(cur);
-          cur = '';
-        } else cur += ch;
-      }
-      if (cur) out.push(cur);
-      return out;
-    }
-    case 'States.UUID':
-      argCount(name, args, 0);
-      return randomUUID();
-    default:
-      throw intrinsicError(`Unknown intrinsic function ${name}`);
-  }
-}
-
-function deepMerge(a: JsonObject, b: JsonObject): JsonObject {
-  const out: JsonObject = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = isObject(prev) && isObject(v) ? deepMerge(prev, v) : v;
-  }
-  return out;
+    return Math.round(v);
+  };
+  return int(a) + int(b);
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SfnApi } from './api.ts';
 import { Engine } from './engine.ts';
 import { ApiError } from './errors.ts';
 import { isObject, type JsonObject } from './jsonpath.ts';
@@ -40,20 +41,20 @@ export interface LocalSfnServer {
   idle(): Promise<void>;
 }
 
-type Operation = (engine: Engine, body: JsonObject) => unknown;
+type Operation = (api: SfnApi, body: JsonObject) => unknown;
 
 const OPERATIONS: Record<string, Operation> = {
-  StartExecution: (e, b) => e.startExecution(b),
-  DescribeExecution: (e, b) => e.describeExecution(b),
-  StopExecution: (e, b) => e.stopExecution(b),
-  ListExecutions: (e, b) => e.listExecutions(b),
-  GetExecutionHistory: (e, b) => e.getExecutionHistory(b),
-  SendTaskSuccess: (e, b) => e.sendTaskSuccess(b),
-  SendTaskFailure: (e, b) => e.sendTaskFailure(b),
-  SendTaskHeartbeat: (e, b) => e.sendTaskHeartbeat(b),
-  DescribeStateMachine: (e, b) => e.describeStateMachine(b),
-  DescribeStateMachineForExecution: (e, b) => e.describeStateMachineForExecution(b),
-  ListStateMachines: (e, b) => e.listStateMachines(b),
+  StartExecution: (a, b) => a.startExecution(b),
+  DescribeExecution: (a, b) => a.describeExecution(b),
+  StopExecution: (a, b) => a.stopExecution(b),
+  ListExecutions: (a, b) => a.listExecutions(b),
+  GetExecutionHistory: (a, b) => a.getExecutionHistory(b),
+  SendTaskSuccess: (a, b) => a.sendTaskSuccess(b),
+  SendTaskFailure: (a, b) => a.sendTaskFailure(b),
+  SendTaskHeartbeat: (a, b) => a.sendTaskHeartbeat(b),
+  DescribeStateMachine: (a, b) => a.describeStateMachine(b),
+  DescribeStateMachineForExecution: (a, b) => a.describeStateMachineForExecution(b),
+  ListStateMachines: (a, b) => a.listStateMachines(b),
 };
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
@@ -133,7 +134,7 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
     return;
   }
   try {
-    send(res, 200, op(engine, body));
+    send(res, 200, op(engine.api, body));
   } catch (e) {
     if (e instanceof ApiError) send(res, e.status, { __type: e.type, message: e.message });
     else throw e;
