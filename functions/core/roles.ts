@@ -13,6 +13,16 @@ export type Role = (typeof ROLES)[number];
 
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
+/**
+ * The three administrators of 三员分立 (系统、安全、审计): each keeps to their own duty, and none
+ * reads the content of a customer file.
+ */
+export const ADMINISTRATORS: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+
+/** Every role but the ones given, in the order of ROLES. */
+export const rolesExcept = (...excluded: readonly Role[]): Role[] =>
+  ROLES.filter((r) => !excluded.includes(r));
+
 /** The caller as the API sees it, taken from verified JWT claims. */
 export interface Actor {
   sub: string;

@@ -1,0 +1,103 @@
+import { ADMINISTRATORS, ROLES, type Role, rolesExcept } from '../core/roles.ts';
+import { TASK_KINDS } from '../core/tasks.ts';
+import type { FunctionName } from './functions.ts';
+
+/**
+ * The HTTP routes, each with its function and the roles that may call it. API Gateway is built
+ * from this table, the local gateway mounts it, and the console is built with it.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RouteDef {
+  method: HttpMethod;
+  /** API Gateway path syntax: `/customers/{customerId}`. */
+  path: string;
+  function: FunctionName;
+  /** Roles that may call the route; `public` routes need no token. */
+  roles: readonly Role[] | 'public';
+}
+
+/** Every role. */
+const STAFF: readonly Role[] = ROLES;
+/** People who work with customer files (not the system or security administrators). */
+const RECORDS_STAFF: readonly Role[] = rolesExcept('sysadmin', 'secadmin');
+/**
+ * Who may ask for an original's content: archivists, and borrowers under an active loan. The
+ * three administrators read no content (三员分立).
+ */
+const CONTENT_READERS: readonly Role[] = rolesExcept(...ADMINISTRATORS);
+/** Roles some task kind lets decide (functions/core/tasks.ts). */
+const DECIDERS: readonly Role[] = [...new Set(Object.values(TASK_KINDS).flatMap((k) => k.roles))];
+/** Those who answer for the archive as a whole. */
+const OVERSIGHT: readonly Role[] = ['archivist', 'approver', 'auditor'];
+const CLERKS_AND_ARCHIVISTS: readonly Role[] = ['clerk', 'archivist'];
+const ARCHIVISTS_AND_AUDITORS: readonly Role[] = ['archivist', 'auditor'];
+
+const route =
+  (method: HttpMethod) =>
+  (path: string, fn: FunctionName, roles: RouteDef['roles']): RouteDef => ({
+    method,
+    path,
+    function: fn,
+    roles,
+  });
+const GET = route('GET');
+const POST = route('POST');
+const PATCH = route('PATCH');
+const PUT = route('PUT');
+const DELETE = route('DELETE');
+
+const SUBMISSION = '/submissions/{submissionId}';
+const USER = '/users/{userId}';
+
+export const ROUTES: readonly RouteDef[] = [
+  GET('/health', 'health', 'public'),
+  GET('/scheme', 'scheme-get', STAFF),
+  POST('/customers', 'customers-create', CLERKS_AND_ARCHIVISTS),
+  GET('/customers', 'customers-search', RECORDS_STAFF),
+  GET('/customers/{customerId}', 'customers-get', RECORDS_STAFF),
+  PATCH('/customers/{customerId}', 'customers-update', CLERKS_AND_ARCHIVISTS),
+  GET('/customers/{customerId}/history', 'customers-history', ARCHIVISTS_AND_AUDITORS),
+  POST('/submissions', 'submissions-create', ['clerk']),
+  GET('/submissions', 'submissions-list', ['clerk']),
+  GET(SUBMISSION, 'submissions-get', ['clerk', 'reviewer', 'archivist', 'auditor']),
+  POST(`${SUBMISSION}/submit`, 'submissions-submit', ['clerk']),
+  POST(`${SUBMISSION}/documents/{documentId}/upload-url`, 'submissions-upload-url', ['clerk']),
+  GET(`${SUBMISSION}/documents/{documentId}/content`, 'submissions-scan-content', [
+    'clerk',
+    'reviewer',
+    'archivist',
+  ]),
+  GET('/tasks', 'tasks-list', STAFF),
+  POST('/tasks/{taskId}/decision', 'tasks-decide', DECIDERS),
+  GET('/documents', 'documents-search', RECORDS_STAFF),
+  GET('/documents/{documentId}', 'documents-get', RECORDS_STAFF),
+  GET('/documents/{documentId}/content', 'documents-content', CONTENT_READERS),
+  GET('/documents/{documentId}/history', 'documents-history', ARCHIVISTS_AND_AUDITORS),
+  GET('/audit', 'audit-search', ['auditor']),
+  GET('/audit/export', 'audit-search', ['auditor']),
+  GET('/users', 'accounts-list', ['secadmin']),
+  GET(USER, 'accounts-list', ['secadmin']),
+  GET('/groups', 'accounts-list', ['secadmin']),
+  POST(`${USER}/disable`, 'accounts-change', ['secadmin']),
+  POST(`${USER}/enable`, 'accounts-change', ['secadmin']),
+  POST(`${USER}/roles`, 'accounts-change', ['secadmin']),
+  DELETE(`${USER}/roles/{role}`, 'accounts-change', ['secadmin']),
+  PUT(`${USER}/regions`, 'accounts-change', ['secadmin']),
+  // Loans: whoever may read content under a loan may borrow; `GET /loans` serves `?mine` to
+  // anyone and `?status=overdue` to archivists (checked by the function); auditors read loans.
+  POST('/loans', 'loans-create', CONTENT_READERS),
+  GET('/loans', 'loans-list', RECORDS_STAFF),
+  GET('/loans/{loanId}', 'loans-get', RECORDS_STAFF),
+  POST('/loans/{loanId}/return', 'loans-return', CONTENT_READERS),
+  // Retention and disposal.
+  POST('/documents/{documentId}/holds', 'holds-create', ['archivist']),
+  DELETE('/documents/{documentId}/holds/{holdId}', 'holds-release', ['archivist']),
+  PUT('/documents/{documentId}/contract-end', 'documents-contract-end', CLERKS_AND_ARCHIVISTS),
+  GET('/disposals', 'disposals-list', OVERSIGHT),
+  GET('/disposals/{batchId}', 'disposals-get', OVERSIGHT),
+  // The dashboard (record rule every-region).
+  GET('/stats', 'stats-get', OVERSIGHT),
+  POST('/stuck/{kind}/{recordId}/repair', 'stuck-repair', ['archivist']),
+];
