@@ -12,6 +12,7 @@ import {
   WORKFLOWS,
   type WorkflowName,
 } from '../functions/catalog.ts';
+import { MALWARE_SCAN_TAG } from '../functions/core/intake-bucket.ts';
 
 /** The repository root (this file lives in `<root>/infra`). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,17 +51,6 @@ export const SERVICE_NAME = 'dangan';
 
 /** Classification scheme used when the `scheme` context value is not given. */
 export const DEFAULT_SCHEME = 'power-supply';
-
-/**
- * Key prefix of uploads in the intake bucket (`intakeKey` in functions/core/submissions.ts).
- * Lifecycle expiry, malware scanning, the upload event and the presigning grant cover it.
- */
-export const INTAKE_PREFIX = 'intake/';
-
-/** Tag GuardDuty Malware Protection for S3 (or the local scanner) puts on every scanned object. */
-export const MALWARE_SCAN_TAG = 'GuardDutyMalwareScanStatus';
-/** The tag value that lets an upload pass the security check. */
-export const MALWARE_SCAN_CLEAN = 'NO_THREATS_FOUND';
 
 /**
  * Uploads nobody archived are deleted from the intake bucket after this many days. It must

@@ -14,6 +14,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLES, type TableDef } from '../../functions/adapters/tables.ts';
 import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionAccess,
   type FunctionDef,
@@ -24,15 +26,9 @@ import {
 import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
 import { DESTRUCTION_LIST_PREFIX } from '../../functions/core/disposal.ts';
 import { archiveObjectKey } from '../../functions/core/documents.ts';
-import {
-  functionEntryPath,
-  functionEnvironment,
-  INTAKE_PREFIX,
-  MALWARE_SCAN_CLEAN,
-  MALWARE_SCAN_TAG,
-  PROJECT_ROOT,
-  WORKFLOW_ENV,
-} from '../shared.ts';
+import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
+import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
+import { functionEntryPath, functionEnvironment, PROJECT_ROOT, WORKFLOW_ENV } from '../shared.ts';
 import { nagResource } from './nag.ts';
 import type { Storage } from './storage.ts';
 
@@ -55,10 +51,6 @@ export const AUDIT_DENIED_ACTIONS = [
   'dynamodb:UpdateTimeToLive',
   'dynamodb:DeleteTable',
 ];
-
-/** Timeout of functions whose catalog entry names none: inside API Gateway's 30 s limit. */
-const DEFAULT_TIMEOUT_SECONDS = 10;
-const DEFAULT_MEMORY_MB = 512;
 
 /** The module bundled in place of the SDK's default credential chain (path from the project root). */
 export const LAMBDA_CREDENTIALS = 'functions/adapters/lambda-credentials.ts';
@@ -383,7 +375,7 @@ export class Functions extends Construct {
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
           resources: [uploads],
           conditions: {
-            StringEquals: { [`s3:ExistingObjectTag/${MALWARE_SCAN_TAG}`]: MALWARE_SCAN_CLEAN },
+            StringEquals: { [`s3:ExistingObjectTag/${MALWARE_SCAN_TAG}`]: CLEAN_SCAN },
           },
         }),
       );

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { INTAKE_PREFIX } from '../shared.ts';
+import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
 import { nagResource } from './nag.ts';
 
 export interface MalwareProtectionProps {

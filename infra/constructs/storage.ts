@@ -8,7 +8,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type KeyDef, TABLES, type TableDef } from '../../functions/adapters/tables.ts';
-import { ARCHIVE_TRANSITION_DAYS, INTAKE_EXPIRY_DAYS, INTAKE_PREFIX } from '../shared.ts';
+import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
+import { ARCHIVE_TRANSITION_DAYS, INTAKE_EXPIRY_DAYS } from '../shared.ts';
 
 export interface StorageProps {
   /** Origins of the console, allowed to PUT uploads and GET originals from the browser. */

@@ -20,9 +20,10 @@
  * events get lost.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SCAN_STATUS_TAG, type ScanTarget, scanAndTag, tagScanResult } from './malware-scan.ts';
+import { MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
+import type { LocalRoute } from './local-route.ts';
+import { type ScanTarget, scanAndTag, tagScanResult } from './malware-scan.ts';
 import type { S3ObjectCreatedRecord } from './s3/server.ts';
-import type { LocalRoute } from './sweep-route.ts';
 
 export const EVENT_DELAY_ENV = 'DANGAN_EVENT_DELAY_MS';
 export const SCAN_DELAY_ENV = 'DANGAN_SCAN_DELAY_MS';
@@ -321,7 +322,7 @@ export class Deliveries {
  * The scanner as a delivery target: scans and tags the version (malware-scan.ts), or tags it
  * with a given result without scanning.
  */
-export function scanner(s3: S3Client, tagKey = SCAN_STATUS_TAG): DeliveryTargets['scan'] {
+export function scanner(s3: S3Client, tagKey = MALWARE_SCAN_TAG): DeliveryTargets['scan'] {
   return (object, status) =>
     status === undefined ? scanAndTag(s3, object, tagKey) : tagScanResult(s3, object, status, tagKey);
 }

@@ -13,7 +13,7 @@
  */
 import { FUNCTIONS, type FunctionName } from '../../functions/catalog.ts';
 import { FaultError, type LocalLambda, parseFault } from './lambda.ts';
-import type { LocalRoute } from './sweep-route.ts';
+import type { LocalRoute } from './local-route.ts';
 
 export type FaultSeam = Pick<LocalLambda, 'injectFault' | 'clearFaults' | 'faults' | 'invocations'>;
 

@@ -16,15 +16,20 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS, type FunctionDef, type FunctionName } from '../../functions/catalog.ts';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionDef,
+  type FunctionName,
+} from '../../functions/catalog.ts';
 
 const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'functions');
 
 /** Function names on AWS carry the application prefix: `dangan-<name>`. */
 export const FUNCTION_PREFIX = 'dangan-';
-/** The stack's defaults for what the catalog leaves unset (infra/constructs/functions.ts). */
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-export const DEFAULT_MEMORY_MB = 512;
+/** The catalog's defaults for what an entry leaves unset, as the stack applies them. */
+export { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS };
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown> | unknown;
 

@@ -4,11 +4,7 @@
  * due and have them proposed without waiting for 18:00 UTC. Local only; the stack has nothing
  * like it.
  */
-export type LocalRoute = (
-  method: string,
-  path: string,
-  body: Buffer,
-) => { status: number; body: unknown } | undefined | Promise<{ status: number; body: unknown } | undefined>;
+import { type LocalRoute, localError } from './local-route.ts';
 
 export function sweepRoute(runSweep: () => Promise<unknown>): LocalRoute {
   return runNowRoute('/local/sweep', runSweep);
@@ -27,19 +23,8 @@ function runNowRoute(routePath: string, run: () => Promise<unknown>): LocalRoute
   return async (method, path) => {
     if (path !== routePath) return undefined;
     if (method !== 'POST') {
-      return { status: 405, body: { error: { code: 'MethodNotAllowed', message: 'use POST' } } };
+      return localError(405, 'MethodNotAllowed', 'use POST');
     }
     return { status: 200, body: await run() };
-  };
-}
-
-/** The first route that answers. */
-export function firstOf(...routes: LocalRoute[]): LocalRoute {
-  return async (method, path, body) => {
-    for (const route of routes) {
-      const answer = await route(method, path, body);
-      if (answer !== undefined) return answer;
-    }
-    return undefined;
   };
 }

@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ENV, FUNCTIONS, type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
 import { intakeKey } from '../../functions/core/submissions.ts';
 import { Schedules } from '../../infra/constructs/schedules.ts';
 import { parseOrigins } from '../../infra/dangan-app.ts';
@@ -16,7 +17,6 @@ import {
   DEFAULT_CONSOLE_ORIGINS,
   functionEnvironment,
   INTAKE_EXPIRY_DAYS,
-  INTAKE_PREFIX,
   SWEEP_FUNCTION,
   SWEEP_SCHEDULE,
   SWEEP_SCHEDULE_NAME,

@@ -23,12 +23,11 @@ import {
   WORKFLOWS,
   type WorkflowName,
 } from '../../functions/catalog.ts';
+import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { ROLES } from '../../functions/core/roles.ts';
 import { createDanganApp } from '../../infra/dangan-app.ts';
 import {
   INTAKE_EXPIRY_DAYS,
-  INTAKE_PREFIX,
-  MALWARE_SCAN_TAG,
   SWEEP_SCHEDULE,
   WATCH_SCHEDULE,
   workflowDefinitionPath,

@@ -489,7 +489,7 @@ describe('parsing the delay settings', () => {
   });
 
   it('fails startup with a usage error naming the variable', async () => {
-    const { parseConfig } = await import('../../infra/local/main.ts');
+    const { parseConfig } = await import('../../infra/local/config.ts');
     expect(parseConfig([], {})).toMatchObject({
       eventDelayMs: DEFAULT_EVENT_DELAY,
       scanDelayMs: DEFAULT_SCAN_DELAY,

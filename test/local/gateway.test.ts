@@ -5,18 +5,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FunctionName, ROUTES, type RouteDef } from '../../functions/catalog.ts';
 import { actorFromEvent } from '../../functions/http/api.ts';
+import { type RunningGateway, startGateway } from '../../infra/local/gateway.ts';
 import {
   bearerToken,
   buildEvent,
-  compileRoutes,
   flattenClaims,
-  matchRoute,
   queryParameters,
-  type RunningGateway,
   requestTime,
   resultToHttp,
-  startGateway,
-} from '../../infra/local/gateway.ts';
+} from '../../infra/local/gateway-integration.ts';
+import { compileRoutes, matchRoute } from '../../infra/local/gateway-routes.ts';
 import { type Identity, loadIdentity, stableSub } from '../../infra/local/identity.ts';
 
 const route = (method: RouteDef['method'], path: string): RouteDef => {
