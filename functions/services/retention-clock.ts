@@ -2,7 +2,10 @@ import type { AuditInput, SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getDocument, queryCustomerDocuments } from '../adapters/documents-repo.ts';
 import { startDocumentClock } from '../adapters/due-index-repo.ts';
 import { logger } from '../adapters/logger.ts';
+import { now } from '../core/clock.ts';
 import { type DisposableDocument, dueIndexDay, isoDate, startClock } from '../core/disposal.ts';
+import { Conflict, NotFound } from '../core/errors.ts';
+import { assertContractEndable } from '../core/retention-triggers.ts';
 import type { Actor } from '../core/roles.ts';
 
 /**
@@ -106,4 +109,45 @@ export async function accountClosed(
     });
   }
   return outcome;
+}
+
+export interface ContractEnd {
+  documentId: string;
+  archiveCode?: string;
+  retentionTrigger?: string;
+  clockStart?: string;
+  dueOn?: string;
+  /** False when the same end was reported before. */
+  changed: boolean;
+}
+
+/**
+ * The contract a document of a CONTRACT_END type belongs to ended on `endedOn`: its retention
+ * clock starts that day and its due day is set. The same date again changes nothing; another
+ * date for a clock already started is a conflict (contract ends are not re-dated).
+ */
+export async function contractEnded(request: {
+  documentId: string;
+  endedOn: string;
+  actor: Actor;
+  requestId: string;
+}): Promise<ContractEnd> {
+  const { documentId: id, endedOn, actor, requestId } = request;
+  const doc = (await getDocument(id)) as DisposableDocument | undefined;
+  if (!doc) throw new NotFound('document', id);
+  const time = now();
+  assertContractEndable(doc, endedOn, isoDate(time));
+  const outcome: ClockOutcome = { started: [], unchanged: [], conflicts: [] };
+  await startOneClock(doc, 'CONTRACT_END', endedOn, actor, time, { requestId }, outcome);
+  const conflict = outcome.conflicts[0];
+  if (conflict) throw new Conflict(conflict.reason);
+  const after = (await getDocument(id)) as DisposableDocument;
+  return {
+    documentId: id,
+    archiveCode: after.archiveCode,
+    retentionTrigger: after.retentionTrigger,
+    clockStart: after.clockStart,
+    dueOn: after.dueOn,
+    changed: outcome.started.length > 0,
+  };
 }
