@@ -1,7 +1,7 @@
 import { ApiError, api, type Scheme } from './api.ts';
 import type { Session } from './auth.ts';
 import type { ConsoleConfig } from './config.ts';
-import { h } from './dom.ts';
+import { h, toast } from './dom.ts';
 import { fieldMessage, t } from './i18n.ts';
 
 /** What every page gets: the configuration, the scheme in force and who is signed in. */
@@ -77,6 +77,51 @@ export function clearFieldErrors(form: HTMLElement): void {
   for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
 }
 
+/** The message slot of a form: what went wrong that no field of the form claimed. */
+export const formError = (id?: string): HTMLElement => h('div', { class: 'form-error', role: 'alert', id });
+
+/**
+ * Sends a form: clears its field errors and its message, runs `send`, and shows what the API
+ * refused next to its fields, the rest in `message`. Resolves whether `send` succeeded.
+ */
+export async function sendForm(
+  form: HTMLElement,
+  message: HTMLElement,
+  send: () => Promise<void>,
+): Promise<boolean> {
+  clearFieldErrors(form);
+  message.textContent = '';
+  try {
+    await send();
+    return true;
+  } catch (err) {
+    message.textContent = showFieldErrors(form, err).join('；');
+    return false;
+  }
+}
+
+/**
+ * Runs what a click asked for; a failure is shown as a toast. `button`, if given, is disabled
+ * meanwhile, and enabled again when the action failed.
+ */
+export async function act(action: () => Promise<unknown>, button?: HTMLButtonElement): Promise<void> {
+  if (button) button.disabled = true;
+  try {
+    await action();
+  } catch (err) {
+    toast(errorText(err), 'error');
+    if (button) button.disabled = false;
+  }
+}
+
+/** Runs `handler` when the form is submitted, instead of the browser's own submission. */
+export function onSubmit(form: HTMLFormElement, handler: () => unknown): void {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void handler();
+  });
+}
+
 /** A labelled form control with a slot for its error. */
 export function field(label: string, control: HTMLElement, path: string, hint?: string): HTMLElement {
   control.dataset.field = path;
@@ -104,8 +149,12 @@ export function pageHeader(title: string, ...extra: (HTMLElement | null)[]): HTM
   );
 }
 
-export function notice(text: string, kind: 'info' | 'error' | 'ok' = 'info'): HTMLElement {
-  return h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+export function notice(text: string, kind: 'info' | 'error' | 'ok' = 'info', testid?: string): HTMLElement {
+  return h(
+    'div',
+    { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': testid },
+    text,
+  );
 }
 
 /** Age of an ISO time in days or hours, in words. */

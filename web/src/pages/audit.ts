@@ -1,6 +1,6 @@
 import { type AuditEvent, api, apiBlob, hasRoute, qs } from '../api.ts';
-import { type Ctx, clearFieldErrors, errorText, field, notice, pageHeader, showFieldErrors } from '../app.ts';
-import { dataTable, formatTime, h, render, toast } from '../dom.ts';
+import { act, type Ctx, field, formError, notice, onSubmit, pageHeader, sendForm } from '../app.ts';
+import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
 
 const brief = (e: AuditEvent): string => {
@@ -88,7 +88,7 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
   });
   const to = h('input', { type: 'date', name: 'to' });
   const out = h('section', { class: 'card', 'data-testid': 'audit-results' });
-  const general = h('div', { class: 'form-error', role: 'alert' });
+  const general = formError();
   const query = () =>
     qs({
       targetId: targetId.value.trim(),
@@ -121,8 +121,8 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
               type: 'button',
               class: 'secondary',
               'data-testid': 'audit-export',
-              onclick: async () => {
-                try {
+              onclick: () =>
+                act(async () => {
                   const blob = await apiBlob(`/audit/export${query()}`, 'text/csv');
                   const a = h('a', {
                     href: URL.createObjectURL(blob),
@@ -131,10 +131,7 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
                   document.body.append(a);
                   a.click();
                   a.remove();
-                } catch (err) {
-                  toast(errorText(err), 'error');
-                }
-              },
+                }),
             },
             t('exportCsv'),
           )
@@ -142,20 +139,13 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
     ),
   );
   const run = async () => {
-    general.textContent = '';
-    clearFieldErrors(form);
-    render(out, h('p', { class: 'hint' }, t('loading')));
-    try {
+    const shown = await sendForm(form, general, async () => {
+      render(out, h('p', { class: 'hint' }, t('loading')));
       render(out, await auditTable(`/audit${query()}`));
-    } catch (err) {
-      render(out);
-      general.textContent = showFieldErrors(form, err).join('；');
-    }
+    });
+    if (!shown) render(out);
   };
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void run();
-  });
+  onSubmit(form, run);
   render(root, pageHeader(t('audit')), form, out);
   void run();
 }

@@ -1,5 +1,5 @@
 import { type AgeBand, api, canCall, hasRoute, type StatsView, type WatchedKind } from '../api.ts';
-import { type Ctx, errorText, notice, pageHeader } from '../app.ts';
+import { act, type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import './dashboard.css';
@@ -232,17 +232,12 @@ function draw(root: HTMLElement, s: Stats, ctx: Ctx, refresh: () => void): void 
  */
 function stuckSection(items: StuckRecord[], mayRepair: boolean, refresh: () => void): HTMLElement | null {
   if (items.length === 0) return null;
-  const repair = async (item: StuckRecord, button: HTMLButtonElement) => {
-    button.disabled = true;
-    try {
+  const repair = (item: StuckRecord, button: HTMLButtonElement) =>
+    act(async () => {
       await api('POST', `/stuck/${item.kind}/${encodeURIComponent(item.recordId)}/repair`);
       toast(t('dashStuckRepaired', { id: item.recordId }));
       refresh();
-    } catch (err) {
-      toast(errorText(err), 'error');
-      button.disabled = false;
-    }
-  };
+    }, button);
   return h('section', { class: 'card stuck', 'data-testid': 'stuck' }, h('h2', null, t('dashStuck')), [
     h('p', { class: 'hint' }, t('dashStuckHint')),
     dataTable(

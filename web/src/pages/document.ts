@@ -100,64 +100,53 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
   );
 
   if (canCall('GET', '/documents/{documentId}/history', groups)) {
-    try {
+    await fillSection(docHistory, `${t('document')} · ${t('history')}`, async () => {
       const res = await api<{ items: DocumentVersionView[] }>('GET', `/documents/${d.documentId}/history`);
-      render(
-        docHistory,
-        h('h2', null, `${t('document')} · ${t('history')}`),
-        dataTable(
-          [t('changedAt'), t('changedBy'), t('status'), t('changedFields')],
-          res.items.map((v) =>
-            h(
-              'tr',
-              null,
-              h('td', { class: 'nowrap' }, formatTime(v.changedAt, lang)),
-              h('td', null, v.changedBy),
-              h(
-                'td',
-                null,
-                v.status
-                  ? `${v.status.from ? `${word('st', v.status.from)} → ` : ''}${v.status.to ? word('st', v.status.to) : '—'}`
-                  : '',
-              ),
-              h('td', { class: 'small' }, v.changed.join(', ')),
-            ),
+      const step = (from: string | undefined, to: string | null) =>
+        `${from ? `${word('st', from)} → ` : ''}${to ? word('st', to) : '—'}`;
+      return dataTable(
+        [t('changedAt'), t('changedBy'), t('status'), t('changedFields')],
+        res.items.map((v) =>
+          h(
+            'tr',
+            null,
+            h('td', { class: 'nowrap' }, formatTime(v.changedAt, lang)),
+            h('td', null, v.changedBy),
+            h('td', null, v.status ? step(v.status.from, v.status.to) : ''),
+            h('td', { class: 'small' }, v.changed.join(', ')),
           ),
         ),
       );
-    } catch (err) {
-      render(docHistory, notice(errorText(err), 'error'));
-    }
+    });
   }
   if (canCall('GET', '/customers/{customerId}/history', groups)) {
-    try {
+    await fillSection(history, `${t('customer')} · ${t('history')}`, async () => {
       const res = await api<{ items: CustomerVersionView[] }>('GET', `/customers/${d.customerId}/history`);
-      render(
-        history,
-        h('h2', null, `${t('customer')} · ${t('history')}`),
-        dataTable(
-          [t('version'), t('changedAt'), t('changedBy'), t('changedFields')],
-          res.items.map((v) =>
-            h(
-              'tr',
-              null,
-              h('td', null, String(v.version)),
-              h('td', null, formatTime(v.changedAt, lang)),
-              h('td', null, v.changedBy),
-              h('td', null, v.changed.map((f) => `${f}: ${v.values[f] ?? '—'}`).join('; ')),
-            ),
+      return dataTable(
+        [t('version'), t('changedAt'), t('changedBy'), t('changedFields')],
+        res.items.map((v) =>
+          h(
+            'tr',
+            null,
+            h('td', null, String(v.version)),
+            h('td', null, formatTime(v.changedAt, lang)),
+            h('td', null, v.changedBy),
+            h('td', null, v.changed.map((f) => `${f}: ${v.values[f] ?? '—'}`).join('; ')),
           ),
         ),
       );
-    } catch (err) {
-      render(history, notice(errorText(err), 'error'));
-    }
+    });
   }
   if (canCall('GET', '/audit', groups)) {
-    try {
-      render(trail, h('h2', null, t('audit')), await auditTable(`/audit${qs({ targetId: d.documentId })}`));
-    } catch (err) {
-      render(trail, notice(errorText(err), 'error'));
-    }
+    await fillSection(trail, t('audit'), () => auditTable(`/audit${qs({ targetId: d.documentId })}`));
+  }
+}
+
+/** Fills a section with its heading and what `content` loads, or with why it could not. */
+async function fillSection(host: HTMLElement, title: string, content: () => Promise<Node>): Promise<void> {
+  try {
+    render(host, h('h2', null, title), await content());
+  } catch (err) {
+    render(host, notice(errorText(err), 'error'));
   }
 }

@@ -1,5 +1,5 @@
 import { api, type DocumentView, type Hold } from '../api.ts';
-import { badge, type Ctx, clearFieldErrors, errorText, field, notice, showFieldErrors } from '../app.ts';
+import { act, badge, type Ctx, field, formError, notice, onSubmit, sendForm } from '../app.ts';
 import { dataTable, formatTime, h, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
 
@@ -25,7 +25,7 @@ export function holdsSection(d: WithHolds, ctx: Ctx): HTMLElement {
   const lang = currentLang();
   const holds = d.holds ?? [];
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 1000, 'data-testid': 'hold-reason' });
-  const general = h('div', { class: 'form-error', role: 'alert' });
+  const general = formError();
   const place = h('button', { type: 'submit', class: 'danger', 'data-testid': 'place-hold' }, t('addHold'));
   const form = h(
     'form',
@@ -34,34 +34,22 @@ export function holdsSection(d: WithHolds, ctx: Ctx): HTMLElement {
     general,
     h('div', { class: 'form-actions' }, place),
   );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
-      clearFieldErrors(form);
-      general.textContent = '';
-      place.disabled = true;
-      try {
-        await api('POST', `/documents/${d.documentId}/holds`, { reason: reason.value });
-        toast(t('holdPlaced'));
-        ctx.rerender();
-      } catch (err) {
-        general.textContent = showFieldErrors(form, err).join('；');
-        place.disabled = false;
-      }
-    })();
+  onSubmit(form, async () => {
+    place.disabled = true;
+    const placed = await sendForm(form, general, async () => {
+      await api('POST', `/documents/${d.documentId}/holds`, { reason: reason.value });
+      toast(t('holdPlaced'));
+      ctx.rerender();
+    });
+    if (!placed) place.disabled = false;
   });
 
-  const release = async (hold: HoldView, button: HTMLButtonElement) => {
-    button.disabled = true;
-    try {
+  const release = (hold: HoldView, button: HTMLButtonElement) =>
+    act(async () => {
       await api('DELETE', `/documents/${d.documentId}/holds/${hold.holdId}`);
       toast(t('holdReleased'));
       ctx.rerender();
-    } catch (err) {
-      toast(errorText(err), 'error');
-      button.disabled = false;
-    }
-  };
+    }, button);
 
   return h(
     'section',

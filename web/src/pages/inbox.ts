@@ -1,14 +1,5 @@
 import { api, type SubmissionView, type TaskView } from '../api.ts';
-import {
-  age,
-  type Ctx,
-  clearFieldErrors,
-  errorText,
-  field,
-  notice,
-  pageHeader,
-  showFieldErrors,
-} from '../app.ts';
+import { age, type Ctx, errorText, field, formError, notice, pageHeader, sendForm } from '../app.ts';
 import { formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { scanCards } from './scans.ts';
@@ -143,7 +134,7 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
 
   function decisionForm(task: TaskView): HTMLElement {
     const comment = h('textarea', { rows: 3, name: 'comment', 'data-testid': 'comment' });
-    const general = h('div', { class: 'form-error', role: 'alert' });
+    const general = formError();
     const extras = decisionExtras(task);
     const form = h(
       'form',
@@ -152,11 +143,9 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
       extras?.el,
       general,
     );
-    const decide = async (decision: 'approve' | 'reject') => {
-      clearFieldErrors(form);
-      general.textContent = '';
-      const text = comment.value.trim();
-      try {
+    const decide = (decision: 'approve' | 'reject') =>
+      sendForm(form, general, async () => {
+        const text = comment.value.trim();
         await api('POST', `/tasks/${task.taskId}/decision`, {
           decision,
           ...(text ? { comment: text } : {}),
@@ -167,10 +156,7 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
         selected = undefined;
         drawList();
         render(detail, h('p', { class: 'hint' }, t('selectTask')));
-      } catch (err) {
-        general.textContent = showFieldErrors(form, err).join('；');
-      }
-    };
+      });
     form.append(
       h(
         'div',

@@ -1,14 +1,16 @@
 import { api, canCall, type DocumentView, type LoanDocument, type LoanView, qs } from '../api.ts';
 import {
+  act,
   age,
   badge,
   type Ctx,
-  clearFieldErrors,
   errorText,
   field,
+  formError,
   notice,
+  onSubmit,
   pageHeader,
-  showFieldErrors,
+  sendForm,
 } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
@@ -76,7 +78,7 @@ export function loanRequestForm(docs: DocumentView[], ctx: Ctx, open = false): H
   });
   const ids = h('div', { class: 'field' }, h('div', { class: 'field-error', role: 'alert' }));
   ids.dataset.field = 'documentIds';
-  const general = h('div', { class: 'form-error', role: 'alert' });
+  const general = formError();
   const submit = h(
     'button',
     { type: 'submit', class: 'primary', 'data-testid': 'loan-submit' },
@@ -111,27 +113,19 @@ export function loanRequestForm(docs: DocumentView[], ctx: Ctx, open = false): H
     general,
     h('div', { class: 'form-actions' }, submit),
   );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
-      clearFieldErrors(form);
-      general.textContent = '';
-      submit.disabled = true;
-      const n = days.value.trim() === '' ? undefined : Number(days.value);
-      try {
-        await api('POST', '/loans', {
-          documentIds: docs.map((d) => d.documentId),
-          purpose: purpose.value,
-          ...(n === undefined ? {} : { days: n }),
-        });
-        toast(t('loanRequested'));
-        location.hash = '#/loans';
-      } catch (err) {
-        general.textContent = showFieldErrors(form, err).join('；');
-      } finally {
-        submit.disabled = false;
-      }
-    })();
+  onSubmit(form, async () => {
+    submit.disabled = true;
+    const n = days.value.trim() === '' ? undefined : Number(days.value);
+    await sendForm(form, general, async () => {
+      await api('POST', '/loans', {
+        documentIds: docs.map((d) => d.documentId),
+        purpose: purpose.value,
+        ...(n === undefined ? {} : { days: n }),
+      });
+      toast(t('loanRequested'));
+      location.hash = '#/loans';
+    });
+    submit.disabled = false;
   });
   return h(
     'details',
@@ -310,8 +304,8 @@ export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     );
   }
 
-  async function giveBack(l: LoanView): Promise<void> {
-    try {
+  const giveBack = (l: LoanView) =>
+    act(async () => {
       await api('POST', `/loans/${l.loanId}/return`);
       toast(t('loanReturned'));
       if (showing === l.loanId) {
@@ -319,10 +313,7 @@ export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
         caption.textContent = '';
       }
       await refresh();
-    } catch (err) {
-      toast(errorText(err), 'error');
-    }
-  }
+    });
 
   render(
     root,
@@ -413,15 +404,12 @@ export async function overdueLoansPage(root: HTMLElement, _params: string[], _ct
                   type: 'button',
                   class: 'small primary',
                   'data-testid': 'record-return',
-                  onclick: async () => {
-                    try {
+                  onclick: () =>
+                    act(async () => {
                       await api('POST', `/loans/${l.loanId}/return`);
                       toast(l.paper ? t('originalsBack') : t('loanReturned'));
                       await load();
-                    } catch (err) {
-                      toast(errorText(err), 'error');
-                    }
-                  },
+                    }),
                 },
                 l.paper ? t('recordReturn') : t('returnLoan'),
               ),

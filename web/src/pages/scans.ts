@@ -1,5 +1,5 @@
 import { api, type DocumentView } from '../api.ts';
-import { errorText } from '../app.ts';
+import { errorText, notice } from '../app.ts';
 import { formatBytes, h, render } from '../dom.ts';
 import { named, t } from '../i18n.ts';
 import { checksCell } from './shared.ts';
@@ -61,14 +61,7 @@ export function scanCard(submissionId: string, doc: DocumentView): HTMLElement {
         ),
       );
     } catch (err) {
-      render(
-        view,
-        h(
-          'div',
-          { class: 'notice notice-info', 'data-testid': 'scan-unavailable' },
-          t('scanUnavailable', { reason: errorText(err) }),
-        ),
-      );
+      render(view, notice(t('scanUnavailable', { reason: errorText(err) }), 'info', 'scan-unavailable'));
     }
   })();
   return h(

@@ -1,5 +1,5 @@
 import { api, type DocumentView } from '../api.ts';
-import { errorText } from '../app.ts';
+import { errorText, notice } from '../app.ts';
 import { h, render } from '../dom.ts';
 import { t, word } from '../i18n.ts';
 
@@ -45,13 +45,6 @@ export async function showContent(
       h('a', { href: link.url, target: '_blank', rel: 'noopener', class: 'small' }, t('open')),
     );
   } catch (err) {
-    render(
-      host,
-      h(
-        'div',
-        { class: 'notice notice-info', 'data-testid': 'viewer-unavailable' },
-        t('previewUnavailable', { reason: errorText(err) }),
-      ),
-    );
+    render(host, notice(t('previewUnavailable', { reason: errorText(err) }), 'info', 'viewer-unavailable'));
   }
 }

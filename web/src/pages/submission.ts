@@ -1,5 +1,5 @@
 import { api, type DocumentView, type SubmissionView, type Upload } from '../api.ts';
-import { badge, type Ctx, errorText, hasGroup, notice, pageHeader } from '../app.ts';
+import { act, badge, type Ctx, errorText, hasGroup, notice, pageHeader } from '../app.ts';
 import { dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { contentTypeOf, putWithRetry, sha256Hex } from '../upload.ts';
@@ -156,15 +156,12 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
                   class: 'primary',
                   disabled: !allUploaded || replacing.size > 0,
                   'data-testid': 'resubmit',
-                  onclick: async () => {
-                    try {
+                  onclick: () =>
+                    act(async () => {
                       await api('POST', `/submissions/${s.submissionId}/submit`);
                       toast(t('submitted'));
                       void load();
-                    } catch (err) {
-                      toast(errorText(err), 'error');
-                    }
-                  },
+                    }),
                 },
                 t('resubmit'),
               ),

@@ -1,0 +1,161 @@
+import { api, type Customer, qs } from '../../api.ts';
+import { errorText, field, formError, notice, onSubmit, sendForm } from '../../app.ts';
+import { h, render, toast } from '../../dom.ts';
+import { named, t } from '../../i18n.ts';
+import { chooseCustomer, draft, locked } from './draft.ts';
+import type { ClerkView } from './view.ts';
+
+/**
+ * Step 1 of the clerk's page: the customer, found by number or name, or registered here. Returns
+ * the step's box and its draw function.
+ */
+export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => void } {
+  const { scheme, steps } = view;
+  const box = h('section', { class: 'card', 'data-testid': 'customer-step' });
+
+  const choose = (c: Customer | undefined) => {
+    chooseCustomer(c);
+    draw();
+    steps.actions();
+  };
+
+  function draw(): void {
+    const c = draft().customer;
+    if (c) {
+      render(
+        box,
+        h('h2', null, t('step1')),
+        h(
+          'div',
+          { class: 'chosen', 'data-testid': 'chosen-customer' },
+          h('strong', null, c.name),
+          h('span', { class: 'mono' }, c.customerNo),
+          h('span', null, named(scheme.customerTypes.find((x) => x.code === c.type)?.name, c.type)),
+          locked()
+            ? null
+            : h('button', { type: 'button', class: 'link', onclick: () => choose(undefined) }, t('change')),
+        ),
+      );
+      return;
+    }
+    const q = h('input', {
+      type: 'search',
+      name: 'q',
+      placeholder: t('findCustomerHint'),
+      'data-testid': 'customer-q',
+    });
+    const results = h('div', { class: 'results' });
+    const find = async () => {
+      if (!q.value.trim()) return;
+      render(results, h('p', { class: 'hint' }, t('loading')));
+      try {
+        const found = await api<{ items: Customer[] }>('GET', `/customers${qs({ q: q.value.trim() })}`);
+        if (found.items.length === 0) {
+          render(results, h('p', { class: 'hint' }, t('noCustomerFound')));
+          return;
+        }
+        render(
+          results,
+          h(
+            'ul',
+            { class: 'list' },
+            found.items.map((c) =>
+              h(
+                'li',
+                null,
+                h('span', { class: 'mono' }, c.customerNo),
+                h('span', null, c.name),
+                h('button', { type: 'button', onclick: () => choose(c) }, t('select')),
+              ),
+            ),
+          ),
+        );
+      } catch (err) {
+        render(results, notice(errorText(err), 'error'));
+      }
+    };
+    q.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        void find();
+      }
+    });
+    const formHost = h('div');
+    render(
+      box,
+      h('h2', null, t('step1')),
+      h(
+        'div',
+        { class: 'row' },
+        q,
+        h('button', { type: 'button', onclick: () => void find() }, t('search')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            'data-testid': 'new-customer',
+            onclick: () => render(formHost, customerForm(view, choose)),
+          },
+          t('newCustomer'),
+        ),
+      ),
+      results,
+      formHost,
+    );
+  }
+
+  return { box, draw };
+}
+
+/** Registers a customer (`POST /customers`); the API's field errors show next to their fields. */
+function customerForm({ scheme }: ClerkView, choose: (c: Customer) => void): HTMLElement {
+  const input = (name: string) => h('input', { name, autocomplete: 'off' });
+  const no = input('customerNo');
+  const name = input('name');
+  const type = h(
+    'select',
+    { name: 'type' },
+    scheme.customerTypes.map((c) => h('option', { value: c.code }, named(c.name, c.code))),
+  );
+  const idNumber = input('idNumber');
+  const phone = input('phone');
+  const address = input('address');
+  const general = formError();
+  const form = h(
+    'form',
+    { class: 'grid-form', 'data-testid': 'customer-form', novalidate: true },
+    field(t('customerNo'), no, 'customerNo'),
+    field(t('customerName'), name, 'name'),
+    field(t('customerType'), type, 'type'),
+    field(t('idNumber'), idNumber, 'idNumber'),
+    field(t('phone'), phone, 'phone'),
+    field(t('address'), address, 'address'),
+    general,
+    h(
+      'div',
+      { class: 'form-actions' },
+      h('button', { type: 'submit', class: 'primary' }, t('createCustomer')),
+    ),
+  );
+  onSubmit(form, () =>
+    sendForm(form, general, async () => {
+      const body: Record<string, string> = {
+        customerNo: no.value.trim(),
+        name: name.value.trim(),
+        type: type.value,
+      };
+      for (const [k, el] of [
+        ['idNumber', idNumber],
+        ['phone', phone],
+        ['address', address],
+      ] as const) {
+        if (el.value.trim()) body[k] = el.value.trim();
+      }
+      const customer = await api<Customer>('POST', '/customers', body);
+      toast(t('customerCreated'));
+      choose(customer);
+    }),
+  );
+  return form;
+}
