@@ -1,5 +1,5 @@
 import type { AuditInput, SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { getDocument, queryCustomerDocuments } from '../adapters/documents-repo.ts';
+import { customerDocuments, getDocument } from '../adapters/documents-repo.ts';
 import { startDocumentClock } from '../adapters/due-index-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
@@ -81,10 +81,8 @@ export async function accountClosed(
   at: Date,
 ): Promise<ClockOutcome> {
   const outcome: ClockOutcome = { started: [], unchanged: [], conflicts: [] };
-  let pageToken: string | undefined;
-  do {
-    const page = await queryCustomerDocuments(customerId, { status: 'ARCHIVED' }, 100, pageToken);
-    for (const doc of page.items as DisposableDocument[]) {
+  for await (const page of customerDocuments(customerId, { status: 'ARCHIVED' })) {
+    for (const doc of page as DisposableDocument[]) {
       for (const trigger of ['ACCOUNT_CLOSED', 'CONTRACT_END'] as const) {
         await startOneClock(
           doc,
@@ -97,8 +95,7 @@ export async function accountClosed(
         );
       }
     }
-    pageToken = page.nextToken;
-  } while (pageToken);
+  }
   if (outcome.started.length > 0 || outcome.conflicts.length > 0) {
     logger.info('account closed: retention clocks started', {
       customerId,

@@ -9,7 +9,7 @@ import type { Rejection } from '../core/submissions.ts';
 import { reviewTaskId } from '../core/tasks.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { ARCHIVE_FAILED_METRIC } from '../core/workflow-health.ts';
-import { returnReservedCodes } from './return-codes.ts';
+import { returnReservedCodes } from '../services/reserved-codes.ts';
 
 /**
  * Workflow step Reject: the submission failed its checks, was rejected by a reviewer, or nobody

@@ -16,8 +16,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import { assignCodes, codeGroups } from '../../functions/core/documents.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
+import { returnReservedCodes } from '../../functions/services/reserved-codes.ts';
 import { handler as archive } from '../../functions/steps/intake-archive.ts';
-import { returnReservedCodes } from '../../functions/steps/return-codes.ts';
 import {
   ARCHIVE,
   AUDIT_TABLE,
