@@ -1,17 +1,13 @@
-import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { archiveBucket } from '../adapters/env.ts';
+import { putAuditCopy } from '../adapters/audit-copies.ts';
 import { logger } from '../adapters/logger.ts';
-import { s3 } from '../adapters/s3-client.ts';
-import { AUDIT_COPY_RETENTION_DAYS, auditCopyKey } from '../core/audit-trail.ts';
 import { now } from '../core/clock.ts';
 import { changesOf } from './stream.ts';
 
 /**
- * Fed by the audit table's stream: writes each batch of events as JSON lines under `audit/` in
- * the archive bucket, locked in COMPLIANCE mode for AUDIT_COPY_RETENTION_DAYS, so that no one,
- * an administrator included, can rewrite the trail. Any change or removal of an audit item (the
+ * Fed by the audit table's stream: writes each batch of events as JSON lines, one object per day,
+ * into the archive bucket's locked audit copy (adapters/audit-copies.ts), so that no one, an
+ * administrator included, can rewrite the trail. Any change or removal of an audit item (the
  * functions can only append, but an operator with table rights could try) is copied too, with
  * the image before it, and logged as an error for the alarms.
  */
@@ -39,19 +35,11 @@ export async function handler(event: DynamoDBStreamEvent): Promise<{ objects: nu
     if (!firstSeq.has(day)) firstSeq.set(day, c.sequence);
     lastSeq.set(day, c.sequence);
   }
-  const retainUntil = new Date(now().getTime() + AUDIT_COPY_RETENTION_DAYS * 86_400_000);
+  const at = now();
   for (const [day, lines] of byDay) {
-    const body = `${lines.join('\n')}\n`;
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: archiveBucket(),
-        Key: auditCopyKey(day, firstSeq.get(day) ?? '0', lastSeq.get(day) ?? '0'),
-        Body: body,
-        ContentType: 'application/x-ndjson',
-        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-        ObjectLockMode: 'COMPLIANCE',
-        ObjectLockRetainUntilDate: retainUntil,
-      }),
+    await putAuditCopy(
+      { day, firstSequence: firstSeq.get(day) ?? '0', lastSequence: lastSeq.get(day) ?? '0', lines },
+      at,
     );
   }
   return { objects: byDay.size, events: changes.length };

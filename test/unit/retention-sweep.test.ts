@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../functions/adapters/logger.ts';
-import { checkFixity, handler, sweepDue } from '../../functions/events/retention-sweep.ts';
+import { handler } from '../../functions/events/retention-sweep.ts';
+import { checkFixity } from '../../functions/services/fixity.ts';
+import { sweepDue } from '../../functions/services/retention-sweep.ts';
 import { archived, clockAt, DISPOSAL_WORKFLOW_ARN, docRow, due, setEnv } from './disposal-fixtures.ts';
 import {
   ARCHIVE,
