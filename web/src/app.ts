@@ -1,7 +1,7 @@
 import { ApiError, api, type Scheme } from './api.ts';
 import type { Session } from './auth.ts';
 import type { ConsoleConfig } from './config.ts';
-import { h, toast } from './dom.ts';
+import { h, render, toast } from './dom.ts';
 import { fieldMessage, t } from './i18n.ts';
 
 /** What every page gets: the configuration, the scheme in force and who is signed in. */
@@ -24,6 +24,19 @@ export async function loadScheme(): Promise<Scheme> {
 
 export const hasGroup = (ctx: Ctx, ...groups: string[]): boolean =>
   ctx.session.groups.some((g) => groups.includes(g));
+
+/**
+ * What a page shows, from `GET path`; when the API refuses it, the page shows its title and why,
+ * and the answer is undefined.
+ */
+export async function loadPage<T>(root: HTMLElement, title: string, path: string): Promise<T | undefined> {
+  try {
+    return await api<T>('GET', path);
+  } catch (err) {
+    render(root, pageHeader(title), notice(errorText(err), 'error'));
+    return undefined;
+  }
+}
 
 /** A message for an error the API (or the network) gave, in the user's language. */
 export function errorText(err: unknown): string {

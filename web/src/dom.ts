@@ -42,6 +42,10 @@ export function render(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
+/** A button that acts on the page (never one that submits a form). */
+export const button = (label: string, attrs: Attrs = {}): HTMLButtonElement =>
+  h('button', { type: 'button', ...attrs }, label);
+
 /** A column heading: its text or node, or that with attributes of its own (`th` class, say). */
 export type Heading = string | Node | { label: string | Node; attrs: Attrs };
 

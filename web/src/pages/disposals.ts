@@ -1,5 +1,5 @@
 import { api, type BatchItemView, type BatchStatus, type BatchView, qs } from '../api.ts';
-import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts';
+import { badge, type Ctx, errorText, field, loadPage, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 
@@ -212,13 +212,8 @@ export function disposalsPage(root: HTMLElement, _params: string[], _ctx: Ctx): 
 export async function disposalPage(root: HTMLElement, params: string[], _ctx: Ctx): Promise<void> {
   const id = params[0] ?? '';
   render(root, h('p', null, t('loading')));
-  let b: BatchDetail;
-  try {
-    b = await api<BatchDetail>('GET', `/disposals/${encodeURIComponent(id)}`);
-  } catch (err) {
-    render(root, pageHeader(t('destructionList')), notice(errorText(err), 'error'));
-    return;
-  }
+  const b = await loadPage<BatchDetail>(root, t('destructionList'), `/disposals/${encodeURIComponent(id)}`);
+  if (!b) return;
   render(
     root,
     pageHeader(

@@ -6,8 +6,8 @@ import {
   type DocumentView,
   qs,
 } from '../api.ts';
-import { badge, type Ctx, errorText, notice, pageHeader } from '../app.ts';
-import { dataTable, formatBytes, formatTime, h, render } from '../dom.ts';
+import { badge, type Ctx, errorText, loadPage, notice, pageHeader } from '../app.ts';
+import { button, dataTable, formatBytes, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { auditTable } from './audit.ts';
 import { holdBadge, holdsSection } from './holds.ts';
@@ -19,13 +19,8 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
   const id = params[0] ?? '';
   const groups = ctx.session.groups;
   render(root, h('p', null, t('loading')));
-  let d: DocumentView;
-  try {
-    d = await api<DocumentView>('GET', `/documents/${id}`);
-  } catch (err) {
-    render(root, pageHeader(t('document')), notice(errorText(err), 'error'));
-    return;
-  }
+  const d = await loadPage<DocumentView>(root, t('document'), `/documents/${id}`);
+  if (!d) return;
   const lang = currentLang();
   const event = ctx.scheme.businessEvents.find((e) => e.code === d.businessEvent);
   const viewer = h('div', { class: 'viewer', 'data-testid': 'viewer-host' });
@@ -77,16 +72,11 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
           ? h(
               'div',
               { class: 'form-actions' },
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'primary',
-                  'data-testid': 'view-original',
-                  onclick: () => void showContent(viewer, d),
-                },
-                t('preview'),
-              ),
+              button(t('preview'), {
+                class: 'primary',
+                'data-testid': 'view-original',
+                onclick: () => void showContent(viewer, d),
+              }),
             )
           : null,
       ),

@@ -1,6 +1,6 @@
 import { api, type DocumentView, type SubmissionView, type Upload } from '../api.ts';
-import { act, badge, type Ctx, errorText, hasGroup, notice, pageHeader } from '../app.ts';
-import { dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
+import { act, badge, type Ctx, errorText, hasGroup, loadPage, pageHeader } from '../app.ts';
+import { button, dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { contentTypeOf, putWithRetry, sha256Hex } from '../upload.ts';
 import { checksCell } from './shared.ts';
@@ -21,13 +21,8 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
   const replacing = new Map<string, { sent: number; total: number; state: string }>();
 
   const load = async () => {
-    let s: SubmissionView;
-    try {
-      s = await api<SubmissionView>('GET', `/submissions/${id}`);
-    } catch (err) {
-      render(root, pageHeader(t('submission')), notice(errorText(err), 'error'));
-      return;
-    }
+    const s = await loadPage<SubmissionView>(root, t('submission'), `/submissions/${id}`);
+    if (!s) return;
     draw(s);
     if (
       !stopped &&
@@ -149,22 +144,17 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
           ? h(
               'div',
               { class: 'form-actions' },
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'primary',
-                  disabled: !allUploaded || replacing.size > 0,
-                  'data-testid': 'resubmit',
-                  onclick: () =>
-                    act(async () => {
-                      await api('POST', `/submissions/${s.submissionId}/submit`);
-                      toast(t('submitted'));
-                      void load();
-                    }),
-                },
-                t('resubmit'),
-              ),
+              button(t('resubmit'), {
+                class: 'primary',
+                disabled: !allUploaded || replacing.size > 0,
+                'data-testid': 'resubmit',
+                onclick: () =>
+                  act(async () => {
+                    await api('POST', `/submissions/${s.submissionId}/submit`);
+                    toast(t('submitted'));
+                    void load();
+                  }),
+              }),
             )
           : null,
       ),
