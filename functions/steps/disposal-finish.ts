@@ -1,119 +1,14 @@
-import { headPermanent, putPermanent } from '../adapters/archive-lifecycle.ts';
-import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches-repo.ts';
-import { closeBatch, failItem } from '../adapters/disposal-items-repo.ts';
-import { logger } from '../adapters/logger.ts';
-import { now } from '../core/clock.ts';
-import {
-  type DestructionListRef,
-  destructionList,
-  destructionListHtml,
-  destructionListKeys,
-  type ItemStatus,
-  isoDate,
-  nextDay,
-} from '../core/disposal.ts';
-import { getScheme } from '../core/scheme.ts';
-import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
+import type { DestructionListRef } from '../core/disposal.ts';
+import { type FinishInput, finishBatch } from '../services/disposal-closing.ts';
 
 /**
- * Workflow step Finish. `extended`: the appraisal kept every document; the batch is closed as
- * EXTENDED. `destroyed`: after the Map, items it left unsettled are marked FAILED (and filed again
- * for a later sweep), then the destruction list (销毁清册) is written into the archive bucket
- * under `destruction-lists/` as JSON and printable HTML, each under a legal hold so it is kept for
- * good, and the batch closes as DONE with the list's keys, versions and SHA-256. Safe to run
- * twice: a list already written is found and reused.
+ * Workflow step Finish of disposal: closes the batch as EXTENDED, or as DONE with its
+ * destruction list (销毁清册) written and kept under a legal hold.
+ * The step only hands its input to services/disposal-closing.ts.
  */
 
-export interface FinishInput {
-  batchId: string;
-  outcome: 'destroyed' | 'extended';
+export type { FinishInput };
+
+export async function handler(input: FinishInput): Promise<{ status: string; list?: DestructionListRef }> {
+  return finishBatch(input);
 }
-
-export const handler = async (input: FinishInput): Promise<{ status: string; list?: DestructionListRef }> => {
-  const batch = await getBatch(input.batchId);
-  if (!batch) throw new WorkflowStateError(`disposal batch ${input.batchId} does not exist`);
-  const at = now();
-  const stamp = at.toISOString();
-
-  if (input.outcome === 'extended') {
-    if (batch.status === 'APPRAISAL') {
-      await moveBatch(batch.batchId, ['APPRAISAL'], 'EXTENDED', { closedAt: stamp }, stamp, {
-        action: 'disposal.closed',
-        actor: SYSTEM_ACTOR,
-        targetType: 'disposal',
-        targetId: batch.batchId,
-        at: stamp,
-        details: { status: 'EXTENDED' },
-      });
-    }
-    return { status: 'EXTENDED' };
-  }
-  if (batch.status === 'DONE' && batch.list) return { status: 'DONE', list: batch.list };
-  if (batch.status !== 'DESTROYING') {
-    throw new WorkflowStateError(`disposal batch ${batch.batchId} is ${batch.status}, not DESTROYING`);
-  }
-
-  for (const item of await getBatchItems(batch.batchId)) {
-    if (item.status !== 'PROPOSED') continue;
-    const reason = 'the destroy step did not finish; proposed again by a later sweep';
-    const refile = nextDay(isoDate(at));
-    await failItem(batch.batchId, item.documentId, reason, 0, refile, stamp, {
-      action: 'disposal.item-failed',
-      actor: SYSTEM_ACTOR,
-      targetType: 'document',
-      targetId: item.documentId,
-      at: stamp,
-      details: { batchId: batch.batchId, archiveCode: item.archiveCode, reason, refiledOn: refile },
-    });
-  }
-  const items = await getBatchItems(batch.batchId);
-  if (items.some((i) => i.status === 'PROPOSED')) {
-    throw new TransientError(`items of ${batch.batchId} are still unsettled`);
-  }
-
-  const scheme = getScheme(batch.schemeId);
-  const list = destructionList(batch, items, scheme, stamp);
-  const keys = destructionListKeys(batch.batchId);
-  const write = async (key: string, body: string, type: string) => {
-    const existing = await headPermanent(key);
-    if (existing?.metadata['batch-id'] === batch.batchId) {
-      return { versionId: existing.versionId, sha256: existing.metadata.sha256 ?? '' };
-    }
-    return putPermanent(key, body, type, { 'batch-id': batch.batchId });
-  };
-  const jsonBody = JSON.stringify(list, null, 2);
-  const json = await write(keys.jsonKey, jsonBody, 'application/json; charset=utf-8');
-  const html = await write(keys.htmlKey, destructionListHtml(list), 'text/html; charset=utf-8');
-  const ref: DestructionListRef = {
-    jsonKey: keys.jsonKey,
-    htmlKey: keys.htmlKey,
-    jsonVersionId: json.versionId,
-    htmlVersionId: html.versionId,
-    sha256: json.sha256,
-  };
-  const counts: Partial<Record<ItemStatus, number>> = {};
-  for (const i of items) counts[i.status] = (counts[i.status] ?? 0) + 1;
-  const closed = await closeBatch(batch.batchId, ref, counts, stamp, {
-    action: 'disposal.closed',
-    actor: SYSTEM_ACTOR,
-    targetType: 'disposal',
-    targetId: batch.batchId,
-    at: stamp,
-    details: {
-      status: 'DONE',
-      counts,
-      list: ref,
-      approvedBy: batch.approvedBy,
-      appraisedBy: batch.appraisedBy,
-    },
-  });
-  if (!closed) {
-    const again = await getBatch(batch.batchId);
-    if (again?.status !== 'DONE')
-      throw new TransientError(`disposal batch ${batch.batchId} changed while it closed`);
-    return { status: 'DONE', ...(again.list ? { list: again.list } : {}) };
-  }
-  logger.info('disposal batch closed', { batchId: batch.batchId, counts });
-  return { status: 'DONE', list: ref };
-};
