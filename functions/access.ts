@@ -9,7 +9,8 @@ import { ROLES, type Role } from './core/roles.ts';
  *    groups that the account still grants (functions/core/accounts.ts);
  * 2. the route: one of those roles must be among the route's `roles` in ROUTES;
  * 3. the record: every rule ROUTE_RULES names for the route must hold for the record the request
- *    reaches (functions/http/rules.ts holds the checks).
+ *    reaches (functions/http/rules.ts holds the checks). The rules hand the records they read to
+ *    the handler, which neither reads them again nor checks again what the rules decided.
  *
  * Masking of sensitive fields (functions/core/masking.ts) then decides what of the record is
  * shown, and unmasked reads are audited.
@@ -29,6 +30,9 @@ export const RULES = {
     'Archive-wide figures are for accounts that serve every region; an account limited to regions is refused (403), as the counts cover customers outside its regions.',
   'scan-reader':
     'The scans of a submission not yet archived are for the clerk who made it, whoever may decide its open review task, and archivists; only uploaded scans that passed the malware scan are shown.',
+  'own-loan': 'A borrower reaches only their own loans; approvers, archivists and auditors reach any.',
+  'loan-region':
+    'A caller limited to regions borrows only documents of customers in their regions; the others answer as unknown documents.',
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -37,10 +41,12 @@ export type RuleName = keyof typeof RULES;
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
 /**
- * The record rules of each route. Routes not named here have no record-level rule beyond their
- * roles; a route another module adds is checked against this list by test/unit/access.test.ts.
+ * The record rules of each route, checked in this order. Routes not named here have no
+ * record-level rule beyond their roles; a route another module adds is checked against this list
+ * by test/unit/access.test.ts. The rules hand what they read to the route's handler
+ * (functions/http/rules.ts, `RouteRecords`).
  */
-export const ROUTE_RULES: Readonly<Record<string, readonly RuleName[]>> = {
+export const ROUTE_RULES = {
   'GET /customers/{customerId}': ['customer-region'],
   'PATCH /customers/{customerId}': ['customer-region'],
   'GET /customers/{customerId}/history': ['customer-region'],
@@ -49,10 +55,13 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RuleName[]>> = {
   'POST /submissions/{submissionId}/submit': ['own-submission'],
   'POST /submissions/{submissionId}/documents/{documentId}/upload-url': ['own-submission'],
   'GET /submissions/{submissionId}/documents/{documentId}/content': ['customer-region', 'scan-reader'],
+  'POST /loans': ['loan-region'],
+  'GET /loans/{loanId}': ['own-loan'],
   'POST /tasks/{taskId}/decision': ['task-decider'],
   'GET /documents': ['customer-region'],
   'GET /documents/{documentId}': ['customer-region'],
-  'GET /documents/{documentId}/content': ['content-reader', 'customer-region'],
+  // The region first: outside the caller's regions a document is absent (404) before content is refused.
+  'GET /documents/{documentId}/content': ['customer-region', 'content-reader'],
   'GET /documents/{documentId}/history': ['customer-region'],
   'POST /documents/{documentId}/holds': ['customer-region'],
   'DELETE /documents/{documentId}/holds/{holdId}': ['customer-region'],
@@ -63,10 +72,13 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RuleName[]>> = {
   'DELETE /users/{userId}/roles/{role}': ['other-account'],
   'PUT /users/{userId}/regions': ['other-account'],
   'GET /stats': ['every-region'],
-};
+} as const satisfies Readonly<Record<string, readonly RuleName[]>>;
+
+/** A route with record rules, by its route key. */
+export type RuledRoute = keyof typeof ROUTE_RULES;
 
 export const rulesOf = (r: Pick<RouteDef, 'method' | 'path'>): readonly RuleName[] =>
-  ROUTE_RULES[routeKey(r)] ?? [];
+  (ROUTE_RULES as Readonly<Record<string, readonly RuleName[]>>)[routeKey(r)] ?? [];
 
 /** The roles that never read content (三员分立), whatever a loan says. */
 export const NEVER_CONTENT: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];

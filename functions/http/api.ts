@@ -6,15 +6,15 @@ import type {
 } from 'aws-lambda';
 import type * as z from 'zod';
 import { ZodError } from 'zod';
-import { rulesOf } from '../access.ts';
+import { type RuledRoute, routeKey, rulesOf } from '../access.ts';
 import { logger } from '../adapters/logger.ts';
-import { type FunctionName, ROUTES } from '../catalog.ts';
+import { type FunctionName, ROUTES, type RouteDef } from '../catalog.ts';
 import { AccountDisabled, actorWithAccount } from '../core/accounts.ts';
 import { BadRequest, DomainError, Forbidden, PayloadTooLarge, Unauthorized } from '../core/errors.ts';
 import { withRequestContext } from '../core/request-context.ts';
 import { type Actor, hasAnyRole, isRole, type Role } from '../core/roles.ts';
 import { accountOf } from './account-state.ts';
-import { enforceRules } from './rules.ts';
+import { enforceRules, type RouteRecords } from './rules.ts';
 
 /**
  * The HTTP handler chain every API function shares: logging context → authentication (claims
@@ -40,6 +40,12 @@ export interface ApiRequest {
   /** The route's own roles, for handlers that narrow further. */
   routeRoles: readonly Role[] | 'public';
 }
+
+/**
+ * A request to a route with record rules: `records` holds what the route's rules read (typed per
+ * route, see functions/http/rules.ts), so the handler reads none of it again.
+ */
+export type RuledRequest<Route extends RuledRoute> = ApiRequest & { records: RouteRecords<Route> };
 
 export interface ApiResponse {
   status: number;
@@ -80,10 +86,15 @@ export function actorFromEvent(event: ApiEvent): Actor {
   return { sub, username: typeof username === 'string' ? username : sub, roles };
 }
 
-function routeFor(fn: FunctionName, event: ApiEvent) {
-  const candidates = ROUTES.filter((r) => r.function === fn);
+/**
+ * The route of `fn` the event arrived by. An event naming a route the function does not serve
+ * is a wiring fault: it throws (500) rather than run under another route's roles and rules.
+ */
+export function routeFor(fn: FunctionName, event: Pick<ApiEvent, 'routeKey'>): RouteDef {
   const [method, path] = (event.routeKey ?? '').split(' ');
-  return candidates.find((r) => r.method === method && r.path === path) ?? candidates[0];
+  const route = ROUTES.find((r) => r.function === fn && r.method === method && r.path === path);
+  if (!route) throw new Error(`function ${fn} serves no route ${JSON.stringify(event.routeKey ?? '')}`);
+  return route;
 }
 
 function parseBody(event: ApiEvent): unknown {
@@ -154,13 +165,41 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
   return result.data;
 }
 
-/** Builds the Lambda handler for an API function named in the catalog. */
-export function apiHandler(fn: FunctionName, impl: (req: ApiRequest) => Promise<ApiResponse>) {
+type Impl<Req> = (req: Req) => Promise<ApiResponse>;
+
+/**
+ * Builds the Lambda handler for an API function named in the catalog. A handler of a route with
+ * record rules names the route, and receives what the rules read as `records`.
+ */
+export function apiHandler(fn: FunctionName, impl: Impl<ApiRequest>): ReturnType<typeof chain>;
+export function apiHandler<Route extends RuledRoute>(
+  fn: FunctionName,
+  route: Route,
+  impl: Impl<RuledRequest<Route>>,
+): ReturnType<typeof chain>;
+export function apiHandler(
+  fn: FunctionName,
+  routeOrImpl: RuledRoute | Impl<ApiRequest>,
+  ruledImpl?: Impl<RuledRequest<RuledRoute>>,
+) {
+  if (typeof routeOrImpl === 'function') return chain(fn, undefined, routeOrImpl);
+  if (!ruledImpl) throw new Error(`apiHandler(${fn}, ${routeOrImpl}) needs the handler's work`);
+  return chain(fn, routeOrImpl, ruledImpl as Impl<ApiRequest & { records: unknown }>);
+}
+
+function chain(
+  fn: FunctionName,
+  declared: RuledRoute | undefined,
+  impl: Impl<ApiRequest & { records: unknown }>,
+) {
   return middy<ApiEvent, ApiResult, Error, Context>().handler(async (event, context) => {
     logger.addContext(context);
     try {
       const route = routeFor(fn, event);
-      const roles = route?.roles ?? [];
+      if (declared !== undefined && routeKey(route) !== declared) {
+        throw new Error(`the handler of ${declared} was called for ${routeKey(route)}`);
+      }
+      const roles = route.roles;
       let actor: Actor = { sub: 'anonymous', username: 'anonymous', roles: [] };
       if (roles !== 'public') {
         const claimed = actorFromEvent(event);
@@ -187,12 +226,12 @@ export function apiHandler(fn: FunctionName, impl: (req: ApiRequest) => Promise<
         query: definedValues(event.queryStringParameters),
         headers: lowerCaseHeaders(event.headers),
         requestId: event.requestContext?.requestId ?? context.awsRequestId,
-        routeKey: route ? `${route.method} ${route.path}` : (event.routeKey ?? ''),
+        routeKey: routeKey(route),
         routeRoles: roles,
       };
       const res = await withRequestContext({ requestId: req.requestId }, async () => {
-        if (route && roles !== 'public') await enforceRules(rulesOf(route), req);
-        return impl(req);
+        const records = roles === 'public' ? {} : await enforceRules(rulesOf(route), req);
+        return impl({ ...req, records });
       });
       if (res.text !== undefined) {
         return { statusCode: res.status, headers: { ...res.headers }, body: res.text };

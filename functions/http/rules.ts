@@ -1,20 +1,40 @@
-import { NEVER_CONTENT, type RuleName } from '../access.ts';
+import { NEVER_CONTENT, type ROUTE_RULES, type RuledRoute, type RuleName } from '../access.ts';
 import { getCustomer } from '../adapters/customers-repo.ts';
-import { getArchiveCodeOwner, getDocument } from '../adapters/documents-repo.ts';
+import { getArchiveCodeOwner, getDocument, getDocuments } from '../adapters/documents-repo.ts';
+import { schemeId } from '../adapters/env.ts';
+import { getLoan, queryGrants } from '../adapters/loans-repo.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { getTask } from '../adapters/tasks-repo.ts';
+import { now } from '../core/clock.ts';
+import type { Customer } from '../core/customers.ts';
 import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
+import { canReadContent, type DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Forbidden, NotFound } from '../core/errors.ts';
-import type { Actor } from '../core/roles.ts';
-import { scanReaderBasis } from '../core/submission-scans.ts';
-import { canViewSubmission } from '../core/submissions.ts';
-import { assertMayDecide } from '../core/tasks.ts';
+import {
+  activeGrant,
+  type CreateLoanInput,
+  canViewLoan,
+  createLoanSchema,
+  type Loan,
+} from '../core/loans.ts';
+import { type Actor, hasAnyRole } from '../core/roles.ts';
+import { getScheme } from '../core/scheme.ts';
+import { documentOfSubmission, type ScanReaderBasis, scanReaderBasis } from '../core/submission-scans.ts';
+import { canViewSubmission, type Submission } from '../core/submissions.ts';
+import { assertMayDecide, type TaskRecord } from '../core/tasks.ts';
 
 /**
  * The record rules of functions/access.ts, as checks the handler chain runs before a handler.
- * Each reads the record the request names (one GetItem) and refuses with 403, or with 404 where
- * telling that the record exists would already say too much. A rule that has nothing to check
- * (a caller who serves every region) reads nothing.
+ * Each reads the record the request names and refuses with 403, or with 404 where telling that
+ * the record exists would already say too much. A rule that has nothing to check (a caller who
+ * serves every region) reads nothing.
+ *
+ * A rule hands the records it read to the handler (`records`, typed per route by
+ * `RouteRecords`), so the handler neither reads them again nor checks again what the rule
+ * decided: one authorisation pass, and every record read once per request. Every read here is
+ * strongly consistent (the repositories' GetItem and BatchGetItem), so a handler acting on a
+ * rule's record sees what a read of its own would have seen; writes that must not act on a
+ * record changed since stay conditional on its state (a task is decided only while OPEN).
  */
 
 export interface RuleRequest {
@@ -24,22 +44,99 @@ export interface RuleRequest {
   body: unknown;
 }
 
-type Check = (req: RuleRequest) => Promise<void>;
+/** The document a document route names, read once per request and shared by its rules and handler. */
+export type RouteDocument = () => Promise<DocumentRecord>;
+
+/** The loan a borrower may read content under, with the time the rule decided at. */
+export type ContentGrant = ReturnType<typeof activeGrant>;
+
+type NoRecords = Record<never, never>;
+type DocumentPath = `${string}{documentId}${string}`;
+
+/** What each rule hands the handler of route `Route`. */
+export interface RuleRecords<Route extends string = string> {
+  'own-submission': { submission: Submission };
+  /**
+   * On a document route, the document (read by the rule when the caller is limited to regions,
+   * otherwise on the handler's first call); elsewhere nothing the handler needs.
+   */
+  'customer-region': Route extends DocumentPath ? { document: RouteDocument } : NoRecords;
+  /** The document, and the active loan of the caller naming it (none for archivists). */
+  'content-reader': { document: RouteDocument; grant: ContentGrant; decidedAt: Date };
+  'task-decider': { task: TaskRecord };
+  'other-account': NoRecords;
+  'every-region': NoRecords;
+  /** The submission, its review task if any, why the caller may see its scans, and the scan. */
+  'scan-reader': {
+    submission: Submission;
+    reviewTask: TaskRecord | undefined;
+    scanBasis: ScanReaderBasis;
+    document: RouteDocument;
+  };
+  'own-loan': { loan: Loan };
+  /** The parsed request and the named documents the caller may borrow (in the order read). */
+  'loan-region': { loanRequest: CreateLoanInput; documents: DocumentRecord[] };
+}
+
+type Merge<Rules extends readonly RuleName[], Route extends string> = Rules extends readonly [
+  infer First extends RuleName,
+  ...infer Rest extends readonly RuleName[],
+]
+  ? RuleRecords<Route>[First] & Merge<Rest, Route>
+  : NoRecords;
+
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** The records the rules of `Route` hand its handler: what each of its rules read. */
+export type RouteRecords<Route extends RuledRoute> = Flat<Merge<(typeof ROUTE_RULES)[Route], Route>>;
+
+/**
+ * The records a request's rules read, each at most once per request (rules of one route share
+ * them: the document both the region and the content rule look at is read once).
+ */
+class RecordReads {
+  private readonly reads = new Map<string, Promise<unknown>>();
+
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let p = this.reads.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      this.reads.set(key, p);
+    }
+    return p;
+  }
+
+  document = (id: string) => this.once(`document#${id}`, () => getDocument(id));
+  customer = (id: string) => this.once(`customer#${id}`, () => getCustomer(id));
+  submission = (id: string) => this.once(`submission#${id}`, () => getSubmission(id));
+  task = (id: string) => this.once(`task#${id}`, () => getTask(id));
+  loan = (id: string) => this.once(`loan#${id}`, () => getLoan(id));
+
+  /** The document of `path.documentId`; an unknown one is a 404. */
+  routeDocument = (id: string): RouteDocument => {
+    return async () => {
+      const doc = await this.document(id);
+      if (!doc) throw new NotFound('document', id);
+      return doc;
+    };
+  };
+}
+
+type Check<R extends RuleName> = (
+  req: RuleRequest,
+  reads: RecordReads,
+) => Promise<RuleRecords<DocumentPath>[R] | RuleRecords[R]>;
 
 const NO_CUSTOMER = '';
 
 /** The customer a request is about: in the path, the query or the body, or the document's. */
-async function customerIdOf(req: RuleRequest): Promise<string | undefined> {
+async function customerIdOf(req: RuleRequest, reads: RecordReads): Promise<string | undefined> {
   if (req.path.customerId) return req.path.customerId;
-  if (req.path.documentId) {
-    const doc = await getDocument(req.path.documentId);
-    if (!doc) throw new NotFound('document', req.path.documentId);
-    return doc.customerId;
-  }
+  if (req.path.documentId) return (await reads.routeDocument(req.path.documentId)()).customerId;
   if (req.query.customerId) return req.query.customerId;
   if (req.query.archiveCode) {
     const documentId = await getArchiveCodeOwner(req.query.archiveCode);
-    const doc = documentId === undefined ? undefined : await getDocument(documentId);
+    const doc = documentId === undefined ? undefined : await reads.document(documentId);
     return doc?.customerId ?? NO_CUSTOMER;
   }
   const body = req.body as { customerId?: unknown } | undefined;
@@ -47,66 +144,124 @@ async function customerIdOf(req: RuleRequest): Promise<string | undefined> {
   return undefined;
 }
 
-const customerRegion: Check = async (req) => {
-  if (visibleRegions(req.actor) === 'ALL') return;
-  const customerId = await customerIdOf(req);
-  if (customerId === NO_CUSTOMER) return; // an unknown archive code: the search finds nothing
+const customerRegion: Check<'customer-region'> = async (req, reads) => {
+  const records = req.path.documentId ? { document: reads.routeDocument(req.path.documentId) } : {};
+  if (visibleRegions(req.actor) === 'ALL') return records;
+  const customerId = await customerIdOf(req, reads);
+  if (customerId === NO_CUSTOMER) return records; // an unknown archive code: the search finds nothing
   if (customerId === undefined) {
     throw new BadRequest('name the customer: customerId is required for a caller limited to regions');
   }
-  const customer = await getCustomer(customerId);
+  const customer: Customer | undefined = await reads.customer(customerId);
   // Out-of-region customers answer as absent, so the answer does not tell they exist.
   if (!customer || !mayAccessRegion(req.actor, customer.region)) {
     throw new NotFound(req.path.documentId ? 'document' : 'customer', req.path.documentId ?? customerId);
   }
+  return records;
 };
 
-const ownSubmission: Check = async (req) => {
+const ownSubmission: Check<'own-submission'> = async (req, reads) => {
   const id = req.path.submissionId ?? '';
-  const submission = await getSubmission(id);
+  const submission = await reads.submission(id);
   if (!submission) throw new NotFound('submission', id);
   if (!canViewSubmission(req.actor, submission)) {
     throw new Forbidden(`submission ${id} belongs to another clerk`);
   }
+  return { submission };
 };
 
-const contentReader: Check = async (req) => {
-  const never = req.actor.roles.filter((r) => NEVER_CONTENT.includes(r));
-  if (never.length > 0 || req.actor.roles.length === 0) {
+/**
+ * Runs after `customer-region` on its route, so a caller limited to regions learns nothing of a
+ * document outside them (404) before being told it is not on a loan of theirs (403).
+ */
+const contentReader: Check<'content-reader'> = async (req, reads) => {
+  const { actor } = req;
+  const never = actor.roles.filter((r) => NEVER_CONTENT.includes(r));
+  if (never.length > 0 || actor.roles.length === 0) {
     throw new Forbidden(`role ${never.join(',') || '(none)'} reads no content (三员分立)`);
   }
-  // Whether the caller is an archivist or holds an active loan naming the document is decided
-  // with the loan itself, by `canReadContent` in the content handler.
+  const id = req.path.documentId ?? '';
+  const document = reads.routeDocument(id);
+  const doc = await document();
+  const decidedAt = now();
+  // The caller's grants for the document: one strongly consistent Query, so a loan returned or
+  // expired a moment ago no longer opens the content.
+  const grant =
+    hasAnyRole(actor, ['archivist']) || actor.roles.includes('sysadmin')
+      ? undefined
+      : activeGrant(await queryGrants(id, actor.sub), actor, decidedAt);
+  if (!canReadContent(actor, doc, grant, decidedAt)) {
+    throw new Forbidden(
+      `you may not read the content of document ${id}: it is not on an active loan of yours`,
+    );
+  }
+  return { document, grant, decidedAt };
 };
 
-const taskDecider: Check = async (req) => {
+const taskDecider: Check<'task-decider'> = async (req, reads) => {
   const id = req.path.taskId ?? '';
-  const task = await getTask(id);
+  const task = await reads.task(id);
   if (!task) throw new NotFound('task', id);
   assertMayDecide(req.actor, task);
+  return { task };
 };
 
-const scanReader: Check = async (req) => {
-  const id = req.path.submissionId ?? '';
-  const submission = await getSubmission(id);
-  if (!submission) throw new NotFound('submission', id);
-  const task = submission.reviewTaskId ? await getTask(submission.reviewTaskId) : undefined;
-  scanReaderBasis(req.actor, submission, task);
+/** The scan must be a document of the submission whose scans the caller may see. */
+const scanReader: Check<'scan-reader'> = async (req, reads) => {
+  const submissionId = req.path.submissionId ?? '';
+  const documentId = req.path.documentId ?? '';
+  const submission = await reads.submission(submissionId);
+  if (!submission) throw new NotFound('submission', submissionId);
+  const reviewTask = submission.reviewTaskId ? await reads.task(submission.reviewTaskId) : undefined;
+  const scanBasis = scanReaderBasis(req.actor, submission, reviewTask);
+  documentOfSubmission(submissionId, documentId, await reads.document(documentId));
+  return { submission, reviewTask, scanBasis, document: reads.routeDocument(documentId) };
 };
 
-const everyRegion: Check = async (req) => {
+const ownLoan: Check<'own-loan'> = async (req, reads) => {
+  const id = req.path.loanId ?? '';
+  const loan = await reads.loan(id);
+  if (!loan) throw new NotFound('loan', id);
+  if (!canViewLoan(req.actor, loan)) throw new Forbidden(`loan ${id} belongs to another borrower`);
+  return { loan };
+};
+
+/**
+ * The documents of customers in the caller's regions; a caller limited to regions does not learn
+ * that others exist (they are left out, and answer as unknown documents, as the content route
+ * does). The request is parsed first, so a bad one is a 400 before anything is read. One
+ * BatchGetItem of the documents, then one GetItem per customer, and none for a caller who serves
+ * every region.
+ */
+const loanRegion: Check<'loan-region'> = async (req, reads) => {
+  const parsed = createLoanSchema(getScheme(schemeId())).safeParse(req.body);
+  if (!parsed.success) throw parsed.error;
+  const loanRequest = parsed.data;
+  const found = await getDocuments(loanRequest.documentIds);
+  if (visibleRegions(req.actor) === 'ALL') return { loanRequest, documents: found };
+  const visible = new Set<string>();
+  for (const customerId of new Set(found.map((d) => d.customerId))) {
+    const customer = await reads.customer(customerId);
+    if (customer && mayAccessRegion(req.actor, customer.region)) visible.add(customerId);
+  }
+  return { loanRequest, documents: found.filter((d) => visible.has(d.customerId)) };
+};
+
+const everyRegion: Check<'every-region'> = async (req) => {
   if (visibleRegions(req.actor) !== 'ALL') {
     throw new Forbidden('the figures cover every region; an account limited to regions may not see them');
   }
+  return {};
 };
 
-const otherAccount: Check = async (req) => {
+const otherAccount: Check<'other-account'> = async (req) => {
   if (req.path.userId === req.actor.sub) {
     throw new Forbidden('a security administrator may not change their own account');
   }
+  return {};
 };
 
-export const RULE_CHECKS: Record<RuleName, Check> = {
+export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
   'own-submission': ownSubmission,
   'customer-region': customerRegion,
   'content-reader': contentReader,
@@ -114,8 +269,23 @@ export const RULE_CHECKS: Record<RuleName, Check> = {
   'other-account': otherAccount,
   'every-region': everyRegion,
   'scan-reader': scanReader,
+  'own-loan': ownLoan,
+  'loan-region': loanRegion,
 };
 
-export async function enforceRules(rules: readonly RuleName[], req: RuleRequest): Promise<void> {
-  for (const rule of rules) await RULE_CHECKS[rule](req);
+/**
+ * Runs `rules` in order and gathers what they read: the records of the route, which the chain
+ * hands its handler as `RouteRecords` of the route.
+ */
+export async function enforceRules(
+  rules: readonly RuleName[],
+  req: RuleRequest,
+): Promise<Readonly<Record<string, unknown>>> {
+  const reads = new RecordReads();
+  const records: Record<string, unknown> = {};
+  for (const rule of rules) {
+    const check = RULE_CHECKS[rule] as Check<RuleName>;
+    Object.assign(records, await check(req, reads));
+  }
+  return records;
 }

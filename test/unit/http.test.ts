@@ -13,6 +13,7 @@ import {
   json,
   parseGroups,
   parseInput,
+  routeFor,
 } from '../../functions/http/api.ts';
 import { apiEvent, bodyOf, type EventInput, lambdaContext, USERS } from '../support/api-event.ts';
 
@@ -162,11 +163,22 @@ describe('apiHandler', () => {
     expect((body.error as { message: string }).message).toBe('role (none) may not call POST /customers');
   });
 
-  it('applies the function route roles even when the event names another route', async () => {
+  it('refuses an event naming a route the function does not serve, before any work (500)', async () => {
     const { seen, invoke } = probe();
-    const { statusCode } = await invoke({ routeKey: 'GET /health', user: USERS.reviewer });
-    expect(statusCode).toBe(403);
+    for (const routeKey of ['GET /health', 'POST /customers/{customerId}', '']) {
+      const { statusCode, body } = await invoke({ routeKey, user: USERS.archivist });
+      expect(statusCode, routeKey).toBe(500);
+      expect(body).toEqual({ error: { code: 'InternalError', message: 'internal error' } });
+    }
     expect(seen).toHaveLength(0);
+  });
+
+  it('refuses a handler declared for one route and called for another of its function', async () => {
+    const h = apiHandler('customers-create', 'GET /stats', async () => ({ status: 204 }));
+    const res = bodyOf(
+      await h(apiEvent({ routeKey: 'POST /customers', user: USERS.archivist }), lambdaContext),
+    );
+    expect(res.statusCode).toBe(500);
   });
 
   it.each([
@@ -240,6 +252,30 @@ describe('apiHandler', () => {
     expect(result.body).not.toContain(error.message);
     expect(spy).toHaveBeenCalledWith('unhandled error', error);
     spy.mockRestore();
+  });
+});
+
+describe('routeFor', () => {
+  it('finds the route of the function the event names', () => {
+    expect(routeFor('customers-create', { routeKey: 'POST /customers' })).toMatchObject({
+      method: 'POST',
+      path: '/customers',
+      function: 'customers-create',
+    });
+    expect(routeFor('documents-get', { routeKey: 'GET /documents/{documentId}' }).path).toBe(
+      '/documents/{documentId}',
+    );
+  });
+
+  it.each([
+    ['a route of another function', 'GET /health'],
+    ['an unknown route', 'GET /nowhere'],
+    ['a method the path is not served with', 'DELETE /customers'],
+    ['no route at all', undefined],
+  ])('throws for %s, never falling back to another route', (_, routeKey) => {
+    expect(() => routeFor('customers-create', { routeKey: routeKey as string })).toThrow(
+      /function customers-create serves no route/,
+    );
   });
 });
 
