@@ -100,6 +100,8 @@ export interface ResourceNames {
   schemeId: string;
   /** Omitted workflows are left out of the environment (the stack adds them later). */
   workflowArns?: Partial<Record<WorkflowName, string>>;
+  /** The secret page tokens are signed with (a reference to it on AWS, resolved at deploy). */
+  pageTokenKey: string;
 }
 
 /**
@@ -124,6 +126,7 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
     if (access.intake !== 'presign') env[ENV.malwareTag] = MALWARE_SCAN_TAG;
   }
   if (access.archive || access.disposal) env[ENV.archiveBucket] = r.archiveBucket;
+  if (access.pageTokens) env[ENV.pageTokenKey] = r.pageTokenKey;
   for (const workflow of access.startWorkflows ?? []) {
     const arn = r.workflowArns?.[workflow];
     if (arn !== undefined) env[WORKFLOW_ENV[workflow]] = arn;

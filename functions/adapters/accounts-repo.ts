@@ -1,8 +1,9 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../core/accounts.ts';
 import { Conflict } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
+import { queryAll } from './dynamo/query.ts';
 import { accountsTableName } from './env.ts';
 
 /**
@@ -32,22 +33,13 @@ export async function getAccount(sub: string): Promise<Account | undefined> {
 
 /** Every account, by username. */
 export async function listAccounts(): Promise<Account[]> {
-  const out: Account[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: accountsTableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': LIST_PK },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) out.push(fromItem(item));
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll({
+    TableName: accountsTableName(),
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': LIST_PK },
+  });
+  return items.map(fromItem);
 }
 
 /**

@@ -1,6 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, TimeRange } from '../core/audit-trail.ts';
-import { ddb } from './clients.ts';
+import { strip } from './dynamo/items.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
+import { fillPage, type StartKey, startKeyFrom } from './dynamo/query.ts';
 import { auditTableName } from './env.ts';
 
 /**
@@ -12,8 +13,6 @@ export type AuditPartition =
   | { kind: 'target'; targetId: string }
   | { kind: 'actor'; sub: string }
   | { kind: 'day'; day: string };
-
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
 
 function partitionKey(p: AuditPartition): { index?: string; pkName: string; skName: string; value: string } {
   switch (p.kind) {
@@ -28,7 +27,7 @@ function partitionKey(p: AuditPartition): { index?: string; pkName: string; skNa
 
 export interface AuditPage {
   items: AuditEvent[];
-  lastKey?: Record<string, unknown>;
+  lastKey?: StartKey;
 }
 
 /** Up to `limit` events of one partition, newest first, from `startKey` on. */
@@ -37,7 +36,7 @@ export async function queryAudit(
   range: TimeRange,
   filters: { actorSub?: string; action?: string },
   limit: number,
-  startKey?: Record<string, unknown>,
+  startKey?: StartKey,
 ): Promise<AuditPage> {
   const k = partitionKey(partition);
   const names: Record<string, string> = { '#pk': k.pkName, '#sk': k.skName };
@@ -52,31 +51,62 @@ export async function queryAudit(
     filter.push('#action = :action');
     values[':action'] = filters.action;
   }
-  const items: AuditEvent[] = [];
-  let key = startKey;
   // A filter can empty a page; keep reading until the page is full or the partition ends.
-  for (let round = 0; round < 50; round++) {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: auditTableName(),
-        ...(k.index ? { IndexName: k.index } : {}),
-        // `to` is exclusive: the sort key `<to>#...` sorts after every event before `to`.
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-        ...(filter.length > 0 ? { FilterExpression: filter.join(' AND ') } : {}),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: limit - items.length,
-        ...(key ? { ExclusiveStartKey: key } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const out: Record<string, unknown> = {};
-      for (const [name, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.includes(name)) out[name] = v;
-      if (String(out.at) < range.to) items.push(out as unknown as AuditEvent);
-    }
-    key = res.LastEvaluatedKey;
-    if (!key || items.length >= limit) break;
+  return fillPage(
+    {
+      TableName: auditTableName(),
+      ...(k.index ? { IndexName: k.index } : {}),
+      // `to` is exclusive: the sort key `<to>#...` sorts after every event before `to`.
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ...(filter.length > 0 ? { FilterExpression: filter.join(' AND ') } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    },
+    limit,
+    (items) => items.map((item) => strip<AuditEvent>(item)).filter((event) => String(event.at) < range.to),
+    startKey,
+    50,
+  );
+}
+
+/** Where a read across partitions stopped: the partition being read and the key within it. */
+interface Position {
+  d: number;
+  k?: StartKey;
+}
+
+/**
+ * Up to `limit` events across `partitions` (read one after the other), from where `cursor` says
+ * the previous page stopped; the cursor of the rest, bound to `query` (the filters' fingerprint).
+ */
+export async function readAuditTrail(
+  partitions: readonly AuditPartition[],
+  range: TimeRange,
+  filters: { actorSub?: string; action?: string },
+  limit: number,
+  query: string,
+  cursor?: string,
+): Promise<{ items: AuditEvent[]; nextCursor?: string }> {
+  const scope = `audit/${query}`;
+  const from = cursor === undefined ? { d: 0 } : positionFrom(decodePageToken(scope, cursor, 'cursor'));
+  const items: AuditEvent[] = [];
+  let d = from.d;
+  let key = from.k;
+  while (d < partitions.length && items.length < limit) {
+    const page = await queryAudit(partitions[d] as AuditPartition, range, filters, limit - items.length, key);
+    items.push(...page.items);
+    key = page.lastKey;
+    if (!key) d++;
   }
-  return key ? { items, lastKey: key } : { items };
+  const next: Position | undefined = d < partitions.length ? { d, ...(key ? { k: key } : {}) } : undefined;
+  return { items, ...(next ? { nextCursor: encodePageToken(scope, next) } : {}) };
+}
+
+function positionFrom(body: unknown): Position {
+  const p = body as Partial<Position> | null;
+  if (typeof p?.d !== 'number' || !Number.isInteger(p.d) || p.d < 0) {
+    throw new Error('a signed audit cursor held no position');
+  }
+  return { d: p.d, ...(p.k === undefined ? {} : { k: startKeyFrom(p.k) }) };
 }

@@ -1,9 +1,13 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type Customer, type CustomerChange, type CustomerVersion, nameSortKey } from '../core/customers.ts';
-import { BadRequest, Conflict, NotFound } from '../core/errors.ts';
+import { Conflict, NotFound } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
+import { strip } from './dynamo/items.ts';
+import { entries, INDEX, keys } from './dynamo/keys.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
+import { queryAll, queryPage, startKeyFrom } from './dynamo/query.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -13,36 +17,17 @@ import { tableName } from './env.ts';
  * gsi1 `CUSTOMERS#<region>` / `<name sort key>#<id>` for name-prefix search.
  */
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity'] as const;
-
-export const customerKey = (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'CUSTOMER' });
-export const customerNoKey = (customerNo: string) => ({
-  pk: `CUSTOMERNO#${customerNo}`,
-  sk: 'CUSTOMERNO',
-});
-export const versionSk = (version: number): string => `V#${String(version).padStart(6, '0')}`;
-export const regionPk = (region: string): string => `CUSTOMERS#${region}`;
-export const nameIndexSk = (c: Pick<Customer, 'name' | 'customerId'>): string =>
-  `${nameSortKey(c.name)}#${c.customerId}`;
-
 export function customerItem(c: Customer) {
   return {
-    ...customerKey(c.customerId),
-    gsi1pk: regionPk(c.region),
-    gsi1sk: nameIndexSk(c),
+    ...keys.customer(c.customerId),
+    ...entries.customerByName(c.region, nameSortKey(c.name), c.customerId),
     entity: 'customer',
     ...c,
   };
 }
 
 function versionItem(v: CustomerVersion) {
-  return { pk: customerKey(v.customerId).pk, sk: versionSk(v.version), entity: 'customer-version', ...v };
-}
-
-function withoutKeys<T>(item: Record<string, unknown>): T {
-  const out: Record<string, unknown> = { ...item };
-  for (const k of KEY_ATTRIBUTES) delete out[k];
-  return out as T;
+  return { ...keys.customerVersion(v.customerId, v.version), entity: 'customer-version', ...v };
 }
 
 interface CancellationReason {
@@ -95,7 +80,7 @@ export async function insertCustomer(customer: Customer, version: CustomerVersio
             Put: {
               TableName: table,
               Item: {
-                ...customerNoKey(customer.customerNo),
+                ...keys.customerNo(customer.customerNo),
                 entity: 'customer-no',
                 customerNo: customer.customerNo,
                 customerId: customer.customerId,
@@ -137,61 +122,20 @@ export async function insertCustomer(customer: Customer, version: CustomerVersio
 /** The current record, read consistently (a PATCH right after a write sees it). */
 export async function getCustomer(customerId: string): Promise<Customer | undefined> {
   const res = await ddb.send(
-    new GetCommand({ TableName: tableName(), Key: customerKey(customerId), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: keys.customer(customerId), ConsistentRead: true }),
   );
-  return res.Item ? withoutKeys<Customer>(res.Item) : undefined;
+  return res.Item ? strip<Customer>(res.Item) : undefined;
 }
 
 /** The id of the customer holding a customer number, through its uniqueness item. */
 export async function findCustomerIdByNo(customerNo: string): Promise<string | undefined> {
-  const res = await ddb.send(new GetCommand({ TableName: tableName(), Key: customerNoKey(customerNo) }));
+  const res = await ddb.send(new GetCommand({ TableName: tableName(), Key: keys.customerNo(customerNo) }));
   const id = res.Item?.customerId;
   return typeof id === 'string' ? id : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Name search with an opaque cursor
-
-interface NameIndexKey {
-  pk: string;
-  sk: string;
-  gsi1pk: string;
-  gsi1sk: string;
-}
-
-export function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/** Reads a cursor back; it must have come from the same search (region and prefix). */
-export function decodeCursor(cursor: string, search: { region: string; prefix: string }): NameIndexKey {
-  const refuse = () =>
-    new BadRequest('cursor is not valid for this search', [
-      { path: 'cursor', message: 'must be the nextCursor returned by the same search' },
-    ]);
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse();
-  }
-  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw refuse();
-  const k = key as Record<string, unknown>;
-  const names = Object.keys(k).sort().join(',');
-  if (names !== 'gsi1pk,gsi1sk,pk,sk' || !Object.values(k).every((v) => typeof v === 'string')) {
-    throw refuse();
-  }
-  const typed = k as unknown as NameIndexKey;
-  if (
-    typed.gsi1pk !== regionPk(search.region) ||
-    !typed.gsi1sk.startsWith(search.prefix) ||
-    !typed.pk.startsWith('CUSTOMER#') ||
-    typed.sk !== 'CUSTOMER'
-  ) {
-    throw refuse();
-  }
-  return typed;
-}
 
 export interface CustomerPage {
   items: Customer[];
@@ -206,29 +150,28 @@ export async function searchByName(input: {
   cursor?: string;
 }): Promise<CustomerPage> {
   const prefix = nameSortKey(input.namePrefix);
-  const start =
-    input.cursor === undefined ? undefined : decodeCursor(input.cursor, { region: input.region, prefix });
-  const res = await ddb.send(
-    new QueryCommand({
+  const scope = `customers/${input.region}/${prefix}`;
+  const page = await queryPage(
+    {
       TableName: tableName(),
-      IndexName: 'gsi1',
+      IndexName: INDEX.gsi1.name,
       KeyConditionExpression:
         prefix === '' ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
       ExpressionAttributeValues: {
-        ':pk': regionPk(input.region),
+        ':pk': entries.customersOfRegion(input.region),
         ...(prefix === '' ? {} : { ':prefix': prefix }),
       },
       Limit: input.limit,
-      ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-    }),
+    },
+    input.cursor === undefined ? undefined : startKeyFrom(decodePageToken(scope, input.cursor, 'cursor')),
   );
   // gsi1 holds keys only: the customers are read from the table, in the index's order; one
   // renamed since its index entry was read is left out (the entry under its new name stands).
-  const entries = new Map((res.Items ?? []).map((e) => [e.pk, e.gsi1sk]));
-  const items = (await batchGetItems(tableKeys(res.Items)))
-    .filter((i) => entries.get(i.pk) === i.gsi1sk)
-    .map((i) => withoutKeys<Customer>(i));
-  return res.LastEvaluatedKey ? { items, nextCursor: encodeCursor(res.LastEvaluatedKey) } : { items };
+  const nameEntries = new Map(page.items.map((e) => [e.pk, e.gsi1sk]));
+  const items = (await batchGetItems(tableKeys(page.items)))
+    .filter((i) => nameEntries.get(i.pk) === i.gsi1sk)
+    .map((i) => strip<Customer>(i));
+  return page.lastKey ? { items, nextCursor: encodePageToken(scope, page.lastKey) } : { items };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,8 +206,9 @@ export async function saveChange(change: CustomerChange, audit: AuditInput): Pro
   });
   if (change.changed.includes('name') || change.changed.includes('region')) {
     sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
-    values[':gsi1pk'] = regionPk(next.region);
-    values[':gsi1sk'] = nameIndexSk(next);
+    const entry = entries.customerByName(next.region, nameSortKey(next.name), next.customerId);
+    values[':gsi1pk'] = entry.gsi1pk;
+    values[':gsi1sk'] = entry.gsi1sk;
   }
   const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
   const table = tableName();
@@ -275,7 +219,7 @@ export async function saveChange(change: CustomerChange, audit: AuditInput): Pro
           {
             Update: {
               TableName: table,
-              Key: customerKey(before.customerId),
+              Key: keys.customer(before.customerId),
               UpdateExpression: update,
               ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
               ExpressionAttributeNames: names,
@@ -314,23 +258,14 @@ export async function saveChange(change: CustomerChange, audit: AuditInput): Pro
 
 /** Every version of a customer, oldest first. */
 export async function listVersions(customerId: string): Promise<CustomerVersion[]> {
-  const out: CustomerVersion[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-        ExpressionAttributeValues: { ':pk': customerKey(customerId).pk, ':v': 'V#' },
-        ScanIndexForward: true,
-        ConsistentRead: true,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    for (const item of res.Items ?? []) out.push(withoutKeys<CustomerVersion>(item));
-    start = res.LastEvaluatedKey;
-  } while (start !== undefined);
-  return out;
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+    ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':v': 'V#' },
+    ScanIndexForward: true,
+    ConsistentRead: true,
+  });
+  return items.map((item) => strip<CustomerVersion>(item));
 }
 
 export interface CustomerSnapshot {
@@ -344,7 +279,7 @@ export async function getCustomerSnapshot(customerId: string): Promise<CustomerS
   const res = await ddb.send(
     new GetCommand({
       TableName: tableName(),
-      Key: customerKey(customerId),
+      Key: keys.customer(customerId),
       ProjectionExpression: 'customerId, customerNo, #name',
       ExpressionAttributeNames: { '#name': 'name' },
     }),

@@ -5,7 +5,8 @@ import type { DueEntry } from './due-index-repo.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, strip } from './dynamo/items.ts';
 import { ALL_BATCHES, INDEX, keys, PROPOSED_BATCHES, partitions } from './dynamo/keys.ts';
-import { queryAll, queryPage, type StartKey } from './dynamo/query.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
+import { fillPage, queryAll, startKeyFrom } from './dynamo/query.ts';
 import {
   cancellationReasons,
   lostCondition,
@@ -151,26 +152,35 @@ export async function getBatchItem(batchId: string, documentId: string): Promise
   return getRecord<BatchItem>(keys.disposalItem(batchId, documentId));
 }
 
-/** Batches newest first, one page. */
+/**
+ * Batches newest first, optionally of one status: one page, and the token of the next
+ * (`nextToken`) when there is more.
+ */
 export async function listBatches(
+  filter: { status?: BatchStatus },
   limit: number,
-  startKey?: StartKey,
-): Promise<{ items: DisposalBatch[]; lastKey?: StartKey }> {
-  const page = await queryPage(
+  pageToken?: string,
+): Promise<{ items: DisposalBatch[]; nextToken?: string }> {
+  const scope = `disposals/${filter.status ?? ''}`;
+  const page = await fillPage(
     {
       TableName: tableName(),
       IndexName: INDEX.gsi1.name,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': ALL_BATCHES },
       ScanIndexForward: false,
-      Limit: limit,
     },
-    startKey,
+    limit,
+    // gsi1 holds keys only: the batches are read from the table, and filtered there.
+    async (entries) =>
+      (await batchGetItems(tableKeys(entries)))
+        .map((i) => strip<DisposalBatch>(i))
+        .filter((b) => filter.status === undefined || b.status === filter.status),
+    pageToken === undefined ? undefined : startKeyFrom(decodePageToken(scope, pageToken, 'nextToken')),
   );
-  // gsi1 holds keys only: the batches are read from the table.
   return {
-    items: (await batchGetItems(tableKeys(page.items))).map((i) => strip<DisposalBatch>(i)),
-    ...(page.lastKey ? { lastKey: page.lastKey } : {}),
+    items: page.items,
+    ...(page.lastKey ? { nextToken: encodePageToken(scope, page.lastKey) } : {}),
   };
 }
 

@@ -1,6 +1,9 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentVersion } from '../core/document-history.ts';
 import { ddb } from './clients.ts';
+import { strip } from './dynamo/items.ts';
+import { keys } from './dynamo/keys.ts';
+import { queryAll } from './dynamo/query.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -29,23 +32,11 @@ export async function putDocumentVersion(v: DocumentVersion): Promise<boolean> {
 
 /** Every version of a document, oldest first. */
 export async function listDocumentVersions(documentId: string): Promise<DocumentVersion[]> {
-  const out: DocumentVersion[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-        ExpressionAttributeValues: { ':pk': `DOCUMENT#${documentId}`, ':v': 'V#' },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const { pk: _pk, sk: _sk, entity: _e, ...v } = item;
-      out.push(v as DocumentVersion);
-    }
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+    ExpressionAttributeValues: { ':pk': keys.document(documentId).pk, ':v': 'V#' },
+    ConsistentRead: true,
+  });
+  return items.map((item) => strip<DocumentVersion>(item));
 }

@@ -3,7 +3,8 @@ import { type AuditInput, auditPut, SYSTEM_ACTOR } from './audit.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, strip } from './dynamo/items.ts';
 import { customersDocuments, entries, INDEX, keys } from './dynamo/keys.ts';
-import { queryPage, type StartKey } from './dynamo/query.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
+import { fillPage, type StartKey, startKeyFrom } from './dynamo/query.ts';
 import { transactUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
@@ -34,41 +35,68 @@ export async function getDocuments(ids: readonly string[]): Promise<DocumentReco
   return items.map((item) => strip<DocumentRecord>(item));
 }
 
-/** Documents of a customer, newest first, optionally filtered; one page. */
+/**
+ * Documents of a customer, newest first, optionally filtered; one page, and the token of the next
+ * (`nextToken`, for clients) when there is more.
+ */
 export async function queryCustomerDocuments(
   customerId: string,
-  filters: { docType?: string; status?: string },
+  filters: DocumentFilters,
+  limit: number,
+  pageToken?: string,
+): Promise<{ items: DocumentRecord[]; nextToken?: string }> {
+  const scope = `documents/${customerId}/${filters.docType ?? ''}/${filters.status ?? ''}`;
+  const start =
+    pageToken === undefined ? undefined : startKeyFrom(decodePageToken(scope, pageToken, 'nextToken'));
+  const page = await readCustomerDocuments(customerId, filters, limit, start);
+  return {
+    items: page.items,
+    ...(page.lastKey ? { nextToken: encodePageToken(scope, page.lastKey) } : {}),
+  };
+}
+
+/** Every document of a customer that passes the filters, page by page (for the services). */
+export async function* customerDocuments(
+  customerId: string,
+  filters: DocumentFilters,
+): AsyncGenerator<DocumentRecord[]> {
+  let key: StartKey | undefined;
+  do {
+    const page = await readCustomerDocuments(customerId, filters, 100, key);
+    yield page.items;
+    key = page.lastKey;
+  } while (key);
+}
+
+interface DocumentFilters {
+  docType?: string;
+  status?: string;
+}
+
+function readCustomerDocuments(
+  customerId: string,
+  filters: DocumentFilters,
   limit: number,
   startKey?: StartKey,
-): Promise<{ items: DocumentRecord[]; lastKey?: StartKey }> {
+) {
   const matches = (d: DocumentRecord) =>
     (filters.docType === undefined || d.docType === filters.docType) &&
     (filters.status === undefined || d.status === filters.status);
-  const items: DocumentRecord[] = [];
-  let key = startKey;
-  // A filter can empty a page; keep reading until the page is full or the index is exhausted.
-  for (let page = 0; page < 20; page++) {
-    const res = await queryPage(
-      {
-        TableName: tableName(),
-        IndexName: INDEX.gsi2.name,
-        KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :doc)',
-        ExpressionAttributeValues: { ':pk': customersDocuments(customerId), ':doc': 'DOCUMENT#' },
-        ScanIndexForward: false,
-        Limit: limit - items.length,
-      },
-      key,
-    );
-    // gsi2 holds keys only: the documents are read from the table and filtered there, as a
-    // FilterExpression would (the page's limit counts index entries read, matching or not).
-    for (const item of await batchGetItems(tableKeys(res.items))) {
-      const doc = strip<DocumentRecord>(item);
-      if (matches(doc)) items.push(doc);
-    }
-    key = res.lastKey;
-    if (!key || items.length >= limit) break;
-  }
-  return { items, ...(key ? { lastKey: key } : {}) };
+  // gsi2 holds keys only: the documents are read from the table and filtered there, as a
+  // FilterExpression would (the page's limit counts index entries read, matching or not).
+  return fillPage(
+    {
+      TableName: tableName(),
+      IndexName: INDEX.gsi2.name,
+      KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :doc)',
+      ExpressionAttributeValues: { ':pk': customersDocuments(customerId), ':doc': 'DOCUMENT#' },
+      ScanIndexForward: false,
+    },
+    limit,
+    async (entries) =>
+      (await batchGetItems(tableKeys(entries))).map((item) => strip<DocumentRecord>(item)).filter(matches),
+    startKey,
+  );
 }
 
 /** The document an archive code was given to (codes are never reused). */

@@ -20,3 +20,5 @@ export const schemeId = (): string => requireEnv(ENV.scheme);
 export const intakeWorkflowArn = (): string => requireEnv(ENV.intakeWorkflow);
 export const borrowWorkflowArn = (): string => requireEnv(ENV.borrowWorkflow);
 export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? 'GuardDutyMalwareScanStatus';
+/** The key page tokens are signed with (dynamo/page-token.ts); one per stack, secret. */
+export const pageTokenKey = (): string => requireEnv(ENV.pageTokenKey);

@@ -1,6 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { LoanOut } from '../core/disposal.ts';
-import { ddb } from './clients.ts';
+import { partitions } from './dynamo/keys.ts';
+import { queryAll } from './dynamo/query.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -17,29 +17,19 @@ export async function loansOut(documentIds: readonly string[]): Promise<Map<stri
   const queue = [...documentIds];
   const worker = async () => {
     for (let documentId = queue.shift(); documentId !== undefined; documentId = queue.shift()) {
-      const grants: LoanOut[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const res = await ddb.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `LOANGRANT#${documentId}` },
-            ExpressionAttributeNames: { '#status': 'status' },
-            ProjectionExpression: 'loanId, #status, dueAt',
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of res.Items ?? []) {
-          grants.push({
-            loanId: String(item.loanId),
-            status: String(item.status),
-            dueAt: String(item.dueAt),
-          });
-        }
-        startKey = res.LastEvaluatedKey;
-      } while (startKey);
+      const items = await queryAll({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partitions.grantsOf(documentId).pk },
+        ExpressionAttributeNames: { '#status': 'status' },
+        ProjectionExpression: 'loanId, #status, dueAt',
+        ConsistentRead: true,
+      });
+      const grants: LoanOut[] = items.map((item) => ({
+        loanId: String(item.loanId),
+        status: String(item.status),
+        dueAt: String(item.dueAt),
+      }));
       if (grants.length > 0) out.set(documentId, grants);
     }
   };

@@ -1,10 +1,12 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Loan, LoanGrant, LoanRejection, LoanStatus } from '../core/loans.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
-import { strip } from './dynamo/items.ts';
+import { getRecord, strip } from './dynamo/items.ts';
+import { borrowersLoans, entries, INDEX, keys, LOANS_OUT } from './dynamo/keys.ts';
+import { fillPage } from './dynamo/query.ts';
 import {
   cancellationReasons,
   type TransactWriteItem,
@@ -22,41 +24,23 @@ import { watchPut } from './watch-repo.ts';
  * appear and disappear in the same transaction as the loan's ACTIVE status.
  */
 
-export const loanKeys = {
-  loan: (id: string) => ({ pk: `LOAN#${id}`, sk: 'LOAN' }),
-  /** One per document of a granted loan: `GET /documents/{id}/content` queries by document and borrower. */
-  grant: (documentId: string, borrowerSub: string, loanId: string) => ({
-    pk: `LOANGRANT#${documentId}`,
-    sk: `${borrowerSub}#${loanId}`,
-  }),
-};
-
-/** Partition of the due-date index (gsi3) that holds every loan with something still out. */
-export const LOANS_OUT = 'LOANS#OUT';
-
-const outIndex = (loanId: string, dueAt: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` });
-
 export function loanItem(loan: Loan) {
   return {
-    ...loanKeys.loan(loan.loanId),
+    ...keys.loan(loan.loanId),
     entity: 'loan',
-    gsi2pk: `BORROWER#${loan.borrowerSub}`,
-    gsi2sk: `LOAN#${loan.createdAt}#${loan.loanId}`,
+    ...entries.loanOfBorrower(loan.borrowerSub, loan.createdAt, loan.loanId),
     ...loan,
   };
 }
 
 export function grantItem(g: LoanGrant) {
-  return { ...loanKeys.grant(g.documentId, g.borrowerSub, g.loanId), entity: 'loan-grant', ...g };
+  return { ...keys.loanGrant(g.documentId, g.borrowerSub, g.loanId), entity: 'loan-grant', ...g };
 }
 
 // ---- Reads ------------------------------------------------------------------------------------
 
 export async function getLoan(loanId: string): Promise<Loan | undefined> {
-  const res = await ddb.send(
-    new GetCommand({ TableName: tableName(), Key: loanKeys.loan(loanId), ConsistentRead: true }),
-  );
-  return res.Item ? strip<Loan>(res.Item) : undefined;
+  return getRecord<Loan>(keys.loan(loanId));
 }
 
 /** The caller's grants for one document (strongly consistent): one Query, never a scan. */
@@ -78,52 +62,39 @@ export async function queryBorrowerLoans(
   limit: number,
   status?: LoanStatus,
 ): Promise<Loan[]> {
-  const out: Loan[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  // A status filter can empty a page; read on until the page is full or the index ends.
-  for (let page = 0; page < 20; page++) {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :loan)',
-        ExpressionAttributeValues: { ':pk': `BORROWER#${borrowerSub}`, ':loan': 'LOAN#' },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    // gsi2 holds keys only: the loans are read from the table and filtered there.
-    for (const item of await batchGetItems(tableKeys(res.Items))) {
-      const loan = strip<Loan>(item);
-      if (status === undefined || loan.status === status) out.push(loan);
-    }
-    startKey = res.LastEvaluatedKey;
-    if (!startKey || out.length >= limit) break;
-  }
-  return out.slice(0, limit);
+  // A status filter can empty a page; read on until the page is full or the index ends. gsi2
+  // holds keys only: the loans are read from the table and filtered there.
+  const page = await fillPage(
+    {
+      TableName: tableName(),
+      IndexName: INDEX.gsi2.name,
+      KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :loan)',
+      ExpressionAttributeValues: { ':pk': borrowersLoans(borrowerSub), ':loan': 'LOAN#' },
+      ScanIndexForward: false,
+    },
+    limit,
+    async (entries) =>
+      (await batchGetItems(tableKeys(entries)))
+        .map((item) => strip<Loan>(item))
+        .filter((loan) => status === undefined || loan.status === status),
+  );
+  return page.items;
 }
 
 /** Loans with something still out whose due time is before `now`, longest overdue first. */
 export async function queryLoansOutDueBefore(now: string, limit: number): Promise<Loan[]> {
-  const out: Loan[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi3',
-        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
-        ExpressionAttributeValues: { ':pk': LOANS_OUT, ':now': now },
-        ScanIndexForward: true,
-        Limit: limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) out.push(strip<Loan>(item));
-    startKey = res.LastEvaluatedKey;
-  } while (startKey && out.length < limit);
-  return out.slice(0, limit);
+  const page = await fillPage(
+    {
+      TableName: tableName(),
+      IndexName: INDEX.gsi3.name,
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+      ExpressionAttributeValues: { ':pk': LOANS_OUT, ':now': now },
+      ScanIndexForward: true,
+    },
+    limit,
+    (items) => items.map((item) => strip<Loan>(item)),
+  );
+  return page.items;
 }
 
 // ---- Writes ------------------------------------------------------------------------------------
@@ -152,12 +123,12 @@ export async function grantLoan(
   audit: AuditInput,
 ): Promise<boolean> {
   const table = tableName();
-  const idx = outIndex(loan.loanId, args.dueAt);
+  const idx = entries.loanOut(loan.loanId, args.dueAt);
   return transactUnlessLost([
     {
       Update: {
         TableName: table,
-        Key: loanKeys.loan(loan.loanId),
+        Key: keys.loan(loan.loanId),
         ConditionExpression: PENDING_OF_EXECUTION,
         UpdateExpression:
           'SET #status = :active, grantedAt = :at, dueAt = :due, approvedBy = :by, updatedAt = :at, gsi3pk = :gpk, gsi3sk = :gsk',
@@ -190,7 +161,7 @@ export async function rejectLoan(
     {
       Update: {
         TableName: tableName(),
-        Key: loanKeys.loan(loanId),
+        Key: keys.loan(loanId),
         ConditionExpression: PENDING_OF_EXECUTION,
         UpdateExpression: 'SET #status = :rejected, rejection = :rejection, updatedAt = :at',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -218,7 +189,7 @@ export async function expireLoan(loan: Loan, at: string, audit: AuditInput): Pro
     {
       Update: {
         TableName: table,
-        Key: loanKeys.loan(loan.loanId),
+        Key: keys.loan(loan.loanId),
         ConditionExpression: '#status = :active',
         UpdateExpression: `SET #status = :expired, expiredAt = :at, updatedAt = :at${loan.paper ? '' : ' REMOVE gsi3pk, gsi3sk'}`,
         ExpressionAttributeNames: { '#status': 'status' },
@@ -226,7 +197,7 @@ export async function expireLoan(loan: Loan, at: string, audit: AuditInput): Pro
       },
     },
     ...loan.documents.map((d): TransactWriteItem => {
-      const Key = loanKeys.grant(d.documentId, loan.borrowerSub, loan.loanId);
+      const Key = keys.loanGrant(d.documentId, loan.borrowerSub, loan.loanId);
       return d.paper
         ? {
             Update: {
@@ -261,7 +232,7 @@ export async function returnLoan(
     {
       Update: {
         TableName: table,
-        Key: loanKeys.loan(loan.loanId),
+        Key: keys.loan(loan.loanId),
         ConditionExpression: '#status = :from AND attribute_not_exists(returnedAt)',
         UpdateExpression:
           'SET #status = :to, returnedAt = :at, returnedBy = :by, returnedBySub = :sub, updatedAt = :at REMOVE gsi3pk, gsi3sk',
@@ -277,7 +248,7 @@ export async function returnLoan(
     },
     ...loan.documents.map(
       (d): TransactWriteItem => ({
-        Delete: { TableName: table, Key: loanKeys.grant(d.documentId, loan.borrowerSub, loan.loanId) },
+        Delete: { TableName: table, Key: keys.loanGrant(d.documentId, loan.borrowerSub, loan.loanId) },
       }),
     ),
     auditPut(audit),
@@ -295,7 +266,7 @@ export async function openLoanTask(task: TaskRecord, audit: AuditInput): Promise
       {
         ConditionCheck: {
           TableName: table,
-          Key: loanKeys.loan(task.subjectId),
+          Key: keys.loan(task.subjectId),
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':pending': 'PENDING_APPROVAL' },

@@ -1,11 +1,17 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_REGION } from '../core/customers.ts';
-import type { ListPosition } from '../core/submission-list.ts';
-import type { Submission } from '../core/submissions.ts';
+import {
+  foreignCursor,
+  type ListPosition,
+  listCursorBody,
+  listPositionFrom,
+} from '../core/submission-list.ts';
+import type { Submission, SubmissionStatus } from '../core/submissions.ts';
 import { ddb } from './clients.ts';
 import { batchGetItems } from './dynamo/batch-get.ts';
 import { strip } from './dynamo/items.ts';
 import { keys } from './dynamo/keys.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -90,4 +96,19 @@ export async function getCustomerNames(
     });
   }
   return out;
+}
+
+/** The list's `cursor`: where the clerk's list stopped, signed and bound to the clerk. */
+export function encodeListCursor(
+  clerkSub: string,
+  position: ListPosition,
+  status?: SubmissionStatus,
+): string {
+  return encodePageToken(`submissions/${clerkSub}`, listCursorBody(position, status));
+}
+
+/** Reads a `cursor` back; it must be one this list returned to the clerk for the same filter. */
+export function decodeListCursor(clerkSub: string, cursor: string, status?: SubmissionStatus): ListPosition {
+  const body = decodePageToken(`submissions/${clerkSub}`, cursor, 'cursor', foreignCursor);
+  return listPositionFrom(body, status);
 }

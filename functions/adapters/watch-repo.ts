@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type WatchEntry, type WatchedKind, watchShard } from '../core/workflow-health.ts';
 import { ddb } from './clients.ts';
+import { queryPages } from './dynamo/query.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -47,17 +48,13 @@ export async function putWatch(entry: WatchEntry): Promise<void> {
 
 /** Every entry of one watch partition, page by page. */
 export async function* watchEntries(shard: number): AsyncGenerator<WatchEntry> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `WATCH#${shard}` },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) {
+  const pages = queryPages({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `WATCH#${shard}` },
+  });
+  for await (const page of pages) {
+    for (const item of page.items) {
       yield {
         kind: item.kind as WatchedKind,
         recordId: String(item.recordId),
@@ -65,8 +62,7 @@ export async function* watchEntries(shard: number): AsyncGenerator<WatchEntry> {
         since: String(item.since),
       };
     }
-    start = res.LastEvaluatedKey;
-  } while (start);
+  }
 }
 
 /** Drops a finished record's entry, unless a newer attempt replaced it meanwhile. */

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { listAccounts } from '../adapters/accounts-repo.ts';
 import { appendAudit } from '../adapters/audit.ts';
-import { type AuditPartition, queryAudit } from '../adapters/audit-reader.ts';
+import { type AuditPartition, readAuditTrail } from '../adapters/audit-reader.ts';
 import { schemeId } from '../adapters/env.ts';
 import {
-  type AuditEvent,
   type AuditQuery,
   auditQuerySchema,
   daysOf,
@@ -13,7 +12,6 @@ import {
   toCsv,
 } from '../core/audit-trail.ts';
 import { now } from '../core/clock.ts';
-import { BadRequest } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
@@ -32,33 +30,12 @@ const PAGE = 100;
 export const AUDIT_TRAIL_TARGET = 'AUDIT-TRAIL';
 const EXPORT_MAX = 5000;
 
-interface Cursor {
-  /** Fingerprint of the query the cursor belongs to. */
-  q: string;
-  /** Index of the day being read (day queries). */
-  d: number;
-  k?: Record<string, unknown>;
-}
-
+/** The query a cursor belongs to: its filters, hashed. */
 const fingerprint = (q: AuditQuery) =>
   createHash('sha256')
     .update(JSON.stringify([q.targetId, q.actor, q.action, q.from, q.to]))
     .digest('base64url')
     .slice(0, 16);
-
-function decodeCursor(text: string, q: AuditQuery): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if (c.q === fingerprint(q) && Number.isInteger(c.d) && c.d >= 0) return c;
-  } catch {
-    // refused below
-  }
-  throw new BadRequest('cursor is not valid for this query', [
-    { path: 'cursor', message: 'must be the nextCursor returned by the same query' },
-  ]);
-}
-
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
 
 /** A username becomes the user's id; anything else is taken as an id. */
 async function actorSub(actor: string): Promise<string> {
@@ -81,27 +58,19 @@ export const handler = apiHandler('audit-search', async (req) => {
   else partitions = daysOf(range, at).map((day) => ({ kind: 'day', day }));
 
   const limit = csv ? EXPORT_MAX : (q.limit ?? PAGE);
-  const cursor = q.cursor === undefined ? { q: fingerprint(q), d: 0 } : decodeCursor(q.cursor, q);
-  const events: AuditEvent[] = [];
-  let d = cursor.d;
-  let key = cursor.k;
-  while (d < partitions.length && events.length < limit) {
-    const page = await queryAudit(
-      partitions[d] as AuditPartition,
-      range,
-      {
-        ...(sub !== undefined ? { actorSub: sub } : {}),
-        ...(q.action !== undefined ? { action: q.action } : {}),
-      },
-      limit - events.length,
-      key,
-    );
-    events.push(...page.items);
-    key = page.lastKey;
-    if (!key) d++;
-  }
-  const next =
-    d < partitions.length ? encodeCursor({ q: cursor.q, d, ...(key ? { k: key } : {}) }) : undefined;
+  const page = await readAuditTrail(
+    partitions,
+    range,
+    {
+      ...(sub !== undefined ? { actorSub: sub } : {}),
+      ...(q.action !== undefined ? { action: q.action } : {}),
+    },
+    limit,
+    fingerprint(q),
+    q.cursor,
+  );
+  const events = page.items;
+  const next = page.nextCursor;
   const scheme = getScheme(schemeId());
   const items = events.map((e) => maskEvent(scheme, req.actor, e));
   await appendAudit({

@@ -1,9 +1,13 @@
-import { getCustomerNames, getSubmissions, queryClerkSubmissions } from '../adapters/submissions-list.ts';
+import {
+  decodeListCursor,
+  encodeListCursor,
+  getCustomerNames,
+  getSubmissions,
+  queryClerkSubmissions,
+} from '../adapters/submissions-list.ts';
 import { mayAccessRegion } from '../core/customers.ts';
 import {
   DEFAULT_LIST_LIMIT,
-  decodeListCursor,
-  encodeListCursor,
   fillPage,
   type ListPosition,
   listQuerySchema,
@@ -25,7 +29,7 @@ const KEYS_PER_ROUND = 100;
 export const handler = apiHandler('submissions-list', async ({ actor, query }) => {
   const q = parseInput(listQuerySchema, query);
   const limit = q.limit ?? DEFAULT_LIST_LIMIT;
-  let after = q.cursor === undefined ? undefined : decodeListCursor(q.cursor, q.status);
+  let after = q.cursor === undefined ? undefined : decodeListCursor(actor.sub, q.cursor, q.status);
   const page: Submission[] = [];
   let next: ListPosition | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -58,6 +62,9 @@ export const handler = apiHandler('submissions-list', async ({ actor, query }) =
   });
   return {
     status: 200,
-    body: { items, ...(next === undefined ? {} : { nextCursor: encodeListCursor(next, q.status) }) },
+    body: {
+      items,
+      ...(next === undefined ? {} : { nextCursor: encodeListCursor(actor.sub, next, q.status) }),
+    },
   };
 });

@@ -48,6 +48,11 @@ export interface FunctionAccess {
    * legal hold; `read-lists` reads them (presigned GETs).
    */
   disposal?: readonly ('hold' | 'extend' | 'verify' | 'destroy' | 'write-lists' | 'read-lists')[];
+  /**
+   * Lists that continue across requests: the function signs and checks page tokens with the
+   * stack's page-token key (adapters/dynamo/page-token.ts).
+   */
+  pageTokens?: boolean;
 }
 
 export interface FunctionDef {
@@ -129,7 +134,7 @@ const DECLARED = {
   'scheme-get': api('The classification scheme in force'),
   'customers-create': api('Registers a customer (unique customer number)', auditedWrites()),
   'customers-get': api('Reads one customer, masked per role', auditedReads()),
-  'customers-search': api('Finds customers by number or name prefix', reads()),
+  'customers-search': api('Finds customers by number or name prefix', reads({ pageTokens: true })),
   'customers-update': api('Changes a customer with optimistic locking; keeps every version', auditedWrites()),
   // Appends an audit event when values are shown in clear to a role that may read them.
   'customers-history': api('All versions of a customer', auditedReads()),
@@ -142,7 +147,7 @@ const DECLARED = {
     'Replaces the file of a draft or rejected document with a new presigned upload',
     auditedWrites({ intake: 'presign' }),
   ),
-  'submissions-list': api("The calling clerk's own submissions, newest first", reads()),
+  'submissions-list': api("The calling clerk's own submissions, newest first", reads({ pageTokens: true })),
   // Reads the intake bucket only: the object's scan tag, then its checksum, and signs the GET.
   'submissions-scan-content': api(
     'A short-lived presigned GET of an uploaded, malware-scanned intake scan; audited',
@@ -157,7 +162,10 @@ const DECLARED = {
     'Records a decision and answers the waiting workflow',
     auditedWrites({ answerTasks: true }),
   ),
-  'documents-search': api('Finds documents by customer, archive code, type or status', reads()),
+  'documents-search': api(
+    'Finds documents by customer, archive code, type or status',
+    reads({ pageTokens: true }),
+  ),
   'documents-get': api('Metadata of one document', reads()),
   'documents-content': api(
     'A short-lived presigned GET of an archived original; audited',
@@ -211,7 +219,7 @@ const DECLARED = {
   'documents-history': api('All versions of a document: status and metadata changes, who and when', reads()),
   'audit-search': api(
     'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
-    { audit: 'read-append' },
+    { audit: 'read-append', pageTokens: true },
   ),
   'accounts-list': api('Staff accounts and groups, with their state and grants', {
     accounts: 'read',
@@ -293,7 +301,7 @@ const DECLARED = {
     'Records the end of the contract a document belongs to; starts its retention clock',
     auditedWrites(),
   ),
-  'disposals-list': api('Disposal batches, newest first', reads()),
+  'disposals-list': api('Disposal batches, newest first', reads({ pageTokens: true })),
   'disposals-get': api(
     'A disposal batch with its items or tombstones and links to its destruction list',
     auditedReads({ disposal: ['read-lists'] }),

@@ -52,21 +52,20 @@ interface CursorBody {
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export function encodeListCursor(position: ListPosition, status: SubmissionStatus | undefined): string {
-  const body: CursorBody = { s: status ?? '', t: position.createdAt, id: position.submissionId };
-  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+/** What the list's cursor holds (signed into a page token by the handler). */
+export function listCursorBody(position: ListPosition, status: SubmissionStatus | undefined): CursorBody {
+  return { s: status ?? '', t: position.createdAt, id: position.submissionId };
 }
 
-/** Reads a cursor back; it must be one this list returned for the same status filter. */
-export function decodeListCursor(cursor: string, status: SubmissionStatus | undefined): ListPosition {
-  const refuse = (message: string) =>
-    new BadRequest(`invalid request: cursor: ${message}`, [{ path: 'cursor', message }]);
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse('is not a cursor this list returned');
-  }
+const refuseCursor = (message: string) =>
+  new BadRequest(`invalid request: cursor: ${message}`, [{ path: 'cursor', message }]);
+
+/** The refusal of a cursor this list did not issue. */
+export const foreignCursor = () => refuseCursor('is not a cursor this list returned');
+
+/** Reads a cursor's body back; it must be one this list returned for the same status filter. */
+export function listPositionFrom(body: unknown, status: SubmissionStatus | undefined): ListPosition {
+  const refuse = refuseCursor;
   const b = body as Partial<CursorBody> | null;
   if (
     typeof b !== 'object' ||

@@ -10,6 +10,7 @@ import {
   SourceMapMode,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLES, type TableDef } from '../../functions/adapters/tables.ts';
@@ -107,6 +108,12 @@ const tableDef = (id: TableDef['id']): TableDef => {
 export class Functions extends Construct {
   readonly byName: Record<FunctionName, NodejsFunction>;
   readonly roles: Record<FunctionName, iam.Role>;
+  /**
+   * The key page tokens are signed with. CloudFormation resolves it into the environment of the
+   * functions that page (`pageTokens` in the catalog) at deploy time, so no function reads
+   * Secrets Manager at run time; replacing it only ends the page tokens clients hold.
+   */
+  private readonly pageTokenKey: secretsmanager.Secret;
 
   constructor(
     scope: Construct,
@@ -114,6 +121,15 @@ export class Functions extends Construct {
     private readonly props: FunctionsProps,
   ) {
     super(scope, id);
+    this.pageTokenKey = new secretsmanager.Secret(this, 'PageTokenKey', {
+      description: 'Dangan: the key page tokens of list responses are signed with',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(this.pageTokenKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A signing key for page tokens, not a credential: replacing it (a new deploy of the secret) only ends the page tokens clients hold; nothing to rotate against.',
+    });
     const byName: Partial<Record<FunctionName, NodejsFunction>> = {};
     const roles: Partial<Record<FunctionName, iam.Role>> = {};
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
@@ -192,6 +208,7 @@ export class Functions extends Construct {
         intakeBucket: storage.intake.bucketName,
         archiveBucket: storage.archive.bucketName,
         schemeId: this.props.schemeId,
+        pageTokenKey: this.pageTokenKey.secretValue.unsafeUnwrap(),
       }),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),

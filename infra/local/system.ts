@@ -6,6 +6,7 @@
  * identity with its accounts, and the gateway with the console and the `/local/...` endpoints.
  * The process around it (signals, the parent, the banner) is main.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -164,6 +165,8 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
         intakeBucket: names.intakeBucket,
         archiveBucket: names.archiveBucket,
         schemeId: config.scheme,
+        // A key of this run's own: page tokens of an earlier run are refused, as after a redeploy.
+        pageTokenKey: randomBytes(32).toString('base64url'),
         workflowArns: Object.fromEntries(
           (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => [wf, names.stateMachineArn(wf)]),
         ),

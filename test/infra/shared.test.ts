@@ -34,6 +34,7 @@ const names = {
   intakeBucket: 'intake',
   archiveBucket: 'archive',
   schemeId: 'power-supply',
+  pageTokenKey: 'page-token-key',
 };
 
 describe('workflow substitutions', () => {

@@ -262,6 +262,7 @@ describe('functions', () => {
       if (a.startWorkflows?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (a.startWorkflows?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       if (a.startWorkflows?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
+      if (a.pageTokens) expected.push('PAGE_TOKEN_KEY');
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;
       expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
@@ -272,6 +273,8 @@ describe('functions', () => {
       if (a.intake) expect(vars.INTAKE_BUCKET).toEqual({ Ref: logicalId(stack.storage.intake) });
       if (a.intake && a.intake !== 'presign') expect(vars.MALWARE_SCAN_TAG).toBe(MALWARE_SCAN_TAG);
       if (a.archive) expect(vars.ARCHIVE_BUCKET).toEqual({ Ref: logicalId(stack.storage.archive) });
+      // The signing key is resolved from Secrets Manager at deploy, never written into the template.
+      if (a.pageTokens) expect(JSON.stringify(vars.PAGE_TOKEN_KEY)).toMatch(/\{\{resolve:secretsmanager:/);
       if (a.startWorkflows?.includes('intake-review-archive')) {
         expect(vars.INTAKE_WORKFLOW_ARN).toEqual({
           Ref: logicalId(stack.workflows.byName['intake-review-archive']),

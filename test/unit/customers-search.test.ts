@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
-import { encodeCursor } from '../../functions/adapters/customers-repo.ts';
+import { encodePageToken } from '../../functions/adapters/dynamo/page-token.ts';
 import { handler } from '../../functions/api/customers-search.ts';
 import { USERS } from '../support/api-event.ts';
 import {
@@ -161,7 +161,8 @@ describe('GET /customers by name prefix', () => {
   });
 
   describe('refuses', () => {
-    const otherRegionCursor = encodeCursor({
+    // A cursor this API signed for the search of 张 in SH02.
+    const otherRegionCursor = encodePageToken('customers/SH02/张', {
       pk: `CUSTOMER#${CUSTOMER_ID}`,
       sk: 'CUSTOMER',
       gsi1pk: 'CUSTOMERS#SH02',
@@ -173,16 +174,16 @@ describe('GET /customers by name prefix', () => {
       ['a limit that is no number', { q: 'a', limit: 'ten' }, /limit: must be a whole number from 1 to 100/],
       ['an unknown parameter', { q: 'a', sort: 'name' }, /Unrecognized key: "sort"/],
       ['a malformed region', { q: 'a', region: 'HZ 01' }, /region: must be 1-32 letters/],
-      ['a cursor that is not one', { q: 'a', cursor: 'not-a-cursor' }, /cursor is not valid for this search/],
+      ['a cursor that is not one', { q: 'a', cursor: 'not-a-cursor' }, /cursor is not valid for this query/],
       [
         'a cursor of another region',
         { q: '张', region: 'HZ01', cursor: otherRegionCursor },
-        /cursor is not valid for this search/,
+        /cursor is not valid for this query/,
       ],
       [
         'a cursor of another prefix',
         { q: '李', region: 'SH02', cursor: otherRegionCursor },
-        /cursor is not valid for this search/,
+        /cursor is not valid for this query/,
       ],
     ];
     it.each(cases)('400 for %s, without querying', async (_label, query, message) => {

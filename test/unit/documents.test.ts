@@ -160,10 +160,15 @@ describe('GET /documents', () => {
     expect(typeof token).toBe('string');
 
     ddbMock.on(QueryCommand).resolves({ Items: [] });
-    await find({ customerId: CUSTOMER_ID, nextToken: token });
+    await find({ customerId: CUSTOMER_ID, docType: 'APPFORM', status: 'ARCHIVED', nextToken: token });
     expect(ddbMock.commandCalls(QueryCommand)[2]?.args[0].input.ExclusiveStartKey).toMatchObject({
       gsi2sk: 'DOCUMENT#t#x',
     });
+    // The token belongs to its filters: with others it is refused before anything is read.
+    const otherFilters = await find({ customerId: CUSTOMER_ID, nextToken: token });
+    expect(otherFilters.statusCode).toBe(400);
+    expect(JSON.stringify(otherFilters.body)).toContain('nextToken is not valid for this query');
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(3);
   });
 
   it('masks titles of sensitive documents for roles that may not see them unmasked', async () => {

@@ -1,12 +1,8 @@
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeListCursor, encodeListCursor } from '../../functions/adapters/submissions-list.ts';
 import { handler } from '../../functions/api/submissions-list.ts';
-import {
-  decodeListCursor,
-  encodeListCursor,
-  fillPage,
-  submissionListItem,
-} from '../../functions/core/submission-list.ts';
+import { fillPage, submissionListItem } from '../../functions/core/submission-list.ts';
 import type { Submission } from '../../functions/core/submissions.ts';
 import { USERS } from '../support/api-event.ts';
 import {
@@ -76,16 +72,23 @@ describe('the list of own submissions', () => {
   });
 
   it('reads back its own cursors, for the same filter only', () => {
-    const c = encodeListCursor({ createdAt: at(2), submissionId: 's-2' }, 'REJECTED');
-    expect(decodeListCursor(c, 'REJECTED')).toEqual({ createdAt: at(2), submissionId: 's-2' });
-    expect(() => decodeListCursor(c, undefined)).toThrow(
+    const c = encodeListCursor('sub-clerk1', { createdAt: at(2), submissionId: 's-2' }, 'REJECTED');
+    expect(decodeListCursor('sub-clerk1', c, 'REJECTED')).toEqual({ createdAt: at(2), submissionId: 's-2' });
+    expect(() => decodeListCursor('sub-clerk1', c, undefined)).toThrow(
       /cursor: was made for status=REJECTED, not no status filter/,
     );
-    expect(() => decodeListCursor('not-a-cursor', undefined)).toThrow(
+    // Another clerk's cursor, one made by hand, one altered: none is this list's.
+    expect(() => decodeListCursor('sub-clerk2', c, 'REJECTED')).toThrow(
+      /cursor: is not a cursor this list returned/,
+    );
+    expect(() => decodeListCursor('sub-clerk1', 'not-a-cursor', undefined)).toThrow(
       /cursor: is not a cursor this list returned/,
     );
     const forged = Buffer.from(JSON.stringify({ s: '', t: 'yesterday', id: 's-2' })).toString('base64url');
-    expect(() => decodeListCursor(forged, undefined)).toThrow(/is not a cursor this list returned/);
+    const signature = c.split('.')[1];
+    expect(() => decodeListCursor('sub-clerk1', `${forged}.${signature}`, undefined)).toThrow(
+      /is not a cursor this list returned/,
+    );
   });
 });
 

@@ -107,14 +107,15 @@ export const entries = {
     gsi2sk: `${createdAt}#${batchId}`,
   }),
   loanOfBorrower: (borrowerSub: string, createdAt: string, loanId: string) => ({
-    gsi2pk: `BORROWER#${borrowerSub}`,
+    gsi2pk: borrowersLoans(borrowerSub),
     gsi2sk: `LOAN#${createdAt}#${loanId}`,
   }),
-  loanOut: (dueAt: string, loanId: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` }),
+  loanOut: (loanId: string, dueAt: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` }),
 };
 
 export const clerksPartition = (clerkSub: string) => `CLERK#${clerkSub}`;
 export const customersDocuments = (customerId: string) => `CUSTOMER#${customerId}`;
+export const borrowersLoans = (borrowerSub: string) => `BORROWER#${borrowerSub}`;
 export const openTasksOf = (role: string) => `OPENTASKS#${role}`;
 export const dueMonth = (month: string) => `DUE#${month}`;
 export const ALL_BATCHES = 'DISPOSALS';

@@ -8,6 +8,17 @@ import { ddb } from '../clients.ts';
 
 export type StartKey = Record<string, unknown>;
 
+/** A start key read back from a page token: an object of string and number attributes. */
+export function startKeyFrom(position: unknown): StartKey {
+  const ok =
+    typeof position === 'object' &&
+    position !== null &&
+    !Array.isArray(position) &&
+    Object.values(position).every((v) => typeof v === 'string' || typeof v === 'number');
+  if (!ok) throw new Error('a signed page token held no start key');
+  return position as StartKey;
+}
+
 export interface QueryPage {
   items: Record<string, unknown>[];
   /** Where the next page starts; absent on the last page. */
@@ -34,4 +45,28 @@ export async function queryAll(input: QueryCommandInput): Promise<Record<string,
 export async function queryPage(input: QueryCommandInput, startKey?: StartKey): Promise<QueryPage> {
   for await (const page of queryPages(input, startKey)) return page;
   return { items: [] };
+}
+
+/**
+ * One page of at most `limit` records when some index entries are left out (a filter, or an
+ * item changed since its entry was read): pages are read on, each asking for what is still
+ * missing, until the page is full, the query ends or `maxRounds` pages were read. `take` turns a
+ * page's items into the records that count.
+ */
+export async function fillPage<T>(
+  input: QueryCommandInput,
+  limit: number,
+  take: (items: Record<string, unknown>[]) => T[] | Promise<T[]>,
+  startKey?: StartKey,
+  maxRounds = 20,
+): Promise<{ items: T[]; lastKey?: StartKey }> {
+  const items: T[] = [];
+  let key = startKey;
+  for (let round = 0; round < maxRounds; round++) {
+    const page = await queryPage({ ...input, Limit: limit - items.length }, key);
+    items.push(...(await take(page.items)));
+    key = page.lastKey;
+    if (!key || items.length >= limit) break;
+  }
+  return { items, ...(key ? { lastKey: key } : {}) };
 }
