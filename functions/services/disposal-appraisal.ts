@@ -5,7 +5,8 @@ import { extendItem } from '../adapters/disposal-items-repo.ts';
 import { getDocument } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
-import { type DisposableDocument, dueOnFor, type Extension, isoDate, nextDay } from '../core/disposal.ts';
+import { type DisposableDocument, type Extension, isoDate } from '../core/disposal.ts';
+import { countItems, extendedDueOn, lockExtension } from '../core/disposal-rules.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -42,10 +43,7 @@ export async function applyAppraisal(
   if (batch.status !== 'APPRAISAL') {
     const items = await getBatchItems(batch.batchId);
     logger.info('appraisal already applied', { batchId: batch.batchId, status: batch.status });
-    return {
-      remaining: items.filter((i) => i.status === 'PROPOSED').length,
-      extended: items.filter((i) => i.status === 'EXTENDED').length,
-    };
+    return { remaining: countItems(items, 'PROPOSED'), extended: countItems(items, 'EXTENDED') };
   }
   if (d.decision === 'reject' && d.extendYears === undefined) {
     throw new WorkflowStateError(`appraisal of ${batch.batchId} keeps the documents but names no new period`);
@@ -63,13 +61,10 @@ export async function applyAppraisal(
       const doc = (await getDocument(item.documentId)) as DisposableDocument | undefined;
       if (!doc)
         throw new WorkflowStateError(`document ${item.documentId} of ${batch.batchId} does not exist`);
-      let dueOn = dueOnFor(item.clockStart, years, doc.retainUntil);
-      if (dueOn <= today) dueOn = nextDay(today);
-      const lockUntil = `${dueOn}T00:00:00.000Z`;
-      let retainUntil: string | undefined;
-      if (doc.archiveKey && doc.archiveVersionId && (!doc.retainUntil || doc.retainUntil < lockUntil)) {
-        await extendRetention(doc.archiveKey, doc.archiveVersionId, new Date(lockUntil));
-        retainUntil = lockUntil;
+      const dueOn = extendedDueOn(item.clockStart, years, doc.retainUntil, today);
+      const retainUntil = lockExtension(doc, dueOn);
+      if (retainUntil && doc.archiveKey && doc.archiveVersionId) {
+        await extendRetention(doc.archiveKey, doc.archiveVersionId, new Date(retainUntil));
       }
       const extension: Extension = {
         batchId: batch.batchId,
@@ -128,5 +123,5 @@ export async function applyAppraisal(
     },
   );
   const after = await getBatchItems(batch.batchId);
-  return { remaining: after.filter((i) => i.status === 'PROPOSED').length, extended };
+  return { remaining: countItems(after, 'PROPOSED'), extended };
 }

@@ -14,6 +14,7 @@ import {
   nextDay,
 } from '../core/disposal.ts';
 import { getScheme } from '../core/scheme.ts';
+import { closedBatch } from '../core/step-outcomes.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -111,10 +112,9 @@ export async function finishBatch(
     },
   });
   if (!closed) {
-    const again = await getBatch(batch.batchId);
-    if (again?.status !== 'DONE')
-      throw new TransientError(`disposal batch ${batch.batchId} changed while it closed`);
-    return { status: 'DONE', ...(again.list ? { list: again.list } : {}) };
+    const closed = closedBatch(await getBatch(batch.batchId));
+    if (!closed) throw new TransientError(`disposal batch ${batch.batchId} changed while it closed`);
+    return closed;
   }
   logger.info('disposal batch closed', { batchId: batch.batchId, counts });
   return { status: 'DONE', list: ref };

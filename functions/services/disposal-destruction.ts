@@ -12,14 +12,8 @@ import { getDocument } from '../adapters/documents-repo.ts';
 import { loansOut } from '../adapters/loan-check.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
-import {
-  type DisposableDocument,
-  firstDayAfter,
-  type ItemStatus,
-  isoDate,
-  nextDay,
-  onLoanUntil,
-} from '../core/disposal.ts';
+import { type DisposableDocument, type ItemStatus, isoDate, onLoanUntil } from '../core/disposal.ts';
+import { destroyOrder, refileAfterRefusal, refusalReason } from '../core/disposal-rules.ts';
 import { archiveObjectKey } from '../core/documents.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
@@ -107,10 +101,7 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
   const key = doc.archiveKey ?? archiveObjectKey(documentId);
   const versions = await listVersions(key);
   // The version the record names goes last: if S3 refuses anything, the original stays readable.
-  const ordered = [
-    ...versions.filter((v) => v.versionId !== doc.archiveVersionId),
-    ...versions.filter((v) => v.versionId === doc.archiveVersionId),
-  ];
+  const ordered = destroyOrder(versions, doc.archiveVersionId);
   let deleted = 0;
   for (const v of ordered) {
     try {
@@ -119,17 +110,8 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
     } catch (err) {
       if (!isLockRefusal(err)) throw err;
       const lock = await lockOf(key, v.versionId);
-      const reason =
-        `S3 refused to delete version ${v.versionId} of ${key}: ${(err as Error).message}` +
-        (lock?.legalHold
-          ? ' (legal hold on)'
-          : lock?.retainUntil
-            ? ` (locked until ${lock.retainUntil})`
-            : '');
-      const refile =
-        lock?.retainUntil && firstDayAfter(lock.retainUntil) > today
-          ? firstDayAfter(lock.retainUntil)
-          : nextDay(today);
+      const reason = refusalReason(key, v.versionId, (err as Error).message, lock);
+      const refile = refileAfterRefusal(lock, today);
       const failed = await failItem(
         batchId,
         documentId,

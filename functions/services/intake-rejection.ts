@@ -5,7 +5,7 @@ import { getSubmission, markRejected } from '../adapters/submissions-repo.ts';
 import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Problem } from '../core/intake-checks.ts';
-import type { Rejection } from '../core/submissions.ts';
+import { rejectionOf } from '../core/step-outcomes.ts';
 import { reviewTaskId } from '../core/tasks.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { ARCHIVE_FAILED_METRIC } from '../core/workflow-health.ts';
@@ -50,15 +50,7 @@ export async function rejectSubmission(input: RejectInput): Promise<{ status: 'R
       : {};
   const at = now().toISOString();
   if (submission.status !== 'REJECTED') {
-    const given = Array.isArray(input.problems) ? input.problems : [];
-    const rejection: Rejection = {
-      reason: input.reason || 'rejected',
-      // Failed checks reach this step as a caught error: their problems are on the submission.
-      problems: given.length === 0 && submission.valid === false ? (submission.problems ?? []) : given,
-      decidedBy: input.decidedBy || 'system',
-      at,
-      attempt: submission.attempt,
-    };
+    const rejection = rejectionOf(submission, input, at);
     const written = await markRejected(submission.submissionId, input.executionId, rejection, {
       action: 'submission.rejected',
       actor: SYSTEM_ACTOR,

@@ -2,6 +2,7 @@ import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { expireLoan, getLoan } from '../adapters/loans-repo.ts';
 import { now } from '../core/clock.ts';
 import type { LoanStatus } from '../core/loans.ts';
+import { settledLoanStatus } from '../core/step-outcomes.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -34,7 +35,7 @@ export async function expireLoanAtDue(input: ExpireLoanInput): Promise<{ status:
     after: { status: 'EXPIRED', paperOut: loan.paper },
   });
   if (expired) return { status: 'EXPIRED' };
-  const again = await getLoan(loan.loanId);
-  if (again && again.status !== 'ACTIVE') return { status: again.status };
+  const settled = settledLoanStatus(await getLoan(loan.loanId));
+  if (settled) return settled;
   throw new TransientError(`loan ${loan.loanId} changed while it expired`);
 }

@@ -2,6 +2,7 @@ import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getLoan, grantLoan } from '../adapters/loans-repo.ts';
 import { now } from '../core/clock.ts';
 import { loanDueAt, loanGrants } from '../core/loans.ts';
+import { grantedDueAt } from '../core/step-outcomes.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -24,7 +25,8 @@ export async function grantLoanAccess(input: GrantLoanInput): Promise<{ dueAt: s
   if (loan.executionArn !== input.executionId) {
     throw new WorkflowStateError(`loan ${input.loanId} belongs to another execution`);
   }
-  if (loan.grantedAt !== undefined && loan.dueAt !== undefined) return { dueAt: loan.dueAt };
+  const grantedBefore = grantedDueAt(loan);
+  if (grantedBefore !== undefined) return { dueAt: grantedBefore };
   if (loan.status !== 'PENDING_APPROVAL') {
     throw new WorkflowStateError(`loan ${loan.loanId} is ${loan.status}; it cannot be granted`);
   }
@@ -49,7 +51,7 @@ export async function grantLoanAccess(input: GrantLoanInput): Promise<{ dueAt: s
     },
   );
   if (granted) return { dueAt: due };
-  const again = await getLoan(loan.loanId);
-  if (again?.grantedAt !== undefined && again.dueAt !== undefined) return { dueAt: again.dueAt };
+  const grantedMeanwhile = grantedDueAt(await getLoan(loan.loanId));
+  if (grantedMeanwhile !== undefined) return { dueAt: grantedMeanwhile };
   throw new TransientError(`loan ${loan.loanId} changed while it was granted`);
 }
