@@ -1,5 +1,4 @@
-import type { Ctx } from '../app.ts';
-import { pageHeader } from '../app.ts';
+import { type Ctx, pageHeader } from '../app.ts';
 import { h, render } from '../dom.ts';
 import { t } from '../i18n.ts';
 import { customerStep } from './clerk/customer-step.ts';
