@@ -1,20 +1,6 @@
 import type { Context, S3Event } from 'aws-lambda';
-import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
-import {
-  comparableSequencer,
-  getDocument,
-  recordUpload,
-  type UploadFacts,
-} from '../adapters/documents-repo.ts';
-import { isConditionalCheckFailed } from '../adapters/dynamo/transactions.ts';
-import { intakeBucket } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
-import { headIntakeObject, readIntakeStart, UPLOAD_ID_METADATA } from '../adapters/storage.ts';
-import { getSubmission } from '../adapters/submissions-repo.ts';
-import { now } from '../core/clock.ts';
-import { SNIFF_BYTES, sniffContentType } from '../core/file-type.ts';
-import { parseIntakeKey } from '../core/submissions.ts';
-import { whyUploadIgnored } from '../core/uploads.ts';
+import { type ReportedObject, receiveUpload, type UploadOutcome } from '../services/upload-receipt.ts';
 
 /**
  * Records what arrived in the intake bucket: the object version, size and SHA-256 as S3 computed
@@ -38,15 +24,7 @@ interface EventBridgeObjectCreated {
   };
 }
 
-/** One object a storage event reports, with the event's time and S3's sequencer for the key. */
-export interface ReportedObject {
-  bucket: string;
-  key: string;
-  time: string;
-  sequencer: string;
-  versionId?: string;
-  sourceIp?: string;
-}
+export type { ReportedObject, UploadOutcome };
 
 export type UploadEvent = S3Event | EventBridgeObjectCreated;
 
@@ -98,88 +76,9 @@ export function objectsOf(event: UploadEvent): ReportedObject[] {
   return [];
 }
 
-export type UploadOutcome = 'recorded' | 'ignored' | 'not-accepting' | 'gone';
-
-async function receive(reported: ReportedObject): Promise<UploadOutcome> {
-  const { bucket, key, time, sequencer, versionId } = reported;
-  const ids = parseIntakeKey(key);
-  if (bucket !== intakeBucket() || !ids) {
-    logger.info('not an intake document; ignored', { bucket, key });
-    return 'ignored';
-  }
-  const head = await headIntakeObject(key, versionId);
-  if (!head) {
-    logger.warn('uploaded object is gone', { key, versionId });
-    return 'gone';
-  }
-  const start = head.size > 0 ? await readIntakeStart(key, SNIFF_BYTES, versionId) : new Uint8Array();
-  const uploadId = head.metadata[UPLOAD_ID_METADATA];
-  const facts: UploadFacts = {
-    ...(head.versionId ? { versionId: head.versionId } : {}),
-    ...(uploadId ? { uploadId } : {}),
-    receivedSize: head.size,
-    ...(head.sha256Hex ? { receivedSha256: head.sha256Hex } : {}),
-    sniffedType: sniffContentType(start),
-    uploadedAt: now().toISOString(),
-    event: { time, sequencer },
-  };
-  if (await recordUpload(ids.submissionId, ids.documentId, facts)) {
-    logger.info('upload recorded', { key, versionId: head.versionId, size: head.size });
-    return 'recorded';
-  }
-  return ignore(reported, ids, facts);
-}
-
-/**
- * An upload the document did not take: nothing that is read changes, and the audit trail says
- * what arrived, through which URL, for whom and why it was not taken. A repeated delivery of an
- * event already recorded (as taken) writes nothing.
- */
-async function ignore(
-  reported: ReportedObject,
-  ids: { submissionId: string; documentId: string },
-  facts: UploadFacts,
-): Promise<UploadOutcome> {
-  const [submission, doc] = await Promise.all([getSubmission(ids.submissionId), getDocument(ids.documentId)]);
-  if (doc?.uploadSequencer === comparableSequencer(reported.sequencer)) {
-    logger.info('upload event delivered again; already recorded', { key: reported.key });
-    return 'not-accepting';
-  }
-  const reason = whyUploadIgnored(submission, doc, facts);
-  try {
-    await appendAudit({
-      action: 'document.upload-ignored',
-      actor: SYSTEM_ACTOR,
-      targetType: 'document',
-      targetId: ids.documentId,
-      at: reported.time,
-      eventId: `upload-ignored-${ids.documentId}-${reported.sequencer}`,
-      details: {
-        submissionId: ids.submissionId,
-        reason,
-        ...(submission ? { submissionStatus: submission.status, clerk: submission.createdByName } : {}),
-        ...(facts.versionId ? { versionId: facts.versionId } : {}),
-        ...(facts.uploadId ? { uploadId: facts.uploadId } : {}),
-        receivedSize: facts.receivedSize,
-        ...(facts.receivedSha256 ? { receivedSha256: facts.receivedSha256 } : {}),
-        sniffedType: facts.sniffedType,
-        ...(reported.sourceIp ? { sourceIp: reported.sourceIp } : {}),
-      },
-    });
-  } catch (err) {
-    // The same storage event, delivered again after its refusal was recorded.
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
-  logger.warn('upload not taken; recorded as ignored', { key: reported.key, ...ids, reason });
-  return 'not-accepting';
-}
-
-export const handler = async (
-  event: UploadEvent,
-  context?: Context,
-): Promise<{ outcomes: UploadOutcome[] }> => {
+export async function handler(event: UploadEvent, context?: Context): Promise<{ outcomes: UploadOutcome[] }> {
   if (context) logger.addContext(context);
   const outcomes: UploadOutcome[] = [];
-  for (const reported of objectsOf(event)) outcomes.push(await receive(reported));
+  for (const reported of objectsOf(event)) outcomes.push(await receiveUpload(reported));
   return { outcomes };
-};
+}
