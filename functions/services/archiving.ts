@@ -7,6 +7,7 @@ import { logger } from '../adapters/logger.ts';
 import { copyToArchive, headArchiveObject, lockArchiveCopy } from '../adapters/storage.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';
+import { isEarlierCopy } from '../core/archive-copies.ts';
 import { now } from '../core/clock.ts';
 import {
   archiveObjectKey,
@@ -116,10 +117,11 @@ async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reser
   const metadata = archiveObjectMetadata({ ...doc, archiveCode });
   const existing = await headArchiveObject(key);
   if (
-    existing?.versionId &&
-    existing.metadata['document-id'] === doc.documentId &&
-    existing.metadata['archive-code'] === metadata['archive-code'] &&
-    existing.sha256Hex === doc.sha256
+    isEarlierCopy(existing, {
+      documentId: doc.documentId,
+      archiveCodeMetadata: metadata['archive-code'],
+      sha256: doc.sha256,
+    })
   ) {
     // A step that died between copying and locking left it unlocked: lock it now (the same lock
     // again is accepted when it is locked already).
