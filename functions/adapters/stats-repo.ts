@@ -1,7 +1,9 @@
-import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nextDay } from '../core/disposal.ts';
-import type { CounterDeltas } from '../core/stats.ts';
+import type { CounterDeltas, CounterName, StoredCounter } from '../core/stats.ts';
 import { ddb } from './clients.ts';
+import { dueMonth, INDEX, keys, LOANS_OUT, openTasksOf } from './dynamo/keys.ts';
+import { queryAll, queryPages } from './dynamo/query.ts';
 import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
@@ -25,6 +27,17 @@ import { tableName } from './env.ts';
 const STATS_PK = 'STATS';
 const SLOTS = 8;
 
+/** The sort key of a counter item: `documents:2026` is `DOCS#2026`, `intake:2026` is `INTAKE#2026`. */
+const skOfCounter = (counter: CounterName): string => {
+  const [kind, year] = counter.split(':');
+  return `${kind === 'documents' ? 'DOCS' : 'INTAKE'}#${year}`;
+};
+
+const counterOfSk = (sk: string): CounterName | undefined => {
+  const m = /^(DOCS|INTAKE)#(\d{4})$/.exec(sk);
+  return m ? (`${m[1] === 'DOCS' ? 'documents' : 'intake'}:${Number(m[2])}` as CounterName) : undefined;
+};
+
 export interface CounterWrite {
   /** Counter items this batch added to; 0 when it had been counted already. */
   applied: number;
@@ -38,7 +51,8 @@ export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas)
   const slot = `b${Number.parseInt(batchId.slice(0, 2), 16) % SLOTS}`;
   let writeUnits = 0;
   let applied = 0;
-  for (const [sk, attrs] of deltas) {
+  for (const [counter, attrs] of deltas) {
+    const sk = skOfCounter(counter);
     const names: Record<string, string> = { '#slot': slot };
     const values: Record<string, unknown> = { ':entity': 'stats', ':batch': batchId };
     const adds = [...attrs.entries()].map(([attr, n], i) => {
@@ -69,38 +83,18 @@ export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas)
 }
 
 /** Every counter item: a handful per year kept. */
-export async function readCounters(): Promise<{ sk: string; attrs: Record<string, unknown> }[]> {
-  const out: { sk: string; attrs: Record<string, unknown> }[] = [];
-  await queryPages(
-    {
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': STATS_PK },
-    },
-    (item) => {
-      const { pk: _pk, sk, entity: _entity, ...attrs } = item;
-      for (let i = 0; i < SLOTS; i++) delete attrs[`b${i}`];
-      out.push({ sk: String(sk), attrs });
-    },
-  );
-  return out;
-}
-
-async function queryPages(
-  input: QueryCommandInput,
-  each: (item: Record<string, unknown>) => void,
-): Promise<number> {
-  let start: Record<string, unknown> | undefined;
-  let count = 0;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    for (const item of res.Items ?? []) each(item);
-    count += res.Count ?? 0;
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return count;
+export async function readCounters(): Promise<StoredCounter[]> {
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': STATS_PK },
+  });
+  return items.flatMap((item) => {
+    const { pk: _pk, sk, entity: _entity, ...attrs } = item;
+    for (let i = 0; i < SLOTS; i++) delete attrs[`b${i}`];
+    const counter = counterOfSk(String(sk));
+    return counter ? [{ counter, attrs }] : [];
+  });
 }
 
 /**
@@ -108,54 +102,40 @@ async function queryPages(
  * (`<createdAt>#<taskId>`): keys only, whatever the index projects.
  */
 export async function openTaskCreationTimes(role: string): Promise<string[]> {
-  const out: string[] = [];
-  await queryPages(
-    {
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `OPENTASKS#${role}` },
-      ProjectionExpression: 'gsi1sk',
-    },
-    (item) => {
-      const at = String(item.gsi1sk ?? '').split('#')[0];
-      if (at) out.push(at);
-    },
-  );
-  return out;
+  const items = await queryAll({
+    TableName: tableName(),
+    IndexName: INDEX.gsi1.name,
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': openTasksOf(role) },
+    ProjectionExpression: 'gsi1sk',
+  });
+  return items.flatMap((item) => String(item.gsi1sk ?? '').split('#')[0] || []);
 }
 
 /** Due times of loans with something still out that were due before `now` (`<dueAt>#<loanId>`). */
 export async function overdueLoanDueTimes(now: string): Promise<string[]> {
-  const out: string[] = [];
-  await queryPages(
-    {
-      TableName: tableName(),
-      IndexName: 'gsi3',
-      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
-      ExpressionAttributeValues: { ':pk': 'LOANS#OUT', ':now': now },
-      ProjectionExpression: 'gsi3sk',
-    },
-    (item) => {
-      const at = String(item.gsi3sk ?? '').split('#')[0];
-      if (at) out.push(at);
-    },
-  );
-  return out;
+  const items = await queryAll({
+    TableName: tableName(),
+    IndexName: INDEX.gsi3.name,
+    KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+    ExpressionAttributeValues: { ':pk': LOANS_OUT, ':now': now },
+    ProjectionExpression: 'gsi3sk',
+  });
+  return items.flatMap((item) => String(item.gsi3sk ?? '').split('#')[0] || []);
 }
 
 /** Documents filed in the due-date index of `month` with a due day from `from` through `through`. */
 export async function countDueInMonth(month: string, from: string, through: string): Promise<number> {
-  return queryPages(
-    {
-      TableName: tableName(),
-      IndexName: 'gsi3',
-      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': `DUE#${month}`, ':from': from, ':to': nextDay(through) },
-      Select: 'COUNT',
-    },
-    () => undefined,
-  );
+  let count = 0;
+  const pages = queryPages({
+    TableName: tableName(),
+    IndexName: INDEX.gsi3.name,
+    KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': dueMonth(month), ':from': from, ':to': nextDay(through) },
+    Select: 'COUNT',
+  });
+  for await (const page of pages) count += page.count;
+  return count;
 }
 
 /** The last day the retention sweep went through, if it ever ran. */
@@ -163,7 +143,7 @@ export async function sweptThrough(): Promise<string | undefined> {
   const res = await ddb.send(
     new GetCommand({
       TableName: tableName(),
-      Key: { pk: 'SWEEP#retention', sk: 'SWEEP' },
+      Key: keys.sweep('retention'),
       ProjectionExpression: 'sweptThrough',
     }),
   );

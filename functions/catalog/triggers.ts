@@ -1,3 +1,4 @@
+import { RECORD_KEYS } from '../adapters/dynamo/keys.ts';
 import type { FunctionName } from './functions.ts';
 
 /**
@@ -18,14 +19,11 @@ export const TABLE_STREAMS: readonly {
   bisectOnError?: false;
 }[] = [
   { table: 'Audit', function: 'audit-archive' },
-  { table: 'Records', function: 'document-history', keys: [{ pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' }] },
+  { table: 'Records', function: 'document-history', keys: [RECORD_KEYS.document] },
   {
     table: 'Records',
     function: 'stats-counter',
-    keys: [
-      { pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' },
-      { pkPrefix: 'SUBMISSION#', sk: 'SUBMISSION' },
-    ],
+    keys: [RECORD_KEYS.document, RECORD_KEYS.submission],
     bisectOnError: false,
   },
 ];

@@ -5,17 +5,11 @@
  * before and after; storage locations and index keys are left out.
  */
 
-/** Attributes that are not the document's data: keys, storage locations, bookkeeping. */
+/**
+ * Attributes that are not the document's data: storage locations, bookkeeping (the table's keys
+ * never reach here: core/record-change.ts).
+ */
 const NOT_DATA = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'entity',
   'intakeKey',
   'archiveKey',
   'archiveVersionId',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { isoDate, monthsBetween, nextDay } from './disposal.ts';
 import { lazySchema } from './lazy-schema.ts';
+import type { RecordChange } from './record-change.ts';
 import type { Scheme } from './scheme.ts';
 
 /**
@@ -31,23 +32,29 @@ export const COMPLETENESS_DEFINITION =
 
 // ---- Counters from the records table's stream ---------------------------------------------------
 
-/** A change of a records table item, as stream.ts unmarshals it. */
-export interface CountedChange {
-  kind: 'INSERT' | 'MODIFY' | 'REMOVE';
-  keys: Record<string, unknown>;
-  newImage?: Record<string, unknown>;
-  oldImage?: Record<string, unknown>;
-  sequence: string;
+/** A change of a records table item: its kind of record and images (core/record-change.ts). */
+export type CountedChange = Pick<RecordChange, 'kind' | 'record' | 'newImage' | 'oldImage' | 'sequence'>;
+
+/** A counter item: the documents or the intake figures of one year (`documents:2026`). */
+export type CounterName = `${'documents' | 'intake'}:${number}`;
+
+/** A counter item as read back, its attributes as stored. */
+export interface StoredCounter {
+  counter: CounterName;
+  attrs: Record<string, unknown>;
 }
 
+const counter = (kind: 'documents' | 'intake', year: number): CounterName => `${kind}:${year}`;
+const yearOfCounter = (name: CounterName): number => Number(name.slice(name.indexOf(':') + 1));
+
 /**
- * Counter attributes, per counter item (`DOCS#<year>`, `INTAKE#<year>`):
+ * Counter attributes, per counter item (`documents:<year>`, `intake:<year>`):
  * - documents: `E#<event>` and `T#<docType>` documents held (archived, not disposed of) of that
  *   archive year; `X#<event>` documents of that year disposed of;
  * - intake: `F#<event>` first validations, `C#<event>` of them complete, `V#<event>` of them valid,
  *   `R#<event>` rejections, `A#<event>` submissions archived, in the year the event happened.
  */
-export type CounterDeltas = Map<string, Map<string, number>>;
+export type CounterDeltas = Map<CounterName, Map<string, number>>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -62,7 +69,7 @@ export function yearOf(iso: unknown): number | undefined {
 /** Counter names are attribute names: codes of the scheme only, nothing a client wrote freely. */
 const CODE = /^[A-Z][A-Z0-9]{0,11}$/;
 
-function add(deltas: CounterDeltas, item: string, attr: string, n: number): void {
+function add(deltas: CounterDeltas, item: CounterName, attr: string, n: number): void {
   let m = deltas.get(item);
   if (!m) {
     m = new Map();
@@ -97,7 +104,7 @@ function countDocument(deltas: CounterDeltas, c: CountedChange): void {
   const type = str(doc.docType);
   const year = yearOf(doc.codeAssignedAt ?? doc.archivedAt);
   if (!event || !type || year === undefined || !CODE.test(event) || !CODE.test(type)) return;
-  const item = `DOCS#${year}`;
+  const item = counter('documents', year);
   if (is === 'ARCHIVED' && was !== 'ARCHIVED') {
     add(deltas, item, `E#${event}`, 1);
     add(deltas, item, `T#${type}`, 1);
@@ -118,7 +125,7 @@ function countSubmission(deltas: CounterDeltas, c: CountedChange): void {
   if (after.attempt === 1 && typeof after.valid === 'boolean' && before.valid === undefined) {
     const year = yearOf(after.validatedAt);
     if (year !== undefined) {
-      const item = `INTAKE#${year}`;
+      const item = counter('intake', year);
       add(deltas, item, `F#${event}`, 1);
       if (requiredDocumentsPresent(after.problems)) add(deltas, item, `C#${event}`, 1);
       if (after.valid) add(deltas, item, `V#${event}`, 1);
@@ -130,10 +137,10 @@ function countSubmission(deltas: CounterDeltas, c: CountedChange): void {
   if (is === 'REJECTED') {
     const rejection = after.rejection as { at?: unknown } | undefined;
     const year = yearOf(rejection?.at ?? after.updatedAt);
-    if (year !== undefined) add(deltas, `INTAKE#${year}`, `R#${event}`, 1);
+    if (year !== undefined) add(deltas, counter('intake', year), `R#${event}`, 1);
   } else if (is === 'ARCHIVED') {
     const year = yearOf(after.archivedAt ?? after.updatedAt);
-    if (year !== undefined) add(deltas, `INTAKE#${year}`, `A#${event}`, 1);
+    if (year !== undefined) add(deltas, counter('intake', year), `A#${event}`, 1);
   }
 }
 
@@ -144,10 +151,8 @@ function countSubmission(deltas: CounterDeltas, c: CountedChange): void {
 export function counterDeltas(changes: readonly CountedChange[]): CounterDeltas {
   const deltas: CounterDeltas = new Map();
   for (const c of changes) {
-    const pk = String(c.keys.pk ?? '');
-    const sk = c.keys.sk;
-    if (pk.startsWith('DOCUMENT#') && sk === 'DOCUMENT') countDocument(deltas, c);
-    else if (pk.startsWith('SUBMISSION#') && sk === 'SUBMISSION') countSubmission(deltas, c);
+    if (c.record === 'document') countDocument(deltas, c);
+    else if (c.record === 'submission') countSubmission(deltas, c);
   }
   return deltas;
 }
@@ -219,8 +224,8 @@ export interface StatsInputs {
   scheme: Scheme;
   now: Date;
   year?: number;
-  /** Counter items by sort key (`DOCS#2026`, `INTAKE#2026`), their attributes as stored. */
-  counters: readonly { sk: string; attrs: Record<string, unknown> }[];
+  /** Counter items, their attributes as stored. */
+  counters: readonly StoredCounter[];
   /** Creation times of open tasks, per role the tasks are assigned to. */
   openTasks: Readonly<Record<string, readonly string[]>>;
   /** Due times of loans with something still out and due before now. */
@@ -240,12 +245,11 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 /** The `GET /stats` answer from what the adapter read. */
 export function statsView(input: StatsInputs) {
   const { scheme, now, year } = input;
-  const counterYear = (sk: string) => Number(sk.slice(sk.indexOf('#') + 1));
-  const counters = input.counters.filter((c) => year === undefined || counterYear(c.sk) === year);
+  const counters = input.counters.filter((c) => year === undefined || yearOfCounter(c.counter) === year);
 
   // Documents per business event, type and year.
   const docYears = counters
-    .filter((c) => c.sk.startsWith('DOCS#'))
+    .filter((c) => c.counter.startsWith('documents:'))
     .map((c) => {
       const byEvent: Record<string, number> = {};
       const byType: Record<string, number> = {};
@@ -258,7 +262,7 @@ export function statsView(input: StatsInputs) {
       }
       const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
       return {
-        year: counterYear(c.sk),
+        year: yearOfCounter(c.counter),
         held: sum(byEvent),
         disposed: sum(disposedByEvent),
         byEvent,
@@ -270,7 +274,7 @@ export function statsView(input: StatsInputs) {
 
   // Completeness per business event, over the years read.
   const intake = new Map<string, { F: number; C: number; V: number; R: number; A: number }>();
-  for (const c of counters.filter((x) => x.sk.startsWith('INTAKE#'))) {
+  for (const c of counters.filter((x) => x.counter.startsWith('intake:'))) {
     for (const [k, v] of Object.entries(c.attrs)) {
       const m = /^([FCVRA])#(.+)$/.exec(k);
       if (!m) continue;

@@ -1,8 +1,8 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { putAuditCopy } from '../adapters/audit-copies.ts';
 import { logger } from '../adapters/logger.ts';
+import { changesOf } from '../adapters/table-changes.ts';
 import { now } from '../core/clock.ts';
-import { changesOf } from './stream.ts';
 
 /**
  * Fed by the audit table's stream: writes each batch of events as JSON lines, one object per day,

@@ -1,8 +1,8 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { putDocumentVersion } from '../adapters/document-versions.ts';
 import { logger } from '../adapters/logger.ts';
+import { recordChanges } from '../adapters/table-changes.ts';
 import { documentVersion } from '../core/document-history.ts';
-import { changesOf } from './stream.ts';
 
 /**
  * Fed by the records table's stream (document items only: the event source filter on AWS, the
@@ -11,8 +11,8 @@ import { changesOf } from './stream.ts';
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<{ written: number }> {
   let written = 0;
-  for (const change of changesOf(event)) {
-    if (!String(change.keys.pk ?? '').startsWith('DOCUMENT#') || change.keys.sk !== 'DOCUMENT') continue;
+  for (const change of recordChanges(event)) {
+    if (change.record !== 'document') continue;
     const version = documentVersion(change);
     if (version && (await putDocumentVersion(version))) written++;
   }

@@ -1,8 +1,8 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../adapters/logger.ts';
 import { applyCounterDeltas } from '../adapters/stats-repo.ts';
+import { recordChanges } from '../adapters/table-changes.ts';
 import { batchIdentity, counterDeltas } from '../core/stats.ts';
-import { changesOf } from './stream.ts';
 
 /**
  * Fed by the records table's stream (document and submission items only): adds what a batch of
@@ -19,7 +19,7 @@ export interface StatsCounterResult {
 }
 
 export async function handler(event: DynamoDBStreamEvent): Promise<StatsCounterResult> {
-  const changes = changesOf(event);
+  const changes = recordChanges(event);
   const deltas = counterDeltas(changes);
   if (deltas.size === 0) return { changes: changes.length, counterItems: 0, applied: 0, writeUnits: 0 };
   const { applied, writeUnits } = await applyCounterDeltas(batchIdentity(changes), deltas);

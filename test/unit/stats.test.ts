@@ -12,6 +12,7 @@ import {
   counterDeltas,
   dueWindow,
   requiredDocumentsPresent,
+  type StoredCounter,
   statsQuerySchema,
   statsView,
 } from '../../functions/core/stats.ts';
@@ -36,13 +37,18 @@ const doc = (i: number, over: Record<string, unknown> = {}) => ({ ...document(i)
 const docKeys = (i: number) => ({ pk: `DOCUMENT#${document(i).documentId}`, sk: 'DOCUMENT' });
 const subKeys = { pk: `SUBMISSION#${submission().submissionId}`, sk: 'SUBMISSION' };
 let seq = 100;
+/** A change as the stream reports it (keys) and as the domain reads it (the kind of record). */
+type StreamedChange = CountedChange & { keys: Record<string, unknown> };
+const recordOf = (keys: Record<string, unknown>): CountedChange['record'] =>
+  keys.sk === 'DOCUMENT' ? 'document' : keys.sk === 'SUBMISSION' ? 'submission' : 'other';
 const change = (
   keys: Record<string, unknown>,
   oldImage: Record<string, unknown> | undefined,
   newImage: Record<string, unknown> | undefined,
-): CountedChange => ({
+): StreamedChange => ({
   kind: oldImage ? (newImage ? 'MODIFY' : 'REMOVE') : 'INSERT',
   keys,
+  record: recordOf(keys),
   ...(oldImage ? { oldImage } : {}),
   ...(newImage ? { newImage } : {}),
   sequence: String(seq++),
@@ -59,7 +65,7 @@ describe('counterDeltas', () => {
   it('counts documents archived per business event and type in their archive year, summed over the batch', () => {
     const d = counterDeltas([archive(0), archive(1), archive(2), archive(3)]);
     expect(asMap(d)).toEqual({
-      'DOCS#2026': {
+      'documents:2026': {
         'E#NEWCONN': 4,
         'T#APPFORM': 1,
         'T#IDCOPY': 1,
@@ -76,7 +82,7 @@ describe('counterDeltas', () => {
       doc(0, { status: 'DISPOSED', ...archivedAt, updatedAt: '2057-01-10T00:00:00.000Z' }),
     );
     expect(asMap(counterDeltas([disposed]))).toEqual({
-      'DOCS#2026': { 'E#NEWCONN': -1, 'T#APPFORM': -1, 'X#NEWCONN': 1 },
+      'documents:2026': { 'E#NEWCONN': -1, 'T#APPFORM': -1, 'X#NEWCONN': 1 },
     });
   });
 
@@ -134,7 +140,7 @@ describe('counterDeltas', () => {
       },
     });
     expect(asMap(counterDeltas([first, again, rejected]))).toEqual({
-      'INTAKE#2026': { 'F#NEWCONN': 1, 'R#NEWCONN': 1 },
+      'intake:2026': { 'F#NEWCONN': 1, 'R#NEWCONN': 1 },
     });
 
     const complete = runIntakeChecks({
@@ -157,7 +163,7 @@ describe('counterDeltas', () => {
       { ...ok, status: 'ARCHIVED', archivedAt: '2026-03-03T00:00:00.000Z' },
     );
     expect(asMap(counterDeltas([change(subKeys, submitted, ok), archivedSub]))).toEqual({
-      'INTAKE#2026': { 'F#NEWCONN': 1, 'C#NEWCONN': 1, 'V#NEWCONN': 1, 'A#NEWCONN': 1 },
+      'intake:2026': { 'F#NEWCONN': 1, 'C#NEWCONN': 1, 'V#NEWCONN': 1, 'A#NEWCONN': 1 },
     });
   });
 
@@ -177,7 +183,7 @@ describe('counterDeltas', () => {
       validatedAt: '2027-01-01T00:00:00.000Z',
     };
     expect(asMap(counterDeltas([change(subKeys, { ...submitted }, after)]))).toEqual({
-      'INTAKE#2027': { 'F#NEWCONN': 1, 'C#NEWCONN': 1 },
+      'intake:2027': { 'F#NEWCONN': 1, 'C#NEWCONN': 1 },
     });
   });
 
@@ -248,14 +254,17 @@ describe('statsView', () => {
     scheme,
     now,
     counters: [
-      { sk: 'DOCS#2025', attrs: { 'E#NEWCONN': 3, 'T#APPFORM': 3, 'X#NEWCONN': 1 } },
-      { sk: 'DOCS#2026', attrs: { 'E#NEWCONN': 4, 'E#METERING': 2, 'T#METERWO': 2, 'T#APPFORM': 4 } },
+      { counter: 'documents:2025', attrs: { 'E#NEWCONN': 3, 'T#APPFORM': 3, 'X#NEWCONN': 1 } },
       {
-        sk: 'INTAKE#2026',
+        counter: 'documents:2026',
+        attrs: { 'E#NEWCONN': 4, 'E#METERING': 2, 'T#METERWO': 2, 'T#APPFORM': 4 },
+      },
+      {
+        counter: 'intake:2026',
         attrs: { 'F#NEWCONN': 4, 'C#NEWCONN': 3, 'V#NEWCONN': 2, 'R#NEWCONN': 2, 'A#NEWCONN': 1 },
       },
-      { sk: 'INTAKE#2025', attrs: { 'F#NEWCONN': 1, 'C#NEWCONN': 1 } },
-    ],
+      { counter: 'intake:2025', attrs: { 'F#NEWCONN': 1, 'C#NEWCONN': 1 } },
+    ] as StoredCounter[],
     openTasks: {
       reviewer: ['2026-11-27T06:00:00.000Z', '2026-11-25T12:00:00.000Z'],
       approver: ['2026-11-10T12:00:00.000Z'],
@@ -348,7 +357,7 @@ describe('statsView', () => {
 
 // ---- Handlers, with the SDK mocked -------------------------------------------------------------
 
-const streamEvent = (changes: CountedChange[]): DynamoDBStreamEvent => ({
+const streamEvent = (changes: StreamedChange[]): DynamoDBStreamEvent => ({
   Records: changes.map((c) => ({
     eventName: c.kind,
     dynamodb: {

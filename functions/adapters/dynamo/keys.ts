@@ -62,6 +62,15 @@ export const keys = {
   }),
 };
 
+/**
+ * How an item of a kind of record is recognised by its keys alone: the stream filters of the
+ * catalog's TABLE_STREAMS and the stream reader (table-changes.ts) use these.
+ */
+export const RECORD_KEYS = {
+  document: { pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' },
+  submission: { pkPrefix: 'SUBMISSION#', sk: 'SUBMISSION' },
+} as const;
+
 /** Partition keys read with a Query (the items above share them with their siblings). */
 export const partitions = {
   holdsOf: (documentId: string) => ({ pk: `DOCUMENT#${documentId}`, skPrefix: 'HOLD#' }),

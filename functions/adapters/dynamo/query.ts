@@ -21,6 +21,8 @@ export function startKeyFrom(position: unknown): StartKey {
 
 export interface QueryPage {
   items: Record<string, unknown>[];
+  /** Items the page matched (with `Select: 'COUNT'`, the only answer). */
+  count: number;
   /** Where the next page starts; absent on the last page. */
   lastKey?: StartKey;
 }
@@ -30,7 +32,8 @@ export async function* queryPages(input: QueryCommandInput, startKey?: StartKey)
   do {
     const res = await ddb.send(new QueryCommand({ ...input, ...(key ? { ExclusiveStartKey: key } : {}) }));
     key = res.LastEvaluatedKey;
-    yield { items: (res.Items ?? []) as Record<string, unknown>[], ...(key ? { lastKey: key } : {}) };
+    const items = (res.Items ?? []) as Record<string, unknown>[];
+    yield { items, count: res.Count ?? items.length, ...(key ? { lastKey: key } : {}) };
   } while (key);
 }
 
@@ -44,7 +47,7 @@ export async function queryAll(input: QueryCommandInput): Promise<Record<string,
 /** One page: at most `input.Limit` items read from `startKey`. */
 export async function queryPage(input: QueryCommandInput, startKey?: StartKey): Promise<QueryPage> {
   for await (const page of queryPages(input, startKey)) return page;
-  return { items: [] };
+  return { items: [], count: 0 };
 }
 
 /**

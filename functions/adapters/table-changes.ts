@@ -1,11 +1,16 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { RecordChange } from '../core/record-change.ts';
+import { strip } from './dynamo/items.ts';
+import { RECORD_KEYS } from './dynamo/keys.ts';
 
 /**
  * DynamoDB stream records as the functions fed by table streams read them: images unmarshalled,
  * the sequence number and time at hand. The same event arrives from a Lambda event source
- * mapping on AWS and from the local stream poller (infra/local/streams.ts).
+ * mapping on AWS and from the local stream poller (infra/local/streams.ts). `changesOf` gives the
+ * items as stored (the audit copy keeps them whole); `recordChanges` gives the records table's
+ * changes as the domain reads them (core/record-change.ts).
  */
 export interface StreamChange {
   kind: 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -36,4 +41,26 @@ export function changesOf(event: DynamoDBStreamEvent): StreamChange[] {
       },
     ];
   });
+}
+
+/** Which kind of record an item of the records table is, from its keys. */
+function recordOf(itemKeys: Record<string, unknown>): RecordChange['record'] {
+  const pk = String(itemKeys.pk ?? '');
+  for (const record of ['document', 'submission'] as const) {
+    const k = RECORD_KEYS[record];
+    if (pk.startsWith(k.pkPrefix) && itemKeys.sk === k.sk) return record;
+  }
+  return 'other';
+}
+
+/** The records table's changes: the kind of record and its images without keys or index entries. */
+export function recordChanges(event: DynamoDBStreamEvent): RecordChange[] {
+  return changesOf(event).map((c) => ({
+    kind: c.kind,
+    record: recordOf(c.keys),
+    ...(c.newImage ? { newImage: strip<Record<string, unknown>>(c.newImage) } : {}),
+    ...(c.oldImage ? { oldImage: strip<Record<string, unknown>>(c.oldImage) } : {}),
+    sequence: c.sequence,
+    approximateAt: c.approximateAt,
+  }));
 }

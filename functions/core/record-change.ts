@@ -1,0 +1,16 @@
+/**
+ * A change of a record in the records table, as its change stream reports it
+ * (adapters/table-changes.ts reads the stream): which kind of record changed and its images
+ * before and after, without the table's keys and index entries. The stream consumers (document
+ * versions, the dashboard's counters) decide from these alone.
+ */
+export interface RecordChange {
+  kind: 'INSERT' | 'MODIFY' | 'REMOVE';
+  /** The kind of record; `other` for every item the consumers have no use for. */
+  record: 'document' | 'submission' | 'other';
+  newImage?: Record<string, unknown>;
+  oldImage?: Record<string, unknown>;
+  /** The stream's sequence number: orders changes, makes a redelivered one recognisable. */
+  sequence: string;
+  approximateAt: Date;
+}
