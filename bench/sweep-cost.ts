@@ -159,7 +159,7 @@ export async function measureSweeps(sizes: readonly number[], due = 100): Promis
   const { RECORDS_TABLE, AUDIT_TABLE } = await import('../functions/adapters/tables.ts');
   const { entries } = await import('../functions/adapters/dynamo/keys.ts');
   const { moveBatch } = await import('../functions/adapters/disposal-batches-repo.ts');
-  const { sweepDue } = await import('../functions/events/retention-sweep.ts');
+  const { sweepDue } = await import('../functions/services/retention-sweep.ts');
   const sfn = mockClient(SFNClient);
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
 

@@ -9,7 +9,7 @@
  */
 
 import type { versionView } from './core/customers.ts';
-import type { batchView, itemView } from './core/disposal.ts';
+import type { batchView, itemView } from './core/destruction-list.ts';
 import type { documentVersionView } from './core/document-history.ts';
 import type { loanView } from './core/loans.ts';
 import type { submissionListItem } from './core/submission-list.ts';

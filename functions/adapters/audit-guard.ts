@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ENV } from '../catalog.ts';
+import { ENV } from '../catalog/environment.ts';
 
 /**
  * The data layer's own refusal to rewrite the audit trail, in front of IAM's (which can deny

@@ -5,6 +5,7 @@ import { now } from '../core/clock.ts';
 import { currentRequest } from '../core/request-context.ts';
 import type { Actor } from '../core/roles.ts';
 import { ddb } from './clients.ts';
+import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { auditTableName } from './env.ts';
 
 /**
@@ -89,4 +90,18 @@ export async function appendAudit(input: AuditInput): Promise<void> {
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
+}
+
+/**
+ * Appends an event whose id makes it once-only (a redelivered storage event, a check run twice):
+ * false when that event is in the trail already (nothing written).
+ */
+export async function appendAuditOnce(input: AuditInput & { eventId: string }): Promise<boolean> {
+  try {
+    await appendAudit(input);
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ENV } from '../catalog.ts';
+import { ENV } from '../catalog/environment.ts';
 import { now } from '../core/clock.ts';
 import { executionArnOf } from '../core/executions.ts';
 import { requireEnv } from './env.ts';

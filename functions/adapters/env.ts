@@ -1,4 +1,4 @@
-import { ENV } from '../catalog.ts';
+import { ENV } from '../catalog/environment.ts';
 
 /** Reads a required environment variable once; a missing one fails loudly at first use. */
 export function requireEnv(name: string): string {

@@ -1,5 +1,6 @@
 import { listBatches } from '../adapters/disposal-batches-repo.ts';
-import { batchView, disposalQuerySchema } from '../core/disposal.ts';
+import { batchView } from '../core/destruction-list.ts';
+import { disposalQuerySchema } from '../core/disposal.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /** `GET /disposals?status=&limit=&nextToken=`: disposal batches, newest first. */

@@ -1,93 +1,22 @@
-import { appendAudit } from '../adapters/audit.ts';
-import { getBatch } from '../adapters/disposal-batches-repo.ts';
-import { getLoan } from '../adapters/loans-repo.ts';
-import { getSubmission } from '../adapters/submissions-repo.ts';
-import { dropStuck, getStuck, unwatch } from '../adapters/watch-repo.ts';
-import { executionStatus } from '../adapters/workflows.ts';
-import { now } from '../core/clock.ts';
-import { BadRequest, Conflict, NotFound } from '../core/errors.ts';
+import { BadRequest } from '../core/errors.ts';
 import { WATCHED_KINDS, type WatchedKind } from '../core/workflow-health.ts';
 import { apiHandler } from '../http/api.ts';
-import { handler as abandonBatch } from '../steps/disposal-abandon.ts';
-import { handler as rejectSubmission } from '../steps/intake-reject.ts';
-import { handler as expireLoan } from '../steps/loan-expire.ts';
-import { handler as rejectLoan } from '../steps/loan-reject.ts';
+import { repairStuck } from '../services/stuck-repair.ts';
 
 /**
  * `POST /stuck/{kind}/{recordId}/repair` (archivists): ends the wait of a record the hourly check
- * found stuck (its workflow execution ended or never started), with the step its workflow would
- * have ended it with: a submission goes back to its clerk (REJECTED, its reserved archive-code
- * numbers back to their sequences), a loan waiting for approval is rejected and an active one
- * expires, a disposal batch is abandoned (its documents go back to the next sweep). Only a record
- * on the stuck list whose execution is still not running is repaired; the repair is audited.
+ * found stuck, with the step its workflow would have ended it with (services/stuck-repair.ts).
  */
-export const handler = apiHandler('stuck-repair', async ({ actor, path, requestId }) => {
-  const kind = path.kind ?? '';
-  const recordId = path.recordId ?? '';
-  if (!WATCHED_KINDS.includes(kind as WatchedKind)) {
-    throw new BadRequest(`kind must be one of ${WATCHED_KINDS.join(', ')}, not ${kind}`, [
-      { path: 'kind', message: `one of ${WATCHED_KINDS.join(', ')}` },
-    ]);
-  }
-  const stuck = await getStuck(kind as WatchedKind, recordId);
-  if (!stuck) throw new NotFound('stuck record', `${kind} ${recordId}`);
-  const status = await executionStatus(stuck.executionArn);
-  if (status === 'RUNNING') {
-    throw new Conflict(`the workflow of ${kind} ${recordId} is running again; it needs no repair`);
-  }
-  const reason = `流程已停止（${status}），由 ${actor.username} 修复 / the workflow stopped (${status}); repaired by ${actor.username}`;
-  const outcome = await repair(stuck.kind, recordId, stuck.executionArn, reason, actor.username);
-  await unwatch(stuck);
-  await dropStuck(stuck.kind, recordId);
-  const at = now().toISOString();
-  await appendAudit({
-    action: 'workflow.repaired',
-    actor,
-    targetType: stuck.kind,
-    targetId: recordId,
-    at,
-    details: {
-      executionArn: stuck.executionArn,
-      executionStatus: status,
-      found: stuck.reason,
-      outcome,
-      requestId,
-    },
-  });
-  return { status: 200, body: { kind: stuck.kind, recordId, outcome } };
-});
-
-async function repair(
-  kind: WatchedKind,
-  recordId: string,
-  executionId: string,
-  reason: string,
-  decidedBy: string,
-): Promise<string> {
-  if (kind === 'submission') {
-    if (!(await getSubmission(recordId))) throw new NotFound('submission', recordId);
-    await rejectSubmission({
-      submissionId: recordId,
-      reason,
-      problems: [],
-      decidedBy,
-      executionId,
-      returnCodes: true,
-    });
-    return 'REJECTED';
-  }
-  if (kind === 'loan') {
-    const loan = await getLoan(recordId);
-    if (!loan) throw new NotFound('loan', recordId);
-    if (loan.status === 'ACTIVE') return (await expireLoan({ loanId: recordId, executionId })).status;
-    return (await rejectLoan({ loanId: recordId, executionId, reason, decidedBy })).status;
-  }
-  const batch = await getBatch(recordId);
-  if (!batch) throw new NotFound('disposal batch', recordId);
-  if (batch.status === 'DESTROYING') {
-    throw new Conflict(
-      `disposal batch ${recordId} stopped while destroying; its remaining documents need the destroy step run again, not an abandonment`,
-    );
-  }
-  return (await abandonBatch({ batchId: recordId, round: batch.round ?? 1, reason })).status;
-}
+export const handler = apiHandler(
+  'stuck-repair',
+  async function repairStuckRecord({ actor, path, requestId }) {
+    const kind = path.kind ?? '';
+    const recordId = path.recordId ?? '';
+    if (!WATCHED_KINDS.includes(kind as WatchedKind)) {
+      throw new BadRequest(`kind must be one of ${WATCHED_KINDS.join(', ')}, not ${kind}`, [
+        { path: 'kind', message: `one of ${WATCHED_KINDS.join(', ')}` },
+      ]);
+    }
+    return { status: 200, body: await repairStuck(kind as WatchedKind, recordId, actor, requestId) };
+  },
+);

@@ -9,7 +9,6 @@ import { sweepDue } from '../services/retention-sweep.ts';
  */
 
 /** bench/sweep-cost.ts measures the sweep through this module. */
-export { sweepDue };
 
 /**
  * Invoked daily by EventBridge Scheduler with `{ schedule, scheduledTime }` (locally by the

@@ -4,15 +4,8 @@ import { getBatch, getBatchItems, moveBatch } from '../adapters/disposal-batches
 import { closeBatch, failItem } from '../adapters/disposal-items-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
-import {
-  type DestructionListRef,
-  destructionList,
-  destructionListHtml,
-  destructionListKeys,
-  type ItemStatus,
-  isoDate,
-  nextDay,
-} from '../core/disposal.ts';
+import { destructionList, destructionListHtml, destructionListKeys } from '../core/destruction-list.ts';
+import { type DestructionListRef, type ItemStatus, isoDate, nextDay } from '../core/disposal.ts';
 import { getScheme } from '../core/scheme.ts';
 import { closedBatch } from '../core/step-outcomes.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';

@@ -1,11 +1,10 @@
-import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { appendAuditOnce, SYSTEM_ACTOR } from '../adapters/audit.ts';
 import {
   comparableSequencer,
   getDocument,
   recordUpload,
   type UploadFacts,
 } from '../adapters/documents-repo.ts';
-import { isConditionalCheckFailed } from '../adapters/dynamo/transactions.ts';
 import { intakeBucket } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
 import { headIntakeObject, readIntakeStart, UPLOAD_ID_METADATA } from '../adapters/storage.ts';
@@ -81,30 +80,26 @@ async function ignore(
     return 'not-accepting';
   }
   const reason = whyUploadIgnored(submission, doc, facts);
-  try {
-    await appendAudit({
-      action: 'document.upload-ignored',
-      actor: SYSTEM_ACTOR,
-      targetType: 'document',
-      targetId: ids.documentId,
-      at: reported.time,
-      eventId: `upload-ignored-${ids.documentId}-${reported.sequencer}`,
-      details: {
-        submissionId: ids.submissionId,
-        reason,
-        ...(submission ? { submissionStatus: submission.status, clerk: submission.createdByName } : {}),
-        ...(facts.versionId ? { versionId: facts.versionId } : {}),
-        ...(facts.uploadId ? { uploadId: facts.uploadId } : {}),
-        receivedSize: facts.receivedSize,
-        ...(facts.receivedSha256 ? { receivedSha256: facts.receivedSha256 } : {}),
-        sniffedType: facts.sniffedType,
-        ...(reported.sourceIp ? { sourceIp: reported.sourceIp } : {}),
-      },
-    });
-  } catch (err) {
-    // The same storage event, delivered again after its refusal was recorded.
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  // Once per storage event: one delivered again after its refusal was recorded writes nothing.
+  await appendAuditOnce({
+    action: 'document.upload-ignored',
+    actor: SYSTEM_ACTOR,
+    targetType: 'document',
+    targetId: ids.documentId,
+    at: reported.time,
+    eventId: `upload-ignored-${ids.documentId}-${reported.sequencer}`,
+    details: {
+      submissionId: ids.submissionId,
+      reason,
+      ...(submission ? { submissionStatus: submission.status, clerk: submission.createdByName } : {}),
+      ...(facts.versionId ? { versionId: facts.versionId } : {}),
+      ...(facts.uploadId ? { uploadId: facts.uploadId } : {}),
+      receivedSize: facts.receivedSize,
+      ...(facts.receivedSha256 ? { receivedSha256: facts.receivedSha256 } : {}),
+      sniffedType: facts.sniffedType,
+      ...(reported.sourceIp ? { sourceIp: reported.sourceIp } : {}),
+    },
+  });
   logger.warn('upload not taken; recorded as ignored', { key: reported.key, ...ids, reason });
   return 'not-accepting';
 }

@@ -1,6 +1,5 @@
-import { appendAudit, SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { appendAuditOnce, SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
-import { isConditionalCheckFailed } from '../adapters/dynamo/transactions.ts';
 import { getLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { emitCount } from '../adapters/metrics.ts';
@@ -89,18 +88,14 @@ async function reportStuck(entry: WatchEntry, reason: string, at: Date, known: b
   if (known) return;
   const foundAt = at.toISOString();
   await putStuck({ ...entry, reason, foundAt, repair: REPAIRS[entry.kind] });
-  try {
-    await appendAudit({
-      action: 'workflow.stuck-found',
-      actor: SYSTEM_ACTOR,
-      targetType: entry.kind,
-      targetId: entry.recordId,
-      at: foundAt,
-      // Once per record and execution, however often the check runs.
-      eventId: `stuck-${entry.executionArn.split(':').at(-1) ?? entry.recordId}`,
-      details: { executionArn: entry.executionArn, reason, repair: REPAIRS[entry.kind] },
-    });
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  await appendAuditOnce({
+    action: 'workflow.stuck-found',
+    actor: SYSTEM_ACTOR,
+    targetType: entry.kind,
+    targetId: entry.recordId,
+    at: foundAt,
+    // Once per record and execution, however often the check runs.
+    eventId: `stuck-${entry.executionArn.split(':').at(-1) ?? entry.recordId}`,
+    details: { executionArn: entry.executionArn, reason, repair: REPAIRS[entry.kind] },
+  });
 }

@@ -25,7 +25,7 @@ import {
   type WorkflowName,
 } from '../../functions/catalog.ts';
 import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
-import { DESTRUCTION_LIST_PREFIX } from '../../functions/core/disposal.ts';
+import { DESTRUCTION_LIST_PREFIX } from '../../functions/core/destruction-list.ts';
 import { archiveObjectKey } from '../../functions/core/documents.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';

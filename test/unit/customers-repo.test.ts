@@ -5,7 +5,6 @@ import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
 import { customerItem, insertCustomer } from '../../functions/adapters/customers-repo.ts';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
 import { firstVersion } from '../../functions/core/customers.ts';
-import { DomainError } from '../../functions/core/errors.ts';
 import { CUSTOMER_ID, cancelled, STORED, setEnv } from './customers-fixtures.ts';
 
 const ddbMock = mockClient(ddb);

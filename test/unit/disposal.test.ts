@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { destructionList, destructionListHtml } from '../../functions/core/destruction-list.ts';
 import {
   type BatchItem,
   batchId,
@@ -6,8 +7,6 @@ import {
   clockStartOf,
   type DisposableDocument,
   type DisposalBatch,
-  destructionList,
-  destructionListHtml,
   dueIndexDay,
   dueOnFor,
   dueOnOf,

@@ -1,4 +1,7 @@
-import './styles.css';
+import './styles/shell.css';
+import './styles/components.css';
+import './styles/pages.css';
+import './styles/sign-in-loans-print.css';
 import { canCall, configureApi } from './api.ts';
 import { type Ctx, errorText, loadScheme, type Page } from './app.ts';
 import { completeCognitoSignIn, currentSession, signOut } from './auth.ts';
