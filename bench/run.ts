@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
-import { FUNCTIONS } from '../functions/catalog.ts';
-import { DEFAULT_MEMORY_MB } from '../infra/local/lambda.ts';
+import { DEFAULT_MEMORY_MB, FUNCTIONS } from '../functions/catalog.ts';
 import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
 import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
 import {

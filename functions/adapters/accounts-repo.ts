@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../core/accounts.ts';
-import { Conflict } from '../core/errors.ts';
+import { Conflict, errorName } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { queryAll } from './dynamo/query.ts';
@@ -65,7 +65,7 @@ export async function saveAccount(next: Account, expectedVersion: number, audit:
       }),
     );
   } catch (err) {
-    if ((err as Error).name === 'TransactionCanceledException') {
+    if (errorName(err) === 'TransactionCanceledException') {
       throw new Conflict(`account ${next.username} was changed meanwhile; read it again`);
     }
     throw err;

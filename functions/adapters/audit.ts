@@ -5,7 +5,7 @@ import { now } from '../core/clock.ts';
 import { currentRequest } from '../core/request-context.ts';
 import type { Actor } from '../core/roles.ts';
 import { ddb } from './clients.ts';
-import { isConditionalCheckFailed } from './dynamo/transactions.ts';
+import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
 import { auditTableName } from './env.ts';
 
 /**
@@ -97,11 +97,5 @@ export async function appendAudit(input: AuditInput): Promise<void> {
  * false when that event is in the trail already (nothing written).
  */
 export async function appendAuditOnce(input: AuditInput & { eventId: string }): Promise<boolean> {
-  try {
-    await appendAudit(input);
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return writtenUnlessConditionFails(() => appendAudit(input));
 }

@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../core/workflow-errors.ts';
 import { ddb } from './clients.ts';
 import { keys } from './dynamo/keys.ts';
-import { isConditionalCheckFailed } from './dynamo/transactions.ts';
+import { isConditionalCheckFailed, updateUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -104,23 +104,17 @@ function reservedNumbers(item: Record<string, unknown>, submissionId: string): n
 
 /** Drops a submission's reservation once its documents carry the codes; nothing when it is gone. */
 export async function releaseSequenceRange(sequenceKey: string, submissionId: string): Promise<void> {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.sequence(sequenceKey),
-        ConditionExpression: 'attribute_exists(#r)',
-        UpdateExpression: 'REMOVE #r, #u, #n',
-        ExpressionAttributeNames: {
-          '#r': reservation(submissionId),
-          '#u': reusing(submissionId),
-          '#n': freshCount(submissionId),
-        },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  await updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.sequence(sequenceKey),
+    ConditionExpression: 'attribute_exists(#r)',
+    UpdateExpression: 'REMOVE #r, #u, #n',
+    ExpressionAttributeNames: {
+      '#r': reservation(submissionId),
+      '#u': reusing(submissionId),
+      '#n': freshCount(submissionId),
+    },
+  });
 }
 
 /**
@@ -139,23 +133,16 @@ export async function returnSequenceNumbers(sequenceKey: string, submissionId: s
     '#u': reusing(submissionId),
     '#n': freshCount(submissionId),
   };
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.sequence(sequenceKey),
-        ConditionExpression: '#r = :before',
-        UpdateExpression: numbers.length > 0 ? 'REMOVE #r, #u, #n ADD #free :numbers' : 'REMOVE #r, #u, #n',
-        ExpressionAttributeNames: { ...names, ...(numbers.length > 0 ? { '#free': 'free' } : {}) },
-        ExpressionAttributeValues: {
-          ':before': res.Item?.[names['#r']],
-          ...(numbers.length > 0 ? { ':numbers': new Set(numbers) } : {}),
-        },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    return [];
-  }
-  return numbers;
+  const given = await updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.sequence(sequenceKey),
+    ConditionExpression: '#r = :before',
+    UpdateExpression: numbers.length > 0 ? 'REMOVE #r, #u, #n ADD #free :numbers' : 'REMOVE #r, #u, #n',
+    ExpressionAttributeNames: { ...names, ...(numbers.length > 0 ? { '#free': 'free' } : {}) },
+    ExpressionAttributeValues: {
+      ':before': res.Item?.[names['#r']],
+      ...(numbers.length > 0 ? { ':numbers': new Set(numbers) } : {}),
+    },
+  });
+  return given ? numbers : [];
 }

@@ -1,6 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ENV } from '../catalog/environment.ts';
 import { now } from '../core/clock.ts';
+import { errorName } from '../core/errors.ts';
 import { executionArnOf } from '../core/executions.ts';
 import { requireEnv } from './env.ts';
 import { sfn } from './sfn-client.ts';
@@ -33,7 +34,7 @@ export async function startDisposal(batchId: string): Promise<'started' | 'exist
     );
     return 'started';
   } catch (err) {
-    if ((err as Error).name === 'ExecutionAlreadyExists') return 'exists';
+    if (errorName(err) === 'ExecutionAlreadyExists') return 'exists';
     throw err;
   }
 }

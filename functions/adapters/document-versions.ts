@@ -4,6 +4,7 @@ import { ddb } from './clients.ts';
 import { strip } from './dynamo/items.ts';
 import { keys } from './dynamo/keys.ts';
 import { queryAll } from './dynamo/query.ts';
+import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -15,19 +16,15 @@ const versionSk = (v: Pick<DocumentVersion, 'changedAt' | 'sequence'>) =>
   `V#${v.changedAt}#${v.sequence.padStart(40, '0')}`;
 
 export async function putDocumentVersion(v: DocumentVersion): Promise<boolean> {
-  try {
-    await ddb.send(
+  return writtenUnlessConditionFails(() =>
+    ddb.send(
       new PutCommand({
         TableName: tableName(),
-        Item: { pk: `DOCUMENT#${v.documentId}`, sk: versionSk(v), entity: 'document-version', ...v },
+        Item: { ...keys.documentVersion(v.documentId, versionSk(v)), entity: 'document-version', ...v },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-    throw err;
-  }
+    ),
+  );
 }
 
 /** Every version of a document, oldest first. */

@@ -1,4 +1,5 @@
 import { ENV } from '../catalog/environment.ts';
+import { MALWARE_SCAN_TAG } from '../core/intake-bucket.ts';
 
 /** Reads a required environment variable once; a missing one fails loudly at first use. */
 export function requireEnv(name: string): string {
@@ -19,6 +20,6 @@ export const archiveBucket = (): string => requireEnv(ENV.archiveBucket);
 export const schemeId = (): string => requireEnv(ENV.scheme);
 export const intakeWorkflowArn = (): string => requireEnv(ENV.intakeWorkflow);
 export const borrowWorkflowArn = (): string => requireEnv(ENV.borrowWorkflow);
-export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? 'GuardDutyMalwareScanStatus';
+export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? MALWARE_SCAN_TAG;
 /** The key page tokens are signed with (dynamo/page-token.ts); one per stack, secret. */
 export const pageTokenKey = (): string => requireEnv(ENV.pageTokenKey);

@@ -1,8 +1,8 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from './clients.ts';
 import { getRecord } from './dynamo/items.ts';
 import { keys } from './dynamo/keys.ts';
-import { isConditionalCheckFailed } from './dynamo/transactions.ts';
+import { updateUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
 /** The retention sweep's watermark and the fixity check's cursor (records table, layout in tables.ts). */
@@ -22,19 +22,13 @@ export async function getSweepState(name: 'retention' | 'fixity'): Promise<Sweep
 
 /** Moves the watermark forward to `day`; never backwards (a late, slower run changes nothing). */
 export async function advanceWatermark(day: string, at: string, summary: Record<string, unknown>) {
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.sweep('retention'),
-        ConditionExpression: 'attribute_not_exists(sweptThrough) OR sweptThrough <= :day',
-        UpdateExpression: 'SET sweptThrough = :day, lastRunAt = :at, lastRun = :summary, entity = :entity',
-        ExpressionAttributeValues: { ':day': day, ':at': at, ':summary': summary, ':entity': 'sweep-state' },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  await updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.sweep('retention'),
+    ConditionExpression: 'attribute_not_exists(sweptThrough) OR sweptThrough <= :day',
+    UpdateExpression: 'SET sweptThrough = :day, lastRunAt = :at, lastRun = :summary, entity = :entity',
+    ExpressionAttributeValues: { ':day': day, ':at': at, ':summary': summary, ':entity': 'sweep-state' },
+  });
 }
 
 export async function saveFixityCursor(

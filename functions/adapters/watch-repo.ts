@@ -8,6 +8,7 @@ import {
 import { type WatchEntry, type WatchedKind, watchShard } from '../core/workflow-health.ts';
 import { ddb } from './clients.ts';
 import { queryPages } from './dynamo/query.ts';
+import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -67,18 +68,17 @@ export async function* watchEntries(shard: number): AsyncGenerator<WatchEntry> {
 
 /** Drops a finished record's entry, unless a newer attempt replaced it meanwhile. */
 export async function unwatch(entry: WatchEntry): Promise<void> {
-  try {
-    await ddb.send(
+  // A newer attempt's entry stays.
+  await writtenUnlessConditionFails(() =>
+    ddb.send(
       new DeleteCommand({
         TableName: tableName(),
         Key: watchKey(entry.kind, entry.recordId),
         ConditionExpression: 'executionArn = :arn',
         ExpressionAttributeValues: { ':arn': entry.executionArn },
       }),
-    );
-  } catch (err) {
-    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-  }
+    ),
+  );
 }
 
 export interface StuckRecord extends WatchEntry {

@@ -4,6 +4,7 @@ import {
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { errorName } from '../core/errors.ts';
 import { executionArnOf } from '../core/executions.ts';
 import type { ExecutionStatus } from '../core/workflow-health.ts';
 import { borrowWorkflowArn, intakeWorkflowArn } from './env.ts';
@@ -41,7 +42,7 @@ async function startExecution(stateMachineArn: string, name: string, input: unkn
     if (!res.executionArn) throw new Error('Step Functions returned no execution ARN');
     return { started: true, executionArn: res.executionArn };
   } catch (err) {
-    if ((err as Error).name === 'ExecutionAlreadyExists') return { started: false, reason: 'name-taken' };
+    if (errorName(err) === 'ExecutionAlreadyExists') return { started: false, reason: 'name-taken' };
     throw err;
   }
 }
@@ -55,7 +56,7 @@ export async function answerTask(taskToken: string, output: unknown): Promise<'s
     await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     return 'sent';
   } catch (err) {
-    if (GONE.has((err as Error).name)) return 'expired';
+    if (GONE.has(errorName(err) ?? '')) return 'expired';
     throw err;
   }
 }
@@ -73,7 +74,7 @@ export async function failTask(
     await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: JSON.stringify(cause) }));
     return 'sent';
   } catch (err) {
-    if (GONE.has((err as Error).name)) return 'expired';
+    if (GONE.has(errorName(err) ?? '')) return 'expired';
     throw err;
   }
 }
@@ -84,7 +85,7 @@ export async function executionStatus(executionArn: string): Promise<ExecutionSt
     const res = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     return (res.status ?? 'MISSING') as ExecutionStatus;
   } catch (err) {
-    if ((err as Error).name === 'ExecutionDoesNotExist') return 'MISSING';
+    if (errorName(err) === 'ExecutionDoesNotExist') return 'MISSING';
     throw err;
   }
 }

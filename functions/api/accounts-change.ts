@@ -13,7 +13,7 @@ import {
   roleBodySchema,
 } from '../core/accounts.ts';
 import { now } from '../core/clock.ts';
-import { BadRequest, NotFound } from '../core/errors.ts';
+import { BadRequest, errorMessage, NotFound } from '../core/errors.ts';
 import { isRole } from '../core/roles.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
@@ -51,7 +51,7 @@ function changeOf(routeKey: string, path: Record<string, string>, body: unknown)
   }
 }
 
-export const handler = apiHandler('accounts-change', async (req) => {
+export const handler = apiHandler('accounts-change', async function handleAccountsChange(req) {
   const sub = parseUserId(req.path);
   const change = changeOf(req.routeKey, req.path, req.body);
   const current =
@@ -84,7 +84,7 @@ export const handler = apiHandler('accounts-change', async (req) => {
     logger.error('the user pool could not be kept in step with an account change', {
       sub,
       change: change.kind,
-      error: (err as Error).message,
+      error: errorMessage(err),
     });
   }
   return { status: 200, body: accountView(next), headers: { etag: String(next.version) } };

@@ -19,7 +19,7 @@ async function allAccounts(): Promise<Account[]> {
   return [...bySub.values()].sort((a, b) => a.username.localeCompare(b.username));
 }
 
-export const handler = apiHandler('accounts-list', async (req) => {
+export const handler = apiHandler('accounts-list', async function handleAccountsList(req) {
   if (req.routeKey === 'GET /users/{userId}') {
     const sub = parseUserId(req.path);
     const account =

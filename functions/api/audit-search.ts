@@ -43,7 +43,7 @@ async function actorSub(actor: string): Promise<string> {
   return account?.sub ?? actor;
 }
 
-export const handler = apiHandler('audit-search', async (req) => {
+export const handler = apiHandler('audit-search', async function handleAuditSearch(req) {
   const q = parseInput(auditQuerySchema, req.query);
   const csv =
     q.format === 'csv' ||

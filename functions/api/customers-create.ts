@@ -10,18 +10,15 @@ import {
   newCustomer,
   newCustomerId,
 } from '../core/customers.ts';
-import { BadRequest, Forbidden } from '../core/errors.ts';
+import { Forbidden } from '../core/errors.ts';
 import { maskForActor } from '../core/masking.ts';
 import { getScheme } from '../core/scheme.ts';
-import { apiHandler, parseInput } from '../http/api.ts';
+import { apiHandler, parseRequiredBody } from '../http/api.ts';
 
 /** POST /customers: registers a customer; the customer number must be new. */
-export const handler = apiHandler('customers-create', async (req) => {
+export const handler = apiHandler('customers-create', async function handleCustomersCreate(req) {
   const scheme = getScheme(schemeId());
-  if (req.body === undefined) {
-    throw new BadRequest('request body is required: {customerNo, name, type, ...}');
-  }
-  const input = parseInput(createCustomerSchema(scheme), req.body);
+  const input = parseRequiredBody(createCustomerSchema(scheme), req.body, '{customerNo, name, type, ...}');
   const customer = newCustomer(input, { customerId: newCustomerId(), actor: req.actor, now: now() });
   if (!mayAccessRegion(req.actor, customer.region)) {
     throw new Forbidden(`region ${customer.region} is outside the regions you may register customers in`);

@@ -11,7 +11,7 @@ import { apiHandler } from '../http/api.ts';
  * GET /customers/{customerId}: one customer, sensitive fields masked unless the caller's role
  * may read them; a read in clear is audited before the values leave.
  */
-export const handler = apiHandler('customers-get', async (req) => {
+export const handler = apiHandler('customers-get', async function handleCustomersGet(req) {
   const scheme = getScheme(schemeId());
   const customerId = parseCustomerId(req.path);
   const customer = await getCustomer(customerId);

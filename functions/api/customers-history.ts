@@ -11,7 +11,7 @@ import { apiHandler } from '../http/api.ts';
  * GET /customers/{customerId}/history: every version, oldest first, with who changed which
  * fields when and the new values, masked per role. Values shown in clear are audited.
  */
-export const handler = apiHandler('customers-history', async (req) => {
+export const handler = apiHandler('customers-history', async function handleCustomersHistory(req) {
   const scheme = getScheme(schemeId());
   const customerId = parseCustomerId(req.path);
   const versions = await listVersions(customerId);

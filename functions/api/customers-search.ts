@@ -23,7 +23,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * Listings are masked for every role, including those that may read sensitive fields in clear:
  * a listing is not audited, and the clear values are one audited GET /customers/{id} away.
  */
-export const handler = apiHandler('customers-search', async (req) => {
+export const handler = apiHandler('customers-search', async function handleCustomersSearch(req) {
   const scheme = getScheme(schemeId());
   const query = parseInput(searchQuerySchema, req.query);
   const q = query.q ?? '';

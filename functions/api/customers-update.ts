@@ -1,9 +1,8 @@
 import { schemeId } from '../adapters/env.ts';
 import { customerView, parseCustomerId, parseIfMatch, updateCustomerSchema } from '../core/customers.ts';
-import { BadRequest } from '../core/errors.ts';
 import { maskForActor } from '../core/masking.ts';
 import { getScheme } from '../core/scheme.ts';
-import { type ApiRequest, type ApiResponse, apiHandler, parseInput } from '../http/api.ts';
+import { type ApiRequest, type ApiResponse, apiHandler, parseRequiredBody } from '../http/api.ts';
 import { changeCustomer } from '../services/customer-changes.ts';
 
 /**
@@ -15,8 +14,7 @@ async function handleCustomersUpdate(req: ApiRequest): Promise<ApiResponse> {
   const scheme = getScheme(schemeId());
   const customerId = parseCustomerId(req.path);
   const expectedVersion = parseIfMatch(req.headers['if-match']);
-  if (req.body === undefined) throw new BadRequest('request body is required: the fields to change');
-  const patch = parseInput(updateCustomerSchema(scheme), req.body);
+  const patch = parseRequiredBody(updateCustomerSchema(scheme), req.body, 'the fields to change');
   const customer = await changeCustomer({
     customerId,
     expectedVersion,

@@ -14,55 +14,58 @@ import { apiHandler } from '../http/api.ts';
  * short-lived links to its destruction list (JSON and printable HTML). Titles of sensitive types
  * are masked for roles the scheme does not show them to; issuing the links is audited.
  */
-export const handler = apiHandler('disposals-get', async ({ actor, path, requestId }) => {
-  const id = path.batchId ?? '';
-  if (!isBatchId(id)) {
-    throw new BadRequest(`batchId ${JSON.stringify(id)} is not a disposal batch id`, [
-      { path: 'batchId', message: 'must look like KH-2036-01-20361115-1' },
-    ]);
-  }
-  const batch = await getBatch(id);
-  if (!batch) throw new NotFound('disposal batch', id);
-  const scheme = getScheme(batch.schemeId);
-  const unmasked = actor.roles.some((r) => (scheme.unmaskedRoles as readonly string[]).includes(r));
-  const items = (await getBatchItems(id)).sort((a, b) => a.archiveCode.localeCompare(b.archiveCode));
-  let links: Record<string, { url: string; expiresAt: string }> | undefined;
-  if (batch.list) {
-    const time = now();
-    const expiresIn = scheme.limits.contentUrlSeconds;
-    links = {
-      json: await presignContent({
-        key: batch.list.jsonKey,
-        versionId: batch.list.jsonVersionId,
-        expiresIn,
-        now: time,
-      }),
-      html: await presignContent({
-        key: batch.list.htmlKey,
-        versionId: batch.list.htmlVersionId,
-        expiresIn,
-        now: time,
-      }),
-    };
-    await appendAudit({
-      action: 'disposal.list-url',
-      actor,
-      targetType: 'disposal',
-      targetId: id,
-      at: time.toISOString(),
-      details: {
-        requestId,
-        keys: [batch.list.jsonKey, batch.list.htmlKey],
-        expiresAt: links.json?.expiresAt,
+export const handler = apiHandler(
+  'disposals-get',
+  async function handleDisposalsGet({ actor, path, requestId }) {
+    const id = path.batchId ?? '';
+    if (!isBatchId(id)) {
+      throw new BadRequest(`batchId ${JSON.stringify(id)} is not a disposal batch id`, [
+        { path: 'batchId', message: 'must look like KH-2036-01-20361115-1' },
+      ]);
+    }
+    const batch = await getBatch(id);
+    if (!batch) throw new NotFound('disposal batch', id);
+    const scheme = getScheme(batch.schemeId);
+    const unmasked = actor.roles.some((r) => (scheme.unmaskedRoles as readonly string[]).includes(r));
+    const items = (await getBatchItems(id)).sort((a, b) => a.archiveCode.localeCompare(b.archiveCode));
+    let links: Record<string, { url: string; expiresAt: string }> | undefined;
+    if (batch.list) {
+      const time = now();
+      const expiresIn = scheme.limits.contentUrlSeconds;
+      links = {
+        json: await presignContent({
+          key: batch.list.jsonKey,
+          versionId: batch.list.jsonVersionId,
+          expiresIn,
+          now: time,
+        }),
+        html: await presignContent({
+          key: batch.list.htmlKey,
+          versionId: batch.list.htmlVersionId,
+          expiresIn,
+          now: time,
+        }),
+      };
+      await appendAudit({
+        action: 'disposal.list-url',
+        actor,
+        targetType: 'disposal',
+        targetId: id,
+        at: time.toISOString(),
+        details: {
+          requestId,
+          keys: [batch.list.jsonKey, batch.list.htmlKey],
+          expiresAt: links.json?.expiresAt,
+        },
+      });
+    }
+    return {
+      status: 200,
+      body: {
+        ...batchView(batch),
+        items: items.map((i) => itemView(i, scheme, unmasked)),
+        ...(links ? { links } : {}),
       },
-    });
-  }
-  return {
-    status: 200,
-    body: {
-      ...batchView(batch),
-      items: items.map((i) => itemView(i, scheme, unmasked)),
-      ...(links ? { links } : {}),
-    },
-  };
-});
+    };
+  },
+);

@@ -17,7 +17,7 @@ import { apiHandler } from '../http/api.ts';
 export const handler = apiHandler(
   'documents-content',
   'GET /documents/{documentId}/content',
-  async ({ actor, path, requestId, records }) => {
+  async function handleDocumentsContent({ actor, path, requestId, records }) {
     const id = path.documentId ?? '';
     const doc = await records.document();
     const { grant: loan, decidedAt: time } = records;

@@ -1,6 +1,5 @@
 import { contractEndSchema } from '../core/disposal.ts';
-import { BadRequest } from '../core/errors.ts';
-import { type ApiRequest, type ApiResponse, apiHandler, parseInput } from '../http/api.ts';
+import { type ApiRequest, type ApiResponse, apiHandler, parseRequiredBody } from '../http/api.ts';
 import { contractEnded } from '../services/retention-clock.ts';
 
 /**
@@ -9,12 +8,7 @@ import { contractEnded } from '../services/retention-clock.ts';
  * (services/retention-clock.ts).
  */
 async function handleContractEnd({ actor, body, path, requestId }: ApiRequest): Promise<ApiResponse> {
-  if (body === undefined) {
-    throw new BadRequest('request body is required: {"endedOn": "YYYY-MM-DD"}', [
-      { path: 'endedOn', message: 'is required' },
-    ]);
-  }
-  const input = parseInput(contractEndSchema, body);
+  const input = parseRequiredBody(contractEndSchema, body, '{"endedOn": "YYYY-MM-DD"}', 'endedOn');
   const ended = await contractEnded({
     documentId: path.documentId ?? '',
     endedOn: input.endedOn,

@@ -17,7 +17,7 @@ const holdView = ({ placedBySub: _placed, releasedBySub: _released, ...hold }: H
 export const handler = apiHandler(
   'documents-get',
   'GET /documents/{documentId}',
-  async ({ actor, path, records }) => {
+  async function handleDocumentsGet({ actor, path, records }) {
     const doc = await records.document();
     const view = documentView(doc, getScheme(doc.schemeId), actor);
     if (!hasAnyRole(actor, ['archivist'])) return { status: 200, body: view };

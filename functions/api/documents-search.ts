@@ -4,7 +4,7 @@ import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /** `GET /documents?customerId=&archiveCode=&docType=&status=`: by archive code, or a customer's documents. */
-export const handler = apiHandler('documents-search', async ({ actor, query }) => {
+export const handler = apiHandler('documents-search', async function handleDocumentsSearch({ actor, query }) {
   const q = parseInput(documentQuerySchema, query);
   if (q.archiveCode !== undefined) {
     const documentId = await getArchiveCodeOwner(q.archiveCode);

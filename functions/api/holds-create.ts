@@ -1,6 +1,5 @@
 import { holdInputSchema } from '../core/disposal.ts';
-import { BadRequest } from '../core/errors.ts';
-import { type ApiRequest, type ApiResponse, apiHandler, parseInput } from '../http/api.ts';
+import { type ApiRequest, type ApiResponse, apiHandler, parseRequiredBody } from '../http/api.ts';
 import { placeDocumentHold } from '../services/holds.ts';
 
 /**
@@ -9,11 +8,7 @@ import { placeDocumentHold } from '../services/holds.ts';
  * that are not being destroyed can be held.
  */
 async function handleHoldsCreate({ actor, body, path, requestId }: ApiRequest): Promise<ApiResponse> {
-  if (body === undefined)
-    throw new BadRequest('request body is required: {"reason": "..."}', [
-      { path: 'reason', message: 'is required' },
-    ]);
-  const input = parseInput(holdInputSchema, body);
+  const input = parseRequiredBody(holdInputSchema, body, '{"reason": "..."}', 'reason');
   const hold = await placeDocumentHold({
     documentId: path.documentId ?? '',
     reason: input.reason,

@@ -4,7 +4,7 @@ import { createLoan, rejectLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { startBorrowExecution } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
-import { DomainError } from '../core/errors.ts';
+import { DomainError, errorMessage } from '../core/errors.ts';
 import { executionArnOf } from '../core/executions.ts';
 import { assertBorrowable, borrowWorkflowInput, loanView, newLoan } from '../core/loans.ts';
 import { getScheme } from '../core/scheme.ts';
@@ -18,59 +18,63 @@ import { apiHandler } from '../http/api.ts';
  * named documents the caller may borrow: those of customers outside their regions are left out,
  * and answer here as unknown documents.
  */
-export const handler = apiHandler('loans-create', 'POST /loans', async ({ actor, records }) => {
-  const scheme = getScheme(schemeId());
-  const input = records.loanRequest;
-  const documents = assertBorrowable(input.documentIds, records.documents);
+export const handler = apiHandler(
+  'loans-create',
+  'POST /loans',
+  async function handleLoansCreate({ actor, records }) {
+    const scheme = getScheme(schemeId());
+    const input = records.loanRequest;
+    const documents = assertBorrowable(input.documentIds, records.documents);
 
-  const loanId = randomUUID();
-  const time = now();
-  const at = time.toISOString();
-  const loan = newLoan({
-    scheme,
-    input,
-    actor,
-    documents,
-    loanId,
-    executionArn: executionArnOf(borrowWorkflowArn(), loanId),
-    now: time,
-  });
-  await createLoan(loan, {
-    action: 'loan.requested',
-    actor,
-    targetType: 'loan',
-    targetId: loanId,
-    at,
-    after: {
-      documentIds: loan.documentIds,
-      purpose: loan.purpose,
-      days: loan.days,
-      sensitive: loan.sensitive,
-    },
-  });
-
-  try {
-    await startBorrowExecution(loanId, borrowWorkflowInput(loanId, scheme));
-  } catch (err) {
-    // Nobody will ever be asked to approve it: end the request rather than leave it pending.
-    logger.error('borrow-approval did not start; the loan is rejected', {
+    const loanId = randomUUID();
+    const time = now();
+    const at = time.toISOString();
+    const loan = newLoan({
+      scheme,
+      input,
+      actor,
+      documents,
       loanId,
-      error: (err as Error).message,
+      executionArn: executionArnOf(borrowWorkflowArn(), loanId),
+      now: time,
     });
-    const rejection = {
-      reason: 'the approval workflow could not be started; ask again',
-      decidedBy: 'system',
-      at,
-    };
-    await rejectLoan(loanId, loan.executionArn, rejection, {
-      action: 'loan.rejected',
+    await createLoan(loan, {
+      action: 'loan.requested',
       actor,
       targetType: 'loan',
       targetId: loanId,
       at,
-      after: rejection,
+      after: {
+        documentIds: loan.documentIds,
+        purpose: loan.purpose,
+        days: loan.days,
+        sensitive: loan.sensitive,
+      },
     });
-    throw new DomainError(500, 'WorkflowUnavailable', 'the approval workflow could not be started');
-  }
-  return { status: 202, body: loanView(loan, time), headers: { location: `/loans/${loanId}` } };
-});
+
+    try {
+      await startBorrowExecution(loanId, borrowWorkflowInput(loanId, scheme));
+    } catch (err) {
+      // Nobody will ever be asked to approve it: end the request rather than leave it pending.
+      logger.error('borrow-approval did not start; the loan is rejected', {
+        loanId,
+        error: errorMessage(err),
+      });
+      const rejection = {
+        reason: 'the approval workflow could not be started; ask again',
+        decidedBy: 'system',
+        at,
+      };
+      await rejectLoan(loanId, loan.executionArn, rejection, {
+        action: 'loan.rejected',
+        actor,
+        targetType: 'loan',
+        targetId: loanId,
+        at,
+        after: rejection,
+      });
+      throw new DomainError(500, 'WorkflowUnavailable', 'the approval workflow could not be started');
+    }
+    return { status: 202, body: loanView(loan, time), headers: { location: `/loans/${loanId}` } };
+  },
+);

@@ -10,7 +10,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * `GET /loans?status=overdue`: for archivists, every loan with something still out past its due
  * time (see functions/core/loans.ts for what overdue means), longest overdue first.
  */
-export const handler = apiHandler('loans-list', async ({ actor, query }) => {
+export const handler = apiHandler('loans-list', async function handleLoansList({ actor, query }) {
   const q = parseInput(loanQuerySchema, query);
   const limit = q.limit ?? 50;
   const time = now();

@@ -10,7 +10,7 @@ import { apiHandler } from '../http/api.ts';
  * of a loan are back. The borrow-approval execution is not signalled: it waits until the due
  * time and then finds the loan returned, which ends it without doing anything.
  */
-export const handler = apiHandler('loans-return', async ({ actor, path }) => {
+export const handler = apiHandler('loans-return', async function handleLoansReturn({ actor, path }) {
   const id = path.loanId ?? '';
   const loan = await getLoan(id);
   if (!loan) throw new NotFound('loan', id);

@@ -36,9 +36,11 @@ export function schemeView(s: Scheme) {
   };
 }
 
-export const handler = apiHandler('scheme-get', async () => ({
-  status: 200,
-  body: schemeView(getScheme(schemeId())),
-  // The scheme changes only with a deployment.
-  headers: { 'cache-control': 'private, max-age=300' },
-}));
+export const handler = apiHandler('scheme-get', async function handleSchemeGet() {
+  return {
+    status: 200,
+    body: schemeView(getScheme(schemeId())),
+    // The scheme changes only with a deployment.
+    headers: { 'cache-control': 'private, max-age=300' },
+  };
+});

@@ -24,7 +24,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
 /** Roles tasks are assigned to. */
 const TASK_ROLES = [...new Set(Object.values(TASK_KINDS).flatMap((k) => k.roles))].sort();
 
-export const handler = apiHandler('stats-get', async ({ query }) => {
+export const handler = apiHandler('stats-get', async function handleStatsGet({ query }) {
   const q = parseInput(statsQuerySchema, query);
   const time = now();
   const today = isoDate(time);

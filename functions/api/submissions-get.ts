@@ -11,7 +11,7 @@ import { apiHandler } from '../http/api.ts';
 export const handler = apiHandler(
   'submissions-get',
   'GET /submissions/{submissionId}',
-  async ({ actor, records: { submission } }) => {
+  async function handleSubmissionsGet({ actor, records: { submission } }) {
     const documents = await getDocuments(submission.documentIds);
     return {
       status: 200,

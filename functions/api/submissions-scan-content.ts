@@ -25,7 +25,7 @@ import { apiHandler } from '../http/api.ts';
 export const handler = apiHandler(
   'submissions-scan-content',
   'GET /submissions/{submissionId}/documents/{documentId}/content',
-  async ({ actor, path, requestId, records }) => {
+  async function handleSubmissionsScanContent({ actor, path, requestId, records }) {
     const submissionId = path.submissionId ?? '';
     const documentId = path.documentId ?? '';
     const { submission, reviewTask: task, scanBasis: basis } = records;

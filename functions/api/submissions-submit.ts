@@ -17,51 +17,54 @@ import { apiHandler } from '../http/api.ts';
  * recorded execution (Step Functions answers a repeated start with the running execution) and
  * answers 409.
  */
-export const handler = apiHandler('submissions-submit', async ({ actor, path }) => {
-  const id = path.submissionId ?? '';
-  const submission = await getSubmission(id);
-  if (!submission) throw new NotFound('submission', id);
-  const scheme = getScheme(submission.schemeId);
-  if (submission.status === 'SUBMITTED' && submission.createdBy === actor.sub) {
-    const name = executionName(id, submission.attempt);
-    if (submission.executionArn === intakeExecutionArn(name)) {
-      await startIntakeExecution(name, intakeWorkflowInput(id, submission.attempt, scheme));
+export const handler = apiHandler(
+  'submissions-submit',
+  async function handleSubmissionsSubmit({ actor, path }) {
+    const id = path.submissionId ?? '';
+    const submission = await getSubmission(id);
+    if (!submission) throw new NotFound('submission', id);
+    const scheme = getScheme(submission.schemeId);
+    if (submission.status === 'SUBMITTED' && submission.createdBy === actor.sub) {
+      const name = executionName(id, submission.attempt);
+      if (submission.executionArn === intakeExecutionArn(name)) {
+        await startIntakeExecution(name, intakeWorkflowInput(id, submission.attempt, scheme));
+      }
+      throw new Conflict(`submission ${id} is already submitted (status SUBMITTED)`);
     }
-    throw new Conflict(`submission ${id} is already submitted (status SUBMITTED)`);
-  }
-  if (submission.createdBy !== actor.sub) throw new Forbidden(`submission ${id} belongs to another clerk`);
-  const documents = await getDocuments(submission.documentIds);
-  assertSubmittable(actor, submission, documents);
+    if (submission.createdBy !== actor.sub) throw new Forbidden(`submission ${id} belongs to another clerk`);
+    const documents = await getDocuments(submission.documentIds);
+    assertSubmittable(actor, submission, documents);
 
-  const attempt = submission.attempt + 1;
-  const name = executionName(id, attempt);
-  const executionArn = intakeExecutionArn(name);
-  const at = now().toISOString();
-  const won = await markSubmitted(submission, executionArn, at, {
-    action: 'submission.submitted',
-    actor,
-    targetType: 'submission',
-    targetId: id,
-    at,
-    before: { status: submission.status, attempt: submission.attempt },
-    after: { status: 'SUBMITTED', attempt, executionArn },
-  });
-  if (!won) throw new Conflict(`submission ${id} is already submitted`);
-
-  const start = await startIntakeExecution(name, intakeWorkflowInput(id, attempt, scheme));
-  if (!start.started) {
-    // The name was taken before this attempt was recorded; give the attempt back, keeping its number.
-    const back = submission.status === 'REJECTED' ? 'REJECTED' : 'DRAFT';
-    const when = now().toISOString();
-    await abandonSubmitted(id, executionArn, back, when, {
-      action: 'submission.submit-abandoned',
+    const attempt = submission.attempt + 1;
+    const name = executionName(id, attempt);
+    const executionArn = intakeExecutionArn(name);
+    const at = now().toISOString();
+    const won = await markSubmitted(submission, executionArn, at, {
+      action: 'submission.submitted',
       actor,
       targetType: 'submission',
       targetId: id,
-      at: when,
-      details: { attempt, executionArn, reason: 'the execution name of the attempt was already taken' },
+      at,
+      before: { status: submission.status, attempt: submission.attempt },
+      after: { status: 'SUBMITTED', attempt, executionArn },
     });
-    throw new Conflict(`a previous submit of ${id} did not complete; submit again`);
-  }
-  return { status: 202, body: { submissionId: id, status: 'SUBMITTED', executionArn } };
-});
+    if (!won) throw new Conflict(`submission ${id} is already submitted`);
+
+    const start = await startIntakeExecution(name, intakeWorkflowInput(id, attempt, scheme));
+    if (!start.started) {
+      // The name was taken before this attempt was recorded; give the attempt back, keeping its number.
+      const back = submission.status === 'REJECTED' ? 'REJECTED' : 'DRAFT';
+      const when = now().toISOString();
+      await abandonSubmitted(id, executionArn, back, when, {
+        action: 'submission.submit-abandoned',
+        actor,
+        targetType: 'submission',
+        targetId: id,
+        at: when,
+        details: { attempt, executionArn, reason: 'the execution name of the attempt was already taken' },
+      });
+      throw new Conflict(`a previous submit of ${id} did not complete; submit again`);
+    }
+    return { status: 202, body: { submissionId: id, status: 'SUBMITTED', executionArn } };
+  },
+);

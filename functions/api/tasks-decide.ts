@@ -2,7 +2,7 @@ import { logger } from '../adapters/logger.ts';
 import { decideTask, expireDecidedTask, getTask, reopenTask } from '../adapters/tasks-repo.ts';
 import { answerTask, failTask } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
-import { Conflict, DomainError } from '../core/errors.ts';
+import { Conflict, DomainError, errorMessage } from '../core/errors.ts';
 import { assertOpen, decisionSchema, workflowAnswer } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 import { checkDisposalDecision } from '../services/disposal-decisions.ts';
@@ -31,7 +31,7 @@ async function replacedToken(taskId: string, stale: string): Promise<string | un
 export const handler = apiHandler(
   'tasks-decide',
   'POST /tasks/{taskId}/decision',
-  async ({ actor, body, path, records: { task } }) => {
+  async function handleTasksDecide({ actor, body, path, records: { task } }) {
     const taskId = path.taskId ?? '';
     const decision = parseInput(decisionSchema, body);
     assertOpen(task);
@@ -74,7 +74,7 @@ export const handler = apiHandler(
       // The workflow did not get the decision: undo it so the task can be decided again.
       logger.error('could not answer the workflow; the task is open again', {
         taskId,
-        error: (err as Error).message,
+        error: errorMessage(err),
       });
       await reopenTask(task, actor.sub, { ...audit, at: now().toISOString(), action: 'task.reopened' });
       throw new DomainError(500, 'WorkflowUnavailable', 'the workflow could not be answered');

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { BadRequest, Conflict, Forbidden } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
-import { type Actor, isRole, ROLES, type Role } from './roles.ts';
+import { type Actor, ADMINISTRATORS, isRole, ROLES, type Role } from './roles.ts';
 
 /**
  * Staff accounts as Dangan keeps them: whether the person may work at all, which roles the
@@ -40,7 +40,7 @@ export interface Account {
  * holds no other role, so the system administrator reads no content, the security administrator
  * approves nothing, and the auditor changes nothing.
  */
-export const EXCLUSIVE_ROLES: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+export const EXCLUSIVE_ROLES: readonly Role[] = ADMINISTRATORS;
 
 /** What the API answers about an account; nothing else is kept. */
 export type AccountView = Omit<Account, never>;

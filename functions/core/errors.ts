@@ -55,3 +55,10 @@ export interface FieldError {
   path: string;
   message: string;
 }
+
+/** The message of anything thrown (an Error's message, else its text). */
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The name of anything thrown: an SDK error's name (`ConditionalCheckFailedException`, ...). */
+export const errorName = (err: unknown): string | undefined =>
+  err instanceof Error ? err.name : (err as { name?: unknown } | null)?.name?.toString();

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import hotelGuest from '../../schemes/hotel-guest.json' with { type: 'json' };
 import powerSupply from '../../schemes/power-supply.json' with { type: 'json' };
 import { formatArchiveCode, parseCodeTemplate } from './archive-code.ts';
+import { errorMessage } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
 
 /**
@@ -130,7 +131,7 @@ export const schemeSchema = lazySchema(() =>
           seq: 1,
         });
       } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['codeTemplate'], message: (err as Error).message });
+        ctx.addIssue({ code: 'custom', path: ['codeTemplate'], message: errorMessage(err) });
       }
     }),
 );

@@ -8,6 +8,7 @@ import {
 } from './documents.ts';
 import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooLarge } from './errors.ts';
 import { extensionProblem, fileNameProblem, titleProblem } from './file-names.ts';
+import { INTAKE_PREFIX } from './intake-bucket.ts';
 import type { Problem } from './intake-checks.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
@@ -180,7 +181,7 @@ export function checkAgainstScheme(scheme: Scheme, input: CreateSubmissionInput)
 
 /** Where a document's scan is uploaded in the intake bucket. */
 export const intakeKey = (submissionId: string, documentId: string): string =>
-  `intake/${submissionId}/${documentId}`;
+  `${INTAKE_PREFIX}${submissionId}/${documentId}`;
 
 const INTAKE_KEY = /^intake\/([A-Za-z0-9-]{1,64})\/([A-Za-z0-9-]{1,64})$/;
 

@@ -7,28 +7,22 @@ import { REVIEW_REJECTED } from './tasks.ts';
  * that string in their Retry and Catch clauses (test/infra/asl.test.ts keeps the two in step).
  */
 
+/** What the errors below share: each names itself, as the ASL names it. */
+abstract class WorkflowError extends Error {}
+
 /** A state the workflow retries: a lost race or a moment's inconsistency (the ASL lists it). */
-export class TransientError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransientError';
-  }
+export class TransientError extends WorkflowError {
+  override readonly name = 'TransientError';
 }
 
 /** An upload has no malware scan result yet; the workflow waits and retries (the ASL lists it). */
-export class ScanPending extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScanPending';
-  }
+export class ScanPending extends WorkflowError {
+  override readonly name = 'ScanPending';
 }
 
 /** The intake checks failed; the workflow catches it by name and rejects the submission. */
-export class ChecksFailed extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ChecksFailed';
-  }
+export class ChecksFailed extends WorkflowError {
+  override readonly name = 'ChecksFailed';
 }
 
 /**
@@ -36,11 +30,8 @@ export class ChecksFailed extends Error {
  * purpose: it is neither retried nor caught by name, so it fails the execution (or falls to a
  * `States.ALL` Catch), and the stuck check reports the record that waited on it.
  */
-export class WorkflowStateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkflowStateError';
-  }
+export class WorkflowStateError extends WorkflowError {
+  override readonly name = 'WorkflowStateError';
 }
 
 /** Every error class a step throws for its workflow to match by name. */

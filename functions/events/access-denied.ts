@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
-import { appendAudit } from '../adapters/audit.ts';
+import { appendAuditOnce } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
 
 /**
@@ -43,28 +43,25 @@ export async function handler(event: CloudWatchLogsEvent): Promise<{ recorded: n
     const sub = known(line.sub);
     const username = known(line.username) ?? sub;
     const eventId = createHash('sha256').update(`access:${requestId}`).digest('hex').slice(0, 32);
-    try {
-      await appendAudit({
-        action: line.status === '401' ? 'access.unauthenticated' : 'access.denied',
-        actor: sub
-          ? { sub, username: username ?? sub, roles: [] }
-          : { sub: 'anonymous', username: 'anonymous', roles: [] },
-        targetType: 'route',
-        targetId: known(line.routeKey) ?? 'unknown',
-        eventId,
-        at: new Date(entry.timestamp).toISOString(),
-        requestId,
-        details: {
-          status: Number(line.status),
-          ...(known(line.ip) ? { ip: line.ip } : {}),
-          ...(known(line.userAgent) ? { userAgent: line.userAgent } : {}),
-          ...(known(line.authorizerError) ? { reason: line.authorizerError } : {}),
-        },
-      });
-      recorded++;
-    } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-    }
+    const written = await appendAuditOnce({
+      action: line.status === '401' ? 'access.unauthenticated' : 'access.denied',
+      actor: sub
+        ? { sub, username: username ?? sub, roles: [] }
+        : { sub: 'anonymous', username: 'anonymous', roles: [] },
+      targetType: 'route',
+      targetId: known(line.routeKey) ?? 'unknown',
+      eventId,
+      at: new Date(entry.timestamp).toISOString(),
+      requestId,
+      details: {
+        status: Number(line.status),
+        ...(known(line.ip) ? { ip: line.ip } : {}),
+        ...(known(line.userAgent) ? { userAgent: line.userAgent } : {}),
+        ...(known(line.authorizerError) ? { reason: line.authorizerError } : {}),
+      },
+    });
+    // A log line delivered again finds its event in the trail already.
+    if (written) recorded++;
   }
   logger.debug('refused requests audited', { recorded });
   return { recorded };

@@ -10,7 +10,14 @@ import { type RuledRoute, routeKey, rulesOf } from '../access.ts';
 import { logger } from '../adapters/logger.ts';
 import { type FunctionName, ROUTES, type RouteDef } from '../catalog.ts';
 import { AccountDisabled, actorWithAccount } from '../core/accounts.ts';
-import { BadRequest, DomainError, Forbidden, PayloadTooLarge, Unauthorized } from '../core/errors.ts';
+import {
+  BadRequest,
+  DomainError,
+  errorMessage,
+  Forbidden,
+  PayloadTooLarge,
+  Unauthorized,
+} from '../core/errors.ts';
 import { withRequestContext } from '../core/request-context.ts';
 import { type Actor, hasAnyRole, isRole, type Role } from '../core/roles.ts';
 import { accountOf } from './account-state.ts';
@@ -110,7 +117,7 @@ function parseBody(event: ApiEvent): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BadRequest(`request body is not valid JSON: ${(err as Error).message}`);
+    throw new BadRequest(`request body is not valid JSON: ${errorMessage(err)}`);
   }
 }
 
@@ -163,6 +170,25 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
   const result = schema.safeParse(value);
   if (!result.success) throw result.error;
   return result.data;
+}
+
+/**
+ * A request body that must be there: a missing one is a 400 showing what to send (`shape`) and,
+ * when one field is what matters, naming it; a present one is parsed like any input.
+ */
+export function parseRequiredBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  shape: string,
+  field?: string,
+): z.infer<S> {
+  if (body === undefined) {
+    throw new BadRequest(
+      `request body is required: ${shape}`,
+      field === undefined ? undefined : [{ path: field, message: 'is required' }],
+    );
+  }
+  return parseInput(schema, body);
 }
 
 type Impl<Req> = (req: Req) => Promise<ApiResponse>;

@@ -15,6 +15,7 @@ import { now } from '../core/clock.ts';
 import { type DisposableDocument, type ItemStatus, isoDate, onLoanUntil } from '../core/disposal.ts';
 import { destroyOrder, refileAfterRefusal, refusalReason } from '../core/disposal-rules.ts';
 import { archiveObjectKey } from '../core/documents.ts';
+import { errorMessage } from '../core/errors.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -110,7 +111,7 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
     } catch (err) {
       if (!isLockRefusal(err)) throw err;
       const lock = await lockOf(key, v.versionId);
-      const reason = refusalReason(key, v.versionId, (err as Error).message, lock);
+      const reason = refusalReason(key, v.versionId, errorMessage(err), lock);
       const refile = refileAfterRefusal(lock, today);
       const failed = await failItem(
         batchId,

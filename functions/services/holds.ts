@@ -5,7 +5,7 @@ import { getHold, placeHold, releaseHold } from '../adapters/holds-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
 import { type DisposableDocument, type Hold, isoDate } from '../core/disposal.ts';
-import { Conflict, NotFound } from '../core/errors.ts';
+import { Conflict, errorMessage, NotFound } from '../core/errors.ts';
 import { assertHoldable, holdRelease, legalHoldUnused } from '../core/holds.ts';
 import type { Actor } from '../core/roles.ts';
 
@@ -64,7 +64,7 @@ export async function placeDocumentHold(request: HoldRequest & { reason: string 
       await setLegalHold(doc.archiveKey, doc.archiveVersionId, false).catch((err: unknown) =>
         logger.error('could not clear an unused legal hold', {
           documentId: id,
-          error: (err as Error).message,
+          error: errorMessage(err),
         }),
       );
     }
@@ -119,7 +119,7 @@ export async function releaseDocumentHold(request: HoldRequest & { holdId: strin
         // The record is released; S3 keeps refusing to delete until the legal hold is cleared.
         logger.error('hold released but S3 legal hold still on', {
           documentId,
-          error: (err as Error).message,
+          error: errorMessage(err),
         });
       }
     }

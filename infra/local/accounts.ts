@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { accountItem, accountKey } from '../../functions/adapters/accounts-repo.ts';
 import type { Account } from '../../functions/core/accounts.ts';
+import { errorName } from '../../functions/core/errors.ts';
 import type { AccountLookup, LocalUser } from './identity.ts';
 
 export interface LocalAccounts {
@@ -53,7 +54,7 @@ export function localAccounts(options: {
           );
           created++;
         } catch (err) {
-          if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+          if (errorName(err) !== 'ConditionalCheckFailedException') throw err;
         }
       }
       return created;

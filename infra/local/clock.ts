@@ -6,6 +6,7 @@
  * forward. The stack has nothing like it: on AWS the offset is never set.
  */
 import { CLOCK_OFFSET_ENV, now } from '../../functions/core/clock.ts';
+import { errorMessage } from '../../functions/core/errors.ts';
 
 /** Ten years: far enough for any retention test, near enough to catch a unit mistake. */
 const MAX_ADVANCE_SECONDS = 10 * 366 * 86_400;
@@ -47,7 +48,7 @@ export function clockRoute(
   try {
     advanceClock(typeof seconds === 'number' ? seconds : Number.NaN);
   } catch (err) {
-    return error(400, 'BadRequest', (err as Error).message);
+    return error(400, 'BadRequest', errorMessage(err));
   }
   return { status: 200, body: state() };
 }

@@ -20,6 +20,7 @@
  * events get lost.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { errorMessage } from '../../functions/core/errors.ts';
 import { MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import type { LocalRoute } from './local-route.ts';
 import { type ScanTarget, scanAndTag, tagScanResult } from './malware-scan.ts';
@@ -249,13 +250,13 @@ export class Deliveries {
       try {
         return { ...what, status: await this.targets.scan(target(record), status) };
       } catch (err) {
-        const message = (err as Error).message ?? String(err);
+        const message = errorMessage(err);
         this.log(`malware scan of ${record.key} (version ${record.versionId ?? 'null'}) failed: ${message}`);
         return { ...what, error: message };
       }
     };
     const p = run().catch((err: unknown) => {
-      const message = (err as Error).message ?? String(err);
+      const message = errorMessage(err);
       this.log(`${kind} delivery for ${record.key} failed: ${message}`);
       return { ...what, error: message };
     });

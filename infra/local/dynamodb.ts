@@ -22,6 +22,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { TableDef } from '../../functions/adapters/tables.ts';
+import { errorMessage } from '../../functions/core/errors.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -93,7 +94,7 @@ async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: n
       } catch (err) {
         if (Date.now() > deadline) {
           throw new Error(
-            `DynamoDB Local did not answer on ${url} within ${timeoutMs} ms: ${(err as Error).message}`,
+            `DynamoDB Local did not answer on ${url} within ${timeoutMs} ms: ${errorMessage(err)}`,
           );
         }
         await new Promise((r) => setTimeout(r, 100));

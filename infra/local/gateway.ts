@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import type { FunctionName, RouteDef } from '../../functions/catalog.ts';
+import { errorMessage } from '../../functions/core/errors.ts';
 import { DEFAULT_CONSOLE_ORIGINS } from '../shared.ts';
 import type { ConsoleSite } from './console.ts';
 import { bearerToken, buildEvent, requestTime, resultToHttp, splitUrl } from './gateway-integration.ts';
@@ -273,7 +274,7 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
       try {
         jwt = await identity.verify(token, now);
       } catch (err) {
-        const message = (err as Error).message;
+        const message = errorMessage(err);
         accessLog(401, `invalid token: ${message}`);
         send(res, requestId, origin, 401, errorBody('Unauthorized', `invalid token: ${message}`), {
           'www-authenticate': `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`,

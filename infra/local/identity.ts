@@ -20,6 +20,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { errorMessage } from '../../functions/core/errors.ts';
 import { isRole, type Role } from '../../functions/core/roles.ts';
 
 /** Issuer of local tokens: stable, so a token survives a restart on other ports. */
@@ -244,7 +245,7 @@ export async function loadIdentity(dataDir: string): Promise<Identity> {
         return payload;
       } catch (err) {
         if (err instanceof InvalidToken) throw err;
-        throw new InvalidToken((err as Error).message);
+        throw new InvalidToken(errorMessage(err));
       }
     },
   };

@@ -28,8 +28,6 @@ const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 
 /** Function names on AWS carry the application prefix: `dangan-<name>`. */
 export const FUNCTION_PREFIX = 'dangan-';
-/** The catalog's defaults for what an entry leaves unset, as the stack applies them. */
-export { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS };
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown> | unknown;
 

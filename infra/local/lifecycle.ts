@@ -3,6 +3,8 @@
  * it (a second signal kills DynamoDB Local's JVM at once), and so does the exit of whoever
  * started it, so no Dangan runs on as an orphan.
  */
+
+import { errorMessage } from '../../functions/core/errors.ts';
 import type { RunningSystem } from './system.ts';
 
 /** A line about the running system, on stderr. */
@@ -52,7 +54,7 @@ export function stopOnSignalOrParentExit(handle: SystemHandle): () => boolean {
     done.then(
       () => process.exit(0),
       (err: unknown) => {
-        log(`stop failed: ${(err as Error).message}`);
+        log(`stop failed: ${errorMessage(err)}`);
         handle.system()?.kill();
         process.exit(1);
       },

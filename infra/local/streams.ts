@@ -22,6 +22,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { ACCESS_LOG_SUBSCRIBER, type FunctionName, TABLE_STREAMS } from '../../functions/catalog.ts';
+import { errorMessage } from '../../functions/core/errors.ts';
 import type { AccessLogLine } from './gateway.ts';
 
 export interface StreamPollerOptions {
@@ -144,7 +145,7 @@ export class StreamPoller {
         if (!busy) await this.sleep(interval);
       } catch (err) {
         if (this.stopped) return;
-        this.options.onError(`stream of ${s.table} → ${s.function}: ${(err as Error).message}`);
+        this.options.onError(`stream of ${s.table} → ${s.function}: ${errorMessage(err)}`);
         for (const shard of shards.values()) delete shard.iterator;
         await this.sleep(1000);
       }

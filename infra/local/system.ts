@@ -14,6 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { TABLES } from '../../functions/adapters/tables.ts';
 import { ROUTES, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
 import { now } from '../../functions/core/clock.ts';
+import { errorMessage } from '../../functions/core/errors.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { localAccounts } from './accounts.ts';
 import { clockRoute } from './clock.ts';
@@ -60,7 +61,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       try {
         await stop();
       } catch (err) {
-        log(`while stopping: ${(err as Error).message}`);
+        log(`while stopping: ${errorMessage(err)}`);
       }
     }
     stops.length = 0;
@@ -71,8 +72,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     const lambda = new LocalLambda({
       region: config.region,
       accountId: ACCOUNT_ID,
-      onAsyncFailure: (name, err) =>
-        log(`asynchronous invocation of ${name} failed: ${(err as Error).message}`),
+      onAsyncFailure: (name, err) => log(`asynchronous invocation of ${name} failed: ${errorMessage(err)}`),
     });
     stops.push(() => lambda.close());
 
@@ -184,7 +184,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
 
     // The stack's schedules: the retention sweep and the stuck check (jobs.ts).
     const jobs = startScheduledJobs(lambda, (name, err) =>
-      log(`scheduled job ${name} failed: ${(err as Error).message}`),
+      log(`scheduled job ${name} failed: ${errorMessage(err)}`),
     );
     stops.push(() => jobs.scheduler.stop());
 

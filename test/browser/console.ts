@@ -29,6 +29,7 @@ export async function buildConsoleIfStale(): Promise<void> {
   const sources = Math.max(
     newestMtime(WEB_DIR),
     statSync(join(PROJECT_DIR, 'functions', 'catalog.ts')).mtimeMs,
+    newestMtime(join(PROJECT_DIR, 'functions', 'catalog')),
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const { build } = await import('vite');

@@ -1,24 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../clients.ts';
 import { tableName } from '../env.ts';
-import type { ItemKey } from './keys.ts';
+import { type ItemKey, KEY_ATTRIBUTES } from './keys.ts';
 
 /**
  * The item codec of the records table: what is stored beside a record (its keys, index entries
  * and entity tag) is the table's business, and is taken off before the record reaches the domain.
  */
 
-const INDEX_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'entity',
-]);
+const INDEX_ATTRIBUTES: ReadonlySet<string> = new Set(KEY_ATTRIBUTES);
 
 /** An item without its key and index attributes: the record as the domain sees it. */
 export function strip<T>(item: Record<string, unknown>): T {

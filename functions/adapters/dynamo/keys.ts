@@ -53,6 +53,11 @@ export const keys = {
     pk: `DOCUMENT#${documentId}`,
     sk: `HOLD#${holdId}`,
   }),
+  /** A version of a document (history), beside the document item: `V#<time>#<sequence>`. */
+  documentVersion: (documentId: string, versionSk: string): ItemKey => ({
+    pk: `DOCUMENT#${documentId}`,
+    sk: versionSk,
+  }),
   sweep: (name: 'retention' | 'fixity'): ItemKey => ({ pk: `SWEEP#${name}`, sk: 'SWEEP' }),
   loan: (id: string): ItemKey => ({ pk: `LOAN#${id}`, sk: 'LOAN' }),
   /** One per document of a granted loan: the content route queries by document and borrower. */

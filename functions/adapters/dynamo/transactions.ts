@@ -68,18 +68,22 @@ export async function transactUnlessLost(items: TransactWriteItem[]): Promise<bo
 }
 
 /**
- * One conditional UpdateItem guarding a state change: true when it was written, false when its
- * condition failed (nothing written).
+ * One conditional write (Put, Update, Delete): true when it was written, false when its condition
+ * failed (nothing written): another request got there first, or it was written before.
  */
-export async function updateUnlessLost(input: UpdateCommandInput): Promise<boolean> {
+export async function writtenUnlessConditionFails(write: () => Promise<unknown>): Promise<boolean> {
   try {
-    await ddb.send(new UpdateCommand(input));
+    await write();
     return true;
   } catch (err) {
     if (isConditionalCheckFailed(err)) return false;
     throw err;
   }
 }
+
+/** One conditional UpdateItem guarding a state change: false when its condition failed. */
+export const updateUnlessLost = (input: UpdateCommandInput): Promise<boolean> =>
+  writtenUnlessConditionFails(() => ddb.send(new UpdateCommand(input)));
 
 export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';

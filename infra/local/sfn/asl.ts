@@ -3,6 +3,8 @@
  * supports them: the state types, fields and Task resources Dangan's workflows use. Everything
  * else is refused when a definition is loaded (see validate.ts), never silently ignored.
  */
+
+import { errorMessage } from '../../../functions/core/errors.ts';
 import type { Json, JsonObject } from './jsonpath.ts';
 import { validateDefinition } from './validate.ts';
 
@@ -82,7 +84,7 @@ export function parseDefinition(name: string, text: string): MachineDefinition {
   try {
     def = JSON.parse(text);
   } catch (e) {
-    throw new Error(`State machine ${name}: definition is not valid JSON (${(e as Error).message})`);
+    throw new Error(`State machine ${name}: definition is not valid JSON (${errorMessage(e)})`);
   }
   const problems = validateDefinition(def);
   if (problems.length)
