@@ -99,3 +99,15 @@ export async function appendAudit(input: AuditInput): Promise<void> {
 export async function appendAuditOnce(input: AuditInput & { eventId: string }): Promise<boolean> {
   return writtenUnlessConditionFails(() => appendAudit(input));
 }
+
+/**
+ * Audits a read that showed sensitive fields in clear (`revealed`), before the values leave;
+ * writes nothing when every field stayed masked.
+ */
+export async function auditClearRead(
+  input: Omit<AuditInput, 'details'> & { revealed: readonly string[]; details: Record<string, unknown> },
+): Promise<void> {
+  const { revealed, details, ...event } = input;
+  if (revealed.length === 0) return;
+  await appendAudit({ ...event, details: { fields: revealed, ...details } });
+}

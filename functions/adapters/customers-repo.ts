@@ -4,10 +4,10 @@ import { Conflict, NotFound } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
-import { strip } from './dynamo/items.ts';
+import { recordsUnder, strip } from './dynamo/items.ts';
 import { entries, INDEX, keys } from './dynamo/keys.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
-import { queryAll, queryPage, startKeyFrom } from './dynamo/query.ts';
+import { queryPage, startKeyFrom } from './dynamo/query.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -258,14 +258,7 @@ export async function saveChange(change: CustomerChange, audit: AuditInput): Pro
 
 /** Every version of a customer, oldest first. */
 export async function listVersions(customerId: string): Promise<CustomerVersion[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-    ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':v': 'V#' },
-    ScanIndexForward: true,
-    ConsistentRead: true,
-  });
-  return items.map((item) => strip<CustomerVersion>(item));
+  return recordsUnder<CustomerVersion>(keys.customer(customerId).pk, 'V#');
 }
 
 export interface CustomerSnapshot {

@@ -3,7 +3,7 @@ import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import type { DueEntry } from './due-index-repo.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
-import { getRecord, strip } from './dynamo/items.ts';
+import { getRecord, recordsUnder, strip } from './dynamo/items.ts';
 import { ALL_BATCHES, INDEX, keys, PROPOSED_BATCHES, partitions } from './dynamo/keys.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { fillPage, queryAll, startKeyFrom } from './dynamo/query.ts';
@@ -139,13 +139,7 @@ export async function getBatch(batchId: string): Promise<DisposalBatch | undefin
 
 export async function getBatchItems(batchId: string): Promise<BatchItem[]> {
   const of = partitions.batchItems(batchId);
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :item)',
-    ExpressionAttributeValues: { ':pk': of.pk, ':item': of.skPrefix },
-    ConsistentRead: true,
-  });
-  return items.map((i) => strip<BatchItem>(i));
+  return recordsUnder<BatchItem>(of.pk, of.skPrefix);
 }
 
 export async function getBatchItem(batchId: string, documentId: string): Promise<BatchItem | undefined> {

@@ -1,9 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentVersion } from '../core/document-history.ts';
 import { ddb } from './clients.ts';
-import { strip } from './dynamo/items.ts';
+import { recordsUnder } from './dynamo/items.ts';
 import { keys } from './dynamo/keys.ts';
-import { queryAll } from './dynamo/query.ts';
 import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
@@ -29,11 +28,5 @@ export async function putDocumentVersion(v: DocumentVersion): Promise<boolean> {
 
 /** Every version of a document, oldest first. */
 export async function listDocumentVersions(documentId: string): Promise<DocumentVersion[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-    ExpressionAttributeValues: { ':pk': keys.document(documentId).pk, ':v': 'V#' },
-    ConsistentRead: true,
-  });
-  return items.map((item) => strip<DocumentVersion>(item));
+  return recordsUnder<DocumentVersion>(keys.document(documentId).pk, 'V#');
 }

@@ -1,8 +1,7 @@
 import type { Hold } from '../core/disposal.ts';
 import { type AuditInput, auditPut } from './audit.ts';
-import { getRecord, strip } from './dynamo/items.ts';
+import { getRecord, recordsUnder } from './dynamo/items.ts';
 import { entries, keys, partitions } from './dynamo/keys.ts';
-import { queryAll } from './dynamo/query.ts';
 import { transactUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
@@ -18,13 +17,7 @@ export async function getHold(documentId: string, holdId: string): Promise<Hold 
 
 export async function listHolds(documentId: string): Promise<Hold[]> {
   const of = partitions.holdsOf(documentId);
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hold)',
-    ExpressionAttributeValues: { ':pk': of.pk, ':hold': of.skPrefix },
-    ConsistentRead: true,
-  });
-  return items.map((i) => strip<Hold>(i));
+  return recordsUnder<Hold>(of.pk, of.skPrefix);
 }
 
 /**

@@ -1,11 +1,9 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Loan, LoanGrant, LoanRejection, LoanStatus } from '../core/loans.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
-import { ddb } from './clients.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
-import { getRecord, strip } from './dynamo/items.ts';
-import { borrowersLoans, entries, INDEX, keys, LOANS_OUT } from './dynamo/keys.ts';
+import { getRecord, recordsUnder, strip } from './dynamo/items.ts';
+import { borrowersLoans, entries, INDEX, keys, LOANS_OUT, partitions } from './dynamo/keys.ts';
 import { fillPage } from './dynamo/query.ts';
 import {
   cancellationReasons,
@@ -45,15 +43,7 @@ export async function getLoan(loanId: string): Promise<Loan | undefined> {
 
 /** The caller's grants for one document (strongly consistent): one Query, never a scan. */
 export async function queryGrants(documentId: string, borrowerSub: string): Promise<LoanGrant[]> {
-  const res = await ddb.send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
-      ExpressionAttributeValues: { ':pk': `LOANGRANT#${documentId}`, ':sub': `${borrowerSub}#` },
-      ConsistentRead: true,
-    }),
-  );
-  return (res.Items ?? []).map((i) => strip<LoanGrant>(i));
+  return recordsUnder<LoanGrant>(partitions.grantsOf(documentId).pk, `${borrowerSub}#`);
 }
 
 /** A borrower's loans, newest first, optionally of one status. */

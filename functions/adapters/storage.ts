@@ -2,6 +2,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandInput,
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
@@ -92,19 +93,16 @@ export async function presignContent(args: {
   disposition?: string;
   now?: Date;
 }): Promise<{ url: string; expiresAt: string }> {
-  const url = await getSignedUrl(
-    s3,
-    new GetObjectCommand({
+  return presignGet(
+    {
       Bucket: archiveBucket(),
       Key: args.key,
       VersionId: args.versionId,
       ...(args.contentType ? { ResponseContentType: args.contentType } : {}),
       ...(args.disposition ? { ResponseContentDisposition: args.disposition } : {}),
-    }),
-    { expiresIn: args.expiresIn },
+    },
+    args,
   );
-  const issued = args.now ?? now();
-  return { url, expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString() };
 }
 
 /**
@@ -120,18 +118,25 @@ export async function presignIntakeScan(args: {
   expiresIn: number;
   now?: Date;
 }): Promise<{ url: string; expiresAt: string }> {
-  const url = await getSignedUrl(
-    s3,
-    new GetObjectCommand({
+  return presignGet(
+    {
       Bucket: intakeBucket(),
       Key: args.key,
       ...version(args.versionId),
       ResponseContentType: args.contentType,
       ResponseContentDisposition: args.disposition,
       ResponseCacheControl: 'private, no-store',
-    }),
-    { expiresIn: args.expiresIn },
+    },
+    args,
   );
+}
+
+/** A presigned GET of `input`, valid `expiresIn` seconds from `now`, with the time it expires. */
+async function presignGet(
+  input: GetObjectCommandInput,
+  args: { expiresIn: number; now?: Date },
+): Promise<{ url: string; expiresAt: string }> {
+  const url = await getSignedUrl(s3, new GetObjectCommand(input), { expiresIn: args.expiresIn });
   const issued = args.now ?? now();
   return { url, expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString() };
 }

@@ -1,4 +1,4 @@
-import { appendAudit } from '../adapters/audit.ts';
+import { auditClearRead } from '../adapters/audit.ts';
 import { getCustomer } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { canSeeCustomer, customerView, parseCustomerId } from '../core/customers.ts';
@@ -18,14 +18,13 @@ export const handler = apiHandler('customers-get', async function handleCustomer
   // Out-of-region customers answer as absent, so the answer does not tell they exist.
   if (!customer || !canSeeCustomer(req.actor, customer)) throw new NotFound('customer', customerId);
   const { value, revealed } = maskForActor(scheme, req.actor, customerView(customer));
-  if (revealed.length > 0) {
-    await appendAudit({
-      action: 'customer.read-unmasked',
-      actor: req.actor,
-      targetType: 'customer',
-      targetId: customerId,
-      details: { fields: revealed, version: customer.version, requestId: req.requestId },
-    });
-  }
+  await auditClearRead({
+    action: 'customer.read-unmasked',
+    actor: req.actor,
+    targetType: 'customer',
+    targetId: customerId,
+    revealed,
+    details: { version: customer.version, requestId: req.requestId },
+  });
   return { status: 200, body: value, headers: { etag: String(customer.version) } };
 });

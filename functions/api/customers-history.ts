@@ -1,4 +1,4 @@
-import { appendAudit } from '../adapters/audit.ts';
+import { auditClearRead } from '../adapters/audit.ts';
 import { listVersions } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { parseCustomerId, versionView } from '../core/customers.ts';
@@ -22,15 +22,14 @@ export const handler = apiHandler('customers-history', async function handleCust
     req.actor,
     views.map((v) => v.values),
   );
-  if (revealed.length > 0) {
-    await appendAudit({
-      action: 'customer.history-read-unmasked',
-      actor: req.actor,
-      targetType: 'customer',
-      targetId: customerId,
-      details: { fields: revealed, versions: versions.length, requestId: req.requestId },
-    });
-  }
+  await auditClearRead({
+    action: 'customer.history-read-unmasked',
+    actor: req.actor,
+    targetType: 'customer',
+    targetId: customerId,
+    revealed,
+    details: { versions: versions.length, requestId: req.requestId },
+  });
   return {
     status: 200,
     body: { customerId, items: views.map((v, i) => ({ ...v, values: values[i] ?? {} })) },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { now } from './clock.ts';
 import { BadRequest, Conflict } from './errors.ts';
-import { lazySchema } from './lazy-schema.ts';
+import { lazySchema, problemOf } from './lazy-schema.ts';
 import type { Actor } from './roles.ts';
 import type { Scheme } from './scheme.ts';
 
@@ -198,23 +198,17 @@ const customerNoField = lazySchema(() =>
     .regex(CUSTOMER_NO_PATTERN, 'must be 4-32 letters, digits or hyphens, starting with a letter or digit'),
 );
 
-const nameField = lazySchema(() =>
+/** Free text a person typed: trimmed, not empty, at most `max` characters, no control characters. */
+const plainText = (max: number) =>
   text()
     .trim()
     .min(1, 'must not be empty')
-    .max(100, 'must be at most 100 characters')
-    .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters'),
-);
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
 
-const idNumberField = lazySchema(() =>
-  text()
-    .trim()
-    .toUpperCase()
-    .superRefine((v, ctx) => {
-      const problem = idNumberProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-);
+const nameField = lazySchema(() => plainText(100));
+
+const idNumberField = lazySchema(() => text().trim().toUpperCase().superRefine(problemOf(idNumberProblem)));
 
 const phoneField = lazySchema(() =>
   text()
@@ -225,13 +219,7 @@ const phoneField = lazySchema(() =>
     ),
 );
 
-const addressField = lazySchema(() =>
-  text()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(200, 'must be at most 200 characters')
-    .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters'),
-);
+const addressField = lazySchema(() => plainText(200));
 
 const regionField = lazySchema(() =>
   text().trim().toUpperCase().regex(REGION_PATTERN, 'must be 1-32 letters, digits, hyphens or underscores'),

@@ -27,3 +27,14 @@ export function lazySchema<T extends object>(build: () => T): T {
     getPrototypeOf: () => Reflect.getPrototypeOf(real()),
   });
 }
+
+/**
+ * A `superRefine` step from a rule that names the problem of a value (or nothing): the rules stay
+ * plain functions (file-names.ts, customers.ts) and every schema reports them the same way.
+ */
+export const problemOf =
+  <T>(problem: (value: T) => string | undefined) =>
+  (value: T, ctx: { addIssue: (issue: { code: 'custom'; message: string }) => void }): void => {
+    const found = problem(value);
+    if (found) ctx.addIssue({ code: 'custom', message: found });
+  };

@@ -88,26 +88,20 @@ export const schemeSchema = lazySchema(() =>
     .strict()
     .superRefine((s, ctx) => {
       const typeCodes = new Set<string>();
-      s.documentTypes.forEach((t, i) => {
-        if (typeCodes.has(t.code)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['documentTypes', i, 'code'],
-            message: `duplicate ${t.code}`,
-          });
-        }
-        typeCodes.add(t.code);
-      });
       const eventCodes = new Set<string>();
+      const unique = (
+        codes: Set<string>,
+        list: 'documentTypes' | 'businessEvents',
+        code: string,
+        i: number,
+      ) => {
+        if (codes.has(code))
+          ctx.addIssue({ code: 'custom', path: [list, i, 'code'], message: `duplicate ${code}` });
+        codes.add(code);
+      };
+      s.documentTypes.forEach((t, i) => unique(typeCodes, 'documentTypes', t.code, i));
       s.businessEvents.forEach((e, i) => {
-        if (eventCodes.has(e.code)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['businessEvents', i, 'code'],
-            message: `duplicate ${e.code}`,
-          });
-        }
-        eventCodes.add(e.code);
+        unique(eventCodes, 'businessEvents', e.code, i);
         for (const key of ['required', 'optional'] as const) {
           e[key].forEach((t, j) => {
             if (!typeCodes.has(t)) {

@@ -10,7 +10,7 @@ import { BadRequest, Conflict, type FieldError, Forbidden, NotFound, PayloadTooL
 import { extensionProblem, fileNameProblem, titleProblem } from './file-names.ts';
 import { INTAKE_PREFIX } from './intake-bucket.ts';
 import type { Problem } from './intake-checks.ts';
-import { lazySchema } from './lazy-schema.ts';
+import { lazySchema, problemOf } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { businessEvent, documentType, type Scheme } from './scheme.ts';
 
@@ -84,20 +84,8 @@ export function createSubmissionSchema(scheme: Scheme) {
   const doc = z
     .object({
       docType: z.string().min(1).max(12),
-      title: z
-        .string()
-        .superRefine((value, ctx) => {
-          const problem = titleProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .trim(),
-      fileName: z
-        .string()
-        .superRefine((value, ctx) => {
-          const problem = fileNameProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .trim(),
+      title: z.string().superRefine(problemOf(titleProblem)).trim(),
+      fileName: z.string().superRefine(problemOf(fileNameProblem)).trim(),
       contentType: z.string().min(1).max(100),
       size: z.number().int().min(1, 'size must be at least 1 byte'),
       sha256: z
@@ -259,14 +247,7 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
 export const replaceFileSchema = lazySchema(() =>
   z
     .object({
-      fileName: z
-        .string()
-        .superRefine((value, ctx) => {
-          const problem = fileNameProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .trim()
-        .optional(),
+      fileName: z.string().superRefine(problemOf(fileNameProblem)).trim().optional(),
       contentType: z.string().min(1).max(100),
       size: z.number().int().min(1, 'size must be at least 1 byte'),
       sha256: z

@@ -107,9 +107,8 @@ describe('GET /customers/{customerId}/history', () => {
     expect(queries).toHaveLength(2);
     expect(queries[0]).toMatchObject({
       TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-      ExpressionAttributeValues: { ':pk': PK, ':v': 'V#' },
-      ScanIndexForward: true,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': PK, ':prefix': 'V#' },
     });
     expect(queries[0]?.ExclusiveStartKey).toBeUndefined();
     expect(queries[1]?.ExclusiveStartKey).toEqual({ pk: PK, sk: 'V#000002' });

@@ -244,8 +244,8 @@ describe('GET /documents/{documentId}', () => {
     });
     ddbMock
       .on(QueryCommand, {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hold)',
-        ExpressionAttributeValues: { ':pk': `DOCUMENT#${DOC_IDS[0]}`, ':hold': 'HOLD#' },
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `DOCUMENT#${DOC_IDS[0]}`, ':prefix': 'HOLD#' },
       })
       .resolves({
         Items: [

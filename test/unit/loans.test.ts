@@ -557,8 +557,8 @@ describe('GET /documents/{documentId}/content under a loan', () => {
     const q = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(q).toMatchObject({
       TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
-      ExpressionAttributeValues: { ':pk': `LOANGRANT#${DOC_IDS[0]}`, ':sub': `${USERS.staff.sub}#` },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `LOANGRANT#${DOC_IDS[0]}`, ':prefix': `${USERS.staff.sub}#` },
       ConsistentRead: true,
     });
     const audit = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
@@ -589,7 +589,7 @@ describe('GET /documents/{documentId}/content under a loan', () => {
     storedDoc(1);
     ddbMock
       .on(QueryCommand, {
-        ExpressionAttributeValues: { ':pk': `LOANGRANT#${DOC_IDS[1]}`, ':sub': `${USERS.staff.sub}#` },
+        ExpressionAttributeValues: { ':pk': `LOANGRANT#${DOC_IDS[1]}`, ':prefix': `${USERS.staff.sub}#` },
       })
       .resolves({ Items: [] });
     const res = await read(USERS.staff, DOC_IDS[1]);

@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb } from '../clients.ts';
 import { tableName } from '../env.ts';
 import { type ItemKey, KEY_ATTRIBUTES } from './keys.ts';
+import { queryAll } from './query.ts';
 
 /**
  * The item codec of the records table: what is stored beside a record (its keys, index entries
@@ -21,4 +22,18 @@ export function strip<T>(item: Record<string, unknown>): T {
 export async function getRecord<T>(key: ItemKey): Promise<T | undefined> {
   const res = await ddb.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
   return res.Item ? strip<T>(res.Item) : undefined;
+}
+
+/**
+ * The records of one partition whose sort key starts with `skPrefix` (a document's holds, a
+ * batch's items, versions), in sort-key order, read strongly consistent to the end.
+ */
+export async function recordsUnder<T>(pk: string, skPrefix: string): Promise<T[]> {
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    ConsistentRead: true,
+  });
+  return items.map((item) => strip<T>(item));
 }
