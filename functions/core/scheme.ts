@@ -99,7 +99,9 @@ export const schemeSchema = lazySchema(() =>
           ctx.addIssue({ code: 'custom', path: [list, i, 'code'], message: `duplicate ${code}` });
         codes.add(code);
       };
-      s.documentTypes.forEach((t, i) => unique(typeCodes, 'documentTypes', t.code, i));
+      s.documentTypes.forEach((t, i) => {
+        unique(typeCodes, 'documentTypes', t.code, i);
+      });
       s.businessEvents.forEach((e, i) => {
         unique(eventCodes, 'businessEvents', e.code, i);
         for (const key of ['required', 'optional'] as const) {
