@@ -1,3 +1,4 @@
+import type { DisposableDocument } from '../core/disposal.ts';
 import type { DocumentRecord } from '../core/documents.ts';
 import { type AuditInput, auditPut, SYSTEM_ACTOR } from './audit.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
@@ -15,7 +16,11 @@ import { tableName } from './env.ts';
  * records they move together with.
  */
 
-export const getDocument = (id: string) => getRecord<DocumentRecord>(keys.document(id));
+/**
+ * A document as stored: its record and what disposal added to it (all optional), so the services
+ * read both without a cast.
+ */
+export const getDocument = (id: string) => getRecord<DisposableDocument>(keys.document(id));
 
 export function documentItem(d: DocumentRecord) {
   return {
@@ -27,12 +32,12 @@ export function documentItem(d: DocumentRecord) {
 }
 
 /** The named documents (strongly consistent), in the order of `ids`; missing ones are left out. */
-export async function getDocuments(ids: readonly string[]): Promise<DocumentRecord[]> {
+export async function getDocuments(ids: readonly string[]): Promise<DisposableDocument[]> {
   const items = await batchGetItems(
     ids.map((id) => keys.document(id)),
     { consistent: true },
   );
-  return items.map((item) => strip<DocumentRecord>(item));
+  return items.map((item) => strip<DisposableDocument>(item));
 }
 
 /**
@@ -59,7 +64,7 @@ export async function queryCustomerDocuments(
 export async function* customerDocuments(
   customerId: string,
   filters: DocumentFilters,
-): AsyncGenerator<DocumentRecord[]> {
+): AsyncGenerator<DisposableDocument[]> {
   let key: StartKey | undefined;
   do {
     const page = await readCustomerDocuments(customerId, filters, 100, key);
@@ -94,7 +99,9 @@ function readCustomerDocuments(
     },
     limit,
     async (entries) =>
-      (await batchGetItems(tableKeys(entries))).map((item) => strip<DocumentRecord>(item)).filter(matches),
+      (await batchGetItems(tableKeys(entries)))
+        .map((item) => strip<DisposableDocument>(item))
+        .filter(matches),
     startKey,
   );
 }

@@ -5,7 +5,7 @@ import { extendItem } from '../adapters/disposal-items-repo.ts';
 import { getDocument } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
-import { type DisposableDocument, type Extension, isoDate } from '../core/disposal.ts';
+import { type Extension, isoDate } from '../core/disposal.ts';
 import { countItems, extendedDueOn, lockExtension } from '../core/disposal-rules.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
@@ -58,7 +58,7 @@ export async function applyAppraisal(
     const named = d.documentIds ? new Set(d.documentIds) : undefined;
     for (const item of items) {
       if (item.status !== 'PROPOSED' || (named && !named.has(item.documentId))) continue;
-      const doc = (await getDocument(item.documentId)) as DisposableDocument | undefined;
+      const doc = await getDocument(item.documentId);
       if (!doc)
         throw new WorkflowStateError(`document ${item.documentId} of ${batch.batchId} does not exist`);
       const dueOn = extendedDueOn(item.clockStart, years, doc.retainUntil, today);

@@ -12,7 +12,7 @@ import { getDocument } from '../adapters/documents-repo.ts';
 import { loansOut } from '../adapters/loan-check.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
-import { type DisposableDocument, type ItemStatus, isoDate, onLoanUntil } from '../core/disposal.ts';
+import { type ItemStatus, isoDate, onLoanUntil } from '../core/disposal.ts';
 import { destroyOrder, refileAfterRefusal, refusalReason } from '../core/disposal-rules.ts';
 import { archiveObjectKey } from '../core/documents.ts';
 import { errorMessage } from '../core/errors.ts';
@@ -58,7 +58,7 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
       `disposal batch ${batchId} is ${batch?.status ?? 'missing'}, not approved for destruction`,
     );
   }
-  const doc = (await getDocument(documentId)) as DisposableDocument | undefined;
+  const doc = await getDocument(documentId);
   if (!doc) throw new WorkflowStateError(`document ${documentId} does not exist`);
   const at = now();
   const stamp = at.toISOString();
@@ -93,7 +93,7 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
     const loanUntil = onLoanUntil((await loansOut([documentId])).get(documentId) ?? [], today);
     if (loanUntil) return pull(`out on loan; looked at again from ${loanUntil}`, loanUntil);
     if (!(await beginDestroy(batchId, documentId, stamp))) {
-      const again = (await getDocument(documentId)) as DisposableDocument | undefined;
+      const again = await getDocument(documentId);
       if ((again?.activeHolds ?? 0) > 0) return pull('placed on hold after it was proposed', undefined);
       throw new TransientError(`document ${documentId} changed before its destruction began`);
     }

@@ -4,7 +4,7 @@ import { getDocument } from '../adapters/documents-repo.ts';
 import { getHold, placeHold, releaseHold } from '../adapters/holds-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
-import { type DisposableDocument, type Hold, isoDate } from '../core/disposal.ts';
+import { type Hold, isoDate } from '../core/disposal.ts';
 import { Conflict, errorMessage, NotFound } from '../core/errors.ts';
 import { assertHoldable, holdRelease, legalHoldUnused } from '../core/holds.ts';
 import type { Actor } from '../core/roles.ts';
@@ -31,7 +31,7 @@ export interface HoldRequest {
  */
 export async function placeDocumentHold(request: HoldRequest & { reason: string }): Promise<Hold> {
   const { documentId: id, actor, requestId } = request;
-  const doc = (await getDocument(id)) as DisposableDocument | undefined;
+  const doc = await getDocument(id);
   if (!doc) throw new NotFound('document', id);
   assertHoldable(doc);
   if (!doc.archiveKey || !doc.archiveVersionId)
@@ -58,7 +58,7 @@ export async function placeDocumentHold(request: HoldRequest & { reason: string 
     details: { archiveCode: doc.archiveCode, requestId, disposalBatchId: doc.disposalBatchId },
   });
   if (!placed) {
-    const again = (await getDocument(id)) as DisposableDocument | undefined;
+    const again = await getDocument(id);
     // S3's hold went on for nothing: take it off again unless something else keeps it.
     if (legalHoldUnused(again)) {
       await setLegalHold(doc.archiveKey, doc.archiveVersionId, false).catch((err: unknown) =>
@@ -90,7 +90,7 @@ export async function releaseDocumentHold(request: HoldRequest & { holdId: strin
         `hold ${holdId} was released on ${hold.releasedAt ?? '?'} by ${hold.releasedBy ?? '?'}`,
       );
     }
-    const doc = (await getDocument(documentId)) as DisposableDocument | undefined;
+    const doc = await getDocument(documentId);
     if (!doc) throw new NotFound('document', documentId);
     const active = doc.activeHolds ?? 0;
     if (active < 1) throw new Error(`document ${documentId} has an active hold but counts none`);

@@ -68,7 +68,7 @@ export async function startOneClock(
       outcome.started.push({ documentId: doc.documentId, dueOn: verdict.dueOn });
       return;
     }
-    doc = (await getDocument(doc.documentId)) as DisposableDocument | undefined;
+    doc = await getDocument(doc.documentId);
   }
   if (doc) throw new Error(`the retention clock of document ${doc.documentId} kept changing; try again`);
 }
@@ -82,7 +82,7 @@ export async function accountClosed(
 ): Promise<ClockOutcome> {
   const outcome: ClockOutcome = { started: [], unchanged: [], conflicts: [] };
   for await (const page of customerDocuments(customerId, { status: 'ARCHIVED' })) {
-    for (const doc of page as DisposableDocument[]) {
+    for (const doc of page) {
       for (const trigger of ['ACCOUNT_CLOSED', 'CONTRACT_END'] as const) {
         await startOneClock(
           doc,
@@ -130,7 +130,7 @@ export async function contractEnded(request: {
   requestId: string;
 }): Promise<ContractEnd> {
   const { documentId: id, endedOn, actor, requestId } = request;
-  const doc = (await getDocument(id)) as DisposableDocument | undefined;
+  const doc = await getDocument(id);
   if (!doc) throw new NotFound('document', id);
   const time = now();
   assertContractEndable(doc, endedOn, isoDate(time));
@@ -138,7 +138,8 @@ export async function contractEnded(request: {
   await startOneClock(doc, 'CONTRACT_END', endedOn, actor, time, { requestId }, outcome);
   const conflict = outcome.conflicts[0];
   if (conflict) throw new Conflict(conflict.reason);
-  const after = (await getDocument(id)) as DisposableDocument;
+  // Documents are never deleted (a disposed one keeps its tombstone), so it is still there.
+  const after = (await getDocument(id)) ?? doc;
   return {
     documentId: id,
     archiveCode: after.archiveCode,
