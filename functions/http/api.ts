@@ -64,6 +64,38 @@ export interface ApiResponse {
 
 const MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * Headers every API response carries, success or error, whatever the route. Answers are data
+ * (much of it personal), never pages: no cache may keep them, no browser may guess their type,
+ * and a response opened as a document may load nothing and be framed by nobody.
+ */
+export const API_SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+} as const;
+
+/**
+ * The result with the security headers: a handler's own headers (content type, etag, location)
+ * are kept, and so is a `cache-control` it sets deliberately (the scheme, which holds no
+ * personal data, is `private`); `nosniff` and the policy are never the handler's to change.
+ */
+export function withSecurityHeaders(result: ApiResult): ApiResult {
+  const own = result.headers ?? {};
+  const cacheControl = Object.entries(own).find(([k]) => k.toLowerCase() === 'cache-control')?.[1];
+  const kept = Object.fromEntries(
+    Object.entries(own).filter(([k]) => !(k.toLowerCase() in API_SECURITY_HEADERS)),
+  );
+  return {
+    ...result,
+    headers: {
+      ...kept,
+      ...API_SECURITY_HEADERS,
+      ...(cacheControl === undefined ? {} : { 'cache-control': String(cacheControl) }),
+    },
+  };
+}
+
 /** API Gateway passes array claims as strings such as `[clerk reviewer]`; locally the same. */
 export function parseGroups(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
@@ -218,7 +250,11 @@ function chain(
   declared: RuledRoute | undefined,
   impl: Impl<ApiRequest & { records: unknown }>,
 ) {
-  return middy<ApiEvent, ApiResult, Error, Context>().handler(async (event, context) => {
+  return middy<ApiEvent, ApiResult, Error, Context>().handler(async (event, context) =>
+    withSecurityHeaders(await answer(event, context)),
+  );
+
+  async function answer(event: ApiEvent, context: Context): Promise<ApiResult> {
     logger.addContext(context);
     try {
       const route = routeFor(fn, event);
@@ -268,5 +304,5 @@ function chain(
     } finally {
       logger.removeKeys(['actor', 'route']);
     }
-  });
+  }
 }

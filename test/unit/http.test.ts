@@ -3,8 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
 import { handler as health } from '../../functions/api/health.ts';
+import { handler as schemeGet } from '../../functions/api/scheme-get.ts';
+import { ENV } from '../../functions/catalog.ts';
 import { Conflict, DomainError, NotFound } from '../../functions/core/errors.ts';
 import {
+  API_SECURITY_HEADERS,
   type ApiRequest,
   type ApiResponse,
   actorFromEvent,
@@ -105,7 +108,11 @@ describe('apiHandler', () => {
     });
     expect(statusCode).toBe(201);
     expect(body).toEqual({ ok: true });
-    expect(result.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', etag: '1' });
+    expect(result.headers).toEqual({
+      'content-type': 'application/json; charset=utf-8',
+      etag: '1',
+      ...API_SECURITY_HEADERS,
+    });
     expect(seen).toHaveLength(1);
     const req = seen[0]!;
     expect(req.actor).toEqual({ sub: 'sub-archivist1', username: 'archivist1', roles: ['archivist'] });
@@ -307,5 +314,102 @@ describe('GET /health', () => {
       await health(apiEvent({ routeKey: 'GET /health', user: USERS.sysadmin }), lambdaContext),
     );
     expect(res).toEqual({ statusCode: 200, body: { status: 'ok' } });
+  });
+});
+
+describe('security headers', () => {
+  const SECURITY = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  };
+
+  const throwing = (error: unknown) =>
+    probe(async () => {
+      throw error;
+    });
+
+  it.each([
+    [
+      'a success with headers of its own',
+      probe(async () => ({ status: 201, body: {}, headers: { etag: '3' } })),
+      {},
+      201,
+    ],
+    ['no content', probe(), {}, 204],
+    ['401 without claims', probe(), { user: null }, 401],
+    ['403 for a role the route does not allow', probe(), { user: USERS.auditor }, 403],
+    ['400 for malformed JSON', probe(), { rawBody: '{"a":' }, 400],
+    ['404 the work throws', throwing(new NotFound('customer', 'c9')), {}, 404],
+    ['409 the work throws', throwing(new Conflict('taken')), {}, 409],
+    ['500 for a route the function does not serve', probe(), { routeKey: 'GET /health' }, 500],
+  ] as const)('are on %s', async (_label, handler, input, status) => {
+    const { logger } = await import('../../functions/adapters/logger.ts');
+    const spy = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const { result, statusCode } = await handler.invoke(input as Partial<EventInput>);
+    spy.mockRestore();
+    expect(statusCode).toBe(status);
+    expect(result.headers).toMatchObject(SECURITY);
+  });
+
+  it("keep the handler's own headers but never let it drop nosniff or the policy", async () => {
+    const { result } = await probe(async () => ({
+      status: 200,
+      body: {},
+      headers: {
+        etag: '7',
+        location: '/customers/c1',
+        'X-Content-Type-Options': 'sniff-away',
+        'content-security-policy': '*',
+      },
+    })).invoke({ user: USERS.archivist });
+    expect(result.headers).toEqual({
+      'content-type': 'application/json; charset=utf-8',
+      etag: '7',
+      location: '/customers/c1',
+      ...SECURITY,
+    });
+  });
+
+  it('are on a text answer such as the CSV export, beside its own content type', async () => {
+    const csv = apiHandler('customers-create', async () => ({
+      status: 200,
+      text: 'a,b\n1,2\n',
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment' },
+    }));
+    const result = (await csv(
+      apiEvent({ routeKey: 'POST /customers', user: USERS.archivist }),
+      lambdaContext,
+    )) as { body: string; headers: Record<string, string> };
+    expect(result.body).toBe('a,b\n1,2\n');
+    expect(result.headers).toEqual({
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment',
+      ...SECURITY,
+    });
+  });
+
+  it('are on a public route', async () => {
+    const result = (await health(apiEvent({ routeKey: 'GET /health', user: null }), lambdaContext)) as {
+      headers: Record<string, string>;
+    };
+    expect(result.headers).toMatchObject(SECURITY);
+  });
+
+  it('leave the scheme its private caching: it changes with a deployment and holds no personal data', async () => {
+    vi.stubEnv(ENV.scheme, 'power-supply');
+    try {
+      const result = (await schemeGet(
+        apiEvent({ routeKey: 'GET /scheme', user: USERS.clerk }),
+        lambdaContext,
+      )) as {
+        statusCode: number;
+        headers: Record<string, string>;
+      };
+      expect(result.statusCode).toBe(200);
+      expect(result.headers).toMatchObject({ ...SECURITY, 'cache-control': 'private, max-age=300' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
