@@ -12,8 +12,11 @@ import { type Actor, ADMINISTRATORS, isRole, ROLES, type Role } from './roles.ts
  * - a DISABLED account is refused on its next request, whatever its token says;
  * - the roles a request acts with are the token's groups that are also granted here, so a role
  *   removed here stops working at once, and a group forged into a token never works;
- * - a person Dangan keeps no account for is what the identity provider says (its groups, all
- *   regions) until the security administrator first acts on them.
+ * - a person Dangan keeps no account for (never managed) is what the identity provider says (its
+ *   groups, all regions) until the security administrator first acts on them;
+ * - whatever the account, 三员分立 holds for every token: a token whose groups combine one of the
+ *   three administrators with any other role is refused outright (403), and so is an account
+ *   whose granted roles combine them, until the security administrator corrects it.
  */
 
 export const ACCOUNT_STATUSES = ['ACTIVE', 'DISABLED'] as const;
@@ -45,15 +48,38 @@ export const EXCLUSIVE_ROLES: readonly Role[] = ADMINISTRATORS;
 /** What the API answers about an account; nothing else is kept. */
 export type AccountView = Omit<Account, never>;
 
-/** The roles a request acts with: the token's groups that the account grants. */
+/**
+ * The administrators among `roles` when `roles` combines one of them with any other role (the
+ * combination 三员分立 forbids); empty when the roles may be held together.
+ */
+export function forbiddenCombination(roles: readonly Role[]): Role[] {
+  const held = ROLES.filter((r) => roles.includes(r));
+  const exclusive = held.filter((r) => EXCLUSIVE_ROLES.includes(r));
+  return exclusive.length > 0 && held.length > 1 ? exclusive : [];
+}
+
+/**
+ * The roles a request acts with: the token's groups that the account grants; for a person
+ * Dangan keeps no account for, the token's groups (what the identity provider says).
+ */
 export function effectiveRoles(tokenRoles: readonly Role[], account: Account | undefined): Role[] {
   if (!account) return [...tokenRoles];
   return tokenRoles.filter((r) => account.roles.includes(r));
 }
 
-/** The actor a request acts as, once its account is known; throws when the account is disabled. */
+/**
+ * The actor a request acts as, once its account is known. Throws `AccountDisabled` for a
+ * disabled account, and `RoleConflict` (403) when the token's groups, or the roles the account
+ * grants, combine an administrator with another role, managed account or not.
+ */
 export function actorWithAccount(actor: Actor, account: Account | undefined): Actor {
   if (account?.status === 'DISABLED') throw new AccountDisabled(actor.username);
+  const inToken = forbiddenCombination(actor.roles);
+  if (inToken.length > 0) throw new RoleConflict(actor.username, 'token', actor.roles, inToken);
+  if (account) {
+    const granted = forbiddenCombination(account.roles);
+    if (granted.length > 0) throw new RoleConflict(actor.username, 'account', account.roles, granted);
+  }
   const roles = effectiveRoles(actor.roles, account);
   const regions = account?.regions;
   return {
@@ -61,6 +87,26 @@ export function actorWithAccount(actor: Actor, account: Account | undefined): Ac
     roles,
     ...(regions !== undefined && regions.length > 0 ? { regions: [...regions] } : {}),
   };
+}
+
+/**
+ * A token (or an account) holding roles 三员分立 forbids together: refused (403) before any
+ * route is considered, whichever of the roles the route would take. The message names the
+ * conflict and what to do; it is what the refusal is recorded with.
+ */
+export class RoleConflict extends Forbidden {
+  readonly reason = 'role-conflict';
+  constructor(
+    readonly username: string,
+    readonly source: 'token' | 'account',
+    readonly roles: readonly Role[],
+    readonly exclusive: readonly Role[],
+  ) {
+    const held = ROLES.filter((r) => roles.includes(r));
+    super(
+      `${source === 'token' ? `the token of ${username} carries the groups` : `the account of ${username} grants`} ${held.join(', ')}: ${exclusive.join(', ')} may not be combined with another role (三员分立), so no request is served with them; ask the security administrator to leave ${username} one administrator role or none`,
+    );
+  }
 }
 
 /** A disabled account: refused like an invalid token. */
@@ -148,8 +194,8 @@ export function applyAccountChange(
     case 'grant': {
       if (current.roles.includes(change.role)) return undefined;
       const roles = [...current.roles, change.role];
-      const exclusive = roles.filter((r) => EXCLUSIVE_ROLES.includes(r));
-      if (exclusive.length > 0 && roles.length > 1) {
+      const exclusive = forbiddenCombination(roles);
+      if (exclusive.length > 0) {
         throw new Conflict(
           `${current.username} would hold ${roles.join(', ')}: ${exclusive.join(', ')} may not be combined with another role (三员分立)`,
           { roles: current.roles },
