@@ -462,6 +462,91 @@ describe('accounts', () => {
     ).toBe(403);
   });
 
+  it('refuses a token combining secadmin and archivist, managed or never managed, with the conflict named, does nothing and audits the refusal', async () => {
+    const neverManaged = '0b0b0b0b-0000-4000-8000-00000000b0b0';
+    const staff = sub('staff1');
+    const before = await api.expect<{ version: number; roles: string[] }>(
+      200,
+      'secadmin1',
+      'GET',
+      `/users/${staff}`,
+    );
+    const tokens = [
+      [
+        'both1',
+        await localToken(
+          { sub: neverManaged, username: 'both1', 'cognito:groups': ['secadmin', 'archivist'] },
+          600,
+        ),
+      ],
+      [
+        'secadmin1',
+        await localToken(
+          { sub: sub('secadmin1'), username: 'secadmin1', 'cognito:groups': ['secadmin', 'archivist'] },
+          600,
+        ),
+      ],
+    ] as const;
+    for (const [username, token] of tokens) {
+      const body = newCustomerBody();
+      const as = { authorization: `Bearer ${token}` };
+      const refused = [
+        await api.call(null, 'GET', '/tasks', undefined, as),
+        await api.call(null, 'POST', '/customers', body, as),
+        await api.call(null, 'POST', `/users/${staff}/roles`, { role: 'clerk' }, as),
+      ];
+      for (const r of refused) {
+        expect(r.status, username).toBe(403);
+        expect((r.body as { error: { message: string } }).error.message).toBe(
+          `the token of ${username} carries the groups archivist, secadmin: secadmin may not be combined with another role (三员分立), so no request is served with them; ask the security administrator to leave ${username} one administrator role or none`,
+        );
+      }
+      // Nothing done: no customer, staff1's account as it was.
+      const found = await api.expect<{ items: unknown[] }>(
+        200,
+        'archivist1',
+        'GET',
+        `/customers?q=${body.customerNo}`,
+      );
+      expect(found.items).toEqual([]);
+      const after = await api.expect<{ version: number; roles: string[] }>(
+        200,
+        'secadmin1',
+        'GET',
+        `/users/${staff}`,
+      );
+      expect(after).toMatchObject({ version: before.version, roles: before.roles });
+      // Each refusal is in the trail as access.denied, with the caller and the route.
+      for (const [r, route] of refused.map(
+        (x, i) => [x, ['GET /tasks', 'POST /customers', 'POST /users/{userId}/roles'][i]] as const,
+      )) {
+        const requestId = r.headers.get('apigw-requestid');
+        const event = await until(`access.denied of ${route} for ${username}`, async () => {
+          const { items } = await api.expect<{
+            items: { requestId?: string; action: string; actorName: string; details?: { status?: number } }[];
+          }>(
+            200,
+            'auditor1',
+            'GET',
+            `/audit?targetId=${encodeURIComponent(route ?? '')}&action=access.denied`,
+          );
+          return items.find((e) => e.requestId === requestId);
+        });
+        expect(event).toMatchObject({
+          action: 'access.denied',
+          actorName: username,
+          details: { status: 403 },
+        });
+      }
+    }
+    // A never-managed person with one role acts with it, as the identity provider says.
+    const single = await localToken(
+      { sub: neverManaged, username: 'both1', 'cognito:groups': ['archivist'] },
+      600,
+    );
+    expect(await raw(single, 'GET', '/tasks')).toBe(200);
+  });
+
   it('lists users and groups for the security administrator, and narrows a clerk to their regions', async () => {
     const list = await api.expect<{ items: { username: string; roles: string[] }[] }>(
       200,
