@@ -1,23 +1,29 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   AssetHashType,
   Aws,
   DefaultStackSynthesizer,
   DockerImage,
   Duration,
+  Fn,
   RemovalPolicy,
   Stack,
+  Stage,
   Validations,
 } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { type ConsoleSources, consoleContentSecurityPolicy, pathStyleBucket } from '../local/console.ts';
 import { PROJECT_ROOT } from '../shared.ts';
 import { nagResource } from './nag.ts';
+import { Storage } from './storage.ts';
 
 const WEB_DIR = join(PROJECT_ROOT, 'web');
 
@@ -32,6 +38,58 @@ export interface ConsoleSettings {
   userPool: cognito.IUserPool;
   client: cognito.IUserPoolClient;
   domain: cognito.UserPoolDomain;
+  /** The buckets the console uploads to and shows from; the stack's Storage when omitted. */
+  buckets?: { intake: s3.IBucket; archive: s3.IBucket };
+}
+
+/**
+ * The S3 endpoint the functions presign for: regional and path-style (forcePathStyle in
+ * functions/adapters/s3-client.ts), so a bucket's URLs start `https://s3.<region>.<suffix>/<bucket>/`.
+ */
+export const regionalS3Endpoint = (scope: Construct): string =>
+  `https://s3.${Stack.of(scope).region}.${Stack.of(scope).urlSuffix}`;
+
+/**
+ * The policy CloudFront sends with every console response. It cannot name the API or the
+ * buckets: their CORS rules name the distribution, so a policy naming them would close a cycle in
+ * the template. It holds everything else (frame-ancestors, which only a header can carry); the
+ * exact sources arrive with index.html (`consoleMetaPolicy`), and a browser enforces both.
+ */
+export function consoleHeaderPolicy(scope: Construct): string {
+  const s3 = regionalS3Endpoint(scope);
+  return [
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    `img-src 'self' data: ${s3}`,
+    `frame-src ${s3}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * The policy index.html carries as a `<meta>` element, written at deployment: the console's whole
+ * policy with the exact sources (the API's origin, the intake bucket for uploads, both buckets for
+ * previews, the hosted sign-in), less frame-ancestors, which a `<meta>` policy cannot set.
+ */
+export function consoleMetaPolicy(sources: ConsoleSources): string {
+  return consoleContentSecurityPolicy(sources)
+    .split('; ')
+    .filter((d) => !d.startsWith('frame-ancestors'))
+    .join('; ');
+}
+
+/** index.html with the policy as its first element after the character set. */
+export function withPolicyMeta(html: string, policy: string): string {
+  const escaped = policy.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${escaped}" />`;
+  const at = /<meta charset="[^"]*"\s*\/?>/i.exec(html);
+  if (!at) throw new Error('index.html has no <meta charset>: the policy could not be placed');
+  const end = at.index + at[0].length;
+  return `${html.slice(0, end)}\n    ${meta}${html.slice(end)}`;
 }
 
 /**
@@ -64,22 +122,7 @@ export class ConsoleHosting extends Construct {
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Dangan console: CSP, HSTS and no framing',
       securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          // The API, presigned S3 URLs (uploads, originals) and the hosted sign-in are on AWS domains.
-          contentSecurityPolicy: [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data: blob: https://*.amazonaws.com",
-            'frame-src https://*.amazonaws.com',
-            "connect-src 'self' https://*.amazonaws.com https://*.amazoncognito.com",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self' https://*.amazoncognito.com",
-            "frame-ancestors 'none'",
-          ].join('; '),
-          override: true,
-        },
+        contentSecurityPolicy: { contentSecurityPolicy: consoleHeaderPolicy(this), override: true },
         strictTransportSecurity: {
           accessControlMaxAge: Duration.days(730),
           includeSubdomains: true,
@@ -140,7 +183,8 @@ export class ConsoleHosting extends Construct {
    * every load, so a new deployment shows at once without an invalidation.
    */
   publish(settings: ConsoleSettings): void {
-    const app = s3deploy.Source.asset(WEB_DIR, {
+    const built = new s3assets.Asset(this, 'App', {
+      path: WEB_DIR,
       // The hash of what was built (it includes the route table of functions/catalog.ts).
       assetHashType: AssetHashType.OUTPUT,
       exclude: ['dist', 'node_modules'],
@@ -159,6 +203,7 @@ export class ConsoleHosting extends Construct {
         },
       },
     });
+    const app = s3deploy.Source.bucket(built.bucket, built.s3ObjectKey);
     const assets = new s3deploy.BucketDeployment(this, 'Assets', {
       sources: [app],
       destinationBucket: this.bucket,
@@ -178,11 +223,15 @@ export class ConsoleHosting extends Construct {
         scopes: ['openid', 'email', 'profile'],
       },
     };
+    // index.html as built (the source's when bundling is skipped), with the console's policy.
+    const builtIndex = readFileSync(
+      join(resolve(Stage.of(this)?.outdir ?? '.', built.assetPath), 'index.html'),
+      'utf8',
+    );
+    const index = withPolicyMeta(builtIndex, consoleMetaPolicy(this.sources(settings)));
     const entry = new s3deploy.BucketDeployment(this, 'Entry', {
-      sources: [app, s3deploy.Source.jsonData('config.json', config)],
+      sources: [s3deploy.Source.data('index.html', index), s3deploy.Source.jsonData('config.json', config)],
       destinationBucket: this.bucket,
-      exclude: ['*'],
-      include: ['index.html', 'config.json'],
       prune: false,
       cacheControl: [s3deploy.CacheControl.noCache()],
       memoryLimit: 512,
@@ -190,6 +239,25 @@ export class ConsoleHosting extends Construct {
     // index.html names the assets: they are in place before it is replaced.
     entry.node.addDependency(assets);
     acknowledgeDeploymentHandler(this, assets, this.bucket);
+  }
+
+  /** Where the console reaches: the API's origin, the buckets (path-style) and the sign-in. */
+  private sources(settings: ConsoleSettings): ConsoleSources {
+    const buckets =
+      settings.buckets ?? Stack.of(this).node.children.find((c): c is Storage => c instanceof Storage);
+    if (!buckets) throw new Error('the console needs the intake and archive buckets: pass settings.buckets');
+    const s3 = regionalS3Endpoint(this);
+    // `https://<host>/...` → `https://<host>`, for a URL known only at deployment too.
+    const api = `https://${Fn.select(2, Fn.split('/', settings.apiUrl))}`;
+    return {
+      api: [api],
+      uploads: [pathStyleBucket(s3, buckets.intake.bucketName)],
+      views: [
+        pathStyleBucket(s3, buckets.intake.bucketName),
+        pathStyleBucket(s3, buckets.archive.bucketName),
+      ],
+      signIn: [settings.domain.baseUrl()],
+    };
   }
 }
 

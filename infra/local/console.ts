@@ -2,11 +2,13 @@
  * The console as the local gateway serves it: the built single-page app (web/dist) at `/`,
  * `config.json` generated for this machine (the API on the same origin, the local token endpoint
  * for signing in), and `index.html` for any other page address. The gateway asks here only for
- * GET and HEAD requests no API route matched, so the console can never shadow the API.
+ * GET and HEAD requests no API route matched, so the console can never shadow the API. Every
+ * answer carries the console's security headers (its content security policy among them).
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { ENV } from '../../functions/catalog.ts';
 import { PROJECT_ROOT } from '../shared.ts';
 
 /** Where `npm run build:web` puts the console. */
@@ -33,15 +35,88 @@ export interface ConsoleSite {
   serve(method: string, rawPath: string, accept: string | undefined, res: ServerResponse): boolean;
 }
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
+/**
+ * Where the console reaches beyond its own origin, each as a CSP source: an origin, or a URL
+ * ending in `/` that allows only what is under it (one bucket of a path-style S3 endpoint).
+ */
+export interface ConsoleSources {
+  /** The API, when it is not on the console's own origin. */
+  api?: readonly string[];
+  /** Where the console PUTs scans through presigned URLs: the intake bucket. */
+  uploads?: readonly string[];
+  /**
+   * What the console shows inline through presigned GETs, as `<img>` and `<iframe>`
+   * (web/src/pages/scans.ts, shared.ts): scans in the intake bucket, originals in the archive.
+   */
+  views?: readonly string[];
+  /** The hosted sign-in, whose token endpoint the console calls (authorization code + PKCE). */
+  signIn?: readonly string[];
+}
 
-export function consoleSite(options: { dir?: string; config?: unknown } = {}): ConsoleSite {
+/**
+ * The console's content security policy, the same on this machine and on AWS: its own scripts
+ * and stylesheets only (the Vite build emits no inline script or style element), data from the
+ * API, uploads to the intake bucket, previews from the buckets, nothing framing it.
+ *
+ * `style-src-attr 'unsafe-inline'`: the console's DOM helper (web/src/dom.ts) sets `style`
+ * attributes (the dashboard's bar widths and colours, a few layouts), which a policy without it
+ * refuses. Style attributes run no script; stylesheets and `<style>` elements stay 'self' only.
+ */
+export function consoleContentSecurityPolicy(sources: ConsoleSources = {}): string {
+  const list = (...parts: (readonly string[] | undefined)[]) => {
+    const all = parts.flatMap((p) => p ?? []);
+    return all.length === 0 ? "'none'" : all.join(' ');
+  };
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    // data: for the icon inlined in index.html.
+    `img-src ${list(["'self'", 'data:'], sources.views)}`,
+    `frame-src ${list(sources.views)}`,
+    "object-src 'none'",
+    `connect-src ${list(["'self'"], sources.api, sources.uploads, sources.signIn)}`,
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The CSP source of one bucket behind a path-style endpoint: `<endpoint>/<bucket>/`. */
+export const pathStyleBucket = (endpoint: string, bucket: string): string =>
+  `${endpoint.replace(/\/+$/, '')}/${bucket}/`;
+
+/**
+ * The console's sources on this machine: the API on its own origin, and the local S3 and the
+ * buckets the functions presign for, read from the handlers' environment (system.ts sets it
+ * before the gateway starts), so the console may reach exactly where the functions send it.
+ */
+export function localConsoleSources(env: NodeJS.ProcessEnv = process.env): ConsoleSources {
+  const endpoint = env.AWS_ENDPOINT_URL_S3;
+  const intake = env[ENV.intakeBucket];
+  const archive = env[ENV.archiveBucket];
+  if (!endpoint) return {};
+  const bucket = (name: string | undefined) => (name ? [pathStyleBucket(endpoint, name)] : []);
+  return { uploads: bucket(intake), views: [...bucket(intake), ...bucket(archive)] };
+}
+
+/** Headers of every console response. */
+export function consoleSecurityHeaders(sources: ConsoleSources = {}): Record<string, string> {
+  return {
+    'content-security-policy': consoleContentSecurityPolicy(sources),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  };
+}
+
+export function consoleSite(
+  options: { dir?: string; config?: unknown; sources?: ConsoleSources } = {},
+): ConsoleSite {
   const dir = resolve(options.dir ?? CONSOLE_DIST);
   const config = JSON.stringify(options.config ?? LOCAL_CONSOLE_CONFIG);
+  const securityHeaders = consoleSecurityHeaders(options.sources ?? localConsoleSources());
 
   const sendFile = (res: ServerResponse, file: string, head: boolean, cache: string) => {
     const size = statSync(file).size;
@@ -49,7 +124,7 @@ export function consoleSite(options: { dir?: string; config?: unknown } = {}): C
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': String(size),
       'cache-control': cache,
-      ...SECURITY_HEADERS,
+      ...securityHeaders,
     });
     if (head) res.end();
     else createReadStream(file).pipe(res);
@@ -70,7 +145,7 @@ export function consoleSite(options: { dir?: string; config?: unknown } = {}): C
           'content-type': TYPES['.json'] as string,
           'content-length': String(Buffer.byteLength(config)),
           'cache-control': 'no-store',
-          ...SECURITY_HEADERS,
+          ...securityHeaders,
         });
         res.end(head ? undefined : config);
         return true;
@@ -79,7 +154,11 @@ export function consoleSite(options: { dir?: string; config?: unknown } = {}): C
       if (!existsSync(index)) {
         if (path !== '/' && path !== '/index.html') return false;
         const body = 'The console is not built: run `npm run build:web`, then reload.\n';
-        res.writeHead(503, { 'content-type': TYPES['.txt'] as string, 'cache-control': 'no-store' });
+        res.writeHead(503, {
+          'content-type': TYPES['.txt'] as string,
+          'cache-control': 'no-store',
+          ...securityHeaders,
+        });
         res.end(head ? undefined : body);
         return true;
       }

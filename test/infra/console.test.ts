@@ -22,6 +22,37 @@ let stack: Stack;
 let hosting: ConsoleHosting;
 let template: Template;
 let client: cognito.UserPoolClient;
+let intake: s3.Bucket;
+let archive: s3.Bucket;
+let domain: cognito.UserPoolDomain;
+
+/** A template value as text: `Fn::Join` joined, `Ref` and `Fn::GetAtt` as `<name>`. */
+function flat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Json;
+  if (v.Ref !== undefined) return `<${String(v.Ref)}>`;
+  if (v['Fn::GetAtt'] !== undefined) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (v['Fn::Join'] !== undefined) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(flat).join(sep);
+  }
+  if (v['Fn::Select'] !== undefined) {
+    const [i, list] = v['Fn::Select'] as [number, unknown];
+    return `<select ${i} of ${flat(list)}>`;
+  }
+  if (v['Fn::Split'] !== undefined) {
+    const [sep, source] = v['Fn::Split'] as [string, unknown];
+    return `<split '${sep}' of ${flat(source)}>`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Hosts named in a policy (sources other than keywords and schemes). */
+const hostsOf = (policy: string): string[] =>
+  policy
+    .split(';')
+    .flatMap((d) => d.trim().split(/\s+/).slice(1))
+    .filter((src) => !src.startsWith("'") && !/^[a-z]+:$/.test(src));
 
 const id = (c: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(c.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
@@ -33,12 +64,37 @@ beforeAll(() => {
   const accessLogs = new s3.Bucket(stack, 'AccessLogs');
   const userPool = new cognito.UserPool(stack, 'Pool');
   client = userPool.addClient('Client');
-  const domain = userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: 'dangan-test' } });
+  domain = userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: 'dangan-test' } });
+  intake = new s3.Bucket(stack, 'Intake');
+  archive = new s3.Bucket(stack, 'Archive');
   hosting = new ConsoleHosting(stack, 'Console', { accessLogs });
-  hosting.publish({ apiUrl: 'https://api.example.test/', userPool, client, domain });
+  hosting.publish({
+    apiUrl: 'https://api.example.test/',
+    userPool,
+    client,
+    domain,
+    buckets: { intake, archive },
+  });
   app.synth();
   template = Template.fromStack(stack);
 }, 120_000);
+
+/** The index.html the Entry deployment writes, its deploy-time values shown as `<name>`. */
+function deployedIndex(): string {
+  const entry = Object.values(template.findResources('Custom::CDKBucketDeployment'))
+    .map((r) => (r as { Properties: Json }).Properties)
+    .find((d) => d.Exclude === undefined) as Json;
+  // One marker map per source, numbered per source: index.html is the first.
+  const markers = (entry.SourceMarkers as Json[])[0] as Json;
+  const file = readdirSync(outdir)
+    .filter((f) => f.startsWith('asset.'))
+    .map((d) => join(outdir, d, 'index.html'))
+    .find((f) => existsSync(f) && readFileSync(f, 'utf8').includes('Content-Security-Policy'));
+  expect(file).toBeDefined();
+  let html = readFileSync(file as string, 'utf8');
+  for (const [marker, value] of Object.entries(markers)) html = html.split(marker).join(flat(value));
+  return html;
+}
 
 afterAll(() => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
@@ -99,15 +155,38 @@ describe('console hosting', () => {
     template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
       ResponseHeadersPolicyConfig: Match.objectLike({
         SecurityHeadersConfig: Match.objectLike({
-          ContentSecurityPolicy: {
-            ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'self'.*frame-ancestors 'none'"),
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.anyValue(), Override: true },
+          StrictTransportSecurity: {
+            AccessControlMaxAgeSec: 63072000,
+            IncludeSubdomains: true,
             Override: true,
           },
-          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 63072000 }),
+          ContentTypeOptions: { Override: true },
           FrameOptions: { FrameOption: 'DENY', Override: true },
+          ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
         }),
       }),
     });
+    const [policy] = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy')).map(
+      (r) =>
+        flat(
+          (r as { Properties: { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: Json } } }).Properties
+            .ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy as Json,
+        ),
+    );
+    const csp = flat((JSON.parse(policy as string) as Json).ContentSecurityPolicy);
+    expect(csp.split('; ')).toEqual([
+      "script-src 'self'",
+      "style-src 'self'",
+      "style-src-attr 'unsafe-inline'",
+      "img-src 'self' data: https://s3.<AWS::Region>.<AWS::URLSuffix>",
+      'frame-src https://s3.<AWS::Region>.<AWS::URLSuffix>',
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ]);
+    for (const host of hostsOf(csp)) expect(host, csp).not.toContain('*');
   });
 
   it('deploys the hashed assets for good and index.html with config.json revalidated', () => {
@@ -116,11 +195,11 @@ describe('console hosting', () => {
     );
     expect(deployments).toHaveLength(2);
     const assets = deployments.find((d) => JSON.stringify(d.Exclude).includes('index.html')) as Json;
-    const entry = deployments.find((d) => JSON.stringify(d.Include ?? []).includes('index.html')) as Json;
+    const entry = deployments.find((d) => d !== assets) as Json;
     expect(assets.Prune).toBe(false);
+    expect(assets.Exclude).toEqual(['index.html', 'config.json']);
     expect(assets.SystemMetadata).toEqual({ 'cache-control': 'public, max-age=31536000, immutable' });
     expect(entry.Prune).toBe(false);
-    expect(entry.Include).toEqual(['index.html', 'config.json']);
     expect(entry.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
     // config.json is written at deployment with the API URL and the hosted sign-in settings.
     const markers = JSON.stringify(entry.SourceMarkers);
@@ -128,9 +207,44 @@ describe('console hosting', () => {
     expect(JSON.stringify(entry)).toContain(id(hosting.bucket));
   });
 
+  it('puts the exact policy in index.html: the API, the buckets by name, the sign-in, no wildcard', () => {
+    const html = deployedIndex();
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)" \/>/.exec(html)?.[1];
+    expect(meta, html).toBeDefined();
+    // Before anything is loaded: right after the character set.
+    expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.indexOf('<script'));
+    const csp = (meta as string).replace(/&amp;/g, '&');
+    const directive = (name: string) =>
+      csp
+        .split('; ')
+        .find((d) => d.startsWith(`${name} `))
+        ?.split(' ')
+        .slice(1);
+    const s3 = 'https://s3.<AWS::Region>.<AWS::URLSuffix>';
+    const intakeSource = `${s3}/<${id(intake)}>/`;
+    const archiveSource = `${s3}/<${id(archive)}>/`;
+    expect(directive('default-src')).toEqual(["'self'"]);
+    expect(directive('script-src')).toEqual(["'self'"]);
+    expect(directive('style-src')).toEqual(["'self'"]);
+    expect(directive('connect-src')).toEqual([
+      "'self'",
+      'https://api.example.test',
+      intakeSource,
+      `https://<${id(domain)}>.auth.<AWS::Region>.amazoncognito.com`,
+    ]);
+    expect(directive('img-src')).toEqual(["'self'", 'data:', intakeSource, archiveSource]);
+    expect(directive('frame-src')).toEqual([intakeSource, archiveSource]);
+    expect(directive('object-src')).toEqual(["'none'"]);
+    expect(directive('base-uri')).toEqual(["'self'"]);
+    expect(directive('form-action')).toEqual(["'self'"]);
+    // A <meta> policy cannot set frame-ancestors: the header does.
+    expect(directive('frame-ancestors')).toBeUndefined();
+    for (const host of hostsOf(csp)) expect(host, csp).not.toContain('*');
+  });
+
   it('builds the console into its asset when synthesizing', () => {
     const assetDirs = readdirSync(outdir).filter((f) => f.startsWith('asset.'));
-    const built = assetDirs.filter((d) => existsSync(join(outdir, d, 'index.html')));
+    const built = assetDirs.filter((d) => existsSync(join(outdir, d, 'assets')));
     expect(built.length).toBeGreaterThan(0);
     const dir = join(outdir, built[0] as string);
     const index = readFileSync(join(dir, 'index.html'), 'utf8');
