@@ -138,6 +138,9 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       dataDir: join(config.dataDir, 'sfn'),
       region: config.region,
       accountId: ACCOUNT_ID,
+      // Requests signed by the local credentials only, as the local S3: the functions, the tests
+      // and the AWS CLI sign with them.
+      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
       stateMachines: (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => ({
         name: names.stateMachineName(wf),
         definition: workflowDefinition(wf, (fn) => lambda.arnOf(fn)),

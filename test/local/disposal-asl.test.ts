@@ -66,6 +66,7 @@ async function disposal(
     dataDir,
     region: REGION,
     accountId: ACCOUNT,
+    credentials: { local: 'local' },
     now: clock.now,
     stateMachines: [{ name: 'disposal', definition }],
     invokeLambda: async (arn, payload: Payload) => {

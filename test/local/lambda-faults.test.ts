@@ -275,6 +275,7 @@ describe('Step Functions tasks', () => {
       dataDir,
       region: REGION,
       accountId: ACCOUNT,
+      credentials: { local: 'local' },
       now: clock.now,
       stateMachines: [
         {

@@ -79,6 +79,7 @@ async function local(
     dataDir,
     region: REGION,
     accountId: ACCOUNT,
+    credentials: { local: 'local' },
     now: opts.systemClock ? undefined : clock.now,
     stateMachines: Object.entries(machines).map(([name, def]) => ({
       name,

@@ -1,12 +1,15 @@
 /**
  * Local Step Functions endpoint for Dangan. Speaks the AWS JSON 1.0 protocol of the
  * `AWSStepFunctions` service, so `new SFNClient({ endpoint: url })` works against it unchanged.
+ * Every request must carry a valid Signature Version 4 by one of `credentials` (auth.ts); one that
+ * does not is refused as AWS refuses it, and nothing is done.
  * Executions are durable: they are kept in `dataDir` and continue after a restart.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SfnApi } from './api.ts';
+import { type SfnAuthOptions, verifyRequest } from './auth.ts';
 import { Engine } from './engine.ts';
 import { ApiError } from './errors.ts';
 import { isObject, type JsonObject } from './jsonpath.ts';
@@ -26,6 +29,8 @@ export interface LocalSfnOptions {
   /** used to build ARNs: arn:aws:states:{region}:{accountId}:stateMachine:{name} */
   region: string;
   accountId: string;
+  /** Access key id → secret access key: the only signers whose requests are accepted. */
+  credentials: Record<string, string>;
   stateMachines: LocalStateMachine[];
   /** for arn:aws:states:::lambda:invoke (FunctionName from Parameters) and plain Lambda ARNs as Resource */
   invokeLambda: (functionArn: string, payload: unknown) => Promise<unknown>;
@@ -69,8 +74,9 @@ export async function startSfnServer(opts: LocalSfnOptions): Promise<LocalSfnSer
     now: opts.now ?? (() => new Date()),
   });
 
+  const auth = { region: opts.region, credentials: opts.credentials };
   const server = createServer((req, res) => {
-    handle(engine, req, res).catch((e: unknown) => {
+    handle(engine, auth, req, res).catch((e: unknown) => {
       console.error('[sfn] request failed', e);
       if (!res.headersSent) send(res, 500, { __type: 'InternalFailure', message: String(e) });
     });
@@ -108,9 +114,23 @@ export async function startSfnServer(opts: LocalSfnOptions): Promise<LocalSfnSer
   };
 }
 
-async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  engine: Engine,
+  auth: Omit<SfnAuthOptions, 'now'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  try {
+    const signed = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders };
+    verifyRequest(signed, raw, { ...auth, now: Date.now() });
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    sendError(res, e);
+    return;
+  }
   if (req.method !== 'POST') {
     send(res, 404, { __type: 'UnknownOperationException', message: `${req.method} is not supported` });
     return;
@@ -123,7 +143,7 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
   }
   let body: unknown;
   try {
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = raw.toString('utf8');
     body = text.trim() ? JSON.parse(text) : {};
   } catch {
     send(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
@@ -136,7 +156,7 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
   try {
     send(res, 200, op(engine.api, body));
   } catch (e) {
-    if (e instanceof ApiError) send(res, e.status, { __type: e.type, message: e.message });
+    if (e instanceof ApiError) sendError(res, e);
     else throw e;
   }
 }
@@ -149,4 +169,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'x-amzn-requestid': randomUUID(),
   });
   res.end(text);
+}
+
+function sendError(res: ServerResponse, e: ApiError): void {
+  send(res, e.status, { __type: e.type, message: e.message });
 }
