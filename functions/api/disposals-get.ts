@@ -3,8 +3,8 @@ import { getBatch, getBatchItems } from '../adapters/disposal-batches-repo.ts';
 import { presignContent } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { batchView, itemView } from '../core/destruction-list.ts';
-import { isBatchId } from '../core/disposal.ts';
-import { BadRequest, NotFound } from '../core/errors.ts';
+import { parseBatchId } from '../core/disposal.ts';
+import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
 
@@ -17,12 +17,7 @@ import { apiHandler } from '../http/api.ts';
 export const handler = apiHandler(
   'disposals-get',
   async function handleDisposalsGet({ actor, path, requestId }) {
-    const id = path.batchId ?? '';
-    if (!isBatchId(id)) {
-      throw new BadRequest(`batchId ${JSON.stringify(id)} is not a disposal batch id`, [
-        { path: 'batchId', message: 'must look like KH-2036-01-20361115-1' },
-      ]);
-    }
+    const id = parseBatchId(path.batchId ?? '');
     const batch = await getBatch(id);
     if (!batch) throw new NotFound('disposal batch', id);
     const scheme = getScheme(batch.schemeId);

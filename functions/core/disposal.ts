@@ -282,6 +282,16 @@ export function batchId(category: string, dueMonth: string, sweepDate: string, p
 const BATCH_ID = /^[A-Z][A-Z0-9]{0,11}-\d{4}-\d{2}-\d{8}-\d{1,4}$/;
 export const isBatchId = (value: string): boolean => BATCH_ID.test(value);
 
+/** `id` if it is a disposal batch id, else a 400 naming `batchId`. */
+export function parseBatchId(id: string): string {
+  if (!isBatchId(id)) {
+    throw new BadRequest(`batchId ${JSON.stringify(id)} is not a disposal batch id`, [
+      { path: 'batchId', message: 'must look like KH-2036-01-20361115-1' },
+    ]);
+  }
+  return id;
+}
+
 export interface BatchGroup {
   category: string;
   dueMonth: string;

@@ -17,6 +17,7 @@ import {
   createLoanSchema,
   type Loan,
 } from '../core/loans.ts';
+import { checkPathIds, keyText, requestId } from '../core/request-ids.ts';
 import { type Actor, hasAnyRole } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { documentOfSubmission, type ScanReaderBasis, scanReaderBasis } from '../core/submission-scans.ts';
@@ -128,19 +129,24 @@ type Check<R extends RuleName> = (
 ) => Promise<RuleRecords<DocumentPath>[R] | RuleRecords[R]>;
 
 const NO_CUSTOMER = '';
+/** The longest archive code `GET /documents?archiveCode=` takes (documentQuerySchema). */
+const MAX_ARCHIVE_CODE_QUERY = 100;
 
 /** The customer a request is about: in the path, the query or the body, or the document's. */
 async function customerIdOf(req: RuleRequest, reads: RecordReads): Promise<string | undefined> {
+  // Path parameters are ids already (enforceRules); what the query or body names is checked here,
+  // before it is read by key.
   if (req.path.customerId) return req.path.customerId;
   if (req.path.documentId) return (await reads.routeDocument(req.path.documentId)()).customerId;
-  if (req.query.customerId) return req.query.customerId;
+  if (req.query.customerId) return requestId('customerId', req.query.customerId);
   if (req.query.archiveCode) {
-    const documentId = await getArchiveCodeOwner(req.query.archiveCode);
+    const code = keyText('archiveCode', req.query.archiveCode, MAX_ARCHIVE_CODE_QUERY);
+    const documentId = await getArchiveCodeOwner(code);
     const doc = documentId === undefined ? undefined : await reads.document(documentId);
     return doc?.customerId ?? NO_CUSTOMER;
   }
   const body = req.body as { customerId?: unknown } | undefined;
-  if (typeof body?.customerId === 'string') return body.customerId;
+  if (typeof body?.customerId === 'string') return requestId('customerId', body.customerId);
   return undefined;
 }
 
@@ -274,13 +280,17 @@ export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
 };
 
 /**
- * Runs `rules` in order and gathers what they read: the records of the route, which the chain
- * hands its handler as `RouteRecords` of the route.
+ * Checks that every path parameter is an id (core/request-ids.ts: a 400 naming the parameter,
+ * before anything is read), then runs `rules` in order and gathers what they read: the records
+ * of the route, which the chain hands its handler as `RouteRecords` of the route. The chain calls
+ * this for every route with roles, with or without rules, so no handler sees a path parameter
+ * that could not be part of a key.
  */
 export async function enforceRules(
   rules: readonly RuleName[],
   req: RuleRequest,
 ): Promise<Readonly<Record<string, unknown>>> {
+  checkPathIds(req.path);
   const reads = new RecordReads();
   const records: Record<string, unknown> = {};
   for (const rule of rules) {
