@@ -60,7 +60,6 @@ export function consoleHeaderPolicy(scope: Construct): string {
   return [
     "script-src 'self'",
     "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
     `img-src 'self' data: ${s3}`,
     `frame-src ${s3}`,
     "object-src 'none'",

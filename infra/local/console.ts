@@ -58,9 +58,8 @@ export interface ConsoleSources {
  * and stylesheets only (the Vite build emits no inline script or style element), data from the
  * API, uploads to the intake bucket, previews from the buckets, nothing framing it.
  *
- * `style-src-attr 'unsafe-inline'`: the console's DOM helper (web/src/dom.ts) sets `style`
- * attributes (the dashboard's bar widths and colours, a few layouts), which a policy without it
- * refuses. Style attributes run no script; stylesheets and `<style>` elements stay 'self' only.
+ * No inline style either: the console's DOM helper (web/src/dom.ts) sets styles through the
+ * CSSOM, which the policy allows, never as `style` attributes.
  */
 export function consoleContentSecurityPolicy(sources: ConsoleSources = {}): string {
   const list = (...parts: (readonly string[] | undefined)[]) => {
@@ -71,7 +70,6 @@ export function consoleContentSecurityPolicy(sources: ConsoleSources = {}): stri
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
     // data: for the icon inlined in index.html.
     `img-src ${list(["'self'", 'data:'], sources.views)}`,
     `frame-src ${list(sources.views)}`,

@@ -35,6 +35,11 @@ const consoleErrors: string[] = [];
 async function newPage(): Promise<Page> {
   const page = await browser.context.newPage();
   page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  // A refusal by the console's content security policy is an error too.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
+      consoleErrors.push(`csp: ${msg.text()}`);
+  });
   return page;
 }
 

@@ -178,7 +178,6 @@ describe('console hosting', () => {
     expect(csp.split('; ')).toEqual([
       "script-src 'self'",
       "style-src 'self'",
-      "style-src-attr 'unsafe-inline'",
       "img-src 'self' data: https://s3.<AWS::Region>.<AWS::URLSuffix>",
       'frame-src https://s3.<AWS::Region>.<AWS::URLSuffix>',
       "object-src 'none'",

@@ -24,7 +24,6 @@ const POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "style-src-attr 'unsafe-inline'",
   `img-src 'self' data: ${S3}/dangan-intake/ ${S3}/dangan-archive/`,
   `frame-src ${S3}/dangan-intake/ ${S3}/dangan-archive/`,
   "object-src 'none'",

@@ -17,12 +17,26 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       (el as HTMLInputElement).value = String(value);
     } else if (key === 'checked' && 'checked' in el) {
       (el as HTMLInputElement).checked = Boolean(value);
+    } else if (key === 'style') {
+      setStyle(el, String(value));
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
     }
   }
   append(el, children);
   return el;
+}
+
+/**
+ * Sets `a: b; c: d` property by property through the CSSOM, which the console's content
+ * security policy allows; a `style` attribute (or `cssText`) would need 'unsafe-inline'.
+ */
+function setStyle(el: HTMLElement, declarations: string): void {
+  for (const declaration of declarations.split(';')) {
+    const colon = declaration.indexOf(':');
+    if (colon > 0)
+      el.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
+  }
 }
 
 export function append(parent: Node, children: Child[]): void {
