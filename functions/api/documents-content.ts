@@ -2,6 +2,7 @@ import { appendAudit } from '../adapters/audit.ts';
 import { presignContent } from '../adapters/storage.ts';
 import { assertContentAvailable } from '../core/documents.ts';
 import { archivedFileName } from '../core/file-names.ts';
+import { contentUrlSeconds } from '../core/loans.ts';
 import { getScheme } from '../core/scheme.ts';
 import { previewHeaders } from '../core/submission-scans.ts';
 import { apiHandler } from '../http/api.ts';
@@ -12,7 +13,8 @@ import { apiHandler } from '../http/api.ts';
  * document is ACTIVE and not yet due: the `content-reader` rule decides, with one Query of the
  * caller's grants for the document, and hands over the document and the loan. A borrower's URL
  * never outlives the loan. Every URL issued is in the audit trail, with the loan, its purpose and
- * the borrower, before it is returned.
+ * the borrower, before it is returned. A borrower's URL lives at most a minute, so a returned
+ * loan's URLs stop within that (core/loans.ts).
  */
 export const handler = apiHandler(
   'documents-content',
@@ -26,9 +28,6 @@ export const handler = apiHandler(
       throw new Error(`archived document ${id} has no archive object`);
 
     const scheme = getScheme(doc.schemeId);
-    const untilDue = loan
-      ? Math.floor((Date.parse(loan.dueAt) - time.getTime()) / 1000)
-      : Number.POSITIVE_INFINITY;
     // Served as the type its bytes are, inline when a browser shows it, under a name made of its
     // archive code (never the name the clerk typed).
     const headers = previewHeaders({
@@ -40,7 +39,7 @@ export const handler = apiHandler(
       versionId: doc.archiveVersionId,
       contentType: headers.contentType,
       disposition: headers.disposition,
-      expiresIn: Math.max(1, Math.min(scheme.limits.contentUrlSeconds, untilDue)),
+      expiresIn: contentUrlSeconds(scheme.limits.contentUrlSeconds, loan, time),
       now: time,
     });
     await appendAudit({

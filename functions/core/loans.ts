@@ -88,6 +88,23 @@ export interface LoanGrant {
 
 export const MAX_DOCUMENTS_PER_LOAN = 50;
 
+/**
+ * The longest a borrower's content URL lives. A presigned URL cannot be revoked, so this bounds
+ * how long a returned (or revoked) loan's URLs keep working; the console asks for a new one each
+ * time a document is opened, so a short life costs the borrower nothing.
+ */
+export const BORROWED_URL_SECONDS = 60;
+
+/**
+ * Seconds a content URL may live: the scheme's lifetime for staff who read without a loan; for a
+ * borrower also no longer than the loan has left, and never more than BORROWED_URL_SECONDS.
+ */
+export function contentUrlSeconds(lifetime: number, loan: { dueAt: string } | undefined, now: Date): number {
+  if (!loan) return lifetime;
+  const untilDue = Math.floor((Date.parse(loan.dueAt) - now.getTime()) / 1000);
+  return Math.max(1, Math.min(lifetime, untilDue, BORROWED_URL_SECONDS));
+}
+
 // ---- Requesting --------------------------------------------------------------------------------
 
 /** `POST /loans` body; the longest loan comes from the scheme. */

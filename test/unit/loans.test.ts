@@ -19,6 +19,8 @@ import {
   activeGrant,
   assertBorrowable,
   assertReturnable,
+  BORROWED_URL_SECONDS,
+  contentUrlSeconds,
   createLoanSchema,
   isOverdue,
   loanDueAt,
@@ -552,8 +554,9 @@ describe('GET /documents/{documentId}/content under a loan', () => {
     const res = await read(USERS.staff);
 
     expect(res.statusCode).toBe(200);
-    expect(res.body.url).toMatch(/X-Amz-Expires=120&/);
-    expect(res.body.expiresAt).toBe('2026-03-12T10:02:00.000Z');
+    // The loan has two minutes left; a borrower's URL lives one at most.
+    expect(res.body.url).toMatch(/X-Amz-Expires=60&/);
+    expect(res.body.expiresAt).toBe('2026-03-12T10:01:00.000Z');
     const q = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(q).toMatchObject({
       TableName: TABLE,
@@ -568,6 +571,16 @@ describe('GET /documents/{documentId}/content under a loan', () => {
       actorSub: USERS.staff.sub,
       details: { loanId: LOAN_ID, purpose: 'meter dispute 2026-117', borrower: 'staff1' },
     });
+  });
+
+  it('never gives a borrower a URL that outlives the loan, nor one that would work a minute after a return', () => {
+    const now = new Date('2026-03-12T10:00:00Z');
+    expect(contentUrlSeconds(300, { dueAt: '2026-03-12T10:00:30Z' }, now)).toBe(30);
+    expect(contentUrlSeconds(300, { dueAt: '2026-04-12T10:00:00Z' }, now)).toBe(BORROWED_URL_SECONDS);
+    expect(contentUrlSeconds(30, { dueAt: '2026-04-12T10:00:00Z' }, now)).toBe(30);
+    expect(contentUrlSeconds(300, { dueAt: '2026-03-12T09:00:00Z' }, now)).toBe(1);
+    // Staff reading without a loan keep the scheme's lifetime.
+    expect(contentUrlSeconds(300, undefined, now)).toBe(300);
   });
 
   it.each([
