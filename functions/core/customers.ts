@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { now } from './clock.ts';
+import { assertNotBefore, assertNotFuture, earliestDayOf } from './dated-facts.ts';
 import { BadRequest, Conflict } from './errors.ts';
 import { lazySchema, problemOf } from './lazy-schema.ts';
 import type { Actor } from './roles.ts';
@@ -314,11 +315,6 @@ export const DEFAULT_PAGE_SIZE = 20;
 // ---------------------------------------------------------------------------------------------
 // Rules
 
-/** Today's date in the earliest time zone (UTC+14): no date after it is in the past anywhere. */
-function latestToday(now: Date): string {
-  return new Date(now.getTime() + 14 * 3600_000).toISOString().slice(0, 10);
-}
-
 /** accountStatus CLOSED goes with a closedAt date, and only CLOSED does; closure is not future. */
 export function checkAccountState(status: AccountStatus, closedAt: string | undefined, now: Date): void {
   if (status === 'CLOSED' && closedAt === undefined) {
@@ -331,11 +327,24 @@ export function checkAccountState(status: AccountStatus, closedAt: string | unde
       { path: 'closedAt', message: 'is only allowed when accountStatus is CLOSED' },
     ]);
   }
-  if (closedAt !== undefined && closedAt > latestToday(now)) {
-    throw new BadRequest(`closedAt ${closedAt} is in the future`, [
-      { path: 'closedAt', message: 'must not be in the future' },
-    ]);
-  }
+  if (closedAt !== undefined) assertNotFuture('closedAt', closedAt, now);
+}
+
+/**
+ * The earliest day an account registered open may be closed on: the day it was registered in
+ * Dangan (in the latest time zone). The registration recorded the account as open that day, so
+ * a closure before it contradicts the record's own history. A customer registered as closed (files
+ * digitised after the closure) carries a closure from before its record by nature and is not
+ * bound by it. Nothing is lost for retention: every document of the customer was archived after
+ * its registration and is locked until its archiving day plus its period, so an earlier closure
+ * would give no document an earlier due day.
+ */
+export function earliestClosure(customer: Pick<Customer, 'customerNo' | 'createdAt'>) {
+  return {
+    earliest: earliestDayOf(customer.createdAt),
+    since: `customer ${customer.customerNo} was registered`,
+    what: 'closure date',
+  };
 }
 
 export interface ChangeContext {
@@ -398,7 +407,8 @@ export interface CustomerChange {
 
 /**
  * Applies a PATCH to the current record. Returns undefined when nothing would change (every
- * value already equals the current one). Throws 400 for an inconsistent account state and 409
+ * value already equals the current one). Throws 400 for an inconsistent account state or a
+ * closure dated in the future or before the customer's registration (`earliestClosure`), and 409
  * for an attempt to reopen or re-date a closed account.
  */
 export function applyChange(
@@ -436,6 +446,9 @@ export function applyChange(
     );
   }
   checkAccountState(candidate.accountStatus, candidate.closedAt, ctx.now);
+  if (candidate.closedAt !== undefined && current.accountStatus !== 'CLOSED') {
+    assertNotBefore('closedAt', candidate.closedAt, earliestClosure(current));
+  }
   if (changed.length === 0) return undefined;
   const at = ctx.now.toISOString();
   candidate.version = current.version + 1;

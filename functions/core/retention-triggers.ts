@@ -1,4 +1,5 @@
 import type { Customer } from './customers.ts';
+import { assertNotBefore, earliestDayOf } from './dated-facts.ts';
 import type { DisposableDocument } from './disposal.ts';
 import type { DocumentRecord } from './documents.ts';
 import { BadRequest, Conflict } from './errors.ts';
@@ -11,8 +12,10 @@ import { documentType, type Scheme } from './scheme.ts';
  */
 
 /**
- * A contract end reported on `today` for `doc`: refused when the day is in the future (400), when
- * the document's clock does not start at a contract end, or when it is not archived (409).
+ * A contract end reported on `today` (the latest date anywhere, `latestToday`) for `doc`: refused
+ * when the day is in the future (400), when the document's clock does not start at a contract end
+ * or when it is not archived (409), and when the day is before the document was archived (400,
+ * `earliestContractEnd`).
  */
 export function assertContractEndable(doc: DisposableDocument, endedOn: string, today: string): void {
   if (endedOn > today) {
@@ -30,6 +33,27 @@ export function assertContractEndable(doc: DisposableDocument, endedOn: string, 
       `document ${doc.documentId} is ${doc.status}; only archived documents have a retention clock`,
     );
   }
+  const floor = earliestContractEnd(doc);
+  if (floor) assertNotBefore('endedOn', endedOn, floor);
+}
+
+/**
+ * The earliest contract end the archive takes for a document: the day it was archived (the day
+ * its archive code was given, in the latest time zone), the first day of its own history with a
+ * retention clock. A contract that ended before it was filed (a late or migrated filing) is
+ * reported as ending on its archiving day; its due day is the same either way, because the
+ * original is locked until its archiving day plus its period and is never due before that.
+ */
+export function earliestContractEnd(
+  doc: Pick<DisposableDocument, 'documentId' | 'archiveCode' | 'codeAssignedAt' | 'archivedAt'>,
+) {
+  const archivedAt = doc.codeAssignedAt ?? doc.archivedAt;
+  if (archivedAt === undefined) return undefined;
+  return {
+    earliest: earliestDayOf(archivedAt),
+    since: `document ${doc.archiveCode ?? doc.documentId} was archived`,
+    what: 'contract end',
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { customerDocuments, getDocument } from '../adapters/documents-repo.ts';
 import { startDocumentClock } from '../adapters/due-index-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
+import { latestToday } from '../core/dated-facts.ts';
 import { type DisposableDocument, dueIndexDay, isoDate, startClock } from '../core/disposal.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { assertContractEndable } from '../core/retention-triggers.ts';
@@ -133,7 +134,7 @@ export async function contractEnded(request: {
   const doc = await getDocument(id);
   if (!doc) throw new NotFound('document', id);
   const time = now();
-  assertContractEndable(doc, endedOn, isoDate(time));
+  assertContractEndable(doc, endedOn, latestToday(time));
   const outcome: ClockOutcome = { started: [], unchanged: [], conflicts: [] };
   await startOneClock(doc, 'CONTRACT_END', endedOn, actor, time, { requestId }, outcome);
   const conflict = outcome.conflicts[0];

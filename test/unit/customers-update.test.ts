@@ -296,6 +296,41 @@ describe('PATCH /customers/{customerId}', () => {
       expect(errorOf(res.body).message).toMatch(/closedAt is only allowed when accountStatus is CLOSED/);
       expectNoWrite();
     });
+
+    it('400 for a closure back-dated before the customer was registered, naming the earliest day', async () => {
+      // Registered 2026-01-05T08:00Z: 2026-01-04 in UTC-12 is the earliest day anyone gives it.
+      stored();
+      const res = await patch({ accountStatus: 'CLOSED', closedAt: '1901-01-01' });
+      expect(res.statusCode).toBe(400);
+      expect(errorOf(res.body).message).toBe(
+        'closedAt 1901-01-01 is before customer 1000000001 was registered on 2026-01-04: the earliest closure date allowed is 2026-01-04',
+      );
+      expect(errorOf(res.body).details).toEqual([
+        {
+          path: 'closedAt',
+          message: 'must not be before 2026-01-04, the day customer 1000000001 was registered',
+        },
+      ]);
+      expectNoWrite();
+      expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+    });
+
+    it('takes a closure on the day of registration', async () => {
+      stored();
+      ddbMock.on(TransactWriteCommand).resolves({});
+      ddbMock.on(QueryCommand).resolves({ Items: [] });
+      const res = await patch({ accountStatus: 'CLOSED', closedAt: '2026-01-05' });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatchObject({ accountStatus: 'CLOSED', closedAt: '2026-01-05' });
+    });
+
+    it('400 for a closure in the future', async () => {
+      stored();
+      const res = await patch({ accountStatus: 'CLOSED', closedAt: '2999-01-01' });
+      expect(res.statusCode).toBe(400);
+      expect(errorOf(res.body).message).toBe('closedAt 2999-01-01 is in the future');
+      expectNoWrite();
+    });
   });
 
   it('never puts an audit event outside the transaction', async () => {

@@ -7,6 +7,7 @@ import {
   closesAccount,
   createCustomerSchema,
   customerView,
+  earliestClosure,
   firstVersion,
   idNumberProblem,
   isPassportLike,
@@ -164,6 +165,28 @@ describe('account state', () => {
   });
 });
 
+describe('a customer registered as closed', () => {
+  it('carries a closure from before its registration (files digitised after the closure), never a future one', () => {
+    const input = createCustomerSchema(scheme).parse({
+      customerNo: '1000000009',
+      name: '李四',
+      type: 'RES',
+      accountStatus: 'CLOSED',
+      closedAt: '1998-07-01',
+    });
+    const c = newCustomer(input, { customerId: CUSTOMER_ID, actor: clerk, now: NOW });
+    expect(c).toMatchObject({ accountStatus: 'CLOSED', closedAt: '1998-07-01' });
+    expect(
+      domainError(() =>
+        newCustomer(
+          { ...input, closedAt: '2026-03-11' },
+          { customerId: CUSTOMER_ID, actor: clerk, now: NOW },
+        ),
+      ).message,
+    ).toBe('closedAt 2026-03-11 is in the future');
+  });
+});
+
 describe('newCustomer and firstVersion', () => {
   it('builds version 1 with defaults and keeps every given field in the first version', () => {
     const input = createCustomerSchema(scheme).parse({
@@ -236,6 +259,39 @@ describe('applyChange', () => {
   it('tells a closing change', () => {
     const c = change(STORED, { accountStatus: 'CLOSED', closedAt: '2026-03-01' });
     expect(c && closesAccount(c)).toBe(true);
+  });
+
+  it('refuses a closure before the day the customer was registered, in the latest time zone', () => {
+    // STORED was registered at 2026-01-05T08:00Z, which is 2026-01-04 in UTC-12.
+    expect(change(STORED, { accountStatus: 'CLOSED', closedAt: '2026-01-04' })?.next.closedAt).toBe(
+      '2026-01-04',
+    );
+    const err = domainError(() => change(STORED, { accountStatus: 'CLOSED', closedAt: '2026-01-03' }));
+    expect(err.status).toBe(400);
+    expect(err.message).toBe(
+      'closedAt 2026-01-03 is before customer 1000000001 was registered on 2026-01-04: the earliest closure date allowed is 2026-01-04',
+    );
+    expect(err.details).toEqual([
+      {
+        path: 'closedAt',
+        message: 'must not be before 2026-01-04, the day customer 1000000001 was registered',
+      },
+    ]);
+    const late = { ...STORED, createdAt: '2026-01-05T13:00:00.000Z' };
+    expect(domainError(() => change(late, { accountStatus: 'CLOSED', closedAt: '2026-01-04' })).status).toBe(
+      400,
+    );
+    expect(earliestClosure(STORED)).toEqual({
+      earliest: '2026-01-04',
+      since: 'customer 1000000001 was registered',
+      what: 'closure date',
+    });
+  });
+
+  it('checks the future before the registration', () => {
+    expect(
+      domainError(() => change(STORED, { accountStatus: 'CLOSED', closedAt: '2099-01-01' })).message,
+    ).toBe('closedAt 2099-01-01 is in the future');
   });
 
   it('refuses to reopen or re-date a closed account but allows correcting its data', () => {
