@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkClosureCorrection,
+  closureCorrectionSchema,
+  redateClosureClock,
+} from '../../functions/core/closure-correction.ts';
+import { BadRequest, Conflict } from '../../functions/core/errors.ts';
+import { STORED } from './customers-fixtures.ts';
+import { archived } from './disposal-fixtures.ts';
+
+const NOW = new Date('2026-06-10T02:00:00.000Z');
+// Registered 2026-01-05T08:00Z (2026-01-04 in UTC-12), closed on 2026-03-01.
+const closed = { ...STORED, accountStatus: 'CLOSED' as const, closedAt: '2026-03-01' };
+
+describe('a closure correction', () => {
+  it('takes a date and a reason, nothing else', () => {
+    expect(closureCorrectionSchema.parse({ closedAt: '2026-04-01', reason: ' 销户单日期录错 ' })).toEqual({
+      closedAt: '2026-04-01',
+      reason: '销户单日期录错',
+    });
+    expect(closureCorrectionSchema.safeParse({ closedAt: '2026-04-01' }).success).toBe(false);
+    expect(closureCorrectionSchema.safeParse({ closedAt: '2026-04-01', reason: ' ' }).success).toBe(false);
+    expect(closureCorrectionSchema.safeParse({ closedAt: '2026-02-30', reason: 'x' }).success).toBe(false);
+    expect(closureCorrectionSchema.safeParse({ closedAt: '2026-04-01', reason: 'x', by: 'y' }).success).toBe(
+      false,
+    );
+  });
+
+  it('is checked like a closure: not in the future, not before the registration of an account registered open', () => {
+    expect(() => checkClosureCorrection(closed, '2026-04-01', false, NOW)).not.toThrow();
+    expect(() => checkClosureCorrection(closed, '2026-01-04', false, NOW)).not.toThrow();
+    expect(() => checkClosureCorrection(closed, '1901-01-01', false, NOW)).toThrow(BadRequest);
+    expect(() => checkClosureCorrection(closed, '1901-01-01', false, NOW)).toThrow(
+      'closedAt 1901-01-01 is before customer 1000000001 was registered on 2026-01-04: the earliest closure date allowed is 2026-01-04',
+    );
+    expect(() => checkClosureCorrection(closed, '2026-06-12', false, NOW)).toThrow(
+      'closedAt 2026-06-12 is in the future',
+    );
+    // An account registered closed (files digitised after the closure) may be dated before its record.
+    expect(() => checkClosureCorrection(closed, '1998-07-01', true, NOW)).not.toThrow();
+  });
+
+  it('is a conflict for an account not closed or closed on that day already', () => {
+    expect(() => checkClosureCorrection(STORED, '2026-04-01', false, NOW)).toThrow(Conflict);
+    expect(() => checkClosureCorrection(closed, '2026-03-01', false, NOW)).toThrow(
+      /closed on 2026-03-01 already/,
+    );
+  });
+});
+
+describe('re-dating a clock the closure started', () => {
+  // D10, archived 2026-03-15T09:30Z, locked until 2036-03-15T09:30Z: never due before 2036-03-16.
+  const started = archived(0, { clockStart: '2026-04-01T00:00:00.000Z', dueOn: '2036-04-01' });
+
+  it('moves the due day later for a later closure', () => {
+    expect(redateClosureClock(started, '2027-02-01')).toEqual({
+      kind: 'redate',
+      clockStart: '2027-02-01T00:00:00.000Z',
+      dueOn: '2037-02-01',
+      before: { clockStart: '2026-04-01T00:00:00.000Z', dueOn: '2036-04-01' },
+    });
+  });
+
+  it('moves it earlier only as far as the Object Lock allows', () => {
+    expect(redateClosureClock(started, '2026-01-10')).toMatchObject({
+      kind: 'redate',
+      clockStart: '2026-01-10T00:00:00.000Z',
+      dueOn: '2036-03-16',
+    });
+  });
+
+  it('leaves alone what the correction does not concern or a batch has claimed', () => {
+    expect(redateClosureClock(started, '2026-04-01')).toEqual({ kind: 'unchanged' });
+    expect(redateClosureClock({ ...started, retentionTrigger: 'ARCHIVED' }, '2027-02-01').kind).toBe('skip');
+    expect(redateClosureClock({ ...started, status: 'DISPOSED' }, '2027-02-01').kind).toBe('skip');
+    expect(redateClosureClock({ ...started, disposalBatchId: 'B' }, '2027-02-01')).toEqual({
+      kind: 'skip',
+      reason: 'document is in disposal batch B',
+    });
+    expect(redateClosureClock({ ...started, retentionCode: 'Y' }, '2027-02-01').kind).toBe('skip');
+    const { clockStart: _c, dueOn: _d, ...waiting } = started;
+    expect(redateClosureClock(waiting, '2027-02-01').kind).toBe('skip');
+  });
+});
