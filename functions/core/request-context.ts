@@ -1,12 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * What every audit event of one API request shares: the request id API Gateway gave it. The
- * handler chain runs the request inside `withRequestContext`; the audit writer reads it, so no
- * handler has to pass it along and none can forget to.
+ * What one API request shares with everything it calls: the request id API Gateway gave it (every
+ * audit event carries it) and who asked (page tokens are bound to them). The handler chain runs
+ * the request inside `withRequestContext`; the audit writer and the page-token codec read it, so
+ * no handler has to pass it along and none can forget to.
  */
 export interface RequestContext {
   requestId: string;
+  /** The caller's subject; absent outside an authenticated request. */
+  caller?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

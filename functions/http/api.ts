@@ -291,7 +291,8 @@ function chain(
         routeKey: routeKey(route),
         routeRoles: roles,
       };
-      const res = await withRequestContext({ requestId: req.requestId }, async () => {
+      const shared = { requestId: req.requestId, ...(roles === 'public' ? {} : { caller: actor.sub }) };
+      const res = await withRequestContext(shared, async () => {
         const records = roles === 'public' ? {} : await enforceRules(rulesOf(route), req);
         return impl({ ...req, records });
       });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodePageToken, encodePageToken } from '../../functions/adapters/dynamo/page-token.ts';
 import { DomainError } from '../../functions/core/errors.ts';
+import { withRequestContext } from '../../functions/core/request-context.ts';
 
 const KEY = { pk: 'CUSTOMER#c-1', sk: 'CUSTOMER', gsi1pk: 'CUSTOMERS#HZ01', gsi1sk: '张三#c-1' };
 const SCOPE = 'customers/HZ01/张';
@@ -53,6 +54,18 @@ describe('page tokens', () => {
     expect(err.details).toEqual([
       { path: 'cursor', message: 'must be the cursor returned by the same query' },
     ]);
+  });
+
+  it('binds a token to the caller: another person cannot continue the list with it', async () => {
+    const token = await withRequestContext({ requestId: 'r1', caller: 'sub-a' }, async () =>
+      encodePageToken(SCOPE, KEY),
+    );
+    await withRequestContext({ requestId: 'r2', caller: 'sub-a' }, async () => {
+      expect(decodePageToken(SCOPE, token, 'cursor')).toEqual(KEY);
+    });
+    await withRequestContext({ requestId: 'r3', caller: 'sub-b' }, async () => {
+      expect(refusal(SCOPE, token).status).toBe(400);
+    });
   });
 
   it('refuses a token signed with another key (another stack, or a key since replaced)', () => {

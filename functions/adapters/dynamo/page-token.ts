@@ -1,11 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequest } from '../../core/errors.ts';
+import { currentRequest } from '../../core/request-context.ts';
 import { pageTokenKey } from '../env.ts';
 
 /**
  * The one page-token codec. A list that continues on another request hands the client a token
  * holding where it stopped (a DynamoDB start key, or a position), bound to the query it belongs
- * to (`scope`: the list and its filters) and signed with the stack's page-token key. A token
+ * to (`scope`: the list and its filters) and to the caller (the request's subject), and signed
+ * with the stack's page-token key. A token
  * from another query, cut, altered or made by hand is refused with a 400 naming the parameter,
  * before anything reaches DynamoDB (which would answer a forged start key with a 500-worthy
  * ValidationException).
@@ -15,6 +17,8 @@ const MAC_BYTES = 16;
 
 const mac = (scope: string, body: string): Buffer =>
   createHmac('sha256', pageTokenKey())
+    .update(currentRequest()?.caller ?? '')
+    .update('\n')
     .update(scope)
     .update('\n')
     .update(body)
