@@ -7,7 +7,7 @@ import { now } from '../core/clock.ts';
  * for at most `ACCOUNT_CACHE_SECONDS`: a disabled account or a revoked role takes effect within
  * that time on every function, without a token having to expire.
  */
-export const ACCOUNT_CACHE_SECONDS = 60;
+export const ACCOUNT_CACHE_SECONDS = 5;
 /** A shorter time for tests of the local system (never longer than ACCOUNT_CACHE_SECONDS). */
 export const ACCOUNT_CACHE_ENV = 'DANGAN_ACCOUNT_CACHE_SECONDS';
 

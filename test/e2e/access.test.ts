@@ -35,7 +35,7 @@ let api: Api;
 let s3: S3Client;
 let users = new Map<string, string>(); // username → sub
 
-// Accounts are cached for 2 s here (60 s on AWS), so the tests can wait for a change to land.
+// Accounts are cached for 2 s here (5 s on AWS), so the tests can wait for a change to land.
 useLocalSystem(
   async (started) => {
     system = started;
