@@ -1,4 +1,4 @@
-import { ROUTES, type RouteDef } from './catalog.ts';
+import { ROUTES, type RouteDef } from './catalog/routes.ts';
 import { ROLES, type Role } from './core/roles.ts';
 
 /**

@@ -29,13 +29,14 @@ export { ACCESS_LOG_SUBSCRIBER, TABLE_STREAMS } from './catalog/triggers.ts';
 export { WORKFLOWS, type WorkflowName } from './catalog/workflows.ts';
 
 /**
- * The access a function is deployed with: its catalog entry, plus reading the accounts table
- * for every function behind an authenticated route, because the handler chain checks the
- * caller's account on every request (functions/http/api.ts).
+ * The access a function is deployed with: its catalog entry, plus, for every function behind an
+ * authenticated route, reading the accounts table (the handler chain checks the caller's account
+ * on every request) and appending to the audit trail (the chain records each request it refuses,
+ * with what it aimed at: functions/http/refusals.ts).
  */
 export function functionAccess(name: FunctionName): FunctionAccess {
   const declared: FunctionAccess = FUNCTIONS[name].access;
   const authenticated = ROUTES.some((r) => r.function === name && r.roles !== 'public');
-  if (!authenticated || declared.accounts !== undefined) return declared;
-  return { ...declared, accounts: 'read' };
+  if (!authenticated) return declared;
+  return { ...declared, accounts: declared.accounts ?? 'read', audit: declared.audit ?? 'append' };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { BadRequest } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -172,3 +173,10 @@ export function toCsv(events: readonly AuditEvent[]): string {
 export function auditCopyKey(day: string, firstSequence: string, lastSequence: string): string {
   return `${AUDIT_COPY_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/${firstSequence}-${lastSequence}.jsonl`;
 }
+
+/**
+ * The id of the audit event of a refused request: derived from the request id, so the handler
+ * chain that refused it and the API's access log that reports it later write one event.
+ */
+export const refusalEventId = (requestId: string): string =>
+  createHash('sha256').update(`access:${requestId}`).digest('hex').slice(0, 32);

@@ -38,6 +38,12 @@ export class NotFound extends DomainError {
   }
 }
 
+/**
+ * A record outside the caller's regions: answered exactly like one that does not exist (so the
+ * answer does not tell it exists), and audited as such (functions/http/refusals.ts).
+ */
+export class OutOfRegion extends NotFound {}
+
 export class Conflict extends DomainError {
   constructor(message: string, details?: unknown) {
     super(409, 'Conflict', message, details);

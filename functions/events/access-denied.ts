@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import { appendAuditOnce } from '../adapters/audit.ts';
 import { logger } from '../adapters/logger.ts';
+import { refusalEventId } from '../core/audit-trail.ts';
 
 /**
  * Fed by the API's access log (a CloudWatch Logs subscription on AWS; the local gateway sends the
@@ -42,7 +42,7 @@ export async function handler(event: CloudWatchLogsEvent): Promise<{ recorded: n
     const requestId = known(line.requestId) ?? entry.id;
     const sub = known(line.sub);
     const username = known(line.username) ?? sub;
-    const eventId = createHash('sha256').update(`access:${requestId}`).digest('hex').slice(0, 32);
+    const eventId = refusalEventId(requestId);
     const written = await appendAuditOnce({
       action: line.status === '401' ? 'access.unauthenticated' : 'access.denied',
       actor: sub

@@ -8,7 +8,8 @@ import type * as z from 'zod';
 import { ZodError } from 'zod';
 import { type RuledRoute, routeKey, rulesOf } from '../access.ts';
 import { logger } from '../adapters/logger.ts';
-import { type FunctionName, ROUTES, type RouteDef } from '../catalog.ts';
+import type { FunctionName } from '../catalog/functions.ts';
+import { ROUTES, type RouteDef } from '../catalog/routes.ts';
 import { AccountDisabled, actorWithAccount } from '../core/accounts.ts';
 import {
   BadRequest,
@@ -21,6 +22,7 @@ import {
 import { withRequestContext } from '../core/request-context.ts';
 import { type Actor, hasAnyRole, isRole, type Role } from '../core/roles.ts';
 import { accountOf } from './account-state.ts';
+import { auditRefusal } from './refusals.ts';
 import { enforceRules, type RouteRecords } from './rules.ts';
 
 /**
@@ -134,6 +136,15 @@ export function routeFor(fn: FunctionName, event: Pick<ApiEvent, 'routeKey'>): R
   const route = ROUTES.find((r) => r.function === fn && r.method === method && r.path === path);
   if (!route) throw new Error(`function ${fn} serves no route ${JSON.stringify(event.routeKey ?? '')}`);
   return route;
+}
+
+/** The request's JSON body for an audit event, or nothing when it is not one. */
+function bodyIfReadable(event: ApiEvent): unknown {
+  try {
+    return parseBody(event);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseBody(event: ApiEvent): unknown {
@@ -256,6 +267,8 @@ function chain(
 
   async function answer(event: ApiEvent, context: Context): Promise<ApiResult> {
     logger.addContext(context);
+    // Who asked, as far as known, for the audit event of a refusal.
+    let who: Actor | undefined;
     try {
       const route = routeFor(fn, event);
       if (declared !== undefined && routeKey(route) !== declared) {
@@ -265,8 +278,10 @@ function chain(
       let actor: Actor = { sub: 'anonymous', username: 'anonymous', roles: [] };
       if (roles !== 'public') {
         const claimed = actorFromEvent(event);
+        who = claimed;
         try {
           actor = actorWithAccount(claimed, await accountOf(claimed.sub));
+          who = actor;
         } catch (err) {
           if (err instanceof AccountDisabled) throw new Unauthorized(err.message);
           throw err;
@@ -301,6 +316,8 @@ function chain(
       }
       return json(res.status, res.body, res.headers);
     } catch (err) {
+      const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+      await auditRefusal(err, event, who, requestId, bodyIfReadable(event));
       return errorResult(err);
     } finally {
       logger.removeKeys(['actor', 'route']);

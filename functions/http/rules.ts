@@ -9,7 +9,7 @@ import { now } from '../core/clock.ts';
 import type { Customer } from '../core/customers.ts';
 import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
 import { canReadContent, type DocumentRecord } from '../core/documents.ts';
-import { BadRequest, Forbidden, NotFound } from '../core/errors.ts';
+import { BadRequest, Forbidden, NotFound, OutOfRegion } from '../core/errors.ts';
 import {
   activeGrant,
   type CreateLoanInput,
@@ -161,7 +161,8 @@ const customerRegion: Check<'customer-region'> = async (req, reads) => {
   const customer: Customer | undefined = await reads.customer(customerId);
   // Out-of-region customers answer as absent, so the answer does not tell they exist.
   if (!customer || !mayAccessRegion(req.actor, customer.region)) {
-    throw new NotFound(req.path.documentId ? 'document' : 'customer', req.path.documentId ?? customerId);
+    const What = customer ? OutOfRegion : NotFound;
+    throw new What(req.path.documentId ? 'document' : 'customer', req.path.documentId ?? customerId);
   }
   return records;
 };

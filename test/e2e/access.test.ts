@@ -323,7 +323,8 @@ describe('the route × caller matrix', () => {
       },
       'PUT /documents/{documentId}/contract-end': () => ({
         path: `/documents/${contract}/contract-end`,
-        body: { endedOn: '2026-01-31' },
+        // Today: a contract end may not be before the document was archived (this run).
+        body: { endedOn: new Date().toISOString().slice(0, 10) },
       }),
       'GET /disposals': () => ({ path: '/disposals' }),
       'GET /disposals/{batchId}': () => ({ path: `/disposals/${MATRIX_BATCH}` }),

@@ -128,14 +128,20 @@ describe('borrow functions', () => {
     expect(actions.filter((a) => a.startsWith('states:') && a !== 'states:StartExecution')).toEqual([]);
   });
 
-  it.each(['loans-get', 'loans-list', 'loan-validate'] as const)(
-    '%s only reads the records table, and writes nowhere',
+  it.each(['loans-get', 'loans-list'] as const)(
+    '%s only reads the records table, and appends nothing but the audit events of requests it refuses',
     (fn) => {
       expect(actionsOn(fn, records())).toEqual(RECORDS_READ);
-      expect(actionsOn(fn, audit())).toEqual([]);
+      expect(actionsOn(fn, audit())).toEqual(['dynamodb:PutItem']);
       expect(actionsOf(fn).filter((a) => a.startsWith('states:'))).toEqual([]);
     },
   );
+
+  it('loan-validate only reads the records table, and writes nowhere', () => {
+    expect(actionsOn('loan-validate', records())).toEqual(RECORDS_READ);
+    expect(actionsOn('loan-validate', audit())).toEqual([]);
+    expect(actionsOf('loan-validate').filter((a) => a.startsWith('states:'))).toEqual([]);
+  });
 
   it.each(['loans-return', 'loan-open-approval', 'loan-grant', 'loan-reject', 'loan-expire'] as const)(
     '%s reads and writes the records table, appends to the audit trail, and starts no workflow',

@@ -95,3 +95,15 @@ export function bodyOf(result: unknown): { statusCode: number; body: Record<stri
   const r = result as { statusCode: number; body?: string };
   return { statusCode: r.statusCode, body: r.body ? (JSON.parse(r.body) as Record<string, unknown>) : {} };
 }
+
+/**
+ * Every refused request leaves its audit event (`access.denied`, `access.out-of-region`:
+ * functions/http/refusals.ts). Tests that a refusal changed nothing count the calls besides it.
+ */
+export function besidesRefusalAudit<C extends { args: readonly unknown[] }>(calls: readonly C[]): C[] {
+  return calls.filter((c) => {
+    const input = (c.args[0] as { input?: { Item?: { action?: unknown } } } | undefined)?.input;
+    const action = input?.Item?.action;
+    return !(typeof action === 'string' && action.startsWith('access.'));
+  });
+}

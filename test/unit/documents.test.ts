@@ -5,7 +5,7 @@ import { handler as getDoc } from '../../functions/api/documents-get.ts';
 import { handler as search } from '../../functions/api/documents-search.ts';
 import { canReadContent } from '../../functions/core/documents.ts';
 import type { Actor } from '../../functions/core/roles.ts';
-import { USERS } from '../support/api-event.ts';
+import { besidesRefusalAudit, USERS } from '../support/api-event.ts';
 import {
   ARCHIVE,
   AUDIT_TABLE,
@@ -191,7 +191,7 @@ describe('GET /documents', () => {
     const res = await find(query as Record<string, string>);
     expect(res.statusCode).toBe(400);
     expect(errorOf(res.body).message).toMatch(message);
-    expect(ddbMock.calls()).toHaveLength(0);
+    expect(besidesRefusalAudit(ddbMock.calls())).toHaveLength(0);
   });
 
   it('400 for a next token it did not issue', async () => {
@@ -203,7 +203,7 @@ describe('GET /documents', () => {
   it('403 for the system administrator', async () => {
     const res = await find({ customerId: CUSTOMER_ID }, USERS.sysadmin);
     expect(res.statusCode).toBe(403);
-    expect(ddbMock.calls()).toHaveLength(0);
+    expect(besidesRefusalAudit(ddbMock.calls())).toHaveLength(0);
   });
 });
 

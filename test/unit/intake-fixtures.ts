@@ -14,7 +14,14 @@ import { taskItem } from '../../functions/adapters/tasks-repo.ts';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import type { Submission } from '../../functions/core/submissions.ts';
 import type { TaskRecord } from '../../functions/core/tasks.ts';
-import { apiEvent, bodyOf, type EventInput, lambdaContext, USERS } from '../support/api-event.ts';
+import {
+  apiEvent,
+  besidesRefusalAudit,
+  bodyOf,
+  type EventInput,
+  lambdaContext,
+  USERS,
+} from '../support/api-event.ts';
 
 /** Shared data and helpers of the intake → review → archive tests. */
 
@@ -196,14 +203,13 @@ export function transactItems(n = 0): TransactItems {
   return input.TransactItems;
 }
 
+/** Writes the handler attempted, besides the audit event of a refusal. */
 export const writesAttempted = () =>
-  ddbMock
-    .calls()
-    .filter((c) =>
-      ['TransactWriteCommand', 'PutCommand', 'UpdateCommand', 'DeleteCommand', 'BatchWriteCommand'].includes(
-        c.args[0].constructor.name,
-      ),
-    ).length;
+  besidesRefusalAudit(ddbMock.calls()).filter((c) =>
+    ['TransactWriteCommand', 'PutCommand', 'UpdateCommand', 'DeleteCommand', 'BatchWriteCommand'].includes(
+      c.args[0].constructor.name,
+    ),
+  ).length;
 
 /** An S3 GetObject body: a stream of the given chunks with the SDK's transform helpers. */
 export function objectBody(...chunks: Uint8Array[]) {

@@ -9,7 +9,7 @@ import {
   previewHeaders,
   scanReaderBasis,
 } from '../../functions/core/submission-scans.ts';
-import { USERS } from '../support/api-event.ts';
+import { besidesRefusalAudit, USERS } from '../support/api-event.ts';
 import {
   AUDIT_TABLE,
   call,
@@ -318,7 +318,7 @@ describe('GET /submissions/{submissionId}/documents/{documentId}/content', () =>
     const res = await ask();
     expect(res.statusCode).toBe(409);
     expect(errorOf(res.body).message).toMatch(message);
-    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(besidesRefusalAudit(ddbMock.commandCalls(PutCommand))).toHaveLength(0);
   });
 
   it('refuses a reviewer once the task is decided, another clerk, and a document of another submission', async () => {
@@ -337,6 +337,6 @@ describe('GET /submissions/{submissionId}/documents/{documentId}/content', () =>
     expect(errorOf(foreign.body).message).toBe(
       `document ${DOC} in submission ${SUBMISSION_ID} does not exist`,
     );
-    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(besidesRefusalAudit(ddbMock.commandCalls(PutCommand))).toHaveLength(0);
   });
 });
