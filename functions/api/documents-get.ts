@@ -1,6 +1,7 @@
+import { auditClearRead } from '../adapters/audit.ts';
 import { listHolds } from '../adapters/holds-repo.ts';
 import type { Hold } from '../core/disposal.ts';
-import { documentView } from '../core/documents.ts';
+import { documentView, revealsSensitiveNames, SENSITIVE_NAME_FIELDS } from '../core/documents.ts';
 import { hasAnyRole } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
@@ -17,9 +18,19 @@ const holdView = ({ placedBySub: _placed, releasedBySub: _released, ...hold }: H
 export const handler = apiHandler(
   'documents-get',
   'GET /documents/{documentId}',
-  async function handleDocumentsGet({ actor, path, records }) {
+  async function handleDocumentsGet({ actor, path, records, requestId }) {
     const doc = await records.document();
     const view = documentView(doc, getScheme(doc.schemeId), actor);
+    if (revealsSensitiveNames(doc, view, actor)) {
+      await auditClearRead({
+        action: 'document.read-unmasked',
+        actor,
+        targetType: 'document',
+        targetId: doc.documentId,
+        revealed: SENSITIVE_NAME_FIELDS,
+        details: { requestId },
+      });
+    }
     if (!hasAnyRole(actor, ['archivist'])) return { status: 200, body: view };
     const holds = (await listHolds(path.documentId ?? '')).sort((a, b) =>
       b.placedAt.localeCompare(a.placedAt),

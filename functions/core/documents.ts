@@ -361,3 +361,16 @@ export function numberCodes(
     };
   });
 }
+
+/**
+ * Whether showing `view` to `actor` reveals a sensitive document's title and file name in clear
+ * to someone other than the clerk who wrote them (an archivist, say): such a read is audited.
+ */
+export const revealsSensitiveNames = (
+  doc: Pick<DocumentRecord, 'createdBy'>,
+  view: { sensitive: boolean; masked: boolean },
+  actor: Pick<Actor, 'sub'>,
+): boolean => view.sensitive && !view.masked && actor.sub !== doc.createdBy;
+
+/** The fields such a read shows in clear. */
+export const SENSITIVE_NAME_FIELDS = ['title', 'fileName'] as const;

@@ -207,6 +207,64 @@ describe('GET /documents', () => {
   });
 });
 
+describe('clear reads of sensitive names', () => {
+  const auditEvents = () =>
+    ddbMock
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.TableName === AUDIT_TABLE)
+      .map((i) => i.Item as Record<string, unknown>);
+
+  it('audits an archivist reading a sensitive document’s title in clear, and not its own clerk', async () => {
+    ddbMock.on(PutCommand, { TableName: AUDIT_TABLE }).resolves({});
+    ddbMock.on(GetCommand).resolves({ Item: documentRow(document(1)) });
+    const read = (user: (typeof USERS)[keyof typeof USERS]) =>
+      call(getDoc, {
+        routeKey: 'GET /documents/{documentId}',
+        pathParameters: { documentId: document(1).documentId },
+        user,
+      });
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    const res = await read(USERS.archivist);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatchObject({ docType: 'IDCOPY', masked: false });
+    expect(auditEvents()).toEqual([
+      expect.objectContaining({
+        action: 'document.read-unmasked',
+        targetType: 'document',
+        targetId: document(1).documentId,
+        actorSub: USERS.archivist.sub,
+        details: expect.objectContaining({ fields: ['title', 'fileName'] }),
+      }),
+    ]);
+    const own = await read(USERS.clerk);
+    expect(own.statusCode).toBe(200);
+    expect(auditEvents()).toHaveLength(1);
+  });
+
+  it('audits a list that shows sensitive names in clear, once, naming the documents', async () => {
+    ddbMock.on(PutCommand, { TableName: AUDIT_TABLE }).resolves({});
+    ddbMock
+      .on(QueryCommand)
+      .resolves({ Items: entries('gsi2', [documentRow(document(1)), documentRow(archived())]) });
+    serveItems(ddbMock, [documentRow(document(1)), documentRow(archived())]);
+    const res = await call(search, {
+      routeKey: 'GET /documents',
+      query: { customerId: CUSTOMER_ID },
+      user: USERS.archivist,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(auditEvents()).toEqual([
+      expect.objectContaining({
+        action: 'documents.listed-unmasked',
+        targetType: 'customer',
+        targetId: CUSTOMER_ID,
+        details: expect.objectContaining({ documentIds: [document(1).documentId] }),
+      }),
+    ]);
+  });
+});
+
 describe('GET /documents/{documentId}', () => {
   it('returns metadata without storage locations', async () => {
     ddbMock.on(GetCommand).resolves({ Item: documentRow(archived()) });
