@@ -8,6 +8,7 @@ import { recordsUnder, strip } from './dynamo/items.ts';
 import { entries, INDEX, keys } from './dynamo/keys.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { queryPage, startKeyFrom } from './dynamo/query.ts';
+import { type CancellationReason, cancellationDetails } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
 /**
@@ -28,19 +29,6 @@ export function customerItem(c: Customer) {
 
 function versionItem(v: CustomerVersion) {
   return { ...keys.customerVersion(v.customerId, v.version), entity: 'customer-version', ...v };
-}
-
-interface CancellationReason {
-  Code?: string;
-  Item?: Record<string, unknown>;
-}
-
-/** The per-item reasons of a cancelled transaction, or undefined for any other error. */
-function cancellationReasons(err: unknown): CancellationReason[] | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { name?: string; CancellationReasons?: CancellationReason[] };
-  if (e.name !== 'TransactionCanceledException') return undefined;
-  return e.CancellationReasons ?? [];
 }
 
 /**
@@ -102,7 +90,7 @@ export async function insertCustomer(customer: Customer, version: CustomerVersio
       }),
     );
   } catch (err) {
-    const reasons = cancellationReasons(err);
+    const reasons = cancellationDetails(err);
     if (reasons === undefined) throw err;
     if (failed(reasons[1])) {
       const existing = reasonAttribute(reasons[1], 'customerId');
@@ -239,7 +227,7 @@ export async function saveChange(change: CustomerChange, audit: AuditInput): Pro
       }),
     );
   } catch (err) {
-    const reasons = cancellationReasons(err);
+    const reasons = cancellationDetails(err);
     if (reasons === undefined) throw err;
     if (failed(reasons[0])) {
       if (!reasons[0]?.Item) throw new NotFound('customer', before.customerId);

@@ -4,7 +4,14 @@ import { type AuditInput, auditPut } from './audit.ts';
 import type { DueEntry } from './due-index-repo.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, recordsUnder, strip } from './dynamo/items.ts';
-import { ALL_BATCHES, INDEX, keys, PROPOSED_BATCHES, partitions } from './dynamo/keys.ts';
+import {
+  ALL_BATCHES,
+  INDEX,
+  entries as indexEntries,
+  keys,
+  PROPOSED_BATCHES,
+  partitions,
+} from './dynamo/keys.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { fillPage, queryAll, startKeyFrom } from './dynamo/query.ts';
 import {
@@ -54,10 +61,8 @@ export async function claimForBatch(
     part: batch.part,
     createdAt: batch.createdAt,
     entity: 'disposal-batch',
-    gsi1pk: ALL_BATCHES,
-    gsi1sk: `${batch.createdAt}#${batch.batchId}`,
-    gsi2pk: PROPOSED_BATCHES,
-    gsi2sk: `${batch.createdAt}#${batch.batchId}`,
+    ...indexEntries.batch(batch.createdAt, batch.batchId),
+    ...indexEntries.proposedBatch(batch.createdAt, batch.batchId),
   };
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = {

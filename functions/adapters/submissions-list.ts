@@ -10,7 +10,7 @@ import type { Submission, SubmissionStatus } from '../core/submissions.ts';
 import { ddb } from './clients.ts';
 import { batchGetItems } from './dynamo/batch-get.ts';
 import { strip } from './dynamo/items.ts';
-import { keys } from './dynamo/keys.ts';
+import { clerksPartition, entries, keys } from './dynamo/keys.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { tableName } from './env.ts';
 
@@ -21,7 +21,6 @@ import { tableName } from './env.ts';
  * submissions themselves are then read from the table with BatchGetItem.
  */
 
-const clerkPk = (sub: string) => `CLERK#${sub}`;
 const SUBMISSION_PK = 'SUBMISSION#';
 
 export interface IndexPage {
@@ -42,7 +41,7 @@ export async function queryClerkSubmissions(
       TableName: tableName(),
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': clerkPk(clerkSub) },
+      ExpressionAttributeValues: { ':pk': clerksPartition(clerkSub) },
       ProjectionExpression: 'pk, gsi2sk',
       ScanIndexForward: false,
       Limit: limit,
@@ -50,8 +49,7 @@ export async function queryClerkSubmissions(
         ? {
             ExclusiveStartKey: {
               ...keys.submission(after.submissionId),
-              gsi2pk: clerkPk(clerkSub),
-              gsi2sk: after.createdAt,
+              ...entries.submissionOfClerk(clerkSub, after.createdAt),
             },
           }
         : {}),

@@ -138,7 +138,7 @@ export function routeFor(fn: FunctionName, event: Pick<ApiEvent, 'routeKey'>): R
   return route;
 }
 
-/** The request's JSON body for an audit event, or nothing when it is not one. */
+/** The request's JSON body, or nothing when it is not one (for the audit event of a refusal). */
 function bodyIfReadable(event: ApiEvent): unknown {
   try {
     return parseBody(event);
@@ -269,6 +269,8 @@ function chain(
     logger.addContext(context);
     // Who asked, as far as known, for the audit event of a refusal.
     let who: Actor | undefined;
+    // The body, once parsed (for the audit event of a refusal too).
+    let body: unknown;
     try {
       const route = routeFor(fn, event);
       if (declared !== undefined && routeKey(route) !== declared) {
@@ -296,9 +298,10 @@ function chain(
         }
       }
       logger.appendKeys({ actor: actor.username, route: event.routeKey });
+      body = parseBody(event);
       const req: ApiRequest = {
         actor,
-        body: parseBody(event),
+        body,
         path: definedValues(event.pathParameters),
         query: definedValues(event.queryStringParameters),
         headers: lowerCaseHeaders(event.headers),
@@ -317,7 +320,8 @@ function chain(
       return json(res.status, res.body, res.headers);
     } catch (err) {
       const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-      await auditRefusal(err, event, who, requestId, bodyIfReadable(event));
+      // A refusal by role comes before the body is parsed: read it for the event, if it reads.
+      await auditRefusal(err, event, who, requestId, body ?? bodyIfReadable(event));
       return errorResult(err);
     } finally {
       logger.removeKeys(['actor', 'route']);

@@ -5,6 +5,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { errorName } from '../../core/errors.ts';
 import { ddb } from '../clients.ts';
 
 /**
@@ -35,13 +36,24 @@ export async function transact(items: TransactWriteItem[]): Promise<void> {
   }
 }
 
-/** Cancellation reason codes, in item order, when `err` is a cancelled transaction. */
-export function cancellationReasons(err: unknown): string[] | undefined {
+/** One item's reason in a cancelled transaction: its code and, when asked for, the item as stored. */
+export interface CancellationReason {
+  Code?: string;
+  Item?: Record<string, unknown>;
+}
+
+/** The per-item reasons, in item order, when `err` is a cancelled transaction. */
+export function cancellationDetails(err: unknown): CancellationReason[] | undefined {
   if (err instanceof TransactionCanceledException || errorName(err) === 'TransactionCanceledException') {
-    const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
-    return reasons.map((r) => r.Code ?? 'None');
+    return ((err as { CancellationReasons?: CancellationReason[] }).CancellationReasons ??
+      []) as CancellationReason[];
   }
   return undefined;
+}
+
+/** Cancellation reason codes, in item order, when `err` is a cancelled transaction. */
+export function cancellationReasons(err: unknown): string[] | undefined {
+  return cancellationDetails(err)?.map((r) => r.Code ?? 'None');
 }
 
 /** True when the transaction was cancelled only because a condition failed (a lost race or a stale state). */
@@ -88,6 +100,3 @@ export const updateUnlessLost = (input: UpdateCommandInput): Promise<boolean> =>
 export function isConditionalCheckFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
 }
-
-const errorName = (err: unknown): string | undefined =>
-  err instanceof Error ? err.name : (err as { name?: string } | undefined)?.name;
