@@ -18,21 +18,24 @@ import { ROLES, type Role } from './core/roles.ts';
 
 export const RULES = {
   'own-submission':
-    'A clerk reaches only the submissions they created; reviewers, archivists and auditors reach any.',
+    'A clerk reaches only the submissions they created; reviewers, archivists and auditors reach any. A caller limited to regions reaches only those of customers now in their regions; the others answer as absent.',
   'customer-region':
     "The customer the request names lies in one of the caller's regions (an account without regions serves every region); otherwise it answers as absent.",
   'content-reader':
     'Content is for archivists and for a borrower under an active loan naming the document; the system administrator, the security administrator and the auditor never read content.',
   'task-decider':
-    "The task's kind lets one of the caller's roles decide it, and it does not concern the caller's own request (four eyes).",
+    "The task's kind lets one of the caller's roles decide it, and it does not concern the caller's own request (four eyes). A caller limited to regions decides only tasks whose customers all lie in their regions; the others answer as absent (and `GET /tasks` leaves them out).",
   'other-account': 'A security administrator changes other accounts only, never their own.',
   'every-region':
-    'Archive-wide figures are for accounts that serve every region; an account limited to regions is refused (403), as the counts cover customers outside its regions.',
+    'Archive-wide figures and the audit trail are for accounts that serve every region; an account limited to regions is refused (403), as they cover customers outside its regions.',
   'scan-reader':
     'The scans of a submission not yet archived are for the clerk who made it, whoever may decide its open review task, and archivists; only uploaded scans that passed the malware scan are shown.',
-  'own-loan': 'A borrower reaches only their own loans; approvers, archivists and auditors reach any.',
+  'own-loan':
+    "A borrower reaches only their own loans; approvers, archivists and auditors reach any whose documents' customers all lie in their regions (the others answer as absent).",
   'loan-region':
     'A caller limited to regions borrows only documents of customers in their regions; the others answer as unknown documents.',
+  'batch-region':
+    'A disposal batch holds the documents of one region (the sweep splits batches by region); a caller limited to other regions finds it absent, and `GET /disposals` leaves it out.',
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -57,6 +60,7 @@ export const ROUTE_RULES = {
   'GET /submissions/{submissionId}/documents/{documentId}/content': ['customer-region', 'scan-reader'],
   'POST /loans': ['loan-region'],
   'GET /loans/{loanId}': ['own-loan'],
+  'POST /loans/{loanId}/return': ['own-loan'],
   'POST /tasks/{taskId}/decision': ['task-decider'],
   'GET /documents': ['customer-region'],
   'GET /documents/{documentId}': ['customer-region'],
@@ -71,6 +75,9 @@ export const ROUTE_RULES = {
   'POST /users/{userId}/roles': ['other-account'],
   'DELETE /users/{userId}/roles/{role}': ['other-account'],
   'PUT /users/{userId}/regions': ['other-account'],
+  'GET /disposals/{batchId}': ['batch-region'],
+  'GET /audit': ['every-region'],
+  'GET /audit/export': ['every-region'],
   'GET /stats': ['every-region'],
 } as const satisfies Readonly<Record<string, readonly RuleName[]>>;
 
@@ -90,7 +97,7 @@ export const NEVER_CONTENT: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'
  */
 export function accessTableMarkdown(routes: readonly RouteDef[] = ROUTES): string {
   const ruleNames = Object.keys(RULES) as RuleName[];
-  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹', '¹⁰'];
   const mark = (rules: readonly RuleName[]) => rules.map((r) => sup[ruleNames.indexOf(r)] ?? '').join('');
   const header = `| route | ${ROLES.join(' | ')} |`;
   const rule = `|---|${ROLES.map(() => ':-:').join('|')}|`;

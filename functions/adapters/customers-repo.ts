@@ -253,6 +253,7 @@ export interface CustomerSnapshot {
   customerId: string;
   customerNo?: string;
   name?: string;
+  region?: string;
 }
 
 /** The few fields other records copy from a customer (eventually consistent, projected: half a read unit). */
@@ -261,8 +262,8 @@ export async function getCustomerSnapshot(customerId: string): Promise<CustomerS
     new GetCommand({
       TableName: tableName(),
       Key: keys.customer(customerId),
-      ProjectionExpression: 'customerId, customerNo, #name',
-      ExpressionAttributeNames: { '#name': 'name' },
+      ProjectionExpression: 'customerId, customerNo, #name, #region',
+      ExpressionAttributeNames: { '#name': 'name', '#region': 'region' },
     }),
   );
   if (!res.Item) return undefined;
@@ -271,5 +272,24 @@ export async function getCustomerSnapshot(customerId: string): Promise<CustomerS
     customerId,
     ...(typeof item.customerNo === 'string' ? { customerNo: item.customerNo } : {}),
     ...(typeof item.name === 'string' ? { name: item.name } : {}),
+    ...(typeof item.region === 'string' ? { region: item.region } : {}),
   };
+}
+
+/**
+ * The region of each of `customerIds` that exists, by id: one BatchGetItem per 100 customers,
+ * strongly consistent and projected, for the records that carry their customers' regions.
+ */
+export async function regionsOfCustomers(customerIds: Iterable<string>): Promise<Map<string, string>> {
+  const items = await batchGetItems(
+    [...new Set(customerIds)].map((id) => keys.customer(id)),
+    { consistent: true, projection: { expression: 'customerId, #region', names: { '#region': 'region' } } },
+  );
+  const regions = new Map<string, string>();
+  for (const item of items) {
+    if (typeof item.customerId === 'string' && typeof item.region === 'string') {
+      regions.set(item.customerId, item.region);
+    }
+  }
+  return regions;
 }

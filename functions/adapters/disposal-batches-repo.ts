@@ -58,6 +58,7 @@ export async function claimForBatch(
     category: batch.category,
     dueMonth: batch.dueMonth,
     sweepDate: batch.sweepDate,
+    ...(batch.region === undefined ? {} : { region: batch.region }),
     part: batch.part,
     createdAt: batch.createdAt,
     entity: 'disposal-batch',
@@ -156,7 +157,7 @@ export async function getBatchItem(batchId: string, documentId: string): Promise
  * (`nextToken`) when there is more.
  */
 export async function listBatches(
-  filter: { status?: BatchStatus },
+  filter: { status?: BatchStatus; visible?: (batch: DisposalBatch) => boolean },
   limit: number,
   pageToken?: string,
 ): Promise<{ items: DisposalBatch[]; nextToken?: string }> {
@@ -174,7 +175,8 @@ export async function listBatches(
     async (entries) =>
       (await batchGetItems(tableKeys(entries)))
         .map((i) => strip<DisposalBatch>(i))
-        .filter((b) => filter.status === undefined || b.status === filter.status),
+        .filter((b) => filter.status === undefined || b.status === filter.status)
+        .filter((b) => filter.visible === undefined || filter.visible(b)),
     pageToken === undefined ? undefined : startKeyFrom(decodePageToken(scope, pageToken, 'nextToken')),
   );
   return {

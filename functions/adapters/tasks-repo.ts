@@ -47,7 +47,7 @@ export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecor
     const items = await batchGetItems(tableKeys(page.items), {
       projection: {
         expression:
-          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, #level, attempt, gsi1pk',
+          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, regions, #level, attempt, gsi1pk',
         names: { '#role': 'role', '#status': 'status', '#level': 'level' },
       },
     });

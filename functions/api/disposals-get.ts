@@ -1,10 +1,8 @@
 import { appendAudit } from '../adapters/audit.ts';
-import { getBatch, getBatchItems } from '../adapters/disposal-batches-repo.ts';
+import { getBatchItems } from '../adapters/disposal-batches-repo.ts';
 import { presignContent } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { batchView, itemView } from '../core/destruction-list.ts';
-import { parseBatchId } from '../core/disposal.ts';
-import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
 
@@ -12,14 +10,15 @@ import { apiHandler } from '../http/api.ts';
  * `GET /disposals/{batchId}` (archivist, approver, auditor): a batch with its items — after
  * destruction, the tombstones (archive code, title, type, dates, outcome) — and, once closed,
  * short-lived links to its destruction list (JSON and printable HTML). Titles of sensitive types
- * are masked for roles the scheme does not show them to; issuing the links is audited.
+ * are masked for roles the scheme does not show them to; issuing the links is audited. The
+ * `batch-region` rule reads the batch (a batch outside the caller's regions answers as absent).
  */
 export const handler = apiHandler(
   'disposals-get',
-  async function handleDisposalsGet({ actor, path, requestId }) {
-    const id = parseBatchId(path.batchId ?? '');
-    const batch = await getBatch(id);
-    if (!batch) throw new NotFound('disposal batch', id);
+  'GET /disposals/{batchId}',
+  async function handleDisposalsGet({ actor, records, requestId }) {
+    const { batch } = records;
+    const id = batch.batchId;
     const scheme = getScheme(batch.schemeId);
     const unmasked = actor.roles.some((r) => (scheme.unmaskedRoles as readonly string[]).includes(r));
     const items = (await getBatchItems(id)).sort((a, b) => a.archiveCode.localeCompare(b.archiveCode));

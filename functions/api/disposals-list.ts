@@ -1,13 +1,19 @@
 import { listBatches } from '../adapters/disposal-batches-repo.ts';
+import { mayAccessRegions } from '../core/customers.ts';
 import { batchView } from '../core/destruction-list.ts';
-import { disposalQuerySchema } from '../core/disposal.ts';
+import { type DisposalBatch, disposalQuerySchema } from '../core/disposal.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
-/** `GET /disposals?status=&limit=&nextToken=`: disposal batches, newest first. */
-export const handler = apiHandler('disposals-list', async function listDisposals({ query }) {
+/**
+ * `GET /disposals?status=&limit=&nextToken=`: disposal batches, newest first; for a caller
+ * limited to regions, the batches of their regions.
+ */
+export const handler = apiHandler('disposals-list', async function listDisposals({ actor, query }) {
   const q = parseInput(disposalQuerySchema, query);
+  const visible = (b: DisposalBatch) =>
+    mayAccessRegions(actor, b.region === undefined ? undefined : [b.region]);
   const page = await listBatches(
-    q.status === undefined ? {} : { status: q.status },
+    { ...(q.status === undefined ? {} : { status: q.status }), visible },
     q.limit ?? 50,
     q.nextToken,
   );

@@ -36,6 +36,7 @@ export const handler = apiHandler(
       documents,
       loanId,
       executionArn: executionArnOf(borrowWorkflowArn(), loanId),
+      customerRegions: records.customerRegions,
       now: time,
     });
     await createLoan(loan, {

@@ -1,5 +1,6 @@
 import { queryBorrowerLoans, queryLoansOutDueBefore } from '../adapters/loans-repo.ts';
 import { now } from '../core/clock.ts';
+import { mayAccessRegions } from '../core/customers.ts';
 import { Forbidden } from '../core/errors.ts';
 import { isOverdue, loanQuerySchema, loanView } from '../core/loans.ts';
 import { hasAnyRole } from '../core/roles.ts';
@@ -8,7 +9,8 @@ import { apiHandler, parseInput } from '../http/api.ts';
 /**
  * `GET /loans?mine[&status=S]`: the caller's own loans, newest first.
  * `GET /loans?status=overdue`: for archivists, every loan with something still out past its due
- * time (see functions/core/loans.ts for what overdue means), longest overdue first.
+ * time (see functions/core/loans.ts for what overdue means), longest overdue first; for an
+ * archivist limited to regions, those whose documents' customers all lie in their regions.
  */
 export const handler = apiHandler('loans-list', async function handleLoansList({ actor, query }) {
   const q = parseInput(loanQuerySchema, query);
@@ -19,7 +21,11 @@ export const handler = apiHandler('loans-list', async function handleLoansList({
     const loans = await queryLoansOutDueBefore(time.toISOString(), limit);
     return {
       status: 200,
-      body: { items: loans.filter((l) => isOverdue(l, time)).map((l) => loanView(l, time)) },
+      body: {
+        items: loans
+          .filter((l) => isOverdue(l, time) && mayAccessRegions(actor, l.regions))
+          .map((l) => loanView(l, time)),
+      },
     };
   }
   const status = q.status === 'overdue' ? undefined : q.status;

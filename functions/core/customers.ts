@@ -516,6 +516,18 @@ export function mayAccessRegion(actor: Actor, region: string): boolean {
 export const canSeeCustomer = (actor: Actor, customer: Pick<Customer, 'region'>): boolean =>
   mayAccessRegion(actor, customer.region);
 
+/**
+ * Whether the actor serves every region a record concerns. Tasks, loans and disposal batches
+ * carry the regions of the customers they concern, fixed when they were made (a customer moved
+ * later does not move an open request). A record naming no region is reached only by those who
+ * serve every region: limits fail closed.
+ */
+export function mayAccessRegions(actor: Actor, regions: readonly string[] | undefined): boolean {
+  const mine = visibleRegions(actor);
+  if (mine === 'ALL') return true;
+  return regions !== undefined && regions.length > 0 && regions.every((r) => mine.includes(r));
+}
+
 // ---------------------------------------------------------------------------------------------
 // API views
 

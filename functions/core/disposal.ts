@@ -221,6 +221,12 @@ export interface DisposalBatch {
   dueMonth: string;
   /** The sweep day that proposed the batch. */
   sweepDate: string;
+  /**
+   * The region of every document's customer when the batch was proposed: the sweep splits batches
+   * by region, so a person limited to regions sees and decides whole batches. Absent on batches
+   * proposed before that; only those who serve every region reach those.
+   */
+  region?: string;
   part: number;
   status: BatchStatus;
   itemCount: number;
@@ -274,19 +280,29 @@ export interface BatchItem {
   extension?: Pick<Extension, 'years' | 'dueOn' | 'reason' | 'by' | 'at'>;
 }
 
-/** `KH-2036-01-20361115-1`: category, due month, sweep day and part; the execution name too. */
-export function batchId(category: string, dueMonth: string, sweepDate: string, part: number): string {
-  return `${category}-${dueMonth}-${sweepDate.replaceAll('-', '')}-${part}`;
+/**
+ * `KH-2036-01-20361115-HZ-1`: category, due month, sweep day, region and part; the execution name
+ * too (at most 12 + 8 + 9 + 33 + 5 characters, inside Step Functions' 80).
+ */
+export function batchId(
+  category: string,
+  dueMonth: string,
+  sweepDate: string,
+  region: string,
+  part: number,
+): string {
+  return `${category}-${dueMonth}-${sweepDate.replaceAll('-', '')}-${region}-${part}`;
 }
 
-const BATCH_ID = /^[A-Z][A-Z0-9]{0,11}-\d{4}-\d{2}-\d{8}-\d{1,4}$/;
+/** Batch ids with a region, and those proposed before batches were split by region. */
+const BATCH_ID = /^[A-Z][A-Z0-9]{0,11}-\d{4}-\d{2}-\d{8}(?:-[A-Z0-9][A-Z0-9_-]{0,31})?-\d{1,4}$/;
 export const isBatchId = (value: string): boolean => BATCH_ID.test(value);
 
 /** `id` if it is a disposal batch id, else a 400 naming `batchId`. */
 export function parseBatchId(id: string): string {
   if (!isBatchId(id)) {
     throw new BadRequest(`batchId ${JSON.stringify(id)} is not a disposal batch id`, [
-      { path: 'batchId', message: 'must look like KH-2036-01-20361115-1' },
+      { path: 'batchId', message: 'must look like KH-2036-01-20361115-HZ-1' },
     ]);
   }
   return id;
@@ -295,23 +311,40 @@ export function parseBatchId(id: string): string {
 export interface BatchGroup {
   category: string;
   dueMonth: string;
+  region: string;
   documents: DisposableDocument[];
 }
 
-/** Groups due documents by category and due month, oldest first, documents in due order. */
-export function groupForDisposal(scheme: Scheme, docs: readonly DisposableDocument[]): BatchGroup[] {
+/**
+ * Groups due documents by category, due month and their customer's region (`regionOf`), oldest
+ * month first, then by region; documents in due order. One region per batch, so a person limited
+ * to regions appraises or approves a batch whole, and four eyes hold per batch as before.
+ */
+export function groupForDisposal(
+  scheme: Scheme,
+  docs: readonly DisposableDocument[],
+  regionOf: (doc: DisposableDocument) => string,
+): BatchGroup[] {
   const groups = new Map<string, BatchGroup>();
   for (const doc of docs) {
     const due = dueOnOf(doc);
     if (!due) continue;
-    const key = `${scheme.category}|${due.slice(0, 7)}`;
-    const group = groups.get(key) ?? { category: scheme.category, dueMonth: due.slice(0, 7), documents: [] };
+    const region = regionOf(doc);
+    const key = `${scheme.category}|${due.slice(0, 7)}|${region}`;
+    const group = groups.get(key) ?? {
+      category: scheme.category,
+      dueMonth: due.slice(0, 7),
+      region,
+      documents: [],
+    };
     group.documents.push(doc);
     groups.set(key, group);
   }
   const order = (d: DisposableDocument) => `${dueOnOf(d)}#${d.documentId}`;
   for (const g of groups.values()) g.documents.sort((a, b) => order(a).localeCompare(order(b)));
-  return [...groups.values()].sort((a, b) => a.dueMonth.localeCompare(b.dueMonth));
+  return [...groups.values()].sort((a, b) =>
+    a.dueMonth === b.dueMonth ? a.region.localeCompare(b.region) : a.dueMonth.localeCompare(b.dueMonth),
+  );
 }
 
 export type SweepVerdict =

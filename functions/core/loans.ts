@@ -65,6 +65,11 @@ export interface Loan {
   updatedAt: string;
   /** The borrow-approval execution of this loan (its name is the loan id). */
   executionArn: string;
+  /**
+   * The regions of the documents' customers when the loan was asked for: who is limited to
+   * regions reads, approves and records the return of the loan only when they serve every one.
+   */
+  regions?: string[];
   approvedBy?: string[];
   grantedAt?: string;
   dueAt?: string;
@@ -188,6 +193,8 @@ export function newLoan(args: {
   documents: readonly DocumentRecord[];
   loanId: string;
   executionArn: string;
+  /** The region of each document's customer, by customer id. */
+  customerRegions: ReadonlyMap<string, string>;
   now: Date;
 }): Loan {
   const at = args.now.toISOString();
@@ -207,6 +214,7 @@ export function newLoan(args: {
     createdAt: at,
     updatedAt: at,
     executionArn: args.executionArn,
+    regions: [...new Set(args.documents.flatMap((d) => args.customerRegions.get(d.customerId) ?? []))].sort(),
   };
 }
 

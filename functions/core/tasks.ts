@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { mayAccessRegions } from './customers.ts';
 import { Conflict, Forbidden } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
@@ -52,6 +53,11 @@ export interface TaskRecord {
   requesterSub?: string;
   /** People who may not decide it either: who decided an earlier level of the same request. */
   excludedSubs?: string[];
+  /**
+   * The regions of the customers the task concerns, fixed when it opened: a person limited to
+   * regions sees and decides it only when they serve every one (core/customers.ts).
+   */
+  regions?: string[];
   executionId?: string;
   level?: ReviewLevel | 'first' | 'second';
   /** A second round of the same level after the first went unanswered. */
@@ -215,7 +221,7 @@ export function openTasksFor(actor: Actor, lists: readonly (readonly TaskRecord[
   for (const list of lists) for (const t of list) seen.set(t.taskId, t);
   return [...seen.values()]
     .filter((t) => {
-      if (t.status !== 'OPEN') return false;
+      if (t.status !== 'OPEN' || !mayAccessRegions(actor, t.regions)) return false;
       try {
         assertMayDecide(actor, t);
         return true;

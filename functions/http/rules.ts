@@ -1,5 +1,6 @@
 import { NEVER_CONTENT, type ROUTE_RULES, type RuledRoute, type RuleName } from '../access.ts';
-import { getCustomer } from '../adapters/customers-repo.ts';
+import { getCustomer, regionsOfCustomers } from '../adapters/customers-repo.ts';
+import { getBatch } from '../adapters/disposal-batches-repo.ts';
 import { getArchiveCodeOwner, getDocument, getDocuments } from '../adapters/documents-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { getLoan, queryGrants } from '../adapters/loans-repo.ts';
@@ -7,7 +8,8 @@ import { getSubmission } from '../adapters/submissions-repo.ts';
 import { getTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Customer } from '../core/customers.ts';
-import { mayAccessRegion, visibleRegions } from '../core/customers.ts';
+import { mayAccessRegion, mayAccessRegions, visibleRegions } from '../core/customers.ts';
+import type { DisposalBatch } from '../core/disposal.ts';
 import { canReadContent, type DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Forbidden, NotFound, OutOfRegion } from '../core/errors.ts';
 import {
@@ -75,8 +77,16 @@ export interface RuleRecords<Route extends string = string> {
     document: RouteDocument;
   };
   'own-loan': { loan: Loan };
-  /** The parsed request and the named documents the caller may borrow (in the order read). */
-  'loan-region': { loanRequest: CreateLoanInput; documents: DocumentRecord[] };
+  /**
+   * The parsed request, the named documents the caller may borrow (in the order read), and the
+   * region of each of their customers.
+   */
+  'loan-region': {
+    loanRequest: CreateLoanInput;
+    documents: DocumentRecord[];
+    customerRegions: ReadonlyMap<string, string>;
+  };
+  'batch-region': { batch: DisposalBatch };
 }
 
 type Merge<Rules extends readonly RuleName[], Route extends string> = Rules extends readonly [
@@ -112,6 +122,7 @@ class RecordReads {
   submission = (id: string) => this.once(`submission#${id}`, () => getSubmission(id));
   task = (id: string) => this.once(`task#${id}`, () => getTask(id));
   loan = (id: string) => this.once(`loan#${id}`, () => getLoan(id));
+  batch = (id: string) => this.once(`batch#${id}`, () => getBatch(id));
 
   /** The document of `path.documentId`; an unknown one is a 404. */
   routeDocument = (id: string): RouteDocument => {
@@ -174,6 +185,11 @@ const ownSubmission: Check<'own-submission'> = async (req, reads) => {
   if (!canViewSubmission(req.actor, submission)) {
     throw new Forbidden(`submission ${id} belongs to another clerk`);
   }
+  // Its customer as it is now: a submission follows its customer to another region.
+  if (visibleRegions(req.actor) !== 'ALL') {
+    const customer = await reads.customer(submission.customerId);
+    if (!customer || !mayAccessRegion(req.actor, customer.region)) throw new OutOfRegion('submission', id);
+  }
   return { submission };
 };
 
@@ -209,6 +225,7 @@ const taskDecider: Check<'task-decider'> = async (req, reads) => {
   const id = req.path.taskId ?? '';
   const task = await reads.task(id);
   if (!task) throw new NotFound('task', id);
+  if (!mayAccessRegions(req.actor, task.regions)) throw new OutOfRegion('task', id);
   assertMayDecide(req.actor, task);
   return { task };
 };
@@ -230,33 +247,48 @@ const ownLoan: Check<'own-loan'> = async (req, reads) => {
   const loan = await reads.loan(id);
   if (!loan) throw new NotFound('loan', id);
   if (!canViewLoan(req.actor, loan)) throw new Forbidden(`loan ${id} belongs to another borrower`);
+  // The borrower keeps their own loan whatever their regions; others must serve all of its regions.
+  if (loan.borrowerSub !== req.actor.sub && !mayAccessRegions(req.actor, loan.regions)) {
+    throw new OutOfRegion('loan', id);
+  }
   return { loan };
+};
+
+/** A disposal batch lies in one region (the sweep splits them by region); outside it, it is absent. */
+const batchRegion: Check<'batch-region'> = async (req, reads) => {
+  const id = requestId('batchId', req.path.batchId ?? '');
+  const batch = await reads.batch(id);
+  if (!batch) throw new NotFound('disposal batch', id);
+  if (!mayAccessRegions(req.actor, batch.region === undefined ? undefined : [batch.region])) {
+    throw new OutOfRegion('disposal batch', id);
+  }
+  return { batch };
 };
 
 /**
  * The documents of customers in the caller's regions; a caller limited to regions does not learn
  * that others exist (they are left out, and answer as unknown documents, as the content route
  * does). The request is parsed first, so a bad one is a 400 before anything is read. One
- * BatchGetItem of the documents, then one GetItem per customer, and none for a caller who serves
- * every region.
+ * BatchGetItem of the documents and one of their customers' regions, which the loan keeps.
  */
-const loanRegion: Check<'loan-region'> = async (req, reads) => {
+const loanRegion: Check<'loan-region'> = async (req) => {
   const parsed = createLoanSchema(getScheme(schemeId())).safeParse(req.body);
   if (!parsed.success) throw parsed.error;
   const loanRequest = parsed.data;
   const found = await getDocuments(loanRequest.documentIds);
-  if (visibleRegions(req.actor) === 'ALL') return { loanRequest, documents: found };
-  const visible = new Set<string>();
-  for (const customerId of new Set(found.map((d) => d.customerId))) {
-    const customer = await reads.customer(customerId);
-    if (customer && mayAccessRegion(req.actor, customer.region)) visible.add(customerId);
-  }
-  return { loanRequest, documents: found.filter((d) => visible.has(d.customerId)) };
+  const customerRegions = await regionsOfCustomers(found.map((d) => d.customerId));
+  const visible = (d: DocumentRecord) => {
+    const region = customerRegions.get(d.customerId);
+    return region !== undefined && mayAccessRegion(req.actor, region);
+  };
+  return { loanRequest, documents: found.filter(visible), customerRegions };
 };
 
 const everyRegion: Check<'every-region'> = async (req) => {
   if (visibleRegions(req.actor) !== 'ALL') {
-    throw new Forbidden('the figures cover every region; an account limited to regions may not see them');
+    throw new Forbidden(
+      'this covers every region; an account limited to regions may not see it (ask for an account without region limits)',
+    );
   }
   return {};
 };
@@ -278,6 +310,7 @@ export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
   'scan-reader': scanReader,
   'own-loan': ownLoan,
   'loan-region': loanRegion,
+  'batch-region': batchRegion,
 };
 
 /**

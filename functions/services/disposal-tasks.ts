@@ -70,6 +70,7 @@ export async function openBatchTask(input: OpenDisposalTaskInput): Promise<{ tas
     dueAt: dueAt(input.enteredAt, input.timeoutSeconds),
     taskToken: input.taskToken,
     attempt: input.round,
+    ...(batch.region ? { regions: [batch.region] } : {}),
     ...(input.kind === 'disposal-approval' && batch.appraisedBySub
       ? { requesterSub: batch.appraisedBySub }
       : {}),

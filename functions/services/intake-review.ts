@@ -94,6 +94,7 @@ export async function openReview(input: OpenReviewInput): Promise<{ taskId: stri
     dueAt: dueAt(input.enteredAt, input.timeoutSeconds),
     taskToken: input.taskToken,
     requesterSub: submission.createdBy,
+    ...(customer?.region ? { regions: [customer.region] } : {}),
     level: input.level,
     attempt,
     ...(input.executionId ? { executionId: input.executionId } : {}),

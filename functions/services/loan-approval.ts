@@ -60,6 +60,7 @@ export async function openLoanApproval(input: OpenLoanApprovalInput): Promise<{ 
     dueAt: dueAt(input.enteredAt, input.timeoutSeconds),
     taskToken: input.taskToken,
     requesterSub: loan.borrowerSub,
+    ...(loan.regions ? { regions: loan.regions } : {}),
     ...(input.level === 'second' && input.approvedBySub ? { excludedSubs: [input.approvedBySub] } : {}),
     level: input.level,
     reminder,

@@ -1,4 +1,5 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
+import { regionsOfCustomers } from '../adapters/customers-repo.ts';
 import { claimForBatch, proposedBatches } from '../adapters/disposal-batches-repo.ts';
 import { startDisposal } from '../adapters/disposal-workflow.ts';
 import { type DueEntry, dropFromDueIndex, queryDue, refileDue } from '../adapters/due-index-repo.ts';
@@ -6,9 +7,11 @@ import { schemeId } from '../adapters/env.ts';
 import { loansOut } from '../adapters/loan-check.ts';
 import { logger } from '../adapters/logger.ts';
 import { advanceWatermark, getSweepState } from '../adapters/sweep-state-repo.ts';
+import { DEFAULT_REGION } from '../core/customers.ts';
 import {
   batchId,
   batchItemOf,
+  type DisposableDocument,
   type DisposalBatch,
   groupForDisposal,
   isoDate,
@@ -115,15 +118,20 @@ export async function sweepDue(at: Date): Promise<SweepSummary> {
   const byId = new Map(candidates.map((e) => [e.doc.documentId, e]));
   const stamp = at.toISOString();
   const touched = new Set<string>();
+  // A customer that cannot be read files its documents under the default region, as a customer
+  // registered without one would be: they are still proposed, and reach those who serve it.
+  const regions = await regionsOfCustomers(candidates.map((e) => e.doc.customerId));
+  const regionOf = (doc: DisposableDocument) => regions.get(doc.customerId) ?? DEFAULT_REGION;
   for (const group of groupForDisposal(
     scheme,
     candidates.map((e) => e.doc),
+    regionOf,
   )) {
     let part = 1;
     for (let i = 0; i < group.documents.length; i += CLAIM_CHUNK) {
       let chunk = group.documents.slice(i, i + CLAIM_CHUNK).map((d) => byId.get(d.documentId) as DueEntry);
       while (chunk.length > 0) {
-        const id = batchId(group.category, group.dueMonth, today, part);
+        const id = batchId(group.category, group.dueMonth, today, group.region, part);
         const batch: DisposalBatch = {
           batchId: id,
           schemeId: scheme.id,
@@ -131,6 +139,7 @@ export async function sweepDue(at: Date): Promise<SweepSummary> {
           category: group.category,
           dueMonth: group.dueMonth,
           sweepDate: today,
+          region: group.region,
           part,
           status: 'PROPOSED',
           itemCount: chunk.length,

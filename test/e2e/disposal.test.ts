@@ -19,6 +19,7 @@ import {
   archiveDraft,
   createCustomer,
   createDraft,
+  localUsers,
   objectOfUrl,
   type PlannedDoc,
   planDoc,
@@ -216,6 +217,11 @@ describe('fixity', () => {
 
 describe('retention and disposal', () => {
   it('sweeps due documents after ten years, keeps held and locked ones, destroys the rest and keeps the list', async () => {
+    // An approver limited to another region: the batches (of the default region) are not theirs.
+    const users = await localUsers(system.ready.apiUrl);
+    await api.expect(200, 'secadmin1', 'PUT', `/users/${users.get('approver2')}/regions`, {
+      regions: ['NB'],
+    });
     // Today: three customer files are archived; two accounts close.
     const first = await archivedFile('INFOSVC', [
       planDoc('INFOCHG', 'application/pdf', '客户信息变更单 一'),
@@ -293,13 +299,17 @@ describe('retention and disposal', () => {
     expect(swept.sweep.proposed).toBe(4);
     expect(swept.sweep.batches).toHaveLength(2);
     const [tenYear, yearEnd] = swept.sweep.batches as [string, string];
-    expect(tenYear).toMatch(/^KH-\d{4}-\d{2}-\d{8}-1$/);
+    // One batch per category, due month and region: these customers are in the default region.
+    expect(tenYear).toMatch(/^KH-\d{4}-\d{2}-\d{8}-DEFAULT-1$/);
 
     // Running again the same day makes no new batch.
     const again = await sweep();
     expect(again.sweep.batches).toEqual([]);
     const listed = await api.expect<{ items: { batchId: string }[] }>(200, 'approver1', 'GET', '/disposals');
     expect(listed.items.map((b) => b.batchId).sort()).toEqual([tenYear, yearEnd].sort());
+    const elsewhere = await api.expect<{ items: unknown[] }>(200, 'approver2', 'GET', '/disposals');
+    expect(elsewhere.items).toEqual([]);
+    expect((await api.call('approver2', 'GET', `/disposals/${tenYear}`)).status).toBe(404);
 
     const proposed = await waitBatch(tenYear, 'in appraisal', (b) => b.status === 'APPRAISAL');
     expect(proposed.items.map((i) => i.documentId).sort()).toEqual(
@@ -344,6 +354,13 @@ describe('retention and disposal', () => {
       comment: '到期，无保存价值',
     });
     const approval = await taskFor('approver1', tenYear, 'disposal-approval');
+    // The approver of another region neither sees nor decides it.
+    const theirs = await api.expect<{ items: Task[] }>(200, 'approver2', 'GET', '/tasks');
+    expect(theirs.items.map((t) => t.taskId)).not.toContain(approval.taskId);
+    expect(
+      (await api.call('approver2', 'POST', `/tasks/${approval.taskId}/decision`, { decision: 'approve' }))
+        .status,
+    ).toBe(404);
     // An archivist cannot approve.
     expect(
       (await api.call('archivist1', 'POST', `/tasks/${approval.taskId}/decision`, { decision: 'approve' }))

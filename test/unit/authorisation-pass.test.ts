@@ -17,6 +17,7 @@ import { handler as loansGet } from '../../functions/api/loans-get.ts';
 import { handler as submissionsGet } from '../../functions/api/submissions-get.ts';
 import { handler as scanContent } from '../../functions/api/submissions-scan-content.ts';
 import { handler as tasksDecide } from '../../functions/api/tasks-decide.ts';
+import type { DisposalBatch } from '../../functions/core/disposal.ts';
 import type { DocumentRecord } from '../../functions/core/documents.ts';
 import type { CreateLoanInput, Loan } from '../../functions/core/loans.ts';
 import type { ScanReaderBasis } from '../../functions/core/submission-scans.ts';
@@ -151,6 +152,18 @@ describe('GET /submissions/{submissionId}', () => {
     expect(errorOf(res.body).message).toBe(`submission ${SUBMISSION_ID} belongs to another clerk`);
     expect(reads()).toMatchObject({ get: 1, batchGet: 0 });
   });
+
+  it('answers a reviewer limited to other regions as if the submission did not exist', async () => {
+    put(submissionRow(submission({ customerId: SOUTH_CUSTOMER })));
+    limitToNorth(USERS.reviewer.sub);
+    const res = await ask(USERS.reviewer);
+    expect(res.statusCode).toBe(404);
+    expect(errorOf(res.body).message).toBe(`submission ${SUBMISSION_ID} does not exist`);
+    // The customer is read as it is now: one GetItem more, for limited callers only.
+    expect(reads().keys).toEqual([`SUBMISSION#${SUBMISSION_ID}`, `CUSTOMER#${SOUTH_CUSTOMER}`]);
+    put(submissionRow(submission()));
+    expect((await ask(USERS.reviewer)).statusCode).toBe(200);
+  });
 });
 
 describe('POST /tasks/{taskId}/decision', () => {
@@ -173,6 +186,18 @@ describe('POST /tasks/{taskId}/decision', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(
       'secret-task-token',
     );
+  });
+
+  it('answers a task of customers outside a limited decider’s regions as absent, writing nothing', async () => {
+    limitToNorth(USERS.reviewer.sub);
+    for (const regions of [['SOUTH'], ['NORTH', 'SOUTH'], undefined]) {
+      put(taskRow(task(regions ? { regions } : {})));
+      const res = await decide(USERS.reviewer);
+      expect(res.statusCode, String(regions)).toBe(404);
+      expect(errorOf(res.body).message).toBe(`task ${TASK_ID} does not exist`);
+    }
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   it('answers a task decided already with 409 after that one read, writing nothing', async () => {
@@ -359,24 +384,22 @@ describe('POST /loans', () => {
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
   });
 
-  it('reads the documents in one BatchGetItem for a borrower serving every region', async () => {
+  it('reads the documents and their customers’ regions in two BatchGetItems, and keeps the regions on the loan', async () => {
     put(documentRow(archived(0)), documentRow(archived(1, { customerId: SOUTH_CUSTOMER })));
     const res = await ask(USERS.staff, [DOC_IDS[0], DOC_IDS[1]]);
     expect(res.statusCode).toBe(202);
-    expect(reads()).toEqual({ get: 0, batchGet: 1, keys: [] });
+    expect(reads()).toEqual({ get: 0, batchGet: 2, keys: [] });
+    const created = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0];
+    expect(created?.Put?.Item).toMatchObject({ regions: ['NORTH', 'SOUTH'] });
   });
 
-  it('leaves out documents of customers outside a limited borrower’s regions: one GetItem per customer', async () => {
+  it('leaves out documents of customers outside a limited borrower’s regions', async () => {
     limitToNorth(USERS.staff.sub);
     put(documentRow(archived(0)), documentRow(archived(1, { customerId: SOUTH_CUSTOMER })));
     const res = await ask(USERS.staff, [DOC_IDS[0], DOC_IDS[1]]);
     expect(res.statusCode).toBe(404);
     expect(errorOf(res.body).message).toBe(`document ${DOC_IDS[1]} does not exist`);
-    expect(reads()).toEqual({
-      get: 2,
-      batchGet: 1,
-      keys: [`CUSTOMER#${CUSTOMER_ID}`, `CUSTOMER#${SOUTH_CUSTOMER}`],
-    });
+    expect(reads()).toEqual({ get: 0, batchGet: 2, keys: [] });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
@@ -385,7 +408,7 @@ describe('POST /loans', () => {
     put(documentRow(archived(0)));
     const res = await ask(USERS.staff, [DOC_IDS[0]]);
     expect(res.statusCode).toBe(202);
-    expect(reads()).toMatchObject({ get: 1, batchGet: 1 });
+    expect(reads()).toMatchObject({ get: 0, batchGet: 2 });
   });
 
   it('answers a bad request with 400 before reading anything, whatever the regions', async () => {
@@ -422,6 +445,19 @@ describe('GET /loans/{loanId}', () => {
     expect(unknown.statusCode).toBe(404);
     expect(errorOf(unknown.body).message).toBe(`loan ${LOAN_ID} does not exist`);
   });
+
+  it('answers an approver limited to other regions as if the loan did not exist; its borrower keeps it', async () => {
+    limitToNorth(USERS.approver.sub, USERS.staff.sub);
+    for (const regions of [['SOUTH'], ['NORTH', 'SOUTH'], undefined]) {
+      put(loanRow(loan(regions ? { regions } : {})));
+      const res = await ask(USERS.approver);
+      expect(res.statusCode, String(regions)).toBe(404);
+      expect(errorOf(res.body).message).toBe(`loan ${LOAN_ID} does not exist`);
+      expect((await ask(USERS.staff)).statusCode).toBe(200);
+    }
+    put(loanRow(loan({ regions: ['NORTH'] })));
+    expect((await ask(USERS.approver)).statusCode).toBe(200);
+  });
 });
 
 describe('the records each route hands its handler', () => {
@@ -448,7 +484,10 @@ describe('the records each route hands its handler', () => {
     expectTypeOf<RouteRecords<'POST /loans'>>().toEqualTypeOf<{
       loanRequest: CreateLoanInput;
       documents: DocumentRecord[];
+      customerRegions: ReadonlyMap<string, string>;
     }>();
+    expectTypeOf<RouteRecords<'GET /disposals/{batchId}'>>().toEqualTypeOf<{ batch: DisposalBatch }>();
+    expectTypeOf<RouteRecords<'POST /loans/{loanId}/return'>>().toEqualTypeOf<{ loan: Loan }>();
     // A customer route's region rule reads the customer only to decide: nothing for the handler.
     expectTypeOf<RouteRecords<'GET /customers/{customerId}'>>().toEqualTypeOf<Record<never, never>>();
   });

@@ -127,18 +127,26 @@ describe('sweep verdicts and batches', () => {
     ).toBe('2036-04-03');
   });
 
-  it('groups by category and due month, in due order, with deterministic ids', () => {
-    const groups = groupForDisposal(scheme, [
+  it('groups by category, due month and region, in due order, with deterministic ids', () => {
+    const docs = [
       due(2, { dueOn: '2036-05-03' }),
       due(0, { dueOn: '2036-04-09' }),
       due(1, { dueOn: '2036-04-01' }),
+      due(3, { dueOn: '2036-04-05' }),
+    ];
+    const regionOf = (d: { documentId: string }) => (d.documentId === docs[3]?.documentId ? 'NB' : 'HZ');
+    const groups = groupForDisposal(scheme, docs, regionOf);
+    expect(groups.map((g) => [g.category, g.dueMonth, g.region, g.documents.map((d) => d.dueOn)])).toEqual([
+      ['KH', '2036-04', 'HZ', ['2036-04-01', '2036-04-09']],
+      ['KH', '2036-04', 'NB', ['2036-04-05']],
+      ['KH', '2036-05', 'HZ', ['2036-05-03']],
     ]);
-    expect(groups.map((g) => [g.category, g.dueMonth, g.documents.map((d) => d.dueOn)])).toEqual([
-      ['KH', '2036-04', ['2036-04-01', '2036-04-09']],
-      ['KH', '2036-05', ['2036-05-03']],
-    ]);
-    expect(batchId('KH', '2036-04', '2036-05-10', 1)).toBe('KH-2036-04-20360510-1');
+    expect(batchId('KH', '2036-04', '2036-05-10', 'HZ', 1)).toBe('KH-2036-04-20360510-HZ-1');
+    expect(isBatchId('KH-2036-04-20360510-HZ-1')).toBe(true);
+    expect(isBatchId('KH-2036-04-20360510-NORTH_2-12')).toBe(true);
+    // Batches proposed before the split by region keep their ids.
     expect(isBatchId('KH-2036-04-20360510-1')).toBe(true);
+    expect(isBatchId('KH-2036-04-20360510-hz-1')).toBe(false);
     expect(isBatchId('../etc')).toBe(false);
   });
 });

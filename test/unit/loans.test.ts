@@ -2,6 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   BatchGetCommand,
+  type BatchGetCommandInput,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -13,7 +14,7 @@ import { handler as create } from '../../functions/api/loans-create.ts';
 import { handler as getOne } from '../../functions/api/loans-get.ts';
 import { handler as list } from '../../functions/api/loans-list.ts';
 import { handler as giveBack } from '../../functions/api/loans-return.ts';
-import { canReadContent } from '../../functions/core/documents.ts';
+import { canReadContent, type DocumentRecord } from '../../functions/core/documents.ts';
 import { executionArnOf } from '../../functions/core/executions.ts';
 import {
   activeGrant,
@@ -146,6 +147,7 @@ describe('loan rules', () => {
       ],
       loanId: LOAN_ID,
       executionArn: 'arn',
+      customerRegions: new Map([[archived(0).customerId, 'NB']]),
       now: NOW,
     });
     expect(made).toMatchObject({
@@ -153,6 +155,8 @@ describe('loan rules', () => {
       sensitive: true,
       paper: true,
       borrowerSub: staff.sub,
+      // The regions of its documents' customers, which region-limited approvers are held to.
+      regions: ['NB'],
     });
     expect(made.documents.map((d) => [d.docType, d.sensitive, d.paper])).toEqual([
       ['APPFORM', false, false],
@@ -258,11 +262,26 @@ describe('loan rules', () => {
 // ---- Handlers ------------------------------------------------------------------------------------
 
 describe('POST /loans', () => {
+  /**
+   * BatchGetItem serving `docs` and their customers, in `regions` (NORTH when not named): the
+   * loan-region rule reads the documents, then their customers' regions.
+   */
+  const servesDocuments = (docs: readonly DocumentRecord[], regions: Record<string, string> = {}) =>
+    ddbMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+      const keys = input.RequestItems?.[TABLE]?.Keys ?? [];
+      if (!keys.every((k) => String(k.pk).startsWith('CUSTOMER#'))) return batchOf(docs);
+      const customers = keys.map((k) => {
+        const customerId = String(k.pk).slice('CUSTOMER#'.length);
+        return { pk: k.pk, sk: k.sk, customerId, region: regions[customerId] ?? 'NORTH' };
+      });
+      return { Responses: { [TABLE]: customers } };
+    });
+
   const request = (body: unknown, user: (typeof USERS)[keyof typeof USERS] = USERS.staff) =>
     call(create, { routeKey: 'POST /loans', body, user });
 
   it('records the loan PENDING_APPROVAL with its audit event and starts borrow-approval under its id', async () => {
-    ddbMock.on(BatchGetCommand).resolves(batchOf([archived(0), archived(1)]));
+    servesDocuments([archived(0), archived(1)]);
     ddbMock.on(TransactWriteCommand).resolves({});
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: NOW });
 
@@ -331,7 +350,7 @@ describe('POST /loans', () => {
     });
 
     it('an unknown document (404)', async () => {
-      ddbMock.on(BatchGetCommand).resolves(batchOf([archived(0)]));
+      servesDocuments([archived(0)]);
       const res = await request({ documentIds: [DOC_IDS[0], 'no-such-doc'], purpose: 'p', days: 1 });
       expect(res.statusCode).toBe(404);
       expect(errorOf(res.body).message).toBe('document no-such-doc does not exist');
@@ -339,7 +358,7 @@ describe('POST /loans', () => {
     });
 
     it.each(['DISPOSED', 'UPLOADED'] as const)('a %s document (409)', async (status) => {
-      ddbMock.on(BatchGetCommand).resolves(batchOf([archived(0, { status })]));
+      servesDocuments([archived(0, { status })]);
       const res = await request({ documentIds: [DOC_IDS[0]], purpose: 'p', days: 1 });
       expect(res.statusCode).toBe(409);
       expect(errorOf(res.body).message).toMatch(`${DOC_IDS[0]} is ${status}`);
@@ -364,13 +383,7 @@ describe('POST /loans', () => {
     );
     try {
       const other = archived(1, { customerId: 'customer-south' });
-      ddbMock.on(BatchGetCommand).resolves(batchOf([archived(0), other]));
-      ddbMock.on(GetCommand, { Key: { pk: `CUSTOMER#${archived(0).customerId}`, sk: 'CUSTOMER' } }).resolves({
-        Item: { customerId: archived(0).customerId, region: 'NORTH' },
-      });
-      ddbMock.on(GetCommand, { Key: { pk: 'CUSTOMER#customer-south', sk: 'CUSTOMER' } }).resolves({
-        Item: { customerId: 'customer-south', region: 'SOUTH' },
-      });
+      servesDocuments([archived(0), other], { 'customer-south': 'SOUTH' });
       const res = await request({ documentIds: [DOC_IDS[0], DOC_IDS[1]], purpose: 'p', days: 1 });
       expect(res.statusCode).toBe(404);
       expect(errorOf(res.body).message).toBe(`document ${DOC_IDS[1]} does not exist`);
@@ -382,7 +395,7 @@ describe('POST /loans', () => {
   });
 
   it('rejects the loan it recorded when the workflow does not start, and answers 500', async () => {
-    ddbMock.on(BatchGetCommand).resolves(batchOf([archived(0)]));
+    servesDocuments([archived(0)]);
     ddbMock.on(TransactWriteCommand).resolves({});
     sfnMock.on(StartExecutionCommand).rejects(namedError('ServiceUnavailable'));
     const res = await request({ documentIds: [DOC_IDS[0]], purpose: 'p', days: 1 });

@@ -1,6 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -46,8 +48,22 @@ afterEach(() => {
   delete process.env.DANGAN_CLOCK_OFFSET_SECONDS;
 });
 
+/** Customers by id and region, as the sweep reads their regions (BatchGetItem); HZ when not named. */
+function customersIn(regions: Record<string, string | null> = {}) {
+  ddbMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+    const keys = input.RequestItems?.[TABLE]?.Keys ?? [];
+    const found = keys.flatMap((k) => {
+      const customerId = String(k.pk).slice('CUSTOMER#'.length);
+      const region = regions[customerId] === undefined ? 'HZ' : regions[customerId];
+      return region === null ? [] : [{ pk: k.pk, sk: k.sk, customerId, region }];
+    });
+    return { Responses: { [TABLE]: found } };
+  });
+}
+
 /** The index holds these rows per month; everything else is empty. */
 function index(rows: Record<string, Record<string, unknown>[]>, watermark?: string) {
+  customersIn();
   ddbMock
     .on(GetCommand, { Key: SWEEP_KEY })
     .resolves(watermark ? { Item: { ...SWEEP_KEY, sweptThrough: watermark } } : {});
@@ -114,12 +130,12 @@ describe('sweepDue', () => {
 
     const summary = await sweepDue(new Date(TODAY));
 
-    expect(summary.batches).toEqual(['KH-2036-03-20360410-1', 'KH-2036-04-20360410-1']);
+    expect(summary.batches).toEqual(['KH-2036-03-20360410-HZ-1', 'KH-2036-04-20360410-HZ-1']);
     expect(summary.proposed).toBe(3);
     const april = transactItems(1);
     // The batch (created, or grown while still PROPOSED), two writes per document, the audit event.
     expect(april).toHaveLength(1 + 2 * 2 + 1);
-    expect(april[0]?.Update?.Key).toEqual({ pk: 'DISPOSAL#KH-2036-04-20360410-1', sk: 'BATCH' });
+    expect(april[0]?.Update?.Key).toEqual({ pk: 'DISPOSAL#KH-2036-04-20360410-HZ-1', sk: 'BATCH' });
     expect(april[0]?.Update?.ConditionExpression).toBe(
       'attribute_not_exists(pk) OR (#status = :proposed AND itemCount <= :room)',
     );
@@ -128,7 +144,7 @@ describe('sweepDue', () => {
     expect(april[1]?.Update?.ConditionExpression).toContain('activeHolds = :zero');
     expect(april[1]?.Update?.UpdateExpression).toContain('REMOVE gsi3pk, gsi3sk');
     expect(april[2]?.Put?.Item).toMatchObject({
-      pk: 'DISPOSAL#KH-2036-04-20360410-1',
+      pk: 'DISPOSAL#KH-2036-04-20360410-HZ-1',
       sk: `ITEM#${b.documentId}`,
       status: 'PROPOSED',
       archiveCode: b.archiveCode,
@@ -137,21 +153,55 @@ describe('sweepDue', () => {
     expect(april[5]?.Put?.TableName).toBe(AUDIT_TABLE);
     expect(april[5]?.Put?.Item).toMatchObject({
       action: 'disposal.proposed',
-      targetId: 'KH-2036-04-20360410-1',
+      targetId: 'KH-2036-04-20360410-HZ-1',
     });
     const starts = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
     expect(starts).toEqual([
       {
         stateMachineArn: DISPOSAL_WORKFLOW_ARN,
-        name: 'KH-2036-03-20360410-1',
-        input: '{"batchId":"KH-2036-03-20360410-1"}',
+        name: 'KH-2036-03-20360410-HZ-1',
+        input: '{"batchId":"KH-2036-03-20360410-HZ-1"}',
       },
       {
         stateMachineArn: DISPOSAL_WORKFLOW_ARN,
-        name: 'KH-2036-04-20360410-1',
-        input: '{"batchId":"KH-2036-04-20360410-1"}',
+        name: 'KH-2036-04-20360410-HZ-1',
+        input: '{"batchId":"KH-2036-04-20360410-HZ-1"}',
       },
     ]);
+  });
+
+  it('splits a month into one batch per region of the documents’ customers', async () => {
+    const hz = due(0);
+    const nb = due(1, { customerId: 'customer-nb' });
+    const gone = due(2, { customerId: 'customer-gone' });
+    index(
+      {
+        '2036-04': [
+          docRow(hz, { day: '2036-04-01' }),
+          docRow(nb, { day: '2036-04-01' }),
+          docRow(gone, { day: '2036-04-01' }),
+        ],
+      },
+      '2036-04-10',
+    );
+    customersIn({ 'customer-nb': 'NB', 'customer-gone': null });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(UpdateCommand).resolves({});
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+
+    const summary = await sweepDue(new Date(TODAY));
+
+    // A customer that cannot be read files under the default region rather than stay unproposed.
+    expect(summary.batches).toEqual([
+      'KH-2036-04-20360410-DEFAULT-1',
+      'KH-2036-04-20360410-HZ-1',
+      'KH-2036-04-20360410-NB-1',
+    ]);
+    const batches = [0, 1, 2].map((n) => transactItems(n)[0]?.Update?.ExpressionAttributeValues ?? {});
+    expect(
+      batches.map((v) => Object.values(v).filter((x) => ['DEFAULT', 'HZ', 'NB'].includes(String(x)))),
+    ).toEqual([['DEFAULT'], ['HZ'], ['NB']]);
+    expect(transactItems(2)[2]?.Put?.Item).toMatchObject({ documentId: nb.documentId });
   });
 
   it('leaves out held documents (out of the index) and lent ones (filed after the loan)', async () => {
@@ -216,8 +266,11 @@ describe('sweepDue', () => {
 
     const summary = await sweepDue(new Date(TODAY));
 
-    expect(summary.batches).toEqual(['KH-2036-04-20360410-2']);
-    expect(transactItems(1)[0]?.Update?.Key).toEqual({ pk: 'DISPOSAL#KH-2036-04-20360410-2', sk: 'BATCH' });
+    expect(summary.batches).toEqual(['KH-2036-04-20360410-HZ-2']);
+    expect(transactItems(1)[0]?.Update?.Key).toEqual({
+      pk: 'DISPOSAL#KH-2036-04-20360410-HZ-2',
+      sk: 'BATCH',
+    });
   });
 
   it('starts the workflow of batches a stopped run left proposed; an existing execution is fine', async () => {
