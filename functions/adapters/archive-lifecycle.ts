@@ -15,7 +15,8 @@ import { s3 } from './s3-client.ts';
 /**
  * The end of an original's life in the archive bucket: legal holds, extended locks, re-hashing
  * for fixity, deleting every version once its Object Lock has passed, and the destruction lists
- * kept under a legal hold for good. The only code that builds these S3 commands.
+ * kept for good under COMPLIANCE retention the sweep keeps extending. The only code that builds
+ * these S3 commands.
  */
 
 function status(err: unknown): number | undefined {
@@ -44,7 +45,10 @@ export async function setLegalHold(key: string, versionId: string, on: boolean):
   );
 }
 
-/** Extends the COMPLIANCE retention of one version to `until` (S3 refuses to shorten it). */
+/**
+ * Extends the COMPLIANCE retention of one version to `until` (S3 refuses to shorten it). Also
+ * puts a version that has none (a permanent record under a legal hold) under COMPLIANCE retention.
+ */
 export async function extendRetention(key: string, versionId: string, until: Date): Promise<void> {
   await s3.send(
     new PutObjectRetentionCommand({
@@ -163,26 +167,35 @@ export async function listKeysAfter(prefix: string, startAfter: string | undefin
   };
 }
 
-/** The version and metadata of a permanent record already written; undefined when there is none. */
+/** The version, metadata and retain-until date of a permanent record already written; undefined when there is none. */
 export async function headPermanent(
   key: string,
-): Promise<{ versionId: string; metadata: Record<string, string> } | undefined> {
+): Promise<{ versionId: string; metadata: Record<string, string>; retainUntil?: string } | undefined> {
   try {
     const res = await s3.send(new HeadObjectCommand({ Bucket: archiveBucket(), Key: key }));
-    return res.VersionId ? { versionId: res.VersionId, metadata: res.Metadata ?? {} } : undefined;
+    if (!res.VersionId) return undefined;
+    return {
+      versionId: res.VersionId,
+      metadata: res.Metadata ?? {},
+      ...(res.ObjectLockRetainUntilDate ? { retainUntil: res.ObjectLockRetainUntilDate.toISOString() } : {}),
+    };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-/** Writes a record to keep forever: under a legal hold, its SHA-256 checked by S3 and kept as metadata. */
+/**
+ * Writes a record to keep forever: under COMPLIANCE retention until `retainUntil` (the sweep
+ * extends it, core/permanence.ts), its SHA-256 checked by S3 and kept as metadata.
+ */
 export async function putPermanent(
   key: string,
   body: string,
   contentType: string,
   metadata: Record<string, string>,
-): Promise<{ versionId: string; sha256: string }> {
+  retainUntil: string,
+): Promise<{ versionId: string; sha256: string; retainUntil: string }> {
   const bytes = Buffer.from(body, 'utf8');
   const digest = createHash('sha256').update(bytes).digest();
   const res = await s3.send(
@@ -193,11 +206,12 @@ export async function putPermanent(
       ContentType: contentType,
       Metadata: { ...metadata, sha256: digest.toString('hex') },
       ChecksumSHA256: digest.toString('base64'),
-      ObjectLockLegalHoldStatus: 'ON',
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: new Date(retainUntil),
     }),
   );
   if (!res.VersionId) throw new Error(`archive bucket returned no version for ${key}; is versioning on?`);
-  return { versionId: res.VersionId, sha256: digest.toString('hex') };
+  return { versionId: res.VersionId, sha256: digest.toString('hex'), retainUntil };
 }
 
 /** The Object Lock of one version as S3 reports it; undefined when the version is gone. */

@@ -1,4 +1,5 @@
 import { firstDayAfter } from '../core/disposal.ts';
+import { renewalDay } from '../core/permanence.ts';
 import type { RetentionPlan } from '../core/retention.ts';
 import type { Submission } from '../core/submissions.ts';
 import { type AuditInput, auditPut } from './audit.ts';
@@ -64,7 +65,12 @@ export async function completeArchive(
     const r = c.retention;
     // The first whole day past the lock: S3 refuses the delete any earlier.
     const due = r.dueDateKnown && r.retainUntil ? firstDayAfter(r.retainUntil) : undefined;
-    const index = due ? entries.due(due, c.documentId) : undefined;
+    // Permanent originals are filed by the day their lock is due for extension instead.
+    const index = due
+      ? entries.due(due, c.documentId)
+      : r.retentionCode === 'Y'
+        ? entries.permanentLock(renewalDay(r.retainUntil), { kind: 'original', id: c.documentId })
+        : undefined;
     items.push({
       Update: {
         TableName: table,
@@ -73,10 +79,9 @@ export async function completeArchive(
           'submissionId = :sid AND #status = :uploaded AND (attribute_not_exists(archiveCode) OR archiveCode = :code)',
         UpdateExpression:
           'SET #status = :archived, archiveCode = :code, codeAssignedAt = :archivedAt, archivedAt = :archivedAt, ' +
-          'retentionCode = :rc, retentionTrigger = :rt, legalHold = :hold, ' +
+          'retentionCode = :rc, retentionTrigger = :rt, retainUntil = :until, ' +
           'archiveKey = :key, archiveVersionId = :version, updatedAt = :now' +
-          (r.retainUntil ? ', retainUntil = :until' : '') +
-          (due ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : ''),
+          (index ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : ''),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':sid': submissionId,
@@ -86,11 +91,10 @@ export async function completeArchive(
           ':archivedAt': c.archivedAt,
           ':rc': r.retentionCode,
           ':rt': r.retentionTrigger,
-          ':hold': r.legalHold,
           ':key': c.archiveKey,
           ':version': c.archiveVersionId,
           ':now': at,
-          ...(r.retainUntil ? { ':until': r.retainUntil } : {}),
+          ':until': r.retainUntil,
           ...(index ? { ':gsi3pk': index.gsi3pk, ':gsi3sk': index.gsi3sk } : {}),
         },
       },

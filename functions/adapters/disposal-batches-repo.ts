@@ -185,6 +185,17 @@ export async function listBatches(
   };
 }
 
+/** Every batch, oldest first (the one-off locking of destruction lists written under a legal hold). */
+export async function everyBatch(): Promise<DisposalBatch[]> {
+  const items = await queryAll({
+    TableName: tableName(),
+    IndexName: INDEX.gsi1.name,
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': ALL_BATCHES },
+  });
+  return (await batchGetItems(tableKeys(items))).map((i) => strip<DisposalBatch>(i));
+}
+
 /** Batches whose workflow has not picked them up yet (a sweep that stopped after proposing). */
 export async function proposedBatches(): Promise<DisposalBatch[]> {
   const items = await queryAll({

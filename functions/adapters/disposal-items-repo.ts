@@ -1,4 +1,5 @@
 import type { DestructionListRef, DisposableDocument, Extension, ItemStatus } from '../core/disposal.ts';
+import { renewalDay } from '../core/permanence.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { moveBatch } from './disposal-batches-repo.ts';
 import { entries, keys } from './dynamo/keys.ts';
@@ -222,7 +223,11 @@ export async function closeBatch(
   at: string,
   audit: AuditInput,
 ): Promise<boolean> {
-  return moveBatch(batchId, ['DESTROYING'], 'DONE', { list, counts, closedAt: at }, at, audit);
+  // Lists under COMPLIANCE retention are filed among the permanent locks the sweep extends.
+  const lock = list.retainUntil
+    ? entries.permanentLock(renewalDay(list.retainUntil), { kind: 'destruction-list', id: batchId })
+    : {};
+  return moveBatch(batchId, ['DESTROYING'], 'DONE', { list, counts, closedAt: at, ...lock }, at, audit);
 }
 
 /**

@@ -22,10 +22,12 @@ export async function listHolds(documentId: string): Promise<Hold[]> {
 
 /**
  * Records a hold: the hold item, one more active hold on the document, and the document out of
- * the due-date index, with the audit event. Only an ARCHIVED document that is not being destroyed
- * can be held; false otherwise (nothing written).
+ * the due-date index, with the audit event. A permanent document keeps its entry: it is never
+ * due, and its entry is its lock's renewal day (permanent-locks-repo.ts), which a hold must not
+ * stop. Only an ARCHIVED document that is not being destroyed can be held; false otherwise
+ * (nothing written).
  */
-export async function placeHold(hold: Hold, audit: AuditInput): Promise<boolean> {
+export async function placeHold(hold: Hold, permanent: boolean, audit: AuditInput): Promise<boolean> {
   return transactUnlessLost([
     {
       Put: {
@@ -39,7 +41,7 @@ export async function placeHold(hold: Hold, audit: AuditInput): Promise<boolean>
         TableName: tableName(),
         Key: keys.document(hold.documentId),
         ConditionExpression: '#status = :archived AND attribute_not_exists(destroying)',
-        UpdateExpression: 'SET updatedAt = :at ADD activeHolds :one REMOVE gsi3pk, gsi3sk',
+        UpdateExpression: `SET updatedAt = :at ADD activeHolds :one${permanent ? '' : ' REMOVE gsi3pk, gsi3sk'}`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':at': hold.placedAt, ':one': 1 },
       },

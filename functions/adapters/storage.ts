@@ -5,7 +5,6 @@ import {
   type GetObjectCommandInput,
   HeadObjectCommand,
   PutObjectCommand,
-  PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -219,8 +218,8 @@ export class ArchiveCopyMismatch extends Error {
  * in one call, and a COMPLIANCE-locked copy of the wrong bytes could not be removed for years, so
  * it is done in three steps: copy with no lock (S3 computes the copy's SHA-256), compare it with
  * the checksum recorded at upload (a mismatch deletes the unlocked copy and throws), then set
- * COMPLIANCE retention until the retention lower bound, or a legal hold for permanent records, on
- * that copy's version. A step that dies in between leaves an unlocked copy that the retried step
+ * COMPLIANCE retention until the plan's date (for permanent records, the far-future horizon the
+ * sweep keeps extending) on that copy's version. A step that dies in between leaves an unlocked copy that the retried step
  * finds (`headArchiveObject`) and locks (`lockArchiveCopy`).
  */
 export async function copyToArchive(args: {
@@ -262,32 +261,22 @@ export async function copyToArchive(args: {
 }
 
 /**
- * Object Lock on one archived version: COMPLIANCE retention until the plan's lower bound, or a
- * legal hold for permanent records. Setting the same retention again is accepted by S3, so a
- * repeated step may call it on a copy it already locked.
+ * Object Lock on one archived version: COMPLIANCE retention until the plan's date, for permanent
+ * records too. Never a legal hold: one call by anyone allowed `s3:PutObjectLegalHold` lifts it,
+ * and that right is kept for the holds functions alone. Setting the same retention again is
+ * accepted by S3, so a repeated step may call it on a copy it already locked.
  */
 export async function lockArchiveCopy(
   key: string,
   versionId: string,
   retention: RetentionPlan,
 ): Promise<void> {
-  if (retention.legalHold) {
-    await s3.send(
-      new PutObjectLegalHoldCommand({
-        Bucket: archiveBucket(),
-        Key: key,
-        VersionId: versionId,
-        LegalHold: { Status: 'ON' },
-      }),
-    );
-    return;
-  }
   await s3.send(
     new PutObjectRetentionCommand({
       Bucket: archiveBucket(),
       Key: key,
       VersionId: versionId,
-      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(retention.retainUntil as string) },
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(retention.retainUntil) },
     }),
   );
 }

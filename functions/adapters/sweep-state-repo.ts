@@ -5,18 +5,30 @@ import { keys } from './dynamo/keys.ts';
 import { updateUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
-/** The retention sweep's watermark and the fixity check's cursor (records table, layout in tables.ts). */
+/**
+ * The retention sweep's watermark, the fixity check's cursor and the permanence walk's cursor
+ * (records table, layout in tables.ts).
+ */
 
 export interface SweepState {
   /** The last day (`YYYY-MM-DD`) the sweep went through. */
   sweptThrough?: string;
-  /** Fixity: the last original checked, in key order; the next run starts after it. */
+  /**
+   * Fixity: the last original checked, in key order; the next run starts after it. Permanence:
+   * the last original the walk over records archived under a legal hold has looked at.
+   */
   cursor?: string;
+  /** Permanence: every record archived under a legal hold has been put under COMPLIANCE retention. */
+  legacyDone?: boolean;
+  /** Permanence: records the current pass of that walk could not lock (it then starts over). */
+  failures?: number;
   lastRunAt?: string;
   [key: string]: unknown;
 }
 
-export async function getSweepState(name: 'retention' | 'fixity'): Promise<SweepState | undefined> {
+export async function getSweepState(
+  name: 'retention' | 'fixity' | 'permanence',
+): Promise<SweepState | undefined> {
   return getRecord<SweepState>(keys.sweep(name));
 }
 
@@ -43,6 +55,28 @@ export async function saveFixityCursor(
         ...keys.sweep('fixity'),
         entity: 'sweep-state',
         ...(cursor ? { cursor } : {}),
+        lastRunAt: at,
+        lastRun: summary,
+      },
+    }),
+  );
+}
+
+/** Where the walk over records archived under a legal hold has got to, or that it is done. */
+export async function savePermanenceWalk(
+  walk: { cursor?: string; done?: boolean; failures: number },
+  at: string,
+  summary: Record<string, unknown>,
+) {
+  await ddb.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: {
+        ...keys.sweep('permanence'),
+        entity: 'sweep-state',
+        ...(walk.cursor ? { cursor: walk.cursor } : {}),
+        legacyDone: walk.done === true,
+        failures: walk.failures,
         lastRunAt: at,
         lastRun: summary,
       },

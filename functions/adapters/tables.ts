@@ -39,11 +39,16 @@
  * `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`entries.due` in dynamo/keys.ts), until a disposal batch takes them,
  * a hold stops them or they are disposed of; the retention sweep reads only the months since it last
  * ran, and only up to today, so its cost follows the number of due documents, not the archive size.
+ * Permanent records, which are never due, are filed in gsi3 by the day their COMPLIANCE retention is
+ * due for extension, `LOCKS#PERMANENT` / `<yyyy-mm-dd>#DOCUMENT#<documentId>` on a permanent
+ * document and `…#DISPOSAL#<batchId>` on a closed batch for its destruction lists
+ * (`entries.permanentLock`, functions/adapters/permanent-locks-repo.ts); the sweep reads it up to
+ * today. A hold leaves that entry alone.
  *
  * | disposal batch       | DISPOSAL#<batchId>        | BATCH              | DISPOSALS / <createdAt>#<batchId>        | DISPOSALS#PROPOSED / <createdAt>#<batchId> (sparse: until its workflow runs) |
  * | batch item           | DISPOSAL#<batchId>        | ITEM#<documentId>  | -                                        | -                                      |
  * | hold                 | DOCUMENT#<documentId>     | HOLD#<holdId>      | -                                        | -                                      |
- * | sweep state          | SWEEP#retention, SWEEP#fixity | SWEEP          | -                                        | -                                      |
+ * | sweep state          | SWEEP#retention, SWEEP#fixity, SWEEP#permanence | SWEEP | -                                        | -                                      |
  * | loan                 | LOAN#<loanId>             | LOAN               | -                                        | BORROWER#<sub> / LOAN#<createdAt>#<loanId> |
  * | loan grant           | LOANGRANT#<documentId>    | <borrowerSub>#<loanId> | -                                    | -                                      |
  *

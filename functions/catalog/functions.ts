@@ -41,13 +41,23 @@ export interface FunctionAccess {
   describeExecutions?: boolean;
   /**
    * The end of originals' lives in the archive bucket, beyond `archive` (retention sweeps and
-   * disposal): `hold` sets and clears legal holds on originals; `extend` extends their COMPLIANCE
-   * retention; `verify` lists originals and reads any version of them to re-hash it; `destroy`
-   * reads the locks of, lists and deletes every version of an original, and the scan left of it
-   * in the intake bucket; `write-lists` writes destruction lists under `destruction-lists/` under a
-   * legal hold; `read-lists` reads them (presigned GETs).
+   * disposal): `hold` sets and clears legal holds on originals, and nothing else may (a legal hold
+   * is a hold's, never a permanent record's lock: core/permanence.ts); `extend` extends their
+   * COMPLIANCE retention; `verify` lists originals and reads any version of them to re-hash it;
+   * `destroy` reads the locks of, lists and deletes every version of an original, and the scan
+   * left of it in the intake bucket; `write-lists` writes destruction lists under
+   * `destruction-lists/` under COMPLIANCE retention; `extend-lists` extends that retention;
+   * `read-lists` reads them (presigned GETs).
    */
-  disposal?: readonly ('hold' | 'extend' | 'verify' | 'destroy' | 'write-lists' | 'read-lists')[];
+  disposal?: readonly (
+    | 'hold'
+    | 'extend'
+    | 'verify'
+    | 'destroy'
+    | 'write-lists'
+    | 'extend-lists'
+    | 'read-lists'
+  )[];
   /**
    * Lists that continue across requests: the function signs and checks page tokens with the
    * stack's page-token key (adapters/dynamo/page-token.ts).
@@ -195,6 +205,7 @@ const DECLARED = {
     ioBound(60),
   ),
   // archive readwrite: a retried run reads back a copy it already made instead of copying again.
+  // It locks copies under COMPLIANCE retention only, permanent records too: no legal holds.
   // It waits on server-side copies and DynamoDB, and hashes nothing itself.
   'intake-archive': step(
     'Allocates archive codes and locks the originals in the archive bucket',
@@ -244,9 +255,10 @@ const DECLARED = {
     { audit: 'append' },
     { timeoutSeconds: 30 },
   ),
+  // extend, extend-lists: permanent records' COMPLIANCE retention, extended before it comes near.
   'retention-sweep': consumer(
-    'Daily: proposes due documents for disposal in batches; re-hashes a sample of originals',
-    auditedWrites({ startWorkflows: ['disposal'], disposal: ['verify'] }),
+    'Daily: proposes due documents for disposal in batches; re-hashes a sample of originals; extends permanent locks',
+    auditedWrites({ startWorkflows: ['disposal'], disposal: ['verify', 'extend', 'extend-lists'] }),
     { timeoutSeconds: 900, memoryMB: 1024 },
   ),
   // What the steps it reuses need: the records, the audit trail, the execution's status.
@@ -278,7 +290,7 @@ const DECLARED = {
     { timeoutSeconds: 120 },
   ),
   'disposal-finish': step(
-    'Writes the destruction list (JSON and HTML, under a legal hold) and closes the batch',
+    'Writes the destruction list (JSON and HTML, under COMPLIANCE retention) and closes the batch',
     auditedWrites({ disposal: ['write-lists'] }),
     { timeoutSeconds: 120 },
   ),

@@ -256,6 +256,11 @@ export interface DestructionListRef {
   htmlVersionId: string;
   /** SHA-256 (hex) of the JSON list. */
   sha256: string;
+  /**
+   * The COMPLIANCE retain-until date of both lists, which the sweep keeps extending; absent for
+   * lists written under a legal hold, until the sweep locks them so too (services/permanence.ts).
+   */
+  retainUntil?: string;
 }
 
 /** One document of a batch; once the batch is closed, its row of the destruction list (a tombstone). */

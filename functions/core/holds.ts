@@ -20,13 +20,25 @@ export function assertHoldable(doc: DisposableDocument): void {
 }
 
 /**
+ * Whether S3's legal hold on the original is also its permanent lock, so releasing holds must
+ * leave it on: permanent records archived before they were locked under COMPLIANCE retention
+ * carry `legalHold: true` (or, older still, no retain-until date). Their sweep adds COMPLIANCE
+ * retention (services/permanence.ts) but never lifts the legal hold: that would take
+ * `s3:PutObjectLegalHold`, which only the holds functions have, and gains nothing. A permanent
+ * record archived since then is kept by its retention, so its legal hold is only ever a hold's.
+ */
+export function legalHoldIsLock(doc: DisposableDocument): boolean {
+  return doc.legalHold === true || (doc.retentionCode === 'Y' && doc.retainUntil === undefined);
+}
+
+/**
  * A hold that could not be recorded after S3's legal hold went on for it: whether that legal hold
- * may come off again, i.e. nothing else keeps it (no hold recorded meanwhile, no legal hold as the
- * permanent record's lock) and the document is still archived.
+ * may come off again, i.e. nothing else keeps it (no hold recorded meanwhile, no legal hold as an
+ * older permanent record's lock) and the document is still archived.
  */
 export function legalHoldUnused(doc: DisposableDocument | undefined): boolean {
   return (
-    doc !== undefined && (doc.activeHolds ?? 0) === 0 && doc.legalHold !== true && doc.status === 'ARCHIVED'
+    doc !== undefined && (doc.activeHolds ?? 0) === 0 && !legalHoldIsLock(doc) && doc.status === 'ARCHIVED'
   );
 }
 
@@ -40,7 +52,8 @@ export interface HoldRelease {
   refileOn?: string;
   /**
    * S3's legal hold on the original comes off: the last hold goes, the original is known, and the
-   * legal hold is not how S3 keeps a permanent record (retention `Y`, or `legalHold` set).
+   * legal hold is not an older permanent record's lock (`legalHoldIsLock`). A permanent record
+   * locked under COMPLIANCE retention loses only the hold's legal hold; its retention stays.
    */
   clearLegalHold: boolean;
 }
@@ -51,10 +64,6 @@ export function holdRelease(doc: DisposableDocument, today: string): HoldRelease
   const due = dueOnOf(doc);
   const refileOn =
     last && doc.status === 'ARCHIVED' && !doc.disposalBatchId && due ? dueIndexDay(due, today) : undefined;
-  const clearLegalHold =
-    last &&
-    doc.legalHold !== true &&
-    doc.retentionCode !== 'Y' &&
-    Boolean(doc.archiveKey && doc.archiveVersionId);
+  const clearLegalHold = last && !legalHoldIsLock(doc) && Boolean(doc.archiveKey && doc.archiveVersionId);
   return { last, ...(refileOn ? { refileOn } : {}), clearLegalHold };
 }

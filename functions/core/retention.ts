@@ -6,21 +6,26 @@ import type { RetentionCode, RetentionTrigger } from './scheme.ts';
  * (YEAR_END), or a later business fact (CONTRACT_END, ACCOUNT_CLOSED) that is not known yet.
  * A later fact can only push the end later, so "archive date + period" is a safe lower bound:
  * the archive bucket locks the original until then (S3 Object Lock cannot be shortened), and the
- * retention sweep decides disposal once the real trigger is known. Permanent records (Y) carry
- * a legal hold instead of a date.
+ * retention sweep decides disposal once the real trigger is known. Permanent records (Y) are
+ * locked the same way, under COMPLIANCE retention, PERMANENT_HORIZON_YEARS ahead, and the sweep
+ * extends that date long before it comes near (core/permanence.ts); they never become due.
  */
 
 export const RETENTION_YEARS: Record<Exclude<RetentionCode, 'Y'>, number> = { D30: 30, D10: 10 };
+
+/** How far ahead a permanent record is locked; why 100 years: core/permanence.ts. */
+export const PERMANENT_HORIZON_YEARS = 100;
 
 export interface RetentionPlan {
   retentionCode: RetentionCode;
   retentionTrigger: RetentionTrigger;
   /** ISO time the clock started, when it has started (ARCHIVED, YEAR_END). */
   clockStart?: string;
-  /** ISO time the original is locked until; absent for permanent records. */
-  retainUntil?: string;
-  /** Permanent records are kept under a legal hold rather than a date. */
-  legalHold: boolean;
+  /**
+   * ISO time the original is locked until under COMPLIANCE retention: the period's lower bound,
+   * or for permanent records the horizon, which the sweep keeps extending.
+   */
+  retainUntil: string;
   /** True when `retainUntil` is the disposal due date itself, false when it is only a lower bound. */
   dueDateKnown: boolean;
 }
@@ -58,7 +63,7 @@ export function retentionPlan(
     return {
       ...base,
       ...(clockStart ? { clockStart: clockStart.toISOString() } : {}),
-      legalHold: true,
+      retainUntil: addYearsUtc(archived, PERMANENT_HORIZON_YEARS).toISOString(),
       dueDateKnown: false,
     };
   }
@@ -68,7 +73,6 @@ export function retentionPlan(
     ...base,
     ...(clockStart ? { clockStart: clockStart.toISOString() } : {}),
     retainUntil: until.toISOString(),
-    legalHold: false,
     dueDateKnown: clockStart !== undefined,
   };
 }

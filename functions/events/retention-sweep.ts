@@ -1,11 +1,13 @@
 import { now } from '../core/clock.ts';
 import { checkFixity } from '../services/fixity.ts';
+import { keepPermanent } from '../services/permanence.ts';
 import { sweepDue } from '../services/retention-sweep.ts';
 
 /**
  * The daily retention run (EventBridge Scheduler on AWS, the local scheduler here): the sweep of
- * documents due for disposal (services/retention-sweep.ts), then the fixity check of a sample of
- * archived originals (services/fixity.ts).
+ * documents due for disposal (services/retention-sweep.ts), the fixity check of a sample of
+ * archived originals (services/fixity.ts), then the extension of permanent records' COMPLIANCE
+ * retention before it comes near (services/permanence.ts).
  */
 
 /** bench/sweep-cost.ts measures the sweep through this module. */
@@ -19,5 +21,6 @@ export async function handler(_event?: { schedule?: string; scheduledTime?: stri
   const at = now();
   const sweep = await sweepDue(at);
   const fixity = await checkFixity(at);
-  return { sweep, fixity };
+  const permanence = await keepPermanent(at);
+  return { sweep, fixity, permanence };
 }

@@ -32,8 +32,9 @@ import { accountClosed } from './retention-clock.ts';
  *    finds again (the same range, no new numbers); the archive date is the time the workflow
  *    entered the step, the same for every attempt, so the code year and sequences are too;
  * 2. copy each original, the intake version its upload recorded, into the archive bucket with
- *    its code, verify the copy's SHA-256 and only then lock it (an existing copy of the same
- *    document and checksum is reused and locked);
+ *    its code, verify the copy's SHA-256 and only then lock it under COMPLIANCE retention,
+ *    permanent records far ahead (core/permanence.ts), never under a legal hold (an existing
+ *    copy of the same document and checksum is reused and locked);
  * 3. in one transaction: the code items, the documents with their codes ARCHIVED, the
  *    submission ARCHIVED and the audit event with every code;
  * 4. release the reservations (also when a repeated step finds the submission archived).
@@ -198,7 +199,6 @@ export async function archiveSubmission(input: ArchiveInput): Promise<ArchiveOut
         documentId: c.documentId,
         archiveCode: c.archiveCode,
         retainUntil: c.retention.retainUntil,
-        legalHold: c.retention.legalHold,
         archiveVersionId: c.archiveVersionId,
       })),
     },

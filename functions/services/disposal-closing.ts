@@ -6,6 +6,7 @@ import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
 import { destructionList, destructionListHtml, destructionListKeys } from '../core/destruction-list.ts';
 import { type DestructionListRef, type ItemStatus, isoDate, nextDay } from '../core/disposal.ts';
+import { permanentRetainUntil } from '../core/permanence.ts';
 import { getScheme } from '../core/scheme.ts';
 import { closedBatch } from '../core/step-outcomes.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
@@ -14,9 +15,10 @@ import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
  * Workflow step Finish. `extended`: the appraisal kept every document; the batch is closed as
  * EXTENDED. `destroyed`: after the Map, items it left unsettled are marked FAILED (and filed again
  * for a later sweep), then the destruction list (销毁清册) is written into the archive bucket
- * under `destruction-lists/` as JSON and printable HTML, each under a legal hold so it is kept for
- * good, and the batch closes as DONE with the list's keys, versions and SHA-256. Safe to run
- * twice: a list already written is found and reused.
+ * under `destruction-lists/` as JSON and printable HTML, each under COMPLIANCE retention a
+ * century ahead that the sweep keeps extending (core/permanence.ts), so it is kept for good, and
+ * the batch closes as DONE with the list's keys, versions, SHA-256 and retain-until date, filed
+ * among the permanent locks. Safe to run twice: a list already written is found and reused.
  */
 
 export interface FinishInput {
@@ -71,12 +73,17 @@ export async function finishBatch(
   const scheme = getScheme(batch.schemeId);
   const list = destructionList(batch, items, scheme, stamp);
   const keys = destructionListKeys(batch.batchId);
+  const retainUntil = permanentRetainUntil(at);
   const write = async (key: string, body: string, type: string) => {
     const existing = await headPermanent(key);
     if (existing?.metadata['batch-id'] === batch.batchId) {
-      return { versionId: existing.versionId, sha256: existing.metadata.sha256 ?? '' };
+      return {
+        versionId: existing.versionId,
+        sha256: existing.metadata.sha256 ?? '',
+        retainUntil: existing.retainUntil,
+      };
     }
-    return putPermanent(key, body, type, { 'batch-id': batch.batchId });
+    return putPermanent(key, body, type, { 'batch-id': batch.batchId }, retainUntil);
   };
   const jsonBody = JSON.stringify(list, null, 2);
   const json = await write(keys.jsonKey, jsonBody, 'application/json; charset=utf-8');
@@ -87,6 +94,8 @@ export async function finishBatch(
     jsonVersionId: json.versionId,
     htmlVersionId: html.versionId,
     sha256: json.sha256,
+    // The earlier of the two (a list reused from an earlier run keeps its own date).
+    ...earliest(json.retainUntil, html.retainUntil),
   };
   const counts: Partial<Record<ItemStatus, number>> = {};
   for (const i of items) counts[i.status] = (counts[i.status] ?? 0) + 1;
@@ -111,4 +120,10 @@ export async function finishBatch(
   }
   logger.info('disposal batch closed', { batchId: batch.batchId, counts });
   return { status: 'DONE', list: ref };
+}
+
+/** The earlier retain-until date of the two lists; none when either has none (a legal hold). */
+function earliest(a: string | undefined, b: string | undefined): { retainUntil?: string } {
+  if (a === undefined || b === undefined) return {};
+  return { retainUntil: a < b ? a : b };
 }

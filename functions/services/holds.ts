@@ -48,7 +48,7 @@ export async function placeDocumentHold(request: HoldRequest & { reason: string 
     placedBySub: actor.sub,
     placedAt: at,
   };
-  const placed = await placeHold(hold, {
+  const placed = await placeHold(hold, doc.retentionCode === 'Y', {
     action: 'document.hold-placed',
     actor,
     targetType: 'document',
@@ -77,8 +77,9 @@ export async function placeDocumentHold(request: HoldRequest & { reason: string 
 /**
  * Releases a hold. When it was the document's last one, a due-dated document goes back into the
  * due-date index (under today if its day has passed), and S3's legal hold comes off the original,
- * except for permanent records, whose legal hold is how S3 keeps them forever. A document that
- * changed meanwhile is read again, a few times.
+ * except where it is an older permanent record's lock (core/holds.ts, `legalHoldIsLock`); a
+ * permanent record's COMPLIANCE retention is not touched. A document that changed meanwhile is
+ * read again, a few times.
  */
 export async function releaseDocumentHold(request: HoldRequest & { holdId: string }): Promise<Hold> {
   const { documentId, holdId, actor, requestId } = request;

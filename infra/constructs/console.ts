@@ -16,6 +16,7 @@ import {
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -238,6 +239,16 @@ export class ConsoleHosting extends Construct {
     // index.html names the assets: they are in place before it is replaced.
     entry.node.addDependency(assets);
     acknowledgeDeploymentHandler(this, assets, this.bucket);
+    // CDK grants the deployments' handler every write on the console bucket, Object Lock's among
+    // them. It needs none, and only the holds functions may place or lift a legal hold anywhere.
+    assets.handlerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'NoObjectLock',
+        effect: iam.Effect.DENY,
+        actions: ['s3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:BypassGovernanceRetention'],
+        resources: ['*'],
+      }),
+    );
   }
 
   /** Where the console reaches: the API's origin, the buckets (path-style) and the sign-in. */

@@ -416,14 +416,11 @@ export class Functions extends Construct {
       acknowledge(originals, 'Originals are stored under archive codes assigned at runtime.');
     }
     if (access.archive === 'write' || access.archive === 'readwrite') {
-      // Copies land under Object Lock: COMPLIANCE retention or a legal hold per original, set once
-      // the copy's checksum is verified. A copy that fails the check is deleted before any lock
+      // Copies land under Object Lock: COMPLIANCE retention per original (permanent ones too, far
+      // ahead), set once the copy's checksum is verified; never a legal hold, which only the holds
+      // functions may set or lift. A copy that fails the check is deleted before any lock
       // (DeleteObjectVersion; S3 refuses it on a locked version, so no original can be removed).
-      allow(
-        'ArchiveWrite',
-        ['s3:PutObject', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:DeleteObjectVersion'],
-        [originals],
-      );
+      allow('ArchiveWrite', ['s3:PutObject', 's3:PutObjectRetention', 's3:DeleteObjectVersion'], [originals]);
       // HeadObject lets a retried archive step find the copy it already made (a missing one
       // answers 404 with ListBucket rather than 403).
       allow('ArchiveFind', ['s3:GetObject'], [originals]);
@@ -446,6 +443,8 @@ export class Functions extends Construct {
     const disposal = new Set(access.disposal ?? []);
     const lists = storage.archive.arnForObjects(`${DESTRUCTION_LIST_PREFIX}*`);
     if (disposal.has('hold')) {
+      // The only grant of PutObjectLegalHold: placing and releasing holds. Permanent records are
+      // kept by COMPLIANCE retention, which no grant can lift.
       allow('OriginalsLegalHold', ['s3:PutObjectLegalHold'], [originals]);
       writeKey();
       acknowledge(originals, 'Originals are keyed by document id, known only at runtime.');
@@ -486,8 +485,15 @@ export class Functions extends Construct {
       acknowledge(uploads, 'Uploads are keyed intake/<submissionId>/<documentId>, known only at runtime.');
     }
     if (disposal.has('write-lists')) {
-      allow('DestructionListsWrite', ['s3:PutObject', 's3:PutObjectLegalHold', 's3:GetObject'], [lists]);
+      // Written under COMPLIANCE retention (the PutObject's lock headers need PutObjectRetention).
+      allow('DestructionListsWrite', ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], [lists]);
       allow('DestructionListsFind', ['s3:ListBucket'], [storage.archive.bucketArn]);
+      writeKey();
+      acknowledge(lists, 'Destruction lists are keyed by batch id, known only at runtime.');
+    }
+    if (disposal.has('extend-lists')) {
+      // COMPLIANCE retention can only ever be extended, never shortened or removed.
+      allow('DestructionListsExtendLock', ['s3:PutObjectRetention'], [lists]);
       writeKey();
       acknowledge(lists, 'Destruction lists are keyed by batch id, known only at runtime.');
     }

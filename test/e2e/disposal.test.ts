@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectRetentionCommand,
@@ -414,7 +415,8 @@ describe('retention and disposal', () => {
       expect(kept.status).toBe('ARCHIVED');
     }
 
-    // The destruction list: JSON and printable HTML in the archive bucket, under a legal hold.
+    // The destruction list: JSON and printable HTML in the archive bucket, under COMPLIANCE
+    // retention a century ahead (no legal hold), which the sweep keeps extending.
     expect(closed.links).toBeDefined();
     const json = (await (await fetch(closed.links!.json.url)).json()) as {
       destroyed: { archiveCode: string }[];
@@ -427,12 +429,14 @@ describe('retention and disposal', () => {
     const html = await (await fetch(closed.links!.html.url)).text();
     expect(html).toContain('档案销毁清册');
     expect(html).toContain(idCopy1.archiveCode);
+    const closedIn = Number((await clockNow()).slice(0, 4));
     for (const url of [closed.links!.json.url, closed.links!.html.url]) {
       const { key, versionId } = objectOfUrl(url);
-      const held = await s3.send(
-        new GetObjectLegalHoldCommand({ Bucket: system.ready.archiveBucket, Key: key, VersionId: versionId }),
+      const kept = await s3.send(
+        new GetObjectRetentionCommand({ Bucket: system.ready.archiveBucket, Key: key, VersionId: versionId }),
       );
-      expect(held.LegalHold?.Status).toBe('ON');
+      expect(kept.Retention?.Mode).toBe('COMPLIANCE');
+      expect(kept.Retention?.RetainUntilDate?.getUTCFullYear()).toBeGreaterThanOrEqual(closedIn + 99);
     }
   }, 300_000);
 });

@@ -545,6 +545,123 @@ describe('versioning and Object Lock', () => {
     expect(current.ObjectLockMode).toBe('COMPLIANCE');
   });
 
+  it('refuses, as AWS does, to shorten, remove or weaken COMPLIANCE retention or delete its version, bypass header or not', async () => {
+    const s3 = client();
+    const key = 'permanent/竣工验收单.pdf';
+    const until = future(100 * 366 * 86_400_000);
+    const v = await s3.send(new PutObjectCommand({ Bucket: 'locked', Key: key, Body: 'permanent' }));
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: 'locked',
+        Key: key,
+        VersionId: v.VersionId,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until },
+      }),
+    );
+    const attempts: [string, () => Promise<unknown>][] = [];
+    for (const bypass of [false, true]) {
+      const b = bypass ? { BypassGovernanceRetention: true } : {};
+      attempts.push(
+        [
+          `remove (bypass ${bypass})`,
+          () =>
+            s3.send(
+              new PutObjectRetentionCommand({
+                Bucket: 'locked',
+                Key: key,
+                VersionId: v.VersionId,
+                Retention: {},
+                ...b,
+              }),
+            ),
+        ],
+        [
+          `shorten (bypass ${bypass})`,
+          () =>
+            s3.send(
+              new PutObjectRetentionCommand({
+                Bucket: 'locked',
+                Key: key,
+                VersionId: v.VersionId,
+                Retention: { Mode: 'COMPLIANCE', RetainUntilDate: future(86_400_000) },
+                ...b,
+              }),
+            ),
+        ],
+        [
+          `weaken to GOVERNANCE, later (bypass ${bypass})`,
+          () =>
+            s3.send(
+              new PutObjectRetentionCommand({
+                Bucket: 'locked',
+                Key: key,
+                VersionId: v.VersionId,
+                Retention: { Mode: 'GOVERNANCE', RetainUntilDate: future(200 * 366 * 86_400_000) },
+                ...b,
+              }),
+            ),
+        ],
+        [
+          `delete the version (bypass ${bypass})`,
+          () =>
+            s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: key, VersionId: v.VersionId, ...b })),
+        ],
+      );
+    }
+    // A legal hold placed and lifted on it (before the attempts run) changes nothing.
+    await s3.send(
+      new PutObjectLegalHoldCommand({
+        Bucket: 'locked',
+        Key: key,
+        VersionId: v.VersionId,
+        LegalHold: { Status: 'ON' },
+      }),
+    );
+    await s3.send(
+      new PutObjectLegalHoldCommand({
+        Bucket: 'locked',
+        Key: key,
+        VersionId: v.VersionId,
+        LegalHold: { Status: 'OFF' },
+      }),
+    );
+    attempts.push([
+      'delete after a legal hold came off',
+      () =>
+        s3.send(
+          new DeleteObjectCommand({
+            Bucket: 'locked',
+            Key: key,
+            VersionId: v.VersionId,
+            BypassGovernanceRetention: true,
+          }),
+        ),
+    ]);
+    for (const [what, attempt] of attempts) {
+      const err = await errorOf(attempt());
+      expect([err.name, err.$metadata.httpStatusCode, err.message], what).toEqual([
+        'AccessDenied',
+        403,
+        'Access Denied because object protected by object lock.',
+      ]);
+    }
+    const kept = await s3.send(
+      new GetObjectRetentionCommand({ Bucket: 'locked', Key: key, VersionId: v.VersionId }),
+    );
+    expect(kept.Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: new Date(until.toISOString()) });
+    // Extending is always allowed, and setting the same date again is accepted.
+    for (const date of [until, future(101 * 366 * 86_400_000)]) {
+      await s3.send(
+        new PutObjectRetentionCommand({
+          Bucket: 'locked',
+          Key: key,
+          VersionId: v.VersionId,
+          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: date },
+        }),
+      );
+    }
+  });
+
   it('lets GOVERNANCE versions be deleted only with the bypass header', async () => {
     const s3 = client();
     const key = 'governed/doc.txt';

@@ -263,13 +263,12 @@ describe('intake-archive step', () => {
         ':rc': 'D30',
         ':rt': 'ACCOUNT_CLOSED',
         ':until': '2056-05-10T10:00:00.000Z',
-        ':hold': false,
         ':key': `originals/${DOC_IDS[0]}`,
         ':version': 'v-0',
       },
     });
     // The disposal date of an ACCOUNT_CLOSED document is not known yet: not in the due index.
-    expect(first?.Update?.UpdateExpression).not.toMatch(/gsi3pk/);
+    expect(first?.Update?.UpdateExpression).not.toMatch(/gsi3pk|legalHold/);
     expect(done.at(-1)?.Put?.TableName).toBe(AUDIT_TABLE);
     expect(done.at(-1)?.Put?.Item).toMatchObject({
       action: 'submission.archived',
@@ -304,7 +303,7 @@ describe('intake-archive step', () => {
     );
   });
 
-  it('puts permanent records under a legal hold and indexes known due dates', async () => {
+  it('indexes known due dates', async () => {
     const sub = submission({
       status: 'IN_REVIEW',
       attempt: 1,
@@ -342,7 +341,7 @@ describe('intake-archive step', () => {
     });
   });
 
-  it('uses a legal hold instead of a date for permanent records (Y)', async () => {
+  it('locks permanent records (Y) under COMPLIANCE retention a century ahead, never a legal hold', async () => {
     const sub = submission({
       status: 'IN_REVIEW',
       attempt: 1,
@@ -357,15 +356,23 @@ describe('intake-archive step', () => {
 
     await archive(input);
 
-    expect(locks()).toEqual([expect.objectContaining({ VersionId: 'v-0', LegalHold: { Status: 'ON' } })]);
-    expect(s3Mock.commandCalls(PutObjectRetentionCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(PutObjectLegalHoldCommand)).toHaveLength(0);
+    expect(locks()).toEqual([
+      expect.objectContaining({
+        VersionId: 'v-0',
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2126-05-10T10:00:00.000Z') },
+      }),
+    ]);
     const [update] = docUpdates(transactItems(0));
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
-      ':hold': true,
+      ':until': '2126-05-10T10:00:00.000Z',
       ':rc': 'Y',
       ':code': 'Z001-KH·2026-Y-YK-0001',
+      // Filed among the permanent locks under the day fewer than 90 years remain.
+      ':gsi3pk': 'LOCKS#PERMANENT',
+      ':gsi3sk': `2036-05-10#DOCUMENT#${DOC_IDS[0]}`,
     });
-    expect(update?.Update?.UpdateExpression).not.toMatch(/retainUntil/);
+    expect(update?.Update?.UpdateExpression).not.toMatch(/legalHold/);
   });
 
   it('reuses the reservation an interrupted run made: the same numbers, none taken anew', async () => {

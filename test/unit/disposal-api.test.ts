@@ -101,6 +101,25 @@ describe('POST /documents/{documentId}/holds', () => {
     expect(audit?.Put?.Item).toMatchObject({ action: 'document.hold-placed', actorSub: USERS.archivist.sub });
   });
 
+  it('keeps a permanent document in the register of permanent locks when it is held', async () => {
+    const permanent = archived(0, {
+      docType: 'COMPLETION',
+      retentionCode: 'Y',
+      retentionTrigger: 'ARCHIVED',
+      legalHold: undefined,
+      retainUntil: '2126-03-15T09:30:00.000Z',
+    });
+    ddbMock.on(GetCommand, { Key: docKey(permanent.documentId) }).resolves({ Item: docRow(permanent) });
+    s3Mock.on(PutObjectLegalHoldCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
+
+    expect((await place({ reason: '诉讼保全' }, USERS.archivist, permanent.documentId)).statusCode).toBe(201);
+
+    // The hold's own legal hold goes on; the entry that has the sweep extend its lock stays.
+    expect(s3Mock.commandCalls(PutObjectLegalHoldCommand)).toHaveLength(1);
+    expect(transactItems()[1]?.Update?.UpdateExpression).toBe('SET updatedAt = :at ADD activeHolds :one');
+  });
+
   it.each([
     ['no body', undefined, /request body is required/],
     ['an empty reason', { reason: '  ' }, /reason: a hold needs a reason/],
@@ -197,6 +216,26 @@ describe('DELETE /documents/{documentId}/holds/{holdId}', () => {
     ddbMock.on(TransactWriteCommand).resolves({});
     expect((await release(forever)).statusCode).toBe(200);
     expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('lifts the legal hold of a permanent record kept by COMPLIANCE retention, and touches no retention', async () => {
+    const permanent = archived(0, {
+      docType: 'COMPLETION',
+      retentionCode: 'Y',
+      retentionTrigger: 'ARCHIVED',
+      legalHold: undefined,
+      retainUntil: '2126-03-15T09:30:00.000Z',
+      activeHolds: 1,
+    });
+    stored(permanent);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    s3Mock.on(PutObjectLegalHoldCommand).resolves({});
+    expect((await release(permanent)).statusCode).toBe(200);
+    expect(s3Mock.calls().map((c) => c.args[0].constructor.name)).toEqual(['PutObjectLegalHoldCommand']);
+    expect(s3Mock.commandCalls(PutObjectLegalHoldCommand)[0]?.args[0].input.LegalHold).toEqual({
+      Status: 'OFF',
+    });
+    expect(transactItems()[1]?.Update?.UpdateExpression).not.toContain('gsi3');
   });
 
   it('404 for an unknown hold and 409 for one already released; nothing written', async () => {

@@ -328,7 +328,7 @@ describe('disposal-approved', () => {
 });
 
 describe('disposal-finish', () => {
-  it('writes the destruction list as JSON and HTML under a legal hold and closes the batch', async () => {
+  it('writes the destruction list as JSON and HTML under COMPLIANCE retention and closes the batch', async () => {
     ddbMock.on(GetCommand, { Key: BATCH_KEY }).resolves({ Item: batchRow(batch()) });
     ddbMock.on(QueryCommand).resolves({
       Items: [
@@ -344,16 +344,42 @@ describe('disposal-finish', () => {
 
     expect(out.status).toBe('DONE');
     const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => [p.Key, p.ObjectLockLegalHoldStatus, p.ContentType])).toEqual([
-      [`destruction-lists/${BATCH_ID}.json`, 'ON', 'application/json; charset=utf-8'],
-      [`destruction-lists/${BATCH_ID}.html`, 'ON', 'text/html; charset=utf-8'],
+    // Kept for good: a century ahead (of the step's clock), extended by the sweep; never a legal hold.
+    const until = puts[0]?.ObjectLockRetainUntilDate?.toISOString() ?? '';
+    expect(until.slice(0, 16)).toBe('2136-04-20T10:00');
+    expect(
+      puts.map((p) => [
+        p.Key,
+        p.ObjectLockMode,
+        p.ObjectLockRetainUntilDate?.toISOString(),
+        p.ObjectLockLegalHoldStatus,
+        p.ContentType,
+      ]),
+    ).toEqual([
+      [
+        `destruction-lists/${BATCH_ID}.json`,
+        'COMPLIANCE',
+        until,
+        undefined,
+        'application/json; charset=utf-8',
+      ],
+      [`destruction-lists/${BATCH_ID}.html`, 'COMPLIANCE', until, undefined, 'text/html; charset=utf-8'],
     ]);
     const list = JSON.parse(String(puts[0]?.Body));
     expect(list.destroyed.map((r: { archiveCode: string }) => r.archiveCode)).toEqual([item(0).archiveCode]);
     expect(list.notDestroyed[0]).toMatchObject({ status: 'FAILED', note: 'locked' });
     expect(list.approvedBy).toBe('approver1');
     const closed = transactItems(0);
+    const values = Object.values(closed[0]?.Update?.ExpressionAttributeValues ?? {});
     expect(closed[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':to': 'DONE' });
+    // The batch is filed among the permanent locks under the day fewer than 90 years remain.
+    expect(values).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ retainUntil: until }),
+        'LOCKS#PERMANENT',
+        `2046-04-20#DISPOSAL#${BATCH_ID}`,
+      ]),
+    );
     expect(closed[1]?.Put?.TableName).toBe(AUDIT_TABLE);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Conflict } from '../../functions/core/errors.ts';
-import { assertHoldable, holdRelease, legalHoldUnused } from '../../functions/core/holds.ts';
+import { assertHoldable, holdRelease, legalHoldIsLock, legalHoldUnused } from '../../functions/core/holds.ts';
 import { archived, due } from './disposal-fixtures.ts';
 
 describe('which documents can be held', () => {
@@ -62,17 +62,46 @@ describe('releasing a hold', () => {
     ).toBeUndefined();
   });
 
-  it('keeps the legal hold of a permanent record and of a document without its original', () => {
+  it("keeps the legal hold that is an older permanent record's lock, and of a document without its original", () => {
     expect(holdRelease(due(0, { activeHolds: 1, legalHold: true }), '2030-01-01').clearLegalHold).toBe(false);
     expect(
       holdRelease(archived(0, { activeHolds: 1, retentionCode: 'Y', legalHold: true }), '2030-01-01')
         .clearLegalHold,
     ).toBe(false);
-    expect(holdRelease(due(0, { activeHolds: 1, retentionCode: 'Y' }), '2030-01-01').clearLegalHold).toBe(
-      false,
-    );
+    // Archived under a legal hold and since put under COMPLIANCE retention by the sweep.
+    expect(
+      holdRelease(
+        archived(0, {
+          activeHolds: 1,
+          retentionCode: 'Y',
+          legalHold: true,
+          retainUntil: '2136-04-10T18:00:00.000Z',
+        }),
+        '2030-01-01',
+      ).clearLegalHold,
+    ).toBe(false);
+    // Older still: no retain-until date at all.
+    expect(
+      holdRelease(
+        archived(0, { activeHolds: 1, retentionCode: 'Y', legalHold: undefined, retainUntil: undefined }),
+        '2030-01-01',
+      ).clearLegalHold,
+    ).toBe(false);
     expect(
       holdRelease(due(0, { activeHolds: 1, archiveVersionId: undefined }), '2030-01-01').clearLegalHold,
     ).toBe(false);
+  });
+
+  it('lifts the legal hold of a permanent record kept by COMPLIANCE retention once its last hold goes', () => {
+    const permanent = archived(0, {
+      activeHolds: 1,
+      retentionCode: 'Y',
+      retentionTrigger: 'ARCHIVED',
+      legalHold: undefined,
+      retainUntil: '2126-03-15T09:30:00.000Z',
+    });
+    expect(holdRelease(permanent, '2030-01-01')).toEqual({ last: true, clearLegalHold: true });
+    expect(legalHoldUnused({ ...permanent, activeHolds: 0 })).toBe(true);
+    expect(legalHoldIsLock(permanent)).toBe(false);
   });
 });

@@ -35,6 +35,7 @@ import { entries, serveItems } from './keys-only-index.ts';
 const TODAY = '2036-04-10T18:00:00.000Z';
 const SWEEP_KEY = { pk: 'SWEEP#retention', sk: 'SWEEP' };
 const FIXITY_KEY = { pk: 'SWEEP#fixity', sk: 'SWEEP' };
+const PERMANENCE_KEY = { pk: 'SWEEP#permanence', sk: 'SWEEP' };
 
 beforeEach(() => {
   setEnv();
@@ -387,12 +388,17 @@ describe('handler', () => {
     index({}, '2036-04-10');
     ddbMock.on(UpdateCommand).resolves({});
     ddbMock.on(GetCommand, { Key: FIXITY_KEY }).resolves({});
+    // Every record archived under a legal hold is under COMPLIANCE retention already.
+    ddbMock
+      .on(GetCommand, { Key: PERMANENCE_KEY })
+      .resolves({ Item: { ...PERMANENCE_KEY, legacyDone: true } });
     s3Mock.on(ListObjectsV2Command).resolves({ Contents: [] });
     ddbMock.on(PutCommand).resolves({});
 
     const out = await handler();
 
     expect(out.sweep.sweptThrough).toBe('2036-04-10');
+    expect(out.permanence).toEqual({ extended: 0, locked: 0, failed: [], legacyDone: true });
     expect(writesAttempted()).toBe(2);
   });
 });

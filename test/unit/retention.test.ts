@@ -10,7 +10,6 @@ describe('retentionPlan', () => {
       retentionTrigger: 'ARCHIVED',
       clockStart: ARCHIVED,
       retainUntil: '2056-03-15T09:30:00.000Z',
-      legalHold: false,
       dueDateKnown: true,
     });
   });
@@ -34,14 +33,13 @@ describe('retentionPlan', () => {
       expect(plan.clockStart).toBeUndefined();
       expect(plan.retainUntil).toBe('2056-03-15T09:30:00.000Z');
       expect(plan.dueDateKnown).toBe(false);
-      expect(plan.legalHold).toBe(false);
     },
   );
 
-  it('keeps permanent records under a legal hold with no date', () => {
+  it('locks permanent records a century ahead under retention, never due', () => {
     const plan = retentionPlan({ retention: 'Y', trigger: 'ARCHIVED' }, ARCHIVED);
-    expect(plan.legalHold).toBe(true);
-    expect(plan.retainUntil).toBeUndefined();
+    expect(plan.retainUntil).toBe('2126-03-15T09:30:00.000Z');
+    expect(plan).not.toHaveProperty('legalHold');
     expect(plan.dueDateKnown).toBe(false);
   });
 

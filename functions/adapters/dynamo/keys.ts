@@ -28,7 +28,7 @@ export const INDEX = {
   gsi1: { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' },
   /** submissions by clerk, documents by customer, tasks by subject, loans by borrower (keys only). */
   gsi2: { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' },
-  /** due dates: documents due by month, loans still out. */
+  /** due dates: documents due by month, loans still out, permanent locks by renewal day. */
   gsi3: { name: 'gsi3', pk: 'gsi3pk', sk: 'gsi3sk' },
 } as const;
 
@@ -58,7 +58,7 @@ export const keys = {
     pk: `DOCUMENT#${documentId}`,
     sk: versionSk,
   }),
-  sweep: (name: 'retention' | 'fixity'): ItemKey => ({ pk: `SWEEP#${name}`, sk: 'SWEEP' }),
+  sweep: (name: 'retention' | 'fixity' | 'permanence'): ItemKey => ({ pk: `SWEEP#${name}`, sk: 'SWEEP' }),
   loan: (id: string): ItemKey => ({ pk: `LOAN#${id}`, sk: 'LOAN' }),
   /** One per document of a granted loan: the content route queries by document and borrower. */
   loanGrant: (documentId: string, borrowerSub: string, loanId: string): ItemKey => ({
@@ -125,7 +125,29 @@ export const entries = {
     gsi2sk: `LOAN#${createdAt}#${loanId}`,
   }),
   loanOut: (loanId: string, dueAt: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` }),
+  /**
+   * A permanent record's lock, filed under the day (`YYYY-MM-DD`) it is due for extension: an
+   * original on its document item, a destruction list on its batch item.
+   */
+  permanentLock: (renewOn: string, record: PermanentRecordRef) => ({
+    gsi3pk: PERMANENT_LOCKS,
+    gsi3sk: `${renewOn}#${record.kind === 'original' ? 'DOCUMENT' : 'DISPOSAL'}#${record.id}`,
+  }),
 };
+
+/** What a permanent lock entry is of: an original (document id) or a destruction list (batch id). */
+export interface PermanentRecordRef {
+  kind: 'original' | 'destruction-list';
+  id: string;
+}
+
+/** The record a permanent lock entry's sort key names. */
+export function permanentRecordOf(gsi3sk: string): PermanentRecordRef | undefined {
+  const [, kind, ...id] = gsi3sk.split('#');
+  if (kind === 'DOCUMENT') return { kind: 'original', id: id.join('#') };
+  if (kind === 'DISPOSAL') return { kind: 'destruction-list', id: id.join('#') };
+  return undefined;
+}
 
 export const clerksPartition = (clerkSub: string) => `CLERK#${clerkSub}`;
 export const customersDocuments = (customerId: string) => `CUSTOMER#${customerId}`;
@@ -136,3 +158,5 @@ export const ALL_BATCHES = 'DISPOSALS';
 export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
 /** Partition of the due-date index holding every loan with something still out. */
 export const LOANS_OUT = 'LOANS#OUT';
+/** Partition of the due-date index holding every permanent record's lock by renewal day. */
+export const PERMANENT_LOCKS = 'LOCKS#PERMANENT';
