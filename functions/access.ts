@@ -53,6 +53,7 @@ export const ROUTE_RULES = {
   'GET /customers/{customerId}': ['customer-region'],
   'PATCH /customers/{customerId}': ['customer-region'],
   'GET /customers/{customerId}/history': ['customer-region'],
+  'PUT /customers/{customerId}/closure': ['customer-region'],
   'POST /submissions': ['customer-region'],
   'GET /submissions/{submissionId}': ['own-submission'],
   'POST /submissions/{submissionId}/submit': ['own-submission'],

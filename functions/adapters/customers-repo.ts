@@ -275,21 +275,3 @@ export async function getCustomerSnapshot(customerId: string): Promise<CustomerS
     ...(typeof item.region === 'string' ? { region: item.region } : {}),
   };
 }
-
-/**
- * The region of each of `customerIds` that exists, by id: one BatchGetItem per 100 customers,
- * strongly consistent and projected, for the records that carry their customers' regions.
- */
-export async function regionsOfCustomers(customerIds: Iterable<string>): Promise<Map<string, string>> {
-  const items = await batchGetItems(
-    [...new Set(customerIds)].map((id) => keys.customer(id)),
-    { consistent: true, projection: { expression: 'customerId, #region', names: { '#region': 'region' } } },
-  );
-  const regions = new Map<string, string>();
-  for (const item of items) {
-    if (typeof item.customerId === 'string' && typeof item.region === 'string') {
-      regions.set(item.customerId, item.region);
-    }
-  }
-  return regions;
-}

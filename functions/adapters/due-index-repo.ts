@@ -111,3 +111,45 @@ export async function startDocumentClock(
     auditPut(audit),
   ]);
 }
+
+/**
+ * Re-dates a started clock (a corrected closure), with its audit event: the document must still
+ * be ARCHIVED, unclaimed by any disposal batch, with the clock start it was read with and as
+ * many holds; an unheld one is filed under its new due day. False when it changed meanwhile.
+ */
+export async function redateDocumentClock(
+  doc: DisposableDocument,
+  clockStart: string,
+  dueOn: string,
+  indexDay: string,
+  at: string,
+  audit: AuditInput,
+): Promise<boolean> {
+  const holds = doc.activeHolds ?? 0;
+  const index = entries.due(indexDay, doc.documentId);
+  return transactUnlessLost([
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.document(doc.documentId),
+        ConditionExpression:
+          '#status = :archived AND clockStart = :before AND attribute_not_exists(disposalBatchId) AND ' +
+          'attribute_not_exists(destroying) AND ' +
+          (holds === 0
+            ? '(attribute_not_exists(activeHolds) OR activeHolds = :zero)'
+            : 'activeHolds = :holds'),
+        UpdateExpression: `SET clockStart = :start, dueOn = :due, updatedAt = :at${holds === 0 ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':archived': 'ARCHIVED',
+          ':before': doc.clockStart,
+          ':start': clockStart,
+          ':due': dueOn,
+          ':at': at,
+          ...(holds === 0 ? { ':zero': 0, ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : { ':holds': holds }),
+        },
+      },
+    },
+    auditPut(audit),
+  ]);
+}

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_REGION } from '../core/customers.ts';
+import { DEFAULT_REGION } from '../core/regions.ts';
 import {
   foreignCursor,
   type ListPosition,

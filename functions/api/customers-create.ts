@@ -6,12 +6,12 @@ import {
   createCustomerSchema,
   customerView,
   firstVersion,
-  mayAccessRegion,
   newCustomer,
   newCustomerId,
 } from '../core/customers.ts';
 import { Forbidden } from '../core/errors.ts';
 import { maskForActor } from '../core/masking.ts';
+import { mayAccessRegion } from '../core/regions.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseRequiredBody } from '../http/api.ts';
 

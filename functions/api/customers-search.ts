@@ -5,13 +5,12 @@ import {
   canSeeCustomer,
   customerView,
   DEFAULT_PAGE_SIZE,
-  DEFAULT_REGION,
   looksLikeCustomerNo,
-  mayAccessRegion,
   searchQuerySchema,
 } from '../core/customers.ts';
 import { Forbidden } from '../core/errors.ts';
 import { maskForActor } from '../core/masking.ts';
+import { DEFAULT_REGION, mayAccessRegion } from '../core/regions.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 

@@ -1,7 +1,7 @@
 import { listBatches } from '../adapters/disposal-batches-repo.ts';
-import { mayAccessRegions } from '../core/customers.ts';
 import { batchView } from '../core/destruction-list.ts';
 import { type DisposalBatch, disposalQuerySchema } from '../core/disposal.ts';
+import { mayAccessRegions } from '../core/regions.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /**

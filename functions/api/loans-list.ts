@@ -1,8 +1,8 @@
 import { queryBorrowerLoans, queryLoansOutDueBefore } from '../adapters/loans-repo.ts';
 import { now } from '../core/clock.ts';
-import { mayAccessRegions } from '../core/customers.ts';
 import { Forbidden } from '../core/errors.ts';
 import { isOverdue, loanQuerySchema, loanView } from '../core/loans.ts';
+import { mayAccessRegions } from '../core/regions.ts';
 import { hasAnyRole } from '../core/roles.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 

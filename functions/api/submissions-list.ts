@@ -5,7 +5,7 @@ import {
   getSubmissions,
   queryClerkSubmissions,
 } from '../adapters/submissions-list.ts';
-import { mayAccessRegion } from '../core/customers.ts';
+import { mayAccessRegion } from '../core/regions.ts';
 import {
   DEFAULT_LIST_LIMIT,
   fillPage,

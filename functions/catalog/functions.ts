@@ -145,7 +145,10 @@ const DECLARED = {
   'customers-create': api('Registers a customer (unique customer number)', auditedWrites()),
   'customers-get': api('Reads one customer, masked per role', auditedReads()),
   'customers-search': api('Finds customers by number or name prefix', reads({ pageTokens: true })),
-  'customers-update': api('Changes a customer with optimistic locking; keeps every version', auditedWrites()),
+  'customers-update': api(
+    "Changes a customer with optimistic locking; keeps every version; corrects a closed account's closure date",
+    auditedWrites(),
+  ),
   // Appends an audit event when values are shown in clear to a role that may read them.
   'customers-history': api('All versions of a customer', auditedReads()),
   'submissions-create': api(

@@ -59,6 +59,8 @@ export const ROUTES: readonly RouteDef[] = [
   GET('/customers/{customerId}', 'customers-get', RECORDS_STAFF),
   PATCH('/customers/{customerId}', 'customers-update', CLERKS_AND_ARCHIVISTS),
   GET('/customers/{customerId}/history', 'customers-history', ARCHIVISTS_AND_AUDITORS),
+  // A closed account's closure date, corrected with a reason (re-dates the clocks it started).
+  PUT('/customers/{customerId}/closure', 'customers-update', ['archivist']),
   POST('/submissions', 'submissions-create', ['clerk']),
   GET('/submissions', 'submissions-list', ['clerk']),
   GET(SUBMISSION, 'submissions-get', ['clerk', 'reviewer', 'archivist', 'auditor']),

@@ -4,6 +4,7 @@ import { now } from './clock.ts';
 import { assertNotBefore, assertNotFuture, earliestDayOf } from './dated-facts.ts';
 import { BadRequest, Conflict } from './errors.ts';
 import { lazySchema, problemOf } from './lazy-schema.ts';
+import { DEFAULT_REGION, mayAccessRegion } from './regions.ts';
 import type { Actor } from './roles.ts';
 import type { Scheme } from './scheme.ts';
 
@@ -18,9 +19,6 @@ import type { Scheme } from './scheme.ts';
 
 export const ACCOUNT_STATUSES = ['ACTIVE', 'SUSPENDED', 'CLOSED'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
-
-/** Region of customers registered without one; also the region searched when none is given. */
-export const DEFAULT_REGION = 'DEFAULT';
 
 export interface Customer {
   customerId: string;
@@ -79,6 +77,8 @@ export interface CustomerVersion {
   changed: DataField[];
   /** New value of each changed field; null for a removed value. */
   values: Partial<Record<DataField, string | null>>;
+  /** Why the change was made, where the change needs one (a corrected closure date). */
+  reason?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,35 +498,8 @@ export function parseIfMatch(header: string | undefined): number {
 // ---------------------------------------------------------------------------------------------
 // Region scoping (seam)
 
-/**
- * Regions whose customers the actor may see and change: the regions the security administrator
- * set on their account (the chain puts them on the actor), or every region when none are set.
- * Search, get, create and update follow, because they all ask through `mayAccessRegion` /
- * `canSeeCustomer`.
- */
-export function visibleRegions(actor: Actor): 'ALL' | readonly string[] {
-  return actor.regions !== undefined && actor.regions.length > 0 ? actor.regions : 'ALL';
-}
-
-export function mayAccessRegion(actor: Actor, region: string): boolean {
-  const regions = visibleRegions(actor);
-  return regions === 'ALL' || regions.includes(region);
-}
-
 export const canSeeCustomer = (actor: Actor, customer: Pick<Customer, 'region'>): boolean =>
   mayAccessRegion(actor, customer.region);
-
-/**
- * Whether the actor serves every region a record concerns. Tasks, loans and disposal batches
- * carry the regions of the customers they concern, fixed when they were made (a customer moved
- * later does not move an open request). A record naming no region is reached only by those who
- * serve every region: limits fail closed.
- */
-export function mayAccessRegions(actor: Actor, regions: readonly string[] | undefined): boolean {
-  const mine = visibleRegions(actor);
-  if (mine === 'ALL') return true;
-  return regions !== undefined && regions.length > 0 && regions.every((r) => mine.includes(r));
-}
 
 // ---------------------------------------------------------------------------------------------
 // API views
@@ -556,5 +529,6 @@ export function versionView(v: CustomerVersion) {
     changedBy: v.changedBy,
     changed: v.changed,
     values: v.values,
+    ...(v.reason === undefined ? {} : { reason: v.reason }),
   };
 }

@@ -203,7 +203,10 @@ const ALL_PASSED: DocumentChecks = documentChecks([], '');
  * four checks from its submission's validation; an archived (or disposed) document passed all
  * four, or it would not have been archived.
  */
-export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor, checks?: DocumentChecks) {
+/** A document as stored, with its retention clock once one started (core/disposal.ts). */
+type ViewedDocument = DocumentRecord & { clockStart?: string; dueOn?: string };
+
+export function documentView(doc: ViewedDocument, scheme: Scheme, actor: Actor, checks?: DocumentChecks) {
   const shownChecks =
     checks ?? doc.checks ?? (doc.status === 'ARCHIVED' || doc.status === 'DISPOSED' ? ALL_PASSED : undefined);
   const type = documentType(scheme, doc.docType);
@@ -238,6 +241,9 @@ export function documentView(doc: DocumentRecord, scheme: Scheme, actor: Actor, 
     ...(doc.retentionCode === undefined ? {} : { retentionCode: doc.retentionCode }),
     ...(doc.retentionTrigger === undefined ? {} : { retentionTrigger: doc.retentionTrigger }),
     ...(doc.retainUntil === undefined ? {} : { retainUntil: doc.retainUntil }),
+    // When the retention clock started and the day the record falls due for appraisal.
+    ...(doc.clockStart === undefined ? {} : { clockStart: doc.clockStart }),
+    ...(doc.dueOn === undefined ? {} : { dueOn: doc.dueOn }),
     ...(doc.legalHold === undefined ? {} : { legalHold: doc.legalHold }),
   };
 }

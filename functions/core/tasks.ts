@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { mayAccessRegions } from './customers.ts';
 import { Conflict, Forbidden } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
+import { mayAccessRegions } from './regions.ts';
 import { type Actor, hasAnyRole, type Role } from './roles.ts';
 import { businessEvent, type Scheme } from './scheme.ts';
 

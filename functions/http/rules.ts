@@ -1,5 +1,6 @@
 import { NEVER_CONTENT, type ROUTE_RULES, type RuledRoute, type RuleName } from '../access.ts';
-import { getCustomer, regionsOfCustomers } from '../adapters/customers-repo.ts';
+import { regionsOfCustomers } from '../adapters/customer-regions.ts';
+import { getCustomer } from '../adapters/customers-repo.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
 import { getArchiveCodeOwner, getDocument, getDocuments } from '../adapters/documents-repo.ts';
 import { schemeId } from '../adapters/env.ts';
@@ -8,7 +9,6 @@ import { getSubmission } from '../adapters/submissions-repo.ts';
 import { getTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Customer } from '../core/customers.ts';
-import { mayAccessRegion, mayAccessRegions, visibleRegions } from '../core/customers.ts';
 import type { DisposalBatch } from '../core/disposal.ts';
 import { canReadContent, type DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Forbidden, NotFound, OutOfRegion } from '../core/errors.ts';
@@ -19,6 +19,7 @@ import {
   createLoanSchema,
   type Loan,
 } from '../core/loans.ts';
+import { mayAccessRegion, mayAccessRegions, visibleRegions } from '../core/regions.ts';
 import { checkPathIds, keyText, requestId } from '../core/request-ids.ts';
 import { type Actor, hasAnyRole } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';

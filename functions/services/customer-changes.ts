@@ -6,10 +6,10 @@ import {
   canSeeCustomer,
   closesAccount,
   customerView,
-  mayAccessRegion,
   type UpdateCustomerInput,
 } from '../core/customers.ts';
 import { Conflict, Forbidden, NotFound } from '../core/errors.ts';
+import { mayAccessRegion } from '../core/regions.ts';
 import type { Actor } from '../core/roles.ts';
 import { accountClosed } from './retention-clock.ts';
 

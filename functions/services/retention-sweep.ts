@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR } from '../adapters/audit.ts';
-import { regionsOfCustomers } from '../adapters/customers-repo.ts';
+import { regionsOfCustomers } from '../adapters/customer-regions.ts';
 import { claimForBatch, proposedBatches } from '../adapters/disposal-batches-repo.ts';
 import { startDisposal } from '../adapters/disposal-workflow.ts';
 import { type DueEntry, dropFromDueIndex, queryDue, refileDue } from '../adapters/due-index-repo.ts';
@@ -7,7 +7,6 @@ import { schemeId } from '../adapters/env.ts';
 import { loansOut } from '../adapters/loan-check.ts';
 import { logger } from '../adapters/logger.ts';
 import { advanceWatermark, getSweepState } from '../adapters/sweep-state-repo.ts';
-import { DEFAULT_REGION } from '../core/customers.ts';
 import {
   batchId,
   batchItemOf,
@@ -19,6 +18,7 @@ import {
   onLoanUntil,
   sweepVerdict,
 } from '../core/disposal.ts';
+import { DEFAULT_REGION } from '../core/regions.ts';
 import { getScheme } from '../core/scheme.ts';
 
 /**

@@ -14,7 +14,6 @@ import {
   isPhoneNumber,
   isPrcIdNumber,
   looksLikeCustomerNo,
-  mayAccessRegion,
   nameSortKey,
   newCustomer,
   normalizePhone,
@@ -24,6 +23,7 @@ import {
   updateCustomerSchema,
 } from '../../functions/core/customers.ts';
 import { DomainError } from '../../functions/core/errors.ts';
+import { mayAccessRegion } from '../../functions/core/regions.ts';
 import type { Actor } from '../../functions/core/roles.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
 import { CUSTOMER_ID, ID_NUMBER, ID_NUMBER_X, STORED } from './customers-fixtures.ts';
