@@ -17,7 +17,7 @@ import {
   payloadOxum,
 } from '../../scripts/export/bagit.ts';
 import { saveVerified } from '../../scripts/export/files.ts';
-import { Journal } from '../../scripts/export/journal.ts';
+import { Journal, type StartEntry } from '../../scripts/export/journal.ts';
 import { seal, verifyBag } from '../../scripts/export/seal.ts';
 
 const sha = (text: string) => execFileSync('sha256sum', { input: text }).toString().split(' ')[0] as string;
@@ -88,7 +88,7 @@ describe('a sealed bag', () => {
       writeFileSync(full, text);
     }
     const journal = await Journal.open(bagDir);
-    const start = {
+    const start: StartEntry = {
       t: 'start',
       exportId: 'e1',
       startedAt: '2026-05-01T08:00:00.000Z',
@@ -96,7 +96,7 @@ describe('a sealed bag', () => {
       selection: { customers: ['K1'] },
       exportedBy: 'archivist1',
       source: '全宗 fonds Z001',
-    } as const;
+    };
     await journal.append(start);
     const entry = (path: keyof typeof files) => ({
       path,
