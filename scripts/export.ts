@@ -4,6 +4,7 @@
  * (scripts/export/). Exit 0 when the bag is complete and verified, 1 when the export failed or
  * was stopped (run it again to resume), 2 on a usage error.
  */
+import { resolve } from 'node:path';
 import { connect } from './export/api-client.ts';
 import { parseArgs } from './export/args.ts';
 import { USAGE } from './export/errors.ts';
@@ -16,12 +17,22 @@ async function main(): Promise<number> {
   }
   const args = parseArgs(process.argv.slice(2));
   const api = await connect(process.env);
-  // The first Ctrl-C stops after the file being written (the bag resumes); a second one at once.
+  // The first Ctrl-C stops after the document being written (the bag resumes); another one a
+  // second later stops at once. npm passes the terminal's SIGINT on to its script, which then
+  // arrives twice at the same moment: that is still the first.
   const stop = new AbortController();
-  process.on('SIGINT', () => (stop.signal.aborted ? process.exit(130) : stop.abort()));
-  process.on('SIGTERM', () => stop.abort());
+  let stoppedAt = 0;
+  const interrupt = () => {
+    if (!stop.signal.aborted) {
+      stoppedAt = Date.now();
+      stop.abort();
+    } else if (Date.now() - stoppedAt > 1000) process.exit(130);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   const result = await runExport({
-    out: args.out,
+    // npm runs scripts in the package's directory: --out is relative to where the command was typed.
+    out: resolve(process.env.INIT_CWD ?? process.cwd(), args.out),
     selection: args.selection,
     api,
     signal: stop.signal,
