@@ -68,6 +68,7 @@ export const ROUTE_RULES = {
   // The region first: outside the caller's regions a document is absent (404) before content is refused.
   'GET /documents/{documentId}/content': ['customer-region', 'content-reader'],
   'GET /documents/{documentId}/history': ['customer-region'],
+  'POST /exports': ['customer-region'],
   'POST /documents/{documentId}/holds': ['customer-region'],
   'DELETE /documents/{documentId}/holds/{holdId}': ['customer-region'],
   'PUT /documents/{documentId}/contract-end': ['customer-region'],

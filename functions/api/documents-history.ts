@@ -3,8 +3,15 @@ import { getDocument } from '../adapters/documents-repo.ts';
 import { documentVersionView } from '../core/document-history.ts';
 import { documentView } from '../core/documents.ts';
 import { NotFound } from '../core/errors.ts';
+import { exportRecordSchema } from '../core/exports.ts';
 import { getScheme } from '../core/scheme.ts';
-import { apiHandler } from '../http/api.ts';
+import { type ApiRequest, type ApiResponse, apiHandler, parseRequiredBody } from '../http/api.ts';
+import { recordExportPart } from '../services/export-record.ts';
+
+/** The history of a document, and the record of an export (`POST /exports`, below). */
+export const handler = apiHandler('documents-history', async function handleDocumentsHistory(req) {
+  return req.routeKey === 'POST /exports' ? recordExport(req) : documentHistory(req);
+});
 
 /**
  * `GET /documents/{documentId}/history` (archivist, auditor): every version of a document, oldest
@@ -12,25 +19,37 @@ import { apiHandler } from '../http/api.ts';
  * who and when. Versions come from the records table's stream, so the newest may follow the
  * change by a moment.
  */
-export const handler = apiHandler(
-  'documents-history',
-  async function handleDocumentsHistory({ actor, path }) {
-    const id = path.documentId ?? '';
-    const doc = await getDocument(id);
-    if (!doc) throw new NotFound('document', id);
-    // Titles and file names are masked here exactly when the document's own view masks them.
-    const masked = documentView(doc, getScheme(doc.schemeId), actor).masked;
-    const hide = (values: Record<string, unknown>) => {
-      const out = { ...values };
-      for (const f of ['title', 'fileName']) {
-        if (typeof out[f] === 'string') out[f] = `${Array.from(out[f] as string)[0] ?? ''}***`;
-      }
-      return out;
-    };
-    const items = (await listDocumentVersions(id)).map((v) => {
-      const view = documentVersionView(v);
-      return masked ? { ...view, before: hide(view.before), after: hide(view.after) } : view;
-    });
-    return { status: 200, body: { documentId: id, status: doc.status, items } };
-  },
-);
+async function documentHistory({ actor, path }: ApiRequest): Promise<ApiResponse> {
+  const id = path.documentId ?? '';
+  const doc = await getDocument(id);
+  if (!doc) throw new NotFound('document', id);
+  // Titles and file names are masked here exactly when the document's own view masks them.
+  const masked = documentView(doc, getScheme(doc.schemeId), actor).masked;
+  const hide = (values: Record<string, unknown>) => {
+    const out = { ...values };
+    for (const f of ['title', 'fileName']) {
+      if (typeof out[f] === 'string') out[f] = `${Array.from(out[f] as string)[0] ?? ''}***`;
+    }
+    return out;
+  };
+  const items = (await listDocumentVersions(id)).map((v) => {
+    const view = documentVersionView(v);
+    return masked ? { ...view, before: hide(view.before), after: hide(view.after) } : view;
+  });
+  return { status: 200, body: { documentId: id, status: doc.status, items } };
+}
+
+/**
+ * `POST /exports` (archivists; record rule customer-region on `customerId`): records what one
+ * part of an export held, checked against the archive (services/export-record.ts). Served here,
+ * beside the history an export reads, because this function's role already reads the records and
+ * appends to the trail, which is all the route needs: no function (and no role) of its own.
+ */
+async function recordExport({ actor, body, requestId }: ApiRequest): Promise<ApiResponse> {
+  const input = parseRequiredBody(
+    exportRecordSchema,
+    body,
+    '{exportId, bag, customerId, part, selection: {customers, year?, category?}, documents: [{documentId, archiveCode, sha256}]}',
+  );
+  return { status: 201, body: await recordExportPart(actor, input, requestId) };
+}

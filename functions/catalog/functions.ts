@@ -230,7 +230,11 @@ const DECLARED = {
   ),
   'loan-reject': step('Marks a loan rejected with the reason', auditedWrites()),
   'loan-expire': step('Ends a loan at its due time, unless it was returned already', auditedWrites()),
-  'documents-history': api('All versions of a document: status and metadata changes, who and when', reads()),
+  // Also records what an export held (POST /exports): a read of documents and an audit event.
+  'documents-history': api(
+    'All versions of a document: status and metadata changes, who and when; records exports',
+    reads(),
+  ),
   'audit-search': api(
     'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
     { audit: 'read-append', pageTokens: true },

@@ -77,6 +77,8 @@ export const ROUTES: readonly RouteDef[] = [
   GET('/documents/{documentId}', 'documents-get', RECORDS_STAFF),
   GET('/documents/{documentId}/content', 'documents-content', CONTENT_READERS),
   GET('/documents/{documentId}/history', 'documents-history', ARCHIVISTS_AND_AUDITORS),
+  // What an export for handover held (scripts/export.ts), on the function that reads histories.
+  POST('/exports', 'documents-history', ['archivist']),
   GET('/audit', 'audit-search', ['auditor']),
   GET('/audit/export', 'audit-search', ['auditor']),
   GET('/users', 'accounts-list', ['secadmin']),

@@ -58,6 +58,8 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   // Route roles: content readers; record rule: archivists, or a borrower under a loan.
   'GET /documents/{documentId}/content': ['archivist1'],
   'GET /documents/{documentId}/history': ['archivist1', 'auditor1'],
+  // Recording what an export for handover held: archivists, who export.
+  'POST /exports': ['archivist1'],
   'GET /audit': ['auditor1'],
   'GET /audit/export': ['auditor1'],
   'GET /users': ['secadmin1'],

@@ -285,6 +285,18 @@ describe('the route × caller matrix', () => {
       'GET /documents/{documentId}': () => ({ path: `/documents/${doc}` }),
       'GET /documents/{documentId}/content': () => ({ path: `/documents/${doc}/content` }),
       'GET /documents/{documentId}/history': () => ({ path: `/documents/${doc}/history` }),
+      // A part naming no documents: the customer's profile alone was exported.
+      'POST /exports': () => ({
+        path: '/exports',
+        body: {
+          exportId: `matrix-${caller}`,
+          bag: 'dangan-export_MATRIX',
+          customerId: f.customerId,
+          part: 1,
+          selection: { customers: ['MATRIX01'] },
+          documents: [],
+        },
+      }),
       'GET /audit': () => ({ path: `/audit?targetId=${f.customerId}` }),
       'GET /audit/export': () => ({ path: `/audit/export?targetId=${f.customerId}` }),
       'GET /users': () => ({ path: '/users' }),

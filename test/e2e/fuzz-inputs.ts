@@ -343,6 +343,19 @@ function templateOf(route: RouteDef, fx: Fixtures): Record<string, unknown> | un
       return { reason: 'litigation' };
     case 'PUT /documents/{documentId}/contract-end':
       return { endedOn: '2026-01-01' };
+    case 'POST /exports':
+      return {
+        exportId: 'fuzz-export',
+        bag: 'dangan-export_3300012345',
+        customerId,
+        part: 1,
+        selection: { customers: ['3300012345'], year: 2026, category: 'YK' },
+        documents: fx.documentIds.slice(0, 2).map((documentId) => ({
+          documentId,
+          archiveCode: 'Z001-KH·2026-D30-BG-0001',
+          sha256: 'a'.repeat(64),
+        })),
+      };
     default:
       return undefined;
   }

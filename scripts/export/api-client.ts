@@ -1,0 +1,129 @@
+import { Readable } from 'node:stream';
+import { ApiError, ExportFailure, UsageError } from './errors.ts';
+
+/**
+ * Dangan's API as any client sees it: a base URL and a bearer token. On AWS the token is the
+ * caller's Cognito access token (DANGAN_TOKEN); against a local system (`npm start`) a username
+ * (DANGAN_USER) is exchanged for one at `/local/token`, as the console and the tests do.
+ */
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  /** The caller as the token names them (for the bag's records; the API decides what they may do). */
+  readonly username: string;
+  /** The token's groups, when it carries them. */
+  readonly groups: readonly string[] | undefined;
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<T>;
+  /** The body of a presigned URL the API handed out, as a stream (sent without the token). */
+  download(url: string): Promise<Readable>;
+}
+
+export type Fetch = typeof fetch;
+
+export async function connect(env: NodeJS.ProcessEnv, fetchImpl: Fetch = fetch): Promise<ApiClient> {
+  const baseUrl = (env.DANGAN_API ?? '').trim().replace(/\/+$/, '');
+  if (!/^https?:\/\/\S+$/.test(baseUrl)) {
+    throw new UsageError(
+      '须在 DANGAN_API 中给出接口地址（http:// 或 https://）',
+      'set DANGAN_API to the API URL (http:// or https://)',
+    );
+  }
+  const token = env.DANGAN_TOKEN?.trim() || (await localToken(baseUrl, env.DANGAN_USER, fetchImpl));
+  const claims = tokenClaims(token);
+  return new HttpApiClient(baseUrl, token, claims, fetchImpl);
+}
+
+async function localToken(baseUrl: string, username: string | undefined, fetchImpl: Fetch): Promise<string> {
+  if (!username?.trim()) {
+    throw new UsageError(
+      '须给出 DANGAN_TOKEN（访问令牌），或对本机系统给出 DANGAN_USER（用户名）',
+      'set DANGAN_TOKEN (a bearer token) or, against a local system, DANGAN_USER (a username)',
+    );
+  }
+  const res = await fetchImpl(`${baseUrl}/local/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: username.trim() }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message?: string } };
+  if (res.status !== 200 || typeof body.token !== 'string') {
+    throw new ApiError(res.status, 'POST /local/token', body.error?.message ?? 'no token');
+  }
+  return body.token;
+}
+
+/** The token's payload, read without checking it: the API checks it on every request. */
+function tokenClaims(token: string): Record<string, unknown> {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+class HttpApiClient implements ApiClient {
+  readonly username: string;
+  readonly groups: readonly string[] | undefined;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+    claims: Record<string, unknown>,
+    private readonly fetchImpl: Fetch,
+  ) {
+    const name = claims.username ?? claims['cognito:username'] ?? claims.sub;
+    this.username = typeof name === 'string' ? name : 'unknown';
+    const groups = claims['cognito:groups'];
+    this.groups = Array.isArray(groups) ? groups.map(String) : undefined;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.call<T>('GET', path);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const request = `${method} ${path.split('?')[0]}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new ExportFailure(
+        `无法连接 ${this.baseUrl}：${String(err)}`,
+        `cannot reach ${this.baseUrl}: ${String(err)}`,
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      parsed = { error: { message: text.slice(0, 200) } };
+    }
+    if (res.status < 200 || res.status > 299) {
+      const message = (parsed as { error?: { message?: string } }).error?.message ?? res.statusText;
+      throw new ApiError(res.status, request, message);
+    }
+    return parsed as T;
+  }
+
+  async download(url: string): Promise<Readable> {
+    const res = await this.fetchImpl(url);
+    if (res.status !== 200 || !res.body) {
+      throw new ApiError(res.status, 'GET (content URL)', (await res.text()).slice(0, 200));
+    }
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+}

@@ -1,0 +1,119 @@
+import { UsageError } from './errors.ts';
+
+/** What the archivist asked to export, as given on the command line (customer numbers upper-cased). */
+export interface Selection {
+  customers: string[];
+  year?: number;
+  category?: string;
+}
+
+export interface ExportArgs {
+  out: string;
+  selection: Selection;
+}
+
+const CUSTOMER_NO = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
+const CATEGORY = /^[A-Z0-9]{1,16}$/;
+
+/**
+ * Reads `--out <dir> --customer <no>... [--year YYYY] [--category CODE]` (also `--name=value`).
+ * Anything else, or a value of the wrong shape, is a UsageError naming it. At least one customer
+ * is required: the API finds documents per customer (`GET /documents?customerId=`), and has no
+ * listing of the whole archive by year to page through instead.
+ */
+export function parseArgs(argv: readonly string[]): ExportArgs {
+  const customers: string[] = [];
+  let out: string | undefined;
+  let year: number | undefined;
+  let category: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '' || (eq < 0 && v.startsWith('--'))) {
+        throw new UsageError(`${name} 缺少取值`, `${name} needs a value`);
+      }
+      return v;
+    };
+    switch (name) {
+      case '--out':
+        if (out !== undefined) throw new UsageError('--out 只能给一次', '--out may be given once');
+        out = value();
+        break;
+      case '--customer': {
+        const no = value().trim().toUpperCase();
+        if (!CUSTOMER_NO.test(no)) {
+          throw new UsageError(
+            `--customer ${JSON.stringify(no)} 不是客户编号（4 到 32 位字母、数字或连字符）`,
+            `--customer ${JSON.stringify(no)} is not a customer number (4 to 32 letters, digits or hyphens)`,
+          );
+        }
+        if (!customers.includes(no)) customers.push(no);
+        break;
+      }
+      case '--year': {
+        const v = value();
+        if (year !== undefined) throw new UsageError('--year 只能给一次', '--year may be given once');
+        if (!/^\d{4}$/.test(v)) {
+          throw new UsageError(
+            `--year ${JSON.stringify(v)} 须为四位年份`,
+            `--year ${JSON.stringify(v)} must be a four-digit year`,
+          );
+        }
+        year = Number(v);
+        break;
+      }
+      case '--category': {
+        const v = value().trim().toUpperCase();
+        if (category !== undefined)
+          throw new UsageError('--category 只能给一次', '--category may be given once');
+        if (!CATEGORY.test(v)) {
+          throw new UsageError(
+            `--category ${JSON.stringify(v)} 须为 1 到 16 位字母或数字`,
+            `--category ${JSON.stringify(v)} must be 1 to 16 letters or digits`,
+          );
+        }
+        category = v;
+        break;
+      }
+      default:
+        throw new UsageError(
+          `不认识的参数 ${JSON.stringify(arg)}`,
+          `unknown argument ${JSON.stringify(arg)}`,
+        );
+    }
+  }
+  if (out === undefined) throw new UsageError('须给出 --out <目录>', '--out <dir> is required');
+  if (customers.length === 0) {
+    throw new UsageError(
+      '须给出至少一个 --customer <客户编号>：接口按客户查找文件',
+      'give at least one --customer <customerNo>: the API finds documents per customer',
+    );
+  }
+  return {
+    out,
+    selection: {
+      customers,
+      ...(year === undefined ? {} : { year }),
+      ...(category === undefined ? {} : { category }),
+    },
+  };
+}
+
+/**
+ * The bag's directory name, made of the selection alone, so running the same selection again
+ * finds the same bag (to resume it, or to find it complete). A long list of customers is cut and
+ * marked with a digest of the whole list, so two selections never share a name.
+ */
+export function bagNameOf(selection: Selection, digest: (text: string) => string): string {
+  const customers = [...selection.customers].sort();
+  let who = customers.join('+');
+  if (who.length > 80)
+    who = `${customers[0]}+${customers.length - 1}-more-${digest(customers.join(',')).slice(0, 12)}`;
+  const parts = ['dangan-export', who];
+  if (selection.year !== undefined) parts.push(String(selection.year));
+  if (selection.category !== undefined) parts.push(selection.category);
+  return parts.join('_');
+}

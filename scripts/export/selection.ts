@@ -1,0 +1,94 @@
+import type { DocumentView } from '../../functions/contract.ts';
+import { parseArchiveCode } from '../../functions/core/archive-code.ts';
+import type { ApiClient } from './api-client.ts';
+import type { Selection } from './args.ts';
+import { ExportFailure, UsageError } from './errors.ts';
+
+/**
+ * What a selection holds, read through the API a page at a time: the customers named by number,
+ * then each customer's archived documents (`GET /documents?customerId=&status=ARCHIVED`, 100 a
+ * page), narrowed to the archive year and class asked for by reading the archive code.
+ */
+
+export interface SchemeInfo {
+  id: string;
+  fonds: string;
+  category: string;
+  codeTemplate: string;
+  name: { zh: string; en: string };
+  businessEvents: { code: string; classCode: string; name: { zh: string; en: string } }[];
+  documentTypes: { code: string; name: { zh: string; en: string } }[];
+}
+
+export interface CustomerRef {
+  customerId: string;
+  customerNo: string;
+  name: string;
+}
+
+export const PAGE_SIZE = 100;
+
+export const getScheme = (api: ApiClient): Promise<SchemeInfo> => api.get<SchemeInfo>('/scheme');
+
+/**
+ * `--category` checked against the scheme: its own category code (门类, every document), a class
+ * code as it stands in archive codes, or a business event's code. Anything else is a usage error
+ * listing what the scheme knows.
+ */
+export function checkCategory(scheme: SchemeInfo, category: string | undefined): void {
+  if (category === undefined) return;
+  const known = [
+    scheme.category,
+    ...scheme.businessEvents.map((e) => e.classCode),
+    ...scheme.businessEvents.map((e) => e.code),
+  ];
+  if (!known.includes(category)) {
+    const list = [...new Set(known)].join(', ');
+    throw new UsageError(
+      `分类方案 ${scheme.id} 中没有分类 ${category}；可用：${list}`,
+      `scheme ${scheme.id} has no category ${category}; known: ${list}`,
+    );
+  }
+}
+
+/** Whether a document falls in the selection's year and category. */
+export function inSelection(scheme: SchemeInfo, selection: Selection, doc: DocumentView): boolean {
+  if (doc.status !== 'ARCHIVED' || doc.archiveCode === undefined) return false;
+  const parts = parseArchiveCode(scheme.codeTemplate, doc.archiveCode);
+  if (selection.year !== undefined && parts?.year !== selection.year) return false;
+  const c = selection.category;
+  if (c === undefined || c === scheme.category) return true;
+  return parts?.classCode === c || doc.businessEvent === c;
+}
+
+/** The customer holding a customer number, found as `GET /customers?q=<number>` finds it. */
+export async function findCustomer(api: ApiClient, customerNo: string): Promise<CustomerRef> {
+  const found = await api.get<{ items: CustomerRef[]; matchedBy?: string }>(
+    `/customers?q=${encodeURIComponent(customerNo)}&limit=1`,
+  );
+  const customer = found.matchedBy === 'customerNo' ? found.items[0] : undefined;
+  if (!customer || customer.customerNo !== customerNo) {
+    throw new ExportFailure(
+      `找不到客户 ${customerNo}（或不在你的区域内）`,
+      `no customer ${customerNo} (or not in your regions)`,
+    );
+  }
+  return { customerId: customer.customerId, customerNo: customer.customerNo, name: customer.name };
+}
+
+/** A customer's archived documents in the selection, a page at a time. */
+export async function* selectedDocuments(
+  api: ApiClient,
+  scheme: SchemeInfo,
+  selection: Selection,
+  customerId: string,
+): AsyncGenerator<DocumentView> {
+  let nextToken: string | undefined;
+  do {
+    const query = new URLSearchParams({ customerId, status: 'ARCHIVED', limit: String(PAGE_SIZE) });
+    if (nextToken !== undefined) query.set('nextToken', nextToken);
+    const page = await api.get<{ items: DocumentView[]; nextToken?: string }>(`/documents?${query}`);
+    for (const doc of page.items) if (inSelection(scheme, selection, doc)) yield doc;
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+}

@@ -1,0 +1,218 @@
+/**
+ * Export and handover end to end against the local system: a customer's documents are archived,
+ * an export of the customer is stopped after two documents and resumed with the command itself,
+ * and the bag is checked as a receiver would (`sha256sum -c` inside it, the originals byte for
+ * byte, the audit trail of what was read and exported); a second run changes nothing, and a
+ * non-archivist is refused.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../scripts/export/api-client.ts';
+import { Interrupted } from '../../scripts/export/errors.ts';
+import { JOURNAL_NAME } from '../../scripts/export/journal.ts';
+import { runExport } from '../../scripts/export/run.ts';
+import { Api, archiveDraft, changeDocs, createCustomer, createDraft, type PlannedDoc } from './client.ts';
+import { useLocalSystem } from './lifecycle.ts';
+import type { LocalSystem } from './system.ts';
+
+const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let system: LocalSystem;
+let api: Api;
+
+useLocalSystem(async (started) => {
+  system = started;
+  api = new Api(system.ready.apiUrl);
+});
+
+/** Runs `npm run export`'s entry as a process of its own. */
+function exportCommand(args: string[], user: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_DIR, 'scripts', 'export.ts'), ...args],
+      { cwd: PROJECT_DIR, env: { ...process.env, DANGAN_API: system.ready.apiUrl, DANGAN_USER: user } },
+      (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Every file of a directory with its size, modification time and SHA-256. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    const s = statSync(path);
+    out[relative(dir, path)] =
+      `${s.size} ${s.mtimeMs} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+  }
+  return out;
+}
+
+interface DocView {
+  documentId: string;
+  archiveCode: string;
+  sha256: string;
+}
+
+describe('export and handover', () => {
+  const out = mkdtempSync(join(tmpdir(), 'dangan-export-'));
+  let customerId: string;
+  let customerNo: string;
+  /** The scans as uploaded, by SHA-256. */
+  const uploaded = new Map<string, PlannedDoc>();
+  let documents: DocView[];
+  let bagDir: string;
+
+  beforeAll(async () => {
+    customerId = await createCustomer(api);
+    for (const label of ['一', '二']) {
+      const draft = await createDraft(api, customerId, 'CHANGE', changeDocs(`导出 ${label}`));
+      for (const d of draft.docs) uploaded.set(createHash('sha256').update(d.bytes).digest('hex'), d);
+      await archiveDraft(api, draft);
+    }
+    customerNo = (
+      await api.expect<{ customerNo: string }>(200, 'archivist1', 'GET', `/customers/${customerId}`)
+    ).customerNo;
+    documents = (
+      await api.expect<{ items: DocView[] }>(200, 'archivist1', 'GET', `/documents?customerId=${customerId}`)
+    ).items;
+    expect(documents).toHaveLength(6);
+  }, 120_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('stops after two documents, resumes to a bag sha256sum checks, holding the originals byte for byte', async () => {
+    const stop = new AbortController();
+    let done = 0;
+    const client = await connect({ DANGAN_API: system.ready.apiUrl, DANGAN_USER: 'archivist1' });
+    await expect(
+      runExport({
+        out,
+        selection: { customers: [customerNo] },
+        api: client,
+        signal: stop.signal,
+        onDocument: () => {
+          if (++done === 2) stop.abort();
+        },
+      }),
+    ).rejects.toThrow(Interrupted);
+    bagDir = join(out, `dangan-export_${customerNo}`);
+    expect(existsSync(join(bagDir, JOURNAL_NAME))).toBe(true);
+    expect(existsSync(join(bagDir, 'tagmanifest-sha256.txt'))).toBe(false);
+
+    const resumed = await exportCommand(['--out', out, '--customer', customerNo], 'archivist1');
+    expect(resumed.stderr).not.toContain('导出失败');
+    expect(resumed.code).toBe(0);
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1) as string);
+    // The two documents written before the stop were not fetched again.
+    expect(summary).toMatchObject({ outcome: 'sealed', customers: 1, documents: 6, fetched: 4 });
+    expect(existsSync(join(bagDir, JOURNAL_NAME))).toBe(false);
+
+    // What a receiver runs: every payload line, and every tag file, checks.
+    const checked = execFileSync('sha256sum', ['--strict', '-c', 'manifest-sha256.txt'], { cwd: bagDir })
+      .toString()
+      .trim()
+      .split('\n');
+    const lines = readFileSync(join(bagDir, 'manifest-sha256.txt'), 'utf8').trim().split('\n');
+    expect(checked).toHaveLength(lines.length);
+    expect(checked.every((l) => l.endsWith(': OK'))).toBe(true);
+    // 6 documents × (original, metadata.json, metadata.xml, history.json), the profile, the two lists.
+    expect(lines).toHaveLength(27);
+    execFileSync('sha256sum', ['--strict', '-c', 'tagmanifest-sha256.txt'], { cwd: bagDir });
+    const info = readFileSync(join(bagDir, 'bag-info.txt'), 'utf8');
+    const bytes = lines.reduce((sum, l) => sum + statSync(join(bagDir, l.slice(66))).size, 0);
+    expect(info).toContain(`Payload-Oxum: ${bytes}.27\n`);
+    expect(info).toContain('Contact-Name: archivist1\n');
+
+    for (const doc of documents) {
+      const dir = join(bagDir, 'data', customerNo, doc.archiveCode);
+      const original = readdirSync(dir).find((f) => f.startsWith(doc.archiveCode)) as string;
+      expect(readFileSync(join(dir, original))).toEqual(uploaded.get(doc.sha256)?.bytes);
+      expect(readFileSync(join(dir, 'metadata.xml'), 'utf8')).toContain(
+        `<电子文件号>${doc.documentId}</电子文件号>`,
+      );
+    }
+    const csv = readFileSync(join(bagDir, 'data', 'handover-list.csv'), 'utf8');
+    expect(csv.startsWith('\ufeff序号 No.')).toBe(true);
+    expect(csv.trim().split('\r\n')).toHaveLength(7);
+  }, 120_000);
+
+  it('leaves the trail of what was read and what the export held', async () => {
+    // One content URL per original: the resumed run fetched none of them a second time.
+    for (const doc of documents) {
+      const trail = await api.expect<{ items: { action: string }[] }>(
+        200,
+        'auditor1',
+        'GET',
+        `/audit?targetId=${doc.documentId}&action=document.content-url`,
+      );
+      expect(trail.items).toHaveLength(1);
+    }
+    const exports = await api.expect<{ items: { actorName: string; details: Record<string, unknown> }[] }>(
+      200,
+      'auditor1',
+      'GET',
+      `/audit?targetId=${customerId}&action=export.created`,
+    );
+    expect(exports.items).toHaveLength(1);
+    const [event] = exports.items;
+    expect(event?.actorName).toBe('archivist1');
+    expect(event?.details).toMatchObject({
+      part: 1,
+      documentCount: 6,
+      selection: { customers: [customerNo] },
+    });
+    const listed = ((event?.details.documents ?? []) as DocView[])
+      .map((d) => `${d.archiveCode} ${d.sha256}`)
+      .sort();
+    expect(listed).toEqual(documents.map((d) => `${d.archiveCode} ${d.sha256}`).sort());
+  });
+
+  it('run again, finds the bag complete and changes nothing', async () => {
+    const before = snapshot(out);
+    const again = await exportCommand(['--out', out, '--customer', customerNo], 'archivist1');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
+      outcome: 'already-complete',
+      documents: 6,
+      fetched: 0,
+    });
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('refuses a non-archivist, and a part that does not match the archive', async () => {
+    const elsewhere = join(out, 'clerk');
+    const refused = await exportCommand(['--out', elsewhere, '--customer', customerNo], 'clerk1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('only archivists may export');
+    expect(existsSync(elsewhere)).toBe(false);
+    const part = {
+      exportId: 'e2e-refused',
+      bag: `dangan-export_${customerNo}`,
+      customerId,
+      part: 1,
+      selection: { customers: [customerNo] },
+      documents: documents
+        .slice(0, 1)
+        .map((d) => ({ documentId: d.documentId, archiveCode: d.archiveCode, sha256: 'f'.repeat(64) })),
+    };
+    expect((await api.call('clerk1', 'POST', '/exports', part)).status).toBe(403);
+    const mismatch = await api.call<{ error: { message: string } }>('archivist1', 'POST', '/exports', part);
+    expect(mismatch.status).toBe(409);
+    expect(mismatch.body.error.message).toContain('not the one recorded at intake');
+  });
+
+  it('says how to call it (exit 2) on a usage error, writing nothing', async () => {
+    const r = await exportCommand(['--customer', customerNo], 'archivist1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('用法错误');
+    expect(r.stderr).toContain('--out <dir> is required');
+  });
+});
