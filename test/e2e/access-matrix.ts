@@ -40,6 +40,7 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /customers/{customerId}': RECORDS,
   'PATCH /customers/{customerId}': ['clerk1', 'clerk2', 'archivist1'],
   'GET /customers/{customerId}/history': ['archivist1', 'auditor1'],
+  'PUT /customers/{customerId}/closure': ['archivist1'],
   'POST /submissions': ['clerk1', 'clerk2'],
   // Each clerk lists their own submissions.
   'GET /submissions': ['clerk1', 'clerk2'],

@@ -247,6 +247,22 @@ describe('the route × caller matrix', () => {
         };
       },
       'GET /customers/{customerId}/history': () => ({ path: `/customers/${f.customerId}/history` }),
+      // A customer registered closed (files digitised after the closure), its closure re-dated.
+      'PUT /customers/{customerId}/closure': async () => {
+        const closed = { ...newCustomerBody(), accountStatus: 'CLOSED', closedAt: '2020-01-01' };
+        const { customerId } = await api.expect<{ customerId: string }>(
+          201,
+          'clerk1',
+          'POST',
+          '/customers',
+          closed,
+        );
+        return {
+          path: `/customers/${customerId}/closure`,
+          body: { closedAt: '2020-02-01', reason: `${caller} 更正销户日期` },
+          headers: { 'if-match': '1' },
+        };
+      },
       'POST /submissions': () => ({
         path: '/submissions',
         body: {

@@ -306,6 +306,8 @@ function templateOf(route: RouteDef, fx: Fixtures): Record<string, unknown> | un
       return { customerNo: '3300012345', name: '张三', type: 'RES', region: 'HZ', phone: '13812345678' };
     case 'PATCH /customers/{customerId}':
       return { name: '李四', region: 'HZ', accountStatus: 'CLOSED', closedAt: '2026-01-01' };
+    case 'PUT /customers/{customerId}/closure':
+      return { closedAt: '2026-01-01', reason: '更正' };
     case 'POST /submissions':
       return {
         customerId,
