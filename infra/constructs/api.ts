@@ -45,6 +45,7 @@ export class Api extends Construct {
         allowMethods: [
           apigw.CorsHttpMethod.GET,
           apigw.CorsHttpMethod.POST,
+          apigw.CorsHttpMethod.PUT,
           apigw.CorsHttpMethod.PATCH,
           apigw.CorsHttpMethod.DELETE,
           apigw.CorsHttpMethod.OPTIONS,

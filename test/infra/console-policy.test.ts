@@ -8,9 +8,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDanganApp } from '../../infra/dangan-app.ts';
 import type { DanganStack } from '../../infra/stack.ts';
+import { readTemplates } from './templates.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -91,11 +93,8 @@ beforeAll(() => {
   } catch {
     // see stack.test.ts
   }
-  resources = (
-    JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as {
-      Resources: Record<string, Resource>;
-    }
-  ).Resources;
+  // The parent's resources and its nested stacks', references across them resolved.
+  resources = readTemplates(outdir, stack).merged as Record<string, Resource>;
 }, 120_000);
 
 afterAll(() => {
@@ -141,7 +140,7 @@ describe("the console's policy in the stack", () => {
     expect(markers).toContain(logicalId(stack.storage.intake));
     expect(markers).toContain(logicalId(stack.storage.archive));
     expect(markers).toContain(logicalId(stack.auth.domain));
-    expect(markers).toContain(stack.getLogicalId(stack.api.httpApi.node.defaultChild as never));
+    expect(markers).toContain(Stack.of(stack.api).getLogicalId(stack.api.httpApi.node.defaultChild as never));
     const html = readdirSync(outdir)
       .filter((d) => d.startsWith('asset.'))
       .flatMap((d) => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
+import { type App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -33,6 +33,7 @@ import {
   workflowDefinitionPath,
 } from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
+import { readTemplates, type StackTemplates } from './templates.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -41,6 +42,7 @@ interface Resource {
   DependsOn?: string | string[];
   DeletionPolicy?: string;
 }
+let templates: StackTemplates;
 interface Statement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
@@ -72,8 +74,9 @@ const STREAM_READ = [
   'dynamodb:ListStreams',
 ];
 
+/** A construct's logical id in the template (the parent's or a nested stack's) that holds it. */
 const logicalId = (construct: IConstruct): string =>
-  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 const ofType = (type: string): [string, Resource][] =>
   Object.entries(resources).filter(([, r]) => r.Type === type);
 const props = (id: string): Json => {
@@ -116,11 +119,25 @@ beforeAll(() => {
   } catch (err) {
     synthError = err as Error;
   }
-  const json = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as {
-    Resources: Record<string, Resource>;
-  };
-  resources = json.Resources;
-  template = Template.fromJSON(json);
+  // The parent's resources and its nested stacks' (API, alarms), as one template.
+  templates = readTemplates(outdir, stack);
+  resources = templates.merged as Record<string, Resource>;
+  template = Template.fromJSON({ Resources: resources });
+});
+
+describe('room to grow', () => {
+  it('keeps every template at 300 resources or fewer, 40% under CloudFormation’s 500', () => {
+    expect(Object.keys(templates.counts).sort()).toEqual(['ApiStack', 'Dangan', 'MonitoringStack']);
+    for (const [name, count] of Object.entries(templates.counts)) {
+      expect(count, `${name} holds ${count} resources`).toBeLessThanOrEqual(300);
+    }
+  });
+
+  it('puts what each route adds (route, integration, invoke permission) in the API stack', () => {
+    const api = Object.values(templates.merged).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    expect(api).toHaveLength(ROUTES.length);
+    expect(templates.counts.ApiStack).toBeGreaterThanOrEqual(3 * ROUTES.length);
+  });
 });
 
 describe('identities', () => {
@@ -224,6 +241,8 @@ describe('HTTP API', () => {
       CorsConfiguration: Match.objectLike({
         AllowOrigins: ['http://localhost:5173', stack.resolve(stack.console.origin)],
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match']),
+        // Every method a route uses, or the browser's preflight refuses the console's call.
+        AllowMethods: Match.arrayWith([...new Set(ROUTES.map((r) => r.method))]),
       }),
     });
   });
@@ -630,7 +649,7 @@ describe('alarms', () => {
 
 describe('outputs', () => {
   it('exports what clients and operators need', () => {
-    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    const { outputs } = templates;
     for (const name of [
       'ApiUrl',
       'UserPoolId',
