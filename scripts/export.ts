@@ -5,10 +5,10 @@
  * was stopped (run it again to resume), 2 on a usage error.
  */
 import { resolve } from 'node:path';
-import { connect } from './export/api-client.ts';
 import { parseArgs } from './export/args.ts';
-import { USAGE } from './export/errors.ts';
+import { EXPORT_FAILED, USAGE } from './export/errors.ts';
 import { runExport } from './export/run.ts';
+import { connect } from './shared/api-client.ts';
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const args = parseArgs(process.argv.slice(2));
-  const api = await connect(process.env);
+  const api = await connect(process.env, EXPORT_FAILED);
   // The first Ctrl-C stops after the document being written (the bag resumes); another one a
   // second later stops at once. npm passes the terminal's SIGINT on to its script, which then
   // arrives twice at the same moment: that is still the first.

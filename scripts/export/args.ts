@@ -1,4 +1,4 @@
-import { UsageError } from './errors.ts';
+import { UsageError } from '../shared/errors.ts';
 
 /** What the archivist asked to export, as given on the command line (customer numbers upper-cased). */
 export interface Selection {

@@ -8,6 +8,8 @@
  * manifests are the fixity record. README "Export and handover" lists what is filled.
  */
 
+import { RETENTION_WORDS } from '../shared/retention-words.ts';
+
 export const EEP_NAMESPACE = 'http://www.saac.gov.cn/standards/ERM/encapsulation';
 
 export interface EepDocument {
@@ -44,13 +46,6 @@ export interface EepInput {
   original: { fileName: string; bytes: number; sha256: string };
   history: readonly EepVersion[];
 }
-
-/** 保管期限 as DA/T 22 words it. */
-export const RETENTION_WORDS: Readonly<Record<string, string>> = {
-  Y: '永久',
-  D30: '定期30年',
-  D10: '定期10年',
-};
 
 /** Text fit for XML 1.0: characters it cannot hold become U+FFFD, markup is escaped. */
 export function xmlText(value: string): string {

@@ -1,32 +1,12 @@
-/**
- * How an export ends badly, each with its exit status and a message in Chinese and English: the
- * archivists who run it read Chinese, the operators who script it may not.
- */
+import { CommandFailure, type Heading } from '../shared/errors.ts';
 
-/** The command was called wrongly (exit 2): nothing was read or written. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(zh: string, en: string) {
-    super(`用法错误：${zh}\nusage error: ${en}`);
-  }
-}
+/** How an export's failures are headed (scripts/shared/errors.ts). */
+export const EXPORT_FAILED: Heading = { zh: '导出失败', en: 'export failed' };
 
 /** The export could not be completed or verified (exit 1); a stopped one resumes when run again. */
-export class ExportFailure extends Error {
-  readonly exitCode = 1;
+export class ExportFailure extends CommandFailure {
   constructor(zh: string, en: string) {
-    super(`导出失败：${zh}\nexport failed: ${en}`);
-  }
-}
-
-/** The API answered with an error: its status and message, as the API worded it. */
-export class ApiError extends ExportFailure {
-  constructor(
-    readonly status: number,
-    readonly request: string,
-    readonly apiMessage: string,
-  ) {
-    super(`${request} 被拒绝（${status}）：${apiMessage}`, `${request} answered ${status}: ${apiMessage}`);
+    super(EXPORT_FAILED, zh, en);
   }
 }
 

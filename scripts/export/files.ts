@@ -4,6 +4,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { flushAndRename } from '../shared/files.ts';
 import { ExportFailure } from './errors.ts';
 
 /**
@@ -37,16 +38,6 @@ export async function hashIfPresent(path: string): Promise<Fixity | undefined> {
   return hashFile(path);
 }
 
-async function flushAndRename(part: string, path: string): Promise<void> {
-  const handle = await open(part, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(part, path);
-}
-
 /** Writes `data` to `path` whole, and returns what was written. */
 export async function writeWhole(path: string, data: string | Buffer): Promise<Fixity> {
   await mkdir(dirname(path), { recursive: true });
@@ -61,25 +52,6 @@ export async function writeWhole(path: string, data: string | Buffer): Promise<F
   }
   await rename(part, path);
   return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-}
-
-/** Writes text produced a piece at a time (a list of any length) to `path` whole. */
-export async function writeStreamed(path: string, pieces: AsyncIterable<string>): Promise<Fixity> {
-  await mkdir(dirname(path), { recursive: true });
-  const part = `${path}.part`;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const counted = async function* () {
-    for await (const piece of pieces) {
-      const buf = Buffer.from(piece, 'utf8');
-      hash.update(buf);
-      bytes += buf.length;
-      yield buf;
-    }
-  };
-  await pipeline(counted, createWriteStream(part));
-  await flushAndRename(part, path);
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CustomerVersionView, DocumentVersionView, DocumentView } from '../../functions/contract.ts';
 import { parseArchiveCode } from '../../functions/core/archive-code.ts';
 import { archivedFileName } from '../../functions/core/file-names.ts';
-import type { ApiClient } from './api-client.ts';
+import type { ApiClient } from '../shared/api-client.ts';
 import { eepXml } from './dat48.ts';
 import { hashIfPresent, saveVerified, writeWhole } from './files.ts';
 import type { DocEntry, FileEntry } from './journal.ts';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ApiClient } from './api-client.ts';
+import type { ApiClient } from '../shared/api-client.ts';
 import { bagNameOf, type Selection } from './args.ts';
 import { ExportFailure, Interrupted } from './errors.ts';
 import { JOURNAL_NAME, Journal, type StartEntry } from './journal.ts';

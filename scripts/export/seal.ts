@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, opendir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeStreamed } from '../shared/files.ts';
 import {
   BAG_INFO,
   BAGIT,
@@ -15,7 +16,7 @@ import {
   TAG_MANIFEST,
 } from './bagit.ts';
 import { ExportFailure } from './errors.ts';
-import { hashFile, writeStreamed, writeWhole } from './files.ts';
+import { hashFile, writeWhole } from './files.ts';
 import { csvHead, csvRow, type HandoverRow, htmlHead, htmlRow, htmlTail } from './handover.ts';
 import type { Journal, StartEntry } from './journal.ts';
 

@@ -1,8 +1,9 @@
 import type { DocumentView } from '../../functions/contract.ts';
 import { parseArchiveCode } from '../../functions/core/archive-code.ts';
-import type { ApiClient } from './api-client.ts';
+import type { ApiClient } from '../shared/api-client.ts';
+import { UsageError } from '../shared/errors.ts';
 import type { Selection } from './args.ts';
-import { ExportFailure, UsageError } from './errors.ts';
+import { ExportFailure } from './errors.ts';
 
 /**
  * What a selection holds, read through the API a page at a time: the customers named by number,

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../scripts/export/api-client.ts';
-import { Interrupted } from '../../scripts/export/errors.ts';
+import { EXPORT_FAILED, Interrupted } from '../../scripts/export/errors.ts';
 import { JOURNAL_NAME } from '../../scripts/export/journal.ts';
 import { runExport } from '../../scripts/export/run.ts';
+import { connect } from '../../scripts/shared/api-client.ts';
 import { Api, archiveDraft, changeDocs, createCustomer, createDraft, type PlannedDoc } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import type { LocalSystem } from './system.ts';
@@ -91,7 +91,10 @@ describe('export and handover', () => {
   it('stops after two documents, resumes to a bag sha256sum checks, holding the originals byte for byte', async () => {
     const stop = new AbortController();
     let done = 0;
-    const client = await connect({ DANGAN_API: system.ready.apiUrl, DANGAN_USER: 'archivist1' });
+    const client = await connect(
+      { DANGAN_API: system.ready.apiUrl, DANGAN_USER: 'archivist1' },
+      EXPORT_FAILED,
+    );
     await expect(
       runExport({
         out,

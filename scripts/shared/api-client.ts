@@ -1,15 +1,16 @@
 import { Readable } from 'node:stream';
-import { ApiError, ExportFailure, UsageError } from './errors.ts';
+import { ApiError, CommandFailure, type Heading, UsageError } from './errors.ts';
 
 /**
  * Dangan's API as any client sees it: a base URL and a bearer token. On AWS the token is the
  * caller's Cognito access token (DANGAN_TOKEN); against a local system (`npm start`) a username
- * (DANGAN_USER) is exchanged for one at `/local/token`, as the console and the tests do.
+ * (DANGAN_USER) is exchanged for one at `/local/token`, as the console and the tests do. Shared by
+ * the commands of scripts/ (export, import); each names its failures with its own heading.
  */
 
 export interface ApiClient {
   readonly baseUrl: string;
-  /** The caller as the token names them (for the bag's records; the API decides what they may do). */
+  /** The caller as the token names them (for the command's records; the API decides what they may do). */
   readonly username: string;
   /** The token's groups, when it carries them. */
   readonly groups: readonly string[] | undefined;
@@ -21,7 +22,11 @@ export interface ApiClient {
 
 export type Fetch = typeof fetch;
 
-export async function connect(env: NodeJS.ProcessEnv, fetchImpl: Fetch = fetch): Promise<ApiClient> {
+export async function connect(
+  env: NodeJS.ProcessEnv,
+  heading: Heading,
+  fetchImpl: Fetch = fetch,
+): Promise<ApiClient> {
   const baseUrl = (env.DANGAN_API ?? '').trim().replace(/\/+$/, '');
   if (!/^https?:\/\/\S+$/.test(baseUrl)) {
     throw new UsageError(
@@ -29,12 +34,17 @@ export async function connect(env: NodeJS.ProcessEnv, fetchImpl: Fetch = fetch):
       'set DANGAN_API to the API URL (http:// or https://)',
     );
   }
-  const token = env.DANGAN_TOKEN?.trim() || (await localToken(baseUrl, env.DANGAN_USER, fetchImpl));
+  const token = env.DANGAN_TOKEN?.trim() || (await localToken(baseUrl, env.DANGAN_USER, heading, fetchImpl));
   const claims = tokenClaims(token);
-  return new HttpApiClient(baseUrl, token, claims, fetchImpl);
+  return new HttpApiClient(baseUrl, token, claims, heading, fetchImpl);
 }
 
-async function localToken(baseUrl: string, username: string | undefined, fetchImpl: Fetch): Promise<string> {
+async function localToken(
+  baseUrl: string,
+  username: string | undefined,
+  heading: Heading,
+  fetchImpl: Fetch,
+): Promise<string> {
   if (!username?.trim()) {
     throw new UsageError(
       '须给出 DANGAN_TOKEN（访问令牌），或对本机系统给出 DANGAN_USER（用户名）',
@@ -48,7 +58,7 @@ async function localToken(baseUrl: string, username: string | undefined, fetchIm
   });
   const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message?: string } };
   if (res.status !== 200 || typeof body.token !== 'string') {
-    throw new ApiError(res.status, 'POST /local/token', body.error?.message ?? 'no token');
+    throw new ApiError(heading, res.status, 'POST /local/token', body.error?.message ?? 'no token');
   }
   return body.token;
 }
@@ -71,6 +81,7 @@ class HttpApiClient implements ApiClient {
     readonly baseUrl: string,
     private readonly token: string,
     claims: Record<string, unknown>,
+    private readonly heading: Heading,
     private readonly fetchImpl: Fetch,
   ) {
     const name = claims.username ?? claims['cognito:username'] ?? claims.sub;
@@ -100,7 +111,8 @@ class HttpApiClient implements ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      throw new ExportFailure(
+      throw new CommandFailure(
+        this.heading,
         `无法连接 ${this.baseUrl}：${String(err)}`,
         `cannot reach ${this.baseUrl}: ${String(err)}`,
       );
@@ -114,7 +126,7 @@ class HttpApiClient implements ApiClient {
     }
     if (res.status < 200 || res.status > 299) {
       const message = (parsed as { error?: { message?: string } }).error?.message ?? res.statusText;
-      throw new ApiError(res.status, request, message);
+      throw new ApiError(this.heading, res.status, request, message);
     }
     return parsed as T;
   }
@@ -122,7 +134,7 @@ class HttpApiClient implements ApiClient {
   async download(url: string): Promise<Readable> {
     const res = await this.fetchImpl(url);
     if (res.status !== 200 || !res.body) {
-      throw new ApiError(res.status, 'GET (content URL)', (await res.text()).slice(0, 200));
+      throw new ApiError(this.heading, res.status, 'GET (content URL)', (await res.text()).slice(0, 200));
     }
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   }

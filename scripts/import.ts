@@ -1,0 +1,64 @@
+/**
+ * `npm run import -- <catalogue.csv|catalogue.xlsx> <scans-dir> [--dry-run] [--concurrency N]`:
+ * checks a migration catalogue and its scans against the scheme and the archive, through the API
+ * like any client (scripts/import/), and writes `<catalogue>.report.csv` beside the catalogue.
+ * Exit 0 when a dry run found every row good, 1 when any row failed (or, without --dry-run, since
+ * importing itself is not available yet), 2 on a usage error.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseImportArgs } from './import/args.ts';
+import { IMPORT_FAILED, USAGE } from './import/errors.ts';
+import { notAvailableYet, runImport } from './import/run.ts';
+import { connect } from './shared/api-client.ts';
+import { UsageError } from './shared/errors.ts';
+
+/** Every this many rows a line on stderr says how far the check has come. */
+const PROGRESS_EVERY = 1000;
+
+async function mustBe(kind: 'file' | 'folder', path: string, zh: string, en: string): Promise<void> {
+  const s = await stat(path).catch(() => undefined);
+  if (!s || (kind === 'file' ? !s.isFile() : !s.isDirectory())) {
+    throw new UsageError(`找不到${zh} ${path}`, `no ${en} at ${path}`);
+  }
+}
+
+async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.warn(USAGE);
+    return 0;
+  }
+  const args = parseImportArgs(process.argv.slice(2));
+  // npm runs scripts in the package's directory: paths are relative to where the command was typed.
+  const here = process.env.INIT_CWD ?? process.cwd();
+  const catalogue = resolve(here, args.catalogue);
+  const scansDir = resolve(here, args.scansDir);
+  await mustBe('file', catalogue, '目录清单', 'catalogue');
+  await mustBe('folder', scansDir, '扫描件目录', 'folder of scans');
+  const api = await connect(process.env, IMPORT_FAILED);
+  const { reportPath, summary } = await runImport({
+    catalogue,
+    scansDir,
+    dryRun: args.dryRun,
+    concurrency: args.concurrency,
+    api,
+    onRow: (r) => {
+      if (r.row % PROGRESS_EVERY === 0) console.warn(`已检查 checked: ${r.row}`);
+    },
+  });
+  process.stdout.write(
+    `${args.dryRun ? '试运行 dry run' : '检查 check'}: ${catalogue}\n${summary.text()}\n报告 report: ${reportPath}\n${JSON.stringify({ report: reportPath, dryRun: args.dryRun, ...summary.json() })}\n`,
+  );
+  if (!args.dryRun) throw notAvailableYet(reportPath);
+  return summary.outcomes.failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const exitCode = (err as { exitCode?: unknown }).exitCode;
+    console.error(err instanceof Error ? err.message : String(err));
+    if (typeof exitCode !== 'number') console.error(err);
+    process.exit(typeof exitCode === 'number' ? exitCode : 1);
+  },
+);

@@ -1,0 +1,44 @@
+/**
+ * How a command of scripts/ ends badly, each with its exit status and a message in Chinese and
+ * English: the archivists who run them read Chinese, the operators who script them may not.
+ * Each command names its own failure (导出失败 / export failed, 导入失败 / import failed), so a
+ * message always says what did not get done.
+ */
+
+/** What a command's failures are headed with. */
+export interface Heading {
+  zh: string;
+  en: string;
+}
+
+/** The command was called wrongly (exit 2): nothing was read or written. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(zh: string, en: string) {
+    super(`用法错误：${zh}\nusage error: ${en}`);
+  }
+}
+
+/** The command could not do its work (exit 1). */
+export class CommandFailure extends Error {
+  readonly exitCode = 1;
+  constructor(heading: Heading, zh: string, en: string) {
+    super(`${heading.zh}：${zh}\n${heading.en}: ${en}`);
+  }
+}
+
+/** The API answered with an error: its status and message, as the API worded it. */
+export class ApiError extends CommandFailure {
+  constructor(
+    heading: Heading,
+    readonly status: number,
+    readonly request: string,
+    readonly apiMessage: string,
+  ) {
+    super(
+      heading,
+      `${request} 被拒绝（${status}）：${apiMessage}`,
+      `${request} answered ${status}: ${apiMessage}`,
+    );
+  }
+}
