@@ -47,10 +47,10 @@ export function synthesizeStack(): StackFacts {
     context: Json;
   };
   const outdir = mkdtempSync(join(tmpdir(), 'dangan-bench-synth-'));
-  const { app, stack } = createDanganApp({
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
-    outdir,
-  });
+  const { app, stack } = createDanganApp(
+    { context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] }, outdir },
+    { controlTower: false },
+  );
   let synthError: string | undefined;
   try {
     app.synth();

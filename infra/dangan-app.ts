@@ -1,3 +1,4 @@
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_SCHEME } from './shared.ts';
@@ -12,7 +13,19 @@ import { DanganStack } from './stack.ts';
  *   environment-agnostic, so synthesis needs no credentials and makes no lookups
  * - `stackName`: default Dangan
  */
-export function createDanganApp(props: AppProps = {}): { app: App; stack: DanganStack } {
+export interface PolicyChecks {
+  /**
+   * Run AWS Control Tower's proactive controls (CloudFormation Guard) in the synth too (about 35 s
+   * a synthesis). `npx cdk synth` always does; a test that checks something else may leave them to
+   * test/infra/stack.test.ts.
+   */
+  controlTower?: boolean;
+}
+
+export function createDanganApp(
+  props: AppProps = {},
+  checks: PolicyChecks = {},
+): { app: App; stack: DanganStack } {
   const app = new App(props);
   const ctx = (key: string): unknown => app.node.tryGetContext(key);
   const str = (key: string): string | undefined => {
@@ -31,8 +44,14 @@ export function createDanganApp(props: AppProps = {}): { app: App; stack: Dangan
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
   });
 
-  // AWS Solutions rules over the whole app: an unacknowledged finding fails synthesis.
+  // AWS Solutions rules (cdk-nag) and the AWS Control Tower proactive controls (CloudFormation
+  // Guard): an unacknowledged finding fails synthesis. CDK hands Guard the parent template only;
+  // test/infra/stack.test.ts runs the same rules over the nested stacks' templates.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (checks.controlTower !== false) {
+    // Guard's answer for this stack passes Node's 1 MB default buffer.
+    Validations.of(app).addPlugins(new CfnGuardValidator({ maxBuffer: 64 * 1024 * 1024 }));
+  }
   return { app, stack };
 }
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Lazy, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, NestedStack, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionName, functionAccess } from '../functions/catalog.ts';
@@ -8,6 +8,7 @@ import { Auth } from './constructs/auth.ts';
 import { ConsoleHosting } from './constructs/console.ts';
 import { Functions, pascal } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { guardRule, NO_VPC } from './constructs/nag.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { MalwareProtection } from './constructs/security.ts';
 import { Storage } from './constructs/storage.ts';
@@ -69,11 +70,13 @@ export class DanganStack extends Stack {
       storage: this.storage,
       userPool: this.auth.userPool,
       schemeId: props.schemeId,
-      logRetention: logs.RetentionDays.SIX_MONTHS,
+      // A year: CloudWatch Logs keeps what the functions log (Control Tower CT.CLOUDWATCH.PR.2).
+      logRetention: logs.RetentionDays.ONE_YEAR,
     });
     this.workflows = new Workflows(this, 'Workflows', {
       functions: this.functions.byName,
       logRetention: logs.RetentionDays.ONE_YEAR,
+      logKey: this.storage.key,
     });
     this.functions.connectWorkflows(this.workflows.byName);
 
@@ -90,6 +93,7 @@ export class DanganStack extends Stack {
       client: this.auth.consoleClient,
       consoleOrigins,
       logRetention: logs.RetentionDays.ONE_YEAR,
+      logKey: this.storage.key,
     });
 
     this.console.publish({
@@ -109,6 +113,7 @@ export class DanganStack extends Stack {
     });
 
     this.storage.allowAlarmPublishing();
+    this.storage.allowLogEncryption();
     const monitoringStack = new NestedStack(this, 'MonitoringStack', { description: 'Dangan alarms' });
     this.monitoring = new Monitoring(monitoringStack, 'Monitoring', {
       key: this.storage.key,
@@ -116,6 +121,20 @@ export class DanganStack extends Stack {
       workflows: this.workflows.byName,
       api: this.api.httpApi,
     });
+
+    // CDK's console deployment handler (one per stack): outside a VPC like every function, and
+    // its log records only the copying of public code.
+    for (const handler of this.node.children.filter((c) =>
+      c.node.id.startsWith('Custom::CDKBucketDeployment'),
+    )) {
+      Validations.of(handler.node.findChild('Resource')).acknowledge(NO_VPC);
+      Validations.of(handler.node.findChild('LogGroup')).acknowledge(
+        guardRule(
+          'cloudwatch_log_group_encrypted_check',
+          "The console deployment handler's log records the copying of the public console code, no customer data; every Dangan log group is encrypted with the stack's key.",
+        ),
+      );
+    }
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });

@@ -23,7 +23,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { type ConsoleSources, consoleContentSecurityPolicy, pathStyleBucket } from '../local/console.ts';
 import { PROJECT_ROOT } from '../shared.ts';
-import { nagResource } from './nag.ts';
+import { guardRule, nagResource } from './nag.ts';
 import { Storage } from './storage.ts';
 
 const WEB_DIR = join(PROJECT_ROOT, 'web');
@@ -118,6 +118,28 @@ export class ConsoleHosting extends Construct {
       serverAccessLogsPrefix: 'console/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    Validations.of(this.bucket).acknowledge(
+      guardRule(
+        's3_bucket_default_encryption_kms_check',
+        'Static, public console code with no customer data: S3-managed keys, so CloudFront never needs the data key.',
+      ),
+      guardRule(
+        's3_bucket_versioning_enabled_check',
+        'Every deployment rewrites the console from source; an old version is rebuilt from git, not kept here.',
+      ),
+      guardRule(
+        's3_bucket_object_lock_enabled_check',
+        'The console must be replaced on every deployment; locking its files would stop an update.',
+      ),
+      guardRule(
+        's3_event_notifications_enabled_check',
+        'Nothing acts on console files arriving: they arrive only by deployment, recorded by CloudFormation.',
+      ),
+      guardRule(
+        's3_lifecycle_policy_check',
+        'The bucket holds one copy of the current console, pruned by each deployment; nothing accumulates.',
+      ),
+    );
 
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Dangan console: CSP, HSTS and no framing',
@@ -149,6 +171,26 @@ export class ConsoleHosting extends Construct {
     });
 
     Validations.of(this.distribution).acknowledge(
+      guardRule(
+        'cloudfront_origin_failover_enabled_check',
+        'One origin serves the static console; if it fails, the API and the archive are unaffected, and a redeploy rebuilds it.',
+      ),
+      guardRule(
+        'cloudfront_access_logs_enabled_check',
+        'Console requests fetch public code only; every request for data is logged by the API access log and the audit trail.',
+      ),
+      guardRule(
+        'cloudfront_custom_ssl_certificate_check',
+        "The console is served on the distribution's own cloudfront.net name and certificate; a custom domain and ACM certificate are the deployer's to add.",
+      ),
+      guardRule(
+        'cloudfront_sni_enabled_check',
+        "The distribution's own cloudfront.net certificate is served by SNI already; a custom certificate is the deployer's to add.",
+      ),
+      guardRule(
+        'cloudfront_security_policy_check',
+        "The minimum TLS version can be chosen only with a custom certificate; the default cloudfront.net certificate's policy is CloudFront's.",
+      ),
       {
         id: 'AwsSolutions-CFR1',
         reason:

@@ -30,7 +30,7 @@ import { archiveObjectKey } from '../../functions/core/documents.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
 import { functionEntryPath, functionEnvironment, PROJECT_ROOT, WORKFLOW_ENV } from '../shared.ts';
-import { nagResource } from './nag.ts';
+import { NO_VPC, nagResource } from './nag.ts';
 import type { Storage } from './storage.ts';
 
 export interface FunctionsProps {
@@ -181,7 +181,10 @@ export class Functions extends Construct {
     const { storage } = this.props;
     const scope = new Construct(this, pascal(name));
 
-    const logGroup = new logs.LogGroup(scope, 'Logs', { retention: this.props.logRetention });
+    const logGroup = new logs.LogGroup(scope, 'Logs', {
+      retention: this.props.logRetention,
+      encryptionKey: this.props.storage.key,
+    });
     // An own role instead of AWSLambdaBasicExecutionRole: logs go to this function's group only.
     const role = new iam.Role(scope, 'Role', {
       description: `Dangan ${name}`,
@@ -214,6 +217,7 @@ export class Functions extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: BUNDLING,
     });
+    Validations.of(fn).acknowledge(NO_VPC);
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

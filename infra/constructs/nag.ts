@@ -28,3 +28,18 @@ function flatten(node: unknown): string {
   }
   return JSON.stringify(node);
 }
+
+/**
+ * An acknowledgement of an AWS Control Tower proactive control (CloudFormation Guard, through
+ * `@cdklabs/cdk-validator-cfnguard`): the rule by its Guard name, with why it does not apply.
+ */
+export const guardRule = (rule: string, reason: string) => ({
+  id: `cdk-validator-cfnguard::${rule}`,
+  reason,
+});
+
+/** Why no function of the stack runs in a VPC (Control Tower CT.LAMBDA.PR.3). */
+export const NO_VPC = guardRule(
+  'lambda_inside_vpc_check',
+  'The function reaches only AWS service endpoints, over TLS and IAM-signed; there is no private network resource to reach. A VPC would add NAT or seven interface endpoints (about $50 a month per zone) and cold-start time for nothing Dangan holds.',
+);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { type KeyDef, TABLES, type TableDef } from '../../functions/adapters/tables.ts';
 import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
 import { ARCHIVE_TRANSITION_DAYS, INTAKE_EXPIRY_DAYS } from '../shared.ts';
+import { guardRule } from './nag.ts';
 
 export interface StorageProps {
   /** Origins of the console, allowed to PUT uploads and GET originals from the browser. */
@@ -39,6 +40,20 @@ export class Storage extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Grants on the key only for AWS services acting for AWS resources (DynamoDB, S3): nobody
+    // can hand the key's use to someone else by a grant (Control Tower CT.KMS.PR.3).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsResources',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
 
     const tables: Partial<Record<TableId, dynamodb.Table>> = {};
     for (const def of TABLES) tables[def.id] = this.table(def);
@@ -54,6 +69,24 @@ export class Storage extends Construct {
       lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(400) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    Validations.of(this.accessLogs).acknowledge(
+      guardRule(
+        's3_bucket_logging_enabled_check',
+        'This is the access-log bucket: logging it into itself would loop.',
+      ),
+      guardRule(
+        's3_bucket_versioning_enabled_check',
+        'S3 writes each access-log object once and never replaces it; versions would only double the objects.',
+      ),
+      guardRule(
+        's3_bucket_object_lock_enabled_check',
+        'Access logs expire after 400 days by lifecycle; the audit trail, not these logs, is the locked record of who did what.',
+      ),
+      guardRule(
+        's3_event_notifications_enabled_check',
+        'Nothing acts on access-log objects arriving; they are read when investigating.',
+      ),
+    );
     const cors = (methods: s3.HttpMethods[], headers: string[]): s3.CorsRule[] => [
       {
         allowedOrigins: [...props.consoleOrigins],
@@ -98,6 +131,12 @@ export class Storage extends Construct {
     // notifications custom resource; GuardDuty Malware Protection reads the same events).
     const cfnIntake = this.intake.node.defaultChild as s3.CfnBucket;
     cfnIntake.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    Validations.of(this.intake).acknowledge(
+      guardRule(
+        's3_bucket_object_lock_enabled_check',
+        'Scans leave the intake bucket once archived or after 30 days; the archive bucket, under Object Lock, keeps the record.',
+      ),
+    );
 
     this.archive = new s3.Bucket(this, 'Archive', {
       encryption: s3.BucketEncryption.KMS,
@@ -107,8 +146,8 @@ export class Storage extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       versioned: true,
-      // Object Lock without a default retention: the archive step sets COMPLIANCE retention (or
-      // a legal hold for permanent records) on each original from its own retention period.
+      // Object Lock without a default retention: the archive step sets COMPLIANCE retention on
+      // each original from its own retention period (a century ahead for permanent records).
       objectLockEnabled: true,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'archive-bucket/',
@@ -135,6 +174,11 @@ export class Storage extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Its events go to EventBridge's default bus too (no charge without a rule): a hook for
+    // whoever must be told of a change to an original, beside the audit trail.
+    (this.archive.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
   }
 
   /**
@@ -157,6 +201,28 @@ export class Storage extends Construct {
   }
 
   /** Lets CloudWatch alarms publish to a topic encrypted with the key. */
+  /**
+   * CloudWatch Logs may encrypt this account's log groups with the key (every log group of the
+   * stack is: logs name people and records). Bound to log groups of this account and region by
+   * the encryption context CloudWatch Logs sends.
+   */
+  allowLogEncryption(): void {
+    const { account, region, partition } = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*`,
+          },
+        },
+      }),
+    );
+  }
+
   allowAlarmPublishing(): void {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -1,5 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -11,6 +12,8 @@ import { pascal } from './functions.ts';
 export interface WorkflowsProps {
   functions: Record<FunctionName, lambda.IFunction>;
   logRetention: logs.RetentionDays;
+  /** The key the execution logs are encrypted with. */
+  logKey: kms.IKey;
 }
 
 /**
@@ -30,6 +33,7 @@ export class Workflows extends Construct {
         // The vendedlogs prefix keeps CloudWatch Logs' resource policy small for state machines.
         logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${name}`,
         retention: props.logRetention,
+        encryptionKey: props.logKey,
       });
       const machine = new sfn.StateMachine(group, 'StateMachine', {
         comment: `Dangan ${name}`,

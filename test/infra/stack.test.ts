@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -33,6 +33,7 @@ import {
   workflowDefinitionPath,
 } from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
+import { acknowledgmentsOf, GUARD, type GuardFinding, guardFindings } from './guard.ts';
 import { readTemplates, type StackTemplates } from './templates.ts';
 
 type Json = Record<string, unknown>;
@@ -241,10 +242,12 @@ describe('HTTP API', () => {
       CorsConfiguration: Match.objectLike({
         AllowOrigins: ['http://localhost:5173', stack.resolve(stack.console.origin)],
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match']),
-        // Every method a route uses, or the browser's preflight refuses the console's call.
-        AllowMethods: Match.arrayWith([...new Set(ROUTES.map((r) => r.method))]),
       }),
     });
+    // Every method a route uses, or the browser's preflight refuses the console's call.
+    const [[id]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
+    const allowed = (props(id).CorsConfiguration as { AllowMethods: string[] }).AllowMethods;
+    for (const method of new Set(ROUTES.map((r) => r.method))) expect(allowed, method).toContain(method);
   });
 });
 
@@ -871,20 +874,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
   });
 
   /** Every acknowledgment on the construct tree: path, rule id, reason. */
-  const acknowledgments = () => {
-    const out: { path: string; id: string; reason: string }[] = [];
-    const walk = (c: IConstruct) => {
-      for (const m of c.node.metadata) {
-        if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, reason] of Object.entries(m.data as Record<string, string>)) {
-          out.push({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason });
-        }
-      }
-      for (const child of c.node.children) walk(child);
-    };
-    walk(app);
-    return out;
-  };
+  const acknowledgments = () => acknowledgmentsOf(app);
 
   it('gives every acknowledgment a reason', () => {
     const acks = acknowledgments();
@@ -898,13 +888,14 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     // or below the construct it is recorded on (no stale or stack-wide acknowledgments).
     const raw = new AwsSolutionsChecks();
     Object.defineProperty(raw, 'isAcknowledged', { value: () => false });
+    // Control Tower acknowledgments are checked against CloudFormation Guard's findings below.
     const findings = raw
       .validateScope(app)
       .violations.flatMap((v) =>
         v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })),
       );
     expect(findings.length).toBeGreaterThan(0);
-    for (const ack of acknowledgments()) {
+    for (const ack of acknowledgments().filter((a) => !a.id.startsWith(GUARD))) {
       expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
       const matched = findings.some(
         (f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
@@ -912,6 +903,54 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       expect(matched, `${ack.path} ${ack.id}`).toBe(true);
     }
   });
+});
+
+describe('AWS Control Tower proactive controls (CloudFormation Guard)', () => {
+  /** Every Guard finding, acknowledged or not: rule and logical id, over every template. */
+  let found: GuardFinding[] | undefined;
+  const rawFindings = () => {
+    found ??= guardFindings(outdir, stack);
+    return found;
+  };
+  const acks = () =>
+    acknowledgmentsOf(app)
+      .filter((a) => a.id.startsWith(GUARD))
+      .map((a) => ({ ...a, rule: a.id.slice(GUARD.length) }));
+
+  it('finds what it checks for, so the checks can fail', () => {
+    const rules = new Set(rawFindings().map((f) => f.rule));
+    expect(rules).toContain('lambda_inside_vpc_check');
+    expect(rules).toContain('cloudfront_custom_ssl_certificate_check');
+  });
+
+  it('leaves no finding unacknowledged, in the parent or the nested stacks', () => {
+    const acknowledged = acks().flatMap((a) => cfnIdsUnder(a.path).map((id) => `${a.rule} ${id}`));
+    const open = rawFindings().filter((f) => !acknowledged.includes(`${f.rule} ${f.logicalId}`));
+    expect(open).toEqual([]);
+  });
+
+  it('acknowledges only findings that exist, on the construct that has them, with a reason', () => {
+    const exists = new Set(rawFindings().map((f) => `${f.rule} ${f.logicalId}`));
+    for (const ack of acks()) {
+      expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
+      expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
+      const ids = cfnIdsUnder(ack.path);
+      expect(
+        ids.some((id) => exists.has(`${ack.rule} ${id}`)),
+        `${ack.path} ${ack.rule}`,
+      ).toBe(true);
+    }
+  });
+
+  /** The logical ids of the CloudFormation resources at or below a construct path. */
+  function cfnIdsUnder(path: string): string[] {
+    const root = app.node.findAll().find((c) => c.node.path === path);
+    if (!root) throw new Error(`no construct ${path}`);
+    return root.node
+      .findAll()
+      .filter((c): c is CfnElement => CfnElement.isCfnElement(c))
+      .map((c) => Stack.of(c).getLogicalId(c));
+  }
 });
 
 describe('audit trail and originals (append-only, locked copy, content readers)', () => {
