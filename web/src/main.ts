@@ -100,20 +100,18 @@ function signInAgain(): void {
 function sessionEnded(): void {
   if (!root.querySelector('.shell') || root.querySelector('[data-testid="session-expired"]')) return;
   saveKeptForms();
-  root
-    .querySelector('.shell')
-    ?.prepend(
-      h(
-        'div',
-        { class: 'notice notice-error session-expired', role: 'alert', 'data-testid': 'session-expired' },
-        h('span', null, t('sessionExpired')),
-        button(t('signInAgain'), {
-          class: 'primary small',
-          'data-testid': 'sign-in-again',
-          onclick: signInAgain,
-        }),
-      ),
-    );
+  root.querySelector('.shell')?.prepend(
+    h(
+      'div',
+      { class: 'notice notice-error session-expired', role: 'alert', 'data-testid': 'session-expired' },
+      h('span', null, t('sessionExpired')),
+      button(t('signInAgain'), {
+        class: 'primary small',
+        'data-testid': 'sign-in-again',
+        onclick: signInAgain,
+      }),
+    ),
+  );
 }
 
 function navFor(groups: string[]) {
