@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type Customer, type CustomerChange, type CustomerVersion, nameSortKey } from '../core/customers.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { type AuditInput, auditPut } from './audit.ts';
@@ -48,11 +48,28 @@ function reasonAttribute(reason: CancellationReason | undefined, name: string): 
 const failed = (reason: CancellationReason | undefined) => reason?.Code === 'ConditionalCheckFailed';
 
 /**
+ * Records that customers live in `region`, so a name search without a region looks there. A plain
+ * put of the same item, made before the customer's transaction: within the transaction every
+ * registration in a region would contend for it; before it, a registration that then fails
+ * leaves only a region to search that may hold no one.
+ */
+async function registerRegion(region: string): Promise<void> {
+  await ddb.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...keys.customerRegion(region), entity: 'customer-region', region },
+    }),
+  );
+}
+
+/**
  * Writes a new customer in one transaction: the current item, the customer-number uniqueness
- * item, version 1 and the audit event. A taken customer number is a 409 naming it.
+ * item, version 1 and the audit event (its region recorded first). A taken customer number is
+ * a 409 naming it.
  */
 export async function insertCustomer(customer: Customer, version: CustomerVersion, audit: AuditInput) {
   const table = tableName();
+  await registerRegion(customer.region);
   try {
     await ddb.send(
       new TransactWriteCommand({
@@ -192,6 +209,7 @@ export async function saveChange(change: CustomerChange, audit: AuditInput): Pro
       values[`:f${i}`] = next[field];
     }
   });
+  if (change.changed.includes('region')) await registerRegion(next.region);
   if (change.changed.includes('name') || change.changed.includes('region')) {
     sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
     const entry = entries.customerByName(next.region, nameSortKey(next.name), next.customerId);

@@ -9,6 +9,7 @@
  * | customer (current)   | CUSTOMER#<id>             | CUSTOMER           | CUSTOMERS#<region> / <name>#<id>         | -                                      |
  * | customer version     | CUSTOMER#<id>             | V#<000001>         | -                                        | -                                      |
  * | customer number      | CUSTOMERNO#<no>           | CUSTOMERNO         | -                                        | -                                      |
+ * | customer region      | REGIONS                   | REGION#<region>    | -                                        | -                                      |
  * | submission           | SUBMISSION#<id>           | SUBMISSION         | CUSTOMER#<customerId> / SUBMISSION#<ts>  | CLERK#<sub> / <createdAt>              |
  * | document             | DOCUMENT#<id>             | DOCUMENT           | - (its submission lists its ids)         | CUSTOMER#<customerId> / DOCUMENT#<ts>  |
  * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
@@ -33,7 +34,11 @@
  * `batchGetItems` in batch-get.ts). The customer-number item holds `customerId`
  * and exists exactly as long as the number is taken. Version items hold `changedAt`,
  * `changedBy`, `changedBySub`, `changed` (field names) and `values` (new values, null = removed);
- * version 1 holds every field the customer was registered with.
+ * version 1 holds every field the customer was registered with. A region item is put (plainly,
+ * before the customer's transaction, so concurrent registrations never contend for it in one) for
+ * every region a customer is registered in or moved to: a name search without a region reads
+ * that one partition to know which `CUSTOMERS#<region>` partitions to query. A region whose
+ * customers all predate these items is searched when named (`DEFAULT` always is).
  *
  * gsi3 holds due dates, sparse. Documents whose retention has a known end are filed by due month,
  * `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`entries.due` in dynamo/keys.ts), until a disposal batch takes them,

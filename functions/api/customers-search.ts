@@ -1,3 +1,4 @@
+import { customerRegions, searchByNameAcross } from '../adapters/customer-name-search.ts';
 import { findCustomerIdByNo, getCustomer, searchByName } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import {
@@ -10,14 +11,28 @@ import {
 } from '../core/customers.ts';
 import { Forbidden } from '../core/errors.ts';
 import { maskForActor } from '../core/masking.ts';
-import { DEFAULT_REGION, mayAccessRegion } from '../core/regions.ts';
+import { DEFAULT_REGION, mayAccessRegion, visibleRegions } from '../core/regions.ts';
+import type { Actor } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /**
+ * The regions a name search without `region` covers: the caller's own when they are limited to
+ * regions, else every region a customer was registered in (and DEFAULT, where customers without
+ * a region are).
+ */
+async function regionsToSearch(actor: Actor): Promise<readonly string[]> {
+  const mine = visibleRegions(actor);
+  if (mine !== 'ALL') return mine;
+  return [...new Set([DEFAULT_REGION, ...(await customerRegions())])];
+}
+
+/**
  * GET /customers?q=&region=&limit=&cursor=: a customer number finds that customer through its
- * uniqueness item (wherever its region); anything else is a name prefix searched within one
- * region (DEFAULT unless given), by name, a page at a time. Only GetItem and Query: no Scan.
+ * uniqueness item (wherever its region); anything else is a name prefix searched by name, a page
+ * at a time, within `region` when given, else across every region the caller serves (the answer
+ * names them in `regions`, which the console's new-customer form offers). Only GetItem and
+ * Query: no Scan.
  *
  * Listings are masked for every role, including those that may read sensitive fields in clear:
  * a listing is not audited, and the clear values are one audited GET /customers/{id} away.
@@ -26,31 +41,41 @@ export const handler = apiHandler('customers-search', async function handleCusto
   const scheme = getScheme(schemeId());
   const query = parseInput(searchQuerySchema, req.query);
   const q = query.q ?? '';
-  const region = query.region ?? DEFAULT_REGION;
-  if (query.region !== undefined && !mayAccessRegion(req.actor, region)) {
-    throw new Forbidden(`region ${region} is outside the regions you may search`);
+  if (query.region !== undefined && !mayAccessRegion(req.actor, query.region)) {
+    throw new Forbidden(`region ${query.region} is outside the regions you may search`);
   }
+  // A later page searches the regions its cursor names; the first reads which regions there are.
+  const regions =
+    query.region !== undefined
+      ? [query.region]
+      : query.cursor === undefined
+        ? await regionsToSearch(req.actor)
+        : [];
   const masked = (c: Customer) => maskForActor(scheme, req.actor, customerView(c), { forceMask: true }).value;
 
   if (query.cursor === undefined && looksLikeCustomerNo(q)) {
     const customerId = await findCustomerIdByNo(q.toUpperCase());
     const customer = customerId === undefined ? undefined : await getCustomer(customerId);
     if (customer && canSeeCustomer(req.actor, customer)) {
-      return { status: 200, body: { items: [masked(customer)], matchedBy: 'customerNo' } };
+      return { status: 200, body: { items: [masked(customer)], matchedBy: 'customerNo', regions } };
     }
   }
 
-  const page = await searchByName({
-    region,
+  const pageQuery = {
     namePrefix: q,
     limit: query.limit ?? DEFAULT_PAGE_SIZE,
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-  });
+  };
+  const page =
+    query.region === undefined
+      ? await searchByNameAcross({ regions, ...pageQuery })
+      : { ...(await searchByName({ region: query.region, ...pageQuery })), regions };
   return {
     status: 200,
     body: {
       items: page.items.filter((c) => canSeeCustomer(req.actor, c)).map(masked),
       matchedBy: 'name',
+      regions: page.regions,
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
     },
   };

@@ -155,7 +155,8 @@ const DECLARED = {
     'Creates a draft submission and one presigned upload per document',
     auditedWrites({ intake: 'presign' }),
   ),
-  'submissions-get': api('A submission with its documents', reads()),
+  // Audits the sensitive titles it shows in clear to the decider of the submission's review.
+  'submissions-get': api('A submission with its documents', auditedReads()),
   'submissions-upload-url': api(
     'Replaces the file of a draft or rejected document with a new presigned upload',
     auditedWrites({ intake: 'presign' }),

@@ -199,14 +199,21 @@ const ALL_PASSED: DocumentChecks = documentChecks([], '');
 /**
  * The API's view of a document: no storage keys, no upload internals. Titles and file names of
  * sensitive document types (an ID copy often carries the holder's name) are masked unless the
- * caller may see sensitive data unmasked or created the document. `checks` are the document's
+ * caller may see sensitive data unmasked, created the document, or is shown its scan
+ * (`showsScan`: the decider of its submission's open review task). `checks` are the document's
  * four checks from its submission's validation; an archived (or disposed) document passed all
  * four, or it would not have been archived.
  */
 /** A document as stored, with its retention clock once one started (core/disposal.ts). */
 type ViewedDocument = DocumentRecord & { clockStart?: string; dueOn?: string };
 
-export function documentView(doc: ViewedDocument, scheme: Scheme, actor: Actor, checks?: DocumentChecks) {
+export function documentView(
+  doc: ViewedDocument,
+  scheme: Scheme,
+  actor: Actor,
+  checks?: DocumentChecks,
+  options: { showsScan?: boolean } = {},
+) {
   const shownChecks =
     checks ?? doc.checks ?? (doc.status === 'ARCHIVED' || doc.status === 'DISPOSED' ? ALL_PASSED : undefined);
   const type = documentType(scheme, doc.docType);
@@ -214,6 +221,8 @@ export function documentView(doc: ViewedDocument, scheme: Scheme, actor: Actor, 
   const unmasked =
     !sensitive ||
     actor.sub === doc.createdBy ||
+    // Whoever is shown the scan itself reads every name on it: masking its title hides nothing.
+    options.showsScan === true ||
     actor.roles.some((r) => (scheme.unmaskedRoles as readonly string[]).includes(r));
   return {
     documentId: doc.documentId,

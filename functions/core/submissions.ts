@@ -386,6 +386,7 @@ export function submissionView(
   documents: readonly DocumentRecord[],
   scheme: Scheme,
   actor: Actor,
+  options: { showsScans?: boolean } = {},
 ) {
   const byId = new Map(documents.map((d) => [d.documentId, d]));
   const validatedAt = submission.validatedAt;
@@ -395,7 +396,9 @@ export function submissionView(
     // The last validation's checks, unless the file was replaced (uploaded again) since.
     const checked = validatedAt !== undefined && d.uploadedAt !== undefined && d.uploadedAt <= validatedAt;
     return [
-      documentView(d, scheme, actor, checked ? documentChecks(submission.problems ?? [], id) : undefined),
+      documentView(d, scheme, actor, checked ? documentChecks(submission.problems ?? [], id) : undefined, {
+        showsScan: options.showsScans === true,
+      }),
     ];
   });
   return {

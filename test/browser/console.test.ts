@@ -188,7 +188,9 @@ describe('the console', () => {
     await rows.nth(0).locator('select').selectOption('APPFORM');
     await rows.nth(1).locator('select').selectOption('IDCOPY');
     await rows.nth(2).locator('select').selectOption('INFOCHG');
-    await poll(() => checklist.locator('li.done').count()).toBe(3);
+    // Chosen is not done: a type is ticked off once storage has reported its document's upload.
+    await poll(() => checklist.locator('li.chosen').count()).toBe(3);
+    expect(await checklist.locator('li.done').count()).toBe(0);
     await poll(() => page.locator('[data-testid="upload"]').isEnabled()).toBe(true);
 
     // Record every value the overall progress bar takes.
@@ -210,6 +212,7 @@ describe('the console', () => {
       .toBeGreaterThan(0);
     await screenshot(page, 'upload-progress');
     await poll(() => page.locator('tr[data-state="done"]').count(), { timeout: 60_000 }).toBe(3);
+    await poll(() => checklist.locator('li.done').count()).toBe(3);
     const seen = await page.evaluate(() => (window as unknown as { seenProgress: number[] }).seenProgress);
     expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
     expect(seen[seen.length - 1]).toBe(100);

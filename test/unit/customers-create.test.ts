@@ -46,7 +46,17 @@ beforeEach(() => {
   setEnv();
   ddbMock.onAnyCommand().rejects(new Error('unexpected call'));
   lowMock.onAnyCommand().rejects(new Error('unexpected call'));
+  // The customer's region, recorded before the transaction for name searches across regions.
+  ddbMock.on(PutCommand, { Item: { pk: 'REGIONS' } }).resolves({});
 });
+
+/** The regions recorded with plain puts, in order. */
+const regionsRecorded = () =>
+  ddbMock
+    .commandCalls(PutCommand)
+    .map((c) => c.args[0].input.Item)
+    .filter((i) => i?.pk === 'REGIONS')
+    .map((i) => i?.sk);
 
 afterEach(() => {
   ddbMock.reset();
@@ -78,6 +88,7 @@ describe('POST /customers', () => {
     expect(res.body).not.toHaveProperty('pk');
     expect(res.body).not.toHaveProperty('gsi1pk');
     expect(res.headers.etag).toBe('1');
+    expect(regionsRecorded()).toEqual(['REGION#HZ01']);
     expect(res.headers.location).toBe(`/customers/${id}`);
 
     const [customer, number, version, audit] = transactItems();

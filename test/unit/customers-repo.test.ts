@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
@@ -45,6 +45,7 @@ describe('insertCustomer errors', () => {
       { Code: 'None' },
     ]);
     ddbMock.on(TransactWriteCommand).rejects(error);
+    ddbMock.on(PutCommand, { Item: { pk: 'REGIONS' } }).resolves({});
     await expect(
       insertCustomer(STORED, firstVersion(STORED, actor), {
         action: 'customer.created',

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
 import { encodePageToken } from '../../functions/adapters/dynamo/page-token.ts';
 import { handler } from '../../functions/api/customers-search.ts';
+import { useAccountSource } from '../../functions/http/account-state.ts';
 import { USERS } from '../support/api-event.ts';
 import {
   CUSTOMER_ID,
@@ -31,6 +32,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  useAccountSource(async () => undefined);
   expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(0);
   expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
   ddbMock.reset();
@@ -48,7 +50,7 @@ describe('GET /customers by customer number', () => {
       .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
       .resolves({ Item: itemOf(STORED) });
 
-    const res = await search({ q: ' 1000000001 ' });
+    const res = await search({ q: ' 1000000001 ', region: 'HZ01' });
 
     expect(res.statusCode).toBe(200);
     expect(res.body.matchedBy).toBe('customerNo');
@@ -65,7 +67,7 @@ describe('GET /customers by customer number', () => {
       .resolves({ Item: { customerId: CUSTOMER_ID } })
       .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
       .resolves({ Item: itemOf(STORED) });
-    const res = await search({ q: 'ab-0001' }, USERS.archivist);
+    const res = await search({ q: 'ab-0001', region: 'HZ01' }, USERS.archivist);
     expect(res.statusCode).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain(ID_NUMBER);
   });
@@ -76,9 +78,9 @@ describe('GET /customers by customer number', () => {
       .resolves({})
       .on(QueryCommand)
       .resolves({ Items: [] });
-    const res = await search({ q: '2024' });
+    const res = await search({ q: '2024', region: 'DEFAULT' });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toEqual({ items: [], matchedBy: 'name' });
+    expect(res.body).toEqual({ items: [], matchedBy: 'name', regions: ['DEFAULT'] });
     expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({
       ':pk': 'CUSTOMERS#DEFAULT',
       ':prefix': '2024',
@@ -138,9 +140,9 @@ describe('GET /customers by name prefix', () => {
     expect((res.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([OTHER_ID]);
   });
 
-  it('ignores case and full-width letters in the prefix and searches DEFAULT by default', async () => {
+  it('ignores case and full-width letters in the prefix', async () => {
     ddbMock.on(QueryCommand).resolves({ Items: [] });
-    const res = await search({ q: 'ＬＩ Lei' });
+    const res = await search({ q: 'ＬＩ Lei', region: 'DEFAULT' });
     expect(res.statusCode).toBe(200);
     expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       ExpressionAttributeValues: { ':pk': 'CUSTOMERS#DEFAULT', ':prefix': 'li lei' },
@@ -158,6 +160,107 @@ describe('GET /customers by name prefix', () => {
     const input = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(input?.KeyConditionExpression).toBe('gsi1pk = :pk');
     expect(input?.ExpressionAttributeValues).toEqual({ ':pk': 'CUSTOMERS#HZ01' });
+  });
+
+  describe('without a region, across the regions the caller serves', () => {
+    const inRegion = (region: string, name: string, id: string, no: string) =>
+      itemOf({ ...STORED, customerId: id, customerNo: no, name, region });
+    const HZ_A = inRegion('HZ01', '张一', '00000000-0000-4000-8000-000000000001', '1000000011');
+    const HZ_B = inRegion('HZ01', '张三', '00000000-0000-4000-8000-000000000002', '1000000012');
+    const SH_A = inRegion('SH02', '张丁', '00000000-0000-4000-8000-000000000003', '1000000013');
+    const partition = (input: { ExpressionAttributeValues?: Record<string, unknown> }) =>
+      input.ExpressionAttributeValues?.[':pk'];
+
+    /** Each region's gsi1 partition, read in name order from an exclusive start key. */
+    function serveRegions(rows: Record<string, unknown>[]) {
+      ddbMock.on(QueryCommand).callsFake((input) => {
+        const start = input.ExclusiveStartKey?.gsi1sk as string | undefined;
+        const mine = rows
+          .filter((r) => r.gsi1pk === partition(input))
+          .filter((r) =>
+            String(r.gsi1sk).startsWith(String(input.ExpressionAttributeValues?.[':prefix'] ?? '')),
+          )
+          .sort((a, b) => String(a.gsi1sk).localeCompare(String(b.gsi1sk)))
+          .filter((r) => start === undefined || String(r.gsi1sk) > start);
+        const page = mine.slice(0, input.Limit);
+        const last = page[page.length - 1];
+        return {
+          Items: entries('gsi1', page),
+          ...(mine.length > page.length && last ? { LastEvaluatedKey: entries('gsi1', [last])[0] } : {}),
+        };
+      });
+      serveItems(ddbMock, rows);
+    }
+
+    it('merges the regions of a caller limited to several, by name, page by page', async () => {
+      useAccountSource(async (sub) =>
+        sub === USERS.clerk.sub
+          ? {
+              sub,
+              username: USERS.clerk.username,
+              status: 'ACTIVE',
+              roles: ['clerk'],
+              regions: ['SH02', 'HZ01'],
+              version: 1,
+              updatedAt: '2026-03-01T00:00:00.000Z',
+              updatedBy: 'secadmin1',
+            }
+          : undefined,
+      );
+      serveRegions([HZ_A, HZ_B, SH_A]);
+
+      const first = await search({ q: '张', limit: '2' });
+      expect(first.statusCode).toBe(200);
+      // In the order of names' sort keys, as one region's search gives them: 一, 丁, 三.
+      expect((first.body.items as Record<string, unknown>[]).map((i) => i.name)).toEqual(['张一', '张丁']);
+      expect((first.body.items as Record<string, unknown>[]).map((i) => i.customerNo)).toEqual([
+        '1000000011',
+        '1000000013',
+      ]);
+      expect(first.body.regions).toEqual(['HZ01', 'SH02']);
+      // Only the caller's regions were read, and no list of every region.
+      expect(ddbMock.commandCalls(QueryCommand).map((c) => partition(c.args[0].input))).toEqual([
+        'CUSTOMERS#HZ01',
+        'CUSTOMERS#SH02',
+      ]);
+      const cursor = first.body.nextCursor as string;
+      expect(cursor).not.toContain('CUSTOMER');
+
+      const second = await search({ q: '张', limit: '2', cursor });
+      expect(second.statusCode).toBe(200);
+      expect((second.body.items as Record<string, unknown>[]).map((i) => i.customerNo)).toEqual([
+        '1000000012',
+      ]);
+      expect(second.body).not.toHaveProperty('nextCursor');
+      expect(second.body.regions).toEqual(['HZ01', 'SH02']);
+      // SH02 was read to its end on the first page: the second reads HZ01 alone, after 张一.
+      const later = ddbMock.commandCalls(QueryCommand).slice(2);
+      expect(later.map((c) => partition(c.args[0].input))).toEqual(['CUSTOMERS#HZ01']);
+      expect(later[0]?.args[0].input.ExclusiveStartKey).toEqual(entries('gsi1', [HZ_A])[0]);
+    });
+
+    it('searches DEFAULT and every region a customer was registered in for a caller without limits', async () => {
+      serveRegions([HZ_B, SH_A]);
+      ddbMock.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'REGIONS' } }).resolves({
+        Items: [
+          { pk: 'REGIONS', sk: 'REGION#SH02', region: 'SH02' },
+          { pk: 'REGIONS', sk: 'REGION#HZ01', region: 'HZ01' },
+        ],
+      });
+      const res = await search({ q: '张三' }, USERS.reviewer);
+      expect(res.statusCode).toBe(200);
+      expect((res.body.items as Record<string, unknown>[]).map((i) => i.customerNo)).toEqual(['1000000012']);
+      expect(res.body.regions).toEqual(['DEFAULT', 'HZ01', 'SH02']);
+      expect(res.body).not.toHaveProperty('nextCursor');
+    });
+
+    it('refuses the cursor of another prefix, without querying', async () => {
+      const cursor = encodePageToken('customers/*/张', { HZ01: null });
+      const res = await search({ q: '李', cursor });
+      expect(res.statusCode).toBe(400);
+      expect(errorOf(res.body).message).toMatch(/cursor is not valid for this query/);
+      expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
+    });
   });
 
   describe('refuses', () => {

@@ -131,8 +131,17 @@ describe('PATCH /customers/{customerId}', () => {
   it('moves the name-index keys when the name or region changes', async () => {
     stored();
     ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(PutCommand, { Item: { pk: 'REGIONS' } }).resolves({});
     const res = await patch({ name: 'Wang Wu', region: 'sh02' });
     expect(res.statusCode).toBe(200);
+    // The new region is recorded (for name searches across regions) before the change is written.
+    const recorded = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    expect(recorded).toEqual([
+      { pk: 'REGIONS', sk: 'REGION#SH02', entity: 'customer-region', region: 'SH02' },
+    ]);
+    const [put] = ddbMock.commandCalls(PutCommand);
+    const [write] = ddbMock.commandCalls(TransactWriteCommand);
+    expect(put && write && put.calledBefore(write)).toBe(true);
     const u = transactItems()[0]?.Update;
     expect(u?.UpdateExpression).toContain('gsi1pk = :gsi1pk');
     expect(u?.ExpressionAttributeValues).toMatchObject({

@@ -41,6 +41,7 @@ export async function loadPage<T>(root: HTMLElement, title: string, path: string
 /** A message for an error the API (or the network) gave, in the user's language. */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
+    if (err.status === 401) return t('sessionExpired');
     if (err.status === 403) return `${t('forbidden')}: ${err.message}`;
     if (err.status === 404) return `${t('notFound')}: ${err.message}`;
     if (err.status === 409) return `${t('conflict')}: ${err.message}`;

@@ -65,21 +65,28 @@ export function sessionFromToken(token: string, refreshToken?: string): Session 
   };
 }
 
-export function currentSession(): Session | undefined {
+/** A minute of margin: a token about to expire is treated as gone. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * The session last signed in on this tab, expired or not: who it was (to renew it, or to say
+ * whose session ran out).
+ */
+export function storedSession(): Session | undefined {
   const raw = sessionStorage.getItem(SESSION_KEY);
   if (!raw) return undefined;
   try {
-    const s = JSON.parse(raw) as Session;
-    // A minute of margin: a token about to expire is treated as gone.
-    if (s.expiresAt - 60_000 < Date.now()) {
-      sessionStorage.removeItem(SESSION_KEY);
-      return undefined;
-    }
-    return s;
+    return JSON.parse(raw) as Session;
   } catch {
     sessionStorage.removeItem(SESSION_KEY);
     return undefined;
   }
+}
+
+/** The session, while its token is good for at least another minute. */
+export function currentSession(): Session | undefined {
+  const s = storedSession();
+  return s && s.expiresAt - EXPIRY_MARGIN_MS >= Date.now() ? s : undefined;
 }
 
 export function saveSession(s: Session): void {
@@ -172,6 +179,31 @@ export async function completeCognitoSignIn(auth: CognitoAuth): Promise<Session 
   const session = sessionFromToken(tokens.access_token, tokens.refresh_token);
   saveSession(session);
   return session;
+}
+
+/**
+ * A new token for the signed-in user without asking them: on AWS the refresh token (the hosted
+ * sign-in's, valid for days) is exchanged at the token endpoint; locally the token endpoint issues
+ * one for the same seeded user. Rejects when the session cannot be renewed.
+ */
+export async function renewSession(config: ConsoleConfig, s: Session): Promise<Session> {
+  if (config.auth.kind === 'local') return localSignIn(config, s.username);
+  if (!s.refreshToken) throw new Error('no refresh token');
+  const res = await fetch(new URL('/oauth2/token', config.auth.domain), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: config.auth.clientId,
+      refresh_token: s.refreshToken,
+    }),
+  });
+  if (!res.ok) throw new Error(`token endpoint answered ${res.status}`);
+  const tokens = (await res.json()) as { access_token: string };
+  // Cognito answers a refresh without a new refresh token: the one held stays good.
+  const renewed = sessionFromToken(tokens.access_token, s.refreshToken);
+  saveSession(renewed);
+  return renewed;
 }
 
 export function signOut(config: ConsoleConfig): void {

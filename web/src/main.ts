@@ -6,8 +6,9 @@ import { canCall, configureApi } from './api.ts';
 import { type Ctx, errorText, loadScheme, type Page } from './app.ts';
 import { completeCognitoSignIn, currentSession, signOut } from './auth.ts';
 import { type ConsoleConfig, loadConfig } from './config.ts';
-import { h, render } from './dom.ts';
+import { button, h, render } from './dom.ts';
 import { currentLang, type MessageKey, setLang, t } from './i18n.ts';
+import { saveKeptForms } from './kept-forms.ts';
 import { auditPage } from './pages/audit.ts';
 import { clerkPage } from './pages/clerk.ts';
 import { dashboardPage } from './pages/dashboard.ts';
@@ -18,6 +19,7 @@ import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
+import { watchSession } from './session-watch.ts';
 
 /**
  * Hash routes (`#/inbox`, `#/documents/<id>`): the console never shares a path with the API it
@@ -81,6 +83,37 @@ const root = document.getElementById('app') as HTMLElement;
 let cleanup: (() => void) | undefined;
 let config: ConsoleConfig;
 
+/** Where to go back to after signing in again: the page the session ran out on. */
+const RETURN_KEY = 'dangan.return';
+
+function signInAgain(): void {
+  saveKeptForms();
+  sessionStorage.setItem(RETURN_KEY, location.hash);
+  location.hash = '#/login';
+}
+
+/**
+ * The session ran out and could not be renewed: the page stays as it is, says so above it, and
+ * keeps what was typed for after the sign-in (kept-forms.ts), instead of vanishing into the
+ * sign-in page.
+ */
+function sessionEnded(): void {
+  if (!root.querySelector('.shell') || root.querySelector('[data-testid="session-expired"]')) return;
+  saveKeptForms();
+  root.querySelector('.shell')?.prepend(
+    h(
+      'div',
+      { class: 'notice notice-error session-expired', role: 'alert', 'data-testid': 'session-expired' },
+      h('span', null, t('sessionExpired')),
+      button(t('signInAgain'), {
+        class: 'primary small',
+        'data-testid': 'sign-in-again',
+        onclick: signInAgain,
+      }),
+    ),
+  );
+}
+
 function navFor(groups: string[]) {
   return ROUTES.filter(
     (r) =>
@@ -142,9 +175,13 @@ async function route(): Promise<void> {
         h('main', { id: 'page' }),
       ),
     );
+    // Opened on a page without a session (its token ran out, say): back there after signing in.
+    if (!session && path !== '/login' && path !== '/') sessionStorage.setItem(RETURN_KEY, location.hash);
     await loginPage(root.querySelector('#page') as HTMLElement, config, () => {
       const s = currentSession();
-      location.hash = s ? home(s.groups) : '#/login';
+      const back = sessionStorage.getItem(RETURN_KEY);
+      sessionStorage.removeItem(RETURN_KEY);
+      location.hash = s ? (back ?? home(s.groups)) : '#/login';
     });
     return;
   }
@@ -218,9 +255,8 @@ async function boot(): Promise<void> {
     render(root, h('div', { class: 'notice notice-error' }, errorText(err)));
     return;
   }
-  configureApi(config, () => {
-    if (location.hash !== '#/login') location.hash = '#/login';
-  });
+  configureApi(config, sessionEnded);
+  watchSession(config, sessionEnded);
   if (config.auth.kind === 'cognito') {
     try {
       await completeCognitoSignIn(config.auth);

@@ -39,6 +39,8 @@ export const keys = {
     sk: `V#${String(version).padStart(6, '0')}`,
   }),
   customerNo: (customerNo: string): ItemKey => ({ pk: `CUSTOMERNO#${customerNo}`, sk: 'CUSTOMERNO' }),
+  /** A region some customer was registered in or moved to: the regions a name search covers. */
+  customerRegion: (region: string): ItemKey => ({ pk: 'REGIONS', sk: `REGION#${region}` }),
   submission: (id: string): ItemKey => ({ pk: `SUBMISSION#${id}`, sk: 'SUBMISSION' }),
   document: (id: string): ItemKey => ({ pk: `DOCUMENT#${id}`, sk: 'DOCUMENT' }),
   task: (id: string): ItemKey => ({ pk: `TASK#${id}`, sk: 'TASK' }),
@@ -81,6 +83,7 @@ export const partitions = {
   holdsOf: (documentId: string) => ({ pk: `DOCUMENT#${documentId}`, skPrefix: 'HOLD#' }),
   batchItems: (batchId: string) => ({ pk: `DISPOSAL#${batchId}`, skPrefix: 'ITEM#' }),
   grantsOf: (documentId: string) => ({ pk: `LOANGRANT#${documentId}` }),
+  customerRegions: { pk: 'REGIONS', skPrefix: 'REGION#' },
 };
 
 /** Index entries: the attributes an item carries to be found through an index. */

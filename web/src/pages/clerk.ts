@@ -23,7 +23,11 @@ export function clerkPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     checklist: () => event.drawChecklist(),
     files: () => files.draw(),
     rows: () => files.drawRows(),
-    row: (r) => files.drawRow(r),
+    // A file's state (read, refused, sent, reported by storage) may tick or untick the checklist.
+    row: (r) => {
+      files.drawRow(r);
+      event.drawChecklist();
+    },
     progress: (r) => files.updateProgress(r),
     actions: () => actions.draw(),
     upload: (rows) => actions.upload(rows),

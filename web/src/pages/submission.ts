@@ -10,8 +10,9 @@ const MOVING = ['SUBMITTED', 'VALIDATED', 'IN_REVIEW'];
 
 /**
  * One submission: where it is in its lifecycle, its documents with their checks and archive
- * codes, and, when it was rejected, the reasons; its clerk replaces the files at fault and
- * resubmits from here.
+ * codes, and, when it was rejected, the reasons. Its clerk finishes it here: a draft (left
+ * before its files were all sent, or never submitted) gets its missing files and is submitted,
+ * a rejected one gets the files at fault replaced and is submitted again.
  */
 export async function submissionPage(root: HTMLElement, params: string[], ctx: Ctx): Promise<() => void> {
   const id = params[0] ?? '';
@@ -40,7 +41,8 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
     const event = scheme.businessEvents.find((e) => e.code === s.businessEvent);
     const step = s.status === 'VALIDATED' ? 'SUBMITTED' : s.status === 'REJECTED' ? 'IN_REVIEW' : s.status;
     const reached = LIFECYCLE.indexOf(step);
-    const fixable = s.status === 'REJECTED' && mine(s);
+    const draft = s.status === 'DRAFT' && mine(s);
+    const fixable = (s.status === 'REJECTED' || s.status === 'DRAFT') && mine(s);
     const allUploaded = s.documents.every((d) => d.status === 'UPLOADED');
     render(
       root,
@@ -111,6 +113,13 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
             fixable ? h('p', { class: 'hint' }, t('fixAndResubmit')) : null,
           )
         : null,
+      draft
+        ? h(
+            'section',
+            { class: 'card', 'data-testid': 'draft-notice' },
+            h('p', null, allUploaded ? t('draftReady') : t('draftWaiting')),
+          )
+        : null,
       h(
         'section',
         { class: 'card' },
@@ -144,10 +153,10 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
           ? h(
               'div',
               { class: 'form-actions' },
-              button(t('resubmit'), {
+              button(draft ? t('submit') : t('resubmit'), {
                 class: 'primary',
                 disabled: !allUploaded || replacing.size > 0,
-                'data-testid': 'resubmit',
+                'data-testid': draft ? 'submit' : 'resubmit',
                 onclick: () =>
                   act(async () => {
                     await api('POST', `/submissions/${s.submissionId}/submit`);
@@ -226,7 +235,7 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
         : h(
             'button',
             { type: 'button', class: 'small secondary', onclick: () => input.click() },
-            t('replaceFile'),
+            d.status === 'PENDING_UPLOAD' ? t('uploadFile') : t('replaceFile'),
           ),
       input,
     );

@@ -2,8 +2,24 @@ import { api, type Customer, qs } from '../../api.ts';
 import { errorText, field, formError, notice, onSubmit, sendForm } from '../../app.ts';
 import { h, render, toast } from '../../dom.ts';
 import { named, t } from '../../i18n.ts';
+import { keepForm, keptForm } from '../../kept-forms.ts';
 import { chooseCustomer, draft, locked } from './draft.ts';
 import type { ClerkView } from './view.ts';
+
+/** What `GET /customers` answers: a page, and the regions it searched (the caller's). */
+interface CustomerSearch {
+  items: Customer[];
+  regions?: string[];
+}
+
+/** The regions the caller's name searches cover, for the new-customer form to offer. */
+async function callerRegions(): Promise<string[]> {
+  try {
+    return (await api<CustomerSearch>('GET', `/customers${qs({ limit: '1' })}`)).regions ?? [];
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Step 1 of the clerk's page: the customer, found by number or name, or registered here. Returns
@@ -49,13 +65,21 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
       if (!q.value.trim()) return;
       render(results, h('p', { class: 'hint' }, t('loading')));
       try {
-        const found = await api<{ items: Customer[] }>('GET', `/customers${qs({ q: q.value.trim() })}`);
+        const found = await api<CustomerSearch>('GET', `/customers${qs({ q: q.value.trim() })}`);
+        const searched = found.regions?.length
+          ? h(
+              'p',
+              { class: 'hint', 'data-testid': 'searched-regions' },
+              t('searchedRegions', { regions: found.regions.join('、') }),
+            )
+          : null;
         if (found.items.length === 0) {
-          render(results, h('p', { class: 'hint' }, t('noCustomerFound')));
+          render(results, h('p', { class: 'hint' }, t('noCustomerFound')), searched);
           return;
         }
         render(
           results,
+          searched,
           h(
             'ul',
             { class: 'list' },
@@ -65,6 +89,7 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
                 null,
                 h('span', { class: 'mono' }, c.customerNo),
                 h('span', null, c.name),
+                h('span', { class: 'mono hint' }, c.region),
                 h('button', { type: 'button', onclick: () => choose(c) }, t('select')),
               ),
             ),
@@ -81,6 +106,7 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
       }
     });
     const formHost = h('div');
+    const openForm = async () => render(formHost, customerForm(view, choose, await callerRegions()));
     render(
       box,
       h('h2', null, t('step1')),
@@ -95,7 +121,7 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
             type: 'button',
             class: 'secondary',
             'data-testid': 'new-customer',
-            onclick: () => render(formHost, customerForm(view, choose)),
+            onclick: () => void openForm(),
           },
           t('newCustomer'),
         ),
@@ -103,13 +129,23 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
       results,
       formHost,
     );
+    // A form typed before the session ran out comes back as it was.
+    if (keptForm('customer-form')) void openForm();
   }
 
   return { box, draw };
 }
 
-/** Registers a customer (`POST /customers`); the API's field errors show next to their fields. */
-function customerForm({ scheme }: ClerkView, choose: (c: Customer) => void): HTMLElement {
+/**
+ * Registers a customer (`POST /customers`); the API's field errors show next to their fields.
+ * The region is one the caller serves: offered from the regions their searches cover, and filled
+ * in when there is only one.
+ */
+function customerForm(
+  { scheme }: ClerkView,
+  choose: (c: Customer) => void,
+  regions: readonly string[],
+): HTMLElement {
   const input = (name: string) => h('input', { name, autocomplete: 'off' });
   const no = input('customerNo');
   const name = input('name');
@@ -121,6 +157,14 @@ function customerForm({ scheme }: ClerkView, choose: (c: Customer) => void): HTM
   const idNumber = input('idNumber');
   const phone = input('phone');
   const address = input('address');
+  const regionList = `regions-${Math.random().toString(36).slice(2, 7)}`;
+  const region = h('input', {
+    name: 'region',
+    autocomplete: 'off',
+    list: regionList,
+    value: regions.length === 1 ? regions[0] : '',
+    'data-testid': 'customer-region',
+  });
   const general = formError();
   const form = h(
     'form',
@@ -131,6 +175,12 @@ function customerForm({ scheme }: ClerkView, choose: (c: Customer) => void): HTM
     field(t('idNumber'), idNumber, 'idNumber'),
     field(t('phone'), phone, 'phone'),
     field(t('address'), address, 'address'),
+    field(t('region'), region, 'region', t('regionHint')),
+    h(
+      'datalist',
+      { id: regionList },
+      regions.map((r) => h('option', { value: r })),
+    ),
     general,
     h(
       'div',
@@ -149,6 +199,7 @@ function customerForm({ scheme }: ClerkView, choose: (c: Customer) => void): HTM
         ['idNumber', idNumber],
         ['phone', phone],
         ['address', address],
+        ['region', region],
       ] as const) {
         if (el.value.trim()) body[k] = el.value.trim();
       }
@@ -157,5 +208,6 @@ function customerForm({ scheme }: ClerkView, choose: (c: Customer) => void): HTM
       choose(customer);
     }),
   );
+  keepForm(form, 'customer-form');
   return form;
 }

@@ -66,14 +66,28 @@ export function allowedTypes(scheme: Scheme): string[] {
   return e ? [...e.required, ...e.optional] : [];
 }
 
-/** Document types present among the files. */
-export const typesPresent = (): Set<string> => new Set(current.rows.map((r) => r.docType));
+/** Whether storage reported the file's upload to the API: the server has the document. */
+const accepted = (r: Row): boolean => r.state === 'sent' && r.apiStatus === 'UPLOADED';
 
-/** Required document types of the event that no file is. */
+/**
+ * Document types of files that may still become documents: chosen, not refused by the page (a
+ * type, size or format the scheme does not take) and not failed on their way to storage.
+ */
+export function typesChosen(scheme: Scheme): Set<string> {
+  const usable = current.rows.filter(
+    (r) => r.state !== 'invalid' && r.state !== 'failed' && rowProblem(scheme, r) === undefined,
+  );
+  return new Set(usable.map((r) => r.docType));
+}
+
+/** Document types the server holds a document of (its upload reported): only these are ticked off. */
+export const typesAccepted = (): Set<string> => new Set(current.rows.filter(accepted).map((r) => r.docType));
+
+/** Required document types of the event that no usable file is. */
 export function missingRequired(scheme: Scheme): string[] {
   const e = eventOf(scheme);
   if (!e) return [];
-  const have = typesPresent();
+  const have = typesChosen(scheme);
   return e.required.filter((code) => !have.has(code));
 }
 
@@ -128,8 +142,7 @@ export const canCreate = (scheme: Scheme): boolean =>
   missingRequired(scheme).length === 0;
 
 /** Whether storage has reported every file: the submission may be submitted. */
-export const allConfirmed = (): boolean =>
-  locked() && current.rows.every((r) => r.state === 'sent' && r.apiStatus === 'UPLOADED');
+export const allConfirmed = (): boolean => locked() && current.rows.every(accepted);
 
 // ---- Customer, event and files -----------------------------------------------------------------
 

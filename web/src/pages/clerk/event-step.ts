@@ -1,12 +1,14 @@
 import { field, notice } from '../../app.ts';
 import { h, render } from '../../dom.ts';
 import { named, t } from '../../i18n.ts';
-import { chooseEvent, draft, eventOf, locked, missingRequired, typesPresent } from './draft.ts';
+import { chooseEvent, draft, eventOf, locked, missingRequired, typesAccepted, typesChosen } from './draft.ts';
 import { type ClerkView, typeName } from './view.ts';
 
 /**
  * Step 2 of the clerk's page: the business event, and the scheme's documents for it as a
- * checklist (资料齐全) that ticks off as files are added.
+ * checklist (资料齐全). A type is ticked off only once the server holds a document of it (storage
+ * reported its upload); a file chosen for it is shown as on its way, and a file the page refused
+ * counts for nothing.
  */
 export function eventStep(view: ClerkView): {
   box: HTMLElement;
@@ -48,16 +50,27 @@ export function eventStep(view: ClerkView): {
       render(host);
       return;
     }
-    const have = typesPresent();
+    const accepted = typesAccepted();
+    const chosen = typesChosen(scheme);
     const missing = missingRequired(scheme);
-    const item = (code: string, required: boolean) =>
-      h(
+    const state = (code: string, required: boolean) =>
+      accepted.has(code) ? 'done' : chosen.has(code) ? 'chosen' : required ? 'missing' : '';
+    const ticks: Record<string, string> = { done: '✓', chosen: '…', missing: '○', '': '·' };
+    const item = (code: string, required: boolean) => {
+      const st = state(code, required);
+      return h(
         'li',
-        { class: have.has(code) ? 'done' : required ? 'missing' : '', 'data-doctype': code },
-        h('span', { class: 'tick', 'aria-hidden': 'true' }, have.has(code) ? '✓' : required ? '○' : '·'),
+        { class: st, 'data-doctype': code, 'data-state': st || 'optional' },
+        h('span', { class: 'tick', 'aria-hidden': 'true' }, ticks[st] ?? '·'),
         h('span', null, typeName(scheme, code)),
-        h('small', null, required ? t('requiredDoc') : t('optionalDoc')),
+        h(
+          'small',
+          null,
+          st === 'chosen' ? t('checklistPending') : required ? t('requiredDoc') : t('optionalDoc'),
+        ),
       );
+    };
+    const allAccepted = e.required.every((c) => accepted.has(c));
     render(
       host,
       h('h3', null, t('checklist')),
@@ -67,12 +80,14 @@ export function eventStep(view: ClerkView): {
         e.required.map((c) => item(c, true)),
         e.optional.map((c) => item(c, false)),
       ),
-      missing.length === 0
+      allAccepted
         ? notice(t('checklistComplete'), 'ok')
-        : notice(
-            t('checklistIncomplete', { missing: missing.map((c) => typeName(scheme, c)).join('、') }),
-            'info',
-          ),
+        : missing.length === 0
+          ? notice(t('checklistAwaiting'), 'info')
+          : notice(
+              t('checklistIncomplete', { missing: missing.map((c) => typeName(scheme, c)).join('、') }),
+              'info',
+            ),
     );
   }
 

@@ -48,6 +48,7 @@ export function filesStep(view: ClerkView): FilesStep {
         fileFailed(row, 'invalid', errorText(err));
       }
       drawRow(row);
+      steps.checklist();
       steps.actions();
     }
   }

@@ -15,7 +15,8 @@ const STATUSES: readonly SubmissionStatus[] = [
 
 /**
  * The clerk's own submissions (`GET /submissions`), newest first, filtered by status, ten at a
- * time: a rejected one links to its page to fix and resubmit. Returns the section; it fills itself.
+ * time: a rejected one links to its page to fix and resubmit, a draft to its page to finish and
+ * submit. Returns the section; it fills itself.
  */
 export function mySubmissions(scheme: Scheme): HTMLElement {
   const box = h('section', { class: 'card', 'data-testid': 'my-submissions' });
@@ -46,7 +47,13 @@ export function mySubmissions(scheme: Scheme): HTMLElement {
               ' ',
               h('a', { href: `#/submissions/${s.submissionId}`, 'data-testid': 'fix' }, t('fixLink')),
             ]
-          : '',
+          : s.status === 'DRAFT'
+            ? h(
+                'a',
+                { href: `#/submissions/${s.submissionId}`, 'data-testid': 'continue' },
+                t('continueDraft'),
+              )
+            : '',
       ),
     );
   };
