@@ -7,7 +7,8 @@ import { DanganStack } from './stack.ts';
 /**
  * Context values (cdk.json or `-c key=value`):
  * - `scheme`: classification scheme id (default power-supply)
- * - `consoleOrigins`: console origins, a JSON array or comma-separated (default localhost)
+ * - `consoleOrigins`: origins trusted besides the stack's own console, a JSON array or
+ *   comma-separated (default none: name `http://localhost:5173` to develop against a deployment)
  * - `authDomainPrefix`: hosted sign-in domain prefix (default dangan-<account>)
  * - `account`, `region`: pin the stack to an environment; without them it is
  *   environment-agnostic, so synthesis needs no credentials and makes no lookups

@@ -85,8 +85,15 @@ export const WATCH_SCHEDULE = 'rate(1 hour)';
 export const WATCH_SCHEDULE_NAME = 'dangan-workflow-watch';
 export const WATCH_FUNCTION = 'workflow-watch';
 
-/** Origins the console is served from when the `consoleOrigins` context value is not given. */
-export const DEFAULT_CONSOLE_ORIGINS: readonly string[] = ['http://localhost:5173'];
+/**
+ * Origins besides the stack's own CloudFront console that the API, the buckets and sign-in trust,
+ * when the `consoleOrigins` context value is not given: none. A deployment trusts a developer's
+ * machine only when the deployer names it (`-c consoleOrigins=http://localhost:5173`).
+ */
+export const DEFAULT_CONSOLE_ORIGINS: readonly string[] = [];
+
+/** Origins the local system trusts by default: the console's development server. */
+export const LOCAL_CONSOLE_ORIGINS: readonly string[] = ['http://localhost:5173'];
 
 /** Where a function's resources are, on AWS or on this machine. */
 export interface ResourceNames {

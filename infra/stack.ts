@@ -114,6 +114,7 @@ export class DanganStack extends Stack {
 
     this.storage.allowAlarmPublishing();
     this.storage.allowLogEncryption();
+    this.storage.bindServicesToAccount();
     const monitoringStack = new NestedStack(this, 'MonitoringStack', { description: 'Dangan alarms' });
     this.monitoring = new Monitoring(monitoringStack, 'Monitoring', {
       key: this.storage.key,

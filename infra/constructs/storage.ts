@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type IResolveContext, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -221,6 +221,30 @@ export class Storage extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * Every AWS service the key policy names acts for this account only. CDK adds the statement
+   * that lets S3 server access logging write to the KMS-encrypted log bucket without one; this
+   * adds `aws:SourceAccount` to it (and to any other service statement lacking a condition), so
+   * another account's bucket cannot have S3 log into ours with our key.
+   */
+  bindServicesToAccount(): void {
+    const cfnKey = this.key.node.defaultChild as kms.CfnKey;
+    const policy: unknown = cfnKey.keyPolicy;
+    const account = Stack.of(this).account;
+    cfnKey.keyPolicy = Lazy.uncachedAny({
+      produce: (context: IResolveContext) => {
+        const doc = context.resolve(policy) as { Statement: Record<string, unknown>[] };
+        for (const statement of doc.Statement) {
+          const service = (statement.Principal as { Service?: unknown } | undefined)?.Service;
+          if (service !== undefined && statement.Effect === 'Allow' && statement.Condition === undefined) {
+            statement.Condition = { StringEquals: { 'aws:SourceAccount': context.resolve(account) } };
+          }
+        }
+        return doc;
+      },
+    });
   }
 
   allowAlarmPublishing(): void {

@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { SCHEME_IDS } from '../../functions/core/scheme.ts';
-import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_SCHEME, PROJECT_ROOT } from '../shared.ts';
+import { DEFAULT_SCHEME, LOCAL_CONSOLE_ORIGINS, PROJECT_ROOT } from '../shared.ts';
 import {
   DEFAULT_EVENT_DELAY,
   DEFAULT_SCAN_DELAY,
@@ -106,7 +106,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Lo
     dynamodbPort: port('dynamodbPort', 4003),
     region: raw.region ?? 'us-east-1',
     scheme,
-    consoleOrigins: list(raw.consoleOrigins) ?? [...DEFAULT_CONSOLE_ORIGINS],
+    consoleOrigins: list(raw.consoleOrigins) ?? [...LOCAL_CONSOLE_ORIGINS],
     eventDelayMs: delay('--event-delay-ms', (name, v) => parseDelay(name, v)) ?? DEFAULT_EVENT_DELAY,
     scanDelayMs:
       delay('--scan-delay-ms', (name, v) => parseDelay(name, v, { never: true })) ?? DEFAULT_SCAN_DELAY,

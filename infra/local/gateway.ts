@@ -18,7 +18,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import type { FunctionName, RouteDef } from '../../functions/catalog.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
-import { DEFAULT_CONSOLE_ORIGINS } from '../shared.ts';
+import { LOCAL_CONSOLE_ORIGINS } from '../shared.ts';
 import type { ConsoleSite } from './console.ts';
 import { bearerToken, buildEvent, requestTime, resultToHttp, splitUrl } from './gateway-integration.ts';
 import { BadPath, compileRoutes, matchRoute, type RouteMatch } from './gateway-routes.ts';
@@ -41,7 +41,7 @@ export interface CorsConfig {
 
 /** The stack's CORS settings for the HTTP API (infra/constructs/api.ts). */
 export const DEFAULT_CORS: CorsConfig = {
-  allowOrigins: DEFAULT_CONSOLE_ORIGINS,
+  allowOrigins: LOCAL_CONSOLE_ORIGINS,
   allowHeaders: ['authorization', 'content-type', 'if-match'],
   allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
   exposeHeaders: ['etag', 'location'],

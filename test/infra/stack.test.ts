@@ -65,6 +65,10 @@ let resources: Record<string, Resource>;
 let synthError: Error | undefined;
 
 const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+/** Synthesis runs cdk-nag and Control Tower's Guard rules: a minute or two on a busy machine. */
+const SYNTH_TIMEOUT_MS = 300_000;
+/** cdk-nag walking the app again, or Guard reading a template: tens of seconds on a busy machine. */
+const CHECKS_TIMEOUT_MS = 180_000;
 const workflowNames = Object.keys(WORKFLOWS) as WorkflowName[];
 const accessOf = (name: FunctionName): FunctionAccess => functionAccess(name);
 /** What reading a table's stream takes (on the stream's ARN). */
@@ -124,7 +128,7 @@ beforeAll(() => {
   templates = readTemplates(outdir, stack);
   resources = templates.merged as Record<string, Resource>;
   template = Template.fromJSON({ Resources: resources });
-});
+}, SYNTH_TIMEOUT_MS);
 
 describe('room to grow', () => {
   it('keeps every template at 300 resources or fewer, 40% under CloudFormation’s 500', () => {
@@ -176,7 +180,8 @@ describe('identities', () => {
       AllowedOAuthFlowsUserPoolClient: true,
       ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       // The configured origin and the console's own distribution.
-      CallbackURLs: ['http://localhost:5173/', stack.resolve(`${stack.console.origin}/`)],
+      // Only the stack's own console: a developer's machine only when the deployer names it.
+      CallbackURLs: [stack.resolve(`${stack.console.origin}/`)],
     });
   });
 });
@@ -240,7 +245,7 @@ describe('HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
       CorsConfiguration: Match.objectLike({
-        AllowOrigins: ['http://localhost:5173', stack.resolve(stack.console.origin)],
+        AllowOrigins: [stack.resolve(stack.console.origin)],
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'if-match']),
       }),
     });
@@ -439,7 +444,7 @@ describe('buckets', () => {
     expect(p.CorsConfiguration).toEqual({
       CorsRules: [
         {
-          AllowedOrigins: ['http://localhost:5173', stack.resolve(stack.console.origin)],
+          AllowedOrigins: [stack.resolve(stack.console.origin)],
           AllowedMethods: ['PUT', 'GET', 'HEAD'],
           AllowedHeaders: ['content-type', 'x-amz-checksum-sha256', 'x-amz-meta-upload-id'],
           ExposedHeaders: ['ETag'],
@@ -697,6 +702,21 @@ describe('least privilege', () => {
     expect(JSON.stringify(wide[0]?.Principal)).toContain(':root');
   });
 
+  it('lets every AWS service the key policy names act for this account only', () => {
+    const keyPolicy = props(logicalId(stack.storage.key)).KeyPolicy as { Statement: Statement[] };
+    const services = keyPolicy.Statement.filter(
+      (s) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes('Service'),
+    );
+    expect(JSON.stringify(services)).toContain('logging.s3.amazonaws.com');
+    for (const s of services) {
+      const bound = JSON.stringify(s.Condition ?? {});
+      expect(
+        bound.includes('aws:SourceAccount') || bound.includes('kms:EncryptionContext:aws:logs:arn'),
+        JSON.stringify(s.Principal),
+      ).toBe(true);
+    }
+  });
+
   it('uses no AWS managed policies on function roles', () => {
     for (const name of functionNames) {
       expect(props(logicalId(stack.functions.roles[name])).ManagedPolicyArns, name).toBeUndefined();
@@ -864,14 +884,20 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[];
   }
 
-  it('synthesizes with no unacknowledged finding', () => {
-    expect(synthError?.message).toBeUndefined();
-    const report = new AwsSolutionsChecks().validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${JSON.stringify(v.violatingResources)}`)).toEqual([]);
-    const file = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ReportFile;
-    expect(file.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
-    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
-  });
+  it(
+    'synthesizes with no unacknowledged finding',
+    () => {
+      expect(synthError?.message).toBeUndefined();
+      const report = new AwsSolutionsChecks().validateScope(app);
+      expect(report.violations.map((v) => `${v.ruleName} ${JSON.stringify(v.violatingResources)}`)).toEqual(
+        [],
+      );
+      const file = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ReportFile;
+      expect(file.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    },
+    CHECKS_TIMEOUT_MS,
+  );
 
   /** Every acknowledgment on the construct tree: path, rule id, reason. */
   const acknowledgments = () => acknowledgmentsOf(app);
@@ -883,26 +909,30 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
   });
 
-  it('acknowledges only findings that exist, on the construct that has them', () => {
-    // The same checks with acknowledgments ignored: every acknowledgment must match a finding at
-    // or below the construct it is recorded on (no stale or stack-wide acknowledgments).
-    const raw = new AwsSolutionsChecks();
-    Object.defineProperty(raw, 'isAcknowledged', { value: () => false });
-    // Control Tower acknowledgments are checked against CloudFormation Guard's findings below.
-    const findings = raw
-      .validateScope(app)
-      .violations.flatMap((v) =>
-        v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })),
-      );
-    expect(findings.length).toBeGreaterThan(0);
-    for (const ack of acknowledgments().filter((a) => !a.id.startsWith(GUARD))) {
-      expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
-      const matched = findings.some(
-        (f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
-      );
-      expect(matched, `${ack.path} ${ack.id}`).toBe(true);
-    }
-  });
+  it(
+    'acknowledges only findings that exist, on the construct that has them',
+    () => {
+      // The same checks with acknowledgments ignored: every acknowledgment must match a finding at
+      // or below the construct it is recorded on (no stale or stack-wide acknowledgments).
+      const raw = new AwsSolutionsChecks();
+      Object.defineProperty(raw, 'isAcknowledged', { value: () => false });
+      // Control Tower acknowledgments are checked against CloudFormation Guard's findings below.
+      const findings = raw
+        .validateScope(app)
+        .violations.flatMap((v) =>
+          v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })),
+        );
+      expect(findings.length).toBeGreaterThan(0);
+      for (const ack of acknowledgments().filter((a) => !a.id.startsWith(GUARD))) {
+        expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
+        const matched = findings.some(
+          (f) => f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
+        );
+        expect(matched, `${ack.path} ${ack.id}`).toBe(true);
+      }
+    },
+    CHECKS_TIMEOUT_MS,
+  );
 });
 
 describe('AWS Control Tower proactive controls (CloudFormation Guard)', () => {
@@ -917,30 +947,42 @@ describe('AWS Control Tower proactive controls (CloudFormation Guard)', () => {
       .filter((a) => a.id.startsWith(GUARD))
       .map((a) => ({ ...a, rule: a.id.slice(GUARD.length) }));
 
-  it('finds what it checks for, so the checks can fail', () => {
-    const rules = new Set(rawFindings().map((f) => f.rule));
-    expect(rules).toContain('lambda_inside_vpc_check');
-    expect(rules).toContain('cloudfront_custom_ssl_certificate_check');
-  });
+  it(
+    'finds what it checks for, so the checks can fail',
+    () => {
+      const rules = new Set(rawFindings().map((f) => f.rule));
+      expect(rules).toContain('lambda_inside_vpc_check');
+      expect(rules).toContain('cloudfront_custom_ssl_certificate_check');
+    },
+    CHECKS_TIMEOUT_MS,
+  );
 
-  it('leaves no finding unacknowledged, in the parent or the nested stacks', () => {
-    const acknowledged = acks().flatMap((a) => cfnIdsUnder(a.path).map((id) => `${a.rule} ${id}`));
-    const open = rawFindings().filter((f) => !acknowledged.includes(`${f.rule} ${f.logicalId}`));
-    expect(open).toEqual([]);
-  });
+  it(
+    'leaves no finding unacknowledged, in the parent or the nested stacks',
+    () => {
+      const acknowledged = acks().flatMap((a) => cfnIdsUnder(a.path).map((id) => `${a.rule} ${id}`));
+      const open = rawFindings().filter((f) => !acknowledged.includes(`${f.rule} ${f.logicalId}`));
+      expect(open).toEqual([]);
+    },
+    CHECKS_TIMEOUT_MS,
+  );
 
-  it('acknowledges only findings that exist, on the construct that has them, with a reason', () => {
-    const exists = new Set(rawFindings().map((f) => `${f.rule} ${f.logicalId}`));
-    for (const ack of acks()) {
-      expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
-      expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
-      const ids = cfnIdsUnder(ack.path);
-      expect(
-        ids.some((id) => exists.has(`${ack.rule} ${id}`)),
-        `${ack.path} ${ack.rule}`,
-      ).toBe(true);
-    }
-  });
+  it(
+    'acknowledges only findings that exist, on the construct that has them, with a reason',
+    () => {
+      const exists = new Set(rawFindings().map((f) => `${f.rule} ${f.logicalId}`));
+      for (const ack of acks()) {
+        expect(ack.path.split('/').length, `${ack.path} is too wide a scope`).toBeGreaterThanOrEqual(3);
+        expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
+        const ids = cfnIdsUnder(ack.path);
+        expect(
+          ids.some((id) => exists.has(`${ack.rule} ${id}`)),
+          `${ack.path} ${ack.rule}`,
+        ).toBe(true);
+      }
+    },
+    CHECKS_TIMEOUT_MS,
+  );
 
   /** The logical ids of the CloudFormation resources at or below a construct path. */
   function cfnIdsUnder(path: string): string[] {
