@@ -69,30 +69,55 @@ export async function refileDue(documentId: string, index: IndexKey, day: string
   });
 }
 
+/** A retention clock to write: its start, due day and due-date index day, when, and its event. */
+export interface ClockWrite {
+  clockStart: string;
+  dueOn: string;
+  indexDay: string;
+  at: string;
+  audit: AuditInput;
+}
+
 /**
  * Starts the retention clock of an archived document whose trigger just happened, with its audit
  * event: `clockStart` and `dueOn` are set, and the document is filed in the due-date index unless
  * it is held or already in a batch. Returns false when the clock had started meanwhile, the
  * document is no longer ARCHIVED, or its holds changed (nothing written).
  */
-export async function startDocumentClock(
+export const startDocumentClock = (doc: DisposableDocument, clock: ClockWrite): Promise<boolean> =>
+  writeClock(doc, clock, { condition: 'attribute_not_exists(clockStart)', values: {} });
+
+/**
+ * Re-dates a started clock (a corrected closure), with its audit event: the document must still
+ * be ARCHIVED, unclaimed by any disposal batch, with the clock start it was read with and as
+ * many holds; an unheld one is filed under its new due day. False when it changed meanwhile.
+ */
+export const redateDocumentClock = (doc: DisposableDocument, clock: ClockWrite): Promise<boolean> =>
+  writeClock(doc, clock, {
+    condition:
+      'clockStart = :before AND attribute_not_exists(disposalBatchId) AND attribute_not_exists(destroying)',
+    values: { ':before': doc.clockStart },
+  });
+
+/**
+ * Writes a clock on the condition that the document is still ARCHIVED with as many holds as it
+ * was read with, and `precondition`; files it in the due-date index unless it is held or in a batch.
+ */
+async function writeClock(
   doc: DisposableDocument,
-  clockStart: string,
-  dueOn: string,
-  indexDay: string,
-  at: string,
-  audit: AuditInput,
+  clock: ClockWrite,
+  precondition: { condition: string; values: Record<string, unknown> },
 ): Promise<boolean> {
   const holds = doc.activeHolds ?? 0;
   const file = holds === 0 && !doc.disposalBatchId;
-  const index = entries.due(indexDay, doc.documentId);
+  const index = entries.due(clock.indexDay, doc.documentId);
   return transactUnlessLost([
     {
       Update: {
         TableName: tableName(),
         Key: keys.document(doc.documentId),
         ConditionExpression:
-          '#status = :archived AND attribute_not_exists(clockStart) AND ' +
+          `#status = :archived AND ${precondition.condition} AND ` +
           (holds === 0
             ? '(attribute_not_exists(activeHolds) OR activeHolds = :zero)'
             : 'activeHolds = :holds'),
@@ -100,56 +125,15 @@ export async function startDocumentClock(
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':archived': 'ARCHIVED',
-          ':start': clockStart,
-          ':due': dueOn,
-          ':at': at,
+          ':start': clock.clockStart,
+          ':due': clock.dueOn,
+          ':at': clock.at,
+          ...precondition.values,
           ...(holds === 0 ? { ':zero': 0 } : { ':holds': holds }),
           ...(file ? { ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : {}),
         },
       },
     },
-    auditPut(audit),
-  ]);
-}
-
-/**
- * Re-dates a started clock (a corrected closure), with its audit event: the document must still
- * be ARCHIVED, unclaimed by any disposal batch, with the clock start it was read with and as
- * many holds; an unheld one is filed under its new due day. False when it changed meanwhile.
- */
-export async function redateDocumentClock(
-  doc: DisposableDocument,
-  clockStart: string,
-  dueOn: string,
-  indexDay: string,
-  at: string,
-  audit: AuditInput,
-): Promise<boolean> {
-  const holds = doc.activeHolds ?? 0;
-  const index = entries.due(indexDay, doc.documentId);
-  return transactUnlessLost([
-    {
-      Update: {
-        TableName: tableName(),
-        Key: keys.document(doc.documentId),
-        ConditionExpression:
-          '#status = :archived AND clockStart = :before AND attribute_not_exists(disposalBatchId) AND ' +
-          'attribute_not_exists(destroying) AND ' +
-          (holds === 0
-            ? '(attribute_not_exists(activeHolds) OR activeHolds = :zero)'
-            : 'activeHolds = :holds'),
-        UpdateExpression: `SET clockStart = :start, dueOn = :due, updatedAt = :at${holds === 0 ? ', gsi3pk = :gpk, gsi3sk = :gsk' : ''}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':archived': 'ARCHIVED',
-          ':before': doc.clockStart,
-          ':start': clockStart,
-          ':due': dueOn,
-          ':at': at,
-          ...(holds === 0 ? { ':zero': 0, ':gpk': index.gsi3pk, ':gsk': index.gsi3sk } : { ':holds': holds }),
-        },
-      },
-    },
-    auditPut(audit),
+    auditPut(clock.audit),
   ]);
 }

@@ -1,10 +1,10 @@
-import { auditClearRead } from '../adapters/audit.ts';
 import { listHolds } from '../adapters/holds-repo.ts';
 import type { Hold } from '../core/disposal.ts';
-import { documentView, revealsSensitiveNames, SENSITIVE_NAME_FIELDS } from '../core/documents.ts';
+import { documentView } from '../core/documents.ts';
 import { hasAnyRole } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
+import { auditNamesShown } from '../services/sensitive-reads.ts';
 
 /** A hold as the archivist sees it: who placed and released it, when and why. */
 const holdView = ({ placedBySub: _placed, releasedBySub: _released, ...hold }: Hold) => hold;
@@ -21,16 +21,7 @@ export const handler = apiHandler(
   async function handleDocumentsGet({ actor, path, records, requestId }) {
     const doc = await records.document();
     const view = documentView(doc, getScheme(doc.schemeId), actor);
-    if (revealsSensitiveNames(doc, view, actor)) {
-      await auditClearRead({
-        action: 'document.read-unmasked',
-        actor,
-        targetType: 'document',
-        targetId: doc.documentId,
-        revealed: SENSITIVE_NAME_FIELDS,
-        details: { requestId },
-      });
-    }
+    await auditNamesShown(actor, doc, view, { requestId });
     if (!hasAnyRole(actor, ['archivist'])) return { status: 200, body: view };
     const holds = (await listHolds(path.documentId ?? '')).sort((a, b) =>
       b.placedAt.localeCompare(a.placedAt),

@@ -1,13 +1,12 @@
-import { auditClearRead } from '../adapters/audit.ts';
 import { getDocuments } from '../adapters/documents-repo.ts';
 import { getTask } from '../adapters/tasks-repo.ts';
-import { revealsSensitiveNames, SENSITIVE_NAME_FIELDS } from '../core/documents.ts';
 import { mayReadUnmasked } from '../core/masking.ts';
 import type { Actor } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { scanReaderBasis } from '../core/submission-scans.ts';
 import { type Submission, submissionView } from '../core/submissions.ts';
 import { apiHandler } from '../http/api.ts';
+import { auditNamesShown } from '../services/sensitive-reads.ts';
 
 /**
  * Whether the caller is the decider of the submission's open review task, who is shown its scans
@@ -40,14 +39,11 @@ export const handler = apiHandler(
     if (showsScans) {
       for (const doc of documents) {
         const shown = view.documents.find((d) => d.documentId === doc.documentId);
-        if (!shown || !revealsSensitiveNames(doc, shown, actor)) continue;
-        await auditClearRead({
-          action: 'document.read-unmasked',
-          actor,
-          targetType: 'document',
-          targetId: doc.documentId,
-          revealed: SENSITIVE_NAME_FIELDS,
-          details: { requestId, submissionId: submission.submissionId, basis: 'review-task' },
+        if (!shown) continue;
+        await auditNamesShown(actor, doc, shown, {
+          requestId,
+          submissionId: submission.submissionId,
+          basis: 'review-task',
         });
       }
     }

@@ -106,13 +106,12 @@ async function redateOne(
       return;
     }
     const at = ctx.time.toISOString();
-    const written = await redateDocumentClock(
-      doc,
-      verdict.clockStart,
-      verdict.dueOn,
-      dueIndexDay(verdict.dueOn, isoDate(ctx.time)),
+    const written = await redateDocumentClock(doc, {
+      clockStart: verdict.clockStart,
+      dueOn: verdict.dueOn,
+      indexDay: dueIndexDay(verdict.dueOn, isoDate(ctx.time)),
       at,
-      {
+      audit: {
         action: 'document.retention-corrected',
         actor: ctx.actor,
         targetType: 'document',
@@ -129,7 +128,7 @@ async function redateOne(
           requestId: ctx.requestId,
         },
       },
-    );
+    });
     if (written) {
       outcome.redated.push({
         documentId: doc.documentId,

@@ -49,13 +49,12 @@ export async function startOneClock(
       return;
     }
     const stamp = at.toISOString();
-    const written = await startDocumentClock(
-      doc,
-      verdict.clockStart,
-      verdict.dueOn,
-      dueIndexDay(verdict.dueOn, isoDate(at)),
-      stamp,
-      {
+    const written = await startDocumentClock(doc, {
+      clockStart: verdict.clockStart,
+      dueOn: verdict.dueOn,
+      indexDay: dueIndexDay(verdict.dueOn, isoDate(at)),
+      at: stamp,
+      audit: {
         action: 'document.retention-started',
         actor,
         targetType: 'document',
@@ -64,7 +63,7 @@ export async function startOneClock(
         after: { clockStart: verdict.clockStart, dueOn: verdict.dueOn },
         details: { trigger, occurredOn, archiveCode: doc.archiveCode, ...details },
       },
-    );
+    });
     if (written) {
       outcome.started.push({ documentId: doc.documentId, dueOn: verdict.dueOn });
       return;
