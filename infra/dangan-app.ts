@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from './constructs/nag.ts';
 import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_SCHEME } from './shared.ts';
 import { DanganStack } from './stack.ts';
 
@@ -51,7 +53,14 @@ export function createDanganApp(
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   if (checks.controlTower !== false) {
     // Guard's answer for this stack passes Node's 1 MB default buffer.
-    Validations.of(app).addPlugins(new CfnGuardValidator({ maxBuffer: 64 * 1024 * 1024 }));
+    const rules = controlTowerRulesDir();
+    Validations.of(app).addPlugins(
+      new CfnGuardValidator({
+        controlTowerRulesEnabled: false,
+        rules: CONTROL_TOWER_SERVICES.map((service) => join(rules, service)),
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    );
   }
   return { app, stack };
 }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type App, NestedStack, type Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from '../../infra/constructs/nag.ts';
 
 /**
  * AWS Control Tower's proactive controls as the synth runs them (`@cdklabs/cdk-validator-cfnguard`
@@ -25,8 +26,9 @@ export interface GuardFinding {
 }
 
 const pluginDir = join(createRequire(import.meta.url).resolve('@cdklabs/cdk-validator-cfnguard'), '..', '..');
-const RULES = join(pluginDir, 'rules', 'control-tower', 'cfn-guard');
 const BINARY = join(pluginDir, 'bin', 'ubuntu', process.arch === 'arm64' ? 'aarch64' : 'x86_64', 'cfn-guard');
+/** The rule folders the synth runs (infra/constructs/nag.ts). */
+const RULES = CONTROL_TOWER_SERVICES.map((service) => join(controlTowerRulesDir(), service));
 
 /** Every failed Guard rule in the stack's templates, by rule name and resource. */
 export function guardFindings(outdir: string, stack: Stack): GuardFinding[] {
@@ -66,7 +68,16 @@ function findingsIn(path: string, template: string): GuardFinding[] {
   try {
     output = execFileSync(
       BINARY,
-      ['validate', '--data', path, '--rules', RULES, '--show-summary', 'none', '--output-format', 'json'],
+      [
+        'validate',
+        '--data',
+        path,
+        ...RULES.flatMap((r) => ['--rules', r]),
+        '--show-summary',
+        'none',
+        '--output-format',
+        'json',
+      ],
       {
         encoding: 'utf8',
         maxBuffer: 256 * 1024 * 1024,
