@@ -1,8 +1,8 @@
 import { type Customer, nameSortKey } from '../core/customers.ts';
-import type { CustomerPage } from './customers-repo.ts';
+import { type CustomerPage, nameQuery } from './customers-repo.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { strip } from './dynamo/items.ts';
-import { entries, INDEX, partitions } from './dynamo/keys.ts';
+import { partitions } from './dynamo/keys.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { queryAll, queryPage, type StartKey, startKeyFrom } from './dynamo/query.ts';
 import { tableName } from './env.ts';
@@ -73,20 +73,7 @@ export async function searchByNameAcross(input: {
     regions.map(async (region) => {
       const at = positions[region];
       if (at === 'end') return { region, items: [], more: false };
-      const page = await queryPage(
-        {
-          TableName: tableName(),
-          IndexName: INDEX.gsi1.name,
-          KeyConditionExpression:
-            prefix === '' ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': entries.customersOfRegion(region),
-            ...(prefix === '' ? {} : { ':prefix': prefix }),
-          },
-          Limit: input.limit,
-        },
-        at ?? undefined,
-      );
+      const page = await queryPage(nameQuery(region, prefix, input.limit), at ?? undefined);
       return { region, items: page.items, more: page.lastKey !== undefined };
     }),
   );

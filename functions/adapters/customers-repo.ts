@@ -147,6 +147,18 @@ export interface CustomerPage {
   nextCursor?: string;
 }
 
+/** The name index query of one region's customers whose name sort key starts with `prefix`. */
+export const nameQuery = (region: string, prefix: string, limit: number) => ({
+  TableName: tableName(),
+  IndexName: INDEX.gsi1.name,
+  KeyConditionExpression: prefix === '' ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+  ExpressionAttributeValues: {
+    ':pk': entries.customersOfRegion(region),
+    ...(prefix === '' ? {} : { ':prefix': prefix }),
+  },
+  Limit: limit,
+});
+
 /** Customers of a region whose name starts with `namePrefix` (any name when empty), by name. */
 export async function searchByName(input: {
   region: string;
@@ -157,17 +169,7 @@ export async function searchByName(input: {
   const prefix = nameSortKey(input.namePrefix);
   const scope = `customers/${input.region}/${prefix}`;
   const page = await queryPage(
-    {
-      TableName: tableName(),
-      IndexName: INDEX.gsi1.name,
-      KeyConditionExpression:
-        prefix === '' ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': entries.customersOfRegion(input.region),
-        ...(prefix === '' ? {} : { ':prefix': prefix }),
-      },
-      Limit: input.limit,
-    },
+    nameQuery(input.region, prefix, input.limit),
     input.cursor === undefined ? undefined : startKeyFrom(decodePageToken(scope, input.cursor, 'cursor')),
   );
   // gsi1 holds keys only: the customers are read from the table, in the index's order; one
