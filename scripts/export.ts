@@ -9,6 +9,7 @@ import { parseArgs } from './export/args.ts';
 import { EXPORT_FAILED, USAGE } from './export/errors.ts';
 import { runExport } from './export/run.ts';
 import { connect } from './shared/api-client.ts';
+import { runCommand } from './shared/errors.ts';
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -56,12 +57,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const exitCode = (err as { exitCode?: unknown }).exitCode;
-    console.error(err instanceof Error ? err.message : String(err));
-    if (typeof exitCode !== 'number') console.error(err);
-    process.exit(typeof exitCode === 'number' ? exitCode : 1);
-  },
-);
+runCommand(main);

@@ -11,7 +11,7 @@ import { parseImportArgs } from './import/args.ts';
 import { IMPORT_FAILED, USAGE } from './import/errors.ts';
 import { notAvailableYet, runImport } from './import/run.ts';
 import { connect } from './shared/api-client.ts';
-import { UsageError } from './shared/errors.ts';
+import { runCommand, UsageError } from './shared/errors.ts';
 
 /** Every this many rows a line on stderr says how far the check has come. */
 const PROGRESS_EVERY = 1000;
@@ -53,12 +53,4 @@ async function main(): Promise<number> {
   return summary.outcomes.failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const exitCode = (err as { exitCode?: unknown }).exitCode;
-    console.error(err instanceof Error ? err.message : String(err));
-    if (typeof exitCode !== 'number') console.error(err);
-    process.exit(typeof exitCode === 'number' ? exitCode : 1);
-  },
-);
+runCommand(main);

@@ -43,43 +43,37 @@ export async function advanceWatermark(day: string, at: string, summary: Record<
   });
 }
 
-export async function saveFixityCursor(
-  cursor: string | undefined,
-  at: string,
-  summary: Record<string, unknown>,
-) {
-  await ddb.send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: {
-        ...keys.sweep('fixity'),
-        entity: 'sweep-state',
-        ...(cursor ? { cursor } : {}),
-        lastRunAt: at,
-        lastRun: summary,
-      },
-    }),
-  );
-}
+export const saveFixityCursor = (cursor: string | undefined, at: string, summary: Record<string, unknown>) =>
+  putSweepState('fixity', cursor ? { cursor } : {}, at, summary);
 
 /** Where the walk over records archived under a legal hold has got to, or that it is done. */
-export async function savePermanenceWalk(
+export const savePermanenceWalk = (
   walk: { cursor?: string; done?: boolean; failures: number },
   at: string,
   summary: Record<string, unknown>,
+) =>
+  putSweepState(
+    'permanence',
+    {
+      ...(walk.cursor ? { cursor: walk.cursor } : {}),
+      legacyDone: walk.done === true,
+      failures: walk.failures,
+    },
+    at,
+    summary,
+  );
+
+/** One scheduled job's state item, replaced whole with where it got to and its last run. */
+async function putSweepState(
+  kind: Parameters<typeof keys.sweep>[0],
+  state: Record<string, unknown>,
+  at: string,
+  summary: Record<string, unknown>,
 ) {
   await ddb.send(
     new PutCommand({
       TableName: tableName(),
-      Item: {
-        ...keys.sweep('permanence'),
-        entity: 'sweep-state',
-        ...(walk.cursor ? { cursor: walk.cursor } : {}),
-        legacyDone: walk.done === true,
-        failures: walk.failures,
-        lastRunAt: at,
-        lastRun: summary,
-      },
+      Item: { ...keys.sweep(kind), entity: 'sweep-state', ...state, lastRunAt: at, lastRun: summary },
     }),
   );
 }

@@ -37,15 +37,14 @@ export const handler = apiHandler(
     const showsScans = await decidesReview(actor, submission);
     const view = submissionView(submission, documents, getScheme(submission.schemeId), actor, { showsScans });
     if (showsScans) {
-      for (const doc of documents) {
-        const shown = view.documents.find((d) => d.documentId === doc.documentId);
-        if (!shown) continue;
-        await auditNamesShown(actor, doc, shown, {
-          requestId,
-          submissionId: submission.submissionId,
-          basis: 'review-task',
-        });
-      }
+      // One event per sensitive document shown in clear, written side by side.
+      const details = { requestId, submissionId: submission.submissionId, basis: 'review-task' };
+      await Promise.all(
+        view.documents.flatMap((shown) => {
+          const doc = documents.find((d) => d.documentId === shown.documentId);
+          return doc ? [auditNamesShown(actor, doc, shown, details)] : [];
+        }),
+      );
     }
     return { status: 200, body: view };
   },

@@ -257,7 +257,7 @@ const ownLoan: Check<'own-loan'> = async (req, reads) => {
 
 /** A disposal batch lies in one region (the sweep splits them by region); outside it, it is absent. */
 const batchRegion: Check<'batch-region'> = async (req, reads) => {
-  const id = requestId('batchId', req.path.batchId ?? '');
+  const id = req.path.batchId ?? ''; // a batch id already (checkPathIds)
   const batch = await reads.batch(id);
   if (!batch) throw new NotFound('disposal batch', id);
   if (!mayAccessRegions(req.actor, batch.region === undefined ? undefined : [batch.region])) {

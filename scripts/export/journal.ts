@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Selection } from './args.ts';
 import type { Fixity } from './files.ts';
+import type { HandoverRow } from './handover.ts';
 
 /**
  * The journal of a bag in progress: one JSON line per step done (a customer's profile written, a
@@ -20,18 +21,11 @@ export interface FileEntry extends Fixity {
   path: string;
 }
 
-export interface DocEntry {
+/** A document written into the bag: its handover-list row (without its number) and its files. */
+export interface DocEntry extends Omit<HandoverRow, 'no' | 'file'> {
   t: 'doc';
   documentId: string;
   customerId: string;
-  customerNo: string;
-  archiveCode: string;
-  title: string;
-  docType: string;
-  date: string;
-  retentionCode: string;
-  bytes: number;
-  sha256: string;
   /** The original's path; `files` holds it with the metadata, XML and history beside it. */
   original: string;
   files: FileEntry[];

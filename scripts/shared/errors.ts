@@ -42,3 +42,19 @@ export class ApiError extends CommandFailure {
     );
   }
 }
+
+/**
+ * Runs a command's `main` and exits with what it returns, or with the exit status its failure
+ * carries (1 for anything unexpected, whose stack is printed too).
+ */
+export function runCommand(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const exitCode = (err as { exitCode?: unknown }).exitCode;
+      console.error(err instanceof Error ? err.message : String(err));
+      if (typeof exitCode !== 'number') console.error(err);
+      process.exit(typeof exitCode === 'number' ? exitCode : 1);
+    },
+  );
+}

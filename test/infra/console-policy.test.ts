@@ -5,14 +5,12 @@
  * so the CloudFront policy cannot name them: CloudFormation refuses a template with a cycle, which
  * a synthesis alone never shows. Asset bundling is skipped (index.html is then the source's).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDanganApp } from '../../infra/dangan-app.ts';
 import type { DanganStack } from '../../infra/stack.ts';
-import { readTemplates } from './templates.ts';
+import { synthesizeForTest } from './templates.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -20,10 +18,6 @@ interface Resource {
   Properties?: Json;
   DependsOn?: string | string[];
 }
-
-const cdkContext = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }
-).context;
 
 let outdir: string;
 let stack: DanganStack;
@@ -84,21 +78,10 @@ function findCycle(all: Record<string, Resource>): string[] | undefined {
 }
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'dangan-console-policy-'));
-  // Control Tower's checks are stack.test.ts's business.
-  const made = createDanganApp(
-    { context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] }, outdir },
-    { controlTower: false },
-  );
-  stack = made.stack;
-  // AWS Solutions findings are stack.test.ts's business; the template is written either way.
-  try {
-    made.app.synth();
-  } catch {
-    // see stack.test.ts
-  }
+  const made = synthesizeForTest('dangan-console-policy-');
+  ({ stack, outdir } = made);
   // The parent's resources and its nested stacks', references across them resolved.
-  resources = readTemplates(outdir, stack).merged as Record<string, Resource>;
+  resources = made.templates.merged as Record<string, Resource>;
 }, 120_000);
 
 afterAll(() => {

@@ -5,14 +5,12 @@
  * so that widening one (a step that could read originals, a return that could drive workflows)
  * fails here with a reason.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName, ROUTES, WORKFLOWS } from '../../functions/catalog.ts';
-import { createDanganApp } from '../../infra/dangan-app.ts';
 import type { DanganStack } from '../../infra/stack.ts';
+import { synthesizeForTest } from './templates.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -25,33 +23,17 @@ interface Statement {
   Resource?: unknown;
 }
 
-const cdkContext = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }
-).context;
-
 let stack: DanganStack;
 let resources: Record<string, Resource>;
+let outdir: string;
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'dangan-loans-synth-'));
-  // Control Tower's checks are stack.test.ts's business.
-  const made = createDanganApp(
-    { context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] }, outdir },
-    { controlTower: false },
-  );
-  stack = made.stack;
-  // AWS Solutions findings are stack.test.ts's business; the template is written either way.
-  try {
-    made.app.synth();
-  } catch {
-    // see stack.test.ts
-  }
-  resources = (
-    JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as {
-      Resources: Record<string, Resource>;
-    }
-  ).Resources;
-});
+  const made = synthesizeForTest('dangan-loans-synth-');
+  ({ stack, outdir } = made);
+  resources = made.templates.merged as Record<string, Resource>;
+}, 120_000);
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const logicalId = (c: { node: { defaultChild?: unknown } }): string =>

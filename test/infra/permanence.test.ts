@@ -4,14 +4,12 @@
  * functions alone, permanent records are kept by COMPLIANCE retention, which whoever sets or
  * extends it may only lengthen, and nobody may bypass governance retention.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName, functionAccess } from '../../functions/catalog.ts';
-import { createDanganApp } from '../../infra/dangan-app.ts';
 import type { DanganStack } from '../../infra/stack.ts';
+import { synthesizeForTest } from './templates.ts';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -24,33 +22,14 @@ interface Resource {
   Properties?: Record<string, unknown>;
 }
 
-const cdkContext = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-    context: Record<string, unknown>;
-  }
-).context;
-
 let stack: DanganStack;
 let resources: Record<string, Resource>;
 let outdir: string;
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'dangan-permanence-'));
-  // Control Tower's checks are stack.test.ts's business.
-  const made = createDanganApp(
-    { context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] }, outdir },
-    { controlTower: false },
-  );
-  stack = made.stack;
-  // Findings of the AWS Solutions checks are stack.test.ts's business; the template is written first.
-  try {
-    made.app.synth();
-  } catch {}
-  resources = (
-    JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as {
-      Resources: Record<string, Resource>;
-    }
-  ).Resources;
+  const made = synthesizeForTest('dangan-permanence-');
+  ({ stack, outdir } = made);
+  resources = made.templates.merged as Record<string, Resource>;
 }, 120_000);
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));

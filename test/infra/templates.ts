@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CfnElement, NestedStack, type Stack } from 'aws-cdk-lib';
+import { createDanganApp } from '../../infra/dangan-app.ts';
+import type { DanganStack } from '../../infra/stack.ts';
 
 /**
  * The synthesized templates of a stack and its nested stacks, read from the assembly directory.
@@ -85,4 +88,33 @@ function resolveParameters(node: unknown, passed: Readonly<Record<string, unknow
   const ref = o.Ref;
   if (typeof ref === 'string' && Object.keys(o).length === 1 && ref in passed) return passed[ref];
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveParameters(v, passed)]));
+}
+
+/**
+ * The stack as `npx cdk synth` builds it, synthesized into a new directory under the system's
+ * temporary one, for a test that reads the templates: asset bundling skipped, and Control Tower's
+ * checks left to stack.test.ts. Findings of the AWS Solutions checks, stack.test.ts's business
+ * too, end synthesis only after the templates are written, so they are read either way.
+ */
+export function synthesizeForTest(prefix: string): {
+  stack: DanganStack;
+  outdir: string;
+  templates: StackTemplates;
+} {
+  const context = (
+    JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    }
+  ).context;
+  const outdir = mkdtempSync(join(tmpdir(), prefix));
+  const { app, stack } = createDanganApp(
+    { context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir },
+    { controlTower: false },
+  );
+  try {
+    app.synth();
+  } catch {
+    // see above
+  }
+  return { stack, outdir, templates: readTemplates(outdir, stack) };
 }
