@@ -3,7 +3,7 @@
  * loaded by a plain Node.js process the way the Lambda runtime loads index.mjs.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bundle, bundleAll } from '../../bench/bundles.ts';
 import { MISSING_CREDENTIALS } from '../../functions/adapters/lambda-credentials.ts';
 import { ENV, FUNCTIONS, type FunctionName, functionAccess } from '../../functions/catalog.ts';
@@ -24,9 +24,10 @@ import { apiEvent, lambdaContext, USERS } from '../support/api-event.ts';
 
 const BUNDLED: FunctionName[] = ['health', 'customers-get'];
 const bundles = new Map<FunctionName, string>();
+let outdir = '';
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'dangan-bundle-'));
+  outdir = mkdtempSync(join(tmpdir(), 'dangan-bundle-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'Bundling');
   const ids = new Map<FunctionName, string>();
@@ -50,6 +51,10 @@ beforeAll(() => {
     bundles.set(name, join(outdir, `asset.${key.replace(/\.zip$/, '')}`));
   }
 }, 120_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
 
 /** Runs `script` as an ES module in a fresh Node.js process with `index` bound to the bundle's URL. */
 const runModule = (dir: string, script: string): string =>
@@ -162,6 +167,7 @@ describe('credentials in a bundle', () => {
     console.log(JSON.stringify(res));`;
   // A home directory whose shared credentials file the SDK's default chain would use.
   const home = mkdtempSync(join(tmpdir(), 'dangan-home-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
   mkdirSync(join(home, '.aws'));
   writeFileSync(
     join(home, '.aws', 'credentials'),

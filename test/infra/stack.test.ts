@@ -4,14 +4,14 @@
  * Asset bundling is skipped here (bundling.test.ts bundles a real handler); the template is the
  * same apart from asset hashes, which nothing below looks at.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../functions/adapters/tables.ts';
 import {
   FUNCTIONS,
@@ -130,6 +130,10 @@ beforeAll(() => {
   resources = templates.merged as Record<string, Resource>;
   template = Template.fromJSON({ Resources: resources });
 }, SYNTH_TIMEOUT_MS);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
 
 describe('room to grow', () => {
   it('keeps every template at 300 resources or fewer, 40% under CloudFormation’s 500', () => {
