@@ -24,7 +24,7 @@ export {
   type FunctionDef,
   type FunctionName,
 } from './catalog/functions.ts';
-export { type HttpMethod, ROUTES, type RouteDef } from './catalog/routes.ts';
+export { API_SCOPE, type HttpMethod, ROUTES, type RouteDef } from './catalog/routes.ts';
 export { ACCESS_LOG_SUBSCRIBER, TABLE_STREAMS } from './catalog/triggers.ts';
 export { WORKFLOWS, type WorkflowName } from './catalog/workflows.ts';
 

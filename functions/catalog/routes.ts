@@ -9,6 +9,14 @@ import type { FunctionName } from './functions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
+/**
+ * The OAuth scope every authenticated route requires: the user pool's resource server `dangan`
+ * with its scope `api`, as Cognito writes it in an access token's `scope` claim. Requiring a
+ * scope is what keeps ID tokens out: they carry no `scope` claim, and a JWT authorizer cannot
+ * otherwise tell the two kinds of token apart.
+ */
+export const API_SCOPE = { resourceServer: 'dangan', name: 'api', claim: 'dangan/api' } as const;
+
 export interface RouteDef {
   method: HttpMethod;
   /** API Gateway path syntax: `/customers/{customerId}`. */

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, ROUTES } from '../../functions/catalog.ts';
+import { API_SCOPE, type FunctionName, ROUTES } from '../../functions/catalog.ts';
 import { pascal } from './functions.ts';
 import { guardRule } from './nag.ts';
 
@@ -27,7 +27,8 @@ export interface ApiProps {
 /**
  * The HTTP API: one route per entry of ROUTES in functions/catalog.ts, each integrated with its
  * function. Every route but the `public` ones requires a valid access token of the user pool,
- * issued to the console client; the handlers then authorise on the token's groups.
+ * issued to the console client and carrying `API_SCOPE` (ID tokens carry no scope and are
+ * refused with 403); the handlers then authorise on the token's groups.
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -113,6 +114,7 @@ export class Api extends Construct {
           props.functions[route.function],
         ),
         authorizer: isPublic ? new apigw.HttpNoneAuthorizer() : this.authorizer,
+        ...(isPublic ? {} : { authorizationScopes: [API_SCOPE.claim] }),
       });
       if (!added) throw new Error(`route ${route.method} ${route.path} was not added`);
       Validations.of(added).acknowledge(

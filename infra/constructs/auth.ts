@@ -1,6 +1,7 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { API_SCOPE } from '../../functions/catalog.ts';
 import { ROLES } from '../../functions/core/roles.ts';
 
 export interface AuthProps {
@@ -13,7 +14,9 @@ export interface AuthProps {
 /**
  * Staff identities. Accounts are created by the security administrator (no self sign-up); every
  * role of functions/core/roles.ts is a group, and the groups arrive in the access token's
- * `cognito:groups` claim, which the API's handlers authorise on.
+ * `cognito:groups` claim, which the API's handlers authorise on. The console asks for the
+ * resource server's scope (`API_SCOPE`), which every authenticated route requires: only access
+ * tokens carry it, so an ID token is refused at the gateway.
  */
 export class Auth extends Construct {
   readonly userPool: cognito.UserPool;
@@ -60,6 +63,16 @@ export class Auth extends Construct {
       });
     }
 
+    const api = new cognito.ResourceServerScope({
+      scopeName: API_SCOPE.name,
+      scopeDescription: 'Call the Dangan API (what the caller may do is decided by their groups)',
+    });
+    const resourceServer = this.userPool.addResourceServer('ApiResourceServer', {
+      identifier: API_SCOPE.resourceServer,
+      userPoolResourceServerName: 'Dangan API',
+      scopes: [api],
+    });
+
     const urls = props.consoleOrigins.map((origin) => `${origin.replace(/\/$/, '')}/`);
     // A public client (a browser cannot keep a secret) using the authorization code flow with
     // PKCE through the hosted sign-in; no password flows, so MFA and threat protection always apply.
@@ -74,7 +87,12 @@ export class Auth extends Construct {
       },
       oAuth: {
         flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
-        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        scopes: [
+          cognito.OAuthScope.OPENID,
+          cognito.OAuthScope.EMAIL,
+          cognito.OAuthScope.PROFILE,
+          cognito.OAuthScope.resourceServer(resourceServer, api),
+        ],
         callbackUrls: urls,
         logoutUrls: urls,
       },

@@ -21,6 +21,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { API_SCOPE } from '../../functions/catalog.ts';
 import { type ConsoleSources, consoleContentSecurityPolicy, pathStyleBucket } from '../local/console.ts';
 import { PROJECT_ROOT } from '../shared.ts';
 import { guardRule, nagResource } from './nag.ts';
@@ -262,7 +263,7 @@ export class ConsoleHosting extends Construct {
         clientId: settings.client.userPoolClientId,
         region: Stack.of(this).region,
         userPoolId: settings.userPool.userPoolId,
-        scopes: ['openid', 'email', 'profile'],
+        scopes: ['openid', 'email', 'profile', API_SCOPE.claim],
       },
     };
     // index.html as built (the source's when bundling is skipped), with the console's policy.

@@ -16,11 +16,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import type { FunctionName, RouteDef } from '../../functions/catalog.ts';
+import { API_SCOPE, type FunctionName, type RouteDef } from '../../functions/catalog.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
 import { LOCAL_CONSOLE_ORIGINS } from '../shared.ts';
 import type { ConsoleSite } from './console.ts';
-import { bearerToken, buildEvent, requestTime, resultToHttp, splitUrl } from './gateway-integration.ts';
+import {
+  bearerToken,
+  buildEvent,
+  requestTime,
+  resultToHttp,
+  scopesOf,
+  splitUrl,
+} from './gateway-integration.ts';
 import { BadPath, compileRoutes, matchRoute, type RouteMatch } from './gateway-routes.ts';
 import type { Identity } from './identity.ts';
 import { firstOf, type LocalRoute } from './local-route.ts';
@@ -279,6 +286,23 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
         send(res, requestId, origin, 401, errorBody('Unauthorized', `invalid token: ${message}`), {
           'www-authenticate': `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`,
         });
+        return;
+      }
+      // The route's scope, as API Gateway checks `authorizationScopes`: a valid token without it
+      // (an ID token, or an access token issued for other scopes) is forbidden, not unauthorised.
+      if (!scopesOf(jwt)?.includes(API_SCOPE.claim)) {
+        accessLog(403, 'insufficient scope');
+        send(
+          res,
+          requestId,
+          origin,
+          403,
+          errorBody(
+            'Forbidden',
+            `the token does not carry the scope ${API_SCOPE.claim}: send the access token`,
+          ),
+          { 'www-authenticate': `Bearer error="insufficient_scope", scope="${API_SCOPE.claim}"` },
+        );
         return;
       }
     }

@@ -1,10 +1,12 @@
 /**
  * Local identity: the stand-in for the Cognito user pool. Signing keys (RS256) are generated into
  * the data directory on first start and kept, so tokens stay valid across restarts; the seeded
- * users of every role live there too and may be edited. Tokens look like Cognito access tokens
- * (`sub`, `username`, `cognito:groups`, `token_use: access`, `client_id`, `scope`), and the local
- * gateway verifies them exactly as API Gateway's JWT authorizer would: signature against the JWKS,
- * issuer, audience (`client_id`), expiry.
+ * users of every role live there too and may be edited. Tokens look like Cognito's: an access token
+ * (`sub`, `username`, `cognito:groups`, `token_use: access`, `client_id`, `scope` with
+ * `API_SCOPE`) and, as Cognito's token endpoint also returns one, an ID token (`token_use: id`,
+ * `aud`, no scope). The local gateway verifies them exactly as API Gateway's JWT authorizer would:
+ * signature against the JWKS, issuer, audience (`client_id` or `aud`), expiry, then the route's
+ * scope, which only the access token carries.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { API_SCOPE } from '../../functions/catalog.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
 import { isRole, type Role } from '../../functions/core/roles.ts';
 
@@ -68,7 +71,10 @@ export const SEED_USERS: readonly LocalUser[] = [
 ];
 
 export interface IssuedToken {
+  /** The access token: what the console and scripts send to the API. */
   token: string;
+  /** The ID token Cognito returns beside it, for the client's own use; the API refuses it. */
+  idToken: string;
   /** ISO time. */
   expiresAt: string;
   user: LocalUser;
@@ -211,22 +217,28 @@ export async function loadIdentity(dataDir: string): Promise<Identity> {
       const user = account ? { ...found, groups: account.roles } : found;
       const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
       const exp = now + (options.ttlSeconds ?? TOKEN_TTL_SECONDS);
-      const token = await new SignJWT({
+      const sign = (claims: JWTPayload) =>
+        new SignJWT({ 'cognito:groups': user.groups, auth_time: now, ...claims })
+          .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
+          .setIssuer(LOCAL_ISSUER)
+          .setSubject(user.sub)
+          .setJti(randomUUID())
+          .setIssuedAt(now)
+          .setExpirationTime(exp)
+          .sign(privateKey);
+      const token = await sign({
         username: user.username,
-        'cognito:groups': user.groups,
         token_use: 'access',
-        scope: 'dangan/api',
+        scope: `openid email profile ${API_SCOPE.claim}`,
         client_id: LOCAL_CLIENT_ID,
-        auth_time: now,
-      })
-        .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
-        .setIssuer(LOCAL_ISSUER)
-        .setSubject(user.sub)
-        .setJti(randomUUID())
-        .setIssuedAt(now)
-        .setExpirationTime(exp)
-        .sign(privateKey);
-      return { token, expiresAt: new Date(exp * 1000).toISOString(), user };
+      });
+      const idToken = await sign({
+        'cognito:username': user.username,
+        name: user.name,
+        token_use: 'id',
+        aud: LOCAL_CLIENT_ID,
+      });
+      return { token, idToken, expiresAt: new Date(exp * 1000).toISOString(), user };
     },
     async verify(token, now) {
       try {

@@ -14,6 +14,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../functions/adapters/tables.ts';
 import {
+  API_SCOPE,
   FUNCTIONS,
   type FunctionAccess,
   type FunctionName,
@@ -188,6 +189,21 @@ describe('identities', () => {
       // Only the stack's own console: a developer's machine only when the deployer names it.
       CallbackURLs: [stack.resolve(`${stack.console.origin}/`)],
     });
+    // The API's scope, which only access tokens carry (API_SCOPE in the catalog), is the
+    // resource server's: `dangan/api`.
+    const [server] = ofType('AWS::Cognito::UserPoolResourceServer');
+    expect(server?.[1].Properties).toMatchObject({
+      Identifier: API_SCOPE.resourceServer,
+      Scopes: [expect.objectContaining({ ScopeName: API_SCOPE.name })],
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthScopes: [
+        'openid',
+        'email',
+        'profile',
+        { 'Fn::Join': ['', [{ Ref: server?.[0] }, `/${API_SCOPE.name}`]] },
+      ],
+    });
   });
 });
 
@@ -201,7 +217,7 @@ describe('HTTP API', () => {
     expect([...routeResources().keys()].sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it('requires a user pool JWT on every route that is not public', () => {
+  it("requires a user pool access token with the API's scope on every route that is not public", () => {
     const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0] as [string, Resource];
@@ -220,6 +236,8 @@ describe('HTTP API', () => {
       } else {
         expect(p.AuthorizationType, `${route.method} ${route.path}`).toBe('JWT');
         expect(p.AuthorizerId, `${route.method} ${route.path}`).toEqual({ Ref: authorizerId });
+        // ID tokens carry no scope: requiring one is what refuses them.
+        expect(p.AuthorizationScopes, `${route.method} ${route.path}`).toEqual([API_SCOPE.claim]);
       }
     }
   });

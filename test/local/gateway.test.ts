@@ -370,7 +370,22 @@ describe('the gateway over HTTP', () => {
       'cognito:groups': '[clerk]',
       token_use: 'access',
     });
-    expect(event.requestContext.authorizer.jwt.scopes).toEqual(['dangan/api']);
+    expect(event.requestContext.authorizer.jwt.scopes).toEqual(['openid', 'email', 'profile', 'dangan/api']);
+  });
+
+  it("refuses the ID token, valid but without the route's scope, with 403 without calling the function", async () => {
+    const issued = await identity.issueToken('clerk1');
+    await expect(identity.verify(issued.idToken)).resolves.toMatchObject({ token_use: 'id' });
+    const res = await fetch(`${gw.url}/customers`, { headers: { authorization: `Bearer ${issued.idToken}` } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toContain('insufficient_scope');
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: 'Forbidden' });
+    expect(body.error.message).toContain('dangan/api');
+    expect(calls).toHaveLength(0);
+    // The access token issued with it passes.
+    const ok = await fetch(`${gw.url}/customers`, { headers: { authorization: `Bearer ${issued.token}` } });
+    expect(ok.status).toBe(200);
   });
 
   it('calls public routes without a token and with no authorizer context', async () => {

@@ -137,7 +137,7 @@ export async function cognitoSignIn(auth: CognitoAuth): Promise<void> {
     response_type: 'code',
     client_id: auth.clientId,
     redirect_uri: redirectUri(auth),
-    scope: (auth.scopes ?? ['openid', 'email', 'profile']).join(' '),
+    scope: auth.scopes.join(' '),
     state,
     code_challenge_method: 'S256',
     code_challenge: base64url(digest),

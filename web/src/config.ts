@@ -15,7 +15,8 @@ export interface CognitoAuth {
   clientId: string;
   /** Where Cognito sends the browser back; the console's own origin when omitted. */
   redirectUri?: string;
-  scopes?: string[];
+  /** The scopes asked for; the stack writes them with the API's own (`API_SCOPE` in the catalog). */
+  scopes: string[];
   region?: string;
   userPoolId?: string;
 }
@@ -34,8 +35,8 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   if (!auth || (auth.kind !== 'local' && auth.kind !== 'cognito')) {
     throw new Error('config.json: auth.kind must be "local" or "cognito"');
   }
-  if (auth.kind === 'cognito' && (!auth.domain || !auth.clientId)) {
-    throw new Error('config.json: cognito sign-in needs domain and clientId');
+  if (auth.kind === 'cognito' && (!auth.domain || !auth.clientId || !Array.isArray(auth.scopes))) {
+    throw new Error('config.json: cognito sign-in needs domain, clientId and scopes');
   }
   return { apiUrl: (raw.apiUrl ?? '').replace(/\/$/, ''), auth };
 }
