@@ -12,7 +12,7 @@ import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/catalog.ts';
+import { API_SCOPE, ROUTES } from '../../functions/catalog.ts';
 import { CALLERS, type Caller, CONTENT, MATRIX } from './access-matrix.ts';
 import {
   Api,
@@ -86,7 +86,12 @@ async function localToken(claims: Record<string, unknown>, expSeconds: number): 
   };
   const key = await importJWK(stored.privateJwk, 'RS256');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ token_use: 'access', client_id: 'dangan-local-console', ...claims })
+  return new SignJWT({
+    token_use: 'access',
+    client_id: 'dangan-local-console',
+    scope: API_SCOPE.claim,
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'RS256', kid: stored.kid })
     .setIssuer('https://identity.dangan.local')
     .setIssuedAt(now - 7200)
@@ -390,13 +395,14 @@ describe('the route × caller matrix', () => {
     expect(failures).toEqual([]);
   }, 180_000);
 
-  it('refuses a missing, an expired and a foreign token with 401, and a forged group with 403', async () => {
+  it('refuses a missing, an expired and a foreign token with 401, an ID token and a forged group with 403', async () => {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const foreign = await new SignJWT({
       username: 'archivist1',
       'cognito:groups': ['archivist'],
       token_use: 'access',
       client_id: 'dangan-local-console',
+      scope: API_SCOPE.claim,
     })
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuer('https://identity.dangan.local')
@@ -416,6 +422,12 @@ describe('the route × caller matrix', () => {
       },
       600,
     );
+    // The ID token Cognito hands out beside the access token: valid, but without the API's scope.
+    const issued = await fetch(`${system.ready.apiUrl}/local/token`, {
+      method: 'POST',
+      body: JSON.stringify({ username: 'archivist1' }),
+    });
+    const { idToken } = (await issued.json()) as { idToken: string };
     const failures: string[] = [];
     await pool(
       ROUTES.filter((r) => r.roles !== 'public'),
@@ -426,6 +438,7 @@ describe('the route × caller matrix', () => {
           ['no token', null, 401],
           ['expired', expired, 401],
           ['foreign key', foreign, 401],
+          ['ID token', idToken, 403],
           ['forged group', forged, 403],
         ] as const) {
           const status = await raw(token, route.method, path, route.method === 'GET' ? undefined : {});
