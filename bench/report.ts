@@ -166,8 +166,8 @@ export function renderMarkdown(r: Results): string {
   push('## Targets');
   push(
     table(
-      ['target', 'limit', 'measured', 'result', 'note'],
-      r.targets.map((t) => [t.name, t.target, t.measured, status(t), t.note]),
+      ['id', 'target', 'limit', 'measured', 'result', 'note'],
+      r.targets.map((t) => [`\`${t.id}\``, t.name, t.target, t.measured, status(t), t.note]),
     ),
   );
 

@@ -65,8 +65,17 @@ export interface NotMeasured {
 }
 
 export interface TargetResult {
+  /** Stable across runs and commits: what the figure is, not how it is worded. */
+  id: string;
   name: string;
+  /** The target in words, e.g. `≤ $0.05`. */
   target: string;
+  /** The measured figure in the target's unit; null when it could not be measured. */
+  value: number | null;
+  /** The bound `value` is judged against. */
+  limit: number;
+  /** Whether `value` must stay at or below the limit (`max`) or at or above it (`min`). */
+  bound: 'max' | 'min';
   measured: string;
   met: boolean | null;
   /** How far from the target: negative is headroom, positive is the miss (fraction of the target). */
@@ -107,16 +116,26 @@ export interface Results {
 
 export type { Summary };
 
+export interface TargetSpec {
+  id: string;
+  name: string;
+  target: string;
+  limit: number;
+  /** `max` (the default): the value must not exceed the limit; `min`: it must reach it. */
+  bound?: 'max' | 'min';
+}
+
 export function judge(
-  name: string,
-  target: string,
-  limit: number,
+  spec: TargetSpec,
   value: number | undefined,
   measured: string,
   note: string,
 ): TargetResult {
-  if (value === undefined || !Number.isFinite(value)) {
-    return { name, target, measured, met: null, margin: null, note };
-  }
-  return { name, target, measured, met: value <= limit, margin: value / limit - 1, note };
+  const bound = spec.bound ?? 'max';
+  const base = { ...spec, bound, measured, note };
+  if (value === undefined || !Number.isFinite(value))
+    return { ...base, value: null, met: null, margin: null };
+  const met = bound === 'max' ? value <= spec.limit : value >= spec.limit;
+  const margin = bound === 'max' ? value / spec.limit - 1 : 1 - value / spec.limit;
+  return { ...base, value, met, margin };
 }
