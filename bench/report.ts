@@ -467,6 +467,28 @@ export function renderMarkdown(r: Results): string {
     ),
   );
 
+  const th = r.throttles;
+  push(
+    '## API throttles',
+    `Each route's limit (\`functions/catalog/throttles.ts\`, by class of traffic; the local gateway enforces the ` +
+      `same) against the traffic the intake workloads measured: the most requests per archived document any ` +
+      `workload made on the route, at the design rate of ${th.designDocumentsPerSecond} documents/s. ` +
+      `Smallest headroom **${num(th.minHeadroom, 2)}×**. Routes the workloads do not call are not listed; the ` +
+      "console's polling, which the workloads leave out, is bounded by its own schedule (README, The console).",
+    table(
+      ['route', 'class', 'limit /s', 'burst', 'requests per document', 'at design rate /s', 'headroom'],
+      th.rows.map((x) => [
+        x.route,
+        x.trafficClass,
+        x.rateLimit,
+        x.burstLimit,
+        num(x.perDocument),
+        num(x.atDesignRate, 1),
+        `${num(x.headroom, 2)}×`,
+      ]),
+    ),
+  );
+
   push(
     '## How it is measured',
     '- The local system runs as `npm start` does (test/e2e/system.ts), with `bench/probe.ts` loaded into its ' +

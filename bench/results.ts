@@ -2,6 +2,7 @@
 import type { ColdStartResult } from './coldstart.ts';
 import type { CostLine, StorageModel, Usage } from './cost.ts';
 import type { Summary } from './stats.ts';
+import type { ThrottleCheck } from './throttles.ts';
 import type { ThroughputResult } from './throughput.ts';
 import type { Breakdown, ExecutionCount } from './usage.ts';
 
@@ -111,6 +112,7 @@ export interface Results {
   throughput: ThroughputResult & {
     floorRatio: { idleP50: Record<string, number>; loadP50: Record<string, number> };
   };
+  throttles: ThrottleCheck;
   targets: TargetResult[];
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_MEMORY_MB, FUNCTIONS } from '../functions/catalog.ts';
+import { DEFAULT_MEMORY_MB, FUNCTIONS, THROTTLE_HEADROOM } from '../functions/catalog.ts';
 import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
 import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
 import {
@@ -35,6 +35,7 @@ import {
 import { synthesizeStack } from './stack.ts';
 import { round } from './stats.ts';
 import { type BenchSystem, startBenchSystem } from './system.ts';
+import { throttleCheck } from './throttles.ts';
 import { runThroughput } from './throughput.ts';
 import { countTransitions, usageOf } from './usage.ts';
 
@@ -430,6 +431,8 @@ async function main(): Promise<void> {
   const bundleLimitKb = 400;
   const overSize = measured.filter(([, f]) => f.bundleBytes > bundleLimitKb * 1024).map(([n]) => n);
   const overTime = measured.filter(([, f]) => f.ratio > 2).map(([n]) => n);
+  const throttles = throttleCheck(workloads);
+  const tightest = throttles.rows.reduce((x, y) => (y.headroom < x.headroom ? y : x));
   const targets: TargetResult[] = [
     judge(
       {
@@ -476,6 +479,18 @@ async function main(): Promise<void> {
     ),
     judge(
       {
+        id: 'api-throttle-headroom',
+        name: "API route limits over the intake's measured traffic at the design rate",
+        target: `≥ ${THROTTLE_HEADROOM}×`,
+        limit: THROTTLE_HEADROOM,
+        bound: 'min',
+      },
+      throttles.minHeadroom,
+      `${round(throttles.minHeadroom, 2)}× (${tightest.route}: ${tightest.rateLimit}/s for ${round(tightest.atDesignRate, 1)}/s)`,
+      `${throttles.designDocumentsPerSecond} documents/s (functions/catalog/throttles.ts), the busiest workload's requests per document on each route`,
+    ),
+    judge(
+      {
         id: 'originals-per-tb-month',
         name: 'Originals older than 90 days',
         target: '≤ $5 per TB-month',
@@ -512,6 +527,7 @@ async function main(): Promise<void> {
       archiveClass,
     },
     throughput: { ...throughput, floorRatio },
+    throttles,
     targets,
   };
   writeFileSync(new URL('results.json', HERE), `${JSON.stringify(results, null, 2)}\n`);

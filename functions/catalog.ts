@@ -25,6 +25,15 @@ export {
   type FunctionName,
 } from './catalog/functions.ts';
 export { API_SCOPE, type HttpMethod, ROUTES, type RouteDef } from './catalog/routes.ts';
+export {
+  DESIGN_DOCUMENTS_PER_SECOND,
+  routeThrottle,
+  THROTTLE_HEADROOM,
+  THROTTLES,
+  type Throttle,
+  type TrafficClass,
+  trafficClass,
+} from './catalog/throttles.ts';
 export { ACCESS_LOG_SUBSCRIBER, TABLE_STREAMS } from './catalog/triggers.ts';
 export { WORKFLOWS, type WorkflowName } from './catalog/workflows.ts';
 

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { API_SCOPE, type FunctionName, ROUTES } from '../../functions/catalog.ts';
+import { API_SCOPE, type FunctionName, ROUTES, routeThrottle, THROTTLES } from '../../functions/catalog.ts';
 import { pascal } from './functions.ts';
 import { guardRule } from './nag.ts';
 
@@ -20,8 +20,6 @@ export interface ApiProps {
   logRetention: logs.RetentionDays;
   /** The key the access log is encrypted with. */
   logKey: kms.IKey;
-  /** Steady-state requests per second of the whole API, and the burst above it. */
-  throttle?: { rateLimit: number; burstLimit: number };
 }
 
 /**
@@ -72,12 +70,13 @@ export class Api extends Construct {
       ),
     );
     this.accessLogs = accessLogs;
-    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle,
+      // Every route has its own limit below (functions/catalog/throttles.ts); the default is the
+      // smallest, for a route that would somehow lack one.
+      throttle: THROTTLES.public,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -132,6 +131,20 @@ export class Api extends Construct {
       }
       this.routes.push(added);
     }
+
+    // Per-route limits, keyed by route key. API Gateway refuses route settings for a route that
+    // does not exist yet, so the stage waits for the routes.
+    const stage = this.stage.node.defaultChild as apigw.CfnStage;
+    stage.routeSettings = Object.fromEntries(
+      ROUTES.map((route) => {
+        const { rateLimit, burstLimit } = routeThrottle(route);
+        return [
+          `${route.method} ${route.path}`,
+          { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
+        ];
+      }),
+    );
+    for (const route of this.routes) stage.node.addDependency(route);
   }
 
   /** The API's base URL. */

@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { API_SCOPE, type FunctionName, type RouteDef } from '../../functions/catalog.ts';
+import { API_SCOPE, type FunctionName, type RouteDef, routeThrottle } from '../../functions/catalog.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
 import { LOCAL_CONSOLE_ORIGINS } from '../shared.ts';
 import type { ConsoleSite } from './console.ts';
@@ -31,6 +31,7 @@ import {
 import { BadPath, compileRoutes, matchRoute, type RouteMatch } from './gateway-routes.ts';
 import type { Identity } from './identity.ts';
 import { firstOf, type LocalRoute } from './local-route.ts';
+import { routeBuckets, type ThrottleOf } from './throttle.ts';
 import { tokenRoute } from './token-route.ts';
 
 /** API Gateway's payload limit for HTTP APIs. */
@@ -76,6 +77,8 @@ export interface GatewayOptions {
   localRoutes?: LocalRoute;
   /** The console, asked for GET/HEAD requests that match no route. */
   console?: ConsoleSite;
+  /** Each route's request limit; the stack's own (functions/catalog/throttles.ts) by default. */
+  throttleOf?: ThrottleOf;
   /** Called for every request that reached a function, and for invocation failures. */
   log?: (entry: { requestId: string; routeKey: string; status: number; error?: unknown }) => void;
   /**
@@ -139,6 +142,7 @@ function originAllowed(cors: CorsConfig, origin: string | undefined): string | u
 
 export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const table = compileRoutes(options.routes);
+  const buckets = routeBuckets(options.throttleOf ?? routeThrottle);
   const cors = options.cors ?? DEFAULT_CORS;
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const integrationTimeout = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
@@ -268,6 +272,20 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
         sub: typeof claims?.sub === 'string' ? claims.sub : '',
         username: typeof claims?.username === 'string' ? claims.username : '',
       });
+    if (!buckets.take(route)) {
+      accessLog(429, '');
+      send(
+        res,
+        requestId,
+        origin,
+        429,
+        errorBody(
+          'TooManyRequests',
+          `${route.method} ${route.path} is over its request limit: retry shortly`,
+        ),
+      );
+      return;
+    }
     let jwt: JWTPayload | undefined;
     if (route.roles !== 'public') {
       const token = bearerToken(req.headers.authorization);

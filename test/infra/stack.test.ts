@@ -20,7 +20,9 @@ import {
   type FunctionName,
   functionAccess,
   ROUTES,
+  routeThrottle,
   TABLE_STREAMS,
+  THROTTLES,
   WORKFLOWS,
   type WorkflowName,
 } from '../../functions/catalog.ts';
@@ -258,13 +260,30 @@ describe('HTTP API', () => {
     }
   });
 
-  it('logs access and throttles on the default stage, and allows the console origin', () => {
+  it('logs access and throttles every route by its class of traffic, and allows the console origin', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
-      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: THROTTLES.public.rateLimit,
+        ThrottlingBurstLimit: THROTTLES.public.burstLimit,
+      },
     });
+    // Every route has its own limit, by the class of its traffic, and the stage is created after
+    // the routes (API Gateway refuses settings for a route it does not know yet).
+    const [[stageId, stageResource]] = ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    const settings = props(stageId).RouteSettings as Record<string, Json>;
+    expect(Object.keys(settings).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of ROUTES) {
+      const { rateLimit, burstLimit } = routeThrottle(route);
+      expect(settings[`${route.method} ${route.path}`]).toEqual({
+        ThrottlingRateLimit: rateLimit,
+        ThrottlingBurstLimit: burstLimit,
+      });
+    }
+    const after = new Set((stageResource as { DependsOn?: string[] }).DependsOn ?? []);
+    for (const [id] of ofType('AWS::ApiGatewayV2::Route')) expect(after.has(id), id).toBe(true);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
       CorsConfiguration: Match.objectLike({

@@ -376,7 +376,9 @@ describe('the gateway over HTTP', () => {
   it("refuses the ID token, valid but without the route's scope, with 403 without calling the function", async () => {
     const issued = await identity.issueToken('clerk1');
     await expect(identity.verify(issued.idToken)).resolves.toMatchObject({ token_use: 'id' });
-    const res = await fetch(`${gw.url}/customers`, { headers: { authorization: `Bearer ${issued.idToken}` } });
+    const res = await fetch(`${gw.url}/customers`, {
+      headers: { authorization: `Bearer ${issued.idToken}` },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toContain('insufficient_scope');
     const body = (await res.json()) as { error: { code: string; message: string } };
@@ -386,6 +388,36 @@ describe('the gateway over HTTP', () => {
     // The access token issued with it passes.
     const ok = await fetch(`${gw.url}/customers`, { headers: { authorization: `Bearer ${issued.token}` } });
     expect(ok.status).toBe(200);
+  });
+
+  it("refuses a route's requests past its burst with 429, before the token or the function; other routes are not affected", async () => {
+    // A bucket of two that refills too slowly for this test to see.
+    const limited = await startGateway({
+      routes: ROUTES,
+      identity,
+      accountId: '000000000000',
+      port: 0,
+      throttleOf: () => ({ rateLimit: 0.001, burstLimit: 2 }),
+      invoke: (fn, event) => {
+        calls.push({ fn, event: event as APIGatewayProxyEventV2WithJWTAuthorizer });
+        return reply(fn, event);
+      },
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${limited.url}/health`)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const refused = await fetch(`${limited.url}/customers`, { headers: { authorization: 'Bearer x' } });
+      expect(refused.status).toBe(401);
+      const t = await token('clerk1');
+      await fetch(`${limited.url}/customers`, { headers: { authorization: `Bearer ${t}` } });
+      const third = await fetch(`${limited.url}/customers`, { headers: { authorization: `Bearer ${t}` } });
+      expect(third.status).toBe(429);
+      expect(((await third.json()) as { error: { code: string } }).error.code).toBe('TooManyRequests');
+      expect(calls.map((c) => c.fn)).toEqual(['health', 'health', 'customers-search']);
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('calls public routes without a token and with no authorizer context', async () => {
