@@ -33,6 +33,7 @@ export interface Prices {
   apiGateway: { httpApiRequestUsd: number };
   cloudWatchLogs: { ingestGbUsd: number; lambdaPlatformBytesPerInvocation: number };
   guardDutyMalwareS3: { gbScannedUsd: number; objectEvaluatedUsd: number };
+  xRay: { traceRecordedUsd: number };
 }
 
 const GB = 1024 ** 3;
@@ -281,6 +282,8 @@ export interface Usage {
   /** Objects (and their bytes) the malware scanner evaluated. */
   scannedObjects: number;
   scannedBytes: number;
+  /** Traces X-Ray is expected to record: the sampled share of the workflow executions. */
+  traces: number;
 }
 
 export const ZERO_USAGE: Usage = {
@@ -295,6 +298,7 @@ export const ZERO_USAGE: Usage = {
   logBytes: 0,
   scannedObjects: 0,
   scannedBytes: 0,
+  traces: 0,
 };
 
 export interface CostLine {
@@ -369,6 +373,13 @@ export function priceUsage(u: Usage, p: Prices): CostLine[] {
       item: 'GB ingested',
       quantity: u.logBytes / GB,
       usd: (u.logBytes / GB) * p.cloudWatchLogs.ingestGbUsd,
+      inTarget: false,
+    },
+    {
+      service: 'X-Ray',
+      item: 'traces recorded',
+      quantity: u.traces,
+      usd: u.traces * p.xRay.traceRecordedUsd,
       inTarget: false,
     },
     {

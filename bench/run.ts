@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, THROTTLE_HEADROOM } from '../functions/catalog.ts';
+import { WORKFLOW_TRACE_RATE } from '../infra/shared.ts';
 import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
 import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
 import {
@@ -125,6 +126,7 @@ function costOf(
     memoryMB,
     prices,
     transitions,
+    executions: executions.executions,
     scanned: { objects: run.documents, bytes: run.uploadedBytes },
   });
   const lines = priceUsage(usage, prices);
@@ -170,6 +172,7 @@ function loanCostOf(
     memoryMB,
     prices,
     transitions: executions.entered + executions.retries,
+    executions: executions.executions,
     scanned: { objects: 0, bytes: 0 },
   });
   const n = run.loanIds.length;
@@ -433,6 +436,8 @@ async function main(): Promise<void> {
   const overTime = measured.filter(([, f]) => f.ratio > 2).map(([n]) => n);
   const throttles = throttleCheck(workloads);
   const tightest = throttles.rows.reduce((x, y) => (y.headroom < x.headroom ? y : x));
+  const xrayPerThousand = (w: WorkloadCost) => sumUsd(w.perThousand.lines, (l) => l.service === 'X-Ray');
+  const xrayWorst = Math.max(xrayPerThousand(a), xrayPerThousand(m1));
   const targets: TargetResult[] = [
     judge(
       {
@@ -476,6 +481,17 @@ async function main(): Promise<void> {
       sweep
         ? `${SWEEP_DUE} documents due in each; the sweep's own DynamoDB requests (bench/sweep-cost.ts)`
         : 'retention-sweep is not in functions/catalog.ts yet',
+    ),
+    judge(
+      {
+        id: 'xray-cost-per-1000-docs',
+        name: 'X-Ray traces per 1,000 documents',
+        target: '≤ $0.002',
+        limit: 0.002,
+      },
+      xrayWorst,
+      `$${round(xrayPerThousand(a), 6)} at ${a.documentsPerSubmission} documents per submission ($${round(xrayPerThousand(m1), 6)} at ${m1.documentsPerSubmission})`,
+      `workflow executions × the sampling rule's ${WORKFLOW_TRACE_RATE * 100}% (infra/shared.ts WORKFLOW_TRACE_RATE); functions start no trace of their own`,
     ),
     judge(
       {

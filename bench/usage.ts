@@ -9,6 +9,7 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { WORKFLOW_TRACE_RATE } from '../infra/shared.ts';
 import { gbSeconds, type Prices, s3Operation, stateTransitions, type Usage } from './cost.ts';
 import type { ProbeState } from './meters.ts';
 
@@ -101,6 +102,8 @@ export interface UsageInput {
   memoryMB: (fn: string) => number;
   prices: Prices;
   transitions: number;
+  /** Workflow executions started: X-Ray traces the sampled share of them (functions start none). */
+  executions: number;
   /** Uploads the malware scanner evaluated, and their bytes. */
   scanned: { objects: number; bytes: number };
 }
@@ -181,6 +184,7 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
       logBytes,
       scannedObjects: input.scanned.objects,
       scannedBytes: input.scanned.bytes,
+      traces: input.executions * WORKFLOW_TRACE_RATE,
     },
     breakdown: {
       functions,

@@ -140,3 +140,13 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
   }
   return env;
 }
+
+/**
+ * What X-Ray traces. Lambda takes no sampling rule (an actively traced function samples one
+ * request a second and 5% beyond, which at an archive's traffic is nearly every request, at
+ * $5 per million traces), so functions pass through their caller's decision and start no
+ * trace of their own. The workflows start traces under a sampling rule at this fixed share of
+ * executions, with no reservoir: the steps of a sampled execution are traced end to end, and the
+ * cost is a fixed fraction of the executions whatever the traffic (`npm run bench`, X-Ray).
+ */
+export const WORKFLOW_TRACE_RATE = 0.05;

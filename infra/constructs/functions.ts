@@ -200,7 +200,8 @@ export class Functions extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: def.memoryMB ?? DEFAULT_MEMORY_MB,
       timeout: Duration.seconds(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-      tracing: lambda.Tracing.ACTIVE,
+      // A trace only when the caller's is sampled (WORKFLOW_TRACE_RATE in infra/shared.ts).
+      tracing: lambda.Tracing.PASS_THROUGH,
       logGroup,
       role,
       environment: functionEnvironment(name, {
@@ -228,7 +229,7 @@ export class Functions extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Active tracing lets the function send segments to X-Ray; xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+        'Tracing (passed through from a sampled workflow) lets the function send segments to X-Ray; xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
     });
     return { fn, role };
   }

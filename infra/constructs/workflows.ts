@@ -4,9 +4,10 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as xray from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
 import { type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
-import { workflowDefinitionPath, workflowSubstitutions } from '../shared.ts';
+import { WORKFLOW_TRACE_RATE, workflowDefinitionPath, workflowSubstitutions } from '../shared.ts';
 import { pascal } from './functions.ts';
 
 export interface WorkflowsProps {
@@ -60,5 +61,23 @@ export class Workflows extends Construct {
       byName[name] = machine;
     }
     this.byName = byName as Record<WorkflowName, sfn.StateMachine>;
+
+    // The workflows' executions are traced at a fixed share and no reservoir (without a rule of
+    // its own, X-Ray's default traces one a second and 5% beyond: nearly all of an archive's).
+    new xray.CfnSamplingRule(this, 'TraceSampling', {
+      samplingRule: {
+        ruleName: `${Stack.of(this).stackName}-workflows`.slice(0, 32),
+        priority: 100,
+        fixedRate: WORKFLOW_TRACE_RATE,
+        reservoirSize: 0,
+        serviceType: 'AWS::StepFunctions::StateMachine',
+        serviceName: '*',
+        host: '*',
+        httpMethod: '*',
+        urlPath: '*',
+        resourceArn: '*',
+        version: 1,
+      },
+    });
   }
 }

@@ -34,6 +34,7 @@ import {
   INTAKE_EXPIRY_DAYS,
   SWEEP_SCHEDULE,
   WATCH_SCHEDULE,
+  WORKFLOW_TRACE_RATE,
   workflowDefinitionPath,
 } from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
@@ -299,7 +300,7 @@ describe('HTTP API', () => {
 });
 
 describe('functions', () => {
-  it('has one function per catalog entry and no other, on Node.js 22, arm64, traced', () => {
+  it("has one function per catalog entry and no other, on Node.js 22, arm64, traced when its caller's trace is", () => {
     // Besides the catalog's functions, only the CDK handler that deploys the console.
     const functions = ofType('AWS::Lambda::Function').filter(
       ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
@@ -309,7 +310,8 @@ describe('functions', () => {
       const p = props(logicalId(stack.functions.byName[name]));
       expect(p.Runtime, name).toBe('nodejs22.x');
       expect(p.Architectures, name).toEqual(['arm64']);
-      expect(p.TracingConfig, name).toEqual({ Mode: 'Active' });
+      // Lambda takes no sampling rule: an active function would trace nearly every request.
+      expect(p.TracingConfig, name).toEqual({ Mode: 'PassThrough' });
       expect(p.Handler, name).toBe('index.handler');
       expect(p.Description, name).toBe(FUNCTIONS[name].description);
       const logGroup = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -542,6 +544,15 @@ describe('workflows', () => {
       expect((p.LoggingConfiguration as Json).Level).toBe('ALL');
       expect(p.TracingConfiguration).toEqual({ Enabled: true });
     }
+    // Executions are traced at a fixed share with no reservoir, so tracing costs a fixed
+    // fraction of the executions whatever the traffic.
+    template.hasResourceProperties('AWS::XRay::SamplingRule', {
+      SamplingRule: Match.objectLike({
+        FixedRate: WORKFLOW_TRACE_RATE,
+        ReservoirSize: 0,
+        ServiceType: 'AWS::StepFunctions::StateMachine',
+      }),
+    });
   });
 
   it('wires every ASL substitution to the ARN of the function the catalog names', () => {
