@@ -132,7 +132,7 @@ export const messages = {
   notPassed: 'failed',
   inbox: 'Tasks',
   inboxEmpty: 'No open tasks.',
-  autoRefresh: 'Refreshes every {s} s; last at {at}',
+  autoRefresh: 'Last updated {at}; refreshes by itself while the page is open',
   task: 'Task',
   dueAt: 'Due',
   waiting: 'Waiting',

@@ -134,7 +134,7 @@ export const messages = {
   // inbox
   inbox: '待办任务',
   inboxEmpty: '没有待办任务。',
-  autoRefresh: '每 {s} 秒自动刷新，上次：{at}',
+  autoRefresh: '上次更新：{at}（页面打开时自动刷新）',
   task: '任务',
   dueAt: '期限',
   waiting: '已等待',

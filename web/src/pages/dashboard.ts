@@ -2,9 +2,8 @@ import { type AgeBand, api, canCall, hasRoute, type StatsView, type WatchedKind 
 import { act, type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { poll } from '../poll.ts';
 import './dashboard.css';
-
-const REFRESH_SECONDS = 30;
 
 /**
  * `GET /stats`: functions/core/stats.ts `statsView`, and the records the hourly check found stuck
@@ -54,10 +53,7 @@ export function dashboardPage(root: HTMLElement, _params: string[], ctx: Ctx): (
       const stats = await api<Stats>('GET', `/stats${year ? `?year=${year}` : ''}`);
       if (!year) fillYears(yearSelect, stats);
       draw(body, stats, ctx, () => void refresh());
-      status.textContent = t('autoRefresh', {
-        s: REFRESH_SECONDS,
-        at: formatTime(stats.asOf, currentLang()),
-      });
+      status.textContent = t('autoRefresh', { at: formatTime(stats.asOf, currentLang()) });
     } catch (err) {
       status.textContent = errorText(err);
       // Nothing shown yet: say why in place of the figures (a later refresh keeps the last ones).
@@ -70,13 +66,17 @@ export function dashboardPage(root: HTMLElement, _params: string[], ctx: Ctx): (
       t('dashboard'),
       status,
       yearSelect,
-      h('button', { type: 'button', class: 'secondary nowrap', onclick: () => void refresh() }, t('refresh')),
+      h(
+        'button',
+        { type: 'button', class: 'secondary nowrap', onclick: () => polling.again() },
+        t('refresh'),
+      ),
     ),
     body,
   );
   void refresh();
-  const timer = setInterval(() => void refresh(), REFRESH_SECONDS * 1000);
-  return () => clearInterval(timer);
+  const polling = poll(refresh, { firstMs: 30000, maxMs: 120000 });
+  return () => polling.stop();
 }
 
 function fillYears(select: HTMLSelectElement, stats: Stats): void {

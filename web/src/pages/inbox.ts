@@ -2,10 +2,9 @@ import { api, type SubmissionView, type TaskView } from '../api.ts';
 import { age, type Ctx, errorText, field, formError, notice, pageHeader, sendForm } from '../app.ts';
 import { formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { poll } from '../poll.ts';
 import { scanCards } from './scans.ts';
 import { decisionExtras, showsTask, subjectTitle, taskSubject } from './task-subjects.ts';
-
-const REFRESH_SECONDS = 10;
 
 /**
  * The task inbox of reviewers, archivists and approvers: open tasks the caller may decide,
@@ -25,7 +24,7 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
       const res = await api<{ items: TaskView[] }>('GET', '/tasks');
       tasks = res.items;
       lastRefresh = formatTime(new Date().toISOString(), currentLang());
-      status.textContent = t('autoRefresh', { s: REFRESH_SECONDS, at: lastRefresh });
+      status.textContent = t('autoRefresh', { at: lastRefresh });
       drawList();
       if (selected && !tasks.some((x) => x.taskId === selected)) {
         selected = undefined;
@@ -187,13 +186,13 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     pageHeader(
       t('inbox'),
       status,
-      h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, t('refresh')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => polling.again() }, t('refresh')),
     ),
     h('div', { class: 'inbox' }, list, detail),
   );
   render(list, h('p', { class: 'hint' }, t('loading')));
   render(detail, h('p', { class: 'hint' }, t('selectTask')));
   void refresh();
-  const timer = setInterval(() => void refresh(), REFRESH_SECONDS * 1000);
-  return () => clearInterval(timer);
+  const polling = poll(refresh, { firstMs: 15000, maxMs: 60000 });
+  return () => polling.stop();
 }

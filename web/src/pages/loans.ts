@@ -14,9 +14,8 @@ import {
 } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { poll } from '../poll.ts';
 import { showContent } from './shared.ts';
-
-const REFRESH_SECONDS = 10;
 
 /** Where a paper original is shelved, in words. */
 export const shelf = (d: LoanDocument): string =>
@@ -202,10 +201,7 @@ export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
           .flatMap((l) => l.documents.map((d) => docOf(d.documentId))),
       );
       await draw(res.items);
-      status.textContent = t('autoRefresh', {
-        s: REFRESH_SECONDS,
-        at: formatTime(new Date().toISOString(), currentLang()),
-      });
+      status.textContent = t('autoRefresh', { at: formatTime(new Date().toISOString(), currentLang()) });
     } catch (err) {
       render(list, notice(errorText(err), 'error'));
     }
@@ -320,7 +316,7 @@ export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
     pageHeader(
       t('loans'),
       status,
-      h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, t('refresh')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => polling.again() }, t('refresh')),
     ),
     canCall('GET', '/documents', ctx.session.groups)
       ? h('p', { class: 'hint' }, h('a', { href: '#/search' }, t('searchTitle')), ' · ', t('chooseToBorrow'))
@@ -330,8 +326,8 @@ export function loansPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
   );
   render(list, h('p', { class: 'hint' }, t('loading')));
   void refresh();
-  const timer = setInterval(() => void refresh(), REFRESH_SECONDS * 1000);
-  return () => clearInterval(timer);
+  const polling = poll(refresh, { firstMs: 10_000, maxMs: 30_000 });
+  return () => polling.stop();
 }
 
 /**

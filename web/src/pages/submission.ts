@@ -2,6 +2,7 @@ import { api, type DocumentView, type SubmissionView, type Upload } from '../api
 import { act, badge, type Ctx, errorText, hasGroup, loadPage, pageHeader } from '../app.ts';
 import { button, dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { type Poll, poll } from '../poll.ts';
 import { contentTypeOf, putWithRetry, sha256Hex } from '../upload.ts';
 import { checksCell } from './shared.ts';
 
@@ -17,22 +18,26 @@ const MOVING = ['SUBMITTED', 'VALIDATED', 'IN_REVIEW'];
 export async function submissionPage(root: HTMLElement, params: string[], ctx: Ctx): Promise<() => void> {
   const id = params[0] ?? '';
   const { scheme } = ctx;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let polling: Poll | undefined;
   let stopped = false;
   const replacing = new Map<string, { sent: number; total: number; state: string }>();
 
-  const load = async () => {
+  /** Draws the submission; true while it is still moving (worth asking again). */
+  const fetchAndDraw = async (): Promise<boolean> => {
     const s = await loadPage<SubmissionView>(root, t('submission'), `/submissions/${id}`);
-    if (!s) return;
+    if (!s) return false;
     draw(s);
-    if (
-      !stopped &&
-      (MOVING.includes(s.status) ||
-        replacing.size > 0 ||
-        s.documents.some((d) => d.status === 'PENDING_UPLOAD'))
-    ) {
-      timer = setTimeout(() => void load(), 2000);
-    }
+    return (
+      MOVING.includes(s.status) ||
+      replacing.size > 0 ||
+      s.documents.some((d) => d.status === 'PENDING_UPLOAD')
+    );
+  };
+  /** Loads now, and follows the submission while it moves: every 2 s, slowing to every 30 s. */
+  const load = async () => {
+    polling?.stop();
+    polling = undefined;
+    if ((await fetchAndDraw()) && !stopped) polling = poll(fetchAndDraw, { firstMs: 2000, maxMs: 30_000 });
   };
 
   const mine = (s: SubmissionView) => hasGroup(ctx, 'clerk') && s.createdBy === ctx.session.username;
@@ -245,6 +250,6 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
   await load();
   return () => {
     stopped = true;
-    if (timer) clearTimeout(timer);
+    polling?.stop();
   };
 }

@@ -2,6 +2,7 @@ import { ApiError, api, type SubmissionView, type Upload } from '../../api.ts';
 import { errorText, formError, notice, showFieldErrors } from '../../app.ts';
 import { h, render, toast } from '../../dom.ts';
 import { t } from '../../i18n.ts';
+import { type Poll, poll } from '../../poll.ts';
 import { putWithRetry, runLimited } from '../../upload.ts';
 import {
   allConfirmed,
@@ -39,7 +40,7 @@ export interface SubmitStep {
 export function submitStep(view: ClerkView): SubmitStep {
   const { root, scheme, steps } = view;
   const box = h('section', { class: 'card actions-card', 'data-testid': 'actions' });
-  let poll: ReturnType<typeof setInterval> | undefined;
+  let watching: Poll | undefined;
 
   function draw(): void {
     const d = draft();
@@ -173,27 +174,28 @@ export function submitStep(view: ClerkView): SubmitStep {
     startPolling();
   }
 
-  /** Storage tells the API about each upload asynchronously; the page follows until all are seen. */
+  /**
+   * Storage tells the API about each upload asynchronously; the page follows until all are seen,
+   * every second at first (a scan is usually confirmed within seconds), slowing to every 10 s.
+   */
   function startPolling(): void {
     const id = draft().submissionId;
-    if (poll || !id) return;
+    if (watching || !id) return;
     const tick = async () => {
-      try {
-        const s = await api<SubmissionView>('GET', `/submissions/${id}`);
-        for (const r of storageReported(s.documents)) steps.row(r);
-        draw();
-        if (allConfirmed()) stop();
-      } catch {
-        // the next tick tries again
-      }
+      const s = await api<SubmissionView>('GET', `/submissions/${id}`);
+      for (const r of storageReported(s.documents)) steps.row(r);
+      draw();
+      if (!allConfirmed()) return true;
+      stop(); // a later upload starts following again
+      return false;
     };
-    poll = setInterval(() => void tick(), 1000);
-    void tick();
+    watching = poll(tick, { firstMs: 1000, maxMs: 10_000 });
+    watching.again();
   }
 
   function stop(): void {
-    if (poll) clearInterval(poll);
-    poll = undefined;
+    watching?.stop();
+    watching = undefined;
   }
 
   async function submit(): Promise<void> {
