@@ -4,6 +4,12 @@
  * `{fonds}-{category}·{year}-{retention}-{classCode}-{seq:4}`. The item number (件号) runs per
  * sequence: every other part of the code together names the sequence, so numbers restart for
  * each year, retention period and class, as DA/T 22 expects.
+ *
+ * `{seq:4}` is the least number of digits, as DA/T 22 pads the item number to at least four: a
+ * sequence that outgrows it goes on with wider numbers (`…-9999`, then `…-10000`) rather than
+ * stopping the archive. A code stays unique and reads back; the stack alarms when a sequence
+ * reaches 80% of its width (`SEQUENCE_ALARM_SHARE`), so the scheme can be widened for the next
+ * year before numbers change width.
  */
 
 export interface ArchiveCodeParts {
@@ -58,11 +64,10 @@ function render(tokens: Token[], parts: ArchiveCodeParts, withSeq: boolean): str
       if (t.field === 'seq') {
         if (!withSeq) return '';
         const width = t.width ?? 4;
-        const text = String(parts.seq);
-        if (!Number.isInteger(parts.seq) || parts.seq < 1 || text.length > width) {
-          throw new Error(`item number ${parts.seq} does not fit ${width} digits`);
+        if (!Number.isInteger(parts.seq) || parts.seq < 1) {
+          throw new Error(`item number ${parts.seq} is not a whole number from 1`);
         }
-        return text.padStart(width, '0');
+        return String(parts.seq).padStart(width, '0');
       }
       const value = String(parts[t.field]);
       if (!/^[A-Z0-9]+$/.test(value))
@@ -81,12 +86,22 @@ export function sequenceKey(template: string, parts: Omit<ArchiveCodeParts, 'seq
   return render(parseCodeTemplate(template), { ...parts, seq: 1 }, false);
 }
 
-/** Largest item number the template can express. */
-export function maxSequence(template: string): number {
+/** The largest item number the template's width holds; past it numbers are written wider. */
+export function sequenceCapacity(template: string): number {
   const seq = parseCodeTemplate(template).find((t) => 'field' in t && t.field === 'seq');
   const width = seq && 'field' in seq ? (seq.width ?? 4) : 4;
   return 10 ** width - 1;
 }
+
+/** Counted each time a sequence hands out numbers at or past its alarm point. */
+export const SEQUENCE_NEAR_FULL_METRIC = 'SequenceNearFull';
+
+/** The share of a sequence's capacity at which the stack alarms. */
+export const SEQUENCE_ALARM_SHARE = 0.8;
+
+/** The first item number at which a sequence counts as nearly full (8000 for `{seq:4}`). */
+export const sequenceAlarmAt = (template: string): number =>
+  Math.ceil((sequenceCapacity(template) + 1) * SEQUENCE_ALARM_SHARE);
 
 /** Reads a code back into its parts; returns undefined when it does not match the template. */
 export function parseArchiveCode(template: string, code: string): ArchiveCodeParts | undefined {
@@ -94,7 +109,8 @@ export function parseArchiveCode(template: string, code: string): ArchiveCodePar
   const pattern = tokens
     .map((t) => {
       if ('literal' in t) return t.literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      if (t.field === 'seq') return `(?<seq>\\d{${t.width ?? 4}})`;
+      // Exactly the width, or wider without a leading zero (a sequence past its capacity).
+      if (t.field === 'seq') return `(?<seq>\\d{${t.width ?? 4}}|[1-9]\\d{${t.width ?? 4},})`;
       if (t.field === 'year') return '(?<year>\\d{4})';
       return `(?<${t.field}>[A-Z0-9]+)`;
     })

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type ArchiveCodeParts, formatArchiveCode, maxSequence, sequenceKey } from './archive-code.ts';
+import { type ArchiveCodeParts, formatArchiveCode, sequenceKey } from './archive-code.ts';
 import { now } from './clock.ts';
 import { Conflict } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -336,7 +336,7 @@ export interface CodeAssignment {
   seq: number;
 }
 
-/** Numbers a group after the last number used, with no gaps; fails when the template runs out. */
+/** Numbers a group after the last number used, with no gaps. */
 export function assignCodes(
   template: string,
   group: CodeGroup,
@@ -348,8 +348,8 @@ export function assignCodes(
 
 /**
  * Gives a group's documents the item numbers reserved for them, in order (numbers given back by
- * an archiving that failed come first, so the register has no gap); fails when a number is past
- * what the template can hold.
+ * an archiving that failed come first, so the register has no gap). A number past the template's
+ * width is written wider (core/archive-code.ts).
  */
 export function numberCodes(
   template: string,
@@ -360,11 +360,6 @@ export function numberCodes(
     throw new Error(
       `sequence ${group.sequenceKey}: ${numbers.length} numbers for ${group.documentIds.length} documents`,
     );
-  }
-  const max = maxSequence(template);
-  const past = numbers.find((n) => n > max);
-  if (past !== undefined) {
-    throw new Error(`sequence ${group.sequenceKey} is exhausted: ${past} exceeds ${max}`);
   }
   return group.documentIds.map((documentId, i) => {
     const seq = numbers[i] as number;

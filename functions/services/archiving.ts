@@ -4,9 +4,16 @@ import { releaseSequenceRange, reserveSequenceNumbers } from '../adapters/code-s
 import { getCustomer as getCustomerRecord } from '../adapters/customers-repo.ts';
 import { getDocuments } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
+import { emitCount } from '../adapters/metrics.ts';
 import { copyToArchive, headArchiveObject, lockArchiveCopy } from '../adapters/storage.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
-import { parseArchiveCode, sequenceKey } from '../core/archive-code.ts';
+import {
+  parseArchiveCode,
+  SEQUENCE_NEAR_FULL_METRIC,
+  sequenceAlarmAt,
+  sequenceCapacity,
+  sequenceKey,
+} from '../core/archive-code.ts';
 import { isEarlierCopy } from '../core/archive-copies.ts';
 import { now } from '../core/clock.ts';
 import {
@@ -81,8 +88,25 @@ async function reserveCodes(
       now().toISOString(),
     );
     for (const a of numberCodes(scheme.codeTemplate, group, numbers)) codes.set(a.documentId, a);
+    warnWhenNearlyFull(scheme, group.sequenceKey, numbers);
   }
   return { at: archivedAt, codes };
+}
+
+/**
+ * A sequence at 80% of its width raises the stack's alarm while there is time to widen the
+ * scheme's `{seq}` for the next year; past its width it goes on with wider numbers regardless.
+ */
+function warnWhenNearlyFull(scheme: Scheme, key: string, numbers: readonly number[]): void {
+  const highest = Math.max(...numbers);
+  const alarmAt = sequenceAlarmAt(scheme.codeTemplate);
+  if (highest < alarmAt) return;
+  emitCount(
+    SEQUENCE_NEAR_FULL_METRIC,
+    numbers.filter((n) => n >= alarmAt).length,
+    `archive-code sequence ${key} is at ${highest} of ${sequenceCapacity(scheme.codeTemplate)}`,
+    { sequenceKey: key, highest, capacity: sequenceCapacity(scheme.codeTemplate) },
+  );
 }
 
 /** Releases the reservations of the sequences the documents' codes come from. */

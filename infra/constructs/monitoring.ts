@@ -7,6 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SEQUENCE_NEAR_FULL_METRIC } from '../../functions/core/archive-code.ts';
 import { FIXITY_MISMATCH_METRIC, METRICS_NAMESPACE } from '../../functions/core/disposal.ts';
 import { ARCHIVE_FAILED_METRIC, STUCK_RECORDS_METRIC } from '../../functions/core/workflow-health.ts';
 import { pascal } from './functions.ts';
@@ -78,6 +79,17 @@ export class Monitoring extends Construct {
         statistic: 'Sum',
       }),
       'An archived original no longer matches the SHA-256 recorded at intake',
+    );
+    // An archive-code sequence reached 80% of its width: widen the scheme's {seq} for next year.
+    alarm(
+      'SequenceNearFull',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: SEQUENCE_NEAR_FULL_METRIC,
+        period,
+        statistic: 'Sum',
+      }),
+      "An archive-code sequence reached 80% of its template's width; past it, item numbers are written wider",
     );
     // Archiving that failed for good sends the submission back to its clerk (the execution itself
     // succeeds), so it is counted and alarmed on by name.

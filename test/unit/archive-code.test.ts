@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatArchiveCode,
-  maxSequence,
   parseArchiveCode,
   parseCodeTemplate,
+  sequenceAlarmAt,
+  sequenceCapacity,
   sequenceKey,
 } from '../../functions/core/archive-code.ts';
 
@@ -36,15 +37,29 @@ describe('archive codes', () => {
     expect(sequenceKey(TEMPLATE, { ...PARTS, classCode: 'BG' })).not.toBe(sequenceKey(TEMPLATE, PARTS));
   });
 
-  it('knows the largest number the template can hold', () => {
-    expect(maxSequence(TEMPLATE)).toBe(9999);
-    expect(maxSequence(TEMPLATE.replace('{seq:4}', '{seq:5}'))).toBe(99999);
+  it("knows the largest number the template's width holds, and alarms at 80% of it", () => {
+    expect(sequenceCapacity(TEMPLATE)).toBe(9999);
+    expect(sequenceCapacity(TEMPLATE.replace('{seq:4}', '{seq:5}'))).toBe(99999);
+    expect(sequenceAlarmAt(TEMPLATE)).toBe(8000);
+    expect(sequenceAlarmAt(TEMPLATE.replace('{seq:4}', '{seq:3}'))).toBe(800);
+  });
+
+  it('goes on past the width with wider numbers, which read back and stay distinct', () => {
+    const at = (seq: number) => formatArchiveCode(TEMPLATE, { ...PARTS, seq });
+    expect(at(9999)).toBe('Z001-KH·2026-D30-YK-9999');
+    expect(at(10000)).toBe('Z001-KH·2026-D30-YK-10000');
+    expect(at(123456)).toBe('Z001-KH·2026-D30-YK-123456');
+    for (const seq of [9999, 10000, 10001, 123456]) {
+      expect(parseArchiveCode(TEMPLATE, at(seq))).toEqual({ ...PARTS, seq });
+    }
+    // A wider number is never written with a leading zero: 01000 is not a code of the template.
+    expect(parseArchiveCode(TEMPLATE, 'Z001-KH·2026-D30-YK-01000')).toBeUndefined();
   });
 
   it.each([
-    [0, /item number 0 does not fit 4 digits/],
-    [10000, /item number 10000 does not fit 4 digits/],
-    [1.5, /item number 1.5 does not fit/],
+    [0, /item number 0 is not a whole number from 1/],
+    [-3, /item number -3 is not a whole number/],
+    [1.5, /item number 1.5 is not a whole number/],
   ])('refuses item number %s', (seq, message) => {
     expect(() => formatArchiveCode(TEMPLATE, { ...PARTS, seq })).toThrow(message);
   });

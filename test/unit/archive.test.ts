@@ -86,10 +86,12 @@ describe('archive codes (domain)', () => {
     expect(assignments.map((a) => a.archiveCode)).toEqual([`${D30}0007`, `${D30}0008`, `${D30}0009`]);
   });
 
-  it('refuses to run past the last number the template can hold', () => {
+  it("goes on past the template's width with wider numbers instead of failing the archive", () => {
     const [group] = codeGroups(scheme, 'NEWCONN', documents(), NOW);
     if (!group) throw new Error('no group');
-    expect(() => assignCodes(scheme.codeTemplate, group, 9998)).toThrow(/exhausted: 10000 exceeds 9999/);
+    const { assignments, last } = assignCodes(scheme.codeTemplate, group, 9998);
+    expect(last).toBe(10001);
+    expect(assignments.map((a) => a.archiveCode)).toEqual([`${D30}9999`, `${D30}10000`, `${D30}10001`]);
   });
 });
 
@@ -180,6 +182,42 @@ describe('intake-archive step', () => {
     items.filter((i) => i.Update?.Key?.pk?.startsWith('DOCUMENT#'));
   const codePuts = (items: ReturnType<typeof transactItems>) =>
     items.filter((i) => i.Put?.Item?.pk?.startsWith('ARCHIVECODE#'));
+
+  it('raises the near-full metric once a sequence hands out numbers at 80% of its width, not before', async () => {
+    const { logger } = await import('../../functions/adapters/logger.ts');
+    const errors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const nearFull = () =>
+      errors.mock.calls.filter(
+        ([, details]) => (details as Record<string, unknown>)?.SequenceNearFull !== undefined,
+      );
+    try {
+      stored(undefined, [documents()]);
+      // The D30 sequence hands out 7997–7999: below the alarm point (8000 for {seq:4}).
+      sequences(7996, 0);
+      ddbMock.on(TransactWriteCommand).resolves({});
+      archiveBucketCopies();
+      await archive(input);
+      expect(nearFull()).toEqual([]);
+
+      resetMocks();
+      strictMocks();
+      stored(undefined, [documents()]);
+      // 7999, 8000, 8001: two numbers at or past it.
+      sequences(7998, 0);
+      ddbMock.on(TransactWriteCommand).resolves({});
+      archiveBucketCopies();
+      await archive(input);
+      expect(nearFull()).toHaveLength(1);
+      expect(nearFull()[0]?.[1]).toMatchObject({
+        SequenceNearFull: 2,
+        sequenceKey: D30,
+        highest: 8001,
+        capacity: 9999,
+      });
+    } finally {
+      errors.mockRestore();
+    }
+  });
 
   it('reserves codes per sequence, locks each original with its code, archives codes, documents and submission in one transaction, then releases the reservations', async () => {
     stored(undefined, [documents()]);
