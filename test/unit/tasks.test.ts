@@ -1,6 +1,6 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as decide } from '../../functions/api/tasks-decide.ts';
 import { handler as list } from '../../functions/api/tasks-list.ts';
 import type { Actor } from '../../functions/core/roles.ts';
@@ -38,7 +38,10 @@ beforeEach(() => {
   setEnv();
   strictMocks();
 });
-afterEach(resetMocks);
+afterEach(() => {
+  vi.useRealTimers();
+  resetMocks();
+});
 
 describe('task rules', () => {
   const actor = (sub: string, ...roles: Actor['roles']): Actor => ({ sub, username: sub, roles });
@@ -324,7 +327,12 @@ describe('POST /tasks/{taskId}/decision', () => {
       ddbMock.on(TransactWriteCommand).resolves({});
       sfnMock.on(SendTaskSuccessCommand).rejects(namedError(error));
 
-      const res = await decideAs(USERS.reviewer, { decision: 'approve' });
+      // The decision waits a few seconds for a retried step to give the task a new token; the
+      // test's clock runs through that wait.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+      const pending = decideAs(USERS.reviewer, { decision: 'approve' });
+      await vi.advanceTimersByTimeAsync(10_000);
+      const res = await pending;
 
       expect(res.statusCode).toBe(409);
       expect(errorOf(res.body).message).toBe(`task ${TASK_ID} expired before the decision arrived`);
