@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../core/workflow-errors.ts';
 import { ddb } from './clients.ts';
+import { batchGetItems } from './dynamo/batch-get.ts';
 import { keys } from './dynamo/keys.ts';
 import { isConditionalCheckFailed, updateUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
@@ -145,4 +146,17 @@ export async function returnSequenceNumbers(sequenceKey: string, submissionId: s
     },
   });
   return given ? numbers : [];
+}
+
+/** The last item number of each sequence that has one (a sequence never used has no item). */
+export async function lastNumbers(sequenceKeys: readonly string[]): Promise<Map<string, number>> {
+  const items = await batchGetItems(
+    sequenceKeys.map((k) => keys.sequence(k)),
+    { projection: { expression: 'sequenceKey, #last', names: { '#last': 'last' } } },
+  );
+  return new Map(
+    items.flatMap((i) =>
+      typeof i.sequenceKey === 'string' && typeof i.last === 'number' ? [[i.sequenceKey, i.last]] : [],
+    ),
+  );
 }

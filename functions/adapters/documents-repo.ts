@@ -106,6 +106,17 @@ function readCustomerDocuments(
   );
 }
 
+/** The documents archive codes were given to, by code; codes never given are left out. */
+export async function archiveCodeOwners(codes: readonly string[]): Promise<Map<string, string>> {
+  const items = await batchGetItems(codes.map((c) => keys.archiveCode(c)));
+  const prefix = keys.archiveCode('').pk;
+  return new Map(
+    items.flatMap((item) =>
+      typeof item.documentId === 'string' ? [[String(item.pk).slice(prefix.length), item.documentId]] : [],
+    ),
+  );
+}
+
 /** The document an archive code was given to (codes are never reused). */
 export async function getArchiveCodeOwner(code: string): Promise<string | undefined> {
   const item = await getRecord<{ documentId?: unknown }>(keys.archiveCode(code));

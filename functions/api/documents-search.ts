@@ -1,5 +1,6 @@
 import { auditClearRead } from '../adapters/audit.ts';
 import { getArchiveCodeOwner, getDocument, queryCustomerDocuments } from '../adapters/documents-repo.ts';
+import { schemeId } from '../adapters/env.ts';
 import {
   type DocumentRecord,
   type DocumentView,
@@ -11,8 +12,12 @@ import {
 } from '../core/documents.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
+import { documentsOfYear } from '../services/year-listing.ts';
 
-/** `GET /documents?customerId=&archiveCode=&docType=&status=`: by archive code, or a customer's documents. */
+/**
+ * `GET /documents?customerId=&archiveCode=&year=&classCode=&docType=&status=`: by archive code, a
+ * customer's documents, or the whole archive by archive year (and class).
+ */
 export const handler = apiHandler(
   'documents-search',
   async function handleDocumentsSearch({ actor, query, requestId }) {
@@ -39,12 +44,24 @@ export const handler = apiHandler(
       const doc = documentId ? await getDocument(documentId) : undefined;
       return { status: 200, body: { items: doc && matchesQuery(doc, q) ? await shown([doc]) : [] } };
     }
-    const page = await queryCustomerDocuments(
-      q.customerId as string,
-      { ...(q.docType ? { docType: q.docType } : {}), ...(q.status ? { status: q.status } : {}) },
-      q.limit ?? 100,
-      q.nextToken,
-    );
+    const filters = {
+      ...(q.docType ? { docType: q.docType } : {}),
+      ...(q.status ? { status: q.status } : {}),
+    };
+    if (q.customerId === undefined && q.year !== undefined) {
+      // The whole archive by year (a caller limited to regions was refused by the route's rule).
+      const page = await documentsOfYear(
+        getScheme(schemeId()),
+        { year: q.year, ...(q.classCode ? { classCode: q.classCode } : {}), ...filters },
+        q.limit ?? 100,
+        q.nextToken,
+      );
+      return {
+        status: 200,
+        body: { items: await shown(page.items), ...(page.nextToken ? { nextToken: page.nextToken } : {}) },
+      };
+    }
+    const page = await queryCustomerDocuments(q.customerId as string, filters, q.limit ?? 100, q.nextToken);
     return {
       status: 200,
       body: {

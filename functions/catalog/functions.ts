@@ -177,7 +177,7 @@ const DECLARED = {
     auditedWrites({ answerTasks: true }),
   ),
   'documents-search': api(
-    'Finds documents by customer, archive code, type or status',
+    'Finds documents by customer, archive code, archive year, type or status',
     reads({ pageTokens: true }),
   ),
   'documents-get': api('Metadata of one document', reads()),

@@ -265,15 +265,25 @@ export const documentQuerySchema = lazySchema(() =>
     .object({
       customerId: z.string().min(1).max(100).optional(),
       archiveCode: z.string().min(1).max(100).optional(),
+      // The whole archive by archive year (and class), for callers serving every region.
+      year: z.coerce.number().int().min(1900).max(2999).optional(),
+      classCode: z
+        .string()
+        .regex(/^[A-Z0-9]{1,16}$/, 'must be a class code as it stands in archive codes, e.g. YK')
+        .optional(),
       docType: z.string().min(1).max(12).optional(),
       status: z.enum(DOCUMENT_STATUSES).optional(),
       limit: z.coerce.number().int().min(1).max(500).optional(),
       nextToken: z.string().min(1).max(2000).optional(),
     })
     .strict()
-    .refine((q) => q.customerId !== undefined || q.archiveCode !== undefined, {
-      message: 'give customerId or archiveCode',
+    .refine((q) => q.customerId !== undefined || q.archiveCode !== undefined || q.year !== undefined, {
+      message: 'give customerId, archiveCode or year',
       path: ['customerId'],
+    })
+    .refine((q) => q.classCode === undefined || q.year !== undefined, {
+      message: 'classCode narrows a listing by year: give year too',
+      path: ['classCode'],
     }),
 );
 
@@ -289,6 +299,31 @@ export function matchesQuery(doc: DocumentRecord, q: DocumentQuery): boolean {
 }
 
 // ---- Archive codes ---------------------------------------------------------------------------
+
+/**
+ * The sequences an archive year's codes can come from: the scheme's fonds and category, the
+ * year, each retention period its document types use and each class code of its business events
+ * (or the one asked for), in a fixed order. Every code of the year is `<sequence><number>` for a
+ * number from 1 to the sequence's last, which is how the whole archive is listed by year without
+ * an index of its own (legacy codes raise their sequence's last too).
+ */
+export function sequencesOfYear(
+  scheme: Scheme,
+  year: number,
+  classCode?: string,
+): { key: string; parts: Omit<ArchiveCodeParts, 'seq'> }[] {
+  const retentions = [...new Set(scheme.documentTypes.map((t) => t.retention))].sort();
+  const classes =
+    classCode === undefined
+      ? [...new Set(scheme.businessEvents.map((e) => e.classCode))].sort()
+      : [classCode];
+  return retentions.flatMap((retention) =>
+    classes.map((c) => {
+      const parts = { fonds: scheme.fonds, category: scheme.category, year, retention, classCode: c };
+      return { key: sequenceKey(scheme.codeTemplate, parts), parts };
+    }),
+  );
+}
 
 /** Documents that draw their item numbers from one sequence. */
 export interface CodeGroup {

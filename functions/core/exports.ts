@@ -41,7 +41,6 @@ export const exportRecordSchema = lazySchema(() =>
         .object({
           customers: z
             .array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{3,31}$/, 'must be a customer number'))
-            .min(1)
             .max(MAX_EXPORT_CUSTOMERS),
           year: z.number().int().min(1900).max(9999).optional(),
           category: z
@@ -49,7 +48,12 @@ export const exportRecordSchema = lazySchema(() =>
             .regex(/^[A-Z0-9]{1,16}$/, 'must be 1 to 16 upper-case letters or digits')
             .optional(),
         })
-        .strict(),
+        .strict()
+        // No customers named: the whole archive year.
+        .refine((s) => s.customers.length > 0 || s.year !== undefined, {
+          message: 'names no customer and no year',
+          path: ['customers'],
+        }),
       documents: z
         .array(
           z

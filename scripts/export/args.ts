@@ -2,6 +2,7 @@ import { UsageError } from '../shared/errors.ts';
 
 /** What the archivist asked to export, as given on the command line (customer numbers upper-cased). */
 export interface Selection {
+  /** None: every customer with documents of `year`. */
   customers: string[];
   year?: number;
   category?: string;
@@ -16,10 +17,9 @@ const CUSTOMER_NO = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
 const CATEGORY = /^[A-Z0-9]{1,16}$/;
 
 /**
- * Reads `--out <dir> --customer <no>... [--year YYYY] [--category CODE]` (also `--name=value`).
- * Anything else, or a value of the wrong shape, is a UsageError naming it. At least one customer
- * is required: the API finds documents per customer (`GET /documents?customerId=`), and has no
- * listing of the whole archive by year to page through instead.
+ * Reads `--out <dir> [--customer <no>]... [--year YYYY] [--category CODE]` (also `--name=value`).
+ * Anything else, or a value of the wrong shape, is a UsageError naming it. Customers, a year or
+ * both: without customers the selection is every customer with documents of that archive year.
  */
 export function parseArgs(argv: readonly string[]): ExportArgs {
   const customers: string[] = [];
@@ -86,10 +86,10 @@ export function parseArgs(argv: readonly string[]): ExportArgs {
     }
   }
   if (out === undefined) throw new UsageError('须给出 --out <目录>', '--out <dir> is required');
-  if (customers.length === 0) {
+  if (customers.length === 0 && year === undefined) {
     throw new UsageError(
-      '须给出至少一个 --customer <客户编号>：接口按客户查找文件',
-      'give at least one --customer <customerNo>: the API finds documents per customer',
+      '须给出 --customer <客户编号>（可多次）或 --year <年度>（整个年度的档案）',
+      'give --customer <customerNo> (one or more) or --year YYYY (the whole archive year)',
     );
   }
   return {
@@ -109,7 +109,7 @@ export function parseArgs(argv: readonly string[]): ExportArgs {
  */
 export function bagNameOf(selection: Selection, digest: (text: string) => string): string {
   const customers = [...selection.customers].sort();
-  let who = customers.join('+');
+  let who = customers.length === 0 ? 'all' : customers.join('+');
   if (who.length > 80)
     who = `${customers[0]}+${customers.length - 1}-more-${digest(customers.join(',')).slice(0, 12)}`;
   const parts = ['dangan-export', who];

@@ -7,7 +7,14 @@ import { ExportFailure, Interrupted } from './errors.ts';
 import { JOURNAL_NAME, Journal, type StartEntry } from './journal.ts';
 import { type BagContext, writeCustomer, writeDocument } from './records.ts';
 import { isSealed, seal, verifyBag } from './seal.ts';
-import { type CustomerRef, checkCategory, findCustomer, getScheme, selectedDocuments } from './selection.ts';
+import {
+  type CustomerRef,
+  checkCategory,
+  customersOfYear,
+  findCustomer,
+  getScheme,
+  selectedDocuments,
+} from './selection.ts';
 
 /**
  * One export, from the selection to a sealed and verified bag: customer by customer, document by
@@ -75,6 +82,9 @@ export async function runExport(options: RunOptions): Promise<RunResult> {
   checkCategory(scheme, selection.category);
   const customers: CustomerRef[] = [];
   for (const no of selection.customers) customers.push(await findCustomer(api, no));
+  if (selection.customers.length === 0 && selection.year !== undefined) {
+    customers.push(...(await customersOfYear(api, scheme, { ...selection, year: selection.year })));
+  }
 
   // Only now, with the selection checked, is anything written.
   await mkdir(bagDir, { recursive: true });

@@ -6,8 +6,8 @@ import type { Selection } from './args.ts';
 import { ExportFailure } from './errors.ts';
 
 /**
- * What a selection holds, read through the API a page at a time: the customers named by number,
- * then each customer's archived documents (`GET /documents?customerId=&status=ARCHIVED`, 100 a
+ * What a selection holds, read through the API a page at a time: the customers named by number
+ * (or every customer with documents of the year), then each customer's archived documents (`GET /documents?customerId=&status=ARCHIVED`, 100 a
  * page), narrowed to the archive year and class asked for by reading the archive code.
  */
 
@@ -92,4 +92,41 @@ export async function* selectedDocuments(
     for (const doc of page.items) if (inSelection(scheme, selection, doc)) yield doc;
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
+}
+
+/**
+ * Every customer with archived documents of the selection's year (and class), in archive-code
+ * order, found through the archive-wide listing (`GET /documents?year=&classCode=`), which only
+ * accounts serving every region may page through.
+ */
+export async function customersOfYear(
+  api: ApiClient,
+  scheme: SchemeInfo,
+  selection: Selection & { year: number },
+): Promise<CustomerRef[]> {
+  const c = selection.category;
+  const classCode =
+    c === undefined || c === scheme.category
+      ? undefined
+      : (scheme.businessEvents.find((e) => e.code === c)?.classCode ?? c);
+  const ids = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const query = new URLSearchParams({
+      year: String(selection.year),
+      status: 'ARCHIVED',
+      limit: String(PAGE_SIZE),
+    });
+    if (classCode !== undefined) query.set('classCode', classCode);
+    if (nextToken !== undefined) query.set('nextToken', nextToken);
+    const page = await api.get<{ items: DocumentView[]; nextToken?: string }>(`/documents?${query}`);
+    for (const doc of page.items) if (inSelection(scheme, selection, doc)) ids.add(doc.customerId);
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  const customers: CustomerRef[] = [];
+  for (const customerId of ids) {
+    const found = await api.get<CustomerRef>(`/customers/${encodeURIComponent(customerId)}`);
+    customers.push({ customerId, customerNo: found.customerNo, name: found.name });
+  }
+  return customers;
 }

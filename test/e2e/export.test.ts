@@ -212,6 +212,53 @@ describe('export and handover', () => {
     expect(mismatch.body.error.message).toContain('not the one recorded at intake');
   });
 
+  it('lists the whole archive by year a page at a time, and exports a year without naming customers', async () => {
+    const year = Number(/·(\d{4})-/.exec(documents[0]?.archiveCode ?? '')?.[1]);
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const q = new URLSearchParams({ year: String(year), status: 'ARCHIVED', limit: '4' });
+      if (nextToken) q.set('nextToken', nextToken);
+      const page = await api.expect<{ items: DocView[]; nextToken?: string }>(
+        200,
+        'archivist1',
+        'GET',
+        `/documents?${q}`,
+      );
+      expect(page.items.length).toBeLessThanOrEqual(4);
+      seen.push(...page.items.map((d) => d.archiveCode));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    // Every code of the year once, in code order.
+    expect(seen).toEqual(documents.map((d) => d.archiveCode).sort());
+    const other = await api.expect<{ items: DocView[] }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents?year=${year - 1}`,
+    );
+    expect(other.items).toEqual([]);
+    const noYear = await api.call<{ error: { message: string } }>(
+      'archivist1',
+      'GET',
+      '/documents?classCode=BG',
+    );
+    expect(noYear.status).toBe(400);
+    expect(JSON.stringify(noYear.body)).toContain('give year too');
+
+    const whole = join(out, 'year');
+    const r = await exportCommand(['--out', whole, '--year', String(year)], 'archivist1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
+      outcome: 'sealed',
+      customers: 1,
+      documents: 6,
+    });
+    const bag = join(whole, `dangan-export_all_${year}`);
+    execFileSync('sha256sum', ['--quiet', '-c', 'manifest-sha256.txt'], { cwd: bag });
+    expect(existsSync(join(bag, 'data', customerNo))).toBe(true);
+  }, 120_000);
+
   it('says how to call it (exit 2) on a usage error, writing nothing', async () => {
     const r = await exportCommand(['--customer', customerNo], 'archivist1');
     expect(r.code).toBe(2);

@@ -226,11 +226,16 @@ describe('the command line', () => {
     expect(bagNameOf(args.selection, () => 'f'.repeat(64))).toBe('dangan-export_K099+K100_2026_YK');
     const many = { customers: Array.from({ length: 20 }, (_, i) => `C${1000 + i}`) };
     expect(bagNameOf(many, () => 'abcdef0123456789')).toBe('dangan-export_C1000+19-more-abcdef012345');
+    // A whole archive year, every customer.
+    const year = parseArgs(['--out', '/tmp/x', '--year', '2025']);
+    expect(year.selection).toEqual({ customers: [], year: 2025 });
+    expect(bagNameOf(year.selection, () => 'f'.repeat(64))).toBe('dangan-export_all_2025');
   });
 
   it.each([
     [[], '--out <dir> is required'],
-    [['--out', 'x'], 'give at least one --customer'],
+    [['--out', 'x'], 'give --customer <customerNo> (one or more) or --year YYYY'],
+    [['--out', 'x', '--category', 'YK'], 'give --customer <customerNo> (one or more) or --year YYYY'],
     [['--out', 'x', '--customer', 'x'], 'is not a customer number'],
     [['--out', 'x', '--customer', 'K100', '--year', '26'], 'must be a four-digit year'],
     [['--out', 'x', '--customer', 'K100', '--category', 'a b'], 'must be 1 to 16 letters or digits'],
