@@ -1,13 +1,21 @@
 import { getAccount, listAccounts } from '../adapters/accounts-repo.ts';
 import { listDirectoryUsers } from '../adapters/directory.ts';
-import { type Account, accountFromDirectory, accountView, parseUserId } from '../core/accounts.ts';
+import {
+  type Account,
+  accountFromDirectory,
+  accountView,
+  EXCLUSIVE_ROLES,
+  parseUserId,
+} from '../core/accounts.ts';
 import { NotFound } from '../core/errors.ts';
 import { ROLES } from '../core/roles.ts';
 import { apiHandler } from '../http/api.ts';
 
 /**
  * `GET /users`, `GET /users/{userId}`, `GET /groups` (secadmin): staff accounts with their
- * state, granted roles and regions, by username; and each role with its members. People the
+ * state, granted roles and regions, by username; and each role with its members and whether
+ * 三员分立 keeps it from every other role (`exclusive`, so the console explains a refused
+ * combination before it is asked for). People the
  * identity provider knows but Dangan keeps no account for yet are listed as they are there
  * (`managed: false`).
  */
@@ -35,6 +43,7 @@ export const handler = apiHandler('accounts-list', async function handleAccounts
       body: {
         items: ROLES.map((role) => ({
           group: role,
+          exclusive: EXCLUSIVE_ROLES.includes(role),
           members: accounts
             .filter((a) => a.roles.includes(role))
             .map((a) => ({ userId: a.sub, username: a.username, status: a.status })),
