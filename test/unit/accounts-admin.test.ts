@@ -102,6 +102,25 @@ describe('disabling an account', () => {
     }
   });
 
+  it('answers 200 with the account disabled when Cognito fails, and tells Cognito again when the disable is repeated', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...clerk2 } });
+    ddb.on(TransactWriteCommand).resolves({});
+    cognito.on(AdminDisableUserCommand).rejectsOnce(new Error('throttled')).resolves({});
+    cognito.on(AdminUserGlobalSignOutCommand).resolves({});
+    const first = await change('POST /users/{userId}/disable', { reason: '离职' });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toMatchObject({ status: 'DISABLED' });
+    expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)).toHaveLength(0);
+
+    // Asked again: the account needs nothing (no write, no second audit event), the pool is told.
+    ddb.on(GetCommand).resolves({ Item: { ...clerk2, status: 'DISABLED', reason: '离职', version: 4 } });
+    const again = await change('POST /users/{userId}/disable', { reason: '离职' });
+    expect(again.statusCode).toBe(200);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(cognito.commandCalls(AdminDisableUserCommand)).toHaveLength(2);
+    expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)).toHaveLength(1);
+  });
+
   it('refuses a token of the disabled account on its next request (401), whatever its groups say', async () => {
     useAccountSource(async (sub) =>
       sub === clerk2.sub ? { ...clerk2, status: 'DISABLED' } : accounts.get(sub),
