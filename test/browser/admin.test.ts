@@ -175,6 +175,14 @@ describe('the system administrator', () => {
     expect(englishWords(text)).toEqual([]);
     await expect(page.locator('[data-testid="alarms"]').textContent()).resolves.toContain('没有 CloudWatch');
 
+    // In English too, the check's reason in its English half.
+    await page.locator('[data-testid="lang"]').click();
+    await poll(() => page.locator('#page h1').textContent()).toBe('System health');
+    await expect(page.locator(`[data-testid="system-stuck-${id}"]`).textContent()).resolves.toContain(
+      'its workflow execution has ended (ABORTED)',
+    );
+    await page.locator('[data-testid="lang"]').click();
+
     const reads = await api.expect<{ items: { actorName: string }[] }>(
       200,
       'auditor1',
