@@ -4,12 +4,20 @@
  * account with a reason (refused without one), after which that account's token and its next
  * sign-in are refused, enables it again, and is told why a grant 三员分立 forbids is refused before
  * asking for it. The system administrator lands on the health page, which shows a workflow
- * execution the test stopped and the record it left stuck, by opaque id only: no customer, title
- * or file name. Both pages are in Chinese with no English word but proper names and codes.
+ * execution the test made fail (the local runtime's fault seam) and the record it left stuck, by
+ * opaque id only: no customer, title or file name. Both pages are in Chinese with no English word but proper names and codes.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Api, callLocal, localUsers, stuckSubmission } from '../e2e/client.ts';
+import {
+  Api,
+  archiveDraft,
+  callLocal,
+  changeDocs,
+  createCustomer,
+  createDraft,
+  localUsers,
+} from '../e2e/client.ts';
 import { useLocalSystem } from '../e2e/lifecycle.ts';
 import { type LocalSystem, until } from '../e2e/system.ts';
 import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
@@ -149,19 +157,57 @@ describe('the security administrator', () => {
   }, 120_000);
 });
 
+/** Health as the system administrator's page reads it. */
+interface Health {
+  workflows: { workflow: string; counts: Record<string, number>; recent: { name: string }[] }[];
+  stuck: { items: { recordId: string }[] };
+}
+
+/**
+ * A loan whose workflow fails: the local runtime's fault seam makes its validation step fail with
+ * an error the workflow does not retry, so the execution ends FAILED while the loan waits for
+ * approval; the stuck check then finds it. Its id.
+ */
+async function failedLoan(): Promise<string> {
+  const draft = await createDraft(api, await createCustomer(api), 'CHANGE', changeDocs('系统页 停滞'));
+  const archived = await archiveDraft(api, draft);
+  await callLocal(system, 'POST', '/local/faults', {
+    function: 'loan-validate',
+    invocation: 1,
+    when: 'before',
+    errorType: 'Injected.Fault',
+  });
+  try {
+    const { loanId } = await api.expect<{ loanId: string }>(202, 'staff1', 'POST', '/loans', {
+      documentIds: [archived.documents[0]?.documentId],
+      purpose: '核对',
+      days: 3,
+    });
+    await until('the loan’s execution to fail', async () => {
+      const health = await api.expect<Health>(200, 'sysadmin1', 'GET', '/system/health');
+      const borrow = health.workflows.find((w) => w.workflow === 'borrow-approval');
+      return borrow?.recent.some((e) => e.name === loanId) ? true : undefined;
+    });
+    return loanId;
+  } finally {
+    await callLocal(system, 'DELETE', '/local/faults');
+  }
+}
+
 describe('the system administrator', () => {
-  it('sees a stopped execution and the record it left stuck, by id only, and the read is audited', async () => {
-    const id = await stuckSubmission(api, system, '系统页 停滞');
+  it('sees a failed execution and the record it left stuck, by id only, and the read is audited', async () => {
+    const id = await failedLoan();
+    await callLocal(system, 'POST', '/local/watch');
     await callLocal(system, 'POST', '/local/sweep');
     const page = await newPage();
     await signIn(page, base, 'sysadmin1');
     await poll(() => page.url()).toMatch(/#\/system$/);
 
-    const intake = page.locator('[data-workflow="intake-review-archive"] [data-status="ABORTED"]');
-    await poll(async () => Number(await intake.textContent())).toBeGreaterThanOrEqual(1);
-    await expect(page.locator(`[data-testid^="execution-${id}"]`).count()).resolves.toBe(1);
+    const borrow = page.locator('[data-workflow="borrow-approval"] [data-status="FAILED"]');
+    await poll(async () => Number(await borrow.textContent())).toBeGreaterThanOrEqual(1);
+    await expect(page.locator(`[data-testid="execution-${id}"]`).textContent()).resolves.toContain('失败');
     const stuck = page.locator(`[data-testid="system-stuck-${id}"]`);
-    await expect(stuck.textContent()).resolves.toContain('流程已结束（ABORTED）');
+    await expect(stuck.textContent()).resolves.toContain('流程已结束（FAILED）');
     // The sweep just run: when, and its figures in words.
     const sweep = page.locator('[data-job="retention"]');
     await expect(sweep.textContent()).resolves.not.toContain('尚未运行');
@@ -170,7 +216,7 @@ describe('the system administrator', () => {
 
     // No record content: neither the customer nor the titles or file names of its documents.
     const text = await pageText(page);
-    for (const content of ['测试客户', '系统页', '停滞.pdf', '变更申请表'])
+    for (const content of ['测试客户', '系统页', '停滞.pdf', '变更申请表', '核对'])
       expect(text).not.toContain(content);
     expect(englishWords(text)).toEqual([]);
     await expect(page.locator('[data-testid="alarms"]').textContent()).resolves.toContain('没有 CloudWatch');
@@ -179,7 +225,7 @@ describe('the system administrator', () => {
     await page.locator('[data-testid="lang"]').click();
     await poll(() => page.locator('#page h1').textContent()).toBe('System health');
     await expect(page.locator(`[data-testid="system-stuck-${id}"]`).textContent()).resolves.toContain(
-      'its workflow execution has ended (ABORTED)',
+      'its workflow execution has ended (FAILED)',
     );
     await page.locator('[data-testid="lang"]').click();
 

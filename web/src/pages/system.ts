@@ -81,7 +81,10 @@ const FIGURE_NAMES: Readonly<Record<string, MessageKey>> = {
 
 /** A job's figures in words: `到期 3 · 拟销毁 2`; a figure the console has no word for keeps its name. */
 function figures(lastRun: Record<string, number | boolean | string>): string {
+  const known = Object.keys(FIGURE_NAMES);
+  const rank = (name: string) => (known.includes(name) ? known.indexOf(name) : known.length);
   return Object.entries(lastRun)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([name, value]) => {
       const key = FIGURE_NAMES[name];
       const shown = typeof value === 'boolean' ? t(value ? 'sysYes' : 'sysNo') : String(value);
@@ -111,7 +114,7 @@ export const systemPage: Page = async (root, _params, ctx) => {
       { class: 'card', 'data-testid': 'workflows' },
       h('h2', null, t('sysWorkflows')),
       dataTable(
-        [t('sysWorkflow'), ...STATUSES.map(statusWord)],
+        [t('sysWorkflow'), ...STATUSES.map((s) => ({ label: statusWord(s), attrs: { class: 'count' } }))],
         health.workflows.map((w) =>
           h(
             'tr',
