@@ -245,8 +245,9 @@ const DECLARED = {
     'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
     { audit: 'read-append', pageTokens: true },
   ),
-  'accounts-list': api('Staff accounts and groups, with their state and grants', {
+  'accounts-list': api('Staff accounts and groups, with their state and grants; each read audited', {
     accounts: 'read',
+    audit: 'append',
     directory: 'read',
   }),
   'accounts-change': api(

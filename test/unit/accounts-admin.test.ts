@@ -9,6 +9,7 @@ import {
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -157,7 +158,8 @@ describe('disabling an account', () => {
 
 describe('GET /groups', () => {
   it('marks the three administrators as exclusive (三员分立), so the console can explain a refusal before it is asked for', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand).resolves({ Items: [{ ...clerk2, pk: 'USER#x', sk: 'ACCOUNT' }] });
+    ddb.on(PutCommand).resolves({});
     cognito.on(ListUsersCommand).resolves({ Users: [] });
     cognito.on(ListUsersInGroupCommand).resolves({ Users: [] });
     const res = bodyOf(
@@ -171,5 +173,42 @@ describe('GET /groups', () => {
       'secadmin',
     ]);
     expect(groups).toHaveLength(8);
+    // The read is on record before it is answered.
+    const audits = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      TableName: 'audit',
+      Item: { action: 'groups.listed', actorName: 'secadmin1', details: { accounts: 1 } },
+    });
+  });
+
+  it('audits the list of accounts and the read of one account', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ ...clerk2 }] });
+    ddb.on(GetCommand).resolves({ Item: { ...clerk2 } });
+    ddb.on(PutCommand).resolves({});
+    cognito.on(ListUsersCommand).resolves({ Users: [] });
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [] });
+    const list = bodyOf(
+      await accountsList(apiEvent({ routeKey: 'GET /users', user: USERS.secadmin }), lambdaContext),
+    );
+    const one = bodyOf(
+      await accountsList(
+        apiEvent({
+          routeKey: 'GET /users/{userId}',
+          pathParameters: { userId: clerk2.sub },
+          user: USERS.secadmin,
+        }),
+        lambdaContext,
+      ),
+    );
+    expect([list.statusCode, one.statusCode]).toEqual([200, 200]);
+    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item)).toEqual([
+      expect.objectContaining({ action: 'accounts.listed', targetId: 'accounts', details: { accounts: 1 } }),
+      expect.objectContaining({
+        action: 'account.read',
+        targetId: clerk2.sub,
+        details: { username: 'clerk2' },
+      }),
+    ]);
   });
 });
