@@ -134,7 +134,11 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
   }
   if (access.archive || access.disposal) env[ENV.archiveBucket] = r.archiveBucket;
   if (access.pageTokens) env[ENV.pageTokenKey] = r.pageTokenKey;
-  for (const workflow of access.startWorkflows ?? []) {
+  // A function that lists executions learns every workflow; one that starts some, those only.
+  const named = access.listExecutions
+    ? (Object.keys(WORKFLOW_ENV) as WorkflowName[])
+    : (access.startWorkflows ?? []);
+  for (const workflow of named) {
     const arn = r.workflowArns?.[workflow];
     if (arn !== undefined) env[WORKFLOW_ENV[workflow]] = arn;
   }

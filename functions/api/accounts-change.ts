@@ -2,6 +2,7 @@ import { getAccount, saveAccount } from '../adapters/accounts-repo.ts';
 import { listDirectoryUsers, setUserEnabled, setUserGroup } from '../adapters/directory.ts';
 import { logger } from '../adapters/logger.ts';
 import {
+  type Account,
   type AccountChange,
   accountFromDirectory,
   accountView,
@@ -22,8 +23,8 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * `POST /users/{userId}/disable {reason}`, `POST /users/{userId}/enable`,
  * `POST /users/{userId}/roles {role}`, `DELETE /users/{userId}/roles/{role}`,
  * `PUT /users/{userId}/regions {regions}`. Each is written with its audit event (before and
- * after) in one transaction, and takes effect on every function within a minute (the chain's
- * account cache); the Cognito user pool is then kept in step.
+ * after) in one transaction, and takes effect on every function within seconds (the chain's
+ * account cache, at most 5 s); the Cognito user pool is then kept in step.
  */
 
 function changeOf(routeKey: string, path: Record<string, string>, body: unknown): AccountChange {
@@ -60,6 +61,8 @@ export const handler = apiHandler('accounts-change', async function handleAccoun
   if (!current) throw new NotFound('user', sub);
   const next = applyAccountChange(current, change, { actor: req.actor, now: now() });
   if (next === undefined) {
+    // Dangan's account holds this already; the user pool is told again, in case it fell behind.
+    await keepDirectoryInStep(current, change);
     return { status: 200, body: accountView(current), headers: { etag: String(current.version) } };
   }
   await saveAccount(next, current.version, {
@@ -72,20 +75,28 @@ export const handler = apiHandler('accounts-change', async function handleAccoun
     after: accountView(next),
     details: { username: next.username, ...(change.kind === 'disable' ? { reason: change.reason } : {}) },
   });
+  await keepDirectoryInStep(next, change);
+  return { status: 200, body: accountView(next), headers: { etag: String(next.version) } };
+});
+
+/**
+ * Makes the change in the identity provider too (on AWS the Cognito user pool: a disabled user
+ * cannot sign in and is signed out everywhere). Dangan's account already holds the change and the
+ * chain enforces it, so a failure here is logged, not answered: the pool is behind until the
+ * same change is asked for again, which repeats this step even when the account needs nothing.
+ */
+async function keepDirectoryInStep(account: Account, change: AccountChange): Promise<void> {
   try {
     if (change.kind === 'disable' || change.kind === 'enable') {
-      await setUserEnabled(next.username, change.kind === 'enable');
+      await setUserEnabled(account.username, change.kind === 'enable');
     } else if (change.kind === 'grant' || change.kind === 'revoke') {
-      await setUserGroup(next.username, change.role, change.kind === 'grant');
+      await setUserGroup(account.username, change.role, change.kind === 'grant');
     }
   } catch (err) {
-    // Dangan's account already holds the change and the chain enforces it; the user pool is
-    // behind until the change is made again.
     logger.error('the user pool could not be kept in step with an account change', {
-      sub,
+      sub: account.sub,
       change: change.kind,
       error: errorMessage(err),
     });
   }
-  return { status: 200, body: accountView(next), headers: { etag: String(next.version) } };
-});
+}

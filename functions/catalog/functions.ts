@@ -40,6 +40,11 @@ export interface FunctionAccess {
   /** Step Functions: read the status of any execution of Dangan's workflows (the stuck check). */
   describeExecutions?: boolean;
   /**
+   * Step Functions: list the executions of each of Dangan's workflows by status (names, statuses
+   * and times; never their input or history), for the system administrator's health page.
+   */
+  listExecutions?: boolean;
+  /**
    * The end of originals' lives in the archive bucket, beyond `archive` (retention sweeps and
    * disposal): `hold` sets and clears legal holds on originals, and nothing else may (a legal hold
    * is a hold's, never a permanent record's lock: core/permanence.ts); `extend` extends their
@@ -240,8 +245,9 @@ const DECLARED = {
     'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
     { audit: 'read-append', pageTokens: true },
   ),
-  'accounts-list': api('Staff accounts and groups, with their state and grants', {
+  'accounts-list': api('Staff accounts and groups, with their state and grants; each read audited', {
     accounts: 'read',
+    audit: 'append',
     directory: 'read',
   }),
   'accounts-change': api(
@@ -273,6 +279,10 @@ const DECLARED = {
   'stuck-repair': api(
     'Ends the wait of a record the stuck check reported, as its workflow would have; audited',
     auditedWrites({ describeExecutions: true }),
+  ),
+  'system-health': api(
+    "The system administrator's health page: unsuccessful executions per workflow, stuck records, the scheduled jobs' last runs; no record content",
+    { table: 'read', audit: 'append', listExecutions: true },
   ),
   'workflow-watch': consumer(
     'Hourly: finds records waiting on a workflow execution that ended or never started',

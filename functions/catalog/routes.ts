@@ -112,4 +112,6 @@ export const ROUTES: readonly RouteDef[] = [
   // The dashboard (record rule every-region).
   GET('/stats', 'stats-get', OVERSIGHT),
   POST('/stuck/{kind}/{recordId}/repair', 'stuck-repair', ['archivist']),
+  // The system administrator's health page: how workflows end and jobs run, no record content.
+  GET('/system/health', 'system-health', ['sysadmin']),
 ];

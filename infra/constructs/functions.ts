@@ -151,6 +151,18 @@ export class Functions extends Construct {
         fn.addEnvironment(WORKFLOW_ENV[workflow], workflows[workflow].stateMachineArn);
         workflows[workflow].grantStartExecution(role);
       }
+      if (access.listExecutions) {
+        // Names, statuses and times of each workflow's executions (ListExecutions returns no input).
+        for (const [workflow, machine] of Object.entries(workflows) as [WorkflowName, sfn.StateMachine][]) {
+          fn.addEnvironment(WORKFLOW_ENV[workflow], machine.stateMachineArn);
+          role.addToPrincipalPolicy(
+            new iam.PolicyStatement({
+              actions: ['states:ListExecutions'],
+              resources: [machine.stateMachineArn],
+            }),
+          );
+        }
+      }
       if (access.answerTasks) {
         for (const machine of Object.values(workflows)) machine.grantTaskResponse(role);
       }

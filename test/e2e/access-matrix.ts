@@ -88,6 +88,8 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /stats': ['archivist1', 'approver1', 'auditor1'],
   // Ending the wait of a stuck record (submission back to its clerk, loan ended, batch abandoned).
   'POST /stuck/{kind}/{recordId}/repair': ['archivist1'],
+  // System health without record content: the system administrator runs the system.
+  'GET /system/health': ['sysadmin1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

@@ -362,6 +362,7 @@ describe('the route × caller matrix', () => {
       'GET /disposals': () => ({ path: '/disposals' }),
       'GET /disposals/{batchId}': () => ({ path: `/disposals/${MATRIX_BATCH}` }),
       'GET /stats': () => ({ path: '/stats' }),
+      'GET /system/health': () => ({ path: '/system/health' }),
       // A submission the stuck check found (its execution stopped): the archivist repairs it.
       'POST /stuck/{kind}/{recordId}/repair': async () => {
         stuckId ??= stuckSubmission(api, system, 'matrix-stuck');

@@ -7,7 +7,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { ENV, FUNCTIONS, type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import {
+  ENV,
+  FUNCTIONS,
+  type FunctionAccess,
+  type FunctionName,
+  WORKFLOWS,
+  type WorkflowName,
+} from '../../functions/catalog.ts';
 import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
 import { intakeKey } from '../../functions/core/submissions.ts';
 import { Schedules } from '../../infra/constructs/schedules.ts';
@@ -55,16 +62,17 @@ describe('workflow substitutions', () => {
 });
 
 describe('function environment', () => {
-  it('names the workflow only for the functions that start it', () => {
+  it('names the workflow only for the functions that start it, and every workflow to those that list executions', () => {
     const arns = Object.fromEntries(workflows.map((w) => [w, `arn:states:${w}`])) as Record<
       WorkflowName,
       string
     >;
     for (const name of functionNames) {
       const env = functionEnvironment(name, { ...names, workflowArns: arns });
-      const starts = (FUNCTIONS[name].access as { startWorkflows?: WorkflowName[] }).startWorkflows ?? [];
+      const access: FunctionAccess = FUNCTIONS[name].access;
+      const named = access.listExecutions ? workflows : (access.startWorkflows ?? []);
       for (const w of workflows) {
-        expect(env[WORKFLOW_ENV[w]], `${name} ${w}`).toBe(starts.includes(w) ? arns[w] : undefined);
+        expect(env[WORKFLOW_ENV[w]], `${name} ${w}`).toBe(named.includes(w) ? arns[w] : undefined);
       }
     }
   });

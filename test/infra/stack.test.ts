@@ -330,9 +330,13 @@ describe('functions', () => {
       if (a.intake) expected.push('INTAKE_BUCKET');
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
       if (a.archive || a.disposal) expected.push('ARCHIVE_BUCKET');
-      if (a.startWorkflows?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
-      if (a.startWorkflows?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
-      if (a.startWorkflows?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
+      // Those that list executions learn every workflow; those that start some, those only.
+      const named = a.listExecutions
+        ? ['intake-review-archive', 'borrow-approval', 'disposal']
+        : a.startWorkflows;
+      if (named?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
+      if (named?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
+      if (named?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
       if (a.pageTokens) expected.push('PAGE_TOKEN_KEY');
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;
@@ -887,6 +891,13 @@ describe('least privilege', () => {
       expect(actions.has('states:StartExecution')).toBe((a.startWorkflows ?? []).length > 0);
       expect(actions.has('states:SendTaskSuccess')).toBe(a.answerTasks === true);
       expect(actions.has('states:SendTaskFailure')).toBe(a.answerTasks === true);
+      // Listing executions: on each state machine, never an execution's history or input.
+      const listing = statements().filter((s) => list(s.Action).includes('states:ListExecutions'));
+      const machines = Object.values(stack.workflows.byName).map((m) => ({ Ref: logicalId(m) }));
+      const listed = listing.flatMap((s) => list(s.Resource));
+      expect(listed).toHaveLength(a.listExecutions ? machines.length : 0);
+      if (a.listExecutions) expect(listed).toEqual(expect.arrayContaining(machines));
+      expect(actions.has('states:GetExecutionHistory')).toBe(false);
       for (const wf of a.startWorkflows ?? []) {
         const start = statements().filter((s) => list(s.Action).includes('states:StartExecution'));
         expect(start.flatMap((s) => list(s.Resource))).toEqual([

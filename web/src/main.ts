@@ -9,6 +9,7 @@ import { type ConsoleConfig, loadConfig } from './config.ts';
 import { button, h, render } from './dom.ts';
 import { currentLang, type MessageKey, setLang, t } from './i18n.ts';
 import { saveKeptForms } from './kept-forms.ts';
+import { accountsPage } from './pages/accounts.ts';
 import { auditPage } from './pages/audit.ts';
 import { clerkPage } from './pages/clerk.ts';
 import { dashboardPage } from './pages/dashboard.ts';
@@ -19,6 +20,7 @@ import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
+import { systemPage } from './pages/system.ts';
 import { watchSession } from './session-watch.ts';
 
 /**
@@ -77,6 +79,16 @@ const ROUTES: Route[] = [
     page: auditPage,
     nav: { key: 'navAudit', href: '#/audit', needs: ['GET', '/audit'] },
   },
+  {
+    pattern: /^\/accounts$/,
+    page: accountsPage,
+    nav: { key: 'navAccounts', href: '#/accounts', needs: ['GET', '/users'] },
+  },
+  {
+    pattern: /^\/system$/,
+    page: systemPage,
+    nav: { key: 'navSystem', href: '#/system', needs: ['GET', '/system/health'] },
+  },
 ];
 
 const root = document.getElementById('app') as HTMLElement;
@@ -132,6 +144,9 @@ function home(groups: string[]): string {
     archivist: '#/search',
     auditor: '#/audit',
     staff: '#/loans',
+    // The administrators land on their own page, not on an inbox no task ever reaches.
+    secadmin: '#/accounts',
+    sysadmin: '#/system',
   };
   for (const g of groups) {
     const href = preferred[g];
