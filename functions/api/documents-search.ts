@@ -1,4 +1,5 @@
 import { auditClearRead } from '../adapters/audit.ts';
+import { documentsOfYear } from '../adapters/documents-by-year.ts';
 import { getArchiveCodeOwner, getDocument, queryCustomerDocuments } from '../adapters/documents-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import {
@@ -12,7 +13,6 @@ import {
 } from '../core/documents.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
-import { documentsOfYear } from '../services/year-listing.ts';
 
 /**
  * `GET /documents?customerId=&archiveCode=&year=&classCode=&docType=&status=`: by archive code, a

@@ -183,7 +183,8 @@ describe('GET /documents', () => {
   });
 
   it.each([
-    ['neither customerId nor archiveCode', {}, /customerId: give customerId or archiveCode/],
+    ['neither customerId, archiveCode nor year', {}, /customerId: give customerId, archiveCode or year/],
+    ['a class code without a year', { classCode: 'YK' }, /classCode: classCode narrows a listing by year/],
     ['an unknown status', { customerId: CUSTOMER_ID, status: 'LOST' }, /status/],
     ['an unknown parameter', { customerId: CUSTOMER_ID, owner: 'me' }, /owner|unrecognized/i],
     ['a limit above 500', { customerId: CUSTOMER_ID, limit: '501' }, /limit/],

@@ -1,9 +1,9 @@
-import { lastNumbers } from '../adapters/code-sequences.ts';
-import { archiveCodeOwners, getDocuments } from '../adapters/documents-repo.ts';
-import { decodePageToken, encodePageToken } from '../adapters/dynamo/page-token.ts';
 import { formatArchiveCode } from '../core/archive-code.ts';
 import { type DocumentRecord, sequencesOfYear } from '../core/documents.ts';
 import type { Scheme } from '../core/scheme.ts';
+import { lastNumbers } from './code-sequences.ts';
+import { archiveCodeOwners, getDocuments } from './documents-repo.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 
 /**
  * The whole archive by archive year: every code of the year's sequences, in code order, read back
