@@ -26,12 +26,12 @@ export type {
   DocumentView,
   ShelfLocation,
 } from './core/documents.ts';
-export type { FieldError } from './core/errors.ts';
-export type { Problem } from './core/intake-checks.ts';
+export type { FieldError, FieldErrorCode } from './core/errors.ts';
+export type { Problem, ProblemCode } from './core/intake-checks.ts';
 export type { LoanApprovalLevel, LoanDocument, LoanStatus } from './core/loans.ts';
 export type { Role } from './core/roles.ts';
 export type { AgeBand, StatsView } from './core/stats.ts';
-export type { Rejection, SubmissionStatus } from './core/submissions.ts';
+export type { Rejection, RejectionCode, SubmissionStatus } from './core/submissions.ts';
 export type { TaskStatus } from './core/tasks.ts';
 export type { WatchedKind } from './core/workflow-health.ts';
 
