@@ -1,9 +1,10 @@
-import { getAccount, listAccounts } from '../adapters/accounts-repo.ts';
+import { getAccount } from '../adapters/accounts-repo.ts';
 import { listDirectoryUsers } from '../adapters/directory.ts';
-import { type Account, accountFromDirectory, accountView, parseUserId } from '../core/accounts.ts';
+import { accountFromDirectory, accountView, parseUserId } from '../core/accounts.ts';
 import { NotFound } from '../core/errors.ts';
 import { ROLES } from '../core/roles.ts';
 import { apiHandler } from '../http/api.ts';
+import { allAccounts } from '../services/staff-accounts.ts';
 
 /**
  * `GET /users`, `GET /users/{userId}`, `GET /groups` (secadmin): staff accounts with their
@@ -11,13 +12,6 @@ import { apiHandler } from '../http/api.ts';
  * identity provider knows but Dangan keeps no account for yet are listed as they are there
  * (`managed: false`).
  */
-
-async function allAccounts(): Promise<Account[]> {
-  const [stored, directory] = await Promise.all([listAccounts(), listDirectoryUsers()]);
-  const bySub = new Map(stored.map((a) => [a.sub, a]));
-  for (const u of directory) if (!bySub.has(u.sub)) bySub.set(u.sub, accountFromDirectory(u));
-  return [...bySub.values()].sort((a, b) => a.username.localeCompare(b.username));
-}
 
 export const handler = apiHandler('accounts-list', async function handleAccountsList(req) {
   if (req.routeKey === 'GET /users/{userId}') {

@@ -30,8 +30,10 @@ export class Unauthorized extends DomainError {
 }
 
 export class Forbidden extends DomainError {
-  constructor(message: string) {
+  /** `rule`, where given, names the rule that refused in a stable code (`error.params.rule`). */
+  constructor(message: string, rule?: string) {
     super(403, 'Forbidden', message);
+    if (rule !== undefined) this.params = { rule };
   }
 }
 

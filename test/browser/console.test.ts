@@ -351,7 +351,7 @@ describe('the console', () => {
     await page.locator('[data-testid="audit-search"]').click();
     await poll(actions).toContain('document.content-url');
     const read = page.locator('[data-testid="audit-table"] tr[data-action="document.content-url"]').first();
-    expect(await read.textContent()).toContain('archivist1');
+    expect(await read.textContent()).toContain('赵磊');
     await screenshot(page, 'audit');
 
     const download = page.waitForEvent('download');

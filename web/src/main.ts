@@ -7,7 +7,7 @@ import { type Ctx, errorText, loadScheme, type Page } from './app.ts';
 import { completeCognitoSignIn, currentSession, signOut } from './auth.ts';
 import { type ConsoleConfig, loadConfig } from './config.ts';
 import { button, h, render } from './dom.ts';
-import { currentLang, type MessageKey, setLang, t } from './i18n.ts';
+import { currentLang, type MessageKey, setLang, t, word } from './i18n.ts';
 import { saveKeptForms } from './kept-forms.ts';
 import { auditPage } from './pages/audit.ts';
 import { clerkPage } from './pages/clerk.ts';
@@ -19,6 +19,7 @@ import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
+import { forgetPeople, loadPeople, personName } from './people.ts';
 import { watchSession } from './session-watch.ts';
 
 /**
@@ -192,6 +193,7 @@ async function route(): Promise<void> {
   }
   const nav = navFor(session.groups);
   const main = h('main', { id: 'page', class: 'page' });
+  await loadPeople();
   render(
     root,
     h(
@@ -227,11 +229,27 @@ async function route(): Promise<void> {
           languageButton(),
           h(
             'span',
-            { class: 'who', 'data-testid': 'who' },
-            session.username,
-            h('small', null, session.groups.join(' · ')),
+            {
+              class: 'who',
+              'data-testid': 'who',
+              'data-username': session.username,
+              title: session.username,
+            },
+            personName(session.username),
+            h('small', null, session.groups.map((g) => word('roleName', g)).join(' · ')),
           ),
-          h('button', { class: 'link', type: 'button', onclick: () => signOut(config) }, t('signOut')),
+          h(
+            'button',
+            {
+              class: 'link',
+              type: 'button',
+              onclick: () => {
+                forgetPeople();
+                signOut(config);
+              },
+            },
+            t('signOut'),
+          ),
         ),
       ),
       main,

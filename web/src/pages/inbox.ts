@@ -2,6 +2,7 @@ import { api, type SubmissionView, type TaskView } from '../api.ts';
 import { age, type Ctx, errorText, field, formError, notice, pageHeader, sendForm } from '../app.ts';
 import { formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { problemText } from './record-words.ts';
 import { scanCards } from './scans.ts';
 import { decisionExtras, showsTask, subjectTitle, taskSubject } from './task-subjects.ts';
 
@@ -125,10 +126,12 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
         ? h(
             'ul',
             { class: 'problems' },
-            problems.map((p) => h('li', null, `${p.check ? `${word('chk', p.check)}: ` : ''}${p.message}`)),
+            problems.map((p) =>
+              h('li', null, `${p.check ? `${word('chk', p.check)}：` : ''}${problemText(p, ctx.scheme)}`),
+            ),
           )
         : null,
-      scanCards(s.submissionId, s.documents),
+      scanCards(s.submissionId, s.documents, ctx.scheme),
     );
   }
 
