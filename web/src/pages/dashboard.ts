@@ -3,6 +3,7 @@ import { act, type Ctx, errorText, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import './dashboard.css';
+import { bilingualPart } from './record-words.ts';
 
 const REFRESH_SECONDS = 30;
 
@@ -249,7 +250,7 @@ function stuckSection(items: StuckRecord[], mayRepair: boolean, refresh: () => v
           'tr',
           { 'data-testid': `stuck-${item.recordId}` },
           h('td', null, `${word('stuckKind', item.kind)} ${item.recordId}`),
-          h('td', { title: item.repair }, item.reason),
+          h('td', { title: item.repair }, bilingualPart(item.reason)),
           h('td', null, formatTime(item.foundAt, currentLang())),
           mayRepair ? h('td', null, button) : null,
         );
