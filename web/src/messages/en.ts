@@ -29,6 +29,7 @@ export const messages = {
   conflict: 'The state changed meanwhile; refresh and try again',
   badRequest: 'The request was refused; check it and try again',
   everyRegionOnly: 'this covers every region; an account limited to regions may not see it',
+  unknownFormat: 'unknown format',
   networkError: 'Network error; try again later',
   required: 'Required',
   invalid: 'Invalid',

@@ -28,6 +28,7 @@ export const messages = {
   conflict: '状态已变化，请刷新后重试',
   badRequest: '请求有误，请检查后重试',
   everyRegionOnly: '此处涵盖所有区域，限定区域的账户不能查看（请使用不限区域的账户）',
+  unknownFormat: '未知格式',
   networkError: '网络错误，请稍后重试',
   required: '必填',
   invalid: '格式不正确',

@@ -1,5 +1,5 @@
 import type { Problem, Rejection, Scheme } from '../api.ts';
-import { currentLang, fieldName, fieldValue, knows, named, phrase, word } from '../i18n.ts';
+import { currentLang, fieldName, fieldValue, knows, named, phrase, t, word } from '../i18n.ts';
 import { personName } from '../people.ts';
 
 /**
@@ -17,12 +17,9 @@ const FORMATS: Readonly<Record<string, string>> = {
   'image/gif': 'GIF',
 };
 
+/** A format by its name; bytes nobody could type (`application/octet-stream`) as an unknown format. */
 export const formatOf = (contentType: string): string =>
-  contentType === 'application/octet-stream'
-    ? currentLang() === 'zh'
-      ? '未知格式'
-      : 'unknown format'
-    : (FORMATS[contentType] ?? contentType);
+  contentType === 'application/octet-stream' ? t('unknownFormat') : (FORMATS[contentType] ?? contentType);
 
 const docTypeName = (scheme: Scheme, code: string) =>
   named(scheme.documentTypes.find((d) => d.code === code)?.name, code);
