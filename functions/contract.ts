@@ -8,6 +8,7 @@
  * that function's return type; the functions are imported as types, never as values.
  */
 
+import type { personView } from './core/accounts.ts';
 import type { versionView } from './core/customers.ts';
 import type { batchView, itemView } from './core/destruction-list.ts';
 import type { documentVersionView } from './core/document-history.ts';
@@ -26,12 +27,13 @@ export type {
   DocumentView,
   ShelfLocation,
 } from './core/documents.ts';
-export type { FieldError } from './core/errors.ts';
-export type { Problem } from './core/intake-checks.ts';
+export type { FieldError, FieldErrorCode } from './core/errors.ts';
+export type { Problem, ProblemCode } from './core/intake-checks.ts';
 export type { LoanApprovalLevel, LoanDocument, LoanStatus } from './core/loans.ts';
 export type { Role } from './core/roles.ts';
+export type { RetentionCode, RetentionTrigger } from './core/scheme.ts';
 export type { AgeBand, StatsView } from './core/stats.ts';
-export type { Rejection, SubmissionStatus } from './core/submissions.ts';
+export type { Rejection, RejectionCode, SubmissionStatus } from './core/submissions.ts';
 export type { TaskStatus } from './core/tasks.ts';
 export type { WatchedKind } from './core/workflow-health.ts';
 
@@ -51,3 +53,5 @@ export type BatchItemView = ReturnType<typeof itemView>;
 export type DocumentVersionView = ReturnType<typeof documentVersionView>;
 /** An item of `GET /customers/{customerId}/history`. */
 export type CustomerVersionView = ReturnType<typeof versionView>;
+/** An item of `GET /people`: a colleague's id, username and the name to show. */
+export type PersonView = ReturnType<typeof personView>;

@@ -27,6 +27,8 @@ export const cognito = new CognitoIdentityProviderClient({});
 export interface DirectoryUser {
   sub: string;
   username: string;
+  /** The user's `name` attribute, when set. */
+  displayName?: string;
   enabled: boolean;
   groups: Role[];
 }
@@ -44,7 +46,14 @@ export async function listDirectoryUsers(): Promise<DirectoryUser[]> {
     for (const u of res.Users ?? []) {
       const sub = attr(u, 'sub');
       if (!sub || !u.Username) continue;
-      users.set(u.Username, { sub, username: u.Username, enabled: u.Enabled !== false, groups: [] });
+      const displayName = attr(u, 'name');
+      users.set(u.Username, {
+        sub,
+        username: u.Username,
+        ...(displayName ? { displayName } : {}),
+        enabled: u.Enabled !== false,
+        groups: [],
+      });
     }
     token = res.PaginationToken;
   } while (token);

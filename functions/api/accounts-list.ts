@@ -1,16 +1,11 @@
-import { getAccount, listAccounts } from '../adapters/accounts-repo.ts';
+import { getAccount } from '../adapters/accounts-repo.ts';
 import { appendAudit } from '../adapters/audit.ts';
 import { listDirectoryUsers } from '../adapters/directory.ts';
-import {
-  type Account,
-  accountFromDirectory,
-  accountView,
-  EXCLUSIVE_ROLES,
-  parseUserId,
-} from '../core/accounts.ts';
+import { accountFromDirectory, accountView, EXCLUSIVE_ROLES, parseUserId } from '../core/accounts.ts';
 import { NotFound } from '../core/errors.ts';
 import { ROLES } from '../core/roles.ts';
 import { apiHandler } from '../http/api.ts';
+import { allAccounts } from '../services/staff-accounts.ts';
 
 /**
  * `GET /users`, `GET /users/{userId}`, `GET /groups` (secadmin): staff accounts with their
@@ -21,13 +16,6 @@ import { apiHandler } from '../http/api.ts';
  * is answered (`account.read`, `accounts.listed`, `groups.listed`): it shows who may do what and
  * why an account was disabled.
  */
-
-async function allAccounts(): Promise<Account[]> {
-  const [stored, directory] = await Promise.all([listAccounts(), listDirectoryUsers()]);
-  const bySub = new Map(stored.map((a) => [a.sub, a]));
-  for (const u of directory) if (!bySub.has(u.sub)) bySub.set(u.sub, accountFromDirectory(u));
-  return [...bySub.values()].sort((a, b) => a.username.localeCompare(b.username));
-}
 
 export const handler = apiHandler('accounts-list', async function handleAccountsList(req) {
   const audited = (action: string, targetId: string, details: Record<string, unknown>) =>

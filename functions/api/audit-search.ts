@@ -44,7 +44,7 @@ async function actorSub(actor: string): Promise<string> {
 }
 
 export const handler = apiHandler('audit-search', async function handleAuditSearch(req) {
-  const q = parseInput(auditQuerySchema, req.query);
+  const q = parseInput(auditQuerySchema, req.query, 'query');
   const csv =
     q.format === 'csv' ||
     req.routeKey === 'GET /audit/export' ||

@@ -39,7 +39,7 @@ async function regionsToSearch(actor: Actor): Promise<readonly string[]> {
  */
 export const handler = apiHandler('customers-search', async function handleCustomersSearch(req) {
   const scheme = getScheme(schemeId());
-  const query = parseInput(searchQuerySchema, req.query);
+  const query = parseInput(searchQuerySchema, req.query, 'query');
   const q = query.q ?? '';
   if (query.region !== undefined && !mayAccessRegion(req.actor, query.region)) {
     throw new Forbidden(`region ${query.region} is outside the regions you may search`);

@@ -9,7 +9,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * limited to regions, the batches of their regions.
  */
 export const handler = apiHandler('disposals-list', async function listDisposals({ actor, query }) {
-  const q = parseInput(disposalQuerySchema, query);
+  const q = parseInput(disposalQuerySchema, query, 'query');
   const visible = (b: DisposalBatch) =>
     mayAccessRegions(actor, b.region === undefined ? undefined : [b.region]);
   const page = await listBatches(

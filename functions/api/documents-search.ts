@@ -21,7 +21,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
 export const handler = apiHandler(
   'documents-search',
   async function handleDocumentsSearch({ actor, query, requestId }) {
-    const q = parseInput(documentQuerySchema, query);
+    const q = parseInput(documentQuerySchema, query, 'query');
     const shown = async (docs: readonly DocumentRecord[]) => {
       const views = docs.map((d) => documentView(d, getScheme(d.schemeId), actor));
       // Sensitive names shown in clear to anyone but their clerk are a read to account for.

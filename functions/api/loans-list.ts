@@ -13,7 +13,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * archivist limited to regions, those whose documents' customers all lie in their regions.
  */
 export const handler = apiHandler('loans-list', async function handleLoansList({ actor, query }) {
-  const q = parseInput(loanQuerySchema, query);
+  const q = parseInput(loanQuerySchema, query, 'query');
   const limit = q.limit ?? 50;
   const time = now();
   if (q.mine === undefined) {

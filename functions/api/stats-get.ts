@@ -25,7 +25,7 @@ import { apiHandler, parseInput } from '../http/api.ts';
 const TASK_ROLES = [...new Set(Object.values(TASK_KINDS).flatMap((k) => k.roles))].sort();
 
 export const handler = apiHandler('stats-get', async function handleStatsGet({ query }) {
-  const q = parseInput(statsQuerySchema, query);
+  const q = parseInput(statsQuerySchema, query, 'query');
   const time = now();
   const today = isoDate(time);
   const withinDays = q.dueWithinDays ?? DEFAULT_DUE_WITHIN_DAYS;

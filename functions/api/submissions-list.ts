@@ -27,7 +27,7 @@ const KEYS_PER_ROUND = 100;
  * submissions were looked at without filling it; the list ends when there is no `nextCursor`.
  */
 export const handler = apiHandler('submissions-list', async function handleSubmissionsList({ actor, query }) {
-  const q = parseInput(listQuerySchema, query);
+  const q = parseInput(listQuerySchema, query, 'query');
   const limit = q.limit ?? DEFAULT_LIST_LIMIT;
   let after = q.cursor === undefined ? undefined : decodeListCursor(actor.sub, q.cursor, q.status);
   const page: Submission[] = [];

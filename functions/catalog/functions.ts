@@ -250,6 +250,10 @@ const DECLARED = {
     audit: 'append',
     directory: 'read',
   }),
+  'people-list': api('Display names of staff, for pages that show who acted', {
+    accounts: 'read',
+    directory: 'read',
+  }),
   'accounts-change': api(
     'Disables, enables, grants and revokes roles and sets regions of staff accounts; audited',
     { accounts: 'readwrite', audit: 'append', directory: 'admin' },

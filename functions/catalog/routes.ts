@@ -92,6 +92,7 @@ export const ROUTES: readonly RouteDef[] = [
   GET('/users', 'accounts-list', ['secadmin']),
   GET(USER, 'accounts-list', ['secadmin']),
   GET('/groups', 'accounts-list', ['secadmin']),
+  GET('/people', 'people-list', STAFF),
   POST(`${USER}/disable`, 'accounts-change', ['secadmin']),
   POST(`${USER}/enable`, 'accounts-change', ['secadmin']),
   POST(`${USER}/roles`, 'accounts-change', ['secadmin']),

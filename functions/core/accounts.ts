@@ -26,6 +26,8 @@ export interface Account {
   /** The identity provider's subject (Cognito `sub`). */
   sub: string;
   username: string;
+  /** The name people know them by (Cognito's `name` attribute), shown instead of the username. */
+  displayName?: string;
   status: AccountStatus;
   /** Roles granted by the security administrator. */
   roles: Role[];
@@ -227,12 +229,14 @@ export function applyAccountChange(
 export function accountFromDirectory(user: {
   sub: string;
   username: string;
+  displayName?: string;
   enabled: boolean;
   groups: readonly string[];
 }): Account {
   return {
     sub: user.sub,
     username: user.username,
+    ...(user.displayName ? { displayName: user.displayName } : {}),
     status: user.enabled ? 'ACTIVE' : 'DISABLED',
     roles: ROLES.filter((r) => user.groups.includes(r)),
     version: 0,
@@ -259,6 +263,7 @@ export function accountView(a: Account) {
   return {
     userId: a.sub,
     username: a.username,
+    ...(a.displayName ? { displayName: a.displayName } : {}),
     status: a.status,
     roles: a.roles,
     ...(a.regions && a.regions.length > 0 ? { regions: a.regions } : {}),
@@ -267,4 +272,13 @@ export function accountView(a: Account) {
     ...(a.updatedAt === '' ? {} : { updatedAt: a.updatedAt, updatedBy: a.updatedBy }),
     managed: a.version > 0,
   };
+}
+
+/**
+ * A colleague as every signed-in person may see them (`GET /people`): who they are, by id,
+ * username and the name to show; nothing of their state, roles or regions, which are the
+ * security administrator's to see. A person without a display name is shown by username.
+ */
+export function personView(a: Pick<Account, 'sub' | 'username' | 'displayName'>) {
+  return { userId: a.sub, username: a.username, displayName: a.displayName || a.username };
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type ArchiveCodeParts, formatArchiveCode, sequenceKey } from './archive-code.ts';
 import { now } from './clock.ts';
 import { Conflict } from './errors.ts';
+import type { Problem, ProblemCode, ProblemParams } from './intake-checks.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { type Actor, hasAnyRole } from './roles.ts';
 import type { RetentionCode, RetentionTrigger, Scheme } from './scheme.ts';
@@ -21,8 +22,10 @@ export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface CheckResult {
   passed: boolean;
-  /** Why it failed; empty when it passed. */
+  /** Why it failed, in English; empty when it passed. */
   messages: string[];
+  /** Why it failed as stable codes with their values, for a reader's own language. */
+  findings: { code: ProblemCode; params?: ProblemParams }[];
 }
 
 export type DocumentChecks = Record<CheckName, CheckResult>;
@@ -31,15 +34,17 @@ export type DocumentChecks = Record<CheckName, CheckResult>;
  * A document's four checks as its submission's validation found them: every failed check is a
  * problem naming the document and the check, so the problems are the whole result.
  */
-export function documentChecks(
-  problems: readonly { documentId?: string; check: CheckName; message: string }[],
-  documentId: string,
-): DocumentChecks {
+export function documentChecks(problems: readonly Problem[], documentId: string): DocumentChecks {
   const of = (name: CheckName): CheckResult => {
-    const messages = problems
-      .filter((p) => p.documentId === documentId && p.check === name)
-      .map((p) => p.message);
-    return { passed: messages.length === 0, messages };
+    const found = problems.filter((p) => p.documentId === documentId && p.check === name);
+    return {
+      passed: found.length === 0,
+      messages: found.map((p) => p.message),
+      // Problems stored before codes existed have none; their English message stays the account.
+      findings: found.flatMap((p) =>
+        p.code === undefined ? [] : [{ code: p.code, ...(p.params ? { params: p.params } : {}) }],
+      ),
+    };
   };
   return {
     authenticity: of('authenticity'),

@@ -1,7 +1,7 @@
 import type { DestructionListRef, DisposalBatch } from './disposal.ts';
 import type { Problem } from './intake-checks.ts';
 import type { Loan, LoanStatus } from './loans.ts';
-import type { Rejection, Submission } from './submissions.ts';
+import { type Rejection, type RejectionCode, type Submission, SYSTEM_DECIDER } from './submissions.ts';
 
 /**
  * What a workflow step answers when it finds its work done already: a retried invocation, or a
@@ -37,14 +37,23 @@ export function closedBatch(
  */
 export function rejectionOf(
   submission: Pick<Submission, 'valid' | 'problems' | 'attempt'>,
-  input: { reason: string; problems: unknown; decidedBy: string },
+  input: {
+    code: RejectionCode;
+    params?: Record<string, string>;
+    reason: string;
+    problems: unknown;
+    decidedBy: string;
+  },
   at: string,
 ): Rejection {
   const given = Array.isArray(input.problems) ? (input.problems as Problem[]) : [];
+  const params = input.params && Object.keys(input.params).length > 0 ? input.params : undefined;
   return {
+    code: input.code,
+    ...(params ? { params } : {}),
     reason: input.reason || 'rejected',
     problems: given.length === 0 && submission.valid === false ? (submission.problems ?? []) : given,
-    decidedBy: input.decidedBy || 'system',
+    decidedBy: input.decidedBy || SYSTEM_DECIDER,
     at,
     attempt: submission.attempt,
   };

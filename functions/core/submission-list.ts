@@ -111,6 +111,8 @@ export function submissionListItem(s: Submission, customer: CustomerName | undef
     ...(s.status === 'REJECTED' && s.rejection
       ? {
           rejection: {
+            ...(s.rejection.code ? { code: s.rejection.code } : {}),
+            ...(s.rejection.params ? { params: s.rejection.params } : {}),
             reason: s.rejection.reason,
             problemCount: s.rejection.problems.length,
             decidedBy: s.rejection.decidedBy,

@@ -37,7 +37,31 @@ export const OPEN_FOR_CHANGES: readonly SubmissionStatus[] = ['DRAFT', 'REJECTED
 /** Document states an upload may (re)place. */
 export const UPLOADABLE_DOCUMENT: readonly DocumentRecord['status'][] = ['PENDING_UPLOAD', 'UPLOADED'];
 
+/**
+ * Why a submission went back to its clerk, as a stable code (the workflow's states set it,
+ * statemachines/intake-review-archive.asl.json): its checks failed, a malware scan did not
+ * finish, nobody reviewed it in time, a reviewer sent it back (`reason` is their comment), or
+ * archiving failed for good (`params.error` names the failure), or its workflow stopped and an
+ * archivist repaired the record (`params.status`, the execution's end).
+ */
+export const REJECTION_CODES = [
+  'checks-failed',
+  'scan-unfinished',
+  'review-timeout',
+  'reviewer',
+  'archive-failed',
+  'workflow-stopped',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** Who decided a rejection the workflow made on its own (`decidedBy`). */
+export const SYSTEM_DECIDER = 'system';
+
 export interface Rejection {
+  /** Absent only on rejections recorded before rejections had codes. */
+  code?: RejectionCode;
+  params?: Record<string, string>;
+  /** In words: Chinese and English for the system's reasons, the reviewer's comment as written. */
   reason: string;
   problems: Problem[];
   decidedBy: string;

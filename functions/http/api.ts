@@ -22,6 +22,7 @@ import {
 import { withRequestContext } from '../core/request-context.ts';
 import { type Actor, hasAnyRole, isRole, type Role } from '../core/roles.ts';
 import { accountOf } from './account-state.ts';
+import { type InputSource, invalidInput, withCodes } from './input-errors.ts';
 import { auditRefusal } from './refusals.ts';
 import { enforceRules, type RouteRecords } from './rules.ts';
 
@@ -177,22 +178,14 @@ function definedValues(record: Record<string, string | undefined> | undefined): 
 }
 
 export function errorResult(err: unknown): ApiResult {
-  if (err instanceof ZodError) {
-    const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    return json(400, {
-      error: {
-        code: 'BadRequest',
-        message: `invalid request: ${details.map((d) => `${d.path || '(body)'}: ${d.message}`).join('; ')}`,
-        details,
-      },
-    });
-  }
+  if (err instanceof ZodError) return errorResult(invalidInput(err, 'body'));
   if (err instanceof DomainError && err.status < 500) {
     return json(err.status, {
       error: {
         code: err.code,
         message: err.message,
-        ...(err.details === undefined ? {} : { details: err.details }),
+        ...(err.params === undefined ? {} : { params: err.params }),
+        ...(err.details === undefined ? {} : { details: withCodes(err.details) }),
       },
     });
   }
@@ -208,10 +201,17 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-/** Parses `value` with a zod schema; a failure becomes a 400 naming each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw result.error;
+/**
+ * Parses `value` with a zod schema; a failure becomes a 400 naming each bad field (each bad
+ * query parameter, for `source` 'query') with the limit it broke (functions/http/input-errors.ts).
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  source: InputSource = 'body',
+): z.infer<S> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (!result.success) throw invalidInput(result.error, source);
   return result.data;
 }
 
@@ -228,7 +228,7 @@ export function parseRequiredBody<S extends z.ZodType>(
   if (body === undefined) {
     throw new BadRequest(
       `request body is required: ${shape}`,
-      field === undefined ? undefined : [{ path: field, message: 'is required' }],
+      field === undefined ? undefined : [{ path: field, code: 'required', message: 'is required' }],
     );
   }
   return parseInput(schema, body);

@@ -289,6 +289,7 @@ const everyRegion: Check<'every-region'> = async (req) => {
   if (visibleRegions(req.actor) !== 'ALL') {
     throw new Forbidden(
       'this covers every region; an account limited to regions may not see it (ask for an account without region limits)',
+      'every-region',
     );
   }
   return {};

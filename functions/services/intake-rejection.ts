@@ -6,6 +6,7 @@ import { expireOpenTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { Problem } from '../core/intake-checks.ts';
 import { rejectionOf } from '../core/step-outcomes.ts';
+import type { RejectionCode } from '../core/submissions.ts';
 import { reviewTaskId } from '../core/tasks.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { ARCHIVE_FAILED_METRIC } from '../core/workflow-health.ts';
@@ -22,6 +23,8 @@ import { returnReservedCodes } from './reserved-codes.ts';
 
 export interface RejectInput {
   submissionId: string;
+  code: RejectionCode;
+  params?: Record<string, string>;
   reason: string;
   problems: Problem[];
   decidedBy: string;

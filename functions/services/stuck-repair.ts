@@ -34,7 +34,7 @@ export async function repairStuck(
     throw new Conflict(`the workflow of ${kind} ${recordId} is running again; it needs no repair`);
   }
   const reason = `流程已停止（${status}），由 ${actor.username} 修复 / the workflow stopped (${status}); repaired by ${actor.username}`;
-  const outcome = await repair(stuck.kind, recordId, stuck.executionArn, reason, actor.username);
+  const outcome = await repair(stuck.kind, recordId, stuck.executionArn, status, reason, actor.username);
   await unwatch(stuck);
   await dropStuck(stuck.kind, recordId);
   const at = now().toISOString();
@@ -59,6 +59,7 @@ async function repair(
   kind: WatchedKind,
   recordId: string,
   executionId: string,
+  executionStatus: string,
   reason: string,
   decidedBy: string,
 ): Promise<string> {
@@ -66,6 +67,8 @@ async function repair(
     if (!(await getSubmission(recordId))) throw new NotFound('submission', recordId);
     await rejectSubmission({
       submissionId: recordId,
+      code: 'workflow-stopped',
+      params: { status: executionStatus },
       reason,
       problems: [],
       decidedBy,

@@ -38,6 +38,7 @@ export function localAccounts(options: {
         const account: Account = {
           sub: u.sub,
           username: u.username,
+          displayName: u.name,
           status: 'ACTIVE',
           roles: [...u.groups],
           version: 1,

@@ -57,17 +57,17 @@ const seed = (username: string, group: Role, name: string): LocalUser => ({
 
 /** One or two people per role, enough for separation of duties and two-level approvals. */
 export const SEED_USERS: readonly LocalUser[] = [
-  seed('clerk1', 'clerk', 'Clerk One'),
-  seed('clerk2', 'clerk', 'Clerk Two'),
-  seed('reviewer1', 'reviewer', 'Reviewer One'),
-  seed('reviewer2', 'reviewer', 'Reviewer Two'),
-  seed('archivist1', 'archivist', 'Archivist One'),
-  seed('approver1', 'approver', 'Approver One'),
-  seed('approver2', 'approver', 'Approver Two'),
-  seed('auditor1', 'auditor', 'Auditor One'),
-  seed('sysadmin1', 'sysadmin', 'System Administrator'),
-  seed('secadmin1', 'secadmin', 'Security Administrator'),
-  seed('staff1', 'staff', 'Staff Member'),
+  seed('clerk1', 'clerk', '王芳'),
+  seed('clerk2', 'clerk', '李娜'),
+  seed('reviewer1', 'reviewer', '刘洋'),
+  seed('reviewer2', 'reviewer', '陈静'),
+  seed('archivist1', 'archivist', '赵磊'),
+  seed('approver1', 'approver', '孙伟'),
+  seed('approver2', 'approver', '周敏'),
+  seed('auditor1', 'auditor', '吴强'),
+  seed('sysadmin1', 'sysadmin', '郑涛'),
+  seed('secadmin1', 'secadmin', '冯丽'),
+  seed('staff1', 'staff', '何平'),
 ];
 
 export interface IssuedToken {

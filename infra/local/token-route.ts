@@ -13,7 +13,14 @@ export function tokenRoute(identity: Identity): LocalRoute {
     if (path === '/local/users' && method === 'GET') {
       return {
         status: 200,
-        body: { items: identity.users.map((u) => ({ username: u.username, sub: u.sub, groups: u.groups })) },
+        body: {
+          items: identity.users.map((u) => ({
+            username: u.username,
+            sub: u.sub,
+            groups: u.groups,
+            name: u.name,
+          })),
+        },
       };
     }
     if (path !== '/local/token') return undefined;

@@ -258,6 +258,10 @@ describe('the console', () => {
     const detail = page.locator('[data-testid="task-detail"]');
     await poll(() => detail.locator('[data-testid="scan-card"]').count()).toBe(3);
     await poll(() => detail.locator('.check.ok').count()).toBe(12);
+    // Masking agrees with what the page shows: beside the ID copy's scan, its title is in clear.
+    const titles = await detail.locator('[data-testid="scan-card"] .scan-meta strong').allTextContents();
+    expect(titles.some((title) => title.startsWith('身份证复印件'))).toBe(true);
+    expect(titles.join('|')).not.toContain('*');
 
     // The ID copy as an image, drawn at its full size from the uploaded PNG.
     const img = detail.locator('img[data-testid="scan"]');
@@ -351,7 +355,7 @@ describe('the console', () => {
     await page.locator('[data-testid="audit-search"]').click();
     await poll(actions).toContain('document.content-url');
     const read = page.locator('[data-testid="audit-table"] tr[data-action="document.content-url"]').first();
-    expect(await read.textContent()).toContain('archivist1');
+    expect(await read.textContent()).toContain('赵磊');
     await screenshot(page, 'audit');
 
     const download = page.waitForEvent('download');

@@ -84,5 +84,5 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function signIn(page: Page, baseUrl: string, username: string): Promise<void> {
   await page.goto(`${baseUrl}/#/login`);
   await page.locator(`[data-username="${username}"]`).click();
-  await page.locator('[data-testid="who"]').filter({ hasText: username }).waitFor();
+  await page.locator(`[data-testid="who"][data-username="${username}"]`).waitFor();
 }

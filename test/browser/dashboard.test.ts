@@ -297,7 +297,7 @@ describe('dashboard', () => {
       const refused = page.locator('[data-testid="dashboard"] .notice-error');
       await refused.waitFor();
       await expect(refused.textContent()).resolves.toContain('无权执行此操作');
-      await expect(refused.textContent()).resolves.toContain('limited to regions');
+      await expect(refused.textContent()).resolves.toContain('限定区域的账户不能查看');
       expect(await page.locator('[data-testid="stat-held"]').count()).toBe(0);
       await page.close();
     } finally {

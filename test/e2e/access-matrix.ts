@@ -35,6 +35,8 @@ const CONTENT: readonly Caller[] = ['clerk1', 'clerk2', 'reviewer1', 'archivist1
 export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /health': 'public',
   'GET /scheme': STAFF,
+  // Colleagues' display names: everyone, to read who acted on a record.
+  'GET /people': STAFF,
   'POST /customers': ['clerk1', 'clerk2', 'archivist1'],
   'GET /customers': RECORDS,
   'GET /customers/{customerId}': RECORDS,

@@ -240,6 +240,7 @@ describe('the route × caller matrix', () => {
     const byRoute: Record<string, () => Promise<Request> | Request> = {
       'GET /health': () => ({ path: '/health' }),
       'GET /scheme': () => ({ path: '/scheme' }),
+      'GET /people': () => ({ path: '/people' }),
       'POST /customers': () => ({ path: '/customers', body: newCustomerBody() }),
       'GET /customers': () => ({ path: '/customers?q=%E6%9D%8E' }),
       'GET /customers/{customerId}': () => ({ path: `/customers/${f.customerId}` }),

@@ -134,6 +134,12 @@ describe('a step that dies is run again and converges', () => {
     expect((back as unknown as { rejection: { reason: string } }).rejection.reason).toMatch(
       /^归档失败（.+），批次已退回经办人.* \/ Archiving failed \(.+\); the submission is back with its clerk/,
     );
+    // The same, as a code with the failure it names, for a reader in any language.
+    expect((back as unknown as { rejection: unknown }).rejection).toMatchObject({
+      code: 'archive-failed',
+      params: { error: expect.stringMatching(/\w/) },
+      decidedBy: 'system',
+    });
     expect(back.documents.every((d) => (d as { archiveCode?: string }).archiveCode === undefined)).toBe(true);
 
     // The clerk uploads the scan again and resubmits; the numbers given back are given again, so

@@ -137,6 +137,7 @@ describe('GET /customers/{customerId}', () => {
     expect(errorOf(res.body)).toEqual({
       code: 'NotFound',
       message: `customer ${CUSTOMER_ID} does not exist`,
+      params: { what: 'customer', id: CUSTOMER_ID },
     });
   });
 

@@ -289,7 +289,7 @@ describe('appraisal decisions through POST /tasks/{taskId}/decision', () => {
       `extendYears 10 is not longer than the 10 years already elapsed since the retention clock of ${item(0).archiveCode} started on 2026-04-01`,
     );
     expect(errorOf(res.body).details).toEqual([
-      { path: 'extendYears', message: 'must be more than 10 (years already elapsed)' },
+      { path: 'extendYears', code: 'invalid', message: 'must be more than 10 (years already elapsed)' },
     ]);
     nothingWritten();
   });

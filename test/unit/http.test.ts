@@ -5,7 +5,7 @@ import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
 import { handler as health } from '../../functions/api/health.ts';
 import { handler as schemeGet } from '../../functions/api/scheme-get.ts';
 import { ENV } from '../../functions/catalog.ts';
-import { Conflict, DomainError, NotFound } from '../../functions/core/errors.ts';
+import { BadRequest, Conflict, DomainError, NotFound } from '../../functions/core/errors.ts';
 import {
   API_SECURITY_HEADERS,
   type ApiRequest,
@@ -210,24 +210,53 @@ describe('apiHandler', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('turns a schema failure into a 400 naming each field', async () => {
-    const schema = z.object({ name: z.string(), age: z.number().int() }).strict();
+  it('turns a schema failure into a 400 naming each field with a code and the limit it broke', async () => {
+    const schema = z
+      .object({ name: z.string(), age: z.number().int(), days: z.number().max(30), kind: z.enum(['A', 'B']) })
+      .strict();
     const { invoke } = probe(async (req) => {
       parseInput(schema, req.body);
       return { status: 204 };
     });
-    const { statusCode, body } = await invoke({ body: { age: 1.5, extra: 1 } });
+    const { statusCode, body } = await invoke({
+      body: { age: 1.5, days: 999, kind: 'C', extra: '13812345678' },
+    });
     expect(statusCode).toBe(400);
     const error = body.error as {
       code: string;
       message: string;
-      details: { path: string; message: string }[];
+      details: { path: string; code: string; params?: Record<string, unknown> }[];
     };
     expect(error.code).toBe('BadRequest');
-    expect(error.details.map((d) => d.path)).toEqual(['name', 'age', '']);
+    expect(error.details.map(({ path, code, params }) => ({ path, code, params }))).toEqual([
+      { path: 'name', code: 'required', params: undefined },
+      { path: 'age', code: 'invalid_type', params: { expected: 'int' } },
+      { path: 'days', code: 'too_big', params: { maximum: 30, origin: 'number', inclusive: true } },
+      { path: 'kind', code: 'invalid_value', params: { values: ['A', 'B'] } },
+      { path: 'extra', code: 'unknown_field', params: undefined },
+    ]);
     expect(error.message).toMatch(
-      /^invalid request: name: .*; age: .*; \(body\): Unrecognized key: "extra"$/,
+      /^invalid request: name: .*; age: .*; days: .*; kind: .*; extra: is not accepted here$/,
     );
+    // The value given is never repeated back.
+    expect(JSON.stringify(body)).not.toContain('13812345678');
+  });
+
+  it('names a refused query parameter by its name, never as (body)', async () => {
+    const schema = z.object({ limit: z.coerce.number().int().max(500).optional() }).strict();
+    const { invoke } = probe(async (req) => {
+      parseInput(schema, req.query, 'query');
+      return { status: 204 };
+    });
+    const { statusCode, body } = await invoke({ query: { limt: '5', limit: '900' } });
+    expect(statusCode).toBe(400);
+    const error = body.error as { message: string; details: { path: string; code: string }[] };
+    expect(error.details.map((d) => [d.path, d.code])).toEqual([
+      ['limit', 'too_big'],
+      ['limt', 'unknown_field'],
+    ]);
+    expect(error.message).toMatch(/^invalid query parameters: limit: .*; limt: is not accepted here$/);
+    expect(error.message).not.toContain('(body)');
   });
 
   it('maps domain errors to their status, with details only when given', async () => {
@@ -242,7 +271,23 @@ describe('apiHandler', () => {
       throw new NotFound('customer', 'c9');
     }).invoke();
     expect(missing.statusCode).toBe(404);
-    expect(missing.body).toEqual({ error: { code: 'NotFound', message: 'customer c9 does not exist' } });
+    expect(missing.body).toEqual({
+      error: {
+        code: 'NotFound',
+        message: 'customer c9 does not exist',
+        params: { what: 'customer', id: 'c9' },
+      },
+    });
+    const refused = await probe(async () => {
+      throw new BadRequest('bad', [{ path: 'kind', message: 'is not a kind' }]);
+    }).invoke();
+    expect(refused.body).toEqual({
+      error: {
+        code: 'BadRequest',
+        message: 'bad',
+        details: [{ path: 'kind', message: 'is not a kind', code: 'invalid' }],
+      },
+    });
   });
 
   it.each([

@@ -16,10 +16,10 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
     expect(out.problems).toEqual([]);
     expect(Object.keys(out.checks)).toEqual([...DOC_IDS]);
     expect(out.checks[DOC_IDS[0]]).toEqual({
-      authenticity: { passed: true, messages: [] },
-      integrity: { passed: true, messages: [] },
-      usability: { passed: true, messages: [] },
-      safety: { passed: true, messages: [] },
+      authenticity: { passed: true, messages: [], findings: [] },
+      integrity: { passed: true, messages: [], findings: [] },
+      usability: { passed: true, messages: [], findings: [] },
+      safety: { passed: true, messages: [], findings: [] },
     });
   });
 
@@ -30,10 +30,15 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
       {
         documentId: DOC_IDS[0],
         check: 'authenticity',
+        code: 'sha256.mismatch',
+        params: { received: expect.stringMatching(/^e{12}…$/), declared: expect.any(String) },
         message: expect.stringMatching(/SHA-256 of the upload .* differs/),
       },
     ]);
-    expect(out.checks[DOC_IDS[0]]?.authenticity.passed).toBe(false);
+    expect(out.checks[DOC_IDS[0]]?.authenticity).toMatchObject({
+      passed: false,
+      findings: [{ code: 'sha256.mismatch' }],
+    });
     expect(out.checks[DOC_IDS[0]]?.integrity.passed).toBe(true);
   });
 
@@ -42,6 +47,7 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
     expect(out.problems).toContainEqual({
       documentId: DOC_IDS[0],
       check: 'authenticity',
+      code: 'sha256.unrecorded',
       message: 'storage recorded no SHA-256 for the upload',
     });
   });
@@ -51,14 +57,25 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
     const out = run([document(0), document(1)], clean, sub);
     expect(out.valid).toBe(false);
     expect(out.problems).toEqual([
-      { check: 'integrity', message: 'required document types missing for NEWCONN: LANDCERT, CONTRACT' },
+      {
+        check: 'integrity',
+        code: 'required.missing',
+        params: { businessEvent: 'NEWCONN', docTypes: 'LANDCERT,CONTRACT' },
+        message: 'required document types missing for NEWCONN: LANDCERT, CONTRACT',
+      },
     ]);
   });
 
   it('integrity: fails when the uploaded size differs from the declared size', () => {
     const out = run([document(0), document(1, { receivedSize: 999 }), document(2), document(3)]);
     expect(out.problems).toEqual([
-      { documentId: DOC_IDS[1], check: 'integrity', message: 'uploaded 999 bytes, declared 1001' },
+      {
+        documentId: DOC_IDS[1],
+        check: 'integrity',
+        code: 'size.mismatch',
+        params: { received: 999, declared: 1001 },
+        message: 'uploaded 999 bytes, declared 1001',
+      },
     ]);
   });
 
@@ -77,11 +94,15 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
     expect(out.problems).toContainEqual({
       documentId: DOC_IDS[0],
       check: 'integrity',
+      code: 'metadata.missing',
+      params: { field: 'title' },
       message: 'metadata title is missing',
     });
     expect(out.problems).toContainEqual({
       documentId: DOC_IDS[1],
       check: 'integrity',
+      code: 'not-uploaded',
+      params: { status: 'PENDING_UPLOAD' },
       message: 'not uploaded (PENDING_UPLOAD)',
     });
   });
@@ -91,6 +112,8 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
     expect(out.problems).toContainEqual({
       documentId: DOC_IDS[3],
       check: 'integrity',
+      code: 'document.no-record',
+      params: { documentId: DOC_IDS[3] },
       message: `document ${DOC_IDS[3]} has no record`,
     });
   });
@@ -106,6 +129,8 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
       {
         documentId: DOC_IDS[0],
         check: 'usability',
+        code: 'fileType.mismatch',
+        params: { found: 'application/octet-stream', declared: 'application/pdf' },
         message: 'the file is application/octet-stream, declared application/pdf',
       },
     ]);
@@ -121,17 +146,26 @@ describe('runIntakeChecks (DA/T 70 at intake)', () => {
     expect(out.problems).toContainEqual({
       documentId: DOC_IDS[0],
       check: 'usability',
+      code: 'contentType.not-allowed',
+      params: { contentType: 'image/gif' },
       message: "content type image/gif is not on the scheme's list",
     });
   });
 
   it.each([
-    ['THREATS_FOUND', 'the malware scan found a threat'],
-    ['UNSUPPORTED', 'the malware scan did not complete (UNSUPPORTED)'],
-    [undefined, 'the upload has not been scanned for malware'],
-  ])('safety: scan status %s fails', (status, message) => {
+    ['THREATS_FOUND', 'scan.threat', undefined, 'the malware scan found a threat'],
+    [
+      'UNSUPPORTED',
+      'scan.incomplete',
+      { scan: 'UNSUPPORTED' },
+      'the malware scan did not complete (UNSUPPORTED)',
+    ],
+    [undefined, 'scan.missing', undefined, 'the upload has not been scanned for malware'],
+  ])('safety: scan status %s fails', (status, code, params, message) => {
     const out = run(documents(), { ...clean, [DOC_IDS[2]]: status });
     expect(out.valid).toBe(false);
-    expect(out.problems).toEqual([{ documentId: DOC_IDS[2], check: 'safety', message }]);
+    expect(out.problems).toEqual([
+      { documentId: DOC_IDS[2], check: 'safety', code, ...(params ? { params } : {}), message },
+    ]);
   });
 });

@@ -383,6 +383,7 @@ describe('intake-open-review step', () => {
 describe('intake-reject step', () => {
   const input = {
     submissionId: SUBMISSION_ID,
+    code: 'checks-failed' as const,
     reason: 'The submission failed the intake checks',
     problems: [{ documentId: DOC_IDS[0], check: 'authenticity' as const, message: 'SHA-256 differs' }],
     decidedBy: 'system',
@@ -404,6 +405,7 @@ describe('intake-reject step', () => {
       '#status IN (:submitted, :validated, :review) AND executionArn = :arn',
     );
     expect(update?.Update?.ExpressionAttributeValues?.[':rejection']).toMatchObject({
+      code: 'checks-failed',
       reason: input.reason,
       problems: input.problems,
       decidedBy: 'system',
@@ -437,7 +439,13 @@ describe('intake-reject step', () => {
     ddbMock.on(TransactWriteCommand).resolves({});
 
     await expect(
-      reject({ ...input, reason: 'Archiving failed (ArchiveCopyMismatch)', problems: [], returnCodes: true }),
+      reject({
+        ...input,
+        code: 'archive-failed',
+        reason: 'Archiving failed (ArchiveCopyMismatch)',
+        problems: [],
+        returnCodes: true,
+      }),
     ).resolves.toEqual({ status: 'REJECTED' });
 
     const given = ddbMock

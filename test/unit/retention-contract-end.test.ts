@@ -50,6 +50,7 @@ describe('a contract end dated against the document', () => {
       expect(errorOf(res.body).details).toEqual([
         {
           path: 'endedOn',
+          code: 'invalid',
           message: `must not be before 2026-03-14, the day document ${contract.archiveCode} was archived`,
         },
       ]);

@@ -41,16 +41,53 @@ describe('Finish after its close lost the race', () => {
 
 describe('the rejection an intake Reject records', () => {
   const submission = { valid: true, problems: [], attempt: 2 };
-  const problem: Problem = { documentId: 'd1', check: 'integrity', message: 'missing page' };
+  const problem: Problem = {
+    documentId: 'd1',
+    check: 'integrity',
+    code: 'size.mismatch',
+    params: { received: 10, declared: 12 },
+    message: 'uploaded 10 bytes, declared 12',
+  };
 
-  it('keeps what the workflow gives', () => {
+  it('keeps what the workflow gives, with its code and the values the code names', () => {
     expect(
-      rejectionOf(submission, { reason: 'blurred', problems: [problem], decidedBy: 'reviewer1' }, 'T'),
-    ).toEqual({ reason: 'blurred', problems: [problem], decidedBy: 'reviewer1', at: 'T', attempt: 2 });
+      rejectionOf(
+        submission,
+        { code: 'reviewer', reason: 'blurred', problems: [problem], decidedBy: 'reviewer1' },
+        'T',
+      ),
+    ).toEqual({
+      code: 'reviewer',
+      reason: 'blurred',
+      problems: [problem],
+      decidedBy: 'reviewer1',
+      at: 'T',
+      attempt: 2,
+    });
+    expect(
+      rejectionOf(
+        submission,
+        {
+          code: 'archive-failed',
+          params: { error: 'TransientError' },
+          reason: 'x',
+          problems: [],
+          decidedBy: '',
+        },
+        'T',
+      ),
+    ).toMatchObject({ code: 'archive-failed', params: { error: 'TransientError' } });
   });
 
-  it('fills the system defaults for what the workflow left empty', () => {
-    expect(rejectionOf(submission, { reason: '', problems: undefined, decidedBy: '' }, 'T')).toEqual({
+  it('fills the system defaults for what the workflow left empty, and keeps no empty params', () => {
+    expect(
+      rejectionOf(
+        submission,
+        { code: 'checks-failed', params: {}, reason: '', problems: undefined, decidedBy: '' },
+        'T',
+      ),
+    ).toEqual({
+      code: 'checks-failed',
       reason: 'rejected',
       problems: [],
       decidedBy: 'system',
@@ -62,7 +99,11 @@ describe('the rejection an intake Reject records', () => {
   it('takes the stored problems of failed checks, which reach the step without them', () => {
     const failed = { valid: false, problems: [problem], attempt: 1 };
     expect(
-      rejectionOf(failed, { reason: 'checks failed', problems: [], decidedBy: 'system' }, 'T').problems,
+      rejectionOf(
+        failed,
+        { code: 'checks-failed', reason: 'checks failed', problems: [], decidedBy: 'system' },
+        'T',
+      ).problems,
     ).toEqual([problem]);
   });
 });

@@ -31,6 +31,7 @@ describe('the list of own submissions', () => {
       status: 'REJECTED',
       attempt: 1,
       rejection: {
+        code: 'reviewer',
         reason: '身份证复印件不清晰',
         problems: [{ check: 'usability', message: 'unreadable' }],
         decidedBy: 'reviewer1',
@@ -49,7 +50,13 @@ describe('the list of own submissions', () => {
       attempt: 1,
       createdAt: at(1),
       updatedAt: at(1),
-      rejection: { reason: '身份证复印件不清晰', problemCount: 1, decidedBy: 'reviewer1', at: at(0) },
+      rejection: {
+        code: 'reviewer',
+        reason: '身份证复印件不清晰',
+        problemCount: 1,
+        decidedBy: 'reviewer1',
+        at: at(0),
+      },
     });
     // A rejection fixed and submitted again is history, not the status.
     expect(submissionListItem({ ...rejected, status: 'SUBMITTED' }, undefined)).not.toHaveProperty(

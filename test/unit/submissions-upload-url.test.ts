@@ -151,6 +151,7 @@ describe('POST /submissions/{id}/documents/{documentId}/upload-url', () => {
     expect(errorOf(res.body).details).toEqual([
       {
         path: 'fileName',
+        code: 'invalid',
         message: `the document's fileName "x.pdf" does not agree with contentType image/png; expected .png; send the new file's fileName too`,
       },
     ]);

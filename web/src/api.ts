@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The values the message names (`error.params`: a missing record's `what` and `id`). */
+    readonly params: Readonly<Record<string, string | number>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -71,8 +73,19 @@ export async function api<T = Record<string, unknown>>(
     onSignedOut();
   }
   if (!res.ok) {
-    const e = (parsed as { error?: { code?: string; message?: string; details?: unknown } }).error ?? {};
-    throw new ApiError(res.status, e.code ?? `HTTP${res.status}`, e.message ?? res.statusText, e.details);
+    const e =
+      (
+        parsed as {
+          error?: { code?: string; message?: string; details?: unknown; params?: Record<string, string> };
+        }
+      ).error ?? {};
+    throw new ApiError(
+      res.status,
+      e.code ?? `HTTP${res.status}`,
+      e.message ?? res.statusText,
+      e.details,
+      e.params,
+    );
   }
   return parsed as T;
 }
@@ -124,18 +137,26 @@ export type {
   CheckName,
   CheckResult,
   Customer,
+  CustomerAccountStatus,
   CustomerVersionView,
   DocumentStatus,
   DocumentVersionView,
   DocumentView,
   FieldError,
+  FieldErrorCode,
   Hold,
   ItemStatus,
   LoanApprovalLevel,
   LoanDocument,
   LoanStatus,
   LoanView,
+  PersonView,
   Problem,
+  ProblemCode,
+  Rejection,
+  RejectionCode,
+  RetentionCode,
+  RetentionTrigger,
   Role,
   StatsView,
   SubmissionListItem,

@@ -2,7 +2,7 @@ import { ApiError, api, type Scheme } from './api.ts';
 import type { Session } from './auth.ts';
 import type { ConsoleConfig } from './config.ts';
 import { h, render, toast } from './dom.ts';
-import { fieldMessage, t } from './i18n.ts';
+import { currentLang, fieldMessage, fieldName, t } from './i18n.ts';
 
 /** What every page gets: the configuration, the scheme in force and who is signed in. */
 export interface Ctx {
@@ -42,10 +42,25 @@ export async function loadPage<T>(root: HTMLElement, title: string, path: string
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 401) return t('sessionExpired');
-    if (err.status === 403) return `${t('forbidden')}: ${err.message}`;
-    if (err.status === 404) return `${t('notFound')}: ${err.message}`;
-    if (err.status === 409) return `${t('conflict')}: ${err.message}`;
-    return err.message;
+    // The API explains in English: English readers get its words, others the kind of refusal,
+    // with the fields it named and the limits they broke.
+    const english = currentLang() === 'en';
+    if (err.status === 403) {
+      if (english) return `${t('forbidden')}: ${err.message}`;
+      return err.params.rule === 'every-region'
+        ? `${t('forbidden')}：${t('everyRegionOnly')}`
+        : t('forbidden');
+    }
+    if (err.status === 404) {
+      if (english) return `${t('notFound')}: ${err.message}`;
+      return err.params.id === undefined ? t('notFound') : `${t('notFound')}：${err.params.id}`;
+    }
+    if (err.status === 409) return english ? `${t('conflict')}: ${err.message}` : t('conflict');
+    const fields = err.fields.map(
+      (f) => `${fieldName(f.path.split('.').pop() ?? f.path)}：${fieldMessage(f)}`,
+    );
+    if (fields.length > 0) return fields.join('；');
+    return english ? err.message : t('badRequest');
   }
   if (err instanceof TypeError) return t('networkError');
   return err instanceof Error ? err.message : String(err);
@@ -64,12 +79,12 @@ export function showFieldErrors(form: HTMLElement, err: unknown): string[] {
   for (const f of fields) {
     const control = findField(form, f.path);
     if (!control) {
-      unclaimed.push(fieldMessage(f.path, `${f.path}: ${f.message}`));
+      unclaimed.push(`${fieldName(f.path.split('.').pop() ?? f.path)}：${fieldMessage(f)}`);
       continue;
     }
     control.setAttribute('aria-invalid', 'true');
     const slot = control.closest('.field')?.querySelector('.field-error');
-    if (slot) slot.textContent = fieldMessage(f.path, f.message);
+    if (slot) slot.textContent = fieldMessage(f);
   }
   if (fields.length === 0) unclaimed.push(errorText(err));
   return unclaimed;

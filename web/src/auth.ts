@@ -102,6 +102,8 @@ export function clearSession(): void {
 export interface LocalUser {
   username: string;
   groups: string[];
+  /** The name to show (the seeded users' display names). */
+  name?: string;
 }
 
 export async function localUsers(config: ConsoleConfig): Promise<LocalUser[]> {

@@ -7,7 +7,7 @@ import { type Ctx, errorText, loadScheme, type Page } from './app.ts';
 import { completeCognitoSignIn, currentSession, signOut } from './auth.ts';
 import { type ConsoleConfig, loadConfig } from './config.ts';
 import { button, h, render } from './dom.ts';
-import { currentLang, type MessageKey, setLang, t } from './i18n.ts';
+import { currentLang, type MessageKey, setLang, t, word } from './i18n.ts';
 import { saveKeptForms } from './kept-forms.ts';
 import { accountsPage } from './pages/accounts.ts';
 import { auditPage } from './pages/audit.ts';
@@ -21,6 +21,7 @@ import { loginPage } from './pages/login.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
 import { systemPage } from './pages/system.ts';
+import { forgetPeople, loadPeople, personName } from './people.ts';
 import { watchSession } from './session-watch.ts';
 
 /**
@@ -207,6 +208,7 @@ async function route(): Promise<void> {
   }
   const nav = navFor(session.groups);
   const main = h('main', { id: 'page', class: 'page' });
+  await loadPeople();
   render(
     root,
     h(
@@ -242,11 +244,27 @@ async function route(): Promise<void> {
           languageButton(),
           h(
             'span',
-            { class: 'who', 'data-testid': 'who' },
-            session.username,
-            h('small', null, session.groups.join(' · ')),
+            {
+              class: 'who',
+              'data-testid': 'who',
+              'data-username': session.username,
+              title: session.username,
+            },
+            personName(session.username),
+            h('small', null, session.groups.map((g) => word('roleName', g)).join(' · ')),
           ),
-          h('button', { class: 'link', type: 'button', onclick: () => signOut(config) }, t('signOut')),
+          h(
+            'button',
+            {
+              class: 'link',
+              type: 'button',
+              onclick: () => {
+                forgetPeople();
+                signOut(config);
+              },
+            },
+            t('signOut'),
+          ),
         ),
       ),
       main,

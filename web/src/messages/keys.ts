@@ -2,10 +2,16 @@ import type {
   AgeBand,
   BatchStatus,
   CheckName,
+  CustomerAccountStatus,
   DocumentStatus,
+  FieldErrorCode,
   ItemStatus,
   LoanApprovalLevel,
   LoanStatus,
+  ProblemCode,
+  RejectionCode,
+  RetentionCode,
+  RetentionTrigger,
   Role,
   SubmissionStatus,
   TaskStatus,
@@ -41,4 +47,25 @@ export interface Labels {
   stuckKind: Record<WatchedKind, string>;
   /** How long tasks have been waiting (the dashboard's age bands). */
   age: Record<AgeBand, string>;
+}
+
+/**
+ * Words for what records hold and what the API says happened (messages/*-records.ts). The enum
+ * groups are typed from the API; `field`, `action` and `target` are open vocabularies (record
+ * attributes and audit actions), whose completeness the browser test's walk checks.
+ */
+export interface RecordLabels {
+  retention: Record<RetentionCode, string>;
+  trigger: Record<RetentionTrigger, string>;
+  acct: Record<CustomerAccountStatus, string>;
+  /** One person holding each role (sign-in page, header); `role` names the people of a role. */
+  roleName: Record<Role, string>;
+  problem: Record<ProblemCode, string>;
+  rejection: Record<RejectionCode, string>;
+  fieldError: Record<FieldErrorCode, string>;
+  /** What a limit counts, by the `origin` of a field error (or the field, for `days`). */
+  unit: Record<'string' | 'array' | 'number' | 'days', string>;
+  field: Record<string, string>;
+  action: Record<string, string>;
+  target: Record<string, string>;
 }

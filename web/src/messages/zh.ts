@@ -26,6 +26,9 @@ export const messages = {
   forbidden: '无权执行此操作',
   notFound: '未找到',
   conflict: '状态已变化，请刷新后重试',
+  badRequest: '请求有误，请检查后重试',
+  everyRegionOnly: '此处涵盖所有区域，限定区域的账户不能查看（请使用不限区域的账户）',
+  unknownFormat: '未知格式',
   networkError: '网络错误，请稍后重试',
   required: '必填',
   invalid: '格式不正确',
@@ -36,6 +39,7 @@ export const messages = {
   navSearch: '档案检索',
   navLoans: '借阅',
   navAudit: '审计',
+  system: '系统',
   roles: '角色',
   // customers
   customer: '客户',

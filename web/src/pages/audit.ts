@@ -1,15 +1,20 @@
-import { type AuditEvent, api, apiBlob, hasRoute, qs } from '../api.ts';
+import { type AuditEvent, api, apiBlob, hasRoute, qs, type Scheme } from '../api.ts';
 import { act, type Ctx, field, formError, notice, onSubmit, pageHeader, sendForm } from '../app.ts';
 import { dataTable, formatTime, h, render } from '../dom.ts';
-import { currentLang, t } from '../i18n.ts';
+import { currentLang, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
+import { fieldsText } from './record-words.ts';
 
-const brief = (e: AuditEvent): string => {
-  const parts = [e.details, e.after].filter((x) => x !== undefined).map((x) => JSON.stringify(x));
-  const text = parts.join(' ');
+/** What an event recorded beyond who did what to which record, in words, cut short. */
+const brief = (e: AuditEvent, scheme: Scheme): string => {
+  const parts = [e.details, e.after]
+    .filter((x): x is Record<string, unknown> => x !== undefined && x !== null && typeof x === 'object')
+    .map((x) => fieldsText(x, scheme));
+  const text = parts.join('；');
   return text.length > 180 ? `${text.slice(0, 180)}…` : text;
 };
 
-function rows(items: AuditEvent[]): HTMLElement[] {
+function rows(items: AuditEvent[], scheme: Scheme): HTMLElement[] {
   return items.map((e) =>
     h(
       'tr',
@@ -18,21 +23,28 @@ function rows(items: AuditEvent[]): HTMLElement[] {
       h(
         'td',
         null,
-        e.actorName ?? e.actorSub ?? '',
-        e.actorRoles?.length ? h('small', { class: 'block' }, e.actorRoles.join(', ')) : null,
+        personName(e.actorSub),
+        e.actorRoles?.length
+          ? h('small', { class: 'block' }, e.actorRoles.map((r) => word('roleName', r)).join('、'))
+          : null,
       ),
-      h('td', { class: 'mono' }, e.action),
-      h('td', { class: 'mono small' }, e.targetType ? `${e.targetType} ` : '', e.targetId),
-      h('td', { class: 'small mono details', title: brief(e) }, brief(e)),
+      h('td', { title: e.action }, word('action', e.action)),
+      h(
+        'td',
+        { class: 'small' },
+        e.targetType ? `${word('target', e.targetType)} ` : '',
+        h('span', { class: 'mono' }, e.targetId),
+      ),
+      h('td', { class: 'small details', title: brief(e, scheme) }, brief(e, scheme)),
     ),
   );
 }
 
 /** The audit events an `/audit` query returns, as a table, with more pages on demand. */
-export async function auditTable(path: string): Promise<HTMLElement> {
+export async function auditTable(path: string, scheme: Scheme): Promise<HTMLElement> {
   const res = await api<{ items: AuditEvent[]; nextCursor?: string }>('GET', path);
   if (res.items.length === 0) return h('p', { class: 'empty' }, t('noResults'));
-  const body = h('tbody', null, rows(res.items));
+  const body = h('tbody', null, rows(res.items, scheme));
   const more = h('div', { class: 'form-actions' });
   let cursor = res.nextCursor;
   const drawMore = () => {
@@ -50,7 +62,7 @@ export async function auditTable(path: string): Promise<HTMLElement> {
                   'GET',
                   `${path}${sep}cursor=${encodeURIComponent(cursor ?? '')}`,
                 );
-                body.append(...rows(next.items));
+                body.append(...rows(next.items, scheme));
                 cursor = next.nextCursor;
                 drawMore();
               },
@@ -72,7 +84,7 @@ export async function auditTable(path: string): Promise<HTMLElement> {
 }
 
 /** The auditor's trail: filters by target, actor, action and time; CSV export of the same query. */
-export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void {
+export function auditPage(root: HTMLElement, _params: string[], ctx: Ctx): void {
   if (!hasRoute('GET', '/audit')) {
     render(root, pageHeader(t('audit')), notice(t('apiNotDeployed')));
     return;
@@ -141,7 +153,7 @@ export function auditPage(root: HTMLElement, _params: string[], _ctx: Ctx): void
   const run = async () => {
     const shown = await sendForm(form, general, async () => {
       render(out, h('p', { class: 'hint' }, t('loading')));
-      render(out, await auditTable(`/audit${query()}`));
+      render(out, await auditTable(`/audit${query()}`, ctx.scheme));
     });
     if (!shown) render(out);
   };

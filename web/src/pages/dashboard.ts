@@ -4,6 +4,7 @@ import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { poll } from '../poll.ts';
 import './dashboard.css';
+import { bilingualPart } from './record-words.ts';
 
 /**
  * `GET /stats`: functions/core/stats.ts `statsView`, and the records the hourly check found stuck
@@ -249,7 +250,7 @@ function stuckSection(items: StuckRecord[], mayRepair: boolean, refresh: () => v
           'tr',
           { 'data-testid': `stuck-${item.recordId}` },
           h('td', null, `${word('stuckKind', item.kind)} ${item.recordId}`),
-          h('td', { title: item.repair }, item.reason),
+          h('td', { title: item.repair }, bilingualPart(item.reason)),
           h('td', null, formatTime(item.foundAt, currentLang())),
           mayRepair ? h('td', null, button) : null,
         );

@@ -2,6 +2,7 @@ import { api, type BatchItemView, type BatchStatus, type BatchView, qs } from '.
 import { badge, type Ctx, errorText, field, loadPage, notice, pageHeader } from '../app.ts';
 import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
 
 /** Batch and item statuses (functions/core/disposal.ts). */
 const BATCH_STATUSES: readonly BatchStatus[] = [
@@ -56,7 +57,7 @@ export function batchItemsTable(items: BatchItemView[]): HTMLElement {
         h('td', { class: 'mono nowrap' }, h('a', { href: `#/documents/${i.documentId}` }, i.archiveCode)),
         h('td', null, i.title),
         h('td', null, named(i.docTypeName, i.docType)),
-        h('td', null, i.retentionCode),
+        h('td', null, word('retention', i.retentionCode)),
         h('td', { class: 'nowrap' }, day(i.clockStart)),
         h('td', { class: 'nowrap' }, i.dueOn),
         h('td', { class: 'nowrap' }, day(i.archivedAt)),
@@ -86,17 +87,22 @@ export function batchFacts(b: BatchView): HTMLElement {
     fact(t('round'), b.round && b.round > 1 ? String(b.round) : undefined),
     fact(
       t('appraisedBy'),
-      b.appraisedBy ? `${b.appraisedBy} · ${formatTime(b.appraisedAt, lang)}` : undefined,
+      b.appraisedBy ? `${personName(b.appraisedBy)} · ${formatTime(b.appraisedAt, lang)}` : undefined,
     ),
     fact(t('appraisalComment'), b.appraisalComment),
-    fact(t('approvedBy'), b.approvedBy ? `${b.approvedBy} · ${formatTime(b.approvedAt, lang)}` : undefined),
+    fact(
+      t('approvedBy'),
+      b.approvedBy ? `${personName(b.approvedBy)} · ${formatTime(b.approvedAt, lang)}` : undefined,
+    ),
     fact(
       t('sentBack'),
       b.returns?.length
         ? h(
             'ul',
             { class: 'plain' },
-            b.returns.map((r) => h('li', null, `${r.by} · ${formatTime(r.at, lang)}: ${r.comment}`)),
+            b.returns.map((r) =>
+              h('li', null, `${personName(r.by)} · ${formatTime(r.at, lang)}：${r.comment}`),
+            ),
           )
         : undefined,
     ),
@@ -148,8 +154,8 @@ export function disposalsPage(root: HTMLElement, _params: string[], _ctx: Ctx): 
             h('td', null, b.dueMonth),
             h('td', { class: 'num' }, String(b.itemCount)),
             h('td', null, batchBadge(b.status)),
-            h('td', null, b.appraisedBy ?? ''),
-            h('td', null, b.approvedBy ?? ''),
+            h('td', null, personName(b.appraisedBy)),
+            h('td', null, personName(b.approvedBy)),
             h('td', { class: 'nowrap' }, formatTime(b.createdAt, lang)),
             h('td', { class: 'nowrap' }, formatTime(b.closedAt, lang)),
           ),

@@ -8,10 +8,12 @@ import {
 } from '../api.ts';
 import { badge, type Ctx, errorText, loadPage, notice, pageHeader } from '../app.ts';
 import { button, dataTable, formatBytes, formatTime, h, render } from '../dom.ts';
-import { currentLang, named, t, word } from '../i18n.ts';
+import { currentLang, fieldName, named, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
 import { auditTable } from './audit.ts';
 import { holdBadge, holdsSection } from './holds.ts';
 import { loanRequestForm } from './loans.ts';
+import { fieldsText, formatOf, retentionText } from './record-words.ts';
 import { checksCell, showContent } from './shared.ts';
 
 /** One document: metadata, four checks, retention, the original inline, and its history. */
@@ -51,22 +53,17 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
           fact(t('docType'), named(d.docTypeName, d.docType)),
           fact(t('businessEvent'), named(event?.name, d.businessEvent)),
           fact(t('fileName'), d.fileName),
-          fact(t('contentType'), d.contentType),
+          fact(t('contentType'), formatOf(d.contentType)),
           fact(t('size'), formatBytes(d.size)),
           fact(t('sha256'), h('span', { class: 'mono small' }, d.sha256)),
-          fact(
-            t('retention'),
-            d.retentionCode
-              ? `${d.retentionCode}${d.retentionTrigger ? ` · ${d.retentionTrigger}` : ''}`
-              : undefined,
-          ),
+          fact(t('retention'), retentionText(d.retentionCode, d.retentionTrigger) || undefined),
           fact(t('retainUntil'), d.retainUntil ? formatTime(d.retainUntil, lang) : undefined),
           fact(t('archivedAt'), d.archivedAt ? formatTime(d.archivedAt, lang) : undefined),
           fact(
             t('submission'),
             h('a', { href: `#/submissions/${d.submissionId}` }, d.submissionId.slice(0, 8)),
           ),
-          fact(t('checks'), d.checks ? checksCell(d) : undefined),
+          fact(t('checks'), d.checks ? checksCell(d, ctx.scheme) : undefined),
         ),
         d.status === 'ARCHIVED'
           ? h(
@@ -101,9 +98,9 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
             'tr',
             null,
             h('td', { class: 'nowrap' }, formatTime(v.changedAt, lang)),
-            h('td', null, v.changedBy),
+            h('td', null, personName(v.changedBy)),
             h('td', null, v.status ? step(v.status.from, v.status.to) : ''),
-            h('td', { class: 'small' }, v.changed.join(', ')),
+            h('td', { class: 'small' }, v.changed.map(fieldName).join('、')),
           ),
         ),
       );
@@ -120,15 +117,21 @@ export async function documentPage(root: HTMLElement, params: string[], ctx: Ctx
             null,
             h('td', null, String(v.version)),
             h('td', null, formatTime(v.changedAt, lang)),
-            h('td', null, v.changedBy),
-            h('td', null, v.changed.map((f) => `${f}: ${v.values[f] ?? '—'}`).join('; ')),
+            h('td', null, personName(v.changedBy)),
+            h(
+              'td',
+              null,
+              fieldsText(Object.fromEntries(v.changed.map((f) => [f, v.values[f] ?? null])), ctx.scheme),
+            ),
           ),
         ),
       );
     });
   }
   if (canCall('GET', '/audit', groups)) {
-    await fillSection(trail, t('audit'), () => auditTable(`/audit${qs({ targetId: d.documentId })}`));
+    await fillSection(trail, t('audit'), () =>
+      auditTable(`/audit${qs({ targetId: d.documentId })}`, ctx.scheme),
+    );
   }
 }
 

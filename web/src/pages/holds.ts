@@ -2,6 +2,7 @@ import { api, type DocumentView, type Hold } from '../api.ts';
 import { act, badge, type Ctx, field, formError, notice, onSubmit, sendForm } from '../app.ts';
 import { dataTable, formatTime, h, toast } from '../dom.ts';
 import { currentLang, t } from '../i18n.ts';
+import { personName } from '../people.ts';
 
 /** A hold as `GET /documents/{documentId}` shows it to archivists (functions/api/documents-get.ts). */
 export type HoldView = Omit<Hold, 'placedBySub' | 'releasedBySub'>;
@@ -80,9 +81,9 @@ export function holdsSection(d: WithHolds, ctx: Ctx): HTMLElement {
                   ? badge('hold', t('holdActive'))
                   : badge('released', t('holdReleasedStatus')),
               ),
-              h('td', null, x.placedBy),
+              h('td', null, personName(x.placedBy)),
               h('td', { class: 'nowrap' }, formatTime(x.placedAt, lang)),
-              h('td', null, x.releasedBy ?? ''),
+              h('td', null, personName(x.releasedBy)),
               h('td', { class: 'nowrap' }, formatTime(x.releasedAt, lang)),
               h('td', null, button),
             );

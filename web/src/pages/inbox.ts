@@ -3,6 +3,7 @@ import { age, type Ctx, errorText, field, formError, notice, pageHeader, sendFor
 import { formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { poll } from '../poll.ts';
+import { problemText } from './record-words.ts';
 import { scanCards } from './scans.ts';
 import { decisionExtras, showsTask, subjectTitle, taskSubject } from './task-subjects.ts';
 
@@ -124,10 +125,12 @@ export function inboxPage(root: HTMLElement, _params: string[], ctx: Ctx): () =>
         ? h(
             'ul',
             { class: 'problems' },
-            problems.map((p) => h('li', null, `${p.check ? `${word('chk', p.check)}: ` : ''}${p.message}`)),
+            problems.map((p) =>
+              h('li', null, `${p.check ? `${word('chk', p.check)}：` : ''}${problemText(p, ctx.scheme)}`),
+            ),
           )
         : null,
-      scanCards(s.submissionId, s.documents),
+      scanCards(s.submissionId, s.documents, ctx.scheme),
     );
   }
 

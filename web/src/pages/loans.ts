@@ -14,7 +14,9 @@ import {
 } from '../app.ts';
 import { dataTable, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
 import { poll } from '../poll.ts';
+import { bilingualPart } from './record-words.ts';
 import { showContent } from './shared.ts';
 
 /** Where a paper original is shelved, in words. */
@@ -33,14 +35,14 @@ export function loanStatusCell(l: LoanView): HTMLElement {
       ? h(
           'small',
           { class: 'block rejection-reason', 'data-testid': 'rejection-reason' },
-          `${t('rejection')}: ${l.rejection.reason} (${l.rejection.decidedBy})`,
+          `${t('rejection')}：${bilingualPart(l.rejection.reason)}（${personName(l.rejection.decidedBy)}）`,
         )
       : null,
     l.returnedAt
       ? h(
           'small',
           { class: 'block' },
-          `${t('returnedAt')} ${formatTime(l.returnedAt, currentLang())}${l.returnedBy ? ` · ${l.returnedBy}` : ''}`,
+          `${t('returnedAt')} ${formatTime(l.returnedAt, currentLang())}${l.returnedBy ? ` · ${personName(l.returnedBy)}` : ''}`,
         )
       : null,
   );
@@ -360,7 +362,7 @@ export async function overdueLoansPage(root: HTMLElement, _params: string[], _ct
             'tr',
             { 'data-loan': l.loanId, 'data-status': l.status },
             h('td', { class: 'mono' }, l.loanId.slice(0, 8)),
-            h('td', null, l.borrower),
+            h('td', null, personName(l.borrower)),
             h(
               'td',
               null,

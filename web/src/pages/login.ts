@@ -2,7 +2,7 @@ import { errorText } from '../app.ts';
 import { cognitoSignIn, localSignIn, localUsers } from '../auth.ts';
 import type { ConsoleConfig } from '../config.ts';
 import { h, render } from '../dom.ts';
-import { t } from '../i18n.ts';
+import { t, word } from '../i18n.ts';
 
 /** Sign-in: the hosted sign-in on AWS; a list of seeded users on this machine. */
 export async function loginPage(
@@ -64,8 +64,8 @@ export async function loginPage(
                 }
               },
             },
-            h('strong', null, u.username),
-            h('small', null, u.groups.join(', ')),
+            h('strong', null, u.name ?? u.username),
+            h('small', null, u.groups.map((g) => word('roleName', g)).join('、')),
           ),
         ),
       ),

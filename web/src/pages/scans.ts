@@ -1,7 +1,8 @@
-import { api, type DocumentView } from '../api.ts';
+import { api, type DocumentView, type Scheme } from '../api.ts';
 import { errorText, notice } from '../app.ts';
 import { formatBytes, h, render } from '../dom.ts';
 import { named, t } from '../i18n.ts';
+import { formatOf } from './record-words.ts';
 import { checksCell } from './shared.ts';
 import './scans.css';
 
@@ -19,7 +20,7 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png'];
  * preview URL, beside its metadata and four-check results. A scan the API does not hand out (not
  * scanned for malware yet, infected, not uploaded) says why instead.
  */
-export function scanCard(submissionId: string, doc: DocumentView): HTMLElement {
+export function scanCard(submissionId: string, doc: DocumentView, scheme: Scheme): HTMLElement {
   const view = h(
     'div',
     { class: 'scan-view', 'data-testid': 'scan-view' },
@@ -75,9 +76,9 @@ export function scanCard(submissionId: string, doc: DocumentView): HTMLElement {
       h(
         'small',
         { class: 'mono' },
-        `${doc.contentType} · ${formatBytes(doc.size)} · ${doc.sha256.slice(0, 12)}…`,
+        `${formatOf(doc.contentType)} · ${formatBytes(doc.size)} · ${doc.sha256.slice(0, 12)}…`,
       ),
-      checksCell(doc),
+      checksCell(doc, scheme),
       links,
     ),
     view,
@@ -85,11 +86,11 @@ export function scanCard(submissionId: string, doc: DocumentView): HTMLElement {
 }
 
 /** Every scan of a submission, each beside its checks. */
-export function scanCards(submissionId: string, docs: readonly DocumentView[]): HTMLElement {
+export function scanCards(submissionId: string, docs: readonly DocumentView[], scheme: Scheme): HTMLElement {
   return h(
     'section',
     { class: 'scans', 'data-testid': 'scans' },
     h('h3', null, t('scans')),
-    docs.map((d) => scanCard(submissionId, d)),
+    docs.map((d) => scanCard(submissionId, d, scheme)),
   );
 }

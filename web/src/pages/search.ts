@@ -3,6 +3,7 @@ import { badge, type Ctx, errorText, field, notice, pageHeader } from '../app.ts
 import { dataTable, formatTime, h, render } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
 import { loanPicker } from './loans.ts';
+import { retentionText } from './record-words.ts';
 
 const STATUSES: readonly DocumentStatus[] = ['ARCHIVED', 'UPLOADED', 'PENDING_UPLOAD', 'DISPOSED'];
 
@@ -160,7 +161,7 @@ export function searchPage(root: HTMLElement, _params: string[], ctx: Ctx): void
               badge(d.status, word('st', d.status)),
               d.legalHold ? badge('hold', t('legalHold')) : null,
             ),
-            h('td', null, d.retentionCode ?? ''),
+            h('td', null, retentionText(d.retentionCode)),
             h('td', null, formatTime(d.archivedAt, currentLang())),
           ),
         ),

@@ -1,13 +1,14 @@
-import { api, type DocumentView } from '../api.ts';
+import { api, type CheckName, type DocumentView, type Scheme } from '../api.ts';
 import { errorText, notice } from '../app.ts';
 import { h, render } from '../dom.ts';
 import { t, word } from '../i18n.ts';
+import { problemText } from './record-words.ts';
 
 /** DA/T 70's order of the four checks. */
 const CHECK_ORDER = ['authenticity', 'integrity', 'usability', 'safety'];
 
 /** The four checks of a document as small pass/fail marks. */
-export function checksCell(d: Pick<DocumentView, 'checks'>): HTMLElement | string {
+export function checksCell(d: Pick<DocumentView, 'checks'>, scheme: Scheme): HTMLElement | string {
   if (!d.checks) return '';
   return h(
     'span',
@@ -17,7 +18,13 @@ export function checksCell(d: Pick<DocumentView, 'checks'>): HTMLElement | strin
       .map(([name, r]) =>
         h(
           'span',
-          { class: r.passed ? 'check ok' : 'check bad', title: r.messages.join('; ') || word('chk', name) },
+          {
+            class: r.passed ? 'check ok' : 'check bad',
+            title:
+              (r.findings ?? [])
+                .map((f) => problemText({ check: name as CheckName, ...f, message: '' }, scheme))
+                .join('；') || word('chk', name),
+          },
           `${r.passed ? '✓' : '✗'} ${word('chk', name)}`,
         ),
       ),

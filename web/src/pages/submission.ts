@@ -2,8 +2,10 @@ import { api, type DocumentView, type SubmissionView, type Upload } from '../api
 import { act, badge, type Ctx, errorText, hasGroup, loadPage, pageHeader } from '../app.ts';
 import { button, dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
 import { type Poll, poll } from '../poll.ts';
 import { contentTypeOf, putWithRetry, sha256Hex } from '../upload.ts';
+import { problemText, rejectionText } from './record-words.ts';
 import { checksCell } from './shared.ts';
 
 const LIFECYCLE = ['DRAFT', 'SUBMITTED', 'IN_REVIEW', 'ARCHIVED'];
@@ -93,7 +95,7 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
             'section',
             { class: 'card rejection', 'data-testid': 'rejection' },
             h('h2', null, t('rejection')),
-            h('p', { class: 'reason' }, s.rejection.reason),
+            h('p', { class: 'reason', 'data-code': s.rejection.code ?? '' }, rejectionText(s.rejection)),
             s.rejection.problems.length
               ? h(
                   'ul',
@@ -105,7 +107,7 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
                       null,
                       p.check ? h('strong', null, `${word('chk', p.check)}: `) : null,
                       doc ? `${doc.title} — ` : '',
-                      p.message,
+                      problemText(p, scheme),
                     );
                   }),
                 )
@@ -113,7 +115,7 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
             h(
               'small',
               null,
-              `${t('decidedBy')}: ${s.rejection.decidedBy} · ${formatTime(s.rejection.at, currentLang())}`,
+              `${t('decidedBy')}：${personName(s.rejection.decidedBy)} · ${formatTime(s.rejection.at, currentLang())}`,
             ),
             fixable ? h('p', { class: 'hint' }, t('fixAndResubmit')) : null,
           )
@@ -139,7 +141,7 @@ export async function submissionPage(root: HTMLElement, params: string[], ctx: C
               h('td', null, named(d.docTypeName, d.docType)),
               h('td', { class: 'num' }, formatBytes(d.size)),
               h('td', null, badge(d.status, word('st', d.status))),
-              h('td', null, checksCell(d)),
+              h('td', null, checksCell(d, scheme)),
               h('td', { class: 'mono', 'data-testid': 'archive-code' }, d.archiveCode ?? ''),
               h(
                 'td',

@@ -2,6 +2,7 @@ import { api, type DocumentView, type LoanView, type TaskView } from '../api.ts'
 import { badge, type Ctx, field, hasGroup } from '../app.ts';
 import { dataTable, formatTime, h } from '../dom.ts';
 import { currentLang, named, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
 import { type BatchDetail, batchFacts, batchItemsTable } from './disposals.ts';
 import { loanStatusCell, shelf } from './loans.ts';
 import { showContent } from './shared.ts';
@@ -29,7 +30,7 @@ async function loanSubject(task: TaskView, viewer: HTMLElement, ctx: Ctx): Promi
       'dl',
       { class: 'facts' },
       h('dt', null, t('borrower')),
-      h('dd', { 'data-testid': 'loan-borrower' }, loan.borrower),
+      h('dd', { 'data-testid': 'loan-borrower' }, personName(loan.borrower)),
       h('dt', null, t('purpose')),
       h('dd', { 'data-testid': 'loan-purpose' }, loan.purpose),
       h('dt', null, t('loanDays')),
@@ -131,7 +132,7 @@ export function subjectTitle(task: TaskView): string | undefined {
   const s = task.summary;
   const n = Array.isArray(s.documents) ? s.documents.length : Number(s.documentCount ?? 0);
   if (task.kind === 'loan-approval') {
-    return `${String(s.borrower ?? '')} · ${String(s.purpose ?? '')} · ${n} ${t('documents')} · ${String(s.days ?? '')} ${t('days')}`;
+    return `${personName(String(s.borrower ?? ''))} · ${String(s.purpose ?? '')} · ${n} ${t('documents')} · ${String(s.days ?? '')} ${t('days')}`;
   }
   if (task.kind === 'disposal-appraisal' || task.kind === 'disposal-approval') {
     return `${task.subjectId} · ${t('dueMonth')} ${String(s.dueMonth ?? '')} · ${n} ${t('documents')}`;

@@ -24,7 +24,7 @@ export function eventStep(view: ClerkView): {
       { name: 'businessEvent', 'data-testid': 'event', disabled: locked() },
       h('option', { value: '' }, t('chooseEvent')),
       scheme.businessEvents.map((e) =>
-        h('option', { value: e.code, selected: e.code === draft().event }, `${named(e.name)} (${e.code})`),
+        h('option', { value: e.code, selected: e.code === draft().event }, named(e.name)),
       ),
     );
     select.addEventListener('change', () => {

@@ -2,6 +2,7 @@ import { api, qs, type Scheme, type SubmissionListItem, type SubmissionStatus } 
 import { badge, errorText, notice } from '../../app.ts';
 import { dataTable, formatTime, h, render } from '../../dom.ts';
 import { currentLang, named, t, word } from '../../i18n.ts';
+import { rejectionText } from '../record-words.ts';
 
 /** Submission statuses, in lifecycle order, for the filter. */
 const STATUSES: readonly SubmissionStatus[] = [
@@ -43,7 +44,7 @@ export function mySubmissions(scheme: Scheme): HTMLElement {
         { 'data-testid': 'rejection-reason' },
         s.rejection
           ? [
-              h('span', null, s.rejection.reason),
+              h('span', null, rejectionText(s.rejection)),
               ' ',
               h('a', { href: `#/submissions/${s.submissionId}`, 'data-testid': 'fix' }, t('fixLink')),
             ]
