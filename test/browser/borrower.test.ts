@@ -658,6 +658,10 @@ describe('every page in the reader’s language', () => {
     await poll(() => history.textContent()).toContain('客户类型：低压非居民客户');
     expect(await history.textContent()).toContain('区域：HZ');
     expect(await history.textContent()).toContain('王芳');
+    // The document's first editor is its clerk by name, not the subject the record keeps.
+    const versions = page.locator('[data-testid="document-history"]');
+    await poll(() => versions.textContent()).toContain('王芳');
+    expect(await versions.textContent()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
     await page.close();
   }, 240_000);
 

@@ -66,9 +66,9 @@ export const named = (n: { zh: string; en: string } | undefined, fallback = ''):
 
 /**
  * What the console says next to a field the API refused, from the error's code and the limit it
- * broke: a missing field is required, a number or text out of bounds names its bound (a loan of
- * 999 days: at most 30 days); any other rule is the field's rule in Chinese (zh.ts `fieldRules`),
- * or the API's own words in English.
+ * broke: a number or list out of bounds names its bound (a loan of 999 days: at most 30 days); in
+ * Chinese a field people type gets its rule (zh.ts `fieldRules`), any other the kind of error with
+ * its values; in English, the API's own words where no code says more.
  */
 export function fieldMessage(error: FieldError): string {
   const last = error.path.split('.').pop() ?? error.path;
@@ -86,12 +86,14 @@ export function fieldMessage(error: FieldError): string {
       unit: word('unit', unit),
     });
   }
+  // A field people type has its rule in Chinese, which says more than the kind of error.
+  if (lang === 'zh' && code !== 'unknown_field' && zh.fieldRules[last] !== undefined)
+    return zh.fieldRules[last];
   if (code === 'required' || code === 'unknown_field') return phrase('fieldError', code);
   if (code === 'invalid_value' && Array.isArray(params.values)) {
     return phrase('fieldError', code, { values: params.values.map((v) => fieldValue(last, v)).join('、') });
   }
-  if (lang === 'en') return error.message;
-  return zh.fieldRules[last] ?? phrase('fieldError', code);
+  return lang === 'en' ? error.message : phrase('fieldError', code);
 }
 
 /** The name of a record's field (histories, audit details, refused fields); the name itself if unknown. */
