@@ -29,6 +29,8 @@ export interface DirectoryUser {
   username: string;
   enabled: boolean;
   groups: Role[];
+  /** Where notifications go; the pool's `email` attribute. */
+  email?: string;
 }
 
 const attr = (u: UserType, name: string) => u.Attributes?.find((a) => a.Name === name)?.Value;
@@ -44,7 +46,14 @@ export async function listDirectoryUsers(): Promise<DirectoryUser[]> {
     for (const u of res.Users ?? []) {
       const sub = attr(u, 'sub');
       if (!sub || !u.Username) continue;
-      users.set(u.Username, { sub, username: u.Username, enabled: u.Enabled !== false, groups: [] });
+      const email = attr(u, 'email');
+      users.set(u.Username, {
+        sub,
+        username: u.Username,
+        enabled: u.Enabled !== false,
+        groups: [],
+        ...(email ? { email } : {}),
+      });
     }
     token = res.PaginationToken;
   } while (token);

@@ -104,4 +104,10 @@ export const ROUTES: readonly RouteDef[] = [
   // The dashboard (record rule every-region).
   GET('/stats', 'stats-get', OVERSIGHT),
   POST('/stuck/{kind}/{recordId}/repair', 'stuck-repair', ['archivist']),
+  // Notifications: the choices of those who are told anything (tasks, loans, batches; the three
+  // administrators are told nothing); an unsubscribe link works without signing in (its signed
+  // token names the person and the kind, and can only turn that kind off).
+  GET('/me/notifications', 'notifications-settings', CONTENT_READERS),
+  PUT('/me/notifications', 'notifications-settings', CONTENT_READERS),
+  POST('/notifications/unsubscribe', 'notifications-settings', 'public'),
 ];

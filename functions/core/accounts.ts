@@ -36,6 +36,8 @@ export interface Account {
   updatedBy: string;
   /** Why the account was last disabled. */
   reason?: string;
+  /** Where notifications go (services/notify.ts); Cognito's `email` attribute on AWS. */
+  email?: string;
 }
 
 /**
@@ -229,6 +231,7 @@ export function accountFromDirectory(user: {
   username: string;
   enabled: boolean;
   groups: readonly string[];
+  email?: string;
 }): Account {
   return {
     sub: user.sub,
@@ -238,6 +241,7 @@ export function accountFromDirectory(user: {
     version: 0,
     updatedAt: '',
     updatedBy: '',
+    ...(user.email ? { email: user.email } : {}),
   };
 }
 

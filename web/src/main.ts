@@ -17,6 +17,7 @@ import { documentPage } from './pages/document.ts';
 import { inboxPage } from './pages/inbox.ts';
 import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
+import { notificationsPage, unsubscribePage } from './pages/notifications.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
 import { watchSession } from './session-watch.ts';
@@ -76,6 +77,11 @@ const ROUTES: Route[] = [
     pattern: /^\/audit$/,
     page: auditPage,
     nav: { key: 'navAudit', href: '#/audit', needs: ['GET', '/audit'] },
+  },
+  {
+    pattern: /^\/notifications$/,
+    page: notificationsPage,
+    nav: { key: 'navNotifications', href: '#/notifications', needs: ['PUT', '/me/notifications'] },
   },
 ];
 
@@ -160,6 +166,21 @@ async function route(): Promise<void> {
   cleanup?.();
   cleanup = undefined;
   const path = location.hash.replace(/^#/, '') || '/';
+  // An unsubscribe link from a mail works signed in or not (its token names the person).
+  const unsubscribe = /^\/unsubscribe\/([\w.-]+)$/.exec(path);
+  if (unsubscribe?.[1]) {
+    render(
+      root,
+      h(
+        'div',
+        { class: 'login-shell' },
+        h('div', { class: 'topbar-lang' }, languageButton()),
+        h('main', { id: 'page' }),
+      ),
+    );
+    await unsubscribePage(root.querySelector('#page') as HTMLElement, unsubscribe[1]);
+    return;
+  }
   const session = currentSession();
   if (!session || path === '/login') {
     if (session && path === '/login') {

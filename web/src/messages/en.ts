@@ -293,6 +293,24 @@ export const messages = {
   exportCsv: 'Export CSV',
   loadMore: 'Load more',
   details: 'Details',
+  // Notifications (settings, unsubscribe)
+  navNotifications: 'Notifications',
+  notifyTitle: 'Notification settings',
+  notifyHint:
+    'Choose how each kind of notification reaches you. E-mails say what kind of work is waiting and link to it; they never carry customer details.',
+  notifyKindTask: 'New tasks (intake reviews, loan and disposal approvals)',
+  notifyKindDisposal: 'Disposal batches waiting for appraisal',
+  notifyKindLoanDue: 'Loans coming due and overdue',
+  notifyInstant: 'At once',
+  notifyDigest: 'Daily digest',
+  notifyNone: 'None',
+  notifySaved: 'Notification settings saved',
+  unsubscribeTitle: 'Unsubscribe from e-mails',
+  unsubscribeWorking: 'Unsubscribing…',
+  unsubscribeDone:
+    'Unsubscribed: no more e-mails about “{kind}”. Sign in and open Notification settings to turn them on again.',
+  unsubscribeFailed:
+    'Unsubscribing failed: the link is not valid or not complete; copy the whole link from the e-mail.',
 } satisfies Record<MessageKey, string>;
 
 /** English words for the API's statuses, checks, kinds and roles (see keys.ts). */
