@@ -9,7 +9,7 @@ import { ConsoleHosting } from './constructs/console.ts';
 import { Functions, pascal } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { guardRule, NO_VPC } from './constructs/nag.ts';
-import { Notifications } from './constructs/notifications.ts';
+import { type MailIdentity, Notifications } from './constructs/notifications.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { MalwareProtection } from './constructs/security.ts';
 import { Storage } from './constructs/storage.ts';
@@ -72,10 +72,11 @@ export class DanganStack extends Stack {
       ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
     });
 
-    this.notifications = new Notifications(this, 'Notifications', {
+    const mail: MailIdentity = {
       mailFrom: props.mailFrom,
       identity: props.mailIdentity ?? props.mailFrom.slice(props.mailFrom.lastIndexOf('@') + 1),
-    });
+      configurationSetName: `${this.stackName}-notifications`,
+    };
 
     // Functions first, then the workflows that invoke some of them, then the workflow ARNs and
     // rights of the functions that start or answer workflows: no cycle in the template.
@@ -85,10 +86,16 @@ export class DanganStack extends Stack {
       schemeId: props.schemeId,
       // A year: CloudWatch Logs keeps what the functions log (Control Tower CT.CLOUDWATCH.PR.2).
       logRetention: logs.RetentionDays.ONE_YEAR,
-      notifications: this.notifications,
+      mail,
       consoleUrl: Lazy.string({ produce: () => `${this.console.origin}/` }),
     });
-    this.notifications.connect(this.functions.byName[NOTIFIER]);
+    // SES's identity and configuration set, and their bounces to the notifier, in a nested stack:
+    // the parent stays under its 300 resources.
+    this.notifications = new Notifications(
+      new NestedStack(this, 'NotificationsStack', { description: 'Dangan mail (SES)' }),
+      'Notifications',
+      { ...mail, notifier: this.functions.byName[NOTIFIER] },
+    );
     this.workflows = new Workflows(this, 'Workflows', {
       functions: this.functions.byName,
       logRetention: logs.RetentionDays.ONE_YEAR,

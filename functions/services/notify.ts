@@ -156,7 +156,10 @@ const MAX_LOANS_PER_RUN = 500;
 /** Loans with something out due within LOAN_DUE_SOON_DAYS or overdue: each to its borrower. */
 export async function remindLoans(at: Date = now()): Promise<DeliveryCount> {
   const count = emptyCount();
-  const horizon = new Date(at.getTime() + LOAN_DUE_SOON_DAYS * 86_400_000).toISOString();
+  // Due times are kept to the second (`…:21Z`); a horizon with milliseconds would sort before them.
+  const horizon = new Date(at.getTime() + LOAN_DUE_SOON_DAYS * 86_400_000)
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z');
   const loans = await queryLoansOutDueBefore(horizon, MAX_LOANS_PER_RUN);
   if (loans.length === 0) return count;
   const bySub = new Map((await people()).map((p) => [p.sub, p]));

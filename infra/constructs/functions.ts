@@ -31,7 +31,7 @@ import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-buc
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
 import { functionEntryPath, functionEnvironment, PROJECT_ROOT, WORKFLOW_ENV } from '../shared.ts';
 import { NO_VPC, nagResource } from './nag.ts';
-import type { Notifications } from './notifications.ts';
+import { type MailIdentity, mailSendResources } from './notifications.ts';
 import type { Storage } from './storage.ts';
 
 export interface FunctionsProps {
@@ -42,7 +42,7 @@ export interface FunctionsProps {
   schemeId: string;
   logRetention: logs.RetentionDays;
   /** The SES identity and configuration set the notifier sends with. */
-  notifications: Notifications;
+  mail: MailIdentity;
   /** The console's address, for the links in messages. */
   consoleUrl: string;
 }
@@ -219,8 +219,8 @@ export class Functions extends Construct {
         pageTokenKey: this.pageTokenKey.secretValue.unsafeUnwrap(),
         mail: {
           transport: 'ses',
-          from: this.props.notifications.mailFrom,
-          configurationSet: this.props.notifications.configurationSet.configurationSetName,
+          from: this.props.mail.mailFrom,
+          configurationSet: this.props.mail.configurationSetName,
           consoleUrl: this.props.consoleUrl,
         },
       }),
@@ -297,7 +297,7 @@ export class Functions extends Construct {
 
     // Mail: sending as the stack's identity with its configuration set, nothing else of SES.
     if (access.notifications === 'send') {
-      allow('SendMail', ['ses:SendEmail', 'ses:SendRawEmail'], this.props.notifications.sendResources());
+      allow('SendMail', ['ses:SendEmail', 'ses:SendRawEmail'], mailSendResources(this, this.props.mail));
     }
 
     // Audit table: appending is PutItem alone, never UpdateItem or DeleteItem.

@@ -5,28 +5,47 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 
-export interface NotificationsProps {
+/** How the stack sends mail: from deploy-time configuration, known before anything is built. */
+export interface MailIdentity {
   /** The sender, `noreply@archive.example.cn`: an address of the identity. */
   mailFrom: string;
   /** The SES identity mail is sent as: a domain (DKIM records to publish) or the one address. */
   identity: string;
+  /** The configuration set's name, fixed so the notifier's policy needs no reference to it. */
+  configurationSetName: string;
 }
 
 /**
- * Mail on AWS: the SES identity the notifier sends as (from deploy-time configuration), a
- * configuration set whose bounce and complaint events reach the notifier through EventBridge (it
- * stops mailing the address; SES's own suppression list does too). The notifier may send only as
- * this identity with this set (`sendResources`); its daily run is in schedules.ts.
+ * What `ses:SendEmail` is scoped to: the identity and the configuration set, as ARNs built from
+ * their names in the parent stack (the SES resources live in a nested stack that depends on the
+ * notifier, so the notifier's policy cannot refer to them).
+ */
+export function mailSendResources(scope: Construct, mail: MailIdentity): string[] {
+  const stack = Stack.of(scope);
+  const arn = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'ses', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  return [arn('identity', mail.identity), arn('configuration-set', mail.configurationSetName)];
+}
+
+export interface NotificationsProps extends MailIdentity {
+  /** The function that hears bounces and complaints. */
+  notifier: lambda.IFunction;
+}
+
+/**
+ * Mail on AWS (the nested stack `NotificationsStack`): the SES identity the notifier sends as, and
+ * a configuration set (TLS required; SES's own suppression list for bounces and complaints) whose
+ * bounce and complaint events reach the notifier through EventBridge, which stops mailing the
+ * address. The notifier's daily run is in schedules.ts.
  */
 export class Notifications extends Construct {
   readonly identity: ses.EmailIdentity;
   readonly configurationSet: ses.ConfigurationSet;
-  readonly mailFrom: string;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    this.mailFrom = props.mailFrom;
     this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: props.configurationSetName,
       reputationMetrics: true,
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
@@ -43,30 +62,13 @@ export class Notifications extends Construct {
         : ses.Identity.domain(props.identity),
       configurationSet: this.configurationSet,
     });
-  }
-
-  /** The resources `ses:SendEmail` is scoped to: the identity and the configuration set. */
-  sendResources(): string[] {
-    return [
-      this.identity.emailIdentityArn,
-      Stack.of(this).formatArn({
-        service: 'ses',
-        resource: 'configuration-set',
-        resourceName: this.configurationSet.configurationSetName,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      }),
-    ];
-  }
-
-  /** Bounces and complaints of this configuration set's mail, to the notifier. */
-  connect(notifier: lambda.IFunction): void {
     new events.Rule(this, 'Feedback', {
       description: 'SES bounces and complaints of Dangan notifications',
       eventPattern: {
         source: ['aws.ses'],
-        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
+        detail: { mail: { tags: { 'ses:configuration-set': [props.configurationSetName] } } },
       },
-      targets: [new targets.LambdaFunction(notifier, { retryAttempts: 8 })],
+      targets: [new targets.LambdaFunction(props.notifier, { retryAttempts: 8 })],
     });
   }
 }

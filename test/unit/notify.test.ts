@@ -172,3 +172,84 @@ describe('notify: new tasks', () => {
     expect(transactions()).toEqual([]);
   });
 });
+
+describe('notify: bounces and complaints', () => {
+  beforeEach(() => {
+    process.env.TABLE_NAME = 'records-test';
+    process.env.AUDIT_TABLE_NAME = 'audit-test';
+    ddbMock.reset().onAnyCommand().rejects(new Error('unexpected call'));
+    ddbMock.on(TransactWriteCommand).resolves({});
+  });
+  afterEach(() => {
+    ddbMock.reset();
+  });
+
+  const sesEvent = (detail: Record<string, unknown>) =>
+    ({ source: 'aws.ses', 'detail-type': 'Email Bounced', detail }) as unknown as Parameters<
+      typeof handler
+    >[0];
+
+  it('stops all mail to an address that bounced for good, audited', async () => {
+    const result = await handler(
+      sesEvent({
+        eventType: 'Bounce',
+        bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'Gone@Example.cn' }] },
+      }),
+    );
+    expect(result).toEqual({ suppressed: 1 });
+    const [items] = transactions();
+    expect(items?.[0]?.Put?.Item).toMatchObject({
+      ...keys.suppressedAddress('gone@example.cn'),
+      reason: 'bounce',
+    });
+    expect(items?.[1]?.Put?.Item).toMatchObject({
+      action: 'notification.address-suppressed',
+      targetId: 'gone@example.cn',
+    });
+  });
+
+  it('stops mail to an address that complained', async () => {
+    const result = await handler(
+      sesEvent({
+        eventType: 'Complaint',
+        complaint: { complainedRecipients: [{ emailAddress: 'a@example.cn' }] },
+      }),
+    );
+    expect(result).toEqual({ suppressed: 1 });
+    expect(transactions()[0]?.[0]?.Put?.Item).toMatchObject({ reason: 'complaint' });
+  });
+
+  it('leaves a transient bounce to the retries of SES', async () => {
+    const result = await handler(
+      sesEvent({
+        eventType: 'Bounce',
+        bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: 'busy@example.cn' }] },
+      }),
+    );
+    expect(result).toEqual({ suppressed: 0 });
+    expect(transactions()).toEqual([]);
+  });
+});
+
+describe('notify: suppressed addresses', () => {
+  beforeEach(() => {
+    process.env.TABLE_NAME = 'records-test';
+    process.env.AUDIT_TABLE_NAME = 'audit-test';
+    process.env.ACCOUNTS_TABLE_NAME = 'accounts-test';
+    process.env.CONSOLE_URL = 'https://console.example.cn';
+    process.env.PAGE_TOKEN_KEY = 'unit-test-key';
+    ddbMock.reset().onAnyCommand().rejects(new Error('unexpected call'));
+    mailed.mockReset();
+  });
+
+  it('sends nothing to an address SES reported', async () => {
+    ddbMock.on(QueryCommand, { TableName: 'accounts-test' }).resolves({ Items: [accountItem(REVIEWER)] });
+    ddbMock.on(GetCommand, { Key: keys.notificationPreferences(REVIEWER.sub) }).resolves({});
+    ddbMock
+      .on(GetCommand, { Key: keys.suppressedAddress(REVIEWER.email as string) })
+      .resolves({ Item: { reason: 'bounce' } });
+    const result = await handler(taskOpened(TASK));
+    expect(result).toEqual({ tasks: { sent: 0, queued: 0, skipped: 1, inFlight: 0 } });
+    expect(mailed).not.toHaveBeenCalled();
+  });
+});
