@@ -116,6 +116,7 @@ export async function releaseClaim(eventKey: string, sub: string): Promise<void>
 
 export interface DigestEntry {
   sub: string;
+  username: string;
   email: string;
   eventKey: string;
   kind: NotificationEvent['kind'];

@@ -88,6 +88,7 @@ async function deliver(
   if (choice === 'digest') {
     const queued = await queueForDigest({
       sub: to.sub,
+      username: to.username,
       email: to.email,
       eventKey: event.eventKey,
       kind: event.kind,

@@ -88,6 +88,11 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /stats': ['archivist1', 'approver1', 'auditor1'],
   // Ending the wait of a stuck record (submission back to its clerk, loan ended, batch abandoned).
   'POST /stuck/{kind}/{recordId}/repair': ['archivist1'],
+  // Notifications: the choices of those who are told of work (not the three administrators);
+  // an unsubscribe link needs no token at all.
+  'GET /me/notifications': CONTENT,
+  'PUT /me/notifications': CONTENT,
+  'POST /notifications/unsubscribe': 'public',
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */
