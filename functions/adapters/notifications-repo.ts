@@ -89,16 +89,6 @@ export async function markSent(eventKey: string, sub: string, at: string, audit:
   ]);
 }
 
-/** The event was not told (the person chose none, or the address is suppressed): recorded as such. */
-export async function markSkipped(eventKey: string, sub: string, reason: string): Promise<void> {
-  await ddb.send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: { ...keys.notified(eventKey, sub), entity: 'notified', state: 'SKIPPED', reason },
-    }),
-  );
-}
-
 /** Sending failed: the claim is given back so the redelivery can try again. */
 export async function releaseClaim(eventKey: string, sub: string): Promise<void> {
   await writtenUnlessConditionFails(() =>

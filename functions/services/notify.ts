@@ -57,7 +57,8 @@ const emptyCount = (): DeliveryCount => ({ sent: 0, queued: 0, skipped: 0, inFli
 
 /**
  * Everyone who may be told something, as Dangan decides on them: stored accounts, and people the
- * identity provider knows whom Dangan keeps no account for yet; the address from either.
+ * identity provider knows whom Dangan keeps no account for yet; the address from either. By
+ * username, the order they are told in.
  */
 async function people(): Promise<Account[]> {
   const [stored, directory] = await Promise.all([listAccounts(), listDirectoryUsers()]);
@@ -67,7 +68,7 @@ async function people(): Promise<Account[]> {
     if (!account) bySub.set(u.sub, accountFromDirectory(u));
     else if (!account.email && u.email) bySub.set(u.sub, { ...account, email: u.email });
   }
-  return [...bySub.values()];
+  return [...bySub.values()].sort((a, b) => a.username.localeCompare(b.username));
 }
 
 const unsubscribeLink = (sub: string, kind: NotificationKind) =>
@@ -137,17 +138,38 @@ async function sendOnce(
   return 'sent';
 }
 
+/**
+ * Events told at once: a burst of tasks (fifty submissions reaching review together) is mailed in
+ * parallel, so the last reviewer is told within seconds, not after every other mail. The people
+ * of one event are told one after another, in the order given (by username).
+ */
+const PARALLEL_EVENTS = 8;
+
+async function deliverAll(
+  events: readonly { event: NotificationEvent; to: readonly Recipient[] }[],
+  at: Date,
+  count: DeliveryCount,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < events.length; i = next++) {
+      const { event, to } = events[i] as (typeof events)[number];
+      for (const person of to) await deliver(event, person, at, count);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_EVENTS, events.length) }, worker));
+}
+
 /** Tasks just opened: each to the people who may decide it. */
 export async function notifyNewTasks(tasks: readonly TaskRecord[]): Promise<DeliveryCount> {
   const count = emptyCount();
   if (tasks.length === 0) return count;
   const everyone = await people();
-  const at = now();
-  for (const task of tasks) {
+  const events = tasks.flatMap((task) => {
     const event = newTaskEvent(task, consoleUrl());
-    if (!event) continue;
-    for (const to of taskRecipients(task, everyone)) await deliver(event, to, at, count);
-  }
+    return event ? [{ event, to: taskRecipients(task, everyone) }] : [];
+  });
+  await deliverAll(events, now(), count);
   return count;
 }
 
@@ -164,12 +186,13 @@ export async function remindLoans(at: Date = now()): Promise<DeliveryCount> {
   const loans = await queryLoansOutDueBefore(horizon, MAX_LOANS_PER_RUN);
   if (loans.length === 0) return count;
   const bySub = new Map((await people()).map((p) => [p.sub, p]));
-  for (const loan of loans) {
+  const deliveries = loans.flatMap((loan) => {
     const borrower = bySub.get(loan.borrowerSub);
-    if (!loan.dueAt || !borrower?.email || borrower.status !== 'ACTIVE') continue;
+    if (!loan.dueAt || !borrower?.email || borrower.status !== 'ACTIVE') return [];
     const to = { sub: borrower.sub, username: borrower.username, email: borrower.email };
-    await deliver(loanDueEvent({ loanId: loan.loanId, dueAt: loan.dueAt }, at, consoleUrl()), to, at, count);
-  }
+    return [{ event: loanDueEvent({ loanId: loan.loanId, dueAt: loan.dueAt }, at, consoleUrl()), to: [to] }];
+  });
+  await deliverAll(deliveries, at, count);
   return count;
 }
 
