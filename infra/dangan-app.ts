@@ -3,7 +3,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from './constructs/nag.ts';
-import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_SCHEME } from './shared.ts';
+import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_MAIL_FROM, DEFAULT_SCHEME } from './shared.ts';
 import { DanganStack } from './stack.ts';
 
 /**
@@ -12,6 +12,9 @@ import { DanganStack } from './stack.ts';
  * - `consoleOrigins`: origins trusted besides the stack's own console, a JSON array or
  *   comma-separated (default none: name `http://localhost:5173` to develop against a deployment)
  * - `authDomainPrefix`: hosted sign-in domain prefix (default dangan-<account>)
+ * - `mailFrom`: the sender of notifications (default noreply@dangan.example.com, which SES will
+ *   not send for: name an address of a domain you own)
+ * - `mailIdentity`: the SES identity to verify, a domain or an address (default mailFrom's domain)
  * - `account`, `region`: pin the stack to an environment; without them it is
  *   environment-agnostic, so synthesis needs no credentials and makes no lookups
  * - `stackName`: default Dangan
@@ -39,12 +42,15 @@ export function createDanganApp(
   const account = str('account');
   const region = str('region');
   const authDomainPrefix = str('authDomainPrefix');
+  const mailIdentity = str('mailIdentity');
   const stack = new DanganStack(app, str('stackName') ?? 'Dangan', {
     description: 'Dangan customer archive',
     ...(account || region ? { env: { account, region } } : {}),
     schemeId: str('scheme') ?? DEFAULT_SCHEME,
     consoleOrigins: parseOrigins(ctx('consoleOrigins')),
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
+    mailFrom: str('mailFrom') ?? DEFAULT_MAIL_FROM,
+    ...(mailIdentity ? { mailIdentity } : {}),
   });
 
   // AWS Solutions rules (cdk-nag) and the AWS Control Tower proactive controls (CloudFormation

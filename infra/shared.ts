@@ -92,6 +92,9 @@ export const WATCH_FUNCTION = 'workflow-watch';
  */
 export const DEFAULT_CONSOLE_ORIGINS: readonly string[] = [];
 
+/** The sender of notifications when the `mailFrom` context value is not given (a placeholder). */
+export const DEFAULT_MAIL_FROM = 'noreply@dangan.example.com';
+
 /** Origins the local system trusts by default: the console's development server. */
 export const LOCAL_CONSOLE_ORIGINS: readonly string[] = ['http://localhost:5173'];
 
@@ -109,6 +112,19 @@ export interface ResourceNames {
   workflowArns?: Partial<Record<WorkflowName, string>>;
   /** The secret page tokens are signed with (a reference to it on AWS, resolved at deploy). */
   pageTokenKey: string;
+  /** How notifications leave and where their links point (functions/adapters/mailer.ts). */
+  mail: MailSettings;
+}
+
+/** The notifier's settings: SES on AWS, the local MailDev's SMTP on this machine. */
+export interface MailSettings {
+  /** `ses`, or an SMTP URL (`smtp://127.0.0.1:1025`). */
+  transport: string;
+  from: string;
+  /** The SES configuration set whose events report bounces and complaints. */
+  configurationSet?: string;
+  /** The console's address, for the links in messages. */
+  consoleUrl: string;
 }
 
 /**
@@ -134,6 +150,14 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
   }
   if (access.archive || access.disposal) env[ENV.archiveBucket] = r.archiveBucket;
   if (access.pageTokens) env[ENV.pageTokenKey] = r.pageTokenKey;
+  // Unsubscribe links are signed with the same key, under a label of their own.
+  if (access.notifications) env[ENV.pageTokenKey] = r.pageTokenKey;
+  if (access.notifications === 'send') {
+    env[ENV.mailTransport] = r.mail.transport;
+    env[ENV.mailFrom] = r.mail.from;
+    env[ENV.consoleUrl] = r.mail.consoleUrl;
+    if (r.mail.configurationSet !== undefined) env[ENV.mailConfigurationSet] = r.mail.configurationSet;
+  }
   // A function that lists executions learns every workflow; one that starts some, those only.
   const named = access.listExecutions
     ? (Object.keys(WORKFLOW_ENV) as WorkflowName[])

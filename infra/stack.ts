@@ -9,6 +9,7 @@ import { ConsoleHosting } from './constructs/console.ts';
 import { Functions, pascal } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { guardRule, NO_VPC } from './constructs/nag.ts';
+import { type MailIdentity, Notifications } from './constructs/notifications.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { MalwareProtection } from './constructs/security.ts';
 import { Storage } from './constructs/storage.ts';
@@ -21,10 +22,16 @@ export interface DanganStackProps extends StackProps {
   consoleOrigins: readonly string[];
   /** Hosted sign-in domain prefix; `dangan-<account>` when omitted. */
   authDomainPrefix?: string;
+  /** The sender of notifications (an address of `mailIdentity`). */
+  mailFrom: string;
+  /** The SES identity: the sender's domain, or the one address; the sender's domain when omitted. */
+  mailIdentity?: string;
 }
 
 /** The function the intake bucket notifies when an upload arrives. */
 const UPLOAD_RECEIVER: FunctionName = 'upload-received';
+/** The function that mails people and hears SES's bounces and complaints. */
+const NOTIFIER: FunctionName = 'notify';
 
 /**
  * Dangan on AWS: storage, identities, one function per catalog entry, the workflows, the HTTP
@@ -46,6 +53,7 @@ export class DanganStack extends Stack {
   readonly malwareProtection: MalwareProtection;
   readonly schedules: Schedules;
   readonly monitoring: Monitoring;
+  readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props: DanganStackProps) {
     super(scope, id, props);
@@ -64,6 +72,12 @@ export class DanganStack extends Stack {
       ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
     });
 
+    const mail: MailIdentity = {
+      mailFrom: props.mailFrom,
+      identity: props.mailIdentity ?? props.mailFrom.slice(props.mailFrom.lastIndexOf('@') + 1),
+      configurationSetName: `${this.stackName}-notifications`,
+    };
+
     // Functions first, then the workflows that invoke some of them, then the workflow ARNs and
     // rights of the functions that start or answer workflows: no cycle in the template.
     this.functions = new Functions(this, 'Functions', {
@@ -72,7 +86,16 @@ export class DanganStack extends Stack {
       schemeId: props.schemeId,
       // A year: CloudWatch Logs keeps what the functions log (Control Tower CT.CLOUDWATCH.PR.2).
       logRetention: logs.RetentionDays.ONE_YEAR,
+      mail,
+      consoleUrl: Lazy.string({ produce: () => `${this.console.origin}/` }),
     });
+    // SES's identity and configuration set, and their bounces to the notifier, in a nested stack:
+    // the parent stays under its 300 resources.
+    this.notifications = new Notifications(
+      new NestedStack(this, 'NotificationsStack', { description: 'Dangan mail (SES)' }),
+      'Notifications',
+      { ...mail, notifier: this.functions.byName[NOTIFIER] },
+    );
     this.workflows = new Workflows(this, 'Workflows', {
       functions: this.functions.byName,
       logRetention: logs.RetentionDays.ONE_YEAR,

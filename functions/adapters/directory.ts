@@ -31,6 +31,8 @@ export interface DirectoryUser {
   displayName?: string;
   enabled: boolean;
   groups: Role[];
+  /** Where notifications go; the pool's `email` attribute. */
+  email?: string;
 }
 
 const attr = (u: UserType, name: string) => u.Attributes?.find((a) => a.Name === name)?.Value;
@@ -47,12 +49,14 @@ export async function listDirectoryUsers(): Promise<DirectoryUser[]> {
       const sub = attr(u, 'sub');
       if (!sub || !u.Username) continue;
       const displayName = attr(u, 'name');
+      const email = attr(u, 'email');
       users.set(u.Username, {
         sub,
         username: u.Username,
         ...(displayName ? { displayName } : {}),
         enabled: u.Enabled !== false,
         groups: [],
+        ...(email ? { email } : {}),
       });
     }
     token = res.PaginationToken;

@@ -23,3 +23,8 @@ export const borrowWorkflowArn = (): string => requireEnv(ENV.borrowWorkflow);
 export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? MALWARE_SCAN_TAG;
 /** The key page tokens are signed with (dynamo/page-token.ts); one per stack, secret. */
 export const pageTokenKey = (): string => requireEnv(ENV.pageTokenKey);
+export const mailTransport = (): string => requireEnv(ENV.mailTransport);
+export const mailFrom = (): string => requireEnv(ENV.mailFrom);
+export const mailConfigurationSet = (): string | undefined =>
+  process.env[ENV.mailConfigurationSet] || undefined;
+export const consoleUrl = (): string => requireEnv(ENV.consoleUrl);

@@ -46,7 +46,7 @@ export function changesOf(event: DynamoDBStreamEvent): StreamChange[] {
 /** Which kind of record an item of the records table is, from its keys. */
 function recordOf(itemKeys: Record<string, unknown>): RecordChange['record'] {
   const pk = String(itemKeys.pk ?? '');
-  for (const record of ['document', 'submission'] as const) {
+  for (const record of ['document', 'submission', 'task'] as const) {
     const k = RECORD_KEYS[record];
     if (pk.startsWith(k.pkPrefix) && itemKeys.sk === k.sk) return record;
   }

@@ -56,6 +56,15 @@
  * | sweep state          | SWEEP#retention, SWEEP#fixity, SWEEP#permanence | SWEEP | -                                        | -                                      |
  * | loan                 | LOAN#<loanId>             | LOAN               | -                                        | BORROWER#<sub> / LOAN#<createdAt>#<loanId> |
  * | loan grant           | LOANGRANT#<documentId>    | <borrowerSub>#<loanId> | -                                    | -                                      |
+ * | notification choices | NOTIFY#<sub>              | PREFERENCES        | -                                        | -                                      |
+ * | told once (per event and person) | NOTIFIED#<eventKey> | <sub>        | -                                        | -                                      |
+ * | digest entry         | DIGEST                    | <sub>#<eventKey>   | -                                        | -                                      |
+ * | suppressed address   | SUPPRESSED#<email>        | SUPPRESSED         | -                                        | -                                      |
+ *
+ * Notifications (functions/adapters/notifications-repo.ts): `NOTIFIED` is the once-only record
+ * of an event told to a person (SENDING while claimed, then SENT, or QUEUED for the digest); the
+ * one `DIGEST` partition holds what waits for the daily digest and is emptied by it; a suppressed
+ * address (a permanent bounce or a complaint) is mailed no more.
  *
  * Loans (functions/core/loans.ts, functions/adapters/loans-repo.ts): a grant exists per document
  * while its loan is ACTIVE, and (as EXPIRED) while a paper original is still out; the content route
@@ -68,7 +77,8 @@
  * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket.
  *
  * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /
- * `V#<iso time>#<stream sequence>` (see functions/core/document-history.ts).
+ * `V#<iso time>#<stream sequence>` (see functions/core/document-history.ts), and tasks just
+ * opened to the notifier (functions/events/notify.ts).
  *
  * Accounts table (staff accounts, functions/core/accounts.ts): pk `USER#<sub>`, sk `ACCOUNT`;
  * gsi1 `ACCOUNTS` / `<username>` lists them by name.

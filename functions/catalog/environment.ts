@@ -15,4 +15,15 @@ export const ENV = {
   malwareTag: 'MALWARE_SCAN_TAG',
   /** The secret key page tokens are signed with (adapters/dynamo/page-token.ts). */
   pageTokenKey: 'PAGE_TOKEN_KEY',
+  /**
+   * How notifications leave (adapters/mailer.ts): `ses` (SES v2 API) or an SMTP URL
+   * (`smtp://host:port`, the local MailDev); configuration, never a branch in function code.
+   */
+  mailTransport: 'MAIL_TRANSPORT',
+  /** The sender of notifications (an address of the SES identity on AWS). */
+  mailFrom: 'MAIL_FROM',
+  /** The SES configuration set whose events report bounces and complaints; unset for SMTP. */
+  mailConfigurationSet: 'MAIL_CONFIGURATION_SET',
+  /** The console's address; messages link to its pages. */
+  consoleUrl: 'CONSOLE_URL',
 } as const;

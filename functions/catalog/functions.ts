@@ -68,6 +68,12 @@ export interface FunctionAccess {
    * stack's page-token key (adapters/dynamo/page-token.ts).
    */
   pageTokens?: boolean;
+  /**
+   * Notifications: `send` mails through the configured transport (SES: `ses:SendEmail` on the
+   * stack's identity with its configuration set) and signs unsubscribe links; `settings` reads
+   * the tokens of those links. Both sign or check with the stack's page-token key.
+   */
+  notifications?: 'send' | 'settings';
 }
 
 export interface FunctionDef {
@@ -348,6 +354,16 @@ const DECLARED = {
     "Keeps the dashboard's counters from the records table stream, once per batch",
     { table: 'readwrite' },
     ioBound(60),
+  ),
+  // directory read: people's addresses (Cognito's email attribute); accounts read: who may decide.
+  notify: consumer(
+    'Tells people by e-mail of new tasks, loans coming due or overdue and disposal batches waiting (at once or in a daily digest); stops mail to addresses that bounce or complain',
+    { table: 'readwrite', audit: 'append', accounts: 'read', directory: 'read', notifications: 'send' },
+    ioBound(300),
+  ),
+  'notifications-settings': api(
+    "The caller's notification choices per kind; unsubscribe links; audited",
+    auditedWrites({ notifications: 'settings' }),
   ),
 } satisfies Record<string, Declared>;
 

@@ -115,4 +115,10 @@ export const ROUTES: readonly RouteDef[] = [
   POST('/stuck/{kind}/{recordId}/repair', 'stuck-repair', ['archivist']),
   // The system administrator's health page: how workflows end and jobs run, no record content.
   GET('/system/health', 'system-health', ['sysadmin']),
+  // Notifications: the choices of those who are told anything (tasks, loans, batches; the three
+  // administrators are told nothing); an unsubscribe link works without signing in (its signed
+  // token names the person and the kind, and can only turn that kind off).
+  GET('/me/notifications', 'notifications-settings', CONTENT_READERS),
+  PUT('/me/notifications', 'notifications-settings', CONTENT_READERS),
+  POST('/notifications/unsubscribe', 'notifications-settings', 'public'),
 ];

@@ -26,6 +26,8 @@ export const TABLE_STREAMS: readonly {
     keys: [RECORD_KEYS.document, RECORD_KEYS.submission],
     bisectOnError: false,
   },
+  // Tasks just opened are told to those who may decide them (functions/events/notify.ts).
+  { table: 'Records', function: 'notify', keys: [RECORD_KEYS.task] },
 ];
 
 /** The function that reads the API's access log for refused requests. */

@@ -38,6 +38,8 @@ export interface Account {
   updatedBy: string;
   /** Why the account was last disabled. */
   reason?: string;
+  /** Where notifications go (services/notify.ts); Cognito's `email` attribute on AWS. */
+  email?: string;
 }
 
 /**
@@ -232,6 +234,7 @@ export function accountFromDirectory(user: {
   displayName?: string;
   enabled: boolean;
   groups: readonly string[];
+  email?: string;
 }): Account {
   return {
     sub: user.sub,
@@ -242,6 +245,7 @@ export function accountFromDirectory(user: {
     version: 0,
     updatedAt: '',
     updatedBy: '',
+    ...(user.email ? { email: user.email } : {}),
   };
 }
 

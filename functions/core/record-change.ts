@@ -7,7 +7,7 @@
 export interface RecordChange {
   kind: 'INSERT' | 'MODIFY' | 'REMOVE';
   /** The kind of record; `other` for every item the consumers have no use for. */
-  record: 'document' | 'submission' | 'other';
+  record: 'document' | 'submission' | 'task' | 'other';
   newImage?: Record<string, unknown>;
   oldImage?: Record<string, unknown>;
   /** The stream's sequence number: orders changes, makes a redelivered one recognisable. */

@@ -31,6 +31,7 @@ import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-buc
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
 import { functionEntryPath, functionEnvironment, PROJECT_ROOT, WORKFLOW_ENV } from '../shared.ts';
 import { NO_VPC, nagResource } from './nag.ts';
+import { type MailIdentity, mailSendResources } from './notifications.ts';
 import type { Storage } from './storage.ts';
 
 export interface FunctionsProps {
@@ -40,6 +41,10 @@ export interface FunctionsProps {
   /** Classification scheme the functions apply (SCHEME_ID). */
   schemeId: string;
   logRetention: logs.RetentionDays;
+  /** The SES identity and configuration set the notifier sends with. */
+  mail: MailIdentity;
+  /** The console's address, for the links in messages. */
+  consoleUrl: string;
 }
 
 /** Every way of changing or removing an audit item; denied to every function role. */
@@ -225,6 +230,12 @@ export class Functions extends Construct {
         archiveBucket: storage.archive.bucketName,
         schemeId: this.props.schemeId,
         pageTokenKey: this.pageTokenKey.secretValue.unsafeUnwrap(),
+        mail: {
+          transport: 'ses',
+          from: this.props.mail.mailFrom,
+          configurationSet: this.props.mail.configurationSetName,
+          consoleUrl: this.props.consoleUrl,
+        },
       }),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
@@ -295,6 +306,11 @@ export class Functions extends Construct {
         [storage.tables.Records.tableArn],
       );
       writeKey();
+    }
+
+    // Mail: sending as the stack's identity with its configuration set, nothing else of SES.
+    if (access.notifications === 'send') {
+      allow('SendMail', ['ses:SendEmail', 'ses:SendRawEmail'], mailSendResources(this, this.props.mail));
     }
 
     // Audit table: appending is PutItem alone, never UpdateItem or DeleteItem.

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { NOTIFY_SCHEDULE, NOTIFY_SCHEDULE_NAME } from '../../functions/core/notifications.ts';
 import {
   SWEEP_FUNCTION,
   SWEEP_SCHEDULE,
@@ -30,6 +31,7 @@ const MAX_EVENT_AGE_SECONDS = 3600;
 export class Schedules extends Construct {
   readonly sweep?: scheduler.Schedule;
   readonly watch?: scheduler.Schedule;
+  readonly notify?: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
@@ -59,6 +61,24 @@ export class Schedules extends Construct {
         schedule: scheduler.ScheduleExpression.expression(WATCH_SCHEDULE, TimeZone.ETC_UTC),
         timeWindow: scheduler.TimeWindow.off(),
         target: invokeOnly(this, 'WatchInvoker', watchFunction, scheduler.ScheduleTargetInput.fromObject({})),
+      });
+    }
+    // Loan reminders and digests: a missed day's reminders come the next day (each loan once).
+    const notifyFunction = props.functions.notify;
+    if (notifyFunction) {
+      this.notify = new scheduler.Schedule(this, 'DailyNotifications', {
+        description: 'Daily notifications: loans coming due or overdue, then digests',
+        schedule: scheduler.ScheduleExpression.expression(NOTIFY_SCHEDULE, TimeZone.ETC_UTC),
+        timeWindow: scheduler.TimeWindow.off(),
+        target: invokeOnly(
+          this,
+          'NotifyInvoker',
+          notifyFunction,
+          scheduler.ScheduleTargetInput.fromObject({
+            schedule: NOTIFY_SCHEDULE_NAME,
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          }),
+        ),
       });
     }
   }

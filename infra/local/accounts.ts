@@ -7,11 +7,12 @@
  * account functions).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountItem, accountKey } from '../../functions/adapters/accounts-repo.ts';
 import type { Account } from '../../functions/core/accounts.ts';
 import { errorName } from '../../functions/core/errors.ts';
 import type { AccountLookup, LocalUser } from './identity.ts';
+import { LOCAL_MAIL_DOMAIN } from './mail.ts';
 
 export interface LocalAccounts {
   seed(users: readonly LocalUser[], at: Date): Promise<number>;
@@ -44,6 +45,8 @@ export function localAccounts(options: {
           version: 1,
           updatedAt: at.toISOString(),
           updatedBy: 'local-identity',
+          // Notifications reach the local inbox (infra/local/mail.ts).
+          email: `${u.username}@${LOCAL_MAIL_DOMAIN}`,
         };
         try {
           await ddb.send(
@@ -56,6 +59,15 @@ export function localAccounts(options: {
           created++;
         } catch (err) {
           if (errorName(err) !== 'ConditionalCheckFailedException') throw err;
+          // An account from before notifications: its address, once.
+          await ddb.send(
+            new UpdateCommand({
+              TableName: options.tableName,
+              Key: accountKey(u.sub),
+              UpdateExpression: 'SET email = if_not_exists(email, :email)',
+              ExpressionAttributeValues: { ':email': account.email },
+            }),
+          );
         }
       }
       return created;

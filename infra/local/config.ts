@@ -20,6 +20,9 @@ export interface LocalConfig {
   s3Port: number;
   sfnPort: number;
   dynamodbPort: number;
+  /** MailDev's SMTP port and its web inbox's (notifications). */
+  smtpPort: number;
+  mailPort: number;
   region: string;
   scheme: string;
   /** Origins allowed by CORS (the console during development). */
@@ -37,6 +40,8 @@ const OPTIONS: Record<string, { env: string; key: keyof LocalConfig }> = {
   '--s3-port': { env: 'DANGAN_S3_PORT', key: 's3Port' },
   '--sfn-port': { env: 'DANGAN_SFN_PORT', key: 'sfnPort' },
   '--dynamodb-port': { env: 'DANGAN_DYNAMODB_PORT', key: 'dynamodbPort' },
+  '--smtp-port': { env: 'DANGAN_SMTP_PORT', key: 'smtpPort' },
+  '--mail-port': { env: 'DANGAN_MAIL_PORT', key: 'mailPort' },
   '--region': { env: 'DANGAN_REGION', key: 'region' },
   '--scheme': { env: 'DANGAN_SCHEME', key: 'scheme' },
   '--console-origins': { env: 'DANGAN_CONSOLE_ORIGINS', key: 'consoleOrigins' },
@@ -104,6 +109,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Lo
     s3Port: port('s3Port', 4001),
     sfnPort: port('sfnPort', 4002),
     dynamodbPort: port('dynamodbPort', 4003),
+    // Free ports unless given: the banner and the ready line say which.
+    smtpPort: port('smtpPort', 0),
+    mailPort: port('mailPort', 0),
     region: raw.region ?? 'us-east-1',
     scheme,
     consoleOrigins: list(raw.consoleOrigins) ?? [...LOCAL_CONSOLE_ORIGINS],

@@ -10,6 +10,8 @@
  *   --s3-port <n>          DANGAN_S3_PORT        local S3 (default: 4001)
  *   --sfn-port <n>         DANGAN_SFN_PORT       local Step Functions (default: 4002)
  *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB Local (default: 4003)
+ *   --smtp-port <n>        DANGAN_SMTP_PORT      MailDev's SMTP server, where notifications go (default: free)
+ *   --mail-port <n>        DANGAN_MAIL_PORT      MailDev's web inbox and REST API (default: free)
  *   --region <name>        DANGAN_REGION         (default: us-east-1)
  *   --scheme <id>          DANGAN_SCHEME         classification scheme in force (default: power-supply)
  *   --console-origins <a,b> DANGAN_CONSOLE_ORIGINS origins CORS allows (default: the stack's)
@@ -27,7 +29,7 @@
  * `GET|POST /local/deliveries` and `POST /local/deliveries/release` read and change when uploads'
  * events and scan results are delivered, and hold and release them (infra/local/deliveries.ts).
  * `GET|POST|DELETE /local/faults` list, arm and clear crash faults of the local Lambda runtime
- * (infra/local/faults-route.ts).
+ * (infra/local/faults-route.ts). `POST /local/notify` runs the daily loan reminders and digests now.
  *
  * This module is the process: options (config.ts), signals and the parent (lifecycle.ts), the
  * banner and the ready line. What runs is started and wired in system.ts.
@@ -52,6 +54,7 @@ function printBanner(ready: Record<string, unknown>, scheme: string): void {
     `  S3           ${String(ready.s3Url)}   buckets ${String(ready.intakeBucket)}, ${String(ready.archiveBucket)}`,
     `  Step Funcs   ${String(ready.sfnUrl)}`,
     `  DynamoDB     ${String(ready.dynamodbUrl)}`,
+    `  Mail inbox   ${String(ready.mailInboxUrl)}   (notifications; SMTP ${String(ready.smtpUrl)})`,
     `  Data         ${String(ready.dataDir)}   scheme ${scheme}`,
     '',
     '  Users (get a token: curl -s -X POST -H "content-type: application/json" \\',

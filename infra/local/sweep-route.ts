@@ -18,6 +18,14 @@ export function watchRoute(runWatch: () => Promise<unknown>): LocalRoute {
   return runNowRoute('/local/watch', runWatch);
 }
 
+/**
+ * `POST /local/notify`: runs the daily notifications now (loan reminders, then digests;
+ * functions/events/notify.ts) and answers with what was sent, queued and skipped.
+ */
+export function notifyRoute(runNotify: () => Promise<unknown>): LocalRoute {
+  return runNowRoute('/local/notify', runNotify);
+}
+
 /** `POST <path>` runs a scheduled job at once and answers with its result. */
 function runNowRoute(routePath: string, run: () => Promise<unknown>): LocalRoute {
   return async (method, path) => {

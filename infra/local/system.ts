@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TABLES } from '../../functions/adapters/tables.ts';
-import { ROUTES, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
+import { ENV, ROUTES, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
 import { now } from '../../functions/core/clock.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
@@ -31,11 +31,12 @@ import { startScheduledJobs } from './jobs.ts';
 import { LocalLambda } from './lambda.ts';
 import { log } from './lifecycle.ts';
 import { firstOf } from './local-route.ts';
+import { LOCAL_MAIL_FROM, type LocalMail, startLocalMail } from './mail.ts';
 import { ACCOUNT_ID, handlerEnvironment, localNames, workflowDefinition } from './resources.ts';
 import { type LocalS3Server, startS3Server } from './s3/server.ts';
 import { type LocalSfnServer, startSfnServer } from './sfn/server.ts';
 import { accessLogShipper, StreamPoller } from './streams.ts';
-import { sweepRoute, watchRoute } from './sweep-route.ts';
+import { notifyRoute, sweepRoute, watchRoute } from './sweep-route.ts';
 
 export interface RunningSystem {
   ready: Record<string, unknown>;
@@ -152,6 +153,15 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     });
     stops.push(() => sfn.stop());
 
+    // SES's stand-in: the notifier mails here over SMTP (infra/local/mail.ts).
+    const mail: LocalMail = await startLocalMail({
+      host: config.host,
+      smtpPort: config.smtpPort,
+      inboxPort: config.mailPort,
+      dataDir: config.dataDir,
+    });
+    stops.push(() => mail.stop());
+
     dynamo = await dynamoStarting;
     const dynamoServer = dynamo;
     stops.splice(0, 0, () => dynamoServer.stop()); // stopped last: everything else writes to it
@@ -173,6 +183,8 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
         workflowArns: Object.fromEntries(
           (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => [wf, names.stateMachineArn(wf)]),
         ),
+        // The console's address is the gateway's, known once it listens (set below).
+        mail: { transport: mail.smtpUrl, from: LOCAL_MAIL_FROM, consoleUrl: '' },
       }),
       AWS_REGION: config.region,
       AWS_DEFAULT_REGION: config.region,
@@ -215,7 +227,6 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       invoke: (fn, event) => lambda.invoke(fn, event),
       onError: (message) => log(message),
     });
-    streams.start();
     stops.push(() => streams.stop());
     const refused = accessLogShipper({ invokeAsync: (fn, event) => lambda.invokeAsync(fn, event) });
     stops.push(async () => refused.stop());
@@ -231,6 +242,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
         clockRoute,
         sweepRoute(jobs.runSweep),
         watchRoute(jobs.runWatch),
+        notifyRoute(jobs.runNotify),
         deliveriesRoute(deliveries),
         faultsRoute(lambda),
       ),
@@ -241,6 +253,9 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       },
     });
     stops.push(() => gateway.stop());
+    // Messages link to the console the gateway serves; tasks are told from here on.
+    process.env[ENV.consoleUrl] = gateway.url;
+    streams.start();
 
     const ready = {
       apiUrl: gateway.url,
@@ -248,6 +263,8 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       s3Url: s3.url,
       sfnUrl: sfn.url,
       dynamodbUrl: dynamo.url,
+      mailInboxUrl: mail.inboxUrl,
+      smtpUrl: mail.smtpUrl,
       region: config.region,
       accountId: ACCOUNT_ID,
       dataDir: config.dataDir,

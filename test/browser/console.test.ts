@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Api, createDraft, openTaskFor, planDoc, uploadAll, waitSubmission } from '../e2e/client.ts';
+import { unsubscribeTokenOf, waitForMail } from '../e2e/inbox.ts';
 import { useLocalSystem } from '../e2e/lifecycle.ts';
 import type { LocalSystem } from '../e2e/system.ts';
 import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
@@ -234,6 +235,54 @@ describe('the console', () => {
       .toBe('IN_REVIEW');
     await screenshot(page, 'submission-in-review');
   }, 120_000);
+
+  it("mails the reviewer of the clerk's submission within 10 s; the mail's link opens it, and its unsubscribe link works without signing in", async () => {
+    const page = `#/submissions/${submissionId}`;
+    // Read through MailDev's HTTP API, as its web inbox does.
+    const mail = await waitForMail(system.ready.mailInboxUrl, 'reviewer1@dangan.local', page, 10_000);
+    expect(mail.subject).toContain('新的入库审核任务');
+    expect(mail.text).not.toContain(customerNo);
+    const link = /(http\S+#\/submissions\/[\w-]+)/.exec(mail.text)?.[1] ?? '';
+    expect(link).toBe(`${base}/${page}`);
+
+    const reviewer = await newPage();
+    await signIn(reviewer, base, 'reviewer1');
+    await reviewer.goto(link);
+    await poll(() => reviewer.locator('.page-header [data-status]').getAttribute('data-status')).toBe(
+      'IN_REVIEW',
+    );
+
+    // Their own choices: the daily digest for new tasks.
+    await reviewer.goto(`${base}/#/notifications`);
+    await poll(() => reviewer.locator('[data-testid="notify-task"]').inputValue()).toBe('instant');
+    await reviewer.locator('[data-testid="notify-task"]').selectOption('digest');
+    await reviewer.locator('[data-testid="notify-save"]').click();
+    await poll(() => reviewer.locator('.toast').first().textContent()).toContain('通知设置已保存');
+    await screenshot(reviewer, 'notifications');
+    await reviewer.close();
+    const api = new Api(system.ready.apiUrl);
+    const saved = await api.expect<{ preferences: Record<string, string> }>(
+      200,
+      'reviewer1',
+      'GET',
+      '/me/notifications',
+    );
+    expect(saved.preferences.task).toBe('digest');
+
+    // The footer's link, opened in a browser nobody signed in to: that kind is off.
+    const anonymous = await newPage();
+    await anonymous.goto(`${base}/#/unsubscribe/${unsubscribeTokenOf(mail)}`);
+    await poll(() => anonymous.locator('[data-testid="unsubscribed"]').textContent()).toContain('已退订');
+    await anonymous.close();
+    const after = await api.expect<{ preferences: Record<string, string> }>(
+      200,
+      'reviewer1',
+      'GET',
+      '/me/notifications',
+    );
+    expect(after.preferences.task).toBe('none');
+    await api.expect(200, 'reviewer1', 'PUT', '/me/notifications', { task: 'instant' });
+  }, 60_000);
 
   it('lets a reviewer see each scan inline and approve from the inbox; the clerk sees the archive codes', async () => {
     const page = await newPage();

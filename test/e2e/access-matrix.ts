@@ -92,6 +92,11 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'POST /stuck/{kind}/{recordId}/repair': ['archivist1'],
   // System health without record content: the system administrator runs the system.
   'GET /system/health': ['sysadmin1'],
+  // Notifications: the choices of those who are told of work (not the three administrators);
+  // an unsubscribe link needs no token at all.
+  'GET /me/notifications': CONTENT,
+  'PUT /me/notifications': CONTENT,
+  'POST /notifications/unsubscribe': 'public',
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

@@ -27,6 +27,7 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
+import { unsubscribeTokenOf, waitForMail } from './inbox.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import { type LocalSystem, until } from './system.ts';
 
@@ -364,6 +365,13 @@ describe('the route × caller matrix', () => {
       'GET /disposals/{batchId}': () => ({ path: `/disposals/${MATRIX_BATCH}` }),
       'GET /stats': () => ({ path: '/stats' }),
       'GET /system/health': () => ({ path: '/system/health' }),
+      'GET /me/notifications': () => ({ path: '/me/notifications' }),
+      'PUT /me/notifications': () => ({ path: '/me/notifications', body: { 'loan-due': 'digest' } }),
+      // The footer link of a mail the fixtures' review task sent to reviewer1.
+      'POST /notifications/unsubscribe': async () => {
+        const mail = await waitForMail(system.ready.mailInboxUrl, 'reviewer1@dangan.local', '#/unsubscribe/');
+        return { path: '/notifications/unsubscribe', body: { token: unsubscribeTokenOf(mail) } };
+      },
       // A submission the stuck check found (its execution stopped): the archivist repairs it.
       'POST /stuck/{kind}/{recordId}/repair': async () => {
         stuckId ??= stuckSubmission(api, system, 'matrix-stuck');

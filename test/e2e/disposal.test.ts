@@ -27,6 +27,7 @@ import {
   s3ClientFor,
   type Task,
 } from './client.ts';
+import { waitForMail } from './inbox.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import { type LocalSystem, until } from './system.ts';
 
@@ -313,6 +314,15 @@ describe('retention and disposal', () => {
     expect((await api.call('approver2', 'GET', `/disposals/${tenYear}`)).status).toBe(404);
 
     const proposed = await waitBatch(tenYear, 'in appraisal', (b) => b.status === 'APPRAISAL');
+    // The archivists are told the batch waits for appraisal, with its page and none of its titles.
+    const waiting = await waitForMail(
+      system.ready.mailInboxUrl,
+      'archivist1@dangan.local',
+      `#/disposals/${tenYear}`,
+    );
+    expect(waiting.subject).toContain('有待鉴定的销毁批次');
+    expect(waiting.subject).toContain('A disposal batch is waiting for appraisal');
+    expect(waiting.text).not.toContain('身份证复印件');
     expect(proposed.items.map((i) => i.documentId).sort()).toEqual(
       [idCopy1.documentId, bank1.documentId, bank2.documentId].sort(),
     );

@@ -25,6 +25,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EICAR } from '../../infra/local/malware-scan.ts';
 import {
   Api,
+  callLocal,
   changeDocs,
   createCustomer,
   createDraft,
@@ -42,6 +43,7 @@ import {
   uploadAll,
   waitSubmission,
 } from './client.ts';
+import { mailTo, unsubscribeTokenOf, waitForMail } from './inbox.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import { type LocalSystem, until } from './system.ts';
 
@@ -550,4 +552,118 @@ describe('under load', () => {
     }
     expect(sequences.get(`Z001-KH·${year}-D10-XX`)).toHaveLength(2 * N);
   }, 240_000);
+});
+
+describe('notifications of new review tasks', () => {
+  const address = (user: string) => `${user}@dangan.local`;
+  const inbox = () => system.ready.mailInboxUrl;
+
+  /** A submission whose review task is open, with the marks of its record no mail may carry. */
+  async function openReview(label: string) {
+    const customerId = await createCustomer(api);
+    const customer = await api.expect<{ customerNo: string; name: string }>(
+      200,
+      'clerk1',
+      'GET',
+      `/customers/${customerId}`,
+    );
+    const draft = await createDraft(api, customerId, 'CHANGE', changeDocs(label));
+    await uploadAll(api, draft);
+    await submitAndOpenReview(draft);
+    return {
+      page: `#/submissions/${draft.submissionId}`,
+      secrets: [customer.customerNo, customer.name, label, customerId],
+    };
+  }
+
+  it('mails the new task to the reviewers who may decide it within 10 s, in Chinese then English, with its link and nothing of the record', async () => {
+    const { page, secrets } = await openReview(`notify-${Date.now().toString(36)}`);
+    const mails = await Promise.all(
+      ['reviewer1', 'reviewer2'].map((u) => waitForMail(inbox(), address(u), page)),
+    );
+    for (const mail of mails) {
+      expect(mail.subject).toContain('新的入库审核任务');
+      expect(mail.subject).toContain('A new intake review task');
+      expect(mail.text.indexOf('等待您处理')).toBeLessThan(mail.text.indexOf('is waiting for you'));
+      expect(mail.text).toContain(`${system.ready.consoleUrl}/${page}`);
+      expect(mail.text).toMatch(/#\/unsubscribe\//);
+      for (const secret of secrets) {
+        expect(mail.text).not.toContain(secret);
+        expect(mail.subject).not.toContain(secret);
+      }
+    }
+    // The clerk whose submission it is decides nothing of it, and the stream's redelivery or
+    // a second look sends nothing twice.
+    expect(await mailTo(inbox(), address('clerk1'), page)).toEqual([]);
+    for (const user of ['reviewer1', 'reviewer2']) {
+      expect(await mailTo(inbox(), address(user), page), user).toHaveLength(1);
+    }
+
+    // The footer's link turns this kind off for its owner, without signing in.
+    const token = unsubscribeTokenOf(mails[0] as (typeof mails)[0]);
+    const off = await api.call(null, 'POST', '/notifications/unsubscribe', { token });
+    expect(off).toMatchObject({ status: 200, body: { kind: 'task', delivery: 'none' } });
+    const prefs = await api.expect<{ preferences: Record<string, string> }>(
+      200,
+      'reviewer1',
+      'GET',
+      '/me/notifications',
+    );
+    expect(prefs.preferences).toEqual({ task: 'none', disposal: 'instant', 'loan-due': 'instant' });
+  }, 120_000);
+
+  it('refuses a forged unsubscribe token and an unknown choice, naming the field, and changes nothing', async () => {
+    const before = await api.expect(200, 'reviewer2', 'GET', '/me/notifications');
+    const forged = await api.call(null, 'POST', '/notifications/unsubscribe', { token: 'eyJzIjoieCJ9.AAAA' });
+    expect(forged.status).toBe(400);
+    expect(forged.body).toMatchObject({ error: { details: [{ path: 'token' }] } });
+    expect(JSON.stringify(forged.body)).toContain('退订链接无效');
+    const unknown = await api.call('reviewer2', 'PUT', '/me/notifications', { task: 'sometimes' });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain('task');
+    const other = await api.call('reviewer2', 'PUT', '/me/notifications', { weather: 'instant' });
+    expect(other.status).toBe(400);
+    expect(await api.expect(200, 'reviewer2', 'GET', '/me/notifications')).toEqual(before);
+  });
+
+  it('holds a digest choice until the daily run, and sends nothing to a person who chose none', async () => {
+    // reviewer1 chose none in the test above (by the unsubscribe link); reviewer2 takes the digest.
+    await api.expect(200, 'reviewer2', 'PUT', '/me/notifications', { task: 'digest' });
+    try {
+      const { page, secrets } = await openReview(`digest-${Date.now().toString(36)}`);
+      // The daily run, repeated until the task has reached the digest queue.
+      const digest = await waitForMailAfter(
+        () => callLocal(system, 'POST', '/local/notify'),
+        address('reviewer2'),
+        page,
+      );
+      expect(digest.subject).toContain('每日摘要');
+      expect(digest.subject).toContain('daily digest');
+      for (const secret of secrets) expect(digest.text).not.toContain(secret);
+      // Only the digest: no mail at once. People are told in username order, so reviewer1's
+      // "none" was decided before reviewer2's entry was queued: nothing for reviewer1.
+      expect(await mailTo(inbox(), address('reviewer2'), page)).toHaveLength(1);
+      expect(await mailTo(inbox(), address('reviewer1'), page)).toEqual([]);
+      // A second run finds the queue empty: the digest is not sent again.
+      await callLocal(system, 'POST', '/local/notify');
+      expect(await mailTo(inbox(), address('reviewer2'), page)).toHaveLength(1);
+    } finally {
+      for (const user of ['reviewer1', 'reviewer2']) {
+        await api.expect(200, user, 'PUT', '/me/notifications', { task: 'instant' });
+      }
+    }
+  }, 120_000);
+
+  /** Runs `step` until a mail to `address` containing `marker` is there. */
+  async function waitForMailAfter(step: () => Promise<unknown>, to: string, marker: string) {
+    return until(
+      `a mail to ${to} about ${marker}`,
+      async () => {
+        await step();
+        return (await mailTo(inbox(), to, marker))[0];
+      },
+      10_000,
+      300,
+    );
+  }
 });

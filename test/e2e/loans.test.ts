@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Api,
   archiveDraft,
+  callLocal,
   changeDocs,
   createCustomer,
   createDraft,
@@ -18,6 +19,7 @@ import {
   type Task,
   type Upload,
 } from './client.ts';
+import { mailTo, waitForMail } from './inbox.ts';
 import { useLocalSystem } from './lifecycle.ts';
 import { type LocalSystem, until } from './system.ts';
 
@@ -363,6 +365,13 @@ describe('paper originals and running out (the test clock moves forward)', () =>
     expect((await decide('approver1', paperTask.taskId, 'approve')).status).toBe(200);
     const out = await waitLoan(paperAsk.loanId, 'ACTIVE', (l) => l.status === 'ACTIVE');
     expect(out).toMatchObject({ paperOut: true, overdue: false });
+    // Due within two days (the one-day loan): the daily run reminds the borrower.
+    await callLocal(system, 'POST', '/local/notify');
+    const dueSoon = await waitForMail(system.ready.mailInboxUrl, 'staff1@dangan.local', asked.loanId);
+    expect(dueSoon.subject).toContain('您的借阅即将到期');
+    expect(dueSoon.subject).toContain('Your loan is due soon');
+    expect(dueSoon.text).toContain(`${system.ready.consoleUrl}/#/loans`);
+    expect(dueSoon.text).not.toContain('short look');
     // Paper originals come back through the archivist only.
     const byBorrower = await api.call('staff1', 'POST', `/loans/${paperAsk.loanId}/return`);
     expect(byBorrower.status).toBe(403);
@@ -389,6 +398,17 @@ describe('paper originals and running out (the test clock moves forward)', () =>
     // The paper original did not come back: the loan is overdue for the archivist.
     const overdueLoan = await waitLoan(paperAsk.loanId, 'EXPIRED', (l) => l.status === 'EXPIRED');
     expect(overdueLoan).toMatchObject({ paperOut: true, overdue: true });
+    // Overdue: reminded once more, once, however often the daily run comes.
+    await callLocal(system, 'POST', '/local/notify');
+    await callLocal(system, 'POST', '/local/notify');
+    const overdueMail = await waitForMail(system.ready.mailInboxUrl, 'staff1@dangan.local', paperAsk.loanId);
+    expect(overdueMail.subject).toContain('您的借阅已逾期');
+    expect(overdueMail.text).not.toContain('original signature check');
+    const reminders = await mailTo(system.ready.mailInboxUrl, 'staff1@dangan.local', paperAsk.loanId);
+    expect(reminders.filter((m) => m.subject.includes('已逾期'))).toHaveLength(1);
+    // The expired loan with nothing out left the loans out: it is not overdue, nobody is told so.
+    const askedMails = await mailTo(system.ready.mailInboxUrl, 'staff1@dangan.local', asked.loanId);
+    expect(askedMails.map((m) => m.subject.includes('即将到期'))).toEqual([true]);
     const overdue = await api.expect<{ items: LoanView[] }>(
       200,
       'archivist1',

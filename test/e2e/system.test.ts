@@ -39,9 +39,12 @@ describe('npm start', () => {
     system = await startSystem({ dataDir });
     const { ready } = system;
     expect(ready.dataDir).toBe(dataDir);
-    for (const url of [ready.apiUrl, ready.s3Url, ready.sfnUrl, ready.dynamodbUrl]) {
+    for (const url of [ready.apiUrl, ready.s3Url, ready.sfnUrl, ready.dynamodbUrl, ready.mailInboxUrl]) {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
+    expect(ready.smtpUrl).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/);
+    // The local inbox (MailDev) answers its REST API.
+    expect((await fetch(`${ready.mailInboxUrl}/api/email`)).status).toBe(200);
     expect(ready.users.map((u) => u.username)).toEqual(
       expect.arrayContaining([
         'clerk1',
@@ -139,8 +142,11 @@ describe('npm start', () => {
     const reviewerToken = await api.token('reviewer1');
 
     const javaBefore = system.ready.dynamodbPid;
+    const inboxBefore = system.ready.mailInboxUrl;
     expect(await system.stop()).toBe(0);
     expect(isAlive(javaBefore)).toBe(false);
+    // The inbox stopped with the rest.
+    await expect(fetch(`${inboxBefore}/api/email`)).rejects.toThrow();
 
     system = await startSystem({ dataDir });
     api = new Api(system.ready.apiUrl);

@@ -20,6 +20,9 @@ export interface Ready {
   s3Url: string;
   sfnUrl: string;
   dynamodbUrl: string;
+  /** MailDev's web inbox (REST API under `/api`) and the SMTP server the notifier sends to. */
+  mailInboxUrl: string;
+  smtpUrl: string;
   region: string;
   accountId: string;
   dataDir: string;

@@ -250,6 +250,16 @@ const usesS3 = (name: FunctionName): boolean => {
   const access = functionAccess(name);
   return Boolean(access.intake || access.archive || access.disposal?.length);
 };
+/**
+ * The one function that sends mail carries nodemailer (its MIME composer, SMTP client and SES
+ * transport: about 240 KB minified, 20 KB less when only its transports are imported) and the
+ * SES v2 and Cognito clients beside DynamoDB: 707 KB. No user waits on it (it reads a stream and
+ * a schedule), so its cold start costs no request; this ceiling holds it where it is.
+ */
+const MAIL_CEILING_BYTES = 750 * 1024;
+const sendsMail = (name: FunctionName): boolean => functionAccess(name).notifications === 'send';
+const ceilingOf = (name: FunctionName): number =>
+  sendsMail(name) ? MAIL_CEILING_BYTES : usesS3(name) ? S3_CEILING_BYTES : LIMIT_BYTES;
 
 describe('bundle size', () => {
   let all: Record<string, Bundle>;
@@ -264,19 +274,19 @@ describe('bundle size', () => {
     }
   });
 
-  it('keeps every function bundle within 500 KB (with the S3 client, within its ceiling)', () => {
+  it('keeps every function bundle within 500 KB (with the S3 client or the mailer, within its ceiling)', () => {
     const names = Object.keys(FUNCTIONS) as FunctionName[];
     expect(Object.keys(all).sort()).toEqual([...names].sort());
     const over = names
       .map((name) => ({
         name,
         bytes: (all[name] as Bundle).bundleBytes,
-        limit: usesS3(name) ? S3_CEILING_BYTES : LIMIT_BYTES,
+        limit: ceilingOf(name),
       }))
       .filter((b) => b.bytes > b.limit);
     expect(over).toEqual([]);
     // The ceiling is for S3 alone: a function without it never needs more than the target.
-    for (const name of names.filter((n) => !usesS3(n))) {
+    for (const name of names.filter((n) => !usesS3(n) && !sendsMail(n))) {
       expect((all[name] as Bundle).bundleBytes, name).toBeLessThanOrEqual(LIMIT_BYTES);
     }
   });

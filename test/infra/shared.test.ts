@@ -42,6 +42,12 @@ const names = {
   archiveBucket: 'archive',
   schemeId: 'power-supply',
   pageTokenKey: 'page-token-key',
+  mail: {
+    transport: 'ses',
+    from: 'noreply@archive.example.cn',
+    configurationSet: 'notifications',
+    consoleUrl: 'https://console.example.cn/',
+  },
 };
 
 describe('workflow substitutions', () => {
@@ -87,6 +93,23 @@ describe('function environment', () => {
     const env = functionEnvironment('health', names);
     for (const key of [ENV.table, ENV.auditTable, ENV.intakeBucket, ENV.archiveBucket, ENV.intakeWorkflow]) {
       expect(env).not.toHaveProperty(key);
+    }
+  });
+
+  it('gives the mail settings and the signing key to the notifier, and to no function without notifications', () => {
+    const notifier = functionEnvironment('notify', names);
+    expect(notifier).toMatchObject({
+      [ENV.mailTransport]: 'ses',
+      [ENV.mailFrom]: 'noreply@archive.example.cn',
+      [ENV.mailConfigurationSet]: 'notifications',
+      [ENV.consoleUrl]: 'https://console.example.cn/',
+      [ENV.pageTokenKey]: 'page-token-key',
+    });
+    const settings = functionEnvironment('notifications-settings', names);
+    expect(settings[ENV.pageTokenKey]).toBe('page-token-key');
+    expect(settings).not.toHaveProperty(ENV.mailTransport);
+    for (const name of functionNames.filter((n) => !FUNCTIONS[n].access.notifications)) {
+      expect(functionEnvironment(name, names), name).not.toHaveProperty(ENV.mailTransport);
     }
   });
 });

@@ -27,6 +27,7 @@ import {
   type WorkflowName,
 } from '../../functions/catalog.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
+import { NOTIFY_SCHEDULE } from '../../functions/core/notifications.ts';
 import { ROLES } from '../../functions/core/roles.ts';
 import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from '../../infra/constructs/nag.ts';
 import { createDanganApp } from '../../infra/dangan-app.ts';
@@ -141,7 +142,12 @@ afterAll(() => {
 
 describe('room to grow', () => {
   it('keeps every template at 300 resources or fewer, 40% under CloudFormation’s 500', () => {
-    expect(Object.keys(templates.counts).sort()).toEqual(['ApiStack', 'Dangan', 'MonitoringStack']);
+    expect(Object.keys(templates.counts).sort()).toEqual([
+      'ApiStack',
+      'Dangan',
+      'MonitoringStack',
+      'NotificationsStack',
+    ]);
     for (const [name, count] of Object.entries(templates.counts)) {
       expect(count, `${name} holds ${count} resources`).toBeLessThanOrEqual(300);
     }
@@ -337,7 +343,10 @@ describe('functions', () => {
       if (named?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (named?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       if (named?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
-      if (a.pageTokens) expected.push('PAGE_TOKEN_KEY');
+      if (a.pageTokens || a.notifications) expected.push('PAGE_TOKEN_KEY');
+      if (a.notifications === 'send') {
+        expected.push('MAIL_TRANSPORT', 'MAIL_FROM', 'MAIL_CONFIGURATION_SET', 'CONSOLE_URL');
+      }
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;
       expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
@@ -364,7 +373,9 @@ describe('functions', () => {
   });
 
   it('invokes upload-received for objects created under the intake prefix', () => {
-    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties?.EventPattern);
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+      mentions((r.Properties?.EventPattern as { source?: unknown })?.source, 'aws.s3'),
+    );
     expect(rules).toHaveLength(1);
     const p = (rules[0] as [string, Resource])[1].Properties as Json;
     expect(p.EventPattern).toEqual({
@@ -686,6 +697,7 @@ describe('alarms', () => {
     expect(schedules.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual([
       SWEEP_SCHEDULE,
       WATCH_SCHEDULE,
+      NOTIFY_SCHEDULE,
     ]);
     const sweep = schedules.slice(0, 1);
     expect(sweep[0]?.[1].Properties?.ScheduleExpressionTimezone).toBe('Etc/UTC');
@@ -709,6 +721,64 @@ describe('alarms', () => {
     expect(props(logicalId(stack.monitoring.topic)).KmsMasterKeyId).toEqual({
       'Fn::GetAtt': [logicalId(stack.storage.key), 'Arn'],
     });
+  });
+});
+
+describe('notifications', () => {
+  const notifier = () => logicalId(stack.functions.byName.notify);
+
+  it('sends as the SES identity from configuration, with a configuration set whose bounces and complaints reach the notifier', () => {
+    const [identity] = ofType('AWS::SES::EmailIdentity');
+    expect(identity?.[1].Properties).toMatchObject({
+      EmailIdentity: 'dangan.example.com',
+      ConfigurationSetAttributes: {
+        ConfigurationSetName: { Ref: logicalId(stack.notifications.configurationSet) },
+      },
+    });
+    const [configurationSet] = ofType('AWS::SES::ConfigurationSet');
+    expect(configurationSet?.[1].Properties).toMatchObject({
+      Name: 'Dangan-notifications',
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    const [destination] = ofType('AWS::SES::ConfigurationSetEventDestination');
+    const d = destination?.[1].Properties?.EventDestination as Json;
+    expect(d).toMatchObject({ Enabled: true, MatchingEventTypes: ['bounce', 'complaint'] });
+    expect(JSON.stringify(d.EventBridgeDestination)).toContain(':event-bus/default');
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+      mentions((r.Properties?.EventPattern as { source?: unknown })?.source, 'aws.ses'),
+    );
+    expect(rules).toHaveLength(1);
+    expect(mentions(rules[0]?.[1].Properties?.Targets, notifier())).toBe(true);
+  });
+
+  it('lets only the notifier send, only as that identity with that configuration set', () => {
+    for (const name of functionNames) {
+      const statements = roleStatements(logicalId(stack.functions.roles[name]));
+      const sending = statements.filter((s) => list(s.Action).some((a) => a.startsWith('ses:')));
+      if (name !== 'notify') {
+        expect(sending, name).toEqual([]);
+        continue;
+      }
+      expect(sending).toHaveLength(1);
+      expect(list(sending[0]?.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+      const resources = JSON.stringify(sending[0]?.Resource);
+      expect(resources).not.toContain('"*"');
+      expect(resources).toContain(':identity/');
+      expect(resources).toContain(':configuration-set/');
+    }
+  });
+
+  it('feeds the notifier the tasks of the records table stream and runs it daily', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+      mentions(r.Properties?.FunctionName, notifier()),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(JSON.stringify(mappings[0]?.[1].Properties?.FilterCriteria)).toContain('TASK#');
+    const daily = ofType('AWS::Scheduler::Schedule').filter(([, r]) =>
+      mentions(r.Properties?.Target, notifier()),
+    );
+    expect(daily.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual([NOTIFY_SCHEDULE]);
   });
 });
 

@@ -90,6 +90,28 @@ export async function api<T = Record<string, unknown>>(
   return parsed as T;
 }
 
+/** A route that needs no sign-in (an unsubscribe link): JSON in and out, errors as `ApiError`. */
+export async function publicApi<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${config?.apiUrl ?? ''}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const parsed = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  if (!res.ok) {
+    throw new ApiError(
+      res.status,
+      parsed.error?.code ?? `HTTP${res.status}`,
+      parsed.error?.message ?? res.statusText,
+    );
+  }
+  return parsed as T;
+}
+
 /** A non-JSON answer (a CSV export) as a Blob, with the same sign-in handling. */
 export async function apiBlob(path: string, accept: string): Promise<Blob> {
   const s = session();

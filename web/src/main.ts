@@ -18,6 +18,7 @@ import { documentPage } from './pages/document.ts';
 import { inboxPage } from './pages/inbox.ts';
 import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
+import { notificationsPage, unsubscribePage } from './pages/notifications.ts';
 import { searchPage } from './pages/search.ts';
 import { submissionPage } from './pages/submission.ts';
 import { systemPage } from './pages/system.ts';
@@ -89,6 +90,11 @@ const ROUTES: Route[] = [
     pattern: /^\/system$/,
     page: systemPage,
     nav: { key: 'navSystem', href: '#/system', needs: ['GET', '/system/health'] },
+  },
+  {
+    pattern: /^\/notifications$/,
+    page: notificationsPage,
+    nav: { key: 'navNotifications', href: '#/notifications', needs: ['PUT', '/me/notifications'] },
   },
 ];
 
@@ -176,6 +182,21 @@ async function route(): Promise<void> {
   cleanup?.();
   cleanup = undefined;
   const path = location.hash.replace(/^#/, '') || '/';
+  // An unsubscribe link from a mail works signed in or not (its token names the person).
+  const unsubscribe = /^\/unsubscribe\/([\w.-]+)$/.exec(path);
+  if (unsubscribe?.[1]) {
+    render(
+      root,
+      h(
+        'div',
+        { class: 'login-shell' },
+        h('div', { class: 'topbar-lang' }, languageButton()),
+        h('main', { id: 'page' }),
+      ),
+    );
+    await unsubscribePage(root.querySelector('#page') as HTMLElement, unsubscribe[1]);
+    return;
+  }
   const session = currentSession();
   if (!session || path === '/login') {
     if (session && path === '/login') {

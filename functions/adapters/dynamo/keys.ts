@@ -67,6 +67,17 @@ export const keys = {
     pk: `LOANGRANT#${documentId}`,
     sk: `${borrowerSub}#${loanId}`,
   }),
+  /** A person's notification preferences. */
+  notificationPreferences: (sub: string): ItemKey => ({ pk: `NOTIFY#${sub}`, sk: 'PREFERENCES' }),
+  /** One event told to one person (sending, sent or queued for the digest): the once-only record. */
+  notified: (eventKey: string, sub: string): ItemKey => ({ pk: `NOTIFIED#${eventKey}`, sk: sub }),
+  /** An event waiting in one person's daily digest; the digest run reads the one partition. */
+  digestEntry: (sub: string, eventKey: string): ItemKey => ({ pk: DIGEST_QUEUE, sk: `${sub}#${eventKey}` }),
+  /** An address that bounced for good or complained: nothing more is sent to it. */
+  suppressedAddress: (email: string): ItemKey => ({
+    pk: `SUPPRESSED#${email.toLowerCase()}`,
+    sk: 'SUPPRESSED',
+  }),
 };
 
 /**
@@ -76,6 +87,7 @@ export const keys = {
 export const RECORD_KEYS = {
   document: { pkPrefix: 'DOCUMENT#', sk: 'DOCUMENT' },
   submission: { pkPrefix: 'SUBMISSION#', sk: 'SUBMISSION' },
+  task: { pkPrefix: 'TASK#', sk: 'TASK' },
 } as const;
 
 /** Partition keys read with a Query (the items above share them with their siblings). */
@@ -163,3 +175,5 @@ export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
 export const LOANS_OUT = 'LOANS#OUT';
 /** Partition of the due-date index holding every permanent record's lock by renewal day. */
 export const PERMANENT_LOCKS = 'LOCKS#PERMANENT';
+/** Partition of every event waiting for a daily digest (small: a day's worth at most). */
+export const DIGEST_QUEUE = 'DIGEST';

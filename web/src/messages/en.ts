@@ -390,6 +390,24 @@ export const messages = {
   sysAlarms: 'Alarms',
   sysAlarmsUnavailable:
     'Alarm states are not read here: this deployment has no alarm source the page can read. On AWS, CloudWatch sends the alarms to the alarms SNS topic (workflow failed or timed out, function errors, fixity mismatch, archiving failed, stuck records, API 5xx); see them in the CloudWatch console. The local system has no CloudWatch. The executions and stuck records above come from the same sources as those alarms.',
+  // Notifications (settings, unsubscribe)
+  navNotifications: 'Notifications',
+  notifyTitle: 'Notification settings',
+  notifyHint:
+    'Choose how each kind of notification reaches you. E-mails say what kind of work is waiting and link to it; they never carry customer details.',
+  notifyKindTask: 'New tasks (intake reviews, loan and disposal approvals)',
+  notifyKindDisposal: 'Disposal batches waiting for appraisal',
+  notifyKindLoanDue: 'Loans coming due and overdue',
+  notifyInstant: 'At once',
+  notifyDigest: 'Daily digest',
+  notifyNone: 'None',
+  notifySaved: 'Notification settings saved',
+  unsubscribeTitle: 'Unsubscribe from e-mails',
+  unsubscribeWorking: 'Unsubscribing…',
+  unsubscribeDone:
+    'Unsubscribed: no more e-mails about “{kind}”. Sign in and open Notification settings to turn them on again.',
+  unsubscribeFailed:
+    'Unsubscribing failed: the link is not valid or not complete; copy the whole link from the e-mail.',
 } satisfies Record<MessageKey, string>;
 
 /** English words for the API's statuses, checks, kinds and roles (see keys.ts). */

@@ -390,6 +390,21 @@ export const messages = {
   sysAlarms: '告警',
   sysAlarmsUnavailable:
     '本页不读取告警状态：此部署没有可供读取的告警来源。在 AWS 上，告警由 CloudWatch 发往告警 SNS 主题（流程失败或超时、函数出错、固定性校验不符、归档失败、停滞的记录、接口 5xx），请在 CloudWatch 控制台查看；本机运行时没有 CloudWatch。上面的流程执行和停滞记录与这些告警出自同一来源。',
+  // Notifications (通知设置, 退订)
+  navNotifications: '通知设置',
+  notifyTitle: '通知设置',
+  notifyHint: '选择每类通知的接收方式。邮件只说明有哪类工作待办并附上链接，不含任何客户信息。',
+  notifyKindTask: '新任务（入库审核、借阅审批、销毁审批）',
+  notifyKindDisposal: '待鉴定的销毁批次',
+  notifyKindLoanDue: '借阅即将到期与逾期提醒',
+  notifyInstant: '立即发送',
+  notifyDigest: '每日摘要',
+  notifyNone: '不接收',
+  notifySaved: '通知设置已保存',
+  unsubscribeTitle: '退订通知邮件',
+  unsubscribeWorking: '正在退订…',
+  unsubscribeDone: '已退订：不再接收“{kind}”邮件。登录后可在“通知设置”中重新开启。',
+  unsubscribeFailed: '退订失败：链接无效或不完整，请从邮件中复制完整链接。',
 };
 
 /** Chinese words for the API's statuses, checks, kinds and roles (see keys.ts). */
