@@ -178,3 +178,7 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
  * cost is a fixed fraction of the executions whatever the traffic (`npm run bench`, X-Ray).
  */
 export const WORKFLOW_TRACE_RATE = 0.05;
+
+/** A workflow's state machine name in a deployment: `<stack name>-<workflow>`. */
+export const stateMachineName = (stackName: string, workflow: WorkflowName): string =>
+  `${stackName}-${workflow}`;

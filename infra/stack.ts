@@ -96,11 +96,18 @@ export class DanganStack extends Stack {
       'Notifications',
       { ...mail, notifier: this.functions.byName[NOTIFIER] },
     );
-    this.workflows = new Workflows(this, 'Workflows', {
-      functions: this.functions.byName,
-      logRetention: logs.RetentionDays.ONE_YEAR,
-      logKey: this.storage.key,
-    });
+    // The workflows in a nested stack of their own: a workflow adds its state machine, role,
+    // policy and log group there, and the parent keeps its room for functions (four each).
+    this.workflows = new Workflows(
+      new NestedStack(this, 'WorkflowsStack', { description: 'Dangan workflows' }),
+      'Workflows',
+      {
+        namePrefix: this.stackName,
+        functions: this.functions.byName,
+        logRetention: logs.RetentionDays.ONE_YEAR,
+        logKey: this.storage.key,
+      },
+    );
     this.functions.connectWorkflows(this.workflows.byName);
 
     this.storage.onUpload(this.functions.byName[UPLOAD_RECEIVER]);
@@ -126,7 +133,12 @@ export class DanganStack extends Stack {
       domain: this.auth.domain,
     });
 
-    this.schedules = new Schedules(this, 'Schedules', { functions: this.functions.byName });
+    // The schedules too (apart from the workflows: a scheduled function may start a workflow).
+    this.schedules = new Schedules(
+      new NestedStack(this, 'SchedulesStack', { description: 'Dangan schedules' }),
+      'Schedules',
+      { functions: this.functions.byName },
+    );
 
     new AuditTrail(this, 'AuditTrail', {
       storage: this.storage,

@@ -29,7 +29,13 @@ import { DESTRUCTION_LIST_PREFIX } from '../../functions/core/destruction-list.t
 import { archiveObjectKey } from '../../functions/core/documents.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
-import { functionEntryPath, functionEnvironment, PROJECT_ROOT, WORKFLOW_ENV } from '../shared.ts';
+import {
+  functionEntryPath,
+  functionEnvironment,
+  PROJECT_ROOT,
+  stateMachineName,
+  WORKFLOW_ENV,
+} from '../shared.ts';
 import { NO_VPC, nagResource } from './nag.ts';
 import { type MailIdentity, mailSendResources } from './notifications.ts';
 import type { Storage } from './storage.ts';
@@ -173,11 +179,12 @@ export class Functions extends Construct {
       }
       if (access.describeExecutions) {
         // The status of an execution, nothing more (not its history or input).
-        for (const machine of Object.values(workflows)) {
+        for (const workflow of Object.keys(workflows) as WorkflowName[]) {
           const executions = Stack.of(this).formatArn({
             service: 'states',
             resource: 'execution',
-            resourceName: `${machine.stateMachineName}:*`,
+            // The name as written, not a reference: the acknowledgment below names it exactly.
+            resourceName: `${stateMachineName(Stack.of(this).stackName, workflow)}:*`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           });
           role.addToPrincipalPolicy(

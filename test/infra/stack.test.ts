@@ -147,6 +147,8 @@ describe('room to grow', () => {
       'Dangan',
       'MonitoringStack',
       'NotificationsStack',
+      'SchedulesStack',
+      'WorkflowsStack',
     ]);
     for (const [name, count] of Object.entries(templates.counts)) {
       expect(count, `${name} holds ${count} resources`).toBeLessThanOrEqual(300);

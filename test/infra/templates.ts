@@ -41,20 +41,28 @@ export function readTemplates(outdir: string, stack: Stack): StackTemplates {
   const merged: Record<string, TemplateResource> = {};
   /** Nested stack resource id → its outputs, as the parent reads them (`Outputs.<name>`). */
   const nestedOutputs = new Map<string, Record<string, unknown>>();
-  for (const nested of stack.node.findAll().filter(NestedStack.isNestedStack)) {
-    const json = read(nested.templateFile);
-    counts[nested.node.id] = Object.keys(json.Resources).length;
-    const holderId = stack.getLogicalId(nested.nestedStackResource as CfnElement);
-    const passed = (parent.Resources[holderId]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
+  const nestedTemplates = stack.node
+    .findAll()
+    .filter(NestedStack.isNestedStack)
+    .map((nested) => {
+      const json = read(nested.templateFile);
+      counts[nested.node.id] = Object.keys(json.Resources).length;
+      const holderId = stack.getLogicalId(nested.nestedStackResource as CfnElement);
+      const passed = (parent.Resources[holderId]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
+      const outputs = Object.entries(json.Outputs ?? {}).map(([k, o]) => [
+        k,
+        resolveParameters(o.Value, passed),
+      ]);
+      nestedOutputs.set(holderId, Object.fromEntries(outputs));
+      return { json, passed };
+    });
+  // A nested stack's parameter may be another nested stack's output (an alarm of one on a state
+  // machine of the other): resolved once every output is known.
+  for (const { json, passed } of nestedTemplates) {
     for (const [id, resource] of Object.entries(json.Resources)) {
       if (merged[id] || parent.Resources[id]) throw new Error(`logical id ${id} is in two templates`);
-      merged[id] = resolveParameters(resource, passed) as TemplateResource;
+      merged[id] = resolveOutputs(resolveParameters(resource, passed), nestedOutputs) as TemplateResource;
     }
-    const outputs = Object.entries(json.Outputs ?? {}).map(([k, o]) => [
-      k,
-      resolveParameters(o.Value, passed),
-    ]);
-    nestedOutputs.set(holderId, Object.fromEntries(outputs));
   }
   for (const [id, resource] of Object.entries(parent.Resources)) {
     merged[id] = resolveOutputs(resource, nestedOutputs) as TemplateResource;
