@@ -217,6 +217,20 @@ const DECLARED = {
     ioBound(300),
   ),
   'intake-reject': step('Marks a submission rejected with its reasons', auditedWrites(), ioBound()),
+  // Migration (npm run import): one route function and one step function for the whole batch.
+  // intake presign: row uploads are bound like a submission's; describeExecutions: closing a
+  // batch whose workflow stopped starts it again.
+  imports: api(
+    'Import batches: opens a batch, registers rows with presigned uploads, closes it, reads it and its rows',
+    auditedWrites({ intake: 'presign', startWorkflows: ['import-batch'], describeExecutions: true }),
+  ),
+  // The import-batch workflow's Check, Review and Archive states: intake's checks (scan tags
+  // read) and intake's archiving (copy, verify, lock), a page of rows per invocation.
+  'import-step': step(
+    'Checks, opens the batch review of, and archives an import batch, a page of rows at a time',
+    auditedWrites({ intake: 'read', archive: 'readwrite' }),
+    ioBound(300),
+  ),
   'loan-validate': step(
     'Checks a loan request is still borrowable and whether it needs a second approval',
     reads(),

@@ -50,6 +50,7 @@ const DELETE = route('DELETE');
 
 const SUBMISSION = '/submissions/{submissionId}';
 const USER = '/users/{userId}';
+const IMPORT = '/imports/{importId}';
 
 export const ROUTES: readonly RouteDef[] = [
   GET('/health', 'health', 'public'),
@@ -104,4 +105,10 @@ export const ROUTES: readonly RouteDef[] = [
   // The dashboard (record rule every-region).
   GET('/stats', 'stats-get', OVERSIGHT),
   POST('/stuck/{kind}/{recordId}/repair', 'stuck-repair', ['archivist']),
+  // Migration (npm run import): archivists run it; the batch's reviewer decides it as a task.
+  POST('/imports', 'imports', ['archivist']),
+  GET(`${IMPORT}`, 'imports', ['archivist']),
+  GET(`${IMPORT}/rows`, 'imports', ['archivist']),
+  POST(`${IMPORT}/rows`, 'imports', ['archivist']),
+  POST(`${IMPORT}/close`, 'imports', ['archivist']),
 ];

@@ -27,6 +27,8 @@ export interface TaskKindPolicy {
  */
 export const TASK_KINDS: Readonly<Record<string, TaskKindPolicy>> = {
   'intake-review': { roles: ['reviewer', 'archivist'], separationOfDuties: true },
+  /** A migrated batch, reviewed by its sample (抽检); never by the archivist who imported it. */
+  'import-review': { roles: ['reviewer'], separationOfDuties: true },
   /** Loan approvals (borrow-approval workflow): approvers, and archivists for the second level. */
   'loan-approval': { roles: ['approver', 'archivist'], separationOfDuties: true },
   /** Disposal (鉴定销毁): archivists appraise a batch; approvers approve it, never its appraiser. */
@@ -118,6 +120,8 @@ export const decisionSchema = lazySchema(() =>
       reason: z.string().trim().min(1).max(2000).optional(),
       /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
       documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
+      /** Import review only: the catalogue rows rejected; a rejection naming none rejects the batch. */
+      rows: z.array(z.number().int().min(1)).min(1).max(10_000).optional(),
     })
     .strict()
     .superRefine((d, ctx) => {
@@ -193,6 +197,7 @@ export function decisionOutput(taskId: string, decision: Decision, actor: Actor)
     decidedBy: actor.username,
     decidedBySub: actor.sub,
     taskId,
+    ...(decision.rows === undefined ? {} : { rows: decision.rows }),
     ...(decision.extendYears === undefined
       ? {}
       : {
