@@ -83,6 +83,7 @@ export const ROUTE_RULES = {
   'GET /imports/{importId}': ['import-region'],
   'GET /imports/{importId}/rows': ['import-region'],
   'POST /imports/{importId}/rows': ['import-region'],
+  'POST /imports/{importId}/uploads': ['import-region'],
   'POST /imports/{importId}/close': ['import-region'],
   'GET /audit': ['every-region'],
   'GET /audit/export': ['every-region'],

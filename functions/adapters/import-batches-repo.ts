@@ -116,6 +116,8 @@ export async function updateImportBatch(
   expect: { status: readonly ImportStatus[]; cursor?: number; archiveCursor?: number },
   set: Partial<Omit<ImportBatch, 'importId' | 'regions'>>,
   audit: AuditInput | undefined,
+  /** Written in the same transaction (the watch entry of an execution started). */
+  also: readonly TransactWriteItem[] = [],
 ): Promise<boolean> {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = {};
@@ -145,6 +147,7 @@ export async function updateImportBatch(
         ExpressionAttributeValues: values,
       },
     },
+    ...also,
     ...(audit ? [auditPut(audit)] : []),
   ]);
 }

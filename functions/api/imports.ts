@@ -1,38 +1,34 @@
 import { schemeId } from '../adapters/env.ts';
 import { BadRequest } from '../core/errors.ts';
-import { importView, openImportSchema, registerRowsSchema } from '../core/imports.ts';
+import { type ImportBatch, importView, openImportSchema, registerRowsSchema } from '../core/imports.ts';
 import { getScheme } from '../core/scheme.ts';
 import { type ApiRequest, type ApiResponse, apiHandler, parseRequiredBody } from '../http/api.ts';
-import type { RouteRecords } from '../http/rules.ts';
-import { closeImport, openImport, registerRows, rowsOf } from '../services/import-batches.ts';
+import { closeImport, openImport, rowsOf } from '../services/import-batches.ts';
+import { registerRows } from '../services/import-rows.ts';
 
 /**
  * Import batches (archivists; `npm run import` is their client):
  * - `POST /imports {catalogueSha256}`: opens the catalogue's batch, or finds it (200);
- * - `POST /imports/{importId}/rows {rows}`: registers rows, each answered with its upload URL;
- * - `POST /imports/{importId}/close`: starts the batch's checks, review and archiving (again,
- *   when its workflow stopped);
+ * - `POST /imports/{importId}/rows {rows}`: registers up to 50 rows (services/import-rows.ts);
  * - `GET /imports/{importId}` and `GET /imports/{importId}/rows?after=&limit=`: the batch and its
- *   rows' outcomes.
- * The `import-region` rule reads the batch the path names (services/import-batches.ts).
+ *   rows' outcomes;
+ * - `POST /imports/{importId}/close`: starts the batch's checks, review and archiving, or, when its
+ *   workflow stopped, starts it again (it resumes); while it runs, closing again changes nothing.
+ * Upload URLs come from imports-uploads (the one function of the batch that signs them). The `import-region` rule
+ * reads the batch the path names and hands it over.
  */
 export const handler = apiHandler('imports', async function handleImports(req) {
   if (req.routeKey === 'POST /imports') return open(req);
-  // The chain ran the route's `import-region` rule, which hands over the batch it read.
-  const { importBatch: batch } = (req as ApiRequest & { records: RouteRecords<'GET /imports/{importId}'> })
-    .records;
+  const { importBatch: batch } = (req as ApiRequest & { records: { importBatch: ImportBatch } }).records;
   if (req.routeKey === 'POST /imports/{importId}/rows') {
-    const scheme = getScheme(schemeId());
     const input = parseRequiredBody(
       registerRowsSchema,
       req.body,
       '{"rows": [{"row", "customerId", ...}]}',
       'rows',
     );
-    return {
-      status: 200,
-      body: { importId: batch.importId, rows: await registerRows(req.actor, scheme, batch, input) },
-    };
+    const rows = await registerRows(req.actor, getScheme(schemeId()), batch, input);
+    return { status: 200, body: { importId: batch.importId, rows } };
   }
   if (req.routeKey === 'POST /imports/{importId}/close') {
     return { status: 200, body: importView(await closeImport(req.actor, batch)) };

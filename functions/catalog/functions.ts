@@ -217,12 +217,16 @@ const DECLARED = {
     ioBound(300),
   ),
   'intake-reject': step('Marks a submission rejected with its reasons', auditedWrites(), ioBound()),
-  // Migration (npm run import): one route function and one step function for the whole batch.
-  // intake presign: row uploads are bound like a submission's; describeExecutions: closing a
-  // batch whose workflow stopped starts it again.
+  // Migration (npm run import): two route functions (the one that signs uploads carries the S3
+  // client, the one that starts the workflow the Step Functions client) and one step function.
+  // describeExecutions: closing a batch whose workflow stopped starts it again.
   imports: api(
-    'Import batches: opens a batch, registers rows with presigned uploads, closes it, reads it and its rows',
-    auditedWrites({ intake: 'presign', startWorkflows: ['import-batch'], describeExecutions: true }),
+    'Import batches: opens one, registers its rows, reads it and them, closes it (starts its workflow, again when it stopped)',
+    auditedWrites({ startWorkflows: ['import-batch'], describeExecutions: true }),
+  ),
+  'imports-uploads': api(
+    "Presigned uploads of the registered rows of an import batch, bound like a submission's",
+    reads({ intake: 'presign' }),
   ),
   // The import-batch workflow's Check, Review and Archive states: intake's checks (scan tags
   // read) and intake's archiving (copy, verify, lock), a page of rows per invocation.
@@ -286,7 +290,8 @@ const DECLARED = {
   // What the steps it reuses need: the records, the audit trail, the execution's status.
   'stuck-repair': api(
     'Ends the wait of a record the stuck check reported, as its workflow would have; audited',
-    auditedWrites({ describeExecutions: true }),
+    // An import batch's repair starts its workflow again (it resumes where it stopped).
+    auditedWrites({ describeExecutions: true, startWorkflows: ['import-batch'] }),
   ),
   'workflow-watch': consumer(
     'Hourly: finds records waiting on a workflow execution that ended or never started',

@@ -110,5 +110,6 @@ export const ROUTES: readonly RouteDef[] = [
   GET(`${IMPORT}`, 'imports', ['archivist']),
   GET(`${IMPORT}/rows`, 'imports', ['archivist']),
   POST(`${IMPORT}/rows`, 'imports', ['archivist']),
+  POST(`${IMPORT}/uploads`, 'imports-uploads', ['archivist']),
   POST(`${IMPORT}/close`, 'imports', ['archivist']),
 ];

@@ -160,6 +160,10 @@ export const registerRowsSchema = lazySchema(() =>
     }),
 );
 
+export const uploadsSchema = lazySchema(() =>
+  z.object({ rows: z.array(z.number().int().min(1)).min(1).max(ROWS_PER_REQUEST) }).strict(),
+);
+
 export type RegisterRowsInput = z.infer<typeof registerRowsSchema>;
 export type RowInput = RegisterRowsInput['rows'][number];
 

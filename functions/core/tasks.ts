@@ -67,6 +67,8 @@ export interface TaskRecord {
   attempt?: number;
   decision?: Decision['decision'];
   comment?: string;
+  /** Import review: the rows rejected. */
+  rows?: number[];
   decidedBy?: string;
   decidedBySub?: string;
   decidedAt?: string;
@@ -121,7 +123,7 @@ export const decisionSchema = lazySchema(() =>
       /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
       documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
       /** Import review only: the catalogue rows rejected; a rejection naming none rejects the batch. */
-      rows: z.array(z.number().int().min(1)).min(1).max(10_000).optional(),
+      rows: z.array(z.number().int().min(1)).min(1).max(1000).optional(),
     })
     .strict()
     .superRefine((d, ctx) => {

@@ -214,7 +214,7 @@ export async function openImportBatchReview(input: {
         decision: task.decision,
         comment: task.comment ?? '',
         decidedBy: task.decidedBy ?? 'unknown',
-        rows: (task as TaskRecord & { rows?: number[] }).rows ?? [],
+        rows: task.rows ?? [],
       });
       throw new NothingToReview(`import ${batch.importId}: its review was decided before`);
     }

@@ -12,7 +12,7 @@ import { Progress, type ProgressOutput } from './progress.ts';
 /**
  * The import itself, after every row was checked (check.ts): the catalogue's batch opened (or
  * found again: it is named by the catalogue's SHA-256), customers matched or created, rows
- * registered and their scans uploaded through the presigned URLs the API hands out, `concurrency`
+ * registered and their scans uploaded through the presigned URLs the API signs for them, `concurrency`
  * at once, each read again and its SHA-256 compared with the one checked; then the batch closed
  * and its review waited for. A journal (journal.ts) lets a stopped run be re-run to finish;
  * everything it saves is idempotent on the server too.
@@ -203,11 +203,14 @@ async function uploadRows(run: ImportRun, importId: string, journal: Journal, fa
         ...(item.legacyCode ? { legacyCode: item.legacyCode } : {}),
       })),
     );
-    const registered = await run.api.post<{ rows: RegisteredRow[] }>(
-      `/imports/${encodeURIComponent(importId)}/rows`,
-      { rows },
-    );
-    const byRow = new Map(registered.rows.map((r) => [r.row, r]));
+    const path = `/imports/${encodeURIComponent(importId)}`;
+    const registered = await run.api.post<{ rows: RegisteredRow[] }>(`${path}/rows`, { rows });
+    const waiting = registered.rows.filter((r) => !r.uploaded).map((r) => r.row);
+    const signed =
+      waiting.length === 0
+        ? []
+        : (await run.api.post<{ rows: RegisteredRow[] }>(`${path}/uploads`, { rows: waiting })).rows;
+    const byRow = new Map([...registered.rows, ...signed].map((r) => [r.row, r]));
     const uploads = orderedMap(toIterable(todo), run.concurrency, async (item) => ({
       item,
       bytes: await upload(run, item, byRow.get(item.row) as RegisteredRow, failures),

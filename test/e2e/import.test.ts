@@ -9,6 +9,7 @@
  * nothing.
  */
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -285,6 +286,73 @@ describe('import: a batch imported, reviewed by its sample and archived', () => 
       );
     }
     writeFileSync(catalogue, lines.join('\r\n'));
+  });
+
+  it('refuses bad batch requests with a 4xx naming the problem, writing nothing', async () => {
+    const bad = await api.call<{ error: { message: string } }>('archivist1', 'POST', '/imports', {
+      catalogueSha256: 'xyz',
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('catalogueSha256');
+    expect((await api.call('clerk1', 'POST', '/imports', { catalogueSha256: 'c'.repeat(64) })).status).toBe(
+      403,
+    );
+    const batch = await api.expect<{ importId: string; rows: number }>(
+      201,
+      'archivist1',
+      'POST',
+      '/imports',
+      {
+        catalogueSha256: createHash('sha256').update(`bad rows ${stamp}`).digest('hex'),
+      },
+    );
+    const customerId = await createCustomer(api, 'archivist1');
+    const doc = scanFile('application/pdf', `bad row ${stamp}`);
+    const row = {
+      row: 1,
+      customerId,
+      businessEvent: 'METERING',
+      docType: 'METERWO',
+      title: '装表工作单',
+      fileName: 'wo.pdf',
+      contentType: 'application/pdf',
+      size: doc.length,
+      sha256: createHash('sha256').update(doc).digest('hex'),
+      date: '2019-03-05',
+    };
+    const refusals: [Record<string, unknown>, number, string][] = [
+      [{ date: '2019-02-30' }, 400, 'row 1: date 2019-02-30 is not a day / 形成日期 2019-02-30 不是有效日期'],
+      [{ legacyCode: 'Z001-KH·2019-D30-JL-0001' }, 400, 'should have retention D10'],
+      [{ docType: 'INSPECT' }, 400, 'INSPECT is not filed under METERING'],
+      [{ size: 60_000_000 }, 413, 'exceeds the limit'],
+      [{ customerId: 'no-such-customer' }, 404, 'no-such-customer'],
+    ];
+    for (const [change, status, words] of refusals) {
+      const r = await api.call<{ error: { message: string } }>(
+        'archivist1',
+        'POST',
+        `/imports/${batch.importId}/rows`,
+        {
+          rows: [{ ...row, ...change }],
+        },
+      );
+      expect(r.status, JSON.stringify(change)).toBe(status);
+      expect(r.body.error.message).toContain(words);
+    }
+    const after = await api.expect<{ rows: number; status: string }>(
+      200,
+      'archivist1',
+      'GET',
+      `/imports/${batch.importId}`,
+    );
+    expect(after).toMatchObject({ rows: 0, status: 'OPEN' });
+    const close = await api.call<{ error: { message: string } }>(
+      'archivist1',
+      'POST',
+      `/imports/${batch.importId}/close`,
+    );
+    expect(close.status).toBe(409);
+    expect(close.body.error.message).toContain('has no rows / 导入批次没有任何行');
   });
 
   it('is killed halfway through its uploads, leaving its journal', async () => {

@@ -294,6 +294,7 @@ describe('functions', () => {
       if (a.startWorkflows?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (a.startWorkflows?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       if (a.startWorkflows?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
+      if (a.startWorkflows?.includes('import-batch')) expected.push('IMPORT_WORKFLOW_ARN');
       if (a.pageTokens) expected.push('PAGE_TOKEN_KEY');
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;

@@ -360,6 +360,7 @@ export const labels = {
     submission: 'Submission',
     loan: 'Loan',
     disposal: 'Disposal batch',
+    import: 'Import batch',
   },
   age: {
     under1d: 'under 1 day',

@@ -362,6 +362,7 @@ export const labels = {
     submission: '移交批次',
     loan: '借阅',
     disposal: '销毁批次',
+    import: '导入批次',
   },
   age: {
     under1d: '不足 1 天',
