@@ -88,6 +88,13 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /stats': ['archivist1', 'approver1', 'auditor1'],
   // Ending the wait of a stuck record (submission back to its clerk, loan ended, batch abandoned).
   'POST /stuck/{kind}/{recordId}/repair': ['archivist1'],
+  // Migration (npm run import) is the archivists'; its reviewer decides through /tasks.
+  'POST /imports': ['archivist1'],
+  'GET /imports/{importId}': ['archivist1'],
+  'GET /imports/{importId}/rows': ['archivist1'],
+  'POST /imports/{importId}/rows': ['archivist1'],
+  'POST /imports/{importId}/uploads': ['archivist1'],
+  'POST /imports/{importId}/close': ['archivist1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */
