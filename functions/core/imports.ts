@@ -286,6 +286,25 @@ export function retentionFromOwnDate(
 export const isRejected = (decision: ImportDecision, row: number): boolean =>
   decision.decision === 'reject' && (decision.rows.length === 0 || decision.rows.includes(row));
 
+/**
+ * Where a page of rows ends once the Archive step has done it: rows waiting for the decision are
+ * archived or rejected as it says, rows that ended before keep their end. Counted from the page's
+ * rows, so a page done again after a crash (some rows ended by the run that died) counts each once.
+ */
+export function archivePageCounts(
+  rows: readonly Pick<ImportRow, 'row' | 'status'>[],
+  decision: ImportDecision,
+): { archived: number; rejected: number } {
+  let archived = 0;
+  let rejected = 0;
+  for (const r of rows) {
+    const end = r.status === 'CHECKED' ? (isRejected(decision, r.row) ? 'REJECTED' : 'ARCHIVED') : r.status;
+    if (end === 'ARCHIVED') archived++;
+    if (end === 'REJECTED') rejected++;
+  }
+  return { archived, rejected };
+}
+
 /** The report's words for a rejected row. */
 export function rejectionWords(decision: ImportDecision): Words {
   const comment = decision.comment || '-';

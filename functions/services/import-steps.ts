@@ -19,6 +19,7 @@ import { getTask } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import type { DocumentRecord } from '../core/documents.ts';
 import {
+  archivePageCounts,
   checkWords,
   type ImportBatch,
   type ImportDecision,
@@ -341,12 +342,9 @@ export async function archiveImportRows(input: {
   for (let i = 0; i < page.rows.length; i += ARCHIVE_CONCURRENCY) {
     await Promise.all(page.rows.slice(i, i + ARCHIVE_CONCURRENCY).map((r) => archiveRow(batch, r, decision)));
   }
-  // Counted by where each row of the page ended, so a page run again after a crash counts once.
-  const ends = page.rows.map((r) =>
-    r.status === 'CHECKED' ? (isRejected(decision, r.row) ? 'REJECTED' : 'ARCHIVED') : r.status,
-  );
-  const archived = batch.archived + ends.filter((e) => e === 'ARCHIVED').length;
-  const rejected = batch.rejected + ends.filter((e) => e === 'REJECTED').length;
+  const counted = archivePageCounts(page.rows, decision);
+  const archived = batch.archived + counted.archived;
+  const rejected = batch.rejected + counted.rejected;
   const at = now().toISOString();
   const last = page.rows.at(-1)?.row ?? batch.archiveCursor;
   const done = !page.more;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  archivePageCounts,
   dateProblem,
   importIdOf,
   isRejected,
@@ -108,6 +109,28 @@ describe('import batches: the sample (抽检)', () => {
     const { sample } = sampleRows({ seen: 0, sample: [] }, rows, 20, 'imp-1');
     expect(sample.filter((r) => r > 250).length).toBeGreaterThan(0);
     expect(sample.filter((r) => r <= 20).length).toBeLessThan(20);
+  });
+});
+
+describe('import batches: the state of a page archived', () => {
+  const approve = { decision: 'approve' as const, comment: '', decidedBy: 'reviewer1', rows: [] };
+  it('counts each row of a page once by where it ends, also when a crashed run ended some', () => {
+    const page = [
+      { row: 1, status: 'CHECKED' as const },
+      { row: 2, status: 'ARCHIVED' as const },
+      { row: 3, status: 'FAILED' as const },
+      { row: 4, status: 'CHECKED' as const },
+      { row: 5, status: 'REJECTED' as const },
+    ];
+    expect(archivePageCounts(page, approve)).toEqual({ archived: 3, rejected: 1 });
+    expect(archivePageCounts(page, { ...approve, decision: 'reject', rows: [4] })).toEqual({
+      archived: 2,
+      rejected: 2,
+    });
+    expect(archivePageCounts(page, { ...approve, decision: 'reject', rows: [] })).toEqual({
+      archived: 1,
+      rejected: 3,
+    });
   });
 });
 
