@@ -36,6 +36,8 @@ export const RULES = {
     'A caller limited to regions borrows only documents of customers in their regions; the others answer as unknown documents.',
   'batch-region':
     'A disposal batch holds the documents of one region (the sweep splits batches by region); a caller limited to other regions finds it absent, and `GET /disposals` leaves it out.',
+  'import-region':
+    'An import batch carries the regions of the customers its rows were registered for; a caller limited to regions reaches it only when they serve every one (otherwise it answers as absent), and registers rows only for customers in their regions.',
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -78,6 +80,11 @@ export const ROUTE_RULES = {
   'DELETE /users/{userId}/roles/{role}': ['other-account'],
   'PUT /users/{userId}/regions': ['other-account'],
   'GET /disposals/{batchId}': ['batch-region'],
+  'GET /imports/{importId}': ['import-region'],
+  'GET /imports/{importId}/rows': ['import-region'],
+  'POST /imports/{importId}/rows': ['import-region'],
+  'POST /imports/{importId}/uploads': ['import-region'],
+  'POST /imports/{importId}/close': ['import-region'],
   'GET /audit': ['every-region'],
   'GET /audit/export': ['every-region'],
   'GET /stats': ['every-region'],
@@ -99,7 +106,7 @@ export const NEVER_CONTENT: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'
  */
 export function accessTableMarkdown(routes: readonly RouteDef[] = ROUTES): string {
   const ruleNames = Object.keys(RULES) as RuleName[];
-  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹', '¹⁰'];
+  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹', '¹⁰', '¹¹'];
   const mark = (rules: readonly RuleName[]) => rules.map((r) => sup[ruleNames.indexOf(r)] ?? '').join('');
   const header = `| route | ${ROLES.join(' | ')} |`;
   const rule = `|---|${ROLES.map(() => ':-:').join('|')}|`;

@@ -44,6 +44,7 @@ export const WORKFLOW_ENV: Record<WorkflowName, string> = {
   'intake-review-archive': ENV.intakeWorkflow,
   'borrow-approval': ENV.borrowWorkflow,
   disposal: ENV.disposalWorkflow,
+  'import-batch': ENV.importWorkflow,
 };
 
 /** The `service` field of every structured log line. */

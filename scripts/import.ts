@@ -1,15 +1,16 @@
 /**
  * `npm run import -- <catalogue.csv|catalogue.xlsx> <scans-dir> [--dry-run] [--concurrency N]`:
  * checks a migration catalogue and its scans against the scheme and the archive, through the API
- * like any client (scripts/import/), and writes `<catalogue>.report.csv` beside the catalogue.
- * Exit 0 when a dry run found every row good, 1 when any row failed (or, without --dry-run, since
- * importing itself is not available yet), 2 on a usage error.
+ * like any client (scripts/import/), and writes `<catalogue>.report.csv` beside the catalogue;
+ * without --dry-run it then imports the good rows and waits for the batch's review and archiving.
+ * Exit 0 when every row is good (dry run) or archived or was already (import), 1 when any row
+ * failed or was rejected, 2 on a usage error.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseImportArgs } from './import/args.ts';
 import { IMPORT_FAILED, USAGE } from './import/errors.ts';
-import { notAvailableYet, runImport } from './import/run.ts';
+import { runImport } from './import/run.ts';
 import { connect } from './shared/api-client.ts';
 import { runCommand, UsageError } from './shared/errors.ts';
 
@@ -47,10 +48,11 @@ async function main(): Promise<number> {
     },
   });
   process.stdout.write(
-    `${args.dryRun ? '试运行 dry run' : '检查 check'}: ${catalogue}\n${summary.text()}\n报告 report: ${reportPath}\n${JSON.stringify({ report: reportPath, dryRun: args.dryRun, ...summary.json() })}\n`,
+    `${args.dryRun ? '试运行 dry run' : '导入 import'}: ${catalogue}\n${summary.text()}\n报告 report: ${reportPath}\n${JSON.stringify({ report: reportPath, dryRun: args.dryRun, ...summary.json() })}\n`,
   );
-  if (!args.dryRun) throw notAvailableYet(reportPath);
-  return summary.outcomes.failed > 0 ? 1 : 0;
+  const o = summary.outcomes;
+  if (args.dryRun) return o.failed > 0 ? 1 : 0;
+  return o.failed > 0 || o.waiting > 0 || o.ok > 0 ? 1 : 0;
 }
 
 runCommand(main);

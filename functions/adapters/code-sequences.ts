@@ -160,3 +160,18 @@ export async function lastNumbers(sequenceKeys: readonly string[]): Promise<Map<
     ),
   );
 }
+
+/**
+ * Moves a sequence's last number up to `seq` when it is lower (a migrated legacy code holds that
+ * number): new codes of the sequence continue after the highest legacy number. Safe to repeat.
+ */
+export async function raiseSequence(sequenceKey: string, seq: number, at: string): Promise<void> {
+  await updateUnlessLost({
+    TableName: tableName(),
+    Key: keys.sequence(sequenceKey),
+    ConditionExpression: 'attribute_not_exists(#last) OR #last < :seq',
+    UpdateExpression: 'SET #last = :seq, sequenceKey = :key, updatedAt = :at',
+    ExpressionAttributeNames: { '#last': 'last' },
+    ExpressionAttributeValues: { ':seq': seq, ':key': sequenceKey, ':at': at },
+  });
+}

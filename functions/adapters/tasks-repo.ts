@@ -138,10 +138,17 @@ export async function decideTask(
         Key: keys.task(taskId),
         ConditionExpression: '#status = :open',
         UpdateExpression:
-          'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at ' +
-          'REMOVE gsi1pk, gsi1sk',
-        ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+          'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at' +
+          // The rows an import batch's reviewer rejected, kept with the decision.
+          (decision.rows === undefined ? '' : ', #rows = :rows') +
+          ' REMOVE gsi1pk, gsi1sk',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#comment': 'comment',
+          ...(decision.rows === undefined ? {} : { '#rows': 'rows' }),
+        },
         ExpressionAttributeValues: {
+          ...(decision.rows === undefined ? {} : { ':rows': decision.rows }),
           ':open': 'OPEN',
           ':done': 'DONE',
           ':decision': decision.decision,

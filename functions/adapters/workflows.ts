@@ -7,7 +7,7 @@ import {
 import { errorName } from '../core/errors.ts';
 import { executionArnOf } from '../core/executions.ts';
 import type { ExecutionStatus } from '../core/workflow-health.ts';
-import { borrowWorkflowArn, intakeWorkflowArn } from './env.ts';
+import { borrowWorkflowArn, importWorkflowArn, intakeWorkflowArn } from './env.ts';
 import { sfn } from './sfn-client.ts';
 
 /** Step Functions: starting the intake and borrow workflows and answering task tokens. */
@@ -33,6 +33,13 @@ export const intakeExecutionArn = (name: string): string => executionArnOf(intak
 export function startBorrowExecution(loanId: string, input: unknown): Promise<StartResult> {
   return startExecution(borrowWorkflowArn(), loanId, input);
 }
+
+/** Starts the import-batch workflow of a batch under a deterministic name (see `startIntakeExecution`). */
+export function startImportExecution(name: string, input: unknown): Promise<StartResult> {
+  return startExecution(importWorkflowArn(), name, input);
+}
+
+export const importExecutionArn = (name: string): string => executionArnOf(importWorkflowArn(), name);
 
 async function startExecution(stateMachineArn: string, name: string, input: unknown): Promise<StartResult> {
   try {

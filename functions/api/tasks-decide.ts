@@ -6,6 +6,7 @@ import { Conflict, DomainError, errorMessage } from '../core/errors.ts';
 import { assertOpen, decisionSchema, workflowAnswer } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 import { checkDisposalDecision } from '../services/disposal-decisions.ts';
+import { checkImportDecision } from '../services/import-decisions.ts';
 
 /** How long a decision waits for a retried step to give its task a new token (Retry: 2 s, jitter). */
 const TOKEN_WAIT_MS = 6000;
@@ -36,6 +37,7 @@ export const handler = apiHandler(
     const decision = parseInput(decisionSchema, body);
     assertOpen(task);
     await checkDisposalDecision(task, decision, now());
+    await checkImportDecision(task, decision);
 
     const at = now().toISOString();
     const audit = { actor, targetType: 'task', targetId: taskId, at };
@@ -47,6 +49,7 @@ export const handler = apiHandler(
         subjectId: task.subjectId,
         decision: decision.decision,
         comment: decision.comment ?? '',
+        ...(decision.rows === undefined ? {} : { rows: decision.rows }),
         ...(decision.extendYears === undefined
           ? {}
           : {

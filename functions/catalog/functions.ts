@@ -228,6 +228,24 @@ const DECLARED = {
     ioBound(300),
   ),
   'intake-reject': step('Marks a submission rejected with its reasons', auditedWrites(), ioBound()),
+  // Migration (npm run import): two route functions (the one that signs uploads carries the S3
+  // client, the one that starts the workflow the Step Functions client) and one step function.
+  // describeExecutions: closing a batch whose workflow stopped starts it again.
+  imports: api(
+    'Import batches: opens one, registers its rows, reads it and them, closes it (starts its workflow, again when it stopped)',
+    auditedWrites({ startWorkflows: ['import-batch'], describeExecutions: true }),
+  ),
+  'imports-uploads': api(
+    "Presigned uploads of the registered rows of an import batch, bound like a submission's",
+    reads({ intake: 'presign' }),
+  ),
+  // The import-batch workflow's Check, Review and Archive states: intake's checks (scan tags
+  // read) and intake's archiving (copy, verify, lock), a page of rows per invocation.
+  'import-step': step(
+    'Checks, opens the batch review of, and archives an import batch, a page of rows at a time',
+    auditedWrites({ intake: 'read', archive: 'readwrite' }),
+    ioBound(300),
+  ),
   'loan-validate': step(
     'Checks a loan request is still borrowable and whether it needs a second approval',
     reads(),
@@ -288,7 +306,8 @@ const DECLARED = {
   // What the steps it reuses need: the records, the audit trail, the execution's status.
   'stuck-repair': api(
     'Ends the wait of a record the stuck check reported, as its workflow would have; audited',
-    auditedWrites({ describeExecutions: true }),
+    // An import batch's repair starts its workflow again (it resumes where it stopped).
+    auditedWrites({ describeExecutions: true, startWorkflows: ['import-batch'] }),
   ),
   'system-health': api(
     "The system administrator's health page: unsuccessful executions per workflow, stuck records, the scheduled jobs' last runs; no record content",

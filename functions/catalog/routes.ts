@@ -58,6 +58,7 @@ const DELETE = route('DELETE');
 
 const SUBMISSION = '/submissions/{submissionId}';
 const USER = '/users/{userId}';
+const IMPORT = '/imports/{importId}';
 
 export const ROUTES: readonly RouteDef[] = [
   GET('/health', 'health', 'public'),
@@ -121,4 +122,11 @@ export const ROUTES: readonly RouteDef[] = [
   GET('/me/notifications', 'notifications-settings', CONTENT_READERS),
   PUT('/me/notifications', 'notifications-settings', CONTENT_READERS),
   POST('/notifications/unsubscribe', 'notifications-settings', 'public'),
+  // Migration (npm run import): archivists run it; the batch's reviewer decides it as a task.
+  POST('/imports', 'imports', ['archivist']),
+  GET(`${IMPORT}`, 'imports', ['archivist']),
+  GET(`${IMPORT}/rows`, 'imports', ['archivist']),
+  POST(`${IMPORT}/rows`, 'imports', ['archivist']),
+  POST(`${IMPORT}/uploads`, 'imports-uploads', ['archivist']),
+  POST(`${IMPORT}/close`, 'imports', ['archivist']),
 ];

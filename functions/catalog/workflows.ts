@@ -5,7 +5,7 @@ import type { FunctionName } from './functions.ts';
  * whose ARNs are the file's `${Name}` substitutions (on AWS and locally alike).
  */
 
-export type WorkflowName = 'intake-review-archive' | 'borrow-approval' | 'disposal';
+export type WorkflowName = 'intake-review-archive' | 'borrow-approval' | 'disposal' | 'import-batch';
 
 export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Record<string, FunctionName> }> =
   {
@@ -37,5 +37,9 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
         FinishFunctionArn: 'disposal-finish',
         AbandonFunctionArn: 'disposal-abandon',
       },
+    },
+    'import-batch': {
+      file: 'import-batch.asl.json',
+      substitutions: { StepFunctionArn: 'import-step' },
     },
   };

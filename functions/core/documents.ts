@@ -95,6 +95,12 @@ export interface DocumentRecord {
   /** Paper originals only: where the original is shelved. */
   location?: ShelfLocation;
   /**
+   * Migrated documents (core/imports.ts): the day the document was made (形成日期), whose year its
+   * new code carries and from which its retention counts, and the code it already carried.
+   */
+  documentDate?: string;
+  legacyCode?: string;
+  /**
    * The upload URL in force: each URL issued signs a new id into the object's metadata, and only
    * an upload carrying this one is recorded (a PUT through an older URL is inert).
    */
@@ -345,7 +351,7 @@ export interface CodeGroup {
 export function codeGroups(
   scheme: Scheme,
   eventCode: string,
-  docs: readonly Pick<DocumentRecord, 'documentId' | 'docType'>[],
+  docs: readonly Pick<DocumentRecord, 'documentId' | 'docType' | 'documentDate'>[],
   archivedAt: Date,
 ): CodeGroup[] {
   const event = businessEvent(scheme, eventCode);
@@ -357,7 +363,8 @@ export function codeGroups(
     const parts = {
       fonds: scheme.fonds,
       category: scheme.category,
-      year: archivedAt.getUTCFullYear(),
+      // A migrated document carries its own year (形成年度); others the year they are archived.
+      year: doc.documentDate ? Number(doc.documentDate.slice(0, 4)) : archivedAt.getUTCFullYear(),
       retention: type.retention,
       classCode: event.classCode,
     };

@@ -75,6 +75,11 @@ export const schemeSchema = lazySchema(() =>
           reviewTimeoutHours: z.number().int().min(1),
           /** How long one loan approval task waits before its reminder (and the reminder before giving up). */
           loanApprovalTimeoutHours: z.number().int().min(1).max(720),
+          /**
+           * 抽检: how many rows of a migrated batch its reviewer is shown, drawn at random from those
+           * that passed the checks; at most 50, so the sample's scans fit one review transaction.
+           */
+          importSampleSize: z.number().int().min(1).max(50),
         })
         .strict(),
       contentTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/)).min(1),

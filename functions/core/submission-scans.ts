@@ -24,7 +24,7 @@ export type ScanReaderBasis = 'creator' | 'review-task' | 'archivist';
  */
 export function scanReaderBasis(
   actor: Actor,
-  submission: Pick<Submission, 'submissionId' | 'createdBy' | 'attempt'>,
+  submission: Pick<Submission, 'submissionId' | 'createdBy' | 'attempt' | 'importId'>,
   reviewTask:
     | Pick<
         TaskRecord,
@@ -38,10 +38,13 @@ export function scanReaderBasis(
   if (hasAnyRole(actor, ['clerk']) && !hasAnyRole(actor, ['reviewer'])) {
     throw new Forbidden(`submission ${id} belongs to another clerk`);
   }
+  // A migrated row is reviewed with its batch: the batch's task opens the scans of its sample.
+  const reviewsIt =
+    (reviewTask?.kind === 'intake-review' && reviewTask.subjectId === id) ||
+    (reviewTask?.kind === 'import-review' && reviewTask.subjectId === submission.importId);
   if (
     reviewTask?.status !== 'OPEN' ||
-    reviewTask.kind !== 'intake-review' ||
-    reviewTask.subjectId !== id ||
+    !reviewsIt ||
     (reviewTask.attempt !== undefined && reviewTask.attempt !== submission.attempt)
   ) {
     throw new Forbidden(

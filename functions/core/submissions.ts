@@ -93,6 +93,9 @@ export interface Submission {
   rejection?: Rejection;
   archivedAt?: string;
   decidedBy?: string;
+  /** A row of an import batch (core/imports.ts): reviewed with its batch, not on its own. */
+  importId?: string;
+  importRow?: number;
 }
 
 // ---- Creating ----------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ export interface TaskKindPolicy {
  */
 export const TASK_KINDS: Readonly<Record<string, TaskKindPolicy>> = {
   'intake-review': { roles: ['reviewer', 'archivist'], separationOfDuties: true },
+  /** A migrated batch, reviewed by its sample (抽检); never by the archivist who imported it. */
+  'import-review': { roles: ['reviewer'], separationOfDuties: true },
   /** Loan approvals (borrow-approval workflow): approvers, and archivists for the second level. */
   'loan-approval': { roles: ['approver', 'archivist'], separationOfDuties: true },
   /** Disposal (鉴定销毁): archivists appraise a batch; approvers approve it, never its appraiser. */
@@ -65,6 +67,8 @@ export interface TaskRecord {
   attempt?: number;
   decision?: Decision['decision'];
   comment?: string;
+  /** Import review: the rows rejected. */
+  rows?: number[];
   decidedBy?: string;
   decidedBySub?: string;
   decidedAt?: string;
@@ -118,6 +122,8 @@ export const decisionSchema = lazySchema(() =>
       reason: z.string().trim().min(1).max(2000).optional(),
       /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
       documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
+      /** Import review only: the catalogue rows rejected; a rejection naming none rejects the batch. */
+      rows: z.array(z.number().int().min(1)).min(1).max(1000).optional(),
     })
     .strict()
     .superRefine((d, ctx) => {
@@ -193,6 +199,7 @@ export function decisionOutput(taskId: string, decision: Decision, actor: Actor)
     decidedBy: actor.username,
     decidedBySub: actor.sub,
     taskId,
+    ...(decision.rows === undefined ? {} : { rows: decision.rows }),
     ...(decision.extendYears === undefined
       ? {}
       : {

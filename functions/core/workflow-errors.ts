@@ -25,6 +25,11 @@ export class ChecksFailed extends WorkflowError {
   override readonly name = 'ChecksFailed';
 }
 
+/** An import batch has nothing left for a reviewer to decide; the workflow goes on to archive. */
+export class NothingToReview extends WorkflowError {
+  override readonly name = 'NothingToReview';
+}
+
 /**
  * The record is not in a state the step can act on; retrying will not help. No ASL names it on
  * purpose: it is neither retried nor caught by name, so it fails the execution (or falls to a
@@ -39,6 +44,7 @@ export const WORKFLOW_ERROR_CLASSES = [
   TransientError,
   ScanPending,
   ChecksFailed,
+  NothingToReview,
   WorkflowStateError,
 ] as const;
 

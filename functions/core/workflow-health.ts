@@ -12,7 +12,7 @@ export const ARCHIVE_FAILED_METRIC = 'ArchiveFailures';
 /** Records found waiting on a workflow execution that has ended or does not exist. */
 export const STUCK_RECORDS_METRIC = 'StuckRecords';
 
-export const WATCHED_KINDS = ['submission', 'loan', 'disposal'] as const;
+export const WATCHED_KINDS = ['submission', 'loan', 'disposal', 'import'] as const;
 export type WatchedKind = (typeof WATCHED_KINDS)[number];
 
 /** The statuses in which each kind of record waits on its workflow. */
@@ -20,6 +20,7 @@ export const WAITING_STATUSES: Record<WatchedKind, readonly string[]> = {
   submission: ['SUBMITTED', 'VALIDATED', 'IN_REVIEW'],
   loan: ['PENDING_APPROVAL', 'ACTIVE'],
   disposal: ['PROPOSED', 'APPRAISAL', 'APPROVAL', 'DESTROYING'],
+  import: ['CHECKING', 'IN_REVIEW', 'ARCHIVING'],
 };
 
 /** What the repair of a stuck record does, for the person who may run it. */
@@ -28,6 +29,7 @@ export const REPAIRS: Record<WatchedKind, string> = {
     'return it to its clerk (REJECTED with the reason; its reserved archive-code numbers go back to their sequences)',
   loan: 'end it: a loan waiting for approval is rejected, an active one expires and its access ends',
   disposal: 'abandon the batch: its documents go back to the next retention sweep',
+  import: 'start its workflow again: it resumes where it stopped (as closing the batch again does)',
 };
 
 /**

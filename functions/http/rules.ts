@@ -4,6 +4,7 @@ import { getCustomer } from '../adapters/customers-repo.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
 import { getArchiveCodeOwner, getDocument, getDocuments } from '../adapters/documents-repo.ts';
 import { schemeId } from '../adapters/env.ts';
+import { getImportBatch } from '../adapters/import-batches-repo.ts';
 import { getLoan, queryGrants } from '../adapters/loans-repo.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { getTask } from '../adapters/tasks-repo.ts';
@@ -12,6 +13,7 @@ import type { Customer } from '../core/customers.ts';
 import type { DisposalBatch } from '../core/disposal.ts';
 import { canReadContent, type DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Forbidden, NotFound, OutOfRegion } from '../core/errors.ts';
+import type { ImportBatch } from '../core/imports.ts';
 import {
   activeGrant,
   type CreateLoanInput,
@@ -88,6 +90,7 @@ export interface RuleRecords<Route extends string = string> {
     customerRegions: ReadonlyMap<string, string>;
   };
   'batch-region': { batch: DisposalBatch };
+  'import-region': { importBatch: ImportBatch };
 }
 
 type Merge<Rules extends readonly RuleName[], Route extends string> = Rules extends readonly [
@@ -266,6 +269,14 @@ const batchRegion: Check<'batch-region'> = async (req, reads) => {
   return { batch };
 };
 
+const importRegion: Check<'import-region'> = async (req) => {
+  const id = req.path.importId ?? ''; // an id already (checkPathIds)
+  const importBatch = await getImportBatch(id);
+  if (!importBatch) throw new NotFound('import batch', id);
+  if (!mayAccessRegions(req.actor, importBatch.regions)) throw new OutOfRegion('import batch', id);
+  return { importBatch };
+};
+
 /**
  * The documents of customers in the caller's regions; a caller limited to regions does not learn
  * that others exist (they are left out, and answer as unknown documents, as the content route
@@ -313,6 +324,7 @@ export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
   'own-loan': ownLoan,
   'loan-region': loanRegion,
   'batch-region': batchRegion,
+  'import-region': importRegion,
 };
 
 /**

@@ -24,6 +24,7 @@ import {
   type DocumentRecord,
   numberCodes,
 } from '../core/documents.ts';
+import { legacySequence, retentionFromOwnDate } from '../core/imports.ts';
 import { retentionPlan } from '../core/retention.ts';
 import { accountClosedOn, waitsForAccountClosure } from '../core/retention-triggers.ts';
 import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
@@ -123,12 +124,20 @@ async function releaseCodes(scheme: Scheme, submissionId: string, codes: readonl
 async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reserved): Promise<ArchivedCopy> {
   const type = documentType(scheme, doc.docType);
   if (!type) throw new WorkflowStateError(`document type ${doc.docType} is not in scheme ${scheme.id}`);
-  const code = reserved.codes.get(doc.documentId);
+  // A migrated document keeps its legacy code, whose code item is written like a new one's.
+  const legacy = doc.legacyCode === undefined ? undefined : legacySequence(scheme, doc.legacyCode);
+  const code =
+    legacy && doc.legacyCode
+      ? { archiveCode: doc.legacyCode, ...legacy }
+      : reserved.codes.get(doc.documentId);
   // A document that already carries a code (given by an earlier version of this step) keeps it.
   const archiveCode = doc.archiveCode ?? code?.archiveCode;
   const archivedAt = doc.codeAssignedAt ?? reserved.at;
   if (!archiveCode) throw new Error(`document ${doc.documentId} has no archive code`);
-  const retention = retentionPlan(type, archivedAt);
+  // A migrated document's retention counts from its own date (a lock is never in the past).
+  const retention = doc.documentDate
+    ? retentionFromOwnDate(type, doc.documentDate, now())
+    : retentionPlan(type, archivedAt);
   const key = archiveObjectKey(doc.documentId);
   const base = {
     documentId: doc.documentId,
@@ -197,7 +206,7 @@ export async function archiveSubmission(input: ArchiveInput): Promise<ArchiveOut
   const reserved = await reserveCodes(
     scheme,
     submission,
-    toLock.filter((d) => !d.archiveCode),
+    toLock.filter((d) => !d.archiveCode && !d.legacyCode),
     input.archivedAt ?? now().toISOString(),
   );
 

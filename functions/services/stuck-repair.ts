@@ -1,5 +1,6 @@
 import { appendAudit } from '../adapters/audit.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
+import { getImportBatch } from '../adapters/import-batches-repo.ts';
 import { getLoan } from '../adapters/loans-repo.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { dropStuck, getStuck, unwatch } from '../adapters/watch-repo.ts';
@@ -9,6 +10,7 @@ import { Conflict, NotFound } from '../core/errors.ts';
 import type { Actor } from '../core/roles.ts';
 import type { WatchedKind } from '../core/workflow-health.ts';
 import { abandonBatch } from './disposal-abandonment.ts';
+import { startImport } from './import-batches.ts';
 import { rejectSubmission } from './intake-rejection.ts';
 import { expireLoanAtDue } from './loan-expiry.ts';
 import { rejectLoanRequest } from './loan-rejection.ts';
@@ -18,7 +20,7 @@ import { rejectLoanRequest } from './loan-rejection.ts';
  * with the step its workflow would have ended it with: a submission goes back to its clerk
  * (REJECTED, its reserved archive-code numbers back to their sequences), a loan waiting for
  * approval is rejected and an active one expires, a disposal batch is abandoned (its documents go
- * back to the next sweep). Only a record on the stuck list whose execution is still not running
+ * back to the next sweep), an import batch's workflow is started again (it resumes). Only a record on the stuck list whose execution is still not running
  * is repaired; the repair is audited.
  */
 export async function repairStuck(
@@ -34,7 +36,7 @@ export async function repairStuck(
     throw new Conflict(`the workflow of ${kind} ${recordId} is running again; it needs no repair`);
   }
   const reason = `流程已停止（${status}），由 ${actor.username} 修复 / the workflow stopped (${status}); repaired by ${actor.username}`;
-  const outcome = await repair(stuck.kind, recordId, stuck.executionArn, status, reason, actor.username);
+  const outcome = await repair(stuck.kind, recordId, stuck.executionArn, status, reason, actor);
   await unwatch(stuck);
   await dropStuck(stuck.kind, recordId);
   const at = now().toISOString();
@@ -61,8 +63,9 @@ async function repair(
   executionId: string,
   executionStatus: string,
   reason: string,
-  decidedBy: string,
+  actor: Actor,
 ): Promise<string> {
+  const decidedBy = actor.username;
   if (kind === 'submission') {
     if (!(await getSubmission(recordId))) throw new NotFound('submission', recordId);
     await rejectSubmission({
@@ -76,6 +79,11 @@ async function repair(
       returnCodes: true,
     });
     return 'REJECTED';
+  }
+  if (kind === 'import') {
+    const batch = await getImportBatch(recordId);
+    if (!batch) throw new NotFound('import batch', recordId);
+    return (await startImport(actor, batch)).status;
   }
   if (kind === 'loan') {
     const loan = await getLoan(recordId);

@@ -1,5 +1,6 @@
 import { appendAuditOnce, SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
+import { getImportBatch } from '../adapters/import-batches-repo.ts';
 import { getLoan } from '../adapters/loans-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { emitCount } from '../adapters/metrics.ts';
@@ -39,6 +40,7 @@ export interface WatchSummary {
 async function recordOf(entry: WatchEntry): Promise<{ status: string; executionArn?: string } | undefined> {
   if (entry.kind === 'submission') return getSubmission(entry.recordId);
   if (entry.kind === 'loan') return getLoan(entry.recordId);
+  if (entry.kind === 'import') return getImportBatch(entry.recordId);
   return getBatch(entry.recordId);
 }
 

@@ -40,7 +40,11 @@ export async function checkAgainstArchive(
   lookup: ArchiveLookup,
   fields: Partial<CheckedRow>,
   sha256: string | undefined,
+  importId?: string,
 ): Promise<ArchiveCheck> {
+  // A row's submission of this catalogue's own batch is `<importId>-<row>` (core/imports.ts).
+  const ours = (doc: DocumentOnRecord) =>
+    importId !== undefined && doc.submissionId.startsWith(`${importId}-`);
   const problems: Problem[] = [];
   let already: DocumentOnRecord | undefined;
   let note: ArchiveCheck['note'];
@@ -51,13 +55,15 @@ export async function checkAgainstArchive(
   if (customer) {
     problems.push(...customerProblems(fields, customer));
     const held = sha256 === undefined ? undefined : (await lookup.heldScans(customer.customerId)).get(sha256);
-    if (held?.status === 'ARCHIVED') already = held;
-    else if (held) {
+    // This import's own row, from a run that stopped or finished, is neither: the import reports it.
+    const other = held && !ours(held) ? held : undefined;
+    if (other?.status === 'ARCHIVED') already = other;
+    else if (other) {
       problems.push(
         problem(
           'in-intake',
-          `同一扫描件已在办理中（提交 ${held.submissionId}，${held.status}）`,
-          `the same scan is already in intake (submission ${held.submissionId}, ${held.status})`,
+          `同一扫描件已在办理中（提交 ${other.submissionId}，${other.status}）`,
+          `the same scan is already in intake (submission ${other.submissionId}, ${other.status})`,
         ),
       );
     }
@@ -72,7 +78,7 @@ export async function checkAgainstArchive(
           `legacy code ${fields.legacyCode} is held by a document outside your regions`,
         ),
       );
-    } else if (owner && owner.documentId !== already?.documentId) {
+    } else if (owner && owner.documentId !== already?.documentId && !ours(owner)) {
       problems.push(
         problem(
           'legacy-code-taken',

@@ -41,6 +41,11 @@ export interface CheckContext {
   /** Today in UTC+14 (YYYY-MM-DD): no date after it is in the past anywhere. */
   today: string;
   concurrency: number;
+  /**
+   * The import batch this catalogue makes (named by its SHA-256): scans and legacy codes its own
+   * rows hold already are this import's, not duplicates, so a stopped import re-run goes on.
+   */
+  importId?: string;
 }
 
 interface Examined {
@@ -59,7 +64,7 @@ async function examine(ctx: CheckContext, raw: CatalogueRow): Promise<Examined> 
       ? undefined
       : await checkScan(ctx.scansDir, file, contentType, ctx.scheme.limits.maxDocumentBytes);
   const scan = scanned?.facts;
-  const archive = await checkAgainstArchive(ctx.lookup, check.fields, scan?.sha256);
+  const archive = await checkAgainstArchive(ctx.lookup, check.fields, scan?.sha256, ctx.importId);
   return { raw, check, scan, scanProblems: scanned?.problems ?? [], archive };
 }
 

@@ -1,20 +1,27 @@
-import { rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { latestToday } from '../../functions/core/dated-facts.ts';
+import { importIdOf } from '../../functions/core/imports.ts';
 import type { ApiClient } from '../shared/api-client.ts';
 import { writeStreamed } from '../shared/files.ts';
 import { ArchiveLookup } from './archive-lookup.ts';
 import { reportPathOf } from './args.ts';
+import { fileSha256, type ImportItem, type ImportOutcome, importCatalogue } from './batch.ts';
 import { readCatalogue } from './catalogue.ts';
 import { type CheckedResult, checkCatalogue } from './check.ts';
+import { CsvParser } from './csv.ts';
 import { ImportFailure } from './errors.ts';
+import type { ProgressOutput } from './progress.ts';
 import { type Outcome, type ReportLine, reportHead, reportLine, Summary } from './report.ts';
 import type { ImportScheme } from './scheme-terms.ts';
 
 /**
  * One run of `npm run import`: the catalogue read a row at a time, every row checked (check.ts),
  * the report written beside the catalogue as the rows come, and a summary. A dry run stops there.
- * Without one, rows that may be imported are reported `waiting`: the importing itself (customers,
- * uploads, the batch review) is to follow, and would take the checked rows from here.
+ * Without one, the rows that may be imported (`waiting` in that first report) are spooled beside
+ * the catalogue and imported (batch.ts: customers, uploads, the batch review and archiving), and
+ * the report is written again with where each of them ended.
  */
 
 export interface ImportOptions {
@@ -26,18 +33,18 @@ export interface ImportOptions {
   api: ApiClient;
   /** Told of each row checked. */
   onRow?: (result: CheckedResult) => void;
+  /** Lines for the person running the import (the batch, what it waits for). */
+  say?: (line: string) => void;
+  progressOut?: ProgressOutput;
+  pollMs?: number;
   now?: () => Date;
 }
 
 export interface ImportResult {
   reportPath: string;
   summary: Summary;
+  importId?: string;
 }
-
-const NOT_YET = {
-  zh: '检查通过；导入功能尚未提供，未写入任何内容',
-  en: 'checks passed; importing is not available yet, nothing was written',
-};
 
 /** Only archivists import; a token that says which roles it carries is told so before anything is read. */
 function assertArchivist(api: ApiClient): void {
@@ -49,6 +56,8 @@ function assertArchivist(api: ApiClient): void {
   );
 }
 
+const WAITING = { zh: '检查通过，等待导入', en: 'checks passed, waiting to be imported' };
+
 function lineOf(result: CheckedResult, dryRun: boolean): ReportLine {
   const outcome: Outcome = result.outcome === 'ok' && !dryRun ? 'waiting' : result.outcome;
   const words =
@@ -56,8 +65,8 @@ function lineOf(result: CheckedResult, dryRun: boolean): ReportLine {
       ? { zh: result.problems.map((p) => p.zh).join('；'), en: result.problems.map((p) => p.en).join('; ') }
       : outcome === 'waiting'
         ? {
-            zh: [NOT_YET.zh, result.note?.zh].filter(Boolean).join('；'),
-            en: [NOT_YET.en, result.note?.en].filter(Boolean).join('; '),
+            zh: [WAITING.zh, result.note?.zh].filter(Boolean).join('；'),
+            en: [WAITING.en, result.note?.en].filter(Boolean).join('; '),
           }
         : (result.note ?? { zh: '', en: '' });
   return {
@@ -71,6 +80,100 @@ function lineOf(result: CheckedResult, dryRun: boolean): ReportLine {
   };
 }
 
+/** A checked row as the import takes it. */
+function itemOf(result: CheckedResult): ImportItem {
+  const f = result.check.fields;
+  return {
+    row: result.row,
+    customerNo: f.customerNo as string,
+    customerName: f.customerName as string,
+    customerType: f.customerType as string,
+    ...(f.region ? { region: f.region } : {}),
+    businessEvent: f.businessEvent as string,
+    docType: f.docType as string,
+    title: f.title as string,
+    file: f.file as string,
+    contentType: f.contentType as string,
+    date: f.date as string,
+    ...(f.legacyCode ? { legacyCode: f.legacyCode } : {}),
+    sha256: result.sha256 as string,
+    size: result.size as number,
+  };
+}
+
+async function* spooled(path: string): AsyncGenerator<ImportItem> {
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  for await (const line of lines) if (line) yield JSON.parse(line) as ImportItem;
+}
+
+/** The report's line for a row the import took: where it ended. */
+function finalLine(line: ReportLine, outcome: ImportOutcome): ReportLine {
+  const failed = outcome.failures.get(line.row);
+  if (failed) return { ...line, outcome: 'failed', ...failed };
+  const r = outcome.rows.get(line.row);
+  if (!r) return line;
+  const ids = { documentId: r.documentId, ...(r.archiveCode ? { archiveCode: r.archiveCode } : {}) };
+  if (r.status === 'ARCHIVED') {
+    return {
+      ...line,
+      outcome: 'archived',
+      zh: `已归档为 ${r.archiveCode}（导入批次 ${outcome.importId}）`,
+      en: `archived as ${r.archiveCode} (import batch ${outcome.importId})`,
+      ...ids,
+    };
+  }
+  if (r.status === 'FAILED' || r.status === 'REJECTED') {
+    return { ...line, outcome: 'failed', ...(r.reason ?? { zh: '', en: '' }), documentId: r.documentId };
+  }
+  return line;
+}
+
+/** The report read back (as check wrote it), a line at a time. */
+async function* reportLines(path: string): AsyncGenerator<ReportLine> {
+  const parser = new CsvParser();
+  let head = true;
+  const toLine = (cells: string[]): ReportLine => ({
+    row: Number(cells[0]),
+    file: cells[1] ?? '',
+    title: cells[2] ?? '',
+    outcome: cells[3] as Outcome,
+    zh: cells[4] ?? '',
+    en: cells[5] ?? '',
+    ...(cells[6] ? { documentId: cells[6] } : {}),
+    ...(cells[7] ? { archiveCode: cells[7] } : {}),
+  });
+  for await (const chunk of createReadStream(path, 'utf8')) {
+    const text = head ? (chunk as string).replace(/^\ufeff/, '') : (chunk as string);
+    for (const cells of parser.push(text)) {
+      if (head) head = false;
+      else yield toLine(cells);
+    }
+  }
+  for (const cells of parser.end()) if (!head) yield toLine(cells);
+}
+
+/** The report written again, whole or not at all, with the imported rows' outcomes; the summary moved with it. */
+async function rewriteReport(reportPath: string, outcome: ImportOutcome, summary: Summary): Promise<void> {
+  const before = `${reportPath}.checked`;
+  await rename(reportPath, before);
+  async function* lines(): AsyncGenerator<string> {
+    yield reportHead();
+    for await (const line of reportLines(before)) {
+      const final = line.outcome === 'waiting' ? finalLine(line, outcome) : line;
+      if (final.outcome !== line.outcome) {
+        summary.outcomes[line.outcome]--;
+        summary.outcomes[final.outcome]++;
+      }
+      yield reportLine(final);
+    }
+  }
+  await writeStreamed(reportPath, lines());
+  await rm(before, { force: true });
+}
+
 export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const { api } = options;
   assertArchivist(api);
@@ -79,6 +182,10 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const summary = new Summary();
   const today = latestToday((options.now ?? (() => new Date()))());
   const reportPath = reportPathOf(options.catalogue);
+  const importId = options.dryRun ? undefined : importIdOf(await fileSha256(options.catalogue));
+  const spool = `${reportPath}.rows.jsonl`;
+  const spoolOut = options.dryRun ? undefined : createWriteStream(spool);
+  const total = { docs: 0, bytes: 0 };
 
   async function* lines(): AsyncGenerator<string> {
     yield reportHead();
@@ -88,6 +195,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       lookup,
       today,
       concurrency: options.concurrency,
+      ...(importId ? { importId } : {}),
     });
     for await (const result of results) {
       const line = lineOf(result, options.dryRun);
@@ -95,24 +203,50 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
         line.outcome,
         result.problems.map((p) => p.code),
       );
+      if (spoolOut && line.outcome === 'waiting') {
+        const item = itemOf(result);
+        total.docs++;
+        total.bytes += item.size;
+        if (!spoolOut.write(`${JSON.stringify(item)}\n`))
+          await new Promise<void>((r) => spoolOut.once('drain', () => r()));
+      }
       options.onRow?.(result);
       yield reportLine(line);
     }
   }
   try {
     await writeStreamed(reportPath, lines());
+    if (spoolOut)
+      await new Promise<void>((done, fail) =>
+        spoolOut.end((err?: Error | null) => (err ? fail(err) : done())),
+      );
   } catch (err) {
     // A run that stopped leaves no half report: the last complete one, if any, stays.
+    spoolOut?.destroy();
     await rm(`${reportPath}.part`, { force: true });
+    await rm(spool, { force: true });
     throw err;
   }
-  return { reportPath, summary };
-}
-
-/** The failure a run without --dry-run ends with, once its report is written. */
-export function notAvailableYet(reportPath: string): ImportFailure {
-  return new ImportFailure(
-    `导入功能尚未提供：已检查全部行，可导入的行在报告中标为 waiting，未写入任何内容。报告：${reportPath}`,
-    `importing is not available yet: every row was checked, rows that may be imported are marked waiting in the report, nothing was written. Report: ${reportPath}`,
-  );
+  if (options.dryRun || total.docs === 0) {
+    await rm(spool, { force: true });
+    return { reportPath, summary };
+  }
+  try {
+    const outcome = await importCatalogue({
+      api,
+      lookup,
+      catalogue: options.catalogue,
+      scansDir: options.scansDir,
+      concurrency: options.concurrency,
+      items: () => spooled(spool),
+      total,
+      say: options.say ?? ((line) => console.warn(line)),
+      ...(options.progressOut ? { progressOut: options.progressOut } : {}),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
+    await rewriteReport(reportPath, outcome, summary);
+    return { reportPath, summary, importId: outcome.importId };
+  } finally {
+    await rm(spool, { force: true });
+  }
 }

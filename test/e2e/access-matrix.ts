@@ -97,6 +97,13 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'GET /me/notifications': CONTENT,
   'PUT /me/notifications': CONTENT,
   'POST /notifications/unsubscribe': 'public',
+  // Migration (npm run import) is the archivists'; its reviewer decides through /tasks.
+  'POST /imports': ['archivist1'],
+  'GET /imports/{importId}': ['archivist1'],
+  'GET /imports/{importId}/rows': ['archivist1'],
+  'POST /imports/{importId}/rows': ['archivist1'],
+  'POST /imports/{importId}/uploads': ['archivist1'],
+  'POST /imports/{importId}/close': ['archivist1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

@@ -5,6 +5,7 @@
  * audited action, the append-only data layer, concurrent changes, document history and the
  * locked copy of the trail.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -154,6 +155,39 @@ describe('the route × caller matrix', () => {
   }
   let f: Fixtures;
   let stuckId: Promise<string> | undefined;
+  /** Import batches by label, opened (and given one row when asked) by the archivist. */
+  const imports = new Map<string, Promise<string>>();
+  const importRow = (row: number) => ({
+    row,
+    customerId: f.customerId,
+    businessEvent: 'METERING',
+    docType: 'METERWO',
+    title: '装表工作单',
+    fileName: 'matrix.pdf',
+    contentType: 'application/pdf',
+    size: 100,
+    sha256: createHash('sha256').update(`matrix import ${row}`).digest('hex'),
+    date: '2019-03-05',
+  });
+  const importBatch = (label: string, withRow: boolean): Promise<string> => {
+    let p = imports.get(label);
+    if (!p) {
+      p = (async () => {
+        const catalogueSha256 = createHash('sha256').update(`matrix ${label}`).digest('hex');
+        const b = await api.expect<{ importId: string }>(201, 'archivist1', 'POST', '/imports', {
+          catalogueSha256,
+        });
+        if (withRow) {
+          await api.expect(200, 'archivist1', 'POST', `/imports/${b.importId}/rows`, {
+            rows: [importRow(1)],
+          });
+        }
+        return b.importId;
+      })();
+      imports.set(label, p);
+    }
+    return p;
+  };
 
   beforeAll(async () => {
     const customerId = await newCustomer();
@@ -377,6 +411,25 @@ describe('the route × caller matrix', () => {
         stuckId ??= stuckSubmission(api, system, 'matrix-stuck');
         return { path: `/stuck/submission/${await stuckId}/repair` };
       },
+      'POST /imports': () => ({
+        path: '/imports',
+        body: { catalogueSha256: createHash('sha256').update(`matrix open ${caller}`).digest('hex') },
+      }),
+      'GET /imports/{importId}': async () => ({ path: `/imports/${await importBatch('read', false)}` }),
+      'GET /imports/{importId}/rows': async () => ({
+        path: `/imports/${await importBatch('read', false)}/rows`,
+      }),
+      'POST /imports/{importId}/rows': async () => ({
+        path: `/imports/${await importBatch('register', false)}/rows`,
+        body: { rows: [importRow(CALLERS.indexOf(caller) + 1)] },
+      }),
+      'POST /imports/{importId}/uploads': async () => ({
+        path: `/imports/${await importBatch('uploads', true)}/uploads`,
+        body: { rows: [1] },
+      }),
+      'POST /imports/{importId}/close': async () => ({
+        path: `/imports/${await importBatch('close', true)}/close`,
+      }),
     };
     const build = byRoute[route];
     if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);

@@ -128,6 +128,7 @@ describe('COMPLIANCE retention', () => {
       functionsWith((n) =>
         [
           'intake-archive',
+          'import-step',
           'audit-archive',
           'disposal-appraised',
           'disposal-finish',

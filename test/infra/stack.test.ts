@@ -340,11 +340,12 @@ describe('functions', () => {
       if (a.archive || a.disposal) expected.push('ARCHIVE_BUCKET');
       // Those that list executions learn every workflow; those that start some, those only.
       const named = a.listExecutions
-        ? ['intake-review-archive', 'borrow-approval', 'disposal']
+        ? ['intake-review-archive', 'borrow-approval', 'disposal', 'import-batch']
         : a.startWorkflows;
       if (named?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (named?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       if (named?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
+      if (named?.includes('import-batch')) expected.push('IMPORT_WORKFLOW_ARN');
       if (a.pageTokens || a.notifications) expected.push('PAGE_TOKEN_KEY');
       if (a.notifications === 'send') {
         expected.push('MAIL_TRANSPORT', 'MAIL_FROM', 'MAIL_CONFIGURATION_SET', 'CONSOLE_URL');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -398,7 +398,7 @@ describe('the report and the run', () => {
     expect(reportPathOf('/a/b/目录.v2.csv')).toBe('/a/b/目录.v2.report.csv');
   });
 
-  it('writes the report beside the catalogue: ok on a dry run, waiting otherwise; nothing posted', async () => {
+  it('writes the report beside the catalogue: ok on a dry run, waiting before an import', async () => {
     const catalogue = join(dir, 'run.csv');
     writeFileSync(
       catalogue,
@@ -412,17 +412,15 @@ describe('the report and the run', () => {
       '1,2019/wo.pdf,装表,ok',
       '2,2019/new.pdf,,failed',
     ]);
-    const real = await runImport({
-      catalogue,
-      scansDir: scans,
-      dryRun: false,
-      concurrency: 2,
-      api: fakeApi(),
-    });
-    expect(real.summary.json()).toMatchObject({ ok: 0, waiting: 1, failed: 1 });
-    expect(readFileSync(real.reportPath, 'utf8')).toContain(
-      '1,2019/wo.pdf,装表,waiting,检查通过；导入功能尚未提供',
+    // Without --dry-run the report is written (rows waiting) before anything is imported: an
+    // import that cannot start (here the API refuses every POST) leaves that report and no spool.
+    await expect(
+      runImport({ catalogue, scansDir: scans, dryRun: false, concurrency: 2, api: fakeApi(), say: () => {} }),
+    ).rejects.toThrow('the checks write nothing');
+    expect(readFileSync(join(dir, 'run.report.csv'), 'utf8')).toContain(
+      '1,2019/wo.pdf,装表,waiting,检查通过，等待导入',
     );
+    expect(existsSync(join(dir, 'run.report.csv.rows.jsonl'))).toBe(false);
   });
 
   it('refuses a caller who is not an archivist before reading anything', async () => {

@@ -51,6 +51,12 @@ export const keys = {
     pk: `DISPOSAL#${batchId}`,
     sk: `ITEM#${documentId}`,
   }),
+  importBatch: (id: string): ItemKey => ({ pk: `IMPORT#${id}`, sk: 'BATCH' }),
+  /** A row of an import batch, numbered so a Query reads the batch's rows in catalogue order. */
+  importRow: (importId: string, row: number): ItemKey => ({
+    pk: `IMPORT#${importId}`,
+    sk: `ROW#${String(row).padStart(9, '0')}`,
+  }),
   hold: (documentId: string, holdId: string): ItemKey => ({
     pk: `DOCUMENT#${documentId}`,
     sk: `HOLD#${holdId}`,
@@ -94,6 +100,7 @@ export const RECORD_KEYS = {
 export const partitions = {
   holdsOf: (documentId: string) => ({ pk: `DOCUMENT#${documentId}`, skPrefix: 'HOLD#' }),
   batchItems: (batchId: string) => ({ pk: `DISPOSAL#${batchId}`, skPrefix: 'ITEM#' }),
+  importRows: (importId: string) => ({ pk: `IMPORT#${importId}`, skPrefix: 'ROW#' }),
   grantsOf: (documentId: string) => ({ pk: `LOANGRANT#${documentId}` }),
   customerRegions: { pk: 'REGIONS', skPrefix: 'REGION#' },
 };

@@ -354,6 +354,7 @@ export const messages = {
   sysWfIntake: 'Intake, review and archiving',
   sysWfBorrow: 'Loan approval',
   sysWfDisposal: 'Disposal',
+  sysWfImport: 'Migration import',
   sysStuck: 'Stuck records',
   sysStuckHint:
     'Checked hourly: records still waiting on a workflow that has ended or never started. An archivist repairs them from the dashboard; each repair is audited.',
@@ -362,6 +363,7 @@ export const messages = {
   sysRepairSubmission: 'back to its clerk (reserved archive codes return to their sequences)',
   sysRepairLoan: 'ended: rejected while awaiting approval, expired while active',
   sysRepairDisposal: 'batch abandoned: its documents go back to the next sweep',
+  sysRepairImport: 'import batch: its workflow is started again and carries on where it stopped',
   sysJobs: 'Scheduled jobs',
   sysJob: 'Job',
   sysLastRun: 'Last run',
@@ -475,6 +477,7 @@ export const labels = {
     submission: 'Submission',
     loan: 'Loan',
     disposal: 'Disposal batch',
+    import: 'Import batch',
   },
   age: {
     under1d: 'under 1 day',

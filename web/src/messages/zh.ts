@@ -354,6 +354,7 @@ export const messages = {
   sysWfIntake: '移交审核归档',
   sysWfBorrow: '借阅审批',
   sysWfDisposal: '鉴定销毁',
+  sysWfImport: '迁移导入',
   sysStuck: '停滞的记录',
   sysStuckHint:
     '每小时检查一次：记录仍在等待，但其流程已结束或从未启动。修复由档案员在“概览”页执行，并记入审计日志。',
@@ -362,6 +363,7 @@ export const messages = {
   sysRepairSubmission: '退回经办员（已预留的档号退回序列）',
   sysRepairLoan: '结束借阅：待审批的予以拒绝，借阅中的到期终止',
   sysRepairDisposal: '中止销毁批次：其中文件回到下一次到期清理',
+  sysRepairImport: '迁移导入批次：重新启动其流程，从停下处继续',
   sysJobs: '定时任务',
   sysJob: '任务',
   sysLastRun: '上次运行',
@@ -472,6 +474,7 @@ export const labels = {
     submission: '移交批次',
     loan: '借阅',
     disposal: '销毁批次',
+    import: '导入批次',
   },
   age: {
     under1d: '不足 1 天',

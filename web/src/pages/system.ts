@@ -39,6 +39,7 @@ const WORKFLOW_NAMES: Readonly<Record<string, MessageKey>> = {
   'intake-review-archive': 'sysWfIntake',
   'borrow-approval': 'sysWfBorrow',
   disposal: 'sysWfDisposal',
+  'import-batch': 'sysWfImport',
 };
 const JOB_NAMES: Readonly<Record<Health['jobs'][number]['job'], MessageKey>> = {
   retention: 'sysJobRetention',
@@ -49,6 +50,7 @@ const REPAIRS: Readonly<Record<WatchedKind, MessageKey>> = {
   submission: 'sysRepairSubmission',
   loan: 'sysRepairLoan',
   disposal: 'sysRepairDisposal',
+  import: 'sysRepairImport',
 };
 
 const statusWord = (s: Unsuccessful): string => t(`sys${s}` as MessageKey);

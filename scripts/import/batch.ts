@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApiClient } from '../shared/api-client.ts';
+import { ApiError } from '../shared/errors.ts';
+import type { ArchiveLookup } from './archive-lookup.ts';
+import { Journal, journalPathOf } from './journal.ts';
+import { orderedMap } from './ordered.ts';
+import { Progress, type ProgressOutput } from './progress.ts';
+
+/**
+ * The import itself, after every row was checked (check.ts): the catalogue's batch opened (or
+ * found again: it is named by the catalogue's SHA-256), customers matched or created, rows
+ * registered and their scans uploaded through the presigned URLs the API signs for them, `concurrency`
+ * at once, each read again and its SHA-256 compared with the one checked; then the batch closed
+ * and its review waited for. A journal (journal.ts) lets a stopped run be re-run to finish;
+ * everything it saves is idempotent on the server too.
+ */
+
+/** A checked row that may be imported, as spooled by the check. */
+export interface ImportItem {
+  row: number;
+  customerNo: string;
+  customerName: string;
+  customerType: string;
+  region?: string;
+  businessEvent: string;
+  docType: string;
+  title: string;
+  file: string;
+  contentType: string;
+  date: string;
+  legacyCode?: string;
+  sha256: string;
+  size: number;
+}
+
+/** Where a row ended on the server (GET /imports/{importId}/rows). */
+export interface RowOutcome {
+  row: number;
+  status: 'REGISTERED' | 'CHECKED' | 'FAILED' | 'ARCHIVED' | 'REJECTED';
+  documentId: string;
+  archiveCode?: string;
+  reason?: { zh: string; en: string };
+}
+
+interface BatchView {
+  importId: string;
+  status: 'OPEN' | 'CHECKING' | 'IN_REVIEW' | 'ARCHIVING' | 'DONE';
+  rows: number;
+  passed: number;
+  failed: number;
+  archived: number;
+  rejected: number;
+  reviewTaskId?: string;
+  sample?: number[];
+}
+
+interface RegisteredRow {
+  row: number;
+  uploaded: boolean;
+  upload?: { url: string; headers: Record<string, string> };
+}
+
+export interface ImportRun {
+  api: ApiClient;
+  lookup: ArchiveLookup;
+  catalogue: string;
+  scansDir: string;
+  concurrency: number;
+  /** The checked rows, read again from the spool each time they are needed. */
+  items: () => AsyncIterable<ImportItem>;
+  total: { docs: number; bytes: number };
+  /** Lines for the person running the import (stderr). */
+  say: (line: string) => void;
+  progressOut?: ProgressOutput;
+  pollMs?: number;
+}
+
+/** Rows registered per request (the API takes up to 50). */
+const ROWS_PER_REQUEST = 50;
+
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function* chunked<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+class Customers {
+  private readonly pending = new Map<string, Promise<string>>();
+  constructor(
+    private readonly run: ImportRun,
+    private readonly journal: Journal,
+  ) {}
+
+  /** The customer's id: from the journal, found by number, or created (once per run). */
+  idOf(item: ImportItem): Promise<string> {
+    const known = this.journal.customers.get(item.customerNo);
+    if (known) return Promise.resolve(known);
+    let p = this.pending.get(item.customerNo);
+    if (!p) {
+      p = this.resolve(item);
+      this.pending.set(item.customerNo, p);
+    }
+    return p;
+  }
+
+  private async resolve(item: ImportItem): Promise<string> {
+    const found = await this.run.lookup.customer(item.customerNo);
+    const customerId = found?.customerId ?? (await this.create(item));
+    await this.journal.write({ t: 'customer', customerNo: item.customerNo, customerId });
+    return customerId;
+  }
+
+  private async create(item: ImportItem): Promise<string> {
+    try {
+      const made = await this.run.api.post<{ customerId: string }>('/customers', {
+        customerNo: item.customerNo,
+        name: item.customerName,
+        type: item.customerType,
+        ...(item.region ? { region: item.region } : {}),
+      });
+      return made.customerId;
+    } catch (err) {
+      // Created meanwhile (by a run that stopped before its journal said so): find it.
+      if (!(err instanceof ApiError) || err.status !== 409) throw err;
+      const found = await this.run.api.get<{ items: { customerId: string; customerNo: string }[] }>(
+        `/customers?q=${encodeURIComponent(item.customerNo)}&limit=1`,
+      );
+      const same = found.items.find((c) => c.customerNo === item.customerNo);
+      if (!same) throw err;
+      return same.customerId;
+    }
+  }
+}
+
+/** The rows this run could not upload (their file changed since it was checked), with why. */
+export type LocalFailures = Map<number, { zh: string; en: string }>;
+
+async function upload(
+  run: ImportRun,
+  item: ImportItem,
+  target: RegisteredRow,
+  failures: LocalFailures,
+): Promise<number> {
+  if (target.uploaded || !target.upload) return 0;
+  const bytes = await readFile(join(run.scansDir, item.file));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== item.sha256) {
+    failures.set(item.row, {
+      zh: `扫描件在检查后被改动（SHA-256 ${sha256.slice(0, 12)}…，检查时为 ${item.sha256.slice(0, 12)}…）`,
+      en: `the scan changed after it was checked (SHA-256 ${sha256.slice(0, 12)}…, checked ${item.sha256.slice(0, 12)}…)`,
+    });
+    return 0;
+  }
+  const res = await fetch(target.upload.url, { method: 'PUT', headers: target.upload.headers, body: bytes });
+  if (res.status !== 200) {
+    throw new ApiError(
+      { zh: '导入失败', en: 'import failed' },
+      res.status,
+      `PUT (upload of row ${item.row})`,
+      (await res.text()).slice(0, 200),
+    );
+  }
+  return bytes.length;
+}
+
+async function uploadRows(run: ImportRun, importId: string, journal: Journal, failures: LocalFailures) {
+  const customers = new Customers(run, journal);
+  const progress = new Progress(run.total.docs, run.total.bytes, run.progressOut ?? process.stderr);
+  for await (const chunk of chunked(run.items(), ROWS_PER_REQUEST)) {
+    const todo = chunk.filter((item) => {
+      if (!journal.uploaded.has(item.row)) return true;
+      progress.add(0);
+      return false;
+    });
+    if (todo.length === 0) continue;
+    const rows = await Promise.all(
+      todo.map(async (item) => ({
+        row: item.row,
+        customerId: await customers.idOf(item),
+        businessEvent: item.businessEvent,
+        docType: item.docType,
+        title: item.title,
+        fileName: item.file.split('/').at(-1) ?? item.file,
+        contentType: item.contentType,
+        size: item.size,
+        sha256: item.sha256,
+        date: item.date,
+        ...(item.legacyCode ? { legacyCode: item.legacyCode } : {}),
+      })),
+    );
+    const path = `/imports/${encodeURIComponent(importId)}`;
+    const registered = await run.api.post<{ rows: RegisteredRow[] }>(`${path}/rows`, { rows });
+    const waiting = registered.rows.filter((r) => !r.uploaded).map((r) => r.row);
+    const signed =
+      waiting.length === 0
+        ? []
+        : (await run.api.post<{ rows: RegisteredRow[] }>(`${path}/uploads`, { rows: waiting })).rows;
+    const byRow = new Map([...registered.rows, ...signed].map((r) => [r.row, r]));
+    const uploads = orderedMap(toIterable(todo), run.concurrency, async (item) => ({
+      item,
+      bytes: await upload(run, item, byRow.get(item.row) as RegisteredRow, failures),
+    }));
+    for await (const { item, bytes } of uploads) {
+      if (!failures.has(item.row)) await journal.write({ t: 'uploaded', row: item.row });
+      progress.add(bytes);
+    }
+  }
+  progress.done();
+}
+
+async function* toIterable<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** Waits until the batch is DONE, saying what it waits for; Ctrl-C meanwhile is safe (re-run resumes the wait). */
+async function waitForBatch(run: ImportRun, importId: string): Promise<BatchView> {
+  let last = '';
+  for (;;) {
+    const batch = await run.api.get<BatchView>(`/imports/${encodeURIComponent(importId)}`);
+    const state =
+      batch.status === 'CHECKING'
+        ? `检查中 checking: 通过 passed ${batch.passed}, 未通过 failed ${batch.failed} / ${batch.rows}`
+        : batch.status === 'IN_REVIEW'
+          ? `等待抽检审核 waiting for the batch review: 审核人须在任务 ${batch.reviewTaskId} 中作出决定 / a reviewer must decide task ${batch.reviewTaskId} (POST /tasks/${batch.reviewTaskId}/decision; 抽检 sample: rows ${(batch.sample ?? []).join(', ')})`
+          : batch.status === 'ARCHIVING'
+            ? `归档中 archiving: 已归档 archived ${batch.archived}, 退回 rejected ${batch.rejected} / ${batch.passed}`
+            : `${batch.status}`;
+    if (state !== last) run.say(state);
+    last = state;
+    if (batch.status === 'DONE') return batch;
+    await new Promise((r) => setTimeout(r, run.pollMs ?? 1000));
+  }
+}
+
+async function batchRows(api: ApiClient, importId: string): Promise<Map<number, RowOutcome>> {
+  const out = new Map<number, RowOutcome>();
+  let after = 0;
+  for (;;) {
+    const page = await api.get<{ items: RowOutcome[]; more: boolean }>(
+      `/imports/${encodeURIComponent(importId)}/rows?after=${after}&limit=1000`,
+    );
+    for (const r of page.items) out.set(r.row, r);
+    after = page.items.at(-1)?.row ?? after;
+    if (!page.more || page.items.length === 0) return out;
+  }
+}
+
+export interface ImportOutcome {
+  importId: string;
+  rows: Map<number, RowOutcome>;
+  failures: LocalFailures;
+}
+
+/** The import of the checked rows, to the end of the batch's review and archiving. */
+export async function importCatalogue(run: ImportRun): Promise<ImportOutcome> {
+  const journal = await Journal.open(journalPathOf(run.catalogue));
+  const catalogueSha256 = await fileSha256(run.catalogue);
+  const batch = await run.api.post<BatchView>('/imports', { catalogueSha256 });
+  if (journal.importId !== batch.importId) await journal.write({ t: 'batch', importId: batch.importId });
+  run.say(`导入批次 import batch: ${batch.importId} (${batch.status})`);
+  const failures: LocalFailures = new Map();
+  if (batch.status === 'OPEN') await uploadRows(run, batch.importId, journal, failures);
+  // Closing starts the batch's workflow, or again when it stopped; a running one is left alone.
+  if (batch.status !== 'DONE') await run.api.post(`/imports/${encodeURIComponent(batch.importId)}/close`, {});
+  await waitForBatch(run, batch.importId);
+  const rows = await batchRows(run.api, batch.importId);
+  await journal.remove();
+  return { importId: batch.importId, rows, failures };
+}
