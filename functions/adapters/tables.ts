@@ -64,7 +64,11 @@
  * reads that partition up to now.
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):
- * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>` / time; gsi2 `DAY#<yyyy-mm-dd>` / time.
+ * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>#<n>` / sk; gsi2 `DAY#<yyyy-mm-dd>#<n>` / sk,
+ * write-sharded (n from 0 to 7, from the event id: functions/adapters/audit.ts) so no day and no
+ * actor is one hot key; readers merge the shards and the unsharded key of events written before.
+ * Both project everything: the reader filters by action and actor in the query and returns whole
+ * events, and KEYS_ONLY would add a BatchGetItem to every page.
  * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket.
  *
  * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /
