@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nextDay } from '../core/disposal.ts';
 import type { CounterDeltas, CounterName, StoredCounter } from '../core/stats.ts';
 import { ddb } from './clients.ts';
-import { dueMonth, INDEX, keys, LOANS_OUT, openTasksOf } from './dynamo/keys.ts';
+import { dueMonth, INDEX, keys, LOANS_OUT, openTaskKeys } from './dynamo/keys.ts';
 import { queryAll, queryPages } from './dynamo/query.ts';
 import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
@@ -99,17 +99,21 @@ export async function readCounters(): Promise<StoredCounter[]> {
 
 /**
  * Creation times of the tasks waiting for a role, from the open-task index's sort key
- * (`<createdAt>#<taskId>`): keys only, whatever the index projects.
+ * (`<createdAt>#<taskId>`) on each of the role's keys: keys only, whatever the index projects.
  */
 export async function openTaskCreationTimes(role: string): Promise<string[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    IndexName: INDEX.gsi1.name,
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': openTasksOf(role) },
-    ProjectionExpression: 'gsi1sk',
-  });
-  return items.flatMap((item) => String(item.gsi1sk ?? '').split('#')[0] || []);
+  const perKey = await Promise.all(
+    openTaskKeys(role).map((pk) =>
+      queryAll({
+        TableName: tableName(),
+        IndexName: INDEX.gsi1.name,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'gsi1sk',
+      }),
+    ),
+  );
+  return perKey.flat().flatMap((item) => String(item.gsi1sk ?? '').split('#')[0] || []);
 }
 
 /** Due times of loans with something still out that were due before `now` (`<dueAt>#<loanId>`). */

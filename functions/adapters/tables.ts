@@ -14,7 +14,7 @@
  * | document             | DOCUMENT#<id>             | DOCUMENT           | - (its submission lists its ids)         | CUSTOMER#<customerId> / DOCUMENT#<ts>  |
  * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
- * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |
+ * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role>#<0..3> / <createdAt>#<id> (sparse: removed when decided; sharded by task id) | SUBJECT#<subjectId> / TASK#<ts> |
  *
  * A code sequence holds `last` (the last item number taken), `free` (numbers an archiving that
  * failed gave back, taken first by the next reservation) and, while a submission is being

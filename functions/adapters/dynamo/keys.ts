@@ -4,6 +4,8 @@
  * a key or an index name.
  */
 
+import { shardKey, shardKeys } from '../../core/shards.ts';
+
 export interface ItemKey {
   pk: string;
   sk: string;
@@ -106,7 +108,7 @@ export const entries = {
     gsi2sk: `DOCUMENT#${createdAt}#${documentId}`,
   }),
   openTask: (role: string, createdAt: string, taskId: string) => ({
-    gsi1pk: openTasksOf(role),
+    gsi1pk: shardKey(openTasksOf(role), taskId, OPEN_TASK_SHARDS),
     gsi1sk: `${createdAt}#${taskId}`,
   }),
   taskOfSubject: (subjectId: string, createdAt: string, taskId: string) => ({
@@ -156,6 +158,14 @@ export const clerksPartition = (clerkSub: string) => `CLERK#${clerkSub}`;
 export const customersDocuments = (customerId: string) => `CUSTOMER#${customerId}`;
 export const borrowersLoans = (borrowerSub: string) => `BORROWER#${borrowerSub}`;
 export const openTasksOf = (role: string) => `OPENTASKS#${role}`;
+/**
+ * A role's open tasks are written over four shard keys chosen by task id (`OPENTASKS#<role>#<n>`):
+ * every submission enters and leaves its reviewers' list, which as one key took two index writes
+ * per submission (at one document each, a ceiling of 500 documents/s). Readers query every shard
+ * and the unsharded key of tasks opened before (`openTaskKeys`).
+ */
+export const OPEN_TASK_SHARDS = 4;
+export const openTaskKeys = (role: string) => shardKeys(openTasksOf(role), OPEN_TASK_SHARDS);
 export const dueMonth = (month: string) => `DUE#${month}`;
 export const ALL_BATCHES = 'DISPOSALS';
 export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
