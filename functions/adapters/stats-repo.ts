@@ -3,7 +3,7 @@ import { nextDay } from '../core/disposal.ts';
 import { shardKey, shardKeys } from '../core/shards.ts';
 import type { CounterDeltas, CounterName, StoredCounter } from '../core/stats.ts';
 import { ddb } from './clients.ts';
-import { dueMonth, INDEX, keys, LOANS_OUT, openTaskKeys } from './dynamo/keys.ts';
+import { dueMonth, INDEX, keys, loansOutKeys, openTaskKeys } from './dynamo/keys.ts';
 import { queryAll, queryPages } from './dynamo/query.ts';
 import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
@@ -136,14 +136,18 @@ export async function openTaskCreationTimes(role: string): Promise<string[]> {
 
 /** Due times of loans with something still out that were due before `now` (`<dueAt>#<loanId>`). */
 export async function overdueLoanDueTimes(now: string): Promise<string[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    IndexName: INDEX.gsi3.name,
-    KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
-    ExpressionAttributeValues: { ':pk': LOANS_OUT, ':now': now },
-    ProjectionExpression: 'gsi3sk',
-  });
-  return items.flatMap((item) => String(item.gsi3sk ?? '').split('#')[0] || []);
+  const perKey = await Promise.all(
+    loansOutKeys().map((pk) =>
+      queryAll({
+        TableName: tableName(),
+        IndexName: INDEX.gsi3.name,
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+        ExpressionAttributeValues: { ':pk': pk, ':now': now },
+        ProjectionExpression: 'gsi3sk',
+      }),
+    ),
+  );
+  return perKey.flat().flatMap((item) => String(item.gsi3sk ?? '').split('#')[0] || []);
 }
 
 /** Documents filed in the due-date index of `month` with a due day from `from` through `through`. */

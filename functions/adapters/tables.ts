@@ -60,8 +60,9 @@
  * Loans (functions/core/loans.ts, functions/adapters/loans-repo.ts): a grant exists per document
  * while its loan is ACTIVE, and (as EXPIRED) while a paper original is still out; the content route
  * (the caller's grants) and disposal's loan check (any grant) Query it by document. A loan with
- * something still out is in gsi3 as `LOANS#OUT` / `<dueAt>#<loanId>`; `GET /loans?status=overdue`
- * reads that partition up to now.
+ * something still out is in gsi3 as `LOANS#OUT#<0..3>` / `<dueAt>#<loanId>` (sharded by loan id);
+ * `GET /loans?status=overdue` reads every shard (and the unsharded `LOANS#OUT` of loans out before)
+ * up to now and merges them by due time.
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):
  * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>#<n>` / sk; gsi2 `DAY#<yyyy-mm-dd>#<n>` / sk,

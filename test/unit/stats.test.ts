@@ -499,8 +499,15 @@ describe('GET /stats', () => {
     ddbMock
       .on(QueryCommand, { IndexName: 'gsi1', ExpressionAttributeValues: { ':pk': 'OPENTASKS#reviewer' } })
       .resolves({ Items: [{ gsi1sk: '2026-11-26T12:00:00.000Z#review-1' }] });
+    // Loans out over their shard keys: one overdue loan, on one shard.
     ddbMock
       .on(QueryCommand, { IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now' })
+      .resolves({ Items: [] })
+      .on(QueryCommand, {
+        IndexName: 'gsi3',
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+        ExpressionAttributeValues: { ':pk': 'LOANS#OUT#3' },
+      })
       .resolves({ Items: [{ gsi3sk: '2026-11-20T00:00:00.000Z#loan-1' }] });
     ddbMock
       .on(QueryCommand, {

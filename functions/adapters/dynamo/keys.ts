@@ -129,7 +129,10 @@ export const entries = {
     gsi2pk: borrowersLoans(borrowerSub),
     gsi2sk: `LOAN#${createdAt}#${loanId}`,
   }),
-  loanOut: (loanId: string, dueAt: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` }),
+  loanOut: (loanId: string, dueAt: string) => ({
+    gsi3pk: shardKey(LOANS_OUT, loanId, LOANS_OUT_SHARDS),
+    gsi3sk: `${dueAt}#${loanId}`,
+  }),
   /**
    * A permanent record's lock, filed under the day (`YYYY-MM-DD`) it is due for extension: an
    * original on its document item, a destruction list on its batch item.
@@ -171,5 +174,8 @@ export const ALL_BATCHES = 'DISPOSALS';
 export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
 /** Partition of the due-date index holding every loan with something still out. */
 export const LOANS_OUT = 'LOANS#OUT';
+/** Loans out are written over four shard keys chosen by loan id; readers merge `loansOutKeys`. */
+export const LOANS_OUT_SHARDS = 4;
+export const loansOutKeys = () => shardKeys(LOANS_OUT, LOANS_OUT_SHARDS);
 /** Partition of the due-date index holding every permanent record's lock by renewal day. */
 export const PERMANENT_LOCKS = 'LOCKS#PERMANENT';
