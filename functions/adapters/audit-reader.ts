@@ -189,15 +189,16 @@ async function readPartition(
   while (items.length < limit) {
     // Each key is read a share of what is missing at a time, so the merge reads little past the page.
     const batch = Math.max(5, Math.ceil((limit - items.length) / streams.length));
+    // The keys are read side by side: a day costs the time of one query, not nine.
+    const heads = await Promise.all(streams.map((stream) => stream.head(batch)));
     let newest: KeyStream | undefined;
     let newestSort = '';
-    for (const stream of streams) {
-      const head = await stream.head(batch);
+    heads.forEach((head, i) => {
       if (head && (newest === undefined || head.sort > newestSort)) {
-        newest = stream;
+        newest = streams[i];
         newestSort = head.sort;
       }
-    }
+    });
     if (!newest) break;
     items.push(newest.take().event);
   }
