@@ -126,12 +126,32 @@ export interface Units {
  * DynamoDB Local reports for standard writes, whose units the probe takes as answered).
  */
 export function transactWriteUnits(o: TransactObservation): Units {
-  const before = itemSize(o.before);
-  const after = itemSize(o.after);
-  const table = 2 * writeUnits(Math.max(before, after));
-  if (o.action === 'ConditionCheck') return { table, indexes: 0 };
-  let indexes = 0;
-  for (const ix of o.indexes) {
+  const table = 2 * writeUnits(Math.max(itemSize(o.before), itemSize(o.after)));
+  const indexes = indexWrites(o).reduce((a, w) => a + w.units, 0);
+  return { table, indexes };
+}
+
+/** Write units one write put on one index partition (named by its partition key's value). */
+export interface IndexWrite {
+  /** Position of the index in `o.indexes`. */
+  index: number;
+  partition: string;
+  units: number;
+}
+
+/** An index key's partition value as text (S or N). */
+const keyText = (v: AttributeValue | undefined): string | undefined => v?.S ?? v?.N;
+
+/**
+ * The index writes of one write, partition by partition: an entry put where the item enters an
+ * index, rewritten where it stays (nothing on a KEYS_ONLY index whose keys stayed), deleted where
+ * it leaves; a key change deletes from the old partition and puts into the new one. Standard and
+ * transactional writes maintain indexes alike (transactWriteUnits).
+ */
+export function indexWrites(o: TransactObservation): IndexWrite[] {
+  if (o.action === 'ConditionCheck') return [];
+  const out: IndexWrite[] = [];
+  o.indexes.forEach((ix, index) => {
     const keyOf = (item: Item | undefined) => {
       const pk = item?.[ix.partitionKey];
       const sk = item?.[ix.sortKey];
@@ -139,21 +159,27 @@ export function transactWriteUnits(o: TransactObservation): Units {
     };
     const was = keyOf(o.before);
     const is = o.action === 'Delete' ? undefined : keyOf(o.after);
-    if (was === undefined && is === undefined) continue;
+    if (was === undefined && is === undefined) return;
     const keysOnly = ix.projection === 'KEYS_ONLY';
     const entry = (item: Item | undefined): Item | undefined => {
       if (!item || !keysOnly) return item;
       const names = [ix.partitionKey, ix.sortKey, ...(ix.tableKeys ?? [])];
       return Object.fromEntries(names.flatMap((n) => (item[n] ? [[n, item[n]]] : [])));
     };
-    const wasSize = itemSize(entry(o.before));
-    const isSize = itemSize(entry(o.after));
-    if (was === undefined) indexes += writeUnits(isSize);
-    else if (is === undefined) indexes += writeUnits(wasSize);
-    else if (was === is) indexes += keysOnly ? 0 : writeUnits(Math.max(wasSize, isSize));
-    else indexes += writeUnits(wasSize) + writeUnits(isSize);
-  }
-  return { table, indexes };
+    const add = (item: Item | undefined, units: number) => {
+      if (units > 0) out.push({ index, partition: keyText(item?.[ix.partitionKey]) ?? '', units });
+    };
+    const wasUnits = writeUnits(itemSize(entry(o.before)));
+    const isUnits = writeUnits(itemSize(entry(o.after)));
+    if (was === undefined) add(o.after, isUnits);
+    else if (is === undefined) add(o.before, wasUnits);
+    else if (was === is) add(o.after, keysOnly ? 0 : Math.max(wasUnits, isUnits));
+    else {
+      add(o.before, wasUnits);
+      add(o.after, isUnits);
+    }
+  });
+  return out;
 }
 
 /** Capacity units from a ConsumedCapacity answer (asked with ReturnConsumedCapacity INDEXES). */

@@ -24,6 +24,16 @@ export interface CapacityRecord {
   refused: number;
 }
 
+/**
+ * Capacity units one partition key took: `<table> <value>` for the table's partition key,
+ * `<table>.<index> <value>` for an index's, `<table> (<op>)` for a read of no single key (Scan).
+ */
+export interface PartitionLoad {
+  partition: string;
+  read: number;
+  write: number;
+}
+
 export interface HttpRecord {
   port: number;
   method: string;
@@ -38,6 +48,8 @@ export interface ProbeState {
   capacity: CapacityRecord[];
   http: HttpRecord[];
   logBytes: Record<string, number>;
+  /** Units per partition key; filled in the answer to stop only (it grows with every key written). */
+  partitions: PartitionLoad[];
   /** Invocations finished so far (recording or not), and those of them that succeeded. */
   completed: Record<string, number>;
   succeeded: Record<string, number>;

@@ -9,6 +9,10 @@
  *   units per table whatever the items): those are computed from the items' before and after
  *   images read around the call (`transactWriteUnits` in cost.ts), and the time spent reading
  *   them is taken off the invocation's duration;
+ * - the same units per partition key: every write is attributed to the table partition it wrote
+ *   and to each index partition its item entered, stayed in or left, from the item's images read
+ *   around the call (standard writes too; units by the model of `indexWrites` in cost.ts), and
+ *   every read to the partitions it asked for (DynamoDB Local's units, shared among a batch's keys);
  * - every HTTP request any server of the process answered (API gateway, local S3, Step
  *   Functions), as an access log;
  * - the bytes each function wrote to stdout (its log lines, CloudWatch Logs on AWS).
@@ -26,15 +30,19 @@ import {
   type AttributeValue,
   consumedUnits,
   type Item,
+  indexWrites,
+  itemSize,
   READ_OPS,
   type TransactAction,
   transactWriteUnits,
   WRITE_OPS,
+  writeUnits,
 } from './cost.ts';
 import {
   type CapacityRecord,
   type HttpRecord,
   type InvocationRecord,
+  type PartitionLoad,
   PROBE_PORT_ENV,
   type ProbeState,
 } from './meters.ts';
@@ -50,6 +58,7 @@ let invocations: InvocationRecord[] = [];
 let capacity = new Map<string, CapacityRecord>();
 let accessLog: HttpRecord[] = [];
 let logBytes: Record<string, number> = {};
+let partitions = new Map<string, PartitionLoad>();
 const completed: Record<string, number> = {};
 const succeeded: Record<string, number> = {};
 const inflight: Record<string, number> = {};
@@ -59,6 +68,7 @@ function reset(): void {
   capacity = new Map();
   accessLog = [];
   logBytes = {};
+  partitions = new Map();
 }
 
 // ---- Lambda invocations -----------------------------------------------------------------------
@@ -113,14 +123,14 @@ function keyOf(def: TableDef, source: Loose): Item {
   };
 }
 
-interface TransactTarget {
+interface WriteTarget {
   action: TransactAction;
   table: string;
   key: Item;
 }
 
-function transactTargets(input: Loose): TransactTarget[] {
-  const out: TransactTarget[] = [];
+function transactTargets(input: Loose): WriteTarget[] {
+  const out: WriteTarget[] = [];
   for (const entry of (input.TransactItems as Loose[] | undefined) ?? []) {
     for (const action of ['Put', 'Update', 'Delete', 'ConditionCheck'] as const) {
       const body = entry[action] as Loose | undefined;
@@ -135,7 +145,112 @@ function transactTargets(input: Loose): TransactTarget[] {
   return out;
 }
 
-async function images(targets: TransactTarget[]): Promise<(Item | undefined)[]> {
+/** The items a standard write (PutItem, UpdateItem, DeleteItem, BatchWriteItem) names. */
+function standardTargets(op: string, input: Loose): WriteTarget[] {
+  const one = (action: TransactAction, table: string, source: Loose | undefined): WriteTarget[] => {
+    const def = tableByName.get(table);
+    return def && source ? [{ action, table, key: keyOf(def, source) }] : [];
+  };
+  const table = String(input.TableName);
+  if (op === 'PutItem') return one('Put', table, input.Item as Loose);
+  if (op === 'UpdateItem') return one('Update', table, input.Key as Loose);
+  if (op === 'DeleteItem') return one('Delete', table, input.Key as Loose);
+  if (op !== 'BatchWriteItem') return [];
+  return Object.entries((input.RequestItems as Record<string, Loose[]> | undefined) ?? {}).flatMap(
+    ([name, requests]) =>
+      requests.flatMap((r) => {
+        const put = r.PutRequest as Loose | undefined;
+        const del = r.DeleteRequest as Loose | undefined;
+        return put ? one('Put', name, put.Item as Loose) : one('Delete', name, del?.Key as Loose);
+      }),
+  );
+}
+
+const text = (v: unknown): string => {
+  const w = wire(v);
+  return w?.S ?? w?.N ?? JSON.stringify(v);
+};
+
+function addPartition(partition: string, read: number, write: number): void {
+  let load = partitions.get(partition);
+  if (!load) {
+    load = { partition, read: 0, write: 0 };
+    partitions.set(partition, load);
+  }
+  load.read += read;
+  load.write += write;
+}
+
+/**
+ * Write units by partition for targets whose images were read before and after the call: the
+ * table partition (two units per KB in a transaction, one in a standard write) and each index
+ * partition the item touched. Returns the units in all.
+ */
+function attributeWrites(
+  targets: WriteTarget[],
+  before: (Item | undefined)[],
+  after: (Item | undefined)[],
+  transactional: boolean,
+): number {
+  let total = 0;
+  targets.forEach((t, i) => {
+    const def = tableByName.get(t.table) as TableDef;
+    const observation = {
+      action: t.action,
+      before: before[i],
+      after: after[i],
+      indexes: def.indexes.map((ix) => ({
+        partitionKey: ix.partitionKey.name,
+        sortKey: ix.sortKey.name,
+        projection: ix.projection,
+        tableKeys: [def.partitionKey.name, def.sortKey.name],
+      })),
+    };
+    const size = Math.max(itemSize(before[i]), itemSize(after[i]));
+    const tableUnits = transactional
+      ? transactWriteUnits(observation).table
+      : writeUnits(t.action === 'Delete' ? itemSize(before[i]) : size);
+    addPartition(`${def.id} ${text(t.key[def.partitionKey.name])}`, 0, tableUnits);
+    total += tableUnits;
+    for (const w of indexWrites(observation)) {
+      addPartition(`${def.id}.${def.indexes[w.index]?.indexName} ${w.partition}`, 0, w.units);
+      total += w.units;
+    }
+  });
+  return total;
+}
+
+/** The partitions a read asked for: a Query's partition key value, a GetItem's or BatchGetItem's keys. */
+function readPartitions(op: string, input: Loose): string[] {
+  const table = String(input.TableName);
+  const def = tableByName.get(table);
+  if (op === 'GetItem' && def) return [`${def.id} ${text((input.Key as Loose)[def.partitionKey.name])}`];
+  if (op === 'BatchGetItem') {
+    return Object.entries(
+      (input.RequestItems as Record<string, { Keys: Loose[] }> | undefined) ?? {},
+    ).flatMap(([name, req]) => {
+      const d = tableByName.get(name);
+      return d ? req.Keys.map((k) => `${d.id} ${text(k[d.partitionKey.name])}`) : [];
+    });
+  }
+  if (op === 'Query' && def) {
+    const indexName = input.IndexName as string | undefined;
+    const pkName = indexName
+      ? def.indexes.find((ix) => ix.indexName === indexName)?.partitionKey.name
+      : def.partitionKey.name;
+    const names = (input.ExpressionAttributeNames as Record<string, string> | undefined) ?? {};
+    const values = (input.ExpressionAttributeValues as Loose | undefined) ?? {};
+    // `<name or #alias> = :value` for the partition key, anywhere in the key condition.
+    for (const m of String(input.KeyConditionExpression ?? '').matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+      const name = m[1]?.startsWith('#') ? names[m[1]] : m[1];
+      if (name === pkName)
+        return [`${def.id}${indexName ? `.${indexName}` : ''} ${text(values[m[2] as string])}`];
+    }
+  }
+  return [`${def?.id ?? table} (${op})`];
+}
+
+async function images(targets: WriteTarget[]): Promise<(Item | undefined)[]> {
   reader ??= new DynamoDBClient({});
   const client = reader;
   return Promise.all(
@@ -177,7 +292,8 @@ async function instrumentClients(): Promise<void> {
       if (!recording || !(READ_OPS.has(op) || WRITE_OPS.has(op))) return next(args);
       const fn = als.getStore()?.fn ?? '(none)';
       const input = { ...(args.input as Loose), ReturnConsumedCapacity: 'INDEXES' };
-      const targets = op === 'TransactWriteItems' ? transactTargets(input) : [];
+      const transactional = op === 'TransactWriteItems';
+      const targets = transactional ? transactTargets(input) : standardTargets(op, input);
       const ctx = als.getStore();
       const timed = async <T>(work: () => Promise<T>): Promise<T> => {
         const t0 = performance.now();
@@ -188,40 +304,36 @@ async function instrumentClients(): Promise<void> {
         }
       };
       const before = targets.length > 0 ? await timed(() => images(targets)) : [];
-      const transactUnits = async (): Promise<number> => {
-        const after = await timed(() => images(targets));
-        let units = 0;
-        targets.forEach((t, i) => {
-          const def = tableByName.get(t.table) as TableDef;
-          const u = transactWriteUnits({
-            action: t.action,
-            before: before[i],
-            after: after[i],
-            indexes: def.indexes.map((ix) => ({
-              partitionKey: ix.partitionKey.name,
-              sortKey: ix.sortKey.name,
-              projection: ix.projection,
-              tableKeys: [def.partitionKey.name, def.sortKey.name],
-            })),
-          });
-          units += u.table + u.indexes;
-        });
-        return units;
+      // Units by partition from the images after the call; in all, a transaction's units.
+      const writtenUnits = async (): Promise<number> =>
+        targets.length === 0
+          ? 0
+          : attributeWrites(targets, before, await timed(() => images(targets)), transactional);
+      const addReads = (units: number) => {
+        const read = readPartitions(op, input);
+        for (const p of read) addPartition(p, units / read.length, 0);
       };
       try {
         const result = await next({ ...args, input });
-        if (op === 'TransactWriteItems') {
-          addCapacity(fn, op, 0, await transactUnits(), false);
+        if (transactional) {
+          addCapacity(fn, op, 0, await writtenUnits(), false);
         } else {
           const units = consumedUnits((result.output as unknown as Loose).ConsumedCapacity, op);
           addCapacity(fn, op, units?.read ?? 0, units?.write ?? 0, false);
+          if (WRITE_OPS.has(op)) await writtenUnits();
+          else addReads(units?.read ?? 0);
         }
         return result;
       } catch (err) {
         // A refused write (failed condition, cancelled transaction) is still billed.
-        if (op === 'TransactWriteItems') addCapacity(fn, op, 0, await transactUnits(), true);
-        else if (WRITE_OPS.has(op)) addCapacity(fn, op, 0, 1, true);
-        else addCapacity(fn, op, 0.5, 0, true);
+        if (transactional) addCapacity(fn, op, 0, await writtenUnits(), true);
+        else if (WRITE_OPS.has(op)) {
+          addCapacity(fn, op, 0, 1, true);
+          await writtenUnits();
+        } else {
+          addCapacity(fn, op, 0.5, 0, true);
+          addReads(0.5);
+        }
         throw err;
       }
     },
@@ -264,8 +376,9 @@ process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...re
 
 // ---- Control --------------------------------------------------------------------------------
 
-function state(): ProbeState {
+function state(withPartitions = false): ProbeState {
   return {
+    partitions: withPartitions ? [...partitions.values()] : [],
     recording,
     invocations,
     capacity: [...capacity.values()],
@@ -292,7 +405,7 @@ const control = http.createServer((req, res) => {
     send({ recording });
   } else if (req.method === 'POST' && req.url === '/stop') {
     recording = false;
-    send(state());
+    send(state(true));
   } else if (req.method === 'GET' && req.url === '/state') {
     send(state());
   } else {

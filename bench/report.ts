@@ -489,6 +489,38 @@ export function renderMarkdown(r: Results): string {
     ),
   );
 
+  if ('notMeasured' in r.hotKeys) push('## Hot keys', `Not measured: ${r.hotKeys.notMeasured}.`);
+  else {
+    const h = r.hotKeys;
+    push(
+      '## Hot keys',
+      `An intake run of ${h.documents} documents (${(h.wallMs / 1000).toFixed(0)} s, five per submission) with ` +
+        'every write attributed to the table partition it wrote and each index partition its item entered, ' +
+        'stayed in or left, and every read to the partitions it asked for (`bench/probe.ts`): ' +
+        `${num(h.writeUnits, 0)} write units over ${h.partitions} partition keys. DynamoDB serves one partition ` +
+        'key from one partition, at most 1,000 write and 3,000 read units a second: the intake rate the design ' +
+        `allows is **${num(h.ceiling.docsPerSecond, 0)} documents/s**, set by ${h.ceiling.limitedBy}.`,
+      table(
+        ['partition key (write units)', 'units', 'share', 'per document'],
+        h.topWrites.map((p) => [
+          `\`${p.partition}\``,
+          num(p.units, 0),
+          `${num(p.share * 100, 2)}%`,
+          num(p.perDocument, 3),
+        ]),
+      ),
+      table(
+        ['partition key (read units)', 'units', 'share', 'per document'],
+        h.topReads.map((p) => [
+          `\`${p.partition}\``,
+          num(p.units, 1),
+          `${num(p.share * 100, 2)}%`,
+          num(p.perDocument, 3),
+        ]),
+      ),
+    );
+  }
+
   push(
     '## How it is measured',
     '- The local system runs as `npm start` does (test/e2e/system.ts), with `bench/probe.ts` loaded into its ' +

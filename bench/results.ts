@@ -1,6 +1,7 @@
 /** The shape of bench/results.json, and how targets are judged. */
 import type { ColdStartResult } from './coldstart.ts';
 import type { CostLine, StorageModel, Usage } from './cost.ts';
+import type { HotKeyRun } from './hotkeys.ts';
 import type { Summary } from './stats.ts';
 import type { ThrottleCheck } from './throttles.ts';
 import type { ThroughputResult } from './throughput.ts';
@@ -113,6 +114,8 @@ export interface Results {
     floorRatio: { idleP50: Record<string, number>; loadP50: Record<string, number> };
   };
   throttles: ThrottleCheck;
+  /** Units per partition key in an intake run of BENCH_HOTKEY_DOCS documents (bench/hotkeys.ts). */
+  hotKeys: NotMeasured | HotKeyRun;
   targets: TargetResult[];
 }
 

@@ -21,6 +21,7 @@ import {
   storageModel,
   sumUsd,
 } from './cost.ts';
+import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
 import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
 import { type LoanRun, runLoans } from './loans.ts';
 import { renderMarkdown } from './report.ts';
@@ -94,11 +95,13 @@ const THROUGHPUT_PER_CLIENT = 2;
  * `BENCH_ONLY=intake` runs the intake cost workloads alone (no bundles, cold starts, throughput,
  * loans or sweep) and prints their figures, leaving bench/results.json and RESULTS.md as they
  * are: about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
- * bundles and their import times (bench/coldstart.ts, `bundlesOnly`).
+ * bundles and their import times (bench/coldstart.ts, `bundlesOnly`), `BENCH_ONLY=hotkeys` for
+ * the write and read units per partition key (bench/hotkeys.ts; `BENCH_HOTKEY_DOCS` documents).
  */
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== 'intake' && ONLY !== 'bundles')
-  throw new Error(`BENCH_ONLY=${ONLY}: only "intake" and "bundles" are known`);
+if (ONLY !== undefined && ONLY !== 'intake' && ONLY !== 'bundles' && ONLY !== 'hotkeys')
+  throw new Error(`BENCH_ONLY=${ONLY}: only "intake", "bundles" and "hotkeys" are known`);
+const HOTKEY_DOCS = hotkeyDocuments();
 
 const commit = (): string => {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -274,6 +277,23 @@ async function intakeOnly(): Promise<void> {
   }
 }
 
+/** The hot-key measurement alone, printed (see BENCH_ONLY above). */
+async function hotkeysOnly(): Promise<void> {
+  log('starting the local system with meters');
+  const b = await startBenchSystem();
+  let run: HotKeyRun;
+  try {
+    const customers = await customersFor(b.api, 1, 1);
+    log('warming every intake function');
+    await runIntake(b.api, b.probe, { ...NEWCONN, label: 'warm-up', submissions: 1 }, customers);
+    run = await measureHotKeys(b, HOTKEY_DOCS, log);
+  } finally {
+    log('stopping the local system');
+    await b.stop();
+  }
+  for (const line of describeHotKeys(run)) log(line);
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadStart = loadavg();
@@ -307,6 +327,7 @@ async function main(): Promise<void> {
   let throughput: Awaited<ReturnType<typeof runThroughput>>;
   const loanCosts: LoanCost[] = [];
   let newconnRun: IntakeRun | undefined;
+  let hotKeys: HotKeyRun | undefined;
   try {
     const customers = await customersFor(b.api, NEWCONN.submissions + METERING.submissions + 1, 4);
     log('warming every intake function');
@@ -325,6 +346,9 @@ async function main(): Promise<void> {
       workloads.push(costOf(run, b, memoryMB, executions));
     }
     metadataBytes = await metadataBytesPerDocument(b);
+
+    hotKeys = await measureHotKeys(b, HOTKEY_DOCS, log);
+    for (const line of describeHotKeys(hotKeys)) log(line);
 
     log(`throughput: ${THROUGHPUT_CLIENTS} clients × ${THROUGHPUT_PER_CLIENT} submissions (${CHANGE.label})`);
     const tpCustomers = await customersFor(b.api, THROUGHPUT_CLIENTS, 4);
@@ -438,7 +462,35 @@ async function main(): Promise<void> {
   const tightest = throttles.rows.reduce((x, y) => (y.headroom < x.headroom ? y : x));
   const xrayPerThousand = (w: WorkloadCost) => sumUsd(w.perThousand.lines, (l) => l.service === 'X-Ray');
   const xrayWorst = Math.max(xrayPerThousand(a), xrayPerThousand(m1));
+  const hottest = hotKeys?.topWrites[0];
+  const hotRun = hotKeys?.judged ? hotKeys : undefined;
+  const hotRunNote = hotKeys
+    ? `${hotKeys.documents} documents${hotKeys.judged ? '' : ' (fewer than 2,000: not judged)'}`
+    : 'not measured';
   const targets: TargetResult[] = [
+    judge(
+      {
+        id: 'hottest-partition-share',
+        name: 'Largest share of write units on one partition key (table or index)',
+        target: '≤ 2%',
+        limit: 0.02,
+      },
+      hotRun?.hottestWriteShare,
+      hottest ? `${round(hottest.share * 100, 2)}% (${hottest.partition})` : 'not measured',
+      `${hotRunNote}; every write attributed to the table and index partitions it touched (bench/probe.ts)`,
+    ),
+    judge(
+      {
+        id: 'design-ceiling-docs-per-s',
+        name: 'Sustained intake rate before one partition reaches 1,000 WCU/s or 3,000 RCU/s',
+        target: '≥ 2,000 documents/s',
+        limit: 2000,
+        bound: 'min',
+      },
+      hotRun?.ceiling.docsPerSecond,
+      hotKeys ? `${round(hotKeys.ceiling.docsPerSecond, 0)} documents/s` : 'not measured',
+      hotKeys ? `${hotRunNote}; set by ${hotKeys.ceiling.limitedBy}` : 'not measured',
+    ),
     judge(
       {
         id: 'intake-cost-in-scope',
@@ -544,6 +596,7 @@ async function main(): Promise<void> {
     },
     throughput: { ...throughput, floorRatio },
     throttles,
+    hotKeys: hotKeys ?? { notMeasured: 'the hot-key run did not finish' },
     targets,
   };
   writeFileSync(new URL('results.json', HERE), `${JSON.stringify(results, null, 2)}\n`);
@@ -554,5 +607,6 @@ async function main(): Promise<void> {
 }
 
 if (ONLY === 'intake') await intakeOnly();
+else if (ONLY === 'hotkeys') await hotkeysOnly();
 else if (ONLY === 'bundles') await bundlesOnly(log);
 else await main();

@@ -3,7 +3,7 @@ import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, recordsUnder, strip } from './dynamo/items.ts';
-import { borrowersLoans, entries, INDEX, keys, LOANS_OUT, partitions } from './dynamo/keys.ts';
+import { borrowersLoans, entries, INDEX, keys, loansOutKeys, partitions } from './dynamo/keys.ts';
 import { fillPage } from './dynamo/query.ts';
 import {
   cancellationReasons,
@@ -71,20 +71,32 @@ export async function queryBorrowerLoans(
   return page.items;
 }
 
-/** Loans with something still out whose due time is before `now`, longest overdue first. */
+/**
+ * Loans with something still out whose due time is before `now`, longest overdue first: the first
+ * `limit` of each shard key of the loans-out index, merged by due time.
+ */
 export async function queryLoansOutDueBefore(now: string, limit: number): Promise<Loan[]> {
-  const page = await fillPage(
-    {
-      TableName: tableName(),
-      IndexName: INDEX.gsi3.name,
-      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
-      ExpressionAttributeValues: { ':pk': LOANS_OUT, ':now': now },
-      ScanIndexForward: true,
-    },
-    limit,
-    (items) => items.map((item) => strip<Loan>(item)),
+  const perKey = await Promise.all(
+    loansOutKeys().map(async (pk) => {
+      const page = await fillPage(
+        {
+          TableName: tableName(),
+          IndexName: INDEX.gsi3.name,
+          KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+          ExpressionAttributeValues: { ':pk': pk, ':now': now },
+          ScanIndexForward: true,
+        },
+        limit,
+        (items) => items,
+      );
+      return page.items;
+    }),
   );
-  return page.items;
+  return perKey
+    .flat()
+    .sort((a, b) => (String(a.gsi3sk) < String(b.gsi3sk) ? -1 : 1))
+    .slice(0, limit)
+    .map((item) => strip<Loan>(item));
 }
 
 // ---- Writes ------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nextDay } from '../core/disposal.ts';
+import { shardKey, shardKeys } from '../core/shards.ts';
 import type { CounterDeltas, CounterName, StoredCounter } from '../core/stats.ts';
 import { ddb } from './clients.ts';
-import { dueMonth, INDEX, keys, LOANS_OUT, openTasksOf } from './dynamo/keys.ts';
+import { dueMonth, INDEX, keys, loansOutKeys, openTaskKeys } from './dynamo/keys.ts';
 import { queryAll, queryPages } from './dynamo/query.ts';
 import { isConditionalCheckFailed } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
@@ -10,9 +11,13 @@ import { tableName } from './env.ts';
 /**
  * The dashboard's counters and reads in the records table:
  *
- * | item     | pk    | sk                          | attributes                                        |
- * |----------|-------|-----------------------------|---------------------------------------------------|
- * | counters | STATS | DOCS#<year>, INTAKE#<year>  | one number per counter (core/stats.ts); `b0`-`b7` |
+ * | item     | pk             | sk                          | attributes                                        |
+ * |----------|----------------|-----------------------------|---------------------------------------------------|
+ * | counters | STATS#<0..3>   | DOCS#<year>, INTAKE#<year>  | one number per counter (core/stats.ts); `b0`-`b7` |
+ *
+ * Each counter is kept in four shard items, the batch's identity choosing the shard (a batch
+ * delivered again lands on the item it added to), so the stream's consumers never all write one
+ * key; a read sums the shards and the unsharded `STATS` items written before.
  *
  * A stream batch adds to each counter item it touches with one UpdateItem (one write unit while
  * the item stays under 1 KB), whatever the number of changes it sums. The update also writes the
@@ -25,6 +30,7 @@ import { tableName } from './env.ts';
  */
 
 const STATS_PK = 'STATS';
+const COUNTER_SHARDS = 4;
 const SLOTS = 8;
 
 /** The sort key of a counter item: `documents:2026` is `DOCS#2026`, `intake:2026` is `INTAKE#2026`. */
@@ -49,6 +55,7 @@ export interface CounterWrite {
 export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas): Promise<CounterWrite> {
   const table = tableName();
   const slot = `b${Number.parseInt(batchId.slice(0, 2), 16) % SLOTS}`;
+  const pk = shardKey(STATS_PK, batchId, COUNTER_SHARDS);
   let writeUnits = 0;
   let applied = 0;
   for (const [counter, attrs] of deltas) {
@@ -64,7 +71,7 @@ export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas)
       const res = await ddb.send(
         new UpdateCommand({
           TableName: table,
-          Key: { pk: STATS_PK, sk },
+          Key: { pk, sk },
           ConditionExpression: 'attribute_not_exists(#slot) OR #slot <> :batch',
           UpdateExpression: `SET entity = :entity, #slot = :batch ADD ${adds.join(', ')}`,
           ExpressionAttributeNames: names,
@@ -82,46 +89,65 @@ export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas)
   return { applied, writeUnits };
 }
 
-/** Every counter item: a handful per year kept. */
+/** Every counter, its shards summed: a handful of items per year kept. */
 export async function readCounters(): Promise<StoredCounter[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': STATS_PK },
-  });
-  return items.flatMap((item) => {
+  const shards = await Promise.all(
+    shardKeys(STATS_PK, COUNTER_SHARDS).map((pk) =>
+      queryAll({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
+    ),
+  );
+  const sums = new Map<CounterName, Record<string, unknown>>();
+  for (const item of shards.flat()) {
     const { pk: _pk, sk, entity: _entity, ...attrs } = item;
     for (let i = 0; i < SLOTS; i++) delete attrs[`b${i}`];
     const counter = counterOfSk(String(sk));
-    return counter ? [{ counter, attrs }] : [];
-  });
+    if (!counter) continue;
+    const sum = sums.get(counter) ?? {};
+    for (const [name, value] of Object.entries(attrs)) {
+      sum[name] = typeof value === 'number' ? (Number(sum[name]) || 0) + value : value;
+    }
+    sums.set(counter, sum);
+  }
+  return [...sums].map(([counter, attrs]) => ({ counter, attrs }));
 }
 
 /**
  * Creation times of the tasks waiting for a role, from the open-task index's sort key
- * (`<createdAt>#<taskId>`): keys only, whatever the index projects.
+ * (`<createdAt>#<taskId>`) on each of the role's keys: keys only, whatever the index projects.
  */
 export async function openTaskCreationTimes(role: string): Promise<string[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    IndexName: INDEX.gsi1.name,
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': openTasksOf(role) },
-    ProjectionExpression: 'gsi1sk',
-  });
-  return items.flatMap((item) => String(item.gsi1sk ?? '').split('#')[0] || []);
+  const perKey = await Promise.all(
+    openTaskKeys(role).map((pk) =>
+      queryAll({
+        TableName: tableName(),
+        IndexName: INDEX.gsi1.name,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'gsi1sk',
+      }),
+    ),
+  );
+  return perKey.flat().flatMap((item) => String(item.gsi1sk ?? '').split('#')[0] || []);
 }
 
 /** Due times of loans with something still out that were due before `now` (`<dueAt>#<loanId>`). */
 export async function overdueLoanDueTimes(now: string): Promise<string[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    IndexName: INDEX.gsi3.name,
-    KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
-    ExpressionAttributeValues: { ':pk': LOANS_OUT, ':now': now },
-    ProjectionExpression: 'gsi3sk',
-  });
-  return items.flatMap((item) => String(item.gsi3sk ?? '').split('#')[0] || []);
+  const perKey = await Promise.all(
+    loansOutKeys().map((pk) =>
+      queryAll({
+        TableName: tableName(),
+        IndexName: INDEX.gsi3.name,
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+        ExpressionAttributeValues: { ':pk': pk, ':now': now },
+        ProjectionExpression: 'gsi3sk',
+      }),
+    ),
+  );
+  return perKey.flat().flatMap((item) => String(item.gsi3sk ?? '').split('#')[0] || []);
 }
 
 /** Documents filed in the due-date index of `month` with a due day from `from` through `through`. */

@@ -14,7 +14,7 @@
  * | document             | DOCUMENT#<id>             | DOCUMENT           | - (its submission lists its ids)         | CUSTOMER#<customerId> / DOCUMENT#<ts>  |
  * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
- * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role> / <createdAt>#<id> (sparse: removed when decided) | SUBJECT#<subjectId> / TASK#<ts> |
+ * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role>#<0..3> / <createdAt>#<id> (sparse: removed when decided; sharded by task id) | SUBJECT#<subjectId> / TASK#<ts> |
  *
  * A code sequence holds `last` (the last item number taken), `free` (numbers an archiving that
  * failed gave back, taken first by the next reservation) and, while a submission is being
@@ -71,11 +71,16 @@
  * Loans (functions/core/loans.ts, functions/adapters/loans-repo.ts): a grant exists per document
  * while its loan is ACTIVE, and (as EXPIRED) while a paper original is still out; the content route
  * (the caller's grants) and disposal's loan check (any grant) Query it by document. A loan with
- * something still out is in gsi3 as `LOANS#OUT` / `<dueAt>#<loanId>`; `GET /loans?status=overdue`
- * reads that partition up to now.
+ * something still out is in gsi3 as `LOANS#OUT#<0..3>` / `<dueAt>#<loanId>` (sharded by loan id);
+ * `GET /loans?status=overdue` reads every shard (and the unsharded `LOANS#OUT` of loans out before)
+ * up to now and merges them by due time.
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete):
- * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>` / time; gsi2 `DAY#<yyyy-mm-dd>` / time.
+ * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>#<n>` / sk; gsi2 `DAY#<yyyy-mm-dd>#<n>` / sk,
+ * write-sharded (n from 0 to 7, from the event id: functions/adapters/audit.ts) so no day and no
+ * actor is one hot key; readers merge the shards and the unsharded key of events written before.
+ * Both project everything: the reader filters by action and actor in the query and returns whole
+ * events, and KEYS_ONLY would add a BatchGetItem to every page.
  * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket.
  *
  * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /

@@ -2,8 +2,8 @@ import type { Decision, TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, strip } from './dynamo/items.ts';
-import { entries, INDEX, keys, openTasksOf } from './dynamo/keys.ts';
-import { queryPages } from './dynamo/query.ts';
+import { entries, INDEX, keys, openTaskKeys } from './dynamo/keys.ts';
+import { queryPage } from './dynamo/query.ts';
 import {
   cancellationReasons,
   lostCondition,
@@ -31,30 +31,44 @@ export function taskItem(t: TaskRecord) {
   };
 }
 
-/** Open tasks of one role (sparse index), newest first, without their tokens. */
+/**
+ * Open tasks of one role (sparse index), newest first, without their tokens: the newest `max`
+ * entries of each of the role's keys (openTaskKeys), merged by creation time, then read from the
+ * table.
+ */
 export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecord[]> {
-  const out: TaskRecord[] = [];
-  const pages = queryPages({
-    TableName: tableName(),
-    IndexName: INDEX.gsi1.name,
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': openTasksOf(role) },
-    ScanIndexForward: false,
+  const roleKeys = openTaskKeys(role);
+  const perKey = await Promise.all(
+    roleKeys.map(async (pk) => {
+      const page = await queryPage({
+        TableName: tableName(),
+        IndexName: INDEX.gsi1.name,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: max,
+      });
+      return page.items;
+    }),
+  );
+  const newest = perKey
+    .flat()
+    .sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? 1 : -1))
+    .slice(0, max);
+  // gsi1 holds keys only: the tasks are read from the table (never their tokens); one decided
+  // since its index entry was read no longer carries the entry and is left out.
+  const items = await batchGetItems(tableKeys(newest), {
+    projection: {
+      expression:
+        'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, regions, #level, attempt, gsi1pk, gsi1sk',
+      names: { '#role': 'role', '#status': 'status', '#level': 'level' },
+    },
   });
-  for await (const page of pages) {
-    // gsi1 holds keys only: the tasks are read from the table (never their tokens); one decided
-    // since its index entry was read no longer carries the entry and is left out.
-    const items = await batchGetItems(tableKeys(page.items), {
-      projection: {
-        expression:
-          'taskId, kind, #role, #status, subjectType, subjectId, summary, createdAt, dueAt, requesterSub, excludedSubs, regions, #level, attempt, gsi1pk',
-        names: { '#role': 'role', '#status': 'status', '#level': 'level' },
-      },
-    });
-    for (const item of items) if (item.gsi1pk === openTasksOf(role)) out.push(strip<TaskRecord>(item));
-    if (out.length >= max) break;
-  }
-  return out.slice(0, max);
+  const open = new Set(roleKeys);
+  return items
+    .filter((item) => open.has(String(item.gsi1pk)))
+    .sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? 1 : -1))
+    .map((item) => strip<TaskRecord>(item));
 }
 
 export type OpenTaskResult = 'opened' | 'task-exists' | 'submission-not-reviewable';

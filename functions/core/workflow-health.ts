@@ -7,6 +7,8 @@
  * the repair that puts the record where a person can act on it.
  */
 
+import { spreadOf } from './shards.ts';
+
 /** An intake's archiving failed for good and the submission went back to its clerk. */
 export const ARCHIVE_FAILED_METRIC = 'ArchiveFailures';
 /** Records found waiting on a workflow execution that has ended or does not exist. */
@@ -54,13 +56,6 @@ export function dueForCheck(entry: Pick<WatchEntry, 'recordId' | 'since'>, now: 
   if (now.getTime() - Date.parse(entry.since) < CHECK_HOURLY_FOR_SECONDS * 1000) return true;
   return now.getUTCHours() === spreadOf(entry.recordId) % 24;
 }
-
-/** A stable number of a record id, to spread records over shards and hours. */
-const spreadOf = (recordId: string): number => {
-  let sum = 0;
-  for (const c of recordId) sum = (sum * 31 + (c.codePointAt(0) ?? 0)) % 100_003;
-  return sum;
-};
 
 export const watchShard = (recordId: string): number => spreadOf(recordId) % WATCH_SHARDS;
 

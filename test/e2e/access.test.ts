@@ -10,9 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditItem } from '../../functions/adapters/audit.ts';
 import { API_SCOPE, ROUTES } from '../../functions/catalog.ts';
 import { CALLERS, type Caller, CONTENT, MATRIX } from './access-matrix.ts';
 import {
@@ -821,6 +822,83 @@ describe('audit trail', () => {
     );
     expect(lines.some((l) => l.includes('customer.created'))).toBe(true);
     expect(lines.join('\n')).not.toContain('6222020200112233445');
+  });
+
+  it('reads a day and an actor over every shard of their index keys, newest first and page by page, events from before the sharding included', async () => {
+    const from = new Date(Date.now() - 1000).toISOString();
+    for (let i = 0; i < 6; i++) await newCustomer('clerk2');
+    // An event as written before the day and actor keys were sharded: one key each.
+    const legacy = auditItem({
+      action: 'customer.viewed',
+      actor: { sub: sub('clerk2'), username: 'clerk2', roles: ['clerk'] },
+      targetType: 'customer',
+      targetId: 'LEGACY-UNSHARDED',
+    });
+    const plain = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: system.ready.dynamodbUrl,
+        region: system.ready.region,
+        credentials: system.credentials,
+      }),
+    );
+    const table = system.ready.tables.audit;
+    await plain.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...legacy, gsi1pk: `ACTOR#${legacy.actorSub}`, gsi2pk: `DAY#${legacy.at.slice(0, 10)}` },
+      }),
+    );
+    // Up to now: the auditor's own searches that follow stay out of the range read.
+    const to = new Date().toISOString();
+    const range = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    const newestFirst = (items: Event[]) =>
+      items.every(
+        (e, i) => i === 0 || `${e.at}#${e.eventId}` < `${items[i - 1]?.at}#${items[i - 1]?.eventId}`,
+      );
+
+    for (const query of [range, `actor=clerk2&${range}`]) {
+      const whole = await eventsOf(`${query}&limit=1000`);
+      expect(whole.map((e) => e.eventId)).toContain(legacy.eventId);
+      expect(whole.filter((e) => e.action === 'customer.created' && e.actorName === 'clerk2')).toHaveLength(
+        6,
+      );
+      expect(newestFirst(whole)).toBe(true);
+      const paged: Event[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.expect<{ items: Event[]; nextCursor?: string }>(
+          200,
+          'auditor1',
+          'GET',
+          `/audit?${query}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        paged.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(paged.map((e) => e.eventId)).toEqual(whole.map((e) => e.eventId));
+    }
+
+    // The new events are spread over the shard keys of the day and of the actor.
+    const clerkEvents = (await eventsOf(`actor=clerk2&${range}&limit=1000`)).filter(
+      (e) => e.eventId !== legacy.eventId,
+    );
+    const stored = await Promise.all(
+      clerkEvents.map(async (e) => {
+        const res = await plain.send(
+          new GetCommand({
+            TableName: table,
+            Key: { pk: `TARGET#${e.targetId}`, sk: `${e.at}#${e.eventId}` },
+          }),
+        );
+        return res.Item as { gsi1pk: string; gsi2pk: string };
+      }),
+    );
+    for (const item of stored) {
+      expect(item.gsi1pk).toMatch(new RegExp(`^ACTOR#${sub('clerk2')}#[0-7]$`));
+      expect(item.gsi2pk).toMatch(/^DAY#\d{4}-\d\d-\d\d#[0-7]$/);
+    }
+    expect(new Set(stored.map((i) => i.gsi2pk)).size).toBeGreaterThan(1);
   });
 
   it("puts the auditor's own searches and exports on record, with their filters", async () => {

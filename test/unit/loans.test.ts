@@ -448,7 +448,18 @@ describe('GET /loans and /loans/{loanId}', () => {
 
   it('lists overdue loans from the due-date index for archivists only', async () => {
     const overdue = paperLoan({ status: 'EXPIRED', dueAt: '2026-03-11T00:00:00Z' });
-    ddbMock.on(QueryCommand).resolves({ Items: [{ ...loanRow(overdue), gsi3pk: 'LOANS#OUT' }] });
+    const longer = paperLoan({ loanId: 'loan-longer', status: 'EXPIRED', dueAt: '2026-03-10T00:00:00Z' });
+    // Loans out over shard keys, one from before the sharding: merged, longest overdue first.
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'LOANS#OUT#2' } })
+      .resolves({
+        Items: [{ ...loanRow(overdue), gsi3pk: 'LOANS#OUT#2', gsi3sk: `${overdue.dueAt}#${LOAN_ID}` }],
+      })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'LOANS#OUT' } })
+      .resolves({
+        Items: [{ ...loanRow(longer), gsi3pk: 'LOANS#OUT', gsi3sk: `${longer.dueAt}#loan-longer` }],
+      });
     const res = await call(list, {
       routeKey: 'GET /loans',
       query: { status: 'overdue' },
@@ -456,13 +467,19 @@ describe('GET /loans and /loans/{loanId}', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.body.items).toEqual([
+      expect.objectContaining({ loanId: 'loan-longer', overdue: true, paperOut: true }),
       expect.objectContaining({ loanId: LOAN_ID, overdue: true, paperOut: true }),
     ]);
-    const q = ddbMock.commandCalls(QueryCommand)[0]?.args[0].input;
-    expect(q).toMatchObject({
-      IndexName: 'gsi3',
-      ExpressionAttributeValues: { ':pk': 'LOANS#OUT', ':now': NOW.toISOString() },
-    });
+    const queries = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries.map((q) => q.ExpressionAttributeValues?.[':pk']).sort()).toEqual(
+      ['', '#0', '#1', '#2', '#3'].map((shard) => `LOANS#OUT${shard}`),
+    );
+    for (const q of queries) {
+      expect(q).toMatchObject({
+        IndexName: 'gsi3',
+        ExpressionAttributeValues: { ':now': NOW.toISOString() },
+      });
+    }
 
     ddbMock.resetHistory();
     const staffRes = await call(list, {

@@ -407,11 +407,14 @@ describe('stats-counter', () => {
     const result = await countStats(streamEvent(batch));
     expect(result).toEqual({ changes: 5, counterItems: 2, applied: 2, writeUnits: 2 });
     const calls = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => c.Key)).toEqual([
-      { pk: 'STATS', sk: 'DOCS#2026' },
-      { pk: 'STATS', sk: 'INTAKE#2026' },
-    ]);
     const id = batchIdentity(batch);
+    // The batch's identity picks one of the counters' four shard items, the same for each counter.
+    const [shard] = calls.map((c) => c.Key?.pk);
+    expect(shard).toMatch(/^STATS#[0-3]$/);
+    expect(calls.map((c) => c.Key)).toEqual([
+      { pk: shard, sk: 'DOCS#2026' },
+      { pk: shard, sk: 'INTAKE#2026' },
+    ]);
     const slot = `b${Number.parseInt(id.slice(0, 2), 16) % 8}`;
     for (const c of calls) {
       expect(c.ConditionExpression).toBe('attribute_not_exists(#slot) OR #slot <> :batch');
@@ -430,11 +433,10 @@ describe('stats-counter', () => {
   });
 
   it('adds nothing to an item that holds the batch already, and still adds to the others', async () => {
-    ddbMock
-      .on(UpdateCommand, { Key: { pk: 'STATS', sk: 'DOCS#2026' } })
-      .rejects(conditionFailed())
-      .on(UpdateCommand, { Key: { pk: 'STATS', sk: 'INTAKE#2026' } })
-      .resolves({ ConsumedCapacity: { CapacityUnits: 1 } });
+    ddbMock.on(UpdateCommand).callsFake((input: { Key: { sk: string } }) => {
+      if (input.Key.sk === 'DOCS#2026') throw conditionFailed();
+      return { ConsumedCapacity: { CapacityUnits: 1 } };
+    });
     const batch = [
       archive(0),
       change(
@@ -479,15 +481,33 @@ describe('GET /stats', () => {
     );
 
   it('reads counters, indexes by key and due months by count, never a Scan', async () => {
-    ddbMock.on(QueryCommand, { KeyConditionExpression: 'pk = :pk' }).resolves({
-      Items: [{ pk: 'STATS', sk: 'DOCS#2026', entity: 'stats', 'E#NEWCONN': 2, 'T#APPFORM': 2 }],
-    });
+    // A counter kept in shard items, and the unsharded item of counts from before, summed.
+    ddbMock.on(QueryCommand, { KeyConditionExpression: 'pk = :pk' }).resolves({ Items: [] });
+    ddbMock
+      .on(QueryCommand, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'STATS' } })
+      .resolves({
+        Items: [{ pk: 'STATS', sk: 'DOCS#2026', entity: 'stats', 'E#NEWCONN': 1, 'T#APPFORM': 1 }],
+      })
+      .on(QueryCommand, {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'STATS#2' },
+      })
+      .resolves({
+        Items: [{ pk: 'STATS#2', sk: 'DOCS#2026', entity: 'stats', 'E#NEWCONN': 1, 'T#APPFORM': 1 }],
+      });
     ddbMock.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [] });
     ddbMock
       .on(QueryCommand, { IndexName: 'gsi1', ExpressionAttributeValues: { ':pk': 'OPENTASKS#reviewer' } })
       .resolves({ Items: [{ gsi1sk: '2026-11-26T12:00:00.000Z#review-1' }] });
+    // Loans out over their shard keys: one overdue loan, on one shard.
     ddbMock
       .on(QueryCommand, { IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now' })
+      .resolves({ Items: [] })
+      .on(QueryCommand, {
+        IndexName: 'gsi3',
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
+        ExpressionAttributeValues: { ':pk': 'LOANS#OUT#3' },
+      })
       .resolves({ Items: [{ gsi3sk: '2026-11-20T00:00:00.000Z#loan-1' }] });
     ddbMock
       .on(QueryCommand, {

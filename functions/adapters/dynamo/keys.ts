@@ -4,6 +4,8 @@
  * a key or an index name.
  */
 
+import { shardKey, shardKeys } from '../../core/shards.ts';
+
 export interface ItemKey {
   pk: string;
   sk: string;
@@ -125,7 +127,7 @@ export const entries = {
     gsi2sk: `DOCUMENT#${createdAt}#${documentId}`,
   }),
   openTask: (role: string, createdAt: string, taskId: string) => ({
-    gsi1pk: openTasksOf(role),
+    gsi1pk: shardKey(openTasksOf(role), taskId, OPEN_TASK_SHARDS),
     gsi1sk: `${createdAt}#${taskId}`,
   }),
   taskOfSubject: (subjectId: string, createdAt: string, taskId: string) => ({
@@ -146,7 +148,10 @@ export const entries = {
     gsi2pk: borrowersLoans(borrowerSub),
     gsi2sk: `LOAN#${createdAt}#${loanId}`,
   }),
-  loanOut: (loanId: string, dueAt: string) => ({ gsi3pk: LOANS_OUT, gsi3sk: `${dueAt}#${loanId}` }),
+  loanOut: (loanId: string, dueAt: string) => ({
+    gsi3pk: shardKey(LOANS_OUT, loanId, LOANS_OUT_SHARDS),
+    gsi3sk: `${dueAt}#${loanId}`,
+  }),
   /**
    * A permanent record's lock, filed under the day (`YYYY-MM-DD`) it is due for extension: an
    * original on its document item, a destruction list on its batch item.
@@ -175,11 +180,22 @@ export const clerksPartition = (clerkSub: string) => `CLERK#${clerkSub}`;
 export const customersDocuments = (customerId: string) => `CUSTOMER#${customerId}`;
 export const borrowersLoans = (borrowerSub: string) => `BORROWER#${borrowerSub}`;
 export const openTasksOf = (role: string) => `OPENTASKS#${role}`;
+/**
+ * A role's open tasks are written over four shard keys chosen by task id (`OPENTASKS#<role>#<n>`):
+ * every submission enters and leaves its reviewers' list, which as one key took two index writes
+ * per submission (at one document each, a ceiling of 500 documents/s). Readers query every shard
+ * and the unsharded key of tasks opened before (`openTaskKeys`).
+ */
+export const OPEN_TASK_SHARDS = 4;
+export const openTaskKeys = (role: string) => shardKeys(openTasksOf(role), OPEN_TASK_SHARDS);
 export const dueMonth = (month: string) => `DUE#${month}`;
 export const ALL_BATCHES = 'DISPOSALS';
 export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
 /** Partition of the due-date index holding every loan with something still out. */
 export const LOANS_OUT = 'LOANS#OUT';
+/** Loans out are written over four shard keys chosen by loan id; readers merge `loansOutKeys`. */
+export const LOANS_OUT_SHARDS = 4;
+export const loansOutKeys = () => shardKeys(LOANS_OUT, LOANS_OUT_SHARDS);
 /** Partition of the due-date index holding every permanent record's lock by renewal day. */
 export const PERMANENT_LOCKS = 'LOCKS#PERMANENT';
 /** Partition of every event waiting for a daily digest (small: a day's worth at most). */
