@@ -1,0 +1,79 @@
+/**
+ * What makes each function of the local Lambda runtime a principal of its own, though all run in
+ * one process: its own module instances (function-scope-hooks.mjs), so its SDK clients are its
+ * own, and its own role's key pair in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY while it runs,
+ * read by the SDK's own credential chain as on Lambda. The function code knows none of this.
+ *
+ * The environment is per invocation: `process.env` becomes a view that answers the credential
+ * variables from the function whose invocation is running (an AsyncLocalStorage the runtime
+ * enters in `runAs`), and everything else from the process's environment. Outside an invocation
+ * there are no such credentials, so nothing but a function can sign as one.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { FunctionName } from '../../functions/catalog.ts';
+import { PROJECT_ROOT } from '../shared.ts';
+
+const running = new AsyncLocalStorage<FunctionName>();
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/** Runs `work` as an invocation of `fn`: its credentials in the environment it reads. */
+export function runAs<T>(fn: FunctionName, work: () => T): T {
+  return running.run(fn, work);
+}
+
+let isolated = false;
+
+/** A handler module's URL, tagged so that it and the project modules it imports are the function's own. */
+export function functionModuleUrl(fn: FunctionName, path: string): string {
+  if (!isolated) {
+    register(new URL('./function-scope-hooks.mjs', import.meta.url), {
+      data: { root: pathToFileURL(PROJECT_ROOT).href },
+    });
+    isolated = true;
+  }
+  const url = pathToFileURL(path);
+  url.searchParams.set('dangan-function', fn);
+  return url.href;
+}
+
+/**
+ * From now on the credential variables of `process.env` are those of the running function's role
+ * (`credentialsOf`), and absent outside an invocation. Returns the undo.
+ */
+export function giveFunctionsTheirCredentials(
+  credentialsOf: (fn: FunctionName) => { accessKeyId: string; secretAccessKey: string },
+): () => void {
+  const env = process.env;
+  for (const name of CREDENTIAL_VARIABLES) delete env[name];
+  const own = (name: string | symbol): string | undefined => {
+    const fn = running.getStore();
+    if (fn === undefined) return undefined;
+    const pair = credentialsOf(fn);
+    if (name === 'AWS_ACCESS_KEY_ID') return pair.accessKeyId;
+    if (name === 'AWS_SECRET_ACCESS_KEY') return pair.secretAccessKey;
+    return undefined;
+  };
+  const isCredential = (name: string | symbol): name is string =>
+    typeof name === 'string' && CREDENTIAL_VARIABLES.includes(name);
+  process.env = new Proxy(env, {
+    get: (target, name) => (isCredential(name) ? own(name) : Reflect.get(target, name)),
+    has: (target, name) => (isCredential(name) ? own(name) !== undefined : Reflect.has(target, name)),
+    set: (target, name, value) => (isCredential(name) ? true : Reflect.set(target, name, value)),
+    getOwnPropertyDescriptor: (target, name) => {
+      if (!isCredential(name)) return Reflect.getOwnPropertyDescriptor(target, name);
+      const value = own(name);
+      return value === undefined
+        ? undefined
+        : { value, writable: true, enumerable: true, configurable: true };
+    },
+    ownKeys: (target) => {
+      const keys = Reflect.ownKeys(target).filter((k) => !isCredential(k));
+      return [...keys, ...CREDENTIAL_VARIABLES.filter((k) => own(k) !== undefined)];
+    },
+  });
+  return () => {
+    process.env = env;
+  };
+}
