@@ -103,8 +103,11 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     // Every local endpoint accepts the administrator's key pair and each function role's, and
     // asks the local IAM whether the signer may do what is asked (infra/local/iam/).
     const authorize =
-      (quoteResource: boolean) => async (key: string, requests: Parameters<typeof iam.authorize>[1]) =>
-        (await iam.authorize(key, requests, { quoteResource }))?.message;
+      (quoteResource: boolean) => async (key: string, requests: Parameters<typeof iam.authorize>[1]) => {
+        const denial = await iam.authorize(key, requests, { quoteResource });
+        if (denial) log(`IAM denied: ${denial.message}`);
+        return denial?.message;
+      };
 
     // Uploads under the intake prefix are scanned and tagged (GuardDuty Malware Protection on
     // AWS), and their "Object Created" event goes to upload-received (the EventBridge rule):

@@ -65,13 +65,26 @@ export interface LocalIamOptions {
 /** Lambda names a function's role session after the function. */
 export const roleName = (fn: FunctionName): string => `dangan-${fn}`;
 
+/** Decisions remembered, at most this many (object ARNs make the keys many). */
+const REMEMBERED = 20_000;
+const TIME_KEYS = ['aws:CurrentTime', 'aws:EpochTime'];
+
 export class LocalIam {
+  /** Decisions by principal, request and condition keys: the simulator takes milliseconds. */
+  private readonly decisions = new Map<string, string | null>();
+  /** Whether a policy reads the time; if none does, a decision holds whatever the time. */
+  private readonly timeMatters: boolean;
   private readonly principals = new Map<string, Principal>();
   private readonly secrets: Record<string, string> = {};
   private readonly keys = new Map<FunctionName, KeyPair>();
 
   constructor(private readonly options: LocalIamOptions) {
     const { administrator } = options;
+    const everything = JSON.stringify([
+      ...Object.values(options.policies.identity),
+      ...options.policies.resource.values(),
+    ]);
+    this.timeMatters = TIME_KEYS.some((k) => everything.includes(k));
     this.principals.set(administrator.accessKeyId, { kind: 'administrator' });
     this.secrets[administrator.accessKeyId] = administrator.secretAccessKey;
     for (const fn of Object.keys(FUNCTIONS) as FunctionName[]) {
@@ -122,7 +135,7 @@ export class LocalIam {
     if (!principal) throw new Error(`no principal has the access key ${accessKeyId}`);
     if (principal.kind === 'administrator') return undefined;
     for (const request of requests) {
-      const reason = await this.refusal(principal, request);
+      const reason = await this.remembered(principal, request);
       if (reason === undefined) continue;
       const resource = wording.quoteResource ? `"${request.resource}"` : request.resource;
       return {
@@ -132,6 +145,21 @@ export class LocalIam {
       };
     }
     return undefined;
+  }
+
+  private async remembered(
+    principal: Extract<Principal, { kind: 'role' }>,
+    request: AccessRequest,
+  ): Promise<string | undefined> {
+    if (this.timeMatters) return this.refusal(principal, request);
+    const key = JSON.stringify([principal.function, request.action, request.resource, request.context ?? {}]);
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const reason = await this.refusal(principal, request);
+    if (this.decisions.size >= REMEMBERED)
+      this.decisions.delete(this.decisions.keys().next().value as string);
+    this.decisions.set(key, reason ?? null);
+    return reason;
   }
 
   /** Why AWS refuses one request ("because …", "with an explicit deny …"), or undefined. */
