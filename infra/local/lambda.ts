@@ -240,7 +240,8 @@ export class LocalLambda {
   private handlerOf(name: FunctionName): Promise<Handler> {
     let h = this.handlers.get(name);
     if (!h) {
-      h = (this.options.load ?? importHandler)(name);
+      // Its init code runs as the function too, with its role's credentials, as on Lambda.
+      h = runAs(name, () => (this.options.load ?? importHandler)(name));
       // A module that failed to load is retried on the next invocation, like a new container.
       h.catch(() => this.handlers.delete(name));
       this.handlers.set(name, h);

@@ -94,7 +94,12 @@ const identity: Partial<Record<FunctionName, PolicyDocument[]>> = {
     policy(allow(['s3:GetObject'], [`arn:aws:s3:::${BUCKET}/intake/*`]), allow(['kms:Decrypt'], [KEY_ARN])),
   ],
   // May read scans but not use the key they are encrypted with.
-  'customers-get': [policy(allow(['s3:GetObject'], [`arn:aws:s3:::${BUCKET}/intake/*`]))],
+  'customers-get': [
+    policy(
+      allow(['s3:GetObject'], [`arn:aws:s3:::${BUCKET}/intake/*`]),
+      allow(['s3:ListBucket'], [`arn:aws:s3:::${BUCKET}`]),
+    ),
+  ],
 };
 
 const resource = new Map<string, PolicyDocument>([
@@ -257,6 +262,19 @@ describe('the local IAM on S3', () => {
     expect(refused).toMatchObject({
       name: 'AccessDenied',
       message: `User: ${session('customers-get')} is not authorized to perform: kms:Decrypt on resource: "${KEY_ARN}" because no identity-based policy allows the kms:Decrypt action`,
+    });
+  });
+
+  it('answers a missing key 404 only to who may list the bucket, 403 to anyone else', async () => {
+    const missing = new GetObjectCommand({ Bucket: BUCKET, Key: 'intake/never-uploaded.pdf' });
+    expect(await s3As(credentialsOf('customers-get')).send(missing).catch(denial)).toMatchObject({
+      name: 'NoSuchKey',
+      status: 404,
+    });
+    expect(await s3As(credentialsOf('upload-received')).send(missing).catch(denial)).toMatchObject({
+      name: 'AccessDenied',
+      status: 403,
+      message: expect.stringContaining(`s3:ListBucket on resource: "arn:aws:s3:::${BUCKET}"`),
     });
   });
 });

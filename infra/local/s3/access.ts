@@ -29,13 +29,18 @@ const DECRYPTING = ['s3:GetObject', 's3:GetObjectVersion'];
 
 const objectArn = (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`;
 
-/** The condition keys of the version a request addresses, when it exists. */
-function existingObjectContext(s3: LocalS3, bucket: string, key: string, versionId?: string) {
+/** The version a request addresses, when it exists. */
+function addressed(s3: LocalS3, bucket: string, key: string, versionId?: string) {
   const entry = s3.store.getEntry(bucket, key);
   const version =
     versionId === undefined ? entry?.versions[0] : entry?.versions.find((v) => v.versionId === versionId);
-  if (!version || version.isDeleteMarker) return {};
-  return Object.fromEntries(version.tags.map(([k, v]) => [`s3:ExistingObjectTag/${k}`, v]));
+  return version && !version.isDeleteMarker ? version : undefined;
+}
+
+/** The condition keys of the version a request addresses (none when it does not exist). */
+function existingObjectContext(s3: LocalS3, bucket: string, key: string, versionId?: string) {
+  const version = addressed(s3, bucket, key, versionId);
+  return Object.fromEntries((version?.tags ?? []).map(([k, v]) => [`s3:ExistingObjectTag/${k}`, v]));
 }
 
 /** Every IAM request one S3 request makes. */
@@ -68,6 +73,16 @@ export function accessRequests(
   if (h['x-amz-bypass-governance-retention']?.toLowerCase() === 'true')
     all.add('s3:BypassGovernanceRetention');
   const requests: S3AccessRequest[] = [...all].map((action) => ({ action, resource, context }));
+  // S3 says whether a key exists only to who may list the bucket: without s3:ListBucket, a read
+  // of a missing object is refused (403) rather than answered 404 NoSuchKey.
+  const reads = (ctx.method === 'GET' || ctx.method === 'HEAD') && DECRYPTING.some((a) => all.has(a));
+  if (ctx.key && reads && !addressed(s3, ctx.bucket, ctx.key, versionId)) {
+    requests.push({
+      action: 's3:ListBucket',
+      resource: `arn:aws:s3:::${ctx.bucket}`,
+      context: { 's3:prefix': ctx.key },
+    });
+  }
 
   const source = ctx.method === 'PUT' ? h['x-amz-copy-source'] : undefined;
   if (source !== undefined) {
@@ -89,7 +104,8 @@ export function accessRequests(
   if (key && ctx.key) {
     if ([...all].some((a) => ENCRYPTING.has(a)))
       requests.push(keyUse('kms:GenerateDataKey', key, ctx.bucket, region));
-    if (ctx.method === 'GET' && [...all].some((a) => DECRYPTING.includes(a)))
+    // Only content that exists is decrypted.
+    if (ctx.method === 'GET' && reads && addressed(s3, ctx.bucket, ctx.key, versionId))
       requests.push(keyUse('kms:Decrypt', key, ctx.bucket, region));
   }
   return requests;
