@@ -1,8 +1,14 @@
 /**
  * What makes each function of the local Lambda runtime a principal of its own, though all run in
- * one process: its own module instances (function-scope-hooks.mjs), so its SDK clients are its
- * own, and its own role's key pair in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY while it runs,
- * read by the SDK's own credential chain as on Lambda. The function code knows none of this.
+ * one process: its own module instances, so its SDK clients (and the credentials they cache) are
+ * its own, and its own role's key pair in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY while it
+ * runs, read by the SDK's own credential chain as on Lambda. The function code knows none of this.
+ *
+ * Module instances: a handler is imported as `<entry>?dangan-function=<name>`, and a module hook
+ * (in-thread, `registerHooks`) passes the tag on to every project module it imports, as each
+ * Lambda function has its own container. Shared are the modules that hold no function's state and
+ * cost most to load: packages under node_modules, the pure domain logic and the catalog (which
+ * test/unit/architecture.test.ts keeps free of I/O).
  *
  * The environment is per invocation: `process.env` becomes a view that answers the credential
  * variables from the function whose invocation is running (an AsyncLocalStorage the runtime
@@ -10,7 +16,7 @@
  * there are no such credentials, so nothing but a function can sign as one.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { register } from 'node:module';
+import { registerHooks } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { FunctionName } from '../../functions/catalog.ts';
 import { PROJECT_ROOT } from '../shared.ts';
@@ -23,18 +29,35 @@ export function runAs<T>(fn: FunctionName, work: () => T): T {
   return running.run(fn, work);
 }
 
+const TAG = 'dangan-function';
 let isolated = false;
+/** Project modules every function shares: pure domain logic and the catalog, no client, no I/O. */
+const SHARED = ['functions/core/', 'functions/catalog/', 'functions/catalog.ts'];
 
 /** A handler module's URL, tagged so that it and the project modules it imports are the function's own. */
 export function functionModuleUrl(fn: FunctionName, path: string): string {
   if (!isolated) {
-    register(new URL('./function-scope-hooks.mjs', import.meta.url), {
-      data: { root: pathToFileURL(PROJECT_ROOT).href },
+    const root = pathToFileURL(PROJECT_ROOT).href;
+    const shared = SHARED.map((path) => `${root}${path}`);
+    registerHooks({
+      resolve(specifier, context, next) {
+        const resolved = next(specifier, context);
+        const tag = context.parentURL ? new URL(context.parentURL).searchParams.get(TAG) : null;
+        const own =
+          resolved.url.startsWith(root) &&
+          !resolved.url.includes('/node_modules/') &&
+          !shared.some((prefix) => resolved.url.startsWith(prefix));
+        if (tag === null || !own) return resolved;
+        const url = new URL(resolved.url);
+        if (url.searchParams.get(TAG) === tag) return resolved;
+        url.searchParams.set(TAG, tag);
+        return { ...resolved, url: url.href };
+      },
     });
     isolated = true;
   }
   const url = pathToFileURL(path);
-  url.searchParams.set('dangan-function', fn);
+  url.searchParams.set(TAG, fn);
   return url.href;
 }
 
