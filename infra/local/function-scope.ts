@@ -30,35 +30,66 @@ export function runAs<T>(fn: FunctionName, work: () => T): T {
 }
 
 const TAG = 'dangan-function';
+type Hooks = Parameters<typeof registerHooks>[0];
+type ResolveResult = ReturnType<NonNullable<Hooks['resolve']>>;
+type LoadResult = ReturnType<NonNullable<Hooks['load']>>;
 let isolated = false;
 /** Project modules every function shares: pure domain logic and the catalog, no client, no I/O. */
 const SHARED = ['functions/core/', 'functions/catalog/', 'functions/catalog.ts'];
 
+/** `url` without the function's tag, and the tag (null when untagged). */
+function untagged(url: string): [string, string | null] {
+  const at = url.indexOf(`?${TAG}=`);
+  return at < 0 ? [url, null] : [url.slice(0, at), decodeURIComponent(url.slice(at + TAG.length + 2))];
+}
+
+/**
+ * The module hook, in-thread (`registerHooks`): tags what a tagged module imports, unless shared.
+ * Each project file is resolved and loaded (transpiled) once whatever the number of functions
+ * importing it; only its compilation and evaluation are each function's own.
+ */
+function isolateFunctionModules(): void {
+  const root = pathToFileURL(PROJECT_ROOT).href;
+  const shared = SHARED.map((path) => `${root}${path}`);
+  const resolvedOnce = new Map<string, ResolveResult>();
+  const loadedOnce = new Map<string, LoadResult>();
+  registerHooks({
+    resolve(specifier, context, next) {
+      const [parent, tag] = context.parentURL ? untagged(context.parentURL) : ['', null];
+      if (tag === null) return next(specifier, context);
+      const key = `${parent}\0${specifier}`;
+      let resolved = resolvedOnce.get(key);
+      if (!resolved) {
+        resolved = next(specifier, { ...context, parentURL: parent });
+        resolvedOnce.set(key, resolved);
+      }
+      const own =
+        resolved.url.startsWith(root) &&
+        !resolved.url.includes('/node_modules/') &&
+        !shared.some((prefix) => resolved.url.startsWith(prefix));
+      if (!own) return { ...resolved, shortCircuit: true };
+      return { ...resolved, url: `${resolved.url}?${TAG}=${encodeURIComponent(tag)}`, shortCircuit: true };
+    },
+    load(url, context, next) {
+      const [file, tag] = untagged(url);
+      if (tag === null) return next(url, context);
+      let loaded = loadedOnce.get(file);
+      if (!loaded) {
+        loaded = next(url, context);
+        loadedOnce.set(file, loaded);
+      }
+      return { ...loaded, shortCircuit: true };
+    },
+  });
+}
+
 /** A handler module's URL, tagged so that it and the project modules it imports are the function's own. */
 export function functionModuleUrl(fn: FunctionName, path: string): string {
   if (!isolated) {
-    const root = pathToFileURL(PROJECT_ROOT).href;
-    const shared = SHARED.map((path) => `${root}${path}`);
-    registerHooks({
-      resolve(specifier, context, next) {
-        const resolved = next(specifier, context);
-        const tag = context.parentURL ? new URL(context.parentURL).searchParams.get(TAG) : null;
-        const own =
-          resolved.url.startsWith(root) &&
-          !resolved.url.includes('/node_modules/') &&
-          !shared.some((prefix) => resolved.url.startsWith(prefix));
-        if (tag === null || !own) return resolved;
-        const url = new URL(resolved.url);
-        if (url.searchParams.get(TAG) === tag) return resolved;
-        url.searchParams.set(TAG, tag);
-        return { ...resolved, url: url.href };
-      },
-    });
+    isolateFunctionModules();
     isolated = true;
   }
-  const url = pathToFileURL(path);
-  url.searchParams.set(TAG, fn);
-  return url.href;
+  return `${pathToFileURL(path).href}?${TAG}=${encodeURIComponent(fn)}`;
 }
 
 /**
