@@ -34,7 +34,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../functions/catalog.ts';
 import { type RunningDynamoDbProxy, startDynamoDbProxy } from '../../infra/local/dynamodb-proxy.ts';
 import { type AccessRequest, type KeyPair, LocalIam } from '../../infra/local/iam/evaluator.ts';
-import type { PolicyDocument } from '../../infra/local/iam/stack-policies.ts';
+import {
+  type LocalResources,
+  type PolicyDocument,
+  policiesOfTemplate,
+  resolveStackPolicies,
+} from '../../infra/local/iam/stack-policies.ts';
 import { type LocalS3Server, startS3Server } from '../../infra/local/s3/server.ts';
 import { type LocalSfnServer, startSfnServer } from '../../infra/local/sfn/server.ts';
 
@@ -49,7 +54,7 @@ const machineArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateM
 const role = (fn: FunctionName) => `arn:aws:iam::${ACCOUNT}:role/dangan-${fn}`;
 const session = (fn: FunctionName) => `arn:aws:sts::${ACCOUNT}:assumed-role/dangan-${fn}/dangan-${fn}`;
 
-const allow = (actions: string[], resources: string[], condition?: unknown) => ({
+const allow = (actions: string[], resources: unknown[], condition?: unknown) => ({
   Effect: 'Allow',
   Action: actions,
   Resource: resources,
@@ -514,5 +519,107 @@ describe('the local IAM on DynamoDB (the verifying proxy)', () => {
       .catch(denial);
     expect(refused).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
     expect(forwarded).toEqual([]);
+  });
+});
+
+describe("the stack's policies, read from its template", () => {
+  const local: LocalResources = {
+    region: REGION,
+    accountId: ACCOUNT,
+    buckets: { intake: 'dangan-intake', archive: 'dangan-archive' },
+    tables: { Records: 'dangan-records', Audit: 'dangan-audit', Accounts: 'dangan-accounts' },
+    stateMachineArn: (wf) => machineArn(`dangan-${wf}`),
+    functionArn: (fn) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:dangan-${fn}`,
+    roleArn: role,
+    keyArn: KEY_ARN,
+    userPoolId: `${REGION}_local`,
+  };
+  const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+  const template = {
+    IntakeBucket: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: arnOf('Key') } },
+          ],
+        },
+      },
+    },
+    IntakePolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: { Ref: 'IntakeBucket' },
+        PolicyDocument: policy({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [arnOf('IntakeBucket'), '/intake/*']] },
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': arnOf('UploadRole') } },
+        }),
+      },
+    },
+    UploadRole: { Type: 'AWS::IAM::Role', Properties: {} },
+    UploadPolicy: {
+      Type: 'AWS::IAM::Policy',
+      Properties: {
+        Roles: [{ Ref: 'UploadRole' }],
+        PolicyDocument: policy(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub, not a template literal
+          allow(['dynamodb:Query'], [{ 'Fn::Sub': '${Records.Arn}/index/*' }]),
+          allow(
+            ['states:StartExecution'],
+            [{ Ref: 'IntakeMachine' }, { 'Fn::GetAtt': ['SomethingElse', 'Arn'] }],
+          ),
+        ),
+      },
+    },
+    Records: { Type: 'AWS::DynamoDB::Table', Properties: {} },
+    Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: policy({ Effect: 'Allow', Action: 'kms:*' }) } },
+    IntakeMachine: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} },
+  };
+  const resolved = resolveStackPolicies(
+    policiesOfTemplate(
+      template,
+      { UploadRole: 'upload-received' },
+      {
+        IntakeBucket: { bucket: 'intake' },
+        UploadRole: { role: 'upload-received' },
+        Records: { table: 'Records' },
+        Key: { key: true },
+        IntakeMachine: { workflow: 'intake-review-archive' },
+      },
+    ),
+    local,
+  );
+
+  it("gives each function its role's policies, written with the local names and ARNs", () => {
+    expect(resolved.identity['upload-received']).toEqual([
+      policy(
+        allow(['dynamodb:Query'], [`${TABLE}/index/*`]),
+        allow(
+          ['states:StartExecution'],
+          [
+            machineArn('dangan-intake-review-archive'),
+            'arn:aws:cloudformation:::unresolved/SomethingElse/Arn',
+          ],
+        ),
+      ),
+    ]);
+    expect(resolved.identity['customers-get']).toBeUndefined();
+  });
+
+  it('keeps the resource policies by the ARN they guard, and which key each bucket encrypts with', () => {
+    expect(resolved.resource.get(`arn:aws:s3:::${BUCKET}`)).toEqual(
+      policy({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${BUCKET}/intake/*`,
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': role('upload-received') } },
+      }),
+    );
+    expect(resolved.resource.get(KEY_ARN)).toEqual(policy({ Effect: 'Allow', Action: 'kms:*' }));
+    expect(resolved.bucketKeys.get(BUCKET)).toBe(KEY_ARN);
   });
 });
