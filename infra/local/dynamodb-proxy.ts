@@ -4,7 +4,7 @@
  * the body's own SHA-256 as payload hash, as for every JSON-protocol service) and the signer is
  * authorised for what the request does: the action from `X-Amz-Target`, on the table or index ARN
  * from the body, a batch or transaction checked per table and per kind of write, the streams API
- * on the stream ARN. An allowed request is forwarded unchanged and its answer streamed back; a
+ * on the stream ARN. An allowed request is forwarded unchanged and its answer passed back; a
  * refused one is answered as DynamoDB answers it (HTTP 400, `AccessDeniedException`, or the
  * signature errors of the AWS JSON protocols) and never reaches the tables.
  */
@@ -151,25 +151,38 @@ async function handle(opts: DynamoDbProxyOptions, req: IncomingMessage, res: Ser
     return;
   }
   const upstream = new URL(opts.upstream);
-  await new Promise<void>((resolve, reject) => {
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(res);
-        answer.on('end', resolve);
-        answer.on('error', reject);
-      },
-    );
-    forward.on('error', reject);
-    forward.end(raw);
-  });
+  // The answer is read whole before it is passed on: if DynamoDB Local's connection fails on the
+  // way (a kept-alive socket it just closed), the caller gets a 500 its SDK retries, as it would
+  // retry the reset itself, never half an answer.
+  const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>(
+    (resolve, reject) => {
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (reply) => {
+          const parts: Buffer[] = [];
+          reply.on('data', (part: Buffer) => parts.push(part));
+          reply.on('end', () =>
+            resolve({ status: reply.statusCode ?? 500, headers: reply.headers, body: Buffer.concat(parts) }),
+          );
+          reply.on('error', reject);
+        },
+      );
+      forward.on('error', reject);
+      forward.end(raw);
+    },
+  ).catch((e: unknown) => e as Error);
+  if (answer instanceof Error) {
+    send(res, 'InternalServerError', `DynamoDB Local did not answer: ${answer.message}`, 500);
+    return;
+  }
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }
 
 export async function startDynamoDbProxy(opts: DynamoDbProxyOptions): Promise<RunningDynamoDbProxy> {
