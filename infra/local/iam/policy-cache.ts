@@ -1,14 +1,14 @@
 /**
  * The stack's access policies for the local IAM, synthesized once and kept on disk under
  * `node_modules/.cache/dangan-iam/`, keyed by a hash of every source that decides them: the
- * project modules the synthesis imports (found by esbuild from synthesize.ts, which imports the CDK app), the files it
- * reads (the ASL files, the schemes, cdk.json) and package-lock.json (the CDK version). A start
- * or a test run whose sources are unchanged reads the file; a change synthesizes again (about
- * 15 s, in a process of its own: synthesize.ts).
+ * project modules the synthesis imports (found by esbuild from synthesize.ts, which imports the
+ * CDK app), the files it reads (the ASL files, the schemes, cdk.json) and package-lock.json (the
+ * CDK version). A start or a test run whose sources are unchanged reads the file; a change
+ * synthesizes again (15–30 s, in a process of its own: synthesize.ts).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -52,18 +52,40 @@ export async function policySourcesHash(): Promise<string> {
   return hash.digest('hex').slice(0, 32);
 }
 
-/** The synthesized policies for the sources as they are now, from the cache or a new synthesis. */
+/** A lock older than this is left from a synthesis that was stopped: it is taken over. */
+const STALE_LOCK_MS = 120_000;
+
+/**
+ * The synthesized policies for the sources as they are now, from the cache or a new synthesis.
+ * Systems starting at once (the e2e test files run in parallel) synthesize once: the first takes
+ * a lock (a directory beside the file), the others wait for its file.
+ */
 export async function stackPolicies(
   log: (line: string) => void = () => undefined,
 ): Promise<SynthesizedPolicies> {
   const file = join(CACHE_DIR, `${await policySourcesHash()}.json`);
-  if (!existsSync(file)) {
-    mkdirSync(CACHE_DIR, { recursive: true });
-    log('synthesizing the stack for its IAM policies (once per change of the infrastructure code)');
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', SYNTHESIZE, file], {
-      cwd: PROJECT_ROOT,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+  const lock = `${file}.lock`;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  while (!existsSync(file)) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    try {
+      if (!existsSync(file)) {
+        log('synthesizing the stack for its IAM policies (once per change of the infrastructure code)');
+        await promisify(execFile)(process.execPath, ['--import', 'tsx', SYNTHESIZE, file], {
+          cwd: PROJECT_ROOT,
+          maxBuffer: 16 * 1024 * 1024,
+        });
+      }
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
   }
   return JSON.parse(readFileSync(file, 'utf8')) as SynthesizedPolicies;
 }
