@@ -24,6 +24,8 @@
  * Local only: `GET /local/clock` and `POST /local/clock {"advanceSeconds": n}` read and move the
  * clock the functions and the Step Functions engine run on (infra/local/clock.ts); the same
  * shift can be set at start with DANGAN_CLOCK_OFFSET_SECONDS.
+ * DANGAN_IAM_OVERRIDE takes actions out of a function's synthesized role, for tests that show a
+ * missing grant fails as on AWS (infra/local/iam/local-iam.ts).
  * `GET|POST /local/deliveries` and `POST /local/deliveries/release` read and change when uploads'
  * events and scan results are delivered, and hold and release them (infra/local/deliveries.ts).
  * `GET|POST|DELETE /local/faults` list, arm and clear crash faults of the local Lambda runtime
