@@ -9,7 +9,7 @@
  *   --port <n>             DANGAN_PORT           API (and console) port (default: 4000)
  *   --s3-port <n>          DANGAN_S3_PORT        local S3 (default: 4001)
  *   --sfn-port <n>         DANGAN_SFN_PORT       local Step Functions (default: 4002)
- *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB Local (default: 4003)
+ *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB, its verifying proxy (default: 4003)
  *   --region <name>        DANGAN_REGION         (default: us-east-1)
  *   --scheme <id>          DANGAN_SCHEME         classification scheme in force (default: power-supply)
  *   --console-origins <a,b> DANGAN_CONSOLE_ORIGINS origins CORS allows (default: the stack's)
