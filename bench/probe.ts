@@ -21,11 +21,16 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDef } from '../functions/adapters/tables.ts';
+import type { FunctionName } from '../functions/catalog.ts';
+import { loadCredentials } from '../infra/local/data-dir.ts';
 import { localTableName } from '../infra/local/dynamodb.ts';
+import { functionModuleUrl } from '../infra/local/function-scope.ts';
 import { LocalLambda } from '../infra/local/lambda.ts';
+import { PROJECT_ROOT } from '../infra/shared.ts';
 import {
   type AttributeValue,
   consumedUnits,
@@ -74,7 +79,7 @@ function reset(): void {
 // ---- Lambda invocations -----------------------------------------------------------------------
 
 const invoke = LocalLambda.prototype.invoke;
-let clientsReady: Promise<void> | undefined;
+const instrumented = new Map<string, Promise<void>>();
 
 LocalLambda.prototype.invoke = async function (this: LocalLambda, nameOrArn: string, payload: unknown) {
   let name: string;
@@ -85,7 +90,12 @@ LocalLambda.prototype.invoke = async function (this: LocalLambda, nameOrArn: str
   }
   // The handlers' environment is complete once the runtime opens its gate.
   await (this as unknown as { gate: Promise<void> }).gate;
-  clientsReady ??= instrumentClients();
+  // Each function has its own clients (infra/local/function-scope.ts): each is metered.
+  let clientsReady = instrumented.get(name);
+  if (!clientsReady) {
+    clientsReady = instrumentClients(name as FunctionName);
+    instrumented.set(name, clientsReady);
+  }
   await clientsReady;
   const ctx: InvocationContext = { fn: name, probeMs: 0 };
   inflight[name] = (inflight[name] ?? 0) + 1;
@@ -106,6 +116,13 @@ LocalLambda.prototype.invoke = async function (this: LocalLambda, nameOrArn: str
 };
 
 // ---- DynamoDB capacity ------------------------------------------------------------------------
+
+/** The data directory of the system this probe is loaded into (its `--data-dir`, as main.ts reads it). */
+function dataDirOfThisProcess(): string {
+  const at = process.argv.indexOf('--data-dir');
+  const dir = at >= 0 ? process.argv[at + 1] : process.env.DANGAN_DATA_DIR;
+  return dir ?? join(PROJECT_ROOT, '.data');
+}
 
 const tableByName = new Map<string, TableDef>(TABLES.map((t) => [localTableName(t), t]));
 let reader: DynamoDBClient | undefined;
@@ -251,7 +268,8 @@ function readPartitions(op: string, input: Loose): string[] {
 }
 
 async function images(targets: WriteTarget[]): Promise<(Item | undefined)[]> {
-  reader ??= new DynamoDBClient({});
+  // The item images are read as the local administrator, not as the function being metered.
+  reader ??= new DynamoDBClient({ credentials: loadCredentials(dataDirOfThisProcess()) });
   const client = reader;
   return Promise.all(
     targets.map(async (t) => {
@@ -284,8 +302,10 @@ function addCapacity(fn: string, op: string, read: number, write: number, failed
   rec.write += write;
 }
 
-async function instrumentClients(): Promise<void> {
-  const { dynamodb } = await import('../functions/adapters/clients.ts');
+async function instrumentClients(fn: FunctionName): Promise<void> {
+  const { dynamodb } = (await import(
+    functionModuleUrl(fn, join(PROJECT_ROOT, 'functions', 'adapters', 'clients.ts'))
+  )) as typeof import('../functions/adapters/clients.ts');
   dynamodb.middlewareStack.add(
     (next, context) => async (args) => {
       const op = String(context.commandName ?? '').replace(/Command$/, '');

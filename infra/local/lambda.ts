@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import {
   DEFAULT_MEMORY_MB,
@@ -23,6 +23,7 @@ import {
   type FunctionDef,
   type FunctionName,
 } from '../../functions/catalog.ts';
+import { functionModuleUrl, runAs } from './function-scope.ts';
 
 const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'functions');
 
@@ -169,9 +170,10 @@ export function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(FUNCTIONS, name);
 }
 
+/** A function's handler, in module instances of its own (function-scope.ts), as in its own container. */
 function importHandler(name: FunctionName): Promise<Handler> {
   const entry = FUNCTIONS[name].entry;
-  return import(pathToFileURL(join(FUNCTIONS_DIR, entry)).href).then((mod: { handler?: unknown }) => {
+  return import(functionModuleUrl(name, join(FUNCTIONS_DIR, entry))).then((mod: { handler?: unknown }) => {
     if (typeof mod.handler !== 'function') {
       throw new Error(`functions/${entry} does not export a handler`);
     }
@@ -238,7 +240,8 @@ export class LocalLambda {
   private handlerOf(name: FunctionName): Promise<Handler> {
     let h = this.handlers.get(name);
     if (!h) {
-      h = (this.options.load ?? importHandler)(name);
+      // Its init code runs as the function too, with its role's credentials, as on Lambda.
+      h = runAs(name, () => (this.options.load ?? importHandler)(name));
       // A module that failed to load is retried on the next invocation, like a new container.
       h.catch(() => this.handlers.delete(name));
       this.handlers.set(name, h);
@@ -368,7 +371,8 @@ export class LocalLambda {
       );
     });
     try {
-      const run = Promise.resolve().then(() => handler(event, context));
+      // Run as the function's role: its credentials are what the SDK finds in the environment.
+      const run = Promise.resolve().then(() => runAs(name, () => handler(event, context)));
       // A fault after the writes: whatever the handler answered, the runtime dies before replying.
       const settled = fault ? run.then(noop, noop) : run;
       const result = await Promise.race([settled, timeout]);

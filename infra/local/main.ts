@@ -9,7 +9,7 @@
  *   --port <n>             DANGAN_PORT           API (and console) port (default: 4000)
  *   --s3-port <n>          DANGAN_S3_PORT        local S3 (default: 4001)
  *   --sfn-port <n>         DANGAN_SFN_PORT       local Step Functions (default: 4002)
- *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB Local (default: 4003)
+ *   --dynamodb-port <n>    DANGAN_DYNAMODB_PORT  DynamoDB, its verifying proxy (default: 4003)
  *   --smtp-port <n>        DANGAN_SMTP_PORT      MailDev's SMTP server, where notifications go (default: free)
  *   --mail-port <n>        DANGAN_MAIL_PORT      MailDev's web inbox and REST API (default: free)
  *   --region <name>        DANGAN_REGION         (default: us-east-1)
@@ -26,6 +26,8 @@
  * Local only: `GET /local/clock` and `POST /local/clock {"advanceSeconds": n}` read and move the
  * clock the functions and the Step Functions engine run on (infra/local/clock.ts); the same
  * shift can be set at start with DANGAN_CLOCK_OFFSET_SECONDS.
+ * DANGAN_IAM_OVERRIDE takes actions out of a function's synthesized role, for tests that show a
+ * missing grant fails as on AWS (infra/local/iam/local-iam.ts).
  * `GET|POST /local/deliveries` and `POST /local/deliveries/release` read and change when uploads'
  * events and scan results are delivered, and hold and release them (infra/local/deliveries.ts).
  * `GET|POST|DELETE /local/faults` list, arm and clear crash faults of the local Lambda runtime

@@ -23,9 +23,12 @@ import { consoleSite } from './console.ts';
 import { credentialsFile, loadCredentials, lockDataDir } from './data-dir.ts';
 import { Deliveries, deliveriesRoute, scanner as scannerTarget } from './deliveries.ts';
 import { ensureTables, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
+import { startDynamoDbProxy } from './dynamodb-proxy.ts';
 import { objectCreatedEvent } from './eventbridge.ts';
 import { faultsRoute } from './faults-route.ts';
+import { giveFunctionsTheirCredentials } from './function-scope.ts';
 import { DEFAULT_CORS, type RunningGateway, startGateway } from './gateway.ts';
+import { startLocalIam } from './iam/local-iam.ts';
 import { loadIdentity } from './identity.ts';
 import { startScheduledJobs } from './jobs.ts';
 import { LocalLambda } from './lambda.ts';
@@ -77,15 +80,35 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     });
     stops.push(() => lambda.close());
 
+    // The stack's IAM policies (synthesized once per change of the infrastructure code).
+    const iamStarting = startLocalIam({
+      region: config.region,
+      accountId: ACCOUNT_ID,
+      administrator: credentials,
+      buckets: { intake: names.intakeBucket, archive: names.archiveBucket },
+      stateMachineArn: names.stateMachineArn,
+      functionArn: (fn) => lambda.arnOf(fn),
+      log,
+    });
+    // DynamoDB Local listens on a port of its own; the configured port is its verifying proxy's.
     dynamoStarting = startDynamoDbLocal({
       dataDir: config.dataDir,
-      port: config.dynamodbPort,
+      port: 0,
       jvmArgs: ['-Xmx512m'],
       onOutput: (line) => {
         if (/error|exception/i.test(line)) log(`dynamodb: ${line}`);
       },
     });
     const identityLoading = loadIdentity(config.dataDir);
+    const { iam, bucketKeys } = await iamStarting;
+    // Every local endpoint accepts the administrator's key pair and each function role's, and
+    // asks the local IAM whether the signer may do what is asked (infra/local/iam/).
+    const authorize =
+      (quoteResource: boolean) => async (key: string, requests: Parameters<typeof iam.authorize>[1]) => {
+        const denial = await iam.authorize(key, requests, { quoteResource });
+        if (denial) log(`IAM denied: ${denial.message}`);
+        return denial?.message;
+      };
 
     // Uploads under the intake prefix are scanned and tagged (GuardDuty Malware Protection on
     // AWS), and their "Object Created" event goes to upload-received (the EventBridge rule):
@@ -109,13 +132,25 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       port: config.s3Port,
       dataDir: join(config.dataDir, 's3'),
       region: config.region,
-      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+      credentials: iam.credentials,
+      authorize: authorize(true),
       // Object Lock follows the functions' clock: moving the test clock past a retain-until
       // date lets disposal delete the version, as time passing would on AWS.
       lockClock: () => now().getTime(),
       buckets: [
-        { name: names.intakeBucket, cors: true, versioning: true },
-        { name: names.archiveBucket, objectLock: true, versioning: true, cors: true },
+        {
+          name: names.intakeBucket,
+          cors: true,
+          versioning: true,
+          kmsKeyArn: bucketKeys.get(names.intakeBucket),
+        },
+        {
+          name: names.archiveBucket,
+          objectLock: true,
+          versioning: true,
+          cors: true,
+          kmsKeyArn: bucketKeys.get(names.archiveBucket),
+        },
       ],
       onObjectCreated: (record) => {
         if (record.bucket !== names.intakeBucket || !record.key.startsWith(INTAKE_PREFIX)) return;
@@ -139,9 +174,9 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       dataDir: join(config.dataDir, 'sfn'),
       region: config.region,
       accountId: ACCOUNT_ID,
-      // Requests signed by the local credentials only, as the local S3: the functions, the tests
-      // and the AWS CLI sign with them.
-      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+      // Signed by a function's role or the administrator, and authorised, as on the local S3.
+      credentials: iam.credentials,
+      authorize: authorize(false),
       stateMachines: (Object.keys(WORKFLOWS) as WorkflowName[]).map((wf) => ({
         name: names.stateMachineName(wf),
         definition: workflowDefinition(wf, (fn) => lambda.arnOf(fn)),
@@ -165,7 +200,18 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     dynamo = await dynamoStarting;
     const dynamoServer = dynamo;
     stops.splice(0, 0, () => dynamoServer.stop()); // stopped last: everything else writes to it
-    const ddbAdmin = new DynamoDBClient({ endpoint: dynamo.url, region: config.region, credentials });
+    const ddbProxy = await startDynamoDbProxy({
+      host: config.host,
+      port: config.dynamodbPort,
+      upstream: dynamo.url,
+      region: config.region,
+      accountId: ACCOUNT_ID,
+      credentials: iam.credentials,
+      authorize: authorize(false),
+    });
+    stops.splice(1, 0, () => ddbProxy.stop()); // stopped just before DynamoDB Local
+    const dynamoUrl = ddbProxy.url;
+    const ddbAdmin = new DynamoDBClient({ endpoint: dynamoUrl, region: config.region, credentials });
     await ensureTables(ddbAdmin, TABLES);
     ddbAdmin.destroy();
 
@@ -188,13 +234,14 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       }),
       AWS_REGION: config.region,
       AWS_DEFAULT_REGION: config.region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
       AWS_ENDPOINT_URL_S3: s3.url,
       AWS_ENDPOINT_URL_SFN: sfn.url,
     });
-    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']) delete process.env[name];
+    for (const name of ['AWS_PROFILE', 'AWS_ENDPOINT_URL']) delete process.env[name];
+    // Each function signs with its own role's key pair while it runs (function-scope.ts).
+    const sharedEnvironment = giveFunctionsTheirCredentials((fn) => iam.functionCredentials(fn));
+    stops.push(async () => sharedEnvironment());
     lambda.open();
 
     // The stack's schedules: the retention sweep and the stuck check (jobs.ts).
@@ -207,7 +254,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     // The local identity follows Dangan's accounts, as Cognito does once the account functions
     // have kept it in step: every seeded user has an account, disabled ones get no token.
     const accounts = localAccounts({
-      endpoint: dynamo.url,
+      endpoint: dynamoUrl,
       region: config.region,
       credentials,
       tableName: names.accountsTable,
@@ -219,7 +266,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     // Table streams to their functions (Lambda event source mappings on AWS), and refused
     // requests from the gateway's access log to their auditor (a log subscription on AWS).
     const streams = new StreamPoller({
-      endpoint: dynamo.url,
+      endpoint: dynamoUrl,
       region: config.region,
       credentials,
       dataDir: config.dataDir,
@@ -262,7 +309,7 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
       consoleUrl: gateway.url,
       s3Url: s3.url,
       sfnUrl: sfn.url,
-      dynamodbUrl: dynamo.url,
+      dynamodbUrl: dynamoUrl,
       mailInboxUrl: mail.inboxUrl,
       smtpUrl: mail.smtpUrl,
       region: config.region,

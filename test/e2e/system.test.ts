@@ -1,9 +1,15 @@
 /**
  * `npm start` as a whole: what it brings up, that its data survives a restart (a review task
- * waits across it), and that no DynamoDB Local JVM outlives it, however it ends.
+ * waits across it), that no DynamoDB Local JVM outlives it, however it ends, and that a function
+ * whose role lacks a grant fails as it would on AWS.
  */
 import { rmSync } from 'node:fs';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetBucketVersioningCommand, GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -185,5 +191,63 @@ describe('npm start', () => {
     const java = system.ready.dynamodbPid;
     await system.kill('SIGKILL');
     await until('the JVM to go with its parent', () => (isAlive(java) ? undefined : true), 15_000);
+  });
+});
+
+describe('local IAM', () => {
+  it('fails a call whose grant the stack lacks with AccessDenied naming the action, and writes nothing', async () => {
+    const iamDir = tempDataDir('iam');
+    // The stack as it would be without customers-create's dynamodb:PutItem (the customer and
+    // its audit event are one transaction of two puts).
+    const lacking = await startSystem({
+      dataDir: iamDir,
+      env: {
+        DANGAN_IAM_OVERRIDE: JSON.stringify({ 'customers-create': { withoutActions: ['dynamodb:PutItem'] } }),
+      },
+    });
+    try {
+      const api = new Api(lacking.ready.apiUrl);
+      const customerNo = `IAM${Date.now().toString(36).toUpperCase()}`;
+      const created = await api.call('clerk1', 'POST', '/customers', {
+        customerNo,
+        name: '权限测试',
+        type: 'RES',
+        phone: '13812345678',
+        address: '北京市西城区 1 号',
+      });
+      expect(created.status).toBe(500);
+      const { region, accountId, tables } = lacking.ready;
+      const denial =
+        `User: arn:aws:sts::${accountId}:assumed-role/dangan-customers-create/dangan-customers-create ` +
+        `is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:${region}:${accountId}:table/${tables.records} ` +
+        'because no identity-based policy allows the dynamodb:PutItem action';
+      await until('the function to log the refusal', () =>
+        lacking.output().includes(denial) ? true : undefined,
+      );
+
+      // Nothing of the refused transaction reached the table.
+      const ddb = new DynamoDBClient({
+        endpoint: lacking.ready.dynamodbUrl,
+        region,
+        credentials: lacking.credentials,
+      });
+      try {
+        const { Items = [] } = await ddb.send(new ScanCommand({ TableName: tables.records }));
+        expect(JSON.stringify(Items)).not.toContain(customerNo);
+      } finally {
+        ddb.destroy();
+      }
+      // Another function keeps its grants: the search answers, and finds no such customer.
+      const found = await api.expect<{ items: unknown[] }>(
+        200,
+        'clerk1',
+        'GET',
+        `/customers?q=${customerNo}`,
+      );
+      expect(found.items).toEqual([]);
+    } finally {
+      await lacking.stop();
+      rmSync(iamDir, { recursive: true, force: true });
+    }
   });
 });

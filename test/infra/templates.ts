@@ -1,128 +1,20 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CfnElement, NestedStack, type Stack } from 'aws-cdk-lib';
-import { createDanganApp } from '../../infra/dangan-app.ts';
 import type { DanganStack } from '../../infra/stack.ts';
+import { type StackTemplates, synthesizeUnbundled } from '../../infra/templates.ts';
 
-/**
- * The synthesized templates of a stack and its nested stacks, read from the assembly directory.
- * `merged` holds every resource of all of them, with each nested stack's references to the
- * parent (parameters, whose values the parent's `AWS::CloudFormation::Stack` resource passes)
- * written back as the `Ref` / `Fn::GetAtt` they stand for, and the parent's references to a
- * nested stack's outputs written as what those outputs hold, so a test asks about a route or an
- * alarm the same way whichever template holds it.
- */
-
-export interface TemplateResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  DependsOn?: string | string[];
-  DeletionPolicy?: string;
-}
-
-interface TemplateJson {
-  Resources: Record<string, TemplateResource>;
-  Outputs?: Record<string, { Value: unknown }>;
-}
-
-export interface StackTemplates {
-  /** Resources per template: the parent under its stack name, nested stacks under their node id. */
-  counts: Record<string, number>;
-  merged: Record<string, TemplateResource>;
-  /** The parent's outputs. */
-  outputs: Record<string, unknown>;
-}
-
-export function readTemplates(outdir: string, stack: Stack): StackTemplates {
-  const read = (file: string) => JSON.parse(readFileSync(join(outdir, file), 'utf8')) as TemplateJson;
-  const parent = read(stack.templateFile);
-  const counts: Record<string, number> = { [stack.stackName]: Object.keys(parent.Resources).length };
-  const merged: Record<string, TemplateResource> = {};
-  /** Nested stack resource id → its outputs, as the parent reads them (`Outputs.<name>`). */
-  const nestedOutputs = new Map<string, Record<string, unknown>>();
-  const nestedTemplates = stack.node
-    .findAll()
-    .filter(NestedStack.isNestedStack)
-    .map((nested) => {
-      const json = read(nested.templateFile);
-      counts[nested.node.id] = Object.keys(json.Resources).length;
-      const holderId = stack.getLogicalId(nested.nestedStackResource as CfnElement);
-      const passed = (parent.Resources[holderId]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
-      const outputs = Object.entries(json.Outputs ?? {}).map(([k, o]) => [
-        k,
-        resolveParameters(o.Value, passed),
-      ]);
-      nestedOutputs.set(holderId, Object.fromEntries(outputs));
-      return { json, passed };
-    });
-  // A nested stack's parameter may be another nested stack's output (an alarm of one on a state
-  // machine of the other): resolved once every output is known.
-  for (const { json, passed } of nestedTemplates) {
-    for (const [id, resource] of Object.entries(json.Resources)) {
-      if (merged[id] || parent.Resources[id]) throw new Error(`logical id ${id} is in two templates`);
-      merged[id] = resolveOutputs(resolveParameters(resource, passed), nestedOutputs) as TemplateResource;
-    }
-  }
-  for (const [id, resource] of Object.entries(parent.Resources)) {
-    merged[id] = resolveOutputs(resource, nestedOutputs) as TemplateResource;
-  }
-  return {
-    counts,
-    merged,
-    outputs: (resolveOutputs(parent.Outputs ?? {}, nestedOutputs) ?? {}) as Record<string, unknown>,
-  };
-}
-
-/** Each `{Fn::GetAtt: [<nested stack>, Outputs.<name>]}` replaced by what that output holds. */
-function resolveOutputs(node: unknown, outputs: ReadonlyMap<string, Record<string, unknown>>): unknown {
-  if (Array.isArray(node)) return node.map((n) => resolveOutputs(n, outputs));
-  if (node === null || typeof node !== 'object') return node;
-  const o = node as Record<string, unknown>;
-  const att = o['Fn::GetAtt'];
-  if (Array.isArray(att) && Object.keys(o).length === 1) {
-    const [id, name] = att as [string, string];
-    const held = outputs.get(id);
-    if (held && name.startsWith('Outputs.') && name.slice(8) in held) return held[name.slice(8)];
-  }
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveOutputs(v, outputs)]));
-}
-
-/** Each `{Ref: <parameter>}` replaced by the value the parent passes for it. */
-function resolveParameters(node: unknown, passed: Readonly<Record<string, unknown>>): unknown {
-  if (Array.isArray(node)) return node.map((n) => resolveParameters(n, passed));
-  if (node === null || typeof node !== 'object') return node;
-  const o = node as Record<string, unknown>;
-  const ref = o.Ref;
-  if (typeof ref === 'string' && Object.keys(o).length === 1 && ref in passed) return passed[ref];
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveParameters(v, passed)]));
-}
+export { readTemplates, type StackTemplates, type TemplateResource } from '../../infra/templates.ts';
 
 /**
  * The stack as `npx cdk synth` builds it, synthesized into a new directory under the system's
- * temporary one, for a test that reads the templates: asset bundling skipped, and Control Tower's
- * checks left to stack.test.ts. Findings of the AWS Solutions checks, stack.test.ts's business
- * too, end synthesis only after the templates are written, so they are read either way.
+ * temporary one, for a test that reads the templates (infra/templates.ts synthesizeUnbundled).
  */
 export function synthesizeForTest(prefix: string): {
   stack: DanganStack;
   outdir: string;
   templates: StackTemplates;
 } {
-  const context = (
-    JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-      context: Record<string, unknown>;
-    }
-  ).context;
   const outdir = mkdtempSync(join(tmpdir(), prefix));
-  const { app, stack } = createDanganApp(
-    { context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir },
-    { controlTower: false },
-  );
-  try {
-    app.synth();
-  } catch {
-    // see above
-  }
-  return { stack, outdir, templates: readTemplates(outdir, stack) };
+  return { outdir, ...synthesizeUnbundled(outdir) };
 }

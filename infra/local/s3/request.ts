@@ -34,6 +34,11 @@ export interface LocalS3 {
    * callback is logged only.
    */
   notify(eventName: string, bucket: BucketMeta, key: string, version: ObjectVersion): void;
+  /**
+   * Throws AccessDenied unless the signer may take these actions on what the request names
+   * (access.ts); absent, every verified signer may do everything.
+   */
+  authorize?(ctx: Ctx, actions: string[]): Promise<void>;
 }
 
 /** One S3 operation: answers the request or throws an S3Error. */

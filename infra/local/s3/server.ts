@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type S3Authorizer, s3Authorization } from './access.ts';
 import { addCorsHeaders, preflight } from './cors.ts';
 import { dispatch } from './dispatch.ts';
 import { S3Error } from './errors.ts';
@@ -36,7 +37,19 @@ export interface LocalS3Options {
    * are switched on when requested (they are never switched off, as in S3). There are no requests
    * that create buckets or change these settings.
    */
-  buckets?: { name: string; objectLock?: boolean; versioning?: boolean; cors?: boolean }[];
+  buckets?: {
+    name: string;
+    objectLock?: boolean;
+    versioning?: boolean;
+    cors?: boolean;
+    kmsKeyArn?: string;
+  }[];
+  /**
+   * Decides whether the signer may do what a request asks (access.ts says what that is, the
+   * bucket's `kmsKeyArn` included); a refusal is answered 403 AccessDenied and nothing is done.
+   * Absent, every verified signer may do everything.
+   */
+  authorize?: S3Authorizer;
   /**
    * Called after each successful PutObject, CopyObject and CompleteMultipartUpload, once the
    * response has been written; not awaited, errors are logged only.
@@ -99,7 +112,8 @@ function localS3(opts: LocalS3Options): LocalS3 {
   const store = new Store(opts.dataDir);
   for (const b of opts.buckets ?? []) ensureBucket(store, b);
   const nextSequencer = sequencer();
-  return {
+  const kmsKeys = new Map((opts.buckets ?? []).map((b) => [b.name, b.kmsKeyArn]));
+  const self: LocalS3 = {
     store,
     lockNow: () => opts.lockClock?.() ?? Date.now(),
     // The callback runs after the current request's response has been written (setImmediate;
@@ -127,6 +141,10 @@ function localS3(opts: LocalS3Options): LocalS3 {
       });
     },
   };
+  if (opts.authorize) {
+    self.authorize = s3Authorization(opts.authorize, (bucket) => kmsKeys.get(bucket), opts.region)(self);
+  }
+  return self;
 }
 
 /** Parses, authenticates and dispatches one request; every failure becomes an S3 error response. */

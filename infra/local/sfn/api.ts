@@ -279,6 +279,11 @@ export class SfnApi {
     };
   }
 
+  /** The state machine of the execution a task token belongs to, if the token is known. */
+  stateMachineOfToken(token: unknown): string | undefined {
+    return typeof token === 'string' ? this.store.tokens.get(token)?.rec.stateMachineArn : undefined;
+  }
+
   private openTask(token: unknown): { ex: Exec; t: ThreadRec; p: TaskPending; token: string } {
     if (typeof token !== 'string' || !TOKEN_RE.test(token))
       throw new ApiError('InvalidToken', 'Invalid Token');

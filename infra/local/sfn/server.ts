@@ -31,6 +31,12 @@ export interface LocalSfnOptions {
   accountId: string;
   /** Access key id → secret access key: the only signers whose requests are accepted. */
   credentials: Record<string, string>;
+  /**
+   * Decides whether the signer may do what a request asks (`states:<Operation>` on its ARN); a
+   * refusal is answered 400 AccessDeniedException and nothing is done. Absent, every verified
+   * signer may do everything.
+   */
+  authorize?: SfnAuthorizer;
   stateMachines: LocalStateMachine[];
   /** for arn:aws:states:::lambda:invoke (FunctionName from Parameters) and plain Lambda ARNs as Resource */
   invokeLambda: (functionArn: string, payload: unknown) => Promise<unknown>;
@@ -47,6 +53,22 @@ export interface LocalSfnServer {
 }
 
 type Operation = (api: SfnApi, body: JsonObject) => unknown;
+
+export type SfnAuthorizer = (
+  accessKeyId: string,
+  requests: { action: string; resource: string; unlistedResourceType?: boolean }[],
+) => Promise<string | undefined>;
+
+/** The resource IAM authorises an operation on, from its request (`*` when none). */
+const RESOURCE_FIELD: Record<string, 'stateMachineArn' | 'executionArn' | undefined> = {
+  StartExecution: 'stateMachineArn',
+  DescribeStateMachine: 'stateMachineArn',
+  ListExecutions: 'stateMachineArn',
+  DescribeExecution: 'executionArn',
+  StopExecution: 'executionArn',
+  GetExecutionHistory: 'executionArn',
+  DescribeStateMachineForExecution: 'executionArn',
+};
 
 const OPERATIONS: Record<string, Operation> = {
   StartExecution: (a, b) => a.startExecution(b),
@@ -74,7 +96,7 @@ export async function startSfnServer(opts: LocalSfnOptions): Promise<LocalSfnSer
     now: opts.now ?? (() => new Date()),
   });
 
-  const auth = { region: opts.region, credentials: opts.credentials };
+  const auth = { region: opts.region, credentials: opts.credentials, authorize: opts.authorize };
   const server = createServer((req, res) => {
     handle(engine, auth, req, res).catch((e: unknown) => {
       console.error('[sfn] request failed', e);
@@ -116,16 +138,17 @@ export async function startSfnServer(opts: LocalSfnOptions): Promise<LocalSfnSer
 
 async function handle(
   engine: Engine,
-  auth: Omit<SfnAuthOptions, 'now'>,
+  auth: Omit<SfnAuthOptions, 'now'> & { authorize?: SfnAuthorizer | undefined },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
+  let signer: string;
   try {
     const signed = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders };
-    verifyRequest(signed, raw, { ...auth, now: Date.now() });
+    signer = verifyRequest(signed, raw, { ...auth, now: Date.now() });
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     sendError(res, e);
@@ -136,7 +159,8 @@ async function handle(
     return;
   }
   const target = String(req.headers['x-amz-target'] ?? '');
-  const op = target.startsWith(TARGET_PREFIX) ? OPERATIONS[target.slice(TARGET_PREFIX.length)] : undefined;
+  const name = target.slice(TARGET_PREFIX.length);
+  const op = target.startsWith(TARGET_PREFIX) ? OPERATIONS[name] : undefined;
   if (!op) {
     send(res, 400, { __type: 'UnknownOperationException', message: `Unsupported operation '${target}'` });
     return;
@@ -152,6 +176,20 @@ async function handle(
   if (!isObject(body)) {
     send(res, 400, { __type: 'SerializationException', message: 'Request body must be a JSON object' });
     return;
+  }
+  if (auth.authorize) {
+    const field = RESOURCE_FIELD[name];
+    // The task-token operations are authorised on the state machine of the token's execution,
+    // as AWS does (and names in its AccessDenied), though its reference lists no resource type.
+    const machine = name.startsWith('SendTask') ? engine.api.stateMachineOfToken(body.taskToken) : undefined;
+    const resource = machine ?? (field === undefined ? '*' : String(body[field] ?? ''));
+    const refused = await auth.authorize(signer, [
+      { action: `states:${name}`, resource, ...(machine ? { unlistedResourceType: true } : {}) },
+    ]);
+    if (refused !== undefined) {
+      send(res, 400, { __type: 'AccessDeniedException', message: refused });
+      return;
+    }
   }
   try {
     send(res, 200, op(engine.api, body));
