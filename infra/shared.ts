@@ -115,6 +115,8 @@ export interface ResourceNames {
   pageTokenKey: string;
   /** How notifications leave and where their links point (functions/adapters/mailer.ts). */
   mail: MailSettings;
+  /** The prefix of the stack's alarm names; absent on this machine, which has no CloudWatch. */
+  alarmNamePrefix?: string;
 }
 
 /** The notifier's settings: SES on AWS, the local MailDev's SMTP on this machine. */
@@ -151,6 +153,7 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
   }
   if (access.archive || access.disposal) env[ENV.archiveBucket] = r.archiveBucket;
   if (access.pageTokens) env[ENV.pageTokenKey] = r.pageTokenKey;
+  if (access.readAlarms && r.alarmNamePrefix !== undefined) env[ENV.alarmNamePrefix] = r.alarmNamePrefix;
   // Unsubscribe links are signed with the same key, under a label of their own.
   if (access.notifications) env[ENV.pageTokenKey] = r.pageTokenKey;
   if (access.notifications === 'send') {
@@ -183,3 +186,6 @@ export const WORKFLOW_TRACE_RATE = 0.05;
 /** A workflow's state machine name in a deployment: `<stack name>-<workflow>`. */
 export const stateMachineName = (stackName: string, workflow: WorkflowName): string =>
   `${stackName}-${workflow}`;
+
+/** The prefix of every alarm's name in a deployment: `<stack name>-` (the health page lists them by it). */
+export const alarmNamePrefix = (stackName: string): string => `${stackName}-`;

@@ -14,6 +14,7 @@ import { Schedules } from './constructs/schedules.ts';
 import { MalwareProtection } from './constructs/security.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
+import { alarmNamePrefix } from './shared.ts';
 
 export interface DanganStackProps extends StackProps {
   /** Classification scheme in force (schemes/<id>.json). */
@@ -152,6 +153,7 @@ export class DanganStack extends Stack {
     this.storage.bindServicesToAccount();
     const monitoringStack = new NestedStack(this, 'MonitoringStack', { description: 'Dangan alarms' });
     this.monitoring = new Monitoring(monitoringStack, 'Monitoring', {
+      namePrefix: alarmNamePrefix(this.stackName),
       key: this.storage.key,
       functions: this.functions.byName,
       workflows: this.workflows.byName,

@@ -10,11 +10,12 @@ import { sfn } from './sfn-client.ts';
  * carries neither input nor output).
  */
 
-/** Each workflow's state machine, by its catalog name (the functions that list them get all three). */
+/** Each workflow's state machine, by its catalog name (the functions that list them get all). */
 export const listedWorkflows = (): Record<string, string> => ({
   'intake-review-archive': requireEnv(ENV.intakeWorkflow),
   'borrow-approval': requireEnv(ENV.borrowWorkflow),
   disposal: requireEnv(ENV.disposalWorkflow),
+  'import-batch': requireEnv(ENV.importWorkflow),
 });
 
 /** The newest `max` executions of a state machine that ended with `status` (one request). */

@@ -1,3 +1,4 @@
+import { alarmStates } from '../adapters/alarms.ts';
 import { appendAudit } from '../adapters/audit.ts';
 import { getSweepState } from '../adapters/sweep-state-repo.ts';
 import { listStuck } from '../adapters/watch-repo.ts';
@@ -15,12 +16,13 @@ import { apiHandler, parseInput } from '../http/api.ts';
 
 /**
  * `GET /system/health` (sysadmin): executions that failed, timed out or were stopped per
- * workflow, the records the hourly check found stuck, and the scheduled jobs' last runs
+ * workflow, the records the hourly check found stuck, the scheduled jobs' last runs and the
+ * deployment's alarms
  * (core/system-health.ts says what is left out and why). Each read is audited.
  */
 export const handler = apiHandler('system-health', async function handleSystemHealth(req) {
   parseInput(systemHealthQuerySchema, req.query);
-  const [workflows, stuck, jobs] = await Promise.all([
+  const [workflows, stuck, jobs, alarms] = await Promise.all([
     Promise.all(
       Object.entries(listedWorkflows()).map(async ([workflow, arn]) => {
         const listed = await Promise.all(
@@ -31,6 +33,7 @@ export const handler = apiHandler('system-health', async function handleSystemHe
     ),
     listStuck(),
     Promise.all(SCHEDULED_JOBS.map(async (job) => jobRun(job, await getSweepState(job)))),
+    alarmStates(),
   ]);
   const checkedAt = now().toISOString();
   await appendAudit({
@@ -60,6 +63,8 @@ export const handler = apiHandler('system-health', async function handleSystemHe
         })),
       },
       jobs,
+      // Absent where the deployment has no CloudWatch alarms to read (this machine).
+      ...(alarms ? { alarms } : {}),
     },
   };
 });

@@ -16,6 +16,8 @@ export const ENV = {
   malwareTag: 'MALWARE_SCAN_TAG',
   /** The secret key page tokens are signed with (adapters/dynamo/page-token.ts). */
   pageTokenKey: 'PAGE_TOKEN_KEY',
+  /** The prefix of the stack's alarm names, for the health page; unset locally (no CloudWatch). */
+  alarmNamePrefix: 'ALARM_NAME_PREFIX',
   /**
    * How notifications leave (adapters/mailer.ts): `ses` (SES v2 API) or an SMTP URL
    * (`smtp://host:port`, the local MailDev); configuration, never a branch in function code.

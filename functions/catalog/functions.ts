@@ -44,6 +44,8 @@ export interface FunctionAccess {
    * and times; never their input or history), for the system administrator's health page.
    */
   listExecutions?: boolean;
+  /** CloudWatch: the states of the stack's own alarms (by their name prefix), for the health page. */
+  readAlarms?: boolean;
   /**
    * The end of originals' lives in the archive bucket, beyond `archive` (retention sweeps and
    * disposal): `hold` sets and clears legal holds on originals, and nothing else may (a legal hold
@@ -310,8 +312,8 @@ const DECLARED = {
     auditedWrites({ describeExecutions: true, startWorkflows: ['import-batch'] }),
   ),
   'system-health': api(
-    "The system administrator's health page: unsuccessful executions per workflow, stuck records, the scheduled jobs' last runs; no record content",
-    { table: 'read', audit: 'append', listExecutions: true },
+    "The system administrator's health page: unsuccessful executions per workflow, stuck records, the scheduled jobs' last runs, the alarms' states; no record content",
+    { table: 'read', audit: 'append', listExecutions: true, readAlarms: true },
   ),
   'workflow-watch': consumer(
     'Hourly: finds records waiting on a workflow execution that ended or never started',

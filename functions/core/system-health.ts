@@ -28,6 +28,13 @@ export type ScheduledJob = (typeof SCHEDULED_JOBS)[number];
 /** `GET /system/health` takes no parameters; any given is a 400 naming it. */
 export const systemHealthQuerySchema = lazySchema(() => z.object({}).strict());
 
+/** One of the deployment's alarms: its name without the deployment's prefix, its state and since when. */
+export interface AlarmSummary {
+  name: string;
+  state: string;
+  since: string;
+}
+
 export interface ExecutionSummary {
   /** The execution's name: the opaque id of its submission, loan or disposal batch. */
   name: string;

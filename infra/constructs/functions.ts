@@ -30,6 +30,7 @@ import { archiveObjectKey } from '../../functions/core/documents.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
 import {
+  alarmNamePrefix,
   functionEntryPath,
   functionEnvironment,
   PROJECT_ROOT,
@@ -237,6 +238,7 @@ export class Functions extends Construct {
         archiveBucket: storage.archive.bucketName,
         schemeId: this.props.schemeId,
         pageTokenKey: this.pageTokenKey.secretValue.unsafeUnwrap(),
+        alarmNamePrefix: alarmNamePrefix(Stack.of(this).stackName),
         mail: {
           transport: 'ses',
           from: this.props.mail.mailFrom,
@@ -256,6 +258,22 @@ export class Functions extends Construct {
     });
 
     this.grantData(name, role);
+    if (FUNCTIONS[name].access.readAlarms) {
+      // The states of this deployment's alarms, named by their prefix (Monitoring names them).
+      const alarms = Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: `${alarmNamePrefix(Stack.of(this).stackName)}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
+      );
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, alarms)}]`,
+        reason: "The deployment's alarms, named by its prefix; their states only.",
+      });
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -13,6 +13,8 @@ import { ARCHIVE_FAILED_METRIC, STUCK_RECORDS_METRIC } from '../../functions/cor
 import { pascal } from './functions.ts';
 
 export interface MonitoringProps {
+  /** The prefix of every alarm's name (`alarmNamePrefix` in infra/shared.ts). */
+  namePrefix: string;
   key: kms.IKey;
   functions: Readonly<Record<string, lambda.IFunction>>;
   workflows: Readonly<Record<string, sfn.IStateMachine>>;
@@ -39,6 +41,7 @@ export class Monitoring extends Construct {
 
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
       const a = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: `${props.namePrefix}${alarmId}`,
         metric,
         alarmDescription: description,
         threshold: 1,

@@ -32,6 +32,7 @@ import { ROLES } from '../../functions/core/roles.ts';
 import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from '../../infra/constructs/nag.ts';
 import { createDanganApp } from '../../infra/dangan-app.ts';
 import {
+  alarmNamePrefix,
   INTAKE_EXPIRY_DAYS,
   SWEEP_SCHEDULE,
   WATCH_SCHEDULE,
@@ -350,6 +351,7 @@ describe('functions', () => {
       if (a.notifications === 'send') {
         expected.push('MAIL_TRANSPORT', 'MAIL_FROM', 'MAIL_CONFIGURATION_SET', 'CONSOLE_URL');
       }
+      if (a.readAlarms) expected.push('ALARM_NAME_PREFIX');
       const vars = (props(logicalId(stack.functions.byName[name])).Environment as { Variables: Json })
         .Variables;
       expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
@@ -676,6 +678,19 @@ describe('alarms', () => {
         expect(found[0]?.AlarmActions).toEqual([topicRef()]);
       }
     }
+  });
+
+  it("names every alarm with the deployment's prefix, which only the health page may describe", () => {
+    const prefix = alarmNamePrefix(stack.stackName);
+    for (const a of alarms()) expect(String(a.AlarmName)).toMatch(new RegExp(`^${prefix}`));
+    const describers = functionNames.filter((n) =>
+      actionsOf(roleStatements(logicalId(stack.functions.roles[n]))).has('cloudwatch:DescribeAlarms'),
+    );
+    expect(describers).toEqual(['system-health']);
+    const [statement] = roleStatements(logicalId(stack.functions.roles['system-health'])).filter((st) =>
+      list(st.Action).includes('cloudwatch:DescribeAlarms'),
+    );
+    expect(JSON.stringify(statement?.Resource)).toContain(`:alarm:${prefix}*`);
   });
 
   it('alarms on errors of every function', () => {

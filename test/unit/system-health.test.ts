@@ -1,5 +1,7 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as systemHealth } from '../../functions/api/system-health.ts';
 import { figuresOf } from '../../functions/core/system-health.ts';
@@ -7,10 +9,12 @@ import { USERS } from '../support/api-event.ts';
 import { call, ddbMock, errorOf, resetMocks, setEnv, sfnMock, strictMocks } from './intake-fixtures.ts';
 
 const ROUTE = 'GET /system/health';
+const cloudWatch = mockClient(CloudWatchClient);
 const MACHINES = {
   'intake-review-archive': 'arn:aws:states:us-east-1:000000000000:stateMachine:intake-review-archive',
   'borrow-approval': 'arn:aws:states:us-east-1:000000000000:stateMachine:borrow-approval',
   disposal: 'arn:aws:states:us-east-1:000000000000:stateMachine:disposal',
+  'import-batch': 'arn:aws:states:us-east-1:000000000000:stateMachine:import-batch',
 };
 const SUBMISSION = '3d0f8a52-1c4b-4e8e-9a57-6b2d9c1e7f30';
 
@@ -19,7 +23,10 @@ beforeEach(() => {
   process.env.INTAKE_WORKFLOW_ARN = MACHINES['intake-review-archive'];
   process.env.BORROW_WORKFLOW_ARN = MACHINES['borrow-approval'];
   process.env.DISPOSAL_WORKFLOW_ARN = MACHINES.disposal;
+  process.env.IMPORT_WORKFLOW_ARN = MACHINES['import-batch'];
+  delete process.env.ALARM_NAME_PREFIX;
   strictMocks();
+  cloudWatch.reset();
 });
 afterEach(resetMocks);
 
@@ -93,9 +100,12 @@ describe('GET /system/health', () => {
       ],
     });
     expect(workflows[1]).toMatchObject({ counts: { FAILED: 0, TIMED_OUT: 0, ABORTED: 0 }, more: false });
-    // Three statuses of three workflows, one page each, never an execution's input or history.
-    expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(9);
-    expect(sfnMock.calls()).toHaveLength(9);
+    // Three statuses of four workflows, one page each, never an execution's input or history.
+    expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(12);
+    expect(sfnMock.calls()).toHaveLength(12);
+    // No alarm prefix (this machine): no alarms read, none answered.
+    expect(res.body).not.toHaveProperty('alarms');
+    expect(cloudWatch.calls()).toHaveLength(0);
     expect(res.body.stuck).toMatchObject({ count: 1, items: [{ kind: 'submission', recordId: SUBMISSION }] });
     expect(res.body.jobs).toEqual([
       {
@@ -114,6 +124,34 @@ describe('GET /system/health', () => {
       actorName: 'sysadmin1',
       targetType: 'system',
       targetId: 'health',
+    });
+  });
+
+  it("answers the deployment's alarms by their prefix, with the prefix left out", async () => {
+    healthySystemWithOneStoppedIntake();
+    process.env.ALARM_NAME_PREFIX = 'Dangan-';
+    cloudWatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: 'Dangan-StuckRecords',
+          StateValue: 'ALARM',
+          StateUpdatedTimestamp: new Date('2026-05-01T11:00:00.000Z'),
+        },
+        {
+          AlarmName: 'Dangan-FixityMismatch',
+          StateValue: 'OK',
+          StateUpdatedTimestamp: new Date('2026-04-01T00:00:00.000Z'),
+        },
+      ],
+    });
+    const res = await call(systemHealth, { routeKey: ROUTE, user: USERS.sysadmin });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.alarms).toEqual([
+      { name: 'StuckRecords', state: 'ALARM', since: '2026-05-01T11:00:00.000Z' },
+      { name: 'FixityMismatch', state: 'OK', since: '2026-04-01T00:00:00.000Z' },
+    ]);
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toMatchObject({
+      AlarmNamePrefix: 'Dangan-',
     });
   });
 

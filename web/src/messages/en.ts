@@ -391,7 +391,13 @@ export const messages = {
   sysNo: 'no',
   sysAlarms: 'Alarms',
   sysAlarmsUnavailable:
-    'Alarm states are not read here: this deployment has no alarm source the page can read. On AWS, CloudWatch sends the alarms to the alarms SNS topic (workflow failed or timed out, function errors, fixity mismatch, archiving failed, stuck records, API 5xx); see them in the CloudWatch console. The local system has no CloudWatch. The executions and stuck records above come from the same sources as those alarms.',
+    "No alarms to read here: this machine has no CloudWatch. On AWS this section lists the deployment's alarms (workflow failed or timed out, function errors, fixity mismatch, archiving failed, stuck records, sequence nearly full, API 5xx) with their states; the executions and stuck records above come from the same sources.",
+  sysAlarm: 'Alarm',
+  sysAlarmState: 'State',
+  sysAlarmSince: 'Since',
+  sysAlarmAlarm: 'In alarm',
+  sysAlarmOk: 'OK',
+  sysAlarmNoData: 'Not enough data',
   // Notifications (settings, unsubscribe)
   navNotifications: 'Notifications',
   notifyTitle: 'Notification settings',

@@ -391,7 +391,13 @@ export const messages = {
   sysNo: '否',
   sysAlarms: '告警',
   sysAlarmsUnavailable:
-    '本页不读取告警状态：此部署没有可供读取的告警来源。在 AWS 上，告警由 CloudWatch 发往告警 SNS 主题（流程失败或超时、函数出错、固定性校验不符、归档失败、停滞的记录、接口 5xx），请在 CloudWatch 控制台查看；本机运行时没有 CloudWatch。上面的流程执行和停滞记录与这些告警出自同一来源。',
+    '此处没有可读取的告警：本机没有 CloudWatch。在 AWS 上，本节列出本部署的各项告警（流程失败或超时、函数错误、固定性校验不符、归档失败、滞留记录、件号序列将满、接口 5xx）及其状态；上面的执行与滞留记录与这些告警同源。',
+  sysAlarm: '告警',
+  sysAlarmState: '状态',
+  sysAlarmSince: '起始时间',
+  sysAlarmAlarm: '告警中',
+  sysAlarmOk: '正常',
+  sysAlarmNoData: '数据不足',
   // Notifications (通知设置, 退订)
   navNotifications: '通知设置',
   notifyTitle: '通知设置',

@@ -8,8 +8,8 @@ import { currentLang, type MessageKey, t, word } from '../i18n.ts';
  * The system administrator's page (`GET /system/health`, functions/core/system-health.ts): how
  * each workflow's executions ended when they did not succeed, the records the hourly check found
  * stuck, and the scheduled jobs' last runs. Ids, statuses, dates and counts only: the system
- * administrator runs the system and reads no record (三员分立). Alarm states are not read by
- * Dangan, and the page says so instead of showing none.
+ * administrator runs the system and reads no record (三员分立). The deployment's alarms with
+ * their states where CloudWatch has them (on AWS); elsewhere the page says there are none to read.
  */
 
 type Unsuccessful = 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -31,6 +31,8 @@ interface Health {
     lastRunAt?: string;
     lastRun: Record<string, number | boolean | string>;
   }[];
+  /** Absent where the deployment has no CloudWatch alarms to read (this machine). */
+  alarms?: { name: string; state: string; since: string }[];
 }
 
 const STATUSES: readonly Unsuccessful[] = ['FAILED', 'TIMED_OUT', 'ABORTED'];
@@ -54,6 +56,12 @@ const REPAIRS: Readonly<Record<WatchedKind, MessageKey>> = {
 };
 
 const statusWord = (s: Unsuccessful): string => t(`sys${s}` as MessageKey);
+const ALARM_STATES: Readonly<Record<string, MessageKey>> = {
+  ALARM: 'sysAlarmAlarm',
+  OK: 'sysAlarmOk',
+  INSUFFICIENT_DATA: 'sysAlarmNoData',
+};
+const alarmStateWord = (state: string): string => (ALARM_STATES[state] ? t(ALARM_STATES[state]) : state);
 const workflowWord = (w: string): string => (WORKFLOW_NAMES[w] ? t(WORKFLOW_NAMES[w]) : w);
 
 /** The stuck check writes its reason as `中文 / English`; each reader gets their half. */
@@ -204,7 +212,20 @@ export const systemPage: Page = async (root, _params, ctx) => {
       'section',
       { class: 'card', 'data-testid': 'alarms' },
       h('h2', null, t('sysAlarms')),
-      notice(t('sysAlarmsUnavailable'), 'info'),
+      health.alarms === undefined
+        ? notice(t('sysAlarmsUnavailable'), 'info')
+        : dataTable(
+            [t('sysAlarm'), t('sysAlarmState'), t('sysAlarmSince')],
+            health.alarms.map((a) =>
+              h(
+                'tr',
+                { 'data-alarm': a.name, 'data-state': a.state },
+                h('td', null, a.name),
+                h('td', null, alarmStateWord(a.state)),
+                h('td', { class: 'nowrap' }, a.since ? formatTime(a.since, lang) : ''),
+              ),
+            ),
+          ),
     ),
   );
 };
