@@ -3,7 +3,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from './constructs/nag.ts';
-import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_MAIL_FROM, DEFAULT_SCHEME } from './shared.ts';
+import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_MAIL_FROM, DEFAULT_SCHEME, DEFAULT_STACK_NAME } from './shared.ts';
 import { DanganStack } from './stack.ts';
 
 /**
@@ -43,7 +43,7 @@ export function createDanganApp(
   const region = str('region');
   const authDomainPrefix = str('authDomainPrefix');
   const mailIdentity = str('mailIdentity');
-  const stack = new DanganStack(app, str('stackName') ?? 'Dangan', {
+  const stack = new DanganStack(app, str('stackName') ?? DEFAULT_STACK_NAME, {
     description: 'Dangan customer archive',
     ...(account || region ? { env: { account, region } } : {}),
     schemeId: str('scheme') ?? DEFAULT_SCHEME,

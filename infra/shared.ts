@@ -183,6 +183,9 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
  */
 export const WORKFLOW_TRACE_RATE = 0.05;
 
+/** The stack's name unless the deployer gives one (`-c stackName=`); the local system's too. */
+export const DEFAULT_STACK_NAME = 'Dangan';
+
 /** A workflow's state machine name in a deployment: `<stack name>-<workflow>`. */
 export const stateMachineName = (stackName: string, workflow: WorkflowName): string =>
   `${stackName}-${workflow}`;

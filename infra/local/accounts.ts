@@ -44,7 +44,8 @@ export function localAccounts(options: {
           roles: [...u.groups],
           version: 1,
           updatedAt: at.toISOString(),
-          updatedBy: 'local-identity',
+          // Seeded by the local system itself, which the console names as the system.
+          updatedBy: 'system',
           // Notifications reach the local inbox (infra/local/mail.ts).
           email: `${u.username}@${LOCAL_MAIL_DOMAIN}`,
         };

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { ACCOUNTS_TABLE, AUDIT_TABLE, RECORDS_TABLE } from '../../functions/adapters/tables.ts';
 import { FUNCTIONS, type FunctionName, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
 import {
+  DEFAULT_STACK_NAME,
+  stateMachineName as deployedStateMachineName,
   functionEnvironment,
   type ResourceNames,
   workflowDefinitionPath,
@@ -20,7 +22,8 @@ export const ACCOUNT_ID = '000000000000';
 export function localNames(region: string) {
   const intakeBucket = 'dangan-intake';
   const archiveBucket = 'dangan-archive';
-  const stateMachineName = (wf: WorkflowName) => `dangan-${wf}`;
+  // Named as the stack names them, so the synthesized policies name the same executions.
+  const stateMachineName = (wf: WorkflowName) => deployedStateMachineName(DEFAULT_STACK_NAME, wf);
   return {
     intakeBucket,
     archiveBucket,

@@ -572,7 +572,11 @@ describe('every page in the reader’s language', () => {
     { user: 'secadmin1', path: '#/' },
   ];
 
-  /** Each stop's visible text, signed in as its user (one page, one session at a time). */
+  /**
+   * Each stop's visible text, signed in as its user (one page, one session at a time), without
+   * what the page marks `translate="no"`: identifiers shown as they are (the usernames on the
+   * security administrator's accounts page, beside each person's name).
+   */
   async function walk(page: Page, visit: (where: string, text: string) => void): Promise<void> {
     for (const stop of stops()) {
       // One tab, one session: the previous person signs out (the session lives in the tab).
@@ -580,7 +584,9 @@ describe('every page in the reader’s language', () => {
       await signIn(page, base, stop.user);
       await page.goto(`${base}/${stop.path}`);
       await stop.open?.(page);
-      visit(`${stop.user} ${stop.path}`, await settledText(page));
+      const text = await settledText(page);
+      const verbatim = await page.locator('[translate="no"]').allInnerTexts();
+      visit(`${stop.user} ${stop.path}`, verbatim.reduce((t, v) => t.split(v).join(' '), text));
     }
   }
 

@@ -8,6 +8,7 @@
 export const ALLOWED_WORDS: ReadonlyMap<string, string> = new Map([
   ['English', 'the language switch names the other language in that language'],
   ['SHA-256', 'the name of the checksum algorithm, as the standards (DA/T 70) write it'],
+  ['CloudWatch', "the AWS service that holds the alarms, a product's name"],
 ]);
 
 /** Codes that are the record's own words, never to be shown raw: they have words of their own. */

@@ -12,6 +12,7 @@
 
 import type { TableDef } from '../../../functions/adapters/tables.ts';
 import type { FunctionName, WorkflowName } from '../../../functions/catalog.ts';
+import { DEFAULT_STACK_NAME } from '../../shared.ts';
 
 /** What a logical id stands for locally. */
 export type LocalRef =
@@ -77,7 +78,7 @@ const PSEUDO: Record<string, (r: LocalResources) => string> = {
   'AWS::AccountId': (r) => r.accountId,
   'AWS::Partition': () => 'aws',
   'AWS::URLSuffix': () => 'amazonaws.com',
-  'AWS::StackName': () => 'Dangan',
+  'AWS::StackName': () => DEFAULT_STACK_NAME,
 };
 
 /** Anything the local system has no counterpart of gets a name no local request can match. */

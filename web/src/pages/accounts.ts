@@ -15,6 +15,7 @@ import {
 } from '../app.ts';
 import { button, dataTable, formatTime, h, toast } from '../dom.ts';
 import { currentLang, t, word } from '../i18n.ts';
+import { personName } from '../people.ts';
 
 /**
  * The security administrator's page (`GET /users`, `GET /groups` and the account changes of
@@ -85,7 +86,8 @@ export const accountsPage: Page = async (root, _params, ctx) => {
     const row = h(
       'tr',
       { 'data-account': a.username, 'data-status': a.status },
-      h('td', null, a.username),
+      // The account's identifier, shown as it is (never translated), beside the person's name.
+      h('td', { translate: 'no' }, a.username),
       h('td', null, a.displayName ?? '—'),
       h(
         'td',
@@ -112,7 +114,7 @@ export const accountsPage: Page = async (root, _params, ctx) => {
         'td',
         { class: 'nowrap' },
         a.managed && a.updatedAt
-          ? t('admChangedBy', { at: formatTime(a.updatedAt, lang), by: a.updatedBy ?? '' })
+          ? t('admChangedBy', { at: formatTime(a.updatedAt, lang), by: personName(a.updatedBy) })
           : h('span', { class: 'hint' }, t('admNotManaged')),
       ),
       h('td', null, a.userId === ctx.session.sub ? h('span', { class: 'hint' }, t('admSelf')) : manage),
