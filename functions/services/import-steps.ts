@@ -34,7 +34,7 @@ import {
   SCAN_NEVER_ARRIVED,
   sampleRows,
 } from '../core/imports.ts';
-import { runIntakeChecks } from '../core/intake-checks.ts';
+import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme, type Scheme } from '../core/scheme.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 import { NothingToReview, ScanPending, TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
@@ -89,7 +89,7 @@ async function checkRow(
     doc && doc.status !== 'PENDING_UPLOAD'
       ? await scanStatus(doc.intakeKey, doc.receivedVersionId)
       : undefined;
-  const fail = async (problems: { check: 'integrity'; message: string }[], words = checkWords(problems)) => {
+  const fail = async (problems: Problem[], words = checkWords(problems)) => {
     const rejection = { reason: words.en, problems, decidedBy: 'system', at, attempt: 1 };
     const written = await markRowFailed(
       row,
@@ -116,24 +116,7 @@ async function checkRow(
     scans: { [doc.documentId]: scan },
     migrated: true,
   });
-  if (!outcome.valid) {
-    const problems = outcome.problems;
-    const words = checkWords(problems);
-    const rejection = { reason: words.en, problems, decidedBy: 'system', at, attempt: 1 };
-    const written = await markRowFailed(
-      row,
-      rejection,
-      problems,
-      words,
-      audit(batch.importId, 'import.row-failed', at, {
-        row: row.row,
-        submissionId: row.submissionId,
-        problems,
-      }),
-    );
-    if (!written) throw new TransientError(`import row ${row.row} changed while it was checked`);
-    return 'failed';
-  }
+  if (!outcome.valid) return fail(outcome.problems);
   const written = await markRowChecked(
     row,
     batch.executionArn ?? '',

@@ -8,6 +8,7 @@ import type { ArchiveLookup } from './archive-lookup.ts';
 import { Journal, journalPathOf } from './journal.ts';
 import { orderedMap } from './ordered.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
+import type { CheckedRow } from './row-check.ts';
 
 /**
  * The import itself, after every row was checked (check.ts): the catalogue's batch opened (or
@@ -18,23 +19,8 @@ import { Progress, type ProgressOutput } from './progress.ts';
  * everything it saves is idempotent on the server too.
  */
 
-/** A checked row that may be imported, as spooled by the check. */
-export interface ImportItem {
-  row: number;
-  customerNo: string;
-  customerName: string;
-  customerType: string;
-  region?: string;
-  businessEvent: string;
-  docType: string;
-  title: string;
-  file: string;
-  contentType: string;
-  date: string;
-  legacyCode?: string;
-  sha256: string;
-  size: number;
-}
+/** A checked row that may be imported, as spooled by the check, with its scan's digest and size. */
+export type ImportItem = Omit<CheckedRow, 'retention'> & { sha256: string; size: number };
 
 /** Where a row ended on the server (GET /imports/{importId}/rows). */
 export interface RowOutcome {

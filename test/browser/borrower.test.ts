@@ -8,10 +8,10 @@
  * in the inbox and leaves its destruction list. The clock only moves forward, so the tests run in
  * order.
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  Api,
+  type Api,
   archiveDraft,
   createCustomer,
   createDraft,
@@ -25,28 +25,14 @@ import {
   uploadAll,
   waitSubmission,
 } from '../e2e/client.ts';
-import { useLocalSystem } from '../e2e/lifecycle.ts';
 import { type LocalSystem, until } from '../e2e/system.ts';
-import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
+import { screenshot, signIn, useConsoleSystem } from './console.ts';
 import { foreignWords, untranslated } from './latin-words.ts';
 import { pdfScan, pngScan } from './scans.ts';
 
 let system: LocalSystem;
-let browser: { context: BrowserContext; close: () => Promise<void> };
 let api: Api;
 let base: string;
-const consoleErrors: string[] = [];
-
-async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-  // A refusal by the console's content security policy is an error too.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
-      consoleErrors.push(`csp: ${msg.text()}`);
-  });
-  return page;
-}
 
 /** Polls with a timeout fit for a loaded machine (vitest's default is one second). */
 const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) =>
@@ -166,31 +152,15 @@ async function moveClockTo(target: string): Promise<void> {
   }
 }
 
-beforeAll(buildConsoleIfStale, 120_000);
-
-useLocalSystem(
-  async (started) => {
-    system = started;
-    base = system.ready.consoleUrl;
-    api = new Api(system.ready.apiUrl);
+const { newPage, consoleErrors } = useConsoleSystem(
+  async (s) => {
+    system = s.system;
+    base = s.base;
+    api = s.api;
     await archiveFile();
   },
-  {
-    alongside: async () => {
-      browser = await launchChromium();
-    },
-    tail: 40,
-    timeoutMs: 240_000,
-  },
+  { timeoutMs: 240_000 },
 );
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-}, 60_000);
 
 let borrower: Page;
 let loanId = '';
@@ -586,7 +556,10 @@ describe('every page in the reader’s language', () => {
       await stop.open?.(page);
       const text = await settledText(page);
       const verbatim = await page.locator('[translate="no"]').allInnerTexts();
-      visit(`${stop.user} ${stop.path}`, verbatim.reduce((t, v) => t.split(v).join(' '), text));
+      visit(
+        `${stop.user} ${stop.path}`,
+        verbatim.reduce((t, v) => t.split(v).join(' '), text),
+      );
     }
   }
 

@@ -6,55 +6,28 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { Api, createDraft, openTaskFor, planDoc, uploadAll, waitSubmission } from '../e2e/client.ts';
 import { unsubscribeTokenOf, waitForMail } from '../e2e/inbox.ts';
-import { useLocalSystem } from '../e2e/lifecycle.ts';
 import type { LocalSystem } from '../e2e/system.ts';
-import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
+import { screenshot, signIn, useConsoleSystem } from './console.ts';
 import { pdfScan, pngScan } from './scans.ts';
 
 let system: LocalSystem;
-let browser: { context: BrowserContext; close: () => Promise<void> };
 let base: string;
 const pages: Page[] = [];
-const consoleErrors: string[] = [];
 
+const ui = useConsoleSystem(async (s) => {
+  system = s.system;
+  base = s.base;
+});
+const { consoleErrors } = ui;
 async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-  // A refusal by the console's content security policy is an error too.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
-      consoleErrors.push(`csp: ${msg.text()}`);
-  });
+  const page = await ui.newPage();
   pages.push(page);
   return page;
 }
-
-beforeAll(buildConsoleIfStale, 120_000);
-
-useLocalSystem(
-  async (started) => {
-    system = started;
-    base = system.ready.consoleUrl;
-  },
-  {
-    alongside: async () => {
-      browser = await launchChromium();
-    },
-    tail: 40,
-  },
-);
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-}, 60_000);
 
 /** Drops files on the drop zone the way a file manager does: a `drop` event with a DataTransfer. */
 async function dropFiles(page: Page, files: { name: string; type: string; bytes: Buffer }[]): Promise<void> {

@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { Api } from '../e2e/client.ts';
+import { useLocalSystem } from '../e2e/lifecycle.ts';
+import type { LocalSystem } from '../e2e/system.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WEB_DIR = join(PROJECT_DIR, 'web');
@@ -85,4 +89,60 @@ export async function signIn(page: Page, baseUrl: string, username: string): Pro
   await page.goto(`${baseUrl}/#/login`);
   await page.locator(`[data-username="${username}"]`).click();
   await page.locator(`[data-testid="who"][data-username="${username}"]`).waitFor();
+}
+
+/** What a browser test file works with once its local system and Chromium are up. */
+export interface ConsoleSystem {
+  system: LocalSystem;
+  api: Api;
+  /** The console's address on the local system. */
+  base: string;
+  browser: { context: BrowserContext; close: () => Promise<void> };
+}
+
+/**
+ * The setup every browser test file shares: the console built when stale, a local system started
+ * beside Chromium (both stopped whatever fails), `onStarted` to prepare data, and pages that
+ * record page errors and content-security-policy refusals (printed when a test fails; a file
+ * asserts `consoleErrors` is empty where it means to).
+ */
+export function useConsoleSystem(
+  onStarted: (s: ConsoleSystem) => void | Promise<void>,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): { newPage: () => Promise<Page>; consoleErrors: string[] } {
+  const consoleErrors: string[] = [];
+  let browser: ConsoleSystem['browser'] | undefined;
+  beforeAll(buildConsoleIfStale, 120_000);
+  useLocalSystem(
+    async (system) => {
+      if (!browser) throw new Error('Chromium did not start');
+      await onStarted({ system, api: new Api(system.ready.apiUrl), base: system.ready.consoleUrl, browser });
+    },
+    {
+      alongside: async () => {
+        browser = await launchChromium();
+      },
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      tail: 40,
+    },
+  );
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  }, 60_000);
+  const newPage = async (): Promise<Page> => {
+    if (!browser) throw new Error('Chromium did not start');
+    const page = await browser.context.newPage();
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    // A refusal by the console's content security policy is an error too.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
+        consoleErrors.push(`csp: ${msg.text()}`);
+    });
+    return page;
+  };
+  return { newPage, consoleErrors };
 }

@@ -5,10 +5,10 @@
  * the figures `GET /stats` gives, in Chinese and in English, and follows new work without a
  * reload. The page is saved as docs/screenshots/dashboard.png for the README.
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  Api,
+  type Api,
   changeDocs,
   createCustomer,
   createDraft,
@@ -24,52 +24,22 @@ import {
   uploadAll,
   waitSubmission,
 } from '../e2e/client.ts';
-import { useLocalSystem } from '../e2e/lifecycle.ts';
 import { type LocalSystem, until } from '../e2e/system.ts';
-import { buildConsoleIfStale, launchChromium, screenshot, signIn } from './console.ts';
+import { screenshot, signIn, useConsoleSystem } from './console.ts';
 
 let system: LocalSystem;
-let browser: { context: BrowserContext; close: () => Promise<void> };
 let api: Api;
 let base: string;
-const consoleErrors: string[] = [];
-
-beforeAll(buildConsoleIfStale, 120_000);
 
 // Accounts are cached for 2 s here, so a change of regions lands while the test waits.
-useLocalSystem(
-  async (started) => {
-    system = started;
-    base = system.ready.consoleUrl;
-    api = new Api(system.ready.apiUrl);
+const { newPage, consoleErrors } = useConsoleSystem(
+  async (s) => {
+    system = s.system;
+    base = s.base;
+    api = s.api;
   },
-  {
-    alongside: async () => {
-      browser = await launchChromium();
-    },
-    env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' },
-    tail: 40,
-  },
+  { env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } },
 );
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-}, 60_000);
-
-async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-  // A refusal by the console's content security policy is an error too.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
-      consoleErrors.push(`csp: ${msg.text()}`);
-  });
-  return page;
-}
 
 /** Polls with a timeout fit for a loaded machine. */
 const poll = <T>(check: () => T | Promise<T>, timeout = 30_000) =>

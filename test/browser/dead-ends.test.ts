@@ -1,14 +1,6 @@
-/**
- * No dead ends and the right signals, in a real browser (Debian's Chromium through playwright-core,
- * zh-CN) against the real local system: a clerk finishes a draft they left halfway; a clerk limited
- * to region HZ finds the README's 张三 by name and registers customers in HZ without typing it; a
- * session that runs out says so and gives back the form typed in it after signing in again; a file
- * the page refused does not tick the checklist; and document statuses wear badges of their own.
- */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  Api,
+  type Api,
   archiveDraft,
   changeDocs,
   createCustomer,
@@ -18,54 +10,25 @@ import {
   type Submission,
   waitSubmission,
 } from '../e2e/client.ts';
-import { useLocalSystem } from '../e2e/lifecycle.ts';
 import type { LocalSystem } from '../e2e/system.ts';
-import { buildConsoleIfStale, launchChromium, signIn } from './console.ts';
+import { signIn, useConsoleSystem } from './console.ts';
 import { pdfScan } from './scans.ts';
 
 let system: LocalSystem;
-let browser: { context: BrowserContext; close: () => Promise<void> };
 let api: Api;
 let base: string;
-const consoleErrors: string[] = [];
-
-async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
-      consoleErrors.push(`csp: ${msg.text()}`);
-  });
-  return page;
-}
-
-beforeAll(buildConsoleIfStale, 120_000);
 
 // Accounts are cached for 2 s here, so clerk2's region limit holds from their first request.
-useLocalSystem(
-  async (started) => {
-    system = started;
-    base = system.ready.consoleUrl;
-    api = new Api(system.ready.apiUrl);
+const { newPage, consoleErrors } = useConsoleSystem(
+  async (s) => {
+    system = s.system;
+    base = s.base;
+    api = s.api;
     const users = await localUsers(system.ready.apiUrl);
     await api.expect(200, 'secadmin1', 'PUT', `/users/${users.get('clerk2')}/regions`, { regions: ['HZ'] });
   },
-  {
-    env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' },
-    alongside: async () => {
-      browser = await launchChromium();
-    },
-    tail: 40,
-  },
+  { env: { DANGAN_ACCOUNT_CACHE_SECONDS: '2' } },
 );
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(consoleErrors.join('\n'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-}, 60_000);
 
 const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) =>
   expect.poll(check, { timeout: options.timeout ?? 30_000, interval: 150 });
