@@ -68,10 +68,16 @@ export class DanganStack extends Stack {
       bucket: this.storage.intake,
       key: this.storage.key,
     });
-    this.auth = new Auth(this, 'Auth', {
-      consoleOrigins,
-      ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
-    });
+    // Identities in a nested stack of their own (the user pool, a group per role, the console's
+    // client, its domain and the API's scope): the parent keeps its room for functions.
+    this.auth = new Auth(
+      new NestedStack(this, 'AuthStack', { description: 'Dangan staff identities' }),
+      'Auth',
+      {
+        consoleOrigins,
+        ...(props.authDomainPrefix ? { domainPrefix: props.authDomainPrefix } : {}),
+      },
+    );
 
     const mail: MailIdentity = {
       mailFrom: props.mailFrom,
