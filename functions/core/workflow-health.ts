@@ -109,6 +109,15 @@ export function judgeWatched(
   }
   return {
     state: 'stuck',
-    reason: `流程已结束（${execution}），记录仍在等待 / ${what}, but its workflow execution has ended (${execution})`,
+    reason: `流程已结束（${ENDED_IN_CHINESE[execution] ?? execution}），记录仍在等待 / ${what}, but its workflow execution has ended (${execution})`,
   };
 }
+
+/** How an execution ended, in the Chinese half of a stuck record's reason. */
+const ENDED_IN_CHINESE: Readonly<Record<string, string>> = {
+  SUCCEEDED: '成功',
+  FAILED: '失败',
+  TIMED_OUT: '超时',
+  ABORTED: '已中止',
+  PENDING_REDRIVE: '待重新驱动',
+};

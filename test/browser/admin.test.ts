@@ -182,7 +182,7 @@ describe('the system administrator', () => {
     await poll(async () => Number(await borrow.textContent())).toBeGreaterThanOrEqual(1);
     await expect(page.locator(`[data-testid="execution-${id}"]`).textContent()).resolves.toContain('失败');
     const stuck = page.locator(`[data-testid="system-stuck-${id}"]`);
-    await expect(stuck.textContent()).resolves.toContain('流程已结束（FAILED）');
+    await expect(stuck.textContent()).resolves.toContain('流程已结束（失败）');
     // The sweep just run: when, and its figures in words.
     const sweep = page.locator('[data-job="retention"]');
     await expect(sweep.textContent()).resolves.not.toContain('尚未运行');

@@ -36,11 +36,12 @@ describe('the stuck check (workflow health)', () => {
   });
 
   it('reports a record waiting on an execution that ended at once, naming the status', () => {
+    const inChinese = { FAILED: '失败', ABORTED: '已中止', TIMED_OUT: '超时', SUCCEEDED: '成功' } as const;
     for (const status of ['FAILED', 'ABORTED', 'TIMED_OUT', 'SUCCEEDED'] as const) {
       const verdict = judgeWatched(entry, { status: 'IN_REVIEW', executionArn: ARN }, status, soon);
       expect(verdict).toEqual({
         state: 'stuck',
-        reason: `流程已结束（${status}），记录仍在等待 / submission s1 is IN_REVIEW, but its workflow execution has ended (${status})`,
+        reason: `流程已结束（${inChinese[status]}），记录仍在等待 / submission s1 is IN_REVIEW, but its workflow execution has ended (${status})`,
       });
     }
   });
