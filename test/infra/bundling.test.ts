@@ -263,9 +263,12 @@ const ceilingOf = (name: FunctionName): number =>
 
 describe('bundle size', () => {
   let all: Record<string, Bundle>;
+  // The bundles are written under the system's temporary folder and removed with the test.
+  const root = mkdtempSync(join(tmpdir(), 'dangan-bundles-'));
   beforeAll(async () => {
-    all = await bundleAll();
+    all = await bundleAll(root);
   }, 300_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("is measured on the bytes CDK's bundling writes", () => {
     for (const name of BUNDLED) {
