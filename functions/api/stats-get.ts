@@ -11,6 +11,7 @@ import { now } from '../core/clock.ts';
 import { isoDate } from '../core/disposal.ts';
 import { getScheme } from '../core/scheme.ts';
 import { DEFAULT_DUE_WITHIN_DAYS, dueWindow, statsQuerySchema, statsView } from '../core/stats.ts';
+import { stuckView } from '../core/system-health.ts';
 import { TASK_KINDS } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
@@ -53,15 +54,5 @@ export const handler = apiHandler('stats-get', async function handleStatsGet({ q
     due: { withinDays, from: window.from, through: window.through, byMonth },
   });
   // Records waiting on a workflow that will not move them, as the hourly check last found them.
-  const stuckView = {
-    count: stuck.length,
-    items: stuck.map(({ kind, recordId, reason, foundAt, repair }) => ({
-      kind,
-      recordId,
-      reason,
-      foundAt,
-      repair,
-    })),
-  };
-  return { status: 200, body: { ...body, stuck: stuckView } };
+  return { status: 200, body: { ...body, stuck: stuckView(stuck) } };
 });

@@ -8,6 +8,7 @@ import {
   EXECUTIONS_LISTED,
   jobRun,
   SCHEDULED_JOBS,
+  stuckView,
   systemHealthQuerySchema,
   UNSUCCESSFUL_STATUSES,
   workflowHealth,
@@ -52,16 +53,7 @@ export const handler = apiHandler('system-health', async function handleSystemHe
     body: {
       checkedAt,
       workflows,
-      stuck: {
-        count: stuck.length,
-        items: stuck.map(({ kind, recordId, reason, foundAt, repair }) => ({
-          kind,
-          recordId,
-          reason,
-          foundAt,
-          repair,
-        })),
-      },
+      stuck: stuckView(stuck),
       jobs,
       // Absent where the deployment has no CloudWatch alarms to read (this machine).
       ...(alarms ? { alarms } : {}),

@@ -112,3 +112,15 @@ export interface StuckSummary {
   foundAt: string;
   repair: string;
 }
+
+/** The records the hourly check found stuck, as the dashboard and the health page show them. */
+export const stuckView = (stuck: readonly StuckSummary[]) => ({
+  count: stuck.length,
+  items: stuck.map(({ kind, recordId, reason, foundAt, repair }) => ({
+    kind,
+    recordId,
+    reason,
+    foundAt,
+    repair,
+  })),
+});
