@@ -104,19 +104,33 @@ function resolveParameters(node: unknown, passed: Readonly<Record<string, unknow
  * read either way. For tests and the local realisation's IAM, which read the roles' policies.
  */
 export function synthesizeUnbundled(outdir: string): { stack: DanganStack; templates: StackTemplates } {
-  const context = (
-    JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
-      context: Record<string, unknown>;
-    }
-  ).context;
-  const { app, stack } = createDanganApp(
-    { context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir },
-    { controlTower: false },
-  );
+  const { app, stack } = unbundledApp(outdir);
   try {
     app.synth();
   } catch {
     // see above
   }
   return { stack, templates: readTemplates(outdir, stack) };
+}
+
+/**
+ * The stack as synthesizeUnbundled builds it, constructed but not synthesized, with the templates
+ * an earlier synthesis of the same sources wrote into `outdir`: logical ids come from the
+ * constructs, which is cheap; the synthesis (the checks, the writing) is what is slow.
+ */
+export function readSynthesized(outdir: string): { stack: DanganStack; templates: StackTemplates } {
+  const { stack } = unbundledApp(outdir);
+  return { stack, templates: readTemplates(outdir, stack) };
+}
+
+function unbundledApp(outdir: string) {
+  const context = (
+    JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    }
+  ).context;
+  return createDanganApp(
+    { context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir },
+    { controlTower: false },
+  );
 }

@@ -5,12 +5,12 @@
  * so the CloudFront policy cannot name them: CloudFormation refuses a template with a cycle, which
  * a synthesis alone never shows. Asset bundling is skipped (index.html is then the source's).
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DanganStack } from '../../infra/stack.ts';
-import { synthesizeForTest } from './templates.ts';
+import { synthesizedForTest } from './templates.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -19,9 +19,9 @@ interface Resource {
   DependsOn?: string | string[];
 }
 
-let outdir: string;
 let stack: DanganStack;
 let resources: Record<string, Resource>;
+let outdir: string;
 
 const logicalId = (c: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(c.node.defaultChild as Parameters<DanganStack['getLogicalId']>[0]);
@@ -77,16 +77,12 @@ function findCycle(all: Record<string, Resource>): string[] | undefined {
   return undefined;
 }
 
-beforeAll(() => {
-  const made = synthesizeForTest('dangan-console-policy-');
+beforeAll(async () => {
+  const made = await synthesizedForTest();
   ({ stack, outdir } = made);
   // The parent's resources and its nested stacks', references across them resolved.
   resources = made.templates.merged as Record<string, Resource>;
 }, 120_000);
-
-afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
-});
 
 describe("the console's policy in the stack", () => {
   it('leaves the template without a dependency cycle', () => {

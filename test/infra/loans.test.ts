@@ -1,16 +1,8 @@
-/**
- * The borrow functions in the synthesized stack: each holds what it needs for its part of a loan
- * and nothing more. The generic per-function checks (test/infra/stack.test.ts) compare every
- * role with its catalog entry; these pin down the catalog entries of the loan flow themselves,
- * so that widening one (a step that could read originals, a return that could drive workflows)
- * fails here with a reason.
- */
-import { rmSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName, ROUTES, WORKFLOWS } from '../../functions/catalog.ts';
 import type { DanganStack } from '../../infra/stack.ts';
-import { synthesizeForTest } from './templates.ts';
+import { synthesizedForTest } from './templates.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -25,15 +17,12 @@ interface Statement {
 
 let stack: DanganStack;
 let resources: Record<string, Resource>;
-let outdir: string;
 
-beforeAll(() => {
-  const made = synthesizeForTest('dangan-loans-synth-');
-  ({ stack, outdir } = made);
+beforeAll(async () => {
+  const made = await synthesizedForTest();
+  stack = made.stack;
   resources = made.templates.merged as Record<string, Resource>;
 }, 120_000);
-
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const logicalId = (c: { node: { defaultChild?: unknown } }): string =>

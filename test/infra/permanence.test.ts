@@ -1,15 +1,8 @@
-/**
- * Permanent means permanent, in the synthesized stack: a legal hold is one call away from being
- * lifted, so `s3:PutObjectLegalHold` (or any wildcard covering it) is granted to the holds
- * functions alone, permanent records are kept by COMPLIANCE retention, which whoever sets or
- * extends it may only lengthen, and nobody may bypass governance retention.
- */
-import { rmSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName, functionAccess } from '../../functions/catalog.ts';
 import type { DanganStack } from '../../infra/stack.ts';
-import { synthesizeForTest } from './templates.ts';
+import { synthesizedForTest } from './templates.ts';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -24,15 +17,12 @@ interface Resource {
 
 let stack: DanganStack;
 let resources: Record<string, Resource>;
-let outdir: string;
 
-beforeAll(() => {
-  const made = synthesizeForTest('dangan-permanence-');
-  ({ stack, outdir } = made);
+beforeAll(async () => {
+  const made = await synthesizedForTest();
+  stack = made.stack;
   resources = made.templates.merged as Record<string, Resource>;
 }, 120_000);
-
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const logicalId = (name: FunctionName) =>

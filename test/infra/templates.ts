@@ -1,20 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DanganStack } from '../../infra/stack.ts';
-import { type StackTemplates, synthesizeUnbundled } from '../../infra/templates.ts';
+import { cachedSynthesis } from '../../infra/synthesis-cache.ts';
+import type { StackTemplates } from '../../infra/templates.ts';
 
 export { readTemplates, type StackTemplates, type TemplateResource } from '../../infra/templates.ts';
 
 /**
- * The stack as `npx cdk synth` builds it, synthesized into a new directory under the system's
- * temporary one, for a test that reads the templates (infra/templates.ts synthesizeUnbundled).
+ * The stack as `npx cdk synth` builds it (asset bundling skipped), for a test that reads the
+ * templates: synthesized once per change of the infrastructure code and shared by every test file
+ * and the local IAM (infra/synthesis-cache.ts); the caller must not change the files.
  */
-export function synthesizeForTest(prefix: string): {
+export async function synthesizedForTest(): Promise<{
   stack: DanganStack;
-  outdir: string;
   templates: StackTemplates;
-} {
-  const outdir = mkdtempSync(join(tmpdir(), prefix));
-  return { outdir, ...synthesizeUnbundled(outdir) };
+  outdir: string;
+}> {
+  return cachedSynthesis();
 }
