@@ -217,5 +217,12 @@ export class DanganStack extends Stack {
       output(`${pascal(name)}StateMachineArn`, machine.stateMachineArn, `State machine ${name}`);
     }
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms');
+    if (this.malwareProtection instanceof ClamavScanner) {
+      output(
+        'ClamavUpdaterFunctionName',
+        this.malwareProtection.updater.functionName,
+        'Run once after the first deploy: it puts the ClamAV databases in place',
+      );
+    }
   }
 }
