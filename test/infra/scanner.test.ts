@@ -255,7 +255,10 @@ describe('malwareScanner=clamav', () => {
     });
     for (const alarm of Object.values(alarms)) {
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalId(stack.monitoring.topic) }]);
-    }
+    } // The deployer runs the updater once after the first deploy: the output names it.
+    expect(templates.outputs.ClamavUpdaterFunctionName).toMatchObject({
+      Value: { Ref: logicalId(scanner.updater) },
+    });
   });
 
   it('passes the AWS Solutions checks', () => {
