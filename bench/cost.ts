@@ -34,6 +34,23 @@ export interface Prices {
   cloudWatchLogs: { ingestGbUsd: number; lambdaPlatformBytesPerInvocation: number };
   guardDutyMalwareS3: { gbScannedUsd: number; objectEvaluatedUsd: number };
   xRay: { traceRecordedUsd: number };
+  sqs: { requestUsd: number };
+  cloudWatchAlarms: { standardAlarmMonthUsd: number };
+  /** The ClamAV scanner's model (its `note` in prices.json says where each figure comes from). */
+  clamavScanner: {
+    memoryMB: number;
+    scanMBPerSecond: number;
+    perObjectMs: number;
+    perBatchMs: number;
+    coldStartSeconds: number;
+    coldStartsPerMonth: number;
+    idleQueueReceivesPerMonth: number;
+    updaterRunsPerMonth: number;
+    updaterSeconds: number;
+    updaterMemoryMB: number;
+    definitionsStoredGb: number;
+    alarms: number;
+  };
 }
 
 const GB = 1024 ** 3;
@@ -487,5 +504,157 @@ export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
     intakeCopyPerTb,
     metadataPerTbMonth,
     firstYearPerTb,
+  };
+}
+
+// ---- Malware scanner choice -------------------------------------------------------------------
+
+/** What a deployment scans uploads with (`-c malwareScanner=...`, infra/constructs/security.ts). */
+export type MalwareScannerChoice = 'guardduty' | 'clamav';
+
+export interface ScannerWorkload {
+  /** Mean size of an uploaded scan. */
+  meanObjectBytes: number;
+  /** Documents uploaded together, scanned in one invocation by the ClamAV scanner. */
+  documentsPerSubmission: number;
+  /** Documents a month, over which the fixed monthly costs are spread. */
+  documentsPerMonth: number;
+}
+
+export interface ScannerCost {
+  choice: MalwareScannerChoice;
+  /** What each 1,000 documents add, fixed costs excluded. */
+  perThousandUsd: number;
+  /** What the scanner costs a month with no uploads at all. */
+  fixedMonthlyUsd: number;
+  /** Per 1,000 documents with the fixed costs spread over `documentsPerMonth`. */
+  perThousandAllInUsd: number;
+  /** Per 1,000 documents (`per-1000`) and per month (`monthly`). */
+  lines: (CostLine & { basis: 'per-1000' | 'monthly' })[];
+}
+
+/**
+ * The malware scanner's cost for a workload: GuardDuty's fees per object and GB, or the ClamAV
+ * scanner's Lambda time (a scan rate per MB, a share of each batch's own work, one batch per
+ * submission), queue requests and the tagging requests, plus its fixed monthly costs (cold
+ * starts loading the signatures, the queue's idle polling, the updater, the databases' bucket
+ * and the alarms).
+ */
+export function priceMalwareScanner(
+  choice: MalwareScannerChoice,
+  w: ScannerWorkload,
+  p: Prices,
+): ScannerCost {
+  const perThousand = 1000;
+  const mb = w.meanObjectBytes / 1024 ** 2;
+  const line = (
+    service: string,
+    item: string,
+    quantity: number,
+    usd: number,
+    basis: 'per-1000' | 'monthly',
+  ) => ({
+    service,
+    item,
+    quantity,
+    usd,
+    inTarget: false,
+    basis,
+  });
+  const lines: ScannerCost['lines'] = [];
+  if (choice === 'guardduty') {
+    const g = p.guardDutyMalwareS3;
+    lines.push(
+      line('GuardDuty', 'malware scan: objects', perThousand, perThousand * g.objectEvaluatedUsd, 'per-1000'),
+      line(
+        'GuardDuty',
+        'malware scan: GB',
+        (perThousand * w.meanObjectBytes) / GB,
+        ((perThousand * w.meanObjectBytes) / GB) * g.gbScannedUsd,
+        'per-1000',
+      ),
+    );
+  } else {
+    const c = p.clamavScanner;
+    const gbPerSecond = c.memoryMB / 1024;
+    const batches = perThousand / Math.max(1, w.documentsPerSubmission);
+    const scanSeconds =
+      perThousand * (mb / c.scanMBPerSecond + c.perObjectMs / 1000) + (batches * c.perBatchMs) / 1000;
+    const gbs = scanSeconds * gbPerSecond;
+    lines.push(
+      line('Lambda', 'ClamAV scan GB-seconds', gbs, gbs * p.lambda.arm64GbSecondUsd, 'per-1000'),
+      line('Lambda', 'ClamAV scan requests', batches, batches * p.lambda.requestUsd, 'per-1000'),
+      // One message sent per upload; one receive and one batch delete per invocation.
+      line(
+        'SQS',
+        'scan queue requests',
+        perThousand + 2 * batches,
+        (perThousand + 2 * batches) * p.sqs.requestUsd,
+        'per-1000',
+      ),
+      // The object and its tags read (GET class), the tag written (PUT class).
+      line(
+        'S3',
+        'scan GET requests',
+        2 * perThousand,
+        2 * perThousand * p.s3.standard.tier2RequestUsd,
+        'per-1000',
+      ),
+      line(
+        'S3',
+        'scan tag PUT requests',
+        perThousand,
+        perThousand * p.s3.standard.tier1RequestUsd,
+        'per-1000',
+      ),
+    );
+    const coldGbs = c.coldStartsPerMonth * c.coldStartSeconds * gbPerSecond;
+    const updaterGbs = c.updaterRunsPerMonth * c.updaterSeconds * (c.updaterMemoryMB / 1024);
+    lines.push(
+      line(
+        'Lambda',
+        'ClamAV cold starts (signatures loaded)',
+        coldGbs,
+        coldGbs * p.lambda.arm64GbSecondUsd,
+        'monthly',
+      ),
+      line(
+        'SQS',
+        'idle queue polling',
+        c.idleQueueReceivesPerMonth,
+        c.idleQueueReceivesPerMonth * p.sqs.requestUsd,
+        'monthly',
+      ),
+      line(
+        'Lambda',
+        'definitions updater GB-seconds',
+        updaterGbs,
+        updaterGbs * p.lambda.arm64GbSecondUsd,
+        'monthly',
+      ),
+      line(
+        'S3',
+        'definitions bucket GB-month',
+        c.definitionsStoredGb,
+        c.definitionsStoredGb * p.s3.standard.storageGbMonthUsd,
+        'monthly',
+      ),
+      line(
+        'CloudWatch',
+        'scanner alarms',
+        c.alarms,
+        c.alarms * p.cloudWatchAlarms.standardAlarmMonthUsd,
+        'monthly',
+      ),
+    );
+  }
+  const perThousandUsd = sumUsd(lines.filter((l) => l.basis === 'per-1000'));
+  const fixedMonthlyUsd = sumUsd(lines.filter((l) => l.basis === 'monthly'));
+  return {
+    choice,
+    perThousandUsd,
+    fixedMonthlyUsd,
+    perThousandAllInUsd: perThousandUsd + (fixedMonthlyUsd / Math.max(1, w.documentsPerMonth)) * perThousand,
+    lines,
   };
 }

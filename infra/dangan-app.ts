@@ -3,6 +3,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from './constructs/nag.ts';
+import { parseMalwareScanner } from './constructs/security.ts';
 import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_MAIL_FROM, DEFAULT_SCHEME, DEFAULT_STACK_NAME } from './shared.ts';
 import { DanganStack } from './stack.ts';
 
@@ -18,6 +19,9 @@ import { DanganStack } from './stack.ts';
  * - `account`, `region`: pin the stack to an environment; without them it is
  *   environment-agnostic, so synthesis needs no credentials and makes no lookups
  * - `stackName`: default Dangan
+ * - `malwareScanner`: `guardduty` (default; GuardDuty Malware Protection for S3) or `clamav` (the
+ *   stack's own ClamAV in a container-image Lambda; deploying it needs Docker). README,
+ *   "Malware scanning", compares them.
  */
 export interface PolicyChecks {
   /**
@@ -51,6 +55,7 @@ export function createDanganApp(
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
     mailFrom: str('mailFrom') ?? DEFAULT_MAIL_FROM,
     ...(mailIdentity ? { mailIdentity } : {}),
+    malwareScanner: parseMalwareScanner(ctx('malwareScanner')),
   });
 
   // AWS Solutions rules (cdk-nag) and the AWS Control Tower proactive controls (CloudFormation

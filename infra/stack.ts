@@ -5,13 +5,14 @@ import { FUNCTIONS, type FunctionName, functionAccess } from '../functions/catal
 import { Api } from './constructs/api.ts';
 import { AuditTrail } from './constructs/audit-trail.ts';
 import { Auth } from './constructs/auth.ts';
+import { ClamavScanner } from './constructs/clamav-scanner.ts';
 import { ConsoleHosting } from './constructs/console.ts';
 import { Functions, pascal } from './constructs/functions.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { guardRule, NO_VPC } from './constructs/nag.ts';
 import { type MailIdentity, Notifications } from './constructs/notifications.ts';
 import { Schedules } from './constructs/schedules.ts';
-import { MalwareProtection } from './constructs/security.ts';
+import { MalwareProtection, type MalwareScannerChoice } from './constructs/security.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
 import { alarmNamePrefix } from './shared.ts';
@@ -27,6 +28,8 @@ export interface DanganStackProps extends StackProps {
   mailFrom: string;
   /** The SES identity: the sender's domain, or the one address; the sender's domain when omitted. */
   mailIdentity?: string;
+  /** What scans intake uploads for malware: GuardDuty Malware Protection (default) or ClamAV. */
+  malwareScanner?: MalwareScannerChoice;
 }
 
 /** The function the intake bucket notifies when an upload arrives. */
@@ -51,7 +54,8 @@ export class DanganStack extends Stack {
   readonly functions: Functions;
   readonly workflows: Workflows;
   readonly api: Api;
-  readonly malwareProtection: MalwareProtection;
+  /** GuardDuty Malware Protection, or the ClamAV scanner (`-c malwareScanner=clamav`). */
+  readonly malwareProtection: MalwareProtection | ClamavScanner;
   readonly schedules: Schedules;
   readonly monitoring: Monitoring;
   readonly notifications: Notifications;
@@ -64,10 +68,23 @@ export class DanganStack extends Stack {
     const consoleOrigins = [...props.consoleOrigins, Lazy.string({ produce: () => this.console.origin })];
     this.storage = new Storage(this, 'Storage', { consoleOrigins });
     this.console = new ConsoleHosting(this, 'Console', { accessLogs: this.storage.accessLogs });
-    this.malwareProtection = new MalwareProtection(this, 'MalwareProtection', {
-      bucket: this.storage.intake,
-      key: this.storage.key,
-    });
+    // ClamAV's queue, functions, databases bucket and alarms in a nested stack of their own.
+    this.malwareProtection =
+      props.malwareScanner === 'clamav'
+        ? new ClamavScanner(
+            new NestedStack(this, 'MalwareScannerStack', { description: 'Dangan ClamAV malware scanner' }),
+            'ClamavScanner',
+            {
+              intake: this.storage.intake,
+              key: this.storage.key,
+              accessLogs: this.storage.accessLogs,
+              logRetention: logs.RetentionDays.ONE_YEAR,
+            },
+          )
+        : new MalwareProtection(this, 'MalwareProtection', {
+            bucket: this.storage.intake,
+            key: this.storage.key,
+          });
     // Identities in a nested stack of their own (the user pool, a group per role, the console's
     // client, its domain and the API's scope): the parent keeps its room for functions.
     this.auth = new Auth(
@@ -165,6 +182,9 @@ export class DanganStack extends Stack {
       workflows: this.workflows.byName,
       api: this.api.httpApi,
     });
+    if (this.malwareProtection instanceof ClamavScanner) {
+      this.malwareProtection.alarmTo(this.monitoring.topic, alarmNamePrefix(this.stackName));
+    }
 
     // CDK's console deployment handler (one per stack): outside a VPC like every function, and
     // its log records only the copying of public code.
@@ -197,5 +217,12 @@ export class DanganStack extends Stack {
       output(`${pascal(name)}StateMachineArn`, machine.stateMachineArn, `State machine ${name}`);
     }
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic of the alarms');
+    if (this.malwareProtection instanceof ClamavScanner) {
+      output(
+        'ClamavUpdaterFunctionName',
+        this.malwareProtection.updater.functionName,
+        'Run once after the first deploy: it puts the ClamAV databases in place',
+      );
+    }
   }
 }

@@ -26,3 +26,23 @@ export function emitCount(
     [name]: value,
   });
 }
+
+/** A measured value (not an event count), logged at info level with the metric. */
+export function emitValue(
+  name: string,
+  value: number,
+  unit: 'Count' | 'Seconds' | 'None',
+  message: string,
+  details: Record<string, unknown> = {},
+) {
+  logger.info(message, {
+    ...details,
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        { Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: unit }] },
+      ],
+    },
+    [name]: value,
+  });
+}

@@ -29,4 +29,14 @@ export const ENV = {
   mailConfigurationSet: 'MAIL_CONFIGURATION_SET',
   /** The console's address; messages link to its pages. */
   consoleUrl: 'CONSOLE_URL',
+  /** ClamAV scanner (`-c malwareScanner=clamav`): the bucket its signature databases are kept in. */
+  clamavDefinitionsBucket: 'CLAMAV_DEFINITIONS_BUCKET',
+  /** ClamAV scanner: the folder the databases are read from (clamd.conf DatabaseDirectory). */
+  clamavDefinitionsDir: 'CLAMAV_DEFINITIONS_DIR',
+  /** ClamAV scanner: the command that scans files and prints ClamAV's per-file lines. */
+  clamavScanCommand: 'CLAMAV_SCAN_COMMAND',
+  /** ClamAV scanner: a command that makes the scan command ready (starts clamd); optional. */
+  clamavStartCommand: 'CLAMAV_START_COMMAND',
+  /** ClamAV updater: the command that brings the databases up to date (freshclam). */
+  clamavUpdateCommand: 'CLAMAV_UPDATE_COMMAND',
 } as const;

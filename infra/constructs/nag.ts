@@ -47,6 +47,7 @@ export const CONTROL_TOWER_SERVICES = [
   'keymanagementservice',
   'lambda',
   's3',
+  'sqs',
   'stepfunctions',
 ] as const;
 

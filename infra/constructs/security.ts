@@ -7,6 +7,33 @@ import { Construct } from 'constructs';
 import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
 import { nagResource } from './nag.ts';
 
+/** The scanners a deployment may choose (`-c malwareScanner=...`); the first is the default. */
+export const MALWARE_SCANNERS = ['guardduty', 'clamav'] as const;
+export type MalwareScannerChoice = (typeof MALWARE_SCANNERS)[number];
+
+/** The `malwareScanner` context value; anything but a known scanner ends synthesis, naming them. */
+export function parseMalwareScanner(value: unknown): MalwareScannerChoice {
+  if (value === undefined || value === '') return MALWARE_SCANNERS[0];
+  const known = MALWARE_SCANNERS.find((s) => s === value);
+  if (!known) {
+    throw new Error(
+      `malwareScanner must be one of ${MALWARE_SCANNERS.join(', ')} (got ${JSON.stringify(value)}); 恶意软件扫描器只能是 ${MALWARE_SCANNERS.join('、')}`,
+    );
+  }
+  return known;
+}
+
+/**
+ * Whatever scans intake uploads and writes their `GuardDutyMalwareScanStatus` tag: GuardDuty
+ * Malware Protection (below) or the deployment's own ClamAV (clamav-scanner.ts). Its role is
+ * the only principal that may tag uploads, and one of the few that may read them.
+ */
+export interface MalwareScanner {
+  readonly role: iam.IRole;
+  /** Denies reading uploads to every principal but the scanner and `readers`. */
+  onlyTheseReadUploads(readers: readonly iam.IRole[]): void;
+}
+
 export interface MalwareProtectionProps {
   bucket: s3.Bucket;
   key: kms.IKey;
@@ -18,7 +45,7 @@ export interface MalwareProtectionProps {
  * security check reads. The role carries the permissions GuardDuty documents for a protected
  * bucket ("Create or update IAM role policy"), scoped to this bucket, its upload prefix and key.
  */
-export class MalwareProtection extends Construct {
+export class MalwareProtection extends Construct implements MalwareScanner {
   readonly plan: guardduty.CfnMalwareProtectionPlan;
   readonly role: iam.Role;
   private readonly bucket: s3.Bucket;
@@ -105,24 +132,7 @@ export class MalwareProtection extends Construct {
       },
     );
 
-    // The scan verdict is only as good as its tag: nobody but GuardDuty may tag uploads (AWS's
-    // advice for tag-based access with Malware Protection). Uploading with tags needs
-    // s3:PutObjectTagging too, so a client cannot bring its own verdict either.
-    bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyGuardDutyTagsUploads',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-          's3:DeleteObjectTagging',
-          's3:DeleteObjectVersionTagging',
-        ],
-        resources: [uploads],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.role.roleArn } },
-      }),
-    );
+    reserveScanTag(bucket, this.role, 'OnlyGuardDutyTagsUploads');
 
     this.plan = new guardduty.CfnMalwareProtectionPlan(this, 'Plan', {
       role: this.role.roleArn,
@@ -134,24 +144,49 @@ export class MalwareProtection extends Construct {
     this.plan.node.addDependency(this.role);
   }
 
-  /**
-   * Nobody reads a scan but GuardDuty and the functions that check, preview or archive it: the
-   * intake bucket keeps every version of an upload (ID copies included) until its lifecycle
-   * expires it, so its objects are denied to every other principal of the account, as the
-   * archive bucket's originals are.
-   */
   onlyTheseReadUploads(readers: readonly iam.IRole[]): void {
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyIntakeFunctionsReadScans',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [this.bucket.arnForObjects(`${INTAKE_PREFIX}*`)],
-        conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': [this.role.roleArn, ...readers.map((r) => r.roleArn)] },
-        },
-      }),
-    );
+    denyUploadReadsExcept(this.bucket, [this.role, ...readers]);
   }
+}
+
+/**
+ * The scan verdict is only as good as its tag: nobody but the scanner's role may tag uploads
+ * (AWS's advice for tag-based access with Malware Protection). Uploading with tags needs
+ * s3:PutObjectTagging too, so a client cannot bring its own verdict either.
+ */
+export function reserveScanTag(bucket: s3.IBucket, scanner: iam.IRole, sid: string): void {
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [
+        's3:PutObjectTagging',
+        's3:PutObjectVersionTagging',
+        's3:DeleteObjectTagging',
+        's3:DeleteObjectVersionTagging',
+      ],
+      resources: [bucket.arnForObjects(`${INTAKE_PREFIX}*`)],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': scanner.roleArn } },
+    }),
+  );
+}
+
+/**
+ * Nobody reads a scan but the malware scanner and the functions that check, preview or archive
+ * it (`roles`, the scanner's first): the intake bucket keeps every version of an upload (ID
+ * copies included) until its lifecycle expires it, so its objects are denied to every other
+ * principal of the account, as the archive bucket's originals are.
+ */
+export function denyUploadReadsExcept(bucket: s3.IBucket, roles: readonly iam.IRole[]): void {
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'OnlyIntakeFunctionsReadScans',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [bucket.arnForObjects(`${INTAKE_PREFIX}*`)],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': roles.map((r) => r.roleArn) } },
+    }),
+  );
 }

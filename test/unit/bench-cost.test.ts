@@ -10,6 +10,7 @@ import {
   type Item,
   itemSize,
   type Prices,
+  priceMalwareScanner,
   priceUsage,
   s3Operation,
   scaleLines,
@@ -203,5 +204,44 @@ describe('pricing', () => {
     expect(m.objectsPerTb).toBe(16 * 1024 * 1024);
     expect(m.transitionPerTb).toBeCloseTo(16 * 1024 * 1024 * 0.00002);
     expect(m.intakeCopyPerTb).toBeCloseTo(1024 * 0.023);
+  });
+});
+
+describe('malware scanner choice', () => {
+  const workload = { meanObjectBytes: 500 * 1024, documentsPerSubmission: 5, documentsPerMonth: 100_000 };
+
+  it('prices GuardDuty per object and GB scanned, with nothing fixed', () => {
+    const cost = priceMalwareScanner('guardduty', workload, prices);
+    const g = prices.guardDutyMalwareS3;
+    expect(cost.perThousandUsd).toBeCloseTo(
+      1000 * g.objectEvaluatedUsd + ((1000 * 500 * 1024) / 1024 ** 3) * g.gbScannedUsd,
+      10,
+    );
+    expect(cost.fixedMonthlyUsd).toBe(0);
+    expect(cost.perThousandAllInUsd).toBe(cost.perThousandUsd);
+  });
+
+  it('prices ClamAV by its Lambda time per MB and per batch, plus fixed monthly costs spread over the volume', () => {
+    const five = priceMalwareScanner('clamav', workload, prices);
+    const one = priceMalwareScanner('clamav', { ...workload, documentsPerSubmission: 1 }, prices);
+    const bigger = priceMalwareScanner('clamav', { ...workload, meanObjectBytes: 5 * 1024 * 1024 }, prices);
+    // A submission's files share one invocation; bigger files take longer to scan.
+    expect(one.perThousandUsd).toBeGreaterThan(five.perThousandUsd);
+    expect(bigger.perThousandUsd).toBeGreaterThan(five.perThousandUsd);
+    // The scan itself: 1,000 files at the assumed rate, the objects' requests and five-file batches.
+    const c = prices.clamavScanner;
+    const seconds =
+      1000 * (500 / 1024 / c.scanMBPerSecond + c.perObjectMs / 1000) + 200 * (c.perBatchMs / 1000);
+    const compute = five.lines.find((l) => l.item === 'ClamAV scan GB-seconds');
+    expect(compute?.quantity).toBeCloseTo(seconds * (c.memoryMB / 1024), 6);
+    expect(five.fixedMonthlyUsd).toBeGreaterThan(0);
+    expect(five.perThousandAllInUsd).toBeCloseTo(
+      five.perThousandUsd + (five.fixedMonthlyUsd / 100_000) * 1000,
+      10,
+    );
+    // At a hundred thousand documents a month it is a fraction of GuardDuty's fee.
+    expect(five.perThousandAllInUsd).toBeLessThan(
+      priceMalwareScanner('guardduty', workload, prices).perThousandUsd / 5,
+    );
   });
 });
