@@ -3,8 +3,9 @@
  * `GET /stats` follows the work as it happens. Documents archived and a submission rejected as
  * incomplete move the counters (kept from the records stream by stats-counter), a review task
  * waits and ages, a paper original lent out becomes overdue when the test clock passes its due
- * time, and a metering work order comes due for disposal ten years on. The write units the
- * counters add per archived document are read from the meters.
+ * time, and a metering work order comes due for disposal ten years on, leaves the due count while
+ * held and comes back when released (the due-day counters follow the due-date index through the
+ * stream). The write units the counters add per archived document are read from the meters.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BenchSystem, startBenchSystem } from '../../bench/system.ts';
@@ -105,6 +106,7 @@ async function moveClock(seconds: number) {
 
 describe('GET /stats', () => {
   let paperBox = '';
+  let workOrder = '';
 
   it('starts at zero, and refuses bad parameters with a 400 naming them', async () => {
     const s = await stats();
@@ -141,10 +143,11 @@ describe('GET /stats', () => {
     paperBox = newconn.docs.find((d) => d.docType === 'PAPERBOX')?.documentId as string;
     // A metering work order: one document, due for disposal ten years after the year's end.
     const b = await createCustomer(api);
-    await submitAndReview(
-      await createDraft(api, b, 'METERING', [planDoc('METERWO', 'application/pdf', '装拆表工作单 stats')]),
-      true,
-    );
+    const metering = await createDraft(api, b, 'METERING', [
+      planDoc('METERWO', 'application/pdf', '装拆表工作单 stats'),
+    ]);
+    await submitAndReview(metering, true);
+    workOrder = metering.docs[0]?.documentId as string;
     // A new connection without its land certificate: incomplete, rejected by the checks.
     const c = await createCustomer(api);
     const incomplete = await createDraft(api, c, 'NEWCONN', [
@@ -273,4 +276,23 @@ describe('GET /stats', () => {
     expect((await stats(`?year=${YEAR - 1}`)).documents.held).toBe(0);
     expect((await stats(`?year=${YEAR}`)).documents.held).toBe(6);
   }, 180_000);
+
+  it('leaves a held document out of the due count and counts it again once released', async () => {
+    expect(workOrder).not.toBe('');
+    expect((await stats()).disposal.due).toBe(1);
+    const hold = await api.expect<{ holdId: string }>(
+      201,
+      'archivist1',
+      'POST',
+      `/documents/${workOrder}/holds`,
+      {
+        reason: 'stats: records request',
+      },
+    );
+    const held = await statsWhen('without the held work order', (x) => x.disposal.due === 0);
+    expect(held.disposal.byMonth.find((m) => m.month === `${YEAR + 11}-01`)?.count).toBe(0);
+    await api.expect(200, 'archivist1', 'DELETE', `/documents/${workOrder}/holds/${hold.holdId}`);
+    const released = await statsWhen('with the released work order due again', (x) => x.disposal.due === 1);
+    expect(released.disposal.byMonth.find((m) => m.month === `${YEAR + 11}-01`)?.count).toBe(1);
+  }, 120_000);
 });
