@@ -159,7 +159,7 @@ export async function readDueCounters(first: string, last: string): Promise<Stor
 }
 
 /** Documents filed in the due-date index under each day of `month` (`YYYY-MM`), keys only. */
-export async function dueIndexDays(month: string): Promise<Map<string, number>> {
+async function dueIndexDays(month: string): Promise<Map<string, number>> {
   const days = new Map<string, number>();
   const pages = queryPages({
     TableName: tableName(),
