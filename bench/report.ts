@@ -317,6 +317,36 @@ export function renderMarkdown(r: Results): string {
     );
   }
 
+  if (r.dashboard && !('notMeasured' in r.dashboard)) {
+    push(
+      '## Dashboard reads',
+      'bench/dashboard-cost.ts writes the documents due straight into DynamoDB Local (their items and ' +
+        'due-date index entries), seeds the due-day counters with the recount an existing archive runs once ' +
+        '(scripts/recount-due.ts), then lets the stats-get function answer one `GET /stats` in-process and ' +
+        'meters every DynamoDB read it makes, each at no less than 0.5 unit (DynamoDB Local reports nothing ' +
+        'for a read that finds nothing). The last column is the COUNT query of the due-date index the ' +
+        'dashboard made before the counters, over the same window.',
+      table(
+        [
+          'documents due',
+          'answered',
+          'read requests',
+          'read units',
+          'recount read units',
+          'COUNT query read units',
+        ],
+        r.dashboard.runs.map((x) => [
+          x.due,
+          x.answered,
+          x.readRequests,
+          x.readUnits,
+          x.recount.readUnits,
+          x.countQueryReadUnits,
+        ]),
+      ),
+    );
+  }
+
   const s = r.storage;
   push(
     '## Storage per TB-month',

@@ -1,6 +1,7 @@
 /** The shape of bench/results.json, and how targets are judged. */
 import type { ColdStartResult } from './coldstart.ts';
 import type { CostLine, StorageModel, Usage } from './cost.ts';
+import type { DashboardCost } from './dashboard-cost.ts';
 import type { HotKeyRun } from './hotkeys.ts';
 import type { Summary } from './stats.ts';
 import type { ThrottleCheck } from './throttles.ts';
@@ -62,6 +63,13 @@ export interface SweepResult {
   usdPerSweep: Record<string, number>;
 }
 
+/** One `GET /stats` at each number of documents due (bench/dashboard-cost.ts). */
+export interface DashboardResult {
+  runs: DashboardCost[];
+  /** The most read units one request took at any of the numbers measured. */
+  maxReadUnits: number;
+}
+
 export interface NotMeasured {
   notMeasured: string;
 }
@@ -109,6 +117,8 @@ export interface Results {
   };
   loans: NotMeasured | { workloads: LoanCost[] };
   sweep: NotMeasured | SweepResult;
+  /** Read units of one `GET /stats` as the documents due grow (absent in runs before it was measured). */
+  dashboard?: NotMeasured | DashboardResult;
   storage: StorageModel & { meanScanBytes: number; metadataBytesPerDocument: number; archiveClass: string };
   throughput: ThroughputResult & {
     floorRatio: { idleP50: Record<string, number>; loadP50: Record<string, number> };

@@ -21,11 +21,13 @@ import {
   storageModel,
   sumUsd,
 } from './cost.ts';
+import type { DashboardCost } from './dashboard-cost.ts';
 import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
 import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
 import { type LoanRun, runLoans } from './loans.ts';
 import { renderMarkdown } from './report.ts';
 import {
+  type DashboardResult,
   judge,
   type LoanCost,
   REFERENCE,
@@ -88,6 +90,8 @@ const LOANS = { ordinary: 20, sensitive: 10, days: 3 };
 /** Archive sizes the retention sweep is measured over, with the same number of documents due. */
 const SWEEP_SIZES = [10_000, 100_000];
 const SWEEP_DUE = 100;
+/** Numbers of documents due one `GET /stats` is measured at (bench/dashboard-cost.ts). */
+const DASHBOARD_DUE = [1_000, 100_000];
 const THROUGHPUT_CLIENTS = 20;
 const THROUGHPUT_PER_CLIENT = 2;
 
@@ -97,10 +101,14 @@ const THROUGHPUT_PER_CLIENT = 2;
  * are: about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
  * bundles and their import times (bench/coldstart.ts, `bundlesOnly`), `BENCH_ONLY=hotkeys` for
  * the write and read units per partition key (bench/hotkeys.ts; `BENCH_HOTKEY_DOCS` documents).
+ * `BENCH_ONLY=dashboard` measures one `GET /stats` at 1,000 and 100,000 documents due
+ * (bench/dashboard-cost.ts) and writes that figure and its target into bench/results.json and
+ * RESULTS.md, the rest of both as the last whole run left them.
  */
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== 'intake' && ONLY !== 'bundles' && ONLY !== 'hotkeys')
-  throw new Error(`BENCH_ONLY=${ONLY}: only "intake", "bundles" and "hotkeys" are known`);
+const ONLY_KNOWN = ['intake', 'bundles', 'hotkeys', 'dashboard'];
+if (ONLY !== undefined && !ONLY_KNOWN.includes(ONLY))
+  throw new Error(`BENCH_ONLY=${ONLY}: only ${ONLY_KNOWN.map((k) => `"${k}"`).join(', ')} are known`);
 const HOTKEY_DOCS = hotkeyDocuments();
 
 const commit = (): string => {
@@ -294,6 +302,64 @@ async function hotkeysOnly(): Promise<void> {
   for (const line of describeHotKeys(run)) log(line);
 }
 
+/** One `GET /stats` at each number due, and the read units of the dearest. */
+async function dashboardCost(): Promise<DashboardResult> {
+  log(`dashboard: one GET /stats at ${DASHBOARD_DUE.join(' and ')} documents due`);
+  // A process of its own: the functions' clients keep the first DynamoDB Local they were made for.
+  const child = spawnSync(
+    'npx',
+    ['tsx', new URL('dashboard-cost.ts', HERE).pathname, '--json', ...DASHBOARD_DUE.map(String)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 },
+  );
+  const last = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !last.startsWith('['))
+    throw new Error(`bench/dashboard-cost.ts failed (${child.status})`);
+  const runs = JSON.parse(last) as DashboardCost[];
+  for (const r of runs) {
+    if (r.status !== 200 || r.answered !== r.due)
+      throw new Error(`GET /stats answered ${r.status} with ${r.answered} due for ${r.due} due`);
+  }
+  return { runs, maxReadUnits: Math.max(...runs.map((r) => r.readUnits)) };
+}
+
+function dashboardTarget(dashboard: DashboardResult | undefined): TargetResult {
+  return judge(
+    {
+      id: 'dashboard-read-units',
+      name: 'Read units of one GET /stats, whatever the number of documents due',
+      target: '≤ 50 read units',
+      limit: 50,
+    },
+    dashboard?.maxReadUnits,
+    dashboard
+      ? dashboard.runs.map((r) => `${r.readUnits} units at ${r.due.toLocaleString('en')} due`).join(', ')
+      : 'not measured',
+    dashboard
+      ? `every DynamoDB read of one request, each at no less than 0.5 unit (1 strongly consistent); the COUNT query it replaced read ${dashboard.runs.map((r) => `${r.countQueryReadUnits}`).join(' and ')} units (bench/dashboard-cost.ts)`
+      : 'not measured',
+  );
+}
+
+/** The dashboard measurement alone, written into the last whole run's results (see BENCH_ONLY above). */
+async function dashboardOnly(): Promise<void> {
+  const dashboard = await dashboardCost();
+  const path = new URL('results.json', HERE);
+  const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
+  const target = dashboardTarget(dashboard);
+  results.dashboard = dashboard;
+  results.targets = [...results.targets.filter((t) => t.id !== target.id), target];
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL('RESULTS.md', HERE), renderMarkdown(results));
+  console.table(
+    dashboard.runs.map(({ recount, ...r }) => ({
+      ...r,
+      recountMonths: recount.months,
+      recountUnits: recount.readUnits,
+    })),
+  );
+  log(`${target.met ? 'met ' : 'MISS'} ${target.name}: ${target.measured}`);
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadStart = loadavg();
@@ -419,6 +485,8 @@ async function main(): Promise<void> {
     };
   }
 
+  const dashboard = await dashboardCost();
+
   // ---- Models and targets -------------------------------------------------------------------
   const [a, m1] = workloads as [WorkloadCost, WorkloadCost];
   const perSubmission = (w: WorkloadCost) => (w.perThousand.targetUsd / 1000) * w.documentsPerSubmission;
@@ -534,6 +602,7 @@ async function main(): Promise<void> {
         ? `${SWEEP_DUE} documents due in each; the sweep's own DynamoDB requests (bench/sweep-cost.ts)`
         : 'retention-sweep is not in functions/catalog.ts yet',
     ),
+    dashboardTarget(dashboard),
     judge(
       {
         id: 'xray-cost-per-1000-docs',
@@ -588,6 +657,7 @@ async function main(): Promise<void> {
         ? { workloads: loanCosts }
         : { notMeasured: 'borrow-approval and the loans-* functions are not in functions/catalog.ts yet' },
     sweep: sweep ?? { notMeasured: 'retention-sweep is not in functions/catalog.ts yet' },
+    dashboard,
     storage: {
       ...storage,
       meanScanBytes: MEAN_SCAN_BYTES,
@@ -609,4 +679,5 @@ async function main(): Promise<void> {
 if (ONLY === 'intake') await intakeOnly();
 else if (ONLY === 'hotkeys') await hotkeysOnly();
 else if (ONLY === 'bundles') await bundlesOnly(log);
+else if (ONLY === 'dashboard') await dashboardOnly();
 else await main();

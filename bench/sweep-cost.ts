@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DisposableDocument } from '../functions/core/disposal.ts';
 import { ensureTables, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
@@ -43,15 +43,15 @@ export interface SweepCost {
 
 type Loose = Record<string, unknown>;
 
-const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+export const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 
 /** Sum of CapacityUnits in a ConsumedCapacity answer (one object, or a list for batches). */
-function units(consumed: unknown): number {
+export function units(consumed: unknown): number {
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
   return list.reduce((sum: number, c: Loose) => sum + Number(c.CapacityUnits ?? 0), 0);
 }
 
-const addDays = (date: string, offset: number): string => {
+export const addDays = (date: string, offset: number): string => {
   const d = new Date(`${date}T00:00:00.000Z`);
   d.setUTCDate(d.getUTCDate() + offset);
   return d.toISOString().slice(0, 10);
@@ -60,10 +60,10 @@ const addDays = (date: string, offset: number): string => {
 /** A small deterministic spread, so runs compare. */
 const spread = (i: number, mod: number): number => (i * 2654435761) % mod;
 
-const documentId = (i: number) => `d0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+export const documentId = (i: number) => `d0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
 /** A document due on `dueOn`, whole, as the sweep will read it. */
-function dueDoc(i: number, dueOn: string): DisposableDocument {
+export function dueDoc(i: number, dueOn: string): DisposableDocument {
   const id = documentId(i);
   return {
     documentId: id,
@@ -134,6 +134,22 @@ export function seedRows(from: number, to: number, due: number, today: string): 
     }
   }
   return rows;
+}
+
+/** Writes items straight into a table, 25 to a BatchWriteItem, eight writers at once. */
+export async function putAll(client: DynamoDBDocumentClient, table: string, items: Loose[]): Promise<void> {
+  const chunks: Loose[][] = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  const writer = async () => {
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+      let pending: Loose[] = chunk.map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length > 0) {
+        const res = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (res.UnprocessedItems?.[table] ?? []) as Loose[];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, writer));
 }
 
 /** Starts DynamoDB Local, measures a sweep for each archive size, stops it again. */
@@ -211,20 +227,7 @@ export async function measureSweeps(sizes: readonly number[], due = 100): Promis
         ...(dueOn ? entries.due(dueOn, String(item.documentId)) : {}),
       }));
       seeded = size;
-      const chunks: (typeof rows)[] = [];
-      for (let i = 0; i < rows.length; i += 25) chunks.push(rows.slice(i, i + 25));
-      const writer = async () => {
-        for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-          let pending: Loose[] = chunk.map((Item) => ({ PutRequest: { Item } }));
-          while (pending.length > 0) {
-            const res = await ddb.send(
-              new BatchWriteCommand({ RequestItems: { 'dangan-records': pending } }),
-            );
-            pending = (res.UnprocessedItems?.['dangan-records'] ?? []) as Loose[];
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, writer));
+      await putAll(ddb, 'dangan-records', rows);
       const seedSeconds = (performance.now() - t0) / 1000;
 
       Object.assign(meter, { readRequests: 0, readUnits: 0, writeRequests: 0, writeUnits: 0, scans: 0 });

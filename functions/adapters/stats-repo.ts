@@ -1,7 +1,6 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { nextDay } from '../core/disposal.ts';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { shardKey, shardKeys } from '../core/shards.ts';
-import type { CounterDeltas, CounterName, StoredCounter } from '../core/stats.ts';
+import type { CounterDeltas, CounterName, StoredCounter, StoredDueMonth } from '../core/stats.ts';
 import { ddb } from './clients.ts';
 import { dueMonth, INDEX, keys, loansOutKeys, openTaskKeys } from './dynamo/keys.ts';
 import { queryAll, queryPages } from './dynamo/query.ts';
@@ -14,6 +13,12 @@ import { tableName } from './env.ts';
  * | item     | pk             | sk                          | attributes                                        |
  * |----------|----------------|-----------------------------|---------------------------------------------------|
  * | counters | STATS#<0..3>   | DOCS#<year>, INTAKE#<year>  | one number per counter (core/stats.ts); `b0`-`b7` |
+ * | due      | DUESTATS#<0..3>| <yyyy-mm>                   | `D#<dd>` documents filed under that day; `b0`-`b7` |
+ * | due seed | DUESTATS       | <yyyy-mm>                   | `D#<dd>` written by the recount (recountDueMonth)  |
+ *
+ * The due counters have their own partitions so that reading the year counters never reads the
+ * months of due days decades ahead, and the dashboard's window (about four months) is one range
+ * of a few items per shard: one Query each, well under one 4 KB read unit, at any number due.
  *
  * Each counter is kept in four shard items, the batch's identity choosing the shard (a batch
  * delivered again lands on the item it added to), so the stream's consumers never all write one
@@ -30,14 +35,34 @@ import { tableName } from './env.ts';
  */
 
 const STATS_PK = 'STATS';
+const DUE_STATS_PK = 'DUESTATS';
 const COUNTER_SHARDS = 4;
 const SLOTS = 8;
 
-/** The sort key of a counter item: `documents:2026` is `DOCS#2026`, `intake:2026` is `INTAKE#2026`. */
-const skOfCounter = (counter: CounterName): string => {
-  const [kind, year] = counter.split(':');
-  return `${kind === 'documents' ? 'DOCS' : 'INTAKE'}#${year}`;
+/**
+ * The partition (before its shard) and sort key of a counter item: `documents:2026` is
+ * `STATS`/`DOCS#2026`, `intake:2026` is `STATS`/`INTAKE#2026`, `due:2026-12` is `DUESTATS`/`2026-12`.
+ */
+const keyOfCounter = (counter: CounterName): { base: string; sk: string } => {
+  const [kind, period] = counter.split(':');
+  if (kind === 'due') return { base: DUE_STATS_PK, sk: String(period) };
+  return { base: STATS_PK, sk: `${kind === 'documents' ? 'DOCS' : 'INTAKE'}#${period}` };
 };
+
+/** A counter item's attributes without its keys and batch slots. */
+function countsOf(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, entity: _entity, ...attrs } = item;
+  for (let i = 0; i < SLOTS; i++) delete attrs[`b${i}`];
+  return attrs;
+}
+
+/** Adds numbers attribute by attribute into `sum` (other values: the last one read). */
+function addInto(sum: Record<string, unknown>, attrs: Record<string, unknown>): Record<string, unknown> {
+  for (const [name, value] of Object.entries(attrs)) {
+    sum[name] = typeof value === 'number' ? (Number(sum[name]) || 0) + value : value;
+  }
+  return sum;
+}
 
 const counterOfSk = (sk: string): CounterName | undefined => {
   const m = /^(DOCS|INTAKE)#(\d{4})$/.exec(sk);
@@ -55,11 +80,11 @@ export interface CounterWrite {
 export async function applyCounterDeltas(batchId: string, deltas: CounterDeltas): Promise<CounterWrite> {
   const table = tableName();
   const slot = `b${Number.parseInt(batchId.slice(0, 2), 16) % SLOTS}`;
-  const pk = shardKey(STATS_PK, batchId, COUNTER_SHARDS);
   let writeUnits = 0;
   let applied = 0;
   for (const [counter, attrs] of deltas) {
-    const sk = skOfCounter(counter);
+    const { base, sk } = keyOfCounter(counter);
+    const pk = shardKey(base, batchId, COUNTER_SHARDS);
     const names: Record<string, string> = { '#slot': slot };
     const values: Record<string, unknown> = { ':entity': 'stats', ':batch': batchId };
     const adds = [...attrs.entries()].map(([attr, n], i) => {
@@ -102,17 +127,91 @@ export async function readCounters(): Promise<StoredCounter[]> {
   );
   const sums = new Map<CounterName, Record<string, unknown>>();
   for (const item of shards.flat()) {
-    const { pk: _pk, sk, entity: _entity, ...attrs } = item;
-    for (let i = 0; i < SLOTS; i++) delete attrs[`b${i}`];
-    const counter = counterOfSk(String(sk));
-    if (!counter) continue;
-    const sum = sums.get(counter) ?? {};
-    for (const [name, value] of Object.entries(attrs)) {
-      sum[name] = typeof value === 'number' ? (Number(sum[name]) || 0) + value : value;
-    }
-    sums.set(counter, sum);
+    const counter = counterOfSk(String(item.sk));
+    if (counter) sums.set(counter, addInto(sums.get(counter) ?? {}, countsOf(item)));
   }
   return [...sums].map(([counter, attrs]) => ({ counter, attrs }));
+}
+
+/** The due counters of the months `first` through `last` (`YYYY-MM`) in one partition. */
+const dueItemsIn = (pk: string, first: string, last: string) =>
+  queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+    ExpressionAttributeValues: { ':pk': pk, ':first': first, ':last': last },
+  });
+
+/**
+ * The due counters of the months `first` through `last`, the shards and the recount's seed
+ * summed: one Query per key, each reading the few month items of the range (eventually
+ * consistent: the counters trail the stream by a moment anyway).
+ */
+export async function readDueCounters(first: string, last: string): Promise<StoredDueMonth[]> {
+  const items = await Promise.all(
+    shardKeys(DUE_STATS_PK, COUNTER_SHARDS).map((pk) => dueItemsIn(pk, first, last)),
+  );
+  const sums = new Map<string, Record<string, unknown>>();
+  for (const item of items.flat()) {
+    const month = String(item.sk);
+    sums.set(month, addInto(sums.get(month) ?? {}, countsOf(item)));
+  }
+  return [...sums].map(([month, attrs]) => ({ month, attrs }));
+}
+
+/** Documents filed in the due-date index under each day of `month` (`YYYY-MM`), keys only. */
+async function dueIndexDays(month: string): Promise<Map<string, number>> {
+  const days = new Map<string, number>();
+  const pages = queryPages({
+    TableName: tableName(),
+    IndexName: INDEX.gsi3.name,
+    KeyConditionExpression: 'gsi3pk = :pk',
+    ExpressionAttributeValues: { ':pk': dueMonth(month) },
+    ProjectionExpression: 'gsi3sk',
+  });
+  for await (const page of pages) {
+    for (const item of page.items) {
+      const day = String(item.gsi3sk ?? '').slice(0, 10);
+      days.set(day, (days.get(day) ?? 0) + 1);
+    }
+  }
+  return days;
+}
+
+/**
+ * Makes the due counters of `month` agree with the due-date index: the seed item becomes, per
+ * day, the index's count less what the shards hold (documents filed before the counters existed,
+ * or any drift). Writing the seed whole makes a second run write the same; exact when no
+ * document of the month changes during the run. Returns the month's count in the index and the
+ * seed written.
+ */
+export async function recountDueMonth(month: string): Promise<{ indexed: number; seeded: number }> {
+  const [indexed, shards, seedItems] = await Promise.all([
+    dueIndexDays(month),
+    Promise.all(
+      shardKeys(DUE_STATS_PK, COUNTER_SHARDS)
+        .filter((pk) => pk !== DUE_STATS_PK)
+        .map((pk) => dueItemsIn(pk, month, month)),
+    ),
+    dueItemsIn(DUE_STATS_PK, month, month),
+  ]);
+  const counted: Record<string, unknown> = {};
+  for (const item of shards.flat()) addInto(counted, countsOf(item));
+  const seed: Record<string, number> = {};
+  for (const [day, n] of indexed) {
+    const attr = `D#${day.slice(8, 10)}`;
+    if (n !== Number(counted[attr] ?? 0)) seed[attr] = n - Number(counted[attr] ?? 0);
+  }
+  for (const [attr, n] of Object.entries(counted)) {
+    if (typeof n === 'number' && n !== 0 && !indexed.has(`${month}-${attr.slice(2)}`)) seed[attr] = -n;
+  }
+  const key = { pk: DUE_STATS_PK, sk: month };
+  const total = [...indexed.values()].reduce((a, b) => a + b, 0);
+  if (Object.keys(seed).length > 0) {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...key, entity: 'stats', ...seed } }));
+  } else if (seedItems.length > 0) {
+    await ddb.send(new DeleteCommand({ TableName: tableName(), Key: key }));
+  }
+  return { indexed: total, seeded: Object.values(seed).reduce((a, b) => a + b, 0) };
 }
 
 /**
@@ -148,20 +247,6 @@ export async function overdueLoanDueTimes(now: string): Promise<string[]> {
     ),
   );
   return perKey.flat().flatMap((item) => String(item.gsi3sk ?? '').split('#')[0] || []);
-}
-
-/** Documents filed in the due-date index of `month` with a due day from `from` through `through`. */
-export async function countDueInMonth(month: string, from: string, through: string): Promise<number> {
-  let count = 0;
-  const pages = queryPages({
-    TableName: tableName(),
-    IndexName: INDEX.gsi3.name,
-    KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': dueMonth(month), ':from': from, ':to': nextDay(through) },
-    Select: 'COUNT',
-  });
-  for await (const page of pages) count += page.count;
-  return count;
 }
 
 /** The last day the retention sweep went through, if it ever ran. */

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { RecordChange } from '../core/record-change.ts';
 import { strip } from './dynamo/items.ts';
-import { RECORD_KEYS } from './dynamo/keys.ts';
+import { dueDayFiled, RECORD_KEYS } from './dynamo/keys.ts';
 
 /**
  * DynamoDB stream records as the functions fed by table streams read them: images unmarshalled,
@@ -53,14 +53,24 @@ function recordOf(itemKeys: Record<string, unknown>): RecordChange['record'] {
   return 'other';
 }
 
-/** The records table's changes: the kind of record and its images without keys or index entries. */
+/**
+ * The records table's changes: the kind of record and its images without keys or index entries,
+ * and the due day each image is filed under in the due-date index.
+ */
 export function recordChanges(event: DynamoDBStreamEvent): RecordChange[] {
-  return changesOf(event).map((c) => ({
-    kind: c.kind,
-    record: recordOf(c.keys),
-    ...(c.newImage ? { newImage: strip<Record<string, unknown>>(c.newImage) } : {}),
-    ...(c.oldImage ? { oldImage: strip<Record<string, unknown>>(c.oldImage) } : {}),
-    sequence: c.sequence,
-    approximateAt: c.approximateAt,
-  }));
+  return changesOf(event).map((c) => {
+    const before = dueDayFiled(c.oldImage);
+    const after = dueDayFiled(c.newImage);
+    return {
+      kind: c.kind,
+      record: recordOf(c.keys),
+      ...(c.newImage ? { newImage: strip<Record<string, unknown>>(c.newImage) } : {}),
+      ...(c.oldImage ? { oldImage: strip<Record<string, unknown>>(c.oldImage) } : {}),
+      ...(before || after
+        ? { dueFiled: { ...(before ? { before } : {}), ...(after ? { after } : {}) } }
+        : {}),
+      sequence: c.sequence,
+      approximateAt: c.approximateAt,
+    };
+  });
 }

@@ -1,16 +1,22 @@
 import { schemeId } from '../adapters/env.ts';
 import {
-  countDueInMonth,
   openTaskCreationTimes,
   overdueLoanDueTimes,
   readCounters,
+  readDueCounters,
   sweptThrough,
 } from '../adapters/stats-repo.ts';
 import { listStuck } from '../adapters/watch-repo.ts';
 import { now } from '../core/clock.ts';
 import { isoDate } from '../core/disposal.ts';
 import { getScheme } from '../core/scheme.ts';
-import { DEFAULT_DUE_WITHIN_DAYS, dueWindow, statsQuerySchema, statsView } from '../core/stats.ts';
+import {
+  DEFAULT_DUE_WITHIN_DAYS,
+  dueByMonth,
+  dueWindow,
+  statsQuerySchema,
+  statsView,
+} from '../core/stats.ts';
 import { stuckView } from '../core/system-health.ts';
 import { TASK_KINDS } from '../core/tasks.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
@@ -38,12 +44,8 @@ export const handler = apiHandler('stats-get', async function handleStatsGet({ q
     listStuck(),
   ]);
   const window = dueWindow(today, withinDays, swept);
-  const byMonth = await Promise.all(
-    window.months.map(async (month) => ({
-      month,
-      count: await countDueInMonth(month, window.from, window.through),
-    })),
-  );
+  const dueCounters = await readDueCounters(window.from.slice(0, 7), window.through.slice(0, 7));
+  const byMonth = dueByMonth(window, dueCounters);
   const body = statsView({
     scheme: getScheme(schemeId()),
     now: time,

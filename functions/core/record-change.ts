@@ -10,6 +10,11 @@ export interface RecordChange {
   record: 'document' | 'submission' | 'task' | 'other';
   newImage?: Record<string, unknown>;
   oldImage?: Record<string, unknown>;
+  /**
+   * The due day a document is filed under in the due-date index before and after the change
+   * (absent: filed under none on either side), read from the index entry the images carry.
+   */
+  dueFiled?: { before?: string; after?: string };
   /** The stream's sequence number: orders changes, makes a redelivered one recognisable. */
   sequence: string;
   approximateAt: Date;

@@ -3,8 +3,10 @@
  * `GET /stats` follows the work as it happens. Documents archived and a submission rejected as
  * incomplete move the counters (kept from the records stream by stats-counter), a review task
  * waits and ages, a paper original lent out becomes overdue when the test clock passes its due
- * time, and a metering work order comes due for disposal ten years on. The write units the
- * counters add per archived document are read from the meters.
+ * time, and a metering work order comes due for disposal ten years on, leaves the due count while
+ * held and comes back when released, and an ID copy falls due when its account is closed and
+ * leaves the window when the closure date is corrected (the due-day counters follow the due-date
+ * index through the stream). The write units the counters add per archived document are read from the meters.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BenchSystem, startBenchSystem } from '../../bench/system.ts';
@@ -93,6 +95,14 @@ async function submitAndReview(draft: Draft, decide: boolean) {
   return task;
 }
 
+async function clockNow(): Promise<string> {
+  const res = await fetch(`${bench.system.ready.apiUrl}/local/clock`);
+  return ((await res.json()) as { now: string }).now;
+}
+
+const addDays = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 async function moveClock(seconds: number) {
   const res = await fetch(`${bench.system.ready.apiUrl}/local/clock`, {
     method: 'POST',
@@ -105,6 +115,8 @@ async function moveClock(seconds: number) {
 
 describe('GET /stats', () => {
   let paperBox = '';
+  let workOrder = '';
+  let closingCustomer = { id: '', registeredOn: '' };
 
   it('starts at zero, and refuses bad parameters with a 400 naming them', async () => {
     const s = await stats();
@@ -130,6 +142,7 @@ describe('GET /stats', () => {
     await bench.probe.record();
     // A complete new connection with a paper original: five documents archived.
     const a = await createCustomer(api);
+    closingCustomer = { id: a, registeredOn: (await clockNow()).slice(0, 10) };
     const newconn = await draftWithPaper(a, 'NEWCONN', [
       planDoc('APPFORM', 'application/pdf', '用电申请书 stats'),
       planDoc('IDCOPY', 'image/jpeg', '身份证复印件 stats'),
@@ -141,10 +154,11 @@ describe('GET /stats', () => {
     paperBox = newconn.docs.find((d) => d.docType === 'PAPERBOX')?.documentId as string;
     // A metering work order: one document, due for disposal ten years after the year's end.
     const b = await createCustomer(api);
-    await submitAndReview(
-      await createDraft(api, b, 'METERING', [planDoc('METERWO', 'application/pdf', '装拆表工作单 stats')]),
-      true,
-    );
+    const metering = await createDraft(api, b, 'METERING', [
+      planDoc('METERWO', 'application/pdf', '装拆表工作单 stats'),
+    ]);
+    await submitAndReview(metering, true);
+    workOrder = metering.docs[0]?.documentId as string;
     // A new connection without its land certificate: incomplete, rejected by the checks.
     const c = await createCustomer(api);
     const incomplete = await createDraft(api, c, 'NEWCONN', [
@@ -273,4 +287,61 @@ describe('GET /stats', () => {
     expect((await stats(`?year=${YEAR - 1}`)).documents.held).toBe(0);
     expect((await stats(`?year=${YEAR}`)).documents.held).toBe(6);
   }, 180_000);
+
+  it('leaves a held document out of the due count and counts it again once released', async () => {
+    expect(workOrder).not.toBe('');
+    expect((await stats()).disposal.due).toBe(1);
+    const hold = await api.expect<{ holdId: string }>(
+      201,
+      'archivist1',
+      'POST',
+      `/documents/${workOrder}/holds`,
+      {
+        reason: 'stats: records request',
+      },
+    );
+    const held = await statsWhen('without the held work order', (x) => x.disposal.due === 0);
+    expect(held.disposal.byMonth.find((m) => m.month === `${YEAR + 11}-01`)?.count).toBe(0);
+    await api.expect(200, 'archivist1', 'DELETE', `/documents/${workOrder}/holds/${hold.holdId}`);
+    const released = await statsWhen('with the released work order due again', (x) => x.disposal.due === 1);
+    expect(released.disposal.byMonth.find((m) => m.month === `${YEAR + 11}-01`)?.count).toBe(1);
+  }, 120_000);
+
+  it('moves a document whose closure date is corrected from its due day to the new one', async () => {
+    expect(closingCustomer.id).not.toBe('');
+    const today = (await clockNow()).slice(0, 10);
+    const tenYearsAgo = `${Number(today.slice(0, 4)) - 10}${today.slice(4)}`;
+    // Closed on a day that makes the ID copy (ten years from the closure) due within the window.
+    const closedAt = [closingCustomer.registeredOn, addDays(tenYearsAgo, 1)].sort()[1] as string;
+    const version = async () =>
+      String(
+        (await api.expect<{ version: number }>(200, 'archivist1', 'GET', `/customers/${closingCustomer.id}`))
+          .version,
+      );
+    await api.expect(
+      200,
+      'clerk1',
+      'PATCH',
+      `/customers/${closingCustomer.id}`,
+      { accountStatus: 'CLOSED', closedAt },
+      { 'if-match': await version() },
+    );
+    const dueDay = `${Number(closedAt.slice(0, 4)) + 10}${closedAt.slice(4)}`;
+    const closed = await statsWhen('with the ID copy due', (x) => x.disposal.due === 2);
+    expect(closed.disposal.byMonth.find((m) => m.month === dueDay.slice(0, 7))?.count).toBeGreaterThanOrEqual(
+      1,
+    );
+    // The closure date corrected to four months later: the ID copy falls due after the window.
+    const corrected = await api.call<{ changed: boolean }>(
+      'archivist1',
+      'PUT',
+      `/customers/${closingCustomer.id}/closure`,
+      { closedAt: addDays(closedAt, 120), reason: '销户日期更正' },
+      { 'if-match': await version() },
+    );
+    expect(corrected.status).toBe(200);
+    await statsWhen('without the re-dated ID copy', (x) => x.disposal.due === 1);
+    const later = await stats(`?dueWithinDays=366`);
+    expect(later.disposal.byMonth.find((m) => m.month === addDays(dueDay, 120).slice(0, 7))?.count).toBe(1);
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recountDueMonth } from '../../functions/adapters/stats-repo.ts';
 import { handler as getStats } from '../../functions/api/stats-get.ts';
 import { runIntakeChecks } from '../../functions/core/intake-checks.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
@@ -10,6 +11,7 @@ import {
   batchIdentity,
   type CountedChange,
   counterDeltas,
+  dueByMonth,
   dueWindow,
   requiredDocumentsPresent,
   type StoredCounter,
@@ -102,6 +104,67 @@ describe('counterDeltas', () => {
       ),
     ]);
     expect(d.size).toBe(0);
+  });
+
+  describe('documents due', () => {
+    const filed = (i: number, before: string | undefined, after: string | undefined, over = {}) => ({
+      ...change(
+        docKeys(i),
+        doc(i, { status: 'ARCHIVED', ...archivedAt }),
+        doc(i, { status: 'ARCHIVED', ...over }),
+      ),
+      dueFiled: { ...(before ? { before } : {}), ...(after ? { after } : {}) },
+    });
+
+    it('counts a document archived with a known due day on that day, in its month item', () => {
+      const archived = { ...archive(0), dueFiled: { after: '2037-01-01' } };
+      const d = asMap(counterDeltas([archived, { ...archive(1), dueFiled: { after: '2037-01-01' } }]));
+      expect(d['due:2037-01']).toEqual({ 'D#01': 2 });
+    });
+
+    it('takes a held document off its day, and puts it back when released', () => {
+      expect(asMap(counterDeltas([filed(0, '2037-01-01', undefined, { activeHolds: 1 })]))).toEqual({
+        'due:2037-01': { 'D#01': -1 },
+      });
+      expect(asMap(counterDeltas([filed(0, undefined, '2037-01-01')]))).toEqual({
+        'due:2037-01': { 'D#01': 1 },
+      });
+    });
+
+    it('moves a re-dated document from its old day to its new one, across months', () => {
+      expect(asMap(counterDeltas([filed(0, '2037-01-01', '2039-03-15')]))).toEqual({
+        'due:2037-01': { 'D#01': -1 },
+        'due:2039-03': { 'D#15': 1 },
+      });
+    });
+
+    it('takes a document taken by a disposal batch or destroyed off its day', () => {
+      const destroyed = {
+        ...change(
+          docKeys(0),
+          doc(0, { status: 'ARCHIVED', ...archivedAt }),
+          doc(0, { status: 'DISPOSED', ...archivedAt }),
+        ),
+        dueFiled: { before: '2037-01-01' },
+      };
+      expect(asMap(counterDeltas([destroyed]))['due:2037-01']).toEqual({ 'D#01': -1 });
+      expect(asMap(counterDeltas([filed(1, '2037-01-02', undefined, { disposalBatchId: 'b-1' })]))).toEqual({
+        'due:2037-01': { 'D#02': -1 },
+      });
+    });
+
+    it('moves nothing when the day stays, and nets out a batch that files and unfiles the same day', () => {
+      expect(counterDeltas([filed(0, '2037-01-01', '2037-01-01', { title: 'renamed' })]).size).toBe(0);
+      expect(counterDeltas([filed(0, undefined, '2037-01-01'), filed(0, '2037-01-01', undefined)]).size).toBe(
+        0,
+      );
+    });
+
+    it('ignores a due day that is not a date', () => {
+      expect(
+        counterDeltas([filed(0, undefined, '2037-13-01'), filed(1, undefined, 'x; REMOVE pk')]).size,
+      ).toBe(0);
+    });
   });
 
   it('ignores attribute names that are not scheme codes', () => {
@@ -232,6 +295,21 @@ describe('the query and the due window', () => {
     });
     expect(dueWindow('2026-11-27', 3, '2026-10-30').from).toBe('2026-10-31');
     expect(dueWindow('2026-11-27', 3, '2026-11-27').from).toBe('2026-11-27');
+  });
+
+  it('sums the due counters of the window per month, leaving out days outside it and days below zero', () => {
+    const window = dueWindow('2026-11-27', 90);
+    const byMonth = dueByMonth(window, [
+      { month: '2026-11', attrs: { 'D#26': 4, 'D#27': 1, 'D#30': 2 } },
+      { month: '2026-12', attrs: { 'D#01': -1, 'D#02': 3 } },
+      { month: '2027-02', attrs: { 'D#25': 1, 'D#26': 7, b0: 'batch' } },
+    ]);
+    expect(byMonth).toEqual([
+      { month: '2026-11', count: 3 },
+      { month: '2026-12', count: 3 },
+      { month: '2027-01', count: 0 },
+      { month: '2027-02', count: 1 },
+    ]);
   });
 
   it('bands task ages', () => {
@@ -449,6 +527,36 @@ describe('stats-counter', () => {
     expect(result).toMatchObject({ counterItems: 2, applied: 1, writeUnits: 1 });
   });
 
+  it('moves a document between due-day counters from the index entries of its images', async () => {
+    ddbMock.on(UpdateCommand).resolves({ ConsumedCapacity: { TableName: TABLE, CapacityUnits: 1 } });
+    const id = document(0).documentId;
+    const archived = doc(0, { status: 'ARCHIVED', ...archivedAt });
+    const batch = [
+      // Re-dated: filed under 1 January 2037, now under 15 March 2039.
+      change(
+        docKeys(0),
+        { ...archived, gsi3pk: 'DUE#2037-01', gsi3sk: `2037-01-01#${id}` },
+        { ...archived, gsi3pk: 'DUE#2039-03', gsi3sk: `2039-03-15#${id}` },
+      ),
+      // A loan's entry in the same index is no due day.
+      change({ pk: 'LOAN#l1', sk: 'LOAN' }, undefined, {
+        gsi3pk: 'LOANS#OUT#1',
+        gsi3sk: '2037-01-01T00:00:00Z#l1',
+      }),
+    ];
+    const result = await countStats(streamEvent(batch));
+    expect(result).toMatchObject({ counterItems: 2, applied: 2 });
+    const calls = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const [shard] = calls.map((c) => c.Key?.pk);
+    expect(shard).toMatch(/^DUESTATS#[0-3]$/);
+    expect(calls.map((c) => c.Key)).toEqual([
+      { pk: shard, sk: '2037-01' },
+      { pk: shard, sk: '2039-03' },
+    ]);
+    expect(added(calls[0])).toEqual({ 'D#01': -1 });
+    expect(added(calls[1])).toEqual({ 'D#15': 1 });
+  });
+
   it('fails the batch on any other error, so it comes again', async () => {
     ddbMock.on(UpdateCommand).rejects(new Error('throttled'));
     await expect(countStats(streamEvent([archive(1)]))).rejects.toThrow('throttled');
@@ -509,18 +617,23 @@ describe('GET /stats', () => {
         ExpressionAttributeValues: { ':pk': 'LOANS#OUT#3' },
       })
       .resolves({ Items: [{ gsi3sk: '2026-11-20T00:00:00.000Z#loan-1' }] });
+    // Due counters: the window's months in each shard and the recount's seed, summed per day.
     ddbMock
-      .on(QueryCommand, {
-        IndexName: 'gsi3',
-        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
-      })
-      .resolves({ Count: 0 });
+      .on(QueryCommand, { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last' })
+      .resolves({
+        Items: [],
+      });
+    const dueRange = { ':first': '2026-11', ':last': '2027-02' };
     ddbMock
-      .on(QueryCommand, {
-        IndexName: 'gsi3',
-        ExpressionAttributeValues: { ':pk': 'DUE#2027-01', ':from': '2026-11-27', ':to': '2027-02-26' },
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DUESTATS#1', ...dueRange } })
+      .resolves({
+        Items: [
+          { pk: 'DUESTATS#1', sk: '2026-11', entity: 'stats', 'D#26': 5, b3: 'batch' },
+          { pk: 'DUESTATS#1', sk: '2027-01', entity: 'stats', 'D#10': 2 },
+        ],
       })
-      .resolves({ Count: 3 });
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DUESTATS', ...dueRange } })
+      .resolves({ Items: [{ pk: 'DUESTATS', sk: '2027-01', entity: 'stats', 'D#10': 1, 'D#31': -1 }] });
     ddbMock.on(GetCommand, { Key: { pk: 'SWEEP#retention', sk: 'SWEEP' } }).resolves({});
 
     const { statusCode, body } = await call();
@@ -529,12 +642,26 @@ describe('GET /stats', () => {
       documents: { held: 2 },
       tasks: { waiting: 1, oldestAgeHours: 24 },
       loans: { overdue: 1 },
-      disposal: { due: 3, from: '2026-11-27', through: '2027-02-25' },
+      disposal: {
+        due: 3,
+        from: '2026-11-27',
+        through: '2027-02-25',
+        byMonth: [
+          { month: '2026-11', count: 0 },
+          { month: '2026-12', count: 0 },
+          { month: '2027-01', count: 3 },
+          { month: '2027-02', count: 0 },
+        ],
+      },
     });
-    const dueQueries = ddbMock
-      .commandCalls(QueryCommand)
-      .filter((c) => String(c.args[0].input.ExpressionAttributeValues?.[':pk']).startsWith('DUE#'));
-    expect(dueQueries.map((c) => c.args[0].input.Select)).toEqual(['COUNT', 'COUNT', 'COUNT', 'COUNT']);
+    // The index of documents due is never read: its size is no longer the request's cost.
+    const queried = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queried.filter((q) => String(q.ExpressionAttributeValues?.[':pk']).startsWith('DUE#'))).toEqual(
+      [],
+    );
+    expect(
+      queried.filter((q) => String(q.ExpressionAttributeValues?.[':pk']).startsWith('DUESTATS')),
+    ).toHaveLength(5);
     for (const c of ddbMock.commandCalls(QueryCommand)) {
       if (c.args[0].input.IndexName)
         expect(c.args[0].input.ProjectionExpression ?? c.args[0].input.Select).toBeTruthy();
@@ -584,5 +711,60 @@ describe('GET /stats', () => {
       expect((await call(undefined, user)).statusCode, user.username).toBe(403);
     }
     expect(besidesRefusalAudit(ddbMock.calls())).toHaveLength(0);
+  });
+});
+
+describe('recountDueMonth', () => {
+  beforeEach(() => {
+    setEnv();
+    strictMocks();
+  });
+  afterEach(resetMocks);
+
+  it('seeds each day with what the index holds beyond the shards, the same on a second run', async () => {
+    ddbMock
+      .on(QueryCommand, { IndexName: 'gsi3', ExpressionAttributeValues: { ':pk': 'DUE#2037-01' } })
+      .resolves({
+        Items: [
+          { gsi3sk: '2037-01-05#d1' },
+          { gsi3sk: '2037-01-05#d2' },
+          { gsi3sk: '2037-01-05#d3' },
+          { gsi3sk: '2037-01-07#d4' },
+        ],
+      });
+    ddbMock
+      .on(QueryCommand, { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last' })
+      .resolves({
+        Items: [],
+      });
+    ddbMock
+      .on(QueryCommand, {
+        ExpressionAttributeValues: { ':pk': 'DUESTATS#2', ':first': '2037-01', ':last': '2037-01' },
+      })
+      .resolves({ Items: [{ pk: 'DUESTATS#2', sk: '2037-01', 'D#05': 1, 'D#09': 1, b1: 'batch' }] });
+    ddbMock.on(PutCommand).resolves({});
+
+    expect(await recountDueMonth('2037-01')).toEqual({ indexed: 4, seeded: 2 });
+    expect(await recountDueMonth('2037-01')).toEqual({ indexed: 4, seeded: 2 });
+    const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    const seed = { pk: 'DUESTATS', sk: '2037-01', entity: 'stats', 'D#05': 2, 'D#07': 1, 'D#09': -1 };
+    expect(puts).toEqual([seed, seed]);
+  });
+
+  it('removes a seed the counters no longer need, and writes nothing for an empty month', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock
+      .on(QueryCommand, {
+        ExpressionAttributeValues: { ':pk': 'DUESTATS', ':first': '2037-02', ':last': '2037-02' },
+      })
+      .resolves({ Items: [{ pk: 'DUESTATS', sk: '2037-02', 'D#01': 3 }] });
+    ddbMock.on(DeleteCommand).resolves({});
+    expect(await recountDueMonth('2037-02')).toEqual({ indexed: 0, seeded: 0 });
+    expect(ddbMock.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key)).toEqual([
+      { pk: 'DUESTATS', sk: '2037-02' },
+    ]);
+    expect(await recountDueMonth('2037-03')).toEqual({ indexed: 0, seeded: 0 });
+    expect(ddbMock.commandCalls(DeleteCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
   });
 });

@@ -189,6 +189,17 @@ export const openTasksOf = (role: string) => `OPENTASKS#${role}`;
 export const OPEN_TASK_SHARDS = 4;
 export const openTaskKeys = (role: string) => shardKeys(openTasksOf(role), OPEN_TASK_SHARDS);
 export const dueMonth = (month: string) => `DUE#${month}`;
+/**
+ * The day (`YYYY-MM-DD`) an item is filed under in the due-date index, from its stored attributes
+ * (`entries.due`); undefined when it is not filed there (held, in a batch, no known due day).
+ */
+export function dueDayFiled(item: Record<string, unknown> | undefined): string | undefined {
+  const pk = item?.gsi3pk;
+  const sk = item?.gsi3sk;
+  if (typeof pk !== 'string' || typeof sk !== 'string' || !pk.startsWith(dueMonth(''))) return undefined;
+  const day = sk.slice(0, sk.indexOf('#'));
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : undefined;
+}
 export const ALL_BATCHES = 'DISPOSALS';
 export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
 /** Partition of the due-date index holding every loan with something still out. */
