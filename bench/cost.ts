@@ -28,6 +28,9 @@ export interface Prices {
   dynamodb: {
     onDemandWriteUnitUsd: number;
     onDemandReadUnitUsd: number;
+    /** Request units of a Standard-Infrequent Access table. */
+    standardIaWriteUnitUsd: number;
+    standardIaReadUnitUsd: number;
     storageGbMonthUsd: number;
     standardIaStorageGbMonthUsd: number;
     pitrGbMonthUsd: number;
@@ -230,6 +233,30 @@ export function indexWrites(o: TransactObservation): IndexWrite[] {
   return out;
 }
 
+/**
+ * The shares of read and write units that went to tables of the Standard-IA class, from the units
+ * each partition key took (`<table> …` or `<table>.<index> …`: an index bills at its table's class).
+ */
+export function infrequentAccessShares(
+  partitions: readonly { partition: string; read: number; write: number }[],
+  tableClass: (table: string) => TableClass,
+): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  let iaRead = 0;
+  let iaWrite = 0;
+  for (const p of partitions) {
+    const table = p.partition.split(/[ .]/)[0] ?? '';
+    read += p.read;
+    write += p.write;
+    if (tableClass(table) === 'STANDARD_INFREQUENT_ACCESS') {
+      iaRead += p.read;
+      iaWrite += p.write;
+    }
+  }
+  return { read: read > 0 ? iaRead / read : 0, write: write > 0 ? iaWrite / write : 0 };
+}
+
 /** Capacity units from a ConsumedCapacity answer (asked with ReturnConsumedCapacity INDEXES). */
 export function consumedUnits(consumed: unknown, op: string): { read: number; write: number } | undefined {
   const list = Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed];
@@ -348,8 +375,12 @@ export interface Usage {
   lambdaGbSeconds: number;
   /** INIT of the execution environments the invocations started (billed like duration). */
   lambdaInitGbSeconds: number;
+  /** Request units on Standard-class tables. */
   dynamoReadUnits: number;
   dynamoWriteUnits: number;
+  /** Request units on Standard-Infrequent Access tables. */
+  dynamoIaReadUnits: number;
+  dynamoIaWriteUnits: number;
   /** Stream batches the tables' Lambda triggers read (one GetRecords each at least). */
   streamReads: number;
   s3Tier1: number;
@@ -379,6 +410,8 @@ export const ZERO_USAGE: Usage = {
   lambdaInitGbSeconds: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
+  dynamoIaReadUnits: 0,
+  dynamoIaWriteUnits: 0,
   streamReads: 0,
   s3Tier1: 0,
   s3Tier2: 0,
@@ -427,6 +460,18 @@ export function priceUsage(u: Usage, p: Prices, scanner = DEFAULT_MALWARE_SCANNE
     line('Lambda', 'INIT GB-seconds (cold starts)', u.lambdaInitGbSeconds, p.lambda.arm64GbSecondUsd),
     line('DynamoDB', 'read request units', u.dynamoReadUnits, p.dynamodb.onDemandReadUnitUsd),
     line('DynamoDB', 'write request units', u.dynamoWriteUnits, p.dynamodb.onDemandWriteUnitUsd),
+    line(
+      'DynamoDB',
+      'read request units (Standard-IA)',
+      u.dynamoIaReadUnits,
+      p.dynamodb.standardIaReadUnitUsd,
+    ),
+    line(
+      'DynamoDB',
+      'write request units (Standard-IA)',
+      u.dynamoIaWriteUnits,
+      p.dynamodb.standardIaWriteUnitUsd,
+    ),
     line('DynamoDB', 'stream reads by Lambda triggers', u.streamReads, p.dynamodb.streamReadByLambdaUsd),
     line('S3', 'PUT/COPY/POST/LIST requests', u.s3Tier1, p.s3.standard.tier1RequestUsd),
     line('S3', 'GET/HEAD/other requests', u.s3Tier2, p.s3.standard.tier2RequestUsd),

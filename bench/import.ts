@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TABLES } from '../functions/adapters/tables.ts';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, type FunctionName, TABLE_STREAMS } from '../functions/catalog.ts';
 import { until } from '../test/e2e/system.ts';
 import { type Prices, priceUsage, scaleLines, sumUsd } from './cost.ts';
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
       originalsTransition: true,
       // This run measures no cold starts; bench/run.ts prices their INIT.
       coldStarts: { initMs: () => 0, share: 0 },
+      tableClass: (id) => TABLES.find((t) => t.id === id)?.tableClass ?? 'STANDARD',
     });
     const perThousand = sumUsd(scaleLines(priceUsage(usage, prices), docs, 1000));
     const perSecond = docs / seconds;

@@ -30,6 +30,7 @@ import {
   storageModel,
   sumUsd,
   type TableBytes,
+  type TableClass,
   type Usage,
 } from './cost.ts';
 import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
@@ -150,6 +151,7 @@ const commit = (): string => {
 /** What the run learnt about the stack that prices usage: memory, INIT, the lifecycle rule. */
 interface StackPricing {
   memoryMB: (fn: string) => number;
+  tableClass: (table: string) => TableClass;
   initMs: (fn: string) => number;
   originalsTransition: boolean;
 }
@@ -190,6 +192,7 @@ function costOf(run: IntakeRun, b: BenchSystem, stack: StackPricing, executions:
     streamConsumers: STREAM_CONSUMERS,
     originalsTransition: stack.originalsTransition,
     coldStarts: { initMs: stack.initMs, share: COLD_START_SHARE },
+    tableClass: stack.tableClass,
   });
   const raced = run.state.invocations.filter(
     (i) => i.fn === 'intake-open-review' && i.error === 'TransientError',
@@ -236,6 +239,7 @@ function loanCostOf(
     streamConsumers: STREAM_CONSUMERS,
     originalsTransition: stack.originalsTransition,
     coldStarts: { initMs: stack.initMs, share: COLD_START_SHARE },
+    tableClass: stack.tableClass,
   });
   const n = run.loanIds.length;
   const lines = scaleLines(priceUsage(usage, prices, MALWARE_SCANNER), n, 1000);
@@ -333,6 +337,7 @@ function stackPricing(stack: StackFacts, coldStart: ColdStartResult | undefined)
       stack.functions[fn]?.memoryMB ??
       (FUNCTIONS as Record<string, { memoryMB?: number }>)[fn]?.memoryMB ??
       DEFAULT_MEMORY_MB,
+    tableClass: (table) => stack.tableClasses[table] ?? 'STANDARD',
     // The bundle's import, spawn to exit, as the cold-start proxy measured it.
     initMs: (fn) => coldStart?.functions[fn]?.medianMs ?? 0,
     originalsTransition: stack.lifecycle.archiveTransitionClass !== undefined,
@@ -379,7 +384,7 @@ async function intakeOnly(): Promise<void> {
   let kept: Awaited<ReturnType<typeof keptBytesPerDocument>>;
   try {
     workloads = (await intakeWorkloads(b, pricing)).map(([, w]) => w);
-    kept = await keptBytesPerDocument(b, (t) => stack.tableClasses[t] ?? 'STANDARD');
+    kept = await keptBytesPerDocument(b, pricing.tableClass);
   } finally {
     log('stopping the local system');
     await b.stop();
@@ -515,7 +520,7 @@ async function main(): Promise<void> {
     const intake = await intakeWorkloads(b, pricing);
     newconnRun = intake[0]?.[0];
     workloads = intake.map(([, w]) => w);
-    kept = await keptBytesPerDocument(b, (t) => stack.tableClasses[t] ?? 'STANDARD');
+    kept = await keptBytesPerDocument(b, pricing.tableClass);
 
     hotKeys = await measureHotKeys(b, HOTKEY_DOCS, log);
     for (const line of describeHotKeys(hotKeys)) log(line);

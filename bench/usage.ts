@@ -10,7 +10,15 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { WORKFLOW_TRACE_RATE } from '../infra/shared.ts';
-import { gbSeconds, type Prices, s3Operation, stateTransitions, type Usage } from './cost.ts';
+import {
+  gbSeconds,
+  infrequentAccessShares,
+  type Prices,
+  s3Operation,
+  stateTransitions,
+  type TableClass,
+  type Usage,
+} from './cost.ts';
 import type { ProbeState } from './meters.ts';
 
 export interface Breakdown {
@@ -117,6 +125,8 @@ export interface UsageInput {
    * invocations that start a new execution environment.
    */
   coldStarts: { initMs: (fn: string) => number; share: number };
+  /** Each table's class (by table id), which prices its request units. */
+  tableClass: (table: string) => TableClass;
 }
 
 export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown } {
@@ -197,14 +207,17 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
     }
   }
 
+  const ia = infrequentAccessShares(state.partitions, input.tableClass);
   return {
     usage: {
       stateTransitions: input.transitions,
       lambdaRequests: state.invocations.length,
       lambdaGbSeconds: gb,
       lambdaInitGbSeconds: initGb,
-      dynamoReadUnits: read,
-      dynamoWriteUnits: write,
+      dynamoReadUnits: read * (1 - ia.read),
+      dynamoWriteUnits: write * (1 - ia.write),
+      dynamoIaReadUnits: read * ia.read,
+      dynamoIaWriteUnits: write * ia.write,
       streamReads,
       s3Tier1: tier1,
       s3Tier2: tier2,

@@ -8,6 +8,7 @@ import {
   consumedUnits,
   gbSeconds,
   type Item,
+  infrequentAccessShares,
   intakeFloor,
   isService,
   itemSize,
@@ -220,6 +221,21 @@ describe('pricing', () => {
       scan;
     expect(sumUsd(lines)).toBeCloseTo(expected, 12);
     expect(sumUsd(scaleLines(lines, 5, 1000))).toBeCloseTo((expected / 5) * 1000, 9);
+  });
+
+  it("bills a Standard-IA table's units at its class's price, its indexes with it", () => {
+    const partitions = [
+      { partition: 'Records DOCUMENT#1', read: 3, write: 6 },
+      { partition: 'Audit TARGET#1', read: 1, write: 2 },
+      { partition: 'Audit.gsi2 DAY#2026-12-04#3', read: 0, write: 2 },
+    ];
+    const shares = infrequentAccessShares(partitions, (t) =>
+      t === 'Audit' ? 'STANDARD_INFREQUENT_ACCESS' : 'STANDARD',
+    );
+    expect(shares).toEqual({ read: 0.25, write: 0.4 });
+    expect(infrequentAccessShares([], () => 'STANDARD')).toEqual({ read: 0, write: 0 });
+    const lines = priceUsage({ ...ZERO_USAGE, dynamoWriteUnits: 6, dynamoIaWriteUnits: 4 }, prices);
+    expect(sumUsd(lines)).toBeCloseTo(6 * 0.000000625 + 4 * 0.00000078125, 15);
   });
 
   it('refuses a malware scanner the price file has no prices for', () => {
