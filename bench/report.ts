@@ -144,7 +144,7 @@ function loanSection(l: LoanCost): string[] {
     num(x.quantity, 4),
     usd(x.usd, 3),
   ]);
-  rows.push(['**all in**', '', '', `**${usd(l.perThousand.totalUsd)}**`]);
+  rows.push(['**all in**', '', '', `**${usd(l.perThousand.lines.reduce((x, y) => x + y.usd, 0))}**`]);
   const fnRows = Object.entries(l.breakdown.functions).map(([fn, f]) => [
     fn,
     num(f.invocations / l.loans, 3),
@@ -235,6 +235,14 @@ export function renderMarkdown(r: Results): string {
     ),
     `Malware scanning is priced as ${r.meta.malwareScanner} (\`BENCH_MALWARE_SCANNER\`); every other scanner with ` +
       'prices is shown beside it. Each region is in US dollars; the cost targets are judged on the dearer.',
+    ...(r.meta.costRun
+      ? [
+          `The intake cost and storage figures (and their targets) are from a later \`BENCH_ONLY=intake ` +
+            `BENCH_UPDATE=1\` run: ${r.meta.costRun.startedAt}, commit ${r.meta.costRun.commit}, load average ` +
+            `${r.meta.costRun.loadAverage.join(' / ')} at its end. The loans below were priced by the full run, ` +
+            'before the preview, INIT, transition, access-log and scanner lines were counted.',
+        ]
+      : []),
     'Raw figures: [`results.json`](results.json).',
   );
 

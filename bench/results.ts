@@ -115,6 +115,8 @@ export interface Results {
       exchangeRate?: { cnyPerUsd: number; source: string };
     }[];
     malwareScanner: string;
+    /** When the intake and storage figures come from a later `BENCH_ONLY=intake BENCH_UPDATE=1` run. */
+    costRun?: { startedAt: string; commit: string; loadAverage: number[] };
   };
   stack: {
     synthError?: string;

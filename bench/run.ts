@@ -127,7 +127,8 @@ const THROUGHPUT_PER_CLIENT = 2;
 /**
  * `BENCH_ONLY=intake` runs the intake cost workloads alone (no bundles, cold starts, throughput,
  * loans or sweep) and prints their figures, leaving bench/results.json and RESULTS.md as they
- * are: about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
+ * are (with `BENCH_UPDATE=1`, it replaces their intake and storage figures: updateCostResults):
+ * about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
  * bundles and their import times (bench/coldstart.ts, `bundlesOnly`), `BENCH_ONLY=hotkeys` for
  * the write and read units per partition key (bench/hotkeys.ts; `BENCH_HOTKEY_DOCS` documents).
  */
@@ -413,12 +414,50 @@ async function intakeOnly(): Promise<void> {
     log(`  S3: ${JSON.stringify(w.breakdown.s3)}`);
   }
   log(`kept per archived document: ${JSON.stringify(kept)}`);
+  if (process.env.BENCH_UPDATE === '1') updateCostResults(stack, pricing, workloads, kept);
   for (const p of REGIONS) {
     const m = storageModel(storageInput(stack, kept), p);
     log(
       `storage ${p.region}: ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' ? round(v, 3) : v])))}`,
     );
   }
+}
+
+/**
+ * `BENCH_UPDATE=1` with `BENCH_ONLY=intake`: the intake and storage figures and their targets of
+ * bench/results.json replaced by this run's (the other figures stay those of the last full run,
+ * and meta.costRun says when and at which commit these were measured), RESULTS.md rendered again.
+ */
+function updateCostResults(
+  stack: StackFacts,
+  pricing: StackPricing,
+  workloads: WorkloadCost[],
+  kept: Results['storage']['kept'],
+): void {
+  const path = new URL('results.json', HERE);
+  const last = JSON.parse(readFileSync(path, 'utf8')) as Results;
+  const costs = costResults(stack, pricing, workloads, kept);
+  const ids = new Set(costs.targets.map((t) => t.id));
+  // The target these replace, as the last full run may still hold it.
+  ids.add('intake-cost-in-scope');
+  const results: Results = {
+    ...last,
+    meta: {
+      ...last.meta,
+      ...pricesMeta(),
+      costRun: {
+        startedAt: new Date(started).toISOString(),
+        commit: commit(),
+        loadAverage: loadavg().map((x) => round(x, 2)),
+      },
+    },
+    intake: costs.intake,
+    storage: costs.storage,
+    targets: [...last.targets.filter((t) => !ids.has(t.id)), ...costs.targets],
+  };
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL('RESULTS.md', HERE), renderMarkdown(results));
+  log('bench/results.json and RESULTS.md: intake and storage figures replaced');
 }
 
 /** The storage model's input from the stack's lifecycle rules and what the run kept. */
@@ -483,6 +522,95 @@ function intakeTarget(w: WorkloadCost, id: string, issueLimit: number): TargetRe
         ? `; ${w.malwareScanner}'s fee alone is over the issue's $${issueLimit} (RESULTS.md, the floor)`
         : ''),
   );
+}
+
+/** The price files the run used, for results.json. */
+const pricesMeta = (): Pick<Results['meta'], 'prices' | 'malwareScanner'> => ({
+  prices: REGIONS.map((p) => ({
+    region: p.region,
+    currency: p.currency,
+    asOf: p.asOf,
+    source: p.source,
+    ...(p.exchangeRate ? { exchangeRate: p.exchangeRate } : {}),
+  })),
+  malwareScanner: MALWARE_SCANNER,
+});
+
+/**
+ * The intake and storage figures of results.json and their targets, from the two intake
+ * workloads (five documents a submission, then one) and what they kept.
+ */
+function costResults(
+  stack: StackFacts,
+  pricing: StackPricing,
+  workloads: WorkloadCost[],
+  kept: Results['storage']['kept'],
+): { intake: Results['intake']; storage: Results['storage']; targets: TargetResult[] } {
+  const [a, m1] = workloads as [WorkloadCost, WorkloadCost];
+  const models = REGIONS.map((p, i) => {
+    const perSubmission = (w: WorkloadCost) =>
+      ((w.regions[i]?.totalUsd ?? Number.NaN) / 1000) * w.documentsPerSubmission;
+    const usdPerDocument =
+      (perSubmission(a) - perSubmission(m1)) / (a.documentsPerSubmission - m1.documentsPerSubmission);
+    const fixedUsdPerSubmission = perSubmission(m1) - usdPerDocument * m1.documentsPerSubmission;
+    const perThousandAt = Object.fromEntries(
+      [1, 3, 5, 8, 20].map((n) => [String(n), 1000 * (fixedUsdPerSubmission / n + usdPerDocument)]),
+    );
+    return { region: p.region, fixedUsdPerSubmission, usdPerDocument, perThousandAt };
+  });
+  const floors = REGIONS.flatMap((p) =>
+    [a, m1].map((w) => {
+      const lines = intakeFloor(
+        p,
+        MALWARE_SCANNER,
+        w.documentsPerSubmission,
+        w.scanBytes,
+        pricing.originalsTransition,
+      );
+      return {
+        region: p.region,
+        documentsPerSubmission: w.documentsPerSubmission,
+        lines,
+        totalUsd: sumUsd(lines),
+      };
+    }),
+  );
+  const storages = REGIONS.map((p) => ({ region: p.region, ...storageModel(storageInput(stack, kept), p) }));
+  const dearerStorage = storages.reduce((x, y) => (y.allInPerTbMonth > x.allInPerTbMonth ? y : x));
+  const keptTotal = kept.tables.reduce((x, t) => x + t.tableBytes + t.indexBytes, 0);
+  const targets = [
+    intakeTarget(a, 'intake-cost-all-in', 0.1),
+    intakeTarget(m1, 'intake-cost-one-doc', 0.2),
+    judge(
+      {
+        id: 'storage-per-tb-month',
+        name: 'Originals older than 90 days and everything that describes them, all in (dearer region)',
+        target: '≤ $6 per TB-month',
+        limit: 6,
+      },
+      dearerStorage.allInPerTbMonth,
+      storages
+        .map(
+          (x) =>
+            `$${round(x.allInPerTbMonth, 2)} (${x.region}: originals $${round(x.archivedPerTbMonth, 2)}, ` +
+            `DynamoDB $${round(x.metadataPerTbMonth, 2)}, audit copies $${round(x.auditObjectsPerTbMonth, 2)})`,
+        )
+        .join('; '),
+      `${MEAN_SCAN_BYTES / 1024} KB mean scan; DynamoDB items, index entries and PITR measured from what the ` +
+        `run wrote (${round(keptTotal, 0)} bytes per archived document), audit copies ` +
+        `${round(kept.auditObjectBytes, 0)} bytes per document in S3 Standard`,
+    ),
+  ];
+  return {
+    intake: { workloads, models, coldStartShare: COLD_START_SHARE, floors },
+    storage: {
+      regions: storages,
+      meanScanBytes: MEAN_SCAN_BYTES,
+      kept,
+      archiveClass: stack.lifecycle.archiveTransitionClass ?? 'STANDARD',
+    },
+    targets,
+  };
 }
 
 async function main(): Promise<void> {
@@ -596,28 +724,11 @@ async function main(): Promise<void> {
 
   // ---- Models and targets -------------------------------------------------------------------
   const [a, m1] = workloads as [WorkloadCost, WorkloadCost];
-  const models = REGIONS.map((p, i) => {
-    const perSubmission = (w: WorkloadCost) =>
-      ((w.regions[i]?.totalUsd ?? Number.NaN) / 1000) * w.documentsPerSubmission;
-    const usdPerDocument =
-      (perSubmission(a) - perSubmission(m1)) / (a.documentsPerSubmission - m1.documentsPerSubmission);
-    const fixedUsdPerSubmission = perSubmission(m1) - usdPerDocument * m1.documentsPerSubmission;
-    const perThousandAt = Object.fromEntries(
-      [1, 3, 5, 8, 20].map((n) => [String(n), 1000 * (fixedUsdPerSubmission / n + usdPerDocument)]),
-    );
-    return { region: p.region, fixedUsdPerSubmission, usdPerDocument, perThousandAt };
-  });
-
   const lifecycle = stack.lifecycle;
   const archiveClass = lifecycle.archiveTransitionClass ?? 'STANDARD';
   if (!kept) throw new Error('the intake workloads kept nothing to measure');
-  const keptBytes = kept;
-  const storages = REGIONS.map((p) => ({
-    region: p.region,
-    ...storageModel(storageInput(stack, keptBytes), p),
-  }));
-  const storage = storages[0] as (typeof storages)[number];
-  const dearerStorage = storages.reduce((x, y) => (y.allInPerTbMonth > x.allInPerTbMonth ? y : x));
+  const costs = costResults(stack, pricing, workloads, kept);
+  const storage = costs.storage.regions[0] as Results['storage']['regions'][number];
   const archivedPerTb =
     archiveClass === 'GLACIER_IR' ? storage.archivedPerTbMonth : storage.standardPerTbMonth;
 
@@ -670,8 +781,7 @@ async function main(): Promise<void> {
       hotKeys ? `${round(hotKeys.ceiling.docsPerSecond, 0)} documents/s` : 'not measured',
       hotKeys ? `${hotRunNote}; set by ${hotKeys.ceiling.limitedBy}` : 'not measured',
     ),
-    intakeTarget(a, 'intake-cost-all-in', 0.1),
-    intakeTarget(m1, 'intake-cost-one-doc', 0.2),
+    ...costs.targets.filter((t) => t.id.startsWith('intake-cost')),
     judge(
       {
         id: 'largest-bundle-kb',
@@ -738,28 +848,7 @@ async function main(): Promise<void> {
       `$${round(archivedPerTb, 3)} per TB-month in ${archiveClass} after ${lifecycle.archiveTransitionDays ?? '∞'} days`,
       `from the archive bucket's lifecycle rule in the synthesized template; ${MEAN_SCAN_BYTES / 1024} KB mean scan`,
     ),
-    judge(
-      {
-        id: 'storage-per-tb-month',
-        name: 'Originals older than 90 days and everything that describes them, all in (dearer region)',
-        target: '≤ $6 per TB-month',
-        limit: 6,
-      },
-      dearerStorage.allInPerTbMonth,
-      storages
-        .map(
-          (x) =>
-            `$${round(x.allInPerTbMonth, 2)} (${x.region}: originals $${round(x.archivedPerTbMonth, 2)}, ` +
-            `DynamoDB $${round(x.metadataPerTbMonth, 2)}, audit copies $${round(x.auditObjectsPerTbMonth, 2)})`,
-        )
-        .join('; '),
-      `${MEAN_SCAN_BYTES / 1024} KB mean scan; DynamoDB items, index entries and PITR measured from what the run wrote ` +
-        `(${round(
-          keptBytes.tables.reduce((x, t) => x + t.tableBytes + t.indexBytes, 0),
-          0,
-        )} bytes per archived document), ` +
-        `audit copies ${round(keptBytes.auditObjectBytes, 0)} bytes per document in S3 Standard`,
-    ),
+    ...costs.targets.filter((t) => t.id === 'storage-per-tb-month'),
   ];
 
   const results: Results = {
@@ -770,50 +859,17 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       loadAverage: { start: loadStart.map((x) => round(x, 2)), end: loadavg().map((x) => round(x, 2)) },
-      prices: REGIONS.map((p) => ({
-        region: p.region,
-        currency: p.currency,
-        asOf: p.asOf,
-        source: p.source,
-        ...(p.exchangeRate ? { exchangeRate: p.exchangeRate } : {}),
-      })),
-      malwareScanner: MALWARE_SCANNER,
+      ...pricesMeta(),
     },
     stack: { ...(stack.synthError ? { synthError: stack.synthError } : {}), lifecycle, bundling },
     coldStart,
-    intake: {
-      workloads,
-      models,
-      coldStartShare: COLD_START_SHARE,
-      floors: REGIONS.flatMap((p) =>
-        [a, m1].map((w) => {
-          const lines = intakeFloor(
-            p,
-            MALWARE_SCANNER,
-            w.documentsPerSubmission,
-            w.scanBytes,
-            pricing.originalsTransition,
-          );
-          return {
-            region: p.region,
-            documentsPerSubmission: w.documentsPerSubmission,
-            lines,
-            totalUsd: sumUsd(lines),
-          };
-        }),
-      ),
-    },
+    intake: costs.intake,
     loans:
       loanCosts.length > 0
         ? { workloads: loanCosts }
         : { notMeasured: 'borrow-approval and the loans-* functions are not in functions/catalog.ts yet' },
     sweep: sweep ?? { notMeasured: 'retention-sweep is not in functions/catalog.ts yet' },
-    storage: {
-      regions: storages,
-      meanScanBytes: MEAN_SCAN_BYTES,
-      kept: keptBytes,
-      archiveClass,
-    },
+    storage: costs.storage,
     throughput: { ...throughput, floorRatio },
     throttles,
     hotKeys: hotKeys ?? { notMeasured: 'the hot-key run did not finish' },
