@@ -217,7 +217,8 @@ export function renderMarkdown(r: Results): string {
   const dynamoShare =
     aHome.lines.filter((l) => l.service === 'DynamoDB').reduce((x, l) => x + l.usd, 0) / aHome.totalUsd;
   const sfnShare = (aHome.lines.find((l) => l.service === 'Step Functions')?.usd ?? 0) / aHome.totalUsd;
-  const writePerDoc = a.usage.dynamoWriteUnits / a.documentsArchived;
+  const writePerDoc = (a.usage.dynamoWriteUnits + a.usage.dynamoIaWriteUnits) / a.documentsArchived;
+  const auditWritePerDoc = a.usage.dynamoIaWriteUnits / a.documentsArchived;
   const transitionsPerSubmission = (a.executions.entered + a.executions.retries) / a.submissions;
 
   push(
@@ -312,8 +313,10 @@ export function renderMarkdown(r: Results): string {
   push(...floorSection(r));
   push(
     '### Where the rest goes',
-    `- **DynamoDB writes** are ${pct(dynamoShare)} of the target scope at ${a.documentsPerSubmission} documents ` +
-      `per submission: ${num(writePerDoc)} write units per document. Every change is a TransactWriteItems with ` +
+    `- **DynamoDB** is ${pct(dynamoShare)} of the us-east-1 bill at ${a.documentsPerSubmission} documents ` +
+      `per submission: ${num(writePerDoc)} write units per document, ${num(auditWritePerDoc)} of them on the ` +
+      'tables of the Standard-IA class (the audit trail: each event written with its change, and again in ' +
+      'its two ALL-projected indexes). Every change is a TransactWriteItems with ' +
       'its audit event (two units per KB per item on AWS). The records gsi1 and gsi2 (submissions, documents, ' +
       'tasks) project keys only: a change that leaves those index keys as they were writes nothing to them, ' +
       'and an entry costs one unit whatever the item weighs (their readers read the items with BatchGetItem). A document ' +
@@ -333,7 +336,7 @@ export function renderMarkdown(r: Results): string {
       'The first version could be derived from the document and the later versions, but not safely while the ' +
       'stream lags behind a change (some updates of a document leave updatedAt as it was, so the lag cannot ' +
       'be told).',
-    `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
+    `- **Step Functions** is ${pct(sfnShare)} of it: ${num(transitionsPerSubmission)} transitions per submission ` +
       `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
       'documents. The happy path enters Review and Archive only: Review validates before it opens the review ' +
