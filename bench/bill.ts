@@ -18,12 +18,12 @@ import {
   type Item,
   intakeFloor,
   isService,
-  itemSize,
   loadPrices,
   type Prices,
   priceUsage,
   scaleLines,
   storageModel,
+  storedBytes,
   sumUsd,
   type TableBytes,
   type TableClass,
@@ -193,9 +193,6 @@ export function loanCostOf(
   };
 }
 
-/** DynamoDB stores 100 bytes of overhead per item, in the table and in each index entry. */
-export const ITEM_OVERHEAD_BYTES = 100;
-
 /**
  * What the archive keeps per archived document, from every item and object the run wrote: the
  * bytes of each table and its index entries (an ALL index holds the whole item, a KEYS_ONLY index
@@ -214,20 +211,12 @@ export async function keptBytesPerDocument(
     if (!name) continue;
     let tableBytes = 0;
     let indexBytes = 0;
-    const tableKeys = [def.partitionKey.name, def.sortKey.name];
     for await (const page of paginateScan({ client: b.dynamodb }, { TableName: name })) {
       for (const raw of page.Items ?? []) {
         const item = raw as Item;
-        tableBytes += itemSize(item) + ITEM_OVERHEAD_BYTES;
-        for (const ix of def.indexes) {
-          if (!item[ix.partitionKey.name] || !item[ix.sortKey.name]) continue;
-          const keys = [ix.partitionKey.name, ix.sortKey.name, ...tableKeys];
-          const entry =
-            ix.projection === 'ALL'
-              ? item
-              : Object.fromEntries(keys.flatMap((k) => (item[k] ? [[k, item[k]]] : [])));
-          indexBytes += itemSize(entry) + ITEM_OVERHEAD_BYTES;
-        }
+        const stored = storedBytes(def, item);
+        tableBytes += stored.table;
+        indexBytes += stored.indexes;
         if (item.pk?.S?.startsWith('DOCUMENT#') && item.sk?.S === 'DOCUMENT' && item.status?.S === 'ARCHIVED')
           archived++;
       }

@@ -140,6 +140,40 @@ export function valueSize(v: AttributeValue): number {
 export const itemSize = (item: Item | undefined): number =>
   item === undefined ? 0 : Object.entries(item).reduce((a, [k, v]) => a + utf8(k) + valueSize(v), 0);
 
+/** DynamoDB stores 100 bytes of overhead per item, in the table and in each index entry. */
+const ITEM_OVERHEAD_BYTES = 100;
+
+/** The keys and indexes of a table, as functions/adapters/tables.ts defines them. */
+export interface TableLayout {
+  partitionKey: { name: string };
+  sortKey: { name: string };
+  indexes: readonly {
+    partitionKey: { name: string };
+    sortKey: { name: string };
+    projection: 'ALL' | 'KEYS_ONLY';
+  }[];
+}
+
+/**
+ * The bytes DynamoDB stores for one item (its storage and PITR are billed on them): the item, and
+ * an entry in each index whose keys it has, the whole item in an ALL index, the index and table
+ * keys in a KEYS_ONLY one; 100 bytes of overhead each.
+ */
+export function storedBytes(def: TableLayout, item: Item): { table: number; indexes: number } {
+  const tableKeys = [def.partitionKey.name, def.sortKey.name];
+  let indexes = 0;
+  for (const ix of def.indexes) {
+    if (!item[ix.partitionKey.name] || !item[ix.sortKey.name]) continue;
+    const keys = [ix.partitionKey.name, ix.sortKey.name, ...tableKeys];
+    const entry =
+      ix.projection === 'ALL'
+        ? item
+        : Object.fromEntries(keys.flatMap((k) => (item[k] ? [[k, item[k]]] : [])));
+    indexes += itemSize(entry) + ITEM_OVERHEAD_BYTES;
+  }
+  return { table: itemSize(item) + ITEM_OVERHEAD_BYTES, indexes };
+}
+
 /** Write units of a standard write: one per KB, at least one. */
 export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
 

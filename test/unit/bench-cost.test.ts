@@ -19,6 +19,7 @@ import {
   scaleLines,
   stateTransitions,
   storageModel,
+  storedBytes,
   sumUsd,
   transactWriteUnits,
   ZERO_USAGE,
@@ -43,6 +44,33 @@ describe('DynamoDB item size', () => {
     expect(itemSize({ m: { M: { a: { S: 'xy' } } } })).toBe(1 + 3 + 1 + 1 + 2);
     expect(itemSize({ l: { L: [{ S: 'x' }, { S: 'y' }] } })).toBe(1 + 3 + 2 + 2);
     expect(itemSize(undefined)).toBe(0);
+  });
+});
+
+describe('bytes stored', () => {
+  it('holds the item in an ALL index and the index and table keys in a KEYS_ONLY one, 100 bytes each over', () => {
+    const layout = {
+      partitionKey: { name: 'pk' },
+      sortKey: { name: 'sk' },
+      indexes: [
+        { partitionKey: { name: 'gsi1pk' }, sortKey: { name: 'gsi1sk' }, projection: 'KEYS_ONLY' as const },
+        { partitionKey: { name: 'gsi2pk' }, sortKey: { name: 'gsi2sk' }, projection: 'ALL' as const },
+        { partitionKey: { name: 'gsi3pk' }, sortKey: { name: 'gsi3sk' }, projection: 'ALL' as const },
+      ],
+    };
+    const item: Item = {
+      pk: { S: 'ab' },
+      sk: { S: 'c' },
+      gsi1pk: { S: 'x' },
+      gsi1sk: { S: 'y' },
+      gsi2pk: { S: 'z' },
+      gsi2sk: { S: 'w' },
+      body: { S: 'v'.repeat(500) },
+    };
+    const whole = itemSize(item);
+    // The KEYS_ONLY entry: pk, sk, gsi1pk, gsi1sk (names and values); gsi3 keys absent, no entry.
+    const keysOnly = 2 + 2 + 2 + 1 + 6 + 1 + 6 + 1;
+    expect(storedBytes(layout, item)).toEqual({ table: whole + 100, indexes: keysOnly + 100 + whole + 100 });
   });
 });
 
