@@ -6,8 +6,21 @@
 
 // ---- Prices ---------------------------------------------------------------------------------
 
+/** What a malware scanner bills per object it evaluates and per GB it reads. */
+export interface MalwareScannerPrice {
+  objectUsd: number;
+  gbUsd: number;
+}
+
+/** DynamoDB table classes (the stack's `TableClass`). */
+export type TableClass = 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
+
 export interface Prices {
   region: string;
+  /** The currency of the price file; every `…Usd` figure here is in US dollars. */
+  currency: string;
+  /** How a file in another currency was converted (`…Cny` figures divided by `cnyPerUsd`). */
+  exchangeRate?: { cnyPerUsd: number; source: string };
   asOf: string;
   source: string;
   stepFunctions: { standardTransitionUsd: number };
@@ -15,11 +28,22 @@ export interface Prices {
   dynamodb: {
     onDemandWriteUnitUsd: number;
     onDemandReadUnitUsd: number;
+    /** Request units of a Standard-Infrequent Access table. */
+    standardIaWriteUnitUsd: number;
+    standardIaReadUnitUsd: number;
     storageGbMonthUsd: number;
+    standardIaStorageGbMonthUsd: number;
     pitrGbMonthUsd: number;
+    /** GetRecords on a stream by a Lambda trigger (free where AWS says so). */
+    streamReadByLambdaUsd: number;
   };
   s3: {
-    standard: { storageGbMonthUsd: number; tier1RequestUsd: number; tier2RequestUsd: number };
+    standard: {
+      storageGbMonthUsd: number;
+      tier1RequestUsd: number;
+      tier2RequestUsd: number;
+      dataTransferOutGbUsd: number;
+    };
     glacierInstantRetrieval: {
       storageGbMonthUsd: number;
       tier1RequestUsd: number;
@@ -29,15 +53,17 @@ export interface Prices {
       minimumBillableObjectBytes: number;
       minimumStorageDays: number;
     };
+    /** Server access logs: one record per request, kept in S3 Standard for `keptDays`. */
+    serverAccessLogs: { recordBytes: number; keptDays: number };
   };
   apiGateway: { httpApiRequestUsd: number };
   cloudWatchLogs: { ingestGbUsd: number; lambdaPlatformBytesPerInvocation: number };
-  guardDutyMalwareS3: { gbScannedUsd: number; objectEvaluatedUsd: number };
   xRay: { traceRecordedUsd: number };
-  sqs: { requestUsd: number };
-  cloudWatchAlarms: { standardAlarmMonthUsd: number };
+  /** The ClamAV scanner's prices and model (-c malwareScanner=clamav), us-east-1's file only. */
+  sqs?: { requestUsd: number };
+  cloudWatchAlarms?: { standardAlarmMonthUsd: number };
   /** The ClamAV scanner's model (its `note` in prices.json says where each figure comes from). */
-  clamavScanner: {
+  clamavScanner?: {
     memoryMB: number;
     scanMBPerSecond: number;
     perObjectMs: number;
@@ -51,6 +77,32 @@ export interface Prices {
     definitionsStoredGb: number;
     alarms: number;
   };
+  eventBridge: { awsServiceEventUsd: number };
+  /** By the stack's `malwareScanner` context value (`guardduty` by default). */
+  malwareScanners: Record<string, MalwareScannerPrice>;
+}
+
+/**
+ * A price file as the benchmark uses it: every amount in US dollars. A file in CNY (the China
+ * regions bill in CNY) names its amounts `…Cny` and gives `exchangeRate.cnyPerUsd`; each becomes
+ * the `…Usd` figure of the same name. Counts and sizes (bytes, days) pass as they are.
+ */
+export function loadPrices(file: unknown): Prices {
+  const f = file as { currency?: string; exchangeRate?: { cnyPerUsd?: number } };
+  const currency = f.currency ?? 'USD';
+  if (currency === 'USD') return { ...(file as Prices), currency };
+  if (currency !== 'CNY') throw new Error(`prices in ${currency}: only USD and CNY files are read`);
+  const rate = f.exchangeRate?.cnyPerUsd;
+  if (!rate || !(rate > 0)) throw new Error('a CNY price file needs exchangeRate.cnyPerUsd');
+  const convert = (v: unknown): unknown => {
+    if (Array.isArray(v) || v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) =>
+        k.endsWith('Cny') && typeof x === 'number' ? [`${k.slice(0, -3)}Usd`, x / rate] : [k, convert(x)],
+      ),
+    );
+  };
+  return convert(file) as Prices;
 }
 
 const GB = 1024 ** 3;
@@ -105,6 +157,40 @@ export function valueSize(v: AttributeValue): number {
 /** Item size: attribute names plus values. */
 export const itemSize = (item: Item | undefined): number =>
   item === undefined ? 0 : Object.entries(item).reduce((a, [k, v]) => a + utf8(k) + valueSize(v), 0);
+
+/** DynamoDB stores 100 bytes of overhead per item, in the table and in each index entry. */
+const ITEM_OVERHEAD_BYTES = 100;
+
+/** The keys and indexes of a table, as functions/adapters/tables.ts defines them. */
+export interface TableLayout {
+  partitionKey: { name: string };
+  sortKey: { name: string };
+  indexes: readonly {
+    partitionKey: { name: string };
+    sortKey: { name: string };
+    projection: 'ALL' | 'KEYS_ONLY';
+  }[];
+}
+
+/**
+ * The bytes DynamoDB stores for one item (its storage and PITR are billed on them): the item, and
+ * an entry in each index whose keys it has, the whole item in an ALL index, the index and table
+ * keys in a KEYS_ONLY one; 100 bytes of overhead each.
+ */
+export function storedBytes(def: TableLayout, item: Item): { table: number; indexes: number } {
+  const tableKeys = [def.partitionKey.name, def.sortKey.name];
+  let indexes = 0;
+  for (const ix of def.indexes) {
+    if (!item[ix.partitionKey.name] || !item[ix.sortKey.name]) continue;
+    const keys = [ix.partitionKey.name, ix.sortKey.name, ...tableKeys];
+    const entry =
+      ix.projection === 'ALL'
+        ? item
+        : Object.fromEntries(keys.flatMap((k) => (item[k] ? [[k, item[k]]] : [])));
+    indexes += itemSize(entry) + ITEM_OVERHEAD_BYTES;
+  }
+  return { table: itemSize(item) + ITEM_OVERHEAD_BYTES, indexes };
+}
 
 /** Write units of a standard write: one per KB, at least one. */
 export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
@@ -197,6 +283,30 @@ export function indexWrites(o: TransactObservation): IndexWrite[] {
     }
   });
   return out;
+}
+
+/**
+ * The shares of read and write units that went to tables of the Standard-IA class, from the units
+ * each partition key took (`<table> …` or `<table>.<index> …`: an index bills at its table's class).
+ */
+export function infrequentAccessShares(
+  partitions: readonly { partition: string; read: number; write: number }[],
+  tableClass: (table: string) => TableClass,
+): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  let iaRead = 0;
+  let iaWrite = 0;
+  for (const p of partitions) {
+    const table = p.partition.split(/[ .]/)[0] ?? '';
+    read += p.read;
+    write += p.write;
+    if (tableClass(table) === 'STANDARD_INFREQUENT_ACCESS') {
+      iaRead += p.read;
+      iaWrite += p.write;
+    }
+  }
+  return { read: read > 0 ? iaRead / read : 0, write: write > 0 ? iaWrite / write : 0 };
 }
 
 /** Capacity units from a ConsumedCapacity answer (asked with ReturnConsumedCapacity INDEXES). */
@@ -315,11 +425,27 @@ export interface Usage {
   stateTransitions: number;
   lambdaRequests: number;
   lambdaGbSeconds: number;
+  /** INIT of the execution environments the invocations started (billed like duration). */
+  lambdaInitGbSeconds: number;
+  /** Request units on Standard-class tables. */
   dynamoReadUnits: number;
   dynamoWriteUnits: number;
+  /** Request units on Standard-Infrequent Access tables. */
+  dynamoIaReadUnits: number;
+  dynamoIaWriteUnits: number;
+  /** Stream batches the tables' Lambda triggers read (one GetRecords each at least). */
+  streamReads: number;
   s3Tier1: number;
   s3Tier2: number;
+  /** Originals that the archive bucket's lifecycle will move to its colder class. */
+  lifecycleTransitions: number;
+  /** Bytes sent from S3 to people's browsers (the reviewer's preview, a borrower's read). */
+  dataTransferOutBytes: number;
+  /** S3 requests written to the server access log (one record each). */
+  accessLogRecords: number;
   apiRequests: number;
+  /** Events AWS services put on the default EventBridge bus (S3 Object Created). */
+  serviceEvents: number;
   /** Bytes the functions logged, plus the platform lines of each invocation. */
   logBytes: number;
   /** Objects (and their bytes) the malware scanner evaluated. */
@@ -333,11 +459,19 @@ export const ZERO_USAGE: Usage = {
   stateTransitions: 0,
   lambdaRequests: 0,
   lambdaGbSeconds: 0,
+  lambdaInitGbSeconds: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
+  dynamoIaReadUnits: 0,
+  dynamoIaWriteUnits: 0,
+  streamReads: 0,
   s3Tier1: 0,
   s3Tier2: 0,
+  lifecycleTransitions: 0,
+  dataTransferOutBytes: 0,
+  accessLogRecords: 0,
   apiRequests: 0,
+  serviceEvents: 0,
   logBytes: 0,
   scannedObjects: 0,
   scannedBytes: 0,
@@ -349,96 +483,64 @@ export interface CostLine {
   item: string;
   quantity: number;
   usd: number;
-  /** Part of the per-document target (the flow's own requests and compute, storage excluded). */
-  inTarget: boolean;
 }
 
-export function priceUsage(u: Usage, p: Prices): CostLine[] {
+/** The default of the stack's `malwareScanner` context value. */
+export const DEFAULT_MALWARE_SCANNER = 'guardduty';
+
+/**
+ * Every line a workload's usage is billed on, the malware scanner's by `scanner`'s entry in the
+ * price file. Lines AWS does not charge for (service events, stream reads by Lambda) are listed
+ * with their quantity, so the bill shows they were counted.
+ */
+export function priceUsage(u: Usage, p: Prices, scanner = DEFAULT_MALWARE_SCANNER): CostLine[] {
+  const scan = p.malwareScanners[scanner];
+  if (!scan) throw new Error(`bench prices for ${p.region} have no malwareScanners.${scanner}`);
+  const gir = p.s3.glacierInstantRetrieval;
+  const logs = p.s3.serverAccessLogs;
+  const accessLogGb = (u.accessLogRecords * logs.recordBytes) / GB;
+  const line = (service: string, item: string, quantity: number, unitUsd: number): CostLine => ({
+    service,
+    item,
+    quantity,
+    usd: quantity * unitUsd,
+  });
   return [
-    {
-      service: 'Step Functions',
-      item: 'state transitions',
-      quantity: u.stateTransitions,
-      usd: u.stateTransitions * p.stepFunctions.standardTransitionUsd,
-      inTarget: true,
-    },
-    {
-      service: 'Lambda',
-      item: 'requests',
-      quantity: u.lambdaRequests,
-      usd: u.lambdaRequests * p.lambda.requestUsd,
-      inTarget: true,
-    },
-    {
-      service: 'Lambda',
-      item: 'GB-seconds (arm64)',
-      quantity: u.lambdaGbSeconds,
-      usd: u.lambdaGbSeconds * p.lambda.arm64GbSecondUsd,
-      inTarget: true,
-    },
-    {
-      service: 'DynamoDB',
-      item: 'read request units',
-      quantity: u.dynamoReadUnits,
-      usd: u.dynamoReadUnits * p.dynamodb.onDemandReadUnitUsd,
-      inTarget: true,
-    },
-    {
-      service: 'DynamoDB',
-      item: 'write request units',
-      quantity: u.dynamoWriteUnits,
-      usd: u.dynamoWriteUnits * p.dynamodb.onDemandWriteUnitUsd,
-      inTarget: true,
-    },
-    {
-      service: 'S3',
-      item: 'PUT/COPY/POST/LIST requests',
-      quantity: u.s3Tier1,
-      usd: u.s3Tier1 * p.s3.standard.tier1RequestUsd,
-      inTarget: true,
-    },
-    {
-      service: 'S3',
-      item: 'GET/HEAD/other requests',
-      quantity: u.s3Tier2,
-      usd: u.s3Tier2 * p.s3.standard.tier2RequestUsd,
-      inTarget: true,
-    },
-    {
-      service: 'API Gateway',
-      item: 'HTTP API requests',
-      quantity: u.apiRequests,
-      usd: u.apiRequests * p.apiGateway.httpApiRequestUsd,
-      inTarget: true,
-    },
-    {
-      service: 'CloudWatch Logs',
-      item: 'GB ingested',
-      quantity: u.logBytes / GB,
-      usd: (u.logBytes / GB) * p.cloudWatchLogs.ingestGbUsd,
-      inTarget: false,
-    },
-    {
-      service: 'X-Ray',
-      item: 'traces recorded',
-      quantity: u.traces,
-      usd: u.traces * p.xRay.traceRecordedUsd,
-      inTarget: false,
-    },
-    {
-      service: 'GuardDuty',
-      item: 'malware scan: objects',
-      quantity: u.scannedObjects,
-      usd: u.scannedObjects * p.guardDutyMalwareS3.objectEvaluatedUsd,
-      inTarget: false,
-    },
-    {
-      service: 'GuardDuty',
-      item: 'malware scan: GB',
-      quantity: u.scannedBytes / GB,
-      usd: (u.scannedBytes / GB) * p.guardDutyMalwareS3.gbScannedUsd,
-      inTarget: false,
-    },
+    line('Step Functions', 'state transitions', u.stateTransitions, p.stepFunctions.standardTransitionUsd),
+    line('Lambda', 'requests', u.lambdaRequests, p.lambda.requestUsd),
+    line('Lambda', 'GB-seconds (arm64)', u.lambdaGbSeconds, p.lambda.arm64GbSecondUsd),
+    line('Lambda', 'INIT GB-seconds (cold starts)', u.lambdaInitGbSeconds, p.lambda.arm64GbSecondUsd),
+    line('DynamoDB', 'read request units', u.dynamoReadUnits, p.dynamodb.onDemandReadUnitUsd),
+    line('DynamoDB', 'write request units', u.dynamoWriteUnits, p.dynamodb.onDemandWriteUnitUsd),
+    line(
+      'DynamoDB',
+      'read request units (Standard-IA)',
+      u.dynamoIaReadUnits,
+      p.dynamodb.standardIaReadUnitUsd,
+    ),
+    line(
+      'DynamoDB',
+      'write request units (Standard-IA)',
+      u.dynamoIaWriteUnits,
+      p.dynamodb.standardIaWriteUnitUsd,
+    ),
+    line('DynamoDB', 'stream reads by Lambda triggers', u.streamReads, p.dynamodb.streamReadByLambdaUsd),
+    line('S3', 'PUT/COPY/POST/LIST requests', u.s3Tier1, p.s3.standard.tier1RequestUsd),
+    line('S3', 'GET/HEAD/other requests', u.s3Tier2, p.s3.standard.tier2RequestUsd),
+    line('S3', 'lifecycle transitions to Glacier IR', u.lifecycleTransitions, gir.lifecycleTransitionUsd),
+    line('S3', 'data transfer out (GB)', u.dataTransferOutBytes / GB, p.s3.standard.dataTransferOutGbUsd),
+    line(
+      'S3',
+      `access-log GB-months (kept ${logs.keptDays} days)`,
+      accessLogGb * (logs.keptDays / 30),
+      p.s3.standard.storageGbMonthUsd,
+    ),
+    line('API Gateway', 'HTTP API requests', u.apiRequests, p.apiGateway.httpApiRequestUsd),
+    line('EventBridge', 'AWS service events', u.serviceEvents, p.eventBridge.awsServiceEventUsd),
+    line('CloudWatch Logs', 'GB ingested', u.logBytes / GB, p.cloudWatchLogs.ingestGbUsd),
+    line('X-Ray', 'traces recorded', u.traces, p.xRay.traceRecordedUsd),
+    line(`Malware scan (${scanner})`, 'objects evaluated', u.scannedObjects, scan.objectUsd),
+    line(`Malware scan (${scanner})`, 'GB scanned', u.scannedBytes / GB, scan.gbUsd),
   ];
 }
 
@@ -449,7 +551,57 @@ export const scaleLines = (lines: CostLine[], count: number, per: number): CostL
 export const sumUsd = (lines: readonly CostLine[], filter: (l: CostLine) => boolean = () => true): number =>
   lines.filter(filter).reduce((a, l) => a + l.usd, 0);
 
+/** The lines of one service (e.g. a malware scanner's, or GuardDuty's share of the bill). */
+export const isService =
+  (prefix: string) =>
+  (l: CostLine): boolean =>
+    l.service.startsWith(prefix);
+
+// ---- The floor --------------------------------------------------------------------------------
+
+/**
+ * The least any design with this flow pays per 1,000 documents archived, service by service: the
+ * scanner reads each upload once; S3 takes the upload, one copy into the locked bucket, the
+ * reviewer's one read of the scan (and its bytes out) and one lifecycle transition; DynamoDB
+ * writes the document once with its audit event in one transaction (two items, two units each);
+ * Lambda handles each upload's event; API Gateway answers the reviewer's preview link per
+ * document and one create per submission; Step Functions enters one state per submission.
+ */
+export function intakeFloor(
+  p: Prices,
+  scanner: string,
+  documentsPerSubmission: number,
+  scanBytes: number,
+  originalsTransition: boolean,
+): CostLine[] {
+  const perSubmission = 1 / documentsPerSubmission;
+  const usage: Usage = {
+    ...ZERO_USAGE,
+    stateTransitions: perSubmission,
+    lambdaRequests: 1,
+    dynamoWriteUnits: 4,
+    s3Tier1: 2,
+    s3Tier2: 1,
+    lifecycleTransitions: originalsTransition ? 1 : 0,
+    dataTransferOutBytes: scanBytes,
+    apiRequests: 1 + perSubmission,
+    scannedObjects: 1,
+    scannedBytes: scanBytes,
+  };
+  return scaleLines(priceUsage(usage, p, scanner), 1, 1000).filter((l) => l.usd > 0);
+}
+
 // ---- Storage ----------------------------------------------------------------------------------
+
+/** The DynamoDB bytes one archived document keeps in one table, measured from the items written. */
+export interface TableBytes {
+  table: string;
+  tableClass: TableClass;
+  /** Items, 100 bytes of overhead each included. */
+  tableBytes: number;
+  /** Index entries (an ALL index holds the item, a KEYS_ONLY index its keys), overhead included. */
+  indexBytes: number;
+}
 
 export interface StorageModelInput {
   /** Mean size of a scan. */
@@ -458,8 +610,10 @@ export interface StorageModelInput {
   transitionDays: number;
   /** Days the intake copy of an upload is kept before the intake bucket's lifecycle expires it. */
   intakeExpiryDays: number;
-  /** DynamoDB bytes (records and audit, indexes included) kept per archived document. */
-  metadataBytesPerDocument: number;
+  /** DynamoDB bytes kept per archived document, table by table. */
+  metadata: readonly TableBytes[];
+  /** Audit events kept as objects (the locked copies), bytes per archived document, in S3 Standard. */
+  auditObjectBytesPerDocument: number;
 }
 
 export interface StorageModel {
@@ -472,10 +626,28 @@ export interface StorageModel {
   transitionPerTb: number;
   /** One-time $ per TB ingested for the intake copy kept until the intake bucket expires it. */
   intakeCopyPerTb: number;
-  /** $ per TB-month of originals for their metadata in DynamoDB (storage and PITR). */
+  /** $ per TB-month of originals for their metadata in DynamoDB (storage by table class, and PITR). */
   metadataPerTbMonth: number;
+  /** The same, table by table. */
+  metadataByTable: Record<string, number>;
+  /** $ per TB-month of originals for their audit events kept as S3 objects. */
+  auditObjectsPerTbMonth: number;
+  /** Originals past the transition and everything that describes them, per TB-month. */
+  allInPerTbMonth: number;
   /** First year of one TB ingested: Standard, then Glacier IR, transition, intake copy, metadata. */
   firstYearPerTb: number;
+}
+
+/**
+ * DynamoDB's storage price of a table's class, per GB-month; continuous backups (PITR) are billed
+ * on the table's own data, not its global secondary indexes.
+ */
+export function metadataGbMonthUsd(t: TableBytes, p: Prices): number {
+  const storage =
+    t.tableClass === 'STANDARD_INFREQUENT_ACCESS'
+      ? p.dynamodb.standardIaStorageGbMonthUsd
+      : p.dynamodb.storageGbMonthUsd;
+  return ((t.tableBytes + t.indexBytes) / GB) * storage + (t.tableBytes / GB) * p.dynamodb.pitrGbMonthUsd;
 }
 
 export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
@@ -487,15 +659,19 @@ export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
   const archivedPerTbMonth = (billedBytes / GB) * gir.storageGbMonthUsd;
   const transitionPerTb = objectsPerTb * gir.lifecycleTransitionUsd;
   const intakeCopyPerTb = standardPerTbMonth * (m.intakeExpiryDays / 30);
-  const metadataGb = (objectsPerTb * m.metadataBytesPerDocument) / GB;
-  const metadataPerTbMonth = metadataGb * (p.dynamodb.storageGbMonthUsd + p.dynamodb.pitrGbMonthUsd);
+  const metadataByTable = Object.fromEntries(
+    m.metadata.map((t) => [t.table, objectsPerTb * metadataGbMonthUsd(t, p)]),
+  );
+  const metadataPerTbMonth = Object.values(metadataByTable).reduce((a, v) => a + v, 0);
+  const auditObjectsPerTbMonth =
+    ((objectsPerTb * m.auditObjectBytesPerDocument) / GB) * p.s3.standard.storageGbMonthUsd;
   const standardMonths = m.transitionDays / 30;
   const firstYearPerTb =
     standardPerTbMonth * standardMonths +
     archivedPerTbMonth * (12 - standardMonths) +
     transitionPerTb +
     intakeCopyPerTb +
-    metadataPerTbMonth * 12;
+    (metadataPerTbMonth + auditObjectsPerTbMonth) * 12;
   return {
     objectsPerTb,
     standardPerTbMonth,
@@ -503,6 +679,9 @@ export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
     transitionPerTb,
     intakeCopyPerTb,
     metadataPerTbMonth,
+    metadataByTable,
+    auditObjectsPerTbMonth,
+    allInPerTbMonth: archivedPerTbMonth + metadataPerTbMonth + auditObjectsPerTbMonth,
     firstYearPerTb,
   };
 }
@@ -563,19 +742,24 @@ export function priceMalwareScanner(
   });
   const lines: ScannerCost['lines'] = [];
   if (choice === 'guardduty') {
-    const g = p.guardDutyMalwareS3;
+    const g = p.malwareScanners.guardduty;
+    if (!g) throw new Error(`bench prices for ${p.region} have no malwareScanners.guardduty`);
     lines.push(
-      line('GuardDuty', 'malware scan: objects', perThousand, perThousand * g.objectEvaluatedUsd, 'per-1000'),
+      line('GuardDuty', 'malware scan: objects', perThousand, perThousand * g.objectUsd, 'per-1000'),
       line(
         'GuardDuty',
         'malware scan: GB',
         (perThousand * w.meanObjectBytes) / GB,
-        ((perThousand * w.meanObjectBytes) / GB) * g.gbScannedUsd,
+        ((perThousand * w.meanObjectBytes) / GB) * g.gbUsd,
         'per-1000',
       ),
     );
   } else {
-    const c = p.clamavScanner;
+    const { clamavScanner: c, sqs, cloudWatchAlarms } = p;
+    if (!c || !sqs || !cloudWatchAlarms)
+      throw new Error(
+        `bench prices for ${p.region} have no ClamAV model (clamavScanner, sqs, cloudWatchAlarms)`,
+      );
     const gbPerSecond = c.memoryMB / 1024;
     const batches = perThousand / Math.max(1, w.documentsPerSubmission);
     const scanSeconds =
@@ -589,7 +773,7 @@ export function priceMalwareScanner(
         'SQS',
         'scan queue requests',
         perThousand + 2 * batches,
-        (perThousand + 2 * batches) * p.sqs.requestUsd,
+        (perThousand + 2 * batches) * sqs.requestUsd,
         'per-1000',
       ),
       // The object and its tags read (GET class), the tag written (PUT class).
@@ -622,7 +806,7 @@ export function priceMalwareScanner(
         'SQS',
         'idle queue polling',
         c.idleQueueReceivesPerMonth,
-        c.idleQueueReceivesPerMonth * p.sqs.requestUsd,
+        c.idleQueueReceivesPerMonth * sqs.requestUsd,
         'monthly',
       ),
       line(
@@ -643,7 +827,7 @@ export function priceMalwareScanner(
         'CloudWatch',
         'scanner alarms',
         c.alarms,
-        c.alarms * p.cloudWatchAlarms.standardAlarmMonthUsd,
+        c.alarms * cloudWatchAlarms.standardAlarmMonthUsd,
         'monthly',
       ),
     );

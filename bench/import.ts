@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MEMORY_MB, FUNCTIONS, type FunctionName } from '../functions/catalog.ts';
+import { TABLES } from '../functions/adapters/tables.ts';
+import { DEFAULT_MEMORY_MB, FUNCTIONS, type FunctionName, TABLE_STREAMS } from '../functions/catalog.ts';
 import { until } from '../test/e2e/system.ts';
 import { type Prices, priceUsage, scaleLines, sumUsd } from './cost.ts';
 import { scan } from './intake.ts';
@@ -117,6 +118,13 @@ async function main(): Promise<void> {
       transitions: executions.entered + executions.retries,
       executions: executions.executions,
       scanned: { objects: docs, bytes: docs * SCAN_BYTES },
+      downloadedBytes: 0,
+      streamConsumers: TABLE_STREAMS.map((t) => t.function),
+      // The archive bucket's lifecycle rule (infra/constructs/storage.ts) moves every original.
+      originalsTransition: true,
+      // This run measures no cold starts; bench/run.ts prices their INIT.
+      coldStarts: { initMs: () => 0, share: 0 },
+      tableClass: (id) => TABLES.find((t) => t.id === id)?.tableClass ?? 'STANDARD',
     });
     const perThousand = sumUsd(scaleLines(priceUsage(usage, prices), docs, 1000));
     const perSecond = docs / seconds;

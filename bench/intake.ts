@@ -1,7 +1,8 @@
 /**
  * The intake workload: N submissions of M documents each, driven over HTTP exactly as a clerk
  * and a reviewer would (create the draft, PUT each scan to its presigned URL, submit, list the
- * open tasks, approve, read the archived submission), while the meters record. Waiting between
+ * open tasks, open the submission and preview each scan, approve, read the archived submission),
+ * while the meters record. Waiting between
  * steps reads the meters, not the API, so no polling request is billed to the workload.
  */
 import { randomBytes } from 'node:crypto';
@@ -39,6 +40,8 @@ export interface IntakeRun {
   documents: number;
   archived: number;
   uploadedBytes: number;
+  /** Bytes the reviewer's browser read to preview the scans (S3 data transfer out). */
+  previewBytes: number;
   since: Date;
   wallMs: number;
   state: ProbeState;
@@ -133,11 +136,26 @@ export async function runIntake(
   );
   await probe.waitSucceeded('intake-open-review', base.reviews + drafts.length);
 
-  // The reviewer refreshes the task list before each decision, as the console does.
+  // The reviewer refreshes the task list before each decision and opens the submission, whose
+  // scans the console shows inline: a preview link per document, then the scan itself (web/src/
+  // pages/inbox.ts and scans.ts).
+  let previewBytes = 0;
   await pool(drafts, w.concurrency, async (d) => {
     const { items } = await api.expect<{ items: Task[] }>(200, 'reviewer1', 'GET', '/tasks');
     const task = items.find((t) => t.subjectId === d.submissionId);
     if (!task) throw new Error(`no open review task for ${d.submissionId}`);
+    await api.expect(200, 'reviewer1', 'GET', `/submissions/${d.submissionId}`);
+    for (const doc of d.docs) {
+      const link = await api.expect<{ url: string }>(
+        200,
+        'reviewer1',
+        'GET',
+        `/submissions/${d.submissionId}/documents/${doc.documentId}/content`,
+      );
+      const scan = await fetch(link.url);
+      if (scan.status !== 200) throw new Error(`preview of ${doc.documentId}: ${scan.status}`);
+      previewBytes += (await scan.arrayBuffer()).byteLength;
+    }
     await api.expect(200, 'reviewer1', 'POST', `/tasks/${task.taskId}/decision`, {
       decision: 'approve',
       comment: '资料齐全',
@@ -162,6 +180,7 @@ export async function runIntake(
     documents,
     archived,
     uploadedBytes,
+    previewBytes,
     since,
     wallMs,
     state,

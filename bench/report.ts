@@ -1,154 +1,34 @@
 /** bench/RESULTS.md from bench/results.json: the figures of one run, each with how it was measured. */
 
 import { type FunctionName, functionAccess } from '../functions/catalog.ts';
-import type { CostLine } from './cost.ts';
-import { type LoanCost, REFERENCE, type Results, type TargetResult, type WorkloadCost } from './results.ts';
-import { round } from './stats.ts';
-
-const usd = (v: number, digits = 3): string => (v === 0 ? '$0' : `$${round(v, digits)}`);
-const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)}`;
-const num = (v: number, digits = 3): string => String(round(v, digits));
+import { kb, num, pct, table, usd } from './markdown.ts';
+import {
+  costTable,
+  floorSection,
+  home,
+  lambdaGb,
+  loanSection,
+  perStep,
+  recordPathNote,
+  refusedUsd,
+} from './report-cost.ts';
+import { REFERENCE, type Results, type TargetResult, type WorkloadCost } from './results.ts';
 
 function status(t: TargetResult): string {
   if (t.met === null || t.margin === null) return 'not measured';
   return t.met ? `met (${pct(-t.margin)} headroom)` : `**missed by ${pct(t.margin)}**`;
 }
 
-function table(head: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-function costTable(w: WorkloadCost): string {
-  const rows = w.perThousand.lines.map((l: CostLine) => [
-    l.service,
-    l.item,
-    num(l.quantity, 4),
-    usd(l.usd, 3),
-    l.inTarget ? pct(l.usd / w.perThousand.targetUsd) : 'outside',
-  ]);
-  rows.push(['**in target scope**', '', '', `**${usd(w.perThousand.targetUsd)}**`, '100%']);
-  rows.push(['**everything above**', '', '', `**${usd(w.perThousand.allUsd)}**`, '']);
-  return table(
-    ['service', 'billed as', 'quantity per 1,000 documents', 'USD', 'share of target scope'],
-    rows,
-  );
-}
-
-/** The price of one unit of a line (write units, PUT-class requests) in a workload's model. */
-function unitPrice(w: WorkloadCost, service: string, itemStart: string): number {
-  const line = w.perThousand.lines.find((l) => l.service === service && l.item.startsWith(itemStart));
-  return line && line.quantity > 0 ? line.usd / line.quantity : 0;
-}
-
-/**
- * What the exact record path costs (versioned intake, each original locked only once its copy is
- * verified, every submission put on watch), from the run's own meters. The figures before it were
- * measured at 77bd448: $0.0557 per 1,000 documents at five per submission, 8 write units per
- * document in upload-received, 1.2 in submissions-submit, 9.2 in intake-archive, 3.61 PUT-class
- * requests per document.
- */
-function recordPathNote(a: WorkloadCost): string {
-  const perDoc = (fn: string) => (a.breakdown.functions[fn]?.write ?? 0) / a.documentsArchived;
-  const retention = (a.breakdown.s3['PutObjectRetention archive'] ?? 0) / a.documentsArchived;
-  const putUsd = unitPrice(a, 'S3', 'PUT') * 1000;
-  const writeUsd = unitPrice(a, 'DynamoDB', 'write') * 1000;
-  const watch = perDoc('submissions-submit') - 1.2;
-  return (
-    `- **The exact record path** costs, per 1,000 documents at ${a.documentsPerSubmission} per submission: ` +
-    `${num(retention)} PutObjectRetention per document (the copy is locked only after its checksum is ` +
-    `verified, since S3 cannot verify a copy before it applies the lock in one call): ${usd(retention * putUsd)}; ` +
-    `the upload record now carries the object version, upload id and sequencer (upload-received ` +
-    `${num(perDoc('upload-received'))} write units per document, was 8: ${usd((perDoc('upload-received') - 8) * writeUsd)}); ` +
-    `the watch entry written with each submit (${num(watch)} units per document: ${usd(watch * writeUsd)}); ` +
-    `intake-archive ${num(perDoc('intake-archive'))} units (was 9.2; the document items are larger). Reading ` +
-    'a named version costs the same requests as reading the current one, and the versioned intake bucket ' +
-    'keeps an older version only when a file is uploaded again (replaced, retried or a late PUT), for the ' +
-    "30 days the bucket's lifecycle keeps uploads. The stuck check looks at each record in flight every hour " +
-    'for its first day and once a day after (a GetItem and a DescribeExecution; Step Functions does not bill ' +
-    'DescribeExecution) and removes finished ones, so its cost follows the work in flight, not the archive.'
-  );
-}
-
-/** Refused DynamoDB units per 1,000 documents, priced as write units (nearly all of them are). */
-function refusedUsd(w: WorkloadCost): number {
-  const writes = w.perThousand.lines.find((l) => l.service === 'DynamoDB' && l.item.startsWith('write'));
-  const unitUsd = writes && writes.quantity > 0 ? writes.usd / writes.quantity : 0;
-  return (w.breakdown.errors.refusedUnits / w.documentsArchived) * 1000 * unitUsd;
-}
-
-const lambdaGb = (w: WorkloadCost): number =>
-  w.perThousand.lines.find((l) => l.service === 'Lambda' && l.item.startsWith('GB-seconds'))?.usd ?? 0;
-
-function perStep(w: WorkloadCost): string {
-  const subs = w.submissions;
-  const docs = w.documentsArchived;
-  const rows = Object.entries(w.breakdown.functions).map(([fn, f]) => [
-    fn,
-    num(f.invocations / subs, 3),
-    num(f.meanMs, 3),
-    num(f.read / docs, 3),
-    num(f.write / docs, 3),
-  ]);
-  return table(
-    [
-      'function',
-      'invocations per submission',
-      'mean billed ms',
-      'read units per document',
-      'write units per document',
-    ],
-    rows,
-  );
-}
-
-function loanSection(l: LoanCost): string[] {
-  const t = l.executions.entered + l.executions.retries;
-  const rows = l.perThousand.lines.map((x: CostLine) => [
-    x.service,
-    x.item,
-    num(x.quantity, 4),
-    usd(x.usd, 3),
-  ]);
-  rows.push(['**same services as the intake target**', '', '', `**${usd(l.perThousand.totalUsd)}**`]);
-  rows.push(['**everything above**', '', '', `**${usd(l.perThousand.allUsd)}**`]);
-  const fnRows = Object.entries(l.breakdown.functions).map(([fn, f]) => [
-    fn,
-    num(f.invocations / l.loans, 3),
-    num(f.meanMs, 3),
-    num(f.read / l.loans, 3),
-    num(f.write / l.loans, 3),
-  ]);
-  return [
-    `### ${l.loans} ${l.label} loans of ${l.documentsPerLoan} document(s), ${l.approvals} approval(s) each`,
-    `${l.executions.executions} executions (${Object.entries(l.executions.statuses)
-      .map(([st, n]) => `${n} ${st}`)
-      .join(', ')}), ${num(t / l.loans)} transitions per loan; ${l.documentsRead} originals read.`,
-    table(['service', 'billed as', 'quantity per 1,000 loans', 'USD'], rows),
-    table(
-      ['function', 'invocations per loan', 'mean billed ms', 'read units per loan', 'write units per loan'],
-      fnRows,
-    ),
-    `S3 requests per loan: ${Object.entries(l.breakdown.s3)
-      .map(([op, n]) => `${op} ${num(n / l.loans)}`)
-      .join(', ')}. API requests per loan: ${Object.entries(l.breakdown.api)
-      .map(([route, n]) => `${route} ${num(n / l.loans)}`)
-      .join(', ')}. Originals older than the lifecycle transition are read from Glacier Instant Retrieval: ` +
-      `${usd(l.glacierReadUsdPerThousand)} more per 1,000 loans (its GET price and per-GB retrieval).`,
-  ];
-}
-
 export function renderMarkdown(r: Results): string {
   const [a, b] = r.intake.workloads as [WorkloadCost, WorkloadCost];
   const out: string[] = [];
   const push = (...lines: string[]) => out.push(...lines, '');
+  const aHome = home(a);
   const dynamoShare =
-    a.perThousand.lines.filter((l) => l.service === 'DynamoDB').reduce((x, l) => x + l.usd, 0) /
-    a.perThousand.targetUsd;
-  const sfnShare =
-    (a.perThousand.lines.find((l) => l.service === 'Step Functions')?.usd ?? 0) / a.perThousand.targetUsd;
-  const writePerDoc = a.usage.dynamoWriteUnits / a.documentsArchived;
+    aHome.lines.filter((l) => l.service === 'DynamoDB').reduce((x, l) => x + l.usd, 0) / aHome.totalUsd;
+  const sfnShare = (aHome.lines.find((l) => l.service === 'Step Functions')?.usd ?? 0) / aHome.totalUsd;
+  const writePerDoc = (a.usage.dynamoWriteUnits + a.usage.dynamoIaWriteUnits) / a.documentsArchived;
+  const auditWritePerDoc = a.usage.dynamoIaWriteUnits / a.documentsArchived;
   const transitionsPerSubmission = (a.executions.entered + a.executions.retries) / a.submissions;
 
   push(
@@ -159,7 +39,21 @@ export function renderMarkdown(r: Results): string {
       'The machine is shared and busy: times are reported as ratios to a floor measured in the same run, and ' +
       'costs are counted in billing units (transitions, invocations, request units, requests), which do not ' +
       'depend on the machine. Lambda GB-seconds are the exception: they are local durations, a proxy.',
-    `Prices: ${r.meta.prices.region}, as of ${r.meta.prices.asOf} (\`bench/prices.json\`: ${r.meta.prices.source})`,
+    ...r.meta.prices.map(
+      (p) =>
+        `Prices, ${p.region} (in ${p.currency}${p.exchangeRate ? ` at ${p.exchangeRate.cnyPerUsd} CNY to the dollar` : ''}), ` +
+        `as of ${p.asOf}: ${p.source}`,
+    ),
+    `Malware scanning is priced as ${r.meta.malwareScanner} (\`BENCH_MALWARE_SCANNER\`); every other scanner with ` +
+      'prices is shown beside it. Each region is in US dollars; the cost targets are judged on the dearer.',
+    ...(r.meta.costRun
+      ? [
+          `The intake cost and storage figures (and their targets) are from a later \`BENCH_ONLY=intake ` +
+            `BENCH_UPDATE=1\` run: ${r.meta.costRun.startedAt}, commit ${r.meta.costRun.commit}, load average ` +
+            `${r.meta.costRun.loadAverage.join(' / ')} at its end. The loans below were priced by the full run, ` +
+            'before the preview, INIT, transition, access-log and scanner lines were counted.',
+        ]
+      : []),
     'Raw figures: [`results.json`](results.json).',
   );
 
@@ -172,12 +66,19 @@ export function renderMarkdown(r: Results): string {
   );
 
   push(
-    '## Cost per 1,000 documents archived',
+    '## Cost per 1,000 documents archived, all in',
     `Each workload drives N submissions through intake-review-archive over HTTP, as the clerk and the reviewer ` +
-      'would: create the draft, PUT every scan to its presigned URL, submit, list the open tasks, approve, read ' +
-      'the archived submission once. Customers are registered beforehand and a warm-up submission loads every ' +
-      'function first; neither is counted. Waits between steps read the meters, not the API, so no polling is ' +
-      'billed.',
+      'would: create the draft, PUT every scan to its presigned URL, submit, list the open tasks, open the ' +
+      "submission and preview each scan (its link, then the scan's bytes, as the console's inbox shows it " +
+      'inline), approve, read the archived submission once. Customers are registered beforehand and a warm-up ' +
+      'submission loads every function first; neither is counted. Waits between steps read the meters, not the ' +
+      'API, so no polling is billed. Every line a document causes is priced: the stream consumers that work ' +
+      'behind the flow (their Lambda invocations; GetRecords by a Lambda trigger is free), the EventBridge events ' +
+      'S3 and the scanner put on the default bus (free), the lifecycle transition each original will take, the ' +
+      "reviewer's preview bytes (data transfer out), the access-log records the buckets keep for 400 days, " +
+      `logs, sampled traces, and the INIT of the ${pct(r.intake.coldStartShare)} of invocations that start cold ` +
+      "(each function's bundle import as the cold-start proxy below measured it). KMS requests are not per " +
+      'document: every bucket uses an S3 Bucket Key and DynamoDB caches each table key for minutes.',
   );
   for (const w of [a, b]) {
     push(
@@ -202,20 +103,30 @@ export function renderMarkdown(r: Results): string {
         `capacity); HTTP 5xx ${w.breakdown.errors.http5xx}.`,
     );
   }
-  const model = r.intake.model;
+  const models = r.intake.models;
   push(
     '### By documents per submission',
-    `The two workloads fix a line: ${usd(model.fixedUsdPerSubmission * 1000, 3)} per 1,000 submissions plus ` +
-      `${usd(model.usdPerDocument * 1000, 3)} per 1,000 documents (target scope). Per 1,000 documents:`,
+    'The two workloads fix a line per region: ' +
+      models
+        .map(
+          (m) =>
+            `${m.region} ${usd(m.fixedUsdPerSubmission * 1000, 3)} per 1,000 submissions plus ` +
+            `${usd(m.usdPerDocument * 1000, 3)} per 1,000 documents`,
+        )
+        .join('; ') +
+      ' (all in). Per 1,000 documents:',
     table(
-      ['documents per submission', ...Object.keys(model.perThousandAt)],
-      [['USD per 1,000 documents', ...Object.values(model.perThousandAt).map((v) => usd(v))]],
+      ['documents per submission', ...Object.keys(models[0]?.perThousandAt ?? {})],
+      models.map((m) => [`USD, ${m.region}`, ...Object.values(m.perThousandAt).map((v) => usd(v))]),
     ),
   );
+  push(...floorSection(r));
   push(
-    '### Why the cost target is missed',
-    `- **DynamoDB writes** are ${pct(dynamoShare)} of the target scope at ${a.documentsPerSubmission} documents ` +
-      `per submission: ${num(writePerDoc)} write units per document. Every change is a TransactWriteItems with ` +
+    '### Where the rest goes',
+    `- **DynamoDB** is ${pct(dynamoShare)} of the us-east-1 bill at ${a.documentsPerSubmission} documents ` +
+      `per submission: ${num(writePerDoc)} write units per document, ${num(auditWritePerDoc)} of them on the ` +
+      'tables of the Standard-IA class (the audit trail: each event written with its change, and again in ' +
+      'its two ALL-projected indexes). Every change is a TransactWriteItems with ' +
       'its audit event (two units per KB per item on AWS). The records gsi1 and gsi2 (submissions, documents, ' +
       'tasks) project keys only: a change that leaves those index keys as they were writes nothing to them, ' +
       'and an entry costs one unit whatever the item weighs (their readers read the items with BatchGetItem). A document ' +
@@ -235,7 +146,7 @@ export function renderMarkdown(r: Results): string {
       'The first version could be derived from the document and the later versions, but not safely while the ' +
       'stream lags behind a change (some updates of a document leave updatedAt as it was, so the lag cannot ' +
       'be told).',
-    `- **Step Functions** is ${pct(sfnShare)}: ${num(transitionsPerSubmission)} transitions per submission ` +
+    `- **Step Functions** is ${pct(sfnShare)} of it: ${num(transitionsPerSubmission)} transitions per submission ` +
       `(${num(a.executions.entered / a.submissions)} states entered, the rest retries), so ` +
       `${num(transitionsPerSubmission / a.documentsPerSubmission)} per document at ${a.documentsPerSubmission} ` +
       'documents. The happy path enters Review and Archive only: Review validates before it opens the review ' +
@@ -255,7 +166,7 @@ export function renderMarkdown(r: Results): string {
       "trail's locked copies. An upload and a copy into a locked bucket are the floor of a design with an " +
       'intake bucket.',
     recordPathNote(a),
-    `- **Lambda GB-seconds** (${usd(lambdaGb(a))} of the ${usd(a.perThousand.targetUsd)}) are local durations at ` +
+    `- **Lambda GB-seconds** (${usd(lambdaGb(a))} of the ${usd(aHome.totalUsd)} in us-east-1) are local durations at ` +
       "the template's memory: 512 MB for the API functions, kept for their cold starts, and 256 MB for the " +
       'functions no user waits on that only wait on DynamoDB and S3 (the stream consumers document-history, ' +
       'audit-archive and stats-counter, upload-received, and the intake steps; intake-archive had 1,024 MB, then ' +
@@ -263,9 +174,8 @@ export function renderMarkdown(r: Results): string {
       'share. Local durations cannot show that CPU share shrinking (the handlers run at whatever CPU the machine ' +
       'gives them), so the cut shows here in full and on AWS somewhat less. On a busy machine against emulators ' +
       'they overstate ' +
-      'AWS, where the same calls take a few milliseconds each. Without them the target scope comes to ' +
-      `${usd(a.perThousand.targetUsd - lambdaGb(a))}, still ${num((a.perThousand.targetUsd - lambdaGb(a)) / 0.05)}× ` +
-      'the target; every other line is a count that does not depend on the machine.',
+      'AWS, where the same calls take a few milliseconds each. Without them the us-east-1 bill comes to ' +
+      `${usd(aHome.totalUsd - lambdaGb(a))}; every other line is a count that does not depend on the machine.`,
   );
 
   if ('notMeasured' in r.loans) push('## Cost per 1,000 loans', `Not measured: ${r.loans.notMeasured}.`);
@@ -348,32 +258,54 @@ export function renderMarkdown(r: Results): string {
   }
 
   const s = r.storage;
+  const keptTotal = s.kept.tables.reduce((x, t) => x + t.tableBytes + t.indexBytes, 0);
+  const first = s.regions[0];
   push(
-    '## Storage per TB-month',
+    '## Storage per TB-month, all in',
     `With the lifecycle the synthesized stack sets (archive bucket: ${s.archiveClass} after ` +
       `${r.stack.lifecycle.archiveTransitionDays ?? '∞'} days; intake bucket: uploads expire after ` +
       `${r.stack.lifecycle.intakeExpiryDays ?? '?'} days), ${kb(s.meanScanBytes)} KB mean scans ` +
-      `(${num(s.objectsPerTb, 4)} originals per TB) and ${num(s.metadataBytesPerDocument, 3)} bytes of DynamoDB ` +
-      'data per archived document (records and audit, index copies and per-item overhead included, measured ' +
-      'after the intake workloads):',
+      `(${num(first?.objectsPerTb ?? Number.NaN, 4)} originals per TB), and what the run kept per archived ` +
+      `document, measured from every item and object it wrote: ${num(keptTotal, 4)} bytes of DynamoDB items and ` +
+      'index entries (100 bytes of overhead each; an ALL index holds the whole item, a KEYS_ONLY index its keys) ' +
+      `and ${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock (S3 Standard: objects under ` +
+      "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on each table's own data, " +
+      'not its global secondary indexes.',
     table(
-      ['what', 'USD'],
+      ['table', 'class', 'item bytes per document', 'index bytes per document'],
+      s.kept.tables.map((t) => [t.table, t.tableClass, num(t.tableBytes, 4), num(t.indexBytes, 4)]),
+    ),
+    table(
+      ['what', ...s.regions.map((x) => `USD, ${x.region}`)],
       [
-        ['originals younger than the transition (S3 Standard), per TB-month', usd(s.standardPerTbMonth)],
-        [`originals after the transition (${s.archiveClass}), per TB-month`, usd(s.archivedPerTbMonth)],
-        ['metadata in DynamoDB (storage and PITR), per TB of originals per month', usd(s.metadataPerTbMonth)],
-        ['lifecycle transition requests, once per TB', usd(s.transitionPerTb)],
-        ['intake copy kept until it expires, once per TB ingested', usd(s.intakeCopyPerTb)],
-        ['first year of one TB ingested, all of the above', usd(s.firstYearPerTb)],
+        [
+          'originals younger than the transition (S3 Standard), per TB-month',
+          ...s.regions.map((x) => usd(x.standardPerTbMonth)),
+        ],
+        [
+          `originals after the transition (${s.archiveClass}), per TB-month`,
+          ...s.regions.map((x) => usd(x.archivedPerTbMonth)),
+        ],
+        ...(first ? Object.keys(first.metadataByTable) : []).map((t) => [
+          `DynamoDB ${t} table (storage by class, and PITR), per TB of originals per month`,
+          ...s.regions.map((x) => usd(x.metadataByTable[t] ?? Number.NaN)),
+        ]),
+        [
+          'audit copies in S3, per TB of originals per month',
+          ...s.regions.map((x) => usd(x.auditObjectsPerTbMonth)),
+        ],
+        [
+          '**all in, per TB-month past the transition**',
+          ...s.regions.map((x) => `**${usd(x.allInPerTbMonth)}**`),
+        ],
+        ['lifecycle transition requests, once per TB', ...s.regions.map((x) => usd(x.transitionPerTb))],
+        [
+          'intake copy kept until it expires, once per TB ingested',
+          ...s.regions.map((x) => usd(x.intakeCopyPerTb)),
+        ],
+        ['first year of one TB ingested, all of the above', ...s.regions.map((x) => usd(x.firstYearPerTb))],
       ],
     ),
-    s.metadataPerTbMonth > s.archivedPerTbMonth
-      ? `Past the transition the records cost more than the originals: ${num(s.metadataBytesPerDocument / 1024)} KB ` +
-          'of DynamoDB items per document (the document, its submission, customer and task shares, and its audit ' +
-          "events, each stored again in every index that projects ALL attributes) at DynamoDB's storage and PITR " +
-          `price, against ${kb(s.meanScanBytes)} KB of scan in ${s.archiveClass}. Lighter index projections and moving old audit ` +
-          'events to S3 would shrink it.'
-      : '',
   );
 
   const c = r.coldStart;
@@ -566,23 +498,24 @@ export function renderMarkdown(r: Results): string {
       "off the invocation's duration.",
     '- State transitions come from GetExecutionHistory (paged): states entered plus task retries.',
     '- Lambda duration is the local handler time rounded up to the millisecond, at the memory the template ' +
-      'sets; INIT time is not included (the warm-up absorbs it).',
+      "sets. INIT is priced apart: each function's bundle import (the cold-start proxy's median, spawn to exit) " +
+      `for ${pct(r.intake.coldStartShare)} of invocations, the share the Lambda Developer Guide gives for cold ` +
+      'starts in production; at very low traffic every invocation may start cold, which multiplies that line by ' +
+      `${num(1 / r.intake.coldStartShare, 0)}.`,
     '- S3 requests are classed by method and sub-resource: PUT, COPY, POST and LIST as tier 1, the rest as tier ' +
       '2, DELETE free. API requests exclude the local token endpoint.',
     "- Logs: bytes the functions wrote at Powertools' default level (INFO) plus Lambda's platform lines.",
   );
   push(
     '## Not measured',
-    '- X-Ray traces (the functions trace actively; billed per trace recorded, sampled), KMS requests (bucket ' +
-      "keys and DynamoDB's key caching keep them per-hour rather than per-document), CloudWatch alarms and " +
-      'Cognito (per month and per user, not per document), EventBridge (S3 events on the default bus are free).',
-    '- Lambda INIT billing on cold starts: it depends on how traffic arrives; the import times above bound it.',
+    "- KMS requests (bucket keys and DynamoDB's key caching keep them per-hour rather than per-document), " +
+      'CloudWatch alarms and Cognito (per month and per user, not per document).',
     "- The retention sweep's own Lambda duration and the disposal workflows it starts (appraisal, approval, " +
       'destruction per batch): the sweep figure is its DynamoDB requests only.',
-    "- DynamoDB Streams: reading them is free for Lambda triggers. The audit trail's stream consumers " +
-      '(audit-archive, document-history) are counted as the local realisation invokes them; on AWS their batch ' +
-      'sizes and windows decide how many invocations a document costs.',
-    "- GuardDuty's per-object fee is the least certain price in prices.json; it is outside the target scope.",
+    "- Stream batching on AWS: the tables' stream consumers are counted as the local realisation invokes them " +
+      '(one change per batch, as at low traffic); on AWS larger batches under load make them fewer.',
+    "- The malware scanner's prices are the least certain in the price files (GuardDuty's per-object fee, and " +
+      'every China figure the files say was not found).',
   );
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,6 +1,6 @@
 /** The shape of bench/results.json, and how targets are judged. */
 import type { ColdStartResult } from './coldstart.ts';
-import type { CostLine, StorageModel, Usage } from './cost.ts';
+import type { CostLine, StorageModel, TableBytes, Usage } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
 import type { HotKeyRun } from './hotkeys.ts';
 import type { Summary } from './stats.ts';
@@ -11,6 +11,16 @@ import type { Breakdown, ExecutionCount } from './usage.ts';
 /** The calibration point of the import target: the DynamoDB client alone, bundled the same way. */
 export const REFERENCE = 'reference: DynamoDB client alone';
 
+/** A workload priced in one region, per 1,000 documents (or loans). */
+export interface RegionCost {
+  region: string;
+  /** Every line, the malware scanner's by the scanner the run was told. */
+  lines: CostLine[];
+  totalUsd: number;
+  /** The total with each scanner that has prices in the region. */
+  byScanner: Record<string, number>;
+}
+
 export interface WorkloadCost {
   label: string;
   businessEvent: string;
@@ -18,13 +28,17 @@ export interface WorkloadCost {
   documentsPerSubmission: number;
   documentsArchived: number;
   scanBytes: number;
+  /** Bytes the reviewer's browser read to preview the scans. */
+  previewBytes: number;
   wallMs: number;
   executions: ExecutionCount;
   usage: Usage;
-  /** Per 1,000 documents archived. */
-  perThousand: { lines: CostLine[]; targetUsd: number; allUsd: number };
+  /** The scanner priced (BENCH_MALWARE_SCANNER, GuardDuty by default). */
+  malwareScanner: string;
+  /** Per 1,000 documents archived, in each region priced (us-east-1 first). */
+  regions: RegionCost[];
   /** Validate retries caused by the local engine starting the execution before the submit request records it. */
-  localRace: { retries: number; targetUsdPerThousand: number };
+  localRace: { retries: number; usdPerThousand: number };
   breakdown: Breakdown;
 }
 
@@ -37,8 +51,8 @@ export interface LoanCost {
   wallMs: number;
   executions: ExecutionCount;
   usage: Usage;
-  /** Per 1,000 loans; totalUsd covers the same services as the intake target. */
-  perThousand: { lines: CostLine[]; totalUsd: number; allUsd: number };
+  /** Per 1,000 loans, us-east-1, every line. */
+  perThousand: { lines: CostLine[]; totalUsd: number };
   /** Extra per 1,000 loans when the originals read are past the lifecycle transition. */
   glacierReadUsdPerThousand: number;
   breakdown: Breakdown;
@@ -101,7 +115,16 @@ export interface Results {
     node: string;
     cpus: number;
     loadAverage: { start: number[]; end: number[] };
-    prices: { region: string; asOf: string; source: string };
+    prices: {
+      region: string;
+      currency: string;
+      asOf: string;
+      source: string;
+      exchangeRate?: { cnyPerUsd: number; source: string };
+    }[];
+    malwareScanner: string;
+    /** When the intake and storage figures come from a later `BENCH_ONLY=intake BENCH_UPDATE=1` run. */
+    costRun?: { startedAt: string; commit: string; loadAverage: number[] };
   };
   stack: {
     synthError?: string;
@@ -112,14 +135,30 @@ export interface Results {
   coldStart: ColdStartResult;
   intake: {
     workloads: WorkloadCost[];
-    /** In-target dollars per submission = fixed + perDocument × documents. */
-    model: { fixedUsdPerSubmission: number; usdPerDocument: number; perThousandAt: Record<string, number> };
+    /** Per region, dollars per submission = fixed + perDocument × documents, all in. */
+    models: {
+      region: string;
+      fixedUsdPerSubmission: number;
+      usdPerDocument: number;
+      perThousandAt: Record<string, number>;
+    }[];
+    /** Share of invocations priced with a cold start's INIT. */
+    coldStartShare: number;
+    /** The least any design of this flow pays per 1,000 documents (cost.ts intakeFloor), per region. */
+    floors: { region: string; documentsPerSubmission: number; lines: CostLine[]; totalUsd: number }[];
   };
   loans: NotMeasured | { workloads: LoanCost[] };
   sweep: NotMeasured | SweepResult;
   /** Read units of one `GET /stats` as the documents due grow (absent in runs before it was measured). */
   dashboard?: NotMeasured | DashboardResult;
-  storage: StorageModel & { meanScanBytes: number; metadataBytesPerDocument: number; archiveClass: string };
+  storage: {
+    /** The storage model in each region priced (us-east-1 first). */
+    regions: (StorageModel & { region: string })[];
+    meanScanBytes: number;
+    /** What the archive keeps per archived document, measured from the run's items and objects. */
+    kept: { tables: TableBytes[]; auditObjectBytes: number };
+    archiveClass: string;
+  };
   throughput: ThroughputResult & {
     floorRatio: { idleP50: Record<string, number>; loadP50: Record<string, number> };
   };

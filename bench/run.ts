@@ -6,50 +6,51 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { paginateScan } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_MEMORY_MB, FUNCTIONS, THROTTLE_HEADROOM } from '../functions/catalog.ts';
+import { FUNCTIONS, THROTTLE_HEADROOM } from '../functions/catalog.ts';
 import { WORKFLOW_TRACE_RATE } from '../infra/shared.ts';
-import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
-import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
 import {
-  gbSeconds,
-  type Item,
-  itemSize,
-  type Prices,
-  priceUsage,
-  scaleLines,
-  storageModel,
-  sumUsd,
-} from './cost.ts';
+  costOf,
+  costResults,
+  keptBytesPerDocument,
+  loanCostOf,
+  MEAN_SCAN_BYTES,
+  prices,
+  pricesMeta,
+  REGIONS,
+  type StackPricing,
+  stackPricing,
+  storageInput,
+} from './bill.ts';
+import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
+import type { ColdStartResult } from './coldstart.ts';
+import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
+import { storageModel, sumUsd } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
 import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
 import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
-import { type LoanRun, runLoans } from './loans.ts';
+import { runLoans } from './loans.ts';
 import { renderMarkdown } from './report.ts';
 import {
   type DashboardResult,
   judge,
   type LoanCost,
   REFERENCE,
+  type RegionCost,
   type Results,
   type SweepResult,
   type TargetResult,
   type WorkloadCost,
 } from './results.ts';
-import { synthesizeStack } from './stack.ts';
+import { type StackFacts, synthesizeStack } from './stack.ts';
 import { round } from './stats.ts';
 import { type BenchSystem, startBenchSystem } from './system.ts';
 import { throttleCheck } from './throttles.ts';
 import { runThroughput } from './throughput.ts';
-import { countTransitions, usageOf } from './usage.ts';
+import { countTransitions } from './usage.ts';
 
 const HERE = new URL('.', import.meta.url);
-const prices = JSON.parse(readFileSync(new URL('prices.json', HERE), 'utf8')) as Prices;
 const started = Date.now();
 const log = (msg: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}`);
-
-/** A few-page A4 scan at 200 dpi; the size the storage model assumes per original. */
-const MEAN_SCAN_BYTES = 500 * 1024;
 
 const NEWCONN: IntakeWorkload = {
   label: 'newconn-5',
@@ -98,7 +99,8 @@ const THROUGHPUT_PER_CLIENT = 2;
 /**
  * `BENCH_ONLY=intake` runs the intake cost workloads alone (no bundles, cold starts, throughput,
  * loans or sweep) and prints their figures, leaving bench/results.json and RESULTS.md as they
- * are: about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
+ * are (with `BENCH_UPDATE=1`, it replaces their intake and storage figures: updateCostResults):
+ * about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
  * bundles and their import times (bench/coldstart.ts, `bundlesOnly`), `BENCH_ONLY=hotkeys` for
  * the write and read units per partition key (bench/hotkeys.ts; `BENCH_HOTKEY_DOCS` documents).
  * `BENCH_ONLY=dashboard` measures one `GET /stats` at 1,000 and 100,000 documents due
@@ -123,143 +125,51 @@ const commit = (): string => {
   return `${r.stdout.trim() || 'unknown'}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`;
 };
 
-function costOf(
-  run: IntakeRun,
-  b: BenchSystem,
-  memoryMB: (fn: string) => number,
-  executions: WorkloadCost['executions'],
-) {
-  const transitions = executions.entered + executions.retries;
-  const { usage, breakdown } = usageOf({
-    state: run.state,
-    ports: b.ports,
-    intakeBucket: b.system.ready.intakeBucket,
-    memoryMB,
-    prices,
-    transitions,
-    executions: executions.executions,
-    scanned: { objects: run.documents, bytes: run.uploadedBytes },
-  });
-  const lines = priceUsage(usage, prices);
-  const perThousand = scaleLines(lines, run.archived, 1000);
-  const raced = run.state.invocations.filter(
-    (i) => i.fn === 'intake-open-review' && i.error === 'TransientError',
-  );
-  const raceUsd =
-    raced.length * (prices.stepFunctions.standardTransitionUsd + prices.lambda.requestUsd) +
-    raced.reduce((a, i) => a + gbSeconds(i.ms, memoryMB(i.fn)) * prices.lambda.arm64GbSecondUsd, 0);
-  const w = run.workload;
-  const cost: WorkloadCost = {
-    label: w.label,
-    businessEvent: w.businessEvent,
-    submissions: w.submissions,
-    documentsPerSubmission: w.docs.length,
-    documentsArchived: run.archived,
-    scanBytes: w.scanBytes,
-    wallMs: run.wallMs,
-    executions,
-    usage,
-    perThousand: {
-      lines: perThousand,
-      targetUsd: sumUsd(perThousand, (l) => l.inTarget),
-      allUsd: sumUsd(perThousand),
-    },
-    localRace: { retries: raced.length, targetUsdPerThousand: (raceUsd / run.archived) * 1000 },
-    breakdown,
-  };
-  return cost;
-}
-
-function loanCostOf(
-  run: LoanRun,
-  b: BenchSystem,
-  memoryMB: (fn: string) => number,
-  executions: LoanCost['executions'],
-): LoanCost {
-  const { usage, breakdown } = usageOf({
-    state: run.state,
-    ports: b.ports,
-    intakeBucket: b.system.ready.intakeBucket,
-    memoryMB,
-    prices,
-    transitions: executions.entered + executions.retries,
-    executions: executions.executions,
-    scanned: { objects: 0, bytes: 0 },
-  });
-  const n = run.loanIds.length;
-  const lines = scaleLines(priceUsage(usage, prices), n, 1000);
-  const gir = prices.s3.glacierInstantRetrieval;
-  // Originals past the transition are read from Glacier Instant Retrieval: a dearer GET and a per-GB fee.
-  const glacierReadUsd =
-    ((run.documentsRead * (gir.tier2RequestUsd - prices.s3.standard.tier2RequestUsd) +
-      (run.bytesRead / 1024 ** 3) * gir.retrievalGbUsd) /
-      n) *
-    1000;
-  return {
-    label: run.workload.label,
-    loans: n,
-    documentsPerLoan: (run.workload.loans[0] ?? []).length,
-    approvals: run.workload.approvers.length,
-    documentsRead: run.documentsRead,
-    wallMs: run.wallMs,
-    executions,
-    usage,
-    perThousand: { lines, totalUsd: sumUsd(lines, (l) => l.inTarget), allUsd: sumUsd(lines) },
-    glacierReadUsdPerThousand: glacierReadUsd,
-    breakdown,
-  };
-}
-
 interface SweepCostModule {
   measureSweeps(sizes: readonly number[], due?: number): Promise<SweepResult['runs']>;
 }
 
-/** DynamoDB bytes kept (records and audit, each index entry included) per archived document. */
-async function metadataBytesPerDocument(b: BenchSystem): Promise<number> {
-  let bytes = 0;
-  let archived = 0;
-  const tables = b.system.ready.tables;
-  for (const table of [tables.records, tables.audit]) {
-    for await (const page of paginateScan({ client: b.dynamodb }, { TableName: table })) {
-      for (const raw of page.Items ?? []) {
-        const item = raw as Item;
-        // DynamoDB stores 100 bytes of overhead per item, in the table and in each index.
-        const size = itemSize(item) + 100;
-        const copies = 1 + [1, 2, 3, 4, 5].filter((n) => item[`gsi${n}pk`] && item[`gsi${n}sk`]).length;
-        bytes += size * copies;
-        if (item.pk?.S?.startsWith('DOCUMENT#') && item.status?.S === 'ARCHIVED') archived++;
-      }
-    }
+/** The cold-start figures of the last full run (BENCH_ONLY=intake measures none of its own). */
+function lastColdStart(): ColdStartResult | undefined {
+  try {
+    return (JSON.parse(readFileSync(new URL('results.json', HERE), 'utf8')) as Results).coldStart;
+  } catch {
+    return undefined;
   }
-  return archived === 0 ? Number.NaN : bytes / archived;
+}
+
+/** The intake workloads, priced: NEWCONN (five documents a submission), then METERING (one). */
+async function intakeWorkloads(b: BenchSystem, pricing: StackPricing): Promise<[IntakeRun, WorkloadCost][]> {
+  const customers = await customersFor(b.api, NEWCONN.submissions + METERING.submissions + 1, 4);
+  log('warming every intake function');
+  await runIntake(b.api, b.probe, { ...NEWCONN, label: 'warm-up', submissions: 1 }, customers.slice(-1));
+  const intakeArn = b.system.ready.stateMachines['intake-review-archive'] as string;
+  const out: [IntakeRun, WorkloadCost][] = [];
+  let offset = 0;
+  for (const w of [NEWCONN, METERING]) {
+    log(`intake cost: ${w.submissions} submissions × ${w.docs.length} documents (${w.label})`);
+    const run = await runIntake(b.api, b.probe, w, customers.slice(offset, offset + w.submissions));
+    offset += w.submissions;
+    const ids = run.submissionIds;
+    const executions = await countTransitions(b.sfn, intakeArn, (e) =>
+      ids.some((id) => e.name.startsWith(`${id}-`)),
+    );
+    out.push([run, costOf(run, b, pricing, executions)]);
+  }
+  return out;
 }
 
 /** The intake cost workloads alone, printed (see BENCH_ONLY above). */
 async function intakeOnly(): Promise<void> {
   const stack = synthesizeStack();
-  const memoryMB = (fn: string): number =>
-    stack.functions[fn]?.memoryMB ??
-    (FUNCTIONS as Record<string, { memoryMB?: number }>)[fn]?.memoryMB ??
-    DEFAULT_MEMORY_MB;
+  const pricing = stackPricing(stack, lastColdStart());
   log('starting the local system with meters');
   const b = await startBenchSystem();
-  const workloads: WorkloadCost[] = [];
+  let workloads: WorkloadCost[];
+  let kept: Awaited<ReturnType<typeof keptBytesPerDocument>>;
   try {
-    const customers = await customersFor(b.api, NEWCONN.submissions + METERING.submissions + 1, 4);
-    log('warming every intake function');
-    await runIntake(b.api, b.probe, { ...NEWCONN, label: 'warm-up', submissions: 1 }, customers.slice(-1));
-    const intakeArn = b.system.ready.stateMachines['intake-review-archive'] as string;
-    let offset = 0;
-    for (const w of [NEWCONN, METERING]) {
-      log(`intake cost: ${w.submissions} submissions × ${w.docs.length} documents (${w.label})`);
-      const run = await runIntake(b.api, b.probe, w, customers.slice(offset, offset + w.submissions));
-      offset += w.submissions;
-      const ids = run.submissionIds;
-      const executions = await countTransitions(b.sfn, intakeArn, (e) =>
-        ids.some((id) => e.name.startsWith(`${id}-`)),
-      );
-      workloads.push(costOf(run, b, memoryMB, executions));
-    }
+    workloads = (await intakeWorkloads(b, pricing)).map(([, w]) => w);
+    kept = await keptBytesPerDocument(b, pricing.tableClass);
   } finally {
     log('stopping the local system');
     await b.stop();
@@ -268,21 +178,70 @@ async function intakeOnly(): Promise<void> {
     const docs = w.documentsArchived;
     const t = w.executions.entered + w.executions.retries;
     log(
-      `${w.label}: $${round(w.perThousand.targetUsd, 4)} per 1,000 documents (target scope); ` +
-        `${round(t / w.submissions, 3)} transitions per submission (${w.executions.retries} retries); ` +
-        `refused units ${round(w.breakdown.errors.refusedUnits / docs, 3)} per document`,
+      `${w.label}: ${w.regions.map((r) => `$${round(r.totalUsd, 4)} (${r.region})`).join(', ')} per 1,000 ` +
+        `documents all in with ${w.malwareScanner}; ${round(t / w.submissions, 3)} transitions per submission`,
     );
-    for (const l of w.perThousand.lines.filter((x) => x.inTarget)) {
-      log(`  ${l.service} ${l.item}: ${round(l.quantity, 4)} → $${round(l.usd, 4)}`);
+    for (const r of w.regions) {
+      log(
+        `  ${r.region}: ${JSON.stringify(Object.fromEntries(Object.entries(r.byScanner).map(([k, v]) => [k, round(v, 4)])))}`,
+      );
+      for (const l of r.lines)
+        log(`    ${l.service} ${l.item}: ${round(l.quantity, 4)} → $${round(l.usd, 5)}`);
     }
     for (const [fn, f] of Object.entries(w.breakdown.functions)) {
       log(
         `  ${fn}: ${round(f.invocations / w.submissions, 3)} per submission, ${round(f.meanMs, 3)} ms, ` +
-          `read ${round(f.read / docs, 3)}, write ${round(f.write / docs, 3)} units per document`,
+          `read ${round(f.read / docs, 3)}, write ${round(f.write / docs, 3)} units per document, ` +
+          `${round(f.logBytes / docs, 0)} log bytes per document`,
       );
     }
     log(`  S3: ${JSON.stringify(w.breakdown.s3)}`);
   }
+  log(`kept per archived document: ${JSON.stringify(kept)}`);
+  if (process.env.BENCH_UPDATE === '1') updateCostResults(stack, pricing, workloads, kept);
+  for (const p of REGIONS) {
+    const m = storageModel(storageInput(stack, kept), p);
+    log(
+      `storage ${p.region}: ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' ? round(v, 3) : v])))}`,
+    );
+  }
+}
+
+/**
+ * `BENCH_UPDATE=1` with `BENCH_ONLY=intake`: the intake and storage figures and their targets of
+ * bench/results.json replaced by this run's (the other figures stay those of the last full run,
+ * and meta.costRun says when and at which commit these were measured), RESULTS.md rendered again.
+ */
+function updateCostResults(
+  stack: StackFacts,
+  pricing: StackPricing,
+  workloads: WorkloadCost[],
+  kept: Results['storage']['kept'],
+): void {
+  const path = new URL('results.json', HERE);
+  const last = JSON.parse(readFileSync(path, 'utf8')) as Results;
+  const costs = costResults(stack, pricing, workloads, kept);
+  const ids = new Set(costs.targets.map((t) => t.id));
+  // The target these replace, as the last full run may still hold it.
+  ids.add('intake-cost-in-scope');
+  const results: Results = {
+    ...last,
+    meta: {
+      ...last.meta,
+      ...pricesMeta(),
+      costRun: {
+        startedAt: new Date(started).toISOString(),
+        commit: commit(),
+        loadAverage: loadavg().map((x) => round(x, 2)),
+      },
+    },
+    intake: costs.intake,
+    storage: costs.storage,
+    targets: [...last.targets.filter((t) => !ids.has(t.id)), ...costs.targets],
+  };
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(new URL('RESULTS.md', HERE), renderMarkdown(results));
+  log('bench/results.json and RESULTS.md: intake and storage figures replaced');
 }
 
 /** The hot-key measurement alone, printed (see BENCH_ONLY above). */
@@ -371,10 +330,6 @@ async function main(): Promise<void> {
   const bundles = await bundleAll();
   const bundling = cdkCheck('health', bundles.health as Bundle);
   if (!bundling.identical) log('the health bundle differs from the one CDK builds');
-  const memoryMB = (fn: string): number =>
-    stack.functions[fn]?.memoryMB ??
-    (FUNCTIONS as Record<string, { memoryMB?: number }>)[fn]?.memoryMB ??
-    DEFAULT_MEMORY_MB;
 
   log(`cold-start proxy: ${Object.keys(bundles).length} bundles`);
   const coldStart = measureColdStarts(
@@ -385,33 +340,21 @@ async function main(): Promise<void> {
     { runs: 10, minRuns: 5, budgetMs: 180_000, withoutSourceMaps: sourceMapProbes(bundles, REFERENCE) },
   );
   log(`cold-start proxy: ${coldStart.runs} rounds, bare node ${coldStart.baselineMedianMs.toFixed(0)} ms`);
+  const pricing = stackPricing(stack, coldStart);
 
   log('starting the local system with meters');
   const b = await startBenchSystem();
-  const workloads: WorkloadCost[] = [];
-  let metadataBytes = Number.NaN;
+  let workloads: WorkloadCost[] = [];
+  let kept: Awaited<ReturnType<typeof keptBytesPerDocument>> | undefined;
   let throughput: Awaited<ReturnType<typeof runThroughput>>;
   const loanCosts: LoanCost[] = [];
   let newconnRun: IntakeRun | undefined;
   let hotKeys: HotKeyRun | undefined;
   try {
-    const customers = await customersFor(b.api, NEWCONN.submissions + METERING.submissions + 1, 4);
-    log('warming every intake function');
-    await runIntake(b.api, b.probe, { ...NEWCONN, label: 'warm-up', submissions: 1 }, customers.slice(-1));
-    const intakeArn = b.system.ready.stateMachines['intake-review-archive'] as string;
-    let offset = 0;
-    for (const w of [NEWCONN, METERING]) {
-      log(`intake cost: ${w.submissions} submissions × ${w.docs.length} documents (${w.label})`);
-      const run = await runIntake(b.api, b.probe, w, customers.slice(offset, offset + w.submissions));
-      if (w === NEWCONN) newconnRun = run;
-      offset += w.submissions;
-      const ids = run.submissionIds;
-      const executions = await countTransitions(b.sfn, intakeArn, (e) =>
-        ids.some((id) => e.name.startsWith(`${id}-`)),
-      );
-      workloads.push(costOf(run, b, memoryMB, executions));
-    }
-    metadataBytes = await metadataBytesPerDocument(b);
+    const intake = await intakeWorkloads(b, pricing);
+    newconnRun = intake[0]?.[0];
+    workloads = intake.map(([, w]) => w);
+    kept = await keptBytesPerDocument(b, pricing.tableClass);
 
     hotKeys = await measureHotKeys(b, HOTKEY_DOCS, log);
     for (const line of describeHotKeys(hotKeys)) log(line);
@@ -455,7 +398,7 @@ async function main(): Promise<void> {
         const run = await runLoans(b.api, b.probe, { ...plan, days: LOANS.days, concurrency: 4 });
         const ids = run.loanIds;
         const executions = await countTransitions(b.sfn, borrowArn, (e) => ids.includes(e.name));
-        loanCosts.push(loanCostOf(run, b, memoryMB, executions));
+        loanCosts.push(loanCostOf(run, b, pricing, executions));
       }
     }
   } finally {
@@ -489,25 +432,11 @@ async function main(): Promise<void> {
 
   // ---- Models and targets -------------------------------------------------------------------
   const [a, m1] = workloads as [WorkloadCost, WorkloadCost];
-  const perSubmission = (w: WorkloadCost) => (w.perThousand.targetUsd / 1000) * w.documentsPerSubmission;
-  const usdPerDocument =
-    (perSubmission(a) - perSubmission(m1)) / (a.documentsPerSubmission - m1.documentsPerSubmission);
-  const fixedUsdPerSubmission = perSubmission(m1) - usdPerDocument * m1.documentsPerSubmission;
-  const perThousandAt = Object.fromEntries(
-    [1, 3, 5, 8, 20].map((n) => [String(n), 1000 * (fixedUsdPerSubmission / n + usdPerDocument)]),
-  );
-
   const lifecycle = stack.lifecycle;
   const archiveClass = lifecycle.archiveTransitionClass ?? 'STANDARD';
-  const storage = storageModel(
-    {
-      meanObjectBytes: MEAN_SCAN_BYTES,
-      transitionDays: lifecycle.archiveTransitionDays ?? Number.POSITIVE_INFINITY,
-      intakeExpiryDays: lifecycle.intakeExpiryDays ?? 30,
-      metadataBytesPerDocument: metadataBytes,
-    },
-    prices,
-  );
+  if (!kept) throw new Error('the intake workloads kept nothing to measure');
+  const costs = costResults(stack, pricing, workloads, kept);
+  const storage = costs.storage.regions[0] as Results['storage']['regions'][number];
   const archivedPerTb =
     archiveClass === 'GLACIER_IR' ? storage.archivedPerTbMonth : storage.standardPerTbMonth;
 
@@ -528,7 +457,8 @@ async function main(): Promise<void> {
   const overTime = measured.filter(([, f]) => f.ratio > 2).map(([n]) => n);
   const throttles = throttleCheck(workloads);
   const tightest = throttles.rows.reduce((x, y) => (y.headroom < x.headroom ? y : x));
-  const xrayPerThousand = (w: WorkloadCost) => sumUsd(w.perThousand.lines, (l) => l.service === 'X-Ray');
+  const xrayPerThousand = (w: WorkloadCost) =>
+    sumUsd((w.regions[0] as RegionCost).lines, (l) => l.service === 'X-Ray');
   const xrayWorst = Math.max(xrayPerThousand(a), xrayPerThousand(m1));
   const hottest = hotKeys?.topWrites[0];
   const hotRun = hotKeys?.judged ? hotKeys : undefined;
@@ -559,17 +489,7 @@ async function main(): Promise<void> {
       hotKeys ? `${round(hotKeys.ceiling.docsPerSecond, 0)} documents/s` : 'not measured',
       hotKeys ? `${hotRunNote}; set by ${hotKeys.ceiling.limitedBy}` : 'not measured',
     ),
-    judge(
-      {
-        id: 'intake-cost-in-scope',
-        name: 'Cost per 1,000 documents archived (storage excluded)',
-        target: '≤ $0.05',
-        limit: 0.05,
-      },
-      a.perThousand.targetUsd,
-      `$${round(a.perThousand.targetUsd, 3)} at ${a.documentsPerSubmission} documents per submission ($${round(m1.perThousand.targetUsd, 3)} at ${m1.documentsPerSubmission})`,
-      'Step Functions, Lambda, DynamoDB, S3 requests and API Gateway of the intake flow; logs and malware scanning are listed apart.',
-    ),
+    ...costs.targets.filter((t) => t.id.startsWith('intake-cost')),
     judge(
       {
         id: 'largest-bundle-kb',
@@ -637,6 +557,7 @@ async function main(): Promise<void> {
       `$${round(archivedPerTb, 3)} per TB-month in ${archiveClass} after ${lifecycle.archiveTransitionDays ?? '∞'} days`,
       `from the archive bucket's lifecycle rule in the synthesized template; ${MEAN_SCAN_BYTES / 1024} KB mean scan`,
     ),
+    ...costs.targets.filter((t) => t.id === 'storage-per-tb-month'),
   ];
 
   const results: Results = {
@@ -647,23 +568,18 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       loadAverage: { start: loadStart.map((x) => round(x, 2)), end: loadavg().map((x) => round(x, 2)) },
-      prices: { region: prices.region, asOf: prices.asOf, source: prices.source },
+      ...pricesMeta(),
     },
     stack: { ...(stack.synthError ? { synthError: stack.synthError } : {}), lifecycle, bundling },
     coldStart,
-    intake: { workloads, model: { fixedUsdPerSubmission, usdPerDocument, perThousandAt } },
+    intake: costs.intake,
     loans:
       loanCosts.length > 0
         ? { workloads: loanCosts }
         : { notMeasured: 'borrow-approval and the loans-* functions are not in functions/catalog.ts yet' },
     sweep: sweep ?? { notMeasured: 'retention-sweep is not in functions/catalog.ts yet' },
     dashboard,
-    storage: {
-      ...storage,
-      meanScanBytes: MEAN_SCAN_BYTES,
-      metadataBytesPerDocument: metadataBytes,
-      archiveClass,
-    },
+    storage: costs.storage,
     throughput: { ...throughput, floorRatio },
     throttles,
     hotKeys: hotKeys ?? { notMeasured: 'the hot-key run did not finish' },

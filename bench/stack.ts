@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { FUNCTIONS, type FunctionName } from '../functions/catalog.ts';
 import { createDanganApp } from '../infra/dangan-app.ts';
+import type { TableClass } from './cost.ts';
 
 export interface FunctionFacts {
   memoryMB: number;
@@ -29,6 +30,8 @@ export interface StackFacts {
   outdir: string;
   functions: Record<string, FunctionFacts>;
   lifecycle: LifecycleFacts;
+  /** Each table's class (`TableClass`; STANDARD when the template leaves it out), by table id. */
+  tableClasses: Record<string, TableClass>;
   /** Set when synthesis reported an error after writing the template (e.g. an unacknowledged cdk-nag finding). */
   synthError?: string;
 }
@@ -96,9 +99,17 @@ export function synthesizeStack(): StackFacts {
     (r) => r.ExpirationInDays !== undefined,
   );
 
+  const tableClasses = Object.fromEntries(
+    Object.entries(stack.storage.tables).map(([id, table]) => [
+      id,
+      (props(table.node.defaultChild).TableClass as TableClass | undefined) ?? 'STANDARD',
+    ]),
+  );
+
   return {
     outdir,
     functions,
+    tableClasses,
     lifecycle: {
       archiveTransitionDays: transition?.TransitionInDays,
       archiveTransitionClass: transition?.StorageClass,

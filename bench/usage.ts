@@ -10,7 +10,15 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { WORKFLOW_TRACE_RATE } from '../infra/shared.ts';
-import { gbSeconds, type Prices, s3Operation, stateTransitions, type Usage } from './cost.ts';
+import {
+  gbSeconds,
+  infrequentAccessShares,
+  type Prices,
+  s3Operation,
+  stateTransitions,
+  type TableClass,
+  type Usage,
+} from './cost.ts';
 import type { ProbeState } from './meters.ts';
 
 export interface Breakdown {
@@ -106,6 +114,19 @@ export interface UsageInput {
   executions: number;
   /** Uploads the malware scanner evaluated, and their bytes. */
   scanned: { objects: number; bytes: number };
+  /** Bytes people's browsers read from S3 through presigned URLs (counted by the workload's client). */
+  downloadedBytes: number;
+  /** Functions the tables' streams feed: each invocation reads one stream batch. */
+  streamConsumers: readonly string[];
+  /** Whether the archive bucket's lifecycle moves originals to a colder class (the stack's rule). */
+  originalsTransition: boolean;
+  /**
+   * INIT of one cold start of `fn` in ms (the bundle's measured import time), and the share of
+   * invocations that start a new execution environment.
+   */
+  coldStarts: { initMs: (fn: string) => number; share: number };
+  /** Each table's class (by table id), which prices its request units. */
+  tableClass: (table: string) => TableClass;
 }
 
 export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown } {
@@ -120,12 +141,18 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
     return row;
   };
   let gb = 0;
+  let initGb = 0;
   let failedInvocations = 0;
+  let streamReads = 0;
+  const consumers = new Set(input.streamConsumers);
   for (const inv of state.invocations) {
     const row = fnRow(inv.fn);
     row.meanMs += Math.max(1, Math.ceil(inv.ms));
     row.invocations++;
     gb += gbSeconds(inv.ms, input.memoryMB(inv.fn));
+    const initMs = input.coldStarts.initMs(inv.fn);
+    if (initMs > 0) initGb += input.coldStarts.share * gbSeconds(initMs, input.memoryMB(inv.fn));
+    if (consumers.has(inv.fn)) streamReads++;
     if (!inv.ok) failedInvocations++;
   }
   for (const row of Object.values(functions)) row.meanMs = row.invocations ? row.meanMs / row.invocations : 0;
@@ -153,6 +180,9 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
   const api: Record<string, number> = {};
   let tier1 = 0;
   let tier2 = 0;
+  let s3Requests = 0;
+  let originals = 0;
+  let serviceEvents = 0;
   let apiRequests = 0;
   let http5xx = 0;
   for (const h of state.http) {
@@ -162,6 +192,12 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
       const bucket = new URL(h.url, 'http://s3.local').pathname.split('/')[1] ?? '';
       const label = `${op} ${bucket === input.intakeBucket ? 'intake' : 'archive'}`;
       s3[label] = (s3[label] ?? 0) + 1;
+      s3Requests++;
+      // Both buckets send their events to EventBridge: an object created, its tags added.
+      if (h.status < 300 && ['PutObject', 'CopyObject', 'PutObjectTagging'].includes(op)) serviceEvents++;
+      // The archive copy of an original; the audit trail's small objects (under 128 KB) stay where
+      // they are, since S3 lifecycle rules do not transition objects that small by default.
+      if (h.status < 300 && op === 'CopyObject' && bucket !== input.intakeBucket) originals++;
       if (cls === 'tier1') tier1++;
       else if (cls === 'tier2') tier2++;
     } else if (h.port === ports.api && !h.url.startsWith('/local/') && h.method !== 'OPTIONS') {
@@ -171,16 +207,26 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
     }
   }
 
+  const ia = infrequentAccessShares(state.partitions, input.tableClass);
   return {
     usage: {
       stateTransitions: input.transitions,
       lambdaRequests: state.invocations.length,
       lambdaGbSeconds: gb,
-      dynamoReadUnits: read,
-      dynamoWriteUnits: write,
+      lambdaInitGbSeconds: initGb,
+      dynamoReadUnits: read * (1 - ia.read),
+      dynamoWriteUnits: write * (1 - ia.write),
+      dynamoIaReadUnits: read * ia.read,
+      dynamoIaWriteUnits: write * ia.write,
+      streamReads,
       s3Tier1: tier1,
       s3Tier2: tier2,
+      lifecycleTransitions: input.originalsTransition ? originals : 0,
+      dataTransferOutBytes: input.downloadedBytes,
+      accessLogRecords: s3Requests,
       apiRequests,
+      // The malware scanner reports each result as an event too.
+      serviceEvents: serviceEvents + input.scanned.objects,
       logBytes,
       scannedObjects: input.scanned.objects,
       scannedBytes: input.scanned.bytes,

@@ -274,6 +274,7 @@ export class Storage extends Construct {
       encryptionKey: this.key,
       ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
       ...(def.stream ? { stream: dynamodb.StreamViewType[def.stream] } : {}),
+      ...(def.tableClass ? { tableClass: dynamodb.TableClass[def.tableClass] } : {}),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of def.indexes) {

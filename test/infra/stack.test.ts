@@ -411,6 +411,8 @@ describe('tables', () => {
       expect(p.BillingMode).toBe('PAY_PER_REQUEST');
       expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(p.DeletionProtectionEnabled).toBe(true);
+      // The audit trail is kept in Standard-IA (storage is its bill); the rest stay Standard.
+      expect(p.TableClass, def.id).toBe(def.id === 'Audit' ? 'STANDARD_INFREQUENT_ACCESS' : undefined);
       expect(p.SSESpecification).toEqual({
         SSEEnabled: true,
         SSEType: 'KMS',

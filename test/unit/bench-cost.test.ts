@@ -8,22 +8,28 @@ import {
   consumedUnits,
   gbSeconds,
   type Item,
+  infrequentAccessShares,
+  intakeFloor,
+  isService,
   itemSize,
-  type Prices,
+  loadPrices,
+  metadataGbMonthUsd,
   priceMalwareScanner,
   priceUsage,
   s3Operation,
   scaleLines,
   stateTransitions,
   storageModel,
+  storedBytes,
   sumUsd,
   transactWriteUnits,
   ZERO_USAGE,
 } from '../../bench/cost.ts';
 
-const prices = JSON.parse(
-  readFileSync(new URL('../../bench/prices.json', import.meta.url), 'utf8'),
-) as Prices;
+const priceFile = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../bench/${name}`, import.meta.url), 'utf8'));
+const prices = loadPrices(priceFile('prices.json'));
+const GB = 1024 ** 3;
 const GSI1 = [{ partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }];
 
 describe('DynamoDB item size', () => {
@@ -39,6 +45,33 @@ describe('DynamoDB item size', () => {
     expect(itemSize({ m: { M: { a: { S: 'xy' } } } })).toBe(1 + 3 + 1 + 1 + 2);
     expect(itemSize({ l: { L: [{ S: 'x' }, { S: 'y' }] } })).toBe(1 + 3 + 2 + 2);
     expect(itemSize(undefined)).toBe(0);
+  });
+});
+
+describe('bytes stored', () => {
+  it('holds the item in an ALL index and the index and table keys in a KEYS_ONLY one, 100 bytes each over', () => {
+    const layout = {
+      partitionKey: { name: 'pk' },
+      sortKey: { name: 'sk' },
+      indexes: [
+        { partitionKey: { name: 'gsi1pk' }, sortKey: { name: 'gsi1sk' }, projection: 'KEYS_ONLY' as const },
+        { partitionKey: { name: 'gsi2pk' }, sortKey: { name: 'gsi2sk' }, projection: 'ALL' as const },
+        { partitionKey: { name: 'gsi3pk' }, sortKey: { name: 'gsi3sk' }, projection: 'ALL' as const },
+      ],
+    };
+    const item: Item = {
+      pk: { S: 'ab' },
+      sk: { S: 'c' },
+      gsi1pk: { S: 'x' },
+      gsi1sk: { S: 'y' },
+      gsi2pk: { S: 'z' },
+      gsi2sk: { S: 'w' },
+      body: { S: 'v'.repeat(500) },
+    };
+    const whole = itemSize(item);
+    // The KEYS_ONLY entry: pk, sk, gsi1pk, gsi1sk (names and values); gsi3 keys absent, no entry.
+    const keysOnly = 2 + 2 + 2 + 1 + 6 + 1 + 6 + 1;
+    expect(storedBytes(layout, item)).toEqual({ table: whole + 100, indexes: keysOnly + 100 + whole + 100 });
   });
 });
 
@@ -172,30 +205,127 @@ describe('pricing', () => {
     expect(gbSeconds(100.1, 512)).toBeCloseTo(0.101 * 0.5);
   });
 
-  it('prices usage from the price table and scales it per 1,000', () => {
+  it('prices every line of the usage, the chosen scanner included, and scales it per 1,000', () => {
     const usage = {
       ...ZERO_USAGE,
       stateTransitions: 6,
       lambdaRequests: 10,
+      lambdaInitGbSeconds: 2,
       dynamoWriteUnits: 100,
+      streamReads: 7,
       s3Tier1: 3,
+      lifecycleTransitions: 5,
+      dataTransferOutBytes: 2 * GB,
+      accessLogRecords: 1000,
       apiRequests: 5,
+      serviceEvents: 9,
       scannedObjects: 5,
+      scannedBytes: GB,
     };
     const lines = priceUsage(usage, prices);
-    const sfn = lines.find((l) => l.service === 'Step Functions');
-    expect(sfn?.usd).toBeCloseTo(6 * 0.000025);
-    const inTarget = 6 * 0.000025 + 10 * 0.0000002 + 100 * 0.000000625 + 3 * 0.000005 + 5 * 0.000001;
-    expect(sumUsd(lines, (l) => l.inTarget)).toBeCloseTo(inTarget, 12);
-    // Malware scanning is priced but outside the per-document target.
-    expect(sumUsd(lines)).toBeCloseTo(inTarget + 5 * 0.000215, 12);
-    const perThousand = scaleLines(lines, 5, 1000);
-    expect(sumUsd(perThousand, (l) => l.inTarget)).toBeCloseTo((inTarget / 5) * 1000, 9);
+    const usdOf = (service: string, item: string) =>
+      lines.find((l) => l.service === service && l.item.startsWith(item))?.usd;
+    expect(usdOf('Step Functions', 'state')).toBeCloseTo(6 * 0.000025, 12);
+    expect(usdOf('Lambda', 'INIT')).toBeCloseTo(2 * 0.0000133334, 12);
+    expect(usdOf('S3', 'lifecycle')).toBeCloseTo(5 * 0.00002, 12);
+    expect(usdOf('S3', 'data transfer')).toBeCloseTo(2 * 0.09, 12);
+    // 1,000 records of 700 bytes kept 400 days in S3 Standard.
+    expect(usdOf('S3', 'access-log')).toBeCloseTo(((1000 * 700) / GB) * (400 / 30) * 0.023, 12);
+    // AWS charges nothing for service events on the default bus or stream reads by Lambda triggers,
+    // but the quantities are on the bill.
+    expect(lines.find((l) => l.service === 'EventBridge')).toMatchObject({ quantity: 9, usd: 0 });
+    expect(lines.find((l) => l.item.startsWith('stream reads'))).toMatchObject({ quantity: 7, usd: 0 });
+    const scan = sumUsd(lines, isService('Malware scan'));
+    expect(scan).toBeCloseTo(5 * 0.000215 + 0.09, 12);
+    const expected =
+      6 * 0.000025 +
+      10 * 0.0000002 +
+      2 * 0.0000133334 +
+      100 * 0.000000625 +
+      3 * 0.000005 +
+      5 * 0.00002 +
+      2 * 0.09 +
+      ((1000 * 700) / GB) * (400 / 30) * 0.023 +
+      5 * 0.000001 +
+      scan;
+    expect(sumUsd(lines)).toBeCloseTo(expected, 12);
+    expect(sumUsd(scaleLines(lines, 5, 1000))).toBeCloseTo((expected / 5) * 1000, 9);
+  });
+
+  it("bills a Standard-IA table's units at its class's price, its indexes with it", () => {
+    const partitions = [
+      { partition: 'Records DOCUMENT#1', read: 3, write: 6 },
+      { partition: 'Audit TARGET#1', read: 1, write: 2 },
+      { partition: 'Audit.gsi2 DAY#2026-12-04#3', read: 0, write: 2 },
+    ];
+    const shares = infrequentAccessShares(partitions, (t) =>
+      t === 'Audit' ? 'STANDARD_INFREQUENT_ACCESS' : 'STANDARD',
+    );
+    expect(shares).toEqual({ read: 0.25, write: 0.4 });
+    expect(infrequentAccessShares([], () => 'STANDARD')).toEqual({ read: 0, write: 0 });
+    const lines = priceUsage({ ...ZERO_USAGE, dynamoWriteUnits: 6, dynamoIaWriteUnits: 4 }, prices);
+    expect(sumUsd(lines)).toBeCloseTo(6 * 0.000000625 + 4 * 0.00000078125, 15);
+  });
+
+  it('refuses a malware scanner the price file has no prices for', () => {
+    expect(() => priceUsage(ZERO_USAGE, prices, 'no-such-scanner')).toThrow(
+      /malwareScanners\.no-such-scanner/,
+    );
+  });
+
+  it('reads a CNY price file into dollars at its exchange rate, counts and sizes unchanged', () => {
+    const cny = {
+      region: 'cn-test-1',
+      currency: 'CNY',
+      exchangeRate: { cnyPerUsd: 8, source: 'test' },
+      lambda: { requestCny: 1.6, note: 'kept' },
+      s3: { glacierInstantRetrieval: { minimumBillableObjectBytes: 131072, storageGbMonthCny: 0.04 } },
+    };
+    expect(loadPrices(cny)).toEqual({
+      region: 'cn-test-1',
+      currency: 'CNY',
+      exchangeRate: { cnyPerUsd: 8, source: 'test' },
+      lambda: { requestUsd: 0.2, note: 'kept' },
+      s3: { glacierInstantRetrieval: { minimumBillableObjectBytes: 131072, storageGbMonthUsd: 0.005 } },
+    });
+    expect(() => loadPrices({ currency: 'CNY' })).toThrow(/cnyPerUsd/);
+    expect(() => loadPrices({ currency: 'EUR' })).toThrow(/EUR/);
+  });
+
+  it('has every price the bench uses for cn-north-1, in dollars, DynamoDB writes from the Beijing page', () => {
+    const cn = loadPrices(priceFile('prices-cn-north-1.json'));
+    expect(cn.region).toBe('cn-north-1');
+    // ¥11.1538 per million write request units at 7.1287 CNY to the dollar.
+    expect(cn.dynamodb.onDemandWriteUnitUsd).toBeCloseTo(11.1538e-6 / 7.1287, 15);
+    // Every usage line prices to a number in both regions.
+    const everything = Object.fromEntries(
+      Object.keys(ZERO_USAGE).map((k) => [k, 1]),
+    ) as unknown as typeof ZERO_USAGE;
+    for (const p of [prices, cn]) {
+      for (const l of priceUsage(everything, p))
+        expect(Number.isFinite(l.usd), `${p.region} ${l.item}`).toBe(true);
+    }
+  });
+
+  it('sets a floor per document that the GuardDuty fee alone puts above $0.10 per 1,000', () => {
+    const lines = intakeFloor(prices, 'guardduty', 5, 200 * 1024, true);
+    const scan = sumUsd(lines, isService('Malware scan'));
+    expect(scan).toBeCloseTo(0.215 + ((200 * 1024) / GB) * 0.09 * 1000, 9);
+    expect(scan).toBeGreaterThan(0.1);
+    // One transition per submission: a fifth per document at five documents a submission.
+    expect(lines.find((l) => l.service === 'Step Functions')?.quantity).toBeCloseTo(200);
+    expect(lines.find((l) => l.item.startsWith('write'))?.quantity).toBe(4000);
   });
 
   it('models storage with the lifecycle: Standard, then Glacier Instant Retrieval at its 128 KB minimum', () => {
     const m = storageModel(
-      { meanObjectBytes: 64 * 1024, transitionDays: 90, intakeExpiryDays: 30, metadataBytesPerDocument: 0 },
+      {
+        meanObjectBytes: 64 * 1024,
+        transitionDays: 90,
+        intakeExpiryDays: 30,
+        metadata: [],
+        auditObjectBytesPerDocument: 0,
+      },
       prices,
     );
     expect(m.standardPerTbMonth).toBeCloseTo(1024 * 0.023);
@@ -204,6 +334,38 @@ describe('pricing', () => {
     expect(m.objectsPerTb).toBe(16 * 1024 * 1024);
     expect(m.transitionPerTb).toBeCloseTo(16 * 1024 * 1024 * 0.00002);
     expect(m.intakeCopyPerTb).toBeCloseTo(1024 * 0.023);
+    expect(m.allInPerTbMonth).toBeCloseTo(m.archivedPerTbMonth);
+  });
+
+  it('prices what describes the originals by table class, PITR on table data only, audit copies in S3', () => {
+    const table = { table: 'Audit', tableBytes: GB, indexBytes: 2 * GB };
+    // Standard: three GB stored, one backed up.
+    expect(metadataGbMonthUsd({ ...table, tableClass: 'STANDARD' }, prices)).toBeCloseTo(3 * 0.25 + 0.2);
+    expect(metadataGbMonthUsd({ ...table, tableClass: 'STANDARD_INFREQUENT_ACCESS' }, prices)).toBeCloseTo(
+      3 * 0.1 + 0.2,
+    );
+    const m = storageModel(
+      {
+        meanObjectBytes: 512 * 1024,
+        transitionDays: 90,
+        intakeExpiryDays: 30,
+        metadata: [
+          { table: 'Records', tableClass: 'STANDARD', tableBytes: 4096, indexBytes: 1024 },
+          { table: 'Audit', tableClass: 'STANDARD', tableBytes: 2048, indexBytes: 4096 },
+        ],
+        auditObjectBytesPerDocument: 3000,
+      },
+      prices,
+    );
+    const docs = 2 * 1024 * 1024;
+    expect(m.metadataByTable.Records).toBeCloseTo(((docs * 5120) / GB) * 0.25 + ((docs * 4096) / GB) * 0.2);
+    expect(m.metadataPerTbMonth).toBeCloseTo(
+      (m.metadataByTable.Records ?? 0) + (m.metadataByTable.Audit ?? 0),
+    );
+    expect(m.auditObjectsPerTbMonth).toBeCloseTo(((docs * 3000) / GB) * 0.023);
+    expect(m.allInPerTbMonth).toBeCloseTo(
+      m.archivedPerTbMonth + m.metadataPerTbMonth + m.auditObjectsPerTbMonth,
+    );
   });
 });
 
@@ -212,9 +374,9 @@ describe('malware scanner choice', () => {
 
   it('prices GuardDuty per object and GB scanned, with nothing fixed', () => {
     const cost = priceMalwareScanner('guardduty', workload, prices);
-    const g = prices.guardDutyMalwareS3;
+    const g = prices.malwareScanners.guardduty as { objectUsd: number; gbUsd: number };
     expect(cost.perThousandUsd).toBeCloseTo(
-      1000 * g.objectEvaluatedUsd + ((1000 * 500 * 1024) / 1024 ** 3) * g.gbScannedUsd,
+      1000 * g.objectUsd + ((1000 * 500 * 1024) / 1024 ** 3) * g.gbUsd,
       10,
     );
     expect(cost.fixedMonthlyUsd).toBe(0);
@@ -230,6 +392,7 @@ describe('malware scanner choice', () => {
     expect(bigger.perThousandUsd).toBeGreaterThan(five.perThousandUsd);
     // The scan itself: 1,000 files at the assumed rate, the objects' requests and five-file batches.
     const c = prices.clamavScanner;
+    if (!c) throw new Error('bench/prices.json has no ClamAV model');
     const seconds =
       1000 * (500 / 1024 / c.scanMBPerSecond + c.perObjectMs / 1000) + 200 * (c.perBatchMs / 1000);
     const compute = five.lines.find((l) => l.item === 'ClamAV scan GB-seconds');
