@@ -1,4 +1,4 @@
-import { sniffContentType } from '../../functions/core/file-type.ts';
+import { SNIFF_BYTES, sniffContentType } from '../../functions/core/file-type.ts';
 import { type Problem, problem, q } from './problems.ts';
 
 /**
@@ -7,6 +7,9 @@ import { type Problem, problem, q } from './problems.ts';
  * scheme's limit, and its first bytes showing the type its extension names (intake's own sniffer).
  * Reading it, and its SHA-256, is the reader's; the judgment is this one.
  */
+
+/** How many first bytes a reader hands `judgeScan` (intake's sniffer reads no more). */
+export const SNIFF_BYTES_FOR_CHECKS = SNIFF_BYTES;
 
 export interface ScanFacts {
   size: number;
