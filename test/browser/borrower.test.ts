@@ -617,6 +617,29 @@ describe('migration import in the console', () => {
     await page.locator('[data-testid="import-check-run"]').click();
     await poll(() => summary.textContent()).toContain('共 3 行：可导入 0，已在档案中 3，有误 0');
     expect(await page.locator('[data-testid="import-go"]').isDisabled()).toBe(true);
+
+    // The same catalogue chosen again (as after leaving the page) finds its own batch: its rows
+    // are its own, not duplicates, and importing again adds nothing.
+    await page.locator('[data-testid="import-catalogue"]').setInputFiles(catalogue);
+    await page.locator('[data-testid="import-check-run"]').click();
+    await poll(() => summary.textContent()).toContain('共 3 行：可导入 3，已在档案中 0，有误 0');
+    await page.locator('[data-testid="import-go"]').click();
+    await page.waitForURL(`${base}/#/imports/${importId}`, { timeout: 60_000 });
+    const customerId = (
+      await api.expect<{ items: { customerId: string }[] }>(
+        200,
+        'archivist1',
+        'GET',
+        `/customers?q=${customer}`,
+      )
+    ).items[0]?.customerId;
+    const held = await api.expect<{ items: { status: string }[] }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents?customerId=${customerId}`,
+    );
+    expect(held.items.map((d) => d.status)).toEqual(['ARCHIVED', 'ARCHIVED', 'ARCHIVED']);
     await page.close();
   }, 300_000);
 });
