@@ -529,6 +529,7 @@ describe('migration import in the console', () => {
     expect(await bad.count()).toBe(1);
     expect(await bad.getAttribute('data-row')).toBe('3');
     expect(await bad.locator('[data-testid="problems"]').textContent()).toBe('文件类型 "XYZ" 不在分类方案中');
+    await screenshot(page, 'import-check');
     // The check wrote nothing: the customer is still unknown to the archive.
     const before = await api.expect<{ items: unknown[] }>(
       200,
@@ -574,6 +575,15 @@ describe('migration import in the console', () => {
     expect(await page.locator('[data-testid="reason"]').first().textContent()).toMatch(
       /^已归档为 Z001-KH·2019-D10-JL-\d{4}（导入批次 imp-/,
     );
+    await poll(
+      async () => {
+        await page.locator('button', { hasText: '刷新' }).click();
+        return facts.locator('[data-status]').getAttribute('data-status');
+      },
+      { timeout: 60_000 },
+    ).toBe('DONE');
+    expect(await page.locator('[data-testid="progress-archive"]').textContent()).toContain('3/3');
+    await screenshot(page, 'import-report');
     const download = page.waitForEvent('download');
     await page.locator('[data-testid="report-download"]').click();
     const csv = readFileSync((await (await download).path()) as string, 'utf8');
