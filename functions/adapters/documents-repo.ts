@@ -40,6 +40,16 @@ export async function getDocuments(ids: readonly string[]): Promise<DisposableDo
   return items.map((item) => strip<DisposableDocument>(item));
 }
 
+/** Which of the named documents' scans have arrived (status past PENDING_UPLOAD); only their status is read. */
+export async function documentsUploaded(ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const items = await batchGetItems(
+    ids.map((id) => keys.document(id)),
+    { projection: { expression: 'documentId, #status', names: { '#status': 'status' } } },
+  );
+  return new Set(items.filter((i) => i.status !== 'PENDING_UPLOAD').map((i) => String(i.documentId)));
+}
+
 /**
  * Documents of a customer, newest first, optionally filtered; one page, and the token of the next
  * (`nextToken`, for clients) when there is more.

@@ -7,8 +7,11 @@ import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { documentItem } from './documents-repo.ts';
+import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, strip } from './dynamo/items.ts';
-import { keys, partitions } from './dynamo/keys.ts';
+import { ALL_IMPORTS, entries, INDEX, keys, partitions } from './dynamo/keys.ts';
+import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
+import { fillPage, startKeyFrom } from './dynamo/query.ts';
 import { type TransactWriteItem, transactUnlessLost } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 import { submissionItem } from './submissions-repo.ts';
@@ -33,6 +36,33 @@ export async function getImportBatch(importId: string): Promise<ImportBatch | un
   return item ? fromStored(item) : undefined;
 }
 
+/** Import batches, newest first, `limit` of those `visible` to the caller, and where the next page starts. */
+export async function listImportBatches(
+  visible: (batch: ImportBatch) => boolean,
+  limit: number,
+  pageToken?: string,
+): Promise<{ items: ImportBatch[]; nextToken?: string }> {
+  const scope = 'imports';
+  const page = await fillPage(
+    {
+      TableName: tableName(),
+      IndexName: INDEX.gsi1.name,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': ALL_IMPORTS },
+      ScanIndexForward: false,
+    },
+    limit,
+    // gsi1 holds keys only: the batches are read from the table, and filtered there.
+    async (found) =>
+      (await batchGetItems(tableKeys(found))).map((i) => fromStored(strip<StoredBatch>(i))).filter(visible),
+    pageToken === undefined ? undefined : startKeyFrom(decodePageToken(scope, pageToken, 'nextToken')),
+  );
+  return {
+    items: page.items,
+    ...(page.lastKey ? { nextToken: encodePageToken(scope, page.lastKey) } : {}),
+  };
+}
+
 /** Creates the batch; false when it exists already (the same catalogue opened it before). */
 export async function createImportBatch(batch: ImportBatch, audit: AuditInput): Promise<boolean> {
   const { regions: _regions, ...stored } = batch;
@@ -40,7 +70,12 @@ export async function createImportBatch(batch: ImportBatch, audit: AuditInput): 
     {
       Put: {
         TableName: tableName(),
-        Item: { ...keys.importBatch(batch.importId), entity: 'import-batch', ...stored },
+        Item: {
+          ...keys.importBatch(batch.importId),
+          ...entries.importBatch(batch.createdAt, batch.importId),
+          entity: 'import-batch',
+          ...stored,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },

@@ -54,7 +54,7 @@
  *
  * | disposal batch       | DISPOSAL#<batchId>        | BATCH              | DISPOSALS / <createdAt>#<batchId>        | DISPOSALS#PROPOSED / <createdAt>#<batchId> (sparse: until its workflow runs) |
  * | batch item           | DISPOSAL#<batchId>        | ITEM#<documentId>  | -                                        | -                                      |
- * | import batch         | IMPORT#<importId>         | BATCH              | -                                        | -                                      |
+ * | import batch         | IMPORT#<importId>         | BATCH              | IMPORTS / <createdAt>#<importId>         | -                                      |
  * | import row           | IMPORT#<importId>         | ROW#<row, 9 digits>| -                                        | -                                      |
  * | hold                 | DOCUMENT#<documentId>     | HOLD#<holdId>      | -                                        | -                                      |
  * | sweep state          | SWEEP#retention, SWEEP#fixity, SWEEP#permanence | SWEEP | -                                        | -                                      |

@@ -1,13 +1,21 @@
+import { appendAudit } from '../adapters/audit.ts';
 import { schemeId } from '../adapters/env.ts';
 import { BadRequest } from '../core/errors.ts';
-import { type ImportBatch, importView, openImportSchema, registerRowsSchema } from '../core/imports.ts';
+import {
+  type ImportBatch,
+  importListSchema,
+  importView,
+  openImportSchema,
+  registerRowsSchema,
+} from '../core/imports.ts';
 import { getScheme } from '../core/scheme.ts';
-import { type ApiRequest, type ApiResponse, apiHandler, parseRequiredBody } from '../http/api.ts';
-import { closeImport, openImport, rowsOf } from '../services/import-batches.ts';
+import { type ApiRequest, type ApiResponse, apiHandler, parseInput, parseRequiredBody } from '../http/api.ts';
+import { closeImport, listImports, openImport, rowsOf } from '../services/import-batches.ts';
 import { registerRows } from '../services/import-rows.ts';
 
 /**
- * Import batches (archivists; `npm run import` is their client):
+ * Import batches (archivists; `npm run import` and the console are their clients):
+ * - `GET /imports?limit=&nextToken=`: the batches the caller may reach, newest first (audited);
  * - `POST /imports {catalogueSha256}`: opens the catalogue's batch, or finds it (200);
  * - `POST /imports/{importId}/rows {rows}`: registers up to 50 rows (services/import-rows.ts);
  * - `GET /imports/{importId}` and `GET /imports/{importId}/rows?after=&limit=`: the batch and its
@@ -19,6 +27,7 @@ import { registerRows } from '../services/import-rows.ts';
  */
 export const handler = apiHandler('imports', async function handleImports(req) {
   if (req.routeKey === 'POST /imports') return open(req);
+  if (req.routeKey === 'GET /imports') return list(req);
   const { importBatch: batch } = (req as ApiRequest & { records: { importBatch: ImportBatch } }).records;
   if (req.routeKey === 'POST /imports/{importId}/rows') {
     const input = parseRequiredBody(
@@ -41,6 +50,26 @@ export const handler = apiHandler('imports', async function handleImports(req) {
   }
   return { status: 200, body: importView(batch) };
 });
+
+/** `GET /imports?limit=&nextToken=`: the batches the caller may reach, newest first; the read is audited. */
+async function list({ actor, query }: ApiRequest): Promise<ApiResponse> {
+  const q = parseInput(importListSchema, query, 'query');
+  const page = await listImports(actor, q.limit ?? 50, q.nextToken);
+  await appendAudit({
+    action: 'imports.listed',
+    actor,
+    targetType: 'import',
+    targetId: 'imports',
+    details: { batches: page.items.map((b) => b.importId) },
+  });
+  return {
+    status: 200,
+    body: {
+      items: page.items.map(importView),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    },
+  };
+}
 
 async function open({ actor, body }: ApiRequest): Promise<ApiResponse> {
   const input = parseRequiredBody(

@@ -234,8 +234,8 @@ const DECLARED = {
   // client, the one that starts the workflow the Step Functions client) and one step function.
   // describeExecutions: closing a batch whose workflow stopped starts it again.
   imports: api(
-    'Import batches: opens one, registers its rows, reads it and them, closes it (starts its workflow, again when it stopped)',
-    auditedWrites({ startWorkflows: ['import-batch'], describeExecutions: true }),
+    'Import batches: lists them, opens one, registers its rows, reads it and them, closes it (starts its workflow, again when it stopped)',
+    auditedWrites({ startWorkflows: ['import-batch'], describeExecutions: true, pageTokens: true }),
   ),
   'imports-uploads': api(
     "Presigned uploads of the registered rows of an import batch, bound like a submission's",

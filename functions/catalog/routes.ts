@@ -124,6 +124,7 @@ export const ROUTES: readonly RouteDef[] = [
   POST('/notifications/unsubscribe', 'notifications-settings', 'public'),
   // Migration (npm run import): archivists run it; the batch's reviewer decides it as a task.
   POST('/imports', 'imports', ['archivist']),
+  GET('/imports', 'imports', ['archivist']),
   GET(`${IMPORT}`, 'imports', ['archivist']),
   GET(`${IMPORT}/rows`, 'imports', ['archivist']),
   POST(`${IMPORT}/rows`, 'imports', ['archivist']),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { csvField } from './csv-field.ts';
 import { BadRequest } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { maskRecord, mayReadUnmasked, type SensitiveField } from './masking.ts';
@@ -148,20 +149,6 @@ export const CSV_COLUMNS = [
   'after',
   'details',
 ] as const;
-
-/** One CSV field (RFC 4180); a value a spreadsheet would run as a formula is prefixed with '. */
-export function csvField(value: unknown): string {
-  let text =
-    value === undefined || value === null
-      ? ''
-      : typeof value === 'string'
-        ? value
-        : Array.isArray(value) && value.every((v) => typeof v === 'string')
-          ? value.join(' ')
-          : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export function toCsv(events: readonly AuditEvent[]): string {
   const lines = [CSV_COLUMNS.join(',')];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { now } from './clock.ts';
+import { CUSTOMER_NO_PATTERN } from './customer-numbers.ts';
 import { assertNotBefore, assertNotFuture, earliestDayOf } from './dated-facts.ts';
 import { BadRequest, Conflict } from './errors.ts';
 import { lazySchema, problemOf } from './lazy-schema.ts';
@@ -84,7 +85,6 @@ export interface CustomerVersion {
 // ---------------------------------------------------------------------------------------------
 // Field formats
 
-export const CUSTOMER_NO_PATTERN = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
 const REGION_PATTERN = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 const CUSTOMER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -80,6 +80,9 @@ export interface ImportRow {
   /** 形成日期, YYYY-MM-DD. */
   documentDate: string;
   legacyCode?: string;
+  /** The title and the scan's path as the catalogue gave them, for the report (rows registered since these were kept). */
+  title?: string;
+  file?: string;
   reason?: Words;
   archiveCode?: string;
 }
@@ -138,6 +141,8 @@ export const registerRowsSchema = lazySchema(() =>
               sha256: z.string(),
               date: z.string().regex(DAY, 'date must be YYYY-MM-DD / 形成日期须为 YYYY-MM-DD'),
               legacyCode: z.string().min(1).max(64).optional(),
+              /** The scan's path under the scans folder, as the catalogue gives it (the report's file column). */
+              file: z.string().min(1).max(1024).optional(),
             })
             .strict(),
         )
@@ -345,11 +350,25 @@ export function importView(batch: ImportBatch) {
   };
 }
 
-export const importRowView = (r: ImportRow) => ({
+/** `GET /imports?limit=&nextToken=`: a page of batches, newest first. */
+export const importListSchema = lazySchema(() =>
+  z
+    .object({
+      limit: z.coerce.number().int().min(1).max(100).optional(),
+      nextToken: z.string().min(1).max(2000).optional(),
+    })
+    .strict(),
+);
+
+/** A row as `GET /imports/{importId}/rows` shows it; `uploaded`: its scan has arrived. */
+export const importRowView = (r: ImportRow, uploaded: boolean) => ({
   row: r.row,
   status: r.status,
+  uploaded,
   submissionId: r.submissionId,
   documentId: r.documentId,
+  ...(r.title === undefined ? {} : { title: r.title }),
+  ...(r.file === undefined ? {} : { file: r.file }),
   ...(r.archiveCode ? { archiveCode: r.archiveCode } : {}),
   ...(r.reason ? { reason: r.reason } : {}),
 });

@@ -1,7 +1,9 @@
 import type { AuditInput } from '../adapters/audit.ts';
+import { documentsUploaded } from '../adapters/documents-repo.ts';
 import {
   createImportBatch,
   getImportBatch,
+  listImportBatches,
   listImportRows,
   updateImportBatch,
 } from '../adapters/import-batches-repo.ts';
@@ -9,7 +11,13 @@ import { watchPut } from '../adapters/watch-repo.ts';
 import { executionStatus, importExecutionArn, startImportExecution } from '../adapters/workflows.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, OutOfRegion } from '../core/errors.ts';
-import { type ImportBatch, importExecutionName, importIdOf, importRowView } from '../core/imports.ts';
+import {
+  type ImportBatch,
+  type ImportRow,
+  importExecutionName,
+  importIdOf,
+  importRowView,
+} from '../core/imports.ts';
 import { mayAccessRegions } from '../core/regions.ts';
 import type { Actor } from '../core/roles.ts';
 import type { Scheme } from '../core/scheme.ts';
@@ -64,10 +72,19 @@ function visibleBatch(actor: Actor, batch: ImportBatch): ImportBatch {
   return batch;
 }
 
-/** A page of the batch's rows with their outcomes (for the import's report). */
+/** A page of the batch's rows with their outcomes (for the import's report), and whether each scan arrived. */
 export async function rowsOf(batch: ImportBatch, after: number, limit: number) {
   const page = await listImportRows(batch.importId, after, limit);
-  return { items: page.rows.map(importRowView), more: page.more };
+  const waiting = page.rows.filter((r) => r.status === 'REGISTERED').map((r) => r.documentId);
+  const arrived = await documentsUploaded(waiting);
+  // A row past REGISTERED was checked, which needed its scan.
+  const uploaded = (r: ImportRow) => r.status !== 'REGISTERED' || arrived.has(r.documentId);
+  return { items: page.rows.map((r) => importRowView(r, uploaded(r))), more: page.more };
+}
+
+/** Import batches the caller may reach, newest first. */
+export function listImports(actor: Actor, limit: number, nextToken: string | undefined) {
+  return listImportBatches((b) => mayAccessRegions(actor, b.regions), limit, nextToken);
 }
 
 const STOPPED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED', 'MISSING']);

@@ -145,6 +145,8 @@ async function registerRow(
     status: 'REGISTERED',
     documentDate: r.date,
     ...(r.legacyCode ? { legacyCode: r.legacyCode } : {}),
+    title: r.title,
+    file: r.file ?? r.fileName,
   };
   const written = await registerImportRow(submission, document, row, {
     action: 'import.row-registered',

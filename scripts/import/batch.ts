@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ArchiveLookup } from '../../shared/import/archive-lookup.ts';
+import { orderedMap } from '../../shared/import/ordered.ts';
+import type { RowOutcome } from '../../shared/import/report.ts';
+import type { CheckedRow } from '../../shared/import/row-check.ts';
 import type { ApiClient } from '../shared/api-client.ts';
 import { ApiError } from '../shared/errors.ts';
-import type { ArchiveLookup } from './archive-lookup.ts';
 import { Journal, journalPathOf } from './journal.ts';
-import { orderedMap } from './ordered.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
-import type { CheckedRow } from './row-check.ts';
 
 /**
  * The import itself, after every row was checked (check.ts): the catalogue's batch opened (or
@@ -21,15 +22,6 @@ import type { CheckedRow } from './row-check.ts';
 
 /** A checked row that may be imported, as spooled by the check, with its scan's digest and size. */
 export type ImportItem = Omit<CheckedRow, 'retention'> & { sha256: string; size: number };
-
-/** Where a row ended on the server (GET /imports/{importId}/rows). */
-export interface RowOutcome {
-  row: number;
-  status: 'REGISTERED' | 'CHECKED' | 'FAILED' | 'ARCHIVED' | 'REJECTED';
-  documentId: string;
-  archiveCode?: string;
-  reason?: { zh: string; en: string };
-}
 
 interface BatchView {
   importId: string;
@@ -182,6 +174,7 @@ async function uploadRows(run: ImportRun, importId: string, journal: Journal, fa
         docType: item.docType,
         title: item.title,
         fileName: item.file.split('/').at(-1) ?? item.file,
+        file: item.file,
         contentType: item.contentType,
         size: item.size,
         sha256: item.sha256,

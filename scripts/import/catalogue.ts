@@ -1,45 +1,26 @@
-import { type CatalogueRow, type ColumnMap, columnMap, isBlank, rowValues } from './columns.ts';
-import { csvRecords } from './csv.ts';
+import { createReadStream } from 'node:fs';
+import { catalogueRows } from '../../shared/import/catalogue.ts';
+import type { CatalogueRow } from '../../shared/import/columns.ts';
+import { csvLines } from '../../shared/import/csv.ts';
+import { CatalogueFailure } from '../../shared/import/problems.ts';
 import { ImportFailure } from './errors.ts';
 import { xlsxRows } from './xlsx.ts';
 
 /**
- * The catalogue reader: a CSV or .xlsx catalogue as rows of fields, one at a time. The first
- * non-blank line is the header; the rows under it are numbered from 1, blank ones counted but not
- * yielded, so row n of the report is line n + 1 of a catalogue whose header is its first line.
+ * The catalogue reader of the command: a CSV or .xlsx file on disk as rows of fields, one at a
+ * time (shared/import/catalogue.ts reads the header and numbers the rows, as the console does).
  */
-
-/** Lines as [line number, cells]; the CSV's lines are its records. */
-async function* numbered(path: string): AsyncGenerator<{ number: number; cells: string[] }> {
-  if (path.toLowerCase().endsWith('.xlsx')) {
-    yield* xlsxRows(path);
-    return;
-  }
-  let number = 0;
-  for await (const cells of csvRecords(path)) yield { number: ++number, cells };
-}
-
 export async function* readCatalogue(path: string): AsyncGenerator<CatalogueRow> {
-  let columns: ColumnMap | undefined;
-  let headerLine = 0;
+  const lines = path.toLowerCase().endsWith('.xlsx')
+    ? xlsxRows(path)
+    : csvLines(() => createReadStream(path));
   try {
-    for await (const line of numbered(path)) {
-      if (isBlank(line.cells)) continue;
-      if (columns === undefined) {
-        columns = columnMap(line.cells);
-        headerLine = line.number;
-        continue;
-      }
-      yield { row: line.number - headerLine, values: rowValues(columns, line.cells) };
-    }
+    yield* catalogueRows(lines);
   } catch (err) {
-    if (err instanceof ImportFailure) throw err;
+    if (err instanceof CatalogueFailure) throw new ImportFailure(err.zh, err.en);
     throw new ImportFailure(
       `无法读取目录清单 ${path}：${err instanceof Error ? err.message : String(err)}`,
       `cannot read the catalogue ${path}: ${err instanceof Error ? err.message : String(err)}`,
     );
-  }
-  if (columns === undefined) {
-    throw new ImportFailure(`目录清单 ${path} 是空的`, `the catalogue ${path} is empty`);
   }
 }

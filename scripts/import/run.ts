@@ -1,20 +1,29 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { latestToday } from '../../functions/core/dated-facts.ts';
 import { importIdOf } from '../../functions/core/imports.ts';
+import { ArchiveLookup } from '../../shared/import/archive-lookup.ts';
+import { type CheckedResult, checkCatalogue } from '../../shared/import/check.ts';
+import { CsvParser } from '../../shared/import/csv.ts';
+import { checkDay } from '../../shared/import/dates.ts';
+import {
+  batchRowLine,
+  type Outcome,
+  type ReportLine,
+  reportHead,
+  reportLine,
+  Summary,
+  WAITING,
+} from '../../shared/import/report.ts';
+import type { ImportScheme } from '../../shared/import/scheme-terms.ts';
 import type { ApiClient } from '../shared/api-client.ts';
 import { writeStreamed } from '../shared/files.ts';
-import { ArchiveLookup } from './archive-lookup.ts';
 import { reportPathOf } from './args.ts';
 import { fileSha256, type ImportItem, type ImportOutcome, importCatalogue } from './batch.ts';
 import { readCatalogue } from './catalogue.ts';
-import { type CheckedResult, checkCatalogue } from './check.ts';
-import { CsvParser } from './csv.ts';
 import { ImportFailure } from './errors.ts';
+import { scansIn } from './file-check.ts';
 import type { ProgressOutput } from './progress.ts';
-import { type Outcome, type ReportLine, reportHead, reportLine, Summary } from './report.ts';
-import type { ImportScheme } from './scheme-terms.ts';
 
 /**
  * One run of `npm run import`: the catalogue read a row at a time, every row checked (check.ts),
@@ -55,8 +64,6 @@ function assertArchivist(api: ApiClient): void {
     `only archivists may import; ${api.username} has the roles ${roles || '(none)'}`,
   );
 }
-
-const WAITING = { zh: '检查通过，等待导入', en: 'checks passed, waiting to be imported' };
 
 function lineOf(result: CheckedResult, dryRun: boolean): ReportLine {
   const outcome: Outcome = result.outcome === 'ok' && !dryRun ? 'waiting' : result.outcome;
@@ -114,21 +121,7 @@ function finalLine(line: ReportLine, outcome: ImportOutcome): ReportLine {
   const failed = outcome.failures.get(line.row);
   if (failed) return { ...line, outcome: 'failed', ...failed };
   const r = outcome.rows.get(line.row);
-  if (!r) return line;
-  const ids = { documentId: r.documentId, ...(r.archiveCode ? { archiveCode: r.archiveCode } : {}) };
-  if (r.status === 'ARCHIVED') {
-    return {
-      ...line,
-      outcome: 'archived',
-      zh: `已归档为 ${r.archiveCode}（导入批次 ${outcome.importId}）`,
-      en: `archived as ${r.archiveCode} (import batch ${outcome.importId})`,
-      ...ids,
-    };
-  }
-  if (r.status === 'FAILED' || r.status === 'REJECTED') {
-    return { ...line, outcome: 'failed', ...(r.reason ?? { zh: '', en: '' }), documentId: r.documentId };
-  }
-  return line;
+  return r ? batchRowLine(line, r, outcome.importId) : line;
 }
 
 /** The report read back (as check wrote it), a line at a time. */
@@ -180,7 +173,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const scheme = await api.get<ImportScheme>('/scheme');
   const lookup = new ArchiveLookup(api, scheme);
   const summary = new Summary();
-  const today = latestToday((options.now ?? (() => new Date()))());
+  const today = checkDay((options.now ?? (() => new Date()))());
   const reportPath = reportPathOf(options.catalogue);
   const importId = options.dryRun ? undefined : importIdOf(await fileSha256(options.catalogue));
   const spool = `${reportPath}.rows.jsonl`;
@@ -191,7 +184,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     yield reportHead();
     const results = checkCatalogue(readCatalogue(options.catalogue), {
       scheme,
-      scansDir: options.scansDir,
+      scan: scansIn(options.scansDir, scheme.limits.maxDocumentBytes),
       lookup,
       today,
       concurrency: options.concurrency,

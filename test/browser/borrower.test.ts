@@ -8,8 +8,12 @@
  * in the inbox and leaves its destruction list. The clock only moves forward, so the tests run in
  * order.
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type Api,
   archiveDraft,
@@ -163,6 +167,8 @@ const { newPage, consoleErrors } = useConsoleSystem(
 );
 
 let borrower: Page;
+/** The batch the import test made, for the walk. */
+let importId = '';
 let loanId = '';
 
 describe('borrowing in the console', () => {
@@ -484,6 +490,170 @@ describe('overdue loans and disposal in the console (the test clock moves forwar
   }, 240_000);
 });
 
+describe('migration import in the console', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dangan-console-import-'));
+  const scans = join(dir, 'scans');
+  const catalogue = join(dir, '迁移目录.csv');
+  const customer = `IMP${Date.now().toString(36).toUpperCase()}`;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Three rows of one customer; row 3 names a document type the scheme does not know until fixed. */
+  const writeCatalogue = (thirdType: string) =>
+    writeFileSync(
+      catalogue,
+      [
+        '客户编号,客户名称,客户类型,业务事项,文件类型,题名,文件,形成日期',
+        ...[1, 2, 3].map(
+          (n) =>
+            `${customer},迁移客户,RES,METERING,${n === 3 ? thirdType : 'METERWO'},装表工作单 迁移 ${n},wo-${n}.pdf,2019-03-0${n}`,
+        ),
+      ].join('\r\n'),
+    );
+
+  it('checks a catalogue and its folder of scans, names the bad row in Chinese, and imports once it is fixed', async () => {
+    mkdirSync(scans);
+    for (const n of [1, 2, 3])
+      writeFileSync(join(scans, `wo-${n}.pdf`), pdfScan(`console import ${customer} ${n}`, 32 * 1024));
+    writeCatalogue('XYZ');
+    const page = await newPage();
+    await signIn(page, base, 'archivist1');
+    await page.goto(`${base}/#/imports`);
+    await page.locator('[data-testid="import-start"]').click();
+    await page.locator('[data-testid="import-catalogue"]').setInputFiles(catalogue);
+    await page.locator('[data-testid="import-folder"]').setInputFiles(scans);
+    await poll(() => page.locator('[data-testid="import-chosen"]').textContent()).toContain('3');
+    await page.locator('[data-testid="import-check-run"]').click();
+    const summary = page.locator('[data-testid="import-summary"]');
+    await poll(() => summary.textContent()).toContain('共 3 行：可导入 2，已在档案中 0，有误 1');
+    const bad = page.locator('[data-testid="import-problems"] tbody tr');
+    expect(await bad.count()).toBe(1);
+    expect(await bad.getAttribute('data-row')).toBe('3');
+    expect(await bad.locator('[data-testid="problems"]').textContent()).toBe('文件类型 "XYZ" 不在分类方案中');
+    await screenshot(page, 'import-check');
+    // The check wrote nothing: the customer is still unknown to the archive.
+    const before = await api.expect<{ items: unknown[] }>(
+      200,
+      'archivist1',
+      'GET',
+      `/customers?q=${customer}`,
+    );
+    expect(before.items).toEqual([]);
+
+    // Fixed in the catalogue, chosen again, checked again: every row good, then imported.
+    writeCatalogue('装拆表工作单');
+    await page.locator('[data-testid="import-catalogue"]').setInputFiles(catalogue);
+    await page.locator('[data-testid="import-check-run"]').click();
+    await poll(() => summary.textContent()).toContain('共 3 行：可导入 3，已在档案中 0，有误 0');
+    await page.locator('[data-testid="import-go"]').click();
+    await page.waitForURL(/#\/imports\/imp-[0-9a-f]+$/, { timeout: 60_000 });
+    importId = page.url().split('/').at(-1) as string;
+
+    // The batch waits for its review, saying which task and who may decide it.
+    const facts = page.locator('[data-testid="import-facts"]');
+    await poll(() => facts.locator('[data-status]').getAttribute('data-status'), { timeout: 120_000 }).toBe(
+      'IN_REVIEW',
+    );
+    expect(await facts.textContent()).toContain('待抽检审核');
+    expect(await facts.textContent()).toContain('运行导入的档案员本人不能决定');
+    const taskId = (await page.locator('[data-testid="review-task"]').textContent()) as string;
+    await api.expect(200, 'reviewer1', 'POST', `/tasks/${taskId}/decision`, { decision: 'approve' });
+
+    // Archived: the report gives each row's archive code, and downloads as the command's CSV.
+    const codes = page.locator('[data-testid="report-table"] [data-testid="archive-code"]');
+    await poll(
+      async () => {
+        await page.locator('button', { hasText: '刷新' }).click();
+        return (await codes.allTextContents()).filter((c) => /^Z001-KH·2019-D10-JL-\d{4}$/.test(c)).length;
+      },
+      { timeout: 120_000 },
+    ).toBe(3);
+    expect(
+      await page
+        .locator('[data-testid="report-table"] tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-outcome'))),
+    ).toEqual(['archived', 'archived', 'archived']);
+    expect(await page.locator('[data-testid="reason"]').first().textContent()).toMatch(
+      /^已归档为 Z001-KH·2019-D10-JL-\d{4}（导入批次 imp-/,
+    );
+    await poll(
+      async () => {
+        await page.locator('button', { hasText: '刷新' }).click();
+        return facts.locator('[data-status]').getAttribute('data-status');
+      },
+      { timeout: 60_000 },
+    ).toBe('DONE');
+    expect(await page.locator('[data-testid="progress-archive"]').textContent()).toContain('3/3');
+    await screenshot(page, 'import-report');
+    const download = page.waitForEvent('download');
+    await page.locator('[data-testid="report-download"]').click();
+    const csv = readFileSync((await (await download).path()) as string, 'utf8');
+    const lines = csv.split('\r\n').filter((l) => l !== '');
+    expect(lines[0]).toBe(
+      '\ufeff行 row,文件 file,题名 title,结果 outcome,原因,reason,文件编号 document id,档号 archive code',
+    );
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(
+      [1, 2, 3].map((n) => `${n},wo-${n}.pdf,装表工作单 迁移 ${n},archived`),
+    );
+
+    // The list of batches shows it done, with its counts.
+    await page.goto(`${base}/#/imports`);
+    const listed = page.locator(`[data-import="${importId}"]`);
+    await listed.waitFor();
+    expect(await listed.locator('[data-status]').getAttribute('data-status')).toBe('DONE');
+    expect((await listed.locator('td.num').allTextContents()).map(Number)).toEqual([3, 3, 0, 0]);
+
+    // The same rows as an .xlsx with date cells (exceljs, loaded with the page): each scan is
+    // archived for its customer already, so nothing is left to import.
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('目录');
+    sheet.addRow(['客户编号', '客户名称', '客户类型', '业务事项', '文件类型', '题名', '文件', '形成日期']);
+    for (const n of [1, 2, 3]) {
+      sheet.addRow([
+        customer,
+        '迁移客户',
+        'RES',
+        'METERING',
+        'METERWO',
+        `装表工作单 迁移 ${n}`,
+        `wo-${n}.pdf`,
+        new Date(Date.UTC(2019, 2, n)),
+      ]);
+    }
+    const xlsx = join(dir, '迁移目录.xlsx');
+    await workbook.xlsx.writeFile(xlsx);
+    await page.goto(`${base}/#/imports/new`);
+    await page.locator('[data-testid="import-catalogue"]').setInputFiles(xlsx);
+    await page.locator('[data-testid="import-folder"]').setInputFiles(scans);
+    await page.locator('[data-testid="import-check-run"]').click();
+    await poll(() => summary.textContent()).toContain('共 3 行：可导入 0，已在档案中 3，有误 0');
+    expect(await page.locator('[data-testid="import-go"]').isDisabled()).toBe(true);
+
+    // The same catalogue chosen again (as after leaving the page) finds its own batch: its rows
+    // are its own, not duplicates, and importing again adds nothing.
+    await page.locator('[data-testid="import-catalogue"]').setInputFiles(catalogue);
+    await page.locator('[data-testid="import-check-run"]').click();
+    await poll(() => summary.textContent()).toContain('共 3 行：可导入 3，已在档案中 0，有误 0');
+    await page.locator('[data-testid="import-go"]').click();
+    await page.waitForURL(`${base}/#/imports/${importId}`, { timeout: 60_000 });
+    const customerId = (
+      await api.expect<{ items: { customerId: string }[] }>(
+        200,
+        'archivist1',
+        'GET',
+        `/customers?q=${customer}`,
+      )
+    ).items[0]?.customerId;
+    const held = await api.expect<{ items: { status: string }[] }>(
+      200,
+      'archivist1',
+      'GET',
+      `/documents?customerId=${customerId}`,
+    );
+    expect(held.items.map((d) => d.status)).toEqual(['ARCHIVED', 'ARCHIVED', 'ARCHIVED']);
+    await page.close();
+  }, 300_000);
+});
+
 describe('every page in the reader’s language', () => {
   /** Records the walk shows beside those of the tests before: a rejection, a review, a batch. */
   const seen = { rejectedId: '', reviewId: '', batchId: '' };
@@ -527,6 +697,9 @@ describe('every page in the reader’s language', () => {
     { user: 'archivist1', path: '#/disposals' },
     { user: 'archivist1', path: `#/disposals/${seen.batchId}` },
     { user: 'archivist1', path: '#/dashboard' },
+    { user: 'archivist1', path: '#/imports' },
+    { user: 'archivist1', path: `#/imports/${importId}` },
+    { user: 'archivist1', path: '#/imports/new' },
     { user: 'approver1', path: '#/inbox' },
     {
       user: 'auditor1',

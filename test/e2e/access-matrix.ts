@@ -99,6 +99,7 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'POST /notifications/unsubscribe': 'public',
   // Migration (npm run import) is the archivists'; its reviewer decides through /tasks.
   'POST /imports': ['archivist1'],
+  'GET /imports': ['archivist1'],
   'GET /imports/{importId}': ['archivist1'],
   'GET /imports/{importId}/rows': ['archivist1'],
   'POST /imports/{importId}/rows': ['archivist1'],

@@ -416,6 +416,7 @@ describe('the route × caller matrix', () => {
         path: '/imports',
         body: { catalogueSha256: createHash('sha256').update(`matrix open ${caller}`).digest('hex') },
       }),
+      'GET /imports': () => ({ path: '/imports' }),
       'GET /imports/{importId}': async () => ({ path: `/imports/${await importBatch('read', false)}` }),
       'GET /imports/{importId}/rows': async () => ({
         path: `/imports/${await importBatch('read', false)}/rows`,

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvParser } from '../../scripts/import/csv.ts';
+import { importIdOf } from '../../functions/core/imports.ts';
+import { CsvParser } from '../../shared/import/csv.ts';
 import {
   Api,
   archiveDraft,
@@ -463,4 +464,36 @@ describe('import: a batch imported, reviewed by its sample and archived', () => 
       expect(await auditCount(action, since)).toBe(0);
     }
   }, 120_000);
+  it('is listed by GET /imports (newest first, audited) with its rows as the catalogue named them', async () => {
+    const since = new Date().toISOString();
+    const importId = importIdOf(createHash('sha256').update(readFileSync(catalogue)).digest('hex'));
+    const listed = await api.expect<{ items: { importId: string; createdAt: string }[] }>(
+      200,
+      'archivist1',
+      'GET',
+      '/imports?limit=100',
+    );
+    expect(listed.items.find((b) => b.importId === importId)).toMatchObject({
+      status: 'DONE',
+      rows: ROWS,
+      archived: ROWS - 1,
+      rejected: 1,
+      createdBy: 'archivist1',
+    });
+    const times = listed.items.map((b) => b.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(await auditCount('imports.listed', since)).toBe(1);
+    const rows = await api.expect<{
+      items: { row: number; title: string; file: string; uploaded: boolean }[];
+    }>(200, 'archivist1', 'GET', `/imports/${importId}/rows?limit=3`);
+    expect(rows.items.map((r) => [r.row, r.title, r.file, r.uploaded])).toEqual([
+      [1, '装表工作单 1', 'wo-1.pdf', true],
+      [2, '装表工作单 2', 'wo-2.pdf', true],
+      [3, '装表工作单 3', 'wo-3.pdf', true],
+    ]);
+    const bad = await api.call<{ error: { message: string } }>('archivist1', 'GET', '/imports?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('limit');
+    expect((await api.call('reviewer1', 'GET', '/imports')).status).toBe(403);
+  });
 });

@@ -15,7 +15,8 @@ import {
   applyAccountChange,
   effectiveRoles,
 } from '../../functions/core/accounts.ts';
-import { csvField, maskEvent, toCsv } from '../../functions/core/audit-trail.ts';
+import { maskEvent, toCsv } from '../../functions/core/audit-trail.ts';
+import { csvField } from '../../functions/core/csv-field.ts';
 import { documentVersion } from '../../functions/core/document-history.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
 

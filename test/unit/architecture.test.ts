@@ -116,6 +116,28 @@ describe('who may import whom', () => {
   });
 });
 
+describe('the code the command and the console share', () => {
+  it('shared/ runs in a browser: no node built-in, no package, and of functions/ only plain core modules', () => {
+    /** A core module that reaches, however deep, nothing but other core modules. */
+    const plain = (file: string, seen = new Set<string>()): boolean =>
+      seen.has(file) ||
+      (seen.add(file) &&
+        importsOf(file).every((i) => {
+          const target = relative(ROOT, join(ROOT, file, '..', i.spec));
+          return i.spec.startsWith('.') && target.startsWith('functions/core/') && plain(target, seen);
+        }));
+    const files = sources('shared');
+    expect(files.length).toBeGreaterThan(0);
+    const bad = files.flatMap(importsOf).filter((i) => {
+      if (!i.spec.startsWith('.')) return true;
+      const target = relative(ROOT, join(ROOT, i.file, '..', i.spec));
+      if (target.startsWith('shared/')) return false;
+      return !target.startsWith('functions/core/') || !plain(target);
+    });
+    expect(bad.map((i) => `${i.file} imports ${i.spec}`)).toEqual([]);
+  });
+});
+
 describe('one room for the table layout', () => {
   // A key or index name: gsi1pk, pk:, 'DOCUMENT#'... (comments may explain the layout).
   const KEY_NAME = /\bgsi\d(pk|sk)?\b|\bpk\b|['`"][A-Z]{3,}#/;
@@ -147,6 +169,7 @@ describe('short files', () => {
       ...sources('infra'),
       ...sources('web/src', /\.(ts|css|html)$/),
       ...sources('scripts'),
+      ...sources('shared'),
     ];
     const long = production
       .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length }))

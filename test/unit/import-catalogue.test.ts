@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCatalogue } from '../../scripts/import/catalogue.ts';
-import { type CatalogueRow, fieldOfHeader } from '../../scripts/import/columns.ts';
-import { CsvParser, detectEncoding } from '../../scripts/import/csv.ts';
 import { ImportFailure } from '../../scripts/import/errors.ts';
-import { cellText } from '../../scripts/import/xlsx.ts';
+import { cellText } from '../../shared/import/cells.ts';
+import { type CatalogueRow, fieldOfHeader } from '../../shared/import/columns.ts';
+import { CsvParser, detectEncoding } from '../../shared/import/csv.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dangan-catalogue-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +75,7 @@ describe('the catalogue reader: CSV', () => {
     const bytes = gb18030(`${ZH_HEADER}\r\n${ROW}\r\n`);
     expect(bytes.toString('utf8')).not.toContain('张三');
     const rows = await read('gb.csv', bytes);
-    expect(await detectEncoding(join(dir, 'gb.csv'))).toBe('gb18030');
+    expect(await detectEncoding(() => createReadStream(join(dir, 'gb.csv')))).toBe('gb18030');
     expect(rows).toEqual([{ row: 1, values: EXPECTED }]);
   });
 

@@ -3,20 +3,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { importIdOf } from '../../functions/core/imports.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
-import { ArchiveLookup } from '../../scripts/import/archive-lookup.ts';
 import { parseImportArgs, reportPathOf } from '../../scripts/import/args.ts';
-import { type CheckedResult, checkCatalogue } from '../../scripts/import/check.ts';
-import type { CatalogueRow, RawRow } from '../../scripts/import/columns.ts';
-import { parseDay } from '../../scripts/import/dates.ts';
-import { CatalogueDuplicates } from '../../scripts/import/duplicates.ts';
-import { FingerprintTable } from '../../scripts/import/fingerprints.ts';
-import { reportHead, reportLine, Summary } from '../../scripts/import/report.ts';
-import { checkRow } from '../../scripts/import/row-check.ts';
+import { scansIn } from '../../scripts/import/file-check.ts';
 import { runImport } from '../../scripts/import/run.ts';
-import type { ImportScheme } from '../../scripts/import/scheme-terms.ts';
 import type { ApiClient } from '../../scripts/shared/api-client.ts';
 import { ApiError } from '../../scripts/shared/errors.ts';
+import { ArchiveLookup } from '../../shared/import/archive-lookup.ts';
+import { type CheckedResult, checkCatalogue } from '../../shared/import/check.ts';
+import type { CatalogueRow, RawRow } from '../../shared/import/columns.ts';
+import { parseDay } from '../../shared/import/dates.ts';
+import { CatalogueDuplicates } from '../../shared/import/duplicates.ts';
+import { FingerprintTable } from '../../shared/import/fingerprints.ts';
+import { importIdFor } from '../../shared/import/import-id.ts';
+import { reportHead, reportLine, Summary } from '../../shared/import/report.ts';
+import { checkRow } from '../../shared/import/row-check.ts';
+import type { ImportScheme } from '../../shared/import/scheme-terms.ts';
 
 const scheme = getScheme('power-supply') as unknown as ImportScheme;
 const TODAY = '2026-05-01';
@@ -250,7 +253,7 @@ async function checkAll(list: RawRow[], concurrency = 3): Promise<CheckedResult[
   const lookup = new ArchiveLookup(api, scheme);
   for await (const r of checkCatalogue(rowsOf(list), {
     scheme,
-    scansDir: scans,
+    scan: scansIn(scans, scheme.limits.maxDocumentBytes),
     lookup,
     today: TODAY,
     concurrency,
@@ -283,7 +286,7 @@ describe('the checker', () => {
     const over: CheckedResult[] = [];
     for await (const r of checkCatalogue(rowsOf([GOOD]), {
       scheme: tiny,
-      scansDir: scans,
+      scan: scansIn(scans, tiny.limits.maxDocumentBytes),
       lookup,
       today: TODAY,
       concurrency: 1,
@@ -336,7 +339,7 @@ describe('the checker', () => {
     const rows: number[] = [];
     for await (const r of checkCatalogue(rowsOf(list), {
       scheme,
-      scansDir: scans,
+      scan: scansIn(scans, scheme.limits.maxDocumentBytes),
       lookup,
       today: TODAY,
       concurrency: 8,
@@ -429,5 +432,14 @@ describe('the report and the run', () => {
       runImport({ catalogue: join(dir, 'none.csv'), scansDir: scans, dryRun: true, concurrency: 1, api }),
     ).rejects.toThrow('only archivists may import');
     expect(api.calls).toEqual([]);
+  });
+});
+
+describe('the batch a catalogue makes', () => {
+  it('is named the same by the console (WebCrypto) and the API', async () => {
+    for (const catalogue of ['a', '目录清单 2019']) {
+      const sha = createHash('sha256').update(catalogue).digest('hex');
+      expect(await importIdFor(sha)).toBe(importIdOf(sha));
+    }
   });
 });

@@ -15,6 +15,7 @@ import { clerkPage } from './pages/clerk.ts';
 import { dashboardPage } from './pages/dashboard.ts';
 import { disposalPage, disposalsPage } from './pages/disposals.ts';
 import { documentPage } from './pages/document.ts';
+import { importPage, importsPage } from './pages/imports.ts';
 import { inboxPage } from './pages/inbox.ts';
 import { loansPage, overdueLoansPage } from './pages/loans.ts';
 import { loginPage } from './pages/login.ts';
@@ -76,6 +77,18 @@ const ROUTES: Route[] = [
     nav: { key: 'navDisposals', href: '#/disposals', needs: ['GET', '/disposals'] },
   },
   { pattern: /^\/disposals\/([\w-]+)$/, page: disposalPage },
+  {
+    pattern: /^\/imports$/,
+    page: importsPage,
+    nav: { key: 'navImports', href: '#/imports', needs: ['GET', '/imports'] },
+  },
+  {
+    // The checks (shared/import/) load with the page: the main bundle does not carry them.
+    pattern: /^\/imports\/new$/,
+    page: (root, params, ctx) =>
+      import('./pages/import-start.ts').then((m) => m.importStartPage(root, params, ctx)),
+  },
+  { pattern: /^\/imports\/([\w-]+)$/, page: importPage },
   {
     pattern: /^\/audit$/,
     page: auditPage,

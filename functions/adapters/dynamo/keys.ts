@@ -140,6 +140,10 @@ export const entries = {
     gsi3sk: `${day}#${documentId}`,
   }),
   batch: (createdAt: string, batchId: string) => ({ gsi1pk: ALL_BATCHES, gsi1sk: `${createdAt}#${batchId}` }),
+  importBatch: (createdAt: string, importId: string) => ({
+    gsi1pk: ALL_IMPORTS,
+    gsi1sk: `${createdAt}#${importId}`,
+  }),
   proposedBatch: (createdAt: string, batchId: string) => ({
     gsi2pk: PROPOSED_BATCHES,
     gsi2sk: `${createdAt}#${batchId}`,
@@ -202,6 +206,8 @@ export function dueDayFiled(item: Record<string, unknown> | undefined): string |
 }
 export const ALL_BATCHES = 'DISPOSALS';
 export const PROPOSED_BATCHES = 'DISPOSALS#PROPOSED';
+/** Partition of gsi1 holding every import batch by when it was opened (`GET /imports`). */
+export const ALL_IMPORTS = 'IMPORTS';
 /** Partition of the due-date index holding every loan with something still out. */
 export const LOANS_OUT = 'LOANS#OUT';
 /** Loans out are written over four shard keys chosen by loan id; readers merge `loansOutKeys`. */

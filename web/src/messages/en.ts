@@ -1,7 +1,9 @@
+import { importMessagesEn } from './en-import.ts';
 import type { Labels, MessageKey } from './keys.ts';
 
 /** The console's words in English: every key of the Chinese messages, and no other. */
 export const messages = {
+  ...importMessagesEn,
   appName: 'Dangan',
   appSubtitle: 'Customer archive',
   language: '中文',

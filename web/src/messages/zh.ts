@@ -1,7 +1,9 @@
 import type { Labels } from './keys.ts';
+import { importMessages } from './zh-import.ts';
 
 /** The console's words in Chinese, the default language: the keys every other language must give. */
 export const messages = {
+  ...importMessages,
   appName: '档案',
   appSubtitle: '客户档案管理',
   language: 'English',

@@ -1,5 +1,5 @@
 import { parseArchiveCode } from '../../functions/core/archive-code.ts';
-import { CUSTOMER_NO_PATTERN } from '../../functions/core/customers.ts';
+import { CUSTOMER_NO_PATTERN } from '../../functions/core/customer-numbers.ts';
 import { EXTENSIONS, extensionOf, fileNameProblem, titleProblem } from '../../functions/core/file-names.ts';
 import { type CatalogueRow, FIELDS, type FieldKey } from './columns.ts';
 import { EARLIEST_DAY, parseDay } from './dates.ts';

@@ -5,6 +5,8 @@
  * dated facts are checked).
  */
 
+import { latestToday } from '../../functions/core/dated-facts.ts';
+
 const SHAPES = [
   /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/,
   /^(\d{4})(\d{2})(\d{2})$/,
@@ -28,3 +30,6 @@ export function parseDay(text: string): string | undefined {
   }
   return undefined;
 }
+
+/** The day dates are held to: today in UTC+14, as the API holds its own dated facts. */
+export const checkDay = (now: Date): string => latestToday(now);

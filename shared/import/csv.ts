@@ -1,21 +1,26 @@
-import { createReadStream } from 'node:fs';
+import type { SheetRow } from './cells.ts';
 
 /**
  * Catalogues as CSV (RFC 4180: fields in double quotes may hold commas, line breaks and doubled
  * quotes), read a piece at a time so a catalogue of any length never sits in memory. A digitisation
  * contractor's CSV comes in UTF-8 (with or without a byte-order mark) or, saved by a Chinese
  * spreadsheet, in GB18030: a file that is valid UTF-8 throughout is read as UTF-8, anything else as
- * GB18030 (Node's own decoder, full ICU). Chinese text in GB18030 is practically never valid UTF-8,
- * while plain ASCII reads the same either way.
+ * GB18030 (the WHATWG decoder: Node's with full ICU, every browser's). Chinese text in GB18030 is
+ * practically never valid UTF-8, while plain ASCII reads the same either way. The bytes come from
+ * whoever reads the file (a file on disk, a file chosen in a browser), as chunks, twice: once to
+ * tell the encoding, once to parse.
  */
 
 export type CsvEncoding = 'utf-8' | 'gb18030';
 
-/** Reads the file once, holding nothing but the decoder's few pending bytes. */
-export async function detectEncoding(path: string): Promise<CsvEncoding> {
+/** The file's bytes, a chunk at a time, read afresh each time it is called. */
+export type Bytes = () => AsyncIterable<Uint8Array>;
+
+/** Reads the bytes once, holding nothing but the decoder's few pending bytes. */
+export async function detectEncoding(bytes: Bytes): Promise<CsvEncoding> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
-    for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
+    for await (const chunk of bytes()) decoder.decode(chunk, { stream: true });
     decoder.decode();
     return 'utf-8';
   } catch {
@@ -23,12 +28,12 @@ export async function detectEncoding(path: string): Promise<CsvEncoding> {
   }
 }
 
-/** The file's text in pieces; a leading byte-order mark (UTF-8's, or GB18030's U+FEFF) is dropped. */
-export async function* decodedText(path: string, encoding: CsvEncoding): AsyncGenerator<string> {
+/** The text in pieces; a leading byte-order mark (UTF-8's, or GB18030's U+FEFF) is dropped. */
+export async function* decodedText(bytes: Bytes, encoding: CsvEncoding): AsyncGenerator<string> {
   const decoder = new TextDecoder(encoding);
   let first = true;
-  for await (const chunk of createReadStream(path)) {
-    let text = decoder.decode(chunk as Buffer, { stream: true });
+  for await (const chunk of bytes()) {
+    let text = decoder.decode(chunk, { stream: true });
     if (first && text !== '') {
       text = text.replace(/^\ufeff/, '');
       first = false;
@@ -111,9 +116,15 @@ export class CsvParser {
   }
 }
 
-/** Every record of a CSV file, one at a time. */
-export async function* csvRecords(path: string): AsyncGenerator<string[]> {
+/** Every record of a CSV, one at a time. */
+export async function* csvRecords(bytes: Bytes): AsyncGenerator<string[]> {
   const parser = new CsvParser();
-  for await (const text of decodedText(path, await detectEncoding(path))) yield* parser.push(text);
+  for await (const text of decodedText(bytes, await detectEncoding(bytes))) yield* parser.push(text);
   yield* parser.end();
+}
+
+/** The CSV's lines as numbered rows of cells (its records: a quoted line break does not count). */
+export async function* csvLines(bytes: Bytes): AsyncGenerator<SheetRow> {
+  let number = 0;
+  for await (const cells of csvRecords(bytes)) yield { number: ++number, cells };
 }

@@ -32,6 +32,17 @@ export interface Problem {
   en: string;
 }
 
+/** The catalogue as a whole cannot be read (its header, an empty file): nothing of it is checked. */
+export class CatalogueFailure extends Error {
+  constructor(
+    readonly zh: string,
+    readonly en: string,
+  ) {
+    super(`${zh}\n${en}`);
+    this.name = 'CatalogueFailure';
+  }
+}
+
 export const problem = (code: ReasonCode, zh: string, en: string): Problem => ({ code, zh, en });
 
 /** Quoted as the catalogue gave it. */

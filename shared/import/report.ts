@@ -1,4 +1,4 @@
-import { csvField } from '../../functions/core/audit-trail.ts';
+import { csvField } from '../../functions/core/csv-field.ts';
 import { REASONS, type ReasonCode } from './problems.ts';
 
 /**
@@ -37,6 +37,36 @@ export const reportHead = (): string => `\ufeff${COLUMNS.map(([name]) => csvFiel
 
 export const reportLine = (l: ReportLine): string =>
   `${COLUMNS.map(([, get]) => csvField(get(l))).join(',')}\r\n`;
+
+/** A row that passed the checks and is on its way into the archive. */
+export const WAITING = { zh: '检查通过，等待导入', en: 'checks passed, waiting to be imported' };
+
+/** Where a row ended in its batch (`GET /imports/{importId}/rows`). */
+export interface RowOutcome {
+  row: number;
+  status: 'REGISTERED' | 'CHECKED' | 'FAILED' | 'ARCHIVED' | 'REJECTED';
+  documentId: string;
+  archiveCode?: string;
+  reason?: { zh: string; en: string };
+}
+
+/** The report's line for a row its batch holds: archived, failed (checks or reviewer), or still `line`. */
+export function batchRowLine(line: ReportLine, r: RowOutcome, importId: string): ReportLine {
+  if (r.status === 'ARCHIVED') {
+    return {
+      ...line,
+      outcome: 'archived',
+      zh: `已归档为 ${r.archiveCode}（导入批次 ${importId}）`,
+      en: `archived as ${r.archiveCode} (import batch ${importId})`,
+      documentId: r.documentId,
+      ...(r.archiveCode ? { archiveCode: r.archiveCode } : {}),
+    };
+  }
+  if (r.status === 'FAILED' || r.status === 'REJECTED') {
+    return { ...line, outcome: 'failed', ...(r.reason ?? { zh: '', en: '' }), documentId: r.documentId };
+  }
+  return line;
+}
 
 /** What the run comes to: rows by outcome, and failed rows by reason (a row with two reasons counts in both). */
 export class Summary {

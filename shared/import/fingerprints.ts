@@ -1,15 +1,33 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Which keys the catalogue has shown so far (a customer and file, a scan's SHA-256, a legacy
  * code), and on which row, in little memory: each key is kept as a 64-bit fingerprint with its
  * row number and a 32-bit tag in typed arrays, 16 bytes a key, open-addressed. A million rows'
  * keys take tens of megabytes, not the hundreds their strings would. Two different keys share a
  * fingerprint with a chance of about n²/2⁶⁵ (one in ten million for three million keys); such a
- * pair is reported as a duplicate naming the other row, never passed over.
+ * pair is reported as a duplicate naming the other row, never passed over. The hash is plain
+ * arithmetic, not a library's, so the console's checks (in a browser, where a digest is
+ * asynchronous) and the command's find the same duplicates.
  */
 
-const digest = (key: string) => createHash('sha256').update(key).digest();
+/**
+ * Three 32-bit multiply-xor hashes of a text's UTF-16 units (cyrb53's mixing, three seeds): the
+ * first two are the 64-bit fingerprint, the third a tag.
+ */
+export function hashes(text: string): [number, number, number] {
+  const seeds = [0x9e3779b9, 0x85ebca6b, 0xc2b2ae35];
+  return seeds.map((seed) => {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (h1 ^ h2) >>> 0;
+  }) as [number, number, number];
+}
 
 export interface Seen {
   row: number;
@@ -26,16 +44,16 @@ export class FingerprintTable {
 
   /** A 32-bit tag of a text (what a key came with, e.g. a customer's name and type). */
   static tagOf(text: string): number {
-    return digest(text).readUInt32BE(8);
+    return hashes(text)[2];
   }
 
   /** The row that showed `key` first, with its tag; or undefined, and then `row` holds it. */
   claim(key: string, row: number, tag = 0): Seen | undefined {
     if ((this.count + 1) * 4 > this.rows.length * 3) this.grow();
-    const d = digest(key);
-    const slot = this.find(d.readUInt32BE(0), d.readUInt32BE(4));
+    const [hi, lo] = hashes(key);
+    const slot = this.find(hi, lo);
     if (this.rows[slot] !== 0) return { row: this.rows[slot] as number, tag: this.tags[slot] as number };
-    this.put(slot, d.readUInt32BE(0), d.readUInt32BE(4), row, tag);
+    this.put(slot, hi, lo, row, tag);
     this.count++;
     return undefined;
   }

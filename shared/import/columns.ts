@@ -1,4 +1,4 @@
-import { ImportFailure } from './errors.ts';
+import { CatalogueFailure } from './problems.ts';
 
 /**
  * The catalogue's columns (目录清单的列): one row per document, each column headed in Chinese or in
@@ -52,7 +52,7 @@ export function fieldOfHeader(header: string): FieldKey | undefined {
 export type ColumnMap = ReadonlyMap<FieldKey, number>;
 
 /**
- * The column map of a header row; an ImportFailure naming the unknown headers, the columns named
+ * The column map of a header row; a CatalogueFailure naming the unknown headers, the columns named
  * twice or the columns missing. Blank header cells are allowed (a spreadsheet's empty columns).
  */
 export function columnMap(headers: readonly string[]): ColumnMap {
@@ -69,20 +69,20 @@ export function columnMap(headers: readonly string[]): ColumnMap {
   const missing = FIELDS.filter((f) => f.required && !map.has(f.key));
   const known = FIELDS.map((f) => `${f.zh}/${f.key}`).join(', ');
   if (unknown.length > 0) {
-    throw new ImportFailure(
+    throw new CatalogueFailure(
       `目录清单有不认识的列：${unknown.join('，')}；可用的列：${known}`,
       `the catalogue has columns nobody knows: ${unknown.join(', ')}; the columns are: ${known}`,
     );
   }
   if (twice.length > 0) {
-    throw new ImportFailure(
+    throw new CatalogueFailure(
       `目录清单中这些列重复：${twice.join('，')}`,
       `the catalogue names these columns twice: ${twice.join(', ')}`,
     );
   }
   if (missing.length > 0) {
     const names = missing.map((f) => `${f.zh}/${f.key}`).join(', ');
-    throw new ImportFailure(`目录清单缺少这些列：${names}`, `the catalogue lacks these columns: ${names}`);
+    throw new CatalogueFailure(`目录清单缺少这些列：${names}`, `the catalogue lacks these columns: ${names}`);
   }
   return map;
 }

@@ -1,5 +1,3 @@
-import type { ApiClient } from '../shared/api-client.ts';
-import { ApiError } from '../shared/errors.ts';
 import type { ImportScheme } from './scheme-terms.ts';
 
 /**
@@ -28,6 +26,16 @@ export interface DocumentOnRecord {
   archiveCode?: string;
 }
 
+/**
+ * The API as the checks ask it: the command's client and the console's both answer a GET with its
+ * JSON and throw an error carrying the HTTP `status` when refused.
+ */
+export interface ApiReader {
+  get<T>(path: string): Promise<T>;
+}
+
+const statusOf = (err: unknown): unknown => (err as { status?: unknown } | null)?.status;
+
 /** The owner of a code: a document, one outside the caller's regions, or nobody. */
 export type CodeOwner = DocumentOnRecord | 'outside-regions' | undefined;
 
@@ -54,7 +62,7 @@ export class ArchiveLookup {
   private readonly documents = new Recent<Promise<Map<string, DocumentOnRecord>>>(CACHED_CUSTOMERS);
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: ApiReader,
     private readonly scheme: ImportScheme,
   ) {}
 
@@ -103,7 +111,7 @@ export class ArchiveLookup {
       );
       return found.items[0];
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return 'outside-regions';
+      if (statusOf(err) === 404) return 'outside-regions';
       throw err;
     }
   }

@@ -2,10 +2,10 @@ import { type ArchiveCheck, checkAgainstArchive } from './archive-check.ts';
 import type { ArchiveLookup } from './archive-lookup.ts';
 import type { CatalogueRow } from './columns.ts';
 import { CatalogueDuplicates } from './duplicates.ts';
-import { checkScan } from './file-check.ts';
 import { orderedMap } from './ordered.ts';
 import type { Problem } from './problems.ts';
 import { checkRow, type RowCheck } from './row-check.ts';
+import type { ScanCheck } from './scan-check.ts';
 import type { ImportScheme } from './scheme-terms.ts';
 
 /**
@@ -13,7 +13,8 @@ import type { ImportScheme } from './scheme-terms.ts';
  * the archive, before anything is written. Rows stream through: a few at once have their scans
  * read and the API asked (`concurrency`), then each is judged for duplicates in row order. A row
  * comes out `ok` (it may be imported), `already` (its scan is archived for its customer) or
- * `failed` with every problem found.
+ * `failed` with every problem found. The command reads scans from a folder, the console from the
+ * files a person chose: each hands its own way of reading one to `scan` (scan-check.ts judges it).
  */
 
 export type CheckOutcome = 'ok' | 'already' | 'failed';
@@ -36,7 +37,8 @@ export interface CheckedResult {
 
 export interface CheckContext {
   scheme: ImportScheme;
-  scansDir: string;
+  /** A row's scan, read and judged: the path under the scans folder and the type its extension names. */
+  scan: (file: string, contentType: string) => Promise<ScanCheck>;
   lookup: ArchiveLookup;
   /** Today in UTC+14 (YYYY-MM-DD): no date after it is in the past anywhere. */
   today: string;
@@ -60,9 +62,7 @@ async function examine(ctx: CheckContext, raw: CatalogueRow): Promise<Examined> 
   const check = checkRow(ctx.scheme, raw, ctx.today);
   const { file, contentType } = check.fields;
   const scanned =
-    file === undefined || contentType === undefined
-      ? undefined
-      : await checkScan(ctx.scansDir, file, contentType, ctx.scheme.limits.maxDocumentBytes);
+    file === undefined || contentType === undefined ? undefined : await ctx.scan(file, contentType);
   const scan = scanned?.facts;
   const archive = await checkAgainstArchive(ctx.lookup, check.fields, scan?.sha256, ctx.importId);
   return { raw, check, scan, scanProblems: scanned?.problems ?? [], archive };
