@@ -67,7 +67,7 @@ const runModule = (dir: string, script: string): string =>
     ],
     {
       encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '--enable-source-maps', SCHEME_ID: 'power-supply' },
+      env: { ...process.env, SCHEME_ID: 'power-supply' },
     },
   );
 
@@ -112,6 +112,43 @@ describe('bundles', () => {
     const res = JSON.parse(out.trim().split('\n').pop() as string) as { statusCode: number; body: string };
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
+  });
+
+  it('reads its source map when a stack is first formatted, not when it loads', () => {
+    // A copy of the health bundle, whose map may be taken away once the module has loaded.
+    const dir = mkdtempSync(join(tmpdir(), 'dangan-stacks-'));
+    try {
+      for (const file of ['index.mjs', 'index.mjs.map'])
+        writeFileSync(join(dir, file), readFileSync(join(bundles.get('health') as string, file)));
+      const map = join(dir, 'index.mjs.map');
+      const event = apiEvent({ routeKey: 'GET /nowhere', user: null });
+      /** The stack the handler logs for a route health does not serve (a wiring fault: a 500). */
+      const loggedStack = (takeMapAway: boolean): string => {
+        const out = runModule(
+          dir,
+          `const { renameSync } = await import('node:fs');
+           const print = process.stdout.write.bind(process.stdout);
+           const logged = [];
+           process.stdout.write = process.stderr.write = (chunk) => logged.push(String(chunk));
+           const m = await import(index);
+           if (${takeMapAway}) renameSync(${JSON.stringify(map)}, ${JSON.stringify(`${map}.gone`)});
+           const ctx = { ...${JSON.stringify(lambdaContext)}, getRemainingTimeInMillis: () => 30000 };
+           const res = await m.handler(${JSON.stringify(event)}, ctx);
+           const line = logged.find((l) => l.includes('unhandled error'));
+           print(JSON.stringify({ status: res.statusCode, stack: JSON.parse(line).error.stack }));`,
+        );
+        const { status, stack } = JSON.parse(out) as { status: number; stack: string };
+        expect(status).toBe(500);
+        return stack;
+      };
+      expect(loggedStack(false)).toMatch(/at routeFor \([^)]*functions\/http\/api\.ts:\d+:\d+\)/);
+      // Taken away after loading, the map was never read: the frames stay in the bundle.
+      const unmapped = loggedStack(true);
+      expect(unmapped).toContain('index.mjs:');
+      expect(unmapped).not.toContain('.ts:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds a handler module for every catalog entry', () => {
@@ -179,7 +216,6 @@ describe('credentials in a bundle', () => {
     AWS_REGION: 'us-east-1',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    NODE_OPTIONS: '--enable-source-maps',
     [ENV.scheme]: 'power-supply',
     [ENV.table]: 'records',
     [ENV.accountsTable]: 'accounts',
@@ -232,6 +268,10 @@ describe('credentials in a bundle', () => {
       expect(statusOf(out.stdout)).toBe(500);
       // The logged cause; not the profile file in HOME, which the SDK's own chain would have read.
       expect(out.stderr).toContain(MISSING_CREDENTIALS);
+      // Its stack in TypeScript file and line, from the bundle's source map.
+      expect(out.stderr).toMatch(
+        /at normalizedProvider \([^)]*functions\/adapters\/lambda-credentials\.ts:\d+:\d+\)/,
+      );
       expect(seen).toEqual([]);
     });
   });
