@@ -9,8 +9,8 @@ import { cpus, loadavg } from 'node:os';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, THROTTLE_HEADROOM } from '../functions/catalog.ts';
 import { WORKFLOW_TRACE_RATE } from '../infra/shared.ts';
-import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
-import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
+import { bundleTargets } from './bundle-targets.ts';
+import { bundlesOnly, measureBundles } from './coldstart.ts';
 import {
   gbSeconds,
   type Item,
@@ -28,7 +28,6 @@ import { renderMarkdown } from './report.ts';
 import {
   judge,
   type LoanCost,
-  REFERENCE,
   type Results,
   type SweepResult,
   type TargetResult,
@@ -301,24 +300,11 @@ async function main(): Promise<void> {
   log('synthesizing the stack (template only)');
   const stack = synthesizeStack();
   if (stack.synthError) log(`synthesis reported: ${stack.synthError.split('\n')[0]}`);
-  log("bundling every function with the stack's bundling options");
-  const bundles = await bundleAll();
-  const bundling = cdkCheck('health', bundles.health as Bundle);
-  if (!bundling.identical) log('the health bundle differs from the one CDK builds');
   const memoryMB = (fn: string): number =>
     stack.functions[fn]?.memoryMB ??
     (FUNCTIONS as Record<string, { memoryMB?: number }>)[fn]?.memoryMB ??
     DEFAULT_MEMORY_MB;
-
-  log(`cold-start proxy: ${Object.keys(bundles).length} bundles`);
-  const coldStart = measureColdStarts(
-    {
-      ...Object.fromEntries(Object.entries(bundles).map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
-      [REFERENCE]: await bundleReference(),
-    },
-    { runs: 10, minRuns: 5, budgetMs: 180_000, withoutSourceMaps: sourceMapProbes(bundles, REFERENCE) },
-  );
-  log(`cold-start proxy: ${coldStart.runs} rounds, bare node ${coldStart.baselineMedianMs.toFixed(0)} ms`);
+  const { bundling, coldStart } = await measureBundles(stack.functions, log);
 
   log('starting the local system with meters');
   const b = await startBenchSystem();
@@ -452,12 +438,6 @@ async function main(): Promise<void> {
     ),
   };
 
-  const measured = Object.entries(coldStart.functions).filter(([n]) => n !== REFERENCE);
-  const biggest = measured.reduce((x, y) => (y[1].bundleBytes > x[1].bundleBytes ? y : x));
-  const slowest = measured.reduce((x, y) => (y[1].ratio > x[1].ratio ? y : x));
-  const bundleLimitKb = 400;
-  const overSize = measured.filter(([, f]) => f.bundleBytes > bundleLimitKb * 1024).map(([n]) => n);
-  const overTime = measured.filter(([, f]) => f.ratio > 2).map(([n]) => n);
   const throttles = throttleCheck(workloads);
   const tightest = throttles.rows.reduce((x, y) => (y.headroom < x.headroom ? y : x));
   const xrayPerThousand = (w: WorkloadCost) => sumUsd(w.perThousand.lines, (l) => l.service === 'X-Ray');
@@ -502,23 +482,7 @@ async function main(): Promise<void> {
       `$${round(a.perThousand.targetUsd, 3)} at ${a.documentsPerSubmission} documents per submission ($${round(m1.perThousand.targetUsd, 3)} at ${m1.documentsPerSubmission})`,
       'Step Functions, Lambda, DynamoDB, S3 requests and API Gateway of the intake flow; logs and malware scanning are listed apart.',
     ),
-    judge(
-      {
-        id: 'largest-bundle-kb',
-        name: 'Largest function bundle',
-        target: `≤ ${bundleLimitKb} KB`,
-        limit: bundleLimitKb,
-      },
-      biggest[1].bundleBytes / 1024,
-      `${(biggest[1].bundleBytes / 1024).toFixed(0)} KB (${biggest[0]}); ${overSize.length} of ${measured.length} over`,
-      overSize.length ? `over: ${overSize.join(', ')}` : 'every bundle within the limit',
-    ),
-    judge(
-      { id: 'slowest-import-ratio', name: 'Slowest bundle import vs bare node', target: '≤ 2.0×', limit: 2 },
-      slowest[1].ratio,
-      `${slowest[1].ratio.toFixed(2)}× (${slowest[0]}); ${overTime.length} of ${measured.length} over`,
-      overTime.length ? `over: ${overTime.join(', ')}` : 'every bundle within the limit',
-    ),
+    ...bundleTargets(coldStart),
     judge(
       {
         id: 'sweep-read-ratio',
