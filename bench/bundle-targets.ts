@@ -14,7 +14,9 @@ export const IMPORT_RATIO_LIMIT = 2;
 /**
  * The nearest honest import target: ≤ 2.0× bare node is out of reach for any function that uses
  * DynamoDB (the document client alone, the floor, imports in more, see the README), so the
- * slowest function is held to this multiple of the floor's own import time, in the same rounds.
+ * slowest function is held to this multiple of the CPU time the floor's import adds, in the same
+ * rounds (CPU, not wall time: on a busy machine the wall time of one import varies more than the
+ * whole difference between two bundles).
  */
 export const OVER_FLOOR_LIMIT = 1.5;
 
@@ -26,7 +28,8 @@ export function bundleTargets(c: ColdStartResult): TargetResult[] {
   const overTime = measured.filter(([, f]) => f.ratio > IMPORT_RATIO_LIMIT).map(([n]) => n);
   const floor = c.functions[FLOORS.documentClient];
   const builtins = c.functions[FLOORS.builtins];
-  const overFloor = floor ? slowest[1].medianMs / floor.medianMs : undefined;
+  const heaviest = measured.reduce((x, y) => (y[1].addedCpuMs > x[1].addedCpuMs ? y : x));
+  const overFloor = floor ? heaviest[1].addedCpuMs / floor.addedCpuMs : undefined;
   const floorNote = floor
     ? `the floor, the DynamoDB document client alone (${(floor.bundleBytes / 1024).toFixed(0)} KB), imports in ${floor.ratio.toFixed(2)}× bare node (+${floor.addedCpuMs.toFixed(1)} ms CPU)` +
       (builtins
@@ -59,14 +62,14 @@ export function bundleTargets(c: ColdStartResult): TargetResult[] {
     judge(
       {
         id: 'slowest-import-over-floor',
-        name: 'Slowest bundle import vs the DynamoDB document client alone (the floor)',
+        name: "Largest CPU time a bundle's import adds, over that of the DynamoDB document client alone (the floor)",
         target: `≤ ${OVER_FLOOR_LIMIT.toFixed(1)}×`,
         limit: OVER_FLOOR_LIMIT,
       },
       overFloor,
       overFloor === undefined
         ? 'not measured'
-        : `${overFloor.toFixed(2)}× (${slowest[0]}: +${(slowest[1].addedCpuMs - (floor?.addedCpuMs ?? 0)).toFixed(1)} ms CPU over the floor)`,
+        : `${overFloor.toFixed(2)}× (${heaviest[0]}: +${heaviest[1].addedCpuMs.toFixed(1)} ms CPU, the floor +${floor?.addedCpuMs.toFixed(1)} ms)`,
       floorNote,
     ),
   ];
@@ -80,10 +83,12 @@ export function writeBundleSections(
   const path = new URL('results.json', HERE);
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
   const mine = bundleTargets(coldStart);
-  const ids = new Set(mine.map((t) => t.id));
+  const byId = new Map(mine.map((t) => [t.id, t]));
   results.coldStart = coldStart;
   results.stack = { ...results.stack, bundling };
-  results.targets = [...results.targets.filter((t) => !ids.has(t.id)), ...mine];
+  // Each target where the last whole run put it; a new one at the end.
+  const kept = results.targets.map((t) => byId.get(t.id) ?? t);
+  results.targets = [...kept, ...mine.filter((t) => !kept.includes(t))];
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(new URL('RESULTS.md', HERE), renderMarkdown(results));
   return mine;
