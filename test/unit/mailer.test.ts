@@ -16,7 +16,7 @@ beforeEach(() => {
   ses.reset();
   ses.onAnyCommand().rejects(new Error('unexpected SES call'));
   process.env[ENV.mailTransport] = 'ses';
-  process.env[ENV.mailFrom] = 'Dangan 档案 <archive@example.com>';
+  process.env[ENV.mailFrom] = 'noreply@archive.example.cn';
   process.env[ENV.mailConfigurationSet] = 'dangan-mail';
 });
 afterAll(() => {
@@ -36,7 +36,7 @@ describe('sendMail through SES', () => {
     });
     expect(ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input)).toEqual([
       {
-        FromEmailAddress: 'Dangan 档案 <archive@example.com>',
+        FromEmailAddress: 'noreply@archive.example.cn',
         Destination: { ToAddresses: ['clerk1@example.com'] },
         Content: {
           Simple: {
