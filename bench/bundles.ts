@@ -6,7 +6,7 @@
  * minutes. `cdkCheck` bundles one function through CDK itself and compares the bytes, so a drift
  * between the two paths shows in the results.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -130,24 +130,53 @@ export async function bundleAll(root = mkdtempSync(join(tmpdir(), 'dangan-bench-
   return out;
 }
 
-export async function bundleReference(root = mkdtempSync(join(tmpdir(), 'dangan-bench-reference-'))) {
+/** `contents` (TypeScript) bundled with the stack's options into `root`, as a function would be. */
+async function bundleSource(contents: string, root: string): Promise<Bundle> {
   const { entryPoints: _entry, ...options } = esbuildOptions(BUNDLING, 'reference.ts', root);
   await build({
     ...options,
-    stdin: {
-      contents:
-        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({});\n",
-      resolveDir: PROJECT_ROOT,
-      sourcefile: 'reference.ts',
-      loader: 'ts',
-    },
+    stdin: { contents, resolveDir: PROJECT_ROOT, sourcefile: 'reference.ts', loader: 'ts' },
   });
   const code = String(options.outfile);
   return {
     dir: root,
     bundleBytes: statSync(code).size,
     sourceMapBytes: statSync(`${code}.map`, { throwIfNoEntry: false })?.size ?? 0,
-  } satisfies Bundle;
+  };
+}
+
+export async function bundleReference(root = mkdtempSync(join(tmpdir(), 'dangan-bench-reference-'))) {
+  return bundleSource(
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({});\n",
+    root,
+  );
+}
+
+/**
+ * The floors of the import target (bench/results.ts FLOORS): the DynamoDB document client as
+ * Dangan's functions make it (functions/adapters/clients.ts), and a module importing nothing but
+ * the Node.js built-ins that bundle imports at its top, found in its own code.
+ */
+export async function bundleFloors(root = mkdtempSync(join(tmpdir(), 'dangan-bench-floors-'))) {
+  const documentClient = await bundleSource(
+    [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+      'export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+    ].join('\n'),
+    join(root, 'document-client'),
+  );
+  const code = readFileSync(join(documentClient.dir, 'index.mjs'), 'utf8');
+  // Static imports only: `import("node:http")` inside a function loads when a request needs it.
+  const builtins = [...new Set([...code.matchAll(/\bfrom\s*["'](node:[^"']+)["']/g)].map((m) => m[1]))];
+  const dir = join(root, 'builtins');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'index.mjs'), builtins.map((b) => `import ${JSON.stringify(b)};`).join('\n'));
+  return {
+    documentClient,
+    builtins: { dir, bundleBytes: statSync(join(dir, 'index.mjs')).size, sourceMapBytes: 0 },
+    builtinNames: builtins as string[],
+  };
 }
 
 /** Bundles `name` through CDK's NodejsFunction and says whether its code equals `bundle`'s. */

@@ -1,7 +1,7 @@
 /**
  * Cold-start proxy: the wall time of a fresh Node.js 22 process that imports a function's bundle
- * (index.mjs as the Lambda runtime loads it, with the function's own environment, source maps on
- * as NODE_OPTIONS sets them on AWS), divided by that of a bare `node -e 0` measured in the same
+ * (index.mjs as the Lambda runtime loads it, with the function's own environment from the
+ * synthesized template), divided by that of a bare `node -e 0` measured in the same
  * rounds. Rounds interleave the baseline and every bundle, so machine noise falls on all alike.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,11 +19,14 @@ export interface ColdStart {
   ratio: number;
   /** CPU time (user + system) of the importing process over that of a bare one: less sensitive to a busy machine. */
   cpuRatio: number;
+  /** The CPU time the import adds to a bare process (median), in ms: carries across machines. */
+  addedCpuMs: number;
   /**
-   * The same import without NODE_OPTIONS=--enable-source-maps (measured for a few functions
-   * only): with it, Node reads and parses the source map and scans the bundle's lines at load.
+   * The same import with NODE_OPTIONS=--enable-source-maps (measured for a few functions only),
+   * as the stack ran them before: Node then reads and parses the source map at every load, where
+   * the bundles now read it when a stack is first formatted (functions/adapters/source-mapped-stacks.ts).
    */
-  withoutSourceMaps?: { medianMs: number; ratio: number; cpuRatio: number };
+  withEnableSourceMaps?: { medianMs: number; ratio: number; cpuRatio: number; addedCpuMs: number };
   error?: string;
 }
 
@@ -75,7 +78,7 @@ function lambdaLikeEnv(name: string, facts: Partial<FunctionFacts> | undefined):
  */
 export function measureColdStarts(
   functions: Record<string, Bundle & Partial<FunctionFacts>>,
-  options: { runs?: number; minRuns?: number; budgetMs?: number; withoutSourceMaps?: string[] } = {},
+  options: { runs?: number; minRuns?: number; budgetMs?: number; withEnableSourceMaps?: string[] } = {},
 ): ColdStartResult {
   const runs = options.runs ?? 10;
   const minRuns = options.minRuns ?? 5;
@@ -86,8 +89,8 @@ export function measureColdStarts(
   const samples = new Map<string, { ms: number[]; cpu: number[] }>(
     names.map((n) => [n, { ms: [], cpu: [] }]),
   );
-  const plain = new Map<string, { ms: number[]; cpu: number[] }>(
-    (options.withoutSourceMaps ?? []).filter((n) => n in functions).map((n) => [n, { ms: [], cpu: [] }]),
+  const eager = new Map<string, { ms: number[]; cpu: number[] }>(
+    (options.withEnableSourceMaps ?? []).filter((n) => n in functions).map((n) => [n, { ms: [], cpu: [] }]),
   );
   const errors = new Map<string, string>();
   const bareEnv = { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', TZ: 'UTC' };
@@ -108,9 +111,9 @@ export function measureColdStarts(
       samples.get(name)?.ms.push(r.ms);
       samples.get(name)?.cpu.push(r.cpuMs);
     }
-    for (const [name, s] of plain) {
+    for (const [name, s] of eager) {
       const facts = functions[name] as Bundle & Partial<FunctionFacts>;
-      const { NODE_OPTIONS: _sourceMaps, ...env } = lambdaLikeEnv(name, facts);
+      const env = { ...lambdaLikeEnv(name, facts), NODE_OPTIONS: '--enable-source-maps' };
       const r = time(['--input-type=module', '-e', importScript(facts)], env);
       s.ms.push(r.ms);
       s.cpu.push(r.cpuMs);
@@ -123,6 +126,7 @@ export function measureColdStarts(
     medianMs: median(s.ms),
     ratio: median(s.ms) / baselineMedianMs,
     cpuRatio: median(s.cpu) / baselineCpuMedianMs,
+    addedCpuMs: median(s.cpu) - baselineCpuMedianMs,
   });
   const out: Record<string, ColdStart> = {};
   for (const name of names) {
@@ -136,7 +140,8 @@ export function measureColdStarts(
       medianMs: m,
       ratio: m / baselineMedianMs,
       cpuRatio: median(s.cpu) / baselineCpuMedianMs,
-      ...(plain.has(name) ? { withoutSourceMaps: ratiosOf(plain.get(name) ?? { ms: [], cpu: [] }) } : {}),
+      addedCpuMs: median(s.cpu) - baselineCpuMedianMs,
+      ...(eager.has(name) ? { withEnableSourceMaps: ratiosOf(eager.get(name) ?? { ms: [], cpu: [] }) } : {}),
       ...(error ? { error } : {}),
     };
   }
@@ -144,55 +149,81 @@ export function measureColdStarts(
 }
 
 /**
- * `BENCH_ONLY=bundles` (bench/run.ts): every bundle's bytes and import time, printed, leaving
- * bench/results.json and RESULTS.md as they are; `BENCH_FUNCTIONS=health,retention-sweep`
- * narrows the import timing to those functions (bytes are printed for all).
+ * Every function's bundle, the reference and the floors, imported in the same rounds
+ * (`names` narrows the functions timed; bytes are kept for all).
  */
-export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
-  const { bundleAll, bundleReference, cdkCheck } = await import('./bundles.ts');
-  const { synthesizeStack } = await import('./stack.ts');
-  const { REFERENCE } = await import('./results.ts');
-  log('synthesizing the stack (template only)');
-  const stack = synthesizeStack();
+export async function measureBundles(
+  functionFacts: Record<string, Partial<FunctionFacts>>,
+  log: (msg: string) => void,
+  names?: string[],
+) {
+  const { bundleAll, bundleFloors, bundleReference, cdkCheck } = await import('./bundles.ts');
+  const { FLOORS, REFERENCE } = await import('./results.ts');
   log("bundling every function with the stack's bundling options");
   const bundles = await bundleAll();
-  const health = bundles.health;
-  if (health) log(`health bundle ${cdkCheck('health', health).identical ? 'equals' : 'DIFFERS FROM'} CDK's`);
-  const only = process.env.BENCH_FUNCTIONS?.split(',').filter(Boolean);
-  const timed = Object.entries(bundles).filter(([n]) => !only || only.includes(n));
-  log(`cold-start proxy: ${timed.length} bundles`);
-  const result = measureColdStarts(
+  const bundling = cdkCheck('health', bundles.health as Bundle);
+  if (!bundling.identical) log('the health bundle differs from the one CDK builds');
+  const floors = await bundleFloors();
+  const timed = Object.entries(bundles).filter(([n]) => !names || names.includes(n));
+  log(`cold-start proxy: ${timed.length} bundles, the reference and ${Object.keys(FLOORS).length} floors`);
+  const coldStart = measureColdStarts(
     {
-      ...Object.fromEntries(timed.map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
+      ...Object.fromEntries(timed.map(([n, b]) => [n, { ...b, ...functionFacts[n] }])),
       [REFERENCE]: await bundleReference(),
+      [FLOORS.documentClient]: floors.documentClient,
+      [FLOORS.builtins]: floors.builtins,
     },
     {
       runs: 10,
       minRuns: 5,
       budgetMs: 180_000,
-      withoutSourceMaps: sourceMapProbes(Object.fromEntries(timed), REFERENCE),
+      withEnableSourceMaps: sourceMapProbes(Object.fromEntries(timed), REFERENCE),
     },
   );
   log(
-    `${result.runs} rounds; bare node ${result.baselineMedianMs.toFixed(0)} ms wall, ${result.baselineCpuMedianMs.toFixed(0)} ms CPU`,
+    `${coldStart.runs} rounds; bare node ${coldStart.baselineMedianMs.toFixed(0)} ms wall, ${coldStart.baselineCpuMedianMs.toFixed(0)} ms CPU`,
   );
-  const rows = Object.entries(bundles).map(([n, b]) => [n, b.bundleBytes, result.functions[n]] as const);
-  rows.push([REFERENCE, result.functions[REFERENCE]?.bundleBytes ?? 0, result.functions[REFERENCE]]);
-  for (const [name, bytes, c] of rows.sort((x, y) => y[1] - x[1])) {
-    const kb = (bytes / 1024).toFixed(0).padStart(4);
-    const t = c
-      ? `${c.medianMs.toFixed(0).padStart(5)} ms ${c.ratio.toFixed(2)}× cpu ${c.cpuRatio.toFixed(2)}×`
-      : '';
-    const plainRatio = c?.withoutSourceMaps
-      ? ` (without source maps ${c.withoutSourceMaps.ratio.toFixed(2)}×)`
-      : '';
-    log(
-      `${bytes > 500 * 1024 ? 'OVER' : '    '} ${kb} KB ${t}${plainRatio} ${name}${c?.error ? ` ERROR ${c.error}` : ''}`,
-    );
-  }
+  return { bundles, bundling, coldStart, floorBuiltins: floors.builtinNames };
 }
 
-/** Functions also timed without source maps: the reference, health and the largest bundle. */
+/**
+ * `BENCH_ONLY=bundles` (bench/run.ts): every bundle's bytes and import time, printed; its own
+ * sections of bench/results.json (`coldStart`, `stack.bundling` and the bundle and import targets)
+ * are replaced and RESULTS.md rendered again, every other section left as the last run wrote it.
+ * `BENCH_FUNCTIONS=health,retention-sweep` narrows the import timing to those functions and
+ * leaves results.json alone (a partial table would judge the targets on a few functions).
+ */
+export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
+  const { synthesizeStack } = await import('./stack.ts');
+  const { isReference } = await import('./results.ts');
+  log('synthesizing the stack (template only)');
+  const stack = synthesizeStack();
+  const only = process.env.BENCH_FUNCTIONS?.split(',').filter(Boolean);
+  const { bundles, bundling, coldStart, floorBuiltins } = await measureBundles(stack.functions, log, only);
+  log(`the floor's built-ins: ${floorBuiltins.join(', ')}`);
+  for (const [name, c] of Object.entries(coldStart.functions).sort(
+    (x, y) => y[1].bundleBytes - x[1].bundleBytes,
+  )) {
+    const kb = (c.bundleBytes / 1024).toFixed(0).padStart(4);
+    const t = `${c.medianMs.toFixed(0).padStart(5)} ms ${c.ratio.toFixed(2)}× cpu ${c.cpuRatio.toFixed(2)}× +${c.addedCpuMs.toFixed(1)} ms`;
+    const eager = c.withEnableSourceMaps
+      ? ` (with --enable-source-maps ${c.withEnableSourceMaps.ratio.toFixed(2)}×, +${c.withEnableSourceMaps.addedCpuMs.toFixed(1)} ms)`
+      : '';
+    log(
+      `${c.bundleBytes > 400 * 1024 ? 'OVER' : '    '} ${kb} KB ${t}${eager} ${name}${c.error ? ` ERROR ${c.error}` : ''}`,
+    );
+  }
+  const untimed = Object.keys(bundles).filter((n) => !(n in coldStart.functions) && !isReference(n));
+  if (untimed.length > 0) {
+    log(`${untimed.length} functions not timed (BENCH_FUNCTIONS): bench/results.json left as it is`);
+    return;
+  }
+  const { writeBundleSections } = await import('./bundle-targets.ts');
+  for (const t of writeBundleSections(coldStart, bundling))
+    log(`${t.met ? 'met' : 'MISSED'} ${t.id}: ${t.measured}`);
+}
+
+/** Functions also timed with --enable-source-maps: the reference, health and the largest bundle. */
 export function sourceMapProbes(bundles: Record<string, Bundle>, reference: string): string[] {
   const entries = Object.entries(bundles);
   if (entries.length === 0) return [reference];

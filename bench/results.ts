@@ -21,6 +21,20 @@ export interface RegionCost {
   byScanner: Record<string, number>;
 }
 
+/**
+ * The floors of the import target, bundled and imported like a function: what a function that
+ * reads or writes DynamoDB cannot do without (the document client every Dangan function uses, and
+ * the Node.js built-ins the SDK imports at its top, which load before any of its code runs).
+ */
+export const FLOORS = {
+  documentClient: 'floor: DynamoDB document client alone',
+  builtins: 'floor: the Node.js built-ins the SDK imports',
+} as const;
+
+/** A measured bundle that is a reference or a floor, not a function. */
+export const isReference = (name: string): boolean =>
+  name === REFERENCE || (Object.values(FLOORS) as string[]).includes(name);
+
 export interface WorkloadCost {
   label: string;
   businessEvent: string;

@@ -21,9 +21,9 @@ import {
   stackPricing,
   storageInput,
 } from './bill.ts';
-import { type Bundle, bundleAll, bundleReference, cdkCheck } from './bundles.ts';
+import { bundleTargets } from './bundle-targets.ts';
 import type { ColdStartResult } from './coldstart.ts';
-import { bundlesOnly, measureColdStarts, sourceMapProbes } from './coldstart.ts';
+import { bundlesOnly, measureBundles } from './coldstart.ts';
 import { storageModel, sumUsd } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
 import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
@@ -34,7 +34,6 @@ import {
   type DashboardResult,
   judge,
   type LoanCost,
-  REFERENCE,
   type RegionCost,
   type Results,
   type SweepResult,
@@ -326,20 +325,7 @@ async function main(): Promise<void> {
   log('synthesizing the stack (template only)');
   const stack = synthesizeStack();
   if (stack.synthError) log(`synthesis reported: ${stack.synthError.split('\n')[0]}`);
-  log("bundling every function with the stack's bundling options");
-  const bundles = await bundleAll();
-  const bundling = cdkCheck('health', bundles.health as Bundle);
-  if (!bundling.identical) log('the health bundle differs from the one CDK builds');
-
-  log(`cold-start proxy: ${Object.keys(bundles).length} bundles`);
-  const coldStart = measureColdStarts(
-    {
-      ...Object.fromEntries(Object.entries(bundles).map(([n, b]) => [n, { ...b, ...stack.functions[n] }])),
-      [REFERENCE]: await bundleReference(),
-    },
-    { runs: 10, minRuns: 5, budgetMs: 180_000, withoutSourceMaps: sourceMapProbes(bundles, REFERENCE) },
-  );
-  log(`cold-start proxy: ${coldStart.runs} rounds, bare node ${coldStart.baselineMedianMs.toFixed(0)} ms`);
+  const { bundling, coldStart } = await measureBundles(stack.functions, log);
   const pricing = stackPricing(stack, coldStart);
 
   log('starting the local system with meters');
@@ -449,12 +435,6 @@ async function main(): Promise<void> {
     ),
   };
 
-  const measured = Object.entries(coldStart.functions).filter(([n]) => n !== REFERENCE);
-  const biggest = measured.reduce((x, y) => (y[1].bundleBytes > x[1].bundleBytes ? y : x));
-  const slowest = measured.reduce((x, y) => (y[1].ratio > x[1].ratio ? y : x));
-  const bundleLimitKb = 400;
-  const overSize = measured.filter(([, f]) => f.bundleBytes > bundleLimitKb * 1024).map(([n]) => n);
-  const overTime = measured.filter(([, f]) => f.ratio > 2).map(([n]) => n);
   const throttles = throttleCheck(workloads);
   const tightest = throttles.rows.reduce((x, y) => (y.headroom < x.headroom ? y : x));
   const xrayPerThousand = (w: WorkloadCost) =>
@@ -490,23 +470,7 @@ async function main(): Promise<void> {
       hotKeys ? `${hotRunNote}; set by ${hotKeys.ceiling.limitedBy}` : 'not measured',
     ),
     ...costs.targets.filter((t) => t.id.startsWith('intake-cost')),
-    judge(
-      {
-        id: 'largest-bundle-kb',
-        name: 'Largest function bundle',
-        target: `≤ ${bundleLimitKb} KB`,
-        limit: bundleLimitKb,
-      },
-      biggest[1].bundleBytes / 1024,
-      `${(biggest[1].bundleBytes / 1024).toFixed(0)} KB (${biggest[0]}); ${overSize.length} of ${measured.length} over`,
-      overSize.length ? `over: ${overSize.join(', ')}` : 'every bundle within the limit',
-    ),
-    judge(
-      { id: 'slowest-import-ratio', name: 'Slowest bundle import vs bare node', target: '≤ 2.0×', limit: 2 },
-      slowest[1].ratio,
-      `${slowest[1].ratio.toFixed(2)}× (${slowest[0]}); ${overTime.length} of ${measured.length} over`,
-      overTime.length ? `over: ${overTime.join(', ')}` : 'every bundle within the limit',
-    ),
+    ...bundleTargets(coldStart),
     judge(
       {
         id: 'sweep-read-ratio',

@@ -139,8 +139,6 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
   const env: Record<string, string> = {
     [ENV.scheme]: r.schemeId,
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    // Stack traces point at the TypeScript sources through the bundled source maps.
-    NODE_OPTIONS: '--enable-source-maps',
   };
   if (access.table) env[ENV.table] = r.table;
   if (access.audit) env[ENV.auditTable] = r.auditTable;

@@ -1,13 +1,16 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import nodemailer, { type Transporter } from 'nodemailer';
 import { mailConfigurationSet, mailFrom, mailTransport } from './env.ts';
 
 /**
- * The one way a message leaves Dangan: nodemailer, over the transport configuration names
+ * The one way a message leaves Dangan, over the transport configuration names
  * (`MAIL_TRANSPORT`): `ses` sends through the SES v2 API with the stack's configuration set (its
  * events report bounces and complaints), an `smtp://host:port` URL sends over SMTP (the local
- * MailDev, or SES's SMTP interface). The same code path either way; the function does not know
- * which one it has.
+ * MailDev, or SES's SMTP interface). The function does not know which one it has.
+ *
+ * SES takes the message as fields (subject, text, headers) and composes the MIME itself, so the
+ * SES path needs nothing beyond the SES client. SMTP needs a MIME composer and an SMTP client
+ * (nodemailer, about 240 KB bundled): smtp-mail.ts loads it when an SMTP URL is configured, and
+ * the stack's bundles, which always send through SES, leave it out (infra/constructs/functions.ts).
  */
 
 export interface OutgoingMail {
@@ -18,32 +21,41 @@ export interface OutgoingMail {
   unsubscribe: string;
 }
 
-let transporter: Transporter | undefined;
+type Send = (mail: OutgoingMail & { from: string }) => Promise<void>;
 
-function transport(): Transporter {
-  if (transporter) return transporter;
-  const configured = mailTransport();
-  if (configured === 'ses') {
-    const configurationSet = mailConfigurationSet();
-    transporter = nodemailer.createTransport({
-      SES: { sesClient: new SESv2Client({}), SendEmailCommand },
-      ...(configurationSet ? { ses: { ConfigurationSetName: configurationSet } } : {}),
-    });
-  } else if (/^smtps?:\/\//.test(configured)) {
-    transporter = nodemailer.createTransport(configured);
-  } else {
-    throw new Error(`MAIL_TRANSPORT must be "ses" or an smtp:// URL, not ${configured}`);
+let transport: Send | undefined;
+
+async function transportFor(configured: string): Promise<Send> {
+  if (configured === 'ses') return sendThroughSes(new SESv2Client({}), mailConfigurationSet());
+  if (/^smtps?:\/\//.test(configured)) {
+    const { smtpSender } = await import('./smtp-mail.ts');
+    return smtpSender(configured);
   }
-  return transporter;
+  throw new Error(`MAIL_TRANSPORT must be "ses" or an smtp:// URL, not ${configured}`);
+}
+
+/** SES v2 SendEmail with simple content: UTF-8 subject and text, List-Unsubscribe as a header. */
+export function sendThroughSes(ses: SESv2Client, configurationSet: string | undefined): Send {
+  return async (mail) => {
+    await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: mail.from,
+        Destination: { ToAddresses: [mail.to] },
+        Content: {
+          Simple: {
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
+            Headers: [{ Name: 'List-Unsubscribe', Value: `<${mail.unsubscribe}>` }],
+          },
+        },
+        ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
+      }),
+    );
+  };
 }
 
 /** Sends one plain-text message (UTF-8); a refusal of the transport is thrown. */
 export async function sendMail(mail: OutgoingMail): Promise<void> {
-  await transport().sendMail({
-    from: mailFrom(),
-    to: mail.to,
-    subject: mail.subject,
-    text: mail.text,
-    headers: { 'List-Unsubscribe': `<${mail.unsubscribe}>` },
-  });
+  transport ??= await transportFor(mailTransport());
+  await transport({ ...mail, from: mailFrom() });
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadRequest, Conflict, Forbidden } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { type Actor, ADMINISTRATORS, isRole, ROLES, type Role } from './roles.ts';
@@ -127,27 +127,29 @@ export class AccountDisabled extends Error {
 const REGION = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 
 export const roleBodySchema = lazySchema(() =>
-  z.object({ role: z.string().refine(isRole, `must be one of ${ROLES.join(', ')}`) }).strict(),
+  z.strictObject({ role: z.string().check(z.refine(isRole, `must be one of ${ROLES.join(', ')}`)) }),
 );
 
 export const disableBodySchema = lazySchema(() =>
-  z.object({ reason: z.string().trim().min(1, 'must not be empty').max(500) }).strict(),
+  z.strictObject({
+    reason: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(500)),
+  }),
 );
 
 export const regionsBodySchema = lazySchema(() =>
-  z
-    .object({
-      regions: z
-        .array(
-          z
-            .string()
-            .trim()
-            .toUpperCase()
-            .regex(REGION, 'must be 1-32 letters, digits, hyphens or underscores'),
-        )
-        .max(50),
-    })
-    .strict(),
+  z.strictObject({
+    regions: z
+      .array(
+        z
+          .string()
+          .check(
+            z.trim(),
+            z.toUpperCase(),
+            z.regex(REGION, 'must be 1-32 letters, digits, hyphens or underscores'),
+          ),
+      )
+      .check(z.maxLength(50)),
+  }),
 );
 
 export type AccountChange =

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { csvField } from './csv-field.ts';
 import { BadRequest } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -43,18 +43,16 @@ const when = lazySchema(() =>
 
 /** `GET /audit` and `GET /audit/export` query. */
 export const auditQuerySchema = lazySchema(() =>
-  z
-    .object({
-      targetId: z.string().min(1).max(200).optional(),
-      actor: z.string().min(1).max(200).optional(),
-      action: z.string().min(1).max(100).optional(),
-      from: when.optional(),
-      to: when.optional(),
-      limit: z.coerce.number().int().min(1).max(1000).optional(),
-      cursor: z.string().min(1).max(4000).optional(),
-      format: z.enum(['json', 'csv']).optional(),
-    })
-    .strict(),
+  z.strictObject({
+    targetId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    actor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    action: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    from: z.optional(when),
+    to: z.optional(when),
+    limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000))),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
+    format: z.optional(z.enum(['json', 'csv'])),
+  }),
 );
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Customer, type CustomerChange, type CustomerVersion, earliestClosure } from './customers.ts';
 import { assertNotBefore, assertNotFuture } from './dated-facts.ts';
 import { type DisposableDocument, dueOnFor, retentionYearsOf } from './disposal.ts';
@@ -26,12 +26,12 @@ import type { Actor } from './roles.ts';
 
 /** `PUT /customers/{customerId}/closure`. */
 export const closureCorrectionSchema = lazySchema(() =>
-  z
-    .object({
-      closedAt: z.iso.date('must be a date YYYY-MM-DD'),
-      reason: z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters'),
-    })
-    .strict(),
+  z.strictObject({
+    closedAt: z.iso.date('must be a date YYYY-MM-DD'),
+    reason: z
+      .string()
+      .check(z.trim(), z.minLength(1, 'is required'), z.maxLength(500, 'must be at most 500 characters')),
+  }),
 );
 export type ClosureCorrection = z.infer<typeof closureCorrectionSchema>;
 

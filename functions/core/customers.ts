@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { now } from './clock.ts';
 import { CUSTOMER_NO_PATTERN } from './customer-numbers.ts';
 import { assertNotBefore, assertNotFuture, earliestDayOf } from './dated-facts.ts';
@@ -193,43 +193,53 @@ const text = () =>
   z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
 
 const customerNoField = lazySchema(() =>
-  text()
-    .trim()
-    .toUpperCase()
-    .regex(CUSTOMER_NO_PATTERN, 'must be 4-32 letters, digits or hyphens, starting with a letter or digit'),
+  text().check(
+    z.trim(),
+    z.toUpperCase(),
+    z.regex(CUSTOMER_NO_PATTERN, 'must be 4-32 letters, digits or hyphens, starting with a letter or digit'),
+  ),
 );
 
 /** Free text a person typed: trimmed, not empty, at most `max` characters, no control characters. */
 const plainText = (max: number) =>
-  text()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters');
+  text().check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(max, `must be at most ${max} characters`),
+    z.refine((v) => !/\p{Cc}/u.test(v), 'must not contain control characters'),
+  );
 
 const nameField = lazySchema(() => plainText(100));
 
-const idNumberField = lazySchema(() => text().trim().toUpperCase().superRefine(problemOf(idNumberProblem)));
+const idNumberField = lazySchema(() =>
+  text().check(z.trim(), z.toUpperCase(), z.superRefine(problemOf(idNumberProblem))),
+);
 
 const phoneField = lazySchema(() =>
-  text()
-    .overwrite(normalizePhone)
-    .refine(
+  text().check(
+    z.overwrite(normalizePhone),
+    z.refine(
       isPhoneNumber,
       'must be a mobile number (13812345678), a landline with area code, or +<country><number>',
     ),
+  ),
 );
 
 const addressField = lazySchema(() => plainText(200));
 
 const regionField = lazySchema(() =>
-  text().trim().toUpperCase().regex(REGION_PATTERN, 'must be 1-32 letters, digits, hyphens or underscores'),
+  text().check(
+    z.trim(),
+    z.toUpperCase(),
+    z.regex(REGION_PATTERN, 'must be 1-32 letters, digits, hyphens or underscores'),
+  ),
 );
 
 const bankAccountField = lazySchema(() =>
-  text()
-    .overwrite((v) => v.replace(/\s+/g, ''))
-    .regex(/^\d{8,32}$/, 'must be 8-32 digits'),
+  text().check(
+    z.overwrite((v) => v.replace(/\s+/g, '')),
+    z.regex(/^\d{8,32}$/, 'must be 8-32 digits'),
+  ),
 );
 
 const accountStatusField = lazySchema(() =>
@@ -242,25 +252,23 @@ const dateField = lazySchema(() => z.iso.date({ error: 'must be a date YYYY-MM-D
 
 function typeField(scheme: Scheme) {
   const codes = scheme.customerTypes.map((t) => t.code);
-  return text().refine((v) => codes.includes(v), `must be one of ${codes.join(', ')}`);
+  return text().check(z.refine((v) => codes.includes(v), `must be one of ${codes.join(', ')}`));
 }
 
 /** Body of POST /customers; unknown fields are refused. */
 export function createCustomerSchema(scheme: Scheme) {
-  return z
-    .object({
-      customerNo: customerNoField,
-      name: nameField,
-      type: typeField(scheme),
-      idNumber: idNumberField.optional(),
-      phone: phoneField.optional(),
-      address: addressField.optional(),
-      region: regionField.optional(),
-      bankAccount: bankAccountField.optional(),
-      accountStatus: accountStatusField.optional(),
-      closedAt: dateField.optional(),
-    })
-    .strict();
+  return z.strictObject({
+    customerNo: customerNoField,
+    name: nameField,
+    type: typeField(scheme),
+    idNumber: z.optional(idNumberField),
+    phone: z.optional(phoneField),
+    address: z.optional(addressField),
+    region: z.optional(regionField),
+    bankAccount: z.optional(bankAccountField),
+    accountStatus: z.optional(accountStatusField),
+    closedAt: z.optional(dateField),
+  });
 }
 export type CreateCustomerInput = z.infer<ReturnType<typeof createCustomerSchema>>;
 
@@ -270,44 +278,47 @@ export type CreateCustomerInput = z.infer<ReturnType<typeof createCustomerSchema
  */
 export function updateCustomerSchema(scheme: Scheme) {
   return z
-    .object({
-      customerNo: z
-        .never({ error: 'cannot be changed: the customer number identifies the customer for good' })
-        .optional(),
-      name: nameField.optional(),
-      type: typeField(scheme).optional(),
-      idNumber: idNumberField.nullable().optional(),
-      phone: phoneField.nullable().optional(),
-      address: addressField.nullable().optional(),
-      region: regionField.optional(),
-      bankAccount: bankAccountField.nullable().optional(),
-      accountStatus: accountStatusField.optional(),
-      closedAt: dateField.optional(),
+    .strictObject({
+      customerNo: z.optional(
+        z.never({ error: 'cannot be changed: the customer number identifies the customer for good' }),
+      ),
+      name: z.optional(nameField),
+      type: z.optional(typeField(scheme)),
+      idNumber: z.optional(z.nullable(idNumberField)),
+      phone: z.optional(z.nullable(phoneField)),
+      address: z.optional(z.nullable(addressField)),
+      region: z.optional(regionField),
+      bankAccount: z.optional(z.nullable(bankAccountField)),
+      accountStatus: z.optional(accountStatusField),
+      closedAt: z.optional(dateField),
     })
-    .strict()
-    .refine((o) => Object.keys(o).length > 0, {
-      message: 'names no field to change',
-      // Only for an otherwise valid body: unknown fields are reported on their own.
-      when: (payload) => payload.issues.length === 0,
-    });
+    .check(
+      z.refine((o) => Object.keys(o).length > 0, {
+        message: 'names no field to change',
+        // Only for an otherwise valid body: unknown fields are reported on their own.
+        when: (payload) => payload.issues.length === 0,
+      }),
+    );
 }
 export type UpdateCustomerInput = z.infer<ReturnType<typeof updateCustomerSchema>>;
 
 /** Query of GET /customers. */
 export const searchQuerySchema = lazySchema(() =>
-  z
-    .object({
-      q: z.string().trim().max(100, 'must be at most 100 characters').optional(),
-      region: regionField.optional(),
-      limit: z
-        .string()
-        .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
-        .transform(Number)
-        .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
-        .optional(),
-      cursor: z.string().min(1).max(2048, 'is not a cursor returned by this search').optional(),
-    })
-    .strict(),
+  z.strictObject({
+    q: z.optional(z.string().check(z.trim(), z.maxLength(100, 'must be at most 100 characters'))),
+    region: z.optional(regionField),
+    limit: z.optional(
+      z
+        .pipe(
+          z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
+          z.transform(Number),
+        )
+        .check(z.refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')),
+    ),
+    cursor: z.optional(
+      z.string().check(z.minLength(1), z.maxLength(2048, 'is not a cursor returned by this search')),
+    ),
+  }),
 );
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 export const DEFAULT_PAGE_SIZE = 20;

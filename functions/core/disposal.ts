@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DocumentRecord } from './documents.ts';
 import { BadRequest, type FieldError } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -186,11 +186,9 @@ export function startClock(
 
 /** `PUT /documents/{documentId}/contract-end`. */
 export const contractEndSchema = lazySchema(() =>
-  z
-    .object({
-      endedOn: z.iso.date('must be a date YYYY-MM-DD'),
-    })
-    .strict(),
+  z.strictObject({
+    endedOn: z.iso.date('must be a date YYYY-MM-DD'),
+  }),
 );
 
 // ---- Batches ----------------------------------------------------------------------------------
@@ -489,11 +487,9 @@ export function disposalTaskSummary(
 // ---- Holds ------------------------------------------------------------------------------------
 
 export const holdInputSchema = lazySchema(() =>
-  z
-    .object({
-      reason: z.string().trim().min(1, 'a hold needs a reason').max(1000),
-    })
-    .strict(),
+  z.strictObject({
+    reason: z.string().check(z.trim(), z.minLength(1, 'a hold needs a reason'), z.maxLength(1000)),
+  }),
 );
 
 export interface Hold {
@@ -541,11 +537,9 @@ export function onLoanUntil(grants: readonly LoanOut[], today: string): string |
 
 /** `GET /disposals` query. */
 export const disposalQuerySchema = lazySchema(() =>
-  z
-    .object({
-      status: z.enum(BATCH_STATUSES).optional(),
-      limit: z.coerce.number().int().min(1).max(100).optional(),
-      nextToken: z.string().min(1).max(2000).optional(),
-    })
-    .strict(),
+  z.strictObject({
+    status: z.optional(z.enum(BATCH_STATUSES)),
+    limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
+    nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+  }),
 );

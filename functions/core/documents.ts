@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type ArchiveCodeParts, formatArchiveCode, sequenceKey } from './archive-code.ts';
 import { now } from './clock.ts';
 import { Conflict } from './errors.ts';
@@ -60,13 +60,11 @@ export function documentChecks(problems: readonly Problem[], documentId: string)
  * original back there when it is returned.
  */
 export const shelfLocationSchema = lazySchema(() =>
-  z
-    .object({
-      room: z.string().trim().min(1).max(40),
-      cabinet: z.string().trim().min(1).max(40),
-      box: z.string().trim().min(1).max(40),
-    })
-    .strict(),
+  z.strictObject({
+    room: z.string().check(z.trim(), z.minLength(1), z.maxLength(40)),
+    cabinet: z.string().check(z.trim(), z.minLength(1), z.maxLength(40)),
+    box: z.string().check(z.trim(), z.minLength(1), z.maxLength(40)),
+  }),
 );
 
 export type ShelfLocation = z.infer<typeof shelfLocationSchema>;
@@ -273,29 +271,31 @@ export type DocumentView = ReturnType<typeof documentView>;
 /** `GET /documents` query. */
 export const documentQuerySchema = lazySchema(() =>
   z
-    .object({
-      customerId: z.string().min(1).max(100).optional(),
-      archiveCode: z.string().min(1).max(100).optional(),
+    .strictObject({
+      customerId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+      archiveCode: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
       // The whole archive by archive year (and class), for callers serving every region.
-      year: z.coerce.number().int().min(1900).max(2999).optional(),
-      classCode: z
-        .string()
-        .regex(/^[A-Z0-9]{1,16}$/, 'must be a class code as it stands in archive codes, e.g. YK')
-        .optional(),
-      docType: z.string().min(1).max(12).optional(),
-      status: z.enum(DOCUMENT_STATUSES).optional(),
-      limit: z.coerce.number().int().min(1).max(500).optional(),
-      nextToken: z.string().min(1).max(2000).optional(),
+      year: z.optional(z.coerce.number().check(z.int(), z.minimum(1900), z.maximum(2999))),
+      classCode: z.optional(
+        z
+          .string()
+          .check(z.regex(/^[A-Z0-9]{1,16}$/, 'must be a class code as it stands in archive codes, e.g. YK')),
+      ),
+      docType: z.optional(z.string().check(z.minLength(1), z.maxLength(12))),
+      status: z.optional(z.enum(DOCUMENT_STATUSES)),
+      limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500))),
+      nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
     })
-    .strict()
-    .refine((q) => q.customerId !== undefined || q.archiveCode !== undefined || q.year !== undefined, {
-      message: 'give customerId, archiveCode or year',
-      path: ['customerId'],
-    })
-    .refine((q) => q.classCode === undefined || q.year !== undefined, {
-      message: 'classCode narrows a listing by year: give year too',
-      path: ['classCode'],
-    }),
+    .check(
+      z.refine((q) => q.customerId !== undefined || q.archiveCode !== undefined || q.year !== undefined, {
+        message: 'give customerId, archiveCode or year',
+        path: ['customerId'],
+      }),
+      z.refine((q) => q.classCode === undefined || q.year !== undefined, {
+        message: 'classCode narrows a listing by year: give year too',
+        path: ['classCode'],
+      }),
+    ),
 );
 
 export type DocumentQuery = z.infer<typeof documentQuerySchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DocumentRecord } from './documents.ts';
 import { isSha256Hex } from './documents.ts';
 import { Conflict, NotFound } from './errors.ts';
@@ -21,56 +21,58 @@ export const MAX_EXPORT_PART_DOCUMENTS = 500;
 /** Customer numbers a selection names at most (recorded with every part). */
 export const MAX_EXPORT_CUSTOMERS = 1000;
 
-const id = () => z.string().refine(isRequestId, `must be ${ID_RULE}`);
+const id = () => z.string().check(z.refine(isRequestId, `must be ${ID_RULE}`));
 
 export const exportRecordSchema = lazySchema(() =>
-  z
-    .object({
-      /** Chosen by the client when the bag is begun; every part of the bag carries it. */
-      exportId: id(),
-      /** The bag's directory name. */
-      bag: z
-        .string()
-        .regex(
+  z.strictObject({
+    /** Chosen by the client when the bag is begun; every part of the bag carries it. */
+    exportId: id(),
+    /** The bag's directory name. */
+    bag: z
+      .string()
+      .check(
+        z.regex(
           /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/,
           'must be 1 to 200 letters, digits, ".", "_", "+" or "-"',
         ),
-      customerId: id(),
-      part: z.number().int().min(1).max(100_000),
-      selection: z
-        .object({
-          customers: z
-            .array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{3,31}$/, 'must be a customer number'))
-            .max(MAX_EXPORT_CUSTOMERS),
-          year: z.number().int().min(1900).max(9999).optional(),
-          category: z
-            .string()
-            .regex(/^[A-Z0-9]{1,16}$/, 'must be 1 to 16 upper-case letters or digits')
-            .optional(),
-        })
-        .strict()
-        // No customers named: the whole archive year.
-        .refine((s) => s.customers.length > 0 || s.year !== undefined, {
+      ),
+    customerId: id(),
+    part: z.number().check(z.int(), z.minimum(1), z.maximum(100_000)),
+    selection: z
+      .strictObject({
+        customers: z
+          .array(z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{3,31}$/, 'must be a customer number')))
+          .check(z.maxLength(MAX_EXPORT_CUSTOMERS)),
+        year: z.optional(z.number().check(z.int(), z.minimum(1900), z.maximum(9999))),
+        category: z.optional(
+          z.string().check(z.regex(/^[A-Z0-9]{1,16}$/, 'must be 1 to 16 upper-case letters or digits')),
+        ),
+      })
+      .check(
+        z.refine((s) => s.customers.length > 0 || s.year !== undefined, {
           message: 'names no customer and no year',
           path: ['customers'],
         }),
-      documents: z
-        .array(
-          z
-            .object({
-              documentId: id(),
-              archiveCode: z.string().min(1).max(100),
-              sha256: z.string().refine(isSha256Hex, 'must be a SHA-256 in lower-case hex'),
-            })
-            .strict(),
-        )
-        .max(MAX_EXPORT_PART_DOCUMENTS, `must name at most ${MAX_EXPORT_PART_DOCUMENTS} documents per part`)
-        .refine(
+      ),
+    documents: z
+      .array(
+        z.strictObject({
+          documentId: id(),
+          archiveCode: z.string().check(z.minLength(1), z.maxLength(100)),
+          sha256: z.string().check(z.refine(isSha256Hex, 'must be a SHA-256 in lower-case hex')),
+        }),
+      )
+      .check(
+        z.maxLength(
+          MAX_EXPORT_PART_DOCUMENTS,
+          `must name at most ${MAX_EXPORT_PART_DOCUMENTS} documents per part`,
+        ),
+        z.refine(
           (docs) => new Set(docs.map((d) => d.documentId)).size === docs.length,
           'names a document twice',
         ),
-    })
-    .strict(),
+      ),
+  }),
 );
 
 export type ExportRecord = z.infer<typeof exportRecordSchema>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseArchiveCode, sequenceKey } from './archive-code.ts';
 import { BadRequest, type FieldError } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -111,62 +111,64 @@ export const SCAN_GRACE_SECONDS = 3600;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const openImportSchema = lazySchema(() =>
-  z
-    .object({
-      catalogueSha256: z
-        .string()
-        .regex(
+  z.strictObject({
+    catalogueSha256: z
+      .string()
+      .check(
+        z.regex(
           /^[0-9a-f]{64}$/,
           'catalogueSha256 must be 64 lower-case hex characters / 须为 64 位小写十六进制',
         ),
-    })
-    .strict(),
+      ),
+  }),
 );
 
 export const registerRowsSchema = lazySchema(() =>
   z
-    .object({
+    .strictObject({
       rows: z
         .array(
-          z
-            .object({
-              row: z.number().int().min(1).max(100_000_000),
-              customerId: z.string().min(1).max(100),
-              businessEvent: z.string().min(1).max(12),
-              docType: z.string().min(1).max(12),
-              title: z.string(),
-              fileName: z.string(),
-              contentType: z.string(),
-              size: z.number(),
-              sha256: z.string(),
-              date: z.string().regex(DAY, 'date must be YYYY-MM-DD / 形成日期须为 YYYY-MM-DD'),
-              legacyCode: z.string().min(1).max(64).optional(),
-              /** The scan's path under the scans folder, as the catalogue gives it (the report's file column). */
-              file: z.string().min(1).max(1024).optional(),
-            })
-            .strict(),
+          z.strictObject({
+            row: z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000)),
+            customerId: z.string().check(z.minLength(1), z.maxLength(100)),
+            businessEvent: z.string().check(z.minLength(1), z.maxLength(12)),
+            docType: z.string().check(z.minLength(1), z.maxLength(12)),
+            title: z.string(),
+            fileName: z.string(),
+            contentType: z.string(),
+            size: z.number(),
+            sha256: z.string(),
+            date: z.string().check(z.regex(DAY, 'date must be YYYY-MM-DD / 形成日期须为 YYYY-MM-DD')),
+            legacyCode: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+            /** The scan's path under the scans folder, as the catalogue gives it (the report's file column). */
+            file: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+          }),
         )
-        .min(1)
-        .max(ROWS_PER_REQUEST),
+        .check(z.minLength(1), z.maxLength(ROWS_PER_REQUEST)),
     })
-    .strict()
-    .superRefine((input, ctx) => {
-      const seen = new Set<number>();
-      input.rows.forEach((r, i) => {
-        if (seen.has(r.row)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['rows', i, 'row'],
-            message: `row ${r.row} twice / 行号重复`,
-          });
-        }
-        seen.add(r.row);
-      });
-    }),
+    .check(
+      z.superRefine((input, ctx) => {
+        const seen = new Set<number>();
+        input.rows.forEach((r, i) => {
+          if (seen.has(r.row)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['rows', i, 'row'],
+              message: `row ${r.row} twice / 行号重复`,
+            });
+          }
+          seen.add(r.row);
+        });
+      }),
+    ),
 );
 
 export const uploadsSchema = lazySchema(() =>
-  z.object({ rows: z.array(z.number().int().min(1)).min(1).max(ROWS_PER_REQUEST) }).strict(),
+  z.strictObject({
+    rows: z
+      .array(z.number().check(z.int(), z.minimum(1)))
+      .check(z.minLength(1), z.maxLength(ROWS_PER_REQUEST)),
+  }),
 );
 
 export type RegisterRowsInput = z.infer<typeof registerRowsSchema>;
@@ -352,12 +354,10 @@ export function importView(batch: ImportBatch) {
 
 /** `GET /imports?limit=&nextToken=`: a page of batches, newest first. */
 export const importListSchema = lazySchema(() =>
-  z
-    .object({
-      limit: z.coerce.number().int().min(1).max(100).optional(),
-      nextToken: z.string().min(1).max(2000).optional(),
-    })
-    .strict(),
+  z.strictObject({
+    limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
+    nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+  }),
 );
 
 /** A row as `GET /imports/{importId}/rows` shows it; `uploaded`: its scan has arrived. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ActiveLoanGrant, DocumentRecord, ShelfLocation } from './documents.ts';
 import { Conflict, DomainError, Forbidden } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
@@ -115,33 +115,37 @@ export function contentUrlSeconds(lifetime: number, loan: { dueAt: string } | un
 /** `POST /loans` body; the longest loan comes from the scheme. */
 export function createLoanSchema(scheme: Scheme) {
   const max = scheme.limits.maxLoanDays;
-  return z
-    .object({
-      documentIds: z
-        .array(z.string().trim().min(1, 'a document id is empty').max(100), {
-          error: 'documentIds is required: the ids of the documents to borrow',
-        })
-        .min(1, 'documentIds is empty: name at least one document')
-        .max(MAX_DOCUMENTS_PER_LOAN, `at most ${MAX_DOCUMENTS_PER_LOAN} documents per loan`)
-        .superRefine((ids, ctx) => {
+  return z.strictObject({
+    documentIds: z
+      .array(z.string().check(z.trim(), z.minLength(1, 'a document id is empty'), z.maxLength(100)), {
+        error: 'documentIds is required: the ids of the documents to borrow',
+      })
+      .check(
+        z.minLength(1, 'documentIds is empty: name at least one document'),
+        z.maxLength(MAX_DOCUMENTS_PER_LOAN, `at most ${MAX_DOCUMENTS_PER_LOAN} documents per loan`),
+        z.superRefine((ids, ctx) => {
           const seen = new Set<string>();
           ids.forEach((id, i) => {
             if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is named twice` });
             seen.add(id);
           });
         }),
-      purpose: z
-        .string({ error: 'purpose is required: say why you need the documents' })
-        .trim()
-        .min(1, 'purpose is required: say why you need the documents')
-        .max(500),
-      days: z
-        .number({ error: 'days is required: a whole number of days' })
-        .int('days must be a whole number')
-        .min(1, 'days must be at least 1')
-        .max(max, `days must be at most ${max} (the scheme's maxLoanDays)`),
-    })
-    .strict();
+      ),
+    purpose: z
+      .string({ error: 'purpose is required: say why you need the documents' })
+      .check(
+        z.trim(),
+        z.minLength(1, 'purpose is required: say why you need the documents'),
+        z.maxLength(500),
+      ),
+    days: z
+      .number({ error: 'days is required: a whole number of days' })
+      .check(
+        z.int('days must be a whole number'),
+        z.minimum(1, 'days must be at least 1'),
+        z.maximum(max, `days must be at most ${max} (the scheme's maxLoanDays)`),
+      ),
+  });
 }
 
 export type CreateLoanInput = z.infer<ReturnType<typeof createLoanSchema>>;
@@ -322,16 +326,17 @@ export function loanView(loan: Loan, now: Date) {
 /** `GET /loans` query: `mine` (any value, or none) or `status=overdue` (archivists). */
 export const loanQuerySchema = lazySchema(() =>
   z
-    .object({
-      mine: z.string().max(10).optional(),
-      status: z.enum(['overdue', ...LOAN_STATUSES]).optional(),
-      limit: z.coerce.number().int().min(1).max(200).optional(),
+    .strictObject({
+      mine: z.optional(z.string().check(z.maxLength(10))),
+      status: z.optional(z.enum(['overdue', ...LOAN_STATUSES])),
+      limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200))),
     })
-    .strict()
-    .refine((q) => q.mine !== undefined || q.status === 'overdue', {
-      message: 'give mine (your loans, optionally with a status) or status=overdue',
-      path: ['mine'],
-    }),
+    .check(
+      z.refine((q) => q.mine !== undefined || q.status === 'overdue', {
+        message: 'give mine (your loans, optionally with a status) or status=overdue',
+        path: ['mine'],
+      }),
+    ),
 );
 
 export type LoanQuery = z.infer<typeof loanQuerySchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Account } from './accounts.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { mayAccessRegions } from './regions.ts';
@@ -31,18 +31,18 @@ export const DEFAULT_PREFERENCES: NotificationPreferences = {
 };
 
 export const preferencesSchema = lazySchema(() =>
-  z
-    .object(
-      Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, z.enum(DELIVERIES).optional()])) as Record<
-        NotificationKind,
-        z.ZodOptional<z.ZodEnum<{ [D in Delivery]: D }>>
-      >,
-    )
-    .strict(),
+  z.strictObject(
+    Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, z.optional(z.enum(DELIVERIES))])) as Record<
+      NotificationKind,
+      z.ZodMiniOptional<z.ZodMiniEnum<{ [D in Delivery]: D }>>
+    >,
+  ),
 );
 
 /** `POST /notifications/unsubscribe`: the token of the link in the mail. */
-export const unsubscribeSchema = lazySchema(() => z.object({ token: z.string().min(1).max(500) }).strict());
+export const unsubscribeSchema = lazySchema(() =>
+  z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(500)) }),
+);
 
 /** Stored choices over the defaults (a kind added later starts at its default). */
 export function withDefaults(stored: Partial<NotificationPreferences> | undefined): NotificationPreferences {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import hotelGuest from '../../schemes/hotel-guest.json' with { type: 'json' };
 import powerSupply from '../../schemes/power-supply.json' with { type: 'json' };
 import { formatArchiveCode, parseCodeTemplate } from './archive-code.ts';
@@ -12,9 +12,11 @@ import { lazySchema } from './lazy-schema.ts';
  */
 
 const code = lazySchema(() =>
-  z.string().regex(/^[A-Z][A-Z0-9]{0,11}$/, 'must be 1-12 upper-case letters or digits'),
+  z.string().check(z.regex(/^[A-Z][A-Z0-9]{0,11}$/, 'must be 1-12 upper-case letters or digits')),
 );
-const localized = lazySchema(() => z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict());
+const localized = lazySchema(() =>
+  z.strictObject({ zh: z.string().check(z.minLength(1)), en: z.string().check(z.minLength(1)) }),
+);
 
 export const RETENTION_CODES = ['Y', 'D30', 'D10'] as const;
 export type RetentionCode = (typeof RETENTION_CODES)[number];
@@ -24,117 +26,112 @@ export const RETENTION_TRIGGERS = ['ARCHIVED', 'YEAR_END', 'CONTRACT_END', 'ACCO
 export type RetentionTrigger = (typeof RETENTION_TRIGGERS)[number];
 
 const documentTypeSchema = lazySchema(() =>
-  z
-    .object({
-      code,
-      name: localized,
-      retention: z.enum(RETENTION_CODES),
-      trigger: z.enum(RETENTION_TRIGGERS),
-      sensitive: z.boolean(),
-      paper: z.boolean().default(false),
-    })
-    .strict(),
+  z.strictObject({
+    code,
+    name: localized,
+    retention: z.enum(RETENTION_CODES),
+    trigger: z.enum(RETENTION_TRIGGERS),
+    sensitive: z.boolean(),
+    paper: z._default(z.boolean(), false),
+  }),
 );
 
 const businessEventSchema = lazySchema(() =>
-  z
-    .object({
-      code,
-      /** 机构(问题)代码 used in the archive code of documents filed under this event. */
-      classCode: code,
-      name: localized,
-      required: z.array(code),
-      optional: z.array(code).default([]),
-    })
-    .strict(),
+  z.strictObject({
+    code,
+    /** 机构(问题)代码 used in the archive code of documents filed under this event. */
+    classCode: code,
+    name: localized,
+    required: z.array(code),
+    optional: z._default(z.array(code), []),
+  }),
 );
 
 const customerField = lazySchema(() => z.enum(['idNumber', 'phone', 'address', 'bankAccount', 'name']));
 
 export const schemeSchema = lazySchema(() =>
   z
-    .object({
-      id: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
+    .strictObject({
+      id: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,40}$/)),
       name: localized,
       /** 全宗号 */
-      fonds: z.string().regex(/^[A-Z0-9]{1,8}$/),
+      fonds: z.string().check(z.regex(/^[A-Z0-9]{1,8}$/)),
       /** 门类代码 */
       category: code,
-      codeTemplate: z.string().min(1),
-      limits: z
-        .object({
-          maxDocumentBytes: z.number().int().positive(),
-          maxDocumentsPerSubmission: z.number().int().min(1).max(40),
-          uploadUrlSeconds: z.number().int().min(60).max(3600),
-          contentUrlSeconds: z.number().int().min(60).max(3600),
-          /**
-           * Longest loan. A loan's whole life (approvals, reminders, the loan itself) runs in one
-           * Standard execution, which may last a year at most: 4 × 720 h of approvals plus 180 days fit.
-           */
-          maxLoanDays: z.number().int().min(1).max(180),
-          reviewTimeoutHours: z.number().int().min(1),
-          /** How long one loan approval task waits before its reminder (and the reminder before giving up). */
-          loanApprovalTimeoutHours: z.number().int().min(1).max(720),
-          /**
-           * 抽检: how many rows of a migrated batch its reviewer is shown, drawn at random from those
-           * that passed the checks; at most 50, so the sample's scans fit one review transaction.
-           */
-          importSampleSize: z.number().int().min(1).max(50),
-        })
-        .strict(),
-      contentTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/)).min(1),
-      customerTypes: z.array(z.object({ code, name: localized }).strict()).min(1),
+      codeTemplate: z.string().check(z.minLength(1)),
+      limits: z.strictObject({
+        maxDocumentBytes: z.number().check(z.int(), z.positive()),
+        maxDocumentsPerSubmission: z.number().check(z.int(), z.minimum(1), z.maximum(40)),
+        uploadUrlSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(3600)),
+        contentUrlSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(3600)),
+        /**
+         * Longest loan. A loan's whole life (approvals, reminders, the loan itself) runs in one
+         * Standard execution, which may last a year at most: 4 × 720 h of approvals plus 180 days fit.
+         */
+        maxLoanDays: z.number().check(z.int(), z.minimum(1), z.maximum(180)),
+        reviewTimeoutHours: z.number().check(z.int(), z.minimum(1)),
+        /** How long one loan approval task waits before its reminder (and the reminder before giving up). */
+        loanApprovalTimeoutHours: z.number().check(z.int(), z.minimum(1), z.maximum(720)),
+        /**
+         * 抽检: how many rows of a migrated batch its reviewer is shown, drawn at random from those
+         * that passed the checks; at most 50, so the sample's scans fit one review transaction.
+         */
+        importSampleSize: z.number().check(z.int(), z.minimum(1), z.maximum(50)),
+      }),
+      contentTypes: z.array(z.string().check(z.regex(/^[a-z]+\/[a-z0-9.+-]+$/))).check(z.minLength(1)),
+      customerTypes: z.array(z.strictObject({ code, name: localized })).check(z.minLength(1)),
       sensitiveFields: z.array(customerField),
       /** Roles that may read sensitive customer fields unmasked. */
       unmaskedRoles: z.array(z.string()),
-      businessEvents: z.array(businessEventSchema).min(1),
-      documentTypes: z.array(documentTypeSchema).min(1),
+      businessEvents: z.array(businessEventSchema).check(z.minLength(1)),
+      documentTypes: z.array(documentTypeSchema).check(z.minLength(1)),
     })
-    .strict()
-    .superRefine((s, ctx) => {
-      const typeCodes = new Set<string>();
-      const eventCodes = new Set<string>();
-      const unique = (
-        codes: Set<string>,
-        list: 'documentTypes' | 'businessEvents',
-        code: string,
-        i: number,
-      ) => {
-        if (codes.has(code))
-          ctx.addIssue({ code: 'custom', path: [list, i, 'code'], message: `duplicate ${code}` });
-        codes.add(code);
-      };
-      s.documentTypes.forEach((t, i) => {
-        unique(typeCodes, 'documentTypes', t.code, i);
-      });
-      s.businessEvents.forEach((e, i) => {
-        unique(eventCodes, 'businessEvents', e.code, i);
-        for (const key of ['required', 'optional'] as const) {
-          e[key].forEach((t, j) => {
-            if (!typeCodes.has(t)) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['businessEvents', i, key, j],
-                message: `unknown document type ${t}`,
-              });
-            }
-          });
-        }
-      });
-      try {
-        parseCodeTemplate(s.codeTemplate);
-        formatArchiveCode(s.codeTemplate, {
-          fonds: s.fonds,
-          category: s.category,
-          year: 2000,
-          retention: 'Y',
-          classCode: 'X',
-          seq: 1,
+    .check(
+      z.superRefine((s, ctx) => {
+        const typeCodes = new Set<string>();
+        const eventCodes = new Set<string>();
+        const unique = (
+          codes: Set<string>,
+          list: 'documentTypes' | 'businessEvents',
+          code: string,
+          i: number,
+        ) => {
+          if (codes.has(code))
+            ctx.addIssue({ code: 'custom', path: [list, i, 'code'], message: `duplicate ${code}` });
+          codes.add(code);
+        };
+        s.documentTypes.forEach((t, i) => {
+          unique(typeCodes, 'documentTypes', t.code, i);
         });
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['codeTemplate'], message: errorMessage(err) });
-      }
-    }),
+        s.businessEvents.forEach((e, i) => {
+          unique(eventCodes, 'businessEvents', e.code, i);
+          for (const key of ['required', 'optional'] as const) {
+            e[key].forEach((t, j) => {
+              if (!typeCodes.has(t)) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: ['businessEvents', i, key, j],
+                  message: `unknown document type ${t}`,
+                });
+              }
+            });
+          }
+        });
+        try {
+          parseCodeTemplate(s.codeTemplate);
+          formatArchiveCode(s.codeTemplate, {
+            fonds: s.fonds,
+            category: s.category,
+            year: 2000,
+            retention: 'Y',
+            classCode: 'X',
+            seq: 1,
+          });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['codeTemplate'], message: errorMessage(err) });
+        }
+      }),
+    ),
 );
 
 export type Scheme = z.infer<typeof schemeSchema>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isoDate, monthsBetween, nextDay } from './disposal.ts';
 import { lazySchema } from './lazy-schema.ts';
 import type { RecordChange } from './record-change.ts';
@@ -202,24 +202,28 @@ export function batchIdentity(changes: readonly Pick<CountedChange, 'sequence'>[
 // ---- The query ---------------------------------------------------------------------------------
 
 export const statsQuerySchema = lazySchema(() =>
-  z
-    .object({
-      /** Only counters of this year (archive year of documents, year of intake events). */
-      year: z
-        .string()
-        .regex(/^\d{4}$/, 'year must be four digits, e.g. 2026')
-        .transform(Number)
-        .refine((y) => y >= 1900 && y <= 2999, 'year must be between 1900 and 2999')
-        .optional(),
-      /** Documents due for disposal within this many days from today (default 90). */
-      dueWithinDays: z
-        .string()
-        .regex(/^\d{1,3}$/, 'dueWithinDays must be a whole number of days from 1 to 366')
-        .transform(Number)
-        .refine((d) => d >= 1 && d <= 366, 'dueWithinDays must be from 1 to 366')
-        .optional(),
-    })
-    .strict(),
+  z.strictObject({
+    /** Only counters of this year (archive year of documents, year of intake events). */
+    year: z.optional(
+      z
+        .pipe(
+          z.string().check(z.regex(/^\d{4}$/, 'year must be four digits, e.g. 2026')),
+          z.transform(Number),
+        )
+        .check(z.refine((y) => y >= 1900 && y <= 2999, 'year must be between 1900 and 2999')),
+    ),
+    /** Documents due for disposal within this many days from today (default 90). */
+    dueWithinDays: z.optional(
+      z
+        .pipe(
+          z
+            .string()
+            .check(z.regex(/^\d{1,3}$/, 'dueWithinDays must be a whole number of days from 1 to 366')),
+          z.transform(Number),
+        )
+        .check(z.refine((d) => d >= 1 && d <= 366, 'dueWithinDays must be from 1 to 366')),
+    ),
+  }),
 );
 
 export type StatsQuery = z.infer<typeof statsQuerySchema>;

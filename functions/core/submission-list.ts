@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadRequest } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { SUBMISSION_STATUSES, type Submission, type SubmissionStatus } from './submissions.ts';
@@ -13,25 +13,28 @@ export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 
 export const listQuerySchema = lazySchema(() =>
-  z
-    .object({
-      status: z
-        .enum(SUBMISSION_STATUSES, { message: `must be one of ${SUBMISSION_STATUSES.join(', ')}` })
-        .optional(),
-      limit: z
-        .string()
-        .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
-        .transform(Number)
-        .pipe(
-          z
-            .number()
-            .min(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
-            .max(MAX_LIST_LIMIT, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`),
-        )
-        .optional(),
-      cursor: z.string().min(1).max(400, 'is not a cursor this list returned').optional(),
-    })
-    .strict(),
+  z.strictObject({
+    status: z.optional(
+      z.enum(SUBMISSION_STATUSES, { message: `must be one of ${SUBMISSION_STATUSES.join(', ')}` }),
+    ),
+    limit: z.optional(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)),
+          z.transform(Number),
+        ),
+        z
+          .number()
+          .check(
+            z.minimum(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`),
+            z.maximum(MAX_LIST_LIMIT, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`),
+          ),
+      ),
+    ),
+    cursor: z.optional(
+      z.string().check(z.minLength(1), z.maxLength(400, 'is not a cursor this list returned')),
+    ),
+  }),
 );
 
 export type ListQuery = z.infer<typeof listQuerySchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type DocumentRecord,
   type DocumentView,
@@ -108,28 +108,24 @@ const SHA256_ANY_CASE = /^[0-9a-fA-F]{64}$/;
  * is refused, not cleaned up (functions/core/file-names.ts); only surrounding spaces are trimmed.
  */
 export function createSubmissionSchema(scheme: Scheme) {
-  const doc = z
-    .object({
-      docType: z.string().min(1).max(12),
-      title: z.string().superRefine(problemOf(titleProblem)).trim(),
-      fileName: z.string().superRefine(problemOf(fileNameProblem)).trim(),
-      contentType: z.string().min(1).max(100),
-      size: z.number().int().min(1, 'size must be at least 1 byte'),
-      sha256: z
-        .string()
-        .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
-        .transform((s) => s.toLowerCase()),
-      /** Required for paper originals (the scheme's `paper` types), refused for others. */
-      location: shelfLocationSchema.optional(),
-    })
-    .strict();
-  return z
-    .object({
-      customerId: z.string().min(1).max(100),
-      businessEvent: z.string().min(1).max(12),
-      documents: z.array(doc).min(1).max(scheme.limits.maxDocumentsPerSubmission),
-    })
-    .strict();
+  const doc = z.strictObject({
+    docType: z.string().check(z.minLength(1), z.maxLength(12)),
+    title: z.string().check(z.superRefine(problemOf(titleProblem)), z.trim()),
+    fileName: z.string().check(z.superRefine(problemOf(fileNameProblem)), z.trim()),
+    contentType: z.string().check(z.minLength(1), z.maxLength(100)),
+    size: z.number().check(z.int(), z.minimum(1, 'size must be at least 1 byte')),
+    sha256: z.pipe(
+      z.string().check(z.regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')),
+      z.transform((s) => s.toLowerCase()),
+    ),
+    /** Required for paper originals (the scheme's `paper` types), refused for others. */
+    location: z.optional(shelfLocationSchema),
+  });
+  return z.strictObject({
+    customerId: z.string().check(z.minLength(1), z.maxLength(100)),
+    businessEvent: z.string().check(z.minLength(1), z.maxLength(12)),
+    documents: z.array(doc).check(z.minLength(1), z.maxLength(scheme.limits.maxDocumentsPerSubmission)),
+  });
 }
 
 export type CreateSubmissionInput = z.infer<ReturnType<typeof createSubmissionSchema>>;
@@ -272,17 +268,15 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
  * the new content type: `checkReplacement`); a fileName is refused as in `createSubmissionSchema`.
  */
 export const replaceFileSchema = lazySchema(() =>
-  z
-    .object({
-      fileName: z.string().superRefine(problemOf(fileNameProblem)).trim().optional(),
-      contentType: z.string().min(1).max(100),
-      size: z.number().int().min(1, 'size must be at least 1 byte'),
-      sha256: z
-        .string()
-        .regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')
-        .transform((s) => s.toLowerCase()),
-    })
-    .strict(),
+  z.strictObject({
+    fileName: z.optional(z.string().check(z.superRefine(problemOf(fileNameProblem)), z.trim())),
+    contentType: z.string().check(z.minLength(1), z.maxLength(100)),
+    size: z.number().check(z.int(), z.minimum(1, 'size must be at least 1 byte')),
+    sha256: z.pipe(
+      z.string().check(z.regex(SHA256_ANY_CASE, 'sha256 must be 64 hex characters')),
+      z.transform((s) => s.toLowerCase()),
+    ),
+  }),
 );
 
 export type ReplaceFileInput = z.infer<typeof replaceFileSchema>;

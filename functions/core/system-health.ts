@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { lazySchema } from './lazy-schema.ts';
 import type { WatchedKind } from './workflow-health.ts';
 
@@ -26,7 +26,7 @@ export const SCHEDULED_JOBS = ['retention', 'fixity', 'permanence'] as const;
 export type ScheduledJob = (typeof SCHEDULED_JOBS)[number];
 
 /** `GET /system/health` takes no parameters; any given is a 400 naming it. */
-export const systemHealthQuerySchema = lazySchema(() => z.object({}).strict());
+export const systemHealthQuerySchema = lazySchema(() => z.strictObject({}));
 
 /** One of the deployment's alarms: its name without the deployment's prefix, its state and since when. */
 export interface AlarmSummary {

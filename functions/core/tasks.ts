@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Conflict, Forbidden } from './errors.ts';
 import { lazySchema } from './lazy-schema.ts';
 import { mayAccessRegions } from './regions.ts';
@@ -113,34 +113,41 @@ export function intakeReviewSummary(args: {
 
 export const decisionSchema = lazySchema(() =>
   z
-    .object({
+    .strictObject({
       decision: z.enum(['approve', 'reject']),
-      comment: z.string().trim().max(2000).optional(),
+      comment: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
       /** Disposal appraisal only: keep documents for a new period, in years from their clock start. */
-      extendYears: z.number().int('extendYears must be a whole number of years').min(1).max(100).optional(),
+      extendYears: z.optional(
+        z.number().check(z.int('extendYears must be a whole number of years'), z.minimum(1), z.maximum(100)),
+      ),
       /** Disposal appraisal only: why the documents are kept longer. */
-      reason: z.string().trim().min(1).max(2000).optional(),
+      reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
       /** Disposal appraisal only: the documents to keep; all of the batch when absent. */
-      documentIds: z.array(z.string().min(1).max(100)).min(1).max(400).optional(),
+      documentIds: z.optional(
+        z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.minLength(1), z.maxLength(400)),
+      ),
       /** Import review only: the catalogue rows rejected; a rejection naming none rejects the batch. */
-      rows: z.array(z.number().int().min(1)).min(1).max(1000).optional(),
+      rows: z.optional(
+        z.array(z.number().check(z.int(), z.minimum(1))).check(z.minLength(1), z.maxLength(1000)),
+      ),
     })
-    .strict()
-    .superRefine((d, ctx) => {
-      if (d.decision === 'reject' && !d.comment && !d.reason) {
-        ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a comment' });
-      }
-      if (d.extendYears !== undefined && !d.reason) {
-        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'an extension needs a reason' });
-      }
-      if (d.extendYears === undefined && (d.reason !== undefined || d.documentIds !== undefined)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['extendYears'],
-          message: 'reason and documentIds go with extendYears (the new retention period)',
-        });
-      }
-    }),
+    .check(
+      z.superRefine((d, ctx) => {
+        if (d.decision === 'reject' && !d.comment && !d.reason) {
+          ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a comment' });
+        }
+        if (d.extendYears !== undefined && !d.reason) {
+          ctx.addIssue({ code: 'custom', path: ['reason'], message: 'an extension needs a reason' });
+        }
+        if (d.extendYears === undefined && (d.reason !== undefined || d.documentIds !== undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['extendYears'],
+            message: 'reason and documentIds go with extendYears (the new retention period)',
+          });
+        }
+      }),
+    ),
 );
 
 export type Decision = z.infer<typeof decisionSchema>;

@@ -4,8 +4,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type * as z from 'zod';
-import { ZodError } from 'zod';
+import { safeParse } from 'zod/mini';
+import { $ZodError, type $ZodType, type output } from 'zod/v4/core';
 import { type RuledRoute, routeKey, rulesOf } from '../access.ts';
 import { logger } from '../adapters/logger.ts';
 import type { FunctionName } from '../catalog/functions.ts';
@@ -178,7 +178,7 @@ function definedValues(record: Record<string, string | undefined> | undefined): 
 }
 
 export function errorResult(err: unknown): ApiResult {
-  if (err instanceof ZodError) return errorResult(invalidInput(err, 'body'));
+  if (err instanceof $ZodError) return errorResult(invalidInput(err, 'body'));
   if (err instanceof DomainError && err.status < 500) {
     return json(err.status, {
       error: {
@@ -205,12 +205,12 @@ export function json(status: number, body: unknown, headers: Record<string, stri
  * Parses `value` with a zod schema; a failure becomes a 400 naming each bad field (each bad
  * query parameter, for `source` 'query') with the limit it broke (functions/http/input-errors.ts).
  */
-export function parseInput<S extends z.ZodType>(
+export function parseInput<S extends $ZodType>(
   schema: S,
   value: unknown,
   source: InputSource = 'body',
-): z.infer<S> {
-  const result = schema.safeParse(value, { reportInput: true });
+): output<S> {
+  const result = safeParse(schema, value, { reportInput: true });
   if (!result.success) throw invalidInput(result.error, source);
   return result.data;
 }
@@ -219,12 +219,12 @@ export function parseInput<S extends z.ZodType>(
  * A request body that must be there: a missing one is a 400 showing what to send (`shape`) and,
  * when one field is what matters, naming it; a present one is parsed like any input.
  */
-export function parseRequiredBody<S extends z.ZodType>(
+export function parseRequiredBody<S extends $ZodType>(
   schema: S,
   body: unknown,
   shape: string,
   field?: string,
-): z.infer<S> {
+): output<S> {
   if (body === undefined) {
     throw new BadRequest(
       `request body is required: ${shape}`,

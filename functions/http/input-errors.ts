@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type { $ZodError, $ZodIssue } from 'zod/v4/core';
 import { BadRequest, type FieldError } from '../core/errors.ts';
 
 /**
@@ -11,7 +11,7 @@ import { BadRequest, type FieldError } from '../core/errors.ts';
 /** Where the refused input came from: the JSON body or the query string. */
 export type InputSource = 'body' | 'query';
 
-type Issue = z.core.$ZodIssue;
+type Issue = $ZodIssue;
 
 export function fieldErrorsOf(issue: Issue): FieldError[] {
   const path = issue.path.map(String).join('.');
@@ -71,7 +71,7 @@ export function fieldErrorsOf(issue: Issue): FieldError[] {
 }
 
 /** A schema's refusal as a 400 naming each field (or query parameter) and what it broke. */
-export function invalidInput(error: z.ZodError, source: InputSource): BadRequest {
+export function invalidInput(error: $ZodError, source: InputSource): BadRequest {
   const details = error.issues.flatMap(fieldErrorsOf);
   const where = source === 'query' ? '(query)' : '(body)';
   const named = details.map((d) => `${d.path || where}: ${d.message}`).join('; ');

@@ -332,7 +332,7 @@ describe('functions', () => {
   it('gives each function the environment names its access needs and no others', () => {
     for (const name of functionNames) {
       const a = accessOf(name);
-      const expected = ['SCHEME_ID', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
+      const expected = ['SCHEME_ID', 'POWERTOOLS_SERVICE_NAME'];
       if (a.table) expected.push('TABLE_NAME');
       if (a.audit) expected.push('AUDIT_TABLE_NAME');
       if (a.accounts) expected.push('ACCOUNTS_TABLE_NAME');
@@ -357,7 +357,6 @@ describe('functions', () => {
         .Variables;
       expect(Object.keys(vars).sort(), name).toEqual(expected.sort());
       expect(vars.SCHEME_ID, name).toBe('power-supply');
-      expect(vars.NODE_OPTIONS, name).toBe('--enable-source-maps');
       if (a.table) expect(vars.TABLE_NAME).toEqual({ Ref: logicalId(stack.storage.tables.Records) });
       if (a.audit) expect(vars.AUDIT_TABLE_NAME).toEqual({ Ref: logicalId(stack.storage.tables.Audit) });
       if (a.intake) expect(vars.INTAKE_BUCKET).toEqual({ Ref: logicalId(stack.storage.intake) });

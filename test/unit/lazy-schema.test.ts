@@ -42,6 +42,23 @@ describe('lazySchema', () => {
   });
 });
 
+describe('schemas in function modules', () => {
+  it('are built with zod/mini, never full zod, and their modules load its English messages', () => {
+    const full: string[] = [];
+    const unconfigured: string[] = [];
+    for (const file of sources(join(PROJECT_ROOT, 'functions'))) {
+      const text = readFileSync(file, 'utf8');
+      const name = relative(PROJECT_ROOT, file);
+      if (/from 'zod'/.test(text)) full.push(name);
+      // A module that builds schemas (not only names their types) loads lazy-schema.ts, which sets the messages.
+      const builds = /^import \* as z from 'zod\/mini'/m.test(text);
+      if (builds && !/from '\.\/lazy-schema\.ts'/.test(text)) unconfigured.push(name);
+    }
+    expect(full).toEqual([]);
+    expect(unconfigured).toEqual([]);
+  });
+});
+
 /** Names called at a module's top level (outside any function body) in `node`. */
 function topLevelCalls(node: ts.Node, out: { name: string; line: number }[], sf: ts.SourceFile) {
   if (ts.isFunctionLike(node)) return;
@@ -67,7 +84,7 @@ describe('function modules', () => {
     const found: string[] = [];
     for (const file of sources(join(PROJECT_ROOT, 'functions'))) {
       const text = readFileSync(file, 'utf8');
-      if (!/from 'zod'/.test(text)) continue;
+      if (!/from 'zod(\/mini)?'/.test(text)) continue;
       const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
       // Module-level helpers that build schemas (`const text = () => z.string()`) count as zod.
       const builders = new Set(['z']);
