@@ -1,5 +1,5 @@
-import { csvField } from '../../functions/core/audit-trail.ts';
-import { RETENTION_WORDS } from '../shared/retention-words.ts';
+import { csvField } from './audit-trail.ts';
+import { RETENTION_WORDS } from './retention-words.ts';
 
 /**
  * The handover list (移交清单) of a bag, as CSV (UTF-8 with a byte-order mark, so spreadsheets read
