@@ -186,7 +186,7 @@ export function documentFiles(args: {
   customer: CustomerRef;
   doc: BagDocument;
   /** The document's history as the API answers it (`{documentId, status, items}`). */
-  history: { items: readonly BagVersion[] };
+  history: { documentId: string; status: string; items: readonly BagVersion[] };
 }): { place: OriginalPlace; files: TextFile[]; row: Omit<HandoverRow, 'no'> } {
   const { scheme, customer, doc, history } = args;
   const place = originalPlace(customer, doc);

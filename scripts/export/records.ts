@@ -55,7 +55,9 @@ export async function writeDocument(
   doc: DocumentView,
 ): Promise<DocumentWritten> {
   const id = encodeURIComponent(doc.documentId);
-  const history = await ctx.api.get<{ items: DocumentVersionView[] }>(`/documents/${id}/history`);
+  const history = await ctx.api.get<{ documentId: string; status: string; items: DocumentVersionView[] }>(
+    `/documents/${id}/history`,
+  );
   const { place, files, row } = documentFiles({
     scheme: ctx.scheme,
     startedAt: ctx.startedAt,

@@ -339,15 +339,16 @@ describe('functions', () => {
       if (a.directory) expected.push('USER_POOL_ID');
       if (a.intake) expected.push('INTAKE_BUCKET');
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
-      if (a.archive || a.disposal) expected.push('ARCHIVE_BUCKET');
+      if (a.archive || a.disposal || a.handovers) expected.push('ARCHIVE_BUCKET');
       // Those that list executions learn every workflow; those that start some, those only.
       const named = a.listExecutions
-        ? ['intake-review-archive', 'borrow-approval', 'disposal', 'import-batch']
+        ? ['intake-review-archive', 'borrow-approval', 'disposal', 'import-batch', 'handover']
         : a.startWorkflows;
       if (named?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (named?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       if (named?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
       if (named?.includes('import-batch')) expected.push('IMPORT_WORKFLOW_ARN');
+      if (named?.includes('handover')) expected.push('HANDOVER_WORKFLOW_ARN');
       if (a.pageTokens || a.notifications) expected.push('PAGE_TOKEN_KEY');
       if (a.notifications === 'send') {
         expected.push('MAIL_TRANSPORT', 'MAIL_FROM', 'MAIL_CONFIGURATION_SET', 'CONSOLE_URL');
