@@ -27,6 +27,7 @@ import { runExport } from '../../scripts/export/run.ts';
 import { connect } from '../../scripts/shared/api-client.ts';
 import { Api, archiveDraft, changeDocs, createCustomer, createDraft, type PlannedDoc } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
+import { rotArchived } from './local-s3.ts';
 import type { LocalSystem } from './system.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -399,6 +400,30 @@ describe('export and handover', () => {
       expect(held[0]?.actorName).toBe('archivist1');
       expect(held[0]?.details).toMatchObject({ exportId: handoverId, part: 1, documentCount: 6 });
     });
+
+    it('fails, naming the document, when an original is not the one archived, and records no export', async () => {
+      const [rotten] = documents as [DocView];
+      const key = `originals/${rotten.documentId}`;
+      rotArchived(system, key);
+      try {
+        const started = await api.expect<Package>(202, 'archivist1', 'POST', '/handovers', {
+          customers: [customerNo],
+        });
+        const failed = await settled(started.handoverId);
+        expect(failed.status).toBe('FAILED');
+        expect(failed.failure?.en).toContain(`the original of ${rotten.archiveCode} (${rotten.documentId})`);
+        expect(failed.download).toBeUndefined();
+        const held = await api.expect<{ items: { details: Record<string, unknown> }[] }>(
+          200,
+          'auditor1',
+          'GET',
+          `/audit?targetId=${customerId}&action=export.created`,
+        );
+        expect(held.items.filter((e) => e.details.handoverId === started.handoverId)).toEqual([]);
+      } finally {
+        rotArchived(system, key);
+      }
+    }, 120_000);
   });
 
   it('says how to call it (exit 2) on a usage error, writing nothing', async () => {

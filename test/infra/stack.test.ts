@@ -937,11 +937,11 @@ describe('least privilege', () => {
       const all = actionsOf(statements());
       const s3 = [...all].filter((x) => x.startsWith('s3:'));
       const disposal = new Set(a.disposal ?? []);
-      if (!a.intake && !a.archive && disposal.size === 0) expect(s3).toEqual([]);
+      if (!a.intake && !a.archive && !a.handovers && disposal.size === 0) expect(s3).toEqual([]);
       const intakeActions = actionsOf(on(statements(), intake()));
       const archiveActions = actionsOf(on(statements(), archive()));
       if (!a.intake) expect([...intakeActions]).toEqual([]);
-      if (!a.archive && disposal.size === 0) expect([...archiveActions]).toEqual([]);
+      if (!a.archive && !a.handovers && disposal.size === 0) expect([...archiveActions]).toEqual([]);
       expect(intakeActions.has('s3:PutObject')).toBe(a.intake === 'presign' || a.intake === 'readwrite');
       expect(intakeActions.has('s3:GetObject')).toBe(a.intake !== undefined && a.intake !== 'presign');
       // A previewer reads an object only while GuardDuty's tag says it is clean.
@@ -960,11 +960,27 @@ describe('least privilege', () => {
       expect(archiveActions.has('s3:PutObjectRetention')).toBe(
         locksCopies || ['extend', 'write-lists', 'extend-lists'].some((k) => disposal.has(k as never)),
       );
-      expect(archiveActions.has('s3:PutObject')).toBe(locksCopies || disposal.has('write-lists'));
+      expect(archiveActions.has('s3:PutObject')).toBe(
+        locksCopies || disposal.has('write-lists') || a.handovers === 'write',
+      );
+      // Handover packages: their own prefix, and nothing else of the bucket for that grant.
+      const packages = on(statements(), archive()).filter((st) =>
+        JSON.stringify(st.Resource).includes('/handovers/'),
+      );
+      expect(packages.length > 0).toBe(a.handovers !== undefined);
+      expect(actionsOf(packages).has('s3:AbortMultipartUpload')).toBe(a.handovers === 'write');
+      expect(archiveActions.has('s3:AbortMultipartUpload')).toBe(a.handovers === 'write');
+      for (const st of packages) {
+        expect(JSON.stringify(st.Resource), name).not.toContain('/originals/');
+        expect(list(st.Action).sort()).toEqual(
+          a.handovers === 'write' ? ['s3:AbortMultipartUpload', 's3:PutObject'] : ['s3:GetObject'],
+        );
+      }
       // Legal holds are the holds functions' alone (test/infra/permanence.test.ts).
       expect(archiveActions.has('s3:PutObjectLegalHold')).toBe(disposal.has('hold'));
       expect(archiveActions.has('s3:GetObjectVersion')).toBe(
         a.archive === 'presign' ||
+          a.archive === 'read' ||
           a.archive === 'readwrite' ||
           ['verify', 'destroy', 'read-lists'].some((k) => disposal.has(k as never)),
       );
@@ -1251,7 +1267,7 @@ describe('audit trail and originals (append-only, locked copy, content readers)'
   it('lets only the content functions read originals, and denies everyone else in the bucket policy', () => {
     const readers = functionNames.filter(
       (n) =>
-        ['presign', 'readwrite'].includes(accessOf(n).archive ?? '') ||
+        ['presign', 'readwrite', 'read'].includes(accessOf(n).archive ?? '') ||
         (accessOf(n).disposal ?? []).some((d) => d === 'verify' || d === 'destroy'),
     );
     const readerRoles = readers.map((n) => logicalId(stack.functions.roles[n]));
