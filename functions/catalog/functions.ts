@@ -388,11 +388,16 @@ const DECLARED = {
     { table: 'readwrite', audit: 'append', accounts: 'read', directory: 'read', notifications: 'send' },
     ioBound(300),
   ),
-  // Handover packages (移交包) from the console: the API counts the selection, records the package
-  // and starts its workflow; pageTokens: a whole year is listed through the archive-code listing.
+  // Handover packages (移交包) from the console: two route functions, as for imports (the one that
+  // starts builds carries the Step Functions client, the one that signs links the S3 client).
+  // pageTokens: a whole year is counted through the archive-code listing.
   handovers: api(
-    "Handover packages: asks for one (the selection counted and checked), lists the caller's, gives one with its download link once built; audited",
-    auditedWrites({ startWorkflows: ['handover'], handovers: 'presign', pageTokens: true }),
+    "Handover packages: asks for one (the selection counted and checked, its build started), lists the caller's",
+    auditedWrites({ startWorkflows: ['handover'], pageTokens: true }),
+  ),
+  'handovers-get': api(
+    'One handover package, with a short-lived download link once built; each link audited',
+    auditedReads({ handovers: 'presign' }),
   ),
   // The one step of the handover workflow: reads the selection's records and originals as its
   // requester would, and streams the bag as a ZIP into handovers/. Memory for the CPU share that

@@ -132,5 +132,5 @@ export const ROUTES: readonly RouteDef[] = [
   // Handover packages built in the cloud (the console's counterpart of npm run export).
   POST('/handovers', 'handovers', ['archivist']),
   GET('/handovers', 'handovers', ['archivist']),
-  GET('/handovers/{handoverId}', 'handovers', ['archivist']),
+  GET('/handovers/{handoverId}', 'handovers-get', ['archivist']),
 ];

@@ -1,8 +1,5 @@
-import * as z from 'zod';
 import { knownCategories, type SchemeInfo, type Selection } from './bag-contents.ts';
-import { CUSTOMER_NO_PATTERN } from './customers.ts';
 import { BadRequest, type FieldError } from './errors.ts';
-import { lazySchema } from './lazy-schema.ts';
 import type { Actor } from './roles.ts';
 
 /**
@@ -19,18 +16,16 @@ export type HandoverStatus = (typeof HANDOVER_STATUSES)[number];
 
 /**
  * What one package may hold, so that it is built within one run of its function (15 minutes):
- * originals stream from S3 to S3 through the function at 30 MB/s or more, so 3 GiB take under
- * two minutes; each document adds about 50 ms of reads (its record, history and object), so
- * 2,000 documents add under two more. Far inside the limit, so a slow day does not fail a
+ * the build is bound by CPU (CRC-32 and three SHA-256 passes over every byte), measured at
+ * 35–57 MiB/s on a loaded shared core, so at 20 MiB/s (a 1 GB function's 0.6 of a core) 3 GiB take
+ * under three minutes; each document adds about 50 ms of reads (its record, history and object),
+ * so 2,000 documents add under two more. Far inside the limit, so a slow day does not fail a
  * package; and inside ZIP without its 64-bit extension (4 GiB, 65,535 entries), which every
  * unzip tool reads. A larger selection is refused up front with these figures: narrow it by
  * year or class, or use `npm run export`, which has no limit.
  */
 export const MAX_HANDOVER_DOCUMENTS = 2000;
 export const MAX_HANDOVER_BYTES = 3 * 1024 ** 3;
-/** Customers a request names at most. */
-export const MAX_HANDOVER_CUSTOMERS = 50;
-
 /** Packages live under this prefix of the archive bucket (its own lifecycle rule expires them). */
 export const HANDOVER_PREFIX = 'handovers/';
 
@@ -53,44 +48,6 @@ export const HANDOVER_DEADLINE_SECONDS = 45 * 60;
 
 /** Packages `GET /handovers` lists: the caller's newest. */
 export const HANDOVER_LIST_LIMIT = 20;
-
-export const handoverRequestSchema = lazySchema(() =>
-  z
-    .object({
-      customers: z
-        .array(
-          z
-            .string()
-            .trim()
-            .toUpperCase()
-            .regex(CUSTOMER_NO_PATTERN, 'must be a customer number (4 to 32 letters, digits or hyphens)'),
-        )
-        .max(MAX_HANDOVER_CUSTOMERS, `names at most ${MAX_HANDOVER_CUSTOMERS} customers`)
-        .default([]),
-      year: z.number().int().min(1900).max(9999).optional(),
-      category: z
-        .string()
-        .trim()
-        .toUpperCase()
-        .regex(/^[A-Z0-9]{1,16}$/, 'must be 1 to 16 letters or digits')
-        .optional(),
-    })
-    .strict()
-    // No customers named: the whole archive year, as the export command takes it.
-    .refine((s) => s.customers.length > 0 || s.year !== undefined, {
-      message: 'names no customer and no year: give customers, a year, or both',
-      path: ['customers'],
-    }),
-);
-
-/** A request as the API reads it: customer numbers once each, in the order given. */
-export function handoverSelection(input: z.infer<typeof handoverRequestSchema>): Selection {
-  return {
-    customers: [...new Set(input.customers)],
-    ...(input.year === undefined ? {} : { year: input.year }),
-    ...(input.category === undefined ? {} : { category: input.category }),
-  };
-}
 
 /** A category the scheme does not know is a 400 listing the ones it knows. */
 export function checkHandoverCategory(scheme: SchemeInfo, category: string | undefined): void {

@@ -1,6 +1,6 @@
 import { NEVER_CONTENT, type ROUTE_RULES, type RuledRoute, type RuleName } from '../access.ts';
 import { regionsOfCustomers } from '../adapters/customer-regions.ts';
-import { findCustomerIdByNo, getCustomer } from '../adapters/customers-repo.ts';
+import { getCustomer } from '../adapters/customers-repo.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
 import { getArchiveCodeOwner, getDocument, getDocuments } from '../adapters/documents-repo.ts';
 import { schemeId } from '../adapters/env.ts';
@@ -9,13 +9,12 @@ import { getImportBatch } from '../adapters/import-batches-repo.ts';
 import { getLoan, queryGrants } from '../adapters/loans-repo.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { getTask } from '../adapters/tasks-repo.ts';
-import type { Selection } from '../core/bag-contents.ts';
 import { now } from '../core/clock.ts';
 import type { Customer } from '../core/customers.ts';
 import type { DisposalBatch } from '../core/disposal.ts';
 import { canReadContent, type DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Forbidden, NotFound, OutOfRegion } from '../core/errors.ts';
-import { type Handover, handoverRequestSchema, handoverSelection } from '../core/handovers.ts';
+import type { Handover } from '../core/handovers.ts';
 import type { ImportBatch } from '../core/imports.ts';
 import {
   activeGrant,
@@ -94,8 +93,6 @@ export interface RuleRecords<Route extends string = string> {
   };
   'batch-region': { batch: DisposalBatch };
   'import-region': { importBatch: ImportBatch };
-  /** The selection asked for, and the customers it names (read by number, in the order given). */
-  'handover-selection': { selection: Selection; customers: Customer[] };
   'own-handover': { handover: Handover };
 }
 
@@ -319,47 +316,10 @@ const otherAccount: Check<'other-account'> = async (req) => {
   return {};
 };
 
-/**
- * The selection is parsed first (a 400 before anything is read); each customer number is read to
- * its customer, and one that is unknown or outside the caller's regions is the same 400, so the
- * answer does not tell which. Without customers, the whole year: accounts serving every region.
- */
-const handoverSelectionRule: Check<'handover-selection'> = async (req, reads) => {
-  const parsed = handoverRequestSchema.safeParse(req.body ?? {}, { reportInput: true });
-  if (!parsed.success) throw parsed.error;
-  const selection = handoverSelection(parsed.data);
-  if (selection.customers.length === 0 && visibleRegions(req.actor) !== 'ALL') {
-    throw new Forbidden(
-      'a whole archive year covers every region; an account limited to regions names its customers / 整个年度涵盖所有区域；限定区域的账号须列出客户',
-      'every-region',
-    );
-  }
-  const customers: Customer[] = [];
-  for (const [i, no] of selection.customers.entries()) {
-    const id = await findCustomerIdByNo(no);
-    const customer = id === undefined ? undefined : await reads.customer(id);
-    if (!customer || !mayAccessRegion(req.actor, customer.region)) {
-      throw new BadRequest(
-        `no customer ${no} (or not in your regions) / 找不到客户 ${no}（或不在你的区域内）`,
-        [
-          {
-            path: `customers.${i}`,
-            code: 'invalid_value',
-            message: `no customer ${no}`,
-            params: { value: no },
-          },
-        ],
-      );
-    }
-    customers.push(customer);
-  }
-  return { selection, customers };
-};
-
 const ownHandover: Check<'own-handover'> = async (req) => {
   const id = req.path.handoverId ?? ''; // an id already (checkPathIds)
   const handover = await getHandover(id);
-  if (!handover || handover.requestedBy.sub !== req.actor.sub) throw new NotFound('handover package', id);
+  if (!handover || handover.requestedBy.sub !== req.actor.sub) throw new NotFound('handover', id);
   return { handover };
 };
 
@@ -375,7 +335,6 @@ export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
   'loan-region': loanRegion,
   'batch-region': batchRegion,
   'import-region': importRegion,
-  'handover-selection': handoverSelectionRule,
   'own-handover': ownHandover,
 };
 

@@ -348,6 +348,13 @@ describe('export and handover', () => {
       );
     }, 120_000);
 
+    it('takes a whole archive year without customers, as the command does', async () => {
+      const year = Number(/·(\d{4})-/.exec(documents[0]?.archiveCode ?? '')?.[1]);
+      const started = await api.expect<Package>(202, 'archivist1', 'POST', '/handovers', { year });
+      expect(started.bag).toBe(`dangan-export_all_${year}`);
+      expect(await settled(started.handoverId)).toMatchObject({ status: 'READY', documents: 6 });
+    }, 120_000);
+
     it('names no customer and no year, names a category the scheme lacks, selects nothing: 400, nothing asked for', async () => {
       const before = await api.expect<{ items: Package[] }>(200, 'archivist1', 'GET', '/handovers');
       const refusals: [unknown, string][] = [
@@ -371,9 +378,10 @@ describe('export and handover', () => {
       expect((await api.call('auditor1', 'GET', `/handovers/${handoverId}`)).status).toBe(403);
       expect((await api.call('archivist1', 'GET', '/handovers/no-such-package')).status).toBe(404);
       const mine = await api.expect<{ items: Package[] }>(200, 'archivist1', 'GET', '/handovers');
-      expect(mine.items[0]).toMatchObject({ handoverId, status: 'READY' });
+      const listed = mine.items.find((p) => p.handoverId === handoverId);
+      expect(listed).toMatchObject({ status: 'READY', documents: 6 });
       // The list hands out no link.
-      expect(mine.items[0]?.download).toBeUndefined();
+      expect(mine.items.every((p) => p.download === undefined)).toBe(true);
     });
 
     it('leaves on record what it held and every link handed out', async () => {
