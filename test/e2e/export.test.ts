@@ -3,7 +3,9 @@
  * an export of the customer is stopped after two documents and resumed with the command itself,
  * and the bag is checked as a receiver would (`sha256sum -c` inside it, the originals byte for
  * byte, the audit trail of what was read and exported); a second run changes nothing, and a
- * non-archivist is refused.
+ * non-archivist is refused. The same bag built in the cloud as a handover package (POST
+ * /handovers): ready, downloaded, unzipped and checked against the command's bag file for file;
+ * bad selections refused; a package whose original is not the archived one fails naming it.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -373,7 +375,7 @@ describe('export and handover', () => {
       expect(after.items).toHaveLength(before.items.length);
     });
 
-    it('is for archivists, and for the one who asked for it alone', async () => {
+    it('is for archivists; a package that is not there answers as absent', async () => {
       expect((await api.call('clerk1', 'POST', '/handovers', { customers: [customerNo] })).status).toBe(403);
       expect((await api.call('auditor1', 'GET', `/handovers/${handoverId}`)).status).toBe(403);
       expect((await api.call('archivist1', 'GET', '/handovers/no-such-package')).status).toBe(404);
