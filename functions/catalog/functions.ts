@@ -405,7 +405,7 @@ const DECLARED = {
   // limits in core/handovers.ts keep a package well inside it).
   'handover-build': step(
     'Builds a handover package: the BagIt bag of a selection as one ZIP in the archive bucket, each original checked against its SHA-256',
-    auditedWrites({ archive: 'read', handovers: 'write', pageTokens: true }),
+    auditedWrites({ archive: 'read', handovers: 'write' }),
     { timeoutSeconds: 900, memoryMB: 1024 },
   ),
   'notifications-settings': api(
