@@ -38,6 +38,7 @@ export const RULES = {
     'A disposal batch holds the documents of one region (the sweep splits batches by region); a caller limited to other regions finds it absent, and `GET /disposals` leaves it out.',
   'import-region':
     'An import batch carries the regions of the customers its rows were registered for; a caller limited to regions reaches it only when they serve every one (otherwise it answers as absent), and registers rows only for customers in their regions.',
+  'own-handover': 'A handover package is for the archivist who asked for it; anyone else finds it absent.',
 } as const;
 
 export type RuleName = keyof typeof RULES;
@@ -85,6 +86,7 @@ export const ROUTE_RULES = {
   'POST /imports/{importId}/rows': ['import-region'],
   'POST /imports/{importId}/uploads': ['import-region'],
   'POST /imports/{importId}/close': ['import-region'],
+  'GET /handovers/{handoverId}': ['own-handover'],
   'GET /audit': ['every-region'],
   'GET /audit/export': ['every-region'],
   'GET /stats': ['every-region'],
@@ -106,7 +108,7 @@ export const NEVER_CONTENT: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'
  */
 export function accessTableMarkdown(routes: readonly RouteDef[] = ROUTES): string {
   const ruleNames = Object.keys(RULES) as RuleName[];
-  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹', '¹⁰', '¹¹'];
+  const sup = ['¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹', '¹⁰', '¹¹', '¹²'];
   const mark = (rules: readonly RuleName[]) => rules.map((r) => sup[ruleNames.indexOf(r)] ?? '').join('');
   const header = `| route | ${ROLES.join(' | ')} |`;
   const rule = `|---|${ROLES.map(() => ':-:').join('|')}|`;

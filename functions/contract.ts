@@ -28,6 +28,7 @@ export type {
   ShelfLocation,
 } from './core/documents.ts';
 export type { FieldError, FieldErrorCode } from './core/errors.ts';
+export type { HandoverStatus, HandoverView } from './core/handovers.ts';
 export type { Problem, ProblemCode } from './core/intake-checks.ts';
 export type { LoanApprovalLevel, LoanDocument, LoanStatus } from './core/loans.ts';
 export type { Role } from './core/roles.ts';

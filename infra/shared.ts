@@ -45,6 +45,7 @@ export const WORKFLOW_ENV: Record<WorkflowName, string> = {
   'borrow-approval': ENV.borrowWorkflow,
   disposal: ENV.disposalWorkflow,
   'import-batch': ENV.importWorkflow,
+  handover: ENV.handoverWorkflow,
 };
 
 /** The `service` field of every structured log line. */
@@ -149,7 +150,7 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
     // Readers check the scan result before trusting an upload.
     if (access.intake !== 'presign') env[ENV.malwareTag] = MALWARE_SCAN_TAG;
   }
-  if (access.archive || access.disposal) env[ENV.archiveBucket] = r.archiveBucket;
+  if (access.archive || access.disposal || access.handovers) env[ENV.archiveBucket] = r.archiveBucket;
   if (access.pageTokens) env[ENV.pageTokenKey] = r.pageTokenKey;
   if (access.readAlarms && r.alarmNamePrefix !== undefined) env[ENV.alarmNamePrefix] = r.alarmNamePrefix;
   // Unsubscribe links are signed with the same key, under a label of their own.

@@ -21,6 +21,7 @@ export const schemeId = (): string => requireEnv(ENV.scheme);
 export const intakeWorkflowArn = (): string => requireEnv(ENV.intakeWorkflow);
 export const borrowWorkflowArn = (): string => requireEnv(ENV.borrowWorkflow);
 export const importWorkflowArn = (): string => requireEnv(ENV.importWorkflow);
+export const handoverWorkflowArn = (): string => requireEnv(ENV.handoverWorkflow);
 export const malwareScanTag = (): string => process.env[ENV.malwareTag] ?? MALWARE_SCAN_TAG;
 /** The key page tokens are signed with (dynamo/page-token.ts); one per stack, secret. */
 export const pageTokenKey = (): string => requireEnv(ENV.pageTokenKey);

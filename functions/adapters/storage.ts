@@ -280,3 +280,33 @@ export async function lockArchiveCopy(
     }),
   );
 }
+
+/** One archived original, the version locked at archiving, as a stream (never whole in memory). */
+export async function readArchivedOriginal(
+  key: string,
+  versionId: string,
+): Promise<AsyncIterable<Uint8Array>> {
+  const res = await s3.send(
+    new GetObjectCommand({ Bucket: archiveBucket(), Key: key, VersionId: versionId }),
+  );
+  if (!res.Body) throw new Error(`archived original ${key} (version ${versionId}) has no body`);
+  return res.Body as AsyncIterable<Uint8Array>;
+}
+
+/** A GET URL of a handover package, downloaded under its own file name. */
+export function presignHandover(args: {
+  key: string;
+  fileName: string;
+  expiresIn: number;
+  now?: Date;
+}): Promise<{ url: string; expiresAt: string }> {
+  return presignGet(
+    {
+      Bucket: archiveBucket(),
+      Key: args.key,
+      ResponseContentType: 'application/zip',
+      ResponseContentDisposition: `attachment; filename="${args.fileName.replace(/[^\w.+-]/g, '_')}"`,
+    },
+    args,
+  );
+}

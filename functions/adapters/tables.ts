@@ -64,6 +64,7 @@
  * | told once (per event and person) | NOTIFIED#<eventKey> | <sub>        | -                                        | -                                      |
  * | digest entry         | DIGEST                    | <sub>#<eventKey>   | -                                        | -                                      |
  * | suppressed address   | SUPPRESSED#<email>        | SUPPRESSED         | -                                        | -                                      |
+ * | handover package     | HANDOVER#<handoverId>     | HANDOVER           | -                                        | REQUESTER#<sub> / HANDOVER#<createdAt>#<handoverId> |
  *
  * Notifications (functions/adapters/notifications-repo.ts): `NOTIFIED` is the once-only record
  * of an event told to a person (SENDING while claimed, then SENT, or QUEUED for the digest); the

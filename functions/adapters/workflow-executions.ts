@@ -16,6 +16,7 @@ export const listedWorkflows = (): Record<string, string> => ({
   'borrow-approval': requireEnv(ENV.borrowWorkflow),
   disposal: requireEnv(ENV.disposalWorkflow),
   'import-batch': requireEnv(ENV.importWorkflow),
+  handover: requireEnv(ENV.handoverWorkflow),
 });
 
 /** The newest `max` executions of a state machine that ended with `status` (one request). */

@@ -7,7 +7,7 @@ import {
 import { errorName } from '../core/errors.ts';
 import { executionArnOf } from '../core/executions.ts';
 import type { ExecutionStatus } from '../core/workflow-health.ts';
-import { borrowWorkflowArn, importWorkflowArn, intakeWorkflowArn } from './env.ts';
+import { borrowWorkflowArn, handoverWorkflowArn, importWorkflowArn, intakeWorkflowArn } from './env.ts';
 import { sfn } from './sfn-client.ts';
 
 /** Step Functions: starting the intake and borrow workflows and answering task tokens. */
@@ -40,6 +40,11 @@ export function startImportExecution(name: string, input: unknown): Promise<Star
 }
 
 export const importExecutionArn = (name: string): string => executionArnOf(importWorkflowArn(), name);
+
+/** Starts the build of a handover package, the execution named after the package. */
+export function startHandoverExecution(handoverId: string, input: unknown): Promise<StartResult> {
+  return startExecution(handoverWorkflowArn(), handoverId, input);
+}
 
 async function startExecution(stateMachineArn: string, name: string, input: unknown): Promise<StartResult> {
   try {

@@ -3,7 +3,7 @@ import { listVersions } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
 import { parseCustomerId, versionView } from '../core/customers.ts';
 import { NotFound } from '../core/errors.ts';
-import { maskAllForActor } from '../core/masking.ts';
+import { customerHistoryForActor } from '../core/masking.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler } from '../http/api.ts';
 
@@ -16,12 +16,7 @@ export const handler = apiHandler('customers-history', async function handleCust
   const customerId = parseCustomerId(req.path);
   const versions = await listVersions(customerId);
   if (versions.length === 0) throw new NotFound('customer', customerId);
-  const views = versions.map(versionView);
-  const { value: values, revealed } = maskAllForActor(
-    scheme,
-    req.actor,
-    views.map((v) => v.values),
-  );
+  const { items, revealed } = customerHistoryForActor(scheme, req.actor, versions.map(versionView));
   await auditClearRead({
     action: 'customer.history-read-unmasked',
     actor: req.actor,
@@ -32,6 +27,6 @@ export const handler = apiHandler('customers-history', async function handleCust
   });
   return {
     status: 200,
-    body: { customerId, items: views.map((v, i) => ({ ...v, values: values[i] ?? {} })) },
+    body: { customerId, items },
   };
 });

@@ -1,6 +1,6 @@
 import { listDocumentVersions } from '../adapters/document-versions.ts';
 import { getDocument } from '../adapters/documents-repo.ts';
-import { documentVersionView } from '../core/document-history.ts';
+import { documentHistoryItems } from '../core/document-history.ts';
 import { documentView } from '../core/documents.ts';
 import { NotFound } from '../core/errors.ts';
 import { exportRecordSchema } from '../core/exports.ts';
@@ -25,17 +25,7 @@ async function documentHistory({ actor, path }: ApiRequest): Promise<ApiResponse
   if (!doc) throw new NotFound('document', id);
   // Titles and file names are masked here exactly when the document's own view masks them.
   const masked = documentView(doc, getScheme(doc.schemeId), actor).masked;
-  const hide = (values: Record<string, unknown>) => {
-    const out = { ...values };
-    for (const f of ['title', 'fileName']) {
-      if (typeof out[f] === 'string') out[f] = `${Array.from(out[f] as string)[0] ?? ''}***`;
-    }
-    return out;
-  };
-  const items = (await listDocumentVersions(id)).map((v) => {
-    const view = documentVersionView(v);
-    return masked ? { ...view, before: hide(view.before), after: hide(view.after) } : view;
-  });
+  const items = documentHistoryItems(await listDocumentVersions(id), masked);
   return { status: 200, body: { documentId: id, status: doc.status, items } };
 }
 

@@ -12,6 +12,7 @@ export const ENV = {
   borrowWorkflow: 'BORROW_WORKFLOW_ARN',
   disposalWorkflow: 'DISPOSAL_WORKFLOW_ARN',
   importWorkflow: 'IMPORT_WORKFLOW_ARN',
+  handoverWorkflow: 'HANDOVER_WORKFLOW_ARN',
   /** Tag GuardDuty (or the local scanner) puts on scanned intake objects (core/intake-bucket.ts). */
   malwareTag: 'MALWARE_SCAN_TAG',
   /** The secret key page tokens are signed with (adapters/dynamo/page-token.ts). */

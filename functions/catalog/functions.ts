@@ -24,9 +24,15 @@ export interface FunctionAccess {
   intake?: 'presign' | 'read' | 'preview' | 'readwrite';
   /**
    * The archive bucket (originals under Object Lock). `presign` signs GET URLs of originals;
-   * `audit-copy` only appends locked copies of the audit trail under `audit/` and reads nothing.
+   * `audit-copy` only appends locked copies of the audit trail under `audit/` and reads nothing;
+   * `read` reads originals (the locked versions) to copy them into a handover package.
    */
-  archive?: 'presign' | 'write' | 'readwrite' | 'audit-copy';
+  archive?: 'presign' | 'read' | 'write' | 'readwrite' | 'audit-copy';
+  /**
+   * Handover packages under `handovers/` in the archive bucket: `write` uploads them (multipart),
+   * `presign` signs their download links.
+   */
+  handovers?: 'write' | 'presign';
   /**
    * The accounts table (staff accounts and their grants). Every function behind an
    * authenticated route reads it to check the caller's account (see `functionAccess`).
@@ -381,6 +387,26 @@ const DECLARED = {
     'Tells people by e-mail of new tasks, loans coming due or overdue and disposal batches waiting (at once or in a daily digest); stops mail to addresses that bounce or complain',
     { table: 'readwrite', audit: 'append', accounts: 'read', directory: 'read', notifications: 'send' },
     ioBound(300),
+  ),
+  // Handover packages (移交包) from the console: two route functions, as for imports (the one that
+  // starts builds carries the Step Functions client, the one that signs links the S3 client).
+  // pageTokens: a whole year is counted through the archive-code listing.
+  handovers: api(
+    "Handover packages: asks for one (the selection counted and checked, its build started), lists the caller's",
+    auditedWrites({ startWorkflows: ['handover'], pageTokens: true }),
+  ),
+  'handovers-get': api(
+    'One handover package, with a short-lived download link once built; each link audited',
+    auditedReads({ handovers: 'presign' }),
+  ),
+  // The one step of the handover workflow: reads the selection's records and originals as its
+  // requester would, and streams the bag as a ZIP into handovers/. Memory for the CPU share that
+  // hashes and checksums every byte; fifteen minutes, the most a Lambda function runs (the
+  // limits in core/handovers.ts keep a package well inside it).
+  'handover-build': step(
+    'Builds a handover package: the BagIt bag of a selection as one ZIP in the archive bucket, each original checked against its SHA-256',
+    auditedWrites({ archive: 'read', handovers: 'write' }),
+    { timeoutSeconds: 900, memoryMB: 1024 },
   ),
   'notifications-settings': api(
     "The caller's notification choices per kind; unsubscribe links; audited",

@@ -130,4 +130,8 @@ export const ROUTES: readonly RouteDef[] = [
   POST(`${IMPORT}/rows`, 'imports', ['archivist']),
   POST(`${IMPORT}/uploads`, 'imports-uploads', ['archivist']),
   POST(`${IMPORT}/close`, 'imports', ['archivist']),
+  // Handover packages built in the cloud (the console's counterpart of npm run export).
+  POST('/handovers', 'handovers', ['archivist']),
+  GET('/handovers', 'handovers', ['archivist']),
+  GET('/handovers/{handoverId}', 'handovers-get', ['archivist']),
 ];

@@ -5,7 +5,12 @@ import type { FunctionName } from './functions.ts';
  * whose ARNs are the file's `${Name}` substitutions (on AWS and locally alike).
  */
 
-export type WorkflowName = 'intake-review-archive' | 'borrow-approval' | 'disposal' | 'import-batch';
+export type WorkflowName =
+  | 'intake-review-archive'
+  | 'borrow-approval'
+  | 'disposal'
+  | 'import-batch'
+  | 'handover';
 
 export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Record<string, FunctionName> }> =
   {
@@ -41,5 +46,9 @@ export const WORKFLOWS: Record<WorkflowName, { file: string; substitutions: Reco
     'import-batch': {
       file: 'import-batch.asl.json',
       substitutions: { StepFunctionArn: 'import-step' },
+    },
+    handover: {
+      file: 'handover.asl.json',
+      substitutions: { BuildFunctionArn: 'handover-build' },
     },
   };

@@ -86,3 +86,21 @@ export function documentVersionView(v: DocumentVersion) {
     after: v.after,
   };
 }
+
+/**
+ * A document's versions as its history shows them: titles and file names masked exactly when the
+ * document's own view masks them (`masked`), so the history tells no more than the document.
+ */
+export function documentHistoryItems(versions: readonly DocumentVersion[], masked: boolean) {
+  const hide = (values: Record<string, unknown>) => {
+    const out = { ...values };
+    for (const f of ['title', 'fileName']) {
+      if (typeof out[f] === 'string') out[f] = `${Array.from(out[f] as string)[0] ?? ''}***`;
+    }
+    return out;
+  };
+  return versions.map((v) => {
+    const view = documentVersionView(v);
+    return masked ? { ...view, before: hide(view.before), after: hide(view.after) } : view;
+  });
+}

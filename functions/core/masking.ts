@@ -118,3 +118,20 @@ export function maskAllForActor<T extends object>(
   });
   return { value, revealed: scheme.sensitiveFields.filter((f) => revealed.has(f)) };
 }
+
+/**
+ * A customer's versions as the history route shows them to `actor` (each version's values masked
+ * per role), and the fields shown in clear, which the reader audits.
+ */
+export function customerHistoryForActor<V extends { values: object }>(
+  scheme: Scheme,
+  actor: Pick<Actor, 'roles'>,
+  versions: readonly V[],
+): { items: V[]; revealed: SensitiveField[] } {
+  const { value, revealed } = maskAllForActor(
+    scheme,
+    actor,
+    versions.map((v) => v.values),
+  );
+  return { items: versions.map((v, i) => ({ ...v, values: value[i] ?? {} })), revealed };
+}

@@ -4,6 +4,7 @@ import { getCustomer } from '../adapters/customers-repo.ts';
 import { getBatch } from '../adapters/disposal-batches-repo.ts';
 import { getArchiveCodeOwner, getDocument, getDocuments } from '../adapters/documents-repo.ts';
 import { schemeId } from '../adapters/env.ts';
+import { getHandover } from '../adapters/handovers-repo.ts';
 import { getImportBatch } from '../adapters/import-batches-repo.ts';
 import { getLoan, queryGrants } from '../adapters/loans-repo.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
@@ -13,6 +14,7 @@ import type { Customer } from '../core/customers.ts';
 import type { DisposalBatch } from '../core/disposal.ts';
 import { canReadContent, type DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Forbidden, NotFound, OutOfRegion } from '../core/errors.ts';
+import type { Handover } from '../core/handovers.ts';
 import type { ImportBatch } from '../core/imports.ts';
 import {
   activeGrant,
@@ -91,6 +93,7 @@ export interface RuleRecords<Route extends string = string> {
   };
   'batch-region': { batch: DisposalBatch };
   'import-region': { importBatch: ImportBatch };
+  'own-handover': { handover: Handover };
 }
 
 type Merge<Rules extends readonly RuleName[], Route extends string> = Rules extends readonly [
@@ -313,6 +316,13 @@ const otherAccount: Check<'other-account'> = async (req) => {
   return {};
 };
 
+const ownHandover: Check<'own-handover'> = async (req) => {
+  const id = req.path.handoverId ?? ''; // an id already (checkPathIds)
+  const handover = await getHandover(id);
+  if (!handover || handover.requestedBy.sub !== req.actor.sub) throw new NotFound('handover', id);
+  return { handover };
+};
+
 export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
   'own-submission': ownSubmission,
   'customer-region': customerRegion,
@@ -325,6 +335,7 @@ export const RULE_CHECKS: { [R in RuleName]: Check<R> } = {
   'loan-region': loanRegion,
   'batch-region': batchRegion,
   'import-region': importRegion,
+  'own-handover': ownHandover,
 };
 
 /**

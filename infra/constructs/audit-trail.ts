@@ -97,9 +97,10 @@ export class AuditTrail extends Construct {
     const readers = (Object.keys(FUNCTIONS) as FunctionName[]).filter((n) => {
       const access = functionAccess(n);
       const a = access.archive;
-      // The retention sweep re-hashes originals (fixity); disposal reads the lock of each version.
+      // The retention sweep re-hashes originals (fixity); disposal reads the lock of each version;
+      // a handover package copies them (archive `read`).
       const disposal = access.disposal?.some((d) => d === 'verify' || d === 'destroy') ?? false;
-      return a === 'presign' || a === 'readwrite' || disposal;
+      return a === 'presign' || a === 'readwrite' || a === 'read' || disposal;
     });
     storage.archive.addToResourcePolicy(
       new iam.PolicyStatement({

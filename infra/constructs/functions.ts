@@ -27,6 +27,7 @@ import {
 import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
 import { DESTRUCTION_LIST_PREFIX } from '../../functions/core/destruction-list.ts';
 import { archiveObjectKey } from '../../functions/core/documents.ts';
+import { HANDOVER_PREFIX } from '../../functions/core/handovers.ts';
 import { INTAKE_PREFIX, MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import { CLEAN_SCAN } from '../../functions/core/intake-checks.ts';
 import {
@@ -476,8 +477,9 @@ export class Functions extends Construct {
     }
 
     // Archive bucket.
-    if (access.archive === 'presign' || access.archive === 'readwrite') {
-      // A presigned GET of one version of an original is made with this role's credentials.
+    if (access.archive === 'presign' || access.archive === 'readwrite' || access.archive === 'read') {
+      // A presigned GET of one version of an original is made with this role's credentials; a
+      // handover package reads the locked version itself.
       allow('ArchiveContent', ['s3:GetObject', 's3:GetObjectVersion'], [originals]);
       readKey();
       acknowledge(originals, 'Originals are stored under archive codes assigned at runtime.');
@@ -503,6 +505,28 @@ export class Functions extends Construct {
       acknowledge(
         auditCopies,
         'Audit copies are keyed by day and stream sequence numbers, known only at runtime.',
+      );
+    }
+
+    // Handover packages: their own prefix, never the originals.
+    const packages = storage.archive.arnForObjects(`${HANDOVER_PREFIX}*`);
+    if (access.handovers === 'write') {
+      // A multipart upload: PutObject covers its create, parts and completion; Abort drops the
+      // parts of a package that failed. Nothing here is locked, and nothing else is deleted.
+      allow('HandoverPackagesWrite', ['s3:PutObject', 's3:AbortMultipartUpload'], [packages]);
+      writeKey();
+      acknowledge(
+        packages,
+        'Handover packages are keyed handovers/<handoverId>/<bag>.zip, named at runtime.',
+      );
+    }
+    if (access.handovers === 'presign') {
+      // The download link of a package is made with this role's credentials.
+      allow('HandoverPackagesRead', ['s3:GetObject'], [packages]);
+      readKey();
+      acknowledge(
+        packages,
+        'Handover packages are keyed handovers/<handoverId>/<bag>.zip, named at runtime.',
       );
     }
 

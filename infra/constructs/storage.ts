@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type KeyDef, TABLES, type TableDef } from '../../functions/adapters/tables.ts';
+import { HANDOVER_KEEP_DAYS, HANDOVER_PREFIX } from '../../functions/core/handovers.ts';
 import { INTAKE_PREFIX } from '../../functions/core/intake-bucket.ts';
 import { ARCHIVE_TRANSITION_DAYS, INTAKE_EXPIRY_DAYS } from '../shared.ts';
 import { guardRule } from './nag.ts';
@@ -171,6 +172,15 @@ export class Storage extends Construct {
           ],
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        {
+          // Handover packages are copies for download, not records: gone after a few days
+          // (core/handovers.ts says why), their versions with them.
+          id: 'ExpireHandoverPackages',
+          prefix: HANDOVER_PREFIX,
+          expiration: Duration.days(HANDOVER_KEEP_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'RemoveExpiredPackageMarkers', prefix: HANDOVER_PREFIX, expiredObjectDeleteMarker: true },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -1,12 +1,7 @@
+import type { Selection } from '../../functions/core/bag-contents.ts';
 import { UsageError } from '../shared/errors.ts';
 
-/** What the archivist asked to export, as given on the command line (customer numbers upper-cased). */
-export interface Selection {
-  /** None: every customer with documents of `year`. */
-  customers: string[];
-  year?: number;
-  category?: string;
-}
+export type { Selection };
 
 export interface ExportArgs {
   out: string;
@@ -100,20 +95,4 @@ export function parseArgs(argv: readonly string[]): ExportArgs {
       ...(category === undefined ? {} : { category }),
     },
   };
-}
-
-/**
- * The bag's directory name, made of the selection alone, so running the same selection again
- * finds the same bag (to resume it, or to find it complete). A long list of customers is cut and
- * marked with a digest of the whole list, so two selections never share a name.
- */
-export function bagNameOf(selection: Selection, digest: (text: string) => string): string {
-  const customers = [...selection.customers].sort();
-  let who = customers.length === 0 ? 'all' : customers.join('+');
-  if (who.length > 80)
-    who = `${customers[0]}+${customers.length - 1}-more-${digest(customers.join(',')).slice(0, 12)}`;
-  const parts = ['dangan-export', who];
-  if (selection.year !== undefined) parts.push(String(selection.year));
-  if (selection.category !== undefined) parts.push(selection.category);
-  return parts.join('_');
 }

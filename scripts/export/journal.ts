@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { appendFile, open, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { HandoverRow } from '../../functions/core/handover-list.ts';
 import type { Selection } from './args.ts';
 import type { Fixity } from './files.ts';
-import type { HandoverRow } from './handover.ts';
 
 /**
  * The journal of a bag in progress: one JSON line per step done (a customer's profile written, a

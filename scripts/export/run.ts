@@ -1,20 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { bagNameOf, bagSource, type CustomerRef } from '../../functions/core/bag-contents.ts';
 import type { ApiClient } from '../shared/api-client.ts';
-import { bagNameOf, type Selection } from './args.ts';
+import type { Selection } from './args.ts';
 import { ExportFailure, Interrupted } from './errors.ts';
 import { JOURNAL_NAME, Journal, type StartEntry } from './journal.ts';
 import { type BagContext, writeCustomer, writeDocument } from './records.ts';
 import { isSealed, seal, verifyBag } from './seal.ts';
-import {
-  type CustomerRef,
-  checkCategory,
-  customersOfYear,
-  findCustomer,
-  getScheme,
-  selectedDocuments,
-} from './selection.ts';
+import { checkCategory, customersOfYear, findCustomer, getScheme, selectedDocuments } from './selection.ts';
 
 /**
  * One export, from the selection to a sealed and verified bag: customer by customer, document by
@@ -96,7 +90,7 @@ export async function runExport(options: RunOptions): Promise<RunResult> {
     bag,
     selection,
     exportedBy: api.username,
-    source: `${scheme.name.zh} / ${scheme.name.en}, 全宗 fonds ${scheme.fonds}`,
+    source: bagSource(scheme),
   };
   if (!journal.state.start) await journal.append(start);
   const ctx: BagContext = { api, bagDir, scheme, startedAt: start.startedAt };

@@ -2,22 +2,28 @@ import { createReadStream } from 'node:fs';
 import { mkdir, opendir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { writeStreamed } from '../shared/files.ts';
+import { bagInfo, HANDOVER_CSV, HANDOVER_HTML, selectionText } from '../../functions/core/bag-contents.ts';
 import {
   BAG_INFO,
   BAGIT,
   BAGIT_TXT,
-  bagInfoText,
-  bagSize,
   MANIFEST,
   manifestLine,
   parseManifestLine,
   payloadOxum,
   TAG_MANIFEST,
-} from './bagit.ts';
+} from '../../functions/core/bagit.ts';
+import {
+  csvHead,
+  csvRow,
+  type HandoverRow,
+  htmlHead,
+  htmlRow,
+  htmlTail,
+} from '../../functions/core/handover-list.ts';
+import { writeStreamed } from '../shared/files.ts';
 import { ExportFailure } from './errors.ts';
 import { hashFile, writeWhole } from './files.ts';
-import { csvHead, csvRow, type HandoverRow, htmlHead, htmlRow, htmlTail } from './handover.ts';
 import type { Journal, StartEntry } from './journal.ts';
 
 /**
@@ -26,24 +32,12 @@ import type { Journal, StartEntry } from './journal.ts';
  * time, and sealing again (after a stop in the middle of it) writes the same files.
  */
 
-export const HANDOVER_CSV = 'data/handover-list.csv';
-export const HANDOVER_HTML = 'data/handover-list.html';
-
 export interface Sealed {
   customers: number;
   documents: number;
   originalBytes: number;
   payloadBytes: number;
   payloadFiles: number;
-}
-
-/** How a selection reads in the bag's records. */
-export function selectionText(s: StartEntry['selection']): string {
-  return [
-    `customers ${s.customers.join(' ')}`,
-    ...(s.year === undefined ? [] : [`year ${s.year}`]),
-    ...(s.category === undefined ? [] : [`category ${s.category}`]),
-  ].join('; ');
 }
 
 async function* handoverRows(journal: Journal): AsyncGenerator<HandoverRow> {
@@ -130,29 +124,15 @@ export async function seal(bagDir: string, journal: Journal, start: StartEntry, 
   await writeWhole(join(bagDir, BAGIT), BAGIT_TXT);
   await writeWhole(
     join(bagDir, BAG_INFO),
-    bagInfoText([
-      ['Source-Organization', start.source],
-      ['Contact-Name', start.exportedBy],
-      ['External-Identifier', start.exportId],
-      ['External-Description', `移交 handover: ${selectionText(start.selection)}`],
-      ['Internal-Sender-Identifier', start.bag],
-      ['Bagging-Date', baggingDate],
-      ['Bag-Size', bagSize(payloadBytes)],
-      ['Payload-Oxum', payloadOxum(payloadBytes, payloadFiles)],
-      ['Bag-Count', '1 of 1'],
-      ['Dangan-Export-Started', start.startedAt],
-      ['Dangan-Export-Sealed', at],
-      ['Dangan-Selection-Customers', start.selection.customers.join(' ')],
-      ...(start.selection.year === undefined
-        ? []
-        : [['Dangan-Selection-Year', String(start.selection.year)] as const]),
-      ...(start.selection.category === undefined
-        ? []
-        : [['Dangan-Selection-Category', start.selection.category] as const]),
-      ['Dangan-Customers', String(customers)],
-      ['Dangan-Documents', String(documents)],
-      ['Dangan-Original-Bytes', String(originalBytes)],
-    ]),
+    bagInfo({
+      ...start,
+      sealedAt: at,
+      customers,
+      documents,
+      originalBytes,
+      payloadBytes,
+      payloadFiles,
+    }),
   );
   const tags: string[] = [];
   for (const name of [BAGIT, BAG_INFO, MANIFEST])

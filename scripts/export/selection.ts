@@ -1,8 +1,14 @@
 import type { DocumentView } from '../../functions/contract.ts';
-import { parseArchiveCode } from '../../functions/core/archive-code.ts';
+import {
+  type CustomerRef,
+  classCodeOf,
+  inSelection,
+  knownCategories,
+  type SchemeInfo,
+  type Selection,
+} from '../../functions/core/bag-contents.ts';
 import type { ApiClient } from '../shared/api-client.ts';
 import { UsageError } from '../shared/errors.ts';
-import type { Selection } from './args.ts';
 import { ExportFailure } from './errors.ts';
 
 /**
@@ -10,22 +16,6 @@ import { ExportFailure } from './errors.ts';
  * (or every customer with documents of the year), then each customer's archived documents (`GET /documents?customerId=&status=ARCHIVED`, 100 a
  * page), narrowed to the archive year and class asked for by reading the archive code.
  */
-
-export interface SchemeInfo {
-  id: string;
-  fonds: string;
-  category: string;
-  codeTemplate: string;
-  name: { zh: string; en: string };
-  businessEvents: { code: string; classCode: string; name: { zh: string; en: string } }[];
-  documentTypes: { code: string; name: { zh: string; en: string } }[];
-}
-
-export interface CustomerRef {
-  customerId: string;
-  customerNo: string;
-  name: string;
-}
 
 export const PAGE_SIZE = 100;
 
@@ -38,28 +28,14 @@ export const getScheme = (api: ApiClient): Promise<SchemeInfo> => api.get<Scheme
  */
 export function checkCategory(scheme: SchemeInfo, category: string | undefined): void {
   if (category === undefined) return;
-  const known = [
-    scheme.category,
-    ...scheme.businessEvents.map((e) => e.classCode),
-    ...scheme.businessEvents.map((e) => e.code),
-  ];
+  const known = knownCategories(scheme);
   if (!known.includes(category)) {
-    const list = [...new Set(known)].join(', ');
+    const list = known.join(', ');
     throw new UsageError(
       `分类方案 ${scheme.id} 中没有分类 ${category}；可用：${list}`,
       `scheme ${scheme.id} has no category ${category}; known: ${list}`,
     );
   }
-}
-
-/** Whether a document falls in the selection's year and category. */
-export function inSelection(scheme: SchemeInfo, selection: Selection, doc: DocumentView): boolean {
-  if (doc.status !== 'ARCHIVED' || doc.archiveCode === undefined) return false;
-  const parts = parseArchiveCode(scheme.codeTemplate, doc.archiveCode);
-  if (selection.year !== undefined && parts?.year !== selection.year) return false;
-  const c = selection.category;
-  if (c === undefined || c === scheme.category) return true;
-  return parts?.classCode === c || doc.businessEvent === c;
 }
 
 /** The customer holding a customer number, found as `GET /customers?q=<number>` finds it. */
@@ -104,11 +80,7 @@ export async function customersOfYear(
   scheme: SchemeInfo,
   selection: Selection & { year: number },
 ): Promise<CustomerRef[]> {
-  const c = selection.category;
-  const classCode =
-    c === undefined || c === scheme.category
-      ? undefined
-      : (scheme.businessEvents.find((e) => e.code === c)?.classCode ?? c);
+  const classCode = classCodeOf(scheme, selection.category);
   const ids = new Set<string>();
   let nextToken: string | undefined;
   do {

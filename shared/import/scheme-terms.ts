@@ -1,4 +1,4 @@
-import { RETENTION_WORDS } from '../retention-words.ts';
+import { RETENTION_WORDS } from '../../functions/core/retention-words.ts';
 
 /**
  * The classification scheme as `GET /scheme` publishes it, and how a catalogue names its terms:

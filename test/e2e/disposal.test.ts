@@ -1,11 +1,3 @@
-/**
- * End to end over HTTP, against `npm start` on its local stand-ins: documents archived today,
- * accounts closed, the test clock moved ten years on, the retention sweep proposing what fell
- * due, holds keeping documents out, an appraisal, an approval, the originals destroyed in S3
- * (every version), a lock S3 will not lift making one item fail, and the destruction list kept.
- */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   GetObjectLegalHoldCommand,
   GetObjectRetentionCommand,
@@ -29,6 +21,7 @@ import {
 } from './client.ts';
 import { waitForMail } from './inbox.ts';
 import { useLocalSystem } from './lifecycle.ts';
+import { rotArchived } from './local-s3.ts';
 import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
@@ -168,26 +161,6 @@ const waitBatch = (batchId: string, what: string, done: (b: BatchView) => boolea
     250,
   );
 
-/** Overwrites the stored bytes of an original in the local S3, as bit rot on a disk would. */
-function rot(key: string) {
-  const dir = join(system.dataDir, 's3', 'buckets', system.ready.archiveBucket);
-  for (const file of readdirSync(join(dir, 'objects'))) {
-    const entry = JSON.parse(readFileSync(join(dir, 'objects', file), 'utf8')) as {
-      key: string;
-      versions: { blob: string }[];
-    };
-    if (entry.key !== key) continue;
-    for (const v of entry.versions) {
-      const path = join(dir, 'blobs', v.blob);
-      const bytes = readFileSync(path);
-      bytes[bytes.length - 3] = (bytes[bytes.length - 3] ?? 0) ^ 0xff;
-      writeFileSync(path, bytes);
-    }
-    return;
-  }
-  throw new Error(`no object ${key} in the local S3`);
-}
-
 describe('fixity', () => {
   it('re-hashes archived originals in the sweep; one that no longer matches is audited and logged', async () => {
     // An open account: these documents are not due for decades and stay out of the disposal below.
@@ -200,7 +173,7 @@ describe('fixity', () => {
     expect(clean.fixity.checked).toBeGreaterThan(0);
     expect(clean.fixity.mismatches).toEqual([]);
 
-    rot(wo.key);
+    rotArchived(system, wo.key);
     const after = await sweep();
     expect(after.fixity.mismatches).toEqual([wo.documentId]);
     const trail = await api.expect<{ items: { action: string; details?: Record<string, unknown> }[] }>(

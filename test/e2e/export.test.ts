@@ -3,11 +3,22 @@
  * an export of the customer is stopped after two documents and resumed with the command itself,
  * and the bag is checked as a receiver would (`sha256sum -c` inside it, the originals byte for
  * byte, the audit trail of what was read and exported); a second run changes nothing, and a
- * non-archivist is refused.
+ * non-archivist is refused. The same bag built in the cloud as a handover package (POST
+ * /handovers): ready, downloaded, unzipped and checked against the command's bag file for file;
+ * bad selections refused; a package whose original is not the archived one fails naming it.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +29,7 @@ import { runExport } from '../../scripts/export/run.ts';
 import { connect } from '../../scripts/shared/api-client.ts';
 import { Api, archiveDraft, changeDocs, createCustomer, createDraft, type PlannedDoc } from './client.ts';
 import { useLocalSystem } from './lifecycle.ts';
+import { rotArchived } from './local-s3.ts';
 import type { LocalSystem } from './system.ts';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -258,6 +270,171 @@ describe('export and handover', () => {
     execFileSync('sha256sum', ['--quiet', '-c', 'manifest-sha256.txt'], { cwd: bag });
     expect(existsSync(join(bag, 'data', customerNo))).toBe(true);
   }, 120_000);
+
+  describe('a handover package built in the cloud (POST /handovers)', () => {
+    interface Package {
+      handoverId: string;
+      status: string;
+      bag: string;
+      documents: number;
+      bytes?: number;
+      sha256?: string;
+      failure?: { en: string };
+      download?: { url: string; expiresAt: string };
+    }
+    let handoverId: string;
+    let zipBytes: Buffer;
+
+    /** Polls the package until it is no longer BUILDING. */
+    async function settled(id: string): Promise<Package> {
+      for (let i = 0; i < 300; i++) {
+        const p = await api.expect<Package>(200, 'archivist1', 'GET', `/handovers/${id}`);
+        if (p.status !== 'BUILDING') return p;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`handover ${id} still BUILDING`);
+    }
+
+    it('becomes ready; its link gives a ZIP holding the bag the command writes, which validates', async () => {
+      const started = await api.expect<Package>(202, 'archivist1', 'POST', '/handovers', {
+        customers: [customerNo.toLowerCase()],
+      });
+      expect(started).toMatchObject({ status: 'BUILDING', bag: `dangan-export_${customerNo}` });
+      handoverId = started.handoverId;
+      const ready = await settled(handoverId);
+      expect(ready, JSON.stringify(ready.failure)).toMatchObject({ status: 'READY', documents: 6 });
+      const download = await fetch(ready.download?.url as string);
+      expect(download.status).toBe(200);
+      zipBytes = Buffer.from(await download.arrayBuffer());
+      expect(zipBytes.length).toBe(ready.bytes);
+      expect(createHash('sha256').update(zipBytes).digest('hex')).toBe(ready.sha256);
+
+      // Unzipped as a receiver would, it is a bag sha256sum checks.
+      const unpacked = join(out, 'package');
+      mkdirSync(unpacked);
+      writeFileSync(join(unpacked, 'package.zip'), zipBytes);
+      execFileSync('unzip', ['-q', 'package.zip'], { cwd: unpacked });
+      const bag = join(unpacked, started.bag);
+      const checked = execFileSync('sha256sum', ['--strict', '-c', 'manifest-sha256.txt'], { cwd: bag })
+        .toString()
+        .trim()
+        .split('\n');
+      expect(checked).toHaveLength(27);
+      expect(checked.every((l) => l.endsWith(': OK'))).toBe(true);
+      execFileSync('sha256sum', ['--strict', '-c', 'tagmanifest-sha256.txt'], { cwd: bag });
+      expect(readFileSync(join(bag, 'bagit.txt'), 'utf8')).toBe(
+        'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',
+      );
+      const info = readFileSync(join(bag, 'bag-info.txt'), 'utf8');
+      expect(info).toContain(`External-Identifier: ${handoverId}\n`);
+      expect(info).toContain('Contact-Name: archivist1\n');
+      // The same layout as the command's bag, file for file; what does not name the export's
+      // time or id reads the same, byte for byte.
+      const files = (dir: string) =>
+        Object.keys(snapshot(join(dir, 'data')))
+          .filter((f) => !f.endsWith('.zip'))
+          .sort();
+      expect(files(bag)).toEqual(files(bagDir));
+      for (const doc of documents) {
+        const dir = join('data', customerNo, doc.archiveCode);
+        const original = readdirSync(join(bag, dir)).find((f) => f.startsWith(doc.archiveCode)) as string;
+        expect(readFileSync(join(bag, dir, original))).toEqual(uploaded.get(doc.sha256)?.bytes);
+        for (const same of ['metadata.json', 'history.json']) {
+          expect(readFileSync(join(bag, dir, same), 'utf8'), same).toBe(
+            readFileSync(join(bagDir, dir, same), 'utf8'),
+          );
+        }
+      }
+      expect(readFileSync(join(bag, 'data', customerNo, 'customer.json'), 'utf8')).toBe(
+        readFileSync(join(bagDir, 'data', customerNo, 'customer.json'), 'utf8'),
+      );
+    }, 120_000);
+
+    it('takes a whole archive year without customers, as the command does', async () => {
+      const year = Number(/·(\d{4})-/.exec(documents[0]?.archiveCode ?? '')?.[1]);
+      const started = await api.expect<Package>(202, 'archivist1', 'POST', '/handovers', { year });
+      expect(started.bag).toBe(`dangan-export_all_${year}`);
+      expect(await settled(started.handoverId)).toMatchObject({ status: 'READY', documents: 6 });
+    }, 120_000);
+
+    it('names no customer and no year, names a category the scheme lacks, selects nothing: 400, nothing asked for', async () => {
+      const before = await api.expect<{ items: Package[] }>(200, 'archivist1', 'GET', '/handovers');
+      const refusals: [unknown, string][] = [
+        [{}, 'names no customer and no year'],
+        [{ customers: ['x'] }, 'must be a customer number'],
+        [{ customers: [customerNo], category: 'NOPE' }, 'is not in scheme'],
+        [{ customers: ['ZZ99999999'] }, 'no customer ZZ99999999'],
+        [{ customers: [customerNo], year: 1999 }, 'holds no archived document'],
+      ];
+      for (const [body, says] of refusals) {
+        const r = await api.call<{ error: { message: string } }>('archivist1', 'POST', '/handovers', body);
+        expect(r.status, JSON.stringify(body)).toBe(400);
+        expect(JSON.stringify(r.body), JSON.stringify(body)).toContain(says);
+      }
+      const after = await api.expect<{ items: Package[] }>(200, 'archivist1', 'GET', '/handovers');
+      expect(after.items).toHaveLength(before.items.length);
+    });
+
+    it('is for archivists; a package that is not there answers as absent', async () => {
+      expect((await api.call('clerk1', 'POST', '/handovers', { customers: [customerNo] })).status).toBe(403);
+      expect((await api.call('auditor1', 'GET', `/handovers/${handoverId}`)).status).toBe(403);
+      expect((await api.call('archivist1', 'GET', '/handovers/no-such-package')).status).toBe(404);
+      const mine = await api.expect<{ items: Package[] }>(200, 'archivist1', 'GET', '/handovers');
+      const listed = mine.items.find((p) => p.handoverId === handoverId);
+      expect(listed).toMatchObject({ status: 'READY', documents: 6 });
+      // The list hands out no link.
+      expect(mine.items.every((p) => p.download === undefined)).toBe(true);
+    });
+
+    it('leaves on record what it held and every link handed out', async () => {
+      const trail = await api.expect<{ items: { action: string; actorName: string }[] }>(
+        200,
+        'auditor1',
+        'GET',
+        `/audit?targetId=${handoverId}`,
+      );
+      const actions = trail.items.map((e) => e.action);
+      expect(actions).toContain('handover.requested');
+      expect(actions).toContain('handover.ready');
+      const links = trail.items.filter((e) => e.action === 'handover.link-issued');
+      expect(links).toHaveLength(1);
+      expect(links[0]?.actorName).toBe('archivist1');
+      const exports = await api.expect<{ items: { actorName: string; details: Record<string, unknown> }[] }>(
+        200,
+        'auditor1',
+        'GET',
+        `/audit?targetId=${customerId}&action=export.created`,
+      );
+      const held = exports.items.filter((e) => e.details.handoverId === handoverId);
+      expect(held).toHaveLength(1);
+      expect(held[0]?.actorName).toBe('archivist1');
+      expect(held[0]?.details).toMatchObject({ exportId: handoverId, part: 1, documentCount: 6 });
+    });
+
+    it('fails, naming the document, when an original is not the one archived, and records no export', async () => {
+      const [rotten] = documents as [DocView];
+      const key = `originals/${rotten.documentId}`;
+      rotArchived(system, key);
+      try {
+        const started = await api.expect<Package>(202, 'archivist1', 'POST', '/handovers', {
+          customers: [customerNo],
+        });
+        const failed = await settled(started.handoverId);
+        expect(failed.status).toBe('FAILED');
+        expect(failed.failure?.en).toContain(`the original of ${rotten.archiveCode} (${rotten.documentId})`);
+        expect(failed.download).toBeUndefined();
+        const held = await api.expect<{ items: { details: Record<string, unknown> }[] }>(
+          200,
+          'auditor1',
+          'GET',
+          `/audit?targetId=${customerId}&action=export.created`,
+        );
+        expect(held.items.filter((e) => e.details.handoverId === started.handoverId)).toEqual([]);
+      } finally {
+        rotArchived(system, key);
+      }
+    }, 120_000);
+  });
 
   it('says how to call it (exit 2) on a usage error, writing nothing', async () => {
     const r = await exportCommand(['--customer', customerNo], 'archivist1');

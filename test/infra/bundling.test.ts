@@ -288,7 +288,7 @@ const LIMIT_BYTES = 400 * 1024;
 const S3_CEILING_BYTES = 500 * 1024;
 const usesS3 = (name: FunctionName): boolean => {
   const access = functionAccess(name);
-  return Boolean(access.intake || access.archive || access.disposal?.length);
+  return Boolean(access.intake || access.archive || access.handovers || access.disposal?.length);
 };
 /**
  * The one function that sends mail carries the SES v2 and Cognito clients beside DynamoDB (about

@@ -339,15 +339,16 @@ describe('functions', () => {
       if (a.directory) expected.push('USER_POOL_ID');
       if (a.intake) expected.push('INTAKE_BUCKET');
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
-      if (a.archive || a.disposal) expected.push('ARCHIVE_BUCKET');
+      if (a.archive || a.disposal || a.handovers) expected.push('ARCHIVE_BUCKET');
       // Those that list executions learn every workflow; those that start some, those only.
       const named = a.listExecutions
-        ? ['intake-review-archive', 'borrow-approval', 'disposal', 'import-batch']
+        ? ['intake-review-archive', 'borrow-approval', 'disposal', 'import-batch', 'handover']
         : a.startWorkflows;
       if (named?.includes('intake-review-archive')) expected.push('INTAKE_WORKFLOW_ARN');
       if (named?.includes('borrow-approval')) expected.push('BORROW_WORKFLOW_ARN');
       if (named?.includes('disposal')) expected.push('DISPOSAL_WORKFLOW_ARN');
       if (named?.includes('import-batch')) expected.push('IMPORT_WORKFLOW_ARN');
+      if (named?.includes('handover')) expected.push('HANDOVER_WORKFLOW_ARN');
       if (a.pageTokens || a.notifications) expected.push('PAGE_TOKEN_KEY');
       if (a.notifications === 'send') {
         expected.push('MAIL_TRANSPORT', 'MAIL_FROM', 'MAIL_CONFIGURATION_SET', 'CONSOLE_URL');
@@ -937,11 +938,11 @@ describe('least privilege', () => {
       const all = actionsOf(statements());
       const s3 = [...all].filter((x) => x.startsWith('s3:'));
       const disposal = new Set(a.disposal ?? []);
-      if (!a.intake && !a.archive && disposal.size === 0) expect(s3).toEqual([]);
+      if (!a.intake && !a.archive && !a.handovers && disposal.size === 0) expect(s3).toEqual([]);
       const intakeActions = actionsOf(on(statements(), intake()));
       const archiveActions = actionsOf(on(statements(), archive()));
       if (!a.intake) expect([...intakeActions]).toEqual([]);
-      if (!a.archive && disposal.size === 0) expect([...archiveActions]).toEqual([]);
+      if (!a.archive && !a.handovers && disposal.size === 0) expect([...archiveActions]).toEqual([]);
       expect(intakeActions.has('s3:PutObject')).toBe(a.intake === 'presign' || a.intake === 'readwrite');
       expect(intakeActions.has('s3:GetObject')).toBe(a.intake !== undefined && a.intake !== 'presign');
       // A previewer reads an object only while GuardDuty's tag says it is clean.
@@ -960,11 +961,27 @@ describe('least privilege', () => {
       expect(archiveActions.has('s3:PutObjectRetention')).toBe(
         locksCopies || ['extend', 'write-lists', 'extend-lists'].some((k) => disposal.has(k as never)),
       );
-      expect(archiveActions.has('s3:PutObject')).toBe(locksCopies || disposal.has('write-lists'));
+      expect(archiveActions.has('s3:PutObject')).toBe(
+        locksCopies || disposal.has('write-lists') || a.handovers === 'write',
+      );
+      // Handover packages: their own prefix, and nothing else of the bucket for that grant.
+      const packages = on(statements(), archive()).filter((st) =>
+        JSON.stringify(st.Resource).includes('/handovers/'),
+      );
+      expect(packages.length > 0).toBe(a.handovers !== undefined);
+      expect(actionsOf(packages).has('s3:AbortMultipartUpload')).toBe(a.handovers === 'write');
+      expect(archiveActions.has('s3:AbortMultipartUpload')).toBe(a.handovers === 'write');
+      for (const st of packages) {
+        expect(JSON.stringify(st.Resource), name).not.toContain('/originals/');
+        expect(list(st.Action).sort()).toEqual(
+          a.handovers === 'write' ? ['s3:AbortMultipartUpload', 's3:PutObject'] : ['s3:GetObject'],
+        );
+      }
       // Legal holds are the holds functions' alone (test/infra/permanence.test.ts).
       expect(archiveActions.has('s3:PutObjectLegalHold')).toBe(disposal.has('hold'));
       expect(archiveActions.has('s3:GetObjectVersion')).toBe(
         a.archive === 'presign' ||
+          a.archive === 'read' ||
           a.archive === 'readwrite' ||
           ['verify', 'destroy', 'read-lists'].some((k) => disposal.has(k as never)),
       );
@@ -1251,7 +1268,7 @@ describe('audit trail and originals (append-only, locked copy, content readers)'
   it('lets only the content functions read originals, and denies everyone else in the bucket policy', () => {
     const readers = functionNames.filter(
       (n) =>
-        ['presign', 'readwrite'].includes(accessOf(n).archive ?? '') ||
+        ['presign', 'readwrite', 'read'].includes(accessOf(n).archive ?? '') ||
         (accessOf(n).disposal ?? []).some((d) => d === 'verify' || d === 'destroy'),
     );
     const readerRoles = readers.map((n) => logicalId(stack.functions.roles[n]));

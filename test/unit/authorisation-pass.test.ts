@@ -12,6 +12,7 @@ import {
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { handler as documentsContent } from '../../functions/api/documents-content.ts';
 import { handler as documentsGet } from '../../functions/api/documents-get.ts';
+import { handler as handoversGet } from '../../functions/api/handovers-get.ts';
 import { handler as loansCreate } from '../../functions/api/loans-create.ts';
 import { handler as loansGet } from '../../functions/api/loans-get.ts';
 import { handler as submissionsGet } from '../../functions/api/submissions-get.ts';
@@ -417,6 +418,49 @@ describe('POST /loans', () => {
     expect(res.statusCode).toBe(400);
     expect(errorOf(res.body).message).toMatch(/^invalid request: purpose/);
     expect(reads()).toMatchObject({ get: 0, batchGet: 0 });
+  });
+});
+
+describe('GET /handovers/{handoverId}', () => {
+  const HANDOVER_ID = 'handover-1';
+  const ask = () =>
+    call(handoversGet, {
+      routeKey: 'GET /handovers/{handoverId}',
+      pathParameters: { handoverId: HANDOVER_ID },
+      user: USERS.archivist,
+    });
+  const row = (requesterSub: string) => ({
+    pk: `HANDOVER#${HANDOVER_ID}`,
+    sk: 'HANDOVER',
+    entity: 'handover',
+    handoverId: HANDOVER_ID,
+    status: 'BUILDING',
+    requestedBy: { sub: requesterSub, username: 'someone', roles: ['archivist'] },
+    selection: { customers: ['1000000001'] },
+    bag: 'dangan-export_1000000001',
+    plan: { customerIds: [CUSTOMER_ID], documents: 1, bytes: 10 },
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    key: `handovers/${HANDOVER_ID}/dangan-export_1000000001.zip`,
+    requestId: 'r1',
+  });
+
+  it('reads the package once (the rule) and shows it to the archivist who asked for it', async () => {
+    put(row(USERS.archivist.sub));
+    const res = await ask();
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatchObject({ handoverId: HANDOVER_ID, status: 'BUILDING' });
+    expect(reads()).toEqual({ get: 1, batchGet: 0, keys: [`HANDOVER#${HANDOVER_ID}`] });
+  });
+
+  it("answers another archivist's package as absent, like one that does not exist", async () => {
+    put(row('sub-another-archivist'));
+    const other = await ask();
+    expect(other.statusCode).toBe(404);
+    items.clear();
+    const unknown = await ask();
+    expect(unknown.statusCode).toBe(404);
+    expect(errorOf(other.body).message).toBe(errorOf(unknown.body).message);
   });
 });
 

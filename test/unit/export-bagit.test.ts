@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bagNameOf, parseArgs } from '../../scripts/export/args.ts';
+import { bagNameOf } from '../../functions/core/bag-contents.ts';
 import {
   BAGIT_TXT,
   bagInfoText,
@@ -15,7 +15,8 @@ import {
   manifestPath,
   parseManifestLine,
   payloadOxum,
-} from '../../scripts/export/bagit.ts';
+} from '../../functions/core/bagit.ts';
+import { parseArgs } from '../../scripts/export/args.ts';
 import { saveVerified } from '../../scripts/export/files.ts';
 import { Journal, type StartEntry } from '../../scripts/export/journal.ts';
 import { seal, verifyBag } from '../../scripts/export/seal.ts';

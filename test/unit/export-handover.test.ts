@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EEP_NAMESPACE, type EepInput, eepXml, xmlText } from '../../scripts/export/dat48.ts';
+import { inSelection, type SchemeInfo } from '../../functions/core/bag-contents.ts';
+import { EEP_NAMESPACE, type EepInput, eepXml, xmlText } from '../../functions/core/dat48.ts';
 import {
   csvHead,
   csvRow,
@@ -7,8 +8,7 @@ import {
   htmlHead,
   htmlRow,
   htmlTail,
-} from '../../scripts/export/handover.ts';
-import { inSelection, type SchemeInfo } from '../../scripts/export/selection.ts';
+} from '../../functions/core/handover-list.ts';
 
 const INPUT: EepInput = {
   createdAt: '2026-05-01T08:00:00.000Z',

@@ -15,6 +15,7 @@ const MACHINES = {
   'borrow-approval': 'arn:aws:states:us-east-1:000000000000:stateMachine:borrow-approval',
   disposal: 'arn:aws:states:us-east-1:000000000000:stateMachine:disposal',
   'import-batch': 'arn:aws:states:us-east-1:000000000000:stateMachine:import-batch',
+  handover: 'arn:aws:states:us-east-1:000000000000:stateMachine:handover',
 };
 const SUBMISSION = '3d0f8a52-1c4b-4e8e-9a57-6b2d9c1e7f30';
 
@@ -24,6 +25,7 @@ beforeEach(() => {
   process.env.BORROW_WORKFLOW_ARN = MACHINES['borrow-approval'];
   process.env.DISPOSAL_WORKFLOW_ARN = MACHINES.disposal;
   process.env.IMPORT_WORKFLOW_ARN = MACHINES['import-batch'];
+  process.env.HANDOVER_WORKFLOW_ARN = MACHINES.handover;
   delete process.env.ALARM_NAME_PREFIX;
   strictMocks();
   cloudWatch.reset();
@@ -100,9 +102,9 @@ describe('GET /system/health', () => {
       ],
     });
     expect(workflows[1]).toMatchObject({ counts: { FAILED: 0, TIMED_OUT: 0, ABORTED: 0 }, more: false });
-    // Three statuses of four workflows, one page each, never an execution's input or history.
-    expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(12);
-    expect(sfnMock.calls()).toHaveLength(12);
+    // Three statuses of five workflows, one page each, never an execution's input or history.
+    expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(15);
+    expect(sfnMock.calls()).toHaveLength(15);
     // No alarm prefix (this machine): no alarms read, none answered.
     expect(res.body).not.toHaveProperty('alarms');
     expect(cloudWatch.calls()).toHaveLength(0);

@@ -166,6 +166,8 @@ export type {
   DocumentView,
   FieldError,
   FieldErrorCode,
+  HandoverStatus,
+  HandoverView,
   Hold,
   ItemStatus,
   LoanApprovalLevel,

@@ -15,6 +15,7 @@ import { clerkPage } from './pages/clerk.ts';
 import { dashboardPage } from './pages/dashboard.ts';
 import { disposalPage, disposalsPage } from './pages/disposals.ts';
 import { documentPage } from './pages/document.ts';
+import { handoversPage } from './pages/handovers.ts';
 import { importPage, importsPage } from './pages/imports.ts';
 import { inboxPage } from './pages/inbox.ts';
 import { loansPage, overdueLoansPage } from './pages/loans.ts';
@@ -70,6 +71,11 @@ const ROUTES: Route[] = [
     pattern: /^\/overdue$/,
     page: overdueLoansPage,
     nav: { key: 'navOverdue', href: '#/overdue', needs: ['GET', '/loans'], roles: ['archivist'] },
+  },
+  {
+    pattern: /^\/handovers$/,
+    page: handoversPage,
+    nav: { key: 'navHandovers', href: '#/handovers', needs: ['POST', '/handovers'] },
   },
   {
     pattern: /^\/disposals$/,

@@ -68,6 +68,8 @@ export const keys = {
     pk: `DOCUMENT#${documentId}`,
     sk: versionSk,
   }),
+  /** A handover package (移交包) built in the cloud. */
+  handover: (id: string): ItemKey => ({ pk: `HANDOVER#${id}`, sk: 'HANDOVER' }),
   sweep: (name: 'retention' | 'fixity' | 'permanence'): ItemKey => ({ pk: `SWEEP#${name}`, sk: 'SWEEP' }),
   loan: (id: string): ItemKey => ({ pk: `LOAN#${id}`, sk: 'LOAN' }),
   /** One per document of a granted loan: the content route queries by document and borrower. */
@@ -152,6 +154,10 @@ export const entries = {
     gsi2pk: borrowersLoans(borrowerSub),
     gsi2sk: `LOAN#${createdAt}#${loanId}`,
   }),
+  handoverOfRequester: (sub: string, createdAt: string, handoverId: string) => ({
+    gsi2pk: requestersHandovers(sub),
+    gsi2sk: `HANDOVER#${createdAt}#${handoverId}`,
+  }),
   loanOut: (loanId: string, dueAt: string) => ({
     gsi3pk: shardKey(LOANS_OUT, loanId, LOANS_OUT_SHARDS),
     gsi3sk: `${dueAt}#${loanId}`,
@@ -183,6 +189,7 @@ export function permanentRecordOf(gsi3sk: string): PermanentRecordRef | undefine
 export const clerksPartition = (clerkSub: string) => `CLERK#${clerkSub}`;
 export const customersDocuments = (customerId: string) => `CUSTOMER#${customerId}`;
 export const borrowersLoans = (borrowerSub: string) => `BORROWER#${borrowerSub}`;
+export const requestersHandovers = (sub: string) => `REQUESTER#${sub}`;
 export const openTasksOf = (role: string) => `OPENTASKS#${role}`;
 /**
  * A role's open tasks are written over four shard keys chosen by task id (`OPENTASKS#<role>#<n>`):

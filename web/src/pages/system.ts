@@ -42,6 +42,7 @@ const WORKFLOW_NAMES: Readonly<Record<string, MessageKey>> = {
   'borrow-approval': 'sysWfBorrow',
   disposal: 'sysWfDisposal',
   'import-batch': 'sysWfImport',
+  handover: 'sysWfHandover',
 };
 const JOB_NAMES: Readonly<Record<Health['jobs'][number]['job'], MessageKey>> = {
   retention: 'sysJobRetention',

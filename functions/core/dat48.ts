@@ -8,7 +8,7 @@
  * manifests are the fixity record. README "Export and handover" lists what is filled.
  */
 
-import { RETENTION_WORDS } from '../../shared/retention-words.ts';
+import { RETENTION_WORDS } from './retention-words.ts';
 
 export const EEP_NAMESPACE = 'http://www.saac.gov.cn/standards/ERM/encapsulation';
 

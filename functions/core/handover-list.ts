@@ -1,5 +1,5 @@
-import { csvField } from '../../functions/core/csv-field.ts';
-import { RETENTION_WORDS } from '../../shared/retention-words.ts';
+import { csvField } from './csv-field.ts';
+import { RETENTION_WORDS } from './retention-words.ts';
 
 /**
  * The handover list (移交清单) of a bag, as CSV (UTF-8 with a byte-order mark, so spreadsheets read
