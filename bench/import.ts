@@ -85,15 +85,21 @@ async function main(): Promise<void> {
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
+      const text = d.toString('utf8');
+      stderr += text;
+      if (process.env.BENCH_IMPORT_TRACE) {
+        const at = ((performance.now() - started) / 1000).toFixed(1);
+        for (const line of text.split('\n')) if (line.trim()) log(`${at}s ${line}`);
+      }
     });
     const ended = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-    const taskId = await until(
-      'the batch review task',
-      () => /decide task (\S+)/.exec(stderr)?.[1],
-      4 * 3600_000,
-      500,
-    );
+    const exitedEarly = ended.then((code) => {
+      throw new Error(`the import exited with ${code} before its review:\n${stderr.slice(-2000)}`);
+    });
+    const taskId = await Promise.race([
+      until('the batch review task', () => /decide task (\S+)/.exec(stderr)?.[1], 4 * 3600_000, 500),
+      exitedEarly,
+    ]);
     await b.api.expect(200, 'reviewer1', 'POST', `/tasks/${taskId}/decision`, { decision: 'approve' });
     const code = await ended;
     const seconds = (performance.now() - started) / 1000;
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
       () => true,
     );
     const memoryMB = (fn: string) => FUNCTIONS[fn as FunctionName]?.memoryMB ?? DEFAULT_MEMORY_MB;
-    const { usage } = usageOf({
+    const { usage, breakdown } = usageOf({
       state,
       ports: b.ports,
       intakeBucket: b.system.ready.intakeBucket,
@@ -131,6 +137,11 @@ async function main(): Promise<void> {
       transitions: executions.entered + executions.retries,
     };
     log(JSON.stringify(result));
+    if (process.env.BENCH_IMPORT_TRACE) {
+      log(JSON.stringify(breakdown, null, 1));
+      for (const l of priceUsage(usage, prices))
+        log(`${l.service} ${l.item} ${l.quantity} $${(l.usd / docs) * 1000}`);
+    }
     writeTargets(result);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
