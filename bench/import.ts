@@ -94,7 +94,9 @@ async function main(): Promise<void> {
     });
     const ended = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     const exitedEarly = ended.then((code) => {
-      throw new Error(`the import exited with ${code} before its review:\n${stderr.slice(-2000)}`);
+      throw new Error(
+        `the import exited with ${code} before its review:\n${stderr.slice(-2000)}\nthe local system:\n${b.system.output().slice(-4000)}`,
+      );
     });
     const taskId = await Promise.race([
       until('the batch review task', () => /decide task (\S+)/.exec(stderr)?.[1], 4 * 3600_000, 500),
