@@ -22,6 +22,7 @@ import {
   sumUsd,
 } from './cost.ts';
 import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
+import { importDocsFromEnv, importOnly, importTargets, runImportBench } from './import.ts';
 import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
 import { type LoanRun, runLoans } from './loans.ts';
 import { renderMarkdown } from './report.ts';
@@ -97,10 +98,14 @@ const THROUGHPUT_PER_CLIENT = 2;
  * are: about two minutes instead of the whole run. `BENCH_ONLY=bundles` does the same for the
  * bundles and their import times (bench/coldstart.ts, `bundlesOnly`), `BENCH_ONLY=hotkeys` for
  * the write and read units per partition key (bench/hotkeys.ts; `BENCH_HOTKEY_DOCS` documents).
+ * `BENCH_ONLY=import` runs the migration import alone (bench/import.ts; `BENCH_IMPORT_DOCS`
+ * documents, 10,000 by default) and puts its section and targets into bench/results.json and
+ * RESULTS.md, keeping the other sections.
  */
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== 'intake' && ONLY !== 'bundles' && ONLY !== 'hotkeys')
-  throw new Error(`BENCH_ONLY=${ONLY}: only "intake", "bundles" and "hotkeys" are known`);
+if (ONLY !== undefined && !['intake', 'bundles', 'hotkeys', 'import'].includes(ONLY))
+  throw new Error(`BENCH_ONLY=${ONLY}: only "intake", "bundles", "hotkeys" and "import" are known`);
+const IMPORT_DOCS = importDocsFromEnv(process.env);
 const HOTKEY_DOCS = hotkeyDocuments();
 
 const commit = (): string => {
@@ -397,6 +402,10 @@ async function main(): Promise<void> {
     await b.stop();
   }
 
+  // The migration import last, on a local system of its own.
+  log(`migration import: ${IMPORT_DOCS} documents (bench/import.ts)`);
+  const migration = await runImportBench(IMPORT_DOCS);
+
   let sweep: SweepResult | undefined;
   if (Object.hasOwn(FUNCTIONS, 'retention-sweep')) {
     log(`retention sweep over ${SWEEP_SIZES.join(' and ')} archived documents, ${SWEEP_DUE} due`);
@@ -597,16 +606,18 @@ async function main(): Promise<void> {
     throughput: { ...throughput, floorRatio },
     throttles,
     hotKeys: hotKeys ?? { notMeasured: 'the hot-key run did not finish' },
-    targets,
+    import: migration,
+    targets: [...targets, ...importTargets(migration)],
   };
   writeFileSync(new URL('results.json', HERE), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(new URL('RESULTS.md', HERE), renderMarkdown(results));
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: bench/results.json, bench/RESULTS.md`);
-  for (const t of targets)
+  for (const t of results.targets)
     log(`${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'} ${t.name}: ${t.measured}`);
 }
 
 if (ONLY === 'intake') await intakeOnly();
 else if (ONLY === 'hotkeys') await hotkeysOnly();
 else if (ONLY === 'bundles') await bundlesOnly(log);
+else if (ONLY === 'import') await importOnly(IMPORT_DOCS);
 else await main();

@@ -97,7 +97,12 @@ export async function startBenchSystem(): Promise<BenchSystem> {
   const system = await startSystem({
     dataDir: tempDataDir('bench'),
     timeoutMs: 120_000,
-    nodeArgs: ['--import', PROBE],
+    nodeArgs: [
+      '--import',
+      PROBE,
+      // BENCH_PROF=<dir>: a CPU profile of the local system, written there when it stops.
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+    ],
     // Functions log at the level they have on AWS (Powertools' default, INFO): log volume is billed.
     env: { [PROBE_PORT_ENV]: String(probePort), POWERTOOLS_LOG_LEVEL: 'INFO' },
   });
