@@ -71,6 +71,13 @@ export interface ImportBenchResult {
   bytesPerSecond: number;
   phases: ImportPhases;
   peakMemoryMB: number;
+  /**
+   * CPU seconds per document (user and system) of the local system's one Node.js process and of
+   * DynamoDB Local, over the import and the stream work it caused: what the import costs this
+   * machine whatever else runs on it. The local system is one thread, so it alone bounds the rate
+   * at 1 / `system` documents/s on a machine of its own.
+   */
+  cpuSecondsPerDocument: { system: number; dynamodbLocal: number };
   transitions: number;
   /** Per 1,000 documents migrated: every line, and its sum (all) and the target scope's. */
   perThousand: { lines: CostLine[]; allUsd: number; targetUsd: number };
@@ -110,6 +117,15 @@ class PhaseClock {
     };
   }
 }
+
+/** CPU seconds (user and system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 const perDoc = (counts: Record<string, number>, docs: number): Record<string, number> =>
   Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, round(v / docs, 3)]));
@@ -153,6 +169,8 @@ async function measure(
   docs: number,
 ): Promise<ImportBenchResult> {
   await b.probe.record();
+  const pids = { system: b.system.ready.pid, dynamodbLocal: b.system.ready.dynamodbPid };
+  const cpuAtStart = { system: cpuSeconds(pids.system), dynamodbLocal: cpuSeconds(pids.dynamodbLocal) };
   log(`importing ${docs} documents, ${CONCURRENCY} uploads at once`);
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
@@ -199,6 +217,9 @@ async function measure(
   log(`imported in ${wall.toFixed(0)} s; waiting for the stream consumers to finish`);
   await b.probe.waitIdle(['upload-received', 'document-history', 'stats-counter', 'audit-archive']);
   const state = await b.probe.stop();
+  const cpuUsed = (which: keyof typeof pids) =>
+    round((cpuSeconds(pids[which]) - cpuAtStart[which]) / docs, 4);
+  const cpuSecondsPerDocument = { system: cpuUsed('system'), dynamodbLocal: cpuUsed('dynamodbLocal') };
 
   const executions = await countTransitions(
     b.sfn,
@@ -227,6 +248,7 @@ async function measure(
     bytesPerSecond: Math.round((docs * SCAN_BYTES) / wall),
     phases: clock.phases(wall),
     peakMemoryMB: Math.round(peakMB),
+    cpuSecondsPerDocument,
     transitions,
     perThousand: { lines, allUsd: sumUsd(lines), targetUsd: sumUsd(lines, (l) => l.inTarget) },
     perDocument: {

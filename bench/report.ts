@@ -158,7 +158,11 @@ function importSection(r: Results): string[] {
       `documents per customer) against the local system, ${m.concurrency} uploads at once, a reviewer approving ` +
       `the batch as soon as its task is named: **${num(m.documentsPerSecond, 2)} documents/s**, ` +
       `${num(m.bytesPerSecond / 1024 ** 2, 2)} MB/s, ${num(m.seconds / 60, 1)} minutes from start to the last ` +
-      `row archived; the CLI's peak memory ${m.peakMemoryMB} MB.`,
+      `row archived; the CLI's peak memory ${m.peakMemoryMB} MB. CPU per document: ` +
+      `${num(m.cpuSecondsPerDocument.system * 1000, 0)} ms in the local system's one Node.js process ` +
+      `(API, functions, S3, Step Functions, malware-scan stand-in, meters), ` +
+      `${num(m.cpuSecondsPerDocument.dynamodbLocal * 1000, 0)} ms in DynamoDB Local: alone on this machine ` +
+      `the local system would import at most ${num(1 / m.cpuSecondsPerDocument.system, 1)} documents/s.`,
     table(
       ['phase', 'seconds', 'documents/s'],
       [
