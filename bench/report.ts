@@ -19,6 +19,47 @@ function status(t: TargetResult): string {
   return t.met ? `met (${pct(-t.margin)} headroom)` : `**missed by ${pct(t.margin)}**`;
 }
 
+/** The migration import (bench/import.ts): its rate, phases, the CLI's memory and what it costs. */
+function importSection(r: Results): string[] {
+  const m = r.import;
+  if (!m) return ['## Migration import', 'Not measured yet: `BENCH_ONLY=import npm run bench` measures it.'];
+  if ('notMeasured' in m) return ['## Migration import', `Not measured: ${m.notMeasured}.`];
+  const p = m.phases;
+  const costRows = m.perThousand.lines.map((l) => [l.service, l.item, num(l.quantity, 4), usd(l.usd, 4)]);
+  costRows.push(['**everything**', '', '', `**${usd(m.perThousand.allUsd, 4)}**`]);
+  const perDoc = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, v]) => `${k} ${num(v, 3)}`)
+      .join(', ');
+  return [
+    '## Migration import',
+    `\`npm run import\` of ${m.docs.toLocaleString('en')} documents of ${kb(m.scanBytes)} KB (a catalogue of ten ` +
+      `documents per customer) against the local system, ${m.concurrency} uploads at once, a reviewer approving ` +
+      `the batch as soon as its task is named: **${num(m.documentsPerSecond, 2)} documents/s**, ` +
+      `${num(m.bytesPerSecond / 1024 ** 2, 2)} MB/s, ${num(m.seconds / 60, 1)} minutes from start to the last ` +
+      `row archived; the CLI's peak memory ${m.peakMemoryMB} MB. CPU per document: ` +
+      `${num(m.cpuSecondsPerDocument.system * 1000, 0)} ms in the local system's one Node.js process ` +
+      `(API, functions, S3, Step Functions, malware-scan stand-in, meters), ` +
+      `${num(m.cpuSecondsPerDocument.dynamodbLocal * 1000, 0)} ms in DynamoDB Local: alone on this machine ` +
+      `the local system would import at most ${num(1 / m.cpuSecondsPerDocument.system, 1)} documents/s.`,
+    table(
+      ['phase', 'seconds', 'documents/s'],
+      [
+        ['catalogue and scans checked (CLI)', num(p.check, 1), num(m.docs / p.check, 1)],
+        ['rows registered, scans uploaded', num(p.upload, 1), num(m.docs / p.upload, 1)],
+        ["workflow's checks, review opened", num(p.workflowCheck, 1), num(m.docs / p.workflowCheck, 1)],
+        ['review decided', num(p.review, 1), ''],
+        ['archived', num(p.archive, 1), num(m.docs / p.archive, 1)],
+      ],
+    ),
+    'Cost per 1,000 migrated documents on AWS, priced as the intake workloads are (`bench/cost.ts`):',
+    table(['service', 'billed as', 'quantity per 1,000 documents', 'USD'], costRows),
+    `Per document: API requests ${perDoc(m.perDocument.api)}; S3 requests ${perDoc(m.perDocument.s3)}; ` +
+      `invocations ${perDoc(m.perDocument.invocations)}.`,
+  ];
+}
+
 export function renderMarkdown(r: Results): string {
   const [a, b] = r.intake.workloads as [WorkloadCost, WorkloadCost];
   const out: string[] = [];
@@ -419,6 +460,8 @@ export function renderMarkdown(r: Results): string {
       routeRows,
     ),
   );
+
+  for (const part of importSection(r)) push(part);
 
   const th = r.throttles;
   push(

@@ -3,6 +3,7 @@ import type { ColdStartResult } from './coldstart.ts';
 import type { CostLine, StorageModel, TableBytes, Usage } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
 import type { HotKeyRun } from './hotkeys.ts';
+import type { ImportBenchResult } from './import.ts';
 import type { Summary } from './stats.ts';
 import type { ThrottleCheck } from './throttles.ts';
 import type { ThroughputResult } from './throughput.ts';
@@ -179,6 +180,8 @@ export interface Results {
   throttles: ThrottleCheck;
   /** Units per partition key in an intake run of BENCH_HOTKEY_DOCS documents (bench/hotkeys.ts). */
   hotKeys: NotMeasured | HotKeyRun;
+  /** The migration import of BENCH_IMPORT_DOCS documents (bench/import.ts); absent before it was first run. */
+  import?: NotMeasured | ImportBenchResult;
   targets: TargetResult[];
 }
 

@@ -35,6 +35,11 @@ export class Probe {
     return this.call('GET', '/state');
   }
 
+  /** Invocations completed, succeeded and running per function: what waiting needs, cheap to ask often. */
+  activity(): Promise<Pick<ProbeState, 'completed' | 'succeeded' | 'inflight'>> {
+    return this.call('GET', '/activity');
+  }
+
   /** Invocations of `fn` that succeeded so far (recording or not). */
   async succeeded(fn: string): Promise<number> {
     return (await this.state()).succeeded[fn] ?? 0;
@@ -45,13 +50,14 @@ export class Probe {
    * and none finished in that time, so the work a workload caused downstream is in the meters.
    */
   async waitIdle(fns: readonly string[], quietMs = 2_000, timeoutMs = 120_000): Promise<void> {
-    const sig = (s: ProbeState) => JSON.stringify(fns.map((f) => [s.completed[f] ?? 0, s.inflight[f] ?? 0]));
+    const sig = (s: Pick<ProbeState, 'completed' | 'inflight'>) =>
+      JSON.stringify(fns.map((f) => [s.completed[f] ?? 0, s.inflight[f] ?? 0]));
     let last = '';
     let since = Date.now();
     await until(
       `${fns.join(', ')} idle for ${quietMs} ms`,
       async () => {
-        const s = await this.state();
+        const s = await this.activity();
         const now = sig(s);
         const busy = fns.some((f) => (s.inflight[f] ?? 0) > 0);
         if (now !== last || busy) {
@@ -71,7 +77,7 @@ export class Probe {
     return until(
       `${count} successful invocations of ${fn}`,
       async () => {
-        const s = await this.state();
+        const s = await this.activity();
         return (s.succeeded[fn] ?? 0) >= count && (s.inflight[fn] ?? 0) === 0 ? true : undefined;
       },
       timeoutMs,
@@ -97,7 +103,12 @@ export async function startBenchSystem(): Promise<BenchSystem> {
   const system = await startSystem({
     dataDir: tempDataDir('bench'),
     timeoutMs: 120_000,
-    nodeArgs: ['--import', PROBE],
+    nodeArgs: [
+      '--import',
+      PROBE,
+      // BENCH_PROF=<dir>: a CPU profile of the local system, written there when it stops.
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+    ],
     // Functions log at the level they have on AWS (Powertools' default, INFO): log volume is billed.
     env: { [PROBE_PORT_ENV]: String(probePort), POWERTOOLS_LOG_LEVEL: 'INFO' },
   });

@@ -16,6 +16,11 @@ import { runCommand, UsageError } from './shared/errors.ts';
 
 /** Every this many rows a line on stderr says how far the check has come. */
 const PROGRESS_EVERY = 1000;
+/**
+ * Every request of the import is safe to repeat (scripts/import/batch.ts), so a throttle or a
+ * function that ran out of time is waited out (1 + 2 + 4 + 8 s) rather than ending a long import.
+ */
+const RETRIES = { times: 4, firstDelayMs: 1000 };
 
 async function mustBe(kind: 'file' | 'folder', path: string, zh: string, en: string): Promise<void> {
   const s = await stat(path).catch(() => undefined);
@@ -36,7 +41,7 @@ async function main(): Promise<number> {
   const scansDir = resolve(here, args.scansDir);
   await mustBe('file', catalogue, '目录清单', 'catalogue');
   await mustBe('folder', scansDir, '扫描件目录', 'folder of scans');
-  const api = await connect(process.env, IMPORT_FAILED);
+  const api = await connect(process.env, IMPORT_FAILED, fetch, RETRIES);
   const { reportPath, summary } = await runImport({
     catalogue,
     scansDir,

@@ -85,44 +85,71 @@ export async function createImportBatch(batch: ImportBatch, audit: AuditInput): 
 
 const rowItem = (r: ImportRow) => ({ ...keys.importRow(r.importId, r.row), entity: 'import-row', ...r });
 
+/** What registering one row writes: its submission, its document and the row, with the audit event. */
+export interface RowRegistration {
+  submission: Submission;
+  document: DocumentRecord;
+  row: ImportRow;
+  audit: AuditInput;
+}
+
 /**
- * Registers a row: its submission and document (DRAFT, waiting for the upload), the row item,
- * and the batch's count and regions, while the batch is OPEN. False when the row exists already
- * or the batch is no longer open (nothing written); the caller reads which.
+ * Rows registered in one transaction: four items each (submission, document, row, audit event)
+ * and the batch's count, within DynamoDB's 100 actions per transaction.
  */
-export async function registerImportRow(
-  submission: Submission,
-  document: DocumentRecord,
-  row: ImportRow,
-  audit: AuditInput,
-): Promise<boolean> {
+export const ROWS_PER_TRANSACTION = 24;
+
+/**
+ * Registers rows of one batch together: their submissions and documents (DRAFT, waiting for the
+ * upload), the row items, and the batch's count and regions, while the batch is OPEN. All or
+ * nothing: false when any of the rows exists already or the batch is no longer open (nothing
+ * written); the caller reads which. One transaction instead of one per row, because every row
+ * raises the batch's count: concurrent transactions on that one item would collide.
+ */
+export async function registerImportRows(rows: readonly RowRegistration[]): Promise<boolean> {
+  const first = rows[0];
+  if (!first) return true;
+  if (rows.length > ROWS_PER_TRANSACTION) {
+    throw new Error(`at most ${ROWS_PER_TRANSACTION} rows per transaction, not ${rows.length}`);
+  }
   const table = tableName();
   const absent = 'attribute_not_exists(pk)';
   return transactUnlessLost([
-    { Put: { TableName: table, Item: submissionItem(submission), ConditionExpression: absent } },
-    { Put: { TableName: table, Item: documentItem(document), ConditionExpression: absent } },
-    { Put: { TableName: table, Item: rowItem(row), ConditionExpression: absent } },
+    ...rows.flatMap(({ submission, document, row, audit }): TransactWriteItem[] => [
+      { Put: { TableName: table, Item: submissionItem(submission), ConditionExpression: absent } },
+      { Put: { TableName: table, Item: documentItem(document), ConditionExpression: absent } },
+      { Put: { TableName: table, Item: rowItem(row), ConditionExpression: absent } },
+      auditPut(audit),
+    ]),
     {
       Update: {
         TableName: table,
-        Key: keys.importBatch(row.importId),
+        Key: keys.importBatch(first.row.importId),
         ConditionExpression: '#status = :open',
-        UpdateExpression: 'SET #rows = #rows + :one, updatedAt = :at ADD regionSet :region',
+        UpdateExpression: 'SET #rows = #rows + :added, updatedAt = :at ADD regionSet :regions',
         ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows' },
         ExpressionAttributeValues: {
           ':open': 'OPEN',
-          ':one': 1,
-          ':at': submission.createdAt,
-          ':region': new Set([row.region]),
+          ':added': rows.length,
+          ':at': first.submission.createdAt,
+          ':regions': new Set(rows.map((r) => r.row.region)),
         },
       },
     },
-    auditPut(audit),
   ]);
 }
 
 export const getImportRow = (importId: string, row: number) =>
   getRecord<ImportRow>(keys.importRow(importId, row));
+
+/** The rows of `numbers` that are registered (strongly consistent), in that order; the others left out. */
+export async function getImportRows(importId: string, numbers: readonly number[]): Promise<ImportRow[]> {
+  const items = await batchGetItems(
+    numbers.map((n) => keys.importRow(importId, n)),
+    { consistent: true },
+  );
+  return items.map((item) => strip<ImportRow>(item));
+}
 
 /** Up to `limit` rows after row `after`, in row order, and whether more follow. */
 export async function listImportRows(

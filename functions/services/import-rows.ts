@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { getCustomerSnapshot } from '../adapters/customers-repo.ts';
-import { getDocument } from '../adapters/documents-repo.ts';
-import { getImportRow, registerImportRow } from '../adapters/import-batches-repo.ts';
+import { getDocument, getDocuments } from '../adapters/documents-repo.ts';
+import {
+  getImportRow,
+  getImportRows,
+  ROWS_PER_TRANSACTION,
+  type RowRegistration,
+  registerImportRows,
+} from '../adapters/import-batches-repo.ts';
 import { now } from '../core/clock.ts';
 import { latestToday } from '../core/dated-facts.ts';
+import type { DocumentRecord } from '../core/documents.ts';
 import { BadRequest, Conflict, DomainError, NotFound } from '../core/errors.ts';
 import {
   assertRowsAcceptable,
@@ -70,9 +77,29 @@ export interface RegisteredRow {
   uploaded: boolean;
 }
 
+type Checked = ReturnType<typeof checkRowAsSubmission>;
+type RowCustomer = { customerId: string; customerNo?: string; region: string };
+
+/** The rows' customers, each read once; one outside the caller's regions answers as absent. */
+async function customersOf(actor: Actor, rows: readonly RowInput[]): Promise<Map<string, RowCustomer>> {
+  const ids = [...new Set(rows.map((r) => r.customerId))];
+  const found = await Promise.all(ids.map((id) => getCustomerSnapshot(id)));
+  return new Map(
+    ids.map((id, i) => {
+      const c = found[i];
+      // As on every customer route, a customer outside the caller's regions is not there.
+      if (!c || !mayAccessRegion(actor, c.region ?? DEFAULT_REGION)) throw new NotFound('customer', id);
+      return [id, { ...c, region: c.region ?? DEFAULT_REGION }];
+    }),
+  );
+}
+
 /**
  * Registers rows (idempotent per batch and row): a row registered before is answered again, or a
- * 409 when it now names another customer or scan. Upload URLs come from `uploadsFor`.
+ * 409 when it now names another customer or scan. The new rows are written a transaction of
+ * several at a time; a transaction that loses (a row registered meanwhile by another run of the
+ * catalogue, or the batch closed) is done again row by row, which says which. Upload URLs come
+ * from `uploadsFor`.
  */
 export async function registerRows(
   actor: Actor,
@@ -83,42 +110,53 @@ export async function registerRows(
   const time = now();
   const checked = input.rows.map((r, i) => checkRowAsSubmission(scheme, r, i));
   assertRowsAcceptable(scheme, input.rows, latestToday(time));
-  const customers = new Map<string, { customerId: string; customerNo?: string; region: string }>();
-  for (const id of new Set(input.rows.map((r) => r.customerId))) {
-    const c = await getCustomerSnapshot(id);
-    // A customer outside the caller's regions answers as absent, as on every customer route.
-    if (!c || !mayAccessRegion(actor, c.region ?? DEFAULT_REGION)) throw new NotFound('customer', id);
-    customers.set(id, { ...c, region: c.region ?? DEFAULT_REGION });
+  const customers = await customersOf(actor, input.rows);
+  const existing = await getImportRows(
+    batch.importId,
+    input.rows.map((r) => r.row),
+  );
+  const answers = new Map<number, RegisteredRow>();
+  const byRow = new Map(input.rows.map((r) => [r.row, r]));
+  const docs = new Map((await getDocuments(existing.map((e) => e.documentId))).map((d) => [d.documentId, d]));
+  for (const row of existing) {
+    answers.set(row.row, answerExisting(row, docs.get(row.documentId), byRow.get(row.row) as RowInput));
   }
-  const out: RegisteredRow[] = [];
-  for (const [i, r] of input.rows.entries()) {
-    const customer = customers.get(r.customerId) as { customerId: string; region: string };
-    out.push(
-      await registerRow(
-        actor,
-        scheme,
-        batch,
-        r,
-        checked[i] as ReturnType<typeof checkRowAsSubmission>,
-        customer,
-        time,
-      ),
-    );
+  const fresh = input.rows.flatMap((r, i) =>
+    answers.has(r.row)
+      ? []
+      : [
+          registration(
+            actor,
+            scheme,
+            batch,
+            r,
+            checked[i] as Checked,
+            customers.get(r.customerId) as RowCustomer,
+            time,
+          ),
+        ],
+  );
+  for (let i = 0; i < fresh.length; i += ROWS_PER_TRANSACTION) {
+    const together = fresh.slice(i, i + ROWS_PER_TRANSACTION);
+    const written = await registerImportRows(together);
+    for (const reg of together) {
+      const r = byRow.get(reg.row.row) as RowInput;
+      answers.set(r.row, written ? registered(reg.row) : await registerAlone(batch, reg, r));
+    }
   }
-  return out;
+  return input.rows.map((r) => answers.get(r.row) as RegisteredRow);
 }
 
-async function registerRow(
+/** What registering a row writes: a one-document submission waiting for its scan, and the row. */
+function registration(
   actor: Actor,
   scheme: Scheme,
   batch: ImportBatch,
   r: RowInput,
-  input: ReturnType<typeof checkRowAsSubmission>,
-  customer: { customerId: string; customerNo?: string; region: string },
+  input: Checked,
+  customer: RowCustomer,
   time: Date,
-): Promise<RegisteredRow> {
-  const existing = await getImportRow(batch.importId, r.row);
-  if (existing) return answerExisting(scheme, batch, existing, r, time);
+): RowRegistration {
   const draft = draftSubmission({
     scheme,
     input,
@@ -148,7 +186,7 @@ async function registerRow(
     title: r.title,
     file: r.file ?? r.fileName,
   };
-  const written = await registerImportRow(submission, document, row, {
+  const audit = {
     action: 'import.row-registered',
     actor,
     targetType: 'import',
@@ -165,31 +203,29 @@ async function registerRow(
       documentDate: r.date,
       ...(r.legacyCode ? { legacyCode: r.legacyCode } : {}),
     },
-  });
-  if (!written) {
-    const raced = await getImportRow(batch.importId, r.row);
-    if (raced) return answerExisting(scheme, batch, raced, r, time);
-    throw new Conflict(
-      `import batch ${batch.importId} is closed; no rows can be added / 导入批次已关闭，不能再登记行`,
-    );
-  }
-  return {
-    row: r.row,
-    submissionId: row.submissionId,
-    documentId: row.documentId,
-    status: row.status,
-    uploaded: false,
   };
+  return { submission, document, row, audit };
 }
 
-async function answerExisting(
-  _scheme: Scheme,
-  _batch: ImportBatch,
-  row: ImportRow,
-  r: RowInput,
-  _time: Date,
-): Promise<RegisteredRow> {
-  const doc = await getDocument(row.documentId);
+const registered = (row: ImportRow): RegisteredRow => ({
+  row: row.row,
+  submissionId: row.submissionId,
+  documentId: row.documentId,
+  status: row.status,
+  uploaded: false,
+});
+
+/** One row of a transaction that lost: written alone, found registered meanwhile, or refused (closed). */
+async function registerAlone(batch: ImportBatch, reg: RowRegistration, r: RowInput): Promise<RegisteredRow> {
+  if (await registerImportRows([reg])) return registered(reg.row);
+  const raced = await getImportRow(batch.importId, r.row);
+  if (raced) return answerExisting(raced, await getDocument(raced.documentId), r);
+  throw new Conflict(
+    `import batch ${batch.importId} is closed; no rows can be added / 导入批次已关闭，不能再登记行`,
+  );
+}
+
+function answerExisting(row: ImportRow, doc: DocumentRecord | undefined, r: RowInput): RegisteredRow {
   if (!doc) throw new Error(`import row ${row.row} has no document ${row.documentId}`);
   if (doc.sha256 !== r.sha256.toLowerCase() || row.customerId !== r.customerId) {
     throw new Conflict(

@@ -27,6 +27,7 @@ import {
   importTaskId,
   isRejected,
   legacySequence,
+  ROWS_AT_ONCE,
   ROWS_PER_ARCHIVE_STEP,
   ROWS_PER_CHECK_STEP,
   rejectionWords,
@@ -35,6 +36,7 @@ import {
   sampleRows,
 } from '../core/imports.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
+import { mapPooled } from '../core/pool.ts';
 import { getScheme, type Scheme } from '../core/scheme.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 import { NothingToReview, ScanPending, TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
@@ -138,9 +140,9 @@ export async function checkImportRows(input: { importId: string; executionId: st
   );
   const closedAt = Date.parse(batch.closedAt ?? batch.updatedAt);
   const late = now().getTime() - closedAt > SCAN_GRACE_SECONDS * 1000;
-  const outcomes: Checked[] = [];
-  for (const row of page.rows)
-    outcomes.push(await checkRow(scheme, batch, row, docs.get(row.documentId), late));
+  const outcomes = await mapPooled(page.rows, ROWS_AT_ONCE, (row) =>
+    checkRow(scheme, batch, row, docs.get(row.documentId), late),
+  );
   const pending = page.rows.filter((_, i) => outcomes[i] === 'pending');
   if (pending.length > 0) {
     throw new ScanPending(
@@ -293,8 +295,6 @@ async function archiveRow(batch: ImportBatch, row: ImportRow, decision: ImportDe
   await markRowArchived(row, code);
 }
 
-const ARCHIVE_CONCURRENCY = 4;
-
 /**
  * Step Archive: the next page of rows archived under Object Lock (intake's archiving: codes, the
  * verified copy, the lock, one transaction), or rejected as the reviewer named them; `more` while
@@ -322,9 +322,7 @@ export async function archiveImportRows(input: {
     throw new WorkflowStateError(`import ${batch.importId} is ${batch.status}, not ARCHIVING`);
   }
   const page = await listImportRows(batch.importId, batch.archiveCursor, ROWS_PER_ARCHIVE_STEP);
-  for (let i = 0; i < page.rows.length; i += ARCHIVE_CONCURRENCY) {
-    await Promise.all(page.rows.slice(i, i + ARCHIVE_CONCURRENCY).map((r) => archiveRow(batch, r, decision)));
-  }
+  await mapPooled(page.rows, ROWS_AT_ONCE, (r) => archiveRow(batch, r, decision));
   const counted = archivePageCounts(page.rows, decision);
   const archived = batch.archived + counted.archived;
   const rejected = batch.rejected + counted.rejected;

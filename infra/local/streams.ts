@@ -10,7 +10,8 @@
  * - `accessLogShipper` sends the gateway's access log lines of refused requests (401, 403) to
  *   ACCESS_LOG_SUBSCRIBER, gzipped and base64 encoded as a subscription delivers them.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -49,6 +50,7 @@ export class StreamPoller {
   private readonly file: string;
   private stopped = false;
   private loop?: Promise<void>;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: StreamPollerOptions) {
     const config = { endpoint: options.endpoint, region: options.region, credentials: options.credentials };
@@ -71,10 +73,21 @@ export class StreamPoller {
     this.streams.destroy();
   }
 
-  private save(): void {
+  /**
+   * Writes the positions (whole or not at all), one write at a time and off the event loop: a
+   * synchronous write per batch held every function, server and poller of this one process for
+   * as long as the disk took, which Lambda's own checkpoints never do.
+   */
+  private save(): Promise<void> {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.positions));
-    renameSync(tmp, this.file);
+    // A failed write is reported by the loop that asked for it; the next one starts afresh.
+    this.saving = this.saving
+      .catch(() => {})
+      .then(async () => {
+        await writeFile(tmp, JSON.stringify(this.positions));
+        await rename(tmp, this.file);
+      });
+    return this.saving;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -136,7 +149,7 @@ export class StreamPoller {
           const last = records.at(-1)?.dynamodb?.SequenceNumber;
           if (last) {
             this.positions[key] = last;
-            this.save();
+            await this.save();
             busy = true;
           }
           shard.iterator = res.NextShardIterator;

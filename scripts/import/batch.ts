@@ -156,54 +156,92 @@ async function upload(
   return bytes.length;
 }
 
-async function uploadRows(run: ImportRun, importId: string, journal: Journal, failures: LocalFailures) {
-  const customers = new Customers(run, journal);
-  const progress = new Progress(run.total.docs, run.total.bytes, run.progressOut ?? process.stderr);
-  for await (const chunk of chunked(run.items(), ROWS_PER_REQUEST)) {
-    const todo = chunk.filter((item) => {
-      if (!journal.uploaded.has(item.row)) return true;
-      progress.add(0);
-      return false;
-    });
-    if (todo.length === 0) continue;
-    const rows = await Promise.all(
-      todo.map(async (item) => ({
-        row: item.row,
-        customerId: await customers.idOf(item),
-        businessEvent: item.businessEvent,
-        docType: item.docType,
-        title: item.title,
-        fileName: item.file.split('/').at(-1) ?? item.file,
-        file: item.file,
-        contentType: item.contentType,
-        size: item.size,
-        sha256: item.sha256,
-        date: item.date,
-        ...(item.legacyCode ? { legacyCode: item.legacyCode } : {}),
-      })),
-    );
-    const path = `/imports/${encodeURIComponent(importId)}`;
-    const registered = await run.api.post<{ rows: RegisteredRow[] }>(`${path}/rows`, { rows });
-    const waiting = registered.rows.filter((r) => !r.uploaded).map((r) => r.row);
-    const signed =
-      waiting.length === 0
-        ? []
-        : (await run.api.post<{ rows: RegisteredRow[] }>(`${path}/uploads`, { rows: waiting })).rows;
-    const byRow = new Map([...registered.rows, ...signed].map((r) => [r.row, r]));
-    const uploads = orderedMap(toIterable(todo), run.concurrency, async (item) => ({
-      item,
-      bytes: await upload(run, item, byRow.get(item.row) as RegisteredRow, failures),
-    }));
-    for await (const { item, bytes } of uploads) {
-      if (!failures.has(item.row)) await journal.write({ t: 'uploaded', row: item.row });
-      progress.add(bytes);
-    }
-  }
-  progress.done();
+/** A row to upload with where to: what registering its chunk answered. */
+interface Prepared {
+  item: ImportItem;
+  target: RegisteredRow;
 }
 
-async function* toIterable<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
+/** A chunk of rows registered and their uploads signed (two requests); rows done before are left out. */
+async function prepare(
+  run: ImportRun,
+  importId: string,
+  journal: Journal,
+  customers: Customers,
+  chunk: readonly ImportItem[],
+): Promise<{ done: number; todo: Prepared[] }> {
+  const todo = chunk.filter((item) => !journal.uploaded.has(item.row));
+  if (todo.length === 0) return { done: chunk.length, todo: [] };
+  const rows = await Promise.all(
+    todo.map(async (item) => ({
+      row: item.row,
+      customerId: await customers.idOf(item),
+      businessEvent: item.businessEvent,
+      docType: item.docType,
+      title: item.title,
+      fileName: item.file.split('/').at(-1) ?? item.file,
+      file: item.file,
+      contentType: item.contentType,
+      size: item.size,
+      sha256: item.sha256,
+      date: item.date,
+      ...(item.legacyCode ? { legacyCode: item.legacyCode } : {}),
+    })),
+  );
+  const path = `/imports/${encodeURIComponent(importId)}`;
+  const registered = await run.api.post<{ rows: RegisteredRow[] }>(`${path}/rows`, { rows });
+  const waiting = registered.rows.filter((r) => !r.uploaded).map((r) => r.row);
+  const signed =
+    waiting.length === 0
+      ? []
+      : (await run.api.post<{ rows: RegisteredRow[] }>(`${path}/uploads`, { rows: waiting })).rows;
+  const byRow = new Map([...registered.rows, ...signed].map((r) => [r.row, r]));
+  return {
+    done: chunk.length - todo.length,
+    todo: todo.map((item) => ({ item, target: byRow.get(item.row) as RegisteredRow })),
+  };
+}
+
+/**
+ * The rows ready to upload, in order: each chunk is registered and signed while the one before it
+ * uploads, so the uploads never wait for the API between chunks. Rows the journal says are
+ * uploaded are counted on `progress` and not yielded.
+ */
+async function* preparedRows(
+  run: ImportRun,
+  importId: string,
+  journal: Journal,
+  progress: Progress,
+): AsyncGenerator<Prepared> {
+  const customers = new Customers(run, journal);
+  const chunks = chunked(run.items(), ROWS_PER_REQUEST)[Symbol.asyncIterator]();
+  const ahead = async () => {
+    const next = await chunks.next();
+    return next.done ? undefined : prepare(run, importId, journal, customers, next.value);
+  };
+  let coming = ahead();
+  for (;;) {
+    const chunk = await coming;
+    if (!chunk) return;
+    coming = ahead();
+    // Awaited above on the next turn; failing meanwhile must not count as unhandled.
+    coming.catch(() => {});
+    for (let i = 0; i < chunk.done; i++) progress.add(0);
+    yield* chunk.todo;
+  }
+}
+
+async function uploadRows(run: ImportRun, importId: string, journal: Journal, failures: LocalFailures) {
+  const progress = new Progress(run.total.docs, run.total.bytes, run.progressOut ?? process.stderr);
+  const uploads = orderedMap(preparedRows(run, importId, journal, progress), run.concurrency, async (p) => ({
+    item: p.item,
+    bytes: await upload(run, p.item, p.target, failures),
+  }));
+  for await (const { item, bytes } of uploads) {
+    if (!failures.has(item.row)) await journal.write({ t: 'uploaded', row: item.row });
+    progress.add(bytes);
+  }
+  progress.done();
 }
 
 /** Waits until the batch is DONE, saying what it waits for; Ctrl-C meanwhile is safe (re-run resumes the wait). */

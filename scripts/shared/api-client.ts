@@ -22,10 +22,27 @@ export interface ApiClient {
 
 export type Fetch = typeof fetch;
 
+/**
+ * How a command's requests are repeated when the API is momentarily unable to answer: a route's
+ * throttle (429), a function that failed or ran out of time (500, 502, 503, 504), or no answer at
+ * all. Only for a command whose every request is safe to send twice (the import's are: rows, uploads
+ * and batches are found again by their numbers); others fail on the first such answer.
+ */
+export interface Retries {
+  /** Repeats after the first attempt. */
+  times: number;
+  /** The wait before the first repeat, doubled before each next one. */
+  firstDelayMs: number;
+}
+
+const NO_RETRIES: Retries = { times: 0, firstDelayMs: 0 };
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+
 export async function connect(
   env: NodeJS.ProcessEnv,
   heading: Heading,
   fetchImpl: Fetch = fetch,
+  retries: Retries = NO_RETRIES,
 ): Promise<ApiClient> {
   const baseUrl = (env.DANGAN_API ?? '').trim().replace(/\/+$/, '');
   if (!/^https?:\/\/\S+$/.test(baseUrl)) {
@@ -36,7 +53,7 @@ export async function connect(
   }
   const token = env.DANGAN_TOKEN?.trim() || (await localToken(baseUrl, env.DANGAN_USER, heading, fetchImpl));
   const claims = tokenClaims(token);
-  return new HttpApiClient(baseUrl, token, claims, heading, fetchImpl);
+  return new HttpApiClient(baseUrl, token, claims, heading, fetchImpl, retries);
 }
 
 async function localToken(
@@ -83,6 +100,7 @@ class HttpApiClient implements ApiClient {
     claims: Record<string, unknown>,
     private readonly heading: Heading,
     private readonly fetchImpl: Fetch,
+    private readonly retries: Retries,
   ) {
     const name = claims.username ?? claims['cognito:username'] ?? claims.sub;
     this.username = typeof name === 'string' ? name : 'unknown';
@@ -99,6 +117,19 @@ class HttpApiClient implements ApiClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, body);
+      } catch (err) {
+        const transient =
+          err instanceof CommandFailure && (!(err instanceof ApiError) || TRANSIENT.has(err.status));
+        if (!transient || attempt >= this.retries.times) throw err;
+        await new Promise((r) => setTimeout(r, this.retries.firstDelayMs * 2 ** attempt));
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
     const request = `${method} ${path.split('?')[0]}`;
     let res: Response;
     try {

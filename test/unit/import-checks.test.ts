@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importIdOf } from '../../functions/core/imports.ts';
+import { mapPooled } from '../../functions/core/pool.ts';
 import { getScheme } from '../../functions/core/scheme.ts';
 import { parseImportArgs, reportPathOf } from '../../scripts/import/args.ts';
 import { scansIn } from '../../scripts/import/file-check.ts';
 import { runImport } from '../../scripts/import/run.ts';
-import type { ApiClient } from '../../scripts/shared/api-client.ts';
+import { type ApiClient, connect } from '../../scripts/shared/api-client.ts';
 import { ApiError } from '../../scripts/shared/errors.ts';
 import { ArchiveLookup } from '../../shared/import/archive-lookup.ts';
 import { type CheckedResult, checkCatalogue } from '../../shared/import/check.ts';
@@ -441,5 +442,73 @@ describe('the batch a catalogue makes', () => {
       const sha = createHash('sha256').update(catalogue).digest('hex');
       expect(await importIdFor(sha)).toBe(importIdOf(sha));
     }
+  });
+});
+
+describe("the import's connection to the API", () => {
+  const answers = (statuses: number[]) => {
+    const seen: string[] = [];
+    const fetchImpl = (async (url: string | URL | Request) => {
+      seen.push(String(url));
+      const status = statuses.shift() ?? 200;
+      return new Response(JSON.stringify(status === 200 ? { ok: true } : { error: { message: 'busy' } }), {
+        status,
+      });
+    }) as typeof fetch;
+    return { seen, fetchImpl };
+  };
+  const env = { DANGAN_API: 'http://api.test', DANGAN_TOKEN: 'a.e30.b' };
+  const heading = { zh: '导入失败', en: 'import failed' };
+
+  it('repeats a request the API could not answer for now (throttled, timed out), then has its answer', async () => {
+    const { seen, fetchImpl } = answers([429, 503, 500, 200]);
+    const api = await connect(env, heading, fetchImpl, { times: 4, firstDelayMs: 1 });
+    await expect(api.post('/imports/x/rows', { rows: [] })).resolves.toEqual({ ok: true });
+    expect(seen).toHaveLength(4);
+  });
+
+  it('gives up after its repeats, and never repeats a refusal (4xx) or by default', async () => {
+    const busy = answers([503, 503, 503]);
+    const api = await connect(env, heading, busy.fetchImpl, { times: 2, firstDelayMs: 1 });
+    await expect(api.get('/imports/x')).rejects.toThrow('answered 503: busy');
+    expect(busy.seen).toHaveLength(3);
+    const refused = answers([409]);
+    const strict = await connect(env, heading, refused.fetchImpl, { times: 4, firstDelayMs: 1 });
+    await expect(strict.post('/customers', {})).rejects.toThrow('answered 409');
+    expect(refused.seen).toHaveLength(1);
+    const plain = answers([503]);
+    await expect((await connect(env, heading, plain.fetchImpl)).get('/imports/x')).rejects.toThrow('503');
+    expect(plain.seen).toHaveLength(1);
+  });
+});
+
+describe('a pool of calls over the rows of a step', () => {
+  it('keeps at most its limit running, and hands back every result in order', async () => {
+    let running = 0;
+    let most = 0;
+    const out = await mapPooled([5, 1, 4, 2, 3, 0], 3, async (ms, i) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, ms));
+      running--;
+      return `${i}:${ms}`;
+    });
+    expect(out).toEqual(['0:5', '1:1', '2:4', '3:2', '4:3', '5:0']);
+    expect(most).toBe(3);
+  });
+
+  it('throws the first failure once the calls already running have ended, starting no new one', async () => {
+    const started: number[] = [];
+    let ended = 0;
+    const failing = mapPooled([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, n === 1 ? 1 : 10));
+      ended++;
+      if (n === 1) throw new Error('row 1 failed');
+      return n;
+    });
+    await expect(failing).rejects.toThrow('row 1 failed');
+    expect(started).toEqual([1, 2]);
+    expect(ended).toBe(2);
   });
 });
