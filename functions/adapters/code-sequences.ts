@@ -62,8 +62,12 @@ export async function reserveSequenceNumbers(
       readSequence(sequenceKey),
     ]);
     const marked = takeOn(sequence, submissionId);
-    const reserved = held ?? marked ?? (await take(sequenceKey, submissionId, sequence, count, at));
-    if (!reserved) {
+    if (held) {
+      if (marked) await settleTake(sequenceKey, submissionId, marked, held);
+      return numbersOf(held);
+    }
+    const taken = marked ?? (await take(sequenceKey, submissionId, sequence, count, at));
+    if (!taken) {
       // Another reservation took a given-back number first, or this one was made meanwhile.
       if (attempt >= RESERVE_ATTEMPTS) {
         // Still contended: the workflow retries the step rather than failing the archiving.
@@ -71,16 +75,13 @@ export async function reserveSequenceNumbers(
       }
       continue;
     }
-    if (!held && !(await putReservation(sequenceKey, submissionId, reserved, at))) {
-      // Another run of this step put the reservation between this one's read and its take.
-      const first = await readReservation(sequenceKey, submissionId);
-      if (first && numbersOf(first).join() !== numbersOf(reserved).join()) {
-        await giveBackTake(sequenceKey, submissionId, reserved);
-        return numbersOf(first);
-      }
-    }
-    if (!held || marked) await clearTake(sequenceKey, submissionId, reserved);
-    return numbersOf(reserved);
+    // Another run of this step may have put the reservation between this one's read and its take.
+    const kept = (await putReservation(sequenceKey, submissionId, taken, at))
+      ? taken
+      : await readReservation(sequenceKey, submissionId);
+    if (!kept) continue;
+    await settleTake(sequenceKey, submissionId, taken, kept);
+    return numbersOf(kept);
   }
 }
 
@@ -204,6 +205,23 @@ function putReservation(
   );
 }
 
+const sameNumbers = (a: Reservation, b: Reservation) => numbersOf(a).join() === numbersOf(b).join();
+
+/**
+ * Ends a take once the submission's reservation item exists: cleared when the item holds its
+ * numbers, given back when the item holds others (a take made after another run of the step had
+ * reserved), so no number is lost.
+ */
+async function settleTake(
+  sequenceKey: string,
+  submissionId: string,
+  taken: Reservation,
+  kept: Reservation,
+): Promise<void> {
+  if (sameNumbers(taken, kept)) await clearTake(sequenceKey, submissionId, taken);
+  else await giveBackTake(sequenceKey, submissionId, taken);
+}
+
 /** Clears a take from the sequence once its reservation item holds the numbers. */
 async function clearTake(sequenceKey: string, submissionId: string, reservation: Reservation): Promise<void> {
   await updateUnlessLost({
@@ -238,10 +256,11 @@ export async function returnSequenceNumbers(sequenceKey: string, submissionId: s
     readReservation(sequenceKey, submissionId),
     readSequence(sequenceKey),
   ]);
-  const reservation = held ?? takeOn(sequence, submissionId);
-  if (!reservation) return [];
-  const numbers = numbersOf(reservation);
-  if (!held) return (await giveBackTake(sequenceKey, submissionId, reservation)) ? numbers : [];
+  const marked = takeOn(sequence, submissionId);
+  if (!held)
+    return marked && (await giveBackTake(sequenceKey, submissionId, marked)) ? numbersOf(marked) : [];
+  // A take left beside the reservation with other numbers goes back with it (the write removes it).
+  const numbers = [...numbersOf(held), ...(marked && !sameNumbers(marked, held) ? numbersOf(marked) : [])];
   const given = await transactUnlessLost([
     {
       Delete: {

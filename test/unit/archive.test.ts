@@ -524,6 +524,27 @@ describe('intake-archive step', () => {
     });
   });
 
+  it('gives back a take left beside a reservation with other numbers, so none is lost', async () => {
+    stored(undefined, [documents()]);
+    // A run took 41 to 43 after another had reserved 7 to 9, then died before settling its take.
+    sequence(D30, 43);
+    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 43, [R]: 40, [U]: [], [F]: 3 } });
+    reservationItem(D30, { before: 6, reusing: [], fresh: 3 });
+    sequence(D10, 0);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
+    expect(sequenceWrites()[0]).toMatchObject({
+      Key: seqKey(D30),
+      ConditionExpression: '#r = :before',
+      UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
+      ExpressionAttributeValues: { ':before': 40, ':numbers': new Set([41, 42, 43]) },
+    });
+  });
+
   it('gives its take back when another run of the step put the reservation between its read and its take', async () => {
     stored(undefined, [documents()]);
     sequence(D30, 6);
