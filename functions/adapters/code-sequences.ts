@@ -142,6 +142,8 @@ async function take(
   const free = [...((sequence.free as Set<number> | undefined) ?? [])].sort((a, b) => a - b);
   const reused = free.slice(0, count);
   const taking = reused.length > 0;
+  // `reusing#` only when it holds numbers: the take is on the sequence while others are too.
+  const { '#u': reusingName, ...names } = takeNames(submissionId);
   try {
     const out = await ddb.send(
       new UpdateCommand({
@@ -152,20 +154,19 @@ async function take(
           ...reused.map((_, i) => `contains(#free, :f${i})`),
         ].join(' AND '),
         UpdateExpression:
-          'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #u = :reused, #n = :n, ' +
-          `sequenceKey = :key, updatedAt = :at${taking ? ' DELETE #free :taken' : ''}`,
+          'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #n = :n, ' +
+          `sequenceKey = :key, updatedAt = :at${taking ? ', #u = :reused DELETE #free :taken' : ''}`,
         ExpressionAttributeNames: {
           '#last': 'last',
-          ...takeNames(submissionId),
-          ...(taking ? { '#free': 'free' } : {}),
+          ...names,
+          ...(taking ? { '#u': reusingName, '#free': 'free' } : {}),
         },
         ExpressionAttributeValues: {
           ':zero': 0,
           ':n': count - reused.length,
-          ':reused': reused,
           ':key': sequenceKey,
           ':at': at,
-          ...(taking ? { ':taken': new Set(reused) } : {}),
+          ...(taking ? { ':reused': reused, ':taken': new Set(reused) } : {}),
           ...Object.fromEntries(reused.map((n, i) => [`:f${i}`, n])),
         },
         ReturnValues: 'UPDATED_NEW',

@@ -142,7 +142,12 @@ describe('intake-archive step', () => {
         if (cmd.UpdateExpression === CLEAR_TAKE) return {};
         const v = cmd.ExpressionAttributeValues;
         return {
-          Attributes: { last: before + Number(v[':n']), [R]: before, [U]: v[':reused'], [F]: v[':n'] },
+          Attributes: {
+            last: before + Number(v[':n']),
+            [R]: before,
+            ...(v[':reused'] ? { [U]: v[':reused'] } : {}),
+            [F]: v[':n'],
+          },
         };
       });
     reservationItem(key);
@@ -260,9 +265,9 @@ describe('intake-archive step', () => {
       Key: seqKey(D30),
       ConditionExpression: 'attribute_not_exists(#r)',
       UpdateExpression:
-        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #u = :reused, #n = :n, sequenceKey = :key, updatedAt = :at',
-      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#u': U, '#n': F },
-      ExpressionAttributeValues: { ':n': 3, ':zero': 0, ':reused': [] },
+        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #n = :n, sequenceKey = :key, updatedAt = :at',
+      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#n': F },
+      ExpressionAttributeValues: { ':n': 3, ':zero': 0 },
       ReturnValues: 'UPDATED_NEW',
     });
     expect(d10).toMatchObject({ Key: seqKey(D10), ExpressionAttributeValues: { ':n': 1 } });
@@ -595,7 +600,9 @@ describe('intake-archive step', () => {
     ]);
     expect(reservations()[0]).toMatchObject({
       ConditionExpression: 'attribute_not_exists(#r) AND contains(#free, :f0) AND contains(#free, :f1)',
-      UpdateExpression: expect.stringContaining('DELETE #free :taken'),
+      UpdateExpression:
+        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #n = :n, sequenceKey = :key, updatedAt = :at, #u = :reused DELETE #free :taken',
+      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#n': F, '#u': U, '#free': 'free' },
       ExpressionAttributeValues: {
         ':n': 1,
         ':reused': [3, 8],
