@@ -24,8 +24,9 @@ import { tableName } from './env.ts';
  * `fresh#<submissionId>`, the take). The reservation item is put from that answer and the take
  * is cleared at once, so a sequence carries only the takes of the reservations being made at
  * that moment. A run that dies between the steps leaves the take on the sequence, which the next
- * run (or the give-back of a failed archiving) finds: numbers are taken once and never lost. A
- * conditional transaction of the sequence and the reservation item would avoid the take, but
+ * run (or the give-back of a failed archiving) finds: numbers are taken once and never lost.
+ * Reservations kept whole on the sequence item before are takes in the same attributes, finished
+ * the same way. A conditional transaction of the sequence and the reservation item would avoid the take, but
  * reservations made at once would then fail on each other's writes and retry, a round trip each.
  */
 
