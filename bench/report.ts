@@ -173,9 +173,10 @@ export function renderMarkdown(r: Results): string {
       'and an entry costs one unit whatever the item weighs (their readers read the items with BatchGetItem). A document ' +
       'is written three times (created, upload recorded, archived with its code), plus its archive-code item ' +
       'and a version per change (document-history); the validation results live on the submission (its ' +
-      'problems name document and check), and each archive-code sequence takes one UpdateItem per submission ' +
-      'that cannot lose a race (it adds to whatever the last number is and keeps the reservation under the ' +
-      'submission, released after the codes are given), so there is no cancelled allocation to pay for ' +
+      'problems name document and check), and each archive-code sequence takes two small UpdateItems per ' +
+      'submission that cannot lose a race (one adds to whatever the last number is, the other clears that take ' +
+      "once the submission's own reservation item holds the numbers; releasing deletes that item and leaves the " +
+      'sequence alone), so there is no cancelled allocation to pay for ' +
       `(${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} refused units per document, ` +
       `${usd(refusedUsd(a))} per 1,000 documents). The ` +
       'per-function table shows where the rest goes. Levers left: fewer writes per document (the upload ' +

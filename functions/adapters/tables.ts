@@ -14,14 +14,19 @@
  * | document             | DOCUMENT#<id>             | DOCUMENT           | - (its submission lists its ids)         | CUSTOMER#<customerId> / DOCUMENT#<ts>  |
  * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
+ * | sequence reservation | RESERVATION#<submissionId> | SEQUENCE#<code prefix> | -                                    | -                                      |
  * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role>#<0..3> / <createdAt>#<id> (sparse: removed when decided; sharded by task id) | SUBJECT#<subjectId> / TASK#<ts> |
  *
- * A code sequence holds `last` (the last item number taken), `free` (numbers an archiving that
- * failed gave back, taken first by the next reservation) and, while a submission is being
- * archived, what it reserved: `reusing#<submissionId>` (numbers taken from `free`),
- * `reserved#<submissionId>` and `fresh#<submissionId>` (the new numbers run from the one after
- * `reserved#` for `fresh#` numbers); the archiving gives them to the documents and then removes
- * them (functions/adapters/code-sequences.ts).
+ * A code sequence holds `last` (the last item number taken) and `free` (numbers an archiving that
+ * failed gave back, taken first by the next reservation), nothing per submission at rest, so it
+ * stays small and each write of it costs one unit. What a submission being archived reserved is
+ * its reservation item: `reusing` (numbers taken from `free`), `before` and `fresh` (the new
+ * numbers run from the one after `before` for `fresh` numbers); the archiving gives them to the
+ * documents and then deletes the item, without writing the sequence. Numbers are taken by one
+ * UpdateItem that adds to the last number and marks the take on the sequence
+ * (`reserved#`, `reusing#`, `fresh#<submissionId>`) until the reservation item is put, a moment
+ * later; a take a dead run left is finished by the next run or given back with its archiving
+ * (functions/adapters/code-sequences.ts).
  *
  * Workflows on watch and records found stuck: `WATCH#<0..3>` / `<kind>#<recordId>` and `STUCK` /
  * `<kind>#<recordId>` (functions/adapters/watch-repo.ts).

@@ -36,16 +36,18 @@ import { accountClosed } from './retention-clock.ts';
  * Archiving a reviewed submission (the intake workflow's Archive step), in four parts, each safe
  * to run again:
  * 1. reserve archive codes: per sequence, as many numbers as the submission has documents for
- *    it, in one UpdateItem on the sequence that cannot lose a race and that a repeated step
- *    finds again (the same range, no new numbers); the archive date is the time the workflow
- *    entered the step, the same for every attempt, so the code year and sequences are too;
+ *    it, taken by one UpdateItem on the sequence that cannot lose a race and kept in a
+ *    reservation item of the submission's that a repeated step finds again (the same range, no
+ *    new numbers); the archive date is the time the workflow entered the step, the same for
+ *    every attempt, so the code year and sequences are too;
  * 2. copy each original, the intake version its upload recorded, into the archive bucket with
  *    its code, verify the copy's SHA-256 and only then lock it under COMPLIANCE retention,
  *    permanent records far ahead (core/permanence.ts), never under a legal hold (an existing
  *    copy of the same document and checksum is reused and locked);
  * 3. in one transaction: the code items, the documents with their codes ARCHIVED, the
  *    submission ARCHIVED and the audit event with every code;
- * 4. release the reservations (also when a repeated step finds the submission archived).
+ * 4. release the reservations, deleting their items without writing the sequences (also when a
+ *    repeated step finds the submission archived).
  * Codes are never reused (a code item exists once) and sequences have no gaps: a reserved
  * number belongs to the submission until its archiving gives it to a document.
  */

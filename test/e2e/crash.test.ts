@@ -4,10 +4,14 @@
  * as AWS reports a runtime that died) and the retry converges: the submission is archived once,
  * with one code per document, no number skipped or given twice, one review task. And an archiving
  * that fails for good (the reviewed scan gone before its copy) returns the submission to its clerk
- * and its reserved numbers to the sequences, which give them to the resubmission.
+ * and its reserved numbers to the sequences, which give them to the resubmission. Then the
+ * sequence adapter itself against the system's DynamoDB Local: many reservations in flight leave
+ * the sequence item as small as none, and releasing them does not write it.
  */
 
+import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Api,
@@ -32,7 +36,7 @@ function declareFile(d: Draft['docs'][number]) {
 }
 
 import { useLocalSystem } from './lifecycle.ts';
-import type { LocalSystem } from './system.ts';
+import { type LocalSystem, until } from './system.ts';
 
 let system: LocalSystem;
 let api: Api;
@@ -183,4 +187,110 @@ describe('a step that dies is run again and converges', () => {
       expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, k) => k + 1));
     }
   });
+});
+
+describe('archive-code sequences in DynamoDB', () => {
+  /** The functions' DynamoDB client and the sequence adapter, pointed at this system's tables. */
+  async function adapters() {
+    Object.assign(process.env, {
+      TABLE_NAME: system.ready.tables.records,
+      AWS_ENDPOINT_URL_DYNAMODB: system.ready.dynamodbUrl,
+      AWS_REGION: system.ready.region,
+      AWS_ACCESS_KEY_ID: system.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: system.credentials.secretAccessKey,
+    });
+    const { ddb } = await import('../../functions/adapters/clients.ts');
+    const sequences = await import('../../functions/adapters/code-sequences.ts');
+    return { ddb, ...sequences };
+  }
+
+  /** Runs a reservation again while it answers TransientError, as the workflow's Retry does. */
+  async function asTheWorkflowRetries<T>(reserve: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await reserve();
+      } catch (err) {
+        if ((err as Error).name !== 'TransientError' || attempt >= 6) throw err;
+      }
+    }
+  }
+
+  it('left no reservation behind after the archivings above', async () => {
+    const { ddb } = await adapters();
+    expect(allCodes.length).toBeGreaterThan(0);
+    // The archive step releases its reservations just after the submission shows ARCHIVED.
+    await until(
+      'every reservation released',
+      async () => {
+        const left = await ddb.send(
+          new ScanCommand({
+            TableName: system.ready.tables.records,
+            FilterExpression: 'begins_with(pk, :reservation)',
+            ExpressionAttributeValues: { ':reservation': 'RESERVATION#' },
+          }),
+        );
+        return left.Items?.length === 0 ? true : undefined;
+      },
+      10_000,
+      200,
+    );
+  });
+
+  it('keeps a sequence item as small with 50 reservations in flight as with none, takes every number once, and releases without writing it', async () => {
+    const { ddb, reserveSequenceNumbers, releaseSequenceRange, returnSequenceNumbers } = await adapters();
+    const key = `TEST-${randomUUID().slice(0, 8)}-`;
+    const at = () => new Date().toISOString();
+    const sequenceItem = async () =>
+      (
+        await ddb.send(
+          new GetCommand({
+            TableName: system.ready.tables.records,
+            Key: { pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item ?? {};
+    // DynamoDB's item size: attribute names and values (numbers by their digits).
+    const size = (item: Record<string, unknown>) =>
+      Object.entries(item).reduce(
+        (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(String(v)),
+        0,
+      );
+
+    // One reservation taken and released: the sequence as nothing in flight leaves it.
+    expect(await reserveSequenceNumbers(key, 'first', 10, at())).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await releaseSequenceRange(key, 'first');
+    const idle = await sequenceItem();
+
+    // 50 submissions reserve two numbers each, all at once.
+    const submissions = Array.from({ length: 50 }, (_, i) => `submission-${i}`);
+    const taken = await Promise.all(
+      submissions.map((id) => asTheWorkflowRetries(() => reserveSequenceNumbers(key, id, 2, at()))),
+    );
+    const inFlight = await sequenceItem();
+    expect(
+      taken.flat().sort((a, b) => a - b),
+      'each number once, none skipped',
+    ).toEqual(Array.from({ length: 100 }, (_, i) => i + 11));
+    expect(inFlight.last).toBe(110);
+    expect(Object.keys(inFlight).sort()).toEqual(Object.keys(idle).sort());
+    // Only the last number's digits differ (10 and 110).
+    expect(Math.abs(size(inFlight) - size(idle))).toBeLessThanOrEqual(1);
+
+    // A repeated reservation finds the same numbers and takes none.
+    expect(await reserveSequenceNumbers(key, 'submission-7', 2, at())).toEqual(taken[7]);
+    expect(await sequenceItem()).toEqual(inFlight);
+
+    // Releasing leaves the sequence item exactly as it was (not even written).
+    for (const id of submissions.slice(2)) await releaseSequenceRange(key, id);
+    expect(await sequenceItem()).toEqual(inFlight);
+
+    // A failed archiving gives its numbers back, once; the next reservation takes them first.
+    expect(await returnSequenceNumbers(key, 'submission-1')).toEqual(taken[1]);
+    expect(await returnSequenceNumbers(key, 'submission-1')).toEqual([]);
+    expect(await reserveSequenceNumbers(key, 'next', 3, at())).toEqual([...(taken[1] ?? []), 111]);
+    expect(await sequenceItem()).toMatchObject({ last: 111 });
+    expect((await sequenceItem()).free).toBeUndefined();
+    for (const id of ['submission-0', 'next']) await releaseSequenceRange(key, id);
+  }, 60_000);
 });

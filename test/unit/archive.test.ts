@@ -7,7 +7,9 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -53,10 +55,11 @@ const input = {
   executionId: EXECUTION_ARN,
   archivedAt: NOW.toISOString(),
 };
+/** The submission's take on a sequence item, there only while its reservation is being made. */
 const R = `reserved#${SUBMISSION_ID}`;
 const U = `reusing#${SUBMISSION_ID}`;
 const F = `fresh#${SUBMISSION_ID}`;
-const RELEASE = 'REMOVE #r, #u, #n';
+const CLEAR_TAKE = 'REMOVE #r, #u, #n';
 const SUB_KEY = { pk: `SUBMISSION#${SUBMISSION_ID}`, sk: 'SUBMISSION' };
 const CUSTOMER_KEY = { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' };
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
@@ -123,10 +126,11 @@ describe('intake-archive step', () => {
   }
 
   const seqKey = (key: string) => ({ pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' });
+  const reservationKey = (key: string) => ({ pk: `RESERVATION#${SUBMISSION_ID}`, sk: `SEQUENCE#${key}` });
 
   /**
    * A sequence whose last number is `before` when the submission reserves in it, with `free`
-   * numbers given back by a failed archiving.
+   * numbers given back by a failed archiving, and no reservation of the submission yet.
    */
   function sequence(key: string, before: number, free: number[] = []) {
     ddbMock
@@ -135,12 +139,25 @@ describe('intake-archive step', () => {
     ddbMock
       .on(UpdateCommand, { Key: seqKey(key) })
       .callsFake((cmd: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }) => {
-        if (cmd.UpdateExpression === RELEASE) return {};
+        if (cmd.UpdateExpression === CLEAR_TAKE) return {};
         const v = cmd.ExpressionAttributeValues;
         return {
-          Attributes: { last: before + Number(v[':n']), [R]: before, [U]: v[':reused'], [F]: v[':n'] },
+          Attributes: {
+            last: before + Number(v[':n']),
+            [R]: before,
+            ...(v[':reused'] ? { [U]: v[':reused'] } : {}),
+            [F]: v[':n'],
+          },
         };
       });
+    reservationItem(key);
+  }
+
+  /** The submission's reservation item in a sequence: none until it is put, or `held`. */
+  function reservationItem(key: string, held?: { before: number; reusing: number[]; fresh: number }) {
+    ddbMock.on(GetCommand, { Key: reservationKey(key) }).resolves(held ? { Item: { ...held } } : {});
+    ddbMock.on(PutCommand, { Item: reservationKey(key) }).resolves({});
+    ddbMock.on(DeleteCommand, { Key: reservationKey(key) }).resolves({});
   }
 
   function sequences(d30: number, d10: number) {
@@ -148,17 +165,25 @@ describe('intake-archive step', () => {
     sequence(D10, d10);
   }
 
-  const reservations = () =>
+  const sequenceWrites = () =>
     ddbMock
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((i) => i.UpdateExpression?.startsWith('SET'));
+      .filter((i) => i.Key?.pk?.startsWith('SEQUENCE#'));
+  /** The takes: numbers taken from a sequence. */
+  const reservations = () => sequenceWrites().filter((i) => i.UpdateExpression?.startsWith('SET'));
+  const reservationItems = () =>
+    ddbMock
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.Item?.pk === `RESERVATION#${SUBMISSION_ID}`);
+  /** The sequences whose reservations were released (deleted), by the reservation's sort key. */
   const releases = () =>
     ddbMock
-      .commandCalls(UpdateCommand)
-      .map((c) => c.args[0].input)
-      .filter((i) => i.UpdateExpression === RELEASE)
-      .map((i) => i.Key?.pk);
+      .commandCalls(DeleteCommand)
+      .map((c) => c.args[0].input.Key)
+      .filter((k) => k?.pk === `RESERVATION#${SUBMISSION_ID}`)
+      .map((k) => k?.sk);
 
   function archiveBucketCopies() {
     s3Mock
@@ -232,19 +257,51 @@ describe('intake-archive step', () => {
     });
 
     // (1) one UpdateItem per sequence: adds to whatever the last number is, so it cannot lose a
-    // race, and keeps the number it started from under the submission's name
+    // race, and marks the number it started from under the submission's name (the take); the
+    // reservation item is put from its answer and the take cleared
     const [d30, d10] = reservations();
     expect(reservations()).toHaveLength(2);
     expect(d30).toMatchObject({
       Key: seqKey(D30),
       ConditionExpression: 'attribute_not_exists(#r)',
       UpdateExpression:
-        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #u = :reused, #n = :n, sequenceKey = :key, updatedAt = :at',
-      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#u': U, '#n': F },
-      ExpressionAttributeValues: { ':n': 3, ':zero': 0, ':reused': [] },
-      ReturnValues: 'ALL_NEW',
+        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #n = :n, sequenceKey = :key, updatedAt = :at',
+      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#n': F },
+      ExpressionAttributeValues: { ':n': 3, ':zero': 0 },
+      ReturnValues: 'UPDATED_NEW',
     });
     expect(d10).toMatchObject({ Key: seqKey(D10), ExpressionAttributeValues: { ':n': 1 } });
+    expect(reservationItems()).toEqual([
+      {
+        TableName: TABLE,
+        Item: {
+          ...reservationKey(D30),
+          entity: 'sequence-reservation',
+          sequenceKey: D30,
+          submissionId: SUBMISSION_ID,
+          before: 6,
+          reusing: [],
+          fresh: 3,
+          reservedAt: NOW.toISOString(),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+      expect.objectContaining({
+        Item: expect.objectContaining({ ...reservationKey(D10), before: 0, fresh: 1 }),
+      }),
+    ]);
+    expect(sequenceWrites().map((w) => [w.Key?.pk, w.UpdateExpression?.split(' ')[0]])).toEqual([
+      [`SEQUENCE#${D30}`, 'SET'],
+      [`SEQUENCE#${D30}`, 'REMOVE'],
+      [`SEQUENCE#${D10}`, 'SET'],
+      [`SEQUENCE#${D10}`, 'REMOVE'],
+    ]);
+    expect(sequenceWrites()[1]).toMatchObject({
+      ConditionExpression: '#r = :before',
+      UpdateExpression: CLEAR_TAKE,
+      ExpressionAttributeNames: { '#r': R, '#u': U, '#n': F },
+      ExpressionAttributeValues: { ':before': 6 },
+    });
 
     // (2) the copies of the versions the uploads recorded, verified, then locked
     const copies = s3Mock.commandCalls(CopyObjectCommand).map((c) => c.args[0].input);
@@ -318,8 +375,10 @@ describe('intake-archive step', () => {
       },
     });
 
-    // (4) the reservations are released once the documents carry the codes
+    // (4) the reservations are released once the documents carry the codes, by deleting their
+    // items: no write of the sequences after the takes were cleared
     expect(releases()).toEqual([`SEQUENCE#${D30}`, `SEQUENCE#${D10}`]);
+    expect(sequenceWrites()).toHaveLength(4);
   });
 
   it('takes the archive date from the workflow, the same for every attempt of the step', async () => {
@@ -416,14 +475,12 @@ describe('intake-archive step', () => {
   it('reuses the reservation an interrupted run made: the same numbers, none taken anew', async () => {
     stored(undefined, [documents()]);
     // The sequences moved on since (other submissions), but this submission's reservation stands.
-    for (const [key, before, n] of [
+    for (const [key, before, fresh] of [
       [D30, 6, 3],
       [D10, 0, 1],
     ] as const) {
-      ddbMock
-        .on(GetCommand, { Key: seqKey(key) })
-        .resolves({ Item: { last: 40, [R]: before, [U]: [], [F]: n } });
-      ddbMock.on(UpdateCommand, { Key: seqKey(key), UpdateExpression: RELEASE }).resolves({});
+      sequence(key, 40);
+      reservationItem(key, { before, reusing: [], fresh });
     }
     ddbMock.on(TransactWriteCommand).resolves({});
     archiveBucketCopies();
@@ -432,9 +489,97 @@ describe('intake-archive step', () => {
 
     expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
     expect(reservations()).toHaveLength(0);
-    const read = ddbMock.commandCalls(GetCommand).find((c) => c.args[0].input.Key?.pk === `SEQUENCE#${D30}`);
-    expect(read?.args[0].input).toMatchObject({ ConsistentRead: true });
+    expect(reservationItems()).toHaveLength(0);
+    const read = ddbMock
+      .commandCalls(GetCommand)
+      .find((c) => c.args[0].input.Key?.pk === `RESERVATION#${SUBMISSION_ID}`);
+    expect(read?.args[0].input).toMatchObject({ Key: reservationKey(D30), ConsistentRead: true });
     expect(codePuts(transactItems(0)).map((p) => p.Put?.Item?.archiveCode)).toEqual(CODES);
+  });
+
+  it('finishes a reservation whose run died after its take: the same numbers, none taken anew', async () => {
+    stored(undefined, [documents()]);
+    // The take is still on the sequence (other submissions moved it on since); no item was put.
+    sequence(D30, 40);
+    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 40, [R]: 6, [U]: [2], [F]: 2 } });
+    sequence(D10, 0);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out.archived.map((a) => a.archiveCode)).toEqual([
+      `${D30}0002`,
+      `${D10}0001`,
+      `${D30}0007`,
+      `${D30}0008`,
+    ]);
+    // D10 took its number; D30 took none, put its reservation from the take and cleared the take.
+    expect(reservations().map((r) => r.Key?.pk)).toEqual([`SEQUENCE#${D10}`]);
+    expect(reservationItems()[0]?.Item).toMatchObject({
+      ...reservationKey(D30),
+      before: 6,
+      reusing: [2],
+      fresh: 2,
+    });
+    expect(sequenceWrites()[0]).toMatchObject({
+      Key: seqKey(D30),
+      UpdateExpression: CLEAR_TAKE,
+      ExpressionAttributeValues: { ':before': 6 },
+    });
+  });
+
+  it('gives back a take left beside a reservation with other numbers, so none is lost', async () => {
+    stored(undefined, [documents()]);
+    // A run took 41 to 43 after another had reserved 7 to 9, then died before settling its take.
+    sequence(D30, 43);
+    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 43, [R]: 40, [U]: [], [F]: 3 } });
+    reservationItem(D30, { before: 6, reusing: [], fresh: 3 });
+    sequence(D10, 0);
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
+    expect(sequenceWrites()[0]).toMatchObject({
+      Key: seqKey(D30),
+      ConditionExpression: '#r = :before',
+      UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
+      ExpressionAttributeValues: { ':before': 40, ':numbers': new Set([41, 42, 43]) },
+    });
+  });
+
+  it('gives its take back when another run of the step put the reservation between its read and its take', async () => {
+    stored(undefined, [documents()]);
+    sequence(D30, 6);
+    sequence(D10, 0);
+    // Read: no reservation item. Put: it exists by now, with the other run's numbers (1 to 3).
+    ddbMock
+      .on(GetCommand, { Key: reservationKey(D30) })
+      .resolvesOnce({})
+      .resolves({ Item: { before: 0, reusing: [], fresh: 3 } });
+    ddbMock
+      .on(PutCommand, { Item: reservationKey(D30) })
+      .rejects(namedError('ConditionalCheckFailedException'));
+    ddbMock.on(TransactWriteCommand).resolves({});
+    archiveBucketCopies();
+
+    const out = await archive(input);
+
+    expect(out.archived.map((a) => a.archiveCode)).toEqual([
+      `${D30}0001`,
+      `${D10}0001`,
+      `${D30}0002`,
+      `${D30}0003`,
+    ]);
+    // Its own take (7 to 9) went to the given-back numbers, for the next documents.
+    expect(sequenceWrites()[1]).toMatchObject({
+      Key: seqKey(D30),
+      ConditionExpression: '#r = :before',
+      UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
+      ExpressionAttributeValues: { ':before': 6, ':numbers': new Set([7, 8, 9]) },
+    });
   });
 
   it('gives numbers a failed archiving gave back to the next documents first, taking them only while free', async () => {
@@ -455,7 +600,9 @@ describe('intake-archive step', () => {
     ]);
     expect(reservations()[0]).toMatchObject({
       ConditionExpression: 'attribute_not_exists(#r) AND contains(#free, :f0) AND contains(#free, :f1)',
-      UpdateExpression: expect.stringContaining('DELETE #free :taken'),
+      UpdateExpression:
+        'SET #last = if_not_exists(#last, :zero) + :n, #r = if_not_exists(#last, :zero), #n = :n, sequenceKey = :key, updatedAt = :at, #u = :reused DELETE #free :taken',
+      ExpressionAttributeNames: { '#last': 'last', '#r': R, '#n': F, '#u': U, '#free': 'free' },
       ExpressionAttributeValues: {
         ':n': 1,
         ':reused': [3, 8],
@@ -470,6 +617,7 @@ describe('intake-archive step', () => {
     stored(undefined, [documents()]);
     ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 9, free: new Set([3]) } });
     ddbMock.on(UpdateCommand, { Key: seqKey(D30) }).rejects(namedError('ConditionalCheckFailedException'));
+    reservationItem(D30);
 
     await expect(archive(input)).rejects.toMatchObject({ name: 'TransientError' });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
@@ -482,21 +630,49 @@ describe('intake-archive step', () => {
     // Reserved in 2026; the give-back runs in 2026 and also looks at 2025's sequences.
     ddbMock.on(GetCommand).resolves({ Item: {} });
     ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(sub) });
-    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 12, [R]: 6, [U]: [2], [F]: 2 } });
+    ddbMock.on(GetCommand, { Key: seqKey(D30) }).resolves({ Item: { last: 12 } });
+    reservationItem(D30, { before: 6, reusing: [2], fresh: 2 });
+    // In D10 the run died after its take: the numbers are still marked on the sequence.
     ddbMock.on(GetCommand, { Key: seqKey(D10) }).resolves({ Item: { last: 1, [R]: 0, [U]: [], [F]: 1 } });
     ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(TransactWriteCommand).resolves({});
 
     const returned = await returnReservedCodes(sub, NOW);
 
     expect(returned).toEqual({ [D30]: [2, 7, 8], [D10]: [1] });
+    // D30: the reservation item goes and its numbers return in one transaction.
+    expect(ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems)).toEqual([
+      [
+        {
+          Delete: {
+            TableName: TABLE,
+            Key: reservationKey(D30),
+            ConditionExpression: '#before = :before',
+            ExpressionAttributeNames: { '#before': 'before' },
+            ExpressionAttributeValues: { ':before': 6 },
+          },
+        },
+        {
+          Update: {
+            TableName: TABLE,
+            Key: seqKey(D30),
+            UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
+            ExpressionAttributeNames: { '#r': R, '#u': U, '#n': F, '#free': 'free' },
+            ExpressionAttributeValues: { ':numbers': new Set([2, 7, 8]) },
+          },
+        },
+      ],
+    ]);
+    // D10: the take goes and its numbers return in one UpdateItem.
     const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(updates).toHaveLength(2);
-    expect(updates[0]).toMatchObject({
-      Key: seqKey(D30),
-      ConditionExpression: '#r = :before',
-      UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
-      ExpressionAttributeValues: { ':before': 6, ':numbers': new Set([2, 7, 8]) },
-    });
+    expect(updates).toEqual([
+      expect.objectContaining({
+        Key: seqKey(D10),
+        ConditionExpression: '#r = :before',
+        UpdateExpression: 'REMOVE #r, #u, #n ADD #free :numbers',
+        ExpressionAttributeValues: { ':before': 0, ':numbers': new Set([1]) },
+      }),
+    ]);
   });
 
   it('keeps the codes documents already have and reuses copies already in the archive', async () => {
@@ -578,7 +754,8 @@ describe('intake-archive step', () => {
     const out = await archive(input);
     expect(out.archived.map((a) => a.archiveCode)).toEqual(CODES);
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
-    expect(reservations()).toHaveLength(0);
+    // Releasing deletes the reservation items and writes no sequence.
+    expect(sequenceWrites()).toEqual([]);
     expect(releases()).toEqual([`SEQUENCE#${D30}`, `SEQUENCE#${D10}`]);
     expect(s3Mock.calls()).toHaveLength(0);
   });

@@ -424,17 +424,12 @@ describe('intake-reject step', () => {
     ddbMock.on(GetCommand).resolves({ Item: {} });
     ddbMock.on(GetCommand, { Key: SUB_KEY }).resolves({ Item: submissionRow(inReview) });
     ddbMock.on(BatchGetCommand).resolves(batchOf(documents()));
-    // The CHANGE/NEWCONN documents' D30 sequence of this year holds the submission's numbers.
-    const held = {
-      [`reserved#${SUBMISSION_ID}`]: 6,
-      [`reusing#${SUBMISSION_ID}`]: [],
-      [`fresh#${SUBMISSION_ID}`]: 3,
-    };
+    // The submission holds numbers in the CHANGE/NEWCONN documents' D30 sequence of this year.
+    const sequenceKey = `Z001-KH·${new Date().getUTCFullYear()}-D30-YK-`;
     ddbMock
-      .on(GetCommand, {
-        Key: { pk: `SEQUENCE#Z001-KH·${new Date().getUTCFullYear()}-D30-YK-`, sk: 'SEQUENCE' },
-      })
-      .resolves({ Item: { last: 9, ...held } });
+      .on(GetCommand, { Key: { pk: `RESERVATION#${SUBMISSION_ID}`, sk: `SEQUENCE#${sequenceKey}` } })
+      .resolves({ Item: { before: 6, reusing: [], fresh: 3 } });
+    // Open review tasks expire.
     ddbMock.on(UpdateCommand).resolves({});
     ddbMock.on(TransactWriteCommand).resolves({});
 
@@ -449,13 +444,18 @@ describe('intake-reject step', () => {
     ).resolves.toEqual({ status: 'REJECTED' });
 
     const given = ddbMock
-      .commandCalls(UpdateCommand)
-      .map((c) => c.args[0].input)
-      .filter((u) => u.UpdateExpression?.includes('ADD #free'));
+      .commandCalls(TransactWriteCommand)
+      .flatMap((c) => c.args[0].input.TransactItems ?? [])
+      .filter((i) => i.Update?.UpdateExpression?.includes('ADD #free :numbers'));
     expect(given).toHaveLength(1);
-    expect(given[0]?.ExpressionAttributeValues?.[':numbers']).toEqual(new Set([7, 8, 9]));
-    const [, audit] = transactItems();
-    expect(audit?.Put?.Item?.details).toMatchObject({ archiveFailed: true });
+    expect(given[0]?.Update?.Key).toEqual({ pk: `SEQUENCE#${sequenceKey}`, sk: 'SEQUENCE' });
+    expect(given[0]?.Update?.ExpressionAttributeValues?.[':numbers']).toEqual(new Set([7, 8, 9]));
+    // The numbers went back first (transaction 0); then the rejection with its audit event.
+    const [, audit] = transactItems(1);
+    expect(audit?.Put?.Item?.details).toMatchObject({
+      archiveFailed: true,
+      returnedNumbers: { [sequenceKey]: [7, 8, 9] },
+    });
   });
 
   it('leaves a submission archived by an archive step that failed after its writes as it is', async () => {

@@ -48,6 +48,14 @@ export const keys = {
   task: (id: string): ItemKey => ({ pk: `TASK#${id}`, sk: 'TASK' }),
   archiveCode: (code: string): ItemKey => ({ pk: `ARCHIVECODE#${code}`, sk: 'ARCHIVECODE' }),
   sequence: (key: string): ItemKey => ({ pk: `SEQUENCE#${key}`, sk: 'SEQUENCE' }),
+  /**
+   * The numbers a submission reserved in one sequence: under the submission's own partition, so
+   * the sequence item stays small and releasing never writes it.
+   */
+  sequenceReservation: (submissionId: string, sequenceKey: string): ItemKey => ({
+    pk: `RESERVATION#${submissionId}`,
+    sk: `SEQUENCE#${sequenceKey}`,
+  }),
   disposalBatch: (id: string): ItemKey => ({ pk: `DISPOSAL#${id}`, sk: 'BATCH' }),
   disposalItem: (batchId: string, documentId: string): ItemKey => ({
     pk: `DISPOSAL#${batchId}`,
