@@ -95,6 +95,13 @@ export function renderMarkdown(r: Results): string {
             'before the preview, INIT, transition, access-log and scanner lines were counted.',
         ]
       : []),
+    ...(r.meta.hotKeyRun
+      ? [
+          `The hot-key figures (and their two targets) are from a later \`BENCH_ONLY=hotkeys BENCH_UPDATE=1\` ` +
+            `run: ${r.meta.hotKeyRun.startedAt}, commit ${r.meta.hotKeyRun.commit}, load average ` +
+            `${r.meta.hotKeyRun.loadAverage.join(' / ')} at its end.`,
+        ]
+      : []),
     'Raw figures: [`results.json`](results.json).',
   );
 

@@ -140,6 +140,8 @@ export interface Results {
     malwareScanner: string;
     /** When the intake and storage figures come from a later `BENCH_ONLY=intake BENCH_UPDATE=1` run. */
     costRun?: { startedAt: string; commit: string; loadAverage: number[] };
+    /** Set when `BENCH_ONLY=hotkeys BENCH_UPDATE=1` replaced the hot-key figures after the run above. */
+    hotKeyRun?: { startedAt: string; commit: string; loadAverage: number[] };
   };
   stack: {
     synthError?: string;
