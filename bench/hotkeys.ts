@@ -22,7 +22,7 @@ export function hotkeyDocuments(): number {
 }
 
 /** Five documents per submission, as a new connection brings; small scans (their size moves no key). */
-function workload(documents: number): IntakeWorkload {
+function workload(documents: number, concurrency = 8): IntakeWorkload {
   return {
     label: 'hotkeys',
     businessEvent: 'NEWCONN',
@@ -34,7 +34,7 @@ function workload(documents: number): IntakeWorkload {
       { docType: 'BANKAUTH', contentType: 'application/pdf', title: '银行代扣协议' },
     ],
     submissions: Math.ceil(documents / 5),
-    concurrency: 8,
+    concurrency,
     scanBytes: 4 * 1024,
   };
 }
@@ -43,7 +43,26 @@ export interface HotKeyRun extends PartitionReport {
   wallMs: number;
   /** Whether the run was large enough for the targets (HOTKEY_MIN_DOCUMENTS). */
   judged: boolean;
+  /** The burst measured after the run (absent in runs before it was measured). */
+  burst?: BurstRun;
 }
+
+/** A burst: BURST_DOCUMENTS arriving at once, every submission in one round. */
+export interface BurstRun extends PartitionReport {
+  wallMs: number;
+  /**
+   * The hottest key's write units a second were the burst to arrive within BURST_WINDOW_S on AWS
+   * (the local system takes longer; the units per key are what the burst causes either way).
+   */
+  hottestUnitsPerSecond: number;
+  windowSeconds: number;
+}
+
+/** The burst of the issue: 500 documents arriving within one minute. */
+export const BURST_DOCUMENTS = 500;
+export const BURST_WINDOW_S = 60;
+/** Submissions in flight at once in the burst (against eight in the steady run). */
+const BURST_CONCURRENCY = 50;
 
 /** Runs the workload on a started bench system (its functions warm) and reports the spread. */
 export async function measureHotKeys(
@@ -83,6 +102,26 @@ export async function measureHotKeys(
   return { ...report, wallMs, judged: archived >= HOTKEY_MIN_DOCUMENTS };
 }
 
+/**
+ * 500 documents (100 submissions) submitted, reviewed and archived all at once, as a migration
+ * contractor's upload or a morning's counter traffic arrives, with the write units each partition
+ * key took; on a started bench system whose functions are warm.
+ */
+export async function measureBurst(b: BenchSystem, log: (msg: string) => void): Promise<BurstRun> {
+  const w = workload(BURST_DOCUMENTS, BURST_CONCURRENCY);
+  const customers = await customersFor(b.api, w.submissions, 8);
+  log(`burst: ${w.submissions} submissions × ${w.docs.length} documents, ${BURST_CONCURRENCY} at once`);
+  const run = await runIntake(b.api, b.probe, w, customers);
+  const report = partitionReport(run.state.partitions, run.archived);
+  const hottest = report.topWrites[0]?.units ?? 0;
+  return {
+    ...report,
+    wallMs: run.wallMs,
+    hottestUnitsPerSecond: hottest / BURST_WINDOW_S,
+    windowSeconds: BURST_WINDOW_S,
+  };
+}
+
 /** The run's figures as log lines. */
 export function describeHotKeys(r: HotKeyRun): string[] {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -99,5 +138,14 @@ export function describeHotKeys(r: HotKeyRun): string[] {
       (p) => `  ${p.units.toFixed(1)} (${p.perDocument.toFixed(3)} per document)  ${p.partition}`,
     ),
     `ceiling: ${r.ceiling.docsPerSecond.toFixed(0)} documents/s, set by ${r.ceiling.limitedBy}`,
+    ...(r.burst
+      ? [
+          `burst: ${r.burst.documents} documents at once (${(r.burst.wallMs / 1000).toFixed(0)} s here), write units per key (top 5):`,
+          ...r.burst.topWrites
+            .slice(0, 5)
+            .map((p) => `  ${pct(p.share)}  ${p.units.toFixed(0)}  ${p.partition}`),
+          `  the hottest at ${r.burst.hottestUnitsPerSecond.toFixed(1)} units/s were they to arrive within ${r.burst.windowSeconds} s (limit 1,000)`,
+        ]
+      : []),
   ];
 }

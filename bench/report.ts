@@ -523,6 +523,21 @@ export function renderMarkdown(r: Results): string {
         ]),
       ),
     );
+    if (h.burst)
+      push(
+        '### A burst',
+        `${h.burst.documents} documents (${h.burst.documents / 5} submissions) submitted, reviewed and archived all at ` +
+          `once (${(h.burst.wallMs / 1000).toFixed(0)} s on this machine): ${num(h.burst.writeUnits, 0)} write units ` +
+          `over ${h.burst.partitions} partition keys. Were they to arrive within ${h.burst.windowSeconds} s on AWS, ` +
+          `the hottest key would take ${num(h.burst.hottestUnitsPerSecond, 1)} write units a second of its ` +
+          "partition's 1,000.",
+        table(
+          ['partition key (write units)', 'units', 'share'],
+          h.burst.topWrites
+            .slice(0, 5)
+            .map((p) => [`\`${p.partition}\``, num(p.units, 0), `${num(p.share * 100, 2)}%`]),
+        ),
+      );
   }
 
   push(

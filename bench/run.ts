@@ -26,7 +26,7 @@ import type { ColdStartResult } from './coldstart.ts';
 import { bundlesOnly, measureBundles } from './coldstart.ts';
 import { storageModel, sumUsd } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
-import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureHotKeys } from './hotkeys.ts';
+import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureBurst, measureHotKeys } from './hotkeys.ts';
 import { importDocsFromEnv, importOnly, importTargets, runImportBench } from './import.ts';
 import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
 import { runLoans } from './loans.ts';
@@ -293,7 +293,7 @@ async function hotkeysOnly(): Promise<void> {
     const customers = await customersFor(b.api, 1, 1);
     log('warming every intake function');
     await runIntake(b.api, b.probe, { ...NEWCONN, label: 'warm-up', submissions: 1 }, customers);
-    run = await measureHotKeys(b, HOTKEY_DOCS, log);
+    run = { ...(await measureHotKeys(b, HOTKEY_DOCS, log)), burst: await measureBurst(b, log) };
   } finally {
     log('stopping the local system');
     await b.stop();
@@ -406,7 +406,7 @@ async function main(): Promise<void> {
     workloads = intake.map(([, w]) => w);
     kept = await keptBytesPerDocument(b, pricing.tableClass);
 
-    hotKeys = await measureHotKeys(b, HOTKEY_DOCS, log);
+    hotKeys = { ...(await measureHotKeys(b, HOTKEY_DOCS, log)), burst: await measureBurst(b, log) };
     for (const line of describeHotKeys(hotKeys)) log(line);
 
     log(`throughput: ${THROUGHPUT_CLIENTS} clients × ${THROUGHPUT_PER_CLIENT} submissions (${CHANGE.label})`);
