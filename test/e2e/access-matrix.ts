@@ -105,6 +105,10 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'POST /imports/{importId}/rows': ['archivist1'],
   'POST /imports/{importId}/uploads': ['archivist1'],
   'POST /imports/{importId}/close': ['archivist1'],
+  // Handover packages: the archivists', each seen by the one who asked for it.
+  'POST /handovers': ['archivist1'],
+  'GET /handovers': ['archivist1'],
+  'GET /handovers/{handoverId}': ['archivist1'],
 };
 
 /** Callers the route refuses at the route (403 before any record is read) or by a record rule. */

@@ -190,6 +190,16 @@ describe('the route × caller matrix', () => {
     return p;
   };
 
+  /** A handover package of this year's archived records, asked for by the archivist once. */
+  let handover: Promise<string> | undefined;
+  const handoverOfTheYear = (): Promise<string> => {
+    handover ??= api
+      .expect<{ handoverId: string }>(202, 'archivist1', 'POST', '/handovers', {
+        year: new Date().getUTCFullYear(),
+      })
+      .then((h) => h.handoverId);
+    return handover;
+  };
   beforeAll(async () => {
     const customerId = await newCustomer();
     const readSubmission = await createDraft(api, customerId, 'CHANGE', changeDocs('matrix-read'));
@@ -432,6 +442,9 @@ describe('the route × caller matrix', () => {
       'POST /imports/{importId}/close': async () => ({
         path: `/imports/${await importBatch('close', true)}/close`,
       }),
+      'POST /handovers': () => ({ path: '/handovers', body: { year: new Date().getUTCFullYear() } }),
+      'GET /handovers': () => ({ path: '/handovers' }),
+      'GET /handovers/{handoverId}': async () => ({ path: `/handovers/${await handoverOfTheYear()}` }),
     };
     const build = byRoute[route];
     if (!build) throw new Error(`no request for ${route}: add it here and a row to access-matrix.ts`);
