@@ -6,7 +6,7 @@
  * kills it once the parent pid is gone. Tables come from the same definitions as the stack.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -35,15 +35,47 @@ export function emulatorDir(): string {
 
 /** Asks the OS for a free TCP port (DynamoDB Local cannot report a port it chose itself). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
+  return listenOnce(0, host).then((port) => port ?? 0);
+}
+
+/** Listens on `port` and closes again: the port it got, or undefined when that one is taken. */
+function listenOnce(port: number, host: string): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE' ? resolve(undefined) : reject(err),
+    );
+    srv.listen(port, host, () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const got = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A free port for a child that binds it a second later. Taken below the kernel's ephemeral range:
+ * a port the OS handed out for `listen(0)` is back in that range the moment it is closed, and the
+ * next server of this system that listens on port 0 (the mail inbox, say) may be given it before
+ * the JVM has started.
+ */
+async function portForChild(host = '127.0.0.1'): Promise<number> {
+  const low = ephemeralRangeStart();
+  if (low > 12_000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const candidate = 10_000 + Math.floor(Math.random() * (low - 10_000));
+      if ((await listenOnce(candidate, host)) !== undefined) return candidate;
+    }
+  }
+  return freePort(host);
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 49_152; // IANA's dynamic range, used by macOS and Windows
+  }
 }
 
 let setprivAvailable: boolean | undefined;
@@ -75,7 +107,12 @@ export interface RunningDynamoDb {
   exited: Promise<number | null>;
 }
 
-async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  cannotBind: () => boolean,
+): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: url,
     region: 'us-east-1',
@@ -88,8 +125,11 @@ async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: n
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`DynamoDB Local exited during start (${child.exitCode ?? child.signalCode})`);
       }
+      // The JVM reports a taken port and then lingers without listening.
+      if (cannotBind()) throw new Error(`DynamoDB Local could not bind ${url}: the port is taken`);
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
+        // Bounded: whatever else holds the port may accept and never answer.
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2000) });
         return;
       } catch (err) {
         if (Date.now() > deadline) {
@@ -169,7 +209,37 @@ function launch(options: DynamoDbLocalOptions, port: number, dbPath: string): Ch
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<RunningDynamoDb> {
   const dbPath = join(options.dataDir, 'dynamodb');
   mkdirSync(dbPath, { recursive: true });
-  const port = options.port === 0 ? await freePort() : options.port;
+  // A port chosen here can still be bound by someone else before the JVM binds it (another
+  // system started in parallel): then the JVM says so and exits, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port === 0 ? await portForChild() : options.port;
+    let portTaken = false;
+    const started = startOnPort(
+      {
+        ...options,
+        onOutput: (line) => {
+          if (/BindException|Address already in use/.test(line)) portTaken = true;
+          options.onOutput?.(line);
+        },
+      },
+      port,
+      dbPath,
+      () => portTaken,
+    );
+    try {
+      return await started;
+    } catch (err) {
+      if (!(portTaken && options.port === 0 && attempt < 3)) throw err;
+    }
+  }
+}
+
+async function startOnPort(
+  options: DynamoDbLocalOptions,
+  port: number,
+  dbPath: string,
+  cannotBind: () => boolean,
+): Promise<RunningDynamoDb> {
   const child = launch(options, port, dbPath);
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start java for DynamoDB Local');
@@ -193,7 +263,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     clearTimeout(killer);
   };
   try {
-    await waitUntilAnswering(url, child, options.startTimeoutMs ?? 25_000);
+    await waitUntilAnswering(url, child, options.startTimeoutMs ?? 25_000, cannotBind);
   } catch (err) {
     await stop();
     throw err;
