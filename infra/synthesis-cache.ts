@@ -23,7 +23,7 @@ import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from './shared.ts';
-import { readSynthesized } from './templates.ts';
+import type { readSynthesized } from './templates.ts';
 
 export const CACHE_ROOT = join(PROJECT_ROOT, 'node_modules', '.cache');
 /** Read by the CDK app besides its imports (the console's page is its asset when not bundled). */
@@ -129,5 +129,8 @@ export async function cachedSynthesis(
       maxBuffer: 16 * 1024 * 1024,
     });
   });
-  return { ...readSynthesized(dir), outdir: dir };
+  // Loaded here, not at the top: templates.ts brings aws-cdk-lib and the whole CDK app, which the
+  // local system (which needs only the hash and producedOnce) would otherwise load at every start.
+  const { readSynthesized: read } = await import('./templates.ts');
+  return { ...read(dir), outdir: dir };
 }
