@@ -36,11 +36,14 @@
  * This module is the process: options (config.ts), signals and the parent (lifecycle.ts), the
  * banner and the ready line. What runs is started and wired in system.ts.
  */
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LocalConfig, parseConfig, UsageError } from './config.ts';
+import { lockDataDir } from './data-dir.ts';
+import { launchDynamoDbLocal, SYSTEM_JVM_ARGS } from './dynamodb-process.ts';
 import { stopOnSignalOrParentExit } from './lifecycle.ts';
-import { type RunningSystem, startLocal } from './system.ts';
+import type { HeadStart, RunningSystem } from './system.ts';
 
 /** Starts the one line tools and tests wait for: `DANGAN_READY {json}` (test/e2e/system.ts). */
 export const READY_PREFIX = 'DANGAN_READY ';
@@ -86,7 +89,15 @@ async function main(): Promise<void> {
   const stopping = stopOnSignalOrParentExit({ system: () => system, starting: () => starting });
 
   try {
-    starting = startLocal(config);
+    // The JVM takes seconds to answer: it starts before the rest of the system is even loaded.
+    mkdirSync(config.dataDir, { recursive: true });
+    const unlock = lockDataDir(config.dataDir);
+    const dynamo = launchDynamoDbLocal({ dataDir: config.dataDir, port: 0, jvmArgs: SYSTEM_JVM_ARGS });
+    // Spawned before the import below, which holds the event loop until it has loaded.
+    await dynamo.catch(() => undefined); // startLocal reports a failure
+    const headStart: HeadStart = { unlock, dynamo };
+    const { startLocal } = await import('./system.ts');
+    starting = startLocal(config, headStart);
     system = await starting;
   } catch (err) {
     if (err instanceof UsageError) {

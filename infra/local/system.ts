@@ -23,6 +23,7 @@ import { consoleSite } from './console.ts';
 import { credentialsFile, loadCredentials, lockDataDir } from './data-dir.ts';
 import { Deliveries, deliveriesRoute, scanner as scannerTarget } from './deliveries.ts';
 import { ensureTables, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
+import { type LaunchedDynamoDb, SYSTEM_JVM_ARGS } from './dynamodb-process.ts';
 import { startDynamoDbProxy } from './dynamodb-proxy.ts';
 import { objectCreatedEvent } from './eventbridge.ts';
 import { faultsRoute } from './faults-route.ts';
@@ -48,10 +49,16 @@ export interface RunningSystem {
   kill(): void;
 }
 
-export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
+/** What `npm start` began before loading this module (main.ts): the data dir's lock and the JVM. */
+export interface HeadStart {
+  unlock: () => void;
+  dynamo: Promise<LaunchedDynamoDb>;
+}
+
+export async function startLocal(config: LocalConfig, headStart?: HeadStart): Promise<RunningSystem> {
   const started = Date.now();
   mkdirSync(config.dataDir, { recursive: true });
-  const unlock = lockDataDir(config.dataDir);
+  const unlock = headStart?.unlock ?? lockDataDir(config.dataDir);
   const names = localNames(config.region);
   const credentials = loadCredentials(config.dataDir);
   const stops: (() => Promise<void>)[] = [];
@@ -94,7 +101,8 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     dynamoStarting = startDynamoDbLocal({
       dataDir: config.dataDir,
       port: 0,
-      jvmArgs: ['-Xmx512m'],
+      jvmArgs: SYSTEM_JVM_ARGS,
+      launched: headStart?.dynamo,
       onOutput: (line) => {
         if (/error|exception/i.test(line)) log(`dynamodb: ${line}`);
       },
@@ -350,7 +358,9 @@ export async function startLocal(config: LocalConfig): Promise<RunningSystem> {
     };
   } catch (err) {
     await stopAll();
-    if (dynamo === undefined) await dynamoStarting?.then((d) => d.stop()).catch(() => undefined);
+    if (dynamo === undefined) {
+      await (dynamoStarting ?? headStart?.dynamo)?.then((d) => d.stop()).catch(() => undefined);
+    }
     throw err;
   }
 }
