@@ -99,27 +99,39 @@ export function regionCosts(usage: Usage, count: number): RegionCost[] {
 export const dearer = (regions: readonly RegionCost[]): RegionCost =>
   regions.reduce((x, y) => (y.totalUsd > x.totalUsd ? y : x));
 
+/** The usage of one run of a workload, with what differs between workloads (scans, bytes out). */
+function usageOfRun(
+  state: IntakeRun['state'],
+  b: BenchSystem,
+  stack: StackPricing,
+  executions: { entered: number; retries: number; executions: number },
+  traffic: Pick<Parameters<typeof usageOf>[0], 'scanned' | 'downloadedBytes'>,
+) {
+  return usageOf({
+    state,
+    ports: b.ports,
+    intakeBucket: b.system.ready.intakeBucket,
+    memoryMB: stack.memoryMB,
+    prices,
+    transitions: executions.entered + executions.retries,
+    executions: executions.executions,
+    streamConsumers: STREAM_CONSUMERS,
+    originalsTransition: stack.originalsTransition,
+    coldStarts: { initMs: stack.initMs, share: COLD_START_SHARE },
+    tableClass: stack.tableClass,
+    ...traffic,
+  });
+}
+
 export function costOf(
   run: IntakeRun,
   b: BenchSystem,
   stack: StackPricing,
   executions: WorkloadCost['executions'],
 ) {
-  const transitions = executions.entered + executions.retries;
-  const { usage, breakdown } = usageOf({
-    state: run.state,
-    ports: b.ports,
-    intakeBucket: b.system.ready.intakeBucket,
-    memoryMB: stack.memoryMB,
-    prices,
-    transitions,
-    executions: executions.executions,
+  const { usage, breakdown } = usageOfRun(run.state, b, stack, executions, {
     scanned: { objects: run.documents, bytes: run.uploadedBytes },
     downloadedBytes: run.previewBytes,
-    streamConsumers: STREAM_CONSUMERS,
-    originalsTransition: stack.originalsTransition,
-    coldStarts: { initMs: stack.initMs, share: COLD_START_SHARE },
-    tableClass: stack.tableClass,
   });
   const raced = run.state.invocations.filter(
     (i) => i.fn === 'intake-open-review' && i.error === 'TransientError',
@@ -153,20 +165,9 @@ export function loanCostOf(
   stack: StackPricing,
   executions: LoanCost['executions'],
 ): LoanCost {
-  const { usage, breakdown } = usageOf({
-    state: run.state,
-    ports: b.ports,
-    intakeBucket: b.system.ready.intakeBucket,
-    memoryMB: stack.memoryMB,
-    prices,
-    transitions: executions.entered + executions.retries,
-    executions: executions.executions,
+  const { usage, breakdown } = usageOfRun(run.state, b, stack, executions, {
     scanned: { objects: 0, bytes: 0 },
     downloadedBytes: run.bytesRead,
-    streamConsumers: STREAM_CONSUMERS,
-    originalsTransition: stack.originalsTransition,
-    coldStarts: { initMs: stack.initMs, share: COLD_START_SHARE },
-    tableClass: stack.tableClass,
   });
   const n = run.loanIds.length;
   const lines = scaleLines(priceUsage(usage, prices, MALWARE_SCANNER), n, 1000);

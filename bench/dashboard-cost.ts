@@ -15,14 +15,10 @@
  *
  * test/local/dashboard-cost.test.ts runs it for 200 and 2,000 due.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
-import { addDays, documentId, dueDoc, putAll, READS, units } from './sweep-cost.ts';
+import { withLocalTables } from './local-tables.ts';
+import { addDays, documentId, dueDoc, putAll, round1 } from './sweep-cost.ts';
 
 /** The day of the measurements; the last sweep went through the day before. */
 const TODAY = '2036-04-15';
@@ -52,165 +48,117 @@ export async function measureDashboard(
   /** How many years ahead the recount reads: the due days seeded here are all in the window. */
   recountYears = 31,
 ): Promise<DashboardCost[]> {
-  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'dangan-dashboard-cost-'));
-  let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
-  let admin: DynamoDBClient | undefined;
+  const env = {
+    TABLE_NAME: 'dangan-records',
+    AUDIT_TABLE_NAME: 'dangan-audit',
+    ACCOUNTS_TABLE_NAME: 'dangan-accounts',
+    SCHEME_ID: 'power-supply',
+    // The handler reads the time through core/clock.ts: put it at noon of TODAY.
+    DANGAN_CLOCK_OFFSET_SECONDS: String((Date.parse(`${TODAY}T12:00:00.000Z`) - Date.now()) / 1000),
+  };
   try {
-    dynamo = await startDynamoDbLocal({ dataDir, port: 0, jvmArgs: ['-Xmx1g'] });
-    const credentials = { accessKeyId: 'AKIDDASHBOARD', secretAccessKey: 'dashboard-cost' };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      TABLE_NAME: 'dangan-records',
-      AUDIT_TABLE_NAME: 'dangan-audit',
-      ACCOUNTS_TABLE_NAME: 'dangan-accounts',
-      SCHEME_ID: 'power-supply',
-      // The handler reads the time through core/clock.ts: put it at noon of TODAY.
-      DANGAN_CLOCK_OFFSET_SECONDS: String((Date.parse(`${TODAY}T12:00:00.000Z`) - Date.now()) / 1000),
-    });
-    admin = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials });
-    // The handlers' modules read the endpoint when their clients are made: import them now.
-    const { ddb, dynamodb } = await import('../functions/adapters/clients.ts');
-    const { RECORDS_TABLE, AUDIT_TABLE, ACCOUNTS_TABLE } = await import('../functions/adapters/tables.ts');
-    const { entries, dueMonth, INDEX, keys } = await import('../functions/adapters/dynamo/keys.ts');
-    const { recountDue } = await import('../functions/services/due-recount.ts');
-    const { now } = await import('../functions/core/clock.ts');
-    const { forgetAccounts } = await import('../functions/http/account-state.ts');
-    const { handler } = await import('../functions/api/stats-get.ts');
+    return await withLocalTables(
+      'dashboard-cost',
+      env,
+      // The records table without its stream: the recount seeds the counters here, not stats-counter.
+      (t) => [t.RECORDS_TABLE, t.AUDIT_TABLE, t.ACCOUNTS_TABLE],
+      async ({ clients: { ddb }, metered }) => {
+        const { entries, dueMonth, INDEX, keys } = await import('../functions/adapters/dynamo/keys.ts');
+        const { recountDue } = await import('../functions/services/due-recount.ts');
+        const { now } = await import('../functions/core/clock.ts');
+        const { forgetAccounts } = await import('../functions/http/account-state.ts');
+        const { handler } = await import('../functions/api/stats-get.ts');
 
-    let metering = false;
-    const meter = { readRequests: 0, readUnits: 0, reportedUnits: 0 };
-    dynamodb.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!metering) return next(args);
-        const op = String(context.commandName ?? '').replace(/Command$/, '');
-        const result = await next({
-          ...args,
-          input: { ...(args.input as Loose), ReturnConsumedCapacity: 'TOTAL' },
-        });
-        if (READS.has(op)) {
-          meter.readRequests++;
-          const reported = units((result.output as unknown as Loose).ConsumedCapacity);
-          // DynamoDB Local reports nothing for a read that finds nothing; DynamoDB bills such a
-          // read as one small item. Each read is counted at no less than that.
-          const least = (args.input as Loose).ConsistentRead === true ? 1 : 0.5;
-          meter.reportedUnits += reported;
-          meter.readUnits += Math.max(reported, least);
+        const swept = addDays(TODAY, -1);
+        await ddb.send(
+          new PutCommand({
+            TableName: 'dangan-records',
+            Item: { ...keys.sweep('retention'), sweptThrough: swept },
+          }),
+        );
+
+        const results: DashboardCost[] = [];
+        let seeded = 0;
+        for (const due of [...dueCounts].sort((a, b) => a - b)) {
+          const t0 = performance.now();
+          const rows: Loose[] = [];
+          for (let i = seeded; i < due; i++) {
+            // Due days spread evenly over the window: today through today + 89 days.
+            const dueOn = addDays(TODAY, i % WINDOW_DAYS);
+            const doc = dueDoc(i, dueOn);
+            rows.push({
+              ...keys.document(documentId(i)),
+              entity: 'document',
+              ...doc,
+              ...entries.due(dueOn, doc.documentId),
+            });
+          }
+          await putAll(ddb, 'dangan-records', rows);
+          seeded = due;
+          const seedSeconds = (performance.now() - t0) / 1000;
+
+          const r0 = performance.now();
+          const recount = await metered(() => recountDue(now(), recountYears));
+          const recountSeconds = (performance.now() - r0) / 1000;
+
+          forgetAccounts();
+          const stats = await metered(() =>
+            handler(statsRequest(), LAMBDA_CONTEXT).then((r) => r as { statusCode: number; body: string }),
+          );
+          const body = JSON.parse(stats.value.body) as {
+            disposal?: { due?: number; from: string; through: string };
+          };
+
+          // The dashboard's read before the counters: a COUNT of the index over the window, month by month.
+          const window = body.disposal ?? { from: TODAY, through: addDays(TODAY, WINDOW_DAYS) };
+          const counted = await metered(async () => {
+            const { monthsBetween, nextDay } = await import('../functions/core/disposal.ts');
+            for (const month of monthsBetween(window.from, window.through)) {
+              let start: Loose | undefined;
+              do {
+                const res = await ddb.send(
+                  new QueryCommand({
+                    TableName: 'dangan-records',
+                    IndexName: INDEX.gsi3.name,
+                    KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
+                    ExpressionAttributeValues: {
+                      ':pk': dueMonth(month),
+                      ':from': window.from,
+                      ':to': nextDay(window.through),
+                    },
+                    Select: 'COUNT',
+                    ...(start ? { ExclusiveStartKey: start } : {}),
+                  }),
+                );
+                start = res.LastEvaluatedKey;
+              } while (start);
+            }
+          });
+          results.push({
+            due,
+            answered: body.disposal?.due ?? Number.NaN,
+            status: stats.value.statusCode,
+            readRequests: stats.readRequests,
+            readUnits: round1(stats.billedReadUnits),
+            reportedUnits: round1(stats.readUnits),
+            countQueryReadUnits: round1(counted.billedReadUnits),
+            recount: {
+              months: recount.value.months,
+              indexed: recount.value.indexed,
+              seeded: recount.value.seeded,
+              readUnits: round1(recount.billedReadUnits),
+              seconds: round1(recountSeconds),
+            },
+            seedSeconds: round1(seedSeconds),
+          });
         }
-        return result;
+        return results;
       },
-      { step: 'initialize', name: 'dashboardCostMeter', override: true },
     );
-    const metered = async <T>(work: () => Promise<T>) => {
-      Object.assign(meter, { readRequests: 0, readUnits: 0, reportedUnits: 0 });
-      metering = true;
-      try {
-        return { value: await work(), ...meter };
-      } finally {
-        metering = false;
-      }
-    };
-
-    for (const TableName of ['dangan-records', 'dangan-audit', 'dangan-accounts']) {
-      await admin.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
-    }
-    // The records table without its stream: the recount seeds the counters here, not stats-counter.
-    await ensureTables(admin, [{ ...RECORDS_TABLE, stream: undefined }, AUDIT_TABLE, ACCOUNTS_TABLE]);
-    const swept = addDays(TODAY, -1);
-    await ddb.send(
-      new PutCommand({
-        TableName: 'dangan-records',
-        Item: { ...keys.sweep('retention'), sweptThrough: swept },
-      }),
-    );
-
-    const results: DashboardCost[] = [];
-    let seeded = 0;
-    for (const due of [...dueCounts].sort((a, b) => a - b)) {
-      const t0 = performance.now();
-      const rows: Loose[] = [];
-      for (let i = seeded; i < due; i++) {
-        // Due days spread evenly over the window: today through today + 89 days.
-        const dueOn = addDays(TODAY, i % WINDOW_DAYS);
-        const doc = dueDoc(i, dueOn);
-        rows.push({
-          ...keys.document(documentId(i)),
-          entity: 'document',
-          ...doc,
-          ...entries.due(dueOn, doc.documentId),
-        });
-      }
-      await putAll(ddb, 'dangan-records', rows);
-      seeded = due;
-      const seedSeconds = (performance.now() - t0) / 1000;
-
-      const r0 = performance.now();
-      const recount = await metered(() => recountDue(now(), recountYears));
-      const recountSeconds = (performance.now() - r0) / 1000;
-
-      forgetAccounts();
-      const stats = await metered(() =>
-        handler(statsRequest(), LAMBDA_CONTEXT).then((r) => r as { statusCode: number; body: string }),
-      );
-      const body = JSON.parse(stats.value.body) as {
-        disposal?: { due?: number; from: string; through: string };
-      };
-
-      // The dashboard's read before the counters: a COUNT of the index over the window, month by month.
-      const window = body.disposal ?? { from: TODAY, through: addDays(TODAY, WINDOW_DAYS) };
-      const counted = await metered(async () => {
-        const { monthsBetween, nextDay } = await import('../functions/core/disposal.ts');
-        for (const month of monthsBetween(window.from, window.through)) {
-          let start: Loose | undefined;
-          do {
-            const res = await ddb.send(
-              new QueryCommand({
-                TableName: 'dangan-records',
-                IndexName: INDEX.gsi3.name,
-                KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
-                ExpressionAttributeValues: {
-                  ':pk': dueMonth(month),
-                  ':from': window.from,
-                  ':to': nextDay(window.through),
-                },
-                Select: 'COUNT',
-                ...(start ? { ExclusiveStartKey: start } : {}),
-              }),
-            );
-            start = res.LastEvaluatedKey;
-          } while (start);
-        }
-      });
-      results.push({
-        due,
-        answered: body.disposal?.due ?? Number.NaN,
-        status: stats.value.statusCode,
-        readRequests: stats.readRequests,
-        readUnits: round1(stats.readUnits),
-        reportedUnits: round1(stats.reportedUnits),
-        countQueryReadUnits: round1(counted.readUnits),
-        recount: {
-          months: recount.value.months,
-          indexed: recount.value.indexed,
-          seeded: recount.value.seeded,
-          readUnits: round1(recount.readUnits),
-          seconds: round1(recountSeconds),
-        },
-        seedSeconds: round1(seedSeconds),
-      });
-    }
-    return results;
   } finally {
-    admin?.destroy();
-    await dynamo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
     delete process.env.DANGAN_CLOCK_OFFSET_SECONDS;
   }
 }
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 const LAMBDA_CONTEXT = {
   awsRequestId: 'bench-dashboard',

@@ -5,7 +5,7 @@
  * (bench/partitions.ts). The document count is `BENCH_HOTKEY_DOCS` (2,000 unless set), so a
  * smaller run can be tried first; the targets are only judged from a run of 2,000 or more.
  */
-import { customersFor, type IntakeWorkload, runIntake } from './intake.ts';
+import { customersFor, type IntakeWorkload, NEWCONN_DOCS, runIntake } from './intake.ts';
 import type { PartitionLoad } from './meters.ts';
 import { type PartitionReport, partitionReport } from './partitions.ts';
 import type { BenchSystem } from './system.ts';
@@ -26,13 +26,7 @@ function workload(documents: number, concurrency = 8): IntakeWorkload {
   return {
     label: 'hotkeys',
     businessEvent: 'NEWCONN',
-    docs: [
-      { docType: 'APPFORM', contentType: 'application/pdf', title: '用电申请表' },
-      { docType: 'IDCOPY', contentType: 'image/jpeg', title: '身份证复印件' },
-      { docType: 'LANDCERT', contentType: 'application/pdf', title: '产权证明' },
-      { docType: 'CONTRACT', contentType: 'application/pdf', title: '供用电合同' },
-      { docType: 'BANKAUTH', contentType: 'application/pdf', title: '银行代扣协议' },
-    ],
+    docs: NEWCONN_DOCS,
     submissions: Math.ceil(documents / 5),
     concurrency,
     scanBytes: 4 * 1024,

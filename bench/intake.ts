@@ -24,6 +24,15 @@ import type { Probe } from './system.ts';
 /** Functions fed by the tables' streams (functions/catalog.ts TABLE_STREAMS). */
 const STREAM_CONSUMERS = TABLE_STREAMS.map((s) => s.function);
 
+/** The five documents of a new connection (业扩报装), as a clerk brings them in one submission. */
+export const NEWCONN_DOCS: IntakeWorkload['docs'] = [
+  { docType: 'APPFORM', contentType: 'application/pdf', title: '用电申请表' },
+  { docType: 'IDCOPY', contentType: 'image/jpeg', title: '身份证复印件' },
+  { docType: 'LANDCERT', contentType: 'application/pdf', title: '产权证明' },
+  { docType: 'CONTRACT', contentType: 'application/pdf', title: '供用电合同' },
+  { docType: 'BANKAUTH', contentType: 'application/pdf', title: '银行代扣协议' },
+];
+
 export interface IntakeWorkload {
   label: string;
   businessEvent: string;

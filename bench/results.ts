@@ -5,6 +5,7 @@ import type { DashboardCost } from './dashboard-cost.ts';
 import type { HotKeyRun } from './hotkeys.ts';
 import type { ImportBenchResult } from './import.ts';
 import type { Summary } from './stats.ts';
+import type { SweepCost } from './sweep-cost.ts';
 import type { ThrottleCheck } from './throttles.ts';
 import type { ThroughputResult } from './throughput.ts';
 import type { Breakdown, ExecutionCount } from './usage.ts';
@@ -74,18 +75,7 @@ export interface LoanCost {
 }
 
 export interface SweepResult {
-  runs: {
-    size: number;
-    due: number;
-    proposed: number;
-    batches: number;
-    readRequests: number;
-    readUnits: number;
-    writeRequests: number;
-    writeUnits: number;
-    scans: number;
-    seedSeconds: number;
-  }[];
+  runs: SweepCost[];
   /** Read units at the largest size over those at the smallest. */
   readRatio: number;
   /** DynamoDB dollars of one sweep, by archive size. */

@@ -28,7 +28,7 @@ import { storageModel, sumUsd } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
 import { describeHotKeys, type HotKeyRun, hotkeyDocuments, measureBurst, measureHotKeys } from './hotkeys.ts';
 import { importDocsFromEnv, importOnly, importTargets, runImportBench } from './import.ts';
-import { customersFor, type IntakeRun, type IntakeWorkload, runIntake } from './intake.ts';
+import { customersFor, type IntakeRun, type IntakeWorkload, NEWCONN_DOCS, runIntake } from './intake.ts';
 import { runLoans } from './loans.ts';
 import { renderMarkdown } from './report.ts';
 import {
@@ -55,13 +55,7 @@ const log = (msg: string) => console.error(`[bench ${((Date.now() - started) / 1
 const NEWCONN: IntakeWorkload = {
   label: 'newconn-5',
   businessEvent: 'NEWCONN',
-  docs: [
-    { docType: 'APPFORM', contentType: 'application/pdf', title: '用电申请表' },
-    { docType: 'IDCOPY', contentType: 'image/jpeg', title: '身份证复印件' },
-    { docType: 'LANDCERT', contentType: 'application/pdf', title: '产权证明' },
-    { docType: 'CONTRACT', contentType: 'application/pdf', title: '供用电合同' },
-    { docType: 'BANKAUTH', contentType: 'application/pdf', title: '银行代扣协议' },
-  ],
+  docs: NEWCONN_DOCS,
   submissions: 30,
   concurrency: 4,
   scanBytes: 200 * 1024,

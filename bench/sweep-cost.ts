@@ -12,16 +12,12 @@
  * test/local/sweep-cost.test.ts runs it for 10,000 and 20,000 documents and checks the reads are
  * the same within 10%.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DisposableDocument } from '../functions/core/disposal.ts';
-import { ensureTables, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
+import { withLocalTables } from './local-tables.ts';
 
 /** The day of the last (largest) measurement; earlier ones are 30 days apart before it. */
 export const LAST_TODAY = '2036-04-15';
@@ -42,14 +38,6 @@ export interface SweepCost {
 }
 
 type Loose = Record<string, unknown>;
-
-export const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
-
-/** Sum of CapacityUnits in a ConsumedCapacity answer (one object, or a list for batches). */
-export function units(consumed: unknown): number {
-  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  return list.reduce((sum: number, c: Loose) => sum + Number(c.CapacityUnits ?? 0), 0);
-}
 
 export const addDays = (date: string, offset: number): string => {
   const d = new Date(`${date}T00:00:00.000Z`);
@@ -154,108 +142,73 @@ export async function putAll(client: DynamoDBDocumentClient, table: string, item
 
 /** Starts DynamoDB Local, measures a sweep for each archive size, stops it again. */
 export async function measureSweeps(sizes: readonly number[], due = 100): Promise<SweepCost[]> {
-  // DynamoDB Local keeps its SQLite files here; memory-backed where there is /dev/shm.
-  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'dangan-sweep-cost-'));
-  const dynamo = await startDynamoDbLocal({ dataDir, port: 0, jvmArgs: ['-Xmx1g'] });
-  const credentials = { accessKeyId: 'AKIDSWEEPCOST', secretAccessKey: 'sweep-cost' };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  delete process.env.DANGAN_CLOCK_OFFSET_SECONDS;
+  const env = {
     TABLE_NAME: 'dangan-records',
     AUDIT_TABLE_NAME: 'dangan-audit',
     SCHEME_ID: 'power-supply',
     DISPOSAL_WORKFLOW_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:dangan-disposal',
-  });
-  delete process.env.DANGAN_CLOCK_OFFSET_SECONDS;
-  const admin = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials });
-  // The handlers' modules read the endpoint when their clients are made: import them now.
-  const { ddb, dynamodb } = await import('../functions/adapters/clients.ts');
-  const { RECORDS_TABLE, AUDIT_TABLE } = await import('../functions/adapters/tables.ts');
-  const { entries } = await import('../functions/adapters/dynamo/keys.ts');
-  const { moveBatch } = await import('../functions/adapters/disposal-batches-repo.ts');
-  const { sweepDue } = await import('../functions/services/retention-sweep.ts');
-  const sfn = mockClient(SFNClient);
-  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+  };
+  return withLocalTables(
+    'sweep-cost',
+    env,
+    (t) => [t.RECORDS_TABLE, t.AUDIT_TABLE],
+    async ({ clients: { ddb }, metered }) => {
+      const { entries } = await import('../functions/adapters/dynamo/keys.ts');
+      const { moveBatch } = await import('../functions/adapters/disposal-batches-repo.ts');
+      const { sweepDue } = await import('../functions/services/retention-sweep.ts');
+      const sfn = mockClient(SFNClient);
+      sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+      const results: SweepCost[] = [];
+      const ascending = [...sizes].sort((a, b) => a - b);
+      const todays = ascending.map((_, k) => addDays(LAST_TODAY, -STEP_DAYS * (ascending.length - 1 - k)));
+      try {
+        const first = todays[0] as string;
+        await ddb.send(
+          new PutCommand({
+            TableName: 'dangan-records',
+            Item: { pk: 'SWEEP#retention', sk: 'SWEEP', sweptThrough: addDays(first, -STEP_DAYS) },
+          }),
+        );
+        let seeded = 0;
+        for (const [k, size] of ascending.entries()) {
+          const today = todays[k] as string;
+          // The archive grows to `size`, with `due` documents newly due by `today`.
+          const t0 = performance.now();
+          const rows = seedRows(seeded, size, due, today).map(({ item, dueOn }) => ({
+            ...item,
+            ...(dueOn ? entries.due(dueOn, String(item.documentId)) : {}),
+          }));
+          seeded = size;
+          await putAll(ddb, 'dangan-records', rows);
+          const seedSeconds = (performance.now() - t0) / 1000;
 
-  let metering = false;
-  const meter = { readRequests: 0, readUnits: 0, writeRequests: 0, writeUnits: 0, scans: 0 };
-  dynamodb.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!metering) return next(args);
-      const op = String(context.commandName ?? '').replace(/Command$/, '');
-      const input = { ...(args.input as Loose), ReturnConsumedCapacity: 'TOTAL' };
-      const result = await next({ ...args, input });
-      const used = units((result.output as unknown as Loose).ConsumedCapacity);
-      if (op === 'Scan') meter.scans++;
-      if (READS.has(op)) {
-        meter.readRequests++;
-        meter.readUnits += used;
-      } else {
-        meter.writeRequests++;
-        meter.writeUnits += used;
+          sfn.resetHistory();
+          const sweep = await metered(() => sweepDue(new Date(`${today}T18:00:00.000Z`)));
+          // Their workflows would now take the new batches out of the proposed list.
+          for (const id of sweep.value.batches) await moveBatch(id, ['PROPOSED'], 'APPRAISAL', {}, today);
+          results.push({
+            size,
+            due,
+            proposed: sweep.value.proposed,
+            batches: sfn.commandCalls(StartExecutionCommand).length,
+            readRequests: sweep.readRequests,
+            readUnits: round1(sweep.readUnits),
+            writeRequests: sweep.writeRequests,
+            writeUnits: round1(sweep.writeUnits),
+            scans: sweep.scans,
+            seedSeconds: round1(seedSeconds),
+          });
+        }
+      } finally {
+        sfn.restore();
       }
-      return result;
+      return results;
     },
-    { step: 'initialize', name: 'sweepCostMeter', override: true },
   );
-
-  const results: SweepCost[] = [];
-  const ascending = [...sizes].sort((a, b) => a - b);
-  const todays = ascending.map((_, k) => addDays(LAST_TODAY, -STEP_DAYS * (ascending.length - 1 - k)));
-  try {
-    for (const TableName of ['dangan-records', 'dangan-audit']) {
-      await admin.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
-    }
-    // The records table without its stream: nothing here reads it.
-    await ensureTables(admin, [{ ...RECORDS_TABLE, stream: undefined }, AUDIT_TABLE]);
-    const first = todays[0] as string;
-    await ddb.send(
-      new PutCommand({
-        TableName: 'dangan-records',
-        Item: { pk: 'SWEEP#retention', sk: 'SWEEP', sweptThrough: addDays(first, -STEP_DAYS) },
-      }),
-    );
-    let seeded = 0;
-    for (const [k, size] of ascending.entries()) {
-      const today = todays[k] as string;
-      // The archive grows to `size`, with `due` documents newly due by `today`.
-      const t0 = performance.now();
-      const rows = seedRows(seeded, size, due, today).map(({ item, dueOn }) => ({
-        ...item,
-        ...(dueOn ? entries.due(dueOn, String(item.documentId)) : {}),
-      }));
-      seeded = size;
-      await putAll(ddb, 'dangan-records', rows);
-      const seedSeconds = (performance.now() - t0) / 1000;
-
-      Object.assign(meter, { readRequests: 0, readUnits: 0, writeRequests: 0, writeUnits: 0, scans: 0 });
-      sfn.resetHistory();
-      metering = true;
-      const summary = await sweepDue(new Date(`${today}T18:00:00.000Z`));
-      metering = false;
-      // Their workflows would now take the new batches out of the proposed list.
-      for (const id of summary.batches) await moveBatch(id, ['PROPOSED'], 'APPRAISAL', {}, today);
-      results.push({
-        size,
-        due,
-        proposed: summary.proposed,
-        batches: sfn.commandCalls(StartExecutionCommand).length,
-        ...meter,
-        readUnits: Math.round(meter.readUnits * 10) / 10,
-        writeUnits: Math.round(meter.writeUnits * 10) / 10,
-        seedSeconds: Math.round(seedSeconds * 10) / 10,
-      });
-    }
-  } finally {
-    sfn.restore();
-    admin.destroy();
-    await dynamo.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  return results;
 }
+
+export const round1 = (n: number) => Math.round(n * 10) / 10;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const sizes = process.argv.slice(2).map(Number);

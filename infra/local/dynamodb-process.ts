@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const require = createRequire(import.meta.url);
 
@@ -197,21 +198,12 @@ function spawnJvm(
     );
     watchdog.unref();
   }
-  const forward = (stream: NodeJS.ReadableStream | null) => {
-    let buf = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl = buf.indexOf('\n');
-      while (nl >= 0) {
-        const line = buf.slice(0, nl).trimEnd();
-        buf = buf.slice(nl + 1);
-        if (line !== '') onLine(line);
-        nl = buf.indexOf('\n');
-      }
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (text: string) => {
+      const line = text.trimEnd();
+      if (line !== '') onLine(line);
     });
-  };
-  forward(child.stdout);
-  forward(child.stderr);
+  }
   return child;
 }

@@ -7,7 +7,8 @@ import { orderedMap } from '../../shared/import/ordered.ts';
 import type { RowOutcome } from '../../shared/import/report.ts';
 import type { CheckedRow } from '../../shared/import/row-check.ts';
 import type { ApiClient } from '../shared/api-client.ts';
-import { ApiError } from '../shared/errors.ts';
+import { ApiError, unreachable } from '../shared/errors.ts';
+import { IMPORT_FAILED } from './errors.ts';
 import { Journal, journalPathOf } from './journal.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
 
@@ -144,10 +145,15 @@ async function upload(
     });
     return 0;
   }
-  const res = await fetch(target.upload.url, { method: 'PUT', headers: target.upload.headers, body: bytes });
+  const url = target.upload.url;
+  const res = await fetch(url, { method: 'PUT', headers: target.upload.headers, body: bytes }).catch(
+    (err: unknown) => {
+      throw unreachable(IMPORT_FAILED, url, err);
+    },
+  );
   if (res.status !== 200) {
     throw new ApiError(
-      { zh: '导入失败', en: 'import failed' },
+      IMPORT_FAILED,
       res.status,
       `PUT (upload of row ${item.row})`,
       (await res.text()).slice(0, 200),

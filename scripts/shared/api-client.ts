@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ApiError, CommandFailure, type Heading, UsageError } from './errors.ts';
+import { ApiError, CommandFailure, type Heading, UsageError, unreachable } from './errors.ts';
 
 /**
  * Dangan's API as any client sees it: a base URL and a bearer token. On AWS the token is the
@@ -68,10 +68,13 @@ async function localToken(
       'set DANGAN_TOKEN (a bearer token) or, against a local system, DANGAN_USER (a username)',
     );
   }
-  const res = await fetchImpl(`${baseUrl}/local/token`, {
+  const url = `${baseUrl}/local/token`;
+  const res = await fetchImpl(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: username.trim() }),
+  }).catch((err: unknown) => {
+    throw unreachable(heading, url, err);
   });
   const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message?: string } };
   if (res.status !== 200 || typeof body.token !== 'string') {
@@ -142,11 +145,7 @@ class HttpApiClient implements ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      throw new CommandFailure(
-        this.heading,
-        `无法连接 ${this.baseUrl}：${String(err)}`,
-        `cannot reach ${this.baseUrl}: ${String(err)}`,
-      );
+      throw unreachable(this.heading, `${this.baseUrl}${path.split('?')[0]}`, err);
     }
     const text = await res.text();
     let parsed: unknown;
@@ -163,7 +162,9 @@ class HttpApiClient implements ApiClient {
   }
 
   async download(url: string): Promise<Readable> {
-    const res = await this.fetchImpl(url);
+    const res = await this.fetchImpl(url).catch((err: unknown) => {
+      throw unreachable(this.heading, url, err);
+    });
     if (res.status !== 200 || !res.body) {
       throw new ApiError(this.heading, res.status, 'GET (content URL)', (await res.text()).slice(0, 200));
     }

@@ -27,6 +27,23 @@ export class CommandFailure extends Error {
   }
 }
 
+/**
+ * A request that got no answer at all (connection refused, name not found, reset, a port fetch
+ * will not use): where it went, without a presigned URL's query, and the network's reason.
+ */
+export function unreachable(heading: Heading, url: string, err: unknown): CommandFailure {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const why = String(cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : err));
+  let where = url;
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    // not a URL: named as given
+  }
+  return new CommandFailure(heading, `无法连接 ${where}（${why}）`, `cannot reach ${where} (${why})`);
+}
+
 /** The API answered with an error: its status and message, as the API worded it. */
 export class ApiError extends CommandFailure {
   constructor(

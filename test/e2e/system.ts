@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -147,24 +148,16 @@ export async function startSystem(
       reject(new Error(`no readiness line within ${options.timeoutMs ?? 90_000} ms:\n${lines.join('\n')}`));
     }, options.timeoutMs ?? 90_000);
     const watch = (stream: NodeJS.ReadableStream | null, isStdout: boolean) => {
-      let buf = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl = buf.indexOf('\n');
-        while (nl >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          remember(line);
-          if (isStdout && line.startsWith(READY_PREFIX)) {
-            clearTimeout(timer);
-            try {
-              resolveReady(JSON.parse(line.slice(READY_PREFIX.length)) as Ready);
-            } catch (err) {
-              reject(err);
-            }
+      if (!stream) return;
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line: string) => {
+        remember(line);
+        if (isStdout && line.startsWith(READY_PREFIX)) {
+          clearTimeout(timer);
+          try {
+            resolveReady(JSON.parse(line.slice(READY_PREFIX.length)) as Ready);
+          } catch (err) {
+            reject(err);
           }
-          nl = buf.indexOf('\n');
         }
       });
     };

@@ -1,16 +1,6 @@
-import { api, type Customer, type HandoverView, qs } from '../api.ts';
-import {
-  act,
-  badge,
-  type Ctx,
-  errorText,
-  field,
-  formError,
-  notice,
-  onSubmit,
-  pageHeader,
-  sendForm,
-} from '../app.ts';
+import { api, type Customer, type HandoverView } from '../api.ts';
+import { act, badge, type Ctx, field, formError, notice, onSubmit, pageHeader, sendForm } from '../app.ts';
+import { customerFinder } from '../customer-finder.ts';
 import { dataTable, formatBytes, formatTime, h, render, toast } from '../dom.ts';
 import { currentLang, type MessageKey, named, t } from '../i18n.ts';
 import { poll } from '../poll.ts';
@@ -29,13 +19,6 @@ export function handoversPage(root: HTMLElement, _params: string[], ctx: Ctx): (
   const lang = currentLang();
   const chosen = new Map<string, Customer>();
   const chips = h('ul', { class: 'list', 'data-testid': 'handover-customers' });
-  const q = h('input', {
-    type: 'search',
-    name: 'q',
-    placeholder: t('findCustomerHint'),
-    'data-testid': 'handover-q',
-  });
-  const results = h('div', { class: 'results' });
   const year = h('input', {
     type: 'number',
     name: 'year',
@@ -85,49 +68,15 @@ export function handoversPage(root: HTMLElement, _params: string[], ctx: Ctx): (
       ),
     );
 
-  const find = async () => {
-    if (!q.value.trim()) return;
-    render(results, h('p', { class: 'hint' }, t('loading')));
-    try {
-      const found = await api<{ items: Customer[] }>('GET', `/customers${qs({ q: q.value.trim() })}`);
-      if (found.items.length === 0) return render(results, h('p', { class: 'hint' }, t('noCustomerFound')));
-      render(
-        results,
-        h(
-          'ul',
-          { class: 'list' },
-          found.items.map((c) =>
-            h(
-              'li',
-              null,
-              h('span', { class: 'mono' }, c.customerNo),
-              h('span', null, c.name),
-              h(
-                'button',
-                {
-                  type: 'button',
-                  'data-testid': 'handover-add',
-                  onclick: () => {
-                    chosen.set(c.customerId, c);
-                    drawChips();
-                    render(results);
-                  },
-                },
-                t('hoAdd'),
-              ),
-            ),
-          ),
-        ),
-      );
-    } catch (err) {
-      render(results, notice(errorText(err), 'error'));
-    }
-  };
-  q.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      void find();
-    }
+  const finder = customerFinder({
+    testId: 'handover-q',
+    pickLabel: t('hoAdd'),
+    pickTestId: 'handover-add',
+    onPick: (c) => {
+      chosen.set(c.customerId, c);
+      drawChips();
+      finder.clear();
+    },
   });
 
   const form = h(
@@ -139,18 +88,7 @@ export function handoversPage(root: HTMLElement, _params: string[], ctx: Ctx): (
       { class: 'grid-form' },
       field(
         t('hoCustomers'),
-        h(
-          'div',
-          null,
-          h(
-            'div',
-            { class: 'row' },
-            q,
-            h('button', { type: 'button', onclick: () => void find() }, t('search')),
-          ),
-          results,
-          chips,
-        ),
+        h('div', null, finder.row, finder.results, chips),
         'customers',
         t('hoCustomersHint'),
       ),

@@ -1,16 +1,11 @@
 import { api, type Customer, qs } from '../../api.ts';
-import { errorText, field, formError, notice, onSubmit, sendForm } from '../../app.ts';
+import { field, formError, onSubmit, sendForm } from '../../app.ts';
+import { type CustomerSearch, customerFinder } from '../../customer-finder.ts';
 import { h, render, toast } from '../../dom.ts';
 import { named, t } from '../../i18n.ts';
 import { keepForm, keptForm } from '../../kept-forms.ts';
 import { chooseCustomer, draft, locked } from './draft.ts';
 import type { ClerkView } from './view.ts';
-
-/** What `GET /customers` answers: a page, and the regions it searched (the caller's). */
-interface CustomerSearch {
-  items: Customer[];
-  regions?: string[];
-}
 
 /** The regions the caller's name searches cover, for the new-customer form to offer. */
 async function callerRegions(): Promise<string[]> {
@@ -54,57 +49,7 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
       );
       return;
     }
-    const q = h('input', {
-      type: 'search',
-      name: 'q',
-      placeholder: t('findCustomerHint'),
-      'data-testid': 'customer-q',
-    });
-    const results = h('div', { class: 'results' });
-    const find = async () => {
-      if (!q.value.trim()) return;
-      render(results, h('p', { class: 'hint' }, t('loading')));
-      try {
-        const found = await api<CustomerSearch>('GET', `/customers${qs({ q: q.value.trim() })}`);
-        const searched = found.regions?.length
-          ? h(
-              'p',
-              { class: 'hint', 'data-testid': 'searched-regions' },
-              t('searchedRegions', { regions: found.regions.join('、') }),
-            )
-          : null;
-        if (found.items.length === 0) {
-          render(results, h('p', { class: 'hint' }, t('noCustomerFound')), searched);
-          return;
-        }
-        render(
-          results,
-          searched,
-          h(
-            'ul',
-            { class: 'list' },
-            found.items.map((c) =>
-              h(
-                'li',
-                null,
-                h('span', { class: 'mono' }, c.customerNo),
-                h('span', null, c.name),
-                h('span', { class: 'mono hint' }, c.region),
-                h('button', { type: 'button', onclick: () => choose(c) }, t('select')),
-              ),
-            ),
-          ),
-        );
-      } catch (err) {
-        render(results, notice(errorText(err), 'error'));
-      }
-    };
-    q.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        void find();
-      }
-    });
+    const finder = customerFinder({ testId: 'customer-q', pickLabel: t('select'), onPick: choose });
     const formHost = h('div');
     const openForm = async () => render(formHost, customerForm(view, choose, await callerRegions()));
     render(
@@ -113,8 +58,7 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
       h(
         'div',
         { class: 'row' },
-        q,
-        h('button', { type: 'button', onclick: () => void find() }, t('search')),
+        finder.row,
         h(
           'button',
           {
@@ -126,7 +70,7 @@ export function customerStep(view: ClerkView): { box: HTMLElement; draw: () => v
           t('newCustomer'),
         ),
       ),
-      results,
+      finder.results,
       formHost,
     );
     // A form typed before the session ran out comes back as it was.
