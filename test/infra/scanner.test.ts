@@ -23,20 +23,14 @@ import {
 import { createDanganApp } from '../../infra/dangan-app.ts';
 import type { DanganStack } from '../../infra/stack.ts';
 import { acknowledgmentsOf, GUARD, guardFindings } from './guard.ts';
-import { readTemplates, type StackTemplates, type TemplateResource } from './templates.ts';
-
-type Json = Record<string, unknown>;
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource?: unknown;
-  Condition?: Json;
-}
-
-const cdkContext = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }
-).context;
+import {
+  cdkContext,
+  type Json,
+  readTemplates,
+  type StackTemplates,
+  type Statement,
+  type TemplateResource,
+} from './templates.ts';
 
 let app: App;
 let stack: DanganStack;

@@ -41,9 +41,8 @@ import {
 } from '../../infra/shared.ts';
 import type { DanganStack } from '../../infra/stack.ts';
 import { acknowledgmentsOf, GUARD, type GuardFinding, guardFindings } from './guard.ts';
-import { readTemplates, type StackTemplates } from './templates.ts';
+import { cdkContext, type Json, readTemplates, type StackTemplates, type Statement } from './templates.ts';
 
-type Json = Record<string, unknown>;
 interface Resource {
   Type: string;
   Properties?: Json;
@@ -51,18 +50,6 @@ interface Resource {
   DeletionPolicy?: string;
 }
 let templates: StackTemplates;
-interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-  Condition?: Json;
-}
-
-const cdkContext = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }
-).context;
 
 let app: App;
 let stack: DanganStack;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DanganStack } from '../../infra/stack.ts';
 import { cachedSynthesis } from '../../infra/synthesis-cache.ts';
 import type { StackTemplates } from '../../infra/templates.ts';
@@ -16,3 +17,20 @@ export async function synthesizedForTest(): Promise<{
 }> {
   return cachedSynthesis();
 }
+
+export type Json = Record<string, unknown>;
+
+/** One statement of an IAM policy as the templates hold it. */
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Json;
+}
+
+/** cdk.json's context, which `npx cdk synth` reads: a test synthesizing on its own starts from it. */
+export const cdkContext = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }
+).context;
