@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLES } from '../functions/adapters/tables.ts';
@@ -314,19 +314,20 @@ export function importTargets(r: ImportBenchResult): TargetResult[] {
       },
       r.perThousand.allUsd,
       `$${round(r.perThousand.allUsd, 4)} ($${round(r.perThousand.withoutScannerUsd, 4)} without the malware scanner)`,
-      `GuardDuty's malware scan $${round(
-        sumUsd(r.perThousand.lines, (l) => l.service === 'GuardDuty'),
-        4,
-      )} of it; ${round(r.transitions / (r.docs / 1000), 1)} state transitions per 1,000 documents`,
+      `the malware scan $${round(r.perThousand.allUsd - r.perThousand.withoutScannerUsd, 4)} of it; ${round(
+        r.transitions / (r.docs / 1000),
+        1,
+      )} state transitions per 1,000 documents`,
     ),
   ];
 }
 
 /** The import's section and targets into bench/results.json and RESULTS.md, every other section kept. */
-export function recordImport(r: ImportBenchResult): void {
+export function recordImport(r: ImportBenchResult, run: NonNullable<Results['meta']['importRun']>): void {
   const path = new URL('results.json', HERE);
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
   results.import = r;
+  results.meta.importRun = run;
   // The ids starting with `import-` are this section's, those of earlier versions of it included.
   results.targets = [...results.targets.filter((t) => !t.id.startsWith('import-')), ...importTargets(r)];
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
@@ -348,15 +349,16 @@ export function importDocsFromEnv(env: NodeJS.ProcessEnv): number {
 }
 
 /** Runs the import alone and records it (BENCH_ONLY=import, or this file run directly). */
-export async function importOnly(docs: number): Promise<void> {
+export async function importOnly(docs: number, commit: string): Promise<void> {
+  const startedAt = new Date().toISOString();
   const r = await runImportBench(docs);
-  recordImport(r);
+  recordImport(r, { startedAt, commit, loadAverage: loadavg().map((x) => round(x, 2)) });
   for (const t of importTargets(r)) log(`${t.met ? 'met ' : 'MISS'} ${t.name}: ${t.measured}`);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  importOnly(docsArg(process.argv.slice(2))).catch((err: unknown) => {
+  importOnly(docsArg(process.argv.slice(2)), 'unknown').catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

@@ -102,6 +102,13 @@ export function renderMarkdown(r: Results): string {
             `${r.meta.hotKeyRun.loadAverage.join(' / ')} at its end.`,
         ]
       : []),
+    ...(r.meta.importRun
+      ? [
+          `The migration import figures (and their three targets) are from a later \`BENCH_ONLY=import\` run: ` +
+            `${r.meta.importRun.startedAt}, commit ${r.meta.importRun.commit}, load average ` +
+            `${r.meta.importRun.loadAverage.join(' / ')} at its end.`,
+        ]
+      : []),
     'Raw figures: [`results.json`](results.json).',
   );
 

@@ -130,6 +130,8 @@ export interface Results {
     malwareScanner: string;
     /** When the intake and storage figures come from a later `BENCH_ONLY=intake BENCH_UPDATE=1` run. */
     costRun?: { startedAt: string; commit: string; loadAverage: number[] };
+    /** Set by a `BENCH_ONLY=import` run, which replaces the import section and its targets. */
+    importRun?: { startedAt: string; commit: string; loadAverage: number[] };
     /** Set when `BENCH_ONLY=hotkeys BENCH_UPDATE=1` replaced the hot-key figures after the run above. */
     hotKeyRun?: { startedAt: string; commit: string; loadAverage: number[] };
   };

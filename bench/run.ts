@@ -596,5 +596,5 @@ if (ONLY === 'intake') await intakeOnly();
 else if (ONLY === 'hotkeys') await hotkeysOnly();
 else if (ONLY === 'bundles') await bundlesOnly(log);
 else if (ONLY === 'dashboard') await dashboardOnly();
-else if (ONLY === 'import') await importOnly(IMPORT_DOCS);
+else if (ONLY === 'import') await importOnly(IMPORT_DOCS, commit());
 else await main();
