@@ -2,143 +2,18 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  type GetObjectCommandInput,
   HeadObjectCommand,
-  PutObjectCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { now } from '../core/clock.ts';
-import { sha256Base64ToHex, sha256HexToBase64 } from '../core/documents.ts';
+import { sha256Base64ToHex } from '../core/documents.ts';
 import type { RetentionPlan } from '../core/retention.ts';
 import { archiveBucket, intakeBucket } from './env.ts';
 import { s3 } from './s3-client.ts';
 
 /**
- * The intake bucket (scans as uploaded) and the archive bucket (originals under Object Lock).
- * The only code that builds S3 commands for documents.
+ * The intake bucket (scans as uploaded) and the archive bucket (originals under Object Lock): the
+ * only code that builds S3 commands for documents. The links handed out to them are presign.ts's.
  */
-
-export interface PresignedUpload {
-  method: 'PUT';
-  url: string;
-  /** Exactly the headers the client must send with the PUT; all are signed. */
-  headers: Record<string, string>;
-  /** The body must be exactly this many bytes: `content-length` is signed too. */
-  size: number;
-  expiresAt: string;
-}
-
-/** The object metadata that names the upload URL an object came through (`x-amz-meta-upload-id`). */
-export const UPLOAD_ID_METADATA = 'upload-id';
-
-/**
- * A PUT URL bound to one key, one content type, one length, one SHA-256 and one upload id: S3
- * refuses the upload when the body's checksum differs from the signed `x-amz-checksum-sha256`
- * header or its length from the signed `content-length`, so the URL can only ever store the file
- * the clerk declared. The upload id (signed `x-amz-meta-upload-id`) travels with the object, so
- * whoever records the upload can tell a PUT through this URL from one through an older URL of the
- * same key.
- */
-export async function presignUpload(args: {
-  key: string;
-  contentType: string;
-  size: number;
-  sha256Hex: string;
-  uploadId: string;
-  expiresIn: number;
-  now?: Date;
-}): Promise<PresignedUpload> {
-  const checksum = sha256HexToBase64(args.sha256Hex);
-  const url = await getSignedUrl(
-    s3,
-    new PutObjectCommand({
-      Bucket: intakeBucket(),
-      Key: args.key,
-      ContentType: args.contentType,
-      ContentLength: args.size,
-      ChecksumSHA256: checksum,
-      Metadata: { [UPLOAD_ID_METADATA]: args.uploadId },
-    }),
-    {
-      expiresIn: args.expiresIn,
-      signableHeaders: new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']),
-      unhoistableHeaders: new Set(['x-amz-checksum-sha256', `x-amz-meta-${UPLOAD_ID_METADATA}`]),
-    },
-  );
-  const issued = args.now ?? now();
-  return {
-    method: 'PUT',
-    url,
-    headers: {
-      'content-type': args.contentType,
-      'x-amz-checksum-sha256': checksum,
-      [`x-amz-meta-${UPLOAD_ID_METADATA}`]: args.uploadId,
-    },
-    size: args.size,
-    expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString(),
-  };
-}
-
-/**
- * A GET URL of one version of an archived original; with a content type and disposition, those
- * are signed into the response (the type the file really is, under a safe name).
- */
-export async function presignContent(args: {
-  key: string;
-  versionId: string;
-  expiresIn: number;
-  contentType?: string;
-  disposition?: string;
-  now?: Date;
-}): Promise<{ url: string; expiresAt: string }> {
-  return presignGet(
-    {
-      Bucket: archiveBucket(),
-      Key: args.key,
-      VersionId: args.versionId,
-      ...(args.contentType ? { ResponseContentType: args.contentType } : {}),
-      ...(args.disposition ? { ResponseContentDisposition: args.disposition } : {}),
-    },
-    args,
-  );
-}
-
-/**
- * A GET URL of an uploaded scan in the intake bucket, for a preview before archiving: bound to
- * that one version of the key (the one the submission's checks and review are about), with the
- * response's content type and disposition signed into it.
- */
-export async function presignIntakeScan(args: {
-  key: string;
-  versionId?: string;
-  contentType: string;
-  disposition: string;
-  expiresIn: number;
-  now?: Date;
-}): Promise<{ url: string; expiresAt: string }> {
-  return presignGet(
-    {
-      Bucket: intakeBucket(),
-      Key: args.key,
-      ...version(args.versionId),
-      ResponseContentType: args.contentType,
-      ResponseContentDisposition: args.disposition,
-      ResponseCacheControl: 'private, no-store',
-    },
-    args,
-  );
-}
-
-/** A presigned GET of `input`, valid `expiresIn` seconds from `now`, with the time it expires. */
-async function presignGet(
-  input: GetObjectCommandInput,
-  args: { expiresIn: number; now?: Date },
-): Promise<{ url: string; expiresAt: string }> {
-  const url = await getSignedUrl(s3, new GetObjectCommand(input), { expiresIn: args.expiresIn });
-  const issued = args.now ?? now();
-  return { url, expiresAt: new Date(issued.getTime() + args.expiresIn * 1000).toISOString() };
-}
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
@@ -291,22 +166,4 @@ export async function readArchivedOriginal(
   );
   if (!res.Body) throw new Error(`archived original ${key} (version ${versionId}) has no body`);
   return res.Body as AsyncIterable<Uint8Array>;
-}
-
-/** A GET URL of a handover package, downloaded under its own file name. */
-export function presignHandover(args: {
-  key: string;
-  fileName: string;
-  expiresIn: number;
-  now?: Date;
-}): Promise<{ url: string; expiresAt: string }> {
-  return presignGet(
-    {
-      Bucket: archiveBucket(),
-      Key: args.key,
-      ResponseContentType: 'application/zip',
-      ResponseContentDisposition: `attachment; filename="${args.fileName.replace(/[^\w.+-]/g, '_')}"`,
-    },
-    args,
-  );
 }

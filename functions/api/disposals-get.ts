@@ -1,6 +1,6 @@
 import { appendAudit } from '../adapters/audit.ts';
 import { getBatchItems } from '../adapters/disposal-batches-repo.ts';
-import { presignContent } from '../adapters/storage.ts';
+import { presignContent } from '../adapters/presign.ts';
 import { now } from '../core/clock.ts';
 import { batchView, itemView } from '../core/destruction-list.ts';
 import { getScheme } from '../core/scheme.ts';

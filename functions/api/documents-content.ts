@@ -1,5 +1,5 @@
 import { appendAudit } from '../adapters/audit.ts';
-import { presignContent } from '../adapters/storage.ts';
+import { presignContent } from '../adapters/presign.ts';
 import { assertContentAvailable } from '../core/documents.ts';
 import { archivedFileName } from '../core/file-names.ts';
 import { contentUrlSeconds } from '../core/loans.ts';

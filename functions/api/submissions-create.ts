@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getCustomerSnapshot as getCustomer } from '../adapters/customers-repo.ts';
 import { schemeId } from '../adapters/env.ts';
-import { presignUpload } from '../adapters/storage.ts';
+import { presignUpload } from '../adapters/presign.ts';
 import { createSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';

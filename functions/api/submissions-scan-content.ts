@@ -1,6 +1,7 @@
 import { appendAudit } from '../adapters/audit.ts';
+import { presignIntakeScan } from '../adapters/presign.ts';
 import { storedScanStatus } from '../adapters/scanner.ts';
-import { headIntakeObject, presignIntakeScan } from '../adapters/storage.ts';
+import { headIntakeObject } from '../adapters/storage.ts';
 import { now } from '../core/clock.ts';
 import { getScheme } from '../core/scheme.ts';
 import {

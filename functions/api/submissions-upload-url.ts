@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getDocument, replaceDeclaredFile } from '../adapters/documents-repo.ts';
-import { presignUpload } from '../adapters/storage.ts';
+import { presignUpload } from '../adapters/presign.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, NotFound } from '../core/errors.ts';

@@ -1,5 +1,5 @@
 import { appendAudit } from '../adapters/audit.ts';
-import { presignHandover } from '../adapters/storage.ts';
+import { presignHandover } from '../adapters/presign.ts';
 import { now } from '../core/clock.ts';
 import { HANDOVER_LINK_SECONDS, type Handover, handoverView } from '../core/handovers.ts';
 import type { Actor } from '../core/roles.ts';

@@ -1,6 +1,6 @@
 import { getDocuments } from '../adapters/documents-repo.ts';
 import { getImportRow } from '../adapters/import-batches-repo.ts';
-import { presignUpload } from '../adapters/storage.ts';
+import { presignUpload } from '../adapters/presign.ts';
 import { now } from '../core/clock.ts';
 import { BadRequest } from '../core/errors.ts';
 import type { ImportBatch } from '../core/imports.ts';

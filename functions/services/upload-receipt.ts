@@ -7,7 +7,8 @@ import {
 } from '../adapters/documents-repo.ts';
 import { intakeBucket } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
-import { headIntakeObject, readIntakeStart, UPLOAD_ID_METADATA } from '../adapters/storage.ts';
+import { UPLOAD_ID_METADATA } from '../adapters/presign.ts';
+import { headIntakeObject, readIntakeStart } from '../adapters/storage.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { SNIFF_BYTES, sniffContentType } from '../core/file-type.ts';

@@ -286,9 +286,19 @@ const LIMIT_BYTES = 400 * 1024;
  * alone bundle to about 363 KB; until that is fixed, these stay within this ceiling instead.
  */
 const S3_CEILING_BYTES = 500 * 1024;
+/**
+ * Whether a function sends S3 requests, and so carries the S3 client. Handing out presigned links
+ * does not: they are signed without it (functions/adapters/s3-presign.ts).
+ */
 const usesS3 = (name: FunctionName): boolean => {
   const access = functionAccess(name);
-  return Boolean(access.intake || access.archive || access.handovers || access.disposal?.length);
+  const sends = (grant: string | undefined) => grant !== undefined && grant !== 'presign';
+  return (
+    sends(access.intake) ||
+    sends(access.archive) ||
+    sends(access.handovers) ||
+    (access.disposal ?? []).some((grant) => grant !== 'read-lists')
+  );
 };
 /**
  * The one function that sends mail carries the SES v2 and Cognito clients beside DynamoDB (about

@@ -1,0 +1,92 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { Sha256 } from '@smithy/core/checksum';
+import { buildQueryString, extendedEncodeURIComponent, HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/**
+ * Presigned S3 URLs signed with the SDK's own SigV4 signer, without the S3 client. A function that
+ * only hands out upload and download links never sends an S3 request, and the client (its
+ * operation schemas, endpoint rules, checksum and XML code: about 100 KB of each bundle, and its
+ * import at every cold start) would be carried for nothing. The URL is the one `getSignedUrl` of
+ * `@aws-sdk/s3-request-presigner` makes for the client in s3-client.ts (path-style, the regional
+ * endpoint, `x-id` naming the operation, an unsigned payload); test/unit/s3-presign.test.ts holds
+ * them equal, character for character.
+ */
+
+/** Where S3 is: the SDK's endpoint settings when set (the local realisation), else the region's. */
+export function s3Endpoint(env: NodeJS.ProcessEnv = process.env): URL {
+  const configured = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  if (configured) return new URL(configured);
+  const region = regionOf(env);
+  return new URL(`https://s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`);
+}
+
+function regionOf(env: NodeJS.ProcessEnv): string {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('no AWS region: AWS_REGION is not set');
+  return region;
+}
+
+// The role's credentials, resolved once and again only near their expiry, as the clients do.
+const credentials = defaultProvider();
+
+export interface PresignRequest {
+  method: 'GET' | 'PUT';
+  /** The operation, as the SDK names it in `x-id`. */
+  operation: 'GetObject' | 'PutObject';
+  bucket: string;
+  key: string;
+  /** Query parameters the operation sends (a version id, response overrides). */
+  query?: Record<string, string>;
+  /** Headers the client must send; those in `unhoistable` stay headers, the rest move into the query. */
+  headers?: Record<string, string>;
+  /** Headers signed whatever the signer's defaults (content type and length of an upload). */
+  signable?: ReadonlySet<string>;
+  unhoistable?: ReadonlySet<string>;
+  expiresIn: number;
+  /** The signing time (the functions' clock). */
+  signingDate?: Date;
+}
+
+/** A presigned URL for one request. */
+export async function presignS3(
+  request: PresignRequest,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const endpoint = s3Endpoint(env);
+  const port = endpoint.port === '' ? undefined : Number(endpoint.port);
+  const base = endpoint.pathname.replace(/\/+$/, '');
+  const path = `${base}/${request.bucket}/${request.key.split('/').map(extendedEncodeURIComponent).join('/')}`;
+  const toSign = new HttpRequest({
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    ...(port === undefined ? {} : { port }),
+    method: request.method,
+    path,
+    query: { ...request.query, 'x-id': request.operation },
+    headers: {
+      ...request.headers,
+      host: `${endpoint.hostname}${port === undefined ? '' : `:${port}`}`,
+      // Spelt as the SDK's presigner spells it: the name is hoisted into the query as it is.
+      'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
+    },
+  });
+  const signer = new SignatureV4({
+    service: 's3',
+    region: regionOf(env),
+    credentials,
+    sha256: Sha256,
+    // S3 signs the path as sent: its keys are encoded once, not twice.
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  const signed = await signer.presign(toSign, {
+    expiresIn: request.expiresIn,
+    ...(request.signingDate ? { signingDate: request.signingDate } : {}),
+    unsignableHeaders: new Set(['content-type']),
+    ...(request.signable ? { signableHeaders: new Set(request.signable) } : {}),
+    ...(request.unhoistable ? { unhoistableHeaders: new Set(request.unhoistable) } : {}),
+  });
+  const query = buildQueryString(signed.query ?? {});
+  return `${signed.protocol}//${signed.hostname}${port === undefined ? '' : `:${port}`}${signed.path}${query ? `?${query}` : ''}`;
+}
