@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { ColdStartResult } from './coldstart.ts';
 import { renderMarkdown } from './report.ts';
 import { FLOORS, isReference, judge, type Results, type TargetResult } from './results.ts';
+import type { SectionRun } from './run-info.ts';
 
 const HERE = new URL('.', import.meta.url);
 export const BUNDLE_LIMIT_KB = 400;
@@ -79,9 +80,11 @@ export function bundleTargets(c: ColdStartResult): TargetResult[] {
 export function writeBundleSections(
   coldStart: ColdStartResult,
   bundling: Results['stack']['bundling'],
+  run: SectionRun,
 ): TargetResult[] {
   const path = new URL('results.json', HERE);
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
+  results.meta.bundlesRun = run;
   const mine = bundleTargets(coldStart);
   const byId = new Map(mine.map((t) => [t.id, t]));
   results.coldStart = coldStart;

@@ -194,6 +194,7 @@ export async function measureBundles(
  * leaves results.json alone (a partial table would judge the targets on a few functions).
  */
 export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
+  const started = Date.now();
   const { synthesizeStack } = await import('./stack.ts');
   const { isReference } = await import('./results.ts');
   log('synthesizing the stack (template only)');
@@ -219,7 +220,8 @@ export async function bundlesOnly(log: (msg: string) => void): Promise<void> {
     return;
   }
   const { writeBundleSections } = await import('./bundle-targets.ts');
-  for (const t of writeBundleSections(coldStart, bundling))
+  const { sectionRun } = await import('./run-info.ts');
+  for (const t of writeBundleSections(coldStart, bundling, sectionRun(started)))
     log(`${t.met ? 'met' : 'MISSED'} ${t.id}: ${t.measured}`);
 }
 

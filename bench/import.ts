@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLES } from '../functions/adapters/tables.ts';
@@ -24,6 +24,7 @@ import { scan } from './intake.ts';
 import { PEAK_RSS_LINE } from './peak-rss.ts';
 import { renderMarkdown } from './report.ts';
 import { judge, type Results, type TargetResult } from './results.ts';
+import { type SectionRun, sectionRun } from './run-info.ts';
 import { round } from './stats.ts';
 import { startBenchSystem } from './system.ts';
 import { countTransitions, usageOf } from './usage.ts';
@@ -323,7 +324,7 @@ export function importTargets(r: ImportBenchResult): TargetResult[] {
 }
 
 /** The import's section and targets into bench/results.json and RESULTS.md, every other section kept. */
-export function recordImport(r: ImportBenchResult, run: NonNullable<Results['meta']['importRun']>): void {
+export function recordImport(r: ImportBenchResult, run: SectionRun): void {
   const path = new URL('results.json', HERE);
   const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
   results.import = r;
@@ -349,16 +350,16 @@ export function importDocsFromEnv(env: NodeJS.ProcessEnv): number {
 }
 
 /** Runs the import alone and records it (BENCH_ONLY=import, or this file run directly). */
-export async function importOnly(docs: number, commit: string): Promise<void> {
-  const startedAt = new Date().toISOString();
+export async function importOnly(docs: number): Promise<void> {
+  const started = Date.now();
   const r = await runImportBench(docs);
-  recordImport(r, { startedAt, commit, loadAverage: loadavg().map((x) => round(x, 2)) });
+  recordImport(r, sectionRun(started));
   for (const t of importTargets(r)) log(`${t.met ? 'met ' : 'MISS'} ${t.name}: ${t.measured}`);
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  importOnly(docsArg(process.argv.slice(2)), 'unknown').catch((err: unknown) => {
+  importOnly(docsArg(process.argv.slice(2))).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

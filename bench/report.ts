@@ -13,6 +13,7 @@ import {
   refusedUsd,
 } from './report-cost.ts';
 import { FLOORS, isReference, type Results, type TargetResult, type WorkloadCost } from './results.ts';
+import type { SectionRun } from './run-info.ts';
 
 function status(t: TargetResult): string {
   if (t.met === null || t.margin === null) return 'not measured';
@@ -60,6 +61,33 @@ function importSection(r: Results): string[] {
   ];
 }
 
+/** One line per section a later `BENCH_ONLY` run replaced: which run, at which commit, under what load. */
+function sectionRuns(r: Results): string[] {
+  const sections: [SectionRun | undefined, string, string, string?][] = [
+    [
+      r.meta.costRun,
+      'The intake cost and storage figures (and their targets)',
+      'BENCH_ONLY=intake BENCH_UPDATE=1',
+      'The loans below were priced by the full run, before the preview, INIT, transition, access-log and scanner lines were counted.',
+    ],
+    [
+      r.meta.bundlesRun,
+      'The bundle sizes and import times (and their targets)',
+      'BENCH_ONLY=bundles BENCH_UPDATE=1',
+    ],
+    [r.meta.hotKeyRun, 'The hot-key figures (and their two targets)', 'BENCH_ONLY=hotkeys BENCH_UPDATE=1'],
+    [r.meta.importRun, 'The migration import figures (and their three targets)', 'BENCH_ONLY=import'],
+  ];
+  return sections.flatMap(([run, what, command, more]) =>
+    run
+      ? [
+          `${what} are from a later \`${command}\` run: ${run.startedAt}, commit ${run.commit}, load average ` +
+            `${run.loadAverage.join(' / ')} at its end.${more ? ` ${more}` : ''}`,
+        ]
+      : [],
+  );
+}
+
 export function renderMarkdown(r: Results): string {
   const [a, b] = r.intake.workloads as [WorkloadCost, WorkloadCost];
   const out: string[] = [];
@@ -87,28 +115,7 @@ export function renderMarkdown(r: Results): string {
     ),
     `Malware scanning is priced as ${r.meta.malwareScanner} (\`BENCH_MALWARE_SCANNER\`); every other scanner with ` +
       'prices is shown beside it. Each region is in US dollars; the cost targets are judged on the dearer.',
-    ...(r.meta.costRun
-      ? [
-          `The intake cost and storage figures (and their targets) are from a later \`BENCH_ONLY=intake ` +
-            `BENCH_UPDATE=1\` run: ${r.meta.costRun.startedAt}, commit ${r.meta.costRun.commit}, load average ` +
-            `${r.meta.costRun.loadAverage.join(' / ')} at its end. The loans below were priced by the full run, ` +
-            'before the preview, INIT, transition, access-log and scanner lines were counted.',
-        ]
-      : []),
-    ...(r.meta.hotKeyRun
-      ? [
-          `The hot-key figures (and their two targets) are from a later \`BENCH_ONLY=hotkeys BENCH_UPDATE=1\` ` +
-            `run: ${r.meta.hotKeyRun.startedAt}, commit ${r.meta.hotKeyRun.commit}, load average ` +
-            `${r.meta.hotKeyRun.loadAverage.join(' / ')} at its end.`,
-        ]
-      : []),
-    ...(r.meta.importRun
-      ? [
-          `The migration import figures (and their three targets) are from a later \`BENCH_ONLY=import\` run: ` +
-            `${r.meta.importRun.startedAt}, commit ${r.meta.importRun.commit}, load average ` +
-            `${r.meta.importRun.loadAverage.join(' / ')} at its end.`,
-        ]
-      : []),
+    ...sectionRuns(r),
     'Raw figures: [`results.json`](results.json).',
   );
 

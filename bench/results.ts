@@ -4,6 +4,7 @@ import type { CostLine, StorageModel, TableBytes, Usage } from './cost.ts';
 import type { DashboardCost } from './dashboard-cost.ts';
 import type { HotKeyRun } from './hotkeys.ts';
 import type { ImportBenchResult } from './import.ts';
+import type { SectionRun } from './run-info.ts';
 import type { Summary } from './stats.ts';
 import type { SweepCost } from './sweep-cost.ts';
 import type { ThrottleCheck } from './throttles.ts';
@@ -129,11 +130,13 @@ export interface Results {
     }[];
     malwareScanner: string;
     /** When the intake and storage figures come from a later `BENCH_ONLY=intake BENCH_UPDATE=1` run. */
-    costRun?: { startedAt: string; commit: string; loadAverage: number[] };
+    costRun?: SectionRun;
     /** Set by a `BENCH_ONLY=import` run, which replaces the import section and its targets. */
-    importRun?: { startedAt: string; commit: string; loadAverage: number[] };
+    importRun?: SectionRun;
+    /** Set by a `BENCH_ONLY=bundles` run, which replaces the bundle sections and their targets. */
+    bundlesRun?: SectionRun;
     /** Set when `BENCH_ONLY=hotkeys BENCH_UPDATE=1` replaced the hot-key figures after the run above. */
-    hotKeyRun?: { startedAt: string; commit: string; loadAverage: number[] };
+    hotKeyRun?: SectionRun;
   };
   stack: {
     synthError?: string;

@@ -41,6 +41,7 @@ import {
   type TargetResult,
   type WorkloadCost,
 } from './results.ts';
+import { commit, sectionRun } from './run-info.ts';
 import { type StackFacts, synthesizeStack } from './stack.ts';
 import { round } from './stats.ts';
 import { type BenchSystem, startBenchSystem } from './system.ts';
@@ -109,18 +110,6 @@ if (ONLY !== undefined && !ONLY_KNOWN.includes(ONLY))
   throw new Error(`BENCH_ONLY=${ONLY}: only ${ONLY_KNOWN.map((k) => `"${k}"`).join(', ')} are known`);
 const IMPORT_DOCS = importDocsFromEnv(process.env);
 const HOTKEY_DOCS = hotkeyDocuments();
-
-const commit = (): string => {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
-    encoding: 'utf8',
-    cwd: new URL('..', HERE),
-  });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-    encoding: 'utf8',
-    cwd: new URL('..', HERE),
-  });
-  return `${r.stdout.trim() || 'unknown'}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`;
-};
 
 interface SweepCostModule {
   measureSweeps(sizes: readonly number[], due?: number): Promise<SweepResult['runs']>;
@@ -226,11 +215,7 @@ function updateCostResults(
     meta: {
       ...last.meta,
       ...pricesMeta(),
-      costRun: {
-        startedAt: new Date(started).toISOString(),
-        commit: commit(),
-        loadAverage: loadavg().map((x) => round(x, 2)),
-      },
+      costRun: sectionRun(started),
     },
     intake: costs.intake,
     storage: costs.storage,
@@ -302,11 +287,7 @@ async function hotkeysOnly(): Promise<void> {
     ...last,
     meta: {
       ...last.meta,
-      hotKeyRun: {
-        startedAt: new Date(started).toISOString(),
-        commit: commit(),
-        loadAverage: loadavg().map((x) => round(x, 2)),
-      },
+      hotKeyRun: sectionRun(started),
     },
     hotKeys: run,
     targets: last.targets.map((t) =>
@@ -596,5 +577,5 @@ if (ONLY === 'intake') await intakeOnly();
 else if (ONLY === 'hotkeys') await hotkeysOnly();
 else if (ONLY === 'bundles') await bundlesOnly(log);
 else if (ONLY === 'dashboard') await dashboardOnly();
-else if (ONLY === 'import') await importOnly(IMPORT_DOCS, commit());
+else if (ONLY === 'import') await importOnly(IMPORT_DOCS);
 else await main();
