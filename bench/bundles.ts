@@ -6,7 +6,7 @@
  * minutes. `cdkCheck` bundles one function through CDK itself and compares the bytes, so a drift
  * between the two paths shows in the results.
  */
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -200,5 +200,6 @@ export function cdkCheck(name: FunctionName, bundle: Bundle): { function: string
   const key = template.Resources[id]?.Properties.Code.S3Key ?? '';
   const cdkCode = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'));
   const mine = readFileSync(join(bundle.dir, 'index.mjs'));
+  rmSync(outdir, { recursive: true, force: true });
   return { function: name, identical: cdkCode.equals(mine) };
 }

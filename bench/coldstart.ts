@@ -5,6 +5,8 @@
  * rounds. Rounds interleave the baseline and every bundle, so machine noise falls on all alike.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -160,30 +162,36 @@ export async function measureBundles(
   const { bundleAll, bundleFloors, bundleReference, cdkCheck } = await import('./bundles.ts');
   const { FLOORS, REFERENCE } = await import('./results.ts');
   log("bundling every function with the stack's bundling options");
-  const bundles = await bundleAll();
-  const bundling = cdkCheck('health', bundles.health as Bundle);
-  if (!bundling.identical) log('the health bundle differs from the one CDK builds');
-  const floors = await bundleFloors();
-  const timed = Object.entries(bundles).filter(([n]) => !names || names.includes(n));
-  log(`cold-start proxy: ${timed.length} bundles, the reference and ${Object.keys(FLOORS).length} floors`);
-  const coldStart = measureColdStarts(
-    {
-      ...Object.fromEntries(timed.map(([n, b]) => [n, { ...b, ...functionFacts[n] }])),
-      [REFERENCE]: await bundleReference(),
-      [FLOORS.documentClient]: floors.documentClient,
-      [FLOORS.builtins]: floors.builtins,
-    },
-    {
-      runs: 10,
-      minRuns: 5,
-      budgetMs: 180_000,
-      withEnableSourceMaps: sourceMapProbes(Object.fromEntries(timed), REFERENCE),
-    },
-  );
-  log(
-    `${coldStart.runs} rounds; bare node ${coldStart.baselineMedianMs.toFixed(0)} ms wall, ${coldStart.baselineCpuMedianMs.toFixed(0)} ms CPU`,
-  );
-  return { bundles, bundling, coldStart, floorBuiltins: floors.builtinNames };
+  // Everything bundled here is imported from this folder and removed once timed.
+  const root = mkdtempSync(join(tmpdir(), 'dangan-bench-bundles-'));
+  try {
+    const bundles = await bundleAll(join(root, 'functions'));
+    const bundling = cdkCheck('health', bundles.health as Bundle);
+    if (!bundling.identical) log('the health bundle differs from the one CDK builds');
+    const floors = await bundleFloors(join(root, 'floors'));
+    const timed = Object.entries(bundles).filter(([n]) => !names || names.includes(n));
+    log(`cold-start proxy: ${timed.length} bundles, the reference and ${Object.keys(FLOORS).length} floors`);
+    const coldStart = measureColdStarts(
+      {
+        ...Object.fromEntries(timed.map(([n, b]) => [n, { ...b, ...functionFacts[n] }])),
+        [REFERENCE]: await bundleReference(join(root, 'reference')),
+        [FLOORS.documentClient]: floors.documentClient,
+        [FLOORS.builtins]: floors.builtins,
+      },
+      {
+        runs: 10,
+        minRuns: 5,
+        budgetMs: 180_000,
+        withEnableSourceMaps: sourceMapProbes(Object.fromEntries(timed), REFERENCE),
+      },
+    );
+    log(
+      `${coldStart.runs} rounds; bare node ${coldStart.baselineMedianMs.toFixed(0)} ms wall, ${coldStart.baselineCpuMedianMs.toFixed(0)} ms CPU`,
+    );
+    return { bundles, bundling, coldStart, floorBuiltins: floors.builtinNames };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * skipped, bundles.ts builds them): each function's memory, architecture and environment, and
  * the lifecycle rules of the buckets, read from the synthesized template.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -27,7 +27,6 @@ export interface LifecycleFacts {
 }
 
 export interface StackFacts {
-  outdir: string;
   functions: Record<string, FunctionFacts>;
   lifecycle: LifecycleFacts;
   /** Each table's class (`TableClass`; STANDARD when the template leaves it out), by table id. */
@@ -106,8 +105,9 @@ export function synthesizeStack(): StackFacts {
     ]),
   );
 
+  // Everything is read from the template: the cloud assembly is not kept.
+  rmSync(outdir, { recursive: true, force: true });
   return {
-    outdir,
     functions,
     tableClasses,
     lifecycle: {
