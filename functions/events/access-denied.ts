@@ -15,6 +15,8 @@ import { refusalEventId } from '../core/audit-trail.ts';
 
 interface AccessLine {
   requestId?: string;
+  /** When API Gateway received the request, in milliseconds. */
+  requestTimeEpoch?: string;
   ip?: string;
   userAgent?: string;
   routeKey?: string;
@@ -22,6 +24,12 @@ interface AccessLine {
   authorizerError?: string;
   sub?: string;
   username?: string;
+}
+
+/** The request's time from its line, when the line carries one that reads as milliseconds. */
+function requestTimeOf(line: AccessLine): number | undefined {
+  const ms = Number(known(line.requestTimeEpoch));
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 const known = (v: string | undefined) => (v === undefined || v === '' || v === '-' ? undefined : v);
@@ -51,7 +59,9 @@ export async function handler(event: CloudWatchLogsEvent): Promise<{ recorded: n
       targetType: 'route',
       targetId: known(line.routeKey) ?? 'unknown',
       eventId,
-      at: new Date(entry.timestamp).toISOString(),
+      // The request's time, as the function that refused it writes the same event (http/refusals.ts):
+      // the same id at the same time is the same item, written once whoever comes first.
+      at: new Date(requestTimeOf(line) ?? entry.timestamp).toISOString(),
       requestId,
       details: {
         status: Number(line.status),

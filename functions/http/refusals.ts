@@ -16,7 +16,7 @@ import type { Actor } from '../core/roles.ts';
 export async function auditRefusal(
   err: unknown,
   event: Pick<APIGatewayProxyEventV2, 'pathParameters' | 'queryStringParameters' | 'routeKey'> & {
-    requestContext?: { http?: { sourceIp?: string; userAgent?: string } };
+    requestContext?: { timeEpoch?: number; http?: { sourceIp?: string; userAgent?: string } };
   },
   who: Actor | undefined,
   requestId: string,
@@ -32,6 +32,11 @@ export async function auditRefusal(
       targetType: 'route',
       targetId: event.routeKey ?? 'unknown',
       eventId: refusalEventId(requestId),
+      // The time API Gateway received the request, which the access log's line carries too
+      // (events/access-denied.ts): both writers make the same item, and the second finds it.
+      ...(event.requestContext?.timeEpoch
+        ? { at: new Date(event.requestContext.timeEpoch).toISOString() }
+        : {}),
       requestId,
       details: {
         status: err.status,

@@ -83,6 +83,8 @@ export class Api extends Construct {
           JSON.stringify({
             requestId: '$context.requestId',
             requestTime: '$context.requestTime',
+            // Milliseconds: the time the refused request's audit event carries, whoever writes it.
+            requestTimeEpoch: '$context.requestTimeEpoch',
             ip: '$context.identity.sourceIp',
             userAgent: '$context.identity.userAgent',
             routeKey: '$context.routeKey',

@@ -92,6 +92,7 @@ export interface GatewayOptions {
 export interface AccessLogLine {
   requestId: string;
   requestTime: string;
+  requestTimeEpoch: string;
   ip: string;
   userAgent: string;
   routeKey: string;
@@ -264,6 +265,7 @@ export function startGateway(options: GatewayOptions): Promise<RunningGateway> {
       options.accessLog?.({
         requestId,
         requestTime: requestTime(now),
+        requestTimeEpoch: String(now.getTime()),
         ip: socketIp.replace(/^::ffff:/, ''),
         userAgent: req.headers['user-agent'] ?? '',
         routeKey: `${route.method} ${route.path}`,

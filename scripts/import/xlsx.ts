@@ -16,6 +16,13 @@ export async function* xlsxRows(path: string): AsyncGenerator<SheetRow> {
     hyperlinks: 'ignore',
     entries: 'ignore',
   });
+  // exceljs (4.4) streams a worksheet as soon as it has the shared strings and the workbook's
+  // relationships, and then looks the sheet up in the workbook's model, which is only set once
+  // `xl/workbook.xml` is read: a file whose zip holds that entry after the worksheets (exceljs's
+  // own writer orders its entries as they finish) failed with "reading 'sheets'". An empty model
+  // until then leaves such a sheet unnamed, which nothing here reads.
+  const reader = workbook as unknown as { model?: { sheets?: unknown[] } };
+  reader.model ??= { sheets: [] };
   for await (const sheet of workbook) {
     for await (const row of sheet) {
       // exceljs numbers cells from 1 and leaves index 0 empty.

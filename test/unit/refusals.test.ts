@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,8 +6,9 @@ import { ddb, dynamodb } from '../../functions/adapters/clients.ts';
 import { handler as customersCreate } from '../../functions/api/customers-create.ts';
 import { handler as customersGet } from '../../functions/api/customers-get.ts';
 import { refusalEventId } from '../../functions/core/audit-trail.ts';
+import { handler as accessDenied } from '../../functions/events/access-denied.ts';
 import { useAccountSource } from '../../functions/http/account-state.ts';
-import { USERS } from '../support/api-event.ts';
+import { apiEvent, lambdaContext, USERS } from '../support/api-event.ts';
 import { AUDIT_TABLE, CUSTOMER_ID, call, itemOf, STORED, setEnv } from './customers-fixtures.ts';
 
 /**
@@ -102,5 +104,47 @@ describe('refused requests in the audit trail', () => {
     ddbMock.on(PutCommand, { TableName: AUDIT_TABLE }).rejects(new Error('audit table unavailable'));
     const res = await call(customersCreate, { routeKey: 'POST /customers', body: {}, user: USERS.reviewer });
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('a refused request seen by both its function and the access log', () => {
+  it('is one audit item: both write the same keys, at the time API Gateway received the request', async () => {
+    const received = Date.parse('2026-03-04T05:06:07.890Z');
+    const event = apiEvent({
+      routeKey: 'POST /customers',
+      body: { customerId: 'c-twice', customerNo: '1000000010', name: '赵六', type: 'RES' },
+      user: USERS.reviewer,
+    });
+    event.requestContext.timeEpoch = received;
+    const res = (await customersCreate(event, lambdaContext)) as { statusCode: number };
+    expect(res.statusCode).toBe(403);
+    const [fromFunction] = auditEvents();
+    const requestId = String(fromFunction?.requestId);
+    expect(fromFunction?.at).toBe('2026-03-04T05:06:07.890Z');
+    // The line reaches the subscriber seconds later; its log event's own timestamp is later still.
+    const line = {
+      requestId,
+      requestTimeEpoch: String(received),
+      routeKey: 'POST /customers',
+      status: '403',
+      sub: USERS.reviewer.sub,
+      username: USERS.reviewer.username,
+    };
+    const logs = {
+      messageType: 'DATA_MESSAGE',
+      owner: '000000000000',
+      logGroup: 'api-access',
+      logStream: 'stream',
+      subscriptionFilters: ['refused'],
+      logEvents: [{ id: 'e1', timestamp: received + 4_000, message: JSON.stringify(line) }],
+    };
+    await accessDenied({ awslogs: { data: gzipSync(JSON.stringify(logs)).toString('base64') } });
+    const [first, second, ...more] = auditEvents();
+    expect(more).toEqual([]);
+    expect(second).toMatchObject({ pk: first?.pk, sk: first?.sk, eventId: first?.eventId });
+    // Each put is conditional on the item not existing: the second writer finds the first's.
+    for (const call of ddbMock.commandCalls(PutCommand)) {
+      expect(call.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
+    }
   });
 });
