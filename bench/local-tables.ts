@@ -10,17 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableDef } from '../functions/adapters/tables.ts';
-import { ensureTables, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
+import { ensureTables, localTableName, startDynamoDbLocal } from '../infra/local/dynamodb.ts';
+import { consumedUnits, READ_OPS } from './cost.ts';
 
 type Loose = Record<string, unknown>;
-
-export const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
-
-/** Sum of CapacityUnits in a ConsumedCapacity answer (one object, or a list for batches). */
-export function units(consumed: unknown): number {
-  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  return list.reduce((sum: number, c: Loose) => sum + Number(c.CapacityUnits ?? 0), 0);
-}
 
 export interface Metered {
   readRequests: number;
@@ -79,9 +72,7 @@ export async function withLocalTables<T>(
     const clients = await import('../functions/adapters/clients.ts');
     const defs = tables(await import('../functions/adapters/tables.ts'));
     for (const def of defs) {
-      await admin
-        .send(new DeleteTableCommand({ TableName: `dangan-${def.id.toLowerCase()}` }))
-        .catch(() => undefined);
+      await admin.send(new DeleteTableCommand({ TableName: localTableName(def) })).catch(() => undefined);
     }
     await ensureTables(
       admin,
@@ -96,15 +87,15 @@ export async function withLocalTables<T>(
         const op = String(context.commandName ?? '').replace(/Command$/, '');
         const input = args.input as Loose;
         const result = await next({ ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } });
-        const used = units((result.output as unknown as Loose).ConsumedCapacity);
+        const used = consumedUnits((result.output as unknown as Loose).ConsumedCapacity, op);
         if (op === 'Scan') counting.scans++;
-        if (READS.has(op)) {
+        if (READ_OPS.has(op)) {
           counting.readRequests++;
-          counting.readUnits += used;
-          counting.billedReadUnits += Math.max(used, input.ConsistentRead === true ? 1 : 0.5);
+          counting.readUnits += used?.read ?? 0;
+          counting.billedReadUnits += Math.max(used?.read ?? 0, input.ConsistentRead === true ? 1 : 0.5);
         } else {
           counting.writeRequests++;
-          counting.writeUnits += used;
+          counting.writeUnits += used?.write ?? 0;
         }
         return result;
       },

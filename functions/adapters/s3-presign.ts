@@ -30,6 +30,25 @@ function regionOf(env: NodeJS.ProcessEnv): string {
 // The role's credentials, resolved once and again only near their expiry, as the clients do.
 const credentials = defaultProvider();
 
+// One signer per region, made on first use and kept while the function stays warm.
+const signers = new Map<string, SignatureV4>();
+function signerFor(region: string): SignatureV4 {
+  let signer = signers.get(region);
+  if (!signer) {
+    signer = new SignatureV4({
+      service: 's3',
+      region,
+      credentials,
+      sha256: Sha256,
+      // S3 signs the path as sent: its keys are encoded once, not twice.
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    signers.set(region, signer);
+  }
+  return signer;
+}
+
 export interface PresignRequest {
   method: 'GET' | 'PUT';
   /** The operation, as the SDK names it in `x-id`. */
@@ -71,16 +90,7 @@ export async function presignS3(
       'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
     },
   });
-  const signer = new SignatureV4({
-    service: 's3',
-    region: regionOf(env),
-    credentials,
-    sha256: Sha256,
-    // S3 signs the path as sent: its keys are encoded once, not twice.
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
-  const signed = await signer.presign(toSign, {
+  const signed = await signerFor(regionOf(env)).presign(toSign, {
     expiresIn: request.expiresIn,
     ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     unsignableHeaders: new Set(['content-type']),

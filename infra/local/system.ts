@@ -7,7 +7,6 @@
  * The process around it (signals, the parent, the banner) is main.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +19,7 @@ import { localAccounts } from './accounts.ts';
 import { clockRoute } from './clock.ts';
 import type { LocalConfig } from './config.ts';
 import { consoleSite } from './console.ts';
-import { credentialsFile, loadCredentials, lockDataDir } from './data-dir.ts';
+import { credentialsFile, loadCredentials } from './data-dir.ts';
 import { Deliveries, deliveriesRoute, scanner as scannerTarget } from './deliveries.ts';
 import { ensureTables, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb.ts';
 import { type LaunchedDynamoDb, SYSTEM_JVM_ARGS } from './dynamodb-process.ts';
@@ -55,10 +54,9 @@ export interface HeadStart {
   dynamo: Promise<LaunchedDynamoDb>;
 }
 
-export async function startLocal(config: LocalConfig, headStart?: HeadStart): Promise<RunningSystem> {
+export async function startLocal(config: LocalConfig, headStart: HeadStart): Promise<RunningSystem> {
   const started = Date.now();
-  mkdirSync(config.dataDir, { recursive: true });
-  const unlock = headStart?.unlock ?? lockDataDir(config.dataDir);
+  const { unlock } = headStart;
   const names = localNames(config.region);
   const credentials = loadCredentials(config.dataDir);
   const stops: (() => Promise<void>)[] = [];
@@ -102,7 +100,7 @@ export async function startLocal(config: LocalConfig, headStart?: HeadStart): Pr
       dataDir: config.dataDir,
       port: 0,
       jvmArgs: SYSTEM_JVM_ARGS,
-      launched: headStart?.dynamo,
+      launched: headStart.dynamo,
       onOutput: (line) => {
         if (/error|exception/i.test(line)) log(`dynamodb: ${line}`);
       },
@@ -359,7 +357,7 @@ export async function startLocal(config: LocalConfig, headStart?: HeadStart): Pr
   } catch (err) {
     await stopAll();
     if (dynamo === undefined) {
-      await (dynamoStarting ?? headStart?.dynamo)?.then((d) => d.stop()).catch(() => undefined);
+      await (dynamoStarting ?? headStart.dynamo).then((d) => d.stop()).catch(() => undefined);
     }
     throw err;
   }
