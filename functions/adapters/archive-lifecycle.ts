@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { archiveBucket, intakeBucket } from './env.ts';
+import { s3 } from './s3-client.ts';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -8,9 +10,7 @@ import {
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
-} from '@aws-sdk/client-s3';
-import { archiveBucket, intakeBucket } from './env.ts';
-import { s3 } from './s3-client.ts';
+} from './s3-commands.ts';
 
 /**
  * The end of an original's life in the archive bucket: legal holds, extended locks, re-hashing

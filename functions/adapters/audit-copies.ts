@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AUDIT_COPY_RETENTION_DAYS, auditCopyKey } from '../core/audit-trail.ts';
 import { archiveBucket } from './env.ts';
 import { s3 } from './s3-client.ts';
+import { PutObjectCommand } from './s3-commands.ts';
 
 /**
  * The audit trail's copy in the archive bucket: JSON lines under `audit/`, each object locked in

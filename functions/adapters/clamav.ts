@@ -5,12 +5,6 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
 import { ENV } from '../catalog/environment.ts';
 import {
   definitionsBuiltAt,
@@ -20,6 +14,12 @@ import {
 } from '../core/clamav.ts';
 import { requireEnv } from './env.ts';
 import { s3 } from './s3-client.ts';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from './s3-commands.ts';
 
 /**
  * ClamAV as the scanner function and its updater reach it: commands run as child processes (the
@@ -143,6 +143,7 @@ export async function copyDefinitionsToBucket(
         Key: name,
         Body: createReadStream(path),
         ContentLength: (await stat(path)).size,
+        ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
         Metadata: { [SHA256_METADATA]: sha256 },
       }),
     );

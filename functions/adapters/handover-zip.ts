@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
+import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
+import { archiveBucket } from './env.ts';
+import { s3 } from './s3-client.ts';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
-import { archiveBucket } from './env.ts';
-import { s3 } from './s3-client.ts';
+} from './s3-commands.ts';
 
 /**
  * A ZIP written straight into the archive bucket as a multipart upload: entries are added one

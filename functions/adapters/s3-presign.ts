@@ -21,32 +21,54 @@ export function s3Endpoint(env: NodeJS.ProcessEnv = process.env): URL {
   return new URL(`https://s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`);
 }
 
-function regionOf(env: NodeJS.ProcessEnv): string {
+export function regionOf(env: NodeJS.ProcessEnv = process.env): string {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('no AWS region: AWS_REGION is not set');
   return region;
 }
 
-// The role's credentials, resolved once and again only near their expiry, as the clients do.
-const credentials = defaultProvider();
+/** Access key pair a client signs with instead of the role's (the local realisation's own clients). */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
-// One signer per region, made on first use and kept while the function stays warm.
+// The role's credentials, resolved once and again only near their expiry, as the clients do.
+const roleCredentials = defaultProvider();
+
+// One signer per region for the role's credentials, made on first use and kept while warm.
 const signers = new Map<string, SignatureV4>();
-function signerFor(region: string): SignatureV4 {
+
+/** The SigV4 signer for S3 in `region`: the role's credentials unless others are given. */
+export function s3Signer(region: string, credentials?: S3Credentials): SignatureV4 {
+  if (credentials) return makeSigner(region, credentials);
   let signer = signers.get(region);
   if (!signer) {
-    signer = new SignatureV4({
-      service: 's3',
-      region,
-      credentials,
-      sha256: Sha256,
-      // S3 signs the path as sent: its keys are encoded once, not twice.
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
+    signer = makeSigner(region, roleCredentials);
     signers.set(region, signer);
   }
   return signer;
+}
+
+function makeSigner(region: string, credentials: S3Credentials | typeof roleCredentials): SignatureV4 {
+  return new SignatureV4({
+    service: 's3',
+    region,
+    credentials,
+    sha256: Sha256,
+    // S3 signs the path as sent: its keys are encoded once, not twice.
+    uriEscapePath: false,
+    // Requests carry their own x-amz-content-sha256 (a presigned URL's is UNSIGNED-PAYLOAD).
+    applyChecksum: false,
+  });
+}
+
+/** The path-style path of an object (or of the bucket when there is no key) under `endpoint`. */
+export function s3Path(endpoint: URL, bucket: string, key?: string): string {
+  const base = endpoint.pathname.replace(/\/+$/, '');
+  const encodedKey = key === undefined ? '' : `/${key.split('/').map(extendedEncodeURIComponent).join('/')}`;
+  return `${base}/${bucket}${encodedKey}`;
 }
 
 export interface PresignRequest {
@@ -74,8 +96,7 @@ export async function presignS3(
 ): Promise<string> {
   const endpoint = s3Endpoint(env);
   const port = endpoint.port === '' ? undefined : Number(endpoint.port);
-  const base = endpoint.pathname.replace(/\/+$/, '');
-  const path = `${base}/${request.bucket}/${request.key.split('/').map(extendedEncodeURIComponent).join('/')}`;
+  const path = s3Path(endpoint, request.bucket, request.key);
   const toSign = new HttpRequest({
     protocol: endpoint.protocol,
     hostname: endpoint.hostname,
@@ -90,7 +111,7 @@ export async function presignS3(
       'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
     },
   });
-  const signed = await signerFor(regionOf(env)).presign(toSign, {
+  const signed = await s3Signer(regionOf(env)).presign(toSign, {
     expiresIn: request.expiresIn,
     ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     unsignableHeaders: new Set(['content-type']),

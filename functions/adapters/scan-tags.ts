@@ -1,14 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { MALWARE_SCAN_TAG } from '../core/intake-bucket.ts';
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   PutObjectTaggingCommand,
   type Tag,
-} from '@aws-sdk/client-s3';
-import { MALWARE_SCAN_TAG } from '../core/intake-bucket.ts';
-import type { s3 as S3Client } from './s3-client.ts';
+} from './s3-commands.ts';
+import type { S3Client } from './s3-http.ts';
 
 /**
  * Reading the object version a malware scan judges, and writing its verdict onto it, as GuardDuty Malware
@@ -26,7 +26,7 @@ export interface ScanTarget {
 
 /** Tags one object version with a scan result, keeping its other tags; returns the result. */
 export async function tagScanResult(
-  s3: typeof S3Client,
+  s3: S3Client,
   target: ScanTarget,
   status: string,
   tagKey = MALWARE_SCAN_TAG,
@@ -57,7 +57,7 @@ export const versionOf = (target: ScanTarget): { VersionId?: string } =>
  * longer exists (expired or removed before its scan). Other errors are thrown.
  */
 export async function downloadScanTarget(
-  s3: typeof S3Client,
+  s3: S3Client,
   target: ScanTarget,
   path: string,
 ): Promise<number | 'gone'> {

@@ -1,6 +1,6 @@
-import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { intakeBucket, malwareScanTag } from './env.ts';
 import { s3 } from './s3-client.ts';
+import { GetObjectTaggingCommand } from './s3-commands.ts';
 
 /**
  * Malware scan status of uploaded scans. GuardDuty Malware Protection for S3 scans each new

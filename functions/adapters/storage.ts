@@ -1,14 +1,14 @@
+import { sha256Base64ToHex } from '../core/documents.ts';
+import type { RetentionPlan } from '../core/retention.ts';
+import { archiveBucket, intakeBucket } from './env.ts';
+import { s3 } from './s3-client.ts';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectRetentionCommand,
-} from '@aws-sdk/client-s3';
-import { sha256Base64ToHex } from '../core/documents.ts';
-import type { RetentionPlan } from '../core/retention.ts';
-import { archiveBucket, intakeBucket } from './env.ts';
-import { s3 } from './s3-client.ts';
+} from './s3-commands.ts';
 
 /**
  * The intake bucket (scans as uploaded) and the archive bucket (originals under Object Lock): the
@@ -68,8 +68,9 @@ export async function readIntakeStart(key: string, count: number, versionId?: st
       Range: `bytes=0-${count - 1}`,
     }),
   );
-  if (!res.Body) return new Uint8Array();
-  return res.Body.transformToByteArray();
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of res.Body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -19,7 +19,7 @@
  * scan result of its choice. Held deliveries are kept in memory: a restart drops them, as
  * events get lost.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '../../functions/adapters/s3-http.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
 import { MALWARE_SCAN_TAG } from '../../functions/core/intake-bucket.ts';
 import type { LocalRoute } from './local-route.ts';

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '../../functions/adapters/s3-http.ts';
 import { TABLES } from '../../functions/adapters/tables.ts';
 import { ENV, ROUTES, WORKFLOWS, type WorkflowName } from '../../functions/catalog.ts';
 import { now } from '../../functions/core/clock.ts';
@@ -167,12 +167,7 @@ export async function startLocal(config: LocalConfig, headStart: HeadStart): Pro
     stops.push(() => s3Server.stop());
     // Stopped before the S3 server and the functions: nothing is delivered once stopping began.
     stops.push(() => deliveries.stop());
-    scanner = new S3Client({
-      endpoint: s3.url,
-      region: config.region,
-      forcePathStyle: true,
-      credentials,
-    });
+    scanner = new S3Client({ endpoint: s3.url, region: config.region, credentials });
 
     const sfn: LocalSfnServer = await startSfnServer({
       host: config.host,

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { parseXml } from '../../functions/adapters/xml.ts';
 import { receiveBody } from '../../infra/local/s3/body.ts';
 import { checksumOf, createChecksum } from '../../infra/local/s3/checksums.ts';
 import { S3Error } from '../../infra/local/s3/errors.ts';
 import { encodeEventKey } from '../../infra/local/s3/events.ts';
 import { canonicalQuery, canonicalUri, parseRawQuery, verifySignature } from '../../infra/local/s3/sigv4.ts';
-import { parseXml } from '../../infra/local/s3/xml.ts';
 
 const AKID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';

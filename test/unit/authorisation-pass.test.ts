@@ -1,4 +1,3 @@
-import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   BatchGetCommand,
@@ -10,6 +9,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { GetObjectTaggingCommand, HeadObjectCommand } from '../../functions/adapters/s3-commands.ts';
 import { handler as documentsContent } from '../../functions/api/documents-content.ts';
 import { handler as documentsGet } from '../../functions/api/documents-get.ts';
 import { handler as handoversGet } from '../../functions/api/handovers-get.ts';

@@ -1,7 +1,7 @@
-import { GetObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectLegalHoldCommand } from '../../functions/adapters/s3-commands.ts';
 import { handler as getBatchApi } from '../../functions/api/disposals-get.ts';
 import { handler as listBatchesApi } from '../../functions/api/disposals-list.ts';
 import { handler as contractEnd } from '../../functions/api/documents-contract-end.ts';

@@ -1,12 +1,12 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectRetentionCommand,
-} from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+} from '../../functions/adapters/s3-commands.ts';
 import { handler as abandon } from '../../functions/steps/disposal-abandon.ts';
 import { handler as appraised } from '../../functions/steps/disposal-appraised.ts';
 import { handler as approved } from '../../functions/steps/disposal-approved.ts';
@@ -352,7 +352,7 @@ describe('disposal-finish', () => {
         p.Key,
         p.ObjectLockMode,
         p.ObjectLockRetainUntilDate?.toISOString(),
-        p.ObjectLockLegalHoldStatus,
+        (p as { ObjectLockLegalHoldStatus?: string }).ObjectLockLegalHoldStatus,
         p.ContentType,
       ]),
     ).toEqual([

@@ -1,6 +1,4 @@
-import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   DynamoDBDocumentClient,
@@ -45,8 +43,10 @@ export function setEnv(): void {
   delete process.env.MALWARE_SCAN_TAG;
 }
 
+import { s3Mock } from './s3-stub.ts';
+
 export const ddbMock = mockClient(DynamoDBDocumentClient);
-export const s3Mock = mockClient(S3Client);
+export { s3Mock } from './s3-stub.ts';
 export const sfnMock = mockClient(SFNClient);
 
 /** Every call not set up by a test fails, so a test cannot pass through an unplanned write. */
@@ -211,15 +211,15 @@ export const writesAttempted = () =>
     ),
   ).length;
 
-/** An S3 GetObject body: a stream of the given chunks with the SDK's transform helpers. */
+/**
+ * An S3 GetObject body of the given chunks. A mock answers every call with the same output,
+ * where S3 answers each GET with a stream of its own, so the body can be read again.
+ */
 export function objectBody(...chunks: Uint8Array[]) {
-  const all = Buffer.concat(chunks.map((c) => Buffer.from(c)));
-  const stream = Readable.from(chunks.map((c) => Buffer.from(c)));
-  return Object.assign(stream, {
-    transformToByteArray: async () => new Uint8Array(all),
-    transformToString: async (encoding?: BufferEncoding) => all.toString(encoding ?? 'utf8'),
-    transformToWebStream: () => {
-      throw new Error('not used');
+  const copies = chunks.map((c) => Buffer.from(c));
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* copies;
     },
-  }) as never;
+  } as never;
 }

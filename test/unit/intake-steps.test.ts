@@ -1,6 +1,10 @@
-import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
+} from '../../functions/adapters/s3-commands.ts';
 import { validateSubmission as validate } from '../../functions/services/intake-validation.ts';
 import { handler as openReview } from '../../functions/steps/intake-open-review.ts';
 import { handler as reject } from '../../functions/steps/intake-reject.ts';

@@ -1,4 +1,3 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   BatchGetCommand,
@@ -9,6 +8,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GetObjectCommand } from '../../functions/adapters/s3-commands.ts';
 import { handler as content } from '../../functions/api/documents-content.ts';
 import { handler as create } from '../../functions/api/loans-create.ts';
 import { handler as getOne } from '../../functions/api/loans-get.ts';

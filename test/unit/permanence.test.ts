@@ -1,9 +1,4 @@
 import {
-  ListObjectsV2Command,
-  PutObjectLegalHoldCommand,
-  PutObjectRetentionCommand,
-} from '@aws-sdk/client-s3';
-import {
   BatchGetCommand,
   GetCommand,
   PutCommand,
@@ -11,6 +6,11 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ListObjectsV2Command,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+} from '../../functions/adapters/s3-commands.ts';
 import {
   PERMANENT_HORIZON_YEARS,
   PERMANENT_RENEW_BELOW_YEARS,

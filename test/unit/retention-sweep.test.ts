@@ -1,4 +1,3 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   BatchGetCommand,
@@ -11,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../functions/adapters/logger.ts';
+import { GetObjectCommand, ListObjectsV2Command } from '../../functions/adapters/s3-commands.ts';
 import { handler } from '../../functions/events/retention-sweep.ts';
 import { checkFixity } from '../../functions/services/fixity.ts';
 import { sweepDue } from '../../functions/services/retention-sweep.ts';

@@ -1,6 +1,6 @@
-import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectTaggingCommand, HeadObjectCommand } from '../../functions/adapters/s3-commands.ts';
 import { handler } from '../../functions/api/submissions-scan-content.ts';
 import { archivedFileName } from '../../functions/core/file-names.ts';
 import {

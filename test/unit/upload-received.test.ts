@@ -1,7 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, HeadObjectCommand } from '../../functions/adapters/s3-commands.ts';
 import { decodeS3Key, handler, objectsOf } from '../../functions/events/upload-received.ts';
 import {
   objectBody as body,

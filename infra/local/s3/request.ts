@@ -3,12 +3,12 @@
  * helpers that read small request bodies and write responses the way S3 does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseXml, renderXml, type XmlElement, type XmlNode } from '../../../functions/adapters/xml.ts';
 import { declaredChecksum, receiveBody, verifyBody } from './body.ts';
 import { checksumHeader } from './checksums.ts';
 import { errors, S3Error } from './errors.ts';
 import type { AuthResult } from './sigv4.ts';
 import type { BucketMeta, ObjectVersion, Store, StoredChecksum } from './store.ts';
-import { parseXml, renderXml, type XmlElement, type XmlNode } from './xml.ts';
 
 /** One request, addressed path-style as `/<bucket>/<key>`, its signature already verified. */
 export interface Ctx {

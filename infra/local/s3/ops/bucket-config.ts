@@ -3,9 +3,10 @@
  * are set when the endpoint starts (`buckets` in its options), as the stack sets them on AWS;
  * there are no requests that change them.
  */
+
+import { renderXml } from '../../../../functions/adapters/xml.ts';
 import { S3Error } from '../errors.ts';
 import { type Ctx, type LocalS3, requireBucket, send } from '../request.ts';
-import { renderXml } from '../xml.ts';
 
 export function getBucketVersioning(s3: LocalS3, ctx: Ctx): void {
   const meta = requireBucket(s3, ctx.bucket);

@@ -4,11 +4,12 @@
  * be shortened or removed with `x-amz-bypass-governance-retention: true`. Whether retention is
  * still running is judged by the endpoint's lock clock.
  */
+
+import { childText, renderXml } from '../../../../functions/adapters/xml.ts';
 import { errors, type S3Error } from '../errors.ts';
 import { type Ctx, type LocalS3, parseXmlBody, readSmallBody, requireBucket, send } from '../request.ts';
 import type { BucketMeta, LockMode } from '../store.ts';
 import { resolveVersion } from '../versions.ts';
-import { childText, renderXml } from '../xml.ts';
 
 function requireLockBucket(s3: LocalS3, ctx: Ctx): BucketMeta {
   const meta = requireBucket(s3, ctx.bucket);

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { children, childText, renderXml } from '../../../../functions/adapters/xml.ts';
 import { type ChecksumAlgorithm, checksumHeader, createChecksum } from '../checksums.ts';
 import { errors, S3Error } from '../errors.ts';
 import {
@@ -22,7 +23,6 @@ import {
 import { uriEncode } from '../sigv4.ts';
 import type { MultipartUpload, ObjectVersion, StoredChecksum, UploadPart } from '../store.ts';
 import { checkWriteConditions, commitVersion } from '../versions.ts';
-import { children, childText, renderXml } from '../xml.ts';
 import { requireUpload } from './multipart.ts';
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;

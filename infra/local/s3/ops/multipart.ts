@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
+import { renderXml, type XmlNode } from '../../../../functions/adapters/xml.ts';
 import { declaredChecksum, receiveBody, verifyBody } from '../body.ts';
 import { type ChecksumAlgorithm, checksumHeader, parseChecksumAlgorithm } from '../checksums.ts';
 import { errors } from '../errors.ts';
 import { type Ctx, isoNow, type LocalS3, maxKeys, requireBucket, send } from '../request.ts';
 import type { MultipartUpload } from '../store.ts';
 import { attributesFromHeaders, lockFromHeaders, parseTagSet, validateTags } from '../versions.ts';
-import { renderXml, type XmlNode } from '../xml.ts';
 
 export function requireUpload(s3: LocalS3, ctx: Ctx): MultipartUpload {
   const uploadId = ctx.query.get('uploadId') ?? '';

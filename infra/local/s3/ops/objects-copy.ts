@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
+import { renderXml } from '../../../../functions/adapters/xml.ts';
 import type { ReceivedBody } from '../body.ts';
 import { type ChecksumAlgorithm, createChecksum, parseChecksumAlgorithm } from '../checksums.ts';
 import { errors } from '../errors.ts';
@@ -22,7 +23,6 @@ import {
   parseTagSet,
   validateTags,
 } from '../versions.ts';
-import { renderXml } from '../xml.ts';
 
 interface CopySource {
   bucket: string;

@@ -2,10 +2,11 @@
  * ListObjectsV2: the current (not deleted) keys under a prefix in UTF-8 byte order, grouped by a
  * delimiter, paged with continuation tokens or `start-after`.
  */
+
+import { renderXml, type XmlNode } from '../../../../functions/adapters/xml.ts';
 import { errors } from '../errors.ts';
 import { type Ctx, type LocalS3, maxKeys, OWNER, requireBucket, send } from '../request.ts';
 import { compareKeys, type ObjectEntry, type ObjectVersion } from '../store.ts';
-import { renderXml, type XmlNode } from '../xml.ts';
 import { commonPrefixOf, keyEncoder } from './list-keys.ts';
 
 /** Continuation tokens carry the last key returned: base64url of `k:<key>`. */

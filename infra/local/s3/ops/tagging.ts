@@ -2,6 +2,8 @@
  * Object tagging (GetObjectTagging, PutObjectTagging, DeleteObjectTagging) on the addressed
  * version: the malware scan writes its result as a tag, and the functions read it.
  */
+
+import { child, children, renderXml, type XmlNode } from '../../../../functions/adapters/xml.ts';
 import { errors } from '../errors.ts';
 import {
   type Ctx,
@@ -13,7 +15,6 @@ import {
   versionHeaders,
 } from '../request.ts';
 import { resolveVersion, validateTags } from '../versions.ts';
-import { child, children, renderXml, type XmlNode } from '../xml.ts';
 
 export function getObjectTagging(s3: LocalS3, ctx: Ctx): void {
   const meta = requireBucket(s3, ctx.bucket);

@@ -2,9 +2,10 @@
  * ListObjectVersions: every version and delete marker under a prefix, newest first per key,
  * grouped by a delimiter, paged with `key-marker` and `version-id-marker`.
  */
+
+import { renderXml, type XmlNode } from '../../../../functions/adapters/xml.ts';
 import { type Ctx, type LocalS3, maxKeys, OWNER, requireBucket, send } from '../request.ts';
 import { compareKeys, type ObjectVersion } from '../store.ts';
-import { renderXml, type XmlNode } from '../xml.ts';
 import { commonPrefixOf, keyEncoder } from './list-keys.ts';
 
 function versionNode(key: string, v: ObjectVersion, isLatest: boolean): XmlNode {

@@ -1,6 +1,8 @@
 /**
- * Minimal XML support for the S3 REST API: a tolerant parser for request bodies
- * (Delete, Tagging, Retention, LegalHold, VersioningConfiguration, ...) and a builder for responses.
+ * Minimal XML support for the S3 REST API, both ends of it: a tolerant parser (the functions'
+ * S3 client reads S3's answers and errors with it, the local S3 its request bodies) and a
+ * builder (the client's request bodies: Tagging, Retention, LegalHold, CompleteMultipartUpload;
+ * the local S3's responses).
  */
 
 export interface XmlElement {
