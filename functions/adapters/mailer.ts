@@ -1,5 +1,5 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mailConfigurationSet, mailFrom, mailTransport } from './env.ts';
+import { type SendEmailInput, sendEmail } from './ses-mail.ts';
 
 /**
  * The one way a message leaves Dangan, over the transport configuration names
@@ -8,7 +8,7 @@ import { mailConfigurationSet, mailFrom, mailTransport } from './env.ts';
  * MailDev, or SES's SMTP interface). The function does not know which one it has.
  *
  * SES takes the message as fields (subject, text, headers) and composes the MIME itself, so the
- * SES path needs nothing beyond the SES client. SMTP needs a MIME composer and an SMTP client
+ * SES path needs nothing beyond one signed request (ses-mail.ts). SMTP needs a MIME composer and an SMTP client
  * (nodemailer, about 240 KB bundled): smtp-mail.ts loads it when an SMTP URL is configured, and
  * the stack's bundles, which always send through SES, leave it out (infra/constructs/functions.ts).
  */
@@ -26,7 +26,7 @@ type Send = (mail: OutgoingMail & { from: string }) => Promise<void>;
 let transport: Send | undefined;
 
 async function transportFor(configured: string): Promise<Send> {
-  if (configured === 'ses') return sendThroughSes(new SESv2Client({}), mailConfigurationSet());
+  if (configured === 'ses') return sendThroughSes(sendEmail, mailConfigurationSet());
   if (/^smtps?:\/\//.test(configured)) {
     const { smtpSender } = await import('./smtp-mail.ts');
     return smtpSender(configured);
@@ -35,22 +35,23 @@ async function transportFor(configured: string): Promise<Send> {
 }
 
 /** SES v2 SendEmail with simple content: UTF-8 subject and text, List-Unsubscribe as a header. */
-export function sendThroughSes(ses: SESv2Client, configurationSet: string | undefined): Send {
+export function sendThroughSes(
+  send: (input: SendEmailInput) => Promise<unknown>,
+  configurationSet: string | undefined,
+): Send {
   return async (mail) => {
-    await ses.send(
-      new SendEmailCommand({
-        FromEmailAddress: mail.from,
-        Destination: { ToAddresses: [mail.to] },
-        Content: {
-          Simple: {
-            Subject: { Data: mail.subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
-            Headers: [{ Name: 'List-Unsubscribe', Value: `<${mail.unsubscribe}>` }],
-          },
+    await send({
+      FromEmailAddress: mail.from,
+      Destination: { ToAddresses: [mail.to] },
+      Content: {
+        Simple: {
+          Subject: { Data: mail.subject, Charset: 'UTF-8' },
+          Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
+          Headers: [{ Name: 'List-Unsubscribe', Value: `<${mail.unsubscribe}>` }],
         },
-        ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
-      }),
-    );
+      },
+      ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
+    });
   };
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { drain, readResult, S3Command, type S3Request, type S3Response } from './s3-http.ts';
+import { drain } from './aws-http.ts';
+import { readResult, S3Command, type S3Request, type S3Response } from './s3-http.ts';
 import { child, children, childText, renderXml, type XmlElement, type XmlNode } from './xml.ts';
 
 /**

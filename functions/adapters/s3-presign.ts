@@ -1,7 +1,5 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Sha256 } from '@smithy/core/checksum';
 import { buildQueryString, extendedEncodeURIComponent, HttpRequest } from '@smithy/core/protocols';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { regionOf, serviceEndpoint, signerFor } from './aws-http.ts';
 
 /**
  * Presigned S3 URLs signed with the SDK's own SigV4 signer, without the S3 client. A function that
@@ -14,55 +12,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
  */
 
 /** Where S3 is: the SDK's endpoint settings when set (the local realisation), else the region's. */
-export function s3Endpoint(env: NodeJS.ProcessEnv = process.env): URL {
-  const configured = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  if (configured) return new URL(configured);
-  const region = regionOf(env);
-  return new URL(`https://s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`);
-}
-
-export function regionOf(env: NodeJS.ProcessEnv = process.env): string {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('no AWS region: AWS_REGION is not set');
-  return region;
-}
-
-/** Access key pair a client signs with instead of the role's (the local realisation's own clients). */
-export interface S3Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-// The role's credentials, resolved once and again only near their expiry, as the clients do.
-const roleCredentials = defaultProvider();
-
-// One signer per region for the role's credentials, made on first use and kept while warm.
-const signers = new Map<string, SignatureV4>();
-
-/** The SigV4 signer for S3 in `region`: the role's credentials unless others are given. */
-export function s3Signer(region: string, credentials?: S3Credentials): SignatureV4 {
-  if (credentials) return makeSigner(region, credentials);
-  let signer = signers.get(region);
-  if (!signer) {
-    signer = makeSigner(region, roleCredentials);
-    signers.set(region, signer);
-  }
-  return signer;
-}
-
-function makeSigner(region: string, credentials: S3Credentials | typeof roleCredentials): SignatureV4 {
-  return new SignatureV4({
-    service: 's3',
-    region,
-    credentials,
-    sha256: Sha256,
-    // S3 signs the path as sent: its keys are encoded once, not twice.
-    uriEscapePath: false,
-    // Requests carry their own x-amz-content-sha256 (a presigned URL's is UNSIGNED-PAYLOAD).
-    applyChecksum: false,
-  });
-}
+export const s3Endpoint = (env: NodeJS.ProcessEnv = process.env): URL => serviceEndpoint('S3', 's3', env);
 
 /** The path-style path of an object (or of the bucket when there is no key) under `endpoint`. */
 export function s3Path(endpoint: URL, bucket: string, key?: string): string {
@@ -111,7 +61,7 @@ export async function presignS3(
       'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
     },
   });
-  const signed = await s3Signer(regionOf(env)).presign(toSign, {
+  const signed = await signerFor('s3', regionOf(env)).presign(toSign, {
     expiresIn: request.expiresIn,
     ...(request.signingDate ? { signingDate: request.signingDate } : {}),
     unsignableHeaders: new Set(['content-type']),
