@@ -429,11 +429,13 @@ export function renderMarkdown(r: Results): string {
       `imports in ${num(medianRatio)}× bare node. Source maps are read when a stack is first formatted ` +
       '(functions/adapters/source-mapped-stacks.ts) instead of at every load: ' +
       `${eager.length > 0 ? eager.join('; ') : 'not measured'}.`,
-    `- **Bundle size**: the ${withS3.length} functions with S3 carry the S3 client, about 150 KB, 65 KB of it ` +
-      'the schemas of every S3 operation: esbuild keeps objects with computed keys (`{ [_h]: … }`), so the ' +
-      'schemas of operations Dangan never calls are not shaken out (evanw/esbuild#4373, aws/aws-sdk-js-v3#7607). ' +
-      'The DynamoDB and S3 clients with the presigner alone come to about 363 KB bundled the same way, so a ' +
-      'function with S3 and its own code cannot reach 400 KB until that is fixed upstream.',
+    `- **Bundle size**: the ${withS3.length} functions that use S3 (sending requests or handing out presigned ` +
+      'links) and the notifier send and sign their S3 and SES ' +
+      "requests without the SDK's clients of those services (`functions/adapters/aws-http.ts`, `s3-http.ts`, " +
+      "`s3-commands.ts`, `ses-mail.ts`: the SDK's SigV4 signer and credential chain, Node's http, the SDK's " +
+      'retry rule): those clients carry the schemas of every operation of their service, which esbuild cannot ' +
+      'shake out (evanw/esbuild#4373, aws/aws-sdk-js-v3#7607): about 150 KB for S3, 60 KB for SES. With them the ' +
+      'functions that send S3 requests were 427–502 KB and the notifier 419 KB.',
     '- **Cut with these measurements**: schemas built with zod/mini (the same parser core and English ' +
       'messages, `functions/core/lazy-schema.ts`): about 60 KB less in every bundle; the notifier sends through ' +
       'the SES v2 API and loads nodemailer only for an SMTP URL (707 KB to about 410 KB); source maps read on ' +
@@ -442,8 +444,8 @@ export function renderMarkdown(r: Results): string {
       'function), one module per AWS client, schemas built on first use (`lazySchema`).',
     '- **Left**: the Powertools logger (about 20 KB and a few ms of CPU in every bundle) could give way to a ' +
       "smaller JSON logger of Dangan's own; the runtime's SDK instead of a bundled one gives up the tested " +
-      'versions and was not faster when measured; presigning without the S3 client would mean re-implementing ' +
-      "S3's endpoint rules.",
+      "versions and was not faster when measured; Cognito (the notifier's directory lookup, about 35 KB) and " +
+      'Step Functions could go the way of S3 and SES.',
   );
 
   const t = r.throughput;

@@ -1,9 +1,4 @@
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-} from 'node:http';
+import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -102,7 +97,21 @@ export interface HttpAnswer {
 }
 
 // Connections kept open between invocations of a warm function, as the SDK's handler does.
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+const httpsAgent = new HttpsAgent({ keepAlive: true });
+
+/**
+ * Plain http is for local endpoints only (the local realisation): `node:http`, whose server half
+ * costs every cold start a few milliseconds of CPU, is loaded the first time one is addressed, as
+ * the SDK's own handler does.
+ */
+let plainHttp: Promise<{ agent: HttpAgent; request: typeof httpsRequest }> | undefined;
+function httpTransport() {
+  plainHttp ??= import('node:http').then((http) => ({
+    agent: new http.Agent({ keepAlive: true }),
+    request: http.request as typeof httpsRequest,
+  }));
+  return plainHttp;
+}
 
 /** Signs one request and sends it; whatever the status, the answer is returned. */
 export async function sendSigned(request: SignedRequest): Promise<HttpAnswer> {
@@ -127,19 +136,20 @@ export async function sendSigned(request: SignedRequest): Promise<HttpAnswer> {
     { signingDate: request.signingDate },
   );
   const query = buildQueryString(signed.query ?? {});
-  const https = endpoint.protocol === 'https:';
+  const transport =
+    endpoint.protocol === 'https:' ? { agent: httpsAgent, request: httpsRequest } : await httpTransport();
+  const options: RequestOptions = {
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    ...(port === undefined ? {} : { port }),
+    method: signed.method,
+    path: `${signed.path}${query ? `?${query}` : ''}`,
+    headers: signed.headers,
+    agent: transport.agent,
+  };
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(
-      {
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        ...(port === undefined ? {} : { port }),
-        method: signed.method,
-        path: `${signed.path}${query ? `?${query}` : ''}`,
-        headers: signed.headers,
-        agent: https ? agents.https : agents.http,
-      },
-      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+    const req = transport.request(options, (res) =>
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
     );
     req.on('error', reject);
     if (body === undefined) req.end();

@@ -2,13 +2,11 @@ import { buildQueryString, extendedEncodeURIComponent, HttpRequest } from '@smit
 import { regionOf, serviceEndpoint, signerFor } from './aws-http.ts';
 
 /**
- * Presigned S3 URLs signed with the SDK's own SigV4 signer, without the S3 client. A function that
- * only hands out upload and download links never sends an S3 request, and the client (its
- * operation schemas, endpoint rules, checksum and XML code: about 100 KB of each bundle, and its
- * import at every cold start) would be carried for nothing. The URL is the one `getSignedUrl` of
- * `@aws-sdk/s3-request-presigner` makes for the client in s3-client.ts (path-style, the regional
- * endpoint, `x-id` naming the operation, an unsigned payload); test/unit/s3-presign.test.ts holds
- * them equal, character for character.
+ * Presigned S3 URLs, signed by the SDK's own SigV4 signer (aws-http.ts) without an S3 client: a
+ * function that only hands out upload and download links sends no S3 request. The URL is the one
+ * `getSignedUrl` of `@aws-sdk/s3-request-presigner` makes for the SDK's S3 client with path-style
+ * addressing (the regional endpoint, `x-id` naming the operation, an unsigned payload);
+ * test/unit/s3-presign.test.ts holds them equal, character for character.
  */
 
 /** Where S3 is: the SDK's endpoint settings when set (the local realisation), else the region's. */
