@@ -1,10 +1,13 @@
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCatalogue } from '../../scripts/import/catalogue.ts';
 import { ImportFailure } from '../../scripts/import/errors.ts';
+import { zipWithEntriesFirst } from '../../scripts/import/zip-order.ts';
 import { cellText } from '../../shared/import/cells.ts';
 import { type CatalogueRow, fieldOfHeader } from '../../shared/import/columns.ts';
 import { CsvParser, detectEncoding } from '../../shared/import/csv.ts';
@@ -137,6 +140,82 @@ describe('the catalogue reader: .xlsx', () => {
       { row: 1, values: EXPECTED },
       { row: 3, values: EXPECTED },
     ]);
+  });
+
+  /** The test's workbook with its parts rewritten and its entries stored in `order` (the rest after). */
+  async function rezipped(
+    order: string[],
+    edit: (name: string, text: string) => string = (_n, t) => t,
+  ): Promise<string> {
+    const source = join(dir, 'source.xlsx');
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('目录').addRow(ZH_HEADER.split(','));
+    workbook.getWorksheet('目录')?.addRow(ROW.split(','));
+    workbook.addWorksheet('其他').addRow(['不读 not read']);
+    await workbook.xlsx.writeFile(source);
+    const parts = unzipSync(readFileSync(source));
+    const names = [
+      ...order.filter((n) => n in parts),
+      ...Object.keys(parts).filter((n) => !order.includes(n)),
+    ];
+    const files = Object.fromEntries(
+      names.map((n) => [
+        n,
+        n.endsWith('.xml') ? strToU8(edit(n, strFromU8(parts[n] as Uint8Array))) : parts[n],
+      ]),
+    ) as Record<string, Uint8Array>;
+    const path = join(dir, `rezipped-${order.length}-${names.join('').length}.xlsx`);
+    writeFileSync(path, zipSync(files));
+    return path;
+  }
+
+  /** The entries' names in the order a streaming reader meets them (local headers, front to back). */
+  async function streamedNames(stream: Readable): Promise<string[]> {
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const names: string[] = [];
+    for (let p = 0; bytes.readUInt32LE(p) === 0x04034b50; ) {
+      const stored = bytes.readUInt32LE(p + 18);
+      const nameLength = bytes.readUInt16LE(p + 26);
+      const extraLength = bytes.readUInt16LE(p + 28);
+      names.push(bytes.toString('utf8', p + 30, p + 30 + nameLength));
+      p += 30 + nameLength + extraLength + stored;
+    }
+    return names;
+  }
+
+  it('hands the reader the workbook’s parts before its worksheets, whatever order the file holds them in', async () => {
+    const late = [
+      'xl/worksheets/sheet2.xml',
+      'xl/worksheets/sheet1.xml',
+      'xl/sharedStrings.xml',
+      'xl/styles.xml',
+    ];
+    const path = await rezipped(late);
+    const inFile = await streamedNames(createReadStream(path));
+    expect(inFile.indexOf('xl/workbook.xml')).toBeGreaterThan(inFile.indexOf('xl/worksheets/sheet1.xml'));
+    const parts = ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+    const streamed = await streamedNames(await zipWithEntriesFirst(path, parts));
+    expect(streamed.slice(0, 4)).toEqual(parts);
+    // Every entry once; the others keep the file's order.
+    expect([...streamed].sort()).toEqual([...inFile].sort());
+    expect(streamed.slice(4)).toEqual(inFile.filter((n) => !parts.includes(n)));
+    const rows: CatalogueRow[] = [];
+    for await (const row of readCatalogue(path)) rows.push(row);
+    expect(rows.map((r) => r.values.customerName)).toEqual(['张三']);
+  });
+
+  it('reads the first tab, whichever worksheet file holds it', async () => {
+    // The tabs swapped in xl/workbook.xml: 其他 (sheet2.xml) first, 目录 (sheet1.xml) second.
+    const path = await rezipped([], (name, text) =>
+      name === 'xl/workbook.xml'
+        ? text.replace(/(<sheet [^>]*name="目录"[^>]*\/>)(<sheet [^>]*name="其他"[^>]*\/>)/, '$2$1')
+        : text,
+    );
+    await expect(async () => {
+      for await (const _ of readCatalogue(path));
+    }).rejects.toThrow(/不读 not read/);
   });
 
   it('turns formulas into their results and errors into their text', () => {
