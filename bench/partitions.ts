@@ -28,6 +28,8 @@ export interface PartitionReport {
   topReads: PartitionShare[];
   /** The largest share of the write units any one partition key took. */
   hottestWriteShare: number;
+  /** Write units per document by table and index (`Audit.gsi2`), most first: where the bill's writes go. */
+  writesByTable: { table: string; units: number; perDocument: number }[];
   /** Documents per second before the hottest key reaches a partition's write or read limit. */
   ceiling: {
     writeDocsPerSecond: number;
@@ -52,6 +54,19 @@ function ranked(loads: readonly PartitionLoad[], kind: 'write' | 'read', documen
         perDocument: l[kind] / documents,
       })),
   };
+}
+
+/** The write units of each table and index (a partition's name begins with it). */
+function writesByTable(loads: readonly PartitionLoad[], documents: number) {
+  const units = new Map<string, number>();
+  for (const l of loads) {
+    const table = l.partition.split(' ')[0] ?? l.partition;
+    units.set(table, (units.get(table) ?? 0) + l.write);
+  }
+  return [...units]
+    .filter(([, u]) => u > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([table, u]) => ({ table, units: u, perDocument: u / documents }));
 }
 
 /** The spread of a run of `documents` documents over its partition keys, and the ceiling it sets. */
@@ -82,6 +97,7 @@ export function partitionReport(
     topWrites: writes.top,
     topReads: reads.top,
     hottestWriteShare: hottestWrite?.share ?? 0,
+    writesByTable: writesByTable(loads, documents),
     ceiling: {
       writeDocsPerSecond,
       readDocsPerSecond,

@@ -529,6 +529,15 @@ export function renderMarkdown(r: Results): string {
           num(p.perDocument, 3),
         ]),
       ),
+      ...(h.writesByTable
+        ? [
+            'Where the write units go, by table and index (every write of the run, per document archived):',
+            table(
+              ['table or index', 'write units', 'per document'],
+              h.writesByTable.map((t) => [`\`${t.table}\``, num(t.units, 0), num(t.perDocument, 2)]),
+            ),
+          ]
+        : []),
       table(
         ['partition key (read units)', 'units', 'share', 'per document'],
         h.topReads.map((p) => [

@@ -76,6 +76,14 @@ describe('partition report', () => {
     expect(r.hottestWriteShare).toBe(0.3);
   });
 
+  it('adds the write units up by table and index, per document', () => {
+    expect(partitionReport(loads, 100).writesByTable).toEqual([
+      { table: 'Records', units: 650, perDocument: 6.5 },
+      { table: 'Audit.gsi2', units: 300, perDocument: 3 },
+      { table: 'Records.gsi1', units: 50, perDocument: 0.5 },
+    ]);
+  });
+
   it('sets the ceiling by the key that reaches its partition limit first, scans aside', () => {
     const r = partitionReport(loads, 100);
     // 1,000 WCU/s over 3 units per document; the hottest read key takes 0.4 per document.
