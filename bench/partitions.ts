@@ -28,8 +28,11 @@ export interface PartitionReport {
   topReads: PartitionShare[];
   /** The largest share of the write units any one partition key took. */
   hottestWriteShare: number;
-  /** Write units per document by table and index (`Audit.gsi2`), most first: where the bill's writes go. */
-  writesByTable: { table: string; units: number; perDocument: number }[];
+  /**
+   * Write units per document by table or index and kind of key (`Records DOCUMENT#`,
+   * `Audit.gsi2 DAY#`), most first: where the bill's writes go.
+   */
+  writesByKind: { kind: string; units: number; perDocument: number }[];
   /** Documents per second before the hottest key reaches a partition's write or read limit. */
   ceiling: {
     writeDocsPerSecond: number;
@@ -56,17 +59,20 @@ function ranked(loads: readonly PartitionLoad[], kind: 'write' | 'read', documen
   };
 }
 
-/** The write units of each table and index (a partition's name begins with it). */
-function writesByTable(loads: readonly PartitionLoad[], documents: number) {
+/**
+ * The write units of each table or index and kind of key: a partition's name is the table or
+ * index, a space and the key, whose kind is what comes before its first `#`.
+ */
+function writesByKind(loads: readonly PartitionLoad[], documents: number) {
   const units = new Map<string, number>();
   for (const l of loads) {
-    const table = l.partition.split(' ')[0] ?? l.partition;
-    units.set(table, (units.get(table) ?? 0) + l.write);
+    const kind = l.partition.replace(/^(\S+ [^#]*#?).*$/, '$1');
+    units.set(kind, (units.get(kind) ?? 0) + l.write);
   }
   return [...units]
     .filter(([, u]) => u > 0)
     .sort((a, b) => b[1] - a[1])
-    .map(([table, u]) => ({ table, units: u, perDocument: u / documents }));
+    .map(([kind, u]) => ({ kind, units: u, perDocument: u / documents }));
 }
 
 /** The spread of a run of `documents` documents over its partition keys, and the ceiling it sets. */
@@ -97,7 +103,7 @@ export function partitionReport(
     topWrites: writes.top,
     topReads: reads.top,
     hottestWriteShare: hottestWrite?.share ?? 0,
-    writesByTable: writesByTable(loads, documents),
+    writesByKind: writesByKind(loads, documents),
     ceiling: {
       writeDocsPerSecond,
       readDocsPerSecond,

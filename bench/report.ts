@@ -520,6 +520,7 @@ export function renderMarkdown(r: Results): string {
         `${num(h.writeUnits, 0)} write units over ${h.partitions} partition keys. DynamoDB serves one partition ` +
         'key from one partition, at most 1,000 write and 3,000 read units a second: the intake rate the design ' +
         `allows is **${num(h.ceiling.docsPerSecond, 0)} documents/s**, set by ${h.ceiling.limitedBy}.`,
+      '',
       table(
         ['partition key (write units)', 'units', 'share', 'per document'],
         h.topWrites.map((p) => [
@@ -529,13 +530,17 @@ export function renderMarkdown(r: Results): string {
           num(p.perDocument, 3),
         ]),
       ),
-      ...(h.writesByTable
+      '',
+      ...(h.writesByKind
         ? [
-            'Where the write units go, by table and index (every write of the run, per document archived):',
+            'Where the write units go, by table or index and kind of key (every write of the run, per ' +
+              'document archived; a write in a transaction costs two units per KB, an index entry one per KB):',
+            '',
             table(
-              ['table or index', 'write units', 'per document'],
-              h.writesByTable.map((t) => [`\`${t.table}\``, num(t.units, 0), num(t.perDocument, 2)]),
+              ['table or index, key', 'write units', 'per document'],
+              h.writesByKind.map((t) => [`\`${t.kind}\``, num(t.units, 0), num(t.perDocument, 2)]),
             ),
+            '',
           ]
         : []),
       table(
@@ -556,6 +561,7 @@ export function renderMarkdown(r: Results): string {
           `over ${h.burst.partitions} partition keys. Were they to arrive within ${h.burst.windowSeconds} s on AWS, ` +
           `the hottest key would take ${num(h.burst.hottestUnitsPerSecond, 1)} write units a second of its ` +
           "partition's 1,000.",
+        '',
         table(
           ['partition key (write units)', 'units', 'share'],
           h.burst.topWrites

@@ -76,11 +76,12 @@ describe('partition report', () => {
     expect(r.hottestWriteShare).toBe(0.3);
   });
 
-  it('adds the write units up by table and index, per document', () => {
-    expect(partitionReport(loads, 100).writesByTable).toEqual([
-      { table: 'Records', units: 650, perDocument: 6.5 },
-      { table: 'Audit.gsi2', units: 300, perDocument: 3 },
-      { table: 'Records.gsi1', units: 50, perDocument: 0.5 },
+  it('adds the write units up by table or index and kind of key, per document', () => {
+    expect(partitionReport(loads, 100).writesByKind).toEqual([
+      { kind: 'Records DOCUMENT#', units: 600, perDocument: 6 },
+      { kind: 'Audit.gsi2 DAY#', units: 300, perDocument: 3 },
+      { kind: 'Records TASK#', units: 50, perDocument: 0.5 },
+      { kind: 'Records.gsi1 OPENTASKS#', units: 50, perDocument: 0.5 },
     ]);
   });
 
