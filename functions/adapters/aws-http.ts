@@ -24,16 +24,22 @@ export interface AwsCredentials {
 // The role's credentials, resolved once and again only near their expiry, as the clients do.
 const roleCredentials = defaultProvider();
 
-// One signer per service and region for the role's credentials, kept while the function is warm.
-const signers = new Map<string, SignatureV4>();
+// One signer per service and region for each set of credentials (the role's, or a local client's
+// own), made on first use and kept while the function is warm.
+const roleSigners = new Map<string, SignatureV4>();
+const ownSigners = new WeakMap<AwsCredentials, Map<string, SignatureV4>>();
 
 /** The SigV4 signer for `service` in `region`: the role's credentials unless others are given. */
 export function signerFor(service: string, region: string, credentials?: AwsCredentials): SignatureV4 {
-  if (credentials) return makeSigner(service, region, credentials);
+  let signers = roleSigners;
+  if (credentials) {
+    signers = ownSigners.get(credentials) ?? new Map();
+    ownSigners.set(credentials, signers);
+  }
   const id = `${service} ${region}`;
   let signer = signers.get(id);
   if (!signer) {
-    signer = makeSigner(service, region, roleCredentials);
+    signer = makeSigner(service, region, credentials ?? roleCredentials);
     signers.set(id, signer);
   }
   return signer;
