@@ -171,12 +171,16 @@ export async function drain(answer: HttpAnswer): Promise<void> {
   for await (const _ of answer.body);
 }
 
-/** The whole body of an answer, as text. */
-export async function readText(body: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The whole of a body (an answer's, or a mocked one), as bytes. */
+export async function readBytes(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
+
+/** The whole body of an answer, as text. */
+export const readText = async (body: IncomingMessage): Promise<string> =>
+  (await readBytes(body)).toString('utf8');
 
 /** A service's refusal, named by its error code as the SDK names it, with the HTTP status. */
 export class AwsServiceError extends Error {

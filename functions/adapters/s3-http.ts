@@ -11,7 +11,7 @@ import {
   withRetries,
 } from './aws-http.ts';
 import { s3Endpoint, s3Path } from './s3-presign.ts';
-import { childText, parseXml } from './xml.ts';
+import { childText, parseXml, type XmlElement } from './xml.ts';
 
 /**
  * The functions' S3 client: the REST calls of the operations Dangan sends (s3-commands.ts), signed
@@ -95,16 +95,21 @@ function payloadHash(body: S3Request['body']): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/** S3's `<Error>` document as an error; undefined when the document is not one. */
+function errorOfDocument(root: XmlElement, status: number, requestId?: string): AwsServiceError | undefined {
+  const code = childText(root, 'Code');
+  if (root.name !== 'Error' || !code) return undefined;
+  return new AwsServiceError(code, childText(root, 'Message') ?? '', status, requestId);
+}
+
 /** The error an answer carries: S3's code and message, or (a HEAD has no body) its status's name. */
 async function errorOf(answer: S3Response): Promise<AwsServiceError> {
   const text = await readText(answer.body);
   const requestId = answer.headers['x-amz-request-id'] as string | undefined;
   if (text.trim() !== '') {
     try {
-      const root = parseXml(text);
-      const code = childText(root, 'Code');
-      if (root.name === 'Error' && code)
-        return new AwsServiceError(code, childText(root, 'Message') ?? '', answer.status, requestId);
+      const error = errorOfDocument(parseXml(text), answer.status, requestId);
+      if (error) return error;
     } catch {
       // Not S3's XML (a proxy's page): named by the status below.
     }
@@ -126,13 +131,13 @@ const STATUS_NAMES: Record<number, string> = {
 
 /**
  * The XML document of a 200 answer; S3 may answer 200 and then report an error in the body
- * (CopyObject, CompleteMultipartUpload), which is thrown as it would have been with its status.
+ * (CopyObject, CompleteMultipartUpload), which is thrown as it would have been with its status
+ * (an InternalError as a 500, so it is tried again).
  */
-export async function readResult(response: S3Response) {
+export async function readResult(response: S3Response): Promise<XmlElement> {
   const root = parseXml(await readText(response.body));
-  if (root.name === 'Error') {
-    const code = childText(root, 'Code') ?? 'InternalError';
-    throw new AwsServiceError(code, childText(root, 'Message') ?? '', code === 'InternalError' ? 500 : 400);
-  }
+  const status = childText(root, 'Code') === 'InternalError' ? 500 : 400;
+  const error = errorOfDocument(root, status, response.headers['x-amz-request-id'] as string | undefined);
+  if (error) throw error;
   return root;
 }

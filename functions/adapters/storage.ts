@@ -1,5 +1,6 @@
 import { sha256Base64ToHex } from '../core/documents.ts';
 import type { RetentionPlan } from '../core/retention.ts';
+import { readBytes } from './aws-http.ts';
 import { archiveBucket, intakeBucket } from './env.ts';
 import { s3 } from './s3-client.ts';
 import {
@@ -68,9 +69,7 @@ export async function readIntakeStart(key: string, count: number, versionId?: st
       Range: `bytes=0-${count - 1}`,
     }),
   );
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of res.Body as AsyncIterable<Uint8Array>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return readBytes(res.Body as AsyncIterable<Uint8Array>);
 }
 
 /**
