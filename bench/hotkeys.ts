@@ -30,6 +30,7 @@ function workload(documents: number, concurrency = 8): IntakeWorkload {
     submissions: Math.ceil(documents / 5),
     concurrency,
     scanBytes: 4 * 1024,
+    streamBatches: 'as-gathered',
   };
 }
 

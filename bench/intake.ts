@@ -42,6 +42,12 @@ export interface IntakeWorkload {
   concurrency: number;
   /** Size of each scan. */
   scanBytes: number;
+  /**
+   * How the stream consumers get their changes: `one-change` prices them as at low traffic (each
+   * change its own invocation), as the cost workloads must; `as-gathered` as the poller batches
+   * them, as under load (the hot-key runs, the burst).
+   */
+  streamBatches: 'one-change' | 'as-gathered';
 }
 
 export interface IntakeRun {
@@ -122,7 +128,7 @@ export async function runIntake(
   };
   const since = new Date(Date.now() - 1000);
   const started = Date.now();
-  await probe.record();
+  await probe.record(w.streamBatches);
 
   const drafts: Draft[] = await pool(indexes, w.concurrency, (i) =>
     createDraft(api, customers[i] as string, w.businessEvent, plannedDocs(w, `${w.label}-${i}`)),

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchGetItemCommand, DynamoDBClient, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDef } from '../functions/adapters/tables.ts';
-import type { FunctionName } from '../functions/catalog.ts';
+import { type FunctionName, TABLE_STREAMS } from '../functions/catalog.ts';
 import { loadCredentials } from '../infra/local/data-dir.ts';
 import { localTableName } from '../infra/local/dynamodb.ts';
 import { functionModuleUrl } from '../infra/local/function-scope.ts';
@@ -64,6 +64,13 @@ let capacity = new Map<string, CapacityRecord>();
 let accessLog: HttpRecord[] = [];
 let logBytes: Record<string, number> = {};
 let partitions = new Map<string, PartitionLoad>();
+/**
+ * Whether a stream batch of several changes is delivered one change at a time while recording:
+ * the cost workloads price the stream consumers as at low traffic, where each change arrives in
+ * a batch of its own (the local poller, like Lambda under load, batches what has gathered).
+ */
+let oneChangePerBatch = false;
+const STREAM_FUNCTIONS = new Set<string>(TABLE_STREAMS.map((s) => s.function));
 const completed: Record<string, number> = {};
 const succeeded: Record<string, number> = {};
 const inflight: Record<string, number> = {};
@@ -87,6 +94,12 @@ LocalLambda.prototype.invoke = async function (this: LocalLambda, nameOrArn: str
     name = this.resolve(nameOrArn);
   } catch {
     return invoke.call(this, nameOrArn, payload);
+  }
+  const records = (payload as { Records?: unknown[] } | undefined)?.Records;
+  if (recording && oneChangePerBatch && STREAM_FUNCTIONS.has(name) && records && records.length > 1) {
+    // In order, each its own invocation; a failure throws and the poller delivers the batch again.
+    for (const record of records) await this.invoke(nameOrArn, { Records: [record] });
+    return undefined;
   }
   // The handlers' environment is complete once the runtime opens its gate.
   await (this as unknown as { gate: Promise<void> }).gate;
@@ -449,9 +462,11 @@ const control = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  if (req.method === 'POST' && req.url === '/record') {
+  const url = new URL(req.url ?? '/', 'http://probe');
+  if (req.method === 'POST' && url.pathname === '/record') {
     reset();
     recording = true;
+    oneChangePerBatch = url.searchParams.get('stream-batches') === 'one-change';
     send({ recording });
   } else if (req.method === 'POST' && req.url === '/stop') {
     recording = false;

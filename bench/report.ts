@@ -135,7 +135,8 @@ export function renderMarkdown(r: Results): string {
       'inline), approve, read the archived submission once. Customers are registered beforehand and a warm-up ' +
       'submission loads every function first; neither is counted. Waits between steps read the meters, not the ' +
       'API, so no polling is billed. Every line a document causes is priced: the stream consumers that work ' +
-      'behind the flow (their Lambda invocations; GetRecords by a Lambda trigger is free), the EventBridge events ' +
+      'behind the flow, each change of a stream in an invocation of its own as at low traffic (their Lambda ' +
+      'invocations and what each does; GetRecords by a Lambda trigger is free), the EventBridge events ' +
       'S3 and the scanner put on the default bus (free), the lifecycle transition each original will take, the ' +
       "reviewer's preview bytes (data transfer out), the access-log records the buckets keep for 400 days, " +
       `logs, sampled traces, and the INIT of the ${pct(r.intake.coldStartShare)} of invocations that start cold ` +
@@ -600,8 +601,9 @@ export function renderMarkdown(r: Results): string {
       'CloudWatch alarms and Cognito (per month and per user, not per document).',
     "- The retention sweep's own Lambda duration and the disposal workflows it starts (appraisal, approval, " +
       'destruction per batch): the sweep figure is its DynamoDB requests only.',
-    "- Stream batching on AWS: the tables' stream consumers are counted as the local realisation invokes them " +
-      '(one change per batch, as at low traffic); on AWS larger batches under load make them fewer.',
+    "- Stream batching under load: the intake cost workloads deliver each change of a table's stream to its " +
+      'consumer in an invocation of its own (as at low traffic: each invocation, its writes and the audit copy ' +
+      'it puts are counted per change); on AWS larger batches under load make them fewer.',
     "- The malware scanner's prices are the least certain in the price files (GuardDuty's per-object fee, and " +
       'every China figure the files say was not found).',
   );

@@ -60,6 +60,7 @@ const NEWCONN: IntakeWorkload = {
   submissions: 30,
   concurrency: 4,
   scanBytes: 200 * 1024,
+  streamBatches: 'one-change',
 };
 const METERING: IntakeWorkload = {
   label: 'metering-1',
@@ -68,6 +69,7 @@ const METERING: IntakeWorkload = {
   submissions: 30,
   concurrency: 4,
   scanBytes: 200 * 1024,
+  streamBatches: 'one-change',
 };
 const CHANGE: IntakeWorkload = {
   label: 'change-3',
@@ -80,6 +82,7 @@ const CHANGE: IntakeWorkload = {
   submissions: 0,
   concurrency: 20,
   scanBytes: 100 * 1024,
+  streamBatches: 'as-gathered',
 };
 /** Loans of ordinary documents (one approval) and of sensitive ones (a second, by an archivist). */
 const LOANS = { ordinary: 20, sensitive: 10, days: 3 };

@@ -21,9 +21,12 @@ export class Probe {
     return (await res.json()) as ProbeState;
   }
 
-  /** Clears the meters and starts recording. */
-  async record(): Promise<void> {
-    await this.call('POST', '/record');
+  /**
+   * Clears the meters and starts recording. `one-change` delivers each stream batch one change
+   * at a time, as at low traffic; by default the batches are what the poller gathered.
+   */
+  async record(streamBatches: 'one-change' | 'as-gathered' = 'as-gathered'): Promise<void> {
+    await this.call('POST', streamBatches === 'one-change' ? '/record?stream-batches=one-change' : '/record');
   }
 
   /** Stops recording and returns what was recorded. */
