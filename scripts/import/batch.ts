@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchiveLookup } from '../../shared/import/archive-lookup.ts';
 import { orderedMap } from '../../shared/import/ordered.ts';
 import type { RowOutcome } from '../../shared/import/report.ts';
 import type { CheckedRow } from '../../shared/import/row-check.ts';
 import type { ApiClient } from '../shared/api-client.ts';
-import { ApiError, unreachable } from '../shared/errors.ts';
-import { IMPORT_FAILED } from './errors.ts';
+import { ApiError } from '../shared/errors.ts';
 import { Journal, journalPathOf } from './journal.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
+import { fileSha256, uploadScan } from './upload.ts';
 
 /**
  * The import itself, after every row was checked (check.ts): the catalogue's batch opened (or
@@ -59,12 +56,6 @@ export interface ImportRun {
 
 /** Rows registered per request (the API takes up to 50). */
 const ROWS_PER_REQUEST = 50;
-
-export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function* chunked<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
   let chunk: T[] = [];
@@ -136,30 +127,9 @@ async function upload(
   failures: LocalFailures,
 ): Promise<number> {
   if (target.uploaded || !target.upload) return 0;
-  const bytes = await readFile(join(run.scansDir, item.file));
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== item.sha256) {
-    failures.set(item.row, {
-      zh: `扫描件在检查后被改动（SHA-256 ${sha256.slice(0, 12)}…，检查时为 ${item.sha256.slice(0, 12)}…）`,
-      en: `the scan changed after it was checked (SHA-256 ${sha256.slice(0, 12)}…, checked ${item.sha256.slice(0, 12)}…)`,
-    });
-    return 0;
-  }
-  const url = target.upload.url;
-  const res = await fetch(url, { method: 'PUT', headers: target.upload.headers, body: bytes }).catch(
-    (err: unknown) => {
-      throw unreachable(IMPORT_FAILED, url, err);
-    },
-  );
-  if (res.status !== 200) {
-    throw new ApiError(
-      IMPORT_FAILED,
-      res.status,
-      `PUT (upload of row ${item.row})`,
-      (await res.text()).slice(0, 200),
-    );
-  }
-  return bytes.length;
+  const sent = await uploadScan(join(run.scansDir, item.file), item, target.upload);
+  if ('changed' in sent) failures.set(item.row, sent.changed);
+  return 'bytes' in sent ? sent.bytes : 0;
 }
 
 /** A row to upload with where to: what registering its chunk answered. */

@@ -19,11 +19,12 @@ import type { ImportScheme } from '../../shared/import/scheme-terms.ts';
 import type { ApiClient } from '../shared/api-client.ts';
 import { writeStreamed } from '../shared/files.ts';
 import { reportPathOf } from './args.ts';
-import { fileSha256, type ImportItem, type ImportOutcome, importCatalogue } from './batch.ts';
+import { type ImportItem, type ImportOutcome, importCatalogue } from './batch.ts';
 import { readCatalogue } from './catalogue.ts';
 import { ImportFailure } from './errors.ts';
 import { scansIn } from './file-check.ts';
 import type { ProgressOutput } from './progress.ts';
+import { fileSha256 } from './upload.ts';
 
 /**
  * One run of `npm run import`: the catalogue read a row at a time, every row checked (check.ts),
