@@ -6,6 +6,7 @@ import type { CheckedRow } from '../../shared/import/row-check.ts';
 import type { ApiClient } from '../shared/api-client.ts';
 import { ApiError } from '../shared/errors.ts';
 import { Journal, journalPathOf } from './journal.ts';
+import { collectEveryFewFiles } from './memory.ts';
 import { Progress, type ProgressOutput } from './progress.ts';
 import { fileSha256, uploadScan } from './upload.ts';
 
@@ -213,9 +214,11 @@ async function uploadRows(run: ImportRun, importId: string, journal: Journal, fa
     item: p.item,
     bytes: await upload(run, p.item, p.target, failures),
   }));
+  const fileDone = collectEveryFewFiles();
   for await (const { item, bytes } of uploads) {
     if (!failures.has(item.row)) await journal.write({ t: 'uploaded', row: item.row });
     progress.add(bytes);
+    fileDone();
   }
   progress.done();
 }

@@ -23,6 +23,7 @@ import { type ImportItem, type ImportOutcome, importCatalogue } from './batch.ts
 import { readCatalogue } from './catalogue.ts';
 import { ImportFailure } from './errors.ts';
 import { scansIn } from './file-check.ts';
+import { collectEveryFewFiles } from './memory.ts';
 import type { ProgressOutput } from './progress.ts';
 import { fileSha256 } from './upload.ts';
 
@@ -191,7 +192,9 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       concurrency: options.concurrency,
       ...(importId ? { importId } : {}),
     });
+    const fileDone = collectEveryFewFiles();
     for await (const result of results) {
+      fileDone();
       const line = lineOf(result, options.dryRun);
       summary.add(
         line.outcome,
