@@ -243,22 +243,23 @@ async function waitForBatch(run: ImportRun, importId: string): Promise<BatchView
   }
 }
 
-async function batchRows(api: ApiClient, importId: string): Promise<Map<number, RowOutcome>> {
-  const out = new Map<number, RowOutcome>();
+/** The batch's rows as it ended, in row order, a page of 1,000 at a time (never all at once). */
+async function* batchRows(api: ApiClient, importId: string): AsyncGenerator<RowOutcome> {
   let after = 0;
   for (;;) {
     const page = await api.get<{ items: RowOutcome[]; more: boolean }>(
       `/imports/${encodeURIComponent(importId)}/rows?after=${after}&limit=1000`,
     );
-    for (const r of page.items) out.set(r.row, r);
+    yield* page.items;
     after = page.items.at(-1)?.row ?? after;
-    if (!page.more || page.items.length === 0) return out;
+    if (!page.more || page.items.length === 0) return;
   }
 }
 
 export interface ImportOutcome {
   importId: string;
-  rows: Map<number, RowOutcome>;
+  /** The batch's rows in row order, read from the API as they are taken. */
+  rows: () => AsyncIterable<RowOutcome>;
   failures: LocalFailures;
 }
 
@@ -274,7 +275,6 @@ export async function importCatalogue(run: ImportRun): Promise<ImportOutcome> {
   // Closing starts the batch's workflow, or again when it stopped; a running one is left alone.
   if (batch.status !== 'DONE') await run.api.post(`/imports/${encodeURIComponent(batch.importId)}/close`, {});
   await waitForBatch(run, batch.importId);
-  const rows = await batchRows(run.api, batch.importId);
   await journal.remove();
-  return { importId: batch.importId, rows, failures };
+  return { importId: batch.importId, rows: () => batchRows(run.api, batch.importId), failures };
 }

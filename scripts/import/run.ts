@@ -118,12 +118,27 @@ async function* spooled(path: string): AsyncGenerator<ImportItem> {
   for await (const line of lines) if (line) yield JSON.parse(line) as ImportItem;
 }
 
-/** The report's line for a row the import took: where it ended. */
-function finalLine(line: ReportLine, outcome: ImportOutcome): ReportLine {
-  const failed = outcome.failures.get(line.row);
-  if (failed) return { ...line, outcome: 'failed', ...failed };
-  const r = outcome.rows.get(line.row);
-  return r ? batchRowLine(line, r, outcome.importId) : line;
+/**
+ * The report's lines for the rows the import took, with where each ended: the check's lines and
+ * the batch's rows are both in row order, so they are merged as they are read, whatever the
+ * catalogue's length.
+ */
+export async function* finalLines(
+  lines: AsyncIterable<ReportLine>,
+  outcome: ImportOutcome,
+): AsyncGenerator<{ line: ReportLine; final: ReportLine }> {
+  const rows = outcome.rows()[Symbol.asyncIterator]();
+  let next = await rows.next();
+  for await (const line of lines) {
+    const failed = line.outcome === 'waiting' ? outcome.failures.get(line.row) : undefined;
+    if (line.outcome !== 'waiting') yield { line, final: line };
+    else if (failed) yield { line, final: { ...line, outcome: 'failed', ...failed } };
+    else {
+      while (!next.done && next.value.row < line.row) next = await rows.next();
+      const r = !next.done && next.value.row === line.row ? next.value : undefined;
+      yield { line, final: r ? batchRowLine(line, r, outcome.importId) : line };
+    }
+  }
 }
 
 /** The report read back (as check wrote it), a line at a time. */
@@ -156,8 +171,7 @@ async function rewriteReport(reportPath: string, outcome: ImportOutcome, summary
   await rename(reportPath, before);
   async function* lines(): AsyncGenerator<string> {
     yield reportHead();
-    for await (const line of reportLines(before)) {
-      const final = line.outcome === 'waiting' ? finalLine(line, outcome) : line;
+    for await (const { line, final } of finalLines(reportLines(before), outcome)) {
       if (final.outcome !== line.outcome) {
         summary.outcomes[line.outcome]--;
         summary.outcomes[final.outcome]++;
