@@ -32,7 +32,7 @@ export function bundleTargets(c: ColdStartResult): TargetResult[] {
   const heaviest = measured.reduce((x, y) => (y[1].addedCpuMs > x[1].addedCpuMs ? y : x));
   const overFloor = floor ? heaviest[1].addedCpuMs / floor.addedCpuMs : undefined;
   const floorNote = floor
-    ? `the floor, the DynamoDB document client alone (${(floor.bundleBytes / 1024).toFixed(0)} KB), imports in ${floor.ratio.toFixed(2)}× bare node (+${floor.addedCpuMs.toFixed(1)} ms CPU)` +
+    ? `the floor, the DynamoDB document client alone (${(floor.bundleBytes / 1024).toFixed(0)} KB), imports in ${floor.ratio.toFixed(2)}× bare node's wall time and ${floor.cpuRatio.toFixed(2)}× its CPU (+${floor.addedCpuMs.toFixed(1)} ms CPU)` +
       (builtins
         ? `, the Node.js built-ins it imports alone in ${builtins.ratio.toFixed(2)}× (+${builtins.addedCpuMs.toFixed(1)} ms CPU)`
         : '')

@@ -420,7 +420,8 @@ export function renderMarkdown(r: Results): string {
     '### Where the import and bundle targets stand',
     `- **Import time: ≤ 2.0× bare node is out of reach for any function that uses DynamoDB.** The floor, the ` +
       `DynamoDB document client alone bundled the same way (${floor ? kb(floor.bundleBytes) : '?'} KB), imports in ` +
-      `${floor ? num(floor.ratio) : '?'}× bare node here (+${floor ? num(floor.addedCpuMs) : '?'} ms CPU). Of that, ` +
+      `${floor ? num(floor.ratio) : '?'}× bare node's wall time here and ${floor ? num(floor.cpuRatio) : '?'}× its CPU ` +
+      `(+${floor ? num(floor.addedCpuMs) : '?'} ms CPU). Of that, ` +
       `the Node.js built-ins the SDK imports at the top of its modules (https with tls and net, crypto, streams, ` +
       `zlib, fs/promises), which load before any SDK code runs, take ${builtins ? num(builtins.ratio) : '?'}× alone ` +
       `(+${builtins ? num(builtins.addedCpuMs) : '?'} ms CPU); the first request needs them anyway. Bare node ` +
