@@ -7,6 +7,7 @@ import {
   customerView,
   DEFAULT_PAGE_SIZE,
   looksLikeCustomerNo,
+  mayAlsoBeName,
   searchQuerySchema,
 } from '../core/customers.ts';
 import { Forbidden } from '../core/errors.ts';
@@ -30,7 +31,8 @@ async function regionsToSearch(actor: Actor): Promise<readonly string[]> {
 /**
  * GET /customers?q=&region=&limit=&cursor=: a customer number finds that customer through its
  * uniqueness item (wherever its region); anything else is a name prefix searched by name, a page
- * at a time, within `region` when given, else across every region the caller serves (the answer
+ * at a time (a number without digits, which could be a name too, gets both: its customer first,
+ * `matchedBy: 'customerNo'`, then the names it begins), within `region` when given, else across every region the caller serves (the answer
  * names them in `regions`, which the console's new-customer form offers). Only GetItem and
  * Query: no Scan.
  *
@@ -41,6 +43,7 @@ export const handler = apiHandler('customers-search', async function handleCusto
   const scheme = getScheme(schemeId());
   const query = parseInput(searchQuerySchema, req.query, 'query');
   const q = query.q ?? '';
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   if (query.region !== undefined && !mayAccessRegion(req.actor, query.region)) {
     throw new Forbidden(`region ${query.region} is outside the regions you may search`);
   }
@@ -53,28 +56,34 @@ export const handler = apiHandler('customers-search', async function handleCusto
         : [];
   const masked = (c: Customer) => maskForActor(scheme, req.actor, customerView(c), { forceMask: true }).value;
 
+  let byNumber: Customer | undefined;
   if (query.cursor === undefined && looksLikeCustomerNo(q)) {
-    const customerId = await findCustomerIdByNo(q.toUpperCase());
+    const customerId = await findCustomerIdByNo(q.trim().toUpperCase());
     const customer = customerId === undefined ? undefined : await getCustomer(customerId);
-    if (customer && canSeeCustomer(req.actor, customer)) {
-      return { status: 200, body: { items: [masked(customer)], matchedBy: 'customerNo', regions } };
+    if (customer && canSeeCustomer(req.actor, customer)) byNumber = customer;
+    if (byNumber && (!mayAlsoBeName(q) || limit === 1)) {
+      return { status: 200, body: { items: [masked(byNumber)], matchedBy: 'customerNo', regions } };
     }
   }
 
   const pageQuery = {
     namePrefix: q,
-    limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    // The number's customer takes one place of the page.
+    limit: limit - (byNumber ? 1 : 0),
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
   };
   const page =
     query.region === undefined
       ? await searchByNameAcross({ regions, ...pageQuery })
       : { ...(await searchByName({ region: query.region, ...pageQuery })), regions };
+  const named = page.items.filter((c) => canSeeCustomer(req.actor, c));
+  // The number's customer first (the import and the export read items[0] as the match).
+  const items = byNumber ? [byNumber, ...named.filter((c) => c.customerId !== byNumber.customerId)] : named;
   return {
     status: 200,
     body: {
-      items: page.items.filter((c) => canSeeCustomer(req.actor, c)).map(masked),
-      matchedBy: 'name',
+      items: items.map(masked),
+      matchedBy: byNumber ? 'customerNo' : 'name',
       regions: page.regions,
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
     },

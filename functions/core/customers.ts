@@ -172,10 +172,17 @@ export function parseCustomerId(path: Record<string, string>): string {
   return id;
 }
 
-/** Could `q` be a customer number? Numbers contain at least one digit. */
+/** Could `q` be a customer number (4-32 letters, digits or hyphens; `KHABCD` is one too)? */
 export function looksLikeCustomerNo(q: string): boolean {
-  const upper = q.trim().toUpperCase();
-  return CUSTOMER_NO_PATTERN.test(upper) && /\d/.test(upper);
+  return CUSTOMER_NO_PATTERN.test(q.trim().toUpperCase());
+}
+
+/**
+ * Could `q` also be the start of a name? A number without digits (`ANNA`) reads as a name too,
+ * so a search for it answers the number's customer and the names it begins.
+ */
+export function mayAlsoBeName(q: string): boolean {
+  return !/\d/.test(q);
 }
 
 /**

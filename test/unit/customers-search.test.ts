@@ -72,6 +72,33 @@ describe('GET /customers by customer number', () => {
     expect(JSON.stringify(res.body)).not.toContain(ID_NUMBER);
   });
 
+  it('finds a number without digits, then the names it begins, the number first', async () => {
+    const LETTERS = { ...STORED, customerNo: 'KHABCD' };
+    const NAMED = { ...SECOND, name: 'khabcd trading' };
+    ddbMock
+      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#KHABCD', sk: 'CUSTOMERNO' } })
+      .resolves({ Item: { customerId: CUSTOMER_ID } })
+      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+      .resolves({ Item: itemOf(LETTERS) })
+      .on(QueryCommand)
+      .resolves({ Items: entries('gsi1', [itemOf(NAMED)]) });
+    serveItems(ddbMock, [itemOf(LETTERS), itemOf(NAMED)]);
+
+    const res = await search({ q: 'khabcd', region: 'HZ01', limit: '5' });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.body.matchedBy).toBe('customerNo');
+    expect((res.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([
+      CUSTOMER_ID,
+      OTHER_ID,
+    ]);
+    // The number's customer takes one place of the page of five.
+    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input.Limit).toBe(4);
+
+    const one = await search({ q: 'KHABCD', region: 'HZ01', limit: '1' });
+    expect((one.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([CUSTOMER_ID]);
+  });
+
   it('falls back to a name search when no customer holds the number', async () => {
     ddbMock
       .on(GetCommand, { Key: { pk: 'CUSTOMERNO#2024', sk: 'CUSTOMERNO' } })

@@ -14,6 +14,7 @@ import {
   isPhoneNumber,
   isPrcIdNumber,
   looksLikeCustomerNo,
+  mayAlsoBeName,
   nameSortKey,
   newCustomer,
   normalizePhone,
@@ -102,7 +103,11 @@ describe('small helpers', () => {
   it('tells customer numbers from names', () => {
     expect(looksLikeCustomerNo('1000000001')).toBe(true);
     expect(looksLikeCustomerNo('ab-0001')).toBe(true);
-    expect(looksLikeCustomerNo('Anna')).toBe(false);
+    // A number may be letters only: KHABCD is as valid a customer number as KH0001.
+    expect(looksLikeCustomerNo('khabcd')).toBe(true);
+    expect(mayAlsoBeName('khabcd')).toBe(true);
+    expect(mayAlsoBeName('KH0001')).toBe(false);
+    expect(looksLikeCustomerNo('Anna Li')).toBe(false);
     expect(looksLikeCustomerNo('张三')).toBe(false);
     expect(looksLikeCustomerNo('12')).toBe(false);
   });
