@@ -17,6 +17,7 @@ import {
   gbSeconds,
   type Item,
   intakeFloor,
+  intakeRulesFloor,
   isService,
   loadPrices,
   type Prices,
@@ -33,6 +34,7 @@ import {
 import type { IntakeRun } from './intake.ts';
 import type { LoanRun } from './loans.ts';
 import {
+  type FloorBill,
   judge,
   type LoanCost,
   type RegionCost,
@@ -271,6 +273,18 @@ export function storageInput(stack: StackFacts, kept: Awaited<ReturnType<typeof 
 /** The volume the ClamAV scanner's fixed monthly costs are spread over in the intake targets. */
 export const CLAMAV_DOCUMENTS_PER_MONTH = 100_000;
 
+/** The ClamAV scanner's modelled bill per 1,000 documents at `per` documents a submission. */
+const clamavPerThousand = (per: number): number =>
+  priceMalwareScanner(
+    'clamav',
+    {
+      meanObjectBytes: MEAN_SCAN_BYTES,
+      documentsPerSubmission: per,
+      documentsPerMonth: CLAMAV_DOCUMENTS_PER_MONTH,
+    },
+    prices,
+  ).perThousandAllInUsd;
+
 /**
  * An intake cost target on the issue's limit, judged on the dearer region with the scanner the
  * run priced (GuardDuty unless `BENCH_MALWARE_SCANNER` says otherwise). The note gives the same
@@ -283,15 +297,7 @@ export function intakeTarget(w: WorkloadCost, id: string, issueLimit: number): T
   const scannerUsd = sumUsd(worst.lines, isService('Malware scan'));
   const withoutScanner = worst.totalUsd - scannerUsd;
   const per = w.documentsPerSubmission;
-  const clamav = priceMalwareScanner(
-    'clamav',
-    {
-      meanObjectBytes: MEAN_SCAN_BYTES,
-      documentsPerSubmission: per,
-      documentsPerMonth: CLAMAV_DOCUMENTS_PER_MONTH,
-    },
-    prices,
-  ).perThousandAllInUsd;
+  const clamav = clamavPerThousand(per);
   return judge(
     {
       id,
@@ -305,6 +311,44 @@ export function intakeTarget(w: WorkloadCost, id: string, issueLimit: number): T
     `every line a document causes (RESULTS.md lists them), malware scanning by ${w.malwareScanner} ` +
       `($${round(scannerUsd, 4)}); without any scanner $${round(withoutScanner, 4)} (${worst.region}); ` +
       `ClamAV $${round(clamav, 4)} with its fixed costs spread over ${CLAMAV_DOCUMENTS_PER_MONTH.toLocaleString('en')} documents a month`,
+  );
+}
+
+/** How far over the least Dangan's rules allow an intake bill may be (the import's yardstick too). */
+export const RULES_FLOOR_RATIO_LIMIT = 1.5;
+
+/**
+ * The intake cost over the rules' floor (cost.ts `intakeRulesFloor`) in the dearer region, with
+ * the run's scanner: the nearest honest figure where the issue's dollar limit is below that
+ * floor even without any scanner, which the note works out.
+ */
+export function rulesFloorTarget(
+  w: WorkloadCost,
+  rulesFloors: readonly FloorBill[],
+  id: string,
+  issueLimit: number,
+): TargetResult {
+  const worst = dearer(w.regions);
+  const floor = rulesFloors.find(
+    (f) => f.region === worst.region && f.documentsPerSubmission === w.documentsPerSubmission,
+  );
+  const floorUsd = floor?.totalUsd ?? Number.NaN;
+  const withoutScanner = floorUsd - sumUsd(floor?.lines ?? [], isService('Malware scan'));
+  const per = w.documentsPerSubmission;
+  const clamav = clamavPerThousand(per);
+  return judge(
+    {
+      id,
+      name: `Cost per 1,000 documents at ${per} per submission over the least Dangan's rules allow (dearer region)`,
+      target: `≤ ${RULES_FLOOR_RATIO_LIMIT}× the rules' floor`,
+      limit: RULES_FLOOR_RATIO_LIMIT,
+    },
+    worst.totalUsd / floorUsd,
+    `$${round(worst.totalUsd, 4)} against a floor of $${round(floorUsd, 4)} (${worst.region}, ${w.malwareScanner})`,
+    `the floor: the flow's least (one scan, upload, locked copy, preview, transition) and the records the ` +
+      `rules ask for (bench/cost.ts RULES_RECORDS); the issue's $${issueLimit} against it in ${worst.region}: ` +
+      `$${round(withoutScanner + clamav, 4)} with ClamAV (modelled), $${round(withoutScanner, 4)} with no ` +
+      `scanner at all`,
   );
 }
 
@@ -342,29 +386,34 @@ export function costResults(
     );
     return { region: p.region, fixedUsdPerSubmission, usdPerDocument, perThousandAt };
   });
-  const floors = REGIONS.flatMap((p) =>
-    [a, m1].map((w) => {
-      const lines = intakeFloor(
-        p,
-        MALWARE_SCANNER,
-        w.documentsPerSubmission,
-        w.scanBytes,
-        pricing.originalsTransition,
-      );
-      return {
-        region: p.region,
-        documentsPerSubmission: w.documentsPerSubmission,
-        lines,
-        totalUsd: sumUsd(lines),
-      };
-    }),
-  );
+  const floorsBy = (floor: typeof intakeFloor): FloorBill[] =>
+    REGIONS.flatMap((p) =>
+      [a, m1].map((w) => {
+        const lines = floor(
+          p,
+          MALWARE_SCANNER,
+          w.documentsPerSubmission,
+          w.scanBytes,
+          pricing.originalsTransition,
+        );
+        return {
+          region: p.region,
+          documentsPerSubmission: w.documentsPerSubmission,
+          lines,
+          totalUsd: sumUsd(lines),
+        };
+      }),
+    );
+  const floors = floorsBy(intakeFloor);
+  const rulesFloors = floorsBy(intakeRulesFloor);
   const storages = REGIONS.map((p) => ({ region: p.region, ...storageModel(storageInput(stack, kept), p) }));
   const dearerStorage = storages.reduce((x, y) => (y.allInPerTbMonth > x.allInPerTbMonth ? y : x));
   const keptTotal = kept.tables.reduce((x, t) => x + t.tableBytes + t.indexBytes, 0);
   const targets = [
     intakeTarget(a, 'intake-cost-all-in', 0.1),
     intakeTarget(m1, 'intake-cost-one-doc', 0.2),
+    rulesFloorTarget(a, rulesFloors, 'intake-cost-over-rules-floor', 0.1),
+    rulesFloorTarget(m1, rulesFloors, 'intake-cost-one-doc-over-rules-floor', 0.2),
     judge(
       {
         id: 'storage-per-tb-month',
@@ -386,7 +435,7 @@ export function costResults(
     ),
   ];
   return {
-    intake: { workloads, models, coldStartShare: COLD_START_SHARE, floors },
+    intake: { workloads, models, coldStartShare: COLD_START_SHARE, floors, rulesFloors },
     storage: {
       regions: storages,
       meanScanBytes: MEAN_SCAN_BYTES,

@@ -591,6 +591,72 @@ export function intakeFloor(
   return scaleLines(priceUsage(usage, p, scanner), 1, 1000).filter((l) => l.usd > 0);
 }
 
+/**
+ * What Dangan's own record-keeping rules add to the flow's floor, per document and per submission,
+ * whatever the design: each change of a record is one transaction with its audit event (two write
+ * units an item under 1 KB), each audit event is entered in the actor and day indexes (one unit
+ * each), each event gets its locked S3 copy from the audit stream (at low traffic one event a
+ * batch: one invocation and one PUT each).
+ *
+ * A document changes three times (registered, its upload recorded, archived under a unique code,
+ * whose guard item is written in the archiving transaction) and the reviewer's read of its scan is
+ * audited (an event outside any transaction). A submission is created and decided, each with its
+ * event; the document's archiving transaction is the submission's third change.
+ */
+export const RULES_RECORDS = {
+  perDocument: { recordWrites: 3 * 2 + 2, auditEvents: 4, auditEventsInTransactions: 3 },
+  perSubmission: { recordWrites: 2 * 2, auditEvents: 2, auditEventsInTransactions: 2 },
+} as const;
+
+/** Usage of the rules' records for one document at `documentsPerSubmission`. */
+function rulesUsage(documentsPerSubmission: number): Usage {
+  const share = 1 / documentsPerSubmission;
+  const d = RULES_RECORDS.perDocument;
+  const s = RULES_RECORDS.perSubmission;
+  const events = d.auditEvents + s.auditEvents * share;
+  const inTransactions = d.auditEventsInTransactions + s.auditEventsInTransactions * share;
+  return {
+    ...ZERO_USAGE,
+    dynamoWriteUnits: d.recordWrites + s.recordWrites * share,
+    // An event: two units in a transaction, one outside; then one unit in each of two indexes.
+    dynamoIaWriteUnits: inTransactions * 2 + (events - inTransactions) + events * 2,
+    lambdaRequests: events,
+    streamReads: events,
+    s3Tier1: events,
+  };
+}
+
+/**
+ * The least any design pays per 1,000 documents under Dangan's rules: the flow's floor
+ * (`intakeFloor`) with the document's single write replaced by the records the rules ask for
+ * (`RULES_RECORDS`). The nearest honest figure for the intake cost targets where the flow's floor
+ * plus the rules is above them.
+ */
+export function intakeRulesFloor(
+  p: Prices,
+  scanner: string,
+  documentsPerSubmission: number,
+  scanBytes: number,
+  originalsTransition: boolean,
+): CostLine[] {
+  const flow = intakeFloor(p, scanner, documentsPerSubmission, scanBytes, originalsTransition);
+  const rules = scaleLines(priceUsage(rulesUsage(documentsPerSubmission), p, scanner), 1, 1000);
+  const flowWrites = flow.find((l) => l.service === 'DynamoDB' && l.item === 'write request units');
+  const withoutFlowWrites = flow.filter((l) => l !== flowWrites);
+  return mergeLines([...withoutFlowWrites, ...rules]).filter((l) => l.usd > 0 || l.quantity > 0);
+}
+
+/** Lines of the same service and item added together, in first-seen order. */
+function mergeLines(lines: readonly CostLine[]): CostLine[] {
+  const merged = new Map<string, CostLine>();
+  for (const l of lines) {
+    const key = `${l.service}\u0000${l.item}`;
+    const seen = merged.get(key);
+    merged.set(key, seen ? { ...seen, quantity: seen.quantity + l.quantity, usd: seen.usd + l.usd } : l);
+  }
+  return [...merged.values()];
+}
+
 // ---- Storage ----------------------------------------------------------------------------------
 
 /** The DynamoDB bytes one archived document keeps in one table, measured from the items written. */

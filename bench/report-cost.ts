@@ -174,16 +174,42 @@ export function floorSection(r: Results): string[] {
         "and the reviewer's one read (its bytes out too); DynamoDB writes the document once with its audit event " +
         'in one transaction (4 write units); one Lambda request handles the upload; API Gateway answers one preview ' +
         'link per document and one create per submission; Step Functions enters one state per submission.',
-      table(
-        ['service', 'billed as', 'floor quantity', 'floor USD', 'measured USD'],
-        worstFloor.lines.map((l) => {
-          const m = measured.lines.find((x) => x.service === l.service && x.item === l.item);
-          return [l.service, l.item, num(l.quantity, 4), usd(l.usd, 4), usd(m?.usd ?? Number.NaN, 4)];
-        }),
-      ),
+      floorTable(worstFloor.lines, measured),
       `Floor ${usd(worstFloor.totalUsd, 4)}, of which the scanner (${w.malwareScanner}) ${usd(scanner, 4)}; ` +
         `measured ${usd(measured.totalUsd, 4)}, ${num(measured.totalUsd / worstFloor.totalUsd, 2)}× the floor.`,
+      ...rulesFloorLines(r, w.documentsPerSubmission, measured),
     );
   }
   return out;
+}
+
+/** A floor's lines beside what the run measured on the same lines. */
+const floorTable = (lines: readonly CostLine[], measured: RegionCost): string =>
+  table(
+    ['service', 'billed as', 'floor quantity', 'floor USD', 'measured USD'],
+    lines.map((l) => {
+      const m = measured.lines.find((x) => x.service === l.service && x.item === l.item);
+      return [l.service, l.item, num(l.quantity, 4), usd(l.usd, 4), usd(m?.usd ?? Number.NaN, 4)];
+    }),
+  );
+
+/** The rules' floor beside the flow's: the same flow with the records Dangan's rules ask for. */
+function rulesFloorLines(r: Results, documentsPerSubmission: number, measured: RegionCost): string[] {
+  const floor = r.intake.rulesFloors?.find(
+    (f) => f.documentsPerSubmission === documentsPerSubmission && f.region === measured.region,
+  );
+  if (!floor) return [];
+  const scanner = floor.lines
+    .filter((l) => l.service.startsWith('Malware scan'))
+    .reduce((x, l) => x + l.usd, 0);
+  return [
+    "Under Dangan's rules (bench/cost.ts `intakeRulesFloor`, `RULES_RECORDS`) the same flow also writes what " +
+      'any design that keeps these records must: the document changed three times (registered, upload recorded, ' +
+      "archived with its code's guard item), each change in one transaction with its audit event, the reviewer's " +
+      'read audited, the submission created and decided with their events, every event in the actor and day ' +
+      'indexes and copied under Object Lock (one stream invocation and one PUT an event at low traffic):',
+    floorTable(floor.lines, measured),
+    `Rules' floor ${usd(floor.totalUsd, 4)} (${floor.region}), ${usd(floor.totalUsd - scanner, 4)} of it ` +
+      `besides the scanner; measured ${num(measured.totalUsd / floor.totalUsd, 2)}× it.`,
+  ];
 }

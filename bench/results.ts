@@ -157,7 +157,9 @@ export interface Results {
     /** Share of invocations priced with a cold start's INIT. */
     coldStartShare: number;
     /** The least any design of this flow pays per 1,000 documents (cost.ts intakeFloor), per region. */
-    floors: { region: string; documentsPerSubmission: number; lines: CostLine[]; totalUsd: number }[];
+    floors: FloorBill[];
+    /** The least any design pays under Dangan's record-keeping rules (cost.ts intakeRulesFloor). */
+    rulesFloors?: FloorBill[];
   };
   loans: NotMeasured | { workloads: LoanCost[] };
   sweep: NotMeasured | SweepResult;
@@ -191,6 +193,14 @@ export interface TargetSpec {
   limit: number;
   /** `max` (the default): the value must not exceed the limit; `min`: it must reach it. */
   bound?: 'max' | 'min';
+}
+
+/** A floor's bill per 1,000 documents in one region at one number of documents a submission. */
+export interface FloorBill {
+  region: string;
+  documentsPerSubmission: number;
+  lines: CostLine[];
+  totalUsd: number;
 }
 
 export function judge(

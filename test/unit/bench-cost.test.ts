@@ -10,6 +10,7 @@ import {
   type Item,
   infrequentAccessShares,
   intakeFloor,
+  intakeRulesFloor,
   isService,
   itemSize,
   loadPrices,
@@ -315,6 +316,31 @@ describe('pricing', () => {
     // One transition per submission: a fifth per document at five documents a submission.
     expect(lines.find((l) => l.service === 'Step Functions')?.quantity).toBeCloseTo(200);
     expect(lines.find((l) => l.item.startsWith('write'))?.quantity).toBe(4000);
+  });
+
+  it("adds the rules' records to the flow's floor: three changes and a read audited a document, two a submission", () => {
+    const flow = intakeFloor(prices, 'guardduty', 5, 200 * 1024, true);
+    const rules = intakeRulesFloor(prices, 'guardduty', 5, 200 * 1024, true);
+    const quantity = (lines: typeof rules, item: string) => lines.find((l) => l.item === item)?.quantity;
+    // Records: the document's three changes and the code's guard item (2 units each), the
+    // submission's two changes shared by five: 8 + 4/5 units; the flow's single write is gone.
+    expect(quantity(rules, 'write request units')).toBeCloseTo(8800);
+    // Audit: 3.4 events in transactions (2 units), 1 outside (1), each of 4.4 in two indexes.
+    expect(quantity(rules, 'write request units (Standard-IA)')).toBeCloseTo(16_600);
+    // Each event's locked copy: one invocation and one PUT on top of the flow's.
+    expect(quantity(rules, 'PUT/COPY/POST/LIST requests')).toBeCloseTo(
+      (quantity(flow, 'PUT/COPY/POST/LIST requests') ?? 0) + 4400,
+    );
+    expect(quantity(rules, 'requests')).toBeCloseTo((quantity(flow, 'requests') ?? 0) + 4400);
+    // Free stream reads are listed, so the bill shows they were counted.
+    expect(quantity(rules, 'stream reads by Lambda triggers')).toBeCloseTo(4400);
+    expect(sumUsd(rules) - sumUsd(flow)).toBeGreaterThan(0.03);
+    // Every line of the flow's floor but its write is in the rules' floor unchanged.
+    for (const l of flow.filter(
+      (x) => !x.item.startsWith('write') && x.item !== 'requests' && !x.item.startsWith('PUT'),
+    )) {
+      expect(rules).toContainEqual(l);
+    }
   });
 
   it('models storage with the lifecycle: Standard, then Glacier Instant Retrieval at its 128 KB minimum', () => {
