@@ -3,26 +3,26 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Files that take longest, started first within their group so the two workers finish together
- * (from a fresh clone's run: 67 s of fuzzing, 58 s of stack checks...). Vitest orders files by
- * the durations it cached on an earlier run; a fresh clone has none and would start the largest
- * files first, which left the fuzz run alone at the end of the end-to-end group.
+ * Files that take longest, started first within their group so the two workers finish together.
+ * Vitest orders files by the durations it cached on an earlier run; a fresh clone has none and
+ * starts the largest files first, which left the fuzz run alone at the end of the end-to-end
+ * group. In the first group the stack's checks go first: they wait for the synthesized stack
+ * (about a minute in a fresh clone, then cached), while the other worker runs the long files that
+ * need no stack; the other files that read the stack come after them, when it is there.
  */
 const LONGEST_FIRST = [
-  'test/e2e/fuzz.test.ts',
   'test/infra/stack.test.ts',
+  'test/local/sweep-cost.test.ts',
+  'test/local/dashboard-cost.test.ts',
+  'test/local/dynamodb-start.test.ts',
+  'test/e2e/fuzz.test.ts',
   'test/e2e/intake.test.ts',
   'test/e2e/access.test.ts',
   'test/e2e/system.test.ts',
   'test/e2e/import.test.ts',
   'test/e2e/crash.test.ts',
-  'test/infra/scanner.test.ts',
   'test/e2e/disposal.test.ts',
-  'test/local/sweep-cost.test.ts',
-  'test/infra/bundling.test.ts',
   'test/e2e/uploads-async.test.ts',
-  'test/local/dashboard-cost.test.ts',
-  'test/local/dynamodb-start.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {

@@ -168,26 +168,35 @@ export interface TableLayout {
   indexes: readonly {
     partitionKey: { name: string };
     sortKey: { name: string };
-    projection: 'ALL' | 'KEYS_ONLY';
+    projection: Projection;
+    nonKeyAttributes?: readonly string[];
   }[];
+}
+
+/** What an index entry holds: the whole item, the keys, or the keys and some attributes. */
+export type Projection = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+
+/**
+ * An index entry of `item`: the item itself in an ALL index, else the attributes `names` (the
+ * index and table keys, and an INCLUDE index's non-key attributes) that the item has.
+ */
+function projectedEntry(item: Item, projection: Projection | undefined, names: readonly string[]): Item {
+  if (projection === undefined || projection === 'ALL') return item;
+  return Object.fromEntries(names.flatMap((n) => (item[n] ? [[n, item[n]]] : [])));
 }
 
 /**
  * The bytes DynamoDB stores for one item (its storage and PITR are billed on them): the item, and
  * an entry in each index whose keys it has, the whole item in an ALL index, the index and table
- * keys in a KEYS_ONLY one; 100 bytes of overhead each.
+ * keys in a KEYS_ONLY one (and the named attributes in an INCLUDE one); 100 bytes of overhead each.
  */
 export function storedBytes(def: TableLayout, item: Item): { table: number; indexes: number } {
   const tableKeys = [def.partitionKey.name, def.sortKey.name];
   let indexes = 0;
   for (const ix of def.indexes) {
     if (!item[ix.partitionKey.name] || !item[ix.sortKey.name]) continue;
-    const keys = [ix.partitionKey.name, ix.sortKey.name, ...tableKeys];
-    const entry =
-      ix.projection === 'ALL'
-        ? item
-        : Object.fromEntries(keys.flatMap((k) => (item[k] ? [[k, item[k]]] : [])));
-    indexes += itemSize(entry) + ITEM_OVERHEAD_BYTES;
+    const names = [ix.partitionKey.name, ix.sortKey.name, ...tableKeys, ...(ix.nonKeyAttributes ?? [])];
+    indexes += itemSize(projectedEntry(item, ix.projection, names)) + ITEM_OVERHEAD_BYTES;
   }
   return { table: itemSize(item) + ITEM_OVERHEAD_BYTES, indexes };
 }
@@ -209,7 +218,9 @@ export interface TransactObservation {
 export interface TransactIndex {
   partitionKey: string;
   sortKey: string;
-  projection?: 'ALL' | 'KEYS_ONLY';
+  projection?: Projection;
+  /** The attributes an INCLUDE entry holds besides the keys. */
+  nonKeyAttributes?: readonly string[];
   /** The table's own key attributes, which a KEYS_ONLY entry holds besides the index keys. */
   tableKeys?: readonly string[];
 }
@@ -248,7 +259,8 @@ const keyText = (v: AttributeValue | undefined): string | undefined => v?.S ?? v
 /**
  * The index writes of one write, partition by partition: an entry put where the item enters an
  * index, rewritten where it stays (nothing on a KEYS_ONLY index whose keys stayed), deleted where
- * it leaves; a key change deletes from the old partition and puts into the new one. Standard and
+ * it leaves; a key change deletes from the old partition and puts into the new one. (On a
+ * KEYS_ONLY or INCLUDE index an entry whose attributes all stayed is not rewritten.) Standard and
  * transactional writes maintain indexes alike (transactWriteUnits).
  */
 export function indexWrites(o: TransactObservation): IndexWrite[] {
@@ -263,12 +275,12 @@ export function indexWrites(o: TransactObservation): IndexWrite[] {
     const was = keyOf(o.before);
     const is = o.action === 'Delete' ? undefined : keyOf(o.after);
     if (was === undefined && is === undefined) return;
-    const keysOnly = ix.projection === 'KEYS_ONLY';
-    const entry = (item: Item | undefined): Item | undefined => {
-      if (!item || !keysOnly) return item;
-      const names = [ix.partitionKey, ix.sortKey, ...(ix.tableKeys ?? [])];
-      return Object.fromEntries(names.flatMap((n) => (item[n] ? [[n, item[n]]] : [])));
-    };
+    const names = [ix.partitionKey, ix.sortKey, ...(ix.tableKeys ?? []), ...(ix.nonKeyAttributes ?? [])];
+    const entry = (item: Item | undefined): Item | undefined =>
+      item && projectedEntry(item, ix.projection, names);
+    // An entry of projected attributes that all stayed as they were is not written again.
+    const partial = ix.projection === 'KEYS_ONLY' || ix.projection === 'INCLUDE';
+    const unchanged = partial && JSON.stringify(entry(o.before)) === JSON.stringify(entry(o.after));
     const add = (item: Item | undefined, units: number) => {
       if (units > 0) out.push({ index, partition: keyText(item?.[ix.partitionKey]) ?? '', units });
     };
@@ -276,7 +288,7 @@ export function indexWrites(o: TransactObservation): IndexWrite[] {
     const isUnits = writeUnits(itemSize(entry(o.after)));
     if (was === undefined) add(o.after, isUnits);
     else if (is === undefined) add(o.before, wasUnits);
-    else if (was === is) add(o.after, keysOnly ? 0 : Math.max(wasUnits, isUnits));
+    else if (was === is) add(o.after, unchanged ? 0 : Math.max(wasUnits, isUnits));
     else {
       add(o.before, wasUnits);
       add(o.after, isUnits);
@@ -665,7 +677,7 @@ export interface TableBytes {
   tableClass: TableClass;
   /** Items, 100 bytes of overhead each included. */
   tableBytes: number;
-  /** Index entries (an ALL index holds the item, a KEYS_ONLY index its keys), overhead included. */
+  /** Index entries (an ALL index holds the item, KEYS_ONLY its keys, INCLUDE keys and named attributes), overhead included. */
   indexBytes: number;
 }
 

@@ -30,7 +30,7 @@ export interface PartitionReport {
   hottestWriteShare: number;
   /**
    * Write units per document by table or index and kind of key (`Records DOCUMENT#`,
-   * `Audit.gsi2 DAY#`), most first: where the bill's writes go.
+   * `Audit.dayKeys DAY#`), most first: where the bill's writes go.
    */
   writesByKind: { kind: string; units: number; perDocument: number }[];
   /** Documents per second before the hottest key reaches a partition's write or read limit. */

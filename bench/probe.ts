@@ -233,6 +233,7 @@ function attributeWrites(
         partitionKey: ix.partitionKey.name,
         sortKey: ix.sortKey.name,
         projection: ix.projection,
+        ...(ix.nonKeyAttributes ? { nonKeyAttributes: ix.nonKeyAttributes } : {}),
         tableKeys: [def.partitionKey.name, def.sortKey.name],
       })),
     };

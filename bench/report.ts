@@ -189,7 +189,8 @@ export function renderMarkdown(r: Results): string {
     `- **DynamoDB** is ${pct(dynamoShare)} of the us-east-1 bill at ${a.documentsPerSubmission} documents ` +
       `per submission: ${num(writePerDoc)} write units per document, ${num(auditWritePerDoc)} of them on the ` +
       'tables of the Standard-IA class (the audit trail: each event written with its change, and again in ' +
-      'its two ALL-projected indexes). Every change is a TransactWriteItems with ' +
+      'its two indexes, which hold its keys, action and actor: one unit each whatever the event weighs). ' +
+      'Every change is a TransactWriteItems with ' +
       'its audit event (two units per KB per item on AWS). The records gsi1 and gsi2 (submissions, documents, ' +
       'tasks) project keys only: a change that leaves those index keys as they were writes nothing to them, ' +
       'and an entry costs one unit whatever the item weighs (their readers read the items with BatchGetItem). A document ' +
@@ -202,7 +203,7 @@ export function renderMarkdown(r: Results): string {
       `(${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} refused units per document, ` +
       `${usd(refusedUsd(a))} per 1,000 documents). The ` +
       'per-function table shows where the rest goes. Levers left: fewer writes per document (the upload ' +
-      "record, a version item per change in document-history) and the audit table's two ALL-projected indexes. " +
+      'record, a version item per change in document-history). ' +
       'The upload record carries its own audit event (document.uploaded, in the same transaction, about two ' +
       'units per document). No document version repeats the audit trail in full: submission.created holds ' +
       "each document's id, type, checksum and size but not its title, file name or content type, and " +
@@ -331,7 +332,8 @@ export function renderMarkdown(r: Results): string {
       `${r.stack.lifecycle.intakeExpiryDays ?? '?'} days), ${kb(s.meanScanBytes)} KB mean scans ` +
       `(${num(first?.objectsPerTb ?? Number.NaN, 4)} originals per TB), and what the run kept per archived ` +
       `document, measured from every item and object it wrote: ${num(keptTotal, 4)} bytes of DynamoDB items and ` +
-      'index entries (100 bytes of overhead each; an ALL index holds the whole item, a KEYS_ONLY index its keys) ' +
+      'index entries (100 bytes of overhead each; an ALL index holds the whole item, a KEYS_ONLY index its ' +
+      'keys, an INCLUDE index its keys and the attributes it names) ' +
       `and ${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock (S3 Standard: objects under ` +
       "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on each table's own data, " +
       'not its global secondary indexes.',

@@ -1,15 +1,19 @@
 import type { AuditEvent, TimeRange } from '../core/audit-trail.ts';
 import { actorKeys, dayKeys } from './audit.ts';
+import { batchGetItems } from './dynamo/batch-get.ts';
 import { strip } from './dynamo/items.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { fillPage, type StartKey } from './dynamo/query.ts';
 import { auditTableName } from './env.ts';
+import { AUDIT_ACTOR_INDEX, AUDIT_DAY_INDEX } from './tables.ts';
 
 /**
  * Queries of the audit trail (layout in tables.ts): by target on the table, by actor on gsi1,
  * by day on gsi2, newest first, within a time range, optionally one action. Reads only. An actor
  * or a day is written over several shard keys (audit.ts): its events are read from every shard
- * and merged by their sort key (`<time>#<eventId>`), so the trail reads as one ordered list.
+ * and merged by their sort key (`<time>#<eventId>`), so the trail reads as one ordered list. The
+ * indexes hold keys and the filtered attributes only: a page's events are read from the table
+ * once the merge has chosen them (events never change, so every entry finds its event).
  */
 
 export type AuditPartition =
@@ -30,20 +34,27 @@ function keySpace(p: AuditPartition): KeySpace {
     case 'target':
       return { pkName: 'pk', skName: 'sk', values: [`TARGET#${p.targetId}`] };
     case 'actor':
-      return { index: 'gsi1', pkName: 'gsi1pk', skName: 'gsi1sk', values: actorKeys(p.sub) };
+      return { index: AUDIT_ACTOR_INDEX, pkName: 'gsi1pk', skName: 'gsi1sk', values: actorKeys(p.sub) };
     case 'day':
-      return { index: 'gsi2', pkName: 'gsi2pk', skName: 'gsi2sk', values: dayKeys(p.day) };
+      return { index: AUDIT_DAY_INDEX, pkName: 'gsi2pk', skName: 'gsi2sk', values: dayKeys(p.day) };
   }
 }
 
 type Filters = { actorSub?: string; action?: string };
 
-/** An event with the start key that continues a query right after it. */
+/**
+ * An event's entry with the start key that continues a query right after it: the whole event
+ * when read from the table, its table key alone when read from an index.
+ */
 interface Entry {
-  event: AuditEvent;
+  event?: AuditEvent;
+  table: { pk: string; sk: string };
   sort: string;
   key: StartKey;
 }
+
+/** The time of an event from its sort key, `<iso time>#<eventId>`. */
+const timeOf = (sort: string): string => sort.slice(0, sort.indexOf('#'));
 
 /** Up to `limit` events under one partition key value, newest first, from `startKey` on. */
 async function queryKey(
@@ -83,12 +94,15 @@ async function queryKey(
     limit,
     (items) =>
       items
-        .map((item) => ({
-          event: strip<AuditEvent>(item),
-          sort: String(item[space.skName]),
-          key: Object.fromEntries(keyNames.map((n) => [n, item[n]])) as StartKey,
-        }))
-        .filter((e) => String(e.event.at) < range.to),
+        .map(
+          (item): Entry => ({
+            ...(space.index ? {} : { event: strip<AuditEvent>(item) }),
+            table: { pk: String(item.pk), sk: String(item.sk) },
+            sort: String(item[space.skName]),
+            key: Object.fromEntries(keyNames.map((n) => [n, item[n]])) as StartKey,
+          }),
+        )
+        .filter((e) => timeOf(e.sort) < range.to),
     startKey,
     50,
   );
@@ -185,7 +199,7 @@ async function readPartition(
         restore(space, value, from?.[i]),
       ),
   );
-  const items: AuditEvent[] = [];
+  const items: Entry[] = [];
   while (items.length < limit) {
     // Each key is read a share of what is missing at a time, so the merge reads little past the page.
     const batch = Math.max(5, Math.ceil((limit - items.length) / streams.length));
@@ -200,10 +214,28 @@ async function readPartition(
       }
     });
     if (!newest) break;
-    items.push(newest.take().event);
+    items.push(newest.take());
   }
-  if (streams.every((s) => s.finished)) return { items };
-  return { items, positions: streams.map((s) => save(s.position())) };
+  const events = await eventsOf(items);
+  if (streams.every((s) => s.finished)) return { items: events };
+  return { items: events, positions: streams.map((s) => save(s.position())) };
+}
+
+/** The events of entries, in their order: those an index gave as keys read from the table. */
+async function eventsOf(entries: readonly Entry[]): Promise<AuditEvent[]> {
+  const missing = entries.filter((e) => e.event === undefined).map((e) => e.table);
+  const read = new Map(
+    (await batchGetItems(missing, { table: auditTableName() })).map((item) => [
+      `${String(item.pk)}\u0000${String(item.sk)}`,
+      strip<AuditEvent>(item),
+    ]),
+  );
+  return entries.map((e) => {
+    const event = e.event ?? read.get(`${e.table.pk}\u0000${e.table.sk}`);
+    if (!event)
+      throw new Error(`audit event ${e.table.pk} ${e.table.sk} is in an index but not in the table`);
+    return event;
+  });
 }
 
 /** Where a read across partitions stopped: the partition being read and the position in each of its keys. */

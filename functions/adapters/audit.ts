@@ -33,10 +33,11 @@ export interface AuditInput {
 }
 
 /**
- * Shards of the actor (gsi1) and day (gsi2) index keys: every business change writes an audit
- * event, most of them by the `system` actor, so one key per day or per actor would take every
- * document's writes (measured: 2.6 and 1.8 index write units per document, more since the
- * reviewer's read of each scan is audited: eight shards took 0.57 each). Sixteen keep either near
+ * Shards of the actor (`gsi1pk`, index actorKeys) and day (`gsi2pk`, index dayKeys) keys: every
+ * business change writes an audit event, most of them by the `system` actor, so one key per day
+ * or per actor would take every document's writes (measured: 2.6 and 1.8 index write units per
+ * document, more since the reviewer's read of each scan is audited: eight shards took 0.57
+ * each). Sixteen keep either near
  * 0.3 units per document, past the archive-code sequences' ceiling; a reader merges seventeen
  * queries (the shards and the key written before sharding), which only auditors' searches pay.
  */

@@ -84,11 +84,13 @@
  * up to now and merges them by due time.
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete; Standard-IA class):
- * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; gsi1 `ACTOR#<sub>#<n>` / sk; gsi2 `DAY#<yyyy-mm-dd>#<n>` / sk,
- * write-sharded (n from 0 to 7, from the event id: functions/adapters/audit.ts) so no day and no
- * actor is one hot key; readers merge the shards and the unsharded key of events written before.
- * Both project everything: the reader filters by action and actor in the query and returns whole
- * events, and KEYS_ONLY would add a BatchGetItem to every page.
+ * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; index `actorKeys` on gsi1pk `ACTOR#<sub>#<n>` /
+ * gsi1sk (= sk); index `dayKeys` on gsi2pk `DAY#<yyyy-mm-dd>#<n>` / gsi2sk (= sk), write-sharded
+ * (n from 0 to 7, from the event id: functions/adapters/audit.ts) so no day and no actor is one
+ * hot key; readers merge the shards and the unsharded key of events written before. Both hold
+ * the keys, `action` and `actorSub` only (INCLUDE): the reader filters by them in the query and
+ * reads a page's events from the table (one BatchGetItem a page), so an event is stored once in
+ * full instead of three times, and an index entry costs one write unit whatever the event weighs.
  * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket.
  *
  * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /
@@ -112,8 +114,11 @@ export interface IndexDef {
    * What the index holds besides its keys. KEYS_ONLY: the index and table keys only, so a write
    * that leaves the index keys as they were writes nothing to the index, and an entry costs one
    * write unit whatever the item's size; readers that need more read the items from the table.
+   * INCLUDE: the keys and `nonKeyAttributes`, what a query filters on.
    */
-  projection: 'ALL' | 'KEYS_ONLY';
+  projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** The attributes an INCLUDE index holds besides the keys. */
+  nonKeyAttributes?: readonly string[];
 }
 
 export interface TableDef {
@@ -134,12 +139,26 @@ export interface TableDef {
 }
 
 const s = (name: string): KeyDef => ({ name, type: 'S' });
-const gsi = (n: number, projection: IndexDef['projection'] = 'ALL'): IndexDef => ({
-  indexName: `gsi${n}`,
+const gsi = (
+  n: number,
+  projection: IndexDef['projection'] = 'ALL',
+  options: { indexName?: string; nonKeyAttributes?: readonly string[] } = {},
+): IndexDef => ({
+  indexName: options.indexName ?? `gsi${n}`,
   partitionKey: s(`gsi${n}pk`),
   sortKey: s(`gsi${n}sk`),
   projection,
+  ...(options.nonKeyAttributes ? { nonKeyAttributes: options.nonKeyAttributes } : {}),
 });
+
+/**
+ * The audit indexes hold the keys and what a search filters on; the reader reads the events of a
+ * page from the table. (Named apart from the ALL-projected `gsi1`/`gsi2` they replace: DynamoDB
+ * cannot change an index's projection in place.)
+ */
+const AUDIT_INDEX_FILTERS = ['action', 'actorSub'] as const;
+export const AUDIT_ACTOR_INDEX = 'actorKeys';
+export const AUDIT_DAY_INDEX = 'dayKeys';
 
 export const RECORDS_TABLE: TableDef = {
   id: 'Records',
@@ -156,7 +175,10 @@ export const AUDIT_TABLE: TableDef = {
   id: 'Audit',
   partitionKey: s('pk'),
   sortKey: s('sk'),
-  indexes: [gsi(1), gsi(2)],
+  indexes: [
+    gsi(1, 'INCLUDE', { indexName: AUDIT_ACTOR_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS }),
+    gsi(2, 'INCLUDE', { indexName: AUDIT_DAY_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS }),
+  ],
   stream: 'NEW_AND_OLD_IMAGES',
   // Written once per event, kept for good, read by auditors now and then: storage is its bill.
   tableClass: 'STANDARD_INFREQUENT_ACCESS',

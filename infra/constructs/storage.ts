@@ -293,6 +293,7 @@ export class Storage extends Construct {
         partitionKey: attr(index.partitionKey),
         sortKey: attr(index.sortKey),
         projectionType: dynamodb.ProjectionType[index.projection],
+        ...(index.nonKeyAttributes ? { nonKeyAttributes: [...index.nonKeyAttributes] } : {}),
       });
     }
     return table;

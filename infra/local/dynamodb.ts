@@ -120,7 +120,10 @@ export async function ensureTables(client: DynamoDBClient, defs: readonly TableD
                     { AttributeName: ix.partitionKey.name, KeyType: 'HASH' },
                     { AttributeName: ix.sortKey.name, KeyType: 'RANGE' },
                   ],
-                  Projection: { ProjectionType: ix.projection },
+                  Projection: {
+                    ProjectionType: ix.projection,
+                    ...(ix.nonKeyAttributes ? { NonKeyAttributes: [...ix.nonKeyAttributes] } : {}),
+                  },
                 })),
               }
             : {}),

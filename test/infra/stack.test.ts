@@ -423,7 +423,10 @@ describe('tables', () => {
             { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
             { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: index.projection },
+          Projection: {
+            ProjectionType: index.projection,
+            ...(index.nonKeyAttributes ? { NonKeyAttributes: [...index.nonKeyAttributes] } : {}),
+          },
         });
       }
     }
@@ -437,6 +440,16 @@ describe('tables', () => {
         gsi2: 'KEYS_ONLY',
         gsi3: 'ALL',
       },
+    );
+  });
+
+  it('keeps the keys, action and actor of each audit event in the audit indexes, not the event', () => {
+    const gsis = props(logicalId(stack.storage.tables.Audit)).GlobalSecondaryIndexes as Json[];
+    expect(gsis.map((g) => [g.IndexName, g.Projection])).toEqual(
+      ['actorKeys', 'dayKeys'].map((name) => [
+        name,
+        { ProjectionType: 'INCLUDE', NonKeyAttributes: ['action', 'actorSub'] },
+      ]),
     );
   });
 

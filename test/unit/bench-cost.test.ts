@@ -74,6 +74,32 @@ describe('bytes stored', () => {
     const keysOnly = 2 + 2 + 2 + 1 + 6 + 1 + 6 + 1;
     expect(storedBytes(layout, item)).toEqual({ table: whole + 100, indexes: keysOnly + 100 + whole + 100 });
   });
+
+  it('holds the keys and the named attributes in an INCLUDE index', () => {
+    const layout = {
+      partitionKey: { name: 'pk' },
+      sortKey: { name: 'sk' },
+      indexes: [
+        {
+          partitionKey: { name: 'gsi1pk' },
+          sortKey: { name: 'gsi1sk' },
+          projection: 'INCLUDE' as const,
+          nonKeyAttributes: ['action', 'absent'],
+        },
+      ],
+    };
+    const item: Item = {
+      pk: { S: 'ab' },
+      sk: { S: 'c' },
+      gsi1pk: { S: 'x' },
+      gsi1sk: { S: 'y' },
+      action: { S: 'doc.read' },
+      details: { S: 'v'.repeat(900) },
+    };
+    // pk, sk, gsi1pk, gsi1sk and action (names and values); the details stay in the table only.
+    const entry = 2 + 2 + 2 + 1 + 6 + 1 + 6 + 1 + 6 + 8;
+    expect(storedBytes(layout, item)).toEqual({ table: itemSize(item) + 100, indexes: entry + 100 });
+  });
 });
 
 describe('TransactWriteItems units', () => {
@@ -112,6 +138,33 @@ describe('TransactWriteItems units', () => {
     expect(transactWriteUnits({ action: 'Update', before: kb(1), after: kb(1), indexes: GSI1 }).indexes).toBe(
       0,
     );
+  });
+
+  it('writes an INCLUDE entry by its own size, and again only when a projected attribute changes', () => {
+    const include = [
+      {
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        projection: 'INCLUDE',
+        nonKeyAttributes: ['action'],
+        tableKeys: ['pk', 'sk'],
+      },
+    ] as const;
+    const event = (action: string, size = 1): Item => ({
+      ...kb(size),
+      gsi1pk: { S: 'a' },
+      gsi1sk: { S: 'k' },
+      action: { S: action },
+    });
+    // A 3 KB event: six units in the table, one for its small index entry (three were it ALL).
+    expect(transactWriteUnits({ action: 'Put', after: event('x', 3), indexes: include })).toEqual({
+      table: 8,
+      indexes: 1,
+    });
+    const update = (before: Item, after: Item) =>
+      transactWriteUnits({ action: 'Update', before, after, indexes: include }).indexes;
+    expect(update(event('x'), event('x', 3))).toBe(0);
+    expect(update(event('x'), event('y'))).toBe(1);
   });
 
   it('writes to a KEYS_ONLY index only when its keys change, one unit per entry of keys', () => {

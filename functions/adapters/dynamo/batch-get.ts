@@ -3,17 +3,21 @@ import { ddb } from '../clients.ts';
 import { tableName } from '../env.ts';
 
 /**
- * Items of the records table by key, in the order of `keyList`; keys without an item are left
- * out. The records table's gsi1 and gsi2 project keys only (tables.ts), so their readers query an
- * index for keys and read the items here: 100 keys per BatchGetItem, unprocessed keys retried
+ * Items of the records table (or `options.table`) by key, in the order of `keyList`; keys without
+ * an item are left out. The records table's gsi1 and gsi2 and the audit table's indexes do not
+ * hold whole items (tables.ts), so their readers query an index for keys and read the items here: 100 keys per BatchGetItem, unprocessed keys retried
  * with backoff. An item read after its index entry may have changed since (or be gone): callers
  * that filter re-check the item itself.
  */
 export async function batchGetItems(
   keyList: readonly { pk: string; sk: string }[],
-  options: { consistent?: boolean; projection?: { expression: string; names?: Record<string, string> } } = {},
+  options: {
+    consistent?: boolean;
+    projection?: { expression: string; names?: Record<string, string> };
+    table?: string;
+  } = {},
 ): Promise<Record<string, unknown>[]> {
-  const table = tableName();
+  const table = options.table ?? tableName();
   const found = new Map<string, Record<string, unknown>>();
   const id = (k: Record<string, unknown>) => `${String(k.pk)}\u0000${String(k.sk)}`;
   // The keys are read even when the projection leaves them out, to put the items in order.
