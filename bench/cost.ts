@@ -644,19 +644,13 @@ function rulesUsage(documentsPerSubmission: number): Usage {
  * (`RULES_RECORDS`). The nearest honest figure for the intake cost targets where the flow's floor
  * plus the rules is above them.
  */
-export function intakeRulesFloor(
-  p: Prices,
-  scanner: string,
-  documentsPerSubmission: number,
-  scanBytes: number,
-  originalsTransition: boolean,
-): CostLine[] {
-  const flow = intakeFloor(p, scanner, documentsPerSubmission, scanBytes, originalsTransition);
+export const intakeRulesFloor: typeof intakeFloor = (p, scanner, documentsPerSubmission, ...rest) => {
+  const flow = intakeFloor(p, scanner, documentsPerSubmission, ...rest);
   const rules = scaleLines(priceUsage(rulesUsage(documentsPerSubmission), p, scanner), 1, 1000);
   const flowWrites = flow.find((l) => l.service === 'DynamoDB' && l.item === 'write request units');
   const withoutFlowWrites = flow.filter((l) => l !== flowWrites);
   return mergeLines([...withoutFlowWrites, ...rules]).filter((l) => l.usd > 0 || l.quantity > 0);
-}
+};
 
 /** Lines of the same service and item added together, in first-seen order. */
 function mergeLines(lines: readonly CostLine[]): CostLine[] {
