@@ -198,8 +198,9 @@ export function loanCostOf(
 /**
  * What the archive keeps per archived document, from every item and object the run wrote: the
  * bytes of each table and its index entries (an ALL index holds the whole item, a KEYS_ONLY index
- * the index and table keys, an INCLUDE index those and the attributes it names), and the audit trail's locked copies under `audit/` in the archive
- * bucket. Customers, tasks and the rest count too: they describe the documents.
+ * the index and table keys, an INCLUDE index those and the attributes it names), and the audit
+ * trail's locked copies under `audit/` in the archive bucket. Customers, tasks and the rest count
+ * too: they describe the documents.
  */
 export async function keptBytesPerDocument(
   b: BenchSystem,

@@ -8,8 +8,8 @@ import { auditTableName } from './env.ts';
 import { AUDIT_ACTOR_INDEX, AUDIT_DAY_INDEX } from './tables.ts';
 
 /**
- * Queries of the audit trail (layout in tables.ts): by target on the table, by actor on gsi1,
- * by day on gsi2, newest first, within a time range, optionally one action. Reads only. An actor
+ * Queries of the audit trail (layout in tables.ts): by target on the table, by actor on actorKeys,
+ * by day on dayKeys, newest first, within a time range, optionally one action. Reads only. An actor
  * or a day is written over several shard keys (audit.ts): its events are read from every shard
  * and merged by their sort key (`<time>#<eventId>`), so the trail reads as one ordered list. The
  * indexes hold keys and the filtered attributes only: a page's events are read from the table
