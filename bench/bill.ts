@@ -12,6 +12,7 @@ import { DEFAULT_MEMORY_MB, FUNCTIONS, TABLE_STREAMS } from '../functions/catalo
 import { s3ClientFor } from '../test/e2e/client.ts';
 import type { ColdStartResult } from './coldstart.ts';
 import {
+  type AttributeValue,
   type CostLine,
   DEFAULT_MALWARE_SCANNER,
   gbSeconds,
@@ -200,31 +201,40 @@ export function loanCostOf(
  * bytes of each table and its index entries (an ALL index holds the whole item, a KEYS_ONLY index
  * the index and table keys, an INCLUDE index those and the attributes it names), and the audit
  * trail's locked copies under `audit/` in the archive bucket. Customers, tasks and the rest count
- * too: they describe the documents.
+ * too: they describe the documents; transient items (`isTransient`) do not.
  */
 export async function keptBytesPerDocument(
   b: BenchSystem,
   tableClass: (table: string) => TableBytes['tableClass'],
 ): Promise<{ tables: TableBytes[]; auditObjectBytes: number }> {
   const names = b.system.ready.tables as Record<string, string>;
-  const measured: { table: string; tableBytes: number; indexBytes: number }[] = [];
+  const measured: {
+    table: string;
+    tableBytes: number;
+    indexBytes: number;
+    byKind: Record<string, number>;
+  }[] = [];
   let archived = 0;
   for (const def of TABLES) {
     const name = names[def.id.toLowerCase()];
     if (!name) continue;
     let tableBytes = 0;
     let indexBytes = 0;
+    const byKind: Record<string, number> = {};
     for await (const page of paginateScan({ client: b.dynamodb }, { TableName: name })) {
       for (const raw of page.Items ?? []) {
         const item = raw as Item;
+        if (isTransient(item)) continue;
         const stored = storedBytes(def, item);
         tableBytes += stored.table;
         indexBytes += stored.indexes;
+        const kind = itemKind(item);
+        byKind[kind] = (byKind[kind] ?? 0) + stored.table + stored.indexes;
         if (item.pk?.S?.startsWith('DOCUMENT#') && item.sk?.S === 'DOCUMENT' && item.status?.S === 'ARCHIVED')
           archived++;
       }
     }
-    measured.push({ table: def.id, tableBytes, indexBytes });
+    measured.push({ table: def.id, tableBytes, indexBytes, byKind });
   }
   let auditObjectBytes = 0;
   const s3 = s3ClientFor(b.system);
@@ -242,9 +252,34 @@ export async function keptBytesPerDocument(
       tableClass: tableClass(m.table),
       tableBytes: per(m.tableBytes),
       indexBytes: per(m.indexBytes),
+      byKind: Object.fromEntries(
+        Object.entries(m.byKind)
+          .sort(([, x], [, y]) => y - x)
+          .map(([kind, bytes]) => [kind, per(bytes)]),
+      ),
     })),
     auditObjectBytes: per(auditObjectBytes),
   };
+}
+
+/**
+ * Items the system removes once their work is done, so none of them describes an original past
+ * the 90-day transition: watch entries (`WATCH#<n>`), which the hourly stuck check deletes when
+ * their record has finished (functions/services/workflow-watch.ts; this run's finished less than
+ * an hour ago), and anything with a TTL (`expiresAt`).
+ */
+const isTransient = (item: Item): boolean =>
+  (item.pk?.S ?? '').startsWith('WATCH#') || item.expiresAt !== undefined;
+
+/** An item's kind for the storage breakdown: its keys' prefixes, `DOCUMENT/V` or `TARGET/<time>`. */
+function itemKind(item: Item): string {
+  const prefix = (v: AttributeValue | undefined) => {
+    const first = (v?.S ?? '').split('#')[0] || '?';
+    // Times and ids (an audit event's sort key, a person's sub) are not kinds.
+    if (/^\d{4}-\d\d/.test(first)) return '<time>';
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(first) ? '<id>' : first;
+  };
+  return `${prefix(item.pk)}/${prefix(item.sk)}`;
 }
 
 export function stackPricing(stack: StackFacts, coldStart: ColdStartResult | undefined): StackPricing {

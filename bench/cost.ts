@@ -673,6 +673,8 @@ export interface TableBytes {
   tableBytes: number;
   /** Index entries (an ALL index holds the item, KEYS_ONLY its keys, INCLUDE keys and named attributes), overhead included. */
   indexBytes: number;
+  /** Items and their index entries by kind (`<pk prefix>/<sk prefix>`), most first. */
+  byKind?: Record<string, number>;
 }
 
 export interface StorageModelInput {

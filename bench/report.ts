@@ -341,6 +341,18 @@ export function renderMarkdown(r: Results): string {
       ['table', 'class', 'item bytes per document', 'index bytes per document'],
       s.kept.tables.map((t) => [t.table, t.tableClass, num(t.tableBytes, 4), num(t.indexBytes, 4)]),
     ),
+    ...s.kept.tables.flatMap((t) =>
+      t.byKind
+        ? [
+            `${t.table} by kind of item (\`<pk prefix>/<sk prefix>\`; items and index entries, bytes per document): ` +
+              Object.entries(t.byKind)
+                .slice(0, 8)
+                .map(([kind, bytes]) => `${kind} ${num(bytes, 3)}`)
+                .join(', ') +
+              '.',
+          ]
+        : [],
+    ),
     table(
       ['what', ...s.regions.map((x) => `USD, ${x.region}`)],
       [

@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/sweep-cost.ts [size ...]     (default: 10000 100000)
  *
- * test/local/sweep-cost.test.ts runs it for 10,000 and 20,000 documents and checks the reads are
+ * test/local/sweep-cost.test.ts runs it for 2,000 and 4,000 documents and checks the reads are
  * the same within 10%.
  */
 import { fileURLToPath } from 'node:url';
