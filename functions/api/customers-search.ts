@@ -56,34 +56,40 @@ export const handler = apiHandler('customers-search', async function handleCusto
         : [];
   const masked = (c: Customer) => maskForActor(scheme, req.actor, customerView(c), { forceMask: true }).value;
 
+  const firstPage = query.cursor === undefined;
+  // A number that could be a name is looked up on every page: its customer leads the first page
+  // and is left out of the later ones, where its name may come up again.
   let byNumber: Customer | undefined;
-  if (query.cursor === undefined && looksLikeCustomerNo(q)) {
+  if (looksLikeCustomerNo(q) && (firstPage || mayAlsoBeName(q))) {
     const customerId = await findCustomerIdByNo(q.trim().toUpperCase());
     const customer = customerId === undefined ? undefined : await getCustomer(customerId);
     if (customer && canSeeCustomer(req.actor, customer)) byNumber = customer;
-    if (byNumber && (!mayAlsoBeName(q) || limit === 1)) {
+    if (firstPage && byNumber && (!mayAlsoBeName(q) || limit === 1)) {
       return { status: 200, body: { items: [masked(byNumber)], matchedBy: 'customerNo', regions } };
     }
   }
+  const leading = firstPage ? byNumber : undefined;
 
   const pageQuery = {
     namePrefix: q,
-    // The number's customer takes one place of the page.
-    limit: limit - (byNumber ? 1 : 0),
+    // The number's customer takes one place of the first page.
+    limit: limit - (leading ? 1 : 0),
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
   };
   const page =
     query.region === undefined
       ? await searchByNameAcross({ regions, ...pageQuery })
       : { ...(await searchByName({ region: query.region, ...pageQuery })), regions };
-  const named = page.items.filter((c) => canSeeCustomer(req.actor, c));
+  const named = page.items.filter(
+    (c) => canSeeCustomer(req.actor, c) && c.customerId !== byNumber?.customerId,
+  );
   // The number's customer first (the import and the export read items[0] as the match).
-  const items = byNumber ? [byNumber, ...named.filter((c) => c.customerId !== byNumber.customerId)] : named;
+  const items = leading ? [leading, ...named] : named;
   return {
     status: 200,
     body: {
       items: items.map(masked),
-      matchedBy: byNumber ? 'customerNo' : 'name',
+      matchedBy: leading ? 'customerNo' : 'name',
       regions: page.regions,
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
     },

@@ -99,6 +99,41 @@ describe('GET /customers by customer number', () => {
     expect((one.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([CUSTOMER_ID]);
   });
 
+  it("leaves the number's customer out of later pages, where its name comes up again", async () => {
+    const LETTERS = { ...STORED, customerNo: 'KHABCD', name: 'khabcd 甲' };
+    const NAMED = { ...SECOND, name: 'khabcd trading' };
+    const lastKey = {
+      pk: `CUSTOMER#${OTHER_ID}`,
+      sk: 'CUSTOMER',
+      gsi1pk: 'CUSTOMERS#HZ01',
+      gsi1sk: `khabcd trading#${OTHER_ID}`,
+    };
+    ddbMock
+      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#KHABCD', sk: 'CUSTOMERNO' } })
+      .resolves({ Item: { customerId: CUSTOMER_ID } })
+      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+      .resolves({ Item: itemOf(LETTERS) })
+      .on(QueryCommand)
+      .resolvesOnce({ Items: entries('gsi1', [itemOf(NAMED)]), LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: entries('gsi1', [itemOf(LETTERS)]) });
+    serveItems(ddbMock, [itemOf(LETTERS), itemOf(NAMED)]);
+
+    const first = await search({ q: 'khabcd', region: 'HZ01', limit: '2' });
+    expect((first.body.items as Record<string, unknown>[]).map((i) => i.customerId)).toEqual([
+      CUSTOMER_ID,
+      OTHER_ID,
+    ]);
+    const second = await search({
+      q: 'khabcd',
+      region: 'HZ01',
+      limit: '2',
+      cursor: first.body.nextCursor as string,
+    });
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toMatchObject({ items: [], matchedBy: 'name' });
+    expect(ddbMock.commandCalls(QueryCommand)[1]?.args[0].input.Limit).toBe(2);
+  });
+
   it('falls back to a name search when no customer holds the number', async () => {
     ddbMock
       .on(GetCommand, { Key: { pk: 'CUSTOMERNO#2024', sk: 'CUSTOMERNO' } })
