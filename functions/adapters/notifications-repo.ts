@@ -44,11 +44,20 @@ export const CLAIM_SECONDS = 120;
 
 export type Claim = 'claimed' | 'done' | 'in-flight';
 
+/** The table's TTL attribute (`expiresAt`, epoch seconds) for a once-only record kept `days`. */
+const expiry = (at: Date, days: number | undefined): { expiresAt?: number } =>
+  days === undefined ? {} : { expiresAt: Math.floor(at.getTime() / 1000) + days * 86_400 };
+
 /**
  * Claims the sending of `eventKey` to `sub`: `done` when it was sent or queued before (a
  * redelivered event), `in-flight` when another sender holds a fresh claim.
  */
-export async function claimDelivery(eventKey: string, sub: string, at: Date): Promise<Claim> {
+export async function claimDelivery(
+  eventKey: string,
+  sub: string,
+  at: Date,
+  onceForDays?: number,
+): Promise<Claim> {
   const staleBefore = new Date(at.getTime() - CLAIM_SECONDS * 1000).toISOString();
   const claimed = await writtenUnlessConditionFails(() =>
     ddb.send(
@@ -59,6 +68,7 @@ export async function claimDelivery(eventKey: string, sub: string, at: Date): Pr
           entity: 'notified',
           state: 'SENDING',
           claimedAt: at.toISOString(),
+          ...expiry(at, onceForDays),
         },
         ConditionExpression: 'attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :stale)',
         ExpressionAttributeNames: { '#state': 'state' },
@@ -119,12 +129,17 @@ export interface DigestEntry {
  * Queues an event for a person's digest, once: the once-only record (QUEUED) and the queue entry
  * in one transaction; false when the event was told or queued before.
  */
-export async function queueForDigest(entry: DigestEntry): Promise<boolean> {
+export async function queueForDigest(entry: DigestEntry, onceForDays?: number): Promise<boolean> {
   return transactUnlessLost([
     {
       Put: {
         TableName: tableName(),
-        Item: { ...keys.notified(entry.eventKey, entry.sub), entity: 'notified', state: 'QUEUED' },
+        Item: {
+          ...keys.notified(entry.eventKey, entry.sub),
+          entity: 'notified',
+          state: 'QUEUED',
+          ...expiry(new Date(entry.queuedAt), onceForDays),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },

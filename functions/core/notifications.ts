@@ -53,6 +53,11 @@ export function withDefaults(stored: Partial<NotificationPreferences> | undefine
 export interface NotificationEvent {
   /** Stable per event: a delivery seen again for the same event sends nothing more. */
   eventKey: string;
+  /**
+   * Days the once-only record of telling a person must be kept, when the event cannot come again
+   * after that; kept for good when absent (a loan reminder's key stays the same while it is out).
+   */
+  onceForDays?: number;
   kind: NotificationKind;
   /** The message's subject line and body, each in Chinese then English. */
   subject: string;
@@ -88,6 +93,13 @@ const consolePage = (consoleUrl: string, page: string) => `${consoleUrl.replace(
 
 const bilingual = (zh: string, en: string) => `${zh}\n\n${en}`;
 
+/**
+ * A task's event comes from the records stream, which delivers a change again for at most 24
+ * hours: a week of once-only records covers every redelivery with room to spare (the audit
+ * trail's `notification.sent` keeps the sending for good).
+ */
+export const TASK_EVENT_ONCE_DAYS = 7;
+
 /** The event of a task just opened; undefined for a kind nobody is told about. */
 export function newTaskEvent(
   task: Pick<TaskRecord, 'taskId' | 'kind' | 'subjectId' | 'dueAt' | 'reminder'>,
@@ -100,6 +112,7 @@ export function newTaskEvent(
   const again = task.reminder ? { zh: '（提醒）', en: ' (reminder)' } : { zh: '', en: '' };
   return {
     eventKey: `task:${task.taskId}`,
+    onceForDays: TASK_EVENT_ONCE_DAYS,
     kind: notice.kind,
     subject: `档案：${notice.zh}${again.zh} / Dangan: ${notice.en}${again.en}`,
     body: bilingual(

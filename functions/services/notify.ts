@@ -87,26 +87,35 @@ async function deliver(
     return;
   }
   if (choice === 'digest') {
-    const queued = await queueForDigest({
-      sub: to.sub,
-      username: to.username,
-      email: to.email,
-      eventKey: event.eventKey,
-      kind: event.kind,
-      subject: event.subject,
-      link: event.link,
-      queuedAt: at.toISOString(),
-    });
+    const queued = await queueForDigest(
+      {
+        sub: to.sub,
+        username: to.username,
+        email: to.email,
+        eventKey: event.eventKey,
+        kind: event.kind,
+        subject: event.subject,
+        link: event.link,
+        queuedAt: at.toISOString(),
+      },
+      event.onceForDays,
+    );
     count[queued ? 'queued' : 'skipped']++;
     return;
   }
   const unsubscribe = unsubscribeLink(to.sub, event.kind);
-  const sent = await sendOnce(event.eventKey, to, at, {
-    subject: event.subject,
-    text: `${event.body}\n\n${unsubscribeFooter(event.kind, unsubscribe)}`,
-    unsubscribe,
-    kinds: [event.kind],
-  });
+  const sent = await sendOnce(
+    event.eventKey,
+    to,
+    at,
+    {
+      subject: event.subject,
+      text: `${event.body}\n\n${unsubscribeFooter(event.kind, unsubscribe)}`,
+      unsubscribe,
+      kinds: [event.kind],
+    },
+    event.onceForDays,
+  );
   count[sent]++;
 }
 
@@ -116,8 +125,9 @@ async function sendOnce(
   to: Recipient,
   at: Date,
   mail: { subject: string; text: string; unsubscribe: string; kinds: readonly NotificationKind[] },
+  onceForDays?: number,
 ): Promise<'sent' | 'skipped' | 'inFlight'> {
-  const claim = await claimDelivery(eventKey, to.sub, at);
+  const claim = await claimDelivery(eventKey, to.sub, at, onceForDays);
   if (claim === 'done') return 'skipped';
   if (claim === 'in-flight') return 'inFlight';
   try {

@@ -97,6 +97,12 @@ describe('messages', () => {
     expect(late.subject).toBe('档案：您的借阅已逾期 / Dangan: Your loan is overdue');
     // The same day again is the same event: told once.
     expect(loanDueEvent(loan, new Date('2026-03-12T00:00:00.000Z'), CONSOLE).eventKey).toBe(late.eventKey);
+    // Its key stays the same while the loan is out: its once-only record is kept for good.
+    expect(late.onceForDays).toBeUndefined();
+  });
+
+  it("keeps a task event's once-only record a week: the stream redelivers for at most a day", () => {
+    expect(newTaskEvent(task(), CONSOLE)?.onceForDays).toBe(7);
   });
 
   it('lists a digest by subject and link, and ends every mail with the link that stops its kind', () => {

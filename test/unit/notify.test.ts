@@ -119,6 +119,10 @@ describe('notify: new tasks', () => {
     expect(mail?.unsubscribe).toMatch(/^https:\/\/console\.example\.cn\/#\/unsubscribe\/[\w-]+\.[\w-]+$/);
     expect(mail?.text).toContain(mail?.unsubscribe);
     expect(mail?.text).not.toContain('张三');
+    // The once-only record expires (the table's TTL) a week after the claim.
+    const claim = ddbMock.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(claim).toMatchObject(keys.notified(`task:${TASK.taskId}`, REVIEWER.sub));
+    expect(claim?.expiresAt).toBe(Math.floor(Date.parse(String(claim?.claimedAt)) / 1000) + 7 * 86_400);
     const [marked] = transactions();
     expect(marked?.[0]?.Update?.Key).toEqual(keys.notified(`task:${TASK.taskId}`, REVIEWER.sub));
     expect(marked?.[1]?.Put?.Item).toMatchObject({
@@ -158,7 +162,7 @@ describe('notify: new tasks', () => {
     expect(mailed).not.toHaveBeenCalled();
     const [queued] = transactions();
     expect(queued?.[0]?.Put).toMatchObject({
-      Item: { state: 'QUEUED' },
+      Item: { state: 'QUEUED', expiresAt: expect.any(Number) },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     expect(queued?.[1]?.Put?.Item).toMatchObject({ pk: 'DIGEST', sk: `${REVIEWER.sub}#task:${TASK.taskId}` });
