@@ -73,8 +73,9 @@
  *
  * Notifications (functions/adapters/notifications-repo.ts): `NOTIFIED` is the once-only record
  * of an event told to a person (SENDING while claimed, then SENT, or QUEUED for the digest; a
- * task's expires through `expiresAt` a week later, a loan reminder's stays); the one `DIGEST` partition holds what waits for the daily digest and is emptied by it; a suppressed
- * address (a permanent bounce or a complaint) is mailed no more.
+ * task's expires through `expiresAt` a week later, a loan reminder's stays); the one `DIGEST`
+ * partition holds what waits for the daily digest and is emptied by it; a suppressed address (a
+ * permanent bounce or a complaint) is mailed no more.
  *
  * Loans (functions/core/loans.ts, functions/adapters/loans-repo.ts): a grant exists per document
  * while its loan is ACTIVE, and (as EXPIRED) while a paper original is still out; the content route

@@ -42,6 +42,14 @@ afterEach(() => {
 const search = (query: Record<string, string>, user: (typeof USERS)[keyof typeof USERS] = USERS.clerk) =>
   call(handler, { routeKey: ROUTE, query, user });
 
+/** The uniqueness item of `customerNo` names CUSTOMER_ID, whose item is `customer`. */
+const numberHeldBy = (customerNo: string, customer: typeof STORED) =>
+  ddbMock
+    .on(GetCommand, { Key: { pk: `CUSTOMERNO#${customerNo}`, sk: 'CUSTOMERNO' } })
+    .resolves({ Item: { customerId: CUSTOMER_ID } })
+    .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
+    .resolves({ Item: itemOf(customer) });
+
 describe('GET /customers by customer number', () => {
   it('finds the customer through the uniqueness item, masked', async () => {
     ddbMock
@@ -62,11 +70,7 @@ describe('GET /customers by customer number', () => {
   });
 
   it('masks listings even for a role that may read in clear (listings are not audited)', async () => {
-    ddbMock
-      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#AB-0001', sk: 'CUSTOMERNO' } })
-      .resolves({ Item: { customerId: CUSTOMER_ID } })
-      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
-      .resolves({ Item: itemOf(STORED) });
+    numberHeldBy('AB-0001', STORED);
     const res = await search({ q: 'ab-0001', region: 'HZ01' }, USERS.archivist);
     expect(res.statusCode).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain(ID_NUMBER);
@@ -75,11 +79,7 @@ describe('GET /customers by customer number', () => {
   it('finds a number without digits, then the names it begins, the number first', async () => {
     const LETTERS = { ...STORED, customerNo: 'KHABCD' };
     const NAMED = { ...SECOND, name: 'khabcd trading' };
-    ddbMock
-      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#KHABCD', sk: 'CUSTOMERNO' } })
-      .resolves({ Item: { customerId: CUSTOMER_ID } })
-      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
-      .resolves({ Item: itemOf(LETTERS) })
+    numberHeldBy('KHABCD', LETTERS)
       .on(QueryCommand)
       .resolves({ Items: entries('gsi1', [itemOf(NAMED)]) });
     serveItems(ddbMock, [itemOf(LETTERS), itemOf(NAMED)]);
@@ -108,11 +108,7 @@ describe('GET /customers by customer number', () => {
       gsi1pk: 'CUSTOMERS#HZ01',
       gsi1sk: `khabcd trading#${OTHER_ID}`,
     };
-    ddbMock
-      .on(GetCommand, { Key: { pk: 'CUSTOMERNO#KHABCD', sk: 'CUSTOMERNO' } })
-      .resolves({ Item: { customerId: CUSTOMER_ID } })
-      .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER_ID}`, sk: 'CUSTOMER' } })
-      .resolves({ Item: itemOf(LETTERS) })
+    numberHeldBy('KHABCD', LETTERS)
       .on(QueryCommand)
       .resolvesOnce({ Items: entries('gsi1', [itemOf(NAMED)]), LastEvaluatedKey: lastKey })
       .resolvesOnce({ Items: entries('gsi1', [itemOf(LETTERS)]) });
