@@ -77,6 +77,8 @@ export const STREAM_CONSUMERS = TABLE_STREAMS.map((t) => t.function);
 export interface StackPricing {
   memoryMB: (fn: string) => number;
   tableClass: (table: string) => TableClass;
+  /** Whether the table has continuous backups (PITR). */
+  pitr: (table: string) => boolean;
   initMs: (fn: string) => number;
   originalsTransition: boolean;
 }
@@ -206,6 +208,7 @@ export function loanCostOf(
 export async function keptBytesPerDocument(
   b: BenchSystem,
   tableClass: (table: string) => TableBytes['tableClass'],
+  pitr: (table: string) => boolean,
 ): Promise<{ tables: TableBytes[]; auditObjectBytes: number }> {
   const names = b.system.ready.tables as Record<string, string>;
   const measured: {
@@ -250,6 +253,7 @@ export async function keptBytesPerDocument(
     tables: measured.map((m) => ({
       table: m.table,
       tableClass: tableClass(m.table),
+      pitr: pitr(m.table),
       tableBytes: per(m.tableBytes),
       indexBytes: per(m.indexBytes),
       byKind: Object.fromEntries(
@@ -289,6 +293,7 @@ export function stackPricing(stack: StackFacts, coldStart: ColdStartResult | und
       (FUNCTIONS as Record<string, { memoryMB?: number }>)[fn]?.memoryMB ??
       DEFAULT_MEMORY_MB,
     tableClass: (table) => stack.tableClasses[table] ?? 'STANDARD',
+    pitr: (table) => stack.continuousBackups[table] ?? true,
     // The bundle's import, spawn to exit, as the cold-start proxy measured it.
     initMs: (fn) => coldStart?.functions[fn]?.medianMs ?? 0,
     originalsTransition: stack.lifecycle.archiveTransitionClass !== undefined,
@@ -465,7 +470,7 @@ export function costResults(
             `DynamoDB $${round(x.metadataPerTbMonth, 2)}, audit copies $${round(x.auditObjectsPerTbMonth, 2)})`,
         )
         .join('; '),
-      `${MEAN_SCAN_BYTES / 1024} KB mean scan; DynamoDB items, index entries and PITR measured from what the ` +
+      `${MEAN_SCAN_BYTES / 1024} KB mean scan; DynamoDB items, index entries and PITR (where a table has it) measured from what the ` +
         `run wrote (${round(keptTotal, 0)} bytes per archived document), audit copies ` +
         `${round(kept.auditObjectBytes, 0)} bytes per document in S3 Standard`,
     ),

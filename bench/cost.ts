@@ -669,6 +669,8 @@ function mergeLines(lines: readonly CostLine[]): CostLine[] {
 export interface TableBytes {
   table: string;
   tableClass: TableClass;
+  /** Continuous backups (PITR), billed on the items' bytes. */
+  pitr: boolean;
   /** Items, 100 bytes of overhead each included. */
   tableBytes: number;
   /** Index entries (an ALL index holds the item, KEYS_ONLY its keys, INCLUDE keys and named attributes), overhead included. */
@@ -713,15 +715,16 @@ export interface StorageModel {
 }
 
 /**
- * DynamoDB's storage price of a table's class, per GB-month; continuous backups (PITR) are billed
- * on the table's own data, not its global secondary indexes.
+ * DynamoDB's storage price of a table's class, per GB-month; continuous backups (PITR), where the
+ * table has them, are billed on the table's own data, not its global secondary indexes.
  */
 export function metadataGbMonthUsd(t: TableBytes, p: Prices): number {
   const storage =
     t.tableClass === 'STANDARD_INFREQUENT_ACCESS'
       ? p.dynamodb.standardIaStorageGbMonthUsd
       : p.dynamodb.storageGbMonthUsd;
-  return ((t.tableBytes + t.indexBytes) / GB) * storage + (t.tableBytes / GB) * p.dynamodb.pitrGbMonthUsd;
+  const backups = t.pitr ? (t.tableBytes / GB) * p.dynamodb.pitrGbMonthUsd : 0;
+  return ((t.tableBytes + t.indexBytes) / GB) * storage + backups;
 }
 
 export function storageModel(m: StorageModelInput, p: Prices): StorageModel {

@@ -335,11 +335,17 @@ export function renderMarkdown(r: Results): string {
       'index entries (100 bytes of overhead each; an ALL index holds the whole item, a KEYS_ONLY index its ' +
       'keys, an INCLUDE index its keys and the attributes it names) ' +
       `and ${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock (S3 Standard: objects under ` +
-      "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on each table's own data, " +
-      'not its global secondary indexes.',
+      "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on a table's own data, " +
+      'not its global secondary indexes; the audit table has none, its locked copies being its backup.',
     table(
-      ['table', 'class', 'item bytes per document', 'index bytes per document'],
-      s.kept.tables.map((t) => [t.table, t.tableClass, num(t.tableBytes, 4), num(t.indexBytes, 4)]),
+      ['table', 'class', 'PITR', 'item bytes per document', 'index bytes per document'],
+      s.kept.tables.map((t) => [
+        t.table,
+        t.tableClass,
+        t.pitr === false ? 'no' : 'yes',
+        num(t.tableBytes, 4),
+        num(t.indexBytes, 4),
+      ]),
     ),
     ...s.kept.tables.flatMap((t) =>
       t.byKind
@@ -365,7 +371,7 @@ export function renderMarkdown(r: Results): string {
           ...s.regions.map((x) => usd(x.archivedPerTbMonth)),
         ],
         ...(first ? Object.keys(first.metadataByTable) : []).map((t) => [
-          `DynamoDB ${t} table (storage by class, and PITR), per TB of originals per month`,
+          `DynamoDB ${t} table (storage by class, and PITR where on), per TB of originals per month`,
           ...s.regions.map((x) => usd(x.metadataByTable[t] ?? Number.NaN)),
         ]),
         [

@@ -158,7 +158,7 @@ async function intakeOnly(): Promise<void> {
   let kept: Awaited<ReturnType<typeof keptBytesPerDocument>>;
   try {
     workloads = (await intakeWorkloads(b, pricing)).map(([, w]) => w);
-    kept = await keptBytesPerDocument(b, pricing.tableClass);
+    kept = await keptBytesPerDocument(b, pricing.tableClass, pricing.pitr);
   } finally {
     log('stopping the local system');
     await b.stop();
@@ -382,7 +382,7 @@ async function main(): Promise<void> {
     const intake = await intakeWorkloads(b, pricing);
     newconnRun = intake[0]?.[0];
     workloads = intake.map(([, w]) => w);
-    kept = await keptBytesPerDocument(b, pricing.tableClass);
+    kept = await keptBytesPerDocument(b, pricing.tableClass, pricing.pitr);
 
     hotKeys = { ...(await measureHotKeys(b, HOTKEY_DOCS, log)), burst: await measureBurst(b, log) };
     for (const line of describeHotKeys(hotKeys)) log(line);

@@ -31,6 +31,8 @@ export interface StackFacts {
   lifecycle: LifecycleFacts;
   /** Each table's class (`TableClass`; STANDARD when the template leaves it out), by table id. */
   tableClasses: Record<string, TableClass>;
+  /** Whether each table has continuous backups (PITR), by table id. */
+  continuousBackups: Record<string, boolean>;
   /** Set when synthesis reported an error after writing the template (e.g. an unacknowledged cdk-nag finding). */
   synthError?: string;
 }
@@ -105,11 +107,23 @@ export function synthesizeStack(): StackFacts {
     ]),
   );
 
+  const continuousBackups = Object.fromEntries(
+    Object.entries(stack.storage.tables).map(([id, table]) => [
+      id,
+      (
+        props(table.node.defaultChild).PointInTimeRecoverySpecification as
+          | { PointInTimeRecoveryEnabled?: boolean }
+          | undefined
+      )?.PointInTimeRecoveryEnabled === true,
+    ]),
+  );
+
   // Everything is read from the template: the cloud assembly is not kept.
   rmSync(outdir, { recursive: true, force: true });
   return {
     functions,
     tableClasses,
+    continuousBackups,
     lifecycle: {
       archiveTransitionDays: transition?.TransitionInDays,
       archiveTransitionClass: transition?.StorageClass,

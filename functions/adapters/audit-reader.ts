@@ -34,9 +34,9 @@ function keySpace(p: AuditPartition): KeySpace {
     case 'target':
       return { pkName: 'pk', skName: 'sk', values: [`TARGET#${p.targetId}`] };
     case 'actor':
-      return { index: AUDIT_ACTOR_INDEX, pkName: 'gsi1pk', skName: 'gsi1sk', values: actorKeys(p.sub) };
+      return { index: AUDIT_ACTOR_INDEX, pkName: 'gsi1pk', skName: 'sk', values: actorKeys(p.sub) };
     case 'day':
-      return { index: AUDIT_DAY_INDEX, pkName: 'gsi2pk', skName: 'gsi2sk', values: dayKeys(p.day) };
+      return { index: AUDIT_DAY_INDEX, pkName: 'gsi2pk', skName: 'sk', values: dayKeys(p.day) };
   }
 }
 
@@ -78,7 +78,7 @@ async function queryKey(
     filter.push('#action = :action');
     values[':action'] = filters.action;
   }
-  const keyNames = ['pk', 'sk', ...(space.index ? [space.pkName, space.skName] : [])];
+  const keyNames = [...new Set(['pk', 'sk', space.pkName, space.skName])];
   // A filter can empty a page; keep reading until the page is full or the partition ends.
   return fillPage(
     {

@@ -54,9 +54,7 @@ export interface AuditItem extends AuditEvent {
   pk: string;
   sk: string;
   gsi1pk: string;
-  gsi1sk: string;
   gsi2pk: string;
-  gsi2sk: string;
 }
 
 export const SYSTEM_ACTOR = { sub: 'system', username: 'system', roles: [] } as const;
@@ -71,9 +69,7 @@ export function auditItem(input: AuditInput): AuditItem {
     sk,
     // The shard follows the event id, so a retried step writes the same item to the same keys.
     gsi1pk: shardKey(actorKey(input.actor.sub), eventId, AUDIT_INDEX_SHARDS),
-    gsi1sk: sk,
     gsi2pk: shardKey(dayKey(at.slice(0, 10)), eventId, AUDIT_INDEX_SHARDS),
-    gsi2sk: sk,
     eventId,
     at,
     action: input.action,

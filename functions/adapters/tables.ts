@@ -86,13 +86,14 @@
  *
  * Audit table (append-only: functions may PutItem, never Update or Delete; Standard-IA class):
  * pk `TARGET#<targetId>`, sk `<iso time>#<eventId>`; index `actorKeys` on gsi1pk `ACTOR#<sub>#<n>` /
- * gsi1sk (= sk); index `dayKeys` on gsi2pk `DAY#<yyyy-mm-dd>#<n>` / gsi2sk (= sk), write-sharded
- * (n from 0 to 7, from the event id: functions/adapters/audit.ts) so no day and no actor is one
+ * sk; index `dayKeys` on gsi2pk `DAY#<yyyy-mm-dd>#<n>` / sk (the table's own sort key), write-sharded
+ * (n from 0 to 15, from the event id: functions/adapters/audit.ts) so no day and no actor is one
  * hot key; readers merge the shards and the unsharded key of events written before. Both hold
  * the keys, `action` and `actorSub` only (INCLUDE): the reader filters by them in the query and
  * reads a page's events from the table (one BatchGetItem a page), so an event is stored once in
  * full instead of three times, and an index entry costs one write unit whatever the event weighs.
- * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket.
+ * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket, which is
+ * also its backup (`backup: 'locked-copies'`: no PITR; `npm run restore-audit` puts events back).
  *
  * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /
  * `V#<iso time>#<stream sequence>` (see functions/core/document-history.ts), and tasks just
@@ -137,25 +138,34 @@ export interface TableDef {
    * when not given. DynamoDB Local has no table classes; the stack sets it.
    */
   tableClass?: 'STANDARD_INFREQUENT_ACCESS';
+  /**
+   * What the table's backup is. `pitr` (when not given): continuous backups, a restore to any
+   * second of the last 35 days. `locked-copies`: every item is copied, as its stream delivers it,
+   * into objects under S3 Object Lock in COMPLIANCE mode that nobody can change or delete for
+   * decades, and `npm run restore-audit` puts them back; for a table whose items never change,
+   * that is a better backup than PITR, so it has none (PITR would double its storage bill).
+   */
+  backup?: 'pitr' | 'locked-copies';
 }
 
 const s = (name: string): KeyDef => ({ name, type: 'S' });
 const gsi = (
   n: number,
   projection: IndexDef['projection'] = 'ALL',
-  options: { indexName?: string; nonKeyAttributes?: readonly string[] } = {},
+  options: { indexName?: string; nonKeyAttributes?: readonly string[]; sortKey?: string } = {},
 ): IndexDef => ({
   indexName: options.indexName ?? `gsi${n}`,
   partitionKey: s(`gsi${n}pk`),
-  sortKey: s(`gsi${n}sk`),
+  sortKey: s(options.sortKey ?? `gsi${n}sk`),
   projection,
   ...(options.nonKeyAttributes ? { nonKeyAttributes: options.nonKeyAttributes } : {}),
 });
 
 /**
  * The audit indexes hold the keys and what a search filters on; the reader reads the events of a
- * page from the table. (Named apart from the ALL-projected `gsi1`/`gsi2` they replace: DynamoDB
- * cannot change an index's projection in place.)
+ * page from the table. They sort on the table's own `sk` (`<iso time>#<eventId>`), so an event
+ * carries its time once instead of a copy per index. (Named apart from the ALL-projected
+ * `gsi1`/`gsi2` they replace: DynamoDB cannot change an index in place.)
  */
 const AUDIT_INDEX_FILTERS = ['action', 'actorSub'] as const;
 export const AUDIT_ACTOR_INDEX = 'actorKeys';
@@ -177,12 +187,14 @@ export const AUDIT_TABLE: TableDef = {
   partitionKey: s('pk'),
   sortKey: s('sk'),
   indexes: [
-    gsi(1, 'INCLUDE', { indexName: AUDIT_ACTOR_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS }),
-    gsi(2, 'INCLUDE', { indexName: AUDIT_DAY_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS }),
+    gsi(1, 'INCLUDE', { indexName: AUDIT_ACTOR_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS, sortKey: 'sk' }),
+    gsi(2, 'INCLUDE', { indexName: AUDIT_DAY_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS, sortKey: 'sk' }),
   ],
   stream: 'NEW_AND_OLD_IMAGES',
   // Written once per event, kept for good, read by auditors now and then: storage is its bill.
   tableClass: 'STANDARD_INFREQUENT_ACCESS',
+  // Every event is in the archive bucket's locked copy (functions/events/audit-archive.ts).
+  backup: 'locked-copies',
 };
 
 export const ACCOUNTS_TABLE: TableDef = {

@@ -278,7 +278,7 @@ export class Storage extends Construct {
       partitionKey: attr(def.partitionKey),
       sortKey: attr(def.sortKey),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: def.backup !== 'locked-copies' },
       deletionProtection: true,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
@@ -287,6 +287,14 @@ export class Storage extends Construct {
       ...(def.tableClass ? { tableClass: dynamodb.TableClass[def.tableClass] } : {}),
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (def.backup === 'locked-copies') {
+      const reason =
+        'Its items never change and each is copied, from the table stream, into the archive bucket under COMPLIANCE Object Lock for 30 years: a backup nobody can alter, restored with npm run restore-audit. PITR would keep 35 days at twice the storage bill.';
+      Validations.of(table).acknowledge(
+        { id: 'AwsSolutions-DDB3', reason },
+        guardRule('dynamodb_table_pitr_enabled_check', reason),
+      );
+    }
     for (const index of def.indexes) {
       table.addGlobalSecondaryIndex({
         indexName: index.indexName,

@@ -96,11 +96,18 @@ function attributeDefinitions(def: TableDef): AttributeDefinition[] {
   return [...seen].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
 }
 
-/** Creates the tables (keys, indexes, TTL) that do not exist yet; existing ones are left as they are. */
-export async function ensureTables(client: DynamoDBClient, defs: readonly TableDef[]): Promise<string[]> {
+/**
+ * Creates the tables (keys, indexes, TTL) that do not exist yet; existing ones are left as they
+ * are. `nameOf` names them (another name than the system's: a table to restore into).
+ */
+export async function ensureTables(
+  client: DynamoDBClient,
+  defs: readonly TableDef[],
+  nameOf: (def: TableDef) => string = localTableName,
+): Promise<string[]> {
   const names: string[] = [];
   for (const def of defs) {
-    const TableName = localTableName(def);
+    const TableName = nameOf(def);
     names.push(TableName);
     try {
       await client.send(

@@ -5,16 +5,21 @@
  * audited action, the append-only data layer, concurrent changes, document history and the
  * locked copy of the trail.
  */
+
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_INDEX_SHARDS, auditItem } from '../../functions/adapters/audit.ts';
+import { AUDIT_TABLE } from '../../functions/adapters/tables.ts';
 import { API_SCOPE, ROUTES } from '../../functions/catalog.ts';
+import { ensureTables } from '../../infra/local/dynamodb.ts';
+import { type RestoreCounts, restoreAuditTrail } from '../../scripts/restore-audit/restore.ts';
 import { CALLERS, type Caller, CONTENT, MATRIX } from './access-matrix.ts';
 import {
   Api,
@@ -1022,6 +1027,76 @@ describe('audit trail', () => {
     expect(retention.Retention?.Mode).toBe('COMPLIANCE');
     expect(retention.Retention?.RetainUntilDate?.getTime()).toBeGreaterThan(Date.now() + 365 * 86_400_000);
   });
+
+  it('puts the trail back from its locked copies into an empty table, each event once, as it was', async () => {
+    await newCustomer();
+    const dynamo = new DynamoDBClient({
+      endpoint: system.ready.dynamodbUrl,
+      region: system.ready.region,
+      credentials: system.credentials,
+    });
+    const doc = DynamoDBDocumentClient.from(dynamo);
+    try {
+      const [table = ''] = await ensureTables(
+        dynamo,
+        [AUDIT_TABLE],
+        () => `dangan-audit-restored-${Date.now()}`,
+      );
+      const scanAll = async (name: string) => {
+        const items: Record<string, unknown>[] = [];
+        for await (const page of paginateScan({ client: doc }, { TableName: name }))
+          items.push(...(page.Items ?? []));
+        return new Map(items.map((i) => [`${i.pk}|${i.sk}`, i]));
+      };
+      const trail = await scanAll(system.ready.tables.audit);
+      // The copies follow the table's stream a moment behind: restore until every event is back.
+      const restored = await until(
+        'every audit event restored from the copies',
+        async () => {
+          await restoreAuditTrail({ s3, ddb: doc, bucket: system.ready.archiveBucket, table });
+          const back = await scanAll(table);
+          return [...trail.keys()].every((k) => back.has(k)) ? back : undefined;
+        },
+        60_000,
+        500,
+      );
+      for (const [key, event] of trail) expect(restored.get(key), key).toEqual(event);
+      // The command, run again, finds every event there and puts nothing.
+      const again = await new Promise<{ code: number; stdout: string }>((done) =>
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'scripts/restore-audit.ts',
+            '--bucket',
+            system.ready.archiveBucket,
+            '--table',
+            table,
+          ],
+          {
+            cwd: join(import.meta.dirname, '..', '..'),
+            env: {
+              ...process.env,
+              AWS_ENDPOINT_URL_S3: system.ready.s3Url,
+              AWS_ENDPOINT_URL_DYNAMODB: system.ready.dynamodbUrl,
+              AWS_REGION: system.ready.region,
+              AWS_ACCESS_KEY_ID: system.credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: system.credentials.secretAccessKey,
+            },
+          },
+          (err, stdout) => done({ code: err ? Number(err.code ?? 1) : 0, stdout }),
+        ),
+      );
+      expect(again.code).toBe(0);
+      const counts = JSON.parse(again.stdout) as RestoreCounts;
+      expect(counts.restored).toBe(0);
+      expect(counts.present).toBeGreaterThanOrEqual(trail.size);
+      expect(counts.objects).toBeGreaterThan(0);
+    } finally {
+      doc.destroy();
+    }
+  }, 120_000);
 });
 
 describe('history and optimistic locking', () => {

@@ -388,7 +388,7 @@ describe('functions', () => {
 });
 
 describe('tables', () => {
-  it('creates every table of tables.ts on demand, with PITR, deletion protection, the key, TTL and GSIs', () => {
+  it('creates every table of tables.ts on demand, with its backup, deletion protection, the key, TTL and GSIs', () => {
     expect(ofType('AWS::DynamoDB::Table')).toHaveLength(TABLES.length);
     const keyId = logicalId(stack.storage.key);
     for (const def of TABLES) {
@@ -396,7 +396,10 @@ describe('tables', () => {
       expect(resources[id]?.DeletionPolicy, def.id).toBe('Retain');
       const p = props(id);
       expect(p.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      // The audit trail's backup is its locked copy in S3; every other table has PITR.
+      expect(p.PointInTimeRecoverySpecification, def.id).toEqual({
+        PointInTimeRecoveryEnabled: def.id !== 'Audit',
+      });
       expect(p.DeletionProtectionEnabled).toBe(true);
       // The audit trail is kept in Standard-IA (storage is its bill); the rest stay Standard.
       expect(p.TableClass, def.id).toBe(def.id === 'Audit' ? 'STANDARD_INFREQUENT_ACCESS' : undefined);
@@ -443,11 +446,18 @@ describe('tables', () => {
     );
   });
 
-  it('keeps the keys, action and actor of each audit event in the audit indexes, not the event', () => {
+  it('keeps the keys, action and actor of each audit event in the audit indexes, sorted on its own sort key', () => {
     const gsis = props(logicalId(stack.storage.tables.Audit)).GlobalSecondaryIndexes as Json[];
-    expect(gsis.map((g) => [g.IndexName, g.Projection])).toEqual(
-      ['actorKeys', 'dayKeys'].map((name) => [
+    expect(gsis.map((g) => [g.IndexName, g.KeySchema, g.Projection])).toEqual(
+      [
+        ['actorKeys', 'gsi1pk'],
+        ['dayKeys', 'gsi2pk'],
+      ].map(([name, partitionKey]) => [
         name,
+        [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
         { ProjectionType: 'INCLUDE', NonKeyAttributes: ['action', 'actorSub'] },
       ]),
     );

@@ -416,21 +416,25 @@ describe('pricing', () => {
     expect(m.allInPerTbMonth).toBeCloseTo(m.archivedPerTbMonth);
   });
 
-  it('prices what describes the originals by table class, PITR on table data only, audit copies in S3', () => {
-    const table = { table: 'Audit', tableBytes: GB, indexBytes: 2 * GB };
+  it('prices what describes the originals by table class, PITR on table data only where on, audit copies in S3', () => {
+    const table = { table: 'Audit', tableBytes: GB, indexBytes: 2 * GB, pitr: true };
     // Standard: three GB stored, one backed up.
     expect(metadataGbMonthUsd({ ...table, tableClass: 'STANDARD' }, prices)).toBeCloseTo(3 * 0.25 + 0.2);
     expect(metadataGbMonthUsd({ ...table, tableClass: 'STANDARD_INFREQUENT_ACCESS' }, prices)).toBeCloseTo(
       3 * 0.1 + 0.2,
     );
+    // A table backed up by its locked copies instead: storage alone.
+    expect(
+      metadataGbMonthUsd({ ...table, tableClass: 'STANDARD_INFREQUENT_ACCESS', pitr: false }, prices),
+    ).toBeCloseTo(3 * 0.1);
     const m = storageModel(
       {
         meanObjectBytes: 512 * 1024,
         transitionDays: 90,
         intakeExpiryDays: 30,
         metadata: [
-          { table: 'Records', tableClass: 'STANDARD', tableBytes: 4096, indexBytes: 1024 },
-          { table: 'Audit', tableClass: 'STANDARD', tableBytes: 2048, indexBytes: 4096 },
+          { table: 'Records', tableClass: 'STANDARD', pitr: true, tableBytes: 4096, indexBytes: 1024 },
+          { table: 'Audit', tableClass: 'STANDARD', pitr: true, tableBytes: 2048, indexBytes: 4096 },
         ],
         auditObjectBytesPerDocument: 3000,
       },

@@ -1,0 +1,44 @@
+/**
+ * `npm run restore-audit -- --bucket <archive bucket> --table <audit table> [--from D] [--to D]`:
+ * puts the audit trail back into a table from its locked copies (scripts/restore-audit/). The
+ * audit table has no PITR: its backup is that copy (functions/adapters/tables.ts). Exit 0 when
+ * every copy was read, 1 when the restore failed (run it again: it puts only what is missing),
+ * 2 on a usage error.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseArgs, USAGE } from './restore-audit/args.ts';
+import { restoreAuditTrail } from './restore-audit/restore.ts';
+import { runCommand } from './shared/errors.ts';
+
+async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.warn(USAGE);
+    return 0;
+  }
+  const args = parseArgs(process.argv.slice(2));
+  // An endpoint of its own (the local system's) is addressed path-style, as such endpoints are.
+  const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  try {
+    const counts = await restoreAuditTrail({
+      s3,
+      ddb,
+      ...args,
+      onObject: (key, c) => console.warn(`${key}  恢复 restored ${c.restored}  已有 present ${c.present}`),
+    });
+    if (counts.tampering > 0) {
+      console.warn(
+        `副本记录了 ${counts.tampering} 次对审计事件的改动或删除（未恢复这些改动）/ the copies record ${counts.tampering} changes or removals of audit events (not applied)`,
+      );
+    }
+    process.stdout.write(`${JSON.stringify(counts)}\n`);
+    return 0;
+  } finally {
+    s3.destroy();
+    ddb.destroy();
+  }
+}
+
+runCommand(main);

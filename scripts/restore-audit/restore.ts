@@ -1,0 +1,146 @@
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
+
+/**
+ * Puts the audit trail back from its locked copy in the archive bucket (the audit table's backup:
+ * functions/adapters/tables.ts). Each copy holds JSON lines `{change, sequence, event, before?}`
+ * (functions/events/audit-archive.ts); an INSERT's `event` is the item as it was appended, keys
+ * and index keys included, and is put unless the table holds it already, so a restore can be run
+ * again, or stopped and resumed, and never overwrites. A MODIFY or REMOVE line records someone
+ * changing or deleting an event: it is counted and never applied (the INSERT's image is the event).
+ */
+
+export interface RestoreOptions {
+  s3: S3Client;
+  ddb: DynamoDBDocumentClient;
+  bucket: string;
+  table: string;
+  /** First and last day (`YYYY-MM-DD`, UTC) of the copies to read; every day when absent. */
+  fromDay?: string;
+  toDay?: string;
+  onObject?: (key: string, counts: RestoreCounts) => void;
+}
+
+export interface RestoreCounts {
+  /** Copies read. */
+  objects: number;
+  /** Events put into the table. */
+  restored: number;
+  /** Events the table held already. */
+  present: number;
+  /** Changes or removals of events the copies recorded (never applied). */
+  tampering: number;
+}
+
+/** The day of a copy's key, `audit/<yyyy>/<mm>/<dd>/<first>-<last>.jsonl`. */
+export function dayOfCopy(key: string): string | undefined {
+  const m = /^audit\/(\d{4})\/(\d\d)\/(\d\d)\//.exec(key);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+interface CopyLine {
+  change: 'INSERT' | 'MODIFY' | 'REMOVE';
+  event: Record<string, unknown> | null;
+}
+
+/** How many events of one copy are put at once, and how many copies are read at once. */
+const PARALLEL_PUTS = 16;
+const PARALLEL_COPIES = 8;
+
+export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCounts> {
+  const counts: RestoreCounts = { objects: 0, restored: 0, present: 0, tampering: 0 };
+  // Keys sort by day: start at the first day's folder, stop past the last one.
+  const startAfter = o.fromDay ? `${AUDIT_COPY_PREFIX}${o.fromDay.replaceAll('-', '/')}` : undefined;
+  for await (const page of paginateListObjectsV2(
+    { client: o.s3 },
+    { Bucket: o.bucket, Prefix: AUDIT_COPY_PREFIX, ...(startAfter ? { StartAfter: startAfter } : {}) },
+  )) {
+    const keys = (page.Contents ?? []).map((c) => c.Key ?? '').filter((k) => dayOfCopy(k) !== undefined);
+    const wanted = keys.filter((k) => o.toDay === undefined || (dayOfCopy(k) ?? '') <= o.toDay);
+    // A page's copies are read a few at a time: each is a GET, a read of its keys and the puts.
+    for (let i = 0; i < wanted.length; i += PARALLEL_COPIES) {
+      await Promise.all(
+        wanted.slice(i, i + PARALLEL_COPIES).map(async (key) => {
+          await restoreCopy(o, key, counts);
+          counts.objects++;
+          o.onObject?.(key, { ...counts });
+        }),
+      );
+    }
+    if (wanted.length < keys.length) break;
+  }
+  return counts;
+}
+
+async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts): Promise<void> {
+  // ChecksumMode: the SDK checks the body against the SHA-256 the copy was written with.
+  const got = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  const text = (await got.Body?.transformToString('utf8')) ?? '';
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as CopyLine;
+      } catch {
+        throw new Error(`${key} line ${i + 1} is not JSON`);
+      }
+    });
+  const inserts: Record<string, unknown>[] = [];
+  for (const line of lines) {
+    if (line.change === 'INSERT' && line.event) inserts.push(line.event);
+    else counts.tampering++;
+  }
+  // Which events the table holds already, read a hundred keys at a time: a run again over a trail
+  // mostly in place then reads, instead of paying a write unit for each refused put.
+  const held = await heldKeys(o, inserts);
+  const missing = inserts.filter((e) => !held.has(keyOf(e)));
+  counts.present += inserts.length - missing.length;
+  for (let i = 0; i < missing.length; i += PARALLEL_PUTS) {
+    const outcomes = await Promise.all(
+      missing.slice(i, i + PARALLEL_PUTS).map((event) => putEvent(o, event)),
+    );
+    for (const restored of outcomes) {
+      if (restored) counts.restored++;
+      else counts.present++;
+    }
+  }
+}
+
+const keyOf = (item: Record<string, unknown>) => `${String(item.pk)}\n${String(item.sk)}`;
+
+async function heldKeys(o: RestoreOptions, events: readonly Record<string, unknown>[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  const unique = [...new Map(events.map((e) => [keyOf(e), { pk: e.pk, sk: e.sk }])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
+    for (let attempt = 0; keys && keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+      const got: BatchGetCommandOutput = await o.ddb.send(
+        new BatchGetCommand({ RequestItems: { [o.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } } }),
+      );
+      for (const item of got.Responses?.[o.table] ?? []) held.add(keyOf(item));
+      keys = got.UnprocessedKeys?.[o.table]?.Keys;
+    }
+  }
+  return held;
+}
+
+/** Appends one event as the trail does (never over one that is there); false when it was there. */
+async function putEvent(o: RestoreOptions, event: Record<string, unknown>): Promise<boolean> {
+  try {
+    await o.ddb.send(
+      new PutCommand({ TableName: o.table, Item: event, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
+}
