@@ -10,7 +10,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseArgs, USAGE } from './restore-audit/args.ts';
 import { restoreAuditTrail } from './restore-audit/restore.ts';
-import { runCommand } from './shared/errors.ts';
+import { CommandFailure, runCommand } from './shared/errors.ts';
+
+const RESTORE_FAILED = { zh: '审计恢复失败', en: 'audit restore failed' };
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -35,6 +37,15 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`${JSON.stringify(counts)}\n`);
     return 0;
+  } catch (err) {
+    // What AWS said (no such bucket or table, access denied, a copy whose checksum is wrong), with
+    // what was not done; a run again puts only what is still missing.
+    const why = `${(err as Error).name}: ${(err as Error).message}`;
+    throw new CommandFailure(
+      RESTORE_FAILED,
+      `${why}（已恢复的事件保留，重新运行只补其余）`,
+      `${why} (the events restored so far stay; a run again puts only the rest)`,
+    );
   } finally {
     s3.destroy();
     ddb.destroy();

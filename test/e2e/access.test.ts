@@ -1061,33 +1061,41 @@ describe('audit trail', () => {
         500,
       );
       for (const [key, event] of trail) expect(restored.get(key), key).toEqual(event);
-      // The command, run again, finds every event there and puts nothing.
-      const again = await new Promise<{ code: number; stdout: string }>((done) =>
-        execFile(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            'scripts/restore-audit.ts',
-            '--bucket',
-            system.ready.archiveBucket,
-            '--table',
-            table,
-          ],
-          {
-            cwd: join(import.meta.dirname, '..', '..'),
-            env: {
-              ...process.env,
-              AWS_ENDPOINT_URL_S3: system.ready.s3Url,
-              AWS_ENDPOINT_URL_DYNAMODB: system.ready.dynamodbUrl,
-              AWS_REGION: system.ready.region,
-              AWS_ACCESS_KEY_ID: system.credentials.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: system.credentials.secretAccessKey,
+      // The command, run again, finds every event there and puts nothing; into a table that does
+      // not exist it fails, saying so in both languages.
+      const restoreCommand = (into: string) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+          execFile(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              'scripts/restore-audit.ts',
+              '--bucket',
+              system.ready.archiveBucket,
+              '--table',
+              into,
+            ],
+            {
+              cwd: join(import.meta.dirname, '..', '..'),
+              env: {
+                ...process.env,
+                AWS_ENDPOINT_URL_S3: system.ready.s3Url,
+                AWS_ENDPOINT_URL_DYNAMODB: system.ready.dynamodbUrl,
+                AWS_REGION: system.ready.region,
+                AWS_ACCESS_KEY_ID: system.credentials.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: system.credentials.secretAccessKey,
+              },
             },
-          },
-          (err, stdout) => done({ code: err ? Number(err.code ?? 1) : 0, stdout }),
-        ),
-      );
+            (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+          ),
+        );
+      const [again, nowhere] = await Promise.all([
+        restoreCommand(table),
+        restoreCommand('dangan-no-such-table'),
+      ]);
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.stderr).toMatch(/审计恢复失败[\s\S]*audit restore failed: ResourceNotFoundException/);
       expect(again.code).toBe(0);
       const counts = JSON.parse(again.stdout) as RestoreCounts;
       expect(counts.restored).toBe(0);
