@@ -108,6 +108,12 @@ const THROUGHPUT_PER_CLIENT = 2;
  * puts its section and targets into bench/results.json and RESULTS.md, keeping the other sections.
  */
 const ONLY = process.env.BENCH_ONLY;
+// `BENCH_RECORDS_TABLE_CLASS=infrequent-access` prices the stack as `-c recordsTableClass=...`
+// would deploy it; results.json holds the default stack's figures, so it is never written then.
+if (process.env.BENCH_RECORDS_TABLE_CLASS !== undefined && process.env.BENCH_UPDATE === '1')
+  throw new Error('BENCH_RECORDS_TABLE_CLASS prices another deployment: leave BENCH_UPDATE unset');
+if (process.env.BENCH_RECORDS_TABLE_CLASS !== undefined && ONLY !== 'intake')
+  throw new Error('BENCH_RECORDS_TABLE_CLASS goes with BENCH_ONLY=intake (the intake and storage figures)');
 const ONLY_KNOWN = ['intake', 'bundles', 'hotkeys', 'dashboard', 'import'];
 if (ONLY !== undefined && !ONLY_KNOWN.includes(ONLY))
   throw new Error(`BENCH_ONLY=${ONLY}: only ${ONLY_KNOWN.map((k) => `"${k}"`).join(', ')} are known`);

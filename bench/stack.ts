@@ -51,8 +51,17 @@ export function synthesizeStack(): StackFacts {
     context: Json;
   };
   const outdir = mkdtempSync(join(tmpdir(), 'dangan-bench-synth-'));
+  // A deployment's choice priced instead of the default (bench/run.ts: never written to results).
+  const recordsTableClass = process.env.BENCH_RECORDS_TABLE_CLASS;
   const { app, stack } = createDanganApp(
-    { context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] }, outdir },
+    {
+      context: {
+        ...cdkJson.context,
+        'aws:cdk:bundling-stacks': [],
+        ...(recordsTableClass ? { recordsTableClass } : {}),
+      },
+      outdir,
+    },
     { controlTower: false },
   );
   let synthError: string | undefined;

@@ -13,7 +13,7 @@ import { guardRule, NO_VPC } from './constructs/nag.ts';
 import { type MailIdentity, Notifications } from './constructs/notifications.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { MalwareProtection, type MalwareScannerChoice } from './constructs/security.ts';
-import { Storage } from './constructs/storage.ts';
+import { type RecordsTableClassChoice, Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
 import { alarmNamePrefix } from './shared.ts';
 
@@ -30,6 +30,8 @@ export interface DanganStackProps extends StackProps {
   mailIdentity?: string;
   /** What scans intake uploads for malware: GuardDuty Malware Protection (default) or ClamAV. */
   malwareScanner?: MalwareScannerChoice;
+  /** The records table's class: Standard (default) or Standard-IA. */
+  recordsTableClass?: RecordsTableClassChoice;
 }
 
 /** The function the intake bucket notifies when an upload arrives. */
@@ -66,7 +68,10 @@ export class DanganStack extends Stack {
     // The console's own origin joins the configured ones; it exists once the console's
     // distribution does, which logs to the storage's access-log bucket.
     const consoleOrigins = [...props.consoleOrigins, Lazy.string({ produce: () => this.console.origin })];
-    this.storage = new Storage(this, 'Storage', { consoleOrigins });
+    this.storage = new Storage(this, 'Storage', {
+      consoleOrigins,
+      ...(props.recordsTableClass ? { recordsTableClass: props.recordsTableClass } : {}),
+    });
     this.console = new ConsoleHosting(this, 'Console', { accessLogs: this.storage.accessLogs });
     // ClamAV's queue, functions, databases bucket and alarms in a nested stack of their own.
     this.malwareProtection =

@@ -16,6 +16,28 @@ import { guardRule } from './nag.ts';
 export interface StorageProps {
   /** Origins of the console, allowed to PUT uploads and GET originals from the browser. */
   consoleOrigins: readonly string[];
+  /** The records table's class (`-c recordsTableClass=...`); `standard` when not given. */
+  recordsTableClass?: RecordsTableClassChoice;
+}
+
+/**
+ * The records table's classes a deployment may choose; the first is the default. Standard-IA
+ * stores for 60% less and charges 25% more a request unit: over a record's years of keeping it
+ * costs less, at intake more (README, "Storage, all in", has the arithmetic).
+ */
+export const RECORDS_TABLE_CLASSES = ['standard', 'infrequent-access'] as const;
+export type RecordsTableClassChoice = (typeof RECORDS_TABLE_CLASSES)[number];
+
+/** The `recordsTableClass` context value; anything else ends synthesis, naming the choices. */
+export function parseRecordsTableClass(value: unknown): RecordsTableClassChoice {
+  if (value === undefined || value === '') return RECORDS_TABLE_CLASSES[0];
+  const known = RECORDS_TABLE_CLASSES.find((c) => c === value);
+  if (!known) {
+    throw new Error(
+      `recordsTableClass must be one of ${RECORDS_TABLE_CLASSES.join(', ')} (got ${JSON.stringify(value)}); 记录表的表类只能是 ${RECORDS_TABLE_CLASSES.join('、')}`,
+    );
+  }
+  return known;
 }
 
 export type TableId = TableDef['id'];
@@ -57,7 +79,10 @@ export class Storage extends Construct {
     );
 
     const tables: Partial<Record<TableId, dynamodb.Table>> = {};
-    for (const def of TABLES) tables[def.id] = this.table(def);
+    for (const def of TABLES) {
+      const infrequent = def.id === 'Records' && props.recordsTableClass === 'infrequent-access';
+      tables[def.id] = this.table(infrequent ? { ...def, tableClass: 'STANDARD_INFREQUENT_ACCESS' } : def);
+    }
     this.tables = tables as Record<TableId, dynamodb.Table>;
 
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
