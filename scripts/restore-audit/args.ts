@@ -48,12 +48,12 @@ export function parseArgs(argv: readonly string[]): RestoreArgs {
     }).values;
   } catch (err) {
     const why = (err as Error).message;
-    throw new UsageError(`参数有误（${why}）\n${USAGE}`, `${why}\n${USAGE}`);
+    throw new UsageError(`参数有误（${why}）`, `${why}\n${USAGE}`);
   }
   const required = (name: 'bucket' | 'table'): string => {
     const v = values[name];
     if (v === undefined || v === '')
-      throw new UsageError(`缺少 --${name}\n${USAGE}`, `--${name} is required\n${USAGE}`);
+      throw new UsageError(`缺少 --${name}`, `--${name} is required\n${USAGE}`);
     return v;
   };
   const fromDay = validDay('--from', values.from);
