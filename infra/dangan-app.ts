@@ -3,8 +3,8 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTROL_TOWER_SERVICES, controlTowerRulesDir } from './constructs/nag.ts';
-import { parseMalwareScanner } from './constructs/security.ts';
-import { parseRecordsTableClass } from './constructs/storage.ts';
+import { MALWARE_SCANNERS } from './constructs/security.ts';
+import { RECORDS_TABLE_CLASSES } from './constructs/storage.ts';
 import { DEFAULT_CONSOLE_ORIGINS, DEFAULT_MAIL_FROM, DEFAULT_SCHEME, DEFAULT_STACK_NAME } from './shared.ts';
 import { DanganStack } from './stack.ts';
 
@@ -58,8 +58,18 @@ export function createDanganApp(
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
     mailFrom: str('mailFrom') ?? DEFAULT_MAIL_FROM,
     ...(mailIdentity ? { mailIdentity } : {}),
-    malwareScanner: parseMalwareScanner(ctx('malwareScanner')),
-    recordsTableClass: parseRecordsTableClass(ctx('recordsTableClass')),
+    malwareScanner: contextChoice(
+      'malwareScanner',
+      '恶意软件扫描器',
+      MALWARE_SCANNERS,
+      ctx('malwareScanner'),
+    ),
+    recordsTableClass: contextChoice(
+      'recordsTableClass',
+      '记录表的表类',
+      RECORDS_TABLE_CLASSES,
+      ctx('recordsTableClass'),
+    ),
   });
 
   // AWS Solutions rules (cdk-nag) and the AWS Control Tower proactive controls (CloudFormation
@@ -78,6 +88,26 @@ export function createDanganApp(
     );
   }
   return { app, stack };
+}
+
+/**
+ * A context value that names one of a few choices (the first the default when it is not given);
+ * anything else ends synthesis, naming the choices in English and Chinese (`zhName`).
+ */
+export function contextChoice<T extends string>(
+  key: string,
+  zhName: string,
+  choices: readonly [T, ...T[]],
+  value: unknown,
+): T {
+  if (value === undefined || value === '') return choices[0];
+  const known = choices.find((c) => c === value);
+  if (!known) {
+    throw new Error(
+      `${key} must be one of ${choices.join(', ')} (got ${JSON.stringify(value)}); ${zhName}只能是 ${choices.join('、')}`,
+    );
+  }
+  return known;
 }
 
 /** The `consoleOrigins` context value: a list, a JSON array string or a comma-separated string. */

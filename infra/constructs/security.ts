@@ -11,18 +11,6 @@ import { nagResource } from './nag.ts';
 export const MALWARE_SCANNERS = ['guardduty', 'clamav'] as const;
 export type MalwareScannerChoice = (typeof MALWARE_SCANNERS)[number];
 
-/** The `malwareScanner` context value; anything but a known scanner ends synthesis, naming them. */
-export function parseMalwareScanner(value: unknown): MalwareScannerChoice {
-  if (value === undefined || value === '') return MALWARE_SCANNERS[0];
-  const known = MALWARE_SCANNERS.find((s) => s === value);
-  if (!known) {
-    throw new Error(
-      `malwareScanner must be one of ${MALWARE_SCANNERS.join(', ')} (got ${JSON.stringify(value)}); 恶意软件扫描器只能是 ${MALWARE_SCANNERS.join('、')}`,
-    );
-  }
-  return known;
-}
-
 /**
  * Whatever scans intake uploads and writes their `GuardDutyMalwareScanStatus` tag: GuardDuty
  * Malware Protection (below) or the deployment's own ClamAV (clamav-scanner.ts). Its role is

@@ -28,18 +28,6 @@ export interface StorageProps {
 export const RECORDS_TABLE_CLASSES = ['standard', 'infrequent-access'] as const;
 export type RecordsTableClassChoice = (typeof RECORDS_TABLE_CLASSES)[number];
 
-/** The `recordsTableClass` context value; anything else ends synthesis, naming the choices. */
-export function parseRecordsTableClass(value: unknown): RecordsTableClassChoice {
-  if (value === undefined || value === '') return RECORDS_TABLE_CLASSES[0];
-  const known = RECORDS_TABLE_CLASSES.find((c) => c === value);
-  if (!known) {
-    throw new Error(
-      `recordsTableClass must be one of ${RECORDS_TABLE_CLASSES.join(', ')} (got ${JSON.stringify(value)}); 记录表的表类只能是 ${RECORDS_TABLE_CLASSES.join('、')}`,
-    );
-  }
-  return known;
-}
-
 export type TableId = TableDef['id'];
 
 /**

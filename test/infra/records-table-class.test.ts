@@ -3,11 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
-  parseRecordsTableClass,
+  RECORDS_TABLE_CLASSES,
   type RecordsTableClassChoice,
   Storage,
 } from '../../infra/constructs/storage.ts';
-import { createDanganApp } from '../../infra/dangan-app.ts';
+import { contextChoice, createDanganApp } from '../../infra/dangan-app.ts';
 import { cdkContext } from './templates.ts';
 
 /** The table classes the storage construct gives the records and audit tables. */
@@ -46,9 +46,11 @@ describe('the records table class a deployment chooses (-c recordsTableClass)', 
   });
 
   it('ends synthesis on any other value, naming the choices in English and Chinese', () => {
-    expect(parseRecordsTableClass(undefined)).toBe('standard');
-    expect(parseRecordsTableClass('infrequent-access')).toBe('infrequent-access');
-    expect(() => parseRecordsTableClass('STANDARD_INFREQUENT_ACCESS')).toThrow(
+    const choose = (value: unknown) =>
+      contextChoice('recordsTableClass', '记录表的表类', RECORDS_TABLE_CLASSES, value);
+    expect(choose(undefined)).toBe('standard');
+    expect(choose('infrequent-access')).toBe('infrequent-access');
+    expect(() => choose('STANDARD_INFREQUENT_ACCESS')).toThrow(
       /recordsTableClass must be one of standard, infrequent-access[\s\S]*记录表的表类只能是/,
     );
   });
