@@ -207,8 +207,7 @@ export function loanCostOf(
  */
 export async function keptBytesPerDocument(
   b: BenchSystem,
-  tableClass: (table: string) => TableBytes['tableClass'],
-  pitr: (table: string) => boolean,
+  stack: Pick<StackPricing, 'tableClass' | 'pitr'>,
 ): Promise<{ tables: TableBytes[]; auditObjectBytes: number }> {
   const names = b.system.ready.tables as Record<string, string>;
   const measured: {
@@ -252,8 +251,8 @@ export async function keptBytesPerDocument(
   return {
     tables: measured.map((m) => ({
       table: m.table,
-      tableClass: tableClass(m.table),
-      pitr: pitr(m.table),
+      tableClass: stack.tableClass(m.table),
+      pitr: stack.pitr(m.table),
       tableBytes: per(m.tableBytes),
       indexBytes: per(m.indexBytes),
       byKind: Object.fromEntries(

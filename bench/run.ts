@@ -164,7 +164,7 @@ async function intakeOnly(): Promise<void> {
   let kept: Awaited<ReturnType<typeof keptBytesPerDocument>>;
   try {
     workloads = (await intakeWorkloads(b, pricing)).map(([, w]) => w);
-    kept = await keptBytesPerDocument(b, pricing.tableClass, pricing.pitr);
+    kept = await keptBytesPerDocument(b, pricing);
   } finally {
     log('stopping the local system');
     await b.stop();
@@ -388,7 +388,7 @@ async function main(): Promise<void> {
     const intake = await intakeWorkloads(b, pricing);
     newconnRun = intake[0]?.[0];
     workloads = intake.map(([, w]) => w);
-    kept = await keptBytesPerDocument(b, pricing.tableClass, pricing.pitr);
+    kept = await keptBytesPerDocument(b, pricing);
 
     hotKeys = { ...(await measureHotKeys(b, HOTKEY_DOCS, log)), burst: await measureBurst(b, log) };
     for (const line of describeHotKeys(hotKeys)) log(line);

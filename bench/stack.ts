@@ -109,21 +109,17 @@ export function synthesizeStack(): StackFacts {
     (r) => r.ExpirationInDays !== undefined,
   );
 
-  const tableClasses = Object.fromEntries(
-    Object.entries(stack.storage.tables).map(([id, table]) => [
-      id,
-      (props(table.node.defaultChild).TableClass as TableClass | undefined) ?? 'STANDARD',
-    ]),
+  const tables = Object.entries(stack.storage.tables).map(
+    ([id, table]) => [id, props(table.node.defaultChild)] as const,
   );
-
+  const tableClasses = Object.fromEntries(
+    tables.map(([id, p]) => [id, (p.TableClass as TableClass | undefined) ?? 'STANDARD']),
+  );
+  type Pitr = { PointInTimeRecoveryEnabled?: boolean } | undefined;
   const continuousBackups = Object.fromEntries(
-    Object.entries(stack.storage.tables).map(([id, table]) => [
+    tables.map(([id, p]) => [
       id,
-      (
-        props(table.node.defaultChild).PointInTimeRecoverySpecification as
-          | { PointInTimeRecoveryEnabled?: boolean }
-          | undefined
-      )?.PointInTimeRecoveryEnabled === true,
+      (p.PointInTimeRecoverySpecification as Pitr)?.PointInTimeRecoveryEnabled === true,
     ]),
   );
 

@@ -1,8 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentVersion } from '../core/document-history.ts';
 import { ddb } from './clients.ts';
-import { keys } from './dynamo/keys.ts';
-import { queryAll } from './dynamo/query.ts';
+import { recordsUnder } from './dynamo/items.ts';
+import { keys, RECORD_KEYS } from './dynamo/keys.ts';
 import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
 import { tableName } from './env.ts';
 
@@ -44,7 +44,7 @@ export function versionOf(item: Record<string, unknown>): DocumentVersion {
   const statusBefore = item.statusBefore ?? before.status;
   const statusAfter = item.statusAfter ?? after.status;
   return {
-    documentId: String(item.documentId ?? String(item.pk).slice('DOCUMENT#'.length)),
+    documentId: String(item.documentId ?? String(item.pk).slice(RECORD_KEYS.document.pkPrefix.length)),
     changedAt: String(item.changedAt ?? changedAt),
     changedBy: String(item.changedBy),
     kind: item.kind as DocumentVersion['kind'],
@@ -73,11 +73,5 @@ export async function putDocumentVersion(v: DocumentVersion): Promise<boolean> {
 
 /** Every version of a document, oldest first. */
 export async function listDocumentVersions(documentId: string): Promise<DocumentVersion[]> {
-  const items = await queryAll({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': keys.document(documentId).pk, ':prefix': 'V#' },
-    ConsistentRead: true,
-  });
-  return items.map(versionOf);
+  return recordsUnder(keys.document(documentId).pk, 'V#', versionOf);
 }

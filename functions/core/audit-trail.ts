@@ -154,9 +154,19 @@ export function toCsv(events: readonly AuditEvent[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** The folder of a day's copies of the trail, `audit/<yyyy>/<mm>/<dd>/`. */
+export const auditCopyDayPrefix = (day: string): string =>
+  `${AUDIT_COPY_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/`;
+
 /** Key of a batch of the trail copied from the stream: by day, then the batch's first sequence. */
 export function auditCopyKey(day: string, firstSequence: string, lastSequence: string): string {
-  return `${AUDIT_COPY_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/${firstSequence}-${lastSequence}.jsonl`;
+  return `${auditCopyDayPrefix(day)}${firstSequence}-${lastSequence}.jsonl`;
+}
+
+/** The day (`yyyy-mm-dd`) of a copy's key; undefined for anything else under `audit/`. */
+export function dayOfAuditCopy(key: string): string | undefined {
+  const m = new RegExp(`^${AUDIT_COPY_PREFIX}(\\d{4})/(\\d\\d)/(\\d\\d)/[^/]+\\.jsonl$`).exec(key);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
 /**

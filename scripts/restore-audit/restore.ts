@@ -1,11 +1,8 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { AUDIT_COPY_PREFIX } from '../../functions/core/audit-trail.ts';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems } from '../../functions/adapters/dynamo/batch-get.ts';
+import { writtenUnlessConditionFails } from '../../functions/adapters/dynamo/transactions.ts';
+import { AUDIT_COPY_PREFIX, auditCopyDayPrefix, dayOfAuditCopy } from '../../functions/core/audit-trail.ts';
 
 /**
  * Puts the audit trail back from its locked copy in the archive bucket (the audit table's backup:
@@ -38,12 +35,6 @@ export interface RestoreCounts {
   tampering: number;
 }
 
-/** The day of a copy's key, `audit/<yyyy>/<mm>/<dd>/<first>-<last>.jsonl`. */
-export function dayOfCopy(key: string): string | undefined {
-  const m = /^audit\/(\d{4})\/(\d\d)\/(\d\d)\//.exec(key);
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
-}
-
 interface CopyLine {
   change: 'INSERT' | 'MODIFY' | 'REMOVE';
   event: Record<string, unknown> | null;
@@ -56,13 +47,13 @@ const PARALLEL_COPIES = 8;
 export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCounts> {
   const counts: RestoreCounts = { objects: 0, restored: 0, present: 0, tampering: 0 };
   // Keys sort by day: start at the first day's folder, stop past the last one.
-  const startAfter = o.fromDay ? `${AUDIT_COPY_PREFIX}${o.fromDay.replaceAll('-', '/')}` : undefined;
+  const startAfter = o.fromDay ? auditCopyDayPrefix(o.fromDay) : undefined;
   for await (const page of paginateListObjectsV2(
     { client: o.s3 },
     { Bucket: o.bucket, Prefix: AUDIT_COPY_PREFIX, ...(startAfter ? { StartAfter: startAfter } : {}) },
   )) {
-    const keys = (page.Contents ?? []).map((c) => c.Key ?? '').filter((k) => dayOfCopy(k) !== undefined);
-    const wanted = keys.filter((k) => o.toDay === undefined || (dayOfCopy(k) ?? '') <= o.toDay);
+    const keys = (page.Contents ?? []).map((c) => c.Key ?? '').filter((k) => dayOfAuditCopy(k) !== undefined);
+    const wanted = keys.filter((k) => o.toDay === undefined || (dayOfAuditCopy(k) ?? '') <= o.toDay);
     // A page's copies are read a few at a time: each is a GET, a read of its keys and the puts.
     for (let i = 0; i < wanted.length; i += PARALLEL_COPIES) {
       await Promise.all(
@@ -116,31 +107,19 @@ async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts
 const keyOf = (item: Record<string, unknown>) => `${String(item.pk)}\n${String(item.sk)}`;
 
 async function heldKeys(o: RestoreOptions, events: readonly Record<string, unknown>[]): Promise<Set<string>> {
-  const held = new Set<string>();
-  const unique = [...new Map(events.map((e) => [keyOf(e), { pk: e.pk, sk: e.sk }])).values()];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
-    for (let attempt = 0; keys && keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-      const got: BatchGetCommandOutput = await o.ddb.send(
-        new BatchGetCommand({ RequestItems: { [o.table]: { Keys: keys, ProjectionExpression: 'pk, sk' } } }),
-      );
-      for (const item of got.Responses?.[o.table] ?? []) held.add(keyOf(item));
-      keys = got.UnprocessedKeys?.[o.table]?.Keys;
-    }
-  }
-  return held;
+  const keys = events.map((e) => ({ pk: String(e.pk), sk: String(e.sk) }));
+  const held = await batchGetItems(keys, {
+    table: o.table,
+    client: o.ddb,
+    projection: { expression: 'pk, sk' },
+  });
+  return new Set(held.map(keyOf));
 }
 
 /** Appends one event as the trail does (never over one that is there); false when it was there. */
-async function putEvent(o: RestoreOptions, event: Record<string, unknown>): Promise<boolean> {
-  try {
-    await o.ddb.send(
+const putEvent = (o: RestoreOptions, event: Record<string, unknown>): Promise<boolean> =>
+  writtenUnlessConditionFails(() =>
+    o.ddb.send(
       new PutCommand({ TableName: o.table, Item: event, ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
-    return true;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-    throw err;
-  }
-}
+    ),
+  );

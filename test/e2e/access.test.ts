@@ -19,6 +19,7 @@ import { AUDIT_INDEX_SHARDS, auditItem } from '../../functions/adapters/audit.ts
 import { AUDIT_TABLE } from '../../functions/adapters/tables.ts';
 import { API_SCOPE, ROUTES } from '../../functions/catalog.ts';
 import { ensureTables } from '../../infra/local/dynamodb.ts';
+import { PROJECT_ROOT } from '../../infra/shared.ts';
 import { type RestoreCounts, restoreAuditTrail } from '../../scripts/restore-audit/restore.ts';
 import { CALLERS, type Caller, CONTENT, MATRIX } from './access-matrix.ts';
 import {
@@ -1077,7 +1078,7 @@ describe('audit trail', () => {
               into,
             ],
             {
-              cwd: join(import.meta.dirname, '..', '..'),
+              cwd: PROJECT_ROOT,
               env: {
                 ...process.env,
                 AWS_ENDPOINT_URL_S3: system.ready.s3Url,

@@ -3,8 +3,9 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dayOfAuditCopy } from '../../functions/core/audit-trail.ts';
 import { parseArgs } from '../../scripts/restore-audit/args.ts';
-import { dayOfCopy, restoreAuditTrail } from '../../scripts/restore-audit/restore.ts';
+import { restoreAuditTrail } from '../../scripts/restore-audit/restore.ts';
 
 const s3 = new S3Client({ region: 'us-east-1' });
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -96,8 +97,8 @@ describe('restoring the audit trail from its locked copies', () => {
   });
 
   it('names the day of a copy from its key, and nothing else under audit/', () => {
-    expect(dayOfCopy('audit/2026/12/04/1-2.jsonl')).toBe('2026-12-04');
-    expect(dayOfCopy('audit/readme.txt')).toBeUndefined();
+    expect(dayOfAuditCopy('audit/2026/12/04/1-2.jsonl')).toBe('2026-12-04');
+    expect(dayOfAuditCopy('audit/readme.txt')).toBeUndefined();
   });
 });
 

@@ -15,6 +15,8 @@ export async function batchGetItems(
     consistent?: boolean;
     projection?: { expression: string; names?: Record<string, string> };
     table?: string;
+    /** Another client than the functions' (a script's, with its own credentials). */
+    client?: typeof ddb;
   } = {},
 ): Promise<Record<string, unknown>[]> {
   const table = options.table ?? tableName();
@@ -35,7 +37,7 @@ export async function batchGetItems(
     for (let round = 0; pending && pending.length > 0; round++) {
       if (round >= 6) throw new Error('items could not be read: DynamoDB kept keys unprocessed');
       if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
-      const res: BatchGetCommandOutput = await ddb.send(
+      const res: BatchGetCommandOutput = await (options.client ?? ddb).send(
         new BatchGetCommand({
           RequestItems: {
             [table]: {

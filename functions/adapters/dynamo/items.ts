@@ -26,14 +26,19 @@ export async function getRecord<T>(key: ItemKey): Promise<T | undefined> {
 
 /**
  * The records of one partition whose sort key starts with `skPrefix` (a document's holds, a
- * batch's items, versions), in sort-key order, read strongly consistent to the end.
+ * batch's items, versions), in sort-key order, read strongly consistent to the end. `read` turns
+ * an item into its record (keys taken off unless a record is read from them, as a version is).
  */
-export async function recordsUnder<T>(pk: string, skPrefix: string): Promise<T[]> {
+export async function recordsUnder<T>(
+  pk: string,
+  skPrefix: string,
+  read: (item: Record<string, unknown>) => T = strip<T>,
+): Promise<T[]> {
   const items = await queryAll({
     TableName: tableName(),
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
     ConsistentRead: true,
   });
-  return items.map((item) => strip<T>(item));
+  return items.map(read);
 }
