@@ -23,6 +23,7 @@ const LONGEST_FIRST = [
   'test/e2e/crash.test.ts',
   'test/e2e/disposal.test.ts',
   'test/e2e/uploads-async.test.ts',
+  'test/browser/borrower.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
@@ -42,10 +43,11 @@ class LongestFirst extends BaseSequencer {
 }
 
 /**
- * Three groups, one after the other. Files that run in this process (units, the synthesized
- * stack, the local stand-ins) and the end-to-end files, each of which drives a local system of
- * its own, use both cores; the browser files run one at a time, since a browser beside another
- * system's JVM leaves too little of a 2-core machine for the console's timing.
+ * Three groups, one after the other, each on two workers. Files that run in this process (units,
+ * the synthesized stack, the local stand-ins), then the end-to-end files, each of which drives a
+ * local system of its own, then the browser files, each with a system and a Chromium of its own:
+ * a browser file waits on the console more than it computes (one at a time used about one core
+ * of two), and its polls allow for a loaded machine.
  */
 export default defineConfig({
   test: {
@@ -53,6 +55,7 @@ export default defineConfig({
     sequence: { sequencer: LongestFirst },
     hookTimeout: 120_000,
     pool: 'forks',
+    maxWorkers: 2,
     // Handlers log as JSON; tests keep warnings and errors only. Unit tests sign page tokens
     // with a key of their own (a local system and a stack each make theirs).
     env: { POWERTOOLS_LOG_LEVEL: 'WARN', PAGE_TOKEN_KEY: 'unit-test-page-token-key' },
@@ -62,7 +65,6 @@ export default defineConfig({
         test: {
           name: 'in-process',
           include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/local/**/*.test.ts'],
-          maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
       },
@@ -71,7 +73,6 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
@@ -80,7 +81,6 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          maxWorkers: 1,
           sequence: { groupOrder: 2 },
         },
       },
