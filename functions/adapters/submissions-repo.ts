@@ -21,7 +21,6 @@ export function submissionItem(s: Submission) {
   return {
     ...keys.submission(s.submissionId),
     entity: 'submission',
-    ...entries.submissionOfCustomer(s.customerId, s.createdAt),
     ...entries.submissionOfClerk(s.createdBy, s.createdAt),
     ...s,
   };

@@ -10,12 +10,16 @@
  * | customer version     | CUSTOMER#<id>             | V#<000001>         | -                                        | -                                      |
  * | customer number      | CUSTOMERNO#<no>           | CUSTOMERNO         | -                                        | -                                      |
  * | customer region      | REGIONS                   | REGION#<region>    | -                                        | -                                      |
- * | submission           | SUBMISSION#<id>           | SUBMISSION         | CUSTOMER#<customerId> / SUBMISSION#<ts>  | CLERK#<sub> / <createdAt>              |
+ * | submission           | SUBMISSION#<id>           | SUBMISSION         | -                                        | CLERK#<sub> / <createdAt>              |
  * | document             | DOCUMENT#<id>             | DOCUMENT           | - (its submission lists its ids)         | CUSTOMER#<customerId> / DOCUMENT#<ts>  |
  * | archive code         | ARCHIVECODE#<code>        | ARCHIVECODE        | -                                        | -                                      |
  * | code sequence        | SEQUENCE#<code prefix>    | SEQUENCE           | -                                        | -                                      |
  * | sequence reservation | RESERVATION#<submissionId> | SEQUENCE#<code prefix> | -                                    | -                                      |
- * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role>#<0..3> / <createdAt>#<id> (sparse: removed when decided; sharded by task id) | SUBJECT#<subjectId> / TASK#<ts> |
+ * | task                 | TASK#<id>                 | TASK               | OPENTASKS#<role>#<0..3> / <createdAt>#<id> (sparse: removed when decided; sharded by task id) | -                                      |
+ *
+ * Every index entry is one a query reads: an entry costs a write unit when its item is put and
+ * its bytes as long as the item is kept (a submission's customer and a task's subject are on the
+ * items, and nothing lists them by those).
  *
  * A code sequence holds `last` (the last item number taken) and `free` (numbers an archiving that
  * failed gave back, taken first by the next reservation), nothing per submission at rest, so it

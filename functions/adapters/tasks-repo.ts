@@ -26,7 +26,6 @@ export function taskItem(t: TaskRecord) {
     ...keys.task(t.taskId),
     entity: 'task',
     ...(t.status === 'OPEN' ? entries.openTask(t.role, t.createdAt, t.taskId) : {}),
-    ...entries.taskOfSubject(t.subjectId, t.createdAt, t.taskId),
     ...t,
   };
 }

@@ -242,7 +242,6 @@ describe('intake-open-review step', () => {
       requesterSub: USERS.clerk.sub,
       dueAt: '2026-03-05T08:00:00.000Z',
       gsi1pk: expect.stringMatching(/^OPENTASKS#reviewer#[0-3]$/),
-      gsi2pk: `SUBJECT#${SUBMISSION_ID}`,
       summary: {
         customerNo: '1000000001',
         customerName: '张三',
@@ -252,6 +251,8 @@ describe('intake-open-review step', () => {
       },
     });
     expect(String(put?.Put?.Item?.gsi1sk)).toMatch(new RegExp(`#${TASK_ID}$`));
+    // Found through the open-task index only: no entry by subject, which nothing reads.
+    expect(put?.Put?.Item?.gsi2pk).toBeUndefined();
     expect(update?.Update?.Key).toEqual(SUB_KEY);
     expect(update?.Update?.ConditionExpression).toBe(
       '#status IN (:validated, :review) AND attempt = :attempt',

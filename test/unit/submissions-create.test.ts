@@ -107,9 +107,10 @@ describe('POST /submissions', () => {
       customerNo: '1000000001',
       businessEvent: 'NEWCONN',
       documentIds: out.documents.map((d) => d.documentId),
-      gsi1pk: `CUSTOMER#${CUSTOMER_ID}`,
       gsi2pk: `CLERK#${USERS.clerk.sub}`,
     });
+    // Listed by its clerk only: no entry by customer, which nothing reads.
+    expect(sub?.Item?.gsi1pk).toBeUndefined();
     for (const [i, d] of out.documents.entries()) {
       const put = items[i + 1]?.Put;
       expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');

@@ -124,10 +124,6 @@ export const entries = {
     gsi1sk: `${nameSortKey}#${customerId}`,
   }),
   customersOfRegion: (region: string) => `CUSTOMERS#${region}`,
-  submissionOfCustomer: (customerId: string, createdAt: string) => ({
-    gsi1pk: `CUSTOMER#${customerId}`,
-    gsi1sk: `SUBMISSION#${createdAt}`,
-  }),
   submissionOfClerk: (clerkSub: string, createdAt: string) => ({
     gsi2pk: clerksPartition(clerkSub),
     gsi2sk: createdAt,
@@ -139,10 +135,6 @@ export const entries = {
   openTask: (role: string, createdAt: string, taskId: string) => ({
     gsi1pk: shardKey(openTasksOf(role), taskId, OPEN_TASK_SHARDS),
     gsi1sk: `${createdAt}#${taskId}`,
-  }),
-  taskOfSubject: (subjectId: string, createdAt: string, taskId: string) => ({
-    gsi2pk: `SUBJECT#${subjectId}`,
-    gsi2sk: `TASK#${createdAt}#${taskId}`,
   }),
   /** The due-date entry of a document due on `day` (`YYYY-MM-DD`): partitioned by month. */
   due: (day: string, documentId: string) => ({
