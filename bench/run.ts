@@ -110,9 +110,10 @@ const THROUGHPUT_PER_CLIENT = 2;
 const ONLY = process.env.BENCH_ONLY;
 // `BENCH_RECORDS_TABLE_CLASS=infrequent-access` prices the stack as `-c recordsTableClass=...`
 // would deploy it; results.json holds the default stack's figures, so it is never written then.
-if (process.env.BENCH_RECORDS_TABLE_CLASS !== undefined && process.env.BENCH_UPDATE === '1')
+const RECORDS_TABLE_CLASS = process.env.BENCH_RECORDS_TABLE_CLASS;
+if (RECORDS_TABLE_CLASS !== undefined && process.env.BENCH_UPDATE === '1')
   throw new Error('BENCH_RECORDS_TABLE_CLASS prices another deployment: leave BENCH_UPDATE unset');
-if (process.env.BENCH_RECORDS_TABLE_CLASS !== undefined && ONLY !== 'intake')
+if (RECORDS_TABLE_CLASS !== undefined && ONLY !== 'intake')
   throw new Error('BENCH_RECORDS_TABLE_CLASS goes with BENCH_ONLY=intake (the intake and storage figures)');
 const ONLY_KNOWN = ['intake', 'bundles', 'hotkeys', 'dashboard', 'import'];
 if (ONLY !== undefined && !ONLY_KNOWN.includes(ONLY))
@@ -156,7 +157,7 @@ async function intakeWorkloads(b: BenchSystem, pricing: StackPricing): Promise<[
 
 /** The intake cost workloads alone, printed (see BENCH_ONLY above). */
 async function intakeOnly(): Promise<void> {
-  const stack = synthesizeStack();
+  const stack = synthesizeStack(RECORDS_TABLE_CLASS ? { recordsTableClass: RECORDS_TABLE_CLASS } : {});
   const pricing = stackPricing(stack, lastColdStart());
   log('starting the local system with meters');
   const b = await startBenchSystem();

@@ -46,22 +46,17 @@ const placeholder = (name: string, value: unknown): string => {
   return `bench-${name.toLowerCase().replace(/_/g, '-')}`;
 };
 
-export function synthesizeStack(): StackFacts {
+/**
+ * The stack as `npx cdk synth` builds it, or with `context` added: a deployment's choice priced
+ * instead of the default (`recordsTableClass`, bench/run.ts; never written to results.json).
+ */
+export function synthesizeStack(context: Json = {}): StackFacts {
   const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
     context: Json;
   };
   const outdir = mkdtempSync(join(tmpdir(), 'dangan-bench-synth-'));
-  // A deployment's choice priced instead of the default (bench/run.ts: never written to results).
-  const recordsTableClass = process.env.BENCH_RECORDS_TABLE_CLASS;
   const { app, stack } = createDanganApp(
-    {
-      context: {
-        ...cdkJson.context,
-        'aws:cdk:bundling-stacks': [],
-        ...(recordsTableClass ? { recordsTableClass } : {}),
-      },
-      outdir,
-    },
+    { context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context }, outdir },
     { controlTower: false },
   );
   let synthError: string | undefined;

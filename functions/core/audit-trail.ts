@@ -163,9 +163,11 @@ export function auditCopyKey(day: string, firstSequence: string, lastSequence: s
   return `${auditCopyDayPrefix(day)}${firstSequence}-${lastSequence}.jsonl`;
 }
 
+const AUDIT_COPY_KEY = new RegExp(`^${AUDIT_COPY_PREFIX}(\\d{4})/(\\d\\d)/(\\d\\d)/[^/]+\\.jsonl$`);
+
 /** The day (`yyyy-mm-dd`) of a copy's key; undefined for anything else under `audit/`. */
 export function dayOfAuditCopy(key: string): string | undefined {
-  const m = new RegExp(`^${AUDIT_COPY_PREFIX}(\\d{4})/(\\d\\d)/(\\d\\d)/[^/]+\\.jsonl$`).exec(key);
+  const m = AUDIT_COPY_KEY.exec(key);
   return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 

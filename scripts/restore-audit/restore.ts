@@ -52,8 +52,11 @@ export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCount
     { client: o.s3 },
     { Bucket: o.bucket, Prefix: AUDIT_COPY_PREFIX, ...(startAfter ? { StartAfter: startAfter } : {}) },
   )) {
-    const keys = (page.Contents ?? []).map((c) => c.Key ?? '').filter((k) => dayOfAuditCopy(k) !== undefined);
-    const wanted = keys.filter((k) => o.toDay === undefined || (dayOfAuditCopy(k) ?? '') <= o.toDay);
+    const copies = (page.Contents ?? []).flatMap((c) => {
+      const day = dayOfAuditCopy(c.Key ?? '');
+      return day === undefined ? [] : [{ key: c.Key as string, day }];
+    });
+    const wanted = copies.filter((c) => o.toDay === undefined || c.day <= o.toDay).map((c) => c.key);
     // A page's copies are read a few at a time: each is a GET, a read of its keys and the puts.
     for (let i = 0; i < wanted.length; i += PARALLEL_COPIES) {
       await Promise.all(
@@ -64,7 +67,7 @@ export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCount
         }),
       );
     }
-    if (wanted.length < keys.length) break;
+    if (wanted.length < copies.length) break;
   }
   return counts;
 }
