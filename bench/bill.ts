@@ -9,6 +9,8 @@ import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { TABLES } from '../functions/adapters/tables.ts';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, TABLE_STREAMS } from '../functions/catalog.ts';
+import { AUDIT_COPY_PREFIX } from '../functions/core/audit-trail.ts';
+import { HISTORY_PREFIX } from '../functions/core/document-history.ts';
 import { s3ClientFor } from '../test/e2e/client.ts';
 import type { ColdStartResult } from './coldstart.ts';
 import {
@@ -201,14 +203,15 @@ export function loanCostOf(
 /**
  * What the archive keeps per archived document, from every item and object the run wrote: the
  * bytes of each table and its index entries (an ALL index holds the whole item, a KEYS_ONLY index
- * the index and table keys, an INCLUDE index those and the attributes it names), and the audit
- * trail's locked copies under `audit/` in the archive bucket. Customers, tasks and the rest count
+ * the index and table keys, an INCLUDE index those and the attributes it names), the audit
+ * trail's locked copies under `audit/` and the documents' versions under `history/` in the archive
+ * bucket. Customers, tasks and the rest count
  * too: they describe the documents; transient items (`isTransient`) do not.
  */
 export async function keptBytesPerDocument(
   b: BenchSystem,
   stack: Pick<StackPricing, 'tableClass' | 'pitr'>,
-): Promise<{ tables: TableBytes[]; auditObjectBytes: number }> {
+): Promise<{ tables: TableBytes[]; auditObjectBytes: number; historyObjectBytes: number }> {
   const names = b.system.ready.tables as Record<string, string>;
   const measured: {
     table: string;
@@ -238,14 +241,19 @@ export async function keptBytesPerDocument(
     }
     measured.push({ table: def.id, tableBytes, indexBytes, byKind });
   }
-  let auditObjectBytes = 0;
   const s3 = s3ClientFor(b.system);
-  for await (const page of paginateListObjectsV2(
-    { client: s3 },
-    { Bucket: b.system.ready.archiveBucket, Prefix: 'audit/' },
-  )) {
-    for (const o of page.Contents ?? []) auditObjectBytes += o.Size ?? 0;
-  }
+  const bytesUnder = async (prefix: string) => {
+    let bytes = 0;
+    for await (const page of paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: b.system.ready.archiveBucket, Prefix: prefix },
+    )) {
+      for (const o of page.Contents ?? []) bytes += o.Size ?? 0;
+    }
+    return bytes;
+  };
+  const auditObjectBytes = await bytesUnder(AUDIT_COPY_PREFIX);
+  const historyObjectBytes = await bytesUnder(HISTORY_PREFIX);
   s3.destroy();
   const per = (v: number) => (archived === 0 ? Number.NaN : v / archived);
   return {
@@ -262,6 +270,7 @@ export async function keptBytesPerDocument(
       ),
     })),
     auditObjectBytes: per(auditObjectBytes),
+    historyObjectBytes: per(historyObjectBytes),
   };
 }
 
@@ -307,6 +316,7 @@ export function storageInput(stack: StackFacts, kept: Awaited<ReturnType<typeof 
     intakeExpiryDays: stack.lifecycle.intakeExpiryDays ?? 30,
     metadata: kept.tables,
     auditObjectBytesPerDocument: kept.auditObjectBytes,
+    historyObjectBytesPerDocument: kept.historyObjectBytes,
   };
 }
 
@@ -466,12 +476,14 @@ export function costResults(
         .map(
           (x) =>
             `$${round(x.allInPerTbMonth, 2)} (${x.region}: originals $${round(x.archivedPerTbMonth, 2)}, ` +
-            `DynamoDB $${round(x.metadataPerTbMonth, 2)}, audit copies $${round(x.auditObjectsPerTbMonth, 2)})`,
+            `DynamoDB $${round(x.metadataPerTbMonth, 2)}, audit copies $${round(x.auditObjectsPerTbMonth, 2)}, ` +
+            `document versions $${round(x.historyObjectsPerTbMonth, 2)})`,
         )
         .join('; '),
       `${MEAN_SCAN_BYTES / 1024} KB mean scan; DynamoDB items, index entries and PITR (where a table has it) measured from what the ` +
         `run wrote (${round(keptTotal, 0)} bytes per archived document), audit copies ` +
-        `${round(kept.auditObjectBytes, 0)} bytes per document in S3 Standard`,
+        `${round(kept.auditObjectBytes, 0)} and document versions ${round(kept.historyObjectBytes, 0)} bytes per ` +
+        'document in S3 Standard',
     ),
   ];
   return {

@@ -690,6 +690,8 @@ export interface StorageModelInput {
   metadata: readonly TableBytes[];
   /** Audit events kept as objects (the locked copies), bytes per archived document, in S3 Standard. */
   auditObjectBytesPerDocument: number;
+  /** Document versions kept as objects under `history/`, bytes per archived document, in S3 Standard. */
+  historyObjectBytesPerDocument: number;
 }
 
 export interface StorageModel {
@@ -708,6 +710,8 @@ export interface StorageModel {
   metadataByTable: Record<string, number>;
   /** $ per TB-month of originals for their audit events kept as S3 objects. */
   auditObjectsPerTbMonth: number;
+  /** $ per TB-month of originals for their documents' versions kept as S3 objects. */
+  historyObjectsPerTbMonth: number;
   /** Originals past the transition and everything that describes them, per TB-month. */
   allInPerTbMonth: number;
   /** First year of one TB ingested: Standard, then Glacier IR, transition, intake copy, metadata. */
@@ -740,15 +744,18 @@ export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
     m.metadata.map((t) => [t.table, objectsPerTb * metadataGbMonthUsd(t, p)]),
   );
   const metadataPerTbMonth = Object.values(metadataByTable).reduce((a, v) => a + v, 0);
-  const auditObjectsPerTbMonth =
-    ((objectsPerTb * m.auditObjectBytesPerDocument) / GB) * p.s3.standard.storageGbMonthUsd;
+  // Objects under 128 KB stay in S3 Standard: the lifecycle rule's default minimum size.
+  const smallObjectsPerTbMonth = (bytesPerDocument: number) =>
+    ((objectsPerTb * bytesPerDocument) / GB) * p.s3.standard.storageGbMonthUsd;
+  const auditObjectsPerTbMonth = smallObjectsPerTbMonth(m.auditObjectBytesPerDocument);
+  const historyObjectsPerTbMonth = smallObjectsPerTbMonth(m.historyObjectBytesPerDocument);
   const standardMonths = m.transitionDays / 30;
   const firstYearPerTb =
     standardPerTbMonth * standardMonths +
     archivedPerTbMonth * (12 - standardMonths) +
     transitionPerTb +
     intakeCopyPerTb +
-    (metadataPerTbMonth + auditObjectsPerTbMonth) * 12;
+    (metadataPerTbMonth + auditObjectsPerTbMonth + historyObjectsPerTbMonth) * 12;
   return {
     objectsPerTb,
     standardPerTbMonth,
@@ -758,7 +765,9 @@ export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
     metadataPerTbMonth,
     metadataByTable,
     auditObjectsPerTbMonth,
-    allInPerTbMonth: archivedPerTbMonth + metadataPerTbMonth + auditObjectsPerTbMonth,
+    historyObjectsPerTbMonth,
+    allInPerTbMonth:
+      archivedPerTbMonth + metadataPerTbMonth + auditObjectsPerTbMonth + historyObjectsPerTbMonth,
     firstYearPerTb,
   };
 }

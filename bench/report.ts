@@ -195,7 +195,8 @@ export function renderMarkdown(r: Results): string {
       'tasks) project keys only: a change that leaves those index keys as they were writes nothing to them, ' +
       'and an entry costs one unit whatever the item weighs (their readers read the items with BatchGetItem). A document ' +
       'is written three times (created, upload recorded, archived with its code), plus its archive-code item ' +
-      'and a version per change (document-history); the validation results live on the submission (its ' +
+      '(its versions are S3 objects, one PUT per change by document-history: no write unit, and S3 ' +
+      "Standard's storage instead of the table's with PITR); the validation results live on the submission (its " +
       'problems name document and check), and each archive-code sequence takes two small UpdateItems per ' +
       'submission that cannot lose a race (one adds to whatever the last number is, the other clears that take ' +
       "once the submission's own reservation item holds the numbers; releasing deletes that item and leaves the " +
@@ -203,7 +204,7 @@ export function renderMarkdown(r: Results): string {
       `(${num(a.breakdown.errors.refusedUnits / a.documentsArchived)} refused units per document, ` +
       `${usd(refusedUsd(a))} per 1,000 documents). The ` +
       'per-function table shows where the rest goes. Levers left: fewer writes per document (the upload ' +
-      'record, a version item per change in document-history). ' +
+      'record). ' +
       'The upload record carries its own audit event (document.uploaded, in the same transaction, about two ' +
       'units per document). No document version repeats the audit trail in full: submission.created holds ' +
       "each document's id, type, checksum and size but not its title, file name or content type, and " +
@@ -334,7 +335,8 @@ export function renderMarkdown(r: Results): string {
       `document, measured from every item and object it wrote: ${num(keptTotal, 4)} bytes of DynamoDB items and ` +
       'index entries (100 bytes of overhead each; an ALL index holds the whole item, a KEYS_ONLY index its ' +
       'keys, an INCLUDE index its keys and the attributes it names) ' +
-      `and ${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock (S3 Standard: objects under ` +
+      `${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock and ` +
+      `${num(s.kept.historyObjectBytes ?? 0, 4)} bytes of document versions under \`history/\` (S3 Standard: objects under ` +
       "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on a table's own data, " +
       'not its global secondary indexes; the audit table has none, its locked copies being its backup.',
     table(
@@ -377,6 +379,10 @@ export function renderMarkdown(r: Results): string {
         [
           'audit copies in S3, per TB of originals per month',
           ...s.regions.map((x) => usd(x.auditObjectsPerTbMonth)),
+        ],
+        [
+          'document versions in S3, per TB of originals per month',
+          ...s.regions.map((x) => usd(x.historyObjectsPerTbMonth ?? 0)),
         ],
         [
           '**all in, per TB-month past the transition**',

@@ -170,7 +170,7 @@ export interface Results {
     regions: (StorageModel & { region: string })[];
     meanScanBytes: number;
     /** What the archive keeps per archived document, measured from the run's items and objects. */
-    kept: { tables: TableBytes[]; auditObjectBytes: number };
+    kept: { tables: TableBytes[]; auditObjectBytes: number; historyObjectBytes: number };
     archiveClass: string;
   };
   throughput: ThroughputResult & {

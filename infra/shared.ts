@@ -150,7 +150,8 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
     // Readers check the scan result before trusting an upload.
     if (access.intake !== 'presign') env[ENV.malwareTag] = MALWARE_SCAN_TAG;
   }
-  if (access.archive || access.disposal || access.handovers) env[ENV.archiveBucket] = r.archiveBucket;
+  if (access.archive || access.disposal || access.handovers || access.history)
+    env[ENV.archiveBucket] = r.archiveBucket;
   if (access.pageTokens) env[ENV.pageTokenKey] = r.pageTokenKey;
   if (access.readAlarms && r.alarmNamePrefix !== undefined) env[ENV.alarmNamePrefix] = r.alarmNamePrefix;
   // Unsubscribe links are signed with the same key, under a label of their own.

@@ -32,7 +32,7 @@ export interface ArchivedCopy {
  * already known enter the due-date index (gsi3).
  */
 export async function completeArchive(
-  submission: Pick<Submission, 'submissionId' | 'customerId'>,
+  submission: Pick<Submission, 'submissionId'>,
   executionArn: string,
   copies: readonly ArchivedCopy[],
   decidedBy: string,
@@ -47,17 +47,10 @@ export async function completeArchive(
       items.push({
         Put: {
           TableName: table,
-          Item: {
-            ...keys.archiveCode(c.archiveCode),
-            entity: 'archive-code',
-            archiveCode: c.archiveCode,
-            documentId: c.documentId,
-            submissionId,
-            customerId: submission.customerId,
-            sequenceKey: c.sequenceKey,
-            seq: c.seq,
-            assignedAt: c.archivedAt,
-          },
+          // The guard that makes a code unique, kept as long as the archive: it names its
+          // document and nothing else (the code, its sequence and when it was given are on the
+          // document, in the same transaction).
+          Item: { ...keys.archiveCode(c.archiveCode), documentId: c.documentId },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });

@@ -1,27 +1,22 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentVersion } from '../core/document-history.ts';
-import { ddb } from './clients.ts';
-import { recordsUnder } from './dynamo/items.ts';
-import { keys, RECORD_KEYS } from './dynamo/keys.ts';
-import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
-import { tableName } from './env.ts';
+import { byVersionOrder, documentHistoryPrefix, documentVersionKey } from '../core/document-history.ts';
+import { readText } from './aws-http.ts';
+import { archiveBucket } from './env.ts';
+import { s3 } from './s3-client.ts';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from './s3-commands.ts';
 
 /**
- * Document versions in the records table: `DOCUMENT#<id>` / `V#<changedAt>#<sequence, 40 digits>`,
- * beside the document item. Written once per stream record (a redelivery finds its version there).
+ * Document versions in the archive bucket (layout in core/document-history.ts): one object per
+ * version, written once per stream record; a redelivered change finds its object there.
  *
- * A version is kept for as long as its document, in the Standard table with PITR, so the item
- * holds only what its keys do not already say: the document, the time and the sequence are in the
- * keys, the changed fields are the names in `before` and `after`, and a status that changed is in
- * them too. Versions written before kept all of these; they read the same.
+ * The object holds only what its key does not already say: the document is in the key, the
+ * changed fields are the names in `before` and `after`, and a status that changed is in them too.
  */
 
-const versionSk = (v: Pick<DocumentVersion, 'changedAt' | 'sequence'>) =>
-  `V#${v.changedAt}#${v.sequence.padStart(40, '0')}`;
-
-export function versionItem(v: DocumentVersion): Record<string, unknown> {
+/** The stored body of a version. */
+export function versionBody(v: DocumentVersion): Record<string, unknown> {
   return {
-    ...keys.documentVersion(v.documentId, versionSk(v)),
+    changedAt: v.changedAt,
     changedBy: v.changedBy,
     kind: v.kind,
     // The status before and after is in `before`/`after` when it changed; else kept as it was.
@@ -33,45 +28,78 @@ export function versionItem(v: DocumentVersion): Record<string, unknown> {
       : {}),
     before: v.before,
     after: v.after,
+    sequence: v.sequence,
   };
 }
 
-export function versionOf(item: Record<string, unknown>): DocumentVersion {
-  const sk = String(item.sk);
-  const [, changedAt = '', sequence = ''] = sk.split('#');
-  const before = (item.before ?? {}) as Record<string, unknown>;
-  const after = (item.after ?? {}) as Record<string, unknown>;
-  const statusBefore = item.statusBefore ?? before.status;
-  const statusAfter = item.statusAfter ?? after.status;
+/** A version of `documentId` from its stored body. */
+export function versionOf(documentId: string, body: Record<string, unknown>): DocumentVersion {
+  const before = (body.before ?? {}) as Record<string, unknown>;
+  const after = (body.after ?? {}) as Record<string, unknown>;
+  const statusBefore = body.statusBefore ?? before.status;
+  const statusAfter = body.statusAfter ?? after.status;
   return {
-    documentId: String(item.documentId ?? String(item.pk).slice(RECORD_KEYS.document.pkPrefix.length)),
-    changedAt: String(item.changedAt ?? changedAt),
-    changedBy: String(item.changedBy),
-    kind: item.kind as DocumentVersion['kind'],
+    documentId,
+    changedAt: String(body.changedAt),
+    changedBy: String(body.changedBy),
+    kind: body.kind as DocumentVersion['kind'],
     ...(typeof statusBefore === 'string' ? { statusBefore } : {}),
     ...(typeof statusAfter === 'string' ? { statusAfter } : {}),
-    changed:
-      (item.changed as string[] | undefined) ??
-      [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(),
+    changed: [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(),
     before,
     after,
-    sequence: String(item.sequence ?? sequence),
+    sequence: String(body.sequence),
   };
 }
 
+/** Writes a version unless its object exists (a redelivered change): false when it did. */
 export async function putDocumentVersion(v: DocumentVersion): Promise<boolean> {
-  return writtenUnlessConditionFails(() =>
-    ddb.send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: versionItem(v),
-        ConditionExpression: 'attribute_not_exists(pk)',
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: archiveBucket(),
+        Key: documentVersionKey(v),
+        Body: JSON.stringify(versionBody(v)),
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
       }),
-    ),
-  );
+    );
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'PreconditionFailed') return false;
+    throw err;
+  }
 }
+
+/** How many versions are read at once. */
+const READ_CONCURRENCY = 8;
 
 /** Every version of a document, oldest first. */
 export async function listDocumentVersions(documentId: string): Promise<DocumentVersion[]> {
-  return recordsUnder(keys.document(documentId).pk, 'V#', versionOf);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: archiveBucket(),
+        Prefix: documentHistoryPrefix(documentId),
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    keys.push(...page.Contents.map((c) => c.Key));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const versions: DocumentVersion[] = [];
+  for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+    const read = await Promise.all(
+      keys.slice(i, i + READ_CONCURRENCY).map((key) => readVersion(documentId, key)),
+    );
+    versions.push(...read);
+  }
+  return versions.sort(byVersionOrder);
+}
+
+async function readVersion(documentId: string, key: string): Promise<DocumentVersion> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: archiveBucket(), Key: key }));
+  return versionOf(documentId, JSON.parse(await readText(Body)) as Record<string, unknown>);
 }

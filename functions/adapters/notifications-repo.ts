@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEvent, NotificationPreferences } from '../core/notifications.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
-import { getRecord, strip } from './dynamo/items.ts';
+import { expiresAtAfter, getRecord, strip } from './dynamo/items.ts';
 import { DIGEST_QUEUE, keys } from './dynamo/keys.ts';
 import { queryAll } from './dynamo/query.ts';
 import { transact, transactUnlessLost, writtenUnlessConditionFails } from './dynamo/transactions.ts';
@@ -46,7 +46,7 @@ export type Claim = 'claimed' | 'done' | 'in-flight';
 
 /** The table's TTL attribute (`expiresAt`, epoch seconds) for a once-only record kept `days`. */
 const expiry = (at: Date, days: number | undefined): { expiresAt?: number } =>
-  days === undefined ? {} : { expiresAt: Math.floor(at.getTime() / 1000) + days * 86_400 };
+  days === undefined ? {} : { expiresAt: expiresAtAfter(at, days) };
 
 /**
  * Claims the sending of `eventKey` to `sub`: `done` when it was sent or queued before (a

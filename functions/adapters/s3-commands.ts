@@ -153,6 +153,8 @@ export interface PutObjectInput extends ObjectAddress {
   ChecksumSHA256?: string;
   ObjectLockMode?: 'COMPLIANCE' | 'GOVERNANCE';
   ObjectLockRetainUntilDate?: Date;
+  /** `*`: written only if the key holds no object yet (412 PreconditionFailed otherwise). */
+  IfNoneMatch?: '*';
 }
 
 export class PutObjectCommand extends S3Command<PutObjectInput, { VersionId?: string; ETag?: string }> {
@@ -184,6 +186,7 @@ export class PutObjectCommand extends S3Command<PutObjectInput, { VersionId?: st
         ...metadataHeaders(input.Metadata),
         'x-amz-checksum-sha256': checksum,
         ...(input.ObjectLockMode ? { 'x-amz-object-lock-mode': input.ObjectLockMode } : {}),
+        ...(input.IfNoneMatch ? { 'if-none-match': input.IfNoneMatch } : {}),
         ...(input.ObjectLockRetainUntilDate
           ? { 'x-amz-object-lock-retain-until-date': input.ObjectLockRetainUntilDate.toISOString() }
           : {}),

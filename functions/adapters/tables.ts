@@ -21,6 +21,11 @@
  * its bytes as long as the item is kept (a submission's customer and a task's subject are on the
  * items, and nothing lists them by those).
  *
+ * An archive code's item holds its document's id alone: it exists so a code is given once, and
+ * everything else about the code is on the document. A task DONE or EXPIRED carries `expiresAt`
+ * and leaves the table CLOSED_TASK_KEPT_DAYS (functions/core/tasks.ts) after it closed; its
+ * decision stays in the audit trail.
+ *
  * A code sequence holds `last` (the last item number taken) and `free` (numbers an archiving that
  * failed gave back, taken first by the next reservation), nothing per submission at rest, so it
  * stays small and each write of it costs one unit. What a submission being archived reserved is
@@ -99,9 +104,9 @@
  * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket, which is
  * also its backup (`backup: 'locked-copies'`: no PITR; `npm run restore-audit` puts events back).
  *
- * Records table stream (new and old images) feeds document versions: `DOCUMENT#<id>` /
- * `V#<iso time>#<stream sequence>` (see functions/core/document-history.ts), and tasks just
- * opened to the notifier (functions/events/notify.ts).
+ * Records table stream (new and old images) feeds document versions, kept as objects in the
+ * archive bucket under `history/<documentId>/` (functions/core/document-history.ts), and tasks
+ * just opened to the notifier (functions/events/notify.ts).
  *
  * Accounts table (staff accounts, functions/core/accounts.ts): pk `USER#<sub>`, sk `ACCOUNT`;
  * gsi1 `ACCOUNTS` / `<username>` lists them by name.

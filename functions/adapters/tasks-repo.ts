@@ -1,7 +1,7 @@
-import type { Decision, TaskRecord } from '../core/tasks.ts';
+import { CLOSED_TASK_KEPT_DAYS, type Decision, type TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
-import { getRecord, strip } from './dynamo/items.ts';
+import { expiresAtAfter, getRecord, strip } from './dynamo/items.ts';
 import { entries, INDEX, keys, openTaskKeys } from './dynamo/keys.ts';
 import { queryPage } from './dynamo/query.ts';
 import {
@@ -16,8 +16,12 @@ import { tableName } from './env.ts';
 /**
  * Workflow tasks in the records table (layout in tables.ts): an open task is in the sparse
  * open-task index of its role until it is decided or expires; its token never leaves the table
- * except to the step that answers the workflow.
+ * except to the step that answers the workflow. A task DONE or EXPIRED carries the TTL attribute
+ * (`closedTaskExpiry`) and leaves the table CLOSED_TASK_KEPT_DAYS later; reopening takes it off.
  */
+
+/** `expiresAt` of a task closed at `at` (ISO time). */
+const closedTaskExpiry = (at: string): number => expiresAtAfter(new Date(at), CLOSED_TASK_KEPT_DAYS);
 
 export const getTask = (id: string) => getRecord<TaskRecord>(keys.task(id));
 
@@ -127,9 +131,14 @@ export async function expireOpenTask(taskId: string, at: string): Promise<boolea
     TableName: tableName(),
     Key: keys.task(taskId),
     ConditionExpression: '#status = :open',
-    UpdateExpression: 'SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk',
+    UpdateExpression: 'SET #status = :expired, expiredAt = :at, expiresAt = :ttl REMOVE gsi1pk, gsi1sk',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':open': 'OPEN', ':expired': 'EXPIRED', ':at': at },
+    ExpressionAttributeValues: {
+      ':open': 'OPEN',
+      ':expired': 'EXPIRED',
+      ':at': at,
+      ':ttl': closedTaskExpiry(at),
+    },
   });
 }
 
@@ -151,7 +160,7 @@ export async function decideTask(
         Key: keys.task(taskId),
         ConditionExpression: '#status = :open',
         UpdateExpression:
-          'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at' +
+          'SET #status = :done, decision = :decision, #comment = :comment, decidedBy = :by, decidedBySub = :sub, decidedAt = :at, expiresAt = :ttl' +
           // The rows an import batch's reviewer rejected, kept with the decision.
           (decision.rows === undefined ? '' : ', #rows = :rows') +
           ' REMOVE gsi1pk, gsi1sk',
@@ -169,6 +178,7 @@ export async function decideTask(
           ':by': by.username,
           ':sub': by.sub,
           ':at': at,
+          ':ttl': closedTaskExpiry(at),
         },
       },
     },
@@ -190,13 +200,14 @@ export async function expireDecidedTask(
           TableName: tableName(),
           Key: keys.task(taskId),
           ConditionExpression: '#status = :done AND decidedBySub = :sub',
-          UpdateExpression: 'SET #status = :expired, expiredAt = :at',
+          UpdateExpression: 'SET #status = :expired, expiredAt = :at, expiresAt = :ttl',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':done': 'DONE',
             ':expired': 'EXPIRED',
             ':sub': deciderSub,
             ':at': at,
+            ':ttl': closedTaskExpiry(at),
           },
         },
       },
@@ -221,7 +232,7 @@ export async function reopenTask(task: TaskRecord, deciderSub: string, audit: Au
           Key: keys.task(task.taskId),
           ConditionExpression: '#status = :done AND decidedBySub = :sub',
           UpdateExpression:
-            'SET #status = :open, gsi1pk = :gpk, gsi1sk = :gsk REMOVE decision, #comment, decidedBy, decidedBySub, decidedAt',
+            'SET #status = :open, gsi1pk = :gpk, gsi1sk = :gsk REMOVE decision, #comment, decidedBy, decidedBySub, decidedAt, expiresAt',
           ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
           ExpressionAttributeValues: {
             ':done': 'DONE',

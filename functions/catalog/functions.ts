@@ -34,6 +34,11 @@ export interface FunctionAccess {
    */
   handovers?: 'write' | 'presign';
   /**
+   * Document versions under `history/` in the archive bucket (core/document-history.ts): `write`
+   * adds a version that is not there yet, and nothing else; `read` lists and reads them.
+   */
+  history?: 'write' | 'read';
+  /**
    * The accounts table (staff accounts and their grants). Every function behind an
    * authenticated route reads it to check the caller's account (see `functionAccess`).
    */
@@ -271,7 +276,7 @@ const DECLARED = {
   // Also records what an export held (POST /exports): a read of documents and an audit event.
   'documents-history': api(
     'All versions of a document: status and metadata changes, who and when; records exports',
-    reads(),
+    reads({ history: 'read' }),
   ),
   'audit-search': api(
     'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
@@ -297,7 +302,7 @@ const DECLARED = {
   ),
   'document-history': consumer(
     'Keeps a version of a document for every change, from the records table stream',
-    { table: 'readwrite' },
+    { history: 'write' },
     ioBound(60),
   ),
   'access-denied': consumer(
@@ -405,7 +410,7 @@ const DECLARED = {
   // limits in core/handovers.ts keep a package well inside it).
   'handover-build': step(
     'Builds a handover package: the BagIt bag of a selection as one ZIP in the archive bucket, each original checked against its SHA-256',
-    auditedWrites({ archive: 'read', handovers: 'write' }),
+    auditedWrites({ archive: 'read', handovers: 'write', history: 'read' }),
     { timeoutSeconds: 900, memoryMB: 1024 },
   ),
   'notifications-settings': api(

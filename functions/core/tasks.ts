@@ -12,6 +12,14 @@ import { businessEvent, type Scheme } from './scheme.ts';
  */
 
 export const TASK_STATUSES = ['OPEN', 'DONE', 'EXPIRED'] as const;
+
+/**
+ * How long a task is kept once it is DONE or EXPIRED: its decision is in the audit trail for good,
+ * and the task item only serves its workflow (a second answer is told who decided, a retried step
+ * finds it). Longer than Step Functions lets an execution run (one year), so no workflow that
+ * could still ask about it outlives it; then the table's TTL removes it.
+ */
+export const CLOSED_TASK_KEPT_DAYS = 400;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface TaskKindPolicy {

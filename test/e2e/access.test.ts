@@ -12,7 +12,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectRetentionCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_INDEX_SHARDS, auditItem } from '../../functions/adapters/audit.ts';
@@ -1159,6 +1165,27 @@ describe('history and optimistic locking', () => {
     expect(history.items[0]?.kind).toBe('INSERT');
     expect(history.items[0]?.status?.to).toBe('PENDING_UPLOAD');
     expect(history.items.find((v) => v.status?.to === 'UPLOADED')?.changed).toContain('status');
+    // Each version is one object in the archive bucket, none an item of the records table.
+    const objects = await s3.send(
+      new ListObjectsV2Command({ Bucket: system.ready.archiveBucket, Prefix: `history/${id}/` }),
+    );
+    expect((objects.Contents ?? []).length).toBe(history.items.length);
+    const ddb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: system.ready.dynamodbUrl,
+        region: system.ready.region,
+        credentials: system.credentials,
+      }),
+    );
+    const partition = await ddb.send(
+      new QueryCommand({
+        TableName: system.ready.tables.records,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `DOCUMENT#${id}` },
+      }),
+    );
+    ddb.destroy();
+    expect(partition.Items?.map((i) => i.sk)).toEqual(['DOCUMENT']);
     // The auditor sees the history too; a clerk does not.
     expect((await api.call('auditor1', 'GET', `/documents/${id}/history`)).status).toBe(200);
     expect((await api.call('clerk1', 'GET', `/documents/${id}/history`)).status).toBe(403);

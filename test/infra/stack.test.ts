@@ -326,7 +326,7 @@ describe('functions', () => {
       if (a.directory) expected.push('USER_POOL_ID');
       if (a.intake) expected.push('INTAKE_BUCKET');
       if (a.intake && a.intake !== 'presign') expected.push('MALWARE_SCAN_TAG');
-      if (a.archive || a.disposal || a.handovers) expected.push('ARCHIVE_BUCKET');
+      if (a.archive || a.disposal || a.handovers || a.history) expected.push('ARCHIVE_BUCKET');
       // Those that list executions learn every workflow; those that start some, those only.
       const named = a.listExecutions
         ? ['intake-review-archive', 'borrow-approval', 'disposal', 'import-batch', 'handover']
@@ -911,7 +911,11 @@ describe('least privilege', () => {
     const archive = () => logicalId(stack.storage.archive);
 
     it('touches the records table only as declared', () => {
-      const actions = actionsOf(on(statements(), records()));
+      // A function fed by the records table's stream reads the stream, not the table.
+      const readsStream = TABLE_STREAMS.some((s) => s.table === 'Records' && s.function === name);
+      const actions = new Set(
+        [...actionsOf(on(statements(), records()))].filter((x) => !(readsStream && STREAM_READ.includes(x))),
+      );
       if (!a.table) expect([...actions]).toEqual([]);
       const writes = [
         'dynamodb:PutItem',
@@ -948,11 +952,13 @@ describe('least privilege', () => {
       const all = actionsOf(statements());
       const s3 = [...all].filter((x) => x.startsWith('s3:'));
       const disposal = new Set(a.disposal ?? []);
-      if (!a.intake && !a.archive && !a.handovers && disposal.size === 0) expect(s3).toEqual([]);
+      if (!a.intake && !a.archive && !a.handovers && !a.history && disposal.size === 0)
+        expect(s3).toEqual([]);
       const intakeActions = actionsOf(on(statements(), intake()));
       const archiveActions = actionsOf(on(statements(), archive()));
       if (!a.intake) expect([...intakeActions]).toEqual([]);
-      if (!a.archive && !a.handovers && disposal.size === 0) expect([...archiveActions]).toEqual([]);
+      if (!a.archive && !a.handovers && !a.history && disposal.size === 0)
+        expect([...archiveActions]).toEqual([]);
       expect(intakeActions.has('s3:PutObject')).toBe(a.intake === 'presign' || a.intake === 'readwrite');
       expect(intakeActions.has('s3:GetObject')).toBe(a.intake !== undefined && a.intake !== 'presign');
       // A previewer reads an object only while GuardDuty's tag says it is clean.
@@ -972,7 +978,21 @@ describe('least privilege', () => {
         locksCopies || ['extend', 'write-lists', 'extend-lists'].some((k) => disposal.has(k as never)),
       );
       expect(archiveActions.has('s3:PutObject')).toBe(
-        locksCopies || disposal.has('write-lists') || a.handovers === 'write',
+        locksCopies || disposal.has('write-lists') || a.handovers === 'write' || a.history === 'write',
+      );
+      // Document versions: their own prefix; appended (never deleted) or read, and listed by prefix.
+      const versions = on(statements(), archive()).filter((st) =>
+        JSON.stringify(st.Resource).includes('/history/'),
+      );
+      expect(versions.length > 0).toBe(a.history !== undefined);
+      expect(actionsOf(versions)).toEqual(
+        new Set(a.history === 'write' ? ['s3:PutObject'] : a.history === 'read' ? ['s3:GetObject'] : []),
+      );
+      const historyListing = on(statements(), archive()).filter(
+        (st) => list(st.Action).includes('s3:ListBucket') && st.Condition !== undefined,
+      );
+      expect(historyListing.map((st) => st.Condition)).toEqual(
+        a.history === 'read' ? [{ StringLike: { 's3:prefix': ['history/*'] } }] : [],
       );
       // Handover packages: their own prefix, and nothing else of the bucket for that grant.
       const packages = on(statements(), archive()).filter((st) =>
@@ -1025,7 +1045,8 @@ describe('least privilege', () => {
 
     it('uses the key only when it touches data', () => {
       const kms = [...actionsOf(statements())].filter((x) => x.startsWith('kms:'));
-      if (!a.table && !a.audit && !a.accounts && !a.intake && !a.archive) expect(kms).toEqual([]);
+      if (!a.table && !a.audit && !a.accounts && !a.intake && !a.archive && !a.history)
+        expect(kms).toEqual([]);
       else expect(kms.length).toBeGreaterThan(0);
     });
 

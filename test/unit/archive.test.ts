@@ -343,8 +343,9 @@ describe('intake-archive step', () => {
       ExpressionAttributeValues: { ':archived': 'ARCHIVED', ':by': 'reviewer1' },
     });
     expect(
-      codePuts(done).map((p) => [p.Put?.Item?.archiveCode, p.Put?.Item?.documentId, p.Put?.Item?.seq]),
-    ).toEqual(DOC_IDS.map((id, i) => [CODES[i], id, Number(CODES[i]?.slice(-4))]));
+      codePuts(done).map((p) => p.Put?.Item),
+      // The guard names its document and nothing the document does not already say.
+    ).toEqual(DOC_IDS.map((id, i) => ({ pk: `ARCHIVECODE#${CODES[i]}`, sk: 'ARCHIVECODE', documentId: id })));
     for (const p of codePuts(done)) expect(p.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     const first = docUpdates(done)[0];
     expect(first?.Update).toMatchObject({
@@ -494,7 +495,9 @@ describe('intake-archive step', () => {
       .commandCalls(GetCommand)
       .find((c) => c.args[0].input.Key?.pk === `RESERVATION#${SUBMISSION_ID}`);
     expect(read?.args[0].input).toMatchObject({ Key: reservationKey(D30), ConsistentRead: true });
-    expect(codePuts(transactItems(0)).map((p) => p.Put?.Item?.archiveCode)).toEqual(CODES);
+    expect(codePuts(transactItems(0)).map((p) => p.Put?.Item?.pk)).toEqual(
+      CODES.map((c) => `ARCHIVECODE#${c}`),
+    );
   });
 
   it('finishes a reservation whose run died after its take: the same numbers, none taken anew', async () => {

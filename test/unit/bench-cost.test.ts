@@ -404,6 +404,7 @@ describe('pricing', () => {
         intakeExpiryDays: 30,
         metadata: [],
         auditObjectBytesPerDocument: 0,
+        historyObjectBytesPerDocument: 0,
       },
       prices,
     );
@@ -437,6 +438,7 @@ describe('pricing', () => {
           { table: 'Audit', tableClass: 'STANDARD', pitr: true, tableBytes: 2048, indexBytes: 4096 },
         ],
         auditObjectBytesPerDocument: 3000,
+        historyObjectBytesPerDocument: 1500,
       },
       prices,
     );
@@ -446,8 +448,9 @@ describe('pricing', () => {
       (m.metadataByTable.Records ?? 0) + (m.metadataByTable.Audit ?? 0),
     );
     expect(m.auditObjectsPerTbMonth).toBeCloseTo(((docs * 3000) / GB) * 0.023);
+    expect(m.historyObjectsPerTbMonth).toBeCloseTo(((docs * 1500) / GB) * 0.023);
     expect(m.allInPerTbMonth).toBeCloseTo(
-      m.archivedPerTbMonth + m.metadataPerTbMonth + m.auditObjectsPerTbMonth,
+      m.archivedPerTbMonth + m.metadataPerTbMonth + m.auditObjectsPerTbMonth + m.historyObjectsPerTbMonth,
     );
   });
 });

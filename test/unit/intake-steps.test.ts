@@ -5,6 +5,7 @@ import {
   GetObjectTaggingCommand,
   PutObjectTaggingCommand,
 } from '../../functions/adapters/s3-commands.ts';
+import { CLOSED_TASK_KEPT_DAYS } from '../../functions/core/tasks.ts';
 import { validateSubmission as validate } from '../../functions/services/intake-validation.ts';
 import { handler as openReview } from '../../functions/steps/intake-open-review.ts';
 import { handler as reject } from '../../functions/steps/intake-reject.ts';
@@ -307,7 +308,13 @@ describe('intake-open-review step', () => {
     const expire = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(expire?.Key).toEqual({ pk: `TASK#${TASK_ID}`, sk: 'TASK' });
     expect(expire?.ConditionExpression).toBe('#status = :open');
-    expect(expire?.UpdateExpression).toBe('SET #status = :expired, expiredAt = :at REMOVE gsi1pk, gsi1sk');
+    expect(expire?.UpdateExpression).toBe(
+      'SET #status = :expired, expiredAt = :at, expiresAt = :ttl REMOVE gsi1pk, gsi1sk',
+    );
+    const at = String(expire?.ExpressionAttributeValues?.[':at']);
+    expect(expire?.ExpressionAttributeValues?.[':ttl']).toBe(
+      Math.floor(Date.parse(at) / 1000) + CLOSED_TASK_KEPT_DAYS * 86_400,
+    );
     expect(transactItems()[0]?.Put?.Item).toMatchObject({
       taskId: ESCALATED_ID,
       role: 'archivist',

@@ -6,6 +6,7 @@ import { handler as list } from '../../functions/api/tasks-list.ts';
 import type { Actor } from '../../functions/core/roles.ts';
 import {
   assertMayDecide,
+  CLOSED_TASK_KEPT_DAYS,
   decisionSchema,
   dueAt,
   reviewTaskId,
@@ -174,6 +175,13 @@ describe('POST /tasks/{taskId}/decision', () => {
     const [update, audit] = transactItems();
     expect(update?.Update?.ConditionExpression).toBe('#status = :open');
     expect(update?.Update?.UpdateExpression).toMatch(/REMOVE gsi1pk, gsi1sk$/);
+    // Closed, the task leaves the table through its TTL once no workflow can ask about it.
+    expect(update?.Update?.UpdateExpression).toContain('expiresAt = :ttl');
+    const decidedAt = Date.parse((res.body as { decidedAt: string }).decidedAt);
+    expect(update?.Update?.ExpressionAttributeValues?.[':ttl']).toBe(
+      Math.floor(decidedAt / 1000) + CLOSED_TASK_KEPT_DAYS * 86_400,
+    );
+    expect(CLOSED_TASK_KEPT_DAYS).toBeGreaterThan(366);
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':done': 'DONE',
       ':decision': 'approve',
@@ -346,6 +354,7 @@ describe('POST /tasks/{taskId}/decision', () => {
       expect(errorOf(res.body).message).toBe(`task ${TASK_ID} expired before the decision arrived`);
       const [expire, audit] = transactItems(1);
       expect(expire?.Update?.ConditionExpression).toBe('#status = :done AND decidedBySub = :sub');
+      expect(expire?.Update?.UpdateExpression).toContain('expiresAt = :ttl');
       expect(expire?.Update?.ExpressionAttributeValues).toMatchObject({
         ':expired': 'EXPIRED',
         ':sub': USERS.reviewer.sub,
@@ -384,6 +393,8 @@ describe('POST /tasks/{taskId}/decision', () => {
     expect(res.statusCode).toBe(500);
     expect(errorOf(res.body)).toEqual({ code: 'InternalError', message: 'internal error' });
     const [reopen] = transactItems(1);
+    // Open again, it must not expire.
+    expect(reopen?.Update?.UpdateExpression).toMatch(/REMOVE .*\bexpiresAt\b/);
     expect(reopen?.Update?.ExpressionAttributeValues).toMatchObject({
       ':open': 'OPEN',
       ':gpk': expect.stringMatching(/^OPENTASKS#reviewer#[0-3]$/),

@@ -11,6 +11,10 @@ import { queryAll } from './query.ts';
 
 const INDEX_ATTRIBUTES: ReadonlySet<string> = new Set(KEY_ATTRIBUTES);
 
+/** The table's TTL attribute's value (`expiresAt`, epoch seconds) for an item kept `days` from `at`. */
+export const expiresAtAfter = (at: Date, days: number): number =>
+  Math.floor(at.getTime() / 1000) + days * 86_400;
+
 /** An item without its key and index attributes: the record as the domain sees it. */
 export function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};

@@ -71,11 +71,6 @@ export const keys = {
     pk: `DOCUMENT#${documentId}`,
     sk: `HOLD#${holdId}`,
   }),
-  /** A version of a document (history), beside the document item: `V#<time>#<sequence>`. */
-  documentVersion: (documentId: string, versionSk: string): ItemKey => ({
-    pk: `DOCUMENT#${documentId}`,
-    sk: versionSk,
-  }),
   /** A handover package (移交包) built in the cloud. */
   handover: (id: string): ItemKey => ({ pk: `HANDOVER#${id}`, sk: 'HANDOVER' }),
   sweep: (name: 'retention' | 'fixity' | 'permanence'): ItemKey => ({ pk: `SWEEP#${name}`, sk: 'SWEEP' }),
