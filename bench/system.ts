@@ -128,6 +128,13 @@ export async function startBenchSystem(): Promise<BenchSystem> {
     dynamodb,
     ports: { api: port(ready.apiUrl), s3: port(ready.s3Url), sfn: port(ready.sfnUrl) },
     async stop() {
+      // What the system logged as errors, so a failed run says why (a 5xx names only its route).
+      const errors = system.errors();
+      if (errors.length > 0) {
+        process.stderr.write(
+          `the local system logged ${errors.length} error line(s), the last:\n${errors.slice(-10).join('\n')}\n`,
+        );
+      }
       sfn.destroy();
       dynamodb.destroy();
       const code = await system.stop();

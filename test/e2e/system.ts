@@ -44,6 +44,11 @@ export interface LocalSystem {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** The last lines the system printed (stdout and stderr), for failure messages. */
   output(): string;
+  /**
+   * The last errors it logged (a function's ERROR line, a route answered 5xx), kept apart from
+   * `output` so a busy system's other lines cannot push them out.
+   */
+  errors(): string[];
   /** SIGTERM, then waits for the exit and for the JVM to be gone; returns the exit code. */
   stop(): Promise<number | null>;
   /** Sends a signal to the launcher only (e.g. SIGKILL) and waits for its exit. */
@@ -100,9 +105,14 @@ export async function startSystem(
 ): Promise<LocalSystem> {
   const dataDir = options.dataDir ?? tempDataDir();
   const lines: string[] = [];
+  const errors: string[] = [];
   const remember = (line: string) => {
     lines.push(line);
     if (lines.length > 400) lines.splice(0, lines.length - 400);
+    if (/"level":"(ERROR|CRITICAL)"| → 5\d\d/.test(line)) {
+      errors.push(line);
+      if (errors.length > 50) errors.splice(0, errors.length - 50);
+    }
   };
   const child: ChildProcess = spawn(
     process.execPath,
@@ -178,6 +188,7 @@ export async function startSystem(
     dataDir,
     credentials,
     output: () => lines.join('\n'),
+    errors: () => [...errors],
     exited,
     async stop() {
       child.kill('SIGTERM');
