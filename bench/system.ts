@@ -132,7 +132,7 @@ export async function startBenchSystem(): Promise<BenchSystem> {
       const errors = system.errors();
       if (errors.length > 0) {
         process.stderr.write(
-          `the local system logged ${errors.length} error line(s), the last:\n${errors.slice(-10).join('\n')}\n`,
+          `the local system logged errors (the last of the ${errors.length} kept):\n${errors.slice(-10).join('\n')}\n`,
         );
       }
       sfn.destroy();
