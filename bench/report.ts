@@ -336,7 +336,7 @@ export function renderMarkdown(r: Results): string {
       'index entries (100 bytes of overhead each; an ALL index holds the whole item, a KEYS_ONLY index its ' +
       'keys, an INCLUDE index its keys and the attributes it names) ' +
       `${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock and ` +
-      `${num(s.kept.historyObjectBytes ?? 0, 4)} bytes of document versions under \`history/\` (S3 Standard: objects under ` +
+      `${num(s.kept.historyObjectBytes, 4)} bytes of document versions under \`history/\` (S3 Standard: objects under ` +
       "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on a table's own data, " +
       'not its global secondary indexes; the audit table has none, its locked copies being its backup.',
     table(
@@ -382,7 +382,7 @@ export function renderMarkdown(r: Results): string {
         ],
         [
           'document versions in S3, per TB of originals per month',
-          ...s.regions.map((x) => usd(x.historyObjectsPerTbMonth ?? 0)),
+          ...s.regions.map((x) => usd(x.historyObjectsPerTbMonth)),
         ],
         [
           '**all in, per TB-month past the transition**',

@@ -1,5 +1,4 @@
-import type { DocumentVersion } from '../core/document-history.ts';
-import { byVersionOrder, documentHistoryPrefix, documentVersionKey } from '../core/document-history.ts';
+import { type DocumentVersion, documentHistoryPrefix, documentVersionKey } from '../core/document-history.ts';
 import { readText } from './aws-http.ts';
 import { archiveBucket } from './env.ts';
 import { s3 } from './s3-client.ts';
@@ -89,6 +88,8 @@ export async function listDocumentVersions(documentId: string): Promise<Document
     keys.push(...page.Contents.map((c) => c.Key));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+  // A version's key sorts as the version was made: by time, then by stream sequence.
+  keys.sort();
   const versions: DocumentVersion[] = [];
   for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
     const read = await Promise.all(
@@ -96,7 +97,7 @@ export async function listDocumentVersions(documentId: string): Promise<Document
     );
     versions.push(...read);
   }
-  return versions.sort(byVersionOrder);
+  return versions;
 }
 
 async function readVersion(documentId: string, key: string): Promise<DocumentVersion> {

@@ -10,7 +10,8 @@
  * `history/<documentId>/<changedAt, digits>-<sequence, 40 digits>.json`: written once and read
  * only when someone opens a document's history or a handover takes it along, they cost S3
  * Standard's storage instead of a DynamoDB table's with its continuous backups (about a twentieth),
- * and the key lists a document's versions in order.
+ * and the key lists a document's versions in order (every `changedAt` is an ISO time with
+ * milliseconds, so its digits sort as the time does).
  */
 export const HISTORY_PREFIX = 'history/';
 
@@ -22,12 +23,6 @@ export const documentVersionKey = (
   v: Pick<DocumentVersion, 'documentId' | 'changedAt' | 'sequence'>,
 ): string =>
   `${documentHistoryPrefix(v.documentId)}${v.changedAt.replace(/[^0-9TZ]/g, '')}-${v.sequence.padStart(40, '0')}.json`;
-
-/** Versions in the order they were made: by time, then by stream sequence within the same time. */
-export function byVersionOrder(a: DocumentVersion, b: DocumentVersion): number {
-  const order = (v: DocumentVersion) => `${v.changedAt}\u0000${v.sequence.padStart(40, '0')}`;
-  return order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0;
-}
 
 /**
  * Attributes that are not the document's data: storage locations, bookkeeping (the table's keys

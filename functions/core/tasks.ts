@@ -12,6 +12,7 @@ import { businessEvent, type Scheme } from './scheme.ts';
  */
 
 export const TASK_STATUSES = ['OPEN', 'DONE', 'EXPIRED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
  * How long a task is kept once it is DONE or EXPIRED: its decision is in the audit trail for good,
@@ -20,7 +21,6 @@ export const TASK_STATUSES = ['OPEN', 'DONE', 'EXPIRED'] as const;
  * could still ask about it outlives it; then the table's TTL removes it.
  */
 export const CLOSED_TASK_KEPT_DAYS = 400;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface TaskKindPolicy {
   /** Roles that may decide tasks of this kind (a task also names the one role it is assigned to). */
