@@ -5,10 +5,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * Files that take longest, started first within their group so the two workers finish together.
  * Vitest orders files by the durations it cached on an earlier run; a fresh clone has none and
- * starts the largest files first, which left the fuzz run alone at the end of the end-to-end
- * group. In the first group the stack's checks go first: they wait for the synthesized stack
- * (about a minute in a fresh clone, then cached), while the other worker runs the long files that
- * need no stack; the other files that read the stack come after them, when it is there.
+ * starts the largest files first, which left the fuzz run alone at the end. The stack's checks go
+ * first: they wait for the synthesized stack (about a minute in a fresh clone, then cached) while
+ * the other worker runs long files that need no stack; the end-to-end files come next (a local
+ * system starts on the cached synthesis), and the short unit files last fill the gaps.
  */
 const LONGEST_FIRST = [
   'test/infra/stack.test.ts',
@@ -43,11 +43,13 @@ class LongestFirst extends BaseSequencer {
 }
 
 /**
- * Three groups, one after the other, each on two workers. Files that run in this process (units,
- * the synthesized stack, the local stand-ins), then the end-to-end files, each of which drives a
- * local system of its own, then the browser files, each with a system and a Chromium of its own:
- * a browser file waits on the console more than it computes (one at a time used about one core
- * of two), and its polls allow for a loaded machine.
+ * Two groups, one after the other, each on two workers. First the files that run in this process
+ * (units, the synthesized stack, the local stand-ins) together with the end-to-end files, each of
+ * which drives a local system of its own: one group, so neither waits for the other's last file
+ * (a system's start and its tests' waits leave room that a unit file uses). Then the browser
+ * files, each with a system and a Chromium of its own: a browser file waits on the console more
+ * than it computes (one at a time used about one core of two), its polls allow for a loaded
+ * machine, and it runs beside another browser file only.
  */
 export default defineConfig({
   test: {
@@ -73,7 +75,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -81,7 +83,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 1 },
         },
       },
     ],
