@@ -1,5 +1,6 @@
 import { type DisposableDocument, nextDay } from '../core/disposal.ts';
 import { type AuditInput, auditPut } from './audit.ts';
+import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { strip } from './dynamo/items.ts';
 import { dueMonth, entries, INDEX, keys } from './dynamo/keys.ts';
 import { queryAll } from './dynamo/query.ts';
@@ -27,16 +28,34 @@ export interface DueEntry {
 
 /** Documents filed in one due month up to and including `throughDay`. */
 export async function queryDue(month: string, throughDay: string): Promise<DueEntry[]> {
-  const items = await queryAll({
+  const found = await queryAll({
     TableName: tableName(),
     IndexName: INDEX.gsi3.name,
     KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :next',
     ExpressionAttributeValues: { ':pk': dueMonth(month), ':next': nextDay(throughDay) },
   });
-  return items.map((item) => ({
+  return (await stillFiledItems(found)).map(({ item, index }) => ({
     doc: strip<DisposableDocument>(item),
-    index: { gsi3pk: String(item.gsi3pk), gsi3sk: String(item.gsi3sk) },
+    index,
   }));
+}
+
+/**
+ * The items behind entries of the due-date index (which holds keys only), each with the entry it
+ * was found under, in the entries' order; an item no longer filed there (moved or gone since the
+ * index was read: the index lags the table) is left out: whatever moved it filed it where it belongs.
+ */
+export async function stillFiledItems(
+  found: readonly Record<string, unknown>[],
+): Promise<{ item: Record<string, unknown>; index: IndexKey }[]> {
+  const entryOf = new Map(found.map((f) => [`${String(f.pk)}\u0000${String(f.sk)}`, f]));
+  // Read strongly: a sweep that skipped an item on a stale copy would not come back for it.
+  const items = await batchGetItems(tableKeys(found), { consistent: true });
+  return items.flatMap((item) => {
+    const entry = entryOf.get(`${String(item.pk)}\u0000${String(item.sk)}`);
+    const filed = entry && item.gsi3pk === entry.gsi3pk && item.gsi3sk === entry.gsi3sk;
+    return filed ? [{ item, index: { gsi3pk: String(item.gsi3pk), gsi3sk: String(item.gsi3sk) } }] : [];
+  });
 }
 
 const stillFiled = (index: IndexKey) => ({

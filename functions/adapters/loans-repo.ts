@@ -1,6 +1,7 @@
 import type { Loan, LoanGrant, LoanRejection, LoanStatus } from '../core/loans.ts';
 import type { TaskRecord } from '../core/tasks.ts';
 import { type AuditInput, auditPut } from './audit.ts';
+import { stillFiledItems } from './due-index-repo.ts';
 import { batchGetItems, tableKeys } from './dynamo/batch-get.ts';
 import { getRecord, recordsUnder, strip } from './dynamo/items.ts';
 import { borrowersLoans, entries, INDEX, keys, loansOutKeys, partitions } from './dynamo/keys.ts';
@@ -92,11 +93,12 @@ export async function queryLoansOutDueBefore(now: string, limit: number): Promis
       return page.items;
     }),
   );
-  return perKey
+  // The index holds keys only: the loans of the merged first `limit` entries are read from the table.
+  const first = perKey
     .flat()
     .sort((a, b) => (String(a.gsi3sk) < String(b.gsi3sk) ? -1 : 1))
-    .slice(0, limit)
-    .map((item) => strip<Loan>(item));
+    .slice(0, limit);
+  return (await stillFiledItems(first)).map(({ item }) => strip<Loan>(item));
 }
 
 // ---- Writes ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { type DisposableDocument, type DisposalBatch, nextDay } from '../core/disposal.ts';
 import { type AuditInput, auditPut } from './audit.ts';
-import type { IndexKey } from './due-index-repo.ts';
+import { type IndexKey, stillFiledItems } from './due-index-repo.ts';
 import { strip } from './dynamo/items.ts';
 import {
   entries,
@@ -29,14 +29,13 @@ export type LockEntry =
 
 /** The permanent locks due for extension on or before `throughDay`. */
 export async function locksDue(throughDay: string): Promise<LockEntry[]> {
-  const items = await queryAll({
+  const found = await queryAll({
     TableName: tableName(),
     IndexName: INDEX.gsi3.name,
     KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :next',
     ExpressionAttributeValues: { ':pk': PERMANENT_LOCKS, ':next': nextDay(throughDay) },
   });
-  return items.flatMap((item): LockEntry[] => {
-    const index = { gsi3pk: String(item.gsi3pk), gsi3sk: String(item.gsi3sk) };
+  return (await stillFiledItems(found)).flatMap(({ item, index }): LockEntry[] => {
     const ref = permanentRecordOf(index.gsi3sk);
     if (ref?.kind === 'original') return [{ kind: 'original', doc: strip(item), index }];
     if (ref?.kind === 'destruction-list') return [{ kind: 'destruction-list', batch: strip(item), index }];

@@ -1,3 +1,5 @@
+import { INDEX } from './dynamo/keys.ts';
+
 /**
  * Table definitions: keys, indexes and TTL. The CDK stack and the local realisation both
  * create tables from these, so the two cannot drift.
@@ -54,9 +56,10 @@
  * that one partition to know which `CUSTOMERS#<region>` partitions to query. A region whose
  * customers all predate these items is searched when named (`DEFAULT` always is).
  *
- * gsi3 holds due dates, sparse. Documents whose retention has a known end are filed by due month,
- * `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`entries.due` in dynamo/keys.ts), until a disposal batch takes them,
- * a hold stops them or they are disposed of; the retention sweep reads only the months since it last
+ * gsi3 (the index `dueKeys`) holds due dates, sparse, keys only: its readers read the items from
+ * the table and skip one that has moved since. Documents whose retention has a known end are filed
+ * by due month, `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`entries.due` in dynamo/keys.ts),
+ * until a disposal batch takes them, a hold stops them or they are disposed of; the retention sweep reads only the months since it last
  * ran, and only up to today, so its cost follows the number of due documents, not the archive size.
  * The dashboard never reads these months: `stats-counter` keeps a count per due day of what they
  * hold, from the entries the stream's images carry (stats-repo.ts, `DUESTATS`).
@@ -184,9 +187,10 @@ export const RECORDS_TABLE: TableDef = {
   id: 'Records',
   partitionKey: s('pk'),
   sortKey: s('sk'),
-  // gsi1 and gsi2 hold keys only: submissions, documents and tasks change several times while
-  // their index keys stay put, and each change would otherwise rewrite their index copies.
-  indexes: [gsi(1, 'KEYS_ONLY'), gsi(2, 'KEYS_ONLY'), gsi(3)],
+  // Every index holds keys only: submissions, documents and tasks change several times while
+  // their index keys stay put, and each change would otherwise rewrite their index copies; a
+  // document's copy in the due-date index would also be stored twice for all its years.
+  indexes: [gsi(1, 'KEYS_ONLY'), gsi(2, 'KEYS_ONLY'), gsi(3, 'KEYS_ONLY', { indexName: INDEX.gsi3.name })],
   timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
 };

@@ -14,7 +14,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { TableDef } from '../../functions/adapters/tables.ts';
+import type { IndexDef, TableDef } from '../../functions/adapters/tables.ts';
 import { errorMessage } from '../../functions/core/errors.ts';
 import { type LaunchedDynamoDb, type LaunchOptions, launchDynamoDbLocal } from './dynamodb-process.ts';
 
@@ -84,6 +84,32 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   }
 }
 
+function indexSpec(ix: IndexDef) {
+  return {
+    IndexName: ix.indexName,
+    KeySchema: [
+      { AttributeName: ix.partitionKey.name, KeyType: 'HASH' as const },
+      { AttributeName: ix.sortKey.name, KeyType: 'RANGE' as const },
+    ],
+    Projection: {
+      ProjectionType: ix.projection,
+      ...(ix.nonKeyAttributes ? { NonKeyAttributes: [...ix.nonKeyAttributes] } : {}),
+    },
+  };
+}
+
+/** Waits until the table and every index of it are ACTIVE (an index is built after it is added). */
+async function untilActive(client: DynamoDBClient, TableName: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const d = await client.send(new DescribeTableCommand({ TableName }));
+    const indexes = d.Table?.GlobalSecondaryIndexes ?? [];
+    if (d.Table?.TableStatus === 'ACTIVE' && indexes.every((g) => g.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) throw new Error(`table ${TableName} did not become ACTIVE`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function attributeDefinitions(def: TableDef): AttributeDefinition[] {
   const seen = new Map<string, 'S' | 'N'>();
   const add = (k: { name: string; type: 'S' | 'N' }) => seen.set(k.name, k.type);
@@ -97,8 +123,9 @@ function attributeDefinitions(def: TableDef): AttributeDefinition[] {
 }
 
 /**
- * Creates the tables (keys, indexes, TTL) that do not exist yet; existing ones are left as they
- * are. `nameOf` names them (another name than the system's: a table to restore into).
+ * Creates the tables (keys, indexes, TTL) that do not exist yet, and the indexes an existing
+ * table lacks; nothing that exists is changed. `nameOf` names them (another name than the
+ * system's: a table to restore into).
  */
 export async function ensureTables(
   client: DynamoDBClient,
@@ -119,33 +146,27 @@ export async function ensureTables(
             { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
             { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
           ],
-          ...(def.indexes.length > 0
-            ? {
-                GlobalSecondaryIndexes: def.indexes.map((ix) => ({
-                  IndexName: ix.indexName,
-                  KeySchema: [
-                    { AttributeName: ix.partitionKey.name, KeyType: 'HASH' },
-                    { AttributeName: ix.sortKey.name, KeyType: 'RANGE' },
-                  ],
-                  Projection: {
-                    ProjectionType: ix.projection,
-                    ...(ix.nonKeyAttributes ? { NonKeyAttributes: [...ix.nonKeyAttributes] } : {}),
-                  },
-                })),
-              }
-            : {}),
+          ...(def.indexes.length > 0 ? { GlobalSecondaryIndexes: def.indexes.map(indexSpec) } : {}),
           ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
         }),
       );
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
     }
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const d = await client.send(new DescribeTableCommand({ TableName }));
-      if (d.Table?.TableStatus === 'ACTIVE') break;
-      if (Date.now() > deadline) throw new Error(`table ${TableName} did not become ACTIVE`);
-      await new Promise((r) => setTimeout(r, 50));
+    await untilActive(client, TableName);
+    // A table created before an index was defined (a data directory kept across versions) gets it
+    // now, one at a time as DynamoDB allows; an index no longer defined is left, unused.
+    const described = await client.send(new DescribeTableCommand({ TableName }));
+    const present = new Set(described.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName));
+    for (const ix of def.indexes.filter((i) => !present.has(i.indexName))) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName,
+          AttributeDefinitions: attributeDefinitions(def),
+          GlobalSecondaryIndexUpdates: [{ Create: indexSpec(ix) }],
+        }),
+      );
+      await untilActive(client, TableName);
     }
     if (def.stream !== undefined) {
       // A table created before its definition had a stream gets one now.

@@ -2,12 +2,12 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 
 /**
- * The records table's gsi1 and gsi2 project keys only: a Query of them returns the index and
+ * The records table's indexes project keys only: a Query of them returns the index and
  * table keys, and readers read the items with BatchGetItem. `entries` turns table rows into what
  * such a Query returns; `serveItems` answers BatchGetItem from the rows (honouring a plain
  * ProjectionExpression), so a reader that took anything but keys from the index fails.
  */
-export function entries(index: 'gsi1' | 'gsi2', rows: readonly Record<string, unknown>[]) {
+export function entries(index: 'gsi1' | 'gsi2' | 'gsi3', rows: readonly Record<string, unknown>[]) {
   return rows.map((r) => ({
     pk: r.pk,
     sk: r.sk,

@@ -450,16 +450,18 @@ describe('GET /loans and /loans/{loanId}', () => {
     const overdue = paperLoan({ status: 'EXPIRED', dueAt: '2026-03-11T00:00:00Z' });
     const longer = paperLoan({ loanId: 'loan-longer', status: 'EXPIRED', dueAt: '2026-03-10T00:00:00Z' });
     // Loans out over shard keys, one from before the sharding: merged, longest overdue first.
+    // The index holds keys only: the loans are read from the table.
+    const rows = [
+      { ...loanRow(overdue), gsi3pk: 'LOANS#OUT#2', gsi3sk: `${overdue.dueAt}#${LOAN_ID}` },
+      { ...loanRow(longer), gsi3pk: 'LOANS#OUT', gsi3sk: `${longer.dueAt}#loan-longer` },
+    ];
     ddbMock.on(QueryCommand).resolves({ Items: [] });
     ddbMock
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'LOANS#OUT#2' } })
-      .resolves({
-        Items: [{ ...loanRow(overdue), gsi3pk: 'LOANS#OUT#2', gsi3sk: `${overdue.dueAt}#${LOAN_ID}` }],
-      })
+      .resolves({ Items: entries('gsi3', rows.slice(0, 1)) })
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'LOANS#OUT' } })
-      .resolves({
-        Items: [{ ...loanRow(longer), gsi3pk: 'LOANS#OUT', gsi3sk: `${longer.dueAt}#loan-longer` }],
-      });
+      .resolves({ Items: entries('gsi3', rows.slice(1)) });
+    serveItems(ddbMock, rows);
     const res = await call(list, {
       routeKey: 'GET /loans',
       query: { status: 'overdue' },
@@ -476,7 +478,7 @@ describe('GET /loans and /loans/{loanId}', () => {
     );
     for (const q of queries) {
       expect(q).toMatchObject({
-        IndexName: 'gsi3',
+        IndexName: 'dueKeys',
         ExpressionAttributeValues: { ':now': NOW.toISOString() },
       });
     }

@@ -30,6 +30,7 @@ import {
   transactItems,
   writesAttempted,
 } from './intake-fixtures.ts';
+import { entries, serveItems } from './keys-only-index.ts';
 
 const TODAY = new Date('2036-04-10T18:00:00.000Z');
 
@@ -97,9 +98,11 @@ describe('keepPermanent', () => {
   afterEach(resetMocks);
 
   function register(rows: Record<string, unknown>[], state: Record<string, unknown> = { legacyDone: true }) {
+    // The register holds keys only: the records are read from the table.
     ddbMock
-      .on(QueryCommand, { IndexName: 'gsi3', ExpressionAttributeValues: { ':pk': 'LOCKS#PERMANENT' } })
-      .resolves({ Items: rows });
+      .on(QueryCommand, { IndexName: 'dueKeys', ExpressionAttributeValues: { ':pk': 'LOCKS#PERMANENT' } })
+      .resolves({ Items: entries('gsi3', rows) });
+    serveItems(ddbMock, rows);
     ddbMock.on(GetCommand, { Key: PERMANENCE_KEY }).resolves({ Item: { ...PERMANENCE_KEY, ...state } });
     ddbMock.on(PutCommand, { Item: PERMANENCE_KEY }).resolves({});
   }

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { INDEX } from '../../functions/adapters/dynamo/keys.ts';
 import { logger } from '../../functions/adapters/logger.ts';
 import { GetObjectCommand, ListObjectsV2Command } from '../../functions/adapters/s3-commands.ts';
 import { handler } from '../../functions/events/retention-sweep.ts';
@@ -44,16 +45,27 @@ beforeEach(() => {
   ddbMock.on(PutCommand, { Item: { entity: 'watch', kind: 'disposal' } }).resolves({});
 });
 afterEach(() => {
+  indexedRows = [];
   resetMocks();
   vi.restoreAllMocks();
   delete process.env.DANGAN_CLOCK_OFFSET_SECONDS;
 });
 
-/** Customers by id and region, as the sweep reads their regions (BatchGetItem); HZ when not named. */
+/** The rows the due-date index holds (set by `index`), read from the table by their keys. */
+let indexedRows: Record<string, unknown>[] = [];
+
+/**
+ * The table behind BatchGetItem: customers by id and region, as the sweep reads their regions (HZ
+ * when not named, none when null), and the rows the due-date index holds.
+ */
 function customersIn(regions: Record<string, string | null> = {}) {
   ddbMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
     const keys = input.RequestItems?.[TABLE]?.Keys ?? [];
     const found = keys.flatMap((k) => {
+      if (!String(k.pk).startsWith('CUSTOMER#')) {
+        const row = indexedRows.find((r) => r.pk === k.pk && r.sk === k.sk);
+        return row ? [row] : [];
+      }
       const customerId = String(k.pk).slice('CUSTOMER#'.length);
       const region = regions[customerId] === undefined ? 'HZ' : regions[customerId];
       return region === null ? [] : [{ pk: k.pk, sk: k.sk, customerId, region }];
@@ -62,20 +74,19 @@ function customersIn(regions: Record<string, string | null> = {}) {
   });
 }
 
-/** The index holds these rows per month; everything else is empty. */
+/** The index holds these rows per month (keys only); everything else is empty. */
 function index(rows: Record<string, Record<string, unknown>[]>, watermark?: string) {
+  indexedRows = Object.values(rows).flat();
   customersIn();
   ddbMock
     .on(GetCommand, { Key: SWEEP_KEY })
     .resolves(watermark ? { Item: { ...SWEEP_KEY, sweptThrough: watermark } } : {});
   ddbMock.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [] });
-  ddbMock.on(QueryCommand, { IndexName: 'gsi3' }).resolves({ Items: [] });
+  ddbMock.on(QueryCommand, { IndexName: INDEX.gsi3.name }).resolves({ Items: [] });
   for (const [month, items] of Object.entries(rows)) {
     ddbMock
-      .on(QueryCommand, { IndexName: 'gsi3', ExpressionAttributeValues: { ':pk': `DUE#${month}` } })
-      .resolves({
-        Items: items,
-      });
+      .on(QueryCommand, { IndexName: INDEX.gsi3.name, ExpressionAttributeValues: { ':pk': `DUE#${month}` } })
+      .resolves({ Items: entries('gsi3', items) });
   }
   ddbMock.on(QueryCommand, { KeyConditionExpression: 'pk = :pk' }).resolves({ Items: [] });
 }
@@ -84,7 +95,7 @@ const gsi3Queries = () =>
   ddbMock
     .commandCalls(QueryCommand)
     .map((c) => c.args[0].input)
-    .filter((i) => i.IndexName === 'gsi3');
+    .filter((i) => i.IndexName === INDEX.gsi3.name);
 
 describe('sweepDue', () => {
   it('reads only the months since the watermark, through today, with no Scan', async () => {
@@ -253,6 +264,26 @@ describe('sweepDue', () => {
     expect(summary).toMatchObject({ found: 1, proposed: 0, batches: [] });
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('reads the documents strongly from the table and leaves one that moved since its index entry was read', async () => {
+    const [a, b] = [due(0), due(1)];
+    index({ '2036-04': [docRow(a, { day: '2036-04-01' }), docRow(b, { day: '2036-04-02' })] }, '2036-04-10');
+    // The index lags the table: b was refiled under a later day (it is out on loan) since.
+    indexedRows = [docRow(a, { day: '2036-04-01' }), docRow(b, { day: '2036-05-20' })];
+    ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(UpdateCommand).resolves({});
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+
+    const summary = await sweepDue(new Date(TODAY));
+
+    expect(summary).toMatchObject({ found: 1, proposed: 1 });
+    const reads = ddbMock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]);
+    expect(reads.find((r) => r?.Keys?.some((k) => String(k.pk).startsWith('DOCUMENT#')))).toMatchObject({
+      ConsistentRead: true,
+      Keys: [docRow(a), docRow(b)].map(({ pk, sk }) => ({ pk, sk })),
+    });
+    expect(JSON.stringify(transactItems())).not.toContain(b.documentId);
   });
 
   it('puts documents into the next part when the batch of the day has started or is full', async () => {

@@ -609,10 +609,10 @@ describe('GET /stats', () => {
       .resolves({ Items: [{ gsi1sk: '2026-11-26T12:00:00.000Z#review-1' }] });
     // Loans out over their shard keys: one overdue loan, on one shard.
     ddbMock
-      .on(QueryCommand, { IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now' })
+      .on(QueryCommand, { IndexName: 'dueKeys', KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now' })
       .resolves({ Items: [] })
       .on(QueryCommand, {
-        IndexName: 'gsi3',
+        IndexName: 'dueKeys',
         KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :now',
         ExpressionAttributeValues: { ':pk': 'LOANS#OUT#3' },
       })
@@ -723,7 +723,7 @@ describe('recountDueMonth', () => {
 
   it('seeds each day with what the index holds beyond the shards, the same on a second run', async () => {
     ddbMock
-      .on(QueryCommand, { IndexName: 'gsi3', ExpressionAttributeValues: { ':pk': 'DUE#2037-01' } })
+      .on(QueryCommand, { IndexName: 'dueKeys', ExpressionAttributeValues: { ':pk': 'DUE#2037-01' } })
       .resolves({
         Items: [
           { gsi3sk: '2037-01-05#d1' },

@@ -30,8 +30,11 @@ export const INDEX = {
   gsi1: { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' },
   /** submissions by clerk, documents by customer, tasks by subject, loans by borrower (keys only). */
   gsi2: { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' },
-  /** due dates: documents due by month, loans still out, permanent locks by renewal day. */
-  gsi3: { name: 'gsi3', pk: 'gsi3pk', sk: 'gsi3sk' },
+  /**
+   * due dates: documents due by month, loans still out, permanent locks by renewal day (keys only;
+   * named apart from the ALL-projected `gsi3` it replaces: DynamoDB cannot change an index in place).
+   */
+  gsi3: { name: 'dueKeys', pk: 'gsi3pk', sk: 'gsi3sk' },
 } as const;
 
 export const keys = {
