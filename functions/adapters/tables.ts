@@ -59,8 +59,9 @@ import { INDEX } from './dynamo/keys.ts';
  * gsi3 (the index `dueKeys`) holds due dates, sparse, keys only: its readers read the items from
  * the table and skip one that has moved since. Documents whose retention has a known end are filed
  * by due month, `DUE#<yyyy-mm>` / `<yyyy-mm-dd>#<documentId>` (`entries.due` in dynamo/keys.ts),
- * until a disposal batch takes them, a hold stops them or they are disposed of; the retention sweep reads only the months since it last
- * ran, and only up to today, so its cost follows the number of due documents, not the archive size.
+ * until a disposal batch takes them, a hold stops them or they are disposed of; the retention
+ * sweep reads only the months since it last ran, and only up to today, so its cost follows the
+ * number of due documents, not the archive size.
  * The dashboard never reads these months: `stats-counter` keeps a count per due day of what they
  * hold, from the entries the stream's images carry (stats-repo.ts, `DUESTATS`).
  * Permanent records, which are never due, are filed in gsi3 by the day their COMPLIANCE retention is
