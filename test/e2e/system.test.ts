@@ -3,7 +3,8 @@
  * waits across it), that no DynamoDB Local JVM outlives it, however it ends, and that a function
  * whose role lacks a grant fails as it would on AWS.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -129,6 +130,15 @@ describe('npm start', () => {
     } finally {
       sfn.destroy();
     }
+  });
+
+  it('leaves no data directory behind when it cannot start', async () => {
+    const label = `unstartable-${process.pid}`;
+    const made = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`dangan-${label}-`));
+    await expect(startSystem({ label, env: { DANGAN_SCHEME: 'no-such-scheme' } })).rejects.toThrow(
+      /exited \(2\) before it was ready:[\s\S]*unknown scheme no-such-scheme/,
+    );
+    expect(made()).toEqual([]);
   });
 
   it('refuses a second start on a data directory in use', async () => {

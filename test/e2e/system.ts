@@ -6,7 +6,7 @@
  * tests and the benchmarks start the system here too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -101,9 +101,11 @@ export async function startSystem(
     env?: Record<string, string>;
     /** Node.js options before the entry module, e.g. `--import <module>` (the benchmarks' meters). */
     nodeArgs?: string[];
+    /** Names the temporary data directory made when `dataDir` is not given. */
+    label?: string;
   } = {},
 ): Promise<LocalSystem> {
-  const dataDir = options.dataDir ?? tempDataDir();
+  const dataDir = options.dataDir ?? tempDataDir(options.label);
   const lines: string[] = [];
   const errors: string[] = [];
   const remember = (line: string) => {
@@ -152,7 +154,7 @@ export async function startSystem(
     child.once('exit', (code, signal) => res({ code, signal })),
   );
 
-  const ready = await new Promise<Ready>((resolveReady, reject) => {
+  const readiness = new Promise<Ready>((resolveReady, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`no readiness line within ${options.timeoutMs ?? 90_000} ms:\n${lines.join('\n')}`));
@@ -178,6 +180,17 @@ export async function startSystem(
       reject(new Error(`the system exited (${code ?? signal}) before it was ready:\n${lines.join('\n')}`));
     });
   });
+  let ready: Ready;
+  try {
+    ready = await readiness;
+  } catch (err) {
+    // A system that never became ready is stopped (its JVM goes with it), and a directory made
+    // for it removed.
+    child.kill('SIGKILL');
+    await exited;
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const credentials = JSON.parse(readFileSync(ready.credentialsFile, 'utf8')) as LocalSystem['credentials'];
   const waitGone = (pid: number) =>
