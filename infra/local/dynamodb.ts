@@ -11,6 +11,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  type TableDescription,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -98,13 +99,16 @@ function indexSpec(ix: IndexDef) {
   };
 }
 
-/** Waits until the table and every index of it are ACTIVE (an index is built after it is added). */
-async function untilActive(client: DynamoDBClient, TableName: string): Promise<void> {
+/**
+ * Waits until the table and every index of it are ACTIVE (an index is built after it is added),
+ * and returns the table as it then is.
+ */
+async function untilActive(client: DynamoDBClient, TableName: string): Promise<TableDescription> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const d = await client.send(new DescribeTableCommand({ TableName }));
     const indexes = d.Table?.GlobalSecondaryIndexes ?? [];
-    if (d.Table?.TableStatus === 'ACTIVE' && indexes.every((g) => g.IndexStatus === 'ACTIVE')) return;
+    if (d.Table?.TableStatus === 'ACTIVE' && indexes.every((g) => g.IndexStatus === 'ACTIVE')) return d.Table;
     if (Date.now() > deadline) throw new Error(`table ${TableName} did not become ACTIVE`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -153,11 +157,10 @@ export async function ensureTables(
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
     }
-    await untilActive(client, TableName);
+    let table = await untilActive(client, TableName);
     // A table created before an index was defined (a data directory kept across versions) gets it
     // now, one at a time as DynamoDB allows; an index no longer defined is left, unused.
-    const described = await client.send(new DescribeTableCommand({ TableName }));
-    const present = new Set(described.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName));
+    const present = new Set(table.GlobalSecondaryIndexes?.map((g) => g.IndexName));
     for (const ix of def.indexes.filter((i) => !present.has(i.indexName))) {
       await client.send(
         new UpdateTableCommand({
@@ -166,19 +169,16 @@ export async function ensureTables(
           GlobalSecondaryIndexUpdates: [{ Create: indexSpec(ix) }],
         }),
       );
-      await untilActive(client, TableName);
+      table = await untilActive(client, TableName);
     }
-    if (def.stream !== undefined) {
-      // A table created before its definition had a stream gets one now.
-      const d = await client.send(new DescribeTableCommand({ TableName }));
-      if (!d.Table?.StreamSpecification?.StreamEnabled) {
-        await client.send(
-          new UpdateTableCommand({
-            TableName,
-            StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream },
-          }),
-        );
-      }
+    // A table created before its definition had a stream gets one now.
+    if (def.stream !== undefined && !table.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream },
+        }),
+      );
     }
     if (def.timeToLiveAttribute !== undefined) {
       const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName }));
