@@ -89,6 +89,7 @@ export const ROUTE_RULES = {
   'GET /handovers/{handoverId}': ['own-handover'],
   'GET /audit': ['every-region'],
   'GET /audit/export': ['every-region'],
+  'GET /audit/copies': ['every-region'],
   'GET /stats': ['every-region'],
 } as const satisfies Readonly<Record<string, readonly RuleName[]>>;
 

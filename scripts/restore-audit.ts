@@ -35,6 +35,11 @@ async function main(): Promise<number> {
         `副本记录了 ${counts.tampering} 次对审计事件的改动或删除（未恢复这些改动）/ the copies record ${counts.tampering} changes or removals of audit events (not applied)`,
       );
     }
+    if (counts.expired > 0) {
+      console.warn(
+        `${counts.expired} 个事件已过审计表的在线保留期，只保存在锁定副本中（未放回）/ ${counts.expired} events are past the table's searchable year and stay in the locked copies only (not put back)`,
+      );
+    }
     process.stdout.write(`${JSON.stringify(counts)}\n`);
     return 0;
   } catch (err) {

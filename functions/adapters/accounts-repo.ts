@@ -31,6 +31,12 @@ export async function getAccount(sub: string): Promise<Account | undefined> {
   return res.Item ? fromItem(res.Item) : undefined;
 }
 
+/** The id of the account named `actor` (a username); anything else is taken as an id. */
+export async function subOfActor(actor: string): Promise<string> {
+  const account = (await listAccounts()).find((a) => a.username === actor);
+  return account?.sub ?? actor;
+}
+
 /** Every account, by username. */
 export async function listAccounts(): Promise<Account[]> {
   const items = await queryAll({

@@ -1,7 +1,6 @@
 import type { AuditEvent, TimeRange } from '../core/audit-trail.ts';
-import { actorKeys, dayKeys } from './audit.ts';
+import { actorKeys, auditEventOf, dayKeys } from './audit.ts';
 import { batchGetItems } from './dynamo/batch-get.ts';
-import { strip } from './dynamo/items.ts';
 import { decodePageToken, encodePageToken } from './dynamo/page-token.ts';
 import { fillPage, type StartKey } from './dynamo/query.ts';
 import { auditTableName } from './env.ts';
@@ -96,7 +95,7 @@ async function queryKey(
       items
         .map(
           (item): Entry => ({
-            ...(space.index ? {} : { event: strip<AuditEvent>(item) }),
+            ...(space.index ? {} : { event: auditEventOf(item) }),
             table: { pk: String(item.pk), sk: String(item.sk) },
             sort: String(item[space.skName]),
             key: Object.fromEntries(keyNames.map((n) => [n, item[n]])) as StartKey,
@@ -230,7 +229,7 @@ async function eventsOf(entries: readonly Entry[]): Promise<AuditEvent[]> {
     throw new Error(`${missing.length - read.length} audit events are in an index but not in the table`);
   }
   let next = 0;
-  return entries.map((e) => e.event ?? strip<AuditEvent>(read[next++] as Record<string, unknown>));
+  return entries.map((e) => e.event ?? auditEventOf(read[next++] as Record<string, unknown>));
 }
 
 /** Where a read across partitions stopped: the partition being read and the position in each of its keys. */

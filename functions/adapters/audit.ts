@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEvent } from '../core/audit-trail.ts';
+import { AUDIT_ITEM_KEPT_DAYS, type AuditEvent } from '../core/audit-trail.ts';
 import { now } from '../core/clock.ts';
 import { currentRequest } from '../core/request-context.ts';
 import type { Actor } from '../core/roles.ts';
 import { shardKey, shardKeys } from '../core/shards.ts';
 import { ddb } from './clients.ts';
+import { expiresAtAfter, strip } from './dynamo/items.ts';
 import { writtenUnlessConditionFails } from './dynamo/transactions.ts';
 import { auditTableName } from './env.ts';
 
@@ -49,12 +50,23 @@ export const dayKey = (day: string) => `DAY#${day}`;
 export const actorKeys = (sub: string) => shardKeys(actorKey(sub), AUDIT_INDEX_SHARDS);
 export const dayKeys = (day: string) => shardKeys(dayKey(day), AUDIT_INDEX_SHARDS);
 
-/** An audit event with its storage keys (target, actor and day indexes). */
+/**
+ * An audit event with its storage keys (target, actor and day indexes) and the time the table lets
+ * it go (TTL, epoch seconds): its locked copy keeps it for decades, the table for the searchable
+ * year (core/audit-trail.ts AUDIT_ITEM_KEPT_DAYS).
+ */
 export interface AuditItem extends AuditEvent {
   pk: string;
   sk: string;
   gsi1pk: string;
   gsi2pk: string;
+  expiresAt: number;
+}
+
+/** An event as readers see it, from its item: without its keys and the time the table lets it go. */
+export function auditEventOf(item: Record<string, unknown>): AuditEvent {
+  const { expiresAt: _expiry, ...event } = strip<AuditEvent & { expiresAt?: number }>(item);
+  return event;
 }
 
 export const SYSTEM_ACTOR = { sub: 'system', username: 'system', roles: [] } as const;
@@ -82,6 +94,7 @@ export function auditItem(input: AuditInput): AuditItem {
     ...(input.before === undefined ? {} : { before: input.before }),
     ...(input.after === undefined ? {} : { after: input.after }),
     ...(input.details === undefined ? {} : { details: input.details }),
+    expiresAt: expiresAtAfter(new Date(at), AUDIT_ITEM_KEPT_DAYS),
   };
 }
 

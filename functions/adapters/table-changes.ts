@@ -19,7 +19,18 @@ export interface StreamChange {
   oldImage?: Record<string, unknown>;
   sequence: string;
   approximateAt: Date;
+  /**
+   * A removal DynamoDB's TTL made (the stream names the service as its user identity): an item
+   * let go at its `expiresAt`, not a deletion by anyone's hand.
+   */
+  byTtl?: true;
 }
+
+/** The user identity DynamoDB puts on the stream record of an item its TTL deleted. */
+const isTtlRemoval = (r: DynamoDBRecord): boolean =>
+  r.eventName === 'REMOVE' &&
+  r.userIdentity?.type === 'Service' &&
+  r.userIdentity?.principalId === 'dynamodb.amazonaws.com';
 
 const image = (img: unknown) =>
   img === undefined ? undefined : unmarshall(img as Record<string, AttributeValue>);
@@ -38,6 +49,7 @@ export function changesOf(event: DynamoDBStreamEvent): StreamChange[] {
         ...(oldImage ? { oldImage } : {}),
         sequence: d.SequenceNumber ?? '0',
         approximateAt: new Date((d.ApproximateCreationDateTime ?? 0) * 1000),
+        ...(isTtlRemoval(r) ? { byTtl: true as const } : {}),
       },
     ];
   });

@@ -107,6 +107,8 @@ import { INDEX } from './dynamo/keys.ts';
  * full instead of three times, and an index entry costs one write unit whatever the event weighs.
  * Its stream (new and old images) feeds the copy under Object Lock in the archive bucket, which is
  * also its backup (`backup: 'locked-copies'`: no PITR; `npm run restore-audit` puts events back).
+ * An event's item carries `expiresAt` (TTL) a week past the year searches reach; the locked copy
+ * keeps the event for 30 years and answers for older days.
  *
  * Records table stream (new and old images) feeds document versions, kept as objects in the
  * archive bucket under `history/<documentId>/` (functions/core/document-history.ts), and tasks
@@ -204,8 +206,11 @@ export const AUDIT_TABLE: TableDef = {
     gsi(1, 'INCLUDE', { indexName: AUDIT_ACTOR_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS, sortKey: 'sk' }),
     gsi(2, 'INCLUDE', { indexName: AUDIT_DAY_INDEX, nonKeyAttributes: AUDIT_INDEX_FILTERS, sortKey: 'sk' }),
   ],
+  // An event leaves the table a week after its searchable year (core/audit-trail.ts); its locked
+  // copy keeps it for decades and answers for older days (`GET /audit/copies`).
+  timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
-  // Written once per event, kept for good, read by auditors now and then: storage is its bill.
+  // Written once per event, kept a year, read by auditors now and then: storage is its bill.
   tableClass: 'STANDARD_INFREQUENT_ACCESS',
   // Every event is in the archive bucket's locked copy (functions/events/audit-archive.ts).
   backup: 'locked-copies',

@@ -1,17 +1,24 @@
 import { createHash } from 'node:crypto';
-import { listAccounts } from '../adapters/accounts-repo.ts';
+import { subOfActor } from '../adapters/accounts-repo.ts';
 import { appendAudit } from '../adapters/audit.ts';
+import { readAuditCopies } from '../adapters/audit-copies.ts';
 import { type AuditPartition, readAuditTrail } from '../adapters/audit-reader.ts';
 import { schemeId } from '../adapters/env.ts';
 import {
+  AUDIT_TRAIL_TARGET,
+  type AuditEvent,
   type AuditQuery,
+  auditCopiesQuerySchema,
   auditQuerySchema,
   daysOf,
   maskEvent,
+  searchableRange,
   timeRange,
   toCsv,
 } from '../core/audit-trail.ts';
 import { now } from '../core/clock.ts';
+import { BadRequest } from '../core/errors.ts';
+import type { Actor } from '../core/roles.ts';
 import { getScheme } from '../core/scheme.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
@@ -23,12 +30,26 @@ import { apiHandler, parseInput } from '../http/api.ts';
  * scheme lets the reader's role see them in clear. Every query is itself appended to the trail
  * (`audit-searched`, or `audit-exported` for CSV) with its filters and how many events it
  * returned, so the auditor's reading is on record for the security administrator as well.
+ * The table answers the searchable year (`searchableFrom` in the answer, `x-searchable-from` with
+ * CSV); a range that ends before it is refused with the way to the locked copies.
+ *
+ * `GET /audit/copies?day=&targetId=&actor=&action=&cursor=`: one day of the trail read from its
+ * locked copies in the archive bucket, for the days the table no longer keeps (and to check any
+ * day against it): events in the order they were copied (by stream sequence, about oldest first),
+ * at most COPIES_PER_PAGE copies a page; a change or removal of an event the copies recorded carries
+ * `change`. Masked and put on record (`audit-copies-read`) the same way.
  */
 
 const PAGE = 100;
-/** The target the auditor's own queries are recorded under. */
-export const AUDIT_TRAIL_TARGET = 'AUDIT-TRAIL';
 const EXPORT_MAX = 5000;
+/**
+ * `GET /audit/copies` reads copies COPIES_PER_READ at a time (one per stream batch, one event each
+ * when traffic is low) until a page has COPIES_PAGE events that pass the filters, or it has read
+ * COPIES_PER_PAGE copies: a filter that matches little still moves a busy day along in few pages.
+ */
+const COPIES_PER_READ = 200;
+const COPIES_PER_PAGE = 1000;
+const COPIES_PAGE = 100;
 
 /** The query a cursor belongs to: its filters, hashed. */
 const fingerprint = (q: AuditQuery) =>
@@ -37,21 +58,17 @@ const fingerprint = (q: AuditQuery) =>
     .digest('base64url')
     .slice(0, 16);
 
-/** A username becomes the user's id; anything else is taken as an id. */
-async function actorSub(actor: string): Promise<string> {
-  const account = (await listAccounts()).find((a) => a.username === actor);
-  return account?.sub ?? actor;
-}
-
 export const handler = apiHandler('audit-search', async function handleAuditSearch(req) {
+  if (req.routeKey === 'GET /audit/copies') return readCopiesDay(req.query, req.actor);
   const q = parseInput(auditQuerySchema, req.query, 'query');
   const csv =
     q.format === 'csv' ||
     req.routeKey === 'GET /audit/export' ||
     (req.headers.accept ?? '').toLowerCase().includes('text/csv');
   const at = now();
-  const range = timeRange(q, at);
-  const sub = q.actor === undefined ? undefined : await actorSub(q.actor);
+  // The table answers the searchable year; older events are read from the locked copies.
+  const range = searchableRange(timeRange(q, at), at);
+  const sub = q.actor === undefined ? undefined : await subOfActor(q.actor);
   let partitions: AuditPartition[];
   if (q.targetId !== undefined) partitions = [{ kind: 'target', targetId: q.targetId }];
   else if (sub !== undefined) partitions = [{ kind: 'actor', sub }];
@@ -97,9 +114,67 @@ export const handler = apiHandler('audit-search', async function handleAuditSear
       headers: {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="audit-${at.toISOString().slice(0, 10)}.csv"`,
+        'x-searchable-from': range.searchableFrom,
         ...(next === undefined ? {} : { 'x-next-cursor': next }),
       },
     };
   }
-  return { status: 200, body: { items, ...(next === undefined ? {} : { nextCursor: next }) } };
+  return {
+    status: 200,
+    body: {
+      items,
+      searchableFrom: range.searchableFrom,
+      ...(next === undefined ? {} : { nextCursor: next }),
+    },
+  };
 });
+
+async function readCopiesDay(query: Record<string, string | undefined>, actor: Actor) {
+  const q = parseInput(auditCopiesQuerySchema, query, 'query');
+  const today = now().toISOString().slice(0, 10);
+  if (q.day > today) {
+    throw new BadRequest(`day ${q.day} is after today (${today}) / 日期 ${q.day} 晚于今天（${today}）`, [
+      { path: 'day', message: `must be ${today} or earlier` },
+    ]);
+  }
+  const sub = q.actor === undefined ? undefined : await subOfActor(q.actor);
+  const wanted = (e: AuditEvent) =>
+    (q.targetId === undefined || e.targetId === q.targetId) &&
+    (sub === undefined || e.actorSub === sub) &&
+    (q.action === undefined || e.action === q.action);
+  const found: AuditEvent[] = [];
+  let cursor = q.cursor;
+  for (let read = 0; read < COPIES_PER_PAGE && found.length < COPIES_PAGE; read += COPIES_PER_READ) {
+    const page = await readAuditCopies(
+      q.day,
+      COPIES_PER_READ,
+      JSON.stringify([q.day, q.targetId, q.actor, q.action]),
+      cursor,
+    );
+    found.push(...page.events.filter(wanted));
+    cursor = page.nextCursor;
+    if (cursor === undefined) break;
+  }
+  const scheme = getScheme(schemeId());
+  const items = found.map((e) => maskEvent(scheme, actor, e));
+  await appendAudit({
+    action: 'audit-copies-read',
+    actor,
+    targetType: 'audit-trail',
+    targetId: AUDIT_TRAIL_TARGET,
+    details: {
+      query: {
+        day: q.day,
+        ...(q.targetId === undefined ? {} : { targetId: q.targetId }),
+        ...(q.actor === undefined ? {} : { actor: q.actor }),
+        ...(q.action === undefined ? {} : { action: q.action }),
+      },
+      continued: q.cursor !== undefined,
+      returned: items.length,
+    },
+  });
+  return {
+    status: 200,
+    body: { day: q.day, items, ...(cursor === undefined ? {} : { nextCursor: cursor }) },
+  };
+}

@@ -25,9 +25,10 @@ export interface FunctionAccess {
   /**
    * The archive bucket (originals under Object Lock). `presign` signs GET URLs of originals;
    * `audit-copy` only appends locked copies of the audit trail under `audit/` and reads nothing;
+   * `audit-read` lists and reads those copies, and nothing else of the bucket;
    * `read` reads originals (the locked versions) to copy them into a handover package.
    */
-  archive?: 'presign' | 'read' | 'write' | 'readwrite' | 'audit-copy';
+  archive?: 'presign' | 'read' | 'write' | 'readwrite' | 'audit-copy' | 'audit-read';
   /**
    * Handover packages under `handovers/` in the archive bucket: `write` uploads them (multipart),
    * `presign` signs their download links.
@@ -278,9 +279,11 @@ const DECLARED = {
     'All versions of a document: status and metadata changes, who and when; records exports',
     reads({ history: 'read' }),
   ),
+  // Also reads a day of the trail from its locked copies (`GET /audit/copies`), for the days the
+  // table no longer keeps.
   'audit-search': api(
-    'The audit trail by target, actor and time, a page at a time or as CSV; masked per role; each query audited',
-    { audit: 'read-append', pageTokens: true },
+    'The audit trail by target, actor and time, a page at a time or as CSV, older days from its locked copies; masked per role; each query audited',
+    { audit: 'read-append', archive: 'audit-read', pageTokens: true },
   ),
   'accounts-list': api('Staff accounts and groups, with their state and grants; each read audited', {
     accounts: 'read',

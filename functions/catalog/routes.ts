@@ -90,6 +90,7 @@ export const ROUTES: readonly RouteDef[] = [
   POST('/exports', 'documents-history', ['archivist']),
   GET('/audit', 'audit-search', ['auditor']),
   GET('/audit/export', 'audit-search', ['auditor']),
+  GET('/audit/copies', 'audit-search', ['auditor']),
   GET('/users', 'accounts-list', ['secadmin']),
   GET(USER, 'accounts-list', ['secadmin']),
   GET('/groups', 'accounts-list', ['secadmin']),

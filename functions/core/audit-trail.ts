@@ -12,10 +12,30 @@ import type { Scheme } from './scheme.ts';
  * CSV export, and the locked copies in the archive bucket.
  */
 
+/** The target the auditor's own queries are recorded under. */
+export const AUDIT_TRAIL_TARGET = 'AUDIT-TRAIL';
+
 /** Key prefix of the audit trail's copies in the archive bucket (JSON lines under Object Lock). */
 export const AUDIT_COPY_PREFIX = 'audit/';
 /** How long each copy of the audit trail is locked (COMPLIANCE mode): 30 years. */
 export const AUDIT_COPY_RETENTION_DAYS = 30 * 366;
+
+/**
+ * How far back the audit table answers searches: a year. Older events stay in the locked copies
+ * (AUDIT_COPY_RETENTION_DAYS) and are read from them a day at a time (`GET /audit/copies`), as a
+ * cloud trail keeps its recent events searchable and the rest in its bucket: the table then holds
+ * one year's events instead of every event of the archive's decades (bench/RESULTS.md, storage).
+ */
+export const AUDIT_SEARCHABLE_DAYS = 365;
+/**
+ * How long an event's item stays in the table (its `expiresAt`, the table's TTL): a week past the
+ * searchable year, so no search ever reaches an item DynamoDB may be deleting.
+ */
+export const AUDIT_ITEM_KEPT_DAYS = AUDIT_SEARCHABLE_DAYS + 7;
+
+/** The earliest time the audit table is searched from at `now`. */
+export const auditSearchableFrom = (now: Date): string =>
+  new Date(now.getTime() - AUDIT_SEARCHABLE_DAYS * 86_400_000).toISOString();
 
 /** An audit event as stored (storage keys left out). */
 export interface AuditEvent {
@@ -55,6 +75,30 @@ export const auditQuerySchema = lazySchema(() =>
   }),
 );
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+/** `GET /audit/copies` query: one day of the locked copies, optionally filtered. */
+export const auditCopiesQuerySchema = lazySchema(() =>
+  z.strictObject({
+    day: DAY,
+    targetId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    actor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    action: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
+  }),
+);
+export type AuditCopiesQuery = z.infer<typeof auditCopiesQuerySchema>;
+
+/**
+ * A line of a locked copy (functions/events/audit-archive.ts): the stream's change, its sequence
+ * and the item as stored; a change or removal (tampering, never a function's doing) also holds
+ * the image before it.
+ */
+export interface AuditCopyLine {
+  change: 'INSERT' | 'MODIFY' | 'REMOVE';
+  sequence: string;
+  event: Record<string, unknown> | null;
+  before?: Record<string, unknown>;
+}
 
 /** Longest time span a query without target or actor may cover (it is read a day at a time). */
 export const MAX_DAYS = 366;
@@ -104,6 +148,27 @@ export function daysOf(range: TimeRange, now: Date): string[] {
     }
   }
   return days;
+}
+
+/**
+ * The part of a query's range the audit table answers: from the searchable year's start on.
+ * A range that ends before it is refused with the way to the locked copies, rather than answered
+ * with nothing as if nothing had happened.
+ */
+export function searchableRange(range: TimeRange, now: Date): TimeRange & { searchableFrom: string } {
+  const searchableFrom = auditSearchableFrom(now);
+  if (range.to <= searchableFrom) {
+    const day = range.from === '0000' ? searchableFrom.slice(0, 10) : range.from.slice(0, 10);
+    throw new BadRequest(
+      `events before ${searchableFrom} are no longer searched; read them a day at a time from the ` +
+        `locked copies: GET /audit/copies?day=${day} / ${searchableFrom} 之前的审计记录已不在检索范围内，` +
+        `请按日从锁定副本读取：GET /audit/copies?day=${day}`,
+      [{ path: 'to', message: `must be after ${searchableFrom}` }],
+    );
+  }
+  // ISO times: the later one sorts last.
+  const from = [range.from, searchableFrom].sort()[1] as string;
+  return { from, to: range.to, searchableFrom };
 }
 
 /**

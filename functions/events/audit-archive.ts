@@ -9,10 +9,12 @@ import { now } from '../core/clock.ts';
  * into the archive bucket's locked audit copy (adapters/audit-copies.ts), so that no one, an
  * administrator included, can rewrite the trail. Any change or removal of an audit item (the
  * functions can only append, but an operator with table rights could try) is copied too, with
- * the image before it, and logged as an error for the alarms.
+ * the image before it, and logged as an error for the alarms; the removals DynamoDB's TTL makes a
+ * year after each event (core/audit-trail.ts AUDIT_ITEM_KEPT_DAYS) are not copied again.
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<{ objects: number; events: number }> {
-  const changes = changesOf(event);
+  // An event the table let go at its expiry (TTL) was copied when it was written: nothing to keep.
+  const changes = changesOf(event).filter((c) => !c.byTtl);
   const byDay = new Map<string, string[]>();
   const firstSeq = new Map<string, string>();
   const lastSeq = new Map<string, string>();

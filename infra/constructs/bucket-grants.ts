@@ -128,6 +128,21 @@ export function grantBuckets(args: {
     );
   }
 
+  if (access.archive === 'audit-read') {
+    // Reads a day of the locked copies; lists under `audit/` only, changes nothing.
+    allow('AuditCopyRead', ['s3:GetObject'], [auditCopies]);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditCopyList',
+        actions: ['s3:ListBucket'],
+        resources: [storage.archive.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${AUDIT_COPY_PREFIX}*`] } },
+      }),
+    );
+    readKey();
+    acknowledge(auditCopies, 'Audit copies are read by day, a day named in the query at runtime.');
+  }
+
   // Handover packages: their own prefix, never the originals.
   const packages = storage.archive.arnForObjects(`${HANDOVER_PREFIX}*`);
   if (access.handovers === 'write') {

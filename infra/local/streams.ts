@@ -174,7 +174,7 @@ function keep(s: (typeof TABLE_STREAMS)[number], r: StreamRecord): boolean {
 }
 
 /** A stream record as Lambda's event source mapping delivers it. */
-function lambdaRecord(r: StreamRecord, streamArn: string) {
+export function lambdaRecord(r: StreamRecord, streamArn: string) {
   const d = r.dynamodb ?? {};
   const at = d.ApproximateCreationDateTime;
   return {
@@ -184,6 +184,10 @@ function lambdaRecord(r: StreamRecord, streamArn: string) {
     eventSource: 'aws:dynamodb',
     awsRegion: r.awsRegion,
     eventSourceARN: streamArn,
+    // A removal by the table's TTL names DynamoDB as its user (the audit copy leaves those out).
+    ...(r.userIdentity
+      ? { userIdentity: { type: r.userIdentity.Type, principalId: r.userIdentity.PrincipalId } }
+      : {}),
     dynamodb: {
       Keys: d.Keys,
       ...(d.NewImage ? { NewImage: d.NewImage } : {}),

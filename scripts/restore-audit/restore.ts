@@ -1,8 +1,15 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from '../../functions/adapters/dynamo/batch-get.ts';
+import { expiresAtAfter } from '../../functions/adapters/dynamo/items.ts';
 import { writtenUnlessConditionFails } from '../../functions/adapters/dynamo/transactions.ts';
-import { AUDIT_COPY_PREFIX, auditCopyDayPrefix, dayOfAuditCopy } from '../../functions/core/audit-trail.ts';
+import {
+  AUDIT_COPY_PREFIX,
+  AUDIT_ITEM_KEPT_DAYS,
+  type AuditCopyLine,
+  auditCopyDayPrefix,
+  dayOfAuditCopy,
+} from '../../functions/core/audit-trail.ts';
 
 /**
  * Puts the audit trail back from its locked copy in the archive bucket (the audit table's backup:
@@ -11,6 +18,9 @@ import { AUDIT_COPY_PREFIX, auditCopyDayPrefix, dayOfAuditCopy } from '../../fun
  * and index keys included, and is put unless the table holds it already, so a restore can be run
  * again, or stopped and resumed, and never overwrites. A MODIFY or REMOVE line records someone
  * changing or deleting an event: it is counted and never applied (the INSERT's image is the event).
+ * The table holds an event for its searchable year only (core/audit-trail.ts AUDIT_ITEM_KEPT_DAYS):
+ * older events stay in the copies, so by default the copies of those days are not read, and an
+ * event past its time is counted as `expired` and not put back.
  */
 
 export interface RestoreOptions {
@@ -18,9 +28,14 @@ export interface RestoreOptions {
   ddb: DynamoDBDocumentClient;
   bucket: string;
   table: string;
-  /** First and last day (`YYYY-MM-DD`, UTC) of the copies to read; every day when absent. */
+  /**
+   * First and last day (`YYYY-MM-DD`, UTC) of the copies to read; from the first day whose events
+   * the table still keeps, to the last copy, when absent.
+   */
   fromDay?: string;
   toDay?: string;
+  /** The time expiries are judged at; the clock when absent. */
+  now?: Date;
   onObject?: (key: string, counts: RestoreCounts) => void;
 }
 
@@ -33,11 +48,8 @@ export interface RestoreCounts {
   present: number;
   /** Changes or removals of events the copies recorded (never applied). */
   tampering: number;
-}
-
-interface CopyLine {
-  change: 'INSERT' | 'MODIFY' | 'REMOVE';
-  event: Record<string, unknown> | null;
+  /** Events past the table's keeping (they stay in the copies only). */
+  expired: number;
 }
 
 /** How many events of one copy are put at once, and how many copies are read at once. */
@@ -45,9 +57,12 @@ const PARALLEL_PUTS = 16;
 const PARALLEL_COPIES = 8;
 
 export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCounts> {
-  const counts: RestoreCounts = { objects: 0, restored: 0, present: 0, tampering: 0 };
+  const counts: RestoreCounts = { objects: 0, restored: 0, present: 0, tampering: 0, expired: 0 };
+  const now = o.now ?? new Date();
+  const fromDay =
+    o.fromDay ?? new Date(now.getTime() - AUDIT_ITEM_KEPT_DAYS * 86_400_000).toISOString().slice(0, 10);
   // Keys sort by day: start at the first day's folder, stop past the last one.
-  const startAfter = o.fromDay ? auditCopyDayPrefix(o.fromDay) : undefined;
+  const startAfter = auditCopyDayPrefix(fromDay);
   for await (const page of paginateListObjectsV2(
     { client: o.s3 },
     { Bucket: o.bucket, Prefix: AUDIT_COPY_PREFIX, ...(startAfter ? { StartAfter: startAfter } : {}) },
@@ -61,7 +76,7 @@ export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCount
     for (let i = 0; i < wanted.length; i += PARALLEL_COPIES) {
       await Promise.all(
         wanted.slice(i, i + PARALLEL_COPIES).map(async (key) => {
-          await restoreCopy(o, key, counts);
+          await restoreCopy(o, key, counts, now);
           counts.objects++;
           o.onObject?.(key, { ...counts });
         }),
@@ -72,7 +87,7 @@ export async function restoreAuditTrail(o: RestoreOptions): Promise<RestoreCount
   return counts;
 }
 
-async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts): Promise<void> {
+async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts, now: Date): Promise<void> {
   // ChecksumMode: the SDK checks the body against the SHA-256 the copy was written with.
   const got = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key, ChecksumMode: 'ENABLED' }));
   const text = (await got.Body?.transformToString('utf8')) ?? '';
@@ -81,15 +96,23 @@ async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
       try {
-        return JSON.parse(l) as CopyLine;
+        return JSON.parse(l) as AuditCopyLine;
       } catch {
         throw new Error(`${key} line ${i + 1} is not JSON`);
       }
     });
   const inserts: Record<string, unknown>[] = [];
+  const nowSeconds = Math.floor(now.getTime() / 1000);
   for (const line of lines) {
-    if (line.change === 'INSERT' && line.event) inserts.push(line.event);
-    else counts.tampering++;
+    if (line.change !== 'INSERT' || !line.event) {
+      counts.tampering++;
+      continue;
+    }
+    // Events copied before the table let them go carry no expiry: it follows from their time.
+    const expiry = Number(line.event.expiresAt ?? expiryOf(line.event));
+    if (!Number.isFinite(expiry)) inserts.push(line.event);
+    else if (expiry <= nowSeconds) counts.expired++;
+    else inserts.push({ ...line.event, expiresAt: expiry });
   }
   // Which events the table holds already, read a hundred keys at a time: a run again over a trail
   // mostly in place then reads, instead of paying a write unit for each refused put.
@@ -106,6 +129,9 @@ async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts
     }
   }
 }
+
+const expiryOf = (event: Record<string, unknown>): number =>
+  expiresAtAfter(new Date(String(event.at)), AUDIT_ITEM_KEPT_DAYS);
 
 const keyOf = (item: Record<string, unknown>) => `${String(item.pk)}\n${String(item.sk)}`;
 

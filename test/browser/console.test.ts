@@ -384,6 +384,14 @@ describe('the console', () => {
     await page.locator('[data-testid="audit-export"]').click();
     const file = await (await download).path();
     expect(readFileSync(file, 'utf8')).toContain('document.content-url');
+
+    // The table answers a year; the page says so, and reads a day from the locked copies.
+    expect(await page.locator('[data-testid="audit-searchable-from"]').textContent()).toMatch(
+      /审计表检索最近一年（\d{4}-\d\d-\d\d 起）/,
+    );
+    await page.locator('input[name="from"]').fill(new Date().toISOString().slice(0, 10));
+    await page.locator('[data-testid="audit-copies"]').click();
+    await poll(actions).toContain('document.content-url');
   }, 60_000);
 
   it("lists the clerk's own submissions with their status, and a rejection's reason with a way to fix it", async () => {

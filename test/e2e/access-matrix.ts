@@ -65,6 +65,7 @@ export const MATRIX: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'POST /exports': ['archivist1'],
   'GET /audit': ['auditor1'],
   'GET /audit/export': ['auditor1'],
+  'GET /audit/copies': ['auditor1'],
   'GET /users': ['secadmin1'],
   'GET /users/{userId}': ['secadmin1'],
   'GET /groups': ['secadmin1'],

@@ -997,11 +997,26 @@ describe('least privilege', () => {
       expect(actionsOf(versions)).toEqual(
         new Set(a.history === 'write' ? ['s3:PutObject'] : a.history === 'read' ? ['s3:GetObject'] : []),
       );
-      const historyListing = on(statements(), archive()).filter(
+      // Listings by prefix: a document's versions, a day of the audit trail's copies.
+      const prefixListing = on(statements(), archive()).filter(
         (st) => list(st.Action).includes('s3:ListBucket') && st.Condition !== undefined,
       );
-      expect(historyListing.map((st) => st.Condition)).toEqual(
-        a.history === 'read' ? [{ StringLike: { 's3:prefix': ['history/*'] } }] : [],
+      expect(prefixListing.map((st) => st.Condition)).toEqual([
+        ...(a.archive === 'audit-read' ? [{ StringLike: { 's3:prefix': ['audit/*'] } }] : []),
+        ...(a.history === 'read' ? [{ StringLike: { 's3:prefix': ['history/*'] } }] : []),
+      ]);
+      // The audit trail's copies: appended under lock by their writer, read by the auditor's function.
+      const auditCopies = on(statements(), archive()).filter((st) =>
+        JSON.stringify(st.Resource).includes('/audit/'),
+      );
+      expect(actionsOf(auditCopies)).toEqual(
+        new Set(
+          a.archive === 'audit-copy'
+            ? ['s3:PutObject', 's3:PutObjectRetention']
+            : a.archive === 'audit-read'
+              ? ['s3:GetObject']
+              : [],
+        ),
       );
       // Handover packages: their own prefix, and nothing else of the bucket for that grant.
       const packages = on(statements(), archive()).filter((st) =>

@@ -17,7 +17,16 @@ afterEach(() => {
   ddbMock.reset();
 });
 
-const event = (sk: string) => ({ pk: 'TARGET#c1', sk, action: 'customer.created', gsi1pk: 'ACTOR#u#1' });
+const NOW = new Date('2026-12-06T00:00:00Z');
+/** An event as appended on 2026-12-04: kept by the table until 2027-12-11 (a year and a week). */
+const event = (sk: string) => ({
+  pk: 'TARGET#c1',
+  sk,
+  at: '2026-12-04T08:00:00.000Z',
+  action: 'customer.created',
+  gsi1pk: 'ACTOR#u#1',
+  expiresAt: Date.parse('2027-12-11T08:00:00Z') / 1000,
+});
 const line = (change: string, e: unknown, before?: unknown) =>
   JSON.stringify({ change, sequence: '1', event: e, ...(before ? { before } : {}) });
 /** A GetObject body as the SDK hands it over (only what the restore calls). */
@@ -52,8 +61,8 @@ describe('restoring the audit trail from its locked copies', () => {
         },
       }));
     ddbMock.on(PutCommand).resolves({});
-    const counts = await restoreAuditTrail({ s3, ddb, bucket: 'archive', table: 'audit' });
-    expect(counts).toEqual({ objects: 2, restored: 2, present: 1, tampering: 1 });
+    const counts = await restoreAuditTrail({ s3, ddb, bucket: 'archive', table: 'audit', now: NOW });
+    expect(counts).toEqual({ objects: 2, restored: 2, present: 1, tampering: 1, expired: 0 });
     const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Item?.sk).sort()).toEqual(['a', 'c']);
     expect(puts.every((p) => p.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
@@ -88,12 +97,46 @@ describe('restoring the audit trail from its locked copies', () => {
         name: 'ConditionalCheckFailedException',
       }),
     );
-    expect(await restoreAuditTrail({ s3, ddb, bucket: 'archive', table: 'audit' })).toEqual({
+    expect(await restoreAuditTrail({ s3, ddb, bucket: 'archive', table: 'audit', now: NOW })).toEqual({
       objects: 1,
       restored: 0,
       present: 1,
       tampering: 0,
+      expired: 0,
     });
+  });
+
+  it("leaves in the copies the events past the table's year, and gives an older copy's events their expiry", async () => {
+    const { expiresAt: _none, ...copiedBeforeExpiries } = event('old');
+    copies({
+      'audit/2025/11/01/1-1.jsonl': [
+        line('INSERT', { ...copiedBeforeExpiries, at: '2025-11-01T08:00:00.000Z' }),
+      ],
+      'audit/2026/11/30/2-3.jsonl': [
+        line('INSERT', { ...copiedBeforeExpiries, sk: 'recent', at: '2026-11-30T08:00:00.000Z' }),
+        line('INSERT', { ...event('gone'), expiresAt: Date.parse('2026-12-05T00:00:00Z') / 1000 }),
+      ],
+    });
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { audit: [] } });
+    ddbMock.on(PutCommand).resolves({});
+    const counts = await restoreAuditTrail({ s3, ddb, bucket: 'archive', table: 'audit', now: NOW });
+    expect(counts).toMatchObject({ restored: 1, expired: 1 });
+    const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    // A year and a week from its time, as the trail now writes it.
+    expect(puts).toEqual([
+      {
+        ...copiedBeforeExpiries,
+        sk: 'recent',
+        at: '2026-11-30T08:00:00.000Z',
+        expiresAt: Date.parse('2027-12-07T08:00:00Z') / 1000,
+      },
+    ]);
+    // Without --from, the copies are read from the first day the table still keeps.
+    const listed = s3Mock.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.StartAfter);
+    expect(listed).toEqual(['audit/2025/11/29/']);
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      'audit/2026/11/30/2-3.jsonl',
+    ]);
   });
 
   it('names the day of a copy from its key, and nothing else under audit/', () => {

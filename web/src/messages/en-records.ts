@@ -154,6 +154,7 @@ export const recordLabels = {
     'account.role-revoked': 'Role revoked',
     'audit-searched': 'Audit trail searched',
     'audit-exported': 'Audit trail exported',
+    'audit-copies-read': 'Audit trail read from its locked copies',
     'customer.closure-corrected': 'Closure date corrected',
     'customer.created': 'Customer registered',
     'customer.history-read-unmasked': 'Customer history read unmasked',

@@ -298,6 +298,9 @@ export const messages = {
   to: 'To',
   exportCsv: 'Export CSV',
   loadMore: 'Load more',
+  auditSearchableFrom:
+    'Searches cover the last year (from {date}); older events are read a day at a time from the locked copies.',
+  auditReadCopies: 'Read a day from the locked copies',
   details: 'Details',
   // administrators: the security administrator's accounts, the system administrator's health
   navAccounts: 'Accounts',

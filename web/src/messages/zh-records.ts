@@ -157,6 +157,7 @@ export const recordLabels = {
     'account.role-revoked': '撤销角色',
     'audit-searched': '查询审计日志',
     'audit-exported': '导出审计日志',
+    'audit-copies-read': '读取审计日志锁定副本',
     'customer.closure-corrected': '更正销户日期',
     'customer.created': '新建客户',
     'customer.history-read-unmasked': '查看客户历史明文',

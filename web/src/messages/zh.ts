@@ -300,6 +300,8 @@ export const messages = {
   to: '至',
   exportCsv: '导出 CSV',
   loadMore: '加载更多',
+  auditSearchableFrom: '审计表检索最近一年（{date} 起）；更早的记录按日从锁定副本读取。',
+  auditReadCopies: '按日读取锁定副本',
   details: '详情',
   // administrators: the security administrator's accounts, the system administrator's health
   navAccounts: '账号管理',

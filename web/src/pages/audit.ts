@@ -40,10 +40,20 @@ function rows(items: AuditEvent[], scheme: Scheme): HTMLElement[] {
   );
 }
 
-/** The audit events an `/audit` query returns, as a table, with more pages on demand. */
+/**
+ * The audit events an `/audit` or `/audit/copies` query returns, as a table, with more pages on
+ * demand; the searchable year's start, when the answer gives it, under the table.
+ */
 export async function auditTable(path: string, scheme: Scheme): Promise<HTMLElement> {
-  const res = await api<{ items: AuditEvent[]; nextCursor?: string }>('GET', path);
-  if (res.items.length === 0) return h('p', { class: 'empty' }, t('noResults'));
+  const res = await api<{ items: AuditEvent[]; nextCursor?: string; searchableFrom?: string }>('GET', path);
+  const year = res.searchableFrom
+    ? h(
+        'p',
+        { class: 'hint', 'data-testid': 'audit-searchable-from' },
+        t('auditSearchableFrom', { date: res.searchableFrom.slice(0, 10) }),
+      )
+    : null;
+  if (res.items.length === 0) return h('div', null, h('p', { class: 'empty' }, t('noResults')), year);
   const body = h('tbody', null, rows(res.items, scheme));
   const more = h('div', { class: 'form-actions' });
   let cursor = res.nextCursor;
@@ -80,6 +90,7 @@ export async function auditTable(path: string, scheme: Scheme): Promise<HTMLElem
       'data-testid': 'audit-table',
     }),
     more,
+    year,
   );
 }
 
@@ -148,8 +159,33 @@ export function auditPage(root: HTMLElement, _params: string[], ctx: Ctx): void 
             t('exportCsv'),
           )
         : null,
+      hasRoute('GET', '/audit/copies')
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              'data-testid': 'audit-copies',
+              onclick: () => void readCopies(),
+            },
+            t('auditReadCopies'),
+          )
+        : null,
     ),
   );
+  // A day of the locked copies (the `from` day): the way to events older than the table's year.
+  const readCopies = () =>
+    sendForm(form, general, async () => {
+      render(out, h('p', { class: 'hint' }, t('loading')));
+      const day = from.value || new Date().toISOString().slice(0, 10);
+      const filters = qs({
+        day,
+        targetId: targetId.value.trim(),
+        actor: actor.value.trim(),
+        action: action.value.trim(),
+      });
+      render(out, await auditTable(`/audit/copies${filters}`, ctx.scheme));
+    });
   const run = async () => {
     const shown = await sendForm(form, general, async () => {
       render(out, h('p', { class: 'hint' }, t('loading')));
