@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { TABLES } from '../functions/adapters/tables.ts';
+import { AUDIT_TABLE, TABLES } from '../functions/adapters/tables.ts';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, TABLE_STREAMS } from '../functions/catalog.ts';
-import { AUDIT_COPY_PREFIX } from '../functions/core/audit-trail.ts';
+import { AUDIT_COPY_PREFIX, AUDIT_ITEM_KEPT_DAYS } from '../functions/core/audit-trail.ts';
 import { HISTORY_PREFIX } from '../functions/core/document-history.ts';
+import { RETENTION_YEARS } from '../functions/core/retention.ts';
 import { s3ClientFor } from '../test/e2e/client.ts';
 import type { ColdStartResult } from './coldstart.ts';
 import {
@@ -22,6 +23,7 @@ import {
   intakeFloor,
   intakeRulesFloor,
   isService,
+  keptShare,
   loadPrices,
   type Prices,
   priceMalwareScanner,
@@ -229,7 +231,8 @@ export async function keptBytesPerDocument(
     for await (const page of paginateScan({ client: b.dynamodb }, { TableName: name })) {
       for (const raw of page.Items ?? []) {
         const item = raw as Item;
-        if (isTransient(item)) continue;
+        // An audit event's expiry is the table's year (`keptDays` below), not an end of its work.
+        if (def !== AUDIT_TABLE && isTransient(item)) continue;
         const stored = storedBytes(def, item);
         tableBytes += stored.table;
         indexBytes += stored.indexes;
@@ -268,6 +271,7 @@ export async function keptBytesPerDocument(
           .sort(([, x], [, y]) => y - x)
           .map(([kind, bytes]) => [kind, per(bytes)]),
       ),
+      ...(m.table === AUDIT_TABLE.id ? { keptDays: AUDIT_ITEM_KEPT_DAYS } : {}),
     })),
     auditObjectBytes: per(auditObjectBytes),
     historyObjectBytes: per(historyObjectBytes),
@@ -308,6 +312,12 @@ export function stackPricing(stack: StackFacts, coldStart: ColdStartResult | und
   };
 }
 
+/**
+ * The least time an original is held: the scheme's shortest retention period (D10, ten years from
+ * its trigger; permanent and thirty-year documents are held longer), in days.
+ */
+export const DOCUMENT_HELD_DAYS = Math.min(...Object.values(RETENTION_YEARS)) * 365.25;
+
 /** The storage model's input from the stack's lifecycle rules and what the run kept. */
 export function storageInput(stack: StackFacts, kept: Awaited<ReturnType<typeof keptBytesPerDocument>>) {
   return {
@@ -315,6 +325,7 @@ export function storageInput(stack: StackFacts, kept: Awaited<ReturnType<typeof 
     transitionDays: stack.lifecycle.archiveTransitionDays ?? Number.POSITIVE_INFINITY,
     intakeExpiryDays: stack.lifecycle.intakeExpiryDays ?? 30,
     metadata: kept.tables,
+    documentHeldDays: DOCUMENT_HELD_DAYS,
     auditObjectBytesPerDocument: kept.auditObjectBytes,
     historyObjectBytesPerDocument: kept.historyObjectBytes,
   };
@@ -483,7 +494,9 @@ export function costResults(
       `${MEAN_SCAN_BYTES / 1024} KB mean scan; DynamoDB items, index entries and PITR (where a table has it) measured from what the ` +
         `run wrote (${round(keptTotal, 0)} bytes per archived document), audit copies ` +
         `${round(kept.auditObjectBytes, 0)} and document versions ${round(kept.historyObjectBytes, 0)} bytes per ` +
-        'document in S3 Standard',
+        `document in S3 Standard; the audit table keeps its events ${AUDIT_ITEM_KEPT_DAYS} days, ` +
+        `${round(100 * keptShare({ keptDays: AUDIT_ITEM_KEPT_DAYS }, DOCUMENT_HELD_DAYS), 1)}% of the ten years an ` +
+        'original is held at least (the copies keep them 30 years)',
     ),
   ];
   return {
@@ -491,6 +504,7 @@ export function costResults(
     storage: {
       regions: storages,
       meanScanBytes: MEAN_SCAN_BYTES,
+      documentHeldDays: DOCUMENT_HELD_DAYS,
       kept,
       archiveClass: stack.lifecycle.archiveTransitionClass ?? 'STANDARD',
     },

@@ -677,6 +677,11 @@ export interface TableBytes {
   indexBytes: number;
   /** Items and their index entries by kind (`<pk prefix>/<sk prefix>`), most first. */
   byKind?: Record<string, number>;
+  /**
+   * Days an item stays in the table after it is written (its TTL), for a table that does not keep
+   * its items as long as the documents they describe; absent when it keeps them.
+   */
+  keptDays?: number;
 }
 
 export interface StorageModelInput {
@@ -688,6 +693,12 @@ export interface StorageModelInput {
   intakeExpiryDays: number;
   /** DynamoDB bytes kept per archived document, table by table. */
   metadata: readonly TableBytes[];
+  /**
+   * The least time, in days, an original is held (the scheme's shortest retention period): a
+   * table that lets its items go after `keptDays` holds at most `keptDays / documentHeldDays` of
+   * what its documents wrote into it, whatever the archive's age past that.
+   */
+  documentHeldDays: number;
   /** Audit events kept as objects (the locked copies), bytes per archived document, in S3 Standard. */
   auditObjectBytesPerDocument: number;
   /** Document versions kept as objects under `history/`, bytes per archived document, in S3 Standard. */
@@ -731,6 +742,14 @@ export function metadataGbMonthUsd(t: TableBytes, p: Prices): number {
   return ((t.tableBytes + t.indexBytes) / GB) * storage + backups;
 }
 
+/**
+ * The share of what documents wrote into a table that the table still holds at steady state: all
+ * of it for a table that keeps its items; for one that lets them go after `keptDays` (the audit
+ * table keeps a year), the share of a document's least holding time that its items stay.
+ */
+export const keptShare = (t: Pick<TableBytes, 'keptDays'>, documentHeldDays: number): number =>
+  t.keptDays === undefined ? 1 : Math.min(1, t.keptDays / documentHeldDays);
+
 export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
   const gir = p.s3.glacierInstantRetrieval;
   const objectsPerTb = TB / m.meanObjectBytes;
@@ -741,7 +760,10 @@ export function storageModel(m: StorageModelInput, p: Prices): StorageModel {
   const transitionPerTb = objectsPerTb * gir.lifecycleTransitionUsd;
   const intakeCopyPerTb = standardPerTbMonth * (m.intakeExpiryDays / 30);
   const metadataByTable = Object.fromEntries(
-    m.metadata.map((t) => [t.table, objectsPerTb * metadataGbMonthUsd(t, p)]),
+    m.metadata.map((t) => [
+      t.table,
+      objectsPerTb * metadataGbMonthUsd(t, p) * keptShare(t, m.documentHeldDays),
+    ]),
   );
   const metadataPerTbMonth = Object.values(metadataByTable).reduce((a, v) => a + v, 0);
   // Objects under 128 KB stay in S3 Standard: the lifecycle rule's default minimum size.

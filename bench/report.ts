@@ -1,6 +1,7 @@
 /** bench/RESULTS.md from bench/results.json: the figures of one run, each with how it was measured. */
 
 import { type FunctionName, functionAccess } from '../functions/catalog.ts';
+import { keptShare } from './cost.ts';
 import { kb, num, pct, table, usd } from './markdown.ts';
 import {
   costTable,
@@ -338,15 +339,21 @@ export function renderMarkdown(r: Results): string {
       `${num(s.kept.auditObjectBytes, 4)} bytes of audit copies under Object Lock and ` +
       `${num(s.kept.historyObjectBytes, 4)} bytes of document versions under \`history/\` (S3 Standard: objects under ` +
       "128 KB are not moved by the lifecycle rule). Continuous backups (PITR) are billed on a table's own data, " +
-      'not its global secondary indexes; the audit table has none, its locked copies being its backup.',
+      'not its global secondary indexes; the audit table has none, its locked copies being its backup. A table ' +
+      'that lets its items go (the audit table keeps a year; its copies keep every event 30 years) holds, per TB ' +
+      `of originals, the share of an original's least holding time (${num(s.documentHeldDays / 365.25, 2)} years, ` +
+      "the scheme's shortest period) that its items stay.",
     table(
-      ['table', 'class', 'PITR', 'item bytes per document', 'index bytes per document'],
+      ['table', 'class', 'PITR', 'item bytes per document', 'index bytes per document', 'kept'],
       s.kept.tables.map((t) => [
         t.table,
         t.tableClass,
         t.pitr === false ? 'no' : 'yes',
         num(t.tableBytes, 4),
         num(t.indexBytes, 4),
+        t.keptDays === undefined
+          ? 'as long as its documents'
+          : `${t.keptDays} days (${num(100 * keptShare(t, s.documentHeldDays), 3)}% of what was written)`,
       ]),
     ),
     ...s.kept.tables.flatMap((t) =>

@@ -169,6 +169,8 @@ export interface Results {
     /** The storage model in each region priced (us-east-1 first). */
     regions: (StorageModel & { region: string })[];
     meanScanBytes: number;
+    /** The least time an original is held, in days (bench/bill.ts DOCUMENT_HELD_DAYS). */
+    documentHeldDays: number;
     /** What the archive keeps per archived document, measured from the run's items and objects. */
     kept: { tables: TableBytes[]; auditObjectBytes: number; historyObjectBytes: number };
     archiveClass: string;

@@ -13,6 +13,7 @@ import {
   intakeRulesFloor,
   isService,
   itemSize,
+  keptShare,
   loadPrices,
   metadataGbMonthUsd,
   priceMalwareScanner,
@@ -403,6 +404,7 @@ describe('pricing', () => {
         transitionDays: 90,
         intakeExpiryDays: 30,
         metadata: [],
+        documentHeldDays: 3652.5,
         auditObjectBytesPerDocument: 0,
         historyObjectBytesPerDocument: 0,
       },
@@ -437,12 +439,38 @@ describe('pricing', () => {
           { table: 'Records', tableClass: 'STANDARD', pitr: true, tableBytes: 4096, indexBytes: 1024 },
           { table: 'Audit', tableClass: 'STANDARD', pitr: true, tableBytes: 2048, indexBytes: 4096 },
         ],
+        documentHeldDays: 3652.5,
         auditObjectBytesPerDocument: 3000,
         historyObjectBytesPerDocument: 1500,
       },
       prices,
     );
     const docs = 2 * 1024 * 1024;
+    // A table that keeps its items 365.25 days of the ten years an original is held holds a tenth.
+    const yearOnly = storageModel(
+      {
+        meanObjectBytes: 512 * 1024,
+        transitionDays: 90,
+        intakeExpiryDays: 30,
+        metadata: [
+          {
+            table: 'Audit',
+            tableClass: 'STANDARD',
+            pitr: true,
+            tableBytes: 2048,
+            indexBytes: 4096,
+            keptDays: 365.25,
+          },
+        ],
+        documentHeldDays: 3652.5,
+        auditObjectBytesPerDocument: 0,
+        historyObjectBytesPerDocument: 0,
+      },
+      prices,
+    );
+    expect(yearOnly.metadataByTable.Audit).toBeCloseTo((m.metadataByTable.Audit ?? 0) / 10);
+    expect(keptShare({ keptDays: 7300 }, 3652.5)).toBe(1);
+    expect(keptShare({}, 3652.5)).toBe(1);
     expect(m.metadataByTable.Records).toBeCloseTo(((docs * 5120) / GB) * 0.25 + ((docs * 4096) / GB) * 0.2);
     expect(m.metadataPerTbMonth).toBeCloseTo(
       (m.metadataByTable.Records ?? 0) + (m.metadataByTable.Audit ?? 0),
