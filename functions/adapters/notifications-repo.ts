@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEvent, NotificationPreferences } from '../core/notifications.ts';
-import { type AuditInput, auditPut } from './audit.ts';
+import { type AuditInput, appendAuditOnce, auditPut } from './audit.ts';
 import { ddb } from './clients.ts';
 import { expiresAtAfter, getRecord, strip } from './dynamo/items.ts';
 import { DIGEST_QUEUE, keys } from './dynamo/keys.ts';
@@ -83,20 +83,28 @@ export async function claimDelivery(
   return res.Item?.state === 'SENDING' ? 'in-flight' : 'done';
 }
 
-/** The message went out: the claim becomes SENT, with the audit event, in one transaction. */
-export async function markSent(eventKey: string, sub: string, at: string, audit: AuditInput): Promise<void> {
-  await transact([
-    {
-      Update: {
-        TableName: tableName(),
-        Key: keys.notified(eventKey, sub),
-        UpdateExpression: 'SET #state = :sent, sentAt = :at',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':sent': 'SENT', ':at': at },
-      },
-    },
-    auditPut(audit),
-  ]);
+/**
+ * The message went out: its audit event is appended, then the claim becomes SENT. Two single
+ * writes rather than one transaction, which would bill each item twice: the event's id is the
+ * delivery's (once-only), so a sender that dies between them and whose claim is taken over later
+ * finds the event there, and no claim is ever SENT without its event.
+ */
+export async function markSent(
+  eventKey: string,
+  sub: string,
+  at: string,
+  audit: AuditInput & { eventId: string },
+): Promise<void> {
+  await appendAuditOnce(audit);
+  await ddb.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.notified(eventKey, sub),
+      UpdateExpression: 'SET #state = :sent, sentAt = :at',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':sent': 'SENT', ':at': at },
+    }),
+  );
 }
 
 /** Sending failed: the claim is given back so the redelivery can try again. */

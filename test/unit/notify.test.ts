@@ -7,6 +7,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -84,6 +85,8 @@ function setup(options: { preferences?: Record<string, string>; claim?: 'free' |
     });
   }
   ddbMock.on(TransactWriteCommand).resolves({});
+  ddbMock.on(PutCommand, { TableName: 'audit-test' }).resolves({});
+  ddbMock.on(UpdateCommand).resolves({});
   ddbMock.on(DeleteCommand).resolves({});
 }
 
@@ -123,12 +126,33 @@ describe('notify: new tasks', () => {
     const claim = ddbMock.commandCalls(PutCommand)[0]?.args[0].input.Item;
     expect(claim).toMatchObject(keys.notified(`task:${TASK.taskId}`, REVIEWER.sub));
     expect(claim?.expiresAt).toBe(Math.floor(Date.parse(String(claim?.claimedAt)) / 1000) + 7 * 86_400);
-    const [marked] = transactions();
-    expect(marked?.[0]?.Update?.Key).toEqual(keys.notified(`task:${TASK.taskId}`, REVIEWER.sub));
-    expect(marked?.[1]?.Put?.Item).toMatchObject({
+    // The event first, once-only by its id, then the claim marked SENT: two single writes, no
+    // transaction (which would bill both twice).
+    expect(transactions()).toEqual([]);
+    const event = ddbMock.commandCalls(PutCommand, { TableName: 'audit-test' })[0]?.args[0].input;
+    expect(event?.Item).toMatchObject({
       action: 'notification.sent',
       targetId: `task:${TASK.taskId}`,
+      eventId: `notification.sent:task:${TASK.taskId}:${REVIEWER.sub}`,
     });
+    expect(event?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const marked = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(marked?.Key).toEqual(keys.notified(`task:${TASK.taskId}`, REVIEWER.sub));
+    expect(marked?.ExpressionAttributeValues).toMatchObject({ ':sent': 'SENT' });
+    const order = ddbMock.calls().map((c) => c.args[0].constructor.name);
+    expect(order.lastIndexOf('PutCommand')).toBeLessThan(order.indexOf('UpdateCommand'));
+  });
+
+  it('marks the claim SENT when a sender that died after appending the event is taken over', async () => {
+    setup({});
+    ddbMock
+      .on(PutCommand, { TableName: 'audit-test' })
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    mailed.mockResolvedValue();
+    expect(await handler(taskOpened(TASK))).toEqual({
+      tasks: { sent: 1, queued: 0, skipped: 0, inFlight: 0 },
+    });
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it('sends nothing for a task told before (a redelivered batch)', async () => {
