@@ -33,6 +33,16 @@ export function grantBuckets(args: {
   const uploads = storage.intake.arnForObjects(`${INTAKE_PREFIX}*`);
   const originals = storage.archive.arnForObjects(archiveObjectKey('*'));
   const auditCopies = storage.archive.arnForObjects(`${AUDIT_COPY_PREFIX}*`);
+  /** Listing the archive bucket under one prefix, and nothing else of it. */
+  const listArchiveUnder = (sid: string, prefix: string) =>
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid,
+        actions: ['s3:ListBucket'],
+        resources: [storage.archive.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
   const acknowledged = new Set<string>();
   const acknowledge = (resource: string, reason: string) => {
     const id = `AwsSolutions-IAM5[Resource::${nagResource(scope, resource)}]`;
@@ -131,14 +141,7 @@ export function grantBuckets(args: {
   if (access.archive === 'audit-read') {
     // Reads a day of the locked copies; lists under `audit/` only, changes nothing.
     allow('AuditCopyRead', ['s3:GetObject'], [auditCopies]);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'AuditCopyList',
-        actions: ['s3:ListBucket'],
-        resources: [storage.archive.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${AUDIT_COPY_PREFIX}*`] } },
-      }),
-    );
+    listArchiveUnder('AuditCopyList', AUDIT_COPY_PREFIX);
     readKey();
     acknowledge(auditCopies, 'Audit copies are read by day, a day named in the query at runtime.');
   }
@@ -171,14 +174,7 @@ export function grantBuckets(args: {
   if (access.history === 'read') {
     allow('HistoryRead', ['s3:GetObject'], [history]);
     // Listing a document's versions, and nothing else of the bucket.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'HistoryList',
-        actions: ['s3:ListBucket'],
-        resources: [storage.archive.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${HISTORY_PREFIX}*`] } },
-      }),
-    );
+    listArchiveUnder('HistoryList', HISTORY_PREFIX);
     readKey();
     acknowledge(history, 'Versions are keyed history/<documentId>/<time>-<sequence>.json, named at runtime.');
   }

@@ -19,16 +19,21 @@ import { lambdaRecord } from '../../infra/local/streams.ts';
 const NOW = new Date('2026-12-06T10:00:00.000Z');
 const DAY = 86_400_000;
 
+/** A clerk's view of customer c1 at `at`, as appended. */
+const viewed = (at: string) =>
+  auditItem({
+    action: 'customer.viewed',
+    actor: { sub: 's1', username: 'clerk1', roles: ['clerk'] },
+    targetType: 'customer',
+    targetId: 'c1',
+    eventId: 'e1',
+    at,
+  });
+
 describe('the audit table keeps a year', () => {
   it('gives each event an expiry a week past the searchable year, from its own time', () => {
     expect(AUDIT_ITEM_KEPT_DAYS).toBe(AUDIT_SEARCHABLE_DAYS + 7);
-    const item = auditItem({
-      action: 'customer.viewed',
-      actor: { sub: 's1', username: 'clerk1', roles: ['clerk'] },
-      targetType: 'customer',
-      targetId: 'c1',
-      at: '2026-01-01T00:00:00.000Z',
-    });
+    const item = viewed('2026-01-01T00:00:00.000Z');
     expect(item.expiresAt).toBe(Date.parse('2027-01-08T00:00:00.000Z') / 1000);
   });
 
@@ -94,15 +99,7 @@ describe('the audit table keeps a year', () => {
   });
 
   it('reads an event from its item without storage keys or expiry', () => {
-    const item = auditItem({
-      action: 'customer.viewed',
-      actor: { sub: 's1', username: 'clerk1', roles: ['clerk'] },
-      targetType: 'customer',
-      targetId: 'c1',
-      eventId: 'e1',
-      at: '2026-01-01T00:00:00.000Z',
-    });
-    const event = auditEventOf({ ...item });
+    const event = auditEventOf({ ...viewed('2026-01-01T00:00:00.000Z') });
     for (const k of ['pk', 'sk', 'gsi1pk', 'gsi2pk', 'expiresAt']) expect(event).not.toHaveProperty(k);
     expect(event).toMatchObject({
       eventId: 'e1',
