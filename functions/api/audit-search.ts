@@ -67,12 +67,14 @@ export const handler = apiHandler('audit-search', async function handleAuditSear
     (req.headers.accept ?? '').toLowerCase().includes('text/csv');
   const at = now();
   // The table answers the searchable year; older events are read from the locked copies.
-  const range = searchableRange(timeRange(q, at), at);
+  const asked = timeRange(q, at);
+  const range = searchableRange(asked, at);
   const sub = q.actor === undefined ? undefined : await subOfActor(q.actor);
   let partitions: AuditPartition[];
   if (q.targetId !== undefined) partitions = [{ kind: 'target', targetId: q.targetId }];
   else if (sub !== undefined) partitions = [{ kind: 'actor', sub }];
-  else partitions = daysOf(range, at).map((day) => ({ kind: 'day', day }));
+  // A search by day names its start: the whole year day by day is not a search anyone meant.
+  else partitions = daysOf(q.from === undefined ? asked : range, at).map((day) => ({ kind: 'day', day }));
 
   const limit = csv ? EXPORT_MAX : (q.limit ?? PAGE);
   const page = await readAuditTrail(

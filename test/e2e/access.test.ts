@@ -977,6 +977,14 @@ describe('audit trail', () => {
     expect(before.status).toBe(400);
     expect(before.body.error.message).toContain(`GET /audit/copies?day=${day(Date.parse(old.at))}`);
     expect(before.body.error.message).toMatch(/锁定副本/);
+    // A search by day still names its start.
+    const unbounded = await api.call<{ error: { message: string } }>(
+      'auditor1',
+      'GET',
+      '/audit?action=customer.viewed',
+    );
+    expect(unbounded.status).toBe(400);
+    expect(unbounded.body.error.message).toContain('needs a start');
 
     // The copies answer for the old day and for today, filtered, without storage keys.
     // Every page of a day's copies (a busy day has more than one).
@@ -1031,13 +1039,13 @@ describe('audit trail', () => {
           200,
           'auditor1',
           'GET',
-          `/audit?targetId=AUDIT-TRAIL&action=audit-copies-read&limit=50`,
+          `/audit?targetId=AUDIT-TRAIL&action=audit-copies-read&limit=1000`,
         )
       ).items.filter((e) => e.details?.query?.targetId === customerId);
       return items.length >= 2 ? items : undefined;
     });
     expect(record.map((e) => e.details?.query?.day)).toContain(day(Date.parse(old.at)));
-  });
+  }, 90_000);
 
   it("puts the auditor's own searches and exports on record, with their filters", async () => {
     const customerId = await newCustomer();
