@@ -44,12 +44,12 @@ const PAGE = 100;
 const EXPORT_MAX = 5000;
 /**
  * `GET /audit/copies` reads copies COPIES_PER_READ at a time (one per stream batch, one event each
- * when traffic is low) until a page has COPIES_PAGE events that pass the filters, or it has read
- * COPIES_PER_PAGE copies: a filter that matches little still moves a busy day along in few pages.
+ * when traffic is low) until a page has EVENTS_PER_COPIES_PAGE events that pass the filters, or it
+ * has read COPIES_PER_PAGE copies: a filter that matches little still moves a busy day along.
  */
 const COPIES_PER_READ = 200;
 const COPIES_PER_PAGE = 1000;
-const COPIES_PAGE = 100;
+const EVENTS_PER_COPIES_PAGE = 100;
 
 /** The query a cursor belongs to: its filters, hashed. */
 const fingerprint = (q: AuditQuery) =>
@@ -146,7 +146,11 @@ async function readCopiesDay(query: Record<string, string | undefined>, actor: A
     (q.action === undefined || e.action === q.action);
   const found: AuditEvent[] = [];
   let cursor = q.cursor;
-  for (let read = 0; read < COPIES_PER_PAGE && found.length < COPIES_PAGE; read += COPIES_PER_READ) {
+  for (
+    let read = 0;
+    read < COPIES_PER_PAGE && found.length < EVENTS_PER_COPIES_PAGE;
+    read += COPIES_PER_READ
+  ) {
     const page = await readAuditCopies(
       q.day,
       COPIES_PER_READ,
