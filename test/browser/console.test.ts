@@ -299,7 +299,11 @@ describe('the console', () => {
     await expect
       .poll(() => srcs.map((src) => fetched.get(src)), { timeout: 20_000 })
       .toEqual(pdfs.map((h) => expect.objectContaining({ status: 200, type: 'application/pdf', sha256: h })));
-    expect(page.frames().map((f) => f.url())).toEqual(expect.arrayContaining(srcs));
+    // A frame commits its URL a moment after its response arrives (one was still about:blank in a
+    // loaded run): wait for both, as for the bytes.
+    await expect
+      .poll(() => page.frames().map((f) => f.url()), { timeout: 20_000 })
+      .toEqual(expect.arrayContaining(srcs));
     await screenshot(page, 'inbox');
 
     // Approving needs no comment; rejecting does, and says so next to the field.
