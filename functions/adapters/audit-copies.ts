@@ -5,6 +5,7 @@ import {
   type AuditEvent,
   auditCopyDayPrefix,
   auditCopyKey,
+  auditCopyLines,
 } from '../core/audit-trail.ts';
 import { auditEventOf } from './audit.ts';
 import { readText } from './aws-http.ts';
@@ -83,8 +84,5 @@ export async function readAuditCopies(
 
 async function readCopy(key: string): Promise<AuditCopyLine[]> {
   const { Body } = await s3.send(new GetObjectCommand({ Bucket: archiveBucket(), Key: key }));
-  return (await readText(Body))
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as AuditCopyLine);
+  return auditCopyLines(await readText(Body), key);
 }

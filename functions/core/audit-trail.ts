@@ -100,6 +100,20 @@ export interface AuditCopyLine {
   before?: Record<string, unknown>;
 }
 
+/** The lines of a copy's body; `key` names the copy in the error for a line that is not JSON. */
+export function auditCopyLines(text: string, key: string): AuditCopyLine[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as AuditCopyLine;
+      } catch {
+        throw new Error(`${key} line ${i + 1} is not JSON`);
+      }
+    });
+}
+
 /** Longest time span a query without target or actor may cover (it is read a day at a time). */
 export const MAX_DAYS = 366;
 

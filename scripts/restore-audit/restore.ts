@@ -6,8 +6,8 @@ import { writtenUnlessConditionFails } from '../../functions/adapters/dynamo/tra
 import {
   AUDIT_COPY_PREFIX,
   AUDIT_ITEM_KEPT_DAYS,
-  type AuditCopyLine,
   auditCopyDayPrefix,
+  auditCopyLines,
   dayOfAuditCopy,
 } from '../../functions/core/audit-trail.ts';
 
@@ -91,16 +91,7 @@ async function restoreCopy(o: RestoreOptions, key: string, counts: RestoreCounts
   // ChecksumMode: the SDK checks the body against the SHA-256 the copy was written with.
   const got = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key, ChecksumMode: 'ENABLED' }));
   const text = (await got.Body?.transformToString('utf8')) ?? '';
-  const lines = text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as AuditCopyLine;
-      } catch {
-        throw new Error(`${key} line ${i + 1} is not JSON`);
-      }
-    });
+  const lines = auditCopyLines(text, key);
   const inserts: Record<string, unknown>[] = [];
   const nowSeconds = Math.floor(now.getTime() / 1000);
   for (const line of lines) {
