@@ -20,14 +20,16 @@ export interface ArchivedCopy {
   seq?: number;
   archivedAt: string;
   retention: RetentionPlan;
-  archiveKey: string;
   archiveVersionId: string;
 }
 
 /**
  * Archives a submission in one transaction: each archive code item is created (fails if the
  * code exists: codes are never reused), each document UPLOADED → ARCHIVED with its code,
- * retention and archive object, the submission IN_REVIEW → ARCHIVED, and the audit event.
+ * retention and archive object's version, the submission IN_REVIEW → ARCHIVED, and the audit
+ * event. The archived document drops what only its intake needed: the upload URL's id and the
+ * upload's sequencer (an archived document takes no upload; a storage event delivered again is
+ * known by its object version, `receivedVersionId`, which stays with what storage saw).
  * Returns false when the state had moved on (nothing written). Documents whose disposal date is
  * already known enter the due-date index (gsi3).
  */
@@ -71,10 +73,11 @@ export async function completeArchive(
         ConditionExpression:
           'submissionId = :sid AND #status = :uploaded AND (attribute_not_exists(archiveCode) OR archiveCode = :code)',
         UpdateExpression:
-          'SET #status = :archived, archiveCode = :code, codeAssignedAt = :archivedAt, archivedAt = :archivedAt, ' +
+          'SET #status = :archived, archiveCode = :code, archivedAt = :archivedAt, ' +
           'retentionCode = :rc, retentionTrigger = :rt, retainUntil = :until, ' +
-          'archiveKey = :key, archiveVersionId = :version, updatedAt = :now' +
-          (index ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : ''),
+          'archiveVersionId = :version, updatedAt = :now' +
+          (index ? ', gsi3pk = :gsi3pk, gsi3sk = :gsi3sk' : '') +
+          ' REMOVE uploadId, uploadSequencer',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':sid': submissionId,
@@ -84,7 +87,6 @@ export async function completeArchive(
           ':archivedAt': c.archivedAt,
           ':rc': r.retentionCode,
           ':rt': r.retentionTrigger,
-          ':key': c.archiveKey,
           ':version': c.archiveVersionId,
           ':now': at,
           ':until': r.retainUntil,

@@ -1,6 +1,6 @@
 import { appendAudit } from '../adapters/audit.ts';
 import { presignContent } from '../adapters/presign.ts';
-import { assertContentAvailable } from '../core/documents.ts';
+import { archivedOriginal, assertContentAvailable } from '../core/documents.ts';
 import { archivedFileName } from '../core/file-names.ts';
 import { contentUrlSeconds } from '../core/loans.ts';
 import { getScheme } from '../core/scheme.ts';
@@ -24,8 +24,8 @@ export const handler = apiHandler(
     const doc = await records.document();
     const { grant: loan, decidedAt: time } = records;
     assertContentAvailable(doc);
-    if (!doc.archiveKey || !doc.archiveVersionId)
-      throw new Error(`archived document ${id} has no archive object`);
+    const original = archivedOriginal(doc);
+    if (!original) throw new Error(`archived document ${id} has no archive object`);
 
     const scheme = getScheme(doc.schemeId);
     // Served as the type its bytes are, inline when a browser shows it, under a name made of its
@@ -35,8 +35,8 @@ export const handler = apiHandler(
       fileName: archivedFileName(doc.archiveCode ?? id, doc.sniffedType ?? 'application/octet-stream'),
     });
     const link = await presignContent({
-      key: doc.archiveKey,
-      versionId: doc.archiveVersionId,
+      key: original.key,
+      versionId: original.versionId,
       contentType: headers.contentType,
       disposition: headers.disposition,
       expiresIn: contentUrlSeconds(scheme.limits.contentUrlSeconds, loan, time),

@@ -6,7 +6,12 @@ import { createSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
-import { checkAgainstScheme, createSubmissionSchema, draftSubmission } from '../core/submissions.ts';
+import {
+  checkAgainstScheme,
+  createSubmissionSchema,
+  draftSubmission,
+  intakeKeyOf,
+} from '../core/submissions.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /** `POST /submissions`: a draft with one presigned upload URL per document. */
@@ -36,7 +41,7 @@ export const handler = apiHandler(
     const uploads = await Promise.all(
       documents.map((d) =>
         presignUpload({
-          key: d.intakeKey,
+          key: intakeKeyOf(d),
           contentType: d.contentType,
           size: d.size,
           sha256Hex: d.sha256,

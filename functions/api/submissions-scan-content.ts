@@ -10,6 +10,7 @@ import {
   assertUploaded,
   previewHeaders,
 } from '../core/submission-scans.ts';
+import { intakeKeyOf } from '../core/submissions.ts';
 import { apiHandler } from '../http/api.ts';
 
 /**
@@ -34,16 +35,16 @@ export const handler = apiHandler(
     assertUploaded(doc);
     // On AWS this function may read an intake object only while GuardDuty's tag says it is clean
     // (an IAM condition, which also binds the URL when the browser fetches it): the tag first.
-    const tag = await storedScanStatus(doc.intakeKey, doc.receivedVersionId);
+    const tag = await storedScanStatus(intakeKeyOf(doc), doc.receivedVersionId);
     if (!tag.stored) assertPreviewable(doc, undefined, undefined);
     assertScanClean(doc, tag.status);
-    const stored = await headIntakeObject(doc.intakeKey, doc.receivedVersionId);
+    const stored = await headIntakeObject(intakeKeyOf(doc), doc.receivedVersionId);
     assertPreviewable(doc, stored, tag.status);
 
     const time = now();
     const headers = previewHeaders(doc);
     const link = await presignIntakeScan({
-      key: doc.intakeKey,
+      key: intakeKeyOf(doc),
       ...(doc.receivedVersionId ? { versionId: doc.receivedVersionId } : {}),
       contentType: headers.contentType,
       disposition: headers.disposition,

@@ -5,7 +5,7 @@ import { getSubmission } from '../adapters/submissions-repo.ts';
 import { now } from '../core/clock.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { getScheme } from '../core/scheme.ts';
-import { assertReplaceable, checkReplacement, replaceFileSchema } from '../core/submissions.ts';
+import { assertReplaceable, checkReplacement, intakeKeyOf, replaceFileSchema } from '../core/submissions.ts';
 import { apiHandler, parseInput } from '../http/api.ts';
 
 /**
@@ -47,7 +47,7 @@ export const handler = apiHandler(
     if (!replaced)
       throw new Conflict(`submission ${submissionId} changed meanwhile; its files can no longer be replaced`);
     const upload = await presignUpload({
-      key: doc.intakeKey,
+      key: intakeKeyOf(doc),
       contentType: input.contentType,
       size: input.size,
       sha256Hex: input.sha256,

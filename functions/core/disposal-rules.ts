@@ -34,11 +34,11 @@ export function extendedDueOn(
  * or undefined when it already does (or there is no archived original to lock).
  */
 export function lockExtension(
-  doc: Pick<DisposableDocument, 'archiveKey' | 'archiveVersionId' | 'retainUntil'>,
+  doc: Pick<DisposableDocument, 'archiveVersionId' | 'retainUntil'>,
   dueOn: string,
 ): string | undefined {
   const lockUntil = `${dueOn}T00:00:00.000Z`;
-  if (!doc.archiveKey || !doc.archiveVersionId) return undefined;
+  if (!doc.archiveVersionId) return undefined;
   return !doc.retainUntil || doc.retainUntil < lockUntil ? lockUntil : undefined;
 }
 

@@ -85,8 +85,6 @@ export interface DocumentRecord {
   /** Declared SHA-256, lower-case hex. */
   sha256: string;
   status: DocumentStatus;
-  /** Key in the intake bucket. */
-  intakeKey: string;
   createdAt: string;
   createdBy: string;
   updatedAt: string;
@@ -121,14 +119,18 @@ export interface DocumentRecord {
   checkedAt?: string;
   // Set by archiving.
   archiveCode?: string;
-  /** When the code was allocated; the archive date the code year and retention clock use. */
+  /**
+   * Written by earlier versions, which gave the code before archiving; now the code is given as
+   * the document is archived, so `archivedAt` is that date (readers take this one when present).
+   */
   codeAssignedAt?: string;
+  /** When the document was archived and its code given: the date the code year and retention clock use. */
   archivedAt?: string;
   retentionCode?: RetentionCode;
   retentionTrigger?: RetentionTrigger;
   retainUntil?: string;
   legalHold?: boolean;
-  archiveKey?: string;
+  /** The locked original's version; its key is always `archiveObjectKey(documentId)`. */
   archiveVersionId?: string;
 }
 
@@ -149,6 +151,19 @@ export function sha256Base64ToHex(b64: string): string | undefined {
 
 /** Key of an original in the archive bucket (versioned, Object Lock). */
 export const archiveObjectKey = (documentId: string): string => `originals/${documentId}`;
+
+/**
+ * The locked original of an archived document: its version as recorded, its key from its id (not
+ * stored: items written by earlier versions carry an `archiveKey` attribute, always this key).
+ * Undefined before the document is archived.
+ */
+export function archivedOriginal(
+  doc: Pick<DocumentRecord, 'documentId' | 'archiveVersionId'>,
+): { key: string; versionId: string } | undefined {
+  return doc.archiveVersionId === undefined
+    ? undefined
+    : { key: archiveObjectKey(doc.documentId), versionId: doc.archiveVersionId };
+}
 
 /** User metadata stored with the archived original; S3 metadata must be ASCII, so the code is URL-encoded. */
 export function archiveObjectMetadata(doc: Pick<DocumentRecord, 'documentId' | 'sha256' | 'archiveCode'>) {

@@ -64,6 +64,6 @@ export function holdRelease(doc: DisposableDocument, today: string): HoldRelease
   const due = dueOnOf(doc);
   const refileOn =
     last && doc.status === 'ARCHIVED' && !doc.disposalBatchId && due ? dueIndexDay(due, today) : undefined;
-  const clearLegalHold = last && !legalHoldIsLock(doc) && Boolean(doc.archiveKey && doc.archiveVersionId);
+  const clearLegalHold = last && !legalHoldIsLock(doc) && doc.archiveVersionId !== undefined;
   return { last, ...(refileOn ? { refileOn } : {}), clearLegalHold };
 }

@@ -194,6 +194,13 @@ export function checkAgainstScheme(scheme: Scheme, input: CreateSubmissionInput)
 export const intakeKey = (submissionId: string, documentId: string): string =>
   `${INTAKE_PREFIX}${submissionId}/${documentId}`;
 
+/**
+ * A document's intake key, from its own ids: it is not stored on the document (items written by
+ * earlier versions still carry an `intakeKey` attribute, always this same key).
+ */
+export const intakeKeyOf = (doc: Pick<DocumentRecord, 'submissionId' | 'documentId'>): string =>
+  intakeKey(doc.submissionId, doc.documentId);
+
 const INTAKE_KEY = /^intake\/([A-Za-z0-9-]{1,64})\/([A-Za-z0-9-]{1,64})$/;
 
 /** Reads an intake key back; undefined for any other key. */
@@ -236,7 +243,6 @@ export function draftSubmission(args: DraftArgs): { submission: Submission; docu
       size: d.size,
       sha256: d.sha256,
       status: 'PENDING_UPLOAD',
-      intakeKey: intakeKey(submissionId, documentId),
       createdAt: at,
       createdBy: actor.sub,
       updatedAt: at,

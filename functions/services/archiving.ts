@@ -29,6 +29,7 @@ import { retentionPlan } from '../core/retention.ts';
 import { accountClosedOn, waitsForAccountClosure } from '../core/retention-triggers.ts';
 import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
 import type { Submission } from '../core/submissions.ts';
+import { intakeKeyOf } from '../core/submissions.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { accountClosed } from './retention-clock.ts';
 
@@ -147,7 +148,6 @@ async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reser
     ...(doc.archiveCode === undefined && code ? { sequenceKey: code.sequenceKey, seq: code.seq } : {}),
     archivedAt,
     retention,
-    archiveKey: key,
   };
 
   const metadata = archiveObjectMetadata({ ...doc, archiveCode });
@@ -166,7 +166,7 @@ async function lockOriginal(scheme: Scheme, doc: DocumentRecord, reserved: Reser
     return { ...base, archiveVersionId: existing.versionId };
   }
   const copy = await copyToArchive({
-    sourceKey: doc.intakeKey,
+    sourceKey: intakeKeyOf(doc),
     // The version the checks and the reviewer saw, never what the key holds now.
     ...(doc.receivedVersionId ? { sourceVersionId: doc.receivedVersionId } : {}),
     destKey: key,

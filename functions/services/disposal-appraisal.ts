@@ -7,6 +7,7 @@ import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
 import { type Extension, isoDate } from '../core/disposal.ts';
 import { countItems, extendedDueOn, lockExtension } from '../core/disposal-rules.ts';
+import { archivedOriginal } from '../core/documents.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -63,9 +64,9 @@ export async function applyAppraisal(
         throw new WorkflowStateError(`document ${item.documentId} of ${batch.batchId} does not exist`);
       const dueOn = extendedDueOn(item.clockStart, years, doc.retainUntil, today);
       const retainUntil = lockExtension(doc, dueOn);
-      if (retainUntil && doc.archiveKey && doc.archiveVersionId) {
-        await extendRetention(doc.archiveKey, doc.archiveVersionId, new Date(retainUntil));
-      }
+      const original = archivedOriginal(doc);
+      if (retainUntil && original)
+        await extendRetention(original.key, original.versionId, new Date(retainUntil));
       const extension: Extension = {
         batchId: batch.batchId,
         years,

@@ -16,6 +16,7 @@ import { type ItemStatus, isoDate, onLoanUntil } from '../core/disposal.ts';
 import { destroyOrder, refileAfterRefusal, refusalReason } from '../core/disposal-rules.ts';
 import { archiveObjectKey } from '../core/documents.ts';
 import { errorMessage } from '../core/errors.ts';
+import { intakeKeyOf } from '../core/submissions.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -99,7 +100,7 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
     }
   }
 
-  const key = doc.archiveKey ?? archiveObjectKey(documentId);
+  const key = archiveObjectKey(documentId);
   const versions = await listVersions(key);
   // The version the record names goes last: if S3 refuses anything, the original stays readable.
   const ordered = destroyOrder(versions, doc.archiveVersionId);
@@ -128,7 +129,7 @@ export async function destroyItem(input: DestroyInput): Promise<DestroyOutput> {
       return { documentId, status: 'FAILED', reason };
     }
   }
-  if (await deleteIntakeObject(doc.intakeKey)) logger.info('intake scan removed', { documentId });
+  if (await deleteIntakeObject(intakeKeyOf(doc))) logger.info('intake scan removed', { documentId });
   const left = (await listVersions(key)).filter((v) => !v.deleteMarker);
   if (left.length > 0) throw new TransientError(`${left.length} versions of ${key} are still there`);
 

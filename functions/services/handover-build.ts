@@ -19,7 +19,7 @@ import { BAG_INFO, BAGIT, BAGIT_TXT, MANIFEST, manifestLine, TAG_MANIFEST } from
 import { now } from '../core/clock.ts';
 import { customerView, versionView } from '../core/customers.ts';
 import { documentHistoryItems } from '../core/document-history.ts';
-import { type DocumentRecord, documentView } from '../core/documents.ts';
+import { archivedOriginal, type DocumentRecord, documentView } from '../core/documents.ts';
 import { exportEventDetails, MAX_EXPORT_PART_DOCUMENTS } from '../core/exports.ts';
 import { csvHead, csvRow, type HandoverRow, htmlHead, htmlRow, htmlTail } from '../core/handover-list.ts';
 import {
@@ -161,10 +161,11 @@ async function writeBag(zip: HandoverZip, h: Handover, scheme: Scheme): Promise<
         doc: view,
         history: { documentId: doc.documentId, status: doc.status, items: versions },
       });
-      if (!doc.archiveKey || !doc.archiveVersionId) throw new PackageFailure(gone('original of', place.code));
+      const locked = archivedOriginal(doc);
+      if (!locked) throw new PackageFailure(gone('original of', place.code));
       const original = await zip.addStream(
         `${h.bag}/${place.path}`,
-        await readArchivedOriginal(doc.archiveKey, doc.archiveVersionId),
+        await readArchivedOriginal(locked.key, locked.versionId),
       );
       if (original.sha256 !== place.expected.sha256 || original.bytes !== place.expected.bytes) {
         throw new PackageFailure(mismatch(place.code, doc.documentId, original, place.expected));

@@ -5,6 +5,7 @@ import { getHold, placeHold, releaseHold } from '../adapters/holds-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { now } from '../core/clock.ts';
 import { type Hold, isoDate } from '../core/disposal.ts';
+import { archivedOriginal } from '../core/documents.ts';
 import { Conflict, errorMessage, NotFound } from '../core/errors.ts';
 import { assertHoldable, holdRelease, legalHoldUnused } from '../core/holds.ts';
 import type { Actor } from '../core/roles.ts';
@@ -34,10 +35,10 @@ export async function placeDocumentHold(request: HoldRequest & { reason: string 
   const doc = await getDocument(id);
   if (!doc) throw new NotFound('document', id);
   assertHoldable(doc);
-  if (!doc.archiveKey || !doc.archiveVersionId)
-    throw new Error(`archived document ${id} has no archive object`);
+  const original = archivedOriginal(doc);
+  if (!original) throw new Error(`archived document ${id} has no archive object`);
 
-  await setLegalHold(doc.archiveKey, doc.archiveVersionId, true);
+  await setLegalHold(original.key, original.versionId, true);
   const at = now().toISOString();
   const hold: Hold = {
     holdId: randomUUID(),
@@ -61,7 +62,7 @@ export async function placeDocumentHold(request: HoldRequest & { reason: string 
     const again = await getDocument(id);
     // S3's hold went on for nothing: take it off again unless something else keeps it.
     if (legalHoldUnused(again)) {
-      await setLegalHold(doc.archiveKey, doc.archiveVersionId, false).catch((err: unknown) =>
+      await setLegalHold(original.key, original.versionId, false).catch((err: unknown) =>
         logger.error('could not clear an unused legal hold', {
           documentId: id,
           error: errorMessage(err),
@@ -113,9 +114,10 @@ export async function releaseDocumentHold(request: HoldRequest & { holdId: strin
       },
     });
     if (!released) continue;
-    if (release.clearLegalHold && doc.archiveKey && doc.archiveVersionId) {
+    const original = archivedOriginal(doc);
+    if (release.clearLegalHold && original) {
       try {
-        await setLegalHold(doc.archiveKey, doc.archiveVersionId, false);
+        await setLegalHold(original.key, original.versionId, false);
       } catch (err) {
         // The record is released; S3 keeps refusing to delete until the legal hold is cleared.
         logger.error('hold released but S3 legal hold still on', {

@@ -38,6 +38,7 @@ import {
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { mapPooled } from '../core/pool.ts';
 import { getScheme, type Scheme } from '../core/scheme.ts';
+import { intakeKeyOf } from '../core/submissions.ts';
 import { dueAt, type TaskRecord } from '../core/tasks.ts';
 import { NothingToReview, ScanPending, TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { archiveSubmission } from './archiving.ts';
@@ -89,7 +90,7 @@ async function checkRow(
   const at = now().toISOString();
   const scan =
     doc && doc.status !== 'PENDING_UPLOAD'
-      ? await scanStatus(doc.intakeKey, doc.receivedVersionId)
+      ? await scanStatus(intakeKeyOf(doc), doc.receivedVersionId)
       : undefined;
   const fail = async (problems: Problem[], words = checkWords(problems)) => {
     const rejection = { reason: words.en, problems, decidedBy: 'system', at, attempt: 1 };

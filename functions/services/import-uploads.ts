@@ -5,6 +5,7 @@ import { now } from '../core/clock.ts';
 import { BadRequest } from '../core/errors.ts';
 import type { ImportBatch } from '../core/imports.ts';
 import type { Scheme } from '../core/scheme.ts';
+import { intakeKeyOf } from '../core/submissions.ts';
 
 /**
  * Upload URLs of registered rows (`POST /imports/{importId}/uploads {rows}`): for each row whose
@@ -34,7 +35,7 @@ export async function uploadsFor(scheme: Scheme, batch: ImportBatch, rows: reado
         return { row: row.row, uploaded: doc !== undefined && doc.status !== 'PENDING_UPLOAD' };
       }
       const upload = await presignUpload({
-        key: doc.intakeKey,
+        key: intakeKeyOf(doc),
         contentType: doc.contentType,
         size: doc.size,
         sha256Hex: doc.sha256,

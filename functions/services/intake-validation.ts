@@ -7,6 +7,7 @@ import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
 import type { Submission } from '../core/submissions.ts';
+import { intakeKeyOf } from '../core/submissions.ts';
 import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**
@@ -60,7 +61,7 @@ export async function validateSubmission(input: ValidateInput): Promise<Validate
   for (let i = 0; i < uploaded.length; i += SCAN_CONCURRENCY) {
     await Promise.all(
       uploaded.slice(i, i + SCAN_CONCURRENCY).map(async (d) => {
-        scans[d.documentId] = await scanStatus(d.intakeKey, d.receivedVersionId);
+        scans[d.documentId] = await scanStatus(intakeKeyOf(d), d.receivedVersionId);
       }),
     );
   }

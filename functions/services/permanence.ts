@@ -7,7 +7,7 @@ import { logger } from '../adapters/logger.ts';
 import { type LockEntry, locksDue, recordPermanentLock } from '../adapters/permanent-locks-repo.ts';
 import { getSweepState, savePermanenceWalk } from '../adapters/sweep-state-repo.ts';
 import type { DisposableDocument, DisposalBatch } from '../core/disposal.ts';
-import { archiveObjectKey } from '../core/documents.ts';
+import { archivedOriginal, archiveObjectKey } from '../core/documents.ts';
 import { errorMessage } from '../core/errors.ts';
 import { permanentLock } from '../core/permanence.ts';
 
@@ -66,13 +66,13 @@ async function lockOriginal(
   summary: PermanenceSummary,
 ): Promise<boolean> {
   const lock = permanentLock(doc.retainUntil, at);
-  if (!doc.archiveKey || !doc.archiveVersionId) {
+  const original = archivedOriginal(doc);
+  if (!original) {
     logger.error('permanent document has no archive object', { documentId: doc.documentId });
     summary.failed.push(doc.documentId);
     return false;
   }
-  const key = doc.archiveKey;
-  const versionId = doc.archiveVersionId;
+  const { key, versionId } = original;
   return guarded(doc.documentId, summary, async () => {
     if (lock.kind === 'extend') await extendRetention(key, versionId, new Date(lock.retainUntil));
     return recordPermanentLock({ kind: 'original', id: doc.documentId }, index, lock, stampOf(at), {

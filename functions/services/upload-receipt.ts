@@ -76,7 +76,12 @@ async function ignore(
   facts: UploadFacts,
 ): Promise<UploadOutcome> {
   const [submission, doc] = await Promise.all([getSubmission(ids.submissionId), getDocument(ids.documentId)]);
-  if (doc?.uploadSequencer === comparableSequencer(reported.sequencer)) {
+  // The recorded upload's event again: by its sequencer, or by its object version once archiving
+  // has dropped the sequencer (a storage event may come again days later).
+  if (
+    doc?.uploadSequencer === comparableSequencer(reported.sequencer) ||
+    (facts.versionId !== undefined && doc?.receivedVersionId === facts.versionId)
+  ) {
     logger.info('upload event delivered again; already recorded', { key: reported.key });
     return 'not-accepting';
   }

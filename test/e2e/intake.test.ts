@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 /**
  * End to end over HTTP, against `npm start` on real local stand-ins: a clerk, reviewers and an
  * archivist working a customer file from upload to archive.
@@ -19,6 +20,7 @@ import {
   type HistoryEvent,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -228,6 +230,35 @@ describe('intake → review → archive', () => {
       expect(d.archiveCode).toContain('-BG-');
     }
     expect(new Set(codes).size).toBe(3);
+
+    // The archived record keeps what storage saw (version, size, checksum) and not what only the
+    // intake needed (the upload URL's id, the event's sequencer) or what its ids already say
+    // (the intake and archive keys, the code's date).
+    const ddb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: system.ready.dynamodbUrl,
+        region: system.ready.region,
+        credentials: system.credentials,
+      }),
+    );
+    for (const d of draft.docs) {
+      const { Item: item } = await ddb.send(
+        new GetCommand({
+          TableName: system.ready.tables.records,
+          Key: { pk: `DOCUMENT#${d.documentId}`, sk: 'DOCUMENT' },
+          ConsistentRead: true,
+        }),
+      );
+      expect(item).toMatchObject({
+        status: 'ARCHIVED',
+        receivedSize: d.bytes.length,
+        receivedSha256: createHash('sha256').update(d.bytes).digest('hex'),
+      });
+      expect(item?.receivedVersionId).toBeTruthy();
+      for (const gone of ['uploadId', 'uploadSequencer', 'intakeKey', 'archiveKey', 'codeAssignedAt'])
+        expect(item).not.toHaveProperty(gone);
+    }
+    ddb.destroy();
 
     for (const d of draft.docs) {
       // The archivist fetches the original through a presigned GET: the bytes that were uploaded.

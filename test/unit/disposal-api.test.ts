@@ -8,6 +8,7 @@ import { handler as contractEnd } from '../../functions/api/documents-contract-e
 import { handler as holdsCreate } from '../../functions/api/holds-create.ts';
 import { handler as holdsRelease } from '../../functions/api/holds-release.ts';
 import { handler as decide } from '../../functions/api/tasks-decide.ts';
+import { archiveObjectKey } from '../../functions/core/documents.ts';
 import { accountClosed } from '../../functions/services/retention-clock.ts';
 import { USERS } from '../support/api-event.ts';
 import {
@@ -86,7 +87,7 @@ describe('POST /documents/{documentId}/holds', () => {
     expect(res.body).toMatchObject({ documentId: doc.documentId, status: 'ACTIVE', placedBy: 'archivist1' });
     expect(s3Mock.commandCalls(PutObjectLegalHoldCommand)[0]?.args[0].input).toMatchObject({
       Bucket: ARCHIVE,
-      Key: doc.archiveKey,
+      Key: archiveObjectKey(doc.documentId),
       VersionId: doc.archiveVersionId,
       LegalHold: { Status: 'ON' },
     });

@@ -25,7 +25,6 @@ export function archived(i: number, overrides: Partial<DisposableDocument> = {})
     retentionTrigger: 'ACCOUNT_CLOSED',
     retainUntil: '2036-03-15T09:30:00.000Z',
     legalHold: false,
-    archiveKey: `originals/${document(i).documentId}`,
     archiveVersionId: `v-${i}`,
     ...overrides,
   };

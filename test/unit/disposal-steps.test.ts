@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
   PutObjectRetentionCommand,
 } from '../../functions/adapters/s3-commands.ts';
+import { archiveObjectKey } from '../../functions/core/documents.ts';
 import { handler as abandon } from '../../functions/steps/disposal-abandon.ts';
 import { handler as appraised } from '../../functions/steps/disposal-appraised.ts';
 import { handler as approved } from '../../functions/steps/disposal-approved.ts';
@@ -283,7 +284,7 @@ describe('disposal-appraised', () => {
 
     expect(out).toEqual({ remaining: 1, extended: 1 });
     expect(s3Mock.commandCalls(PutObjectRetentionCommand)[0]?.args[0].input).toMatchObject({
-      Key: d1.archiveKey,
+      Key: archiveObjectKey(d1.documentId),
       VersionId: d1.archiveVersionId,
       Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2041-04-01T00:00:00.000Z') },
     });

@@ -33,7 +33,6 @@ const archived = (i = 0) =>
     retentionTrigger: 'ACCOUNT_CLOSED',
     retainUntil: '2056-05-10T10:00:00.000Z',
     legalHold: false,
-    archiveKey: `originals/${DOC_IDS[i]}`,
     archiveVersionId: 'v-locked',
   });
 

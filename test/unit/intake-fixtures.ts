@@ -120,7 +120,6 @@ export function document(i: number, overrides: Partial<DocumentRecord> = {}): Do
     size: 1000 + i,
     sha256: sha(i + 1),
     status: 'UPLOADED',
-    intakeKey: `intake/${SUBMISSION_ID}/${documentId}`,
     createdAt: '2026-03-01T08:00:00.000Z',
     createdBy: USERS.clerk.sub,
     updatedAt: '2026-03-01T08:00:00.000Z',

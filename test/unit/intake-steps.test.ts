@@ -5,6 +5,7 @@ import {
   GetObjectTaggingCommand,
   PutObjectTaggingCommand,
 } from '../../functions/adapters/s3-commands.ts';
+import { intakeKeyOf } from '../../functions/core/submissions.ts';
 import { CLOSED_TASK_KEPT_DAYS } from '../../functions/core/tasks.ts';
 import { validateSubmission as validate } from '../../functions/services/intake-validation.ts';
 import { handler as openReview } from '../../functions/steps/intake-open-review.ts';
@@ -106,7 +107,7 @@ describe('intake validation (run by intake-open-review at level review)', () => 
     ]);
     tagged('NO_THREATS_FOUND');
     s3Mock
-      .on(GetObjectTaggingCommand, { Key: document(3).intakeKey })
+      .on(GetObjectTaggingCommand, { Key: intakeKeyOf(document(3)) })
       .resolves({ TagSet: [{ Key: TAG, Value: 'THREATS_FOUND' }] });
     ddbMock.on(TransactWriteCommand).resolves({});
 
@@ -128,7 +129,7 @@ describe('intake validation (run by intake-open-review at level review)', () => 
   it('waits for the malware scan: an untagged upload makes the step ask to be retried, writing nothing', async () => {
     stored();
     tagged('NO_THREATS_FOUND');
-    tagged(undefined, document(2).intakeKey);
+    tagged(undefined, intakeKeyOf(document(2)));
 
     await expect(validate(input)).rejects.toMatchObject({
       name: 'ScanPending',
@@ -289,7 +290,7 @@ describe('intake-open-review step', () => {
     stored();
     scanned();
     s3Mock
-      .on(GetObjectTaggingCommand, { Bucket: INTAKE, Key: document(1).intakeKey })
+      .on(GetObjectTaggingCommand, { Bucket: INTAKE, Key: intakeKeyOf(document(1)) })
       .resolves({ TagSet: [{ Key: 'project', Value: 'dangan' }] });
 
     await expect(openReview({ ...base, level: 'review' })).rejects.toMatchObject({ name: 'ScanPending' });

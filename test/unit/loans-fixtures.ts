@@ -20,7 +20,6 @@ export function archived(i: number, overrides: Partial<DocumentRecord> = {}): Do
   return document(i, {
     status: 'ARCHIVED',
     archiveCode: `Z001-KH·2026-D30-YK-000${i + 1}`,
-    archiveKey: `originals/${DOC_IDS[i]}`,
     archiveVersionId: `v${i}`,
     archivedAt: '2026-03-03T08:00:00.000Z',
     ...overrides,

@@ -11,6 +11,7 @@ import {
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
 } from '../../functions/adapters/s3-commands.ts';
+import { archiveObjectKey } from '../../functions/core/documents.ts';
 import {
   PERMANENT_HORIZON_YEARS,
   PERMANENT_RENEW_BELOW_YEARS,
@@ -120,7 +121,7 @@ describe('keepPermanent', () => {
     expect(summary).toEqual({ extended: 1, locked: 0, failed: [], legacyDone: true });
     expect(s3Mock.commandCalls(PutObjectRetentionCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({
-        Key: doc.archiveKey,
+        Key: archiveObjectKey(doc.documentId),
         VersionId: doc.archiveVersionId,
         Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2136-04-10T18:00:00.000Z') },
       }),
@@ -203,7 +204,7 @@ describe('keepPermanent', () => {
     register([], {});
     ddbMock.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [] });
     s3Mock.on(ListObjectsV2Command).resolves({
-      Contents: [legacy, timed, ordinary].map((d) => ({ Key: d.archiveKey })),
+      Contents: [legacy, timed, ordinary].map((d) => ({ Key: archiveObjectKey(d.documentId) })),
       IsTruncated: false,
     });
     ddbMock
@@ -217,7 +218,7 @@ describe('keepPermanent', () => {
     expect(summary).toEqual({ extended: 0, locked: 1, failed: [], legacyDone: true });
     expect(s3Mock.commandCalls(PutObjectRetentionCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({
-        Key: legacy.archiveKey,
+        Key: archiveObjectKey(legacy.documentId),
         Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date('2136-04-10T18:00:00.000Z') },
       }),
     ]);
@@ -234,7 +235,9 @@ describe('keepPermanent', () => {
   it('starts the walk over when it could not lock a record, so none is left under a legal hold alone', async () => {
     const legacy = permanent(0, { legalHold: true, retainUntil: undefined });
     register([], { cursor: 'originals/0' });
-    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: legacy.archiveKey }], IsTruncated: false });
+    s3Mock
+      .on(ListObjectsV2Command)
+      .resolves({ Contents: [{ Key: archiveObjectKey(legacy.documentId) }], IsTruncated: false });
     ddbMock.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [docRow(legacy)] } });
     s3Mock.on(PutObjectRetentionCommand).rejects(new Error('SlowDown'));
 

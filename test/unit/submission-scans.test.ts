@@ -9,6 +9,7 @@ import {
   previewHeaders,
   scanReaderBasis,
 } from '../../functions/core/submission-scans.ts';
+import { intakeKeyOf } from '../../functions/core/submissions.ts';
 import { besidesRefusalAudit, USERS } from '../support/api-event.ts';
 import {
   AUDIT_TABLE,
@@ -270,7 +271,7 @@ describe('GET /submissions/{submissionId}/documents/{documentId}/content', () =>
     expect(url.searchParams.get('versionId')).toBe(doc.receivedVersionId);
     expect(s3Mock.commandCalls(GetObjectTaggingCommand)[0]?.args[0].input).toEqual({
       Bucket: INTAKE,
-      Key: doc.intakeKey,
+      Key: intakeKeyOf(doc),
       VersionId: doc.receivedVersionId,
     });
     expect(s3Mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({

@@ -196,6 +196,27 @@ describe('upload-received', () => {
     expect(ignoredEvents()).toEqual([]);
   });
 
+  it('knows the recorded upload delivered again after archiving by its version, and audits any other version', async () => {
+    // Archiving drops the sequencer and the upload id; what storage saw (the version) stays.
+    const archived = { status: 'ARCHIVED', receivedVersionId: 'v1' };
+    object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(1), { versionId: 'v1', uploadId: 'u1' });
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(cancelled(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']));
+    records('ARCHIVED', archived);
+    ddbMock.on(PutCommand).resolves({});
+    expect((await handler(s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v1' }))).outcomes).toEqual([
+      'not-accepting',
+    ]);
+    expect(ignoredEvents()).toEqual([]);
+
+    object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(1), { versionId: 'v2', uploadId: 'u1' });
+    await handler(s3Event(KEY, INTAKE, 'ObjectCreated:Put', { versionId: 'v2', sequencer: '2' }));
+    expect(ignoredEvents().map((e) => [e.action, (e.details as { versionId?: string }).versionId])).toEqual([
+      ['document.upload-ignored', 'v2'],
+    ]);
+  });
+
   it('records an upload to a submission that no longer takes uploads as ignored, with what arrived', async () => {
     object(new TextEncoder().encode('%PDF-1.4'), 1000, sha(2), { versionId: 'v9', uploadId: 'u1' });
     ddbMock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None', 'None']));
