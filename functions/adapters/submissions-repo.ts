@@ -118,16 +118,16 @@ export async function abandonSubmitted(
 }
 
 /**
- * Stores the outcome of the intake checks on the submission (VALIDATED when valid, else it stays
- * SUBMITTED for the reject step), if it is still at this execution's validation. The problems
- * name the document and check of every failure, so each document's four checks are read from
- * them (`documentChecks`) and the documents are not rewritten. Returns false when the
- * submission moved on (nothing written).
+ * Stores failed intake checks on the submission, which stays SUBMITTED for the reject step, if it
+ * is still at this execution's validation (a passing outcome is stored with the review task it
+ * opens: tasks-repo.ts `openReviewTask`). The problems name the document and check of every
+ * failure, so each document's four checks are read from them (`documentChecks`) and the
+ * documents are not rewritten. Returns false when the submission moved on (nothing written).
  */
-export async function recordValidation(
+export async function recordFailedValidation(
   submission: Submission,
   executionArn: string,
-  outcome: Pick<IntakeCheckOutcome, 'valid' | 'problems'>,
+  problems: IntakeCheckOutcome['problems'],
   at: string,
   audit: AuditInput,
 ): Promise<boolean> {
@@ -144,9 +144,9 @@ export async function recordValidation(
           ':submitted': 'SUBMITTED',
           ':validated': 'VALIDATED',
           ':arn': executionArn,
-          ':next': outcome.valid ? 'VALIDATED' : 'SUBMITTED',
-          ':valid': outcome.valid,
-          ':problems': outcome.problems,
+          ':next': 'SUBMITTED',
+          ':valid': false,
+          ':problems': problems,
           ':at': at,
         },
       },

@@ -77,31 +77,68 @@ export async function queryOpenTasks(role: string, max = 200): Promise<TaskRecor
 export type OpenTaskResult = 'opened' | 'task-exists' | 'submission-not-reviewable';
 
 /**
- * Creates a review task and moves the submission (VALIDATED, or IN_REVIEW when escalating) of
- * the same attempt to IN_REVIEW, with the audit event, in one transaction.
+ * A passing validation not stored yet (services/intake-validation.ts): it is stored with the
+ * review task it lets open, so the submission is written once, SUBMITTED → IN_REVIEW.
  */
-export async function openReviewTask(task: TaskRecord, audit: AuditInput): Promise<OpenTaskResult> {
+export interface PassedValidation {
+  executionArn: string;
+  validatedAt: string;
+  audit: AuditInput;
+}
+
+/**
+ * Creates a review task and moves the submission of the same attempt to IN_REVIEW, with the audit
+ * event, in one transaction: from SUBMITTED with the passing validation it carries (and that
+ * validation's event), or from VALIDATED (stored by an earlier version) or IN_REVIEW (escalating)
+ * without one.
+ */
+export async function openReviewTask(
+  task: TaskRecord,
+  audit: AuditInput,
+  validation?: PassedValidation,
+): Promise<OpenTaskResult> {
   const table = tableName();
+  const opened = {
+    ':review': 'IN_REVIEW',
+    ':attempt': task.attempt,
+    ':task': task.taskId,
+    ':at': task.createdAt,
+  };
+  const submission: {
+    ConditionExpression: string;
+    UpdateExpression: string;
+    ExpressionAttributeNames: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  } = validation
+    ? {
+        ConditionExpression:
+          '#status IN (:submitted, :validated) AND attempt = :attempt AND executionArn = :arn',
+        UpdateExpression:
+          'SET #status = :review, #valid = :valid, problems = :problems, validatedAt = :validatedAt, ' +
+          'reviewTaskId = :task, reviewOpenedAt = :at, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status', '#valid': 'valid' },
+        ExpressionAttributeValues: {
+          ...opened,
+          ':submitted': 'SUBMITTED',
+          ':validated': 'VALIDATED',
+          ':arn': validation.executionArn,
+          ':valid': true,
+          ':problems': [],
+          ':validatedAt': validation.validatedAt,
+        },
+      }
+    : {
+        ConditionExpression: '#status IN (:validated, :review) AND attempt = :attempt',
+        UpdateExpression:
+          'SET #status = :review, reviewTaskId = :task, reviewOpenedAt = :at, updatedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...opened, ':validated': 'VALIDATED' },
+      };
   try {
     await transact([
       { Put: { TableName: table, Item: taskItem(task), ConditionExpression: 'attribute_not_exists(pk)' } },
-      {
-        Update: {
-          TableName: table,
-          Key: keys.submission(task.subjectId),
-          ConditionExpression: '#status IN (:validated, :review) AND attempt = :attempt',
-          UpdateExpression:
-            'SET #status = :review, reviewTaskId = :task, reviewOpenedAt = :at, updatedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':validated': 'VALIDATED',
-            ':review': 'IN_REVIEW',
-            ':attempt': task.attempt,
-            ':task': task.taskId,
-            ':at': task.createdAt,
-          },
-        },
-      },
+      { Update: { TableName: table, Key: keys.submission(task.subjectId), ...submission } },
+      ...(validation ? [auditPut(validation.audit)] : []),
       auditPut(audit),
     ]);
     return 'opened';

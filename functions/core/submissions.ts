@@ -17,9 +17,11 @@ import { businessEvent, documentType, type Scheme } from './scheme.ts';
 /**
  * Submissions (移交批次): a set of documents for one customer and one business event, checked
  * and reviewed together. Lifecycle:
- * DRAFT → SUBMITTED → VALIDATED → IN_REVIEW → ARCHIVED, or → REJECTED (from SUBMITTED when the
- * intake checks fail, from IN_REVIEW when the reviewer rejects or nobody reviews in time);
- * a REJECTED submission may be fixed and submitted again (a new attempt).
+ * DRAFT → SUBMITTED → IN_REVIEW → ARCHIVED, or → REJECTED (from SUBMITTED when the intake checks
+ * fail, from IN_REVIEW when the reviewer rejects or nobody reviews in time); a REJECTED
+ * submission may be fixed and submitted again (a new attempt). A passing validation is stored
+ * with the review task it opens; VALIDATED (a passing validation stored on its own) was written
+ * by earlier versions and is still read as a state between the two.
  */
 
 export const SUBMISSION_STATUSES = [

@@ -1,7 +1,7 @@
 import { getCustomerSnapshot as getCustomer } from '../adapters/customers-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { getSubmission } from '../adapters/submissions-repo.ts';
-import { expireOpenTask, openReviewTask } from '../adapters/tasks-repo.ts';
+import { expireOpenTask, openReviewTask, type PassedValidation } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { getScheme } from '../core/scheme.ts';
 import {
@@ -45,15 +45,16 @@ export async function openReview(input: OpenReviewInput): Promise<{ taskId: stri
     throw new WorkflowStateError(`unknown review level ${String(input.level)}`);
   }
   const submission = await getSubmission(input.submissionId);
+  let validation: PassedValidation | undefined;
   if (input.level === 'review') {
     if (input.executionId === undefined) {
       throw new WorkflowStateError(`review of submission ${input.submissionId} names no execution`);
     }
-    await validateSubmission({
+    ({ toRecord: validation } = await validateSubmission({
       submissionId: input.submissionId,
       executionId: input.executionId,
       ...(submission ? { submission } : {}),
-    });
+    }));
   }
   if (!submission) throw new WorkflowStateError(`submission ${input.submissionId} does not exist`);
   if (input.executionId !== undefined && submission.executionArn !== input.executionId) {
@@ -99,7 +100,7 @@ export async function openReview(input: OpenReviewInput): Promise<{ taskId: stri
     attempt,
     ...(input.executionId ? { executionId: input.executionId } : {}),
   };
-  const result = await openReviewTask(task, taskOpenedEvent(task, at, { level: input.level }));
+  const result = await openReviewTask(task, taskOpenedEvent(task, at, { level: input.level }), validation);
   if (result === 'opened') return { taskId };
   if (result === 'submission-not-reviewable') {
     throw new WorkflowStateError(

@@ -2,7 +2,8 @@ import { SYSTEM_ACTOR } from '../adapters/audit.ts';
 import { getDocuments } from '../adapters/documents-repo.ts';
 import { logger } from '../adapters/logger.ts';
 import { scanStatus } from '../adapters/scanner.ts';
-import { getSubmission, recordValidation } from '../adapters/submissions-repo.ts';
+import { getSubmission, recordFailedValidation } from '../adapters/submissions-repo.ts';
+import type { PassedValidation } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
@@ -14,12 +15,13 @@ import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '.
  * The validation that opens the workflow's Review state (intake-open-review runs it before it
  * opens the review task, so validating costs no state transition of its own): the four checks
  * (DA/T 70) on every document of the submission, stored on the submission (the problems name
- * document and check, so per-document results are read from them). Returns `{valid: true,
- * problems: []}` when they pass; when they fail it throws ChecksFailed before any review task
- * exists, which the workflow catches and rejects the submission with the stored problems: the
- * workflow needs no Choice state. An upload not yet scanned throws ScanPending, retried by the
- * state. Safe to run twice: the same checks are computed and written again, and once the
- * submission has moved on the answer recorded then is given.
+ * document and check, so per-document results are read from them). When they pass it returns
+ * `{valid: true, problems: [], toRecord}`: the caller stores the outcome with the review task it
+ * opens, one write of the submission instead of two. When they fail it stores them and throws
+ * ChecksFailed before any review task exists, which the workflow catches and rejects the
+ * submission with the stored problems: the workflow needs no Choice state. An upload not yet
+ * scanned throws ScanPending, retried by the state. Safe to run twice: the same checks are
+ * computed again, and once the submission has moved on the answer recorded then is given.
  */
 
 export interface ValidateInput {
@@ -32,6 +34,8 @@ export interface ValidateInput {
 export interface ValidateOutput {
   valid: boolean;
   problems: Problem[];
+  /** A passing outcome not stored yet; absent when the submission's validation was stored before. */
+  toRecord?: PassedValidation;
 }
 
 const SCAN_CONCURRENCY = 4;
@@ -73,20 +77,28 @@ export async function validateSubmission(input: ValidateInput): Promise<Validate
   }
   const outcome = runIntakeChecks({ scheme: getScheme(submission.schemeId), submission, documents, scans });
   const at = now().toISOString();
-  const written = await recordValidation(submission, input.executionId, outcome, at, {
+  const audit = {
     action: 'submission.validated',
     actor: SYSTEM_ACTOR,
     targetType: 'submission',
     targetId: submission.submissionId,
     at,
     details: { attempt: submission.attempt, valid: outcome.valid, problems: outcome.problems },
-  });
-  if (!written) throw new TransientError(`submission ${submission.submissionId} changed during validation`);
+  };
   logger.info('submission validated', {
     submissionId: submission.submissionId,
     valid: outcome.valid,
     problems: outcome.problems.length,
   });
+  if (outcome.valid) {
+    return {
+      valid: true,
+      problems: [],
+      toRecord: { executionArn: input.executionId, validatedAt: at, audit },
+    };
+  }
+  const written = await recordFailedValidation(submission, input.executionId, outcome.problems, at, audit);
+  if (!written) throw new TransientError(`submission ${submission.submissionId} changed during validation`);
   return answer(submission.submissionId, outcome.valid, outcome.problems);
 }
 

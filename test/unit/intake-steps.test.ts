@@ -70,29 +70,27 @@ describe('intake validation (run by intake-open-review at level review)', () => 
       .resolves({ TagSet: tags });
   }
 
-  it('runs the four checks, stores the outcome on the submission alone (VALIDATED), and returns it', async () => {
+  it('runs the four checks and returns a passing outcome for the review task to store, writing nothing', async () => {
     stored();
     tagged('NO_THREATS_FOUND');
-    ddbMock.on(TransactWriteCommand).resolves({});
 
     const out = await validate(input);
 
-    expect(out).toEqual({ valid: true, problems: [] });
-    const items = transactItems();
-    // The submission and the audit event: no document is rewritten.
-    expect(items).toHaveLength(2);
-    expect(items[0]?.Update?.Key).toEqual(SUB_KEY);
-    expect(items[0]?.Update?.ConditionExpression).toBe(
-      '#status IN (:submitted, :validated) AND executionArn = :arn',
-    );
-    expect(items[0]?.Update?.ExpressionAttributeValues).toMatchObject({
-      ':next': 'VALIDATED',
-      ':valid': true,
-      ':problems': [],
-      ':arn': EXECUTION_ARN,
+    expect(out).toEqual({
+      valid: true,
+      problems: [],
+      toRecord: {
+        executionArn: EXECUTION_ARN,
+        validatedAt: expect.any(String),
+        audit: expect.objectContaining({
+          action: 'submission.validated',
+          targetId: SUBMISSION_ID,
+          details: { attempt: 1, valid: true, problems: [] },
+        }),
+      },
     });
-    expect(items[1]?.Put?.TableName).toBe(AUDIT_TABLE);
-    expect(items[1]?.Put?.Item).toMatchObject({ action: 'submission.validated', actorSub: 'system' });
+    // Stored with the task it opens (intake-open-review below), in one write of the submission.
+    expect(writesAttempted()).toBe(0);
     // Every object's scan tag was read; none needed scanning.
     expect(s3Mock.commandCalls(GetObjectTaggingCommand)).toHaveLength(4);
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -164,18 +162,25 @@ describe('intake validation (run by intake-open-review at level review)', () => 
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
-  it('re-runs a VALIDATED submission of the same execution and writes the same outcome', async () => {
+  it('re-runs a VALIDATED submission (stored so by an earlier version) and returns the outcome to store', async () => {
     stored(
       submission({ status: 'VALIDATED', attempt: 1, executionArn: EXECUTION_ARN, valid: true, problems: [] }),
     );
     tagged('NO_THREATS_FOUND');
-    ddbMock.on(TransactWriteCommand).resolves({});
-    await expect(validate(input)).resolves.toEqual({ valid: true, problems: [] });
-    expect(transactItems()[0]?.Update?.ExpressionAttributeValues).toMatchObject({ ':next': 'VALIDATED' });
+    await expect(validate(input)).resolves.toMatchObject({
+      valid: true,
+      toRecord: { executionArn: EXECUTION_ARN },
+    });
+    expect(writesAttempted()).toBe(0);
   });
 
-  it('retries when the submission changed during validation', async () => {
-    stored();
+  it('retries when the submission changed while failed checks were stored', async () => {
+    stored(undefined, [
+      document(0, { receivedSha256: 'f'.repeat(64) }),
+      document(1),
+      document(2),
+      document(3),
+    ]);
     tagged('NO_THREATS_FOUND');
     ddbMock
       .on(TransactWriteCommand)
@@ -223,15 +228,17 @@ describe('intake-open-review step', () => {
     const out = await openReview({ ...base, level: 'review' });
 
     expect(out).toEqual({ taskId: TASK_ID });
-    // The validation first (submission VALIDATED with its audit event), then the task.
-    const [validated, validatedAudit] = transactItems(0);
-    expect(validated?.Update?.ExpressionAttributeValues).toMatchObject({
-      ':next': 'VALIDATED',
-      ':valid': true,
+    // One transaction: the task, the submission SUBMITTED → IN_REVIEW with its passing validation,
+    // the validation's event and the task's (the submission is written once, not twice).
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    const [put, update, validatedAudit, audit] = transactItems(0);
+    expect(transactItems(0)).toHaveLength(4);
+    expect(validatedAudit?.Put?.TableName).toBe(AUDIT_TABLE);
+    expect(validatedAudit?.Put?.Item).toMatchObject({
+      action: 'submission.validated',
+      actorSub: 'system',
+      details: { attempt: 1, valid: true, problems: [] },
     });
-    expect(validatedAudit?.Put?.Item).toMatchObject({ action: 'submission.validated' });
-    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
-    const [put, update, audit] = transactItems(1);
     expect(put?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(put?.Put?.Item).toMatchObject({
       pk: `TASK#${TASK_ID}`,
@@ -257,11 +264,15 @@ describe('intake-open-review step', () => {
     expect(put?.Put?.Item?.gsi2pk).toBeUndefined();
     expect(update?.Update?.Key).toEqual(SUB_KEY);
     expect(update?.Update?.ConditionExpression).toBe(
-      '#status IN (:validated, :review) AND attempt = :attempt',
+      '#status IN (:submitted, :validated) AND attempt = :attempt AND executionArn = :arn',
     );
+    expect(update?.Update?.UpdateExpression).toMatch(/#valid = :valid, problems = :problems, validatedAt = /);
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':review': 'IN_REVIEW',
       ':attempt': 1,
+      ':arn': EXECUTION_ARN,
+      ':valid': true,
+      ':problems': [],
     });
     expect(audit?.Put?.Item).toMatchObject({ action: 'task.opened', targetId: TASK_ID });
     // The token is not in the audit trail.
