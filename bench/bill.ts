@@ -85,6 +85,7 @@ export interface StackPricing {
   pitr: (table: string) => boolean;
   initMs: (fn: string) => number;
   originalsTransition: boolean;
+  platformLinesLogged: (fn: string) => boolean;
 }
 
 /** A workload's usage priced per 1,000 units of work in every region, with every priced scanner. */
@@ -128,6 +129,7 @@ function usageOfRun(
     originalsTransition: stack.originalsTransition,
     coldStarts: { initMs: stack.initMs, share: COLD_START_SHARE },
     tableClass: stack.tableClass,
+    platformLinesLogged: stack.platformLinesLogged,
     ...traffic,
   });
 }
@@ -306,6 +308,7 @@ export function stackPricing(stack: StackFacts, coldStart: ColdStartResult | und
       DEFAULT_MEMORY_MB,
     tableClass: (table) => stack.tableClasses[table] ?? 'STANDARD',
     pitr: (table) => stack.continuousBackups[table] ?? true,
+    platformLinesLogged: (fn) => stack.functions[fn]?.platformLinesLogged ?? true,
     // The bundle's import, spawn to exit, as the cold-start proxy measured it.
     initMs: (fn) => coldStart?.functions[fn]?.medianMs ?? 0,
     originalsTransition: stack.lifecycle.archiveTransitionClass !== undefined,
@@ -447,7 +450,7 @@ export function costResults(
     );
     return { region: p.region, fixedUsdPerSubmission, usdPerDocument, perThousandAt };
   });
-  const floorsBy = (floor: typeof intakeFloor): FloorBill[] =>
+  const floorsBy = (floor: typeof intakeRulesFloor): FloorBill[] =>
     REGIONS.flatMap((p) =>
       [a, m1].map((w) => {
         const lines = floor(
@@ -456,6 +459,7 @@ export function costResults(
           w.documentsPerSubmission,
           w.scanBytes,
           pricing.originalsTransition,
+          pricing.tableClass('Records'),
         );
         return {
           region: p.region,

@@ -620,18 +620,24 @@ export const RULES_RECORDS = {
   perSubmission: { recordWrites: 2 * 2, auditEvents: 2, auditEventsInTransactions: 2 },
 } as const;
 
-/** Usage of the rules' records for one document at `documentsPerSubmission`. */
-function rulesUsage(documentsPerSubmission: number): Usage {
+/**
+ * Usage of the rules' records for one document at `documentsPerSubmission`, the records' writes
+ * priced at the class the deployment gives its records table (the audit table is Standard-IA).
+ */
+function rulesUsage(documentsPerSubmission: number, recordsClass: TableClass): Usage {
   const share = 1 / documentsPerSubmission;
   const d = RULES_RECORDS.perDocument;
   const s = RULES_RECORDS.perSubmission;
   const events = d.auditEvents + s.auditEvents * share;
   const inTransactions = d.auditEventsInTransactions + s.auditEventsInTransactions * share;
+  const recordWrites = d.recordWrites + s.recordWrites * share;
+  const infrequent = recordsClass === 'STANDARD_INFREQUENT_ACCESS';
   return {
     ...ZERO_USAGE,
-    dynamoWriteUnits: d.recordWrites + s.recordWrites * share,
+    dynamoWriteUnits: infrequent ? 0 : recordWrites,
     // An event: two units in a transaction, one outside; then one unit in each of two indexes.
-    dynamoIaWriteUnits: inTransactions * 2 + (events - inTransactions) + events * 2,
+    dynamoIaWriteUnits:
+      (infrequent ? recordWrites : 0) + inTransactions * 2 + (events - inTransactions) + events * 2,
     lambdaRequests: events,
     streamReads: events,
     s3Tier1: events,
@@ -642,15 +648,24 @@ function rulesUsage(documentsPerSubmission: number): Usage {
  * The least any design pays per 1,000 documents under Dangan's rules: the flow's floor
  * (`intakeFloor`) with the document's single write replaced by the records the rules ask for
  * (`RULES_RECORDS`). The nearest honest figure for the intake cost targets where the flow's floor
- * plus the rules is above them.
+ * plus the rules is above them. Like the scanner, the records table's class is the deployment's
+ * (`recordsClass`): a deployment that keeps its records in Standard-IA for their years of storage
+ * pays that class's write price in any design.
  */
-export const intakeRulesFloor: typeof intakeFloor = (p, scanner, documentsPerSubmission, ...rest) => {
-  const flow = intakeFloor(p, scanner, documentsPerSubmission, ...rest);
-  const rules = scaleLines(priceUsage(rulesUsage(documentsPerSubmission), p, scanner), 1, 1000);
+export function intakeRulesFloor(
+  p: Prices,
+  scanner: string,
+  documentsPerSubmission: number,
+  scanBytes: number,
+  originalsTransition: boolean,
+  recordsClass: TableClass = 'STANDARD',
+): CostLine[] {
+  const flow = intakeFloor(p, scanner, documentsPerSubmission, scanBytes, originalsTransition);
+  const rules = scaleLines(priceUsage(rulesUsage(documentsPerSubmission, recordsClass), p, scanner), 1, 1000);
   const flowWrites = flow.find((l) => l.service === 'DynamoDB' && l.item === 'write request units');
   const withoutFlowWrites = flow.filter((l) => l !== flowWrites);
   return mergeLines([...withoutFlowWrites, ...rules]).filter((l) => l.usd > 0 || l.quantity > 0);
-};
+}
 
 /** Lines of the same service and item added together, in first-seen order. */
 function mergeLines(lines: readonly CostLine[]): CostLine[] {

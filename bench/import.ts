@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLES } from '../functions/adapters/tables.ts';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, type FunctionName, TABLE_STREAMS } from '../functions/catalog.ts';
+import { RECORDS_TABLE_CLASSES } from '../infra/constructs/storage.ts';
 import { until } from '../test/e2e/system.ts';
 import { type CostLine, isService, type Prices, priceUsage, scaleLines, sumUsd } from './cost.ts';
 import { scan } from './intake.ts';
@@ -252,7 +253,14 @@ async function measure(
     originalsTransition: true,
     // This run measures no cold starts; bench/run.ts prices their INIT.
     coldStarts: { initMs: () => 0, share: 0 },
-    tableClass: (id) => TABLES.find((t) => t.id === id)?.tableClass ?? 'STANDARD',
+    // The stack's classes: the records table's default (infra/constructs/storage.ts), the others' own.
+    tableClass: (id) =>
+      id === 'Records' && RECORDS_TABLE_CLASSES[0] === 'infrequent-access'
+        ? 'STANDARD_INFREQUENT_ACCESS'
+        : (TABLES.find((t) => t.id === id)?.tableClass ?? 'STANDARD'),
+    // Every function's system log level is WARN (infra/constructs/functions.ts): the platform
+    // lines of an invocation that succeeds are not logged.
+    platformLinesLogged: () => false,
   });
   const lines = scaleLines(priceUsage(usage, prices), docs, 1000);
   const scannerUsd = sumUsd(lines, isService('Malware scan'));

@@ -207,7 +207,9 @@ function rulesFloorLines(r: Results, documentsPerSubmission: number, measured: R
       'any design that keeps these records must: the document changed three times (registered, upload recorded, ' +
       "archived with its code's guard item), each change in one transaction with its audit event, the reviewer's " +
       'read audited, the submission created and decided with their events, every event in the actor and day ' +
-      'indexes and copied under Object Lock (one stream invocation and one PUT an event at low traffic):',
+      'indexes and copied under Object Lock (one stream invocation and one PUT an event at low traffic). Like the ' +
+      "scanner, the tables' classes are the deployment's: the records' writes at the records table's class, the " +
+      "events' at the audit table's (Standard-IA):",
     floorTable(floor.lines, measured),
     `Rules' floor ${usd(floor.totalUsd, 4)} (${floor.region}), ${usd(floor.totalUsd - scanner, 4)} of it ` +
       `besides the scanner; measured ${num(measured.totalUsd / floor.totalUsd, 2)}× it.`,

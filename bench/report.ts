@@ -627,7 +627,7 @@ export function renderMarkdown(r: Results): string {
       `${num(1 / r.intake.coldStartShare, 0)}.`,
     '- S3 requests are classed by method and sub-resource: PUT, COPY, POST and LIST as tier 1, the rest as tier ' +
       '2, DELETE free. API requests exclude the local token endpoint.',
-    "- Logs: bytes the functions wrote at Powertools' default level (INFO) plus Lambda's platform lines.",
+    "- Logs: bytes the functions wrote at Powertools' default level (INFO), plus Lambda's platform lines where the function's system log level keeps them (the stack's WARN keeps those of failed invocations only).",
   );
   push(
     '## Not measured',

@@ -108,8 +108,8 @@ const THROUGHPUT_PER_CLIENT = 2;
  * puts its section and targets into bench/results.json and RESULTS.md, keeping the other sections.
  */
 const ONLY = process.env.BENCH_ONLY;
-// `BENCH_RECORDS_TABLE_CLASS=infrequent-access` prices the stack as `-c recordsTableClass=...`
-// would deploy it; results.json holds the default stack's figures, so it is never written then.
+// `BENCH_RECORDS_TABLE_CLASS=standard` prices the stack as `-c recordsTableClass=...` would deploy
+// it; results.json holds the default stack's figures, so it is never written then.
 const RECORDS_TABLE_CLASS = process.env.BENCH_RECORDS_TABLE_CLASS;
 if (RECORDS_TABLE_CLASS !== undefined && process.env.BENCH_UPDATE === '1')
   throw new Error('BENCH_RECORDS_TABLE_CLASS prices another deployment: leave BENCH_UPDATE unset');

@@ -16,6 +16,11 @@ export interface FunctionFacts {
   architecture: string;
   /** The function's environment with CloudFormation references replaced by placeholders. */
   environment: Record<string, string>;
+  /**
+   * Whether Lambda logs its platform lines (START, END, REPORT) of an invocation that succeeds:
+   * not when the function's system log level is WARN (JSON logs).
+   */
+  platformLinesLogged: boolean;
 }
 
 export interface LifecycleFacts {
@@ -84,6 +89,8 @@ export function synthesizeStack(context: Json = {}): StackFacts {
       memoryMB: Number(p.MemorySize ?? 128),
       architecture: String((p.Architectures as string[] | undefined)?.[0] ?? 'x86_64'),
       environment: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, placeholder(k, v)])),
+      platformLinesLogged:
+        (p.LoggingConfig as { SystemLogLevel?: string } | undefined)?.SystemLogLevel !== 'WARN',
     };
   }
 

@@ -127,6 +127,8 @@ export interface UsageInput {
   coldStarts: { initMs: (fn: string) => number; share: number };
   /** Each table's class (by table id), which prices its request units. */
   tableClass: (table: string) => TableClass;
+  /** Whether Lambda logs the platform lines of `fn`'s invocations that succeed (a failed one's always). */
+  platformLinesLogged: (fn: string) => boolean;
 }
 
 export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown } {
@@ -174,7 +176,8 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
     fnRow(fn).logBytes += bytes;
     logBytes += bytes;
   }
-  logBytes += state.invocations.length * prices.cloudWatchLogs.lambdaPlatformBytesPerInvocation;
+  const platformLogged = state.invocations.filter((inv) => !inv.ok || input.platformLinesLogged(inv.fn));
+  logBytes += platformLogged.length * prices.cloudWatchLogs.lambdaPlatformBytesPerInvocation;
 
   const s3: Record<string, number> = {};
   const api: Record<string, number> = {};

@@ -23,8 +23,8 @@ import { DanganStack } from './stack.ts';
  * - `malwareScanner`: `guardduty` (default; GuardDuty Malware Protection for S3) or `clamav` (the
  *   stack's own ClamAV in a container-image Lambda; deploying it needs Docker). README,
  *   "Malware scanning", compares them.
- * - `recordsTableClass`: `standard` (default) or `infrequent-access` (DynamoDB Standard-IA for the
- *   records table: storage 60% cheaper, request units 25% dearer; README, "Storage, all in").
+ * - `recordsTableClass`: `infrequent-access` (default: DynamoDB Standard-IA for the records table,
+ *   storage 60% cheaper, request units 25% dearer) or `standard`; README, "Storage, all in".
  */
 export interface PolicyChecks {
   /**

@@ -16,16 +16,17 @@ import { guardRule } from './nag.ts';
 export interface StorageProps {
   /** Origins of the console, allowed to PUT uploads and GET originals from the browser. */
   consoleOrigins: readonly string[];
-  /** The records table's class (`-c recordsTableClass=...`); `standard` when not given. */
+  /** The records table's class (`-c recordsTableClass=...`); `infrequent-access` when not given. */
   recordsTableClass?: RecordsTableClassChoice;
 }
 
 /**
  * The records table's classes a deployment may choose; the first is the default. Standard-IA
  * stores for 60% less and charges 25% more a request unit: over a record's years of keeping it
- * costs less, at intake more (README, "Storage, all in", has the arithmetic).
+ * costs less (its write premium is repaid within about four years; records are kept ten and
+ * more), at intake more (README, "Storage, all in", has the arithmetic).
  */
-export const RECORDS_TABLE_CLASSES = ['standard', 'infrequent-access'] as const;
+export const RECORDS_TABLE_CLASSES = ['infrequent-access', 'standard'] as const;
 export type RecordsTableClassChoice = (typeof RECORDS_TABLE_CLASSES)[number];
 
 export type TableId = TableDef['id'];
@@ -68,7 +69,8 @@ export class Storage extends Construct {
 
     const tables: Partial<Record<TableId, dynamodb.Table>> = {};
     for (const def of TABLES) {
-      const infrequent = def.id === 'Records' && props.recordsTableClass === 'infrequent-access';
+      const infrequent =
+        def.id === 'Records' && (props.recordsTableClass ?? RECORDS_TABLE_CLASSES[0]) === 'infrequent-access';
       tables[def.id] = this.table(infrequent ? { ...def, tableClass: 'STANDARD_INFREQUENT_ACCESS' } : def);
     }
     this.tables = tables as Record<TableId, dynamodb.Table>;

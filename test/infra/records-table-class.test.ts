@@ -24,34 +24,32 @@ function tableClasses(choice?: RecordsTableClassChoice): Record<string, unknown>
 }
 
 describe('the records table class a deployment chooses (-c recordsTableClass)', () => {
-  it('is Standard unless infrequent-access is chosen; the audit table is Standard-IA either way', () => {
-    expect(tableClasses()).toEqual({ Records: undefined, Audit: 'STANDARD_INFREQUENT_ACCESS' });
+  it('is Standard-IA unless standard is chosen; the audit table is Standard-IA either way', () => {
+    const infrequent = { Records: 'STANDARD_INFREQUENT_ACCESS', Audit: 'STANDARD_INFREQUENT_ACCESS' };
+    expect(tableClasses()).toEqual(infrequent);
+    expect(tableClasses('infrequent-access')).toEqual(infrequent);
     expect(tableClasses('standard')).toEqual({ Records: undefined, Audit: 'STANDARD_INFREQUENT_ACCESS' });
-    expect(tableClasses('infrequent-access')).toEqual({
-      Records: 'STANDARD_INFREQUENT_ACCESS',
-      Audit: 'STANDARD_INFREQUENT_ACCESS',
-    });
   });
 
   it('is what `-c recordsTableClass` names when the app builds the stack', () => {
     const { stack } = createDanganApp(
-      { context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], recordsTableClass: 'infrequent-access' } },
+      { context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], recordsTableClass: 'standard' } },
       { controlTower: false },
     );
     const records = stack.storage.tables.Records.node.defaultChild as CfnTable;
-    expect(records.tableClass).toBe('STANDARD_INFREQUENT_ACCESS');
+    expect(records.tableClass).toBeUndefined();
     expect(() =>
       createDanganApp({ context: { ...cdkContext, recordsTableClass: 'glacier' } }, { controlTower: false }),
-    ).toThrow(/recordsTableClass must be one of standard, infrequent-access \(got "glacier"\)/);
+    ).toThrow(/recordsTableClass must be one of infrequent-access, standard \(got "glacier"\)/);
   });
 
   it('ends synthesis on any other value, naming the choices in English and Chinese', () => {
     const choose = (value: unknown) =>
       contextChoice('recordsTableClass', '记录表的表类', RECORDS_TABLE_CLASSES, value);
-    expect(choose(undefined)).toBe('standard');
-    expect(choose('infrequent-access')).toBe('infrequent-access');
+    expect(choose(undefined)).toBe('infrequent-access');
+    expect(choose('standard')).toBe('standard');
     expect(() => choose('STANDARD_INFREQUENT_ACCESS')).toThrow(
-      /recordsTableClass must be one of standard, infrequent-access[\s\S]*记录表的表类只能是/,
+      /recordsTableClass must be one of infrequent-access, standard[\s\S]*记录表的表类只能是/,
     );
   });
 });

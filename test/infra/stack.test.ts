@@ -315,6 +315,12 @@ describe('functions', () => {
       expect(p.Description, name).toBe(FUNCTIONS[name].description);
       const logGroup = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(props(logGroup).RetentionInDays, name).toBeGreaterThan(0);
+      // JSON logs: the function's INFO lines kept, Lambda's platform lines only from WARN up.
+      expect(p.LoggingConfig, name).toMatchObject({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+      });
     }
   });
 
@@ -403,8 +409,11 @@ describe('tables', () => {
         PointInTimeRecoveryEnabled: def.id !== 'Audit',
       });
       expect(p.DeletionProtectionEnabled).toBe(true);
-      // The audit trail is kept in Standard-IA (storage is its bill); the rest stay Standard.
-      expect(p.TableClass, def.id).toBe(def.id === 'Audit' ? 'STANDARD_INFREQUENT_ACCESS' : undefined);
+      // The records and the audit trail are kept in Standard-IA (storage is their bill over the
+      // years they are kept); the working tables (accounts) stay Standard.
+      expect(p.TableClass, def.id).toBe(
+        def.id === 'Audit' || def.id === 'Records' ? 'STANDARD_INFREQUENT_ACCESS' : undefined,
+      );
       expect(p.SSESpecification).toEqual({
         SSEEnabled: true,
         SSEType: 'KMS',

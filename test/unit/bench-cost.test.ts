@@ -397,6 +397,32 @@ describe('pricing', () => {
     }
   });
 
+  it("prices the rules' record writes at the records table's class the deployment chose", () => {
+    const standard = intakeRulesFloor(prices, 'guardduty', 1, 200 * 1024, true, 'STANDARD');
+    const infrequent = intakeRulesFloor(
+      prices,
+      'guardduty',
+      1,
+      200 * 1024,
+      true,
+      'STANDARD_INFREQUENT_ACCESS',
+    );
+    const quantity = (lines: typeof standard, item: string) =>
+      lines.find((l) => l.item === item)?.quantity ?? 0;
+    // One document a submission: 8 + 4 units of records, all moved to the Standard-IA line.
+    expect(quantity(standard, 'write request units')).toBeCloseTo(12_000);
+    expect(quantity(infrequent, 'write request units')).toBe(0);
+    expect(quantity(infrequent, 'write request units (Standard-IA)')).toBeCloseTo(
+      quantity(standard, 'write request units (Standard-IA)') + 12_000,
+    );
+    // Standard-IA's write unit is a quarter dearer: so is that part of the floor.
+    const recordsUsd = (lines: typeof standard) => sumUsd(lines) - sumUsd(lines, isService('Malware scan'));
+    expect(recordsUsd(infrequent) - recordsUsd(standard)).toBeCloseTo(
+      12_000 * (prices.dynamodb.standardIaWriteUnitUsd - prices.dynamodb.onDemandWriteUnitUsd),
+      9,
+    );
+  });
+
   it('models storage with the lifecycle: Standard, then Glacier Instant Retrieval at its 128 KB minimum', () => {
     const m = storageModel(
       {
