@@ -241,24 +241,27 @@ describe('intake → review → archive', () => {
         credentials: system.credentials,
       }),
     );
-    for (const d of draft.docs) {
-      const { Item: item } = await ddb.send(
-        new GetCommand({
-          TableName: system.ready.tables.records,
-          Key: { pk: `DOCUMENT#${d.documentId}`, sk: 'DOCUMENT' },
-          ConsistentRead: true,
-        }),
-      );
-      expect(item).toMatchObject({
-        status: 'ARCHIVED',
-        receivedSize: d.bytes.length,
-        receivedSha256: createHash('sha256').update(d.bytes).digest('hex'),
-      });
-      expect(item?.receivedVersionId).toBeTruthy();
-      for (const gone of ['uploadId', 'uploadSequencer', 'intakeKey', 'archiveKey', 'codeAssignedAt'])
-        expect(item).not.toHaveProperty(gone);
+    try {
+      for (const d of draft.docs) {
+        const { Item: item } = await ddb.send(
+          new GetCommand({
+            TableName: system.ready.tables.records,
+            Key: { pk: `DOCUMENT#${d.documentId}`, sk: 'DOCUMENT' },
+            ConsistentRead: true,
+          }),
+        );
+        expect(item).toMatchObject({
+          status: 'ARCHIVED',
+          receivedSize: d.bytes.length,
+          receivedSha256: createHash('sha256').update(d.bytes).digest('hex'),
+        });
+        expect(item?.receivedVersionId).toBeTruthy();
+        for (const gone of ['uploadId', 'uploadSequencer', 'intakeKey', 'archiveKey', 'codeAssignedAt'])
+          expect(item).not.toHaveProperty(gone);
+      }
+    } finally {
+      ddb.destroy();
     }
-    ddb.destroy();
 
     for (const d of draft.docs) {
       // The archivist fetches the original through a presigned GET: the bytes that were uploaded.
