@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLES } from '../functions/adapters/tables.ts';
 import { DEFAULT_MEMORY_MB, FUNCTIONS, type FunctionName, TABLE_STREAMS } from '../functions/catalog.ts';
-import { RECORDS_TABLE_CLASSES } from '../infra/constructs/storage.ts';
+import { recordsTableClass } from '../infra/constructs/storage.ts';
+import { FUNCTION_SYSTEM_LOG_LEVEL } from '../infra/shared.ts';
 import { until } from '../test/e2e/system.ts';
 import { type CostLine, isService, type Prices, priceUsage, scaleLines, sumUsd } from './cost.ts';
 import { scan } from './intake.ts';
@@ -255,12 +256,9 @@ async function measure(
     coldStarts: { initMs: () => 0, share: 0 },
     // The stack's classes: the records table's default (infra/constructs/storage.ts), the others' own.
     tableClass: (id) =>
-      id === 'Records' && RECORDS_TABLE_CLASSES[0] === 'infrequent-access'
-        ? 'STANDARD_INFREQUENT_ACCESS'
-        : (TABLES.find((t) => t.id === id)?.tableClass ?? 'STANDARD'),
-    // Every function's system log level is WARN (infra/constructs/functions.ts): the platform
-    // lines of an invocation that succeeds are not logged.
-    platformLinesLogged: () => false,
+      id === 'Records' ? recordsTableClass() : (TABLES.find((t) => t.id === id)?.tableClass ?? 'STANDARD'),
+    // Every function's system log level (infra/constructs/functions.ts).
+    platformLinesLogged: () => FUNCTION_SYSTEM_LOG_LEVEL !== 'WARN',
   });
   const lines = scaleLines(priceUsage(usage, prices), docs, 1000);
   const scannerUsd = sumUsd(lines, isService('Malware scan'));

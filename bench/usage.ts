@@ -145,6 +145,7 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
   let gb = 0;
   let initGb = 0;
   let failedInvocations = 0;
+  let platformLogged = 0;
   let streamReads = 0;
   const consumers = new Set(input.streamConsumers);
   for (const inv of state.invocations) {
@@ -156,6 +157,7 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
     if (initMs > 0) initGb += input.coldStarts.share * gbSeconds(initMs, input.memoryMB(inv.fn));
     if (consumers.has(inv.fn)) streamReads++;
     if (!inv.ok) failedInvocations++;
+    if (!inv.ok || input.platformLinesLogged(inv.fn)) platformLogged++;
   }
   for (const row of Object.values(functions)) row.meanMs = row.invocations ? row.meanMs / row.invocations : 0;
   let read = 0;
@@ -176,8 +178,7 @@ export function usageOf(input: UsageInput): { usage: Usage; breakdown: Breakdown
     fnRow(fn).logBytes += bytes;
     logBytes += bytes;
   }
-  const platformLogged = state.invocations.filter((inv) => !inv.ok || input.platformLinesLogged(inv.fn));
-  logBytes += platformLogged.length * prices.cloudWatchLogs.lambdaPlatformBytesPerInvocation;
+  logBytes += platformLogged * prices.cloudWatchLogs.lambdaPlatformBytesPerInvocation;
 
   const s3: Record<string, number> = {};
   const api: Record<string, number> = {};

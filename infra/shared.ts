@@ -183,6 +183,13 @@ export function functionEnvironment(name: FunctionName, r: ResourceNames): Recor
  */
 export const WORKFLOW_TRACE_RATE = 0.05;
 
+/**
+ * Lambda's platform lines (START, END, REPORT: about 260 bytes an invocation, more than most
+ * functions log themselves) are kept from this level up; the functions' own JSON lines from INFO.
+ * At WARN those of an invocation that succeeds are not kept (`npm run bench`, CloudWatch Logs).
+ */
+export const FUNCTION_SYSTEM_LOG_LEVEL = 'WARN';
+
 /** The stack's name unless the deployer gives one (`-c stackName=`); the local system's too. */
 export const DEFAULT_STACK_NAME = 'Dangan';
 

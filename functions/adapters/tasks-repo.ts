@@ -7,6 +7,7 @@ import { queryPage } from './dynamo/query.ts';
 import {
   cancellationReasons,
   lostCondition,
+  type TransactWriteItem,
   transact,
   transactUnlessLost,
   updateUnlessLost,
@@ -104,12 +105,7 @@ export async function openReviewTask(
     ':task': task.taskId,
     ':at': task.createdAt,
   };
-  const submission: {
-    ConditionExpression: string;
-    UpdateExpression: string;
-    ExpressionAttributeNames: Record<string, string>;
-    ExpressionAttributeValues: Record<string, unknown>;
-  } = validation
+  const submission: Omit<NonNullable<TransactWriteItem['Update']>, 'TableName' | 'Key'> = validation
     ? {
         ConditionExpression:
           '#status IN (:submitted, :validated) AND attempt = :attempt AND executionArn = :arn',

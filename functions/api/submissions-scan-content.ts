@@ -35,16 +35,17 @@ export const handler = apiHandler(
     assertUploaded(doc);
     // On AWS this function may read an intake object only while GuardDuty's tag says it is clean
     // (an IAM condition, which also binds the URL when the browser fetches it): the tag first.
-    const tag = await storedScanStatus(intakeKeyOf(doc), doc.receivedVersionId);
+    const key = intakeKeyOf(doc);
+    const tag = await storedScanStatus(key, doc.receivedVersionId);
     if (!tag.stored) assertPreviewable(doc, undefined, undefined);
     assertScanClean(doc, tag.status);
-    const stored = await headIntakeObject(intakeKeyOf(doc), doc.receivedVersionId);
+    const stored = await headIntakeObject(key, doc.receivedVersionId);
     assertPreviewable(doc, stored, tag.status);
 
     const time = now();
     const headers = previewHeaders(doc);
     const link = await presignIntakeScan({
-      key: intakeKeyOf(doc),
+      key,
       ...(doc.receivedVersionId ? { versionId: doc.receivedVersionId } : {}),
       contentType: headers.contentType,
       disposition: headers.disposition,

@@ -28,8 +28,7 @@ import { legacySequence, retentionFromOwnDate } from '../core/imports.ts';
 import { retentionPlan } from '../core/retention.ts';
 import { accountClosedOn, waitsForAccountClosure } from '../core/retention-triggers.ts';
 import { documentType, getScheme, type Scheme } from '../core/scheme.ts';
-import type { Submission } from '../core/submissions.ts';
-import { intakeKeyOf } from '../core/submissions.ts';
+import { intakeKeyOf, type Submission } from '../core/submissions.ts';
 import { TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 import { accountClosed } from './retention-clock.ts';
 

@@ -7,8 +7,7 @@ import type { PassedValidation } from '../adapters/tasks-repo.ts';
 import { now } from '../core/clock.ts';
 import { type Problem, runIntakeChecks } from '../core/intake-checks.ts';
 import { getScheme } from '../core/scheme.ts';
-import type { Submission } from '../core/submissions.ts';
-import { intakeKeyOf } from '../core/submissions.ts';
+import { intakeKeyOf, type Submission } from '../core/submissions.ts';
 import { ChecksFailed, ScanPending, TransientError, WorkflowStateError } from '../core/workflow-errors.ts';
 
 /**

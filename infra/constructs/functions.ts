@@ -26,6 +26,7 @@ import {
 } from '../../functions/catalog.ts';
 import {
   alarmNamePrefix,
+  FUNCTION_SYSTEM_LOG_LEVEL,
   functionEntryPath,
   functionEnvironment,
   PROJECT_ROOT,
@@ -233,12 +234,11 @@ export class Functions extends Construct {
       // A trace only when the caller's is sampled (WORKFLOW_TRACE_RATE in infra/shared.ts).
       tracing: lambda.Tracing.PASS_THROUGH,
       logGroup,
-      // JSON logs filtered by level: the functions' own INFO lines stay; Lambda's platform lines
-      // (START, END and REPORT, about 260 bytes an invocation: more than most functions log
-      // themselves) are kept from WARN up. Duration, memory and errors stay in Lambda's metrics.
+      // JSON logs filtered by level (FUNCTION_SYSTEM_LOG_LEVEL). Duration, memory and errors stay
+      // in Lambda's metrics.
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      systemLogLevelV2: lambda.SystemLogLevel[FUNCTION_SYSTEM_LOG_LEVEL],
       role,
       environment: functionEnvironment(name, {
         table: storage.tables.Records.tableName,

@@ -29,6 +29,12 @@ export interface StorageProps {
 export const RECORDS_TABLE_CLASSES = ['infrequent-access', 'standard'] as const;
 export type RecordsTableClassChoice = (typeof RECORDS_TABLE_CLASSES)[number];
 
+/** The DynamoDB class of the records table a choice gives (the default when none is made). */
+export const recordsTableClass = (
+  choice: RecordsTableClassChoice = RECORDS_TABLE_CLASSES[0],
+): 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS' =>
+  choice === 'infrequent-access' ? 'STANDARD_INFREQUENT_ACCESS' : 'STANDARD';
+
 export type TableId = TableDef['id'];
 
 /**
@@ -70,7 +76,7 @@ export class Storage extends Construct {
     const tables: Partial<Record<TableId, dynamodb.Table>> = {};
     for (const def of TABLES) {
       const infrequent =
-        def.id === 'Records' && (props.recordsTableClass ?? RECORDS_TABLE_CLASSES[0]) === 'infrequent-access';
+        def.id === 'Records' && recordsTableClass(props.recordsTableClass) === 'STANDARD_INFREQUENT_ACCESS';
       tables[def.id] = this.table(infrequent ? { ...def, tableClass: 'STANDARD_INFREQUENT_ACCESS' } : def);
     }
     this.tables = tables as Record<TableId, dynamodb.Table>;
